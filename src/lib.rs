@@ -1,0 +1,44 @@
+//! # lindy — an embedded coordination kernel
+//!
+//! The pieces that let producers and consumers meet, in one `no_std` + `alloc` crate that runs on
+//! a microcontroller, on a server and in a browser:
+//!
+//! | module | what it holds |
+//! |---|---|
+//! | [`grammar`] | channel names `<visibility>:<app>.<domain>[.<id>][.<topic>]`, patterns, a pattern index |
+//! | [`ring`] | fixed-capacity rings (`Ring<T, N>`), a runtime-capacity twin, a locking ring that can wait |
+//! | [`sync`] | the lock seam (`RawMutex`), FIFO waiter lists: the waiting machinery everything else uses |
+//! | [`space`] | the keyed tuple space: `out` / `take` / `read` and their probes, pattern take |
+//! | [`channels`] | channel lifecycle: public/private channels, TTLs, sweeps, events |
+//! | [`stream`] | named message streams: writers, readers, broadcast, replay for late readers |
+//! | [`batch`] | a sans-IO batcher and an async batch writer |
+//! | [`store`] | the durable store-and-forward queue: log codec, storage trait, file store |
+//!
+//! ## Principles
+//! * **Sans-IO core.** Nothing in the core reads a clock, sleeps, spawns or touches a file: what
+//!   needs time takes `now` (milliseconds) and reports its next deadline; what waits returns a
+//!   [`core::future::Future`] that runs on any executor.
+//! * **Nothing lost silently.** A full ring, a closed space or a closed stream hands the value back.
+//! * **Stable error codes.** Every error has a [`code`](crate::error::ErrorCode::code), listed in
+//!   [`error`].
+#![no_std]
+#![cfg_attr(docsrs, feature(doc_auto_cfg))]
+#![warn(missing_docs, rust_2018_idioms, unreachable_pub)]
+#![deny(unsafe_op_in_unsafe_fn)]
+
+extern crate alloc;
+#[cfg(feature = "std")]
+extern crate std;
+
+pub mod error;
+
+pub mod batch;
+pub mod channels;
+pub mod grammar;
+pub mod ring;
+pub mod space;
+pub mod store;
+pub mod stream;
+pub mod sync;
+
+pub use error::{Closed, ErrorCode, Full};

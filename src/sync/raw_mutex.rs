@@ -1,0 +1,116 @@
+//! The lock seam: a raw mutex chosen by type.
+
+use core::marker::PhantomData;
+
+/// A raw mutual-exclusion primitive: runs a closure with the lock held.
+///
+/// # Safety
+/// While `f` runs inside [`lock`](RawMutex::lock), no other call to `lock` on the same instance may
+/// be running `f` on another thread. (Re-entrant calls on the *same* thread are caught one level up,
+/// by [`Mutex`](super::Mutex).) An implementation that is `Sync` must therefore really exclude.
+pub unsafe trait RawMutex {
+    /// An unlocked instance, usable in `const` context (so lindy's types can be `static`).
+    const INIT: Self;
+
+    /// Runs `f` with the lock held.
+    fn lock<R>(&self, f: impl FnOnce() -> R) -> R;
+}
+
+/// No locking at all, for single-threaded targets (wasm without threads). Not `Sync`, so the
+/// compiler rejects any attempt to share it between threads.
+pub struct NoopRawMutex {
+    _not_sync: PhantomData<*mut ()>,
+}
+
+// Safety: `NoopRawMutex` is `!Sync`, so the instance can only ever be used from one thread.
+unsafe impl Send for NoopRawMutex {}
+
+unsafe impl RawMutex for NoopRawMutex {
+    const INIT: Self = NoopRawMutex {
+        _not_sync: PhantomData,
+    };
+    #[inline]
+    fn lock<R>(&self, f: impl FnOnce() -> R) -> R {
+        f()
+    }
+}
+
+/// A critical section (the `critical-section` crate): the right lock on a microcontroller, where
+/// an interrupt handler may share state with the main loop. The firmware picks the implementation
+/// (e.g. `cortex-m`'s `critical-section-single-core` feature).
+pub struct CriticalSectionRawMutex {
+    _private: (),
+}
+
+// Safety: a critical section excludes every other context (threads, interrupts) while it runs.
+unsafe impl RawMutex for CriticalSectionRawMutex {
+    const INIT: Self = CriticalSectionRawMutex { _private: () };
+    #[inline]
+    fn lock<R>(&self, f: impl FnOnce() -> R) -> R {
+        critical_section::with(|_| f())
+    }
+}
+
+/// An operating-system mutex (`std::sync::Mutex`). Poisoning is ignored: lindy's own critical
+/// sections restore their invariants before anything that can panic (user `Drop`s run outside).
+#[cfg(all(feature = "std", not(loom)))]
+pub struct StdRawMutex {
+    inner: std::sync::Mutex<()>,
+}
+
+#[cfg(all(feature = "std", not(loom)))]
+unsafe impl RawMutex for StdRawMutex {
+    const INIT: Self = StdRawMutex {
+        inner: std::sync::Mutex::new(()),
+    };
+    #[inline]
+    fn lock<R>(&self, f: impl FnOnce() -> R) -> R {
+        let _guard = self
+            .inner
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        f()
+    }
+}
+
+/// Under loom the "std" mutex is a loom mutex, so every interleaving of lindy's critical sections
+/// is explored. Loom objects cannot be built in `const`, so it is created on first use (loom runs
+/// its threads as coroutines: the `OnceLock` itself is never contended).
+#[cfg(all(feature = "std", loom))]
+pub struct StdRawMutex {
+    inner: std::sync::OnceLock<loom::sync::Mutex<()>>,
+}
+
+#[cfg(all(feature = "std", loom))]
+unsafe impl RawMutex for StdRawMutex {
+    const INIT: Self = StdRawMutex {
+        inner: std::sync::OnceLock::new(),
+    };
+    fn lock<R>(&self, f: impl FnOnce() -> R) -> R {
+        let _guard = self
+            .inner
+            .get_or_init(|| loom::sync::Mutex::new(()))
+            .lock()
+            .unwrap();
+        f()
+    }
+}
+
+/// The lock lindy uses when you do not name one:
+/// * wasm32 without the `atomics` target feature → [`NoopRawMutex`] (one thread: no lock, no atomics);
+/// * `std` → [`StdRawMutex`];
+/// * otherwise (microcontrollers) → [`CriticalSectionRawMutex`].
+#[cfg(all(target_arch = "wasm32", not(target_feature = "atomics")))]
+pub type DefaultRawMutex = NoopRawMutex;
+/// The lock lindy uses when you do not name one (see the wasm32 variant's docs).
+#[cfg(all(
+    not(all(target_arch = "wasm32", not(target_feature = "atomics"))),
+    feature = "std"
+))]
+pub type DefaultRawMutex = StdRawMutex;
+/// The lock lindy uses when you do not name one (see the wasm32 variant's docs).
+#[cfg(all(
+    not(all(target_arch = "wasm32", not(target_feature = "atomics"))),
+    not(feature = "std")
+))]
+pub type DefaultRawMutex = CriticalSectionRawMutex;

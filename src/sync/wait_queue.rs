@@ -1,0 +1,464 @@
+//! A FIFO list of parked futures with hand-on semantics.
+//!
+//! The queue lives *inside* the state it guards (behind the container's [`Mutex`](super::Mutex)),
+//! so registering, notifying and cancelling are all plain `&mut` operations under one lock: a
+//! wake-up can never slip between "checked the condition" and "registered the waker".
+//!
+//! Each future owns a [`WaiterSlot`]. Waiters form a doubly linked list threaded through a slab
+//! (indices, no `unsafe`), so register, notify and cancel are all O(1) and a cancelled waiter in
+//! the middle costs nothing to remove.
+//!
+//! # The protocol
+//! ```text
+//! poll:  lock { if ready(state) { q.remove(slot); Ready } else { q.register(slot, waker); Pending } }
+//! drop:  lock { if q.remove(slot) && still_ready(state) { q.notify_one() /* pass it on */ } }
+//! event: lock { change state; q.notify_one() }  — wake the returned waker after unlocking
+//! ```
+//! A notified waiter that finds its item gone (another caller got there first) re-registers and
+//! keeps its place at the *front*, so FIFO order among waiters survives lost races.
+
+use alloc::vec::Vec;
+use core::task::Waker;
+
+const NIL: u32 = u32::MAX;
+
+/// A future's place in a [`WaitQueue`]. Starts empty; the queue fills and clears it.
+///
+/// A slot belongs to one queue: using it with another queue is a logic error (caught by a debug
+/// assertion, harmless otherwise).
+#[derive(Debug, Default)]
+pub struct WaiterSlot(Option<u32>);
+
+impl WaiterSlot {
+    /// An empty slot (not in any queue).
+    pub const fn new() -> Self {
+        WaiterSlot(None)
+    }
+
+    /// Whether this slot currently holds a place (waiting or notified) in a queue.
+    pub fn is_registered(&self) -> bool {
+        self.0.is_some()
+    }
+}
+
+enum Slot {
+    Free { next_free: u32 },
+    Waiting { waker: Waker, prev: u32, next: u32 },
+    Notified,
+}
+
+/// A FIFO list of waiting futures. See the [module docs](self) for the protocol.
+pub struct WaitQueue {
+    slots: Vec<Slot>,
+    head: u32,
+    tail: u32,
+    free: u32,
+    /// Waiters still linked (registered, not yet notified).
+    waiting: usize,
+    /// Slots in use: waiting plus notified-but-not-yet-removed.
+    in_use: usize,
+}
+
+impl Default for WaitQueue {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl core::fmt::Debug for WaitQueue {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f.debug_struct("WaitQueue")
+            .field("waiting", &self.waiting)
+            .field("notified", &(self.in_use - self.waiting))
+            .finish()
+    }
+}
+
+impl WaitQueue {
+    /// An empty queue; allocates nothing until the first waiter registers.
+    pub const fn new() -> Self {
+        WaitQueue {
+            slots: Vec::new(),
+            head: NIL,
+            tail: NIL,
+            free: NIL,
+            waiting: 0,
+            in_use: 0,
+        }
+    }
+
+    /// Waiters registered and not yet notified.
+    pub fn len(&self) -> usize {
+        self.waiting
+    }
+
+    /// No slot in use: nobody waiting and no notification outstanding. A container may drop or
+    /// recycle the queue only when this holds.
+    pub fn is_empty(&self) -> bool {
+        self.in_use == 0
+    }
+
+    /// Whether `slot` was notified and has not been removed or re-registered since.
+    pub fn is_notified(&self, slot: &WaiterSlot) -> bool {
+        matches!(
+            slot.0.map(|i| &self.slots[i as usize]),
+            Some(Slot::Notified)
+        )
+    }
+
+    /// Parks the future owning `slot` with `waker`.
+    ///
+    /// * empty slot → joins the back of the queue;
+    /// * already waiting → refreshes the waker (keeps its place);
+    /// * notified (it was woken but lost the race for the item) → rejoins at the *front*.
+    pub fn register(&mut self, slot: &mut WaiterSlot, waker: &Waker) {
+        match slot.0 {
+            None => {
+                let i = self.alloc();
+                self.link_back(i, waker.clone());
+                slot.0 = Some(i);
+            }
+            Some(i) => match &mut self.slots[i as usize] {
+                Slot::Waiting { waker: w, .. } => {
+                    if !w.will_wake(waker) {
+                        *w = waker.clone();
+                    }
+                }
+                Slot::Notified => self.link_front(i, waker.clone()),
+                Slot::Free { .. } => {
+                    debug_assert!(false, "WaiterSlot used with a foreign WaitQueue");
+                    let i = self.alloc();
+                    self.link_back(i, waker.clone());
+                    slot.0 = Some(i);
+                }
+            },
+        }
+    }
+
+    /// Frees `slot`'s place. Call it when the future completes *and* when it is dropped.
+    ///
+    /// Returns `true` if the waiter had been notified and had not yet acted on it: a future being
+    /// dropped must then pass the wake-up on (`notify_one`) if what it was woken for is still there.
+    pub fn remove(&mut self, slot: &mut WaiterSlot) -> bool {
+        let Some(i) = slot.0.take() else { return false };
+        let was_notified = match self.slots[i as usize] {
+            Slot::Waiting { .. } => {
+                self.unlink(i);
+                false
+            }
+            Slot::Notified => true,
+            Slot::Free { .. } => {
+                debug_assert!(false, "WaiterSlot used with a foreign WaitQueue");
+                return false;
+            }
+        };
+        self.release(i);
+        was_notified
+    }
+
+    /// Notifies the oldest waiter and returns its waker: call `wake()` *after* releasing the lock,
+    /// so the woken task does not immediately contend for it.
+    #[must_use = "wake the returned waker (after unlocking)"]
+    pub fn notify_one(&mut self) -> Option<Waker> {
+        if self.head == NIL {
+            return None;
+        }
+        let i = self.head;
+        let waker = self.unlink(i);
+        self.slots[i as usize] = Slot::Notified;
+        Some(waker)
+    }
+
+    /// Notifies every waiter, waking them in FIFO order.
+    pub fn notify_all(&mut self) {
+        while let Some(w) = self.notify_one() {
+            w.wake();
+        }
+    }
+
+    /// Releases spare capacity once the queue is empty.
+    pub fn shrink_to_fit(&mut self) {
+        if self.in_use == 0 {
+            self.slots = Vec::new();
+            self.free = NIL;
+        }
+    }
+
+    fn alloc(&mut self) -> u32 {
+        self.in_use += 1;
+        if self.free != NIL {
+            let i = self.free;
+            if let Slot::Free { next_free } = self.slots[i as usize] {
+                self.free = next_free;
+            }
+            i
+        } else {
+            let i = u32::try_from(self.slots.len()).expect("more than 4 billion waiters");
+            assert!(i != NIL, "more than 4 billion waiters");
+            self.slots.push(Slot::Free { next_free: NIL });
+            i
+        }
+    }
+
+    fn release(&mut self, i: u32) {
+        self.in_use -= 1;
+        if self.in_use == 0 {
+            // Everyone left: forget the free list instead of threading it (keeps capacity).
+            self.slots.clear();
+            self.free = NIL;
+        } else {
+            self.slots[i as usize] = Slot::Free {
+                next_free: self.free,
+            };
+            self.free = i;
+        }
+    }
+
+    fn link_back(&mut self, i: u32, waker: Waker) {
+        self.slots[i as usize] = Slot::Waiting {
+            waker,
+            prev: self.tail,
+            next: NIL,
+        };
+        match self.tail {
+            NIL => self.head = i,
+            t => self.set_next(t, i),
+        }
+        self.tail = i;
+        self.waiting += 1;
+    }
+
+    fn link_front(&mut self, i: u32, waker: Waker) {
+        self.slots[i as usize] = Slot::Waiting {
+            waker,
+            prev: NIL,
+            next: self.head,
+        };
+        match self.head {
+            NIL => self.tail = i,
+            h => self.set_prev(h, i),
+        }
+        self.head = i;
+        self.waiting += 1;
+    }
+
+    /// Unlinks a waiting slot, leaving it `Notified` as a placeholder; returns its waker.
+    fn unlink(&mut self, i: u32) -> Waker {
+        let Slot::Waiting { waker, prev, next } =
+            core::mem::replace(&mut self.slots[i as usize], Slot::Notified)
+        else {
+            unreachable!("unlink of a slot that is not waiting");
+        };
+        match prev {
+            NIL => self.head = next,
+            p => self.set_next(p, next),
+        }
+        match next {
+            NIL => self.tail = prev,
+            n => self.set_prev(n, prev),
+        }
+        self.waiting -= 1;
+        waker
+    }
+
+    fn set_next(&mut self, i: u32, to: u32) {
+        if let Slot::Waiting { next, .. } = &mut self.slots[i as usize] {
+            *next = to;
+        }
+    }
+
+    fn set_prev(&mut self, i: u32, to: u32) {
+        if let Slot::Waiting { prev, .. } = &mut self.slots[i as usize] {
+            *prev = to;
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    extern crate std;
+    use super::*;
+    use alloc::sync::Arc;
+    use alloc::vec;
+    use core::sync::atomic::{AtomicUsize, Ordering};
+    use std::task::Wake;
+
+    struct Counter(AtomicUsize);
+    impl Wake for Counter {
+        fn wake(self: Arc<Self>) {
+            self.0.fetch_add(1, Ordering::SeqCst);
+        }
+    }
+    fn waker() -> (Arc<Counter>, Waker) {
+        let c = Arc::new(Counter(AtomicUsize::new(0)));
+        (c.clone(), Waker::from(c))
+    }
+
+    #[test]
+    fn notifies_in_fifo_order() {
+        let mut q = WaitQueue::new();
+        let (counters, wakers): (Vec<_>, Vec<_>) = (0..3).map(|_| waker()).unzip();
+        let mut slots: Vec<WaiterSlot> = (0..3).map(|_| WaiterSlot::new()).collect();
+        for (s, w) in slots.iter_mut().zip(&wakers) {
+            q.register(s, w);
+        }
+        assert_eq!(q.len(), 3);
+        for (k, c) in counters.iter().enumerate() {
+            q.notify_one().unwrap().wake();
+            assert_eq!(c.0.load(Ordering::SeqCst), 1, "waiter {k} woken in order");
+            assert!(q.is_notified(&slots[k]));
+        }
+        assert!(q.notify_one().is_none());
+        assert!(!q.is_empty(), "notified waiters still hold their slots");
+        for s in &mut slots {
+            assert!(q.remove(s));
+        }
+        assert!(q.is_empty());
+    }
+
+    #[test]
+    fn cancelled_waiter_in_the_middle_is_skipped() {
+        let mut q = WaitQueue::new();
+        let (c0, w0) = waker();
+        let (c1, w1) = waker();
+        let (c2, w2) = waker();
+        let (mut s0, mut s1, mut s2) = (WaiterSlot::new(), WaiterSlot::new(), WaiterSlot::new());
+        q.register(&mut s0, &w0);
+        q.register(&mut s1, &w1);
+        q.register(&mut s2, &w2);
+        assert!(
+            !q.remove(&mut s1),
+            "a waiting (not notified) waiter owes nothing"
+        );
+        q.notify_one().unwrap().wake();
+        q.notify_one().unwrap().wake();
+        assert_eq!(
+            [&c0, &c1, &c2].map(|c| c.0.load(Ordering::SeqCst)),
+            [1, 0, 1]
+        );
+    }
+
+    #[test]
+    fn notified_waiter_that_lost_the_race_keeps_its_place_at_the_front() {
+        let mut q = WaitQueue::new();
+        let (c0, w0) = waker();
+        let (c1, w1) = waker();
+        let (mut s0, mut s1) = (WaiterSlot::new(), WaiterSlot::new());
+        q.register(&mut s0, &w0);
+        q.register(&mut s1, &w1);
+        q.notify_one().unwrap().wake(); // s0 woken, finds nothing, re-registers
+        q.register(&mut s0, &w0);
+        q.notify_one().unwrap().wake();
+        assert_eq!(
+            c0.0.load(Ordering::SeqCst),
+            2,
+            "s0 is served again before s1"
+        );
+        assert_eq!(c1.0.load(Ordering::SeqCst), 0);
+    }
+
+    #[test]
+    fn dropped_notified_waiter_reports_the_wake_up_to_pass_on() {
+        let mut q = WaitQueue::new();
+        let (_c0, w0) = waker();
+        let (c1, w1) = waker();
+        let (mut s0, mut s1) = (WaiterSlot::new(), WaiterSlot::new());
+        q.register(&mut s0, &w0);
+        q.register(&mut s1, &w1);
+        q.notify_one().unwrap().wake();
+        // s0's future is dropped before it polls: the queue tells it to pass the wake-up on.
+        if q.remove(&mut s0) {
+            q.notify_one().unwrap().wake();
+        }
+        assert_eq!(c1.0.load(Ordering::SeqCst), 1);
+    }
+
+    #[test]
+    fn register_refreshes_the_waker_without_moving() {
+        let mut q = WaitQueue::new();
+        let (c_old, w_old) = waker();
+        let (c_new, w_new) = waker();
+        let (_c1, w1) = waker();
+        let (mut s0, mut s1) = (WaiterSlot::new(), WaiterSlot::new());
+        q.register(&mut s0, &w_old);
+        q.register(&mut s1, &w1);
+        q.register(&mut s0, &w_new);
+        assert_eq!(q.len(), 2);
+        q.notify_one().unwrap().wake();
+        assert_eq!(c_old.0.load(Ordering::SeqCst), 0);
+        assert_eq!(c_new.0.load(Ordering::SeqCst), 1);
+    }
+
+    #[test]
+    fn notify_all_wakes_everyone_and_slots_are_reused() {
+        let mut q = WaitQueue::new();
+        let pairs: Vec<_> = (0..5).map(|_| waker()).collect();
+        let mut slots = vec![];
+        for (_, w) in &pairs {
+            let mut s = WaiterSlot::new();
+            q.register(&mut s, w);
+            slots.push(s);
+        }
+        q.notify_all();
+        assert!(pairs.iter().all(|(c, _)| c.0.load(Ordering::SeqCst) == 1));
+        assert_eq!(q.len(), 0);
+        for s in &mut slots[..4] {
+            q.remove(s);
+        }
+        let mut again = WaiterSlot::new();
+        q.register(&mut again, &pairs[0].1); // reuses a freed slot
+        assert_eq!(q.len(), 1);
+        q.remove(&mut again);
+        q.remove(&mut slots[4]);
+        assert!(q.is_empty());
+        q.shrink_to_fit();
+    }
+
+    proptest::proptest! {
+        /// Random register / notify / remove sequences against a model `VecDeque`.
+        #[test]
+        fn behaves_like_a_fifo_model(ops in proptest::collection::vec(0u8..4, 0..200)) {
+            use std::collections::VecDeque;
+            let mut q = WaitQueue::new();
+            let mut slots: Vec<WaiterSlot> = Vec::new();
+            let mut model: VecDeque<usize> = VecDeque::new(); // waiting slot indices, FIFO
+            let mut notified: Vec<bool> = Vec::new();
+            let (_c, w) = waker();
+            for (step, op) in ops.into_iter().enumerate() {
+                match op {
+                    0 => { // a new waiter
+                        let mut s = WaiterSlot::new();
+                        q.register(&mut s, &w);
+                        slots.push(s);
+                        notified.push(false);
+                        model.push_back(slots.len() - 1);
+                    }
+                    1 => { // notify one
+                        let got = q.notify_one().is_some();
+                        let want = model.pop_front();
+                        proptest::prop_assert_eq!(got, want.is_some());
+                        if let Some(k) = want { notified[k] = true; }
+                    }
+                    2 if !slots.is_empty() => { // remove some slot
+                        let k = step % slots.len();
+                        let was = q.remove(&mut slots[k]);
+                        proptest::prop_assert_eq!(was, notified[k]);
+                        notified[k] = false;
+                        model.retain(|&m| m != k);
+                    }
+                    _ => { // a notified waiter lost its race and re-registers at the front
+                        if let Some(k) = (0..slots.len()).find(|&k| notified[k]) {
+                            q.register(&mut slots[k], &w);
+                            notified[k] = false;
+                            model.push_front(k);
+                        }
+                    }
+                }
+                proptest::prop_assert_eq!(q.len(), model.len());
+                for (k, s) in slots.iter().enumerate() {
+                    proptest::prop_assert_eq!(q.is_notified(s), notified[k]);
+                }
+            }
+        }
+    }
+}

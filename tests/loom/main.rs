@@ -1,0 +1,4 @@
+//! loom models of every waiting path (`make loom`). Each submodule models one primitive.
+#![cfg(loom)]
+
+mod sync;
