@@ -9,9 +9,10 @@ WASM := wasm32-unknown-unknown
 LOOM_TARGET := target/loom
 
 .PHONY: test demo setup fmt clippy test-native nostd loom miri fuzz bench soak
+.PHONY: tools pkg wasm-clippy wasm-test js-test js-bench
 
 ## The gate (CI runs this).
-test: setup fmt clippy test-native nostd loom
+test: setup fmt clippy test-native nostd loom wasm-test js-test
 	@echo "make test: all gates passed"
 
 ## The main job.
@@ -55,3 +56,59 @@ miri:
 
 bench:
 	$(CARGO) bench
+
+## The npm package (pkg-js/): wasm-bindgen surface, IndexedDB store, tests in Node and headless Chromium.
+# The wasm-bindgen CLI must be exactly the version of the crate pinned in Cargo.toml.
+WASM_BINDGEN_VERSION := $(shell sed -n 's/^wasm-bindgen = { version = "=\([0-9.]*\)".*/\1/p' Cargo.toml)
+PKG_DIST := pkg-js/dist
+# wasm-opt from npm's `binaryen` (pinned in pkg-js/package-lock.json): Debian's binaryen 108 breaks
+# wasm-bindgen's externref table (the module then fails at init in Table.set).
+WASM_OPT := node pkg-js/node_modules/binaryen/bin/wasm-opt
+WASM_GZ_BUDGET := 61440
+# Scoped runs: the wasm test runner exits 1 with "no tests to run!" on a binary without tests.
+WASM_TEST := CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_RUNNER=wasm-bindgen-test-runner \
+  $(CARGO) test --target $(WASM) --features wasm
+WASM_BROWSER := WASM_BINDGEN_USE_BROWSER=1 CHROMEDRIVER=/usr/bin/chromedriver \
+  WASM_BINDGEN_TEST_WEBDRIVER_JSON=$(CURDIR)/tests/wasm-webdriver.json WASM_BINDGEN_TEST_TIMEOUT=120
+
+# Installs what the package needs, only what is missing: Chromium + chromedriver (Debian), the
+# pinned wasm-bindgen CLI, and pkg-js's node modules (from package-lock.json: binaryen's wasm-opt,
+# playwright-core, typescript, idb-keyval).
+tools: setup
+	@if ! command -v chromium >/dev/null || ! command -v chromedriver >/dev/null; then \
+	  apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y chromium chromium-driver; \
+	fi
+	@if [ "$$(wasm-bindgen --version 2>/dev/null)" != "wasm-bindgen $(WASM_BINDGEN_VERSION)" ]; then \
+	  $(CARGO) install wasm-bindgen-cli --version $(WASM_BINDGEN_VERSION); \
+	fi
+	@if ! cmp -s pkg-js/package-lock.json pkg-js/node_modules/.lindy-lock; then \
+	  cd pkg-js && npm ci --no-audit --no-fund && cp package-lock.json node_modules/.lindy-lock; \
+	fi
+
+# Builds pkg-js/dist: one ESM build (wasm-bindgen --target web) that pkg-js/browser.js loads with
+# fetch and pkg-js/node.js with readFile; then wasm-opt -Oz, and prints the gzipped size.
+pkg: tools
+	$(CARGO) build --lib --target $(WASM) --release --features wasm
+	rm -rf $(PKG_DIST) && mkdir -p $(PKG_DIST)
+	wasm-bindgen --target web --out-dir $(PKG_DIST) --out-name lindy target/$(WASM)/release/lindy.wasm
+	$(WASM_OPT) -Oz --strip-debug --strip-producers --enable-reference-types --enable-bulk-memory \
+	  --enable-nontrapping-float-to-int --enable-sign-ext --enable-mutable-globals --enable-multivalue \
+	  $(PKG_DIST)/lindy_bg.wasm -o $(PKG_DIST)/lindy_bg.wasm
+	@raw=$$(stat -c %s $(PKG_DIST)/lindy_bg.wasm); gz=$$(gzip -9c $(PKG_DIST)/lindy_bg.wasm | wc -c); \
+	  echo "pkg-js/dist/lindy_bg.wasm: $$raw bytes, $$gz bytes gzipped (budget $(WASM_GZ_BUDGET))"
+
+wasm-clippy:
+	$(CARGO) clippy --lib --target $(WASM) --features wasm -- -D warnings
+	$(CARGO) clippy --tests --target $(WASM) --features wasm -- -D warnings
+
+# wasm-bindgen-test: the surface in Node and in headless Chromium; IndexedDB only in Chromium.
+wasm-test: tools wasm-clippy
+	$(WASM_TEST) --test wasm
+	$(WASM_BROWSER) $(WASM_TEST) --test wasm --test wasm_idb
+
+# The package as a user imports it (`import { Space } from "lindy"`), in Node and in Chromium.
+js-test: pkg
+	cd pkg-js && node --test test/
+
+js-bench: pkg
+	cd pkg-js && node bench/run.mjs

@@ -1,0 +1,3 @@
+// The public API, shared by both entries. The generated glue also exports `default`/`initSync`
+// (the loader), which the entries call themselves and keep out of the API.
+export { IdbStore } from "./dist/lindy.js";

@@ -1,0 +1,51 @@
+//! The wasm-bindgen surface behind the npm package `lindy` (built by `make pkg` into `pkg-js/`).
+//!
+//! Compiled only for `wasm32` with the `wasm` feature. Every entry point takes loosely typed JS
+//! values and validates them ([`js`]): bad input from JS throws (or rejects with) a `TypeError`,
+//! a `RangeError` or a lindy error carrying `.code` — never a wasm trap. Waits accept
+//! `{ signal, timeoutMs }` ([`cancel`]) and cancel cleanly, losing nothing.
+//!
+//! | JS export | Rust |
+//! |---|---|
+//! | `IdbStore` | [`IdbStore`]: the durable queue on IndexedDB |
+
+pub mod cancel;
+pub mod idb_store;
+mod idb_sys;
+pub mod js;
+
+pub use idb_store::{Durability, IdbStore, StoreOptions};
+
+use wasm_bindgen::prelude::wasm_bindgen;
+
+#[wasm_bindgen(typescript_custom_section)]
+const TS_TYPES: &str = r#"
+/** Cancels a wait: `signal` with code `ABORTED`, `timeoutMs` with code `TIMEOUT`. Nothing is taken. */
+export interface WaitOptions {
+  signal?: AbortSignal;
+  timeoutMs?: number;
+}
+
+/** Options of `IdbStore.open`. */
+export interface IdbStoreOptions {
+  /** IndexedDB transaction durability (default `"strict"`: a resolved push survives a power cut). */
+  durability?: "strict" | "relaxed" | "default";
+  /** Longest key accepted, in UTF-8 bytes (default 1024). */
+  maxKeyBytes?: number;
+  /** Largest payload accepted, in bytes (default 16 MiB). */
+  maxValueBytes?: number;
+}
+
+/** Every lindy error: `name` is `"LindyError"` and `code` one of the stable codes. */
+export interface LindyError extends Error {
+  name: "LindyError";
+  code: LindyErrorCode;
+}
+
+/** The stable error codes (the same in Rust, JS and logs). */
+export type LindyErrorCode =
+  | "CHANNEL_INVALID" | "PATTERN_INVALID" | "CHANNEL_NOT_FOUND" | "CHANNEL_EXISTS"
+  | "CHANNEL_CLOSED" | "CHANNEL_TTL_EXCEEDS_MAX" | "BUFFER_FULL" | "BUFFER_EMPTY" | "CLOSED"
+  | "INVALID_PATH" | "INVALID_CONFIG" | "KEY_INVALID" | "VALUE_TOO_LARGE" | "STORE_CORRUPT"
+  | "STORE_POISONED" | "IO" | "TIMEOUT" | "ABORTED";
+"#;
