@@ -99,7 +99,7 @@ pkg: tools
 
 wasm-clippy:
 	$(CARGO) clippy --lib --target $(WASM) --features wasm -- -D warnings
-	$(CARGO) clippy --tests --target $(WASM) --features wasm -- -D warnings
+	$(CARGO) clippy --target $(WASM) --features wasm --test wasm --test wasm_idb -- -D warnings
 
 # wasm-bindgen-test: the surface in Node and in headless Chromium; IndexedDB only in Chromium.
 wasm-test: tools wasm-clippy

@@ -197,7 +197,14 @@ pub fn opt_millis(value: &JsValue, what: &str) -> Result<Option<f64>, JsValue> {
 
 /// A number as JS prints it (`String(n)`): keeps float formatting out of the wasm binary.
 pub fn number_string(value: &JsValue) -> String {
-    js_sys::JsString::from(value.clone()).into()
+    js_string(value)
+}
+
+#[wasm_bindgen::prelude::wasm_bindgen]
+extern "C" {
+    /// The global `String(value)` conversion.
+    #[wasm_bindgen(js_name = String)]
+    fn js_string(value: &JsValue) -> String;
 }
 
 /// Runs a future as a JS `Promise`. Boxing first means one instantiation of the promise glue

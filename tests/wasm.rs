@@ -1,0 +1,200 @@
+//! The JS plumbing of the npm package, in Node and in headless Chromium (`make wasm-test`):
+//! errors carry `.code`, bad arguments become `TypeError`/`RangeError`/lindy errors (never a
+//! trap), and `{ signal, timeoutMs }` cancel waits cleanly.
+#![cfg(all(target_arch = "wasm32", feature = "wasm"))]
+
+mod wasm_support;
+
+use core::future::{pending, ready};
+
+use js_sys::JsString;
+use lindy::wasm::cancel::{Cancellable, WaitOptions};
+use lindy::wasm::{js, IdbStore};
+use wasm_bindgen::{JsCast, JsValue};
+use wasm_bindgen_test::wasm_bindgen_test;
+use wasm_support::*;
+use web_sys::AbortController;
+
+#[wasm_bindgen_test]
+fn lindy_errors_carry_name_code_and_message() {
+    let e = js::lindy_error("KEY_INVALID", "key is empty");
+    assert_lindy(&e, "KEY_INVALID");
+    assert_eq!(prop(&e, "message"), "key is empty");
+    let cause = JsValue::from_str("root cause");
+    let e = js::lindy_error_caused("IO", "disk", &cause);
+    assert_lindy(&e, "IO");
+    assert_eq!(prop(&e, "cause"), "root cause");
+    assert_type_error(&js::type_error("x"));
+    assert_range_error(&js::range_error("x"));
+}
+
+#[wasm_bindgen_test]
+fn errors_from_rust_codes_keep_the_code() {
+    let e = js::from_code(&lindy::Closed(()));
+    assert_lindy(&e, "CLOSED");
+    assert_eq!(prop(&e, "message"), "closed");
+}
+
+#[wasm_bindgen_test]
+fn keys_are_checked_for_type_length_and_well_formedness() {
+    assert_eq!(js::key(&"jobs".into(), "key", 8).unwrap(), "jobs");
+    assert_type_error(&js::key(&JsValue::from(3), "key", 8).unwrap_err());
+    assert_type_error(&js::key(&JsValue::UNDEFINED, "key", 8).unwrap_err());
+    assert_type_error(&js::key(&JsValue::NULL, "key", 8).unwrap_err());
+    assert_lindy(&js::key(&"".into(), "key", 8).unwrap_err(), "KEY_INVALID");
+    assert_lindy(
+        &js::key(&"123456789".into(), "key", 8).unwrap_err(),
+        "KEY_INVALID",
+    );
+    // The limit is in UTF-8 bytes: "é" is two.
+    assert_lindy(
+        &js::key(&"éééé1".into(), "key", 8).unwrap_err(),
+        "KEY_INVALID",
+    );
+    // A lone surrogate would alias "\u{FFFD}" on the way in: refused.
+    let lone: JsValue = JsString::from_char_code1(0xD800).into();
+    assert_lindy(&js::key(&lone, "key", 8).unwrap_err(), "KEY_INVALID");
+    // A real U+FFFD is a fine key.
+    assert_eq!(js::key(&"\u{FFFD}".into(), "key", 8).unwrap(), "\u{FFFD}");
+}
+
+#[wasm_bindgen_test]
+fn values_and_numbers_are_checked() {
+    assert!(js::bytes(&bytes("x"), "v").is_ok());
+    assert_type_error(&js::bytes(&"x".into(), "v").unwrap_err());
+    assert_type_error(&js::bytes(&js_sys::Array::new().into(), "v").unwrap_err());
+    assert_eq!(js::integer(&JsValue::from(5), "n", 1.0, 9.0).unwrap(), 5.0);
+    assert_range_error(&js::integer(&JsValue::from(1.5), "n", 1.0, 9.0).unwrap_err());
+    assert_range_error(&js::integer(&JsValue::from(10), "n", 1.0, 9.0).unwrap_err());
+    assert_range_error(&js::integer(&JsValue::from(f64::NAN), "n", 1.0, 9.0).unwrap_err());
+    assert_type_error(&js::integer(&"5".into(), "n", 1.0, 9.0).unwrap_err());
+    assert_eq!(
+        js::opt_integer(&JsValue::UNDEFINED, "n", 1.0, 9.0).unwrap(),
+        None
+    );
+    let e = js::integer(&JsValue::from(0.25), "n", 1.0, 9.0).unwrap_err();
+    assert!(prop(&e, "message").contains("got 0.25"), "{e:?}");
+}
+
+#[wasm_bindgen_test]
+fn wait_options_are_validated() {
+    assert!(WaitOptions::parse(&JsValue::UNDEFINED, "take")
+        .unwrap()
+        .is_empty());
+    assert!(WaitOptions::parse(&JsValue::NULL, "take")
+        .unwrap()
+        .is_empty());
+    assert_type_error(&WaitOptions::parse(&JsValue::from(5), "take").err().unwrap());
+    assert_type_error(&WaitOptions::parse(&"x".into(), "take").err().unwrap());
+    let bad_signal = obj(&[("signal", JsValue::from(1))]);
+    assert_type_error(&WaitOptions::parse(&bad_signal, "take").err().unwrap());
+    for bad in [-1.0, f64::NAN, f64::INFINITY, 3e9] {
+        let o = obj(&[("timeoutMs", JsValue::from(bad))]);
+        assert_range_error(&WaitOptions::parse(&o, "take").err().unwrap());
+    }
+    let o = obj(&[("timeoutMs", "10".into())]);
+    assert_type_error(&WaitOptions::parse(&o, "take").err().unwrap());
+    let ctl = AbortController::new().unwrap();
+    let o = obj(&[
+        ("signal", ctl.signal().into()),
+        ("timeoutMs", JsValue::from(5)),
+    ]);
+    let opts = WaitOptions::parse(&o, "take").unwrap();
+    assert!(opts.signal.is_some());
+    assert_eq!(opts.timeout_ms, Some(5.0));
+    assert!(opts.check_aborted().is_ok());
+    ctl.abort();
+    assert_lindy(&opts.check_aborted().unwrap_err(), "ABORTED");
+}
+
+#[wasm_bindgen_test]
+fn a_getter_that_throws_is_passed_on_not_trapped() {
+    let o = js_sys::Object::new();
+    let getter = js_sys::Function::new_no_args("throw new Error('boom')");
+    let desc = obj(&[("get", getter.into())]);
+    js_sys::Object::define_property(&o, &"signal".into(), desc.unchecked_ref());
+    let e = WaitOptions::parse(&o.into(), "take").err().unwrap();
+    assert_eq!(prop(&e, "message"), "boom");
+}
+
+#[wasm_bindgen_test]
+async fn a_timeout_cancels_a_wait_with_timeout() {
+    let opts = WaitOptions {
+        signal: None,
+        timeout_ms: Some(5.0),
+    };
+    let e = Cancellable::new(pending::<()>(), &opts).await.unwrap_err();
+    assert_lindy(&e, "TIMEOUT");
+}
+
+#[wasm_bindgen_test]
+async fn an_abort_cancels_a_wait_with_aborted_and_the_reason_as_cause() {
+    let ctl = AbortController::new().unwrap();
+    let opts = WaitOptions {
+        signal: Some(ctl.signal()),
+        timeout_ms: None,
+    };
+    let wait = Cancellable::new(pending::<()>(), &opts);
+    ctl.abort_with_reason(&"stop".into());
+    let e = wait.await.unwrap_err();
+    assert_lindy(&e, "ABORTED");
+    assert_eq!(prop(&e, "cause"), "stop");
+}
+
+#[wasm_bindgen_test]
+async fn a_ready_value_wins_over_a_cancellation() {
+    let ctl = AbortController::new().unwrap();
+    ctl.abort();
+    let opts = WaitOptions {
+        signal: Some(ctl.signal()),
+        timeout_ms: Some(0.0),
+    };
+    assert_eq!(Cancellable::new(ready(7), &opts).await.unwrap(), 7);
+}
+
+#[wasm_bindgen_test]
+async fn a_finished_wait_leaves_no_listener_or_timer_behind() {
+    let ctl = AbortController::new().unwrap();
+    let opts = WaitOptions {
+        signal: Some(ctl.signal()),
+        timeout_ms: Some(1.0),
+    };
+    assert_eq!(Cancellable::new(ready(1), &opts).await.unwrap(), 1);
+    // The closures are gone: firing the signal or the timer now must not call into freed Rust
+    // closures (which would throw in JS).
+    ctl.abort();
+    sleep(5).await;
+}
+
+#[wasm_bindgen_test]
+async fn idb_store_open_fails_clearly_where_there_is_no_indexeddb() {
+    let p = IdbStore::open("lindy-open-probe".into(), JsValue::UNDEFINED);
+    if has_indexeddb() {
+        let store = settle(p).await.expect("opens in a browser");
+        let close: js_sys::Function = js_sys::Reflect::get(&store, &"close".into())
+            .unwrap()
+            .into();
+        settle(close.call0(&store).unwrap().into()).await.unwrap();
+        settle(IdbStore::delete_database("lindy-open-probe".into()))
+            .await
+            .unwrap();
+    } else {
+        let e = rejection(p).await;
+        assert_lindy(&e, "IO");
+        assert!(prop(&e, "message").contains("IndexedDB is not available"));
+    }
+}
+
+#[wasm_bindgen_test]
+async fn idb_store_open_rejects_bad_arguments_before_touching_storage() {
+    let reject = |name: JsValue, opts: JsValue| rejection(IdbStore::open(name, opts));
+    assert_type_error(&reject(JsValue::from(1), JsValue::UNDEFINED).await);
+    assert_type_error(&reject(JsValue::UNDEFINED, JsValue::UNDEFINED).await);
+    assert_type_error(&reject("db".into(), JsValue::from(1)).await);
+    assert_range_error(&reject("db".into(), obj(&[("durability", "fast".into())])).await);
+    assert_type_error(&reject("db".into(), obj(&[("durability", JsValue::from(1))])).await);
+    assert_range_error(&reject("db".into(), obj(&[("maxValueBytes", JsValue::from(-1))])).await);
+    assert_range_error(&reject("db".into(), obj(&[("maxKeyBytes", JsValue::from(0))])).await);
+    assert_type_error(&reject("db".into(), obj(&[("maxKeyBytes", "9".into())])).await);
+    assert_type_error(&rejection(IdbStore::delete_database(JsValue::NULL)).await);
+}

@@ -1,0 +1,2 @@
+//! placeholder
+#![cfg(all(target_arch = "wasm32", feature = "wasm"))]
