@@ -647,3 +647,37 @@ fn index_is_send_and_sync_for_send_sync_values() {
     assert_send_sync::<Pattern>();
     assert_send_sync::<NameRef<'static>>();
 }
+
+#[cfg(feature = "serde")]
+#[test]
+fn serde_uses_the_string_and_validates() {
+    let n = Name::parse("private:chat.dm.u1").unwrap();
+    assert_eq!(serde_json::to_string(&n).unwrap(), "\"private:chat.dm.u1\"");
+    assert_eq!(
+        serde_json::from_str::<Name>("\"private:chat.dm.u1\"").unwrap(),
+        n
+    );
+    let err = serde_json::from_str::<Name>("\"private:chat.dm\"").unwrap_err();
+    assert!(
+        err.to_string().contains("private name needs an id"),
+        "{err}"
+    );
+    assert!(serde_json::from_str::<Name>("42").is_err());
+
+    let p = Pattern::parse("public:chat.*.**").unwrap();
+    assert_eq!(serde_json::to_string(&p).unwrap(), "\"public:chat.*.**\"");
+    assert_eq!(
+        serde_json::from_str::<Pattern>("\"public:chat.*.**\"").unwrap(),
+        p
+    );
+    assert!(serde_json::from_str::<Pattern>("\"public:**.x\"").is_err());
+
+    assert_eq!(
+        serde_json::to_string(&Visibility::Private).unwrap(),
+        "\"private\""
+    );
+    assert_eq!(
+        serde_json::from_str::<Visibility>("\"public\"").unwrap(),
+        Visibility::Public
+    );
+}
