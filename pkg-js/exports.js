@@ -1,3 +1,4 @@
 // The public API, shared by both entries. The generated glue also exports `default`/`initSync`
 // (the loader), which the entries call themselves and keep out of the API.
 export { IdbStore } from "./dist/lindy.js";
+export { Name, Pattern, PatternIndex } from "./dist/lindy.js";

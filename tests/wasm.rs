@@ -198,3 +198,133 @@ async fn idb_store_open_rejects_bad_arguments_before_touching_storage() {
     assert_type_error(&reject("db".into(), obj(&[("maxKeyBytes", "9".into())])).await);
     assert_type_error(&rejection(IdbStore::delete_database(JsValue::NULL)).await);
 }
+
+mod grammar {
+    use super::*;
+    use lindy::wasm::{Name, Pattern, PatternIndex};
+
+    #[wasm_bindgen_test]
+    fn names_parse_and_expose_their_parts() {
+        let n = Name::parse("private:chat.dm.u42.typing".into()).unwrap();
+        assert_eq!(n.visibility(), "private");
+        assert!(n.is_private());
+        assert_eq!((n.app(), n.domain()), ("chat".into(), "dm".into()));
+        assert_eq!(n.id().as_string().as_deref(), Some("u42"));
+        assert_eq!(n.topic().as_string().as_deref(), Some("typing"));
+        assert_eq!(n.segments().length(), 4);
+        assert_eq!(n.to_js_string(), "private:chat.dm.u42.typing");
+        let short = Name::parse("public:chat.rooms".into()).unwrap();
+        assert!(short.id().is_undefined() && short.topic().is_undefined());
+        assert!(Name::is_valid("public:a.b".into()));
+        assert!(!Name::is_valid("public:a".into()));
+        assert!(!Name::is_valid(JsValue::from(3)));
+    }
+
+    #[wasm_bindgen_test]
+    fn bad_names_throw_channel_invalid_with_the_place() {
+        let e = Name::parse("public:chat..rooms".into()).err().unwrap();
+        assert_lindy(&e, "CHANNEL_INVALID");
+        assert_eq!(
+            js_sys::Reflect::get(&e, &"segment".into())
+                .unwrap()
+                .as_f64(),
+            Some(1.0)
+        );
+        assert!(js_sys::Reflect::get(&e, &"offset".into())
+            .unwrap()
+            .as_f64()
+            .is_some());
+        assert_lindy(
+            &Name::parse("private:a.b".into()).err().unwrap(),
+            "CHANNEL_INVALID",
+        );
+        assert_lindy(&Name::parse("".into()).err().unwrap(), "CHANNEL_INVALID");
+        let huge = "a".repeat(100_000);
+        assert_lindy(
+            &Name::parse(huge.as_str().into()).err().unwrap(),
+            "CHANNEL_INVALID",
+        );
+        assert_type_error(&Name::parse(JsValue::UNDEFINED).err().unwrap());
+        assert_type_error(&Name::parse(JsValue::from(1)).err().unwrap());
+    }
+
+    #[wasm_bindgen_test]
+    fn patterns_match_names_and_strings() {
+        let p = Pattern::parse("public:chat.*.lobby".into()).unwrap();
+        assert!(!p.is_exact());
+        assert_eq!(p.visibility(), "public");
+        assert_eq!(p.to_js_string(), "public:chat.*.lobby");
+        let n = Name::parse("public:chat.rooms.lobby".into()).unwrap();
+        assert!(p.matches(n.into()).unwrap());
+        assert!(p.matches("public:chat.x.lobby".into()).unwrap());
+        assert!(!p.matches("public:chat.x.hall".into()).unwrap());
+        assert!(!p.matches("not a name".into()).unwrap());
+        assert_type_error(&p.matches(JsValue::from(1)).unwrap_err());
+        assert_type_error(&p.matches(JsValue::UNDEFINED).unwrap_err());
+        let e = Pattern::parse("public:chat.**.x".into()).err().unwrap();
+        assert_lindy(&e, "PATTERN_INVALID");
+        assert_type_error(&Pattern::parse(JsValue::NULL).err().unwrap());
+    }
+
+    #[wasm_bindgen_test]
+    fn the_index_files_values_under_patterns() {
+        let mut index = PatternIndex::new();
+        let all = index
+            .insert("public:chat.**".into(), "audit".into())
+            .unwrap();
+        let lobby_pattern = Pattern::parse("public:chat.*.lobby".into()).unwrap();
+        let lobby = index
+            .insert(lobby_pattern.into(), "lobby-bot".into())
+            .unwrap();
+        assert_ne!(all, lobby);
+        assert_eq!(index.size(), 2);
+        let mut hits: Vec<String> = index
+            .matches("public:chat.rooms.lobby".into())
+            .unwrap()
+            .iter()
+            .filter_map(|v| v.as_string())
+            .collect();
+        hits.sort();
+        assert_eq!(hits, ["audit", "lobby-bot"]);
+        assert!(index.has_match("public:chat.a".into()).unwrap());
+        assert!(!index.has_match("public:news.a".into()).unwrap());
+        assert_eq!(index.matches("garbage".into()).unwrap().length(), 0);
+        assert_eq!(
+            index
+                .get(JsValue::from(lobby))
+                .unwrap()
+                .as_string()
+                .as_deref(),
+            Some("lobby-bot")
+        );
+        assert_eq!(
+            index
+                .remove(JsValue::from(all))
+                .unwrap()
+                .as_string()
+                .as_deref(),
+            Some("audit")
+        );
+        assert!(
+            index.remove(JsValue::from(all)).unwrap().is_undefined(),
+            "removed once"
+        );
+        for stale in [999.0, -1.0, 0.5, f64::NAN] {
+            assert!(index.remove(JsValue::from(stale)).unwrap().is_undefined());
+        }
+        assert_type_error(&index.remove("1".into()).unwrap_err());
+        assert_type_error(&index.get(JsValue::UNDEFINED).unwrap_err());
+        assert_lindy(
+            &index
+                .insert("public:a.**.b".into(), JsValue::NULL)
+                .unwrap_err(),
+            "PATTERN_INVALID",
+        );
+        assert_type_error(&index.insert(JsValue::from(2), JsValue::NULL).unwrap_err());
+        assert_type_error(&index.matches(JsValue::NULL).unwrap_err());
+        assert_eq!(index.size(), 1);
+        index.clear();
+        assert_eq!(index.size(), 0);
+        assert!(index.get(JsValue::from(lobby)).unwrap().is_undefined());
+    }
+}

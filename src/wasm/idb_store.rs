@@ -447,7 +447,7 @@ impl IdbStore {
             .filter(|(_, k)| k.available > 0)
             .map(|(name, _)| name)
             .collect();
-        keys.sort();
+        keys.sort_unstable();
         keys.into_iter().map(|k| JsValue::from_str(k)).collect()
     }
 

@@ -19,7 +19,8 @@ pub const ERR_INVALID_ARG_TYPE: &str = "ERR_INVALID_ARG_TYPE";
 /// The `.code` of a `RangeError` raised for a number outside its range.
 pub const ERR_OUT_OF_RANGE: &str = "ERR_OUT_OF_RANGE";
 
-fn set(target: &JsValue, name: &str, value: &JsValue) {
+/// Sets a property (on a fresh object: cannot fail).
+pub fn set(target: &JsValue, name: &str, value: &JsValue) {
     // Setting an own property on a fresh error object cannot fail.
     let _ = Reflect::set(target, &JsValue::from_str(name), value);
 }
@@ -197,14 +198,20 @@ pub fn opt_millis(value: &JsValue, what: &str) -> Result<Option<f64>, JsValue> {
 
 /// A number as JS prints it (`String(n)`): keeps float formatting out of the wasm binary.
 pub fn number_string(value: &JsValue) -> String {
-    js_string(value)
+    js_string(value).unwrap_or_default()
+}
+
+/// `String(value)`: calls an object's `toString()`. A throwing `toString` is caught (a JS
+/// exception must never unwind through Rust frames that hold state) and yields `""`.
+pub fn to_string(value: &JsValue) -> String {
+    js_string(value).unwrap_or_default()
 }
 
 #[wasm_bindgen::prelude::wasm_bindgen]
 extern "C" {
     /// The global `String(value)` conversion.
-    #[wasm_bindgen(js_name = String)]
-    fn js_string(value: &JsValue) -> String;
+    #[wasm_bindgen(catch, js_name = String)]
+    fn js_string(value: &JsValue) -> Result<String, JsValue>;
 }
 
 /// Runs a future as a JS `Promise`. Boxing first means one instantiation of the promise glue

@@ -7,13 +7,16 @@
 //!
 //! | JS export | Rust |
 //! |---|---|
+//! | `Name`, `Pattern`, `PatternIndex` | [`crate::grammar`]: channel names, patterns, subscription index |
 //! | `IdbStore` | [`IdbStore`]: the durable queue on IndexedDB |
 
 pub mod cancel;
+pub mod grammar;
 pub mod idb_store;
 mod idb_sys;
 pub mod js;
 
+pub use grammar::{Name, Pattern, PatternIndex};
 pub use idb_store::{Durability, IdbStore, StoreOptions};
 
 use wasm_bindgen::prelude::wasm_bindgen;
