@@ -109,7 +109,7 @@ wasm-test: tools wasm-clippy
 
 # The package as a user imports it (`import { Space } from "lindy"`), in Node and in Chromium.
 js-test: pkg
-	cd pkg-js && node --test test/
+	cd pkg-js && node --test test/*.test.mjs
 
 js-bench: pkg
 	cd pkg-js && node bench/run.mjs

@@ -1,0 +1,90 @@
+// The package as a Node user sees it: `import ... from "lindy"` (package self-reference through
+// package.json "exports", the same resolution an installed dependency gets).
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import * as lindy from "lindy";
+import { IdbStore, Name, Pattern, PatternIndex } from "lindy";
+
+const PUBLIC_API = ["IdbStore", "Name", "Pattern", "PatternIndex"];
+
+test("the entry exports the public API and nothing of the loader", () => {
+  assert.deepEqual(Object.keys(lindy).sort(), [...PUBLIC_API].sort());
+  assert.equal(lindy.default, undefined);
+  assert.equal(lindy.initSync, undefined);
+});
+
+test("IdbStore fails with a clear error where there is no IndexedDB", async () => {
+  await assert.rejects(IdbStore.open("jobs"), (e) => {
+    assert.equal(e.name, "LindyError");
+    assert.equal(e.code, "IO");
+    assert.match(e.message, /IndexedDB is not available/);
+    return true;
+  });
+  // Argument errors come first, with Node-style codes.
+  await assert.rejects(IdbStore.open(42), { name: "TypeError", code: "ERR_INVALID_ARG_TYPE" });
+  await assert.rejects(IdbStore.open("x", { durability: "fast" }), {
+    name: "RangeError",
+    code: "ERR_OUT_OF_RANGE",
+  });
+});
+
+test("names and patterns: parse, match, errors carry .code and the place", () => {
+  const n = Name.parse("public:chat.rooms.lobby");
+  assert.equal(`${n}`, "public:chat.rooms.lobby");
+  assert.equal(JSON.stringify({ n }), '{"n":"public:chat.rooms.lobby"}');
+  assert.deepEqual([n.visibility, n.app, n.domain, n.id, n.topic], [
+    "public", "chat", "rooms", "lobby", undefined,
+  ]);
+  assert.ok(Pattern.parse("public:chat.**").matches(n));
+  assert.ok(Pattern.parse("public:chat.*.lobby").matches("public:chat.x.lobby"));
+  assert.throws(() => Name.parse("public:chat..rooms"), (e) => {
+    assert.equal(e.name, "LindyError");
+    assert.equal(e.code, "CHANNEL_INVALID");
+    assert.equal(e.segment, 1);
+    assert.equal(typeof e.offset, "number");
+    return e instanceof Error;
+  });
+  assert.throws(() => Pattern.parse("public:**.x"), { code: "PATTERN_INVALID" });
+  assert.throws(() => Name.parse(), { name: "TypeError", code: "ERR_INVALID_ARG_TYPE" });
+  assert.throws(() => Pattern.parse({}), TypeError);
+});
+
+test("PatternIndex holds any JS value", () => {
+  const index = new PatternIndex();
+  const handler = () => "hi";
+  const id = index.insert("public:chat.**", handler);
+  index.insert(Pattern.parse("public:chat.*.lobby"), { bot: true });
+  assert.equal(index.size, 2);
+  const hits = index.matches("public:chat.rooms.lobby");
+  assert.equal(hits.length, 2);
+  assert.ok(hits.includes(handler));
+  assert.equal(index.remove(id), handler);
+  assert.equal(index.remove(id), undefined);
+  assert.throws(() => index.insert(7, 1), TypeError);
+  assert.throws(() => index.matches(), TypeError);
+});
+
+test("bad input never traps: every entry point throws a catchable error", () => {
+  const bad = [undefined, null, 0, -1, 1.5, NaN, "", "x".repeat(1 << 16), {}, [], () => 1, Symbol("s"), 10n];
+  const calls = [
+    (v) => Name.parse(v),
+    (v) => Pattern.parse(v),
+    (v) => Pattern.parse("public:a.*").matches(v),
+    (v) => new PatternIndex().insert(v, 1),
+    (v) => new PatternIndex().remove(v),
+    (v) => new PatternIndex().matches(v),
+    (v) => Name.isValid(v),
+  ];
+  for (const call of calls) {
+    for (const v of bad) {
+      try {
+        call(v);
+      } catch (e) {
+        assert.ok(e instanceof Error, `${call} threw a non-Error for ${String(v)}`);
+        assert.ok(!(e instanceof WebAssembly.RuntimeError), `${call} trapped on ${String(v)}`);
+      }
+    }
+  }
+  // The module is still healthy afterwards.
+  assert.ok(Pattern.parse("public:a.*").matches("public:a.b"));
+});
