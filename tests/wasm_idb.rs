@@ -7,7 +7,7 @@
 mod wasm_support;
 
 use js_sys::{Promise, Uint8Array};
-use lindy::wasm::{Durability, IdbStore, StoreOptions};
+use lindy::wasm::{Durability, IdbStore, IdbStoreOptions};
 use wasm_bindgen::{JsCast, JsValue};
 use wasm_bindgen_test::{wasm_bindgen_test, wasm_bindgen_test_configure};
 use wasm_support::*;
@@ -22,14 +22,14 @@ fn k(s: &str) -> JsValue {
 /// A fresh store on database `name` (deleted first).
 async fn fresh(name: &str) -> IdbStore {
     settle(IdbStore::delete_database(k(name))).await.unwrap();
-    IdbStore::open_with(name, StoreOptions::default())
+    IdbStore::open_with(name, IdbStoreOptions::default())
         .await
         .unwrap()
 }
 
 async fn reopen(store: IdbStore, name: &str) -> IdbStore {
     settle(store.close()).await.unwrap();
-    IdbStore::open_with(name, StoreOptions::default())
+    IdbStore::open_with(name, IdbStoreOptions::default())
         .await
         .unwrap()
 }
@@ -120,6 +120,41 @@ async fn pushes_issued_in_one_task_share_one_transaction() {
             .unwrap();
         assert_eq!(store.commits() - before, i + 1);
     }
+    settle(store.close()).await.unwrap();
+}
+
+#[wasm_bindgen_test]
+async fn batched_pulls_of_interleaved_keys_delete_exactly_their_entries() {
+    // Sequence numbers of one key are not contiguous here, so the batch's tombstones mix single
+    // deletes and key ranges: exactly the pulled entries must go.
+    let name = "lindy-test-ranges";
+    let store = fresh(name).await;
+    let pushes: Vec<Promise> = (0..12)
+        .map(|i| {
+            let key = if i % 3 == 0 { "a" } else { "b" };
+            store.push(k(key), bytes(&i.to_string()))
+        })
+        .collect();
+    for p in pushes {
+        settle(p).await.unwrap();
+    }
+    // a: 0 3 6 9 (isolated seqs); b: 1 2 4 5 7 8 10 11 (runs of two). Pull all of a, half of b.
+    let pulls: Vec<Promise> = (0..4)
+        .map(|_| store.pull(k("a"), JsValue::UNDEFINED))
+        .chain((0..4).map(|_| store.pull(k("b"), JsValue::UNDEFINED)))
+        .collect();
+    let got: Vec<String> = {
+        let mut v = Vec::new();
+        for p in pulls {
+            v.push(text(&settle(p).await.unwrap()));
+        }
+        v
+    };
+    assert_eq!(got, ["0", "3", "6", "9", "1", "2", "4", "5"]);
+    let store = reopen(store, name).await;
+    assert_eq!(len(&store, "a"), 0);
+    assert_eq!(len(&store, "b"), 4);
+    assert_eq!(pull_text(&store, "b").await, "7");
     settle(store.close()).await.unwrap();
 }
 
@@ -216,7 +251,7 @@ async fn close_rejects_writes_and_waits_while_peek_and_len_answer() {
     assert_eq!(text(&store.peek(k("q")).unwrap()), "kept");
     assert_eq!(store.keys().length(), 1);
 
-    let store = IdbStore::open_with(name, StoreOptions::default())
+    let store = IdbStore::open_with(name, IdbStoreOptions::default())
         .await
         .unwrap();
     assert_eq!(len(&store, "q"), 2);
@@ -310,10 +345,10 @@ async fn payloads_are_copied_in_and_out() {
 async fn bad_input_is_an_error_never_a_trap() {
     let name = "lindy-test-bad";
     settle(IdbStore::delete_database(k(name))).await.unwrap();
-    let opts = StoreOptions {
-        max_key_bytes: 8,
-        max_value_bytes: 4,
-        ..StoreOptions::default()
+    let opts = IdbStoreOptions {
+        max_key_len: 8,
+        max_value_len: 4,
+        ..IdbStoreOptions::default()
     };
     let store = IdbStore::open_with(name, opts).await.unwrap();
     assert_type_error(&rejection(store.push(JsValue::from(1), bytes("x"))).await);
@@ -355,7 +390,7 @@ async fn delete_database_closes_open_stores_and_empties_them() {
     settle(IdbStore::delete_database(k(name))).await.unwrap();
     assert!(store.is_closed());
     assert_lindy(&rejection(waiting).await, "CLOSED");
-    let store = IdbStore::open_with(name, StoreOptions::default())
+    let store = IdbStore::open_with(name, IdbStoreOptions::default())
         .await
         .unwrap();
     assert_eq!(len(&store, "q"), 0);
@@ -366,9 +401,9 @@ async fn delete_database_closes_open_stores_and_empties_them() {
 async fn relaxed_durability_also_persists() {
     let name = "lindy-test-relaxed";
     settle(IdbStore::delete_database(k(name))).await.unwrap();
-    let opts = StoreOptions {
+    let opts = IdbStoreOptions {
         durability: Durability::Relaxed,
-        ..StoreOptions::default()
+        ..IdbStoreOptions::default()
     };
     let store = IdbStore::open_with(name, opts.clone()).await.unwrap();
     settle(store.push(k("q"), bytes("r"))).await.unwrap();
@@ -395,7 +430,7 @@ async fn a_record_that_is_not_ours_is_reported_as_corrupt() {
     settle(f.call0(&JsValue::UNDEFINED).unwrap().unchecked_into())
         .await
         .unwrap();
-    let e = IdbStore::open_with(name, StoreOptions::default())
+    let e = IdbStore::open_with(name, IdbStoreOptions::default())
         .await
         .err()
         .expect("refuses to open");

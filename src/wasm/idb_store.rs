@@ -44,7 +44,7 @@ use js_sys::{Array, Function, Promise, Uint8Array};
 use wasm_bindgen::closure::Closure;
 use wasm_bindgen::prelude::wasm_bindgen;
 use wasm_bindgen::{JsCast, JsValue};
-use web_sys::{IdbDatabase, IdbFactory, IdbOpenDbRequest, IdbTransaction};
+use web_sys::{IdbDatabase, IdbFactory, IdbKeyRange, IdbOpenDbRequest, IdbTransaction};
 
 use super::cancel::{Cancellable, WaitOptions};
 use super::idb_sys::{self, Completion};
@@ -56,9 +56,9 @@ const OBJECT_STORE: &str = "log";
 const DB_VERSION: u32 = 1;
 
 /// Default maximum key length in UTF-8 bytes.
-pub const DEFAULT_MAX_KEY_BYTES: usize = 1024;
+pub const DEFAULT_MAX_KEY_LEN: usize = 1024;
 /// Default maximum payload size in bytes (16 MiB).
-pub const DEFAULT_MAX_VALUE_BYTES: usize = 16 * 1024 * 1024;
+pub const DEFAULT_MAX_VALUE_LEN: usize = 16 * 1024 * 1024;
 /// The largest `maxValueBytes` accepted (1 GiB).
 const MAX_VALUE_LIMIT: usize = 1 << 30;
 /// The largest `maxKeyBytes` accepted (64 KiB).
@@ -104,29 +104,29 @@ impl Durability {
 
 /// Options of [`IdbStore::open`] (`{ durability, maxKeyBytes, maxValueBytes }` from JS).
 #[derive(Clone, Debug)]
-pub struct StoreOptions {
+pub struct IdbStoreOptions {
     /// Durability of write transactions.
     pub durability: Durability,
     /// Longest key accepted, in UTF-8 bytes.
-    pub max_key_bytes: usize,
+    pub max_key_len: usize,
     /// Largest payload accepted, in bytes.
-    pub max_value_bytes: usize,
+    pub max_value_len: usize,
 }
 
-impl Default for StoreOptions {
+impl Default for IdbStoreOptions {
     fn default() -> Self {
-        StoreOptions {
+        IdbStoreOptions {
             durability: Durability::Strict,
-            max_key_bytes: DEFAULT_MAX_KEY_BYTES,
-            max_value_bytes: DEFAULT_MAX_VALUE_BYTES,
+            max_key_len: DEFAULT_MAX_KEY_LEN,
+            max_value_len: DEFAULT_MAX_VALUE_LEN,
         }
     }
 }
 
-impl StoreOptions {
+impl IdbStoreOptions {
     /// Parses the JS options object (`undefined`/`null` give the defaults).
-    pub fn parse(value: &JsValue) -> Result<StoreOptions, JsValue> {
-        let mut opts = StoreOptions::default();
+    pub fn parse(value: &JsValue) -> Result<IdbStoreOptions, JsValue> {
+        let mut opts = IdbStoreOptions::default();
         let Some(obj) = js::options(value, "IdbStore.open: options")? else {
             return Ok(opts);
         };
@@ -150,7 +150,7 @@ impl StoreOptions {
             1.0,
             MAX_KEY_LIMIT as f64,
         )? {
-            opts.max_key_bytes = n as usize;
+            opts.max_key_len = n as usize;
         }
         if let Some(n) = js::opt_integer(
             &js::field(&obj, "maxValueBytes")?,
@@ -158,7 +158,7 @@ impl StoreOptions {
             0.0,
             MAX_VALUE_LIMIT as f64,
         )? {
-            opts.max_value_bytes = n as usize;
+            opts.max_value_len = n as usize;
         }
         Ok(opts)
     }
@@ -220,7 +220,7 @@ enum Op {
 struct State {
     name: String,
     db: Option<IdbDatabase>,
-    opts: StoreOptions,
+    opts: IdbStoreOptions,
     keys: HashMap<String, KeyState>,
     next_seq: f64,
     pending: Vec<Op>,
@@ -293,10 +293,10 @@ impl IdbStore {
     #[wasm_bindgen(unchecked_return_type = "Promise<IdbStore>")]
     pub fn open(
         #[wasm_bindgen(js_name = dbName, unchecked_param_type = "string")] db_name: JsValue,
-        #[wasm_bindgen(unchecked_param_type = "IdbStoreOptions | undefined")] options: JsValue,
+        #[wasm_bindgen(unchecked_optional_param_type = "IdbStoreOptions")] options: JsValue,
     ) -> Promise {
         let parsed = js::string(&db_name, "IdbStore.open: dbName")
-            .and_then(|name| StoreOptions::parse(&options).map(|o| (name, o)));
+            .and_then(|name| IdbStoreOptions::parse(&options).map(|o| (name, o)));
         match parsed {
             Err(e) => Promise::reject(&e),
             Ok((name, opts)) => js::spawn_promise(async move {
@@ -353,7 +353,7 @@ impl IdbStore {
     pub fn pull(
         &self,
         #[wasm_bindgen(unchecked_param_type = "string")] key: JsValue,
-        #[wasm_bindgen(unchecked_param_type = "WaitOptions | undefined")] options: JsValue,
+        #[wasm_bindgen(unchecked_optional_param_type = "WaitOptions")] options: JsValue,
     ) -> Promise {
         let prepared = (|| {
             let key = self.check_key(&key, "IdbStore.pull: key")?;
@@ -474,7 +474,7 @@ impl IdbStore {
 /// The Rust-side API (not exported to JS): for Rust callers and the wasm tests.
 impl IdbStore {
     /// Opens the store on database `name` with `opts` (see [`IdbStore::open`]).
-    pub async fn open_with(name: &str, opts: StoreOptions) -> Result<IdbStore, JsValue> {
+    pub async fn open_with(name: &str, opts: IdbStoreOptions) -> Result<IdbStore, JsValue> {
         let fail = |e: JsValue| io_error(&format!("IndexedDB open of \"{name}\" failed"), &e);
         let request: IdbOpenDbRequest = factory()?.open_with_u32(name, DB_VERSION).map_err(fail)?;
         // Version 1 is the only schema: create the object store on first open. A failure here
@@ -555,7 +555,7 @@ impl IdbStore {
     }
 
     fn check_key(&self, key: &JsValue, what: &str) -> Result<String, JsValue> {
-        let max = self.state.borrow().opts.max_key_bytes;
+        let max = self.state.borrow().opts.max_key_len;
         js::key(key, what, max)
     }
 
@@ -567,12 +567,12 @@ impl IdbStore {
             return Err(closed_error(&st));
         }
         let len = value.length() as usize;
-        if len > st.opts.max_value_bytes {
+        if len > st.opts.max_value_len {
             return Err(js::lindy_error(
                 codes::VALUE_TOO_LARGE,
                 &format!(
                     "IdbStore.push: the value is {len} bytes, above maxValueBytes = {}; nothing was written",
-                    st.opts.max_value_bytes
+                    st.opts.max_value_len
                 ),
             ));
         }
@@ -782,20 +782,43 @@ async fn run_transaction(
         .map_err(|e| io_error(context, &e))?;
     // Listen before issuing anything, so no event can be missed.
     let committed = idb_sys::transaction(&raw);
+    let abort = |e: JsValue| {
+        let _ = raw.abort();
+        io_error(context, &e)
+    };
+    let mut deletes: Vec<f64> = Vec::new();
     for op in ops {
-        let issued = match op {
+        match op {
             Op::Put {
                 seq, key, value, ..
             } => {
                 let record = Array::of2(&JsValue::from_str(key), value);
-                store.put_with_key(&record, &JsValue::from_f64(*seq))
+                store
+                    .put_with_key(&record, &JsValue::from_f64(*seq))
+                    .map_err(abort)?;
             }
-            Op::Delete { seq, .. } => store.delete(&JsValue::from_f64(*seq)),
-        };
-        if let Err(e) = issued {
-            let _ = raw.abort();
-            return Err(io_error(context, &e));
+            Op::Delete { seq, .. } => deletes.push(*seq),
         }
+    }
+    // Tombstones for consecutive sequence numbers go out as one key-range delete: a batch of
+    // pulls from one busy key is a single request instead of one per entry.
+    deletes.sort_unstable_by(f64::total_cmp);
+    let mut i = 0;
+    while i < deletes.len() {
+        let lo = deletes[i];
+        let mut hi = lo;
+        while i + 1 < deletes.len() && deletes[i + 1] == hi + 1.0 {
+            i += 1;
+            hi = deletes[i];
+        }
+        i += 1;
+        let request = if lo == hi {
+            store.delete(&JsValue::from_f64(lo))
+        } else {
+            IdbKeyRange::bound(&JsValue::from_f64(lo), &JsValue::from_f64(hi))
+                .and_then(|range| store.delete(&range))
+        };
+        request.map_err(abort)?;
     }
     if fail {
         let _ = raw.abort();

@@ -17,7 +17,7 @@ mod idb_sys;
 pub mod js;
 
 pub use grammar::{Name, Pattern, PatternIndex};
-pub use idb_store::{Durability, IdbStore, StoreOptions};
+pub use idb_store::{Durability, IdbStore, IdbStoreOptions};
 
 use wasm_bindgen::prelude::wasm_bindgen;
 
