@@ -100,14 +100,7 @@ fn main() {
         let name = NameRef::parse(n).expect("valid");
         print!("   {n:<32}");
         for p in &parsed {
-            print!(
-                "{:<22}",
-                if p.matches_ref(name) {
-                    "  match"
-                } else {
-                    "  -"
-                }
-            );
+            print!("{:<22}", if p.matches_ref(name) { "match" } else { "-" });
         }
         println!();
     }
