@@ -7,7 +7,9 @@ use lindy::grammar::{Name, NameRef, Visibility, MAX_NAME_LEN, MAX_SEGMENT_LEN};
 use lindy::ErrorCode;
 
 fuzz_target!(|data: &[u8]| {
-    let Ok(s) = core::str::from_utf8(data) else { return };
+    let Ok(s) = core::str::from_utf8(data) else {
+        return;
+    };
     let owned = Name::parse(s);
     let borrowed = NameRef::parse(s);
     match (owned, borrowed) {
@@ -26,11 +28,15 @@ fuzz_target!(|data: &[u8]| {
             assert!((2..=4).contains(&segs.len()));
             for seg in &segs {
                 assert!(!seg.is_empty() && seg.len() <= MAX_SEGMENT_LEN);
-                assert!(seg.bytes().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == b'-' || c == b'_'));
+                assert!(seg.bytes().all(|c| c.is_ascii_lowercase()
+                    || c.is_ascii_digit()
+                    || c == b'-'
+                    || c == b'_'));
             }
             assert!(n.visibility() == Visibility::Public || n.id().is_some());
             // build composes the same name from its parts.
-            let built = Name::build(n.visibility(), n.app(), n.domain(), n.id(), n.topic()).unwrap();
+            let built =
+                Name::build(n.visibility(), n.app(), n.domain(), n.id(), n.topic()).unwrap();
             assert_eq!(built, n);
         }
         (Err(a), Err(b)) => {

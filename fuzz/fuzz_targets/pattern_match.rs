@@ -23,7 +23,8 @@ fuzz_target!(|data: &[u8]| {
         Some(i) => (&data[..i], &data[i + 1..]),
         None => (data, &[][..]),
     };
-    let (Ok(p_text), Ok(n_text)) = (core::str::from_utf8(p_bytes), core::str::from_utf8(n_bytes)) else {
+    let (Ok(p_text), Ok(n_text)) = (core::str::from_utf8(p_bytes), core::str::from_utf8(n_bytes))
+    else {
         return;
     };
     let pattern = match Pattern::parse(p_text) {
@@ -58,7 +59,10 @@ fuzz_target!(|data: &[u8]| {
     // The index finds the same thing as the pattern, and is empty again after removal.
     let mut index = PatternIndex::new();
     let id = index.insert(&pattern, ());
-    assert_eq!(index.for_each_match(name.as_name_ref(), |_, _| {}), got as usize);
+    assert_eq!(
+        index.for_each_match(name.as_name_ref(), |_, _| {}),
+        got as usize
+    );
     assert_eq!(index.remove(id), Some(()));
     assert!(index.trie_is_pruned());
 });
