@@ -56,3 +56,13 @@ miri:
 
 bench:
 	$(CARGO) bench
+
+# Fuzz every target in fuzz/ for FUZZ_SECONDS each (nightly + cargo-fuzz; not part of `make test`).
+# A target's libFuzzer dictionary, if any, is fuzz/dict/<target>.dict.
+FUZZ_SECONDS ?= 60
+fuzz:
+	@command -v cargo-fuzz >/dev/null || $(CARGO) install cargo-fuzz
+	for t in $$($(CARGO) +nightly fuzz list); do \
+	  d="$(CURDIR)/fuzz/dict/$$t.dict"; \
+	  $(CARGO) +nightly fuzz run "$$t" -- -max_total_time=$(FUZZ_SECONDS) $$([ -f "$$d" ] && echo "-dict=$$d"); \
+	done
