@@ -21,7 +21,7 @@ use crate::grammar::Name;
 ///                   │ Deleted │  (a tombstone; see the module docs)
 ///                   └─────────┘
 /// ```
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 #[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
 #[cfg_attr(feature = "serde", serde(rename_all = "lowercase"))]
 pub enum State {
@@ -80,10 +80,10 @@ impl Channel {
         duration_to_ms(self.ttl)
     }
 
-    /// When the channel expires unless it is touched again: `last_active + ttl`, in ms
-    /// (saturating).
-    pub fn expires_at(&self) -> u64 {
-        self.last_active.saturating_add(self.ttl_ms())
+    /// When an open channel expires unless it is touched again: `last_active + ttl`, in ms;
+    /// `None` if that lies beyond `u64::MAX` (it never expires).
+    pub fn expires_at(&self) -> Option<u64> {
+        self.last_active.checked_add(self.ttl_ms())
     }
 
     /// Whether a sweep at `now` expires it: it is open and `now - last_active >= ttl`.
@@ -109,7 +109,7 @@ pub(crate) fn duration_to_ms(d: Duration) -> u64 {
 }
 
 /// Which transition a channel made.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 #[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
 #[cfg_attr(feature = "serde", serde(rename_all = "lowercase"))]
 pub enum EventKind {
@@ -190,9 +190,9 @@ mod tests {
         assert!(!c.is_expired(109));
         assert!(c.is_expired(110));
         assert!(!c.is_expired(50), "a clock that went back expires nothing");
-        assert_eq!(c.expires_at(), 110);
+        assert_eq!(c.expires_at(), Some(110));
         c.ttl = Duration::MAX;
-        assert_eq!(c.expires_at(), u64::MAX);
+        assert_eq!(c.expires_at(), None);
         assert!(!c.is_expired(u64::MAX - 1));
         c.state = State::Closed;
         c.ttl = Duration::ZERO;

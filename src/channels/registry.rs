@@ -110,11 +110,11 @@ struct Entry {
 impl Entry {
     /// When the record next needs the sweeper: an open channel's expiry, or a tombstone's reap
     /// time (`last_active` of a tombstone is its deletion time). Closed channels never expire.
+    /// `None` also when the deadline lies beyond `u64::MAX` ms: such a record never expires,
+    /// which agrees with the rule `now - last_active >= ttl` for every `now`.
     fn deadline(&self) -> Option<u64> {
         match self.channel.state {
-            State::Open | State::Deleted => {
-                Some(self.channel.last_active.saturating_add(self.ttl_ms))
-            }
+            State::Open | State::Deleted => self.channel.last_active.checked_add(self.ttl_ms),
             State::Closed => None,
         }
     }
@@ -614,7 +614,7 @@ mod tests {
         let mut r = MemoryRegistry::new();
         let p = Name::parse("private:app.dom.x").unwrap();
         r.create_private(&p, Duration::from_millis(100), 0).unwrap();
-        r.delete(&p, 1).unwrap(); // tombstone, reap at 101; orphan entry at 100 stays queued
+        r.delete(&p, 1).unwrap(); // a tombstone, reaped at 101
         assert_eq!(r.records(), 1);
         assert_eq!(r.len(), 0);
         assert!(r.sweep(101).is_empty(), "reaping a tombstone is silent");
