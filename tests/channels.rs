@@ -977,3 +977,57 @@ fn the_manager_is_shared_across_threads() {
     }
     assert_eq!(closes, closed);
 }
+
+// ---------------------------------------------------------------------------------------------
+// serde (run with `--features serde`)
+
+#[cfg(feature = "serde")]
+mod serde_wire {
+    use super::*;
+    use lindy::channels::{NodeId, RemoteEvent};
+
+    #[test]
+    fn serde_events_use_the_seed_wire_words() {
+        let e = Event::new(EventKind::Opened, name("public:a.b"), 5);
+        let json = serde_json::to_string(&e).unwrap();
+        assert_eq!(json, r#"{"kind":"opened","name":"public:a.b","at":5}"#);
+        assert_eq!(serde_json::from_str::<Event>(&json).unwrap(), e);
+    }
+
+    #[test]
+    fn serde_remote_events_round_trip() {
+        let r = RemoteEvent {
+            origin: NodeId(42),
+            event: Event::new(EventKind::Deleted, name("private:a.b.c"), 9),
+        };
+        let json = serde_json::to_string(&r).unwrap();
+        assert_eq!(
+            json,
+            r#"{"origin":42,"event":{"kind":"deleted","name":"private:a.b.c","at":9}}"#
+        );
+        assert_eq!(serde_json::from_str::<RemoteEvent>(&json).unwrap(), r);
+    }
+
+    #[test]
+    fn serde_rejects_invalid_names_and_kinds() {
+        assert!(
+            serde_json::from_str::<Event>(r#"{"kind":"opened","name":"public:a","at":5}"#).is_err()
+        );
+        assert!(
+            serde_json::from_str::<Event>(r#"{"kind":"Opened","name":"public:a.b","at":5}"#)
+                .is_err()
+        );
+    }
+
+    #[test]
+    fn serde_channels_round_trip() {
+        let f = Fixture::new();
+        let c = f
+            .manager
+            .open_public(&name("public:a.b"), Some(Duration::from_millis(1500)))
+            .unwrap();
+        let json = serde_json::to_string(&c).unwrap();
+        assert!(json.contains(r#""state":"open""#), "{json}");
+        assert_eq!(serde_json::from_str::<Channel>(&json).unwrap(), c);
+    }
+}
