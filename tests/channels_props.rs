@@ -34,7 +34,12 @@ fn op() -> impl Strategy<Value = Op> {
 
 /// Names 0..6 are public, 6..12 private.
 fn name(n: u8) -> Name {
-    if n < 6 {
+    wide_name(n.into(), 6)
+}
+
+/// Names below `publics` are public, the others private.
+fn wide_name(n: u16, publics: u16) -> Name {
+    if n < publics {
         Name::parse(&format!("public:p.n{n}")).unwrap()
     } else {
         Name::parse(&format!("private:p.q.n{n}")).unwrap()
@@ -266,5 +271,71 @@ proptest! {
                 prop_assert_eq!(code(reg.get(&n)).is_ok(), rec.is_some());
             }
         }
+    }
+}
+
+#[derive(Clone, Debug)]
+enum WideOp {
+    Open(u16, u8),
+    Touch(u16),
+    Delete(u16),
+    Advance(u8),
+    Sweep,
+}
+
+fn wide_op() -> impl Strategy<Value = WideOp> {
+    prop_oneof![
+        6 => (0u16..400, 0u8..60).prop_map(|(n, t)| WideOp::Open(n, t)),
+        3 => (0u16..400).prop_map(WideOp::Touch),
+        1 => (0u16..400).prop_map(WideOp::Delete),
+        2 => (0u8..20).prop_map(WideOp::Advance),
+        1 => Just(WideOp::Sweep),
+    ]
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(32))]
+
+    /// Hundreds of channels, so sweeps that expire many take the bulk path (one pass over the
+    /// heap) as well as the pop-one-by-one path.
+    #[test]
+    fn memory_registry_matches_the_model_with_many_channels(
+        ops in proptest::collection::vec(wide_op(), 200..1200)
+    ) {
+        let mut reg = MemoryRegistry::new();
+        let mut model = Model::default();
+        let mut now = 0u64;
+        let n = |i: u16| wide_name(i, 200);
+        for op in ops {
+            match op {
+                WideOp::Open(i, t) if i < 200 => {
+                    let got = code(reg.open_public(&n(i), Duration::from_millis(t.into()), now))
+                        .map(|(_, e)| e.map(|e| e.kind));
+                    prop_assert_eq!(got, model.open_public(&n(i), t.into(), now));
+                }
+                WideOp::Open(i, t) => {
+                    let got = code(reg.create_private(&n(i), Duration::from_millis(t.into()), now))
+                        .map(|(_, e)| e.kind);
+                    prop_assert_eq!(got, model.create_private(&n(i), t.into(), now));
+                }
+                WideOp::Touch(i) => {
+                    prop_assert_eq!(code(reg.touch(&n(i), now)), model.touch(&n(i), now));
+                }
+                WideOp::Delete(i) => {
+                    let got = code(reg.delete(&n(i), now)).map(|e| e.map(|e| e.kind));
+                    prop_assert_eq!(got, model.delete(&n(i), now));
+                }
+                WideOp::Advance(dt) => now += u64::from(dt),
+                WideOp::Sweep => {
+                    prop_assert_eq!(reg.next_deadline(), model.next_deadline());
+                    prop_assert_eq!(kinds(reg.sweep(now)), model.sweep(now));
+                    prop_assert_eq!(snapshot(reg.list()), model.list());
+                }
+            }
+        }
+        let end = now + 1_000;
+        prop_assert_eq!(kinds(reg.sweep(end)), model.sweep(end));
+        prop_assert_eq!(snapshot(reg.list()), model.list());
+        prop_assert_eq!(reg.next_deadline(), model.next_deadline());
     }
 }

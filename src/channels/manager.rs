@@ -25,20 +25,23 @@ struct Inner<G> {
 }
 
 impl<G> Inner<G> {
-    /// Fans `events` out locally, then publishes them on the bus. Runs under the manager's lock,
+    /// Publishes `events` on the bus, then fans them out locally. Runs under the manager's lock,
     /// so subscribers and other nodes see one channel's transitions in the order they happened.
-    fn emit<R: RawMutex>(&self, hub: &Hub<R>, events: &[Event]) -> Wakeups {
-        let wakeups = hub.fan_out(events);
+    fn emit<R, I>(&self, hub: &Hub<R>, events: I) -> Wakeups
+    where
+        R: RawMutex,
+        I: IntoIterator<Item = Event> + AsRef<[Event]>,
+    {
         if let Some(bus) = &self.bus {
             let origin = bus.node_id();
-            for event in events {
+            for event in events.as_ref() {
                 bus.publish(&RemoteEvent {
                     origin,
                     event: event.clone(),
                 });
             }
         }
-        wakeups
+        hub.fan_out(events)
     }
 }
 
@@ -133,7 +136,7 @@ impl<G: Registry, R: RawMutex> Manager<G, R> {
     ) -> Result<T, ChannelError> {
         let (result, wakeups) = self.inner.lock(|inner| match op(&mut inner.registry) {
             Ok((value, Some(event))) => {
-                let w = inner.emit(&self.hub, core::slice::from_ref(&event));
+                let w = inner.emit(&self.hub, [event]);
                 (Ok(value), Some(w))
             }
             Ok((value, None)) => (Ok(value), None),
@@ -255,18 +258,17 @@ impl<G: Registry, R: RawMutex> Manager<G, R> {
     ///
     /// Then the [`on_sweep`](Self::on_sweep) hook, if any, is called with the channel list.
     pub fn sweep(&self, now: u64) -> usize {
-        let (events, wakeups, hook) = self.inner.lock(|inner| {
+        let (transitions, wakeups, hook) = self.inner.lock(|inner| {
             let events = inner.registry.sweep(now);
-            let wakeups = inner.emit(&self.hub, &events);
+            let transitions = events.len();
+            let wakeups = inner.emit(&self.hub, events);
             let hook = inner
                 .on_sweep
                 .clone()
                 .map(|hook| (hook, inner.registry.list()));
-            (events, wakeups, hook)
+            (transitions, wakeups, hook)
         });
         wakeups.wake();
-        let transitions = events.len();
-        drop(events); // outside the lock
         if let Some((hook, list)) = hook {
             hook(&list);
         }

@@ -206,9 +206,13 @@ impl MemoryRegistry {
     }
 
     fn find(&self, name: &str) -> Option<u32> {
+        self.find_hashed(self.hash(name), name)
+    }
+
+    fn find_hashed(&self, hash: u64, name: &str) -> Option<u32> {
         let slots = &self.slots;
         self.index
-            .find(self.hash(name), |&i| {
+            .find(hash, |&i| {
                 slots[i as usize]
                     .entry
                     .as_ref()
@@ -236,8 +240,8 @@ impl MemoryRegistry {
         self.find(name.as_str()).map(|i| self.entry(i))
     }
 
-    fn insert(&mut self, channel: Channel, ttl_ms: u64) -> u32 {
-        let hash = self.hash(channel.name.as_str());
+    /// Inserts a record whose name is not in the index; `hash` is the name's hash.
+    fn insert(&mut self, hash: u64, channel: Channel, ttl_ms: u64) -> u32 {
         let entry = Entry {
             channel,
             ttl_ms,
@@ -359,6 +363,37 @@ impl MemoryRegistry {
             self.queued -= 1;
         }
     }
+
+    /// Handles one heap entry taken out by a sweep at `now` (its deadline is `<= now`).
+    fn expire(&mut self, top: (u64, u32, u32), now: u64, events: &mut Vec<Event>) {
+        if !self.is_live(top) {
+            return; // orphaned by a shorter deadline, or a previous occupant's
+        }
+        let slot = top.1;
+        self.unqueue(slot);
+        let entry = self.entry(slot);
+        if entry.deadline() != Some(top.0) {
+            // Touched since it was filed (its real deadline is later): file it again, so that
+            // even when it is already due it expires in deadline order.
+            return self.schedule(slot);
+        }
+        match (entry.channel.state, entry.channel.name.visibility()) {
+            (State::Open, Visibility::Public) => {
+                let e = self.entry_mut(slot);
+                e.channel.state = State::Closed;
+                events.push(Event::new(EventKind::Closed, e.channel.name.clone(), now));
+            }
+            (State::Open, Visibility::Private) => {
+                let e = self.remove(slot);
+                events.push(Event::new(EventKind::Deleted, e.channel.name, now));
+            }
+            // A tombstone's time is up: the name is free again. No event.
+            (State::Deleted, _) => {
+                self.remove(slot);
+            }
+            (State::Closed, _) => {}
+        }
+    }
 }
 
 impl Registry for MemoryRegistry {
@@ -403,7 +438,8 @@ impl Registry for MemoryRegistry {
     ) -> Result<(Channel, Option<Event>), ChannelError> {
         debug_assert_eq!(name.visibility(), Visibility::Public);
         let ttl_ms = duration_to_ms(ttl);
-        let Some(slot) = self.find(name.as_str()) else {
+        let hash = self.hash(name.as_str());
+        let Some(slot) = self.find_hashed(hash, name.as_str()) else {
             let channel = Channel {
                 name: name.clone(),
                 state: State::Open,
@@ -413,7 +449,7 @@ impl Registry for MemoryRegistry {
                 delta: false,
             };
             let snapshot = channel.clone();
-            self.insert(channel, ttl_ms);
+            self.insert(hash, channel, ttl_ms);
             return Ok((
                 snapshot,
                 Some(Event::new(EventKind::Opened, name.clone(), now)),
@@ -445,7 +481,8 @@ impl Registry for MemoryRegistry {
         now: u64,
     ) -> Result<(Channel, Event), ChannelError> {
         debug_assert_eq!(name.visibility(), Visibility::Private);
-        if self.find(name.as_str()).is_some() {
+        let hash = self.hash(name.as_str());
+        if self.find_hashed(hash, name.as_str()).is_some() {
             return Err(ChannelError::Exists {
                 channel: name.clone(),
             });
@@ -459,7 +496,7 @@ impl Registry for MemoryRegistry {
             delta: false,
         };
         let snapshot = channel.clone();
-        self.insert(channel, duration_to_ms(ttl));
+        self.insert(hash, channel, duration_to_ms(ttl));
         Ok((snapshot, Event::new(EventKind::Opened, name.clone(), now)))
     }
 
@@ -510,40 +547,54 @@ impl Registry for MemoryRegistry {
 
     fn sweep(&mut self, now: u64) -> Vec<Event> {
         let mut events = Vec::new();
+        // Few due: pop them one by one, O(log n) each. Many due: popping costs more than one
+        // linear pass over the heap, so after a budget take every due entry out at once.
+        let budget = 64 + self.heap.len() / 16;
+        let mut popped = 0;
         while let Some(&Reverse(top)) = self.heap.peek() {
-            let (deadline, slot, _) = top;
-            if deadline > now {
+            if top.0 > now {
+                return events;
+            }
+            if popped == budget {
                 break;
             }
             self.heap.pop();
-            if !self.is_live(top) {
-                continue;
-            }
-            self.unqueue(slot);
-            let entry = self.entry(slot);
-            match entry.deadline() {
-                Some(real) if real <= now => {}
-                // Touched since it was filed: file it again at its real deadline.
-                _ => {
-                    self.schedule(slot);
+            popped += 1;
+            self.expire(top, now, &mut events);
+        }
+        if self.heap.peek().is_some_and(|&Reverse(top)| top.0 <= now) {
+            let mut rest = core::mem::take(&mut self.heap).into_vec();
+            let mut due = Vec::new();
+            rest.retain(|&Reverse(e)| {
+                let keep = e.0 > now;
+                if !keep {
+                    due.push(e);
+                }
+                keep
+            });
+            self.heap = BinaryHeap::from(rest);
+            // File every due record at its real deadline, so the batch expires in the order
+            // the heap would have produced; records touched past `now` go back in the heap.
+            let mut batch = Vec::with_capacity(due.len());
+            for top in due {
+                if !self.is_live(top) {
                     continue;
                 }
+                let (_, slot, generation) = top;
+                match self.entry(slot).deadline() {
+                    Some(real) if real <= now => {
+                        self.entry_mut(slot).queued = Some(real);
+                        batch.push((real, slot, generation));
+                    }
+                    _ => {
+                        self.unqueue(slot);
+                        self.schedule(slot);
+                    }
+                }
             }
-            match (entry.channel.state, entry.channel.name.visibility()) {
-                (State::Open, Visibility::Public) => {
-                    let e = self.entry_mut(slot);
-                    e.channel.state = State::Closed;
-                    events.push(Event::new(EventKind::Closed, e.channel.name.clone(), now));
-                }
-                (State::Open, Visibility::Private) => {
-                    let e = self.remove(slot);
-                    events.push(Event::new(EventKind::Deleted, e.channel.name, now));
-                }
-                // A tombstone's time is up: the name is free again. No event.
-                (State::Deleted, _) => {
-                    self.remove(slot);
-                }
-                (State::Closed, _) => {}
+            batch.sort_unstable();
+            for top in batch {
+                self.expire(top, now, &mut events);
             }
         }
         events
@@ -558,6 +609,7 @@ impl Registry for MemoryRegistry {
 mod tests {
     use super::*;
     use alloc::format;
+    use alloc::vec;
 
     fn public(i: usize) -> Name {
         Name::parse(&format!("public:app.dom.c{i}")).unwrap()
@@ -607,6 +659,37 @@ mod tests {
             r.heap.len()
         );
         assert_eq!(r.next_deadline(), Some(1_000_000 - 999));
+    }
+
+    #[test]
+    fn a_mass_expiry_takes_the_bulk_path_and_keeps_expiry_order() {
+        let mut r = MemoryRegistry::new();
+        let n = 1000u64;
+        // Created in a scrambled order (slot i holds channel k = 7919·i mod n); TTL k+1.
+        let mut slot_of = vec![0u64; n as usize];
+        for i in 0..n {
+            let k = (i * 7919) % n;
+            slot_of[k as usize] = i;
+            r.open_public(&public(k as usize), Duration::from_millis(k + 1), 0)
+                .unwrap();
+        }
+        // Touch the even ones so their filed deadlines are stale (real deadline 500 + k + 1).
+        for k in (0..n).step_by(2) {
+            r.touch(&public(k as usize), 500).unwrap();
+        }
+        let deadline = |k: u64| if k % 2 == 0 { 500 + k + 1 } else { k + 1 };
+        let mut want: Vec<u64> = (0..n).filter(|&k| deadline(k) <= n).collect();
+        want.sort_by_key(|&k| (deadline(k), slot_of[k as usize]));
+        let want: Vec<Name> = want.into_iter().map(|k| public(k as usize)).collect();
+
+        let events = r.sweep(n);
+        assert!(events.len() > 64 + 1000 / 16, "the bulk path was taken");
+        let got: Vec<Name> = events.iter().map(|e| e.name.clone()).collect();
+        assert_eq!(got, want, "expiry order: real deadline, then creation slot");
+        assert!(events
+            .iter()
+            .all(|e| e.kind == EventKind::Closed && e.at == n));
+        assert_eq!(r.next_deadline(), Some(n + 1), "channel 500's turn is next");
     }
 
     #[test]

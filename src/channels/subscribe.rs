@@ -35,6 +35,8 @@ struct HubState {
     unfiltered: Vec<u32>,
     /// Subscriptions with a pattern filter, routed in O(name depth).
     filtered: PatternIndex<u32>,
+    /// Scratch: the recipients of the event being fanned out (kept to reuse its allocation).
+    recipients: Vec<u32>,
     /// This node's id on the bus: remote events carrying it are our own echo.
     node: Option<NodeId>,
     /// The manager is gone: no more events will come.
@@ -50,25 +52,35 @@ struct Queue {
 }
 
 impl Queue {
-    /// Queues a copy of `event` or counts it missed. Returns whether a waiter should be woken.
-    fn offer(&mut self, event: &Event) -> bool {
+    /// Queues `event`, or counts it missed and hands it back (to be dropped outside the lock).
+    fn offer(&mut self, event: Event) -> Result<(), Event> {
         if self.events.len() < self.capacity {
-            self.events.push_back(event.clone());
-            true
+            self.events.push_back(event);
+            Ok(())
         } else {
             self.missed = self.missed.saturating_add(1);
-            false
+            Err(event)
         }
     }
 }
 
-/// Wakers to wake once every lock is released.
+/// What a fan-out leaves to do once every lock is released: wake the woken, and drop the events
+/// nobody took (freeing names is not work for inside a lock).
 #[must_use = "wake them after releasing the locks"]
-pub(crate) struct Wakeups(Vec<Waker>);
+pub(crate) struct Wakeups {
+    wakers: Vec<Waker>,
+    leftovers: Vec<Event>,
+}
 
 impl Wakeups {
+    const NONE: Wakeups = Wakeups {
+        wakers: Vec::new(),
+        leftovers: Vec::new(),
+    };
+
     pub(crate) fn wake(self) {
-        self.0.into_iter().for_each(Waker::wake);
+        self.wakers.into_iter().for_each(Waker::wake);
+        drop(self.leftovers);
     }
 }
 
@@ -80,6 +92,7 @@ impl<R: RawMutex> Hub<R> {
                 free: Vec::new(),
                 unfiltered: Vec::new(),
                 filtered: PatternIndex::new(),
+                recipients: Vec::new(),
                 node: None,
                 closed: false,
             }),
@@ -94,10 +107,14 @@ impl<R: RawMutex> Hub<R> {
         self.state.lock(|s| s.node)
     }
 
-    /// Offers `events` to every subscriber whose filter matches. Never blocks.
-    pub(crate) fn fan_out(&self, events: &[Event]) -> Wakeups {
-        if events.is_empty() {
-            return Wakeups(Vec::new());
+    /// Offers `events` to every subscriber whose filter matches. Never blocks. Each event is
+    /// cloned for all its recipients but the last, which gets the original.
+    pub(crate) fn fan_out<I>(&self, events: I) -> Wakeups
+    where
+        I: IntoIterator<Item = Event> + AsRef<[Event]>,
+    {
+        if events.as_ref().is_empty() {
+            return Wakeups::NONE;
         }
         self.state.lock(|s| s.fan_out(events))
     }
@@ -108,7 +125,7 @@ impl<R: RawMutex> Hub<R> {
             if s.node == Some(origin) {
                 None
             } else {
-                Some(s.fan_out(core::slice::from_ref(event)))
+                Some(s.fan_out([event.clone()]))
             }
         })
     }
@@ -123,7 +140,10 @@ impl<R: RawMutex> Hub<R> {
                     wakers.push(w);
                 }
             }
-            Wakeups(wakers)
+            Wakeups {
+                wakers,
+                leftovers: Vec::new(),
+            }
         })
     }
 
@@ -133,32 +153,40 @@ impl<R: RawMutex> Hub<R> {
 }
 
 impl HubState {
-    fn fan_out(&mut self, events: &[Event]) -> Wakeups {
-        let mut wakers = Vec::new();
+    fn fan_out(&mut self, events: impl IntoIterator<Item = Event>) -> Wakeups {
+        let mut out = Wakeups::NONE;
         let HubState {
             subs,
             unfiltered,
             filtered,
+            recipients,
             ..
         } = self;
-        let mut offer = |id: u32, event: &Event| {
-            if let Some(q) = subs[id as usize].as_mut() {
-                if q.offer(event) {
-                    if let Some(w) = q.waiters.notify_one() {
-                        wakers.push(w);
-                    }
-                }
-            }
-        };
         for event in events {
-            for &id in unfiltered.iter() {
-                offer(id, event);
-            }
+            recipients.clear();
+            recipients.extend_from_slice(unfiltered);
             if !filtered.is_empty() {
-                filtered.for_each_match(event.name.as_name_ref(), |_, &id| offer(id, event));
+                filtered.for_each_match(event.name.as_name_ref(), |_, &id| recipients.push(id));
             }
+            let Some((&last, rest)) = recipients.split_last() else {
+                out.leftovers.push(event);
+                continue;
+            };
+            let mut offer = |id: u32, event: Event| {
+                let Some(q) = subs[id as usize].as_mut() else {
+                    return;
+                };
+                match q.offer(event) {
+                    Ok(()) => out.wakers.extend(q.waiters.notify_one()),
+                    Err(missed) => out.leftovers.push(missed),
+                }
+            };
+            for &id in rest {
+                offer(id, event.clone());
+            }
+            offer(last, event);
         }
-        Wakeups(wakers)
+        out
     }
 
     fn add(&mut self, capacity: usize, pattern: Option<&Pattern>) -> u32 {
