@@ -186,7 +186,62 @@ impl Registry for NaiveRegistry {
     }
 }
 
-const ROUNDS: usize = 7;
+const ROUNDS: usize = 11;
+
+/// A registry behind a box, so one timing function serves both implementations.
+trait BenchRegistry: Registry + Send {}
+impl<T: Registry + Send> BenchRegistry for T {}
+
+struct Dyn(Box<dyn BenchRegistry>);
+
+impl Registry for Dyn {
+    fn get(&self, name: &Name) -> Result<Channel, ChannelError> {
+        self.0.get(name)
+    }
+    fn list(&self) -> Vec<Channel> {
+        self.0.list()
+    }
+    fn len(&self) -> usize {
+        self.0.len()
+    }
+    fn is_open(&self, name: &Name) -> bool {
+        self.0.is_open(name)
+    }
+    fn is_delta(&self, name: &Name) -> bool {
+        self.0.is_delta(name)
+    }
+    fn open_public(
+        &mut self,
+        name: &Name,
+        ttl: Duration,
+        now: u64,
+    ) -> Result<(Channel, Option<Event>), ChannelError> {
+        self.0.open_public(name, ttl, now)
+    }
+    fn create_private(
+        &mut self,
+        name: &Name,
+        ttl: Duration,
+        now: u64,
+    ) -> Result<(Channel, Event), ChannelError> {
+        self.0.create_private(name, ttl, now)
+    }
+    fn touch(&mut self, name: &Name, now: u64) -> Result<(), ChannelError> {
+        self.0.touch(name, now)
+    }
+    fn delete(&mut self, name: &Name, now: u64) -> Result<Option<Event>, ChannelError> {
+        self.0.delete(name, now)
+    }
+    fn set_delta(&mut self, name: &Name, enabled: bool) -> Result<(), ChannelError> {
+        self.0.set_delta(name, enabled)
+    }
+    fn sweep(&mut self, now: u64) -> Vec<Event> {
+        self.0.sweep(now)
+    }
+    fn next_deadline(&mut self) -> Option<u64> {
+        self.0.next_deadline()
+    }
+}
 
 fn quick() -> bool {
     std::env::var_os("LINDY_BENCH_QUICK").is_some()
@@ -204,16 +259,16 @@ fn names(n: usize, vis: Visibility) -> Vec<Name> {
 /// Builds a manager with `names` open at t=0: the first `due` with a 1 s TTL, the rest 1 h.
 /// Then times one sweep at t=1 s. Returns the median sweep time over `ROUNDS` fresh managers
 /// and the transitions of one sweep.
-fn time_sweep<G: Registry>(
-    make: impl Fn() -> G,
+fn time_sweep(
+    make: fn() -> Box<dyn BenchRegistry>,
     names: &[Name],
     due: usize,
     subscriber: bool,
-) -> (Duration, usize) {
+) -> (Duration, Duration, usize) {
     let mut times = Vec::new();
     let mut transitions = 0;
     for _ in 0..ROUNDS {
-        let m = Manager::<G>::with_registry(make(), || 0);
+        let m = Manager::<Dyn>::with_registry(Dyn(make()), || 0);
         let sub = subscriber.then(|| m.subscribe(names.len()));
         for (i, n) in names.iter().enumerate() {
             let ttl = if i < due {
@@ -241,7 +296,7 @@ fn time_sweep<G: Registry>(
         drop(m);
     }
     times.sort();
-    (times[times.len() / 2], transitions)
+    (times[times.len() / 2], times[0], transitions)
 }
 
 fn main() {
@@ -258,58 +313,30 @@ fn main() {
         "channel",
     );
     let mut summary = Vec::new();
-    let mut case = |table: &mut common::Table, label: &str, t: Duration, tr: usize| {
-        table.record(label, t.as_nanos() as f64 / n as f64);
+    let lindy = || Box::new(MemoryRegistry::new()) as Box<dyn BenchRegistry>;
+    let naive = || Box::new(NaiveRegistry::default()) as Box<dyn BenchRegistry>;
+    type Make = fn() -> Box<dyn BenchRegistry>;
+    #[rustfmt::skip]
+    let cases: [(&str, Make, &[Name], usize, bool); 9] = [
+        ("lindy MemoryRegistry — all public expire", lindy, &public, n, false),
+        ("naive full scan (seed) — all public expire", naive, &public, n, false),
+        ("lindy MemoryRegistry — all private expire (removed)", lindy, &private, n, false),
+        ("naive full scan (seed) — all private expire (removed)", naive, &private, n, false),
+        ("lindy MemoryRegistry — all public expire, 1 subscriber", lindy, &public, n, true),
+        ("lindy MemoryRegistry — 1% expire", lindy, &public, n / 100, false),
+        ("naive full scan (seed) — 1% expire", naive, &public, n / 100, false),
+        ("lindy MemoryRegistry — none due", lindy, &public, 0, false),
+        ("naive full scan (seed) — none due", naive, &public, 0, false),
+    ];
+    for (label, make, names, due, subscriber) in cases {
+        let (median, best, transitions) = time_sweep(make, names, due, subscriber);
+        sweep.record(label, median.as_nanos() as f64 / n as f64);
         summary.push(format!(
-            "{label}: {:.2} ms per sweep, {tr} transitions",
-            t.as_secs_f64() * 1e3
+            "{label}: {:.2} ms per sweep (median of {ROUNDS}; best {:.2} ms), {transitions} transitions",
+            median.as_secs_f64() * 1e3,
+            best.as_secs_f64() * 1e3
         ));
-    };
-    let lindy = MemoryRegistry::new;
-    let naive = NaiveRegistry::default;
-    let (t, tr) = time_sweep(lindy, &public, n, false);
-    case(
-        &mut sweep,
-        "lindy MemoryRegistry — all public expire",
-        t,
-        tr,
-    );
-    let (t, tr) = time_sweep(naive, &public, n, false);
-    case(
-        &mut sweep,
-        "naive full scan (seed) — all public expire",
-        t,
-        tr,
-    );
-    let (t, tr) = time_sweep(lindy, &private, n, false);
-    case(
-        &mut sweep,
-        "lindy MemoryRegistry — all private expire (removed)",
-        t,
-        tr,
-    );
-    let (t, tr) = time_sweep(naive, &private, n, false);
-    case(
-        &mut sweep,
-        "naive full scan (seed) — all private expire (removed)",
-        t,
-        tr,
-    );
-    let (t, tr) = time_sweep(lindy, &public, n, true);
-    case(
-        &mut sweep,
-        "lindy MemoryRegistry — all public expire, 1 subscriber",
-        t,
-        tr,
-    );
-    let (t, tr) = time_sweep(lindy, &public, n / 100, false);
-    case(&mut sweep, "lindy MemoryRegistry — 1% expire", t, tr);
-    let (t, tr) = time_sweep(naive, &public, n / 100, false);
-    case(&mut sweep, "naive full scan (seed) — 1% expire", t, tr);
-    let (t, tr) = time_sweep(lindy, &public, 0, false);
-    case(&mut sweep, "lindy MemoryRegistry — none due", t, tr);
-    let (t, tr) = time_sweep(naive, &public, 0, false);
-    case(&mut sweep, "naive full scan (seed) — none due", t, tr);
+    }
     sweep.print();
     println!();
     for line in &summary {

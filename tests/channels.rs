@@ -1031,3 +1031,23 @@ mod serde_wire {
         assert_eq!(serde_json::from_str::<Channel>(&json).unwrap(), c);
     }
 }
+
+// ---------------------------------------------------------------------------------------------
+// other locks
+
+#[test]
+fn the_manager_works_with_any_lock() {
+    use lindy::sync::{CriticalSectionRawMutex, NoopRawMutex};
+    let single =
+        Manager::<MemoryRegistry, NoopRawMutex>::with_registry(MemoryRegistry::new(), || 0);
+    let mut s = single.subscribe(2);
+    single.open_public(&name("public:a.b"), None).unwrap();
+    assert_eq!(s.try_recv().unwrap().kind, EventKind::Opened);
+
+    let mcu = Manager::<MemoryRegistry, CriticalSectionRawMutex>::with_registry(
+        MemoryRegistry::with_capacity(8),
+        || 0,
+    );
+    mcu.create_private(&name("private:a.b.c"), None).unwrap();
+    assert_eq!(mcu.sweep(u64::MAX), 1);
+}

@@ -109,8 +109,10 @@ impl Manager<MemoryRegistry, DefaultRawMutex> {
 }
 
 impl<G: Registry, R: RawMutex> Manager<G, R> {
-    /// A manager over `registry` with `clock`; the general constructor (any registry, any lock:
-    /// e.g. `Manager::<MemoryRegistry, NoopRawMutex>::with_registry(..)` on single-threaded wasm).
+    /// A manager over `registry` with `clock`: the general constructor, for any registry and any
+    /// lock. Name the type so the lock is known — `Manager::<MyRegistry>::with_registry(..)` for
+    /// the default lock, `Manager::<MemoryRegistry, NoopRawMutex>::with_registry(..)` on
+    /// single-threaded wasm.
     pub fn with_registry(registry: G, clock: impl Clock + Send + Sync + 'static) -> Self {
         Manager {
             inner: Mutex::new(Inner {

@@ -593,6 +593,7 @@ impl Registry for MemoryRegistry {
                 }
             }
             batch.sort_unstable();
+            events.reserve(batch.len());
             for top in batch {
                 self.expire(top, now, &mut events);
             }

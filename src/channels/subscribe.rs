@@ -155,6 +155,11 @@ impl<R: RawMutex> Hub<R> {
 impl HubState {
     fn fan_out(&mut self, events: impl IntoIterator<Item = Event>) -> Wakeups {
         let mut out = Wakeups::NONE;
+        if self.unfiltered.is_empty() && self.filtered.is_empty() {
+            // Nobody listens: everything is a leftover, to be freed outside the lock.
+            out.leftovers.extend(events);
+            return out;
+        }
         let HubState {
             subs,
             unfiltered,
