@@ -7,7 +7,7 @@ use core::fmt;
 use core::time::Duration;
 
 use super::bus::{EventBus, NodeId, RemoteEvent};
-use super::subscribe::{Hub, Subscription, Wakeups};
+use super::subscribe::{EventBatch, Hub, Subscription, Wakeups};
 use super::{
     Channel, ChannelError, Clock, Event, MemoryRegistry, Registry, DEFAULT_PRIVATE_TTL,
     DEFAULT_PUBLIC_TTL, MAX_PRIVATE_TTL,
@@ -27,11 +27,7 @@ struct Inner<G> {
 impl<G> Inner<G> {
     /// Publishes `events` on the bus, then fans them out locally. Runs under the manager's lock,
     /// so subscribers and other nodes see one channel's transitions in the order they happened.
-    fn emit<R, I>(&self, hub: &Hub<R>, events: I) -> Wakeups
-    where
-        R: RawMutex,
-        I: IntoIterator<Item = Event> + AsRef<[Event]>,
-    {
+    fn emit<R: RawMutex, B: EventBatch>(&self, hub: &Hub<R>, events: B) -> Wakeups {
         if let Some(bus) = &self.bus {
             let origin = bus.node_id();
             for event in events.as_ref() {

@@ -64,6 +64,24 @@ impl Queue {
     }
 }
 
+/// A batch of events to fan out: one event (no allocation) or a sweep's vector.
+pub(crate) trait EventBatch: IntoIterator<Item = Event> + AsRef<[Event]> {
+    /// Nobody listens: move the events into `leftovers` (empty), cheaply.
+    fn discard(self, leftovers: &mut Vec<Event>);
+}
+
+impl EventBatch for [Event; 1] {
+    fn discard(self, _: &mut Vec<Event>) {
+        // One event: freeing it here costs less than allocating a vector to carry it out.
+    }
+}
+
+impl EventBatch for Vec<Event> {
+    fn discard(self, leftovers: &mut Vec<Event>) {
+        *leftovers = self; // moves the allocation, no copy
+    }
+}
+
 /// What a fan-out leaves to do once every lock is released: wake the woken, and drop the events
 /// nobody took (freeing names is not work for inside a lock).
 #[must_use = "wake them after releasing the locks"]
@@ -109,10 +127,7 @@ impl<R: RawMutex> Hub<R> {
 
     /// Offers `events` to every subscriber whose filter matches. Never blocks. Each event is
     /// cloned for all its recipients but the last, which gets the original.
-    pub(crate) fn fan_out<I>(&self, events: I) -> Wakeups
-    where
-        I: IntoIterator<Item = Event> + AsRef<[Event]>,
-    {
+    pub(crate) fn fan_out<B: EventBatch>(&self, events: B) -> Wakeups {
         if events.as_ref().is_empty() {
             return Wakeups::NONE;
         }
@@ -153,11 +168,11 @@ impl<R: RawMutex> Hub<R> {
 }
 
 impl HubState {
-    fn fan_out(&mut self, events: impl IntoIterator<Item = Event>) -> Wakeups {
+    fn fan_out<B: EventBatch>(&mut self, events: B) -> Wakeups {
         let mut out = Wakeups::NONE;
         if self.unfiltered.is_empty() && self.filtered.is_empty() {
-            // Nobody listens: everything is a leftover, to be freed outside the lock.
-            out.leftovers.extend(events);
+            // Nobody listens: hand the batch back whole, to be freed outside the lock.
+            events.discard(&mut out.leftovers);
             return out;
         }
         let HubState {
