@@ -4,6 +4,8 @@
 //! scans every one of them — implemented as a `Registry` and run under the same `Manager`, so the
 //! only difference is lindy's expiry index.
 
+// `skip`: the shared harness keeps its own formatting.
+#[rustfmt::skip]
 #[path = "common/mod.rs"]
 mod common;
 
