@@ -36,9 +36,9 @@ pub struct RemoteEvent {
 ///
 /// The seam is sans-IO and executor-agnostic. It has two halves:
 ///
-/// * **outbound** — [`publish`](Self::publish): the manager calls it, for every event it emits
-///   locally, *after* fanning the event out to its own subscribers and *while holding its
-///   registry lock* (so the bus sees a channel's transitions in the order they happened). So
+/// * **outbound** — [`publish`](Self::publish): the manager calls it for every event it emits
+///   (its own subscribers get the event in the same critical section), *while holding its
+///   registry lock*, so the bus sees a channel's transitions in the order they happened. So
 ///   `publish` must not block and must not call back into the publishing manager: it should hand
 ///   the event to a transport (post a message, push onto an outgoing queue drained by an I/O
 ///   task) and return. It cannot fail: a transport error is the bus's to report or retry.
@@ -68,8 +68,8 @@ pub trait EventBus {
     /// echo by.
     fn node_id(&self) -> NodeId;
 
-    /// Hands `event` (already delivered locally) to the other nodes. Must not block and must not
-    /// call back into the publishing manager (see the trait docs).
+    /// Hands `event` to the other nodes (the manager delivers it locally itself). Must not block
+    /// and must not call back into the publishing manager (see the trait docs).
     fn publish(&self, event: &RemoteEvent);
 }
 
