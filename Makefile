@@ -17,6 +17,7 @@ test: setup fmt clippy test-native nostd loom
 ## The main job.
 demo:
 	$(CARGO) run --quiet --release --example grammar
+	$(CARGO) run --quiet --release --example channels
 
 setup:
 	@installed="$$(rustup target list --installed)"; \
@@ -38,6 +39,7 @@ test-native:
 	$(CARGO) test
 	$(CARGO) test --lib --no-default-features
 	$(CARGO) test --features serde --test grammar serde
+	$(CARGO) test --features serde --test channels serde
 
 # The core must compile for a microcontroller and for the browser without std.
 nostd:
