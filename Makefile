@@ -8,10 +8,10 @@ WASM := wasm32-unknown-unknown
 # loom and miri builds get their own target dirs so they never invalidate the main build.
 LOOM_TARGET := target/loom
 
-.PHONY: test demo setup fmt clippy test-native nostd loom miri fuzz bench soak
+.PHONY: test demo setup fmt clippy doc test-native nostd loom miri fuzz bench soak
 
 ## The gate (CI runs this).
-test: setup fmt clippy test-native nostd loom
+test: setup fmt clippy doc test-native nostd loom
 	@echo "make test: all gates passed"
 
 ## The main job.
@@ -33,6 +33,10 @@ fmt:
 clippy:
 	$(CARGO) clippy --all-targets -- -D warnings
 	$(CARGO) clippy --lib --no-default-features --target $(THUMB) -- -D warnings
+
+# rustdoc builds without warnings (broken intra-doc links fail the gate).
+doc:
+	RUSTDOCFLAGS="-D warnings" $(CARGO) doc --no-deps --lib --quiet
 
 # Unit, integration and doc tests; then the no_std code paths of the core on the host.
 test-native:
