@@ -128,9 +128,12 @@ impl BatchOptions {
     }
 }
 
-/// A configuration value that could not be used (`INVALID_CONFIG`).
+/// A configuration value that could not be used (`INVALID_CONFIG`). Shared by the
+/// [`batch`](crate::batch) and [`stream`](crate::stream) option parsers.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct ConfigError {
+    /// Whose option it is: `"batch"` or `"stream"`.
+    pub scope: &'static str,
     /// The offending key.
     pub key: String,
     /// The value given for it.
@@ -141,7 +144,17 @@ pub struct ConfigError {
 
 impl ConfigError {
     pub(crate) fn new(key: &str, value: &str, reason: &'static str) -> Self {
+        Self::in_scope("batch", key, value, reason)
+    }
+
+    pub(crate) fn in_scope(
+        scope: &'static str,
+        key: &str,
+        value: &str,
+        reason: &'static str,
+    ) -> Self {
         ConfigError {
+            scope,
             key: key.to_owned(),
             value: value.to_owned(),
             reason,
@@ -153,8 +166,8 @@ impl fmt::Display for ConfigError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(
             f,
-            "invalid batch option `{}` = {:?}: {}",
-            self.key, self.value, self.reason
+            "invalid {} option `{}` = {:?}: {}",
+            self.scope, self.key, self.value, self.reason
         )
     }
 }
