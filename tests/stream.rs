@@ -841,3 +841,41 @@ mod props {
         }
     }
 }
+
+// ---------------------------------------------------------------- pattern broadcast
+
+#[test]
+fn broadcast_matching_reaches_matching_channel_names_only_and_skips_full_ones() {
+    use lindy::grammar::Pattern;
+    let h = hub(1, false);
+    let paths = [
+        "public:chat.rooms.lobby",
+        "public:chat.rooms.hall",
+        "public:chat.dm.lobby",
+        "public:chatter.rooms.lobby",
+        "private:chat.rooms.lobby",
+        "public:chat.rooms.lobby.typing",
+        "chat/rooms/lobby", // not a channel name: never matched
+    ];
+    let mut readers: Vec<_> = paths.iter().map(|p| h.reader(p).unwrap()).collect();
+    let pattern = Pattern::parse("public:chat.*.lobby").unwrap();
+
+    let report = h.broadcast_matching(&pattern, "ping");
+    assert_eq!((report.delivered, report.full, report.closed), (2, 0, 0));
+    let got: Vec<bool> = readers
+        .iter_mut()
+        .map(|r| r.try_recv() == Some(Some(Bytes::from("ping"))))
+        .collect();
+    assert_eq!(got, [true, false, true, false, false, false, false]);
+
+    // A full reader is skipped, not waited on; an ended path counts as closed.
+    let w = h.writer("public:chat.rooms.lobby").unwrap();
+    w.try_write("backlog").unwrap();
+    drop(h.writer("public:chat.dm.lobby").unwrap());
+    let report = h.broadcast_matching(&pattern, "again");
+    assert_eq!((report.delivered, report.full, report.closed), (0, 1, 1));
+    assert_eq!(readers[0].try_recv(), Some(Some(Bytes::from("backlog"))));
+
+    let deep = Pattern::parse("public:chat.**").unwrap();
+    assert_eq!(h.broadcast_matching(&deep, "all").matched(), 4);
+}

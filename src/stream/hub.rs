@@ -10,6 +10,7 @@ use bytes::Bytes;
 
 use super::channel::{Channel, Wakers};
 use super::{Reader, StreamError, StreamOptions, TryWriteError, Writer};
+use crate::grammar::{NameRef, Pattern, PatternSegment};
 use crate::sync::{DefaultRawMutex, Mutex, RawMutex};
 
 /// A hub of named message streams — the omnistorage channel backend, with message boundaries
@@ -265,6 +266,44 @@ impl<R: RawMutex> Streams<R> {
         Self::deliver(&targets, msg.into())
     }
 
+    /// Writes `msg` to every path that is a channel name (see [`crate::grammar`]) matching
+    /// `pattern`, without waiting; full or ended paths are skipped and counted, as in
+    /// [`broadcast`](Streams::broadcast). Paths that are not valid channel names never match.
+    ///
+    /// Only paths sharing the pattern's literal prefix are examined (`public:chat.*` looks at
+    /// paths starting with `public:chat.`), and each is parsed without allocating.
+    ///
+    /// ```
+    /// use lindy::grammar::Pattern;
+    /// use lindy::stream::Streams;
+    ///
+    /// let hub: Streams = Streams::new();
+    /// let mut lobby = hub.reader("public:chat.rooms.lobby").unwrap();
+    /// let mut hall = hub.reader("public:chat.rooms.hall").unwrap();
+    /// let _raw = hub.reader("chat/rooms/lobby").unwrap(); // not a channel name
+    ///
+    /// let report = hub.broadcast_matching(&Pattern::parse("public:chat.*.lobby")?, "hi");
+    /// assert_eq!(report.delivered, 1);
+    /// assert_eq!(lobby.try_recv(), Some(Some("hi".into())));
+    /// assert_eq!(hall.try_recv(), None);
+    /// # Ok::<(), lindy::grammar::GrammarError>(())
+    /// ```
+    pub fn broadcast_matching(&self, pattern: &Pattern, msg: impl Into<Bytes>) -> BroadcastReport {
+        let prefix = literal_prefix(pattern);
+        let targets: Vec<Arc<Channel<R>>> = self.inner.state.lock(|h| {
+            h.paths
+                .range::<str, _>((
+                    core::ops::Bound::Included(prefix.as_str()),
+                    core::ops::Bound::Unbounded,
+                ))
+                .take_while(|(p, _)| p.starts_with(prefix.as_str()))
+                .filter(|(p, _)| NameRef::parse(p).is_ok_and(|n| pattern.matches_ref(n)))
+                .map(|(_, c)| c.clone())
+                .collect()
+        });
+        Self::deliver(&targets, msg.into())
+    }
+
     fn deliver(targets: &[Arc<Channel<R>>], msg: Bytes) -> BroadcastReport {
         let mut report = BroadcastReport::default();
         for c in targets {
@@ -332,5 +371,41 @@ impl<R: RawMutex> Streams<R> {
     /// Whether [`close`](Streams::close) was called.
     pub fn is_closed(&self) -> bool {
         self.inner.state.lock(|h| h.closed)
+    }
+}
+
+/// The text every name matching `pattern` starts with: the visibility, then the leading
+/// literal segments (`public:chat.*.lobby` → `public:chat.`).
+fn literal_prefix(pattern: &Pattern) -> String {
+    let mut prefix = String::from(pattern.visibility().as_str());
+    prefix.push(':');
+    let count = pattern.segment_count();
+    for (i, seg) in pattern.segments().enumerate() {
+        let PatternSegment::Literal(lit) = seg else {
+            break;
+        };
+        prefix.push_str(lit);
+        if i + 1 < count {
+            prefix.push('.');
+        }
+    }
+    prefix
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn literal_prefix_stops_at_the_first_wildcard() {
+        for (p, want) in [
+            ("public:chat.*.lobby", "public:chat."),
+            ("private:*.x.y", "private:"),
+            ("public:chat.rooms.lobby", "public:chat.rooms.lobby"),
+            ("public:chat.rooms.**", "public:chat.rooms."),
+            ("public:**", "public:"),
+        ] {
+            assert_eq!(literal_prefix(&Pattern::parse(p).unwrap()), want, "{p}");
+        }
     }
 }
