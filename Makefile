@@ -17,6 +17,8 @@ test: setup fmt clippy test-native nostd loom
 ## The main job.
 demo:
 	$(CARGO) run --quiet --release --example grammar
+	$(CARGO) run --quiet --release --example stream
+	$(CARGO) run --quiet --release --example batch
 
 setup:
 	@installed="$$(rustup target list --installed)"; \

@@ -469,7 +469,7 @@ fn writer_handler_error_on_the_first_batch_drops_that_table_only() {
         );
         assert_eq!(
             err.to_string(),
-            "write_table failed for table `a` (1 rows dropped): disk full"
+            "write_table failed for table `a` (batch of 1 row): disk full"
         );
         assert_eq!(err.code(), "IO");
         assert_eq!((report.batches_written, report.rows_written), (2, 2));
@@ -525,7 +525,7 @@ fn writer_failed_migration_fails_its_tables() {
     assert_eq!(report.errors[0].tables, ["a"], "listed once");
     assert_eq!(
         report.errors[0].to_string(),
-        "migrate_table failed for table `a` (2 rows dropped): bad schema"
+        "migrate_table failed for table `a` (batch of 2 rows): bad schema"
     );
     assert_eq!(client.log(), ["write b [2]", "delete_stale [\"b\"]"]);
     assert_eq!(

@@ -121,7 +121,8 @@ impl<E: fmt::Display> fmt::Display for BatchError<E> {
         for (i, t) in self.tables.iter().enumerate() {
             write!(f, "{}`{t}`", if i == 0 { " " } else { ", " })?;
         }
-        write!(f, " ({} rows dropped): {}", self.rows, self.error)
+        let plural = if self.rows == 1 { "" } else { "s" };
+        write!(f, " (batch of {} row{plural}): {}", self.rows, self.error)
     }
 }
 

@@ -185,7 +185,11 @@ impl State {
     pub(super) fn push(&mut self, msg: Bytes, opts: &StreamOptions, wakers: &mut Wakers) {
         self.log.push_back(msg);
         if opts.is_persistent() {
-            self.refresh_protection(opts, wakers);
+            if self.readers_len == 0 {
+                // No reader protects it: the message goes straight to the history. (With
+                // readers, a write moves no cursor, so the protected floor cannot change.)
+                self.refresh_protection(opts, wakers);
+            }
             while let Some(w) = self.read_wait.notify_one() {
                 wakers.push(w);
             }
