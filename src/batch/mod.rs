@@ -43,7 +43,7 @@ mod writer;
 
 pub use batcher::Batcher;
 pub use message::{Batch, Insert, Kind, Message, Reason};
-pub use options::{BatchOptions, ConfigError};
+pub use options::{BatchOptions, ConfigEntry, ConfigError};
 #[cfg(feature = "std")]
 pub use std_timer::StdTimer;
 pub use writer::{BatchError, BatchWriter, Client, Report, Timer};

@@ -88,21 +88,21 @@ impl BatchOptions {
     /// Parses options from string pairs, starting from the defaults. Keys: `max_rows`,
     /// `max_bytes`, `timeout_ms`; values are unsigned decimal integers.
     ///
-    /// Works with a slice of pairs, a `HashMap<String, String>`, a `BTreeMap<&str, &str>`, ...
+    /// Takes any iterable of [`ConfigEntry`]: an array or slice of `(&str, &str)`, a
+    /// `&HashMap<String, String>`, a `BTreeMap<&str, &str>`, ...
     ///
     /// # Errors
     /// [`ConfigError`] (`INVALID_CONFIG`) for an unknown key, a key given twice, or a value that
     /// is not an unsigned integer in range. Nothing is silently ignored.
-    pub fn from_pairs<I, K, V>(pairs: I) -> Result<Self, ConfigError>
+    pub fn from_pairs<I>(pairs: I) -> Result<Self, ConfigError>
     where
-        I: IntoIterator<Item = (K, V)>,
-        K: AsRef<str>,
-        V: AsRef<str>,
+        I: IntoIterator,
+        I::Item: ConfigEntry,
     {
         let mut opts = Self::new();
         let mut seen = [false; 3];
-        for (key, value) in pairs {
-            let (key, value) = (key.as_ref(), value.as_ref());
+        for entry in pairs {
+            let (key, value) = (entry.key(), entry.value());
             let idx = match key {
                 "max_rows" => 0,
                 "max_bytes" => 1,
@@ -125,6 +125,34 @@ impl BatchOptions {
             }
         }
         Ok(opts)
+    }
+}
+
+/// One `key = value` entry for the option parsers ([`BatchOptions::from_pairs`],
+/// [`StreamOptions::from_pairs`](crate::stream::StreamOptions::from_pairs)): a pair `(K, V)` or a
+/// reference to one, with `K, V: AsRef<str>` — so slices of pairs and maps both work.
+pub trait ConfigEntry {
+    /// The key.
+    fn key(&self) -> &str;
+    /// The value.
+    fn value(&self) -> &str;
+}
+
+impl<K: AsRef<str>, V: AsRef<str>> ConfigEntry for (K, V) {
+    fn key(&self) -> &str {
+        self.0.as_ref()
+    }
+    fn value(&self) -> &str {
+        self.1.as_ref()
+    }
+}
+
+impl<K: AsRef<str>, V: AsRef<str>> ConfigEntry for &(K, V) {
+    fn key(&self) -> &str {
+        self.0.as_ref()
+    }
+    fn value(&self) -> &str {
+        self.1.as_ref()
     }
 }
 
@@ -204,7 +232,7 @@ mod tests {
             (&[("max_rows", "1"), ("max_rows", "2")][..], "twice"),
             (&[("max_rows", "99999999999999999999999")][..], "unsigned"),
         ] {
-            let err = BatchOptions::from_pairs(pairs.iter().copied()).unwrap_err();
+            let err = BatchOptions::from_pairs(pairs).unwrap_err();
             assert_eq!(err.code(), "INVALID_CONFIG");
             assert!(err.to_string().contains(reason), "{err}");
             assert!(err.to_string().contains(pairs[0].0), "{err}");

@@ -9,7 +9,7 @@ use alloc::vec::Vec;
 use bytes::Bytes;
 
 use super::channel::{Channel, Wakers};
-use super::{Reader, StreamError, StreamOptions, TryWriteError, Writer};
+use super::{ConfigEntry, Reader, StreamError, StreamOptions, TryWriteError, Writer};
 use crate::grammar::{NameRef, Pattern, PatternSegment};
 use crate::sync::{DefaultRawMutex, Mutex, RawMutex};
 
@@ -165,11 +165,10 @@ impl<R: RawMutex> Streams<R> {
     ///
     /// # Errors
     /// [`StreamError::InvalidConfig`] for an unknown key or a bad value.
-    pub fn from_config<I, K, V>(pairs: I) -> Result<Self, StreamError>
+    pub fn from_config<I>(pairs: I) -> Result<Self, StreamError>
     where
-        I: IntoIterator<Item = (K, V)>,
-        K: AsRef<str>,
-        V: AsRef<str>,
+        I: IntoIterator,
+        I::Item: ConfigEntry,
     {
         Ok(Self::with_options(StreamOptions::from_pairs(pairs)?))
     }

@@ -70,7 +70,7 @@ mod options;
 mod reader;
 mod writer;
 
-pub use crate::batch::ConfigError;
+pub use crate::batch::{ConfigEntry, ConfigError};
 pub use bytes::Bytes;
 pub use error::{StreamError, TryWriteError};
 pub use hub::{BroadcastReport, PathStats, Streams};

@@ -1,6 +1,6 @@
 //! Hub options, built in code or parsed from the seed's string map.
 
-use super::ConfigError;
+use super::{ConfigEntry, ConfigError};
 
 /// Options of a [`Streams`](super::Streams) hub, applied to every path it creates.
 ///
@@ -88,17 +88,16 @@ impl StreamOptions {
     /// # Errors
     /// [`ConfigError`] (`INVALID_CONFIG`) for an unknown key, a key given twice, an unparsable
     /// value, or `buffer_size = 0`. The seed ignored all of these; lindy does not.
-    pub fn from_pairs<I, K, V>(pairs: I) -> Result<Self, ConfigError>
+    pub fn from_pairs<I>(pairs: I) -> Result<Self, ConfigError>
     where
-        I: IntoIterator<Item = (K, V)>,
-        K: AsRef<str>,
-        V: AsRef<str>,
+        I: IntoIterator,
+        I::Item: ConfigEntry,
     {
         let err = |k: &str, v: &str, why| ConfigError::in_scope("stream", k, v, why);
         let mut opts = Self::new();
         let mut seen = [false; 3];
-        for (key, value) in pairs {
-            let (key, value) = (key.as_ref(), value.as_ref());
+        for entry in pairs {
+            let (key, value) = (entry.key(), entry.value());
             let idx = match key {
                 "buffer_size" => 0,
                 "persistent" => 1,
