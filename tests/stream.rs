@@ -879,3 +879,40 @@ fn broadcast_matching_reaches_matching_channel_names_only_and_skips_full_ones() 
     let deep = Pattern::parse("public:chat.**").unwrap();
     assert_eq!(h.broadcast_matching(&deep, "all").matched(), 4);
 }
+
+/// A message whose owner inspects the hub when dropped: it must be dropped outside every
+/// lock (a re-entrant lock would panic).
+struct Reentrant {
+    hub: Hub,
+    drops: Arc<AtomicUsize>,
+}
+impl AsRef<[u8]> for Reentrant {
+    fn as_ref(&self) -> &[u8] {
+        b"owned"
+    }
+}
+impl Drop for Reentrant {
+    fn drop(&mut self) {
+        let _ = self.hub.stats("p");
+        self.drops.fetch_add(1, Ordering::SeqCst);
+    }
+}
+
+#[test]
+fn evicted_and_deleted_messages_are_dropped_outside_the_lock() {
+    let drops = Arc::new(AtomicUsize::new(0));
+    let h: Hub = Streams::with_options(StreamOptions::new().persistent(true).replay_bytes(0));
+    let w = h.writer("p").unwrap();
+    let msg = || {
+        Bytes::from_owner(Reentrant {
+            hub: h.clone(),
+            drops: drops.clone(),
+        })
+    };
+    w.try_write(msg()).unwrap(); // no reader, no history room: evicted at once
+    assert_eq!(drops.load(Ordering::SeqCst), 1);
+    let _r = h.reader("p").unwrap();
+    w.try_write(msg()).unwrap(); // protected for the reader
+    assert_eq!(h.delete("p"), Some(1));
+    assert_eq!(drops.load(Ordering::SeqCst), 2);
+}

@@ -68,31 +68,43 @@ pub(super) struct State {
     pub(super) write_wait: WaitQueue,
 }
 
-/// Wakers collected under the lock and woken after it is released. Holds a few inline, so
-/// waking one or several readers allocates nothing in the common case.
+/// Work that must not happen under the lock: waking wakers (so woken tasks do not contend for
+/// it) and dropping messages (a `Bytes` may own user data with its own `Drop`). Collected while
+/// locked, run after unlocking. Holds a few of each inline, so the common case allocates nothing.
 #[derive(Default)]
-pub(super) struct Wakers {
-    inline: [Option<Waker>; 4],
-    more: Vec<Waker>,
+pub(super) struct Deferred {
+    wakers: [Option<Waker>; 4],
+    more_wakers: Vec<Waker>,
+    dropped: Option<Bytes>,
+    more_dropped: Vec<Bytes>,
 }
 
-impl Wakers {
-    pub(super) fn push(&mut self, w: Waker) {
-        match self.inline.iter_mut().find(|s| s.is_none()) {
+impl Deferred {
+    pub(super) fn wake(&mut self, w: Waker) {
+        match self.wakers.iter_mut().find(|s| s.is_none()) {
             Some(slot) => *slot = Some(w),
-            None => self.more.push(w),
+            None => self.more_wakers.push(w),
         }
     }
 
-    pub(super) fn push_opt(&mut self, w: Option<Waker>) {
+    pub(super) fn wake_opt(&mut self, w: Option<Waker>) {
         if let Some(w) = w {
-            self.push(w);
+            self.wake(w);
         }
     }
 
-    pub(super) fn wake(self) {
-        self.inline.into_iter().flatten().for_each(Waker::wake);
-        self.more.into_iter().for_each(Waker::wake);
+    fn drop_later(&mut self, msg: Bytes) {
+        match self.dropped {
+            None => self.dropped = Some(msg),
+            Some(_) => self.more_dropped.push(msg),
+        }
+    }
+
+    /// Wakes and drops (call with no lock held).
+    pub(super) fn run(self) {
+        self.wakers.into_iter().flatten().for_each(Waker::wake);
+        self.more_wakers.into_iter().for_each(Waker::wake);
+        // `dropped` and `more_dropped` drop here, outside the lock.
     }
 }
 
@@ -114,18 +126,18 @@ impl<R: RawMutex> Channel<R> {
 
     /// Writes without waiting (writers' `try_write` and broadcast).
     pub(super) fn try_push(&self, msg: Bytes) -> Result<(), TryWriteError> {
-        let mut wakers = Wakers::default();
+        let mut later = Deferred::default();
         let r = self.state.lock(|s| {
             if !s.accepts() {
                 Err(TryWriteError::Closed(Closed(msg)))
             } else if !s.has_room(&self.opts) {
                 Err(TryWriteError::Full(Full(msg)))
             } else {
-                s.push(msg, &self.opts, &mut wakers);
+                s.push(msg, &self.opts, &mut later);
                 Ok(())
             }
         });
-        wakers.wake();
+        later.run();
         r
     }
 }
@@ -182,19 +194,19 @@ impl State {
 
     /// Appends a message (caller checked `accepts` and `has_room`) and collects the readers to
     /// wake: one in queue mode (readers compete), all of them in persistent mode.
-    pub(super) fn push(&mut self, msg: Bytes, opts: &StreamOptions, wakers: &mut Wakers) {
+    pub(super) fn push(&mut self, msg: Bytes, opts: &StreamOptions, later: &mut Deferred) {
         self.log.push_back(msg);
         if opts.is_persistent() {
             if self.readers_len == 0 {
                 // No reader protects it: the message goes straight to the history. (With
                 // readers, a write moves no cursor, so the protected floor cannot change.)
-                self.refresh_protection(opts, wakers);
+                self.refresh_protection(opts, later);
             }
             while let Some(w) = self.read_wait.notify_one() {
-                wakers.push(w);
+                later.wake(w);
             }
         } else {
-            wakers.push_opt(self.read_wait.notify_one());
+            later.wake_opt(self.read_wait.notify_one());
         }
     }
 
@@ -203,38 +215,39 @@ impl State {
     }
 
     /// A writer handle closed; the last one ends the stream.
-    pub(super) fn remove_writer(&mut self, wakers: &mut Wakers) {
+    pub(super) fn remove_writer(&mut self, later: &mut Deferred) {
         self.writers = self.writers.saturating_sub(1);
         if self.writers == 0 && !self.ended {
-            self.end(wakers);
+            self.end(later);
         }
     }
 
     /// No more writes: readers drain what is buffered, then see EOF.
-    pub(super) fn end(&mut self, wakers: &mut Wakers) {
+    pub(super) fn end(&mut self, later: &mut Deferred) {
         self.ended = true;
-        self.wake_everyone(wakers);
+        self.wake_everyone(later);
     }
 
-    /// Deleted: readers see EOF at once. Returns the messages dropped.
-    pub(super) fn delete(&mut self, wakers: &mut Wakers) -> usize {
+    /// Deleted: readers see EOF at once. Returns the number of messages dropped (they are
+    /// handed to `later`, to be dropped outside the lock).
+    pub(super) fn delete(&mut self, later: &mut Deferred) -> usize {
         let dropped = self.log.len();
         self.base = self.next_seq();
         self.protect_from = self.base;
-        self.log = VecDeque::new();
+        later.more_dropped.extend(core::mem::take(&mut self.log));
         self.history_bytes = 0;
         self.deleted = true;
         self.ended = true;
-        self.wake_everyone(wakers);
+        self.wake_everyone(later);
         dropped
     }
 
-    fn wake_everyone(&mut self, wakers: &mut Wakers) {
+    fn wake_everyone(&mut self, later: &mut Deferred) {
         while let Some(w) = self.read_wait.notify_one() {
-            wakers.push(w);
+            later.wake(w);
         }
         while let Some(w) = self.write_wait.notify_one() {
-            wakers.push(w);
+            later.wake(w);
         }
     }
 
@@ -258,13 +271,13 @@ impl State {
         }
     }
 
-    pub(super) fn remove_reader(&mut self, id: usize, opts: &StreamOptions, wakers: &mut Wakers) {
+    pub(super) fn remove_reader(&mut self, id: usize, opts: &StreamOptions, later: &mut Deferred) {
         if let Some(c) = self.cursors.get_mut(id) {
             if c.take().is_some() {
                 self.readers_len -= 1;
                 self.free_ids.push(id);
                 if opts.is_persistent() {
-                    self.refresh_protection(opts, wakers);
+                    self.refresh_protection(opts, later);
                 }
             }
         }
@@ -277,7 +290,7 @@ impl State {
         id: usize,
         opts: &StreamOptions,
         missed: &mut u64,
-        wakers: &mut Wakers,
+        later: &mut Deferred,
     ) -> Take {
         if self.deleted {
             return Take::Eof;
@@ -286,7 +299,7 @@ impl State {
             return match self.log.pop_front() {
                 Some(msg) => {
                     self.base += 1;
-                    wakers.push_opt(self.write_wait.notify_one());
+                    later.wake_opt(self.write_wait.notify_one());
                     Take::Message(msg)
                 }
                 None if self.ended => Take::Eof,
@@ -315,7 +328,7 @@ impl State {
         let live = cursor.next > cursor.joined;
         if live {
             // Only a live read can raise the protected floor.
-            self.refresh_protection(opts, wakers);
+            self.refresh_protection(opts, later);
         }
         Take::Message(msg)
     }
@@ -337,7 +350,7 @@ impl State {
     /// Recomputes the protected floor after readers moved, joined or left, or a message was
     /// written; moves newly unprotected messages into the history, wakes writers for the room
     /// that opened, and trims the history to the byte cap.
-    fn refresh_protection(&mut self, opts: &StreamOptions, wakers: &mut Wakers) {
+    fn refresh_protection(&mut self, opts: &StreamOptions, later: &mut Deferred) {
         let floor = self
             .cursors
             .iter()
@@ -353,7 +366,7 @@ impl State {
             self.protect_from = floor;
             for _ in 0..freed {
                 match self.write_wait.notify_one() {
-                    Some(w) => wakers.push(w),
+                    Some(w) => later.wake(w),
                     None => break,
                 }
             }
@@ -364,6 +377,7 @@ impl State {
             };
             self.history_bytes -= weight(&old);
             self.base += 1;
+            later.drop_later(old);
         }
     }
 }

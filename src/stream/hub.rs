@@ -8,7 +8,7 @@ use alloc::vec::Vec;
 
 use bytes::Bytes;
 
-use super::channel::{Channel, Wakers};
+use super::channel::{Channel, Deferred};
 use super::{ConfigEntry, Reader, StreamError, StreamOptions, TryWriteError, Writer};
 use crate::grammar::{NameRef, Pattern, PatternSegment};
 use crate::sync::{DefaultRawMutex, Mutex, RawMutex};
@@ -321,9 +321,9 @@ impl<R: RawMutex> Streams<R> {
     /// no such path. A later `writer`/`reader` on the same name starts a new path.
     pub fn delete(&self, path: &str) -> Option<usize> {
         let channel = self.inner.state.lock(|h| h.paths.remove(path))?;
-        let mut wakers = Wakers::default();
-        let dropped = channel.state.lock(|s| s.delete(&mut wakers));
-        wakers.wake();
+        let mut later = Deferred::default();
+        let dropped = channel.state.lock(|s| s.delete(&mut later));
+        later.run();
         Some(dropped)
     }
 
@@ -361,9 +361,9 @@ impl<R: RawMutex> Streams<R> {
             core::mem::take(&mut h.paths)
         });
         for channel in paths.into_values() {
-            let mut wakers = Wakers::default();
-            channel.state.lock(|s| s.end(&mut wakers));
-            wakers.wake();
+            let mut later = Deferred::default();
+            channel.state.lock(|s| s.end(&mut later));
+            later.run();
         }
     }
 

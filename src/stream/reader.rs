@@ -8,7 +8,7 @@ use core::task::{Context, Poll};
 use bytes::{Buf, Bytes};
 use futures_core::{FusedStream, Stream};
 
-use super::channel::{Channel, Take, Wakers};
+use super::channel::{Channel, Deferred, Take};
 use crate::sync::{DefaultRawMutex, RawMutex, WaiterSlot};
 
 /// The id of a closed reader (no cursor).
@@ -124,15 +124,15 @@ impl<R: RawMutex> Reader<R> {
         }
         let (id, opts) = (self.id, &self.channel.opts);
         let slot = &mut self.slot;
-        let mut wakers = Wakers::default();
+        let mut later = Deferred::default();
         self.channel.state.lock(|s| {
             let owed = s.read_wait.remove(slot);
-            s.remove_reader(id, opts, &mut wakers);
+            s.remove_reader(id, opts, &mut later);
             if owed && !opts.is_persistent() && s.readable(id, opts) {
-                wakers.push_opt(s.read_wait.notify_one());
+                later.wake_opt(s.read_wait.notify_one());
             }
         });
-        wakers.wake();
+        later.run();
         self.id = CLOSED_ID;
         self.done = true;
         self.partial = None;
@@ -145,11 +145,11 @@ impl<R: RawMutex> Reader<R> {
         }
         let (id, opts) = (self.id, &self.channel.opts);
         let (slot, missed) = (&mut self.slot, &mut self.missed);
-        let mut wakers = Wakers::default();
+        let mut later = Deferred::default();
         let out = self
             .channel
             .state
-            .lock(|s| match s.take(id, opts, missed, &mut wakers) {
+            .lock(|s| match s.take(id, opts, missed, &mut later) {
                 Take::Message(m) => {
                     s.read_wait.remove(slot);
                     Poll::Ready(Some(m))
@@ -165,7 +165,7 @@ impl<R: RawMutex> Reader<R> {
                     Poll::Pending
                 }
             });
-        wakers.wake();
+        later.run();
         if let Poll::Ready(None) = out {
             self.done = true;
         }

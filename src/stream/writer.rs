@@ -7,7 +7,7 @@ use core::task::{Context, Poll};
 
 use bytes::Bytes;
 
-use super::channel::{Channel, Wakers};
+use super::channel::{Channel, Deferred};
 use super::TryWriteError;
 use crate::error::Closed;
 use crate::sync::{DefaultRawMutex, RawMutex, WaiterSlot};
@@ -86,9 +86,9 @@ impl<R: RawMutex> Writer<R> {
         if core::mem::replace(&mut self.closed, true) {
             return;
         }
-        let mut wakers = Wakers::default();
-        self.channel.state.lock(|s| s.remove_writer(&mut wakers));
-        wakers.wake();
+        let mut later = Deferred::default();
+        self.channel.state.lock(|s| s.remove_writer(&mut later));
+        later.run();
     }
 
     /// Whether writes will fail: this handle was closed, or the path was deleted or its hub
@@ -151,14 +151,14 @@ impl<R: RawMutex> Future for Write<'_, R> {
         };
         let (writer, slot) = (this.writer, &mut this.slot);
         let channel = &writer.channel;
-        let mut wakers = Wakers::default();
+        let mut later = Deferred::default();
         let out = channel.state.lock(|s| {
             if writer.closed || !s.accepts() {
                 s.write_wait.remove(slot);
                 Poll::Ready(Err(Closed(msg)))
             } else if s.has_room(&channel.opts) {
                 s.write_wait.remove(slot);
-                s.push(msg, &channel.opts, &mut wakers);
+                s.push(msg, &channel.opts, &mut later);
                 Poll::Ready(Ok(()))
             } else {
                 s.write_wait.register(slot, cx.waker());
@@ -166,7 +166,7 @@ impl<R: RawMutex> Future for Write<'_, R> {
                 Poll::Pending
             }
         });
-        wakers.wake();
+        later.run();
         out
     }
 }
