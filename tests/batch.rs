@@ -446,6 +446,7 @@ impl Timer for ManualTimer {
     }
 }
 
+/// The seed's `TestErrorCleanUpFirstMessage`: the handler fails before taking anything.
 #[test]
 fn writer_handler_error_on_the_first_batch_drops_that_table_only() {
     let client = Recorder::default();
@@ -478,6 +479,7 @@ fn writer_handler_error_on_the_first_batch_drops_that_table_only() {
     assert_eq!(client.log(), ["write b [2]", "write b [4]"]);
 }
 
+/// The seed's `TestErrorCleanUpAfterLastMessage`: the handler fails after a successful batch.
 #[test]
 fn writer_handler_error_after_a_good_batch_keeps_what_was_written() {
     let client = Recorder::default();
