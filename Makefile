@@ -18,6 +18,8 @@ test: setup fmt clippy doc test-native nostd loom
 demo:
 	$(CARGO) run --quiet --release --example grammar
 	$(CARGO) run --quiet --release --example channels
+	$(CARGO) run --quiet --release --example stream
+	$(CARGO) run --quiet --release --example batch
 
 setup:
 	@installed="$$(rustup target list --installed)"; \

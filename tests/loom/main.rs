@@ -2,4 +2,5 @@
 #![cfg(loom)]
 
 mod channels;
+mod stream;
 mod sync;
