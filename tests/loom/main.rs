@@ -1,4 +1,6 @@
 //! loom models of every waiting path (`make loom`). Each submodule models one primitive.
 #![cfg(loom)]
 
+mod channels;
+mod stream;
 mod sync;
