@@ -1,4 +1,13 @@
 // The public API, shared by both entries. The generated glue also exports `default`/`initSync`
 // (the loader), which the entries call themselves and keep out of the API.
-export { IdbStore } from "./dist/lindy.js";
-export { Name, Pattern, PatternIndex } from "./dist/lindy.js";
+export {
+  IdbStore,
+  LindyIterator,
+  Manager,
+  Name,
+  Pattern,
+  PatternIndex,
+  StreamReader,
+  StreamWriter,
+  Streams,
+} from "./dist/lindy.js";

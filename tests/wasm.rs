@@ -328,3 +328,286 @@ mod grammar {
         assert!(index.get(JsValue::from(lobby)).unwrap().is_undefined());
     }
 }
+
+/// Calls `it.next()` and returns `(value, done)`.
+async fn next(it: &lindy::wasm::LindyIterator) -> (JsValue, bool) {
+    let r = settle(it.next()).await.unwrap();
+    let done = js_sys::Reflect::get(&r, &"done".into())
+        .unwrap()
+        .as_bool()
+        .unwrap();
+    (js_sys::Reflect::get(&r, &"value".into()).unwrap(), done)
+}
+
+mod manager {
+    use super::*;
+    use lindy::wasm::Manager;
+
+    #[wasm_bindgen_test]
+    async fn channels_open_touch_delete_and_report_events() {
+        let m = Manager::new();
+        let events = m.events(JsValue::UNDEFINED).unwrap();
+        let only_chat = m
+            .events(obj(&[("pattern", "public:chat.**".into())]))
+            .unwrap();
+        let c = m
+            .open_public("public:chat.rooms".into(), JsValue::from(60_000))
+            .unwrap();
+        assert_eq!(prop(&c, "state"), "open");
+        assert_eq!(prop(&c, "visibility"), "public");
+        let ttl = js_sys::Reflect::get(&c, &"ttlMs".into()).unwrap();
+        assert_eq!(ttl.as_f64(), Some(60_000.0));
+        m.open_public("public:news.today".into(), JsValue::UNDEFINED)
+            .unwrap();
+        m.create_private("private:chat.dm.u1".into(), JsValue::from(1_000))
+            .unwrap();
+        assert_eq!(m.size(), 3);
+        assert!(m.is_open("public:chat.rooms".into()).unwrap());
+        m.touch("public:chat.rooms".into()).unwrap();
+        m.delete("public:news.today".into()).unwrap();
+        assert_eq!(m.list().length(), 2);
+        assert!(m.next_deadline().as_f64().is_some());
+
+        let (e, done) = next(&events).await;
+        assert!(!done);
+        assert_eq!(
+            (prop(&e, "kind"), prop(&e, "name")),
+            ("opened".into(), "public:chat.rooms".into())
+        );
+        let at = js_sys::Reflect::get(&e, &"at".into())
+            .unwrap()
+            .as_f64()
+            .unwrap();
+        assert!(at > 1.6e12, "Date.now() clock: {at}");
+        assert_eq!(prop(&next(&events).await.0, "name"), "public:news.today");
+        assert_eq!(prop(&next(&events).await.0, "name"), "private:chat.dm.u1");
+        assert_eq!(prop(&next(&events).await.0, "kind"), "deleted");
+        // The filtered iterator only saw the chat channel.
+        assert_eq!(prop(&next(&only_chat).await.0, "name"), "public:chat.rooms");
+        // return() ends the iteration.
+        settle(only_chat.return_(JsValue::UNDEFINED)).await.unwrap();
+        assert!(next(&only_chat).await.1);
+    }
+
+    #[wasm_bindgen_test]
+    async fn a_waiting_next_is_woken_by_a_transition() {
+        let m = Manager::new();
+        let events = m.events(JsValue::UNDEFINED).unwrap();
+        let pending = events.next();
+        sleep(1).await;
+        m.open_public("public:a.b".into(), JsValue::UNDEFINED)
+            .unwrap();
+        let r = settle(pending).await.unwrap();
+        let v = js_sys::Reflect::get(&r, &"value".into()).unwrap();
+        assert_eq!(prop(&v, "name"), "public:a.b");
+        // Only one next() at a time.
+        let first = events.next();
+        assert_type_error(&rejection(events.next()).await);
+        m.delete("public:a.b".into()).unwrap();
+        settle(first).await.unwrap();
+    }
+
+    #[wasm_bindgen_test]
+    fn lifecycle_errors_carry_their_codes() {
+        let m = Manager::new();
+        m.create_private("private:a.b.c".into(), JsValue::UNDEFINED)
+            .unwrap();
+        assert_lindy(
+            &m.create_private("private:a.b.c".into(), JsValue::UNDEFINED)
+                .unwrap_err(),
+            "CHANNEL_EXISTS",
+        );
+        assert_lindy(
+            &m.create_private("private:a.b.d".into(), JsValue::from(7_200_000))
+                .unwrap_err(),
+            "CHANNEL_TTL_EXCEEDS_MAX",
+        );
+        assert_lindy(
+            &m.open_public("private:a.b.e".into(), JsValue::UNDEFINED)
+                .unwrap_err(),
+            "CHANNEL_INVALID",
+        );
+        assert_lindy(
+            &m.get("public:no.such".into()).unwrap_err(),
+            "CHANNEL_NOT_FOUND",
+        );
+        assert_lindy(
+            &m.touch("public:no.such".into()).unwrap_err(),
+            "CHANNEL_NOT_FOUND",
+        );
+        assert_lindy(
+            &m.open_public("public:..".into(), JsValue::UNDEFINED)
+                .unwrap_err(),
+            "CHANNEL_INVALID",
+        );
+        // A zero TTL expires at the next sweep; a closed public channel refuses touch.
+        m.open_public("public:x.y".into(), JsValue::from(0))
+            .unwrap();
+        assert!(m.sweep() >= 1);
+        assert_eq!(
+            prop(&m.get("public:x.y".into()).unwrap(), "state"),
+            "closed"
+        );
+        assert_lindy(&m.touch("public:x.y".into()).unwrap_err(), "CHANNEL_CLOSED");
+    }
+
+    #[wasm_bindgen_test]
+    fn bad_arguments_are_type_and_range_errors() {
+        let m = Manager::new();
+        assert_type_error(
+            &m.open_public(JsValue::from(1), JsValue::UNDEFINED)
+                .unwrap_err(),
+        );
+        assert_type_error(&m.open_public("public:a.b".into(), "10".into()).unwrap_err());
+        assert_range_error(
+            &m.open_public("public:a.b".into(), JsValue::from(-1))
+                .unwrap_err(),
+        );
+        assert_range_error(
+            &m.open_public("public:a.b".into(), JsValue::from(0.5))
+                .unwrap_err(),
+        );
+        assert_type_error(
+            &m.set_delta("public:a.b".into(), JsValue::from(1))
+                .unwrap_err(),
+        );
+        assert_type_error(&m.events(JsValue::from(3)).err().unwrap());
+        assert_range_error(
+            &m.events(obj(&[("capacity", JsValue::from(0))]))
+                .err()
+                .unwrap(),
+        );
+        assert_lindy(
+            &m.events(obj(&[("pattern", "nope".into())])).err().unwrap(),
+            "PATTERN_INVALID",
+        );
+        assert_type_error(&m.get(JsValue::NULL).unwrap_err());
+    }
+}
+
+mod streams {
+    use super::*;
+    use lindy::wasm::Streams;
+
+    #[wasm_bindgen_test]
+    async fn messages_flow_from_writers_to_readers_with_boundaries() {
+        let hub = Streams::new(JsValue::UNDEFINED).unwrap();
+        let reader = hub.reader("stage1".into()).unwrap();
+        let writer = hub.writer("stage1".into()).unwrap();
+        assert_eq!(writer.path(), "stage1");
+        settle(writer.write(bytes("a"), JsValue::UNDEFINED))
+            .await
+            .unwrap();
+        settle(writer.write("bb".into(), JsValue::UNDEFINED))
+            .await
+            .unwrap();
+        assert!(writer.try_write(bytes("ccc")).unwrap());
+        writer.close();
+        assert!(writer.is_closed());
+        assert_eq!(
+            text(&settle(reader.recv(JsValue::UNDEFINED)).await.unwrap()),
+            "a"
+        );
+        let it = reader.async_iterator();
+        let (v, done) = next(&it).await;
+        assert_eq!((text(&v), done), ("bb".into(), false));
+        assert_eq!(text(&next(&it).await.0), "ccc");
+        assert!(next(&it).await.1, "ends when every writer closed");
+        assert_lindy(
+            &rejection(writer.write(bytes("late"), JsValue::UNDEFINED)).await,
+            "CLOSED",
+        );
+    }
+
+    #[wasm_bindgen_test]
+    async fn a_full_buffer_makes_writers_wait_and_try_write_say_no() {
+        let hub = Streams::new(obj(&[("bufferSize", JsValue::from(1))])).unwrap();
+        let writer = hub.writer("p".into()).unwrap();
+        let reader = hub.reader("p".into()).unwrap();
+        assert!(writer.try_write(bytes("1")).unwrap());
+        assert!(!writer.try_write(bytes("2")).unwrap(), "full: not written");
+        let e = rejection(writer.write(bytes("x"), obj(&[("timeoutMs", JsValue::from(5))]))).await;
+        assert_lindy(&e, "TIMEOUT");
+        let waiting = writer.write(bytes("3"), JsValue::UNDEFINED);
+        assert_eq!(
+            text(&settle(reader.recv(JsValue::UNDEFINED)).await.unwrap()),
+            "1"
+        );
+        settle(waiting).await.unwrap();
+        assert_eq!(
+            text(&reader.try_recv()),
+            "3",
+            "the timed-out write left nothing behind"
+        );
+        assert!(reader.try_recv().is_null());
+    }
+
+    #[wasm_bindgen_test]
+    async fn persistent_paths_replay_for_late_readers() {
+        let hub = Streams::new(obj(&[("persistent", JsValue::TRUE)])).unwrap();
+        let w = hub.writer("log".into()).unwrap();
+        for m in ["1", "2"] {
+            settle(w.write(bytes(m), JsValue::UNDEFINED)).await.unwrap();
+        }
+        let late = hub.reader("log".into()).unwrap();
+        assert_eq!(text(&late.try_recv()), "1");
+        assert_eq!(text(&late.try_recv()), "2");
+        let report = hub.broadcast("lo".into(), bytes("b")).unwrap();
+        assert_eq!(
+            js_sys::Reflect::get(&report, &"matched".into())
+                .unwrap()
+                .as_f64(),
+            Some(1.0)
+        );
+        assert_eq!(text(&late.try_recv()), "b");
+        assert_eq!(hub.list(JsValue::UNDEFINED).unwrap().length(), 1);
+        assert!(hub.exists("log".into()).unwrap());
+        assert!(hub.delete("log".into()).unwrap().as_f64().is_some());
+        assert!(!hub.exists("log".into()).unwrap());
+        hub.close();
+        assert!(hub.is_closed());
+        assert_lindy(&hub.writer("x".into()).err().unwrap(), "CLOSED");
+    }
+
+    #[wasm_bindgen_test]
+    async fn an_aborted_recv_consumes_nothing() {
+        let hub = Streams::new(JsValue::UNDEFINED).unwrap();
+        let reader = hub.reader("p".into()).unwrap();
+        let writer = hub.writer("p".into()).unwrap();
+        let ctl = AbortController::new().unwrap();
+        let waiting = reader.recv(obj(&[("signal", ctl.signal().into())]));
+        assert_lindy(&rejection(reader.recv(JsValue::UNDEFINED)).await, "CLOSED");
+        ctl.abort();
+        assert_lindy(&rejection(waiting).await, "ABORTED");
+        assert!(writer.try_write(bytes("kept")).unwrap());
+        assert_eq!(
+            text(&settle(reader.recv(JsValue::UNDEFINED)).await.unwrap()),
+            "kept"
+        );
+    }
+
+    #[wasm_bindgen_test]
+    fn bad_arguments_are_errors() {
+        assert_type_error(&Streams::new(JsValue::from(1)).err().unwrap());
+        assert_range_error(
+            &Streams::new(obj(&[("bufferSize", JsValue::from(0))]))
+                .err()
+                .unwrap(),
+        );
+        assert_type_error(
+            &Streams::new(obj(&[("persistent", JsValue::from(1))]))
+                .err()
+                .unwrap(),
+        );
+        let hub = Streams::new(JsValue::UNDEFINED).unwrap();
+        assert_lindy(&hub.writer("".into()).err().unwrap(), "INVALID_PATH");
+        assert_type_error(&hub.reader(JsValue::from(2)).err().unwrap());
+        let w = hub.writer("p".into()).unwrap();
+        assert_type_error(&w.try_write(JsValue::from(5)).unwrap_err());
+        assert_type_error(&hub.broadcast("p".into(), JsValue::NULL).unwrap_err());
+        assert_lindy(
+            &hub.writer("x".repeat(2000).as_str().into()).err().unwrap(),
+            "INVALID_PATH",
+        );
+    }
+}

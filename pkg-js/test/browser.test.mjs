@@ -16,7 +16,10 @@ after(async () => {
 test("a page imports the package like any ES module", async () => {
   const page = await chrome.newPage();
   const keys = await page.evaluate(async () => Object.keys(await import("lindy")).sort());
-  assert.deepEqual(keys, ["IdbStore", "Name", "Pattern", "PatternIndex"]);
+  assert.deepEqual(keys, [
+    "IdbStore", "LindyIterator", "Manager", "Name", "Pattern", "PatternIndex",
+    "StreamReader", "StreamWriter", "Streams",
+  ]);
   const matched = await page.evaluate(async () => {
     const { Pattern } = await import("lindy");
     return Pattern.parse("public:chat.**").matches("public:chat.rooms");

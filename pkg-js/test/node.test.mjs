@@ -3,9 +3,12 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import * as lindy from "lindy";
-import { IdbStore, Name, Pattern, PatternIndex } from "lindy";
+import { IdbStore, Manager, Name, Pattern, PatternIndex, Streams } from "lindy";
 
-const PUBLIC_API = ["IdbStore", "Name", "Pattern", "PatternIndex"];
+const PUBLIC_API = [
+  "IdbStore", "LindyIterator", "Manager", "Name", "Pattern", "PatternIndex",
+  "StreamReader", "StreamWriter", "Streams",
+];
 
 test("the entry exports the public API and nothing of the loader", () => {
   assert.deepEqual(Object.keys(lindy).sort(), [...PUBLIC_API].sort());
@@ -87,4 +90,42 @@ test("bad input never traps: every entry point throws a catchable error", () => 
   }
   // The module is still healthy afterwards.
   assert.ok(Pattern.parse("public:a.*").matches("public:a.b"));
+});
+
+test("Manager: lifecycle with the Date.now() clock, events with for await", async () => {
+  const manager = new Manager();
+  const seen = [];
+  const consumer = (async () => {
+    for await (const event of manager.events({ pattern: "public:chat.**" })) {
+      seen.push(`${event.kind} ${event.name}`);
+      if (event.kind === "deleted") break; // return(): releases the subscription
+    }
+  })();
+  const before = Date.now();
+  const room = manager.openPublic(Name.parse("public:chat.rooms.lobby"), 10_000);
+  assert.equal(room.state, "open");
+  assert.ok(room.createdAt >= before && room.expiresAt === room.lastActive + 10_000);
+  manager.openPublic("public:news.today"); // filtered out
+  manager.delete("public:chat.rooms.lobby");
+  await consumer;
+  assert.deepEqual(seen, ["opened public:chat.rooms.lobby", "deleted public:chat.rooms.lobby"]);
+  assert.throws(() => manager.get("public:chat.rooms.lobby"), { code: "CHANNEL_NOT_FOUND" });
+  assert.throws(() => manager.createPrivate("private:a.b.c", 2 * 3600_000), {
+    code: "CHANNEL_TTL_EXCEEDS_MAX",
+  });
+});
+
+test("Streams: a pipeline stage with for await, backpressure and end of stream", async () => {
+  const hub = new Streams({ bufferSize: 2 });
+  const reader = hub.reader("stage1");
+  const writer = hub.writer("stage1");
+  const produced = (async () => {
+    for (const m of ["a", "bb", "ccc", "dddd"]) await writer.write(m); // waits when 2 are buffered
+    writer.close();
+  })();
+  const got = [];
+  for await (const msg of reader) got.push(new TextDecoder().decode(msg));
+  await produced;
+  assert.deepEqual(got, ["a", "bb", "ccc", "dddd"]);
+  await assert.rejects(writer.write("late"), { code: "CLOSED" });
 });

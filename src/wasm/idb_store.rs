@@ -441,14 +441,15 @@ impl IdbStore {
     #[wasm_bindgen(unchecked_return_type = "string[]")]
     pub fn keys(&self) -> Array {
         let st = self.state.borrow();
-        let mut keys: Vec<&String> = st
+        let keys: Array = st
             .keys
             .iter()
             .filter(|(_, k)| k.available > 0)
-            .map(|(name, _)| name)
+            .map(|(name, _)| JsValue::from_str(name))
             .collect();
-        keys.sort_unstable();
-        keys.into_iter().map(|k| JsValue::from_str(k)).collect()
+        // Sorted by JS (`Array.prototype.sort`, UTF-16 code-unit order): keeps a sort routine
+        // out of the wasm.
+        keys.sort()
     }
 
     /// Closes the store: later `push`/`pull` reject with `CLOSED` and waiting pulls are woken with
@@ -801,13 +802,13 @@ async fn run_transaction(
         }
     }
     // Tombstones for consecutive sequence numbers go out as one key-range delete: a batch of
-    // pulls from one busy key is a single request instead of one per entry.
-    deletes.sort_unstable_by(f64::total_cmp);
+    // pulls from one busy key is a single request instead of one per entry. (Runs are taken in
+    // issue order, which is ascending per key; no sort needed.)
     let mut i = 0;
     while i < deletes.len() {
         let lo = deletes[i];
         let mut hi = lo;
-        while i + 1 < deletes.len() && deletes[i + 1] == hi + 1.0 {
+        while deletes.get(i + 1) == Some(&(hi + 1.0)) {
             i += 1;
             hi = deletes[i];
         }

@@ -8,16 +8,25 @@
 //! | JS export | Rust |
 //! |---|---|
 //! | `Name`, `Pattern`, `PatternIndex` | [`crate::grammar`]: channel names, patterns, subscription index |
+//! | `Manager` | [`crate::channels`]: channel lifecycle, `Date.now()` clock, events as an async iterator |
+//! | `Streams`, `StreamWriter`, `StreamReader` | [`crate::stream`]: named byte streams |
 //! | `IdbStore` | [`IdbStore`]: the durable queue on IndexedDB |
+//! | `LindyIterator` | the async iterator every `for await` over lindy uses |
 
 pub mod cancel;
+pub mod channels;
 pub mod grammar;
 pub mod idb_store;
 mod idb_sys;
+pub mod iter;
 pub mod js;
+pub mod stream;
 
+pub use channels::Manager;
 pub use grammar::{Name, Pattern, PatternIndex};
 pub use idb_store::{Durability, IdbStore, IdbStoreOptions};
+pub use iter::LindyIterator;
+pub use stream::{StreamReader, StreamWriter, Streams};
 
 use wasm_bindgen::prelude::wasm_bindgen;
 
@@ -37,6 +46,45 @@ export interface IdbStoreOptions {
   maxKeyBytes?: number;
   /** Largest payload accepted, in bytes (default 16 MiB). */
   maxValueBytes?: number;
+}
+
+/** A channel's record, as `Manager` returns it. */
+export interface ChannelInfo {
+  name: string;
+  state: "open" | "closed" | "deleted";
+  visibility: "public" | "private";
+  ttlMs: number;
+  createdAt: number;
+  lastActive: number;
+  /** When the channel expires if not touched (epoch ms). */
+  expiresAt?: number;
+  delta: boolean;
+}
+
+/** One lifecycle transition; `missed` counts events this consumer lost by falling behind. */
+export interface ChannelEvent {
+  kind: "opened" | "closed" | "deleted";
+  name: string;
+  at: number;
+  missed: number;
+}
+
+/** Options of `Manager.events`. */
+export interface EventsOptions {
+  /** Only names matching this pattern. */
+  pattern?: Pattern | string;
+  /** Events buffered for a slow consumer before the newest are dropped (default 256). */
+  capacity?: number;
+}
+
+/** Options of `new Streams`. */
+export interface StreamsOptions {
+  /** Messages a path buffers before writers wait (default 100). */
+  bufferSize?: number;
+  /** Every reader gets every message; late readers replay the history first. */
+  persistent?: boolean;
+  /** History kept per persistent path for late readers, in bytes (default 1 MiB). */
+  replayBytes?: number;
 }
 
 /** Every lindy error: `name` is `"LindyError"` and `code` one of the stable codes. */

@@ -1,7 +1,14 @@
 // Compiled by test/package.test.mjs with `tsc --noEmit`: the calls below must type-check and the
 // `@ts-expect-error` lines must fail to, so the published types are real, not `any`.
-import { IdbStore, Name, Pattern, PatternIndex } from "lindy";
-import type { IdbStoreOptions, LindyError, LindyErrorCode, WaitOptions } from "lindy";
+import { IdbStore, Manager, Name, Pattern, PatternIndex, Streams } from "lindy";
+import type {
+  ChannelEvent,
+  ChannelInfo,
+  IdbStoreOptions,
+  LindyError,
+  LindyErrorCode,
+  WaitOptions,
+} from "lindy";
 
 export async function usage(): Promise<void> {
   const opts: IdbStoreOptions = { durability: "strict", maxValueBytes: 1 << 20 };
@@ -23,6 +30,24 @@ export async function usage(): Promise<void> {
   const sub: number = index.insert("public:chat.**", { any: "value" });
   const hits: unknown[] = index.matches("public:chat.x");
 
+  const manager = new Manager();
+  const info: ChannelInfo = manager.openPublic("public:chat.rooms", 60_000);
+  const state: "open" | "closed" | "deleted" = info.state;
+  for await (const event of manager.events({ pattern: "public:chat.**", capacity: 16 })) {
+    const e: ChannelEvent = event;
+    void e;
+    break;
+  }
+  const hub = new Streams({ bufferSize: 8, persistent: true });
+  const writer = hub.writer("stage1");
+  await writer.write("text");
+  await writer.write(new Uint8Array([1]), { timeoutMs: 10 });
+  for await (const msg of hub.reader("stage1")) {
+    const m: Uint8Array = msg;
+    void m;
+  }
+  void state;
+
   try {
     Name.parse("bad");
   } catch (e) {
@@ -41,6 +66,10 @@ export async function usage(): Promise<void> {
   const s: string = await store.pull("q");
   // @ts-expect-error: not a code
   const bad: LindyErrorCode = "NOPE";
+  // @ts-expect-error: a TTL is a number of milliseconds
+  manager.openPublic("public:a.b", "10s");
+  // @ts-expect-error: messages are bytes or strings
+  await writer.write(42);
 
   void [v, maybe, n, keys, vis, id, ok, sub, hits, s, bad];
 }
