@@ -43,6 +43,10 @@ impl WaitOptions {
     /// Parses the options argument of `what` (e.g. `"take(key, options)"`): `undefined`/`null`, or
     /// an object whose `signal` is an `AbortSignal` and `timeoutMs` a non-negative number.
     pub fn parse(value: &JsValue, what: &str) -> Result<WaitOptions, JsValue> {
+        // The common case (no options) formats nothing.
+        if value.is_undefined() || value.is_null() {
+            return Ok(WaitOptions::default());
+        }
         let Some(obj) = js::options(value, &format!("{what}: options"))? else {
             return Ok(WaitOptions::default());
         };

@@ -85,7 +85,23 @@ pub fn string(value: &JsValue, what: &str) -> Result<String, JsValue> {
 /// `TypeError`; an empty, over-long or ill-formed (lone surrogate) key is `KEY_INVALID`.
 pub fn key(value: &JsValue, what: &str, max_bytes: usize) -> Result<String, JsValue> {
     let key = string(value, what)?;
-    if key.is_empty() {
+    check_key(key, value, what, max_bytes, false)
+}
+
+/// [`key`] for stores whose keys may be empty (the space: any string is a key).
+pub fn key_or_empty(value: &JsValue, what: &str, max_bytes: usize) -> Result<String, JsValue> {
+    let key = string(value, what)?;
+    check_key(key, value, what, max_bytes, true)
+}
+
+fn check_key(
+    key: String,
+    value: &JsValue,
+    what: &str,
+    max_bytes: usize,
+    empty_ok: bool,
+) -> Result<String, JsValue> {
+    if key.is_empty() && !empty_ok {
         return Err(lindy_error(
             crate::error::codes::KEY_INVALID,
             &format!("{what} is empty"),

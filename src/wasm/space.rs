@@ -36,11 +36,8 @@ const MAX_BATCH: f64 = 1_048_576.0;
 type Inner = Rc<LocalSpace<JsValue>>;
 
 fn key_arg(value: &JsValue, what: &str) -> Result<String, JsValue> {
-    // The core accepts the empty string as a key; so does JS.
-    if value.as_string().is_some_and(|s| s.is_empty()) {
-        return Ok(String::new());
-    }
-    js::key(value, what, MAX_KEY_BYTES)
+    // The core accepts any string as a key, the empty one too; so does JS.
+    js::key_or_empty(value, what, MAX_KEY_BYTES)
 }
 
 fn value_arg(value: JsValue, what: &str) -> Result<JsValue, JsValue> {
@@ -141,7 +138,7 @@ impl Space {
         #[wasm_bindgen(unchecked_param_type = "string")] key: JsValue,
         #[wasm_bindgen(unchecked_optional_param_type = "WaitOptions")] options: JsValue,
     ) -> Promise {
-        let (key, opts) = match self.wait_args(&key, &options, "Space.take") {
+        let (key, opts) = match self.wait_args(&key, &options, "Space.take", "Space.take: key") {
             Ok(x) => x,
             Err(e) => return Promise::reject(&e),
         };
@@ -163,7 +160,7 @@ impl Space {
         #[wasm_bindgen(unchecked_param_type = "string")] key: JsValue,
         #[wasm_bindgen(unchecked_optional_param_type = "WaitOptions")] options: JsValue,
     ) -> Promise {
-        let (key, opts) = match self.wait_args(&key, &options, "Space.read") {
+        let (key, opts) = match self.wait_args(&key, &options, "Space.read", "Space.read: key") {
             Ok(x) => x,
             Err(e) => return Promise::reject(&e),
         };
@@ -330,13 +327,16 @@ impl Space {
 }
 
 impl Space {
+    /// `what` names the call (`"Space.take"`), `key_what` its key argument (both static, so the
+    /// hot path formats nothing).
     fn wait_args(
         &self,
         key: &JsValue,
         options: &JsValue,
         what: &str,
+        key_what: &str,
     ) -> Result<(String, WaitOptions), JsValue> {
-        let key = key_arg(key, &format!("{what}: key"))?;
+        let key = key_arg(key, key_what)?;
         let opts = WaitOptions::parse(options, what)?;
         if self.inner.is_closed() {
             return Err(closed(what));
