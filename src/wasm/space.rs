@@ -12,6 +12,7 @@ use alloc::boxed::Box;
 use alloc::format;
 use alloc::rc::Rc;
 use alloc::string::String;
+use alloc::vec::Vec;
 use core::pin::Pin;
 use core::task::{Context, Poll};
 
@@ -138,18 +139,10 @@ impl Space {
         #[wasm_bindgen(unchecked_param_type = "string")] key: JsValue,
         #[wasm_bindgen(unchecked_optional_param_type = "WaitOptions")] options: JsValue,
     ) -> Promise {
-        let (key, opts) = match self.wait_args(&key, &options, "Space.take", "Space.take: key") {
-            Ok(x) => x,
-            Err(e) => return Promise::reject(&e),
-        };
-        if let Some(v) = self.inner.try_take(&key) {
-            return Promise::resolve(&v);
+        match self.wait_args(&key, &options, "Space.take", "Space.take: key") {
+            Ok((key, opts)) => self.take_checked(key, opts),
+            Err(e) => Promise::reject(&e),
         }
-        let space = self.inner.clone();
-        js::spawn_promise(async move {
-            let taken = Cancellable::new(space.take(&key), &opts).await?;
-            taken.map_err(|_| closed("Space.take"))
-        })
     }
 
     /// Returns the oldest entry of `key` without removing it, waiting for one (`CLOSED`,
@@ -160,18 +153,10 @@ impl Space {
         #[wasm_bindgen(unchecked_param_type = "string")] key: JsValue,
         #[wasm_bindgen(unchecked_optional_param_type = "WaitOptions")] options: JsValue,
     ) -> Promise {
-        let (key, opts) = match self.wait_args(&key, &options, "Space.read", "Space.read: key") {
-            Ok(x) => x,
-            Err(e) => return Promise::reject(&e),
-        };
-        if let Some(v) = self.inner.try_read(&key) {
-            return Promise::resolve(&v);
+        match self.wait_args(&key, &options, "Space.read", "Space.read: key") {
+            Ok((key, opts)) => self.read_checked(key, opts),
+            Err(e) => Promise::reject(&e),
         }
-        let space = self.inner.clone();
-        js::spawn_promise(async move {
-            let read = Cancellable::new(space.read(&key), &opts).await?;
-            read.map_err(|_| closed("Space.read"))
-        })
     }
 
     /// Removes and returns the oldest entry of `key`, or `undefined` if there is none. Never
@@ -326,7 +311,122 @@ impl Space {
     }
 }
 
+/// Fast paths for the package's JS layer (`pkg-js/fast.js`): it sends keys that it has already
+/// checked — strings of at most 1024 UTF-16 units (so at most 3072 UTF-8 bytes, under
+/// [`MAX_KEY_BYTES`]) that are well-formed — as `&str`, which skips a `JsValue` round trip per
+/// call; anything else goes to the checking methods above, which raise the proper errors. Hidden
+/// from the types: they are not API.
+#[wasm_bindgen]
 impl Space {
+    #[doc(hidden)]
+    #[wasm_bindgen(js_name = __out, skip_typescript)]
+    pub fn out_str(&self, key: &str, value: JsValue) -> Result<(), JsValue> {
+        self.inner
+            .out(key, value)
+            .map_err(|_: Closed<JsValue>| closed("Space.out"))
+    }
+
+    #[doc(hidden)]
+    #[wasm_bindgen(js_name = __tryTake, skip_typescript)]
+    pub fn try_take_str(&self, key: &str) -> JsValue {
+        self.inner.try_take(key).unwrap_or(JsValue::UNDEFINED)
+    }
+
+    #[doc(hidden)]
+    #[wasm_bindgen(js_name = __outMany, skip_typescript)]
+    pub fn out_many_str(&self, key: &str, values: Vec<JsValue>) -> Result<(), JsValue> {
+        if values.iter().any(JsValue::is_undefined) {
+            return Err(value_arg(JsValue::UNDEFINED, "Space.outMany: values[i]")
+                .err()
+                .unwrap_or(JsValue::UNDEFINED));
+        }
+        if self.inner.is_closed() {
+            return Err(closed("Space.outMany"));
+        }
+        for v in values {
+            self.inner
+                .out(key, v)
+                .map_err(|_: Closed<JsValue>| closed("Space.outMany"))?;
+        }
+        Ok(())
+    }
+
+    #[doc(hidden)]
+    #[wasm_bindgen(js_name = __takeMany, skip_typescript)]
+    pub fn take_many_str(&self, key: &str, max: u32) -> Vec<JsValue> {
+        let mut out = Vec::new();
+        while out.len() < max as usize {
+            match self.inner.try_take(key) {
+                Some(v) => out.push(v),
+                None => break,
+            }
+        }
+        out
+    }
+
+    #[doc(hidden)]
+    #[wasm_bindgen(js_name = __tryRead, skip_typescript)]
+    pub fn try_read_str(&self, key: &str) -> JsValue {
+        self.inner.try_read(key).unwrap_or(JsValue::UNDEFINED)
+    }
+
+    #[doc(hidden)]
+    #[wasm_bindgen(js_name = __len, skip_typescript)]
+    pub fn len_str(&self, key: &str) -> u32 {
+        self.inner.len(key) as u32
+    }
+
+    #[doc(hidden)]
+    #[wasm_bindgen(js_name = __take, skip_typescript)]
+    pub fn take_str(&self, key: String, options: JsValue) -> Promise {
+        match self.wait_opts(&options, "Space.take") {
+            Ok(opts) => self.take_checked(key, opts),
+            Err(e) => Promise::reject(&e),
+        }
+    }
+
+    #[doc(hidden)]
+    #[wasm_bindgen(js_name = __read, skip_typescript)]
+    pub fn read_str(&self, key: String, options: JsValue) -> Promise {
+        match self.wait_opts(&options, "Space.read") {
+            Ok(opts) => self.read_checked(key, opts),
+            Err(e) => Promise::reject(&e),
+        }
+    }
+}
+
+impl Space {
+    fn take_checked(&self, key: String, opts: WaitOptions) -> Promise {
+        if let Some(v) = self.inner.try_take(&key) {
+            return Promise::resolve(&v);
+        }
+        let space = self.inner.clone();
+        js::spawn_promise(async move {
+            let taken = Cancellable::new(space.take(&key), &opts).await?;
+            taken.map_err(|_| closed("Space.take"))
+        })
+    }
+
+    fn read_checked(&self, key: String, opts: WaitOptions) -> Promise {
+        if let Some(v) = self.inner.try_read(&key) {
+            return Promise::resolve(&v);
+        }
+        let space = self.inner.clone();
+        js::spawn_promise(async move {
+            let read = Cancellable::new(space.read(&key), &opts).await?;
+            read.map_err(|_| closed("Space.read"))
+        })
+    }
+
+    fn wait_opts(&self, options: &JsValue, what: &str) -> Result<WaitOptions, JsValue> {
+        let opts = WaitOptions::parse(options, what)?;
+        if self.inner.is_closed() {
+            return Err(closed(what));
+        }
+        opts.check_aborted()?;
+        Ok(opts)
+    }
+
     /// `what` names the call (`"Space.take"`), `key_what` its key argument (both static, so the
     /// hot path formats nothing).
     fn wait_args(
@@ -337,12 +437,7 @@ impl Space {
         key_what: &str,
     ) -> Result<(String, WaitOptions), JsValue> {
         let key = key_arg(key, key_what)?;
-        let opts = WaitOptions::parse(options, what)?;
-        if self.inner.is_closed() {
-            return Err(closed(what));
-        }
-        opts.check_aborted()?;
-        Ok((key, opts))
+        Ok((key, self.wait_opts(options, what)?))
     }
 
     /// The Rust space (for Rust code sharing it with JS).
