@@ -56,3 +56,6 @@ pub use iter::{IntoIter, Iter, IterMut};
 pub use locking::{LockingHeapRing, LockingRing, LockingRingBase, Pop, Push};
 pub use storage::Storage;
 pub use stream::{RingSink, RingStream};
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,239 @@
+//! Ring benchmarks: `cargo bench --bench ring`.
+//!
+//! (a) `Ring` try_push + try_pop on one thread (a ring kept half full, so head and tail wrap),
+//!     `u64` and a 64-byte value, against heapless, ringbuf and `VecDeque`;
+//! (b) `LockingRing` with one producer thread and one consumer thread, capacity 1024, against
+//!     crossbeam-channel, flume, tokio's mpsc and std's `sync_channel`;
+//! (c) allocations: `CountingAlloc` is installed, so every row reports allocations per operation
+//!     (a `Ring` must report 0).
+
+#[path = "common/mod.rs"]
+mod common;
+
+use std::collections::VecDeque;
+use std::hint::black_box;
+
+use common::{CountingAlloc, Table};
+use lindy::ring::{HeapRing, LockingRing, Ring};
+
+#[global_allocator]
+static ALLOC: CountingAlloc = CountingAlloc;
+
+const CAP: usize = 1024;
+/// Ops per timed round for the single-thread tables.
+const OPS: u64 = 20_000_000;
+/// Messages per run for the two-thread table (the figure).
+const MESSAGES: u64 = 5_000_000;
+
+/// The 64-byte value.
+#[derive(Clone, Copy, Default)]
+#[allow(dead_code)] // only moved around
+struct Msg([u64; 8]);
+
+trait Make: Copy + Default {
+    fn make(i: u64) -> Self;
+}
+impl Make for u64 {
+    #[inline(always)]
+    fn make(i: u64) -> Self {
+        i
+    }
+}
+impl Make for Msg {
+    #[inline(always)]
+    fn make(i: u64) -> Self {
+        Msg([i; 8])
+    }
+}
+
+/// One single-thread case: prefill half the capacity, then `n` × (push one, pop one).
+macro_rules! single_thread_case {
+    ($table:expr, $name:expr, $ty:ty, $make_queue:expr, |$q:ident, $v:ident| push $push:expr, pop $pop:expr) => {{
+        let mut queue = $make_queue;
+        {
+            let $q = &mut queue;
+            for i in 0..(CAP as u64 / 2) {
+                let $v = <$ty>::make(i);
+                let _ = $push;
+            }
+        }
+        $table.case($name, OPS, |n| {
+            let $q = black_box(&mut queue);
+            for i in 0..n {
+                let $v = <$ty>::make(black_box(i));
+                let _ = black_box($push);
+                black_box($pop);
+            }
+        });
+    }};
+}
+
+fn single_thread<T: Make>(label: &str) {
+    let mut t = Table::new(
+        &format!("Ring try_push + try_pop, 1 thread, {label} (capacity {CAP}, kept half full)"),
+        "push+pop",
+    );
+    single_thread_case!(t, "lindy Ring<T, 1024>", T, Ring::<T, CAP>::new(),
+        |q, v| push q.try_push(v).is_ok(), pop q.try_pop());
+    single_thread_case!(t, "lindy HeapRing<T> (1024)", T, HeapRing::<T>::with_capacity(CAP).unwrap(),
+        |q, v| push q.try_push(v).is_ok(), pop q.try_pop());
+    single_thread_case!(t, "heapless::spsc::Queue<T, 1024>", T, heapless::spsc::Queue::<T, CAP>::new(),
+        |q, v| push q.enqueue(v).is_ok(), pop q.dequeue());
+    single_thread_case!(t, "heapless::Deque<T, 1024>", T, heapless::Deque::<T, CAP>::new(),
+        |q, v| push q.push_back(v).is_ok(), pop q.pop_front());
+    single_thread_case!(t, "ringbuf::StaticRb<T, 1024>", T, ringbuf::StaticRb::<T, CAP>::default(),
+        |q, v| push q.try_push(v).is_ok(), pop q.try_pop());
+    single_thread_case!(t, "ringbuf::LocalRb (1024, heap)", T, ringbuf::LocalRb::<ringbuf::storage::Heap<T>>::new(CAP),
+        |q, v| push q.try_push(v).is_ok(), pop q.try_pop());
+    single_thread_case!(t, "std VecDeque (with_capacity 1024)", T, VecDeque::<T>::with_capacity(CAP),
+        |q, v| push q.push_back(v), pop q.pop_front());
+    t.print();
+    report_target_a(&t);
+}
+
+/// Target (a): lindy's `Ring` no slower than the fastest peer.
+fn report_target_a(t: &Table) {
+    let lindy = t.get("lindy Ring<T, 1024>").unwrap();
+    let peers = [
+        "heapless::spsc::Queue<T, 1024>",
+        "heapless::Deque<T, 1024>",
+        "ringbuf::StaticRb<T, 1024>",
+        "ringbuf::LocalRb (1024, heap)",
+        "std VecDeque (with_capacity 1024)",
+    ];
+    let (best, ns) = peers
+        .iter()
+        .map(|p| (*p, t.get(p).unwrap()))
+        .min_by(|a, b| a.1.total_cmp(&b.1))
+        .unwrap();
+    println!(
+        "\ntarget (a) ≤ 1.0× the fastest peer: lindy {lindy:.2} ns vs {best} {ns:.2} ns → {:.2}× ({})",
+        lindy / ns,
+        if lindy <= ns { "met" } else { "missed" }
+    );
+}
+
+/// Runs `produce` and `consume` on two threads; both move `n` messages.
+fn two_threads(n: u64, produce: impl FnOnce(u64) + Send, consume: impl FnOnce(u64) + Send) {
+    std::thread::scope(|s| {
+        s.spawn(move || produce(n));
+        consume(n);
+    });
+}
+
+fn spsc_threads() {
+    let mut t = Table::new(
+        &format!("1 producer thread → 1 consumer thread, capacity {CAP}, {MESSAGES} u64 messages"),
+        "message",
+    );
+    t.case(
+        "lindy LockingRing (push_blocking / pop_blocking)",
+        MESSAGES,
+        |n| {
+            let ring: LockingRing<u64, CAP> = LockingRing::new();
+            two_threads(
+                n,
+                |n| (0..n).for_each(|i| ring.push_blocking(i).unwrap()),
+                |n| (0..n).for_each(|_| assert!(ring.pop_blocking().is_some())),
+            );
+        },
+    );
+    t.case("crossbeam-channel bounded", MESSAGES, |n| {
+        let (tx, rx) = crossbeam_channel::bounded(CAP);
+        two_threads(
+            n,
+            move |n| (0..n).for_each(|i| tx.send(i).unwrap()),
+            move |n| {
+                (0..n).for_each(|_| {
+                    black_box(rx.recv().unwrap());
+                })
+            },
+        );
+    });
+    t.case("flume bounded", MESSAGES, |n| {
+        let (tx, rx) = flume::bounded(CAP);
+        two_threads(
+            n,
+            move |n| (0..n).for_each(|i| tx.send(i).unwrap()),
+            move |n| {
+                (0..n).for_each(|_| {
+                    black_box(rx.recv().unwrap());
+                })
+            },
+        );
+    });
+    t.case(
+        "tokio::sync::mpsc (blocking_send / blocking_recv)",
+        MESSAGES,
+        |n| {
+            let (tx, mut rx) = tokio::sync::mpsc::channel(CAP);
+            two_threads(
+                n,
+                move |n| (0..n).for_each(|i| tx.blocking_send(i).unwrap()),
+                move |n| {
+                    (0..n).for_each(|_| {
+                        black_box(rx.blocking_recv().unwrap());
+                    })
+                },
+            );
+        },
+    );
+    t.case("std::sync::mpsc::sync_channel", MESSAGES, |n| {
+        let (tx, rx) = std::sync::mpsc::sync_channel(CAP);
+        two_threads(
+            n,
+            move |n| (0..n).for_each(|i| tx.send(i).unwrap()),
+            move |n| {
+                (0..n).for_each(|_| {
+                    black_box(rx.recv().unwrap());
+                })
+            },
+        );
+    });
+    t.print();
+    let (lindy, flume) = (
+        t.get("lindy LockingRing (push_blocking / pop_blocking)")
+            .unwrap(),
+        t.get("flume bounded").unwrap(),
+    );
+    println!(
+        "\ntarget (b) throughput ≥ flume: lindy {:.1} M msg/s vs flume {:.1} M msg/s ({})",
+        1e3 / lindy,
+        1e3 / flume,
+        if lindy <= flume { "met" } else { "missed" }
+    );
+}
+
+/// Target (c): no allocation after construction, counted over a long mixed workload.
+fn zero_alloc() {
+    let mut ring: Ring<u64, CAP> = Ring::new();
+    let before = common::alloc_count();
+    for i in 0..1_000_000u64 {
+        if i % 3 == 2 {
+            black_box(ring.try_pop());
+        } else if ring.try_push(i).is_err() {
+            black_box(ring.push_overwrite(i));
+        }
+        black_box(ring.iter().next());
+    }
+    ring.clear();
+    let allocs = common::alloc_count() - before;
+    println!("\ntarget (c) zero allocations after construction: Ring made {allocs} allocations over 1M mixed operations ({})",
+        if allocs == 0 { "met" } else { "missed" });
+}
+
+fn main() {
+    // `cargo bench --bench ring -- two-threads` runs only table (b), and so on.
+    let only = std::env::args().skip(1).find(|a| !a.starts_with('-'));
+    let wants = |name: &str| only.as_deref().is_none_or(|o| name.contains(o));
+    if wants("single-thread") {
+        single_thread::<u64>("u64");
+        single_thread::<Msg>("64-byte struct");
+    }
+    if wants("two-threads") {
+        spsc_threads();
+    }
+    if wants("alloc") {
+        zero_alloc();
+    }
+}
