@@ -90,6 +90,8 @@ proptest! {
     fn ring_behaves_like_a_bounded_vecdeque(ops in proptest::collection::vec(op(), 0..300)) {
         let mut ring: Ring<u16, 7> = Ring::new();
         check_against_model(&mut ring, &ops)?;
+        let mut pow2: Ring<u16, 8> = Ring::new(); // the masking fast path
+        check_against_model(&mut pow2, &ops)?;
         let mut one: Ring<u16, 1> = Ring::new();
         check_against_model(one.as_mut_view(), &ops)?;
     }

@@ -25,10 +25,13 @@ use crate::error::Full;
 /// Dropping or [`clear`](RingBase::clear)ing a ring drops every value it holds exactly once, even
 /// when a value's `Drop` panics (the rest are still dropped, then the panic continues).
 pub struct RingBase<T, S: Storage<T> + ?Sized> {
-    /// Slot of the oldest value; always `< capacity` (or 0).
+    /// Position of the oldest value. Positions run over `0..2 * capacity` (each slot has two
+    /// names, `slot` and `slot + capacity`), so `head == tail` means empty and
+    /// `tail - head == capacity` means full: no separate length, and a push or a pop writes a
+    /// single index.
     head: usize,
-    /// Values held; the occupied slots are `head, head + 1, …` modulo the capacity.
-    len: usize,
+    /// Position the next push writes.
+    tail: usize,
     /// The ring owns `T`s (for the drop checker).
     _owns: PhantomData<T>,
     /// Last, so that `RingBase<T, [_; N]>` unsizes to `RingBase<T, [_]>`.
@@ -84,10 +87,16 @@ impl<T, const N: usize> Ring<T, N> {
     /// let ring: lindy::ring::Ring<u8, 0> = lindy::ring::Ring::new();
     /// ```
     pub const fn new() -> Self {
-        const { assert!(N > 0, "lindy::ring::Ring<T, N> needs N >= 1") };
+        const {
+            assert!(N > 0, "lindy::ring::Ring<T, N> needs N >= 1");
+            assert!(
+                N <= isize::MAX as usize,
+                "lindy::ring::Ring<T, N> needs N <= isize::MAX"
+            );
+        };
         RingBase {
             head: 0,
-            len: 0,
+            tail: 0,
             _owns: PhantomData,
             buf: [const { MaybeUninit::uninit() }; N],
         }
@@ -115,7 +124,7 @@ impl<T, S: Storage<T>> RingBase<T, S> {
     pub(crate) fn from_storage(buf: S) -> Self {
         RingBase {
             head: 0,
-            len: 0,
+            tail: 0,
             _owns: PhantomData,
             buf,
         }
@@ -132,30 +141,59 @@ impl<T, S: Storage<T> + ?Sized> RingBase<T, S> {
     /// How many values the ring holds.
     #[inline]
     pub fn len(&self) -> usize {
-        self.len
+        let cap = self.capacity();
+        if cap.is_power_of_two() {
+            self.tail.wrapping_sub(self.head) & (2 * cap - 1)
+        } else if self.tail >= self.head {
+            self.tail - self.head
+        } else {
+            self.tail + (2 * cap - self.head)
+        }
     }
 
     /// Whether the ring holds nothing.
     #[inline]
     pub fn is_empty(&self) -> bool {
-        self.len == 0
+        self.head == self.tail
     }
 
     /// Whether the ring is at capacity (the next [`try_push`](Self::try_push) fails).
     #[inline]
     pub fn is_full(&self) -> bool {
-        self.len == self.capacity()
+        self.len() == self.capacity()
     }
 
-    /// The slot `offset` places after the head (`offset < capacity`), without overflow even for a
-    /// zero-sized `T` whose capacity can be `usize::MAX`.
+    // Position arithmetic. Every constructor keeps `capacity <= isize::MAX`, so `2 * capacity`
+    // never overflows; for a power-of-two capacity (decided at compile time for `Ring<T, N>`)
+    // masks replace compare-and-select.
+
+    /// `(pos + n) mod 2·capacity`, for `pos < 2·capacity` and `n <= capacity`.
     #[inline(always)]
-    fn slot_at(&self, offset: usize) -> usize {
-        let to_end = self.capacity() - self.head;
-        if offset < to_end {
-            self.head + offset
+    fn advance(&self, pos: usize, n: usize) -> usize {
+        let cap = self.capacity();
+        if cap.is_power_of_two() {
+            // `pos + n < 3·cap <= 3·2^(BITS-2)`: no overflow.
+            (pos + n) & (2 * cap - 1)
         } else {
-            offset - to_end
+            let to_end = 2 * cap - pos;
+            if n < to_end {
+                pos + n
+            } else {
+                n - to_end
+            }
+        }
+    }
+
+    /// The slot a position names: `pos mod capacity`, for `pos < 2·capacity`.
+    #[inline(always)]
+    fn slot(&self, pos: usize) -> usize {
+        let cap = self.capacity();
+        if cap.is_power_of_two() {
+            pos & (cap - 1)
+        } else if pos >= cap {
+            pos - cap
+        } else {
+            pos
         }
     }
 
@@ -168,32 +206,27 @@ impl<T, S: Storage<T> + ?Sized> RingBase<T, S> {
         if self.is_full() {
             return Err(Full(value));
         }
-        let tail = self.slot_at(self.len);
-        debug_assert!(tail < self.capacity());
-        // Safety: not full, so `len < capacity` and `slot_at` returns an index below the capacity
-        // that lies outside the occupied run: the slot is vacant, nothing is overwritten.
-        unsafe { self.buf.slots_mut().get_unchecked_mut(tail).write(value) };
-        self.len += 1;
+        let slot = self.slot(self.tail);
+        debug_assert!(slot < self.capacity());
+        // Safety: `slot` is below the capacity, and as the ring is not full the slot `tail` names
+        // lies outside the occupied run: it is vacant, nothing is overwritten.
+        unsafe { self.buf.slots_mut().get_unchecked_mut(slot).write(value) };
+        self.tail = self.advance(self.tail, 1);
         Ok(())
     }
 
     /// Removes and returns the value at the front (the oldest), or `None` if the ring is empty.
     #[inline]
     pub fn try_pop(&mut self) -> Option<T> {
-        if self.len == 0 {
+        if self.is_empty() {
             return None;
         }
-        let head = self.head;
-        debug_assert!(head < self.capacity());
-        // Safety: the ring is not empty, so slot `head` (< capacity) holds an initialised value;
-        // advancing `head` below marks it vacant, so the value is moved out exactly once.
-        let value = unsafe { self.buf.slots().get_unchecked(head).assume_init_read() };
-        self.head = if head + 1 == self.capacity() {
-            0
-        } else {
-            head + 1
-        };
-        self.len -= 1;
+        let slot = self.slot(self.head);
+        debug_assert!(slot < self.capacity());
+        // Safety: the ring is not empty, so the slot `head` names (< capacity) holds an
+        // initialised value; advancing `head` marks it vacant, so it is moved out exactly once.
+        let value = unsafe { self.buf.slots().get_unchecked(slot).assume_init_read() };
+        self.head = self.advance(self.head, 1);
         Some(value)
     }
 
@@ -212,26 +245,24 @@ impl<T, S: Storage<T> + ?Sized> RingBase<T, S> {
             // Cannot fail: there is room.
             return self.try_push(value).err().map(Full::into_inner);
         }
-        if self.len == 0 {
+        if self.is_empty() {
             // Capacity 0 (unreachable through lindy's constructors): the value is its own eviction.
             return Some(value);
         }
-        let head = self.head;
-        debug_assert!(head < self.capacity());
-        // Safety: full and non-empty, so slot `head` (< capacity) holds the oldest value: it is
-        // moved out and the slot immediately refilled, and `head` advances past it, so the new
-        // value becomes the newest and the ring stays full.
+        let slot = self.slot(self.head);
+        debug_assert!(slot < self.capacity());
+        // Safety: full and non-empty, so the slot `head` names (< capacity) holds the oldest
+        // value: it is moved out and the slot refilled at once; `head` and `tail` (which names the
+        // same slot when full) both advance past it, so the new value is the newest and the ring
+        // stays full.
         let evicted = unsafe {
-            let slot = self.buf.slots_mut().get_unchecked_mut(head);
+            let slot = self.buf.slots_mut().get_unchecked_mut(slot);
             let old = slot.assume_init_read();
             slot.write(value);
             old
         };
-        self.head = if head + 1 == self.capacity() {
-            0
-        } else {
-            head + 1
-        };
+        self.head = self.advance(self.head, 1);
+        self.tail = self.advance(self.tail, 1);
         Some(evicted)
     }
 
@@ -242,25 +273,25 @@ impl<T, S: Storage<T> + ?Sized> RingBase<T, S> {
 
     /// The newest value, without removing it.
     pub fn back(&self) -> Option<&T> {
-        self.len.checked_sub(1).and_then(|i| self.get(i))
+        self.len().checked_sub(1).and_then(|i| self.get(i))
     }
 
     /// The value `index` places from the front (0 is the oldest), if there is one.
     pub fn get(&self, index: usize) -> Option<&T> {
-        if index >= self.len {
+        if index >= self.len() {
             return None;
         }
-        let slot = self.slot_at(index);
+        let slot = self.slot(self.advance(self.head, index));
         // Safety: `index < len`, so `slot` is an occupied (initialised) slot below the capacity.
         Some(unsafe { self.buf.slots().get_unchecked(slot).assume_init_ref() })
     }
 
     /// Mutable access to the value `index` places from the front, if there is one.
     pub fn get_mut(&mut self, index: usize) -> Option<&mut T> {
-        if index >= self.len {
+        if index >= self.len() {
             return None;
         }
-        let slot = self.slot_at(index);
+        let slot = self.slot(self.advance(self.head, index));
         // Safety: as in `get`; `&mut self` makes the reference unique.
         Some(unsafe {
             self.buf
@@ -273,11 +304,12 @@ impl<T, S: Storage<T> + ?Sized> RingBase<T, S> {
     /// The occupied slots as `(front, back)` index ranges; `front` starts at the head.
     #[inline]
     fn occupied(&self) -> (core::ops::Range<usize>, core::ops::Range<usize>) {
-        let to_end = self.capacity() - self.head;
-        if self.len <= to_end {
-            (self.head..self.head + self.len, 0..0)
+        let (head, len) = (self.slot(self.head), self.len());
+        let to_end = self.capacity() - head;
+        if len <= to_end {
+            (head..head + len, 0..0)
         } else {
-            (self.head..self.capacity(), 0..self.len - to_end)
+            (head..self.capacity(), 0..len - to_end)
         }
     }
 
@@ -330,7 +362,7 @@ impl<T, S: Storage<T> + ?Sized> RingBase<T, S> {
         let (front, back) = (ptr::from_mut(front), ptr::from_mut(back));
         // Empty first: whatever the drops below do, the ring never sees a dropped value again.
         self.head = 0;
-        self.len = 0;
+        self.tail = 0;
 
         /// Drops the back slice even if dropping the front one unwinds (`VecDeque`'s guard).
         struct DropBack<T>(*mut [T]);
@@ -365,7 +397,7 @@ impl<T: PartialEq, S: Storage<T> + ?Sized, S2: Storage<T> + ?Sized> PartialEq<Ri
 {
     /// Rings are equal when they hold equal values in the same order (capacity is ignored).
     fn eq(&self, other: &RingBase<T, S2>) -> bool {
-        self.len == other.len && self.iter().eq(other.iter())
+        self.len() == other.len() && self.iter().eq(other.iter())
     }
 }
 

@@ -27,8 +27,8 @@ impl<T> HeapRing<T> {
     /// An empty ring with room for exactly `capacity` values.
     ///
     /// # Errors
-    /// [`CapacityError`] (`INVALID_CONFIG`) when `capacity` is 0, or too large to allocate
-    /// (the allocation is attempted fallibly: no abort, no panic).
+    /// [`CapacityError`] (`INVALID_CONFIG`) when `capacity` is 0, above `isize::MAX`, or too
+    /// large to allocate (the allocation is attempted fallibly: no abort, no panic).
     ///
     /// ```
     /// use lindy::{ring::HeapRing, ErrorCode};
@@ -45,6 +45,13 @@ impl<T> HeapRing<T> {
 pub(crate) fn alloc_slots<T>(capacity: usize) -> Result<Box<[MaybeUninit<T>]>, CapacityError> {
     if capacity == 0 {
         return Err(CapacityError::Zero);
+    }
+    if capacity > isize::MAX as usize {
+        // The ring's position arithmetic needs `2 * capacity` to fit (only reachable with
+        // zero-sized values: anything larger cannot be allocated that many times anyway).
+        return Err(CapacityError::TooLarge {
+            requested: capacity,
+        });
     }
     let mut slots: Vec<MaybeUninit<T>> = Vec::new();
     slots

@@ -241,8 +241,9 @@ fn heap_ring_capacity_errors_and_behaviour() {
 
 #[test]
 fn zero_sized_values_with_the_largest_capacity() {
-    // Capacity usize::MAX: offsets must not overflow.
-    let mut r: HeapRing<()> = HeapRing::with_capacity(usize::MAX).unwrap();
+    // The largest capacity: position arithmetic must not overflow.
+    assert!(HeapRing::<()>::with_capacity(usize::MAX).is_err());
+    let mut r: HeapRing<()> = HeapRing::with_capacity(isize::MAX as usize).unwrap();
     for _ in 0..10 {
         r.try_push(()).unwrap();
     }
@@ -255,6 +256,13 @@ fn zero_sized_values_with_the_largest_capacity() {
     assert_eq!(r.len(), 13);
     assert_eq!(r.iter().count(), 13);
     assert_eq!(r.get(12), Some(&()));
+    let mut pow2: HeapRing<()> = HeapRing::with_capacity(1 << (usize::BITS - 2)).unwrap();
+    for _ in 0..5 {
+        pow2.try_push(()).unwrap();
+        pow2.try_pop().unwrap();
+    }
+    pow2.try_push(()).unwrap();
+    assert_eq!(pow2.len(), 1);
 }
 
 #[test]
