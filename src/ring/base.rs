@@ -55,8 +55,8 @@ pub struct RingBase<T, S: Storage<T> + ?Sized> {
 /// # Ok::<(), lindy::Full<&str>>(())
 /// ```
 ///
-/// A `static` needs a lock to be shared; for a ring owned by one task a `static mut`-free pattern
-/// is to keep it in the task's state. `Ring<T, 0>` is rejected at compile time.
+/// `new` is `const`, so a ring can live in a `static` behind a lock (or use
+/// [`LockingRing`](super::LockingRing), which is that). `Ring<T, 0>` is rejected at compile time.
 pub type Ring<T, const N: usize> = RingBase<T, [MaybeUninit<T>; N]>;
 
 /// A [`Ring`] with its capacity erased: `&mut Ring<T, N>` coerces to `&mut RingView<T>`, so a
@@ -314,6 +314,14 @@ impl<T, S: Storage<T> + ?Sized> RingBase<T, S> {
     }
 
     /// The values front to back as two slices (the second is non-empty when they wrap around).
+    ///
+    /// ```
+    /// let mut ring: lindy::ring::Ring<u8, 3> = lindy::ring::Ring::new();
+    /// for v in 0..4 {
+    ///     ring.push_overwrite(v);
+    /// }
+    /// assert_eq!(ring.as_slices(), (&[1, 2][..], &[3][..]));
+    /// ```
     pub fn as_slices(&self) -> (&[T], &[T]) {
         let (a, b) = self.occupied();
         let slots = self.buf.slots();
@@ -342,6 +350,15 @@ impl<T, S: Storage<T> + ?Sized> RingBase<T, S> {
     }
 
     /// Iterates front (oldest) to back.
+    ///
+    /// ```
+    /// let mut ring: lindy::ring::Ring<u8, 3> = lindy::ring::Ring::new();
+    /// for v in 1..=4 {
+    ///     ring.push_overwrite(v);
+    /// }
+    /// assert_eq!(ring.iter().copied().collect::<Vec<_>>(), [2, 3, 4]);
+    /// assert_eq!(ring.iter().rev().next(), Some(&4));
+    /// ```
     pub fn iter(&self) -> Iter<'_, T> {
         let (a, b) = self.as_slices();
         Iter::new(a, b)
@@ -357,6 +374,13 @@ impl<T, S: Storage<T> + ?Sized> RingBase<T, S> {
     ///
     /// If a value's `Drop` panics, the remaining values are still dropped and the ring is left
     /// empty before the panic continues.
+    ///
+    /// ```
+    /// let mut ring: lindy::ring::Ring<String, 2> = lindy::ring::Ring::new();
+    /// ring.try_push("a".to_string()).unwrap();
+    /// ring.clear();
+    /// assert!(ring.is_empty());
+    /// ```
     pub fn clear(&mut self) {
         let (front, back) = self.as_mut_slices();
         let (front, back) = (ptr::from_mut(front), ptr::from_mut(back));

@@ -141,6 +141,17 @@ impl<T, S: Storage<T>, R: RawMutex> LockingRingBase<T, S, R> {
     /// # Errors
     /// [`TryPushError::Full`] (`BUFFER_FULL`) when the ring is full, [`TryPushError::Closed`]
     /// (`CLOSED`) once it is closed; both carry `value` back.
+    ///
+    /// ```
+    /// use lindy::{ring::{LockingRing, TryPushError}, ErrorCode};
+    ///
+    /// let ring: LockingRing<&str, 1> = LockingRing::new();
+    /// ring.try_push("a").unwrap();
+    /// let err = ring.try_push("b").unwrap_err();
+    /// assert_eq!((err.code(), err.into_inner()), ("BUFFER_FULL", "b"));
+    /// ring.close();
+    /// assert!(matches!(ring.try_push("c"), Err(TryPushError::Closed("c"))));
+    /// ```
     pub fn try_push(&self, value: T) -> Result<(), TryPushError<T>> {
         let (result, waker) = self.state.lock(|s| {
             if s.closed {
@@ -161,6 +172,17 @@ impl<T, S: Storage<T>, R: RawMutex> LockingRingBase<T, S, R> {
     /// # Errors
     /// [`TryPopError::Empty`] (`BUFFER_EMPTY`) when there is nothing to take,
     /// [`TryPopError::Closed`] (`CLOSED`) when the ring is closed and drained.
+    ///
+    /// ```
+    /// use lindy::ring::{LockingRing, TryPopError};
+    ///
+    /// let ring: LockingRing<u8, 2> = LockingRing::new();
+    /// assert_eq!(ring.try_pop(), Err(TryPopError::Empty));
+    /// ring.try_push(1).unwrap();
+    /// ring.close();
+    /// assert_eq!(ring.try_pop(), Ok(1)); // what was pushed before close is still there
+    /// assert_eq!(ring.try_pop(), Err(TryPopError::Closed));
+    /// ```
     pub fn try_pop(&self) -> Result<T, TryPopError> {
         let (result, waker) = self.state.lock(|s| match s.ring.try_pop() {
             Some(v) => (Ok(v), s.room.notify_one()),
@@ -180,6 +202,20 @@ impl<T, S: Storage<T>, R: RawMutex> LockingRingBase<T, S, R> {
     /// Dropping the future before it completes pushes nothing; the value is dropped with it
     /// (recover it first with [`Push::cancel`] to keep it). If the future had been woken for room
     /// it had not used yet, the wake-up passes to the next waiting producer.
+    ///
+    /// ```
+    /// use lindy::ring::LockingRing;
+    ///
+    /// let ring: LockingRing<u32, 1> = LockingRing::new();
+    /// futures::executor::block_on(async {
+    ///     ring.push(1).await.unwrap();
+    ///     // Full: this push waits until the pop below makes room.
+    ///     let (pushed, popped) = futures::join!(ring.push(2), ring.pop());
+    ///     assert_eq!((pushed, popped), (Ok(()), Some(1)));
+    ///     ring.close();
+    ///     assert_eq!(ring.push(3).await.unwrap_err().into_inner(), 3);
+    /// });
+    /// ```
     pub fn push(&self, value: T) -> Push<'_, T, S, R> {
         Push {
             ring: self,
@@ -195,6 +231,17 @@ impl<T, S: Storage<T>, R: RawMutex> LockingRingBase<T, S, R> {
     /// Cancel-safe: a value is taken only in the poll that returns it, so dropping the future
     /// before it completes takes nothing. If it had been woken for a value it had not taken yet,
     /// the wake-up passes to the next waiting consumer, which gets the value.
+    ///
+    /// ```
+    /// use lindy::ring::LockingRing;
+    ///
+    /// let ring: LockingRing<&str, 4> = LockingRing::new();
+    /// futures::executor::block_on(async {
+    ///     // The pop waits; the push (polled after it by `join!`) wakes it.
+    ///     let (popped, pushed) = futures::join!(ring.pop(), ring.push("job"));
+    ///     assert_eq!((popped, pushed), (Some("job"), Ok(())));
+    /// });
+    /// ```
     pub fn pop(&self) -> Pop<'_, T, S, R> {
         Pop {
             ring: self,
@@ -206,6 +253,17 @@ impl<T, S: Storage<T>, R: RawMutex> LockingRingBase<T, S, R> {
     /// value back (`CLOSED`); pops still take what is left, then return `None`.
     ///
     /// Idempotent: returns `true` for the call that closed the ring, `false` afterwards.
+    ///
+    /// ```
+    /// use lindy::ring::LockingRing;
+    ///
+    /// let ring: LockingRing<u8, 1> = LockingRing::new();
+    /// futures::executor::block_on(async {
+    ///     let (popped, closed) = futures::join!(ring.pop(), async { ring.close() });
+    ///     assert_eq!((popped, closed), (None, true)); // the waiting pop woke up empty-handed
+    ///     assert!(!ring.close());
+    /// });
+    /// ```
     pub fn close(&self) -> bool {
         if !self
             .state
