@@ -21,6 +21,7 @@ demo:
 	$(CARGO) run --quiet --release --example channels
 	$(CARGO) run --quiet --release --example stream
 	$(CARGO) run --quiet --release --example batch
+	$(CARGO) run --quiet --release --example ring
 
 setup:
 	@installed="$$(rustup target list --installed)"; \
@@ -61,7 +62,8 @@ loom:
 # Miri on the unsafe code (rings, the lock). Uses the installed nightly toolchain.
 miri:
 	rustup +nightly component list --installed | grep -q '^miri' || rustup +nightly component add miri
-	$(CARGO) +nightly miri test --lib -- ring sync
+	# proptest reads the working directory (isolation off) and runs few cases under Miri.
+	MIRIFLAGS="-Zmiri-disable-isolation" PROPTEST_CASES=16 $(CARGO) +nightly miri test --lib -- ring sync
 
 bench:
 	$(CARGO) bench

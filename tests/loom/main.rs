@@ -2,5 +2,6 @@
 #![cfg(loom)]
 
 mod channels;
+mod ring;
 mod stream;
 mod sync;
