@@ -7,6 +7,7 @@ export {
   Name,
   Pattern,
   PatternIndex,
+  Ring,
   StreamReader,
   StreamWriter,
   Streams,

@@ -8,6 +8,7 @@ export {
   Name,
   Pattern,
   PatternIndex,
+  Ring,
   StreamReader,
   StreamWriter,
   Streams,

@@ -611,3 +611,88 @@ mod streams {
         );
     }
 }
+
+mod ring {
+    use super::*;
+    use lindy::wasm::Ring;
+
+    fn n(v: f64) -> JsValue {
+        JsValue::from_f64(v)
+    }
+
+    #[wasm_bindgen_test]
+    async fn a_ring_is_a_bounded_fifo() {
+        let ring = Ring::new(n(2.0)).unwrap();
+        assert_eq!(ring.capacity(), 2);
+        assert!(ring.try_push(n(1.0)).unwrap());
+        assert!(ring.try_push(n(2.0)).unwrap());
+        assert!(
+            !ring.try_push(n(3.0)).unwrap(),
+            "full: refused, nothing pushed"
+        );
+        assert_eq!(ring.length(), 2);
+        assert_eq!(ring.try_pop().as_f64(), Some(1.0));
+        assert_eq!(
+            settle(ring.pop(JsValue::UNDEFINED)).await.unwrap().as_f64(),
+            Some(2.0)
+        );
+        assert!(ring.try_pop().is_undefined());
+    }
+
+    #[wasm_bindgen_test]
+    async fn push_waits_for_room_and_pop_for_a_value() {
+        let ring = Ring::new(n(1.0)).unwrap();
+        let pop = ring.pop(JsValue::UNDEFINED);
+        sleep(1).await;
+        settle(ring.push(n(1.0), JsValue::UNDEFINED)).await.unwrap();
+        assert_eq!(settle(pop).await.unwrap().as_f64(), Some(1.0));
+        settle(ring.push(n(2.0), JsValue::UNDEFINED)).await.unwrap();
+        let waiting = ring.push(n(3.0), JsValue::UNDEFINED);
+        let timed = ring.push(n(4.0), obj(&[("timeoutMs", n(5.0))]));
+        assert_lindy(&rejection(timed).await, "TIMEOUT");
+        assert_eq!(ring.try_pop().as_f64(), Some(2.0));
+        settle(waiting).await.unwrap();
+        assert_eq!(
+            ring.try_pop().as_f64(),
+            Some(3.0),
+            "the timed-out push left nothing"
+        );
+        assert!(ring.try_pop().is_undefined());
+    }
+
+    #[wasm_bindgen_test]
+    async fn close_drains_then_ends_and_refuses_pushes() {
+        let ring = Ring::new(n(4.0)).unwrap();
+        ring.try_push(n(1.0)).unwrap();
+        let ctl = AbortController::new().unwrap();
+        assert!(ring.close());
+        assert!(!ring.close());
+        assert!(ring.is_closed());
+        assert_lindy(&ring.try_push(n(2.0)).unwrap_err(), "CLOSED");
+        assert_lindy(
+            &rejection(ring.push(n(2.0), JsValue::UNDEFINED)).await,
+            "CLOSED",
+        );
+        let it = ring.async_iterator();
+        assert_eq!(next(&it).await.0.as_f64(), Some(1.0));
+        assert!(next(&it).await.1, "drained and closed: the iteration ends");
+        assert!(settle(ring.pop(JsValue::UNDEFINED))
+            .await
+            .unwrap()
+            .is_undefined());
+        ctl.abort();
+        let e = rejection(ring.pop(obj(&[("signal", ctl.signal().into())]))).await;
+        assert_lindy(&e, "ABORTED");
+    }
+
+    #[wasm_bindgen_test]
+    fn bad_input_is_an_error_never_a_trap() {
+        for bad in [n(0.0), n(-1.0), n(1.5), n(f64::NAN), n(1e12)] {
+            assert_range_error(&Ring::new(bad).err().unwrap());
+        }
+        assert_type_error(&Ring::new("8".into()).err().unwrap());
+        assert_type_error(&Ring::new(JsValue::UNDEFINED).err().unwrap());
+        let ring = Ring::new(n(1.0)).unwrap();
+        assert_type_error(&ring.try_push(JsValue::UNDEFINED).unwrap_err());
+    }
+}

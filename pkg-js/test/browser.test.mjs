@@ -17,7 +17,7 @@ test("a page imports the package like any ES module", async () => {
   const page = await chrome.newPage();
   const keys = await page.evaluate(async () => Object.keys(await import("lindy")).sort());
   assert.deepEqual(keys, [
-    "IdbStore", "LindyIterator", "Manager", "Name", "Pattern", "PatternIndex",
+    "IdbStore", "LindyIterator", "Manager", "Name", "Pattern", "PatternIndex", "Ring",
     "StreamReader", "StreamWriter", "Streams",
   ]);
   const matched = await page.evaluate(async () => {

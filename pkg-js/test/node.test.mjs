@@ -3,10 +3,10 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import * as lindy from "lindy";
-import { IdbStore, Manager, Name, Pattern, PatternIndex, Streams } from "lindy";
+import { IdbStore, Manager, Name, Pattern, PatternIndex, Ring, Streams } from "lindy";
 
 const PUBLIC_API = [
-  "IdbStore", "LindyIterator", "Manager", "Name", "Pattern", "PatternIndex",
+  "IdbStore", "LindyIterator", "Manager", "Name", "Pattern", "PatternIndex", "Ring",
   "StreamReader", "StreamWriter", "Streams",
 ];
 
@@ -128,4 +128,21 @@ test("Streams: a pipeline stage with for await, backpressure and end of stream",
   await produced;
   assert.deepEqual(got, ["a", "bb", "ccc", "dddd"]);
   await assert.rejects(writer.write("late"), { code: "CLOSED" });
+});
+
+test("Ring: runtime capacity, back-pressure, for await until closed", async () => {
+  const ring = new Ring(2);
+  assert.equal(ring.tryPush("a"), true);
+  assert.equal(ring.tryPush("b"), true);
+  assert.equal(ring.tryPush("c"), false); // full: refused, not lost — the caller still has it
+  const blocked = ring.push("c"); // waits for room
+  assert.equal(ring.tryPop(), "a");
+  await blocked;
+  ring.close();
+  const rest = [];
+  for await (const v of ring) rest.push(v);
+  assert.deepEqual(rest, ["b", "c"]);
+  assert.throws(() => ring.tryPush("d"), { code: "CLOSED" });
+  assert.throws(() => new Ring(0), RangeError);
+  assert.throws(() => new Ring("8"), TypeError);
 });

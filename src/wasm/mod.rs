@@ -8,6 +8,7 @@
 //! | JS export | Rust |
 //! |---|---|
 //! | `Name`, `Pattern`, `PatternIndex` | [`crate::grammar`]: channel names, patterns, subscription index |
+//! | `Ring` | [`crate::ring::LockingHeapRing`]: a bounded FIFO with a run-time capacity |
 //! | `Manager` | [`crate::channels`]: channel lifecycle, `Date.now()` clock, events as an async iterator |
 //! | `Streams`, `StreamWriter`, `StreamReader` | [`crate::stream`]: named byte streams |
 //! | `IdbStore` | [`IdbStore`]: the durable queue on IndexedDB |
@@ -20,12 +21,14 @@ pub mod idb_store;
 mod idb_sys;
 pub mod iter;
 pub mod js;
+pub mod ring;
 pub mod stream;
 
 pub use channels::Manager;
 pub use grammar::{Name, Pattern, PatternIndex};
 pub use idb_store::{Durability, IdbStore, IdbStoreOptions};
 pub use iter::LindyIterator;
+pub use ring::Ring;
 pub use stream::{StreamReader, StreamWriter, Streams};
 
 use wasm_bindgen::prelude::wasm_bindgen;

@@ -1,6 +1,6 @@
 // Compiled by test/package.test.mjs with `tsc --noEmit`: the calls below must type-check and the
 // `@ts-expect-error` lines must fail to, so the published types are real, not `any`.
-import { IdbStore, Manager, Name, Pattern, PatternIndex, Streams } from "lindy";
+import { IdbStore, Manager, Name, Pattern, PatternIndex, Ring, Streams } from "lindy";
 import type {
   ChannelEvent,
   ChannelInfo,
@@ -48,6 +48,13 @@ export async function usage(): Promise<void> {
   }
   void state;
 
+  const ring = new Ring(8);
+  const pushed: boolean = ring.tryPush({ any: 1 });
+  await ring.push("x", { timeoutMs: 5 });
+  const popped: unknown = await ring.pop();
+  for await (const v of ring) void v;
+  void [pushed, popped];
+
   try {
     Name.parse("bad");
   } catch (e) {
@@ -66,6 +73,8 @@ export async function usage(): Promise<void> {
   const s: string = await store.pull("q");
   // @ts-expect-error: not a code
   const bad: LindyErrorCode = "NOPE";
+  // @ts-expect-error: a capacity is a number
+  new Ring("8");
   // @ts-expect-error: a TTL is a number of milliseconds
   manager.openPublic("public:a.b", "10s");
   // @ts-expect-error: messages are bytes or strings
