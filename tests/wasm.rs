@@ -268,7 +268,7 @@ mod grammar {
 
     #[wasm_bindgen_test]
     fn the_index_files_values_under_patterns() {
-        let mut index = PatternIndex::new();
+        let index = PatternIndex::new();
         let all = index
             .insert("public:chat.**".into(), "audit".into())
             .unwrap();
@@ -326,6 +326,31 @@ mod grammar {
         index.clear();
         assert_eq!(index.size(), 0);
         assert!(index.get(JsValue::from(lobby)).unwrap().is_undefined());
+    }
+
+    #[wasm_bindgen_test]
+    fn user_code_calling_back_into_the_index_does_not_trap() {
+        // An argument whose toString() uses the same index while the call is in progress.
+        let index = PatternIndex::new();
+        let index_js: JsValue = PatternIndex::new().into();
+        let f = js_sys::Function::new_with_args(
+            "index",
+            "return { toString() { index.insert('public:inner.*', 1); return 'public:outer.*'; } };",
+        );
+        let tricky = f.call1(&JsValue::UNDEFINED, &index_js).unwrap();
+        index.insert(tricky, JsValue::from(2)).unwrap();
+        assert_eq!(index.size(), 1);
+        let size = js_sys::Reflect::get(&index_js, &"size".into()).unwrap();
+        assert_eq!(size.as_f64(), Some(1.0));
+        // And with the very object whose method is running.
+        let me = js_sys::Function::new_with_args(
+            "index",
+            "index.insert({ toString() { index.insert('public:a.*', 1); return 'public:b.*'; } }, 2); return index.size;",
+        );
+        let n = me
+            .call1(&JsValue::UNDEFINED, &PatternIndex::new().into())
+            .unwrap();
+        assert_eq!(n.as_f64(), Some(2.0));
     }
 }
 

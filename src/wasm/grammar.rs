@@ -7,6 +7,7 @@
 use alloc::format;
 use alloc::string::String;
 use alloc::vec::Vec;
+use core::cell::RefCell;
 
 use js_sys::Array;
 use wasm_bindgen::prelude::wasm_bindgen;
@@ -207,8 +208,16 @@ impl Pattern {
 }
 
 /// Values filed under patterns, looked up by name: "who is subscribed to this channel?".
+///
+/// Every method takes `&self` and borrows the index only after its arguments are converted: an
+/// argument's `toString()` (user code) that calls back into the same index then works instead of
+/// tripping wasm-bindgen's aliasing check, which would trap.
 #[wasm_bindgen]
 pub struct PatternIndex {
+    inner: RefCell<IndexState>,
+}
+
+struct IndexState {
     index: g::PatternIndex<JsValue>,
     /// JS holds ids as numbers; this maps them back to the index's ids. Ids only grow, so
     /// appending keeps it sorted for a binary search (and a Vec costs less wasm than a map).
@@ -227,36 +236,40 @@ impl PatternIndex {
     #[wasm_bindgen(constructor)]
     pub fn new() -> PatternIndex {
         PatternIndex {
-            index: g::PatternIndex::new(),
-            ids: Vec::new(),
+            inner: RefCell::new(IndexState {
+                index: g::PatternIndex::new(),
+                ids: Vec::new(),
+            }),
         }
     }
 
     /// Files `value` under `pattern` (a `Pattern` or a string) and returns the subscription id.
     pub fn insert(
-        &mut self,
+        &self,
         #[wasm_bindgen(unchecked_param_type = "Pattern | string")] pattern: JsValue,
         #[wasm_bindgen(unchecked_param_type = "unknown")] value: JsValue,
     ) -> Result<f64, JsValue> {
         let pattern = pattern_arg(&pattern, "PatternIndex.insert: pattern")?;
-        let id = self.index.insert(&pattern, value);
-        self.ids.push(id);
+        let mut st = self.inner.borrow_mut();
+        let id = st.index.insert(&pattern, value);
+        st.ids.push(id);
         Ok(id.as_u64() as f64)
     }
 
     /// Removes subscription `id` and returns its value (`undefined` if there is none).
     #[wasm_bindgen(unchecked_return_type = "unknown")]
     pub fn remove(
-        &mut self,
+        &self,
         #[wasm_bindgen(unchecked_param_type = "number")] id: JsValue,
     ) -> Result<JsValue, JsValue> {
         let Some(sub) = self.id_arg(&id, "PatternIndex.remove: id")? else {
             return Ok(JsValue::UNDEFINED);
         };
-        if let Ok(at) = self.ids.binary_search(&sub) {
-            self.ids.remove(at);
+        let mut st = self.inner.borrow_mut();
+        if let Ok(at) = st.ids.binary_search(&sub) {
+            st.ids.remove(at);
         }
-        Ok(self.index.remove(sub).unwrap_or(JsValue::UNDEFINED))
+        Ok(st.index.remove(sub).unwrap_or(JsValue::UNDEFINED))
     }
 
     /// The value of subscription `id`, or `undefined`.
@@ -265,9 +278,9 @@ impl PatternIndex {
         &self,
         #[wasm_bindgen(unchecked_param_type = "number")] id: JsValue,
     ) -> Result<JsValue, JsValue> {
-        Ok(self
-            .id_arg(&id, "PatternIndex.get: id")?
-            .and_then(|sub| self.index.get(sub).cloned())
+        let sub = self.id_arg(&id, "PatternIndex.get: id")?;
+        Ok(sub
+            .and_then(|sub| self.inner.borrow().index.get(sub).cloned())
             .unwrap_or(JsValue::UNDEFINED))
     }
 
@@ -281,7 +294,8 @@ impl PatternIndex {
         let s = text_arg(&name, "PatternIndex.matches: name")?;
         let out = Array::new();
         if let Ok(name) = g::NameRef::parse(&s) {
-            self.index.for_each_match(name, |_, v| {
+            // `Array.push` on a fresh array runs no user code, so the borrow is safe.
+            self.inner.borrow().index.for_each_match(name, |_, v| {
                 out.push(v);
             });
         }
@@ -295,19 +309,20 @@ impl PatternIndex {
         #[wasm_bindgen(unchecked_param_type = "Name | string")] name: JsValue,
     ) -> Result<bool, JsValue> {
         let s = text_arg(&name, "PatternIndex.hasMatch: name")?;
-        Ok(g::NameRef::parse(&s).is_ok_and(|n| self.index.has_match(n)))
+        Ok(g::NameRef::parse(&s).is_ok_and(|n| self.inner.borrow().index.has_match(n)))
     }
 
     /// How many subscriptions the index holds.
     #[wasm_bindgen(getter)]
     pub fn size(&self) -> u32 {
-        self.index.len() as u32
+        self.inner.borrow().index.len() as u32
     }
 
     /// Removes every subscription.
-    pub fn clear(&mut self) {
-        self.index.clear();
-        self.ids.clear();
+    pub fn clear(&self) {
+        let mut st = self.inner.borrow_mut();
+        st.index.clear();
+        st.ids.clear();
     }
 }
 
@@ -323,10 +338,11 @@ impl PatternIndex {
             return Ok(None);
         }
         let n = n as u64;
-        Ok(self
+        let st = self.inner.borrow();
+        Ok(st
             .ids
             .binary_search_by_key(&n, |id| id.as_u64())
             .ok()
-            .and_then(|at| self.ids.get(at).copied()))
+            .and_then(|at| st.ids.get(at).copied()))
     }
 }
