@@ -446,14 +446,17 @@ impl<S: Storage> Queue<S> {
         }
     }
 
+    #[cfg_attr(not(feature = "std"), allow(dead_code))] // used by the std Store
     pub(crate) fn written_lsn(&self) -> u64 {
         self.written
     }
 
+    #[cfg_attr(not(feature = "std"), allow(dead_code))] // used by the std Store
     pub(crate) fn durable_lsn(&self) -> u64 {
         self.durable
     }
 
+    #[cfg_attr(not(feature = "std"), allow(dead_code))] // used by the std Store
     pub(crate) fn syncer(&self) -> S::Syncer {
         self.storage.syncer()
     }
@@ -470,6 +473,7 @@ impl<S: Storage> Queue<S> {
         StoreError::Io(e)
     }
 
+    #[cfg_attr(not(feature = "std"), allow(dead_code))] // used by the std Store
     pub(crate) fn poison_cause(&self) -> Option<&str> {
         self.poison.as_deref()
     }
