@@ -103,13 +103,13 @@ pub fn replay(bytes: &[u8], opts: ReplayOptions) -> Result<Replay, StoreError> {
     }
     let header = codec::decode_header(bytes).map_err(|r| StoreError::corrupt(0, r))?;
     out.header = Some(header);
-    out.next_seq = header.base_seq;
+    let mut after_last_out = 0u64;
     out.stats.live_bytes = FILE_HEADER_LEN as u64;
     let mut pos = FILE_HEADER_LEN;
     while pos < bytes.len() {
         match codec::decode_record(&bytes[pos..], header.salt) {
             Decoded::Record(rec, len) => {
-                if let Err(reason) = apply(&mut out, rec, len) {
+                if let Err(reason) = apply(&mut out, &mut after_last_out, rec, len) {
                     if !opts.salvage {
                         return Err(StoreError::corrupt(pos as u64, reason));
                     }
@@ -151,14 +151,22 @@ pub fn replay(bytes: &[u8], opts: ReplayOptions) -> Result<Replay, StoreError> {
         out.good_len = pos as u64;
     }
     out.good_len = out.good_len.max(FILE_HEADER_LEN as u64);
+    out.next_seq = header.base_seq.max(after_last_out);
     Ok(out)
 }
 
 /// Applies one valid record; an error means the record breaks the log's rules.
-fn apply(out: &mut Replay, rec: Record<'_>, len: usize) -> Result<(), &'static str> {
+fn apply(
+    out: &mut Replay,
+    after_last_out: &mut u64,
+    rec: Record<'_>,
+    len: usize,
+) -> Result<(), &'static str> {
     match rec.op {
         Op::Out => {
-            if rec.seq < out.next_seq {
+            // Out records' sequence numbers strictly increase through the file (compaction keeps
+            // them); the header's base_seq is only a floor for the next one.
+            if rec.seq < *after_last_out {
                 return Err("sequence number goes backwards");
             }
             let q = out.queues.entry_ref(rec.key).or_default();
@@ -166,7 +174,7 @@ fn apply(out: &mut Replay, rec: Record<'_>, len: usize) -> Result<(), &'static s
                 seq: rec.seq,
                 value: rec.value.to_vec(),
             });
-            out.next_seq = rec.seq.checked_add(1).ok_or("sequence number overflow")?;
+            *after_last_out = rec.seq.checked_add(1).ok_or("sequence number overflow")?;
             out.stats.outs += 1;
             out.stats.live_entries += 1;
             out.stats.live_bytes += len as u64;
