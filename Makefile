@@ -8,7 +8,7 @@ WASM := wasm32-unknown-unknown
 # loom and miri builds get their own target dirs so they never invalidate the main build.
 LOOM_TARGET := target/loom
 
-.PHONY: test demo setup fmt clippy test-native nostd loom miri fuzz bench soak
+.PHONY: test demo setup fmt clippy test-native nostd loom miri fuzz bench soak soak-store fuzz-store
 
 ## The gate (CI runs this).
 test: setup fmt clippy test-native nostd loom
@@ -17,6 +17,7 @@ test: setup fmt clippy test-native nostd loom
 ## The main job.
 demo:
 	$(CARGO) run --quiet --release --example grammar
+	$(CARGO) run --quiet --release --example store
 
 setup:
 	@installed="$$(rustup target list --installed)"; \
@@ -55,3 +56,13 @@ miri:
 
 bench:
 	$(CARGO) bench
+
+## store: the kill -9 crash loop at length (200 iterations already run inside `make test`).
+soak: soak-store
+soak-store:
+	LINDY_CRASH_ITERS=$${LINDY_CRASH_ITERS:-2000} $(CARGO) test --release --test store_crash -- --nocapture kill_9_crash_loop
+
+## store: the log-replay fuzz target (nightly + cargo-fuzz); FUZZ_TIME seconds, default 60.
+fuzz-store:
+	command -v cargo-fuzz >/dev/null || $(CARGO) install cargo-fuzz
+	cd fuzz && $(CARGO) +nightly fuzz run store_replay -- -max_total_time=$${FUZZ_TIME:-60} -malloc_limit_mb=256
