@@ -45,7 +45,10 @@ fn inspect_shows_keys_counts_and_dead_ratio() {
     let path = sample("inspect");
     let (code, out) = cli(&["inspect", path.to_str().unwrap()]);
     assert_eq!(code, 0, "{out}");
-    assert!(out.contains("records:      5 (4 out, 1 tombstones)"), "{out}");
+    assert!(
+        out.contains("records:      5 (4 out, 1 tombstones)"),
+        "{out}"
+    );
     assert!(out.contains("3 entries under 2 keys"), "{out}");
     assert!(out.contains("ratio 0.3"), "{out}");
     assert!(
