@@ -92,7 +92,8 @@ impl Storage for FileStorage {
 
     fn read_all(&mut self) -> Result<Vec<u8>, StorageError> {
         let mut f = &*self.file;
-        let mut buf = Vec::new();
+        let len = self.file.metadata().map_or(0, |m| m.len());
+        let mut buf = Vec::with_capacity(usize::try_from(len).unwrap_or(0));
         f.seek(SeekFrom::Start(0))
             .and_then(|_| f.read_to_end(&mut buf))
             .map_err(|e| err(StorageOp::Read, &self.path, e))?;
