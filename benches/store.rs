@@ -57,30 +57,27 @@ fn always_one_writer(d: &Path) {
         .open(&rp)
         .unwrap();
     let rec = [0xABu8; RECORD];
-    let lindy = |n: u64| {
-        for _ in 0..n {
-            store.push("k", &VALUE).unwrap();
-        }
-    };
-    let mut raw = |n: u64| {
-        for _ in 0..n {
-            f.write_all(&rec).unwrap();
-            f.sync_data().unwrap();
-        }
-    };
-    // fsync latency drifts with whatever else the disk is doing, so the two loops alternate
-    // round by round and each row is the median of its rounds.
+    // fsync latency drifts with whatever else the disk is doing (other processes share it), so
+    // the two alternate push by push: every lindy push is timed next to a raw write+fdatasync
+    // under the same conditions. Each row is the median of its rounds.
     let n = if quick() { 10 } else { 300 };
     let (mut l, mut r) = (vec![], vec![]);
-    lindy(n / 10);
-    raw(n / 10);
-    for _ in 0..rounds() * 2 + 1 {
-        let start = Instant::now();
-        lindy(n);
-        l.push(start.elapsed().as_nanos() as f64 / n as f64);
-        let start = Instant::now();
-        raw(n);
-        r.push(start.elapsed().as_nanos() as f64 / n as f64);
+    for round in 0..rounds() * 2 + 2 {
+        let (mut tl, mut tr) = (0u128, 0u128);
+        for _ in 0..n {
+            let a = Instant::now();
+            store.push("k", &VALUE).unwrap();
+            let b = Instant::now();
+            f.write_all(&rec).unwrap();
+            f.sync_data().unwrap();
+            tl += (b - a).as_nanos();
+            tr += b.elapsed().as_nanos();
+        }
+        if round > 0 {
+            // round 0 is the warm-up
+            l.push(tl as f64 / n as f64);
+            r.push(tr as f64 / n as f64);
+        }
     }
     let (l, r) = (median(l), median(r));
     t.record("lindy FileStore::push (Always: fdatasync per push)", l);

@@ -27,6 +27,9 @@
 use alloc::vec::Vec;
 use crc::{Crc, Table, CRC_32_ISCSI};
 
+use super::options::{validate_key, validate_value};
+use super::StoreError;
+
 /// CRC-32C (Castagnoli, the iSCSI polynomial), slice-by-16 tables computed at compile time.
 static CRC32C: Crc<u32, Table<16>> = Crc::<u32, Table<16>>::new(&CRC_32_ISCSI);
 
@@ -141,18 +144,38 @@ pub fn decode_header(bytes: &[u8]) -> Result<FileHeader, &'static str> {
     })
 }
 
-/// Appends an out record to `buf`. The caller has checked the key and value limits.
-pub fn encode_out(buf: &mut Vec<u8>, salt: u64, seq: u64, key: &str, value: &[u8]) {
+/// Appends an out record to `buf`. Fails (writing nothing) if the key is empty or the key or
+/// value is beyond the format's limits ([`MAX_KEY_LEN`], [`MAX_VALUE_LEN`]).
+pub fn encode_out(
+    buf: &mut Vec<u8>,
+    salt: u64,
+    seq: u64,
+    key: &str,
+    value: &[u8],
+) -> Result<(), StoreError> {
     encode(buf, salt, Op::Out, seq, key, value)
 }
 
-/// Appends a tombstone for entry `seq` of `key` to `buf`.
-pub fn encode_tombstone(buf: &mut Vec<u8>, salt: u64, seq: u64, key: &str) {
+/// Appends a tombstone for entry `seq` of `key` to `buf` (same key checks as [`encode_out`]).
+pub fn encode_tombstone(
+    buf: &mut Vec<u8>,
+    salt: u64,
+    seq: u64,
+    key: &str,
+) -> Result<(), StoreError> {
     encode(buf, salt, Op::Tombstone, seq, key, &[])
 }
 
-fn encode(buf: &mut Vec<u8>, salt: u64, op: Op, seq: u64, key: &str, value: &[u8]) {
-    debug_assert!(key.len() <= MAX_KEY_LEN && value.len() <= MAX_VALUE_LEN);
+fn encode(
+    buf: &mut Vec<u8>,
+    salt: u64,
+    op: Op,
+    seq: u64,
+    key: &str,
+    value: &[u8],
+) -> Result<(), StoreError> {
+    validate_key(key, MAX_KEY_LEN)?;
+    validate_value(value.len(), MAX_VALUE_LEN)?;
     let start = buf.len();
     let body_len = (BODY_FIXED + key.len() + value.len()) as u32;
     buf.reserve(record_len(key.len(), value.len()));
@@ -166,6 +189,7 @@ fn encode(buf: &mut Vec<u8>, salt: u64, op: Op, seq: u64, key: &str, value: &[u8
     buf.extend_from_slice(value);
     let crc = record_crc(salt, &buf[start..]);
     buf[start + 4..start + 8].copy_from_slice(&crc.to_le_bytes());
+    Ok(())
 }
 
 /// CRC of a whole record (its crc field is skipped).
@@ -275,8 +299,8 @@ mod tests {
     #[test]
     fn records_round_trip() {
         let mut buf = vec![];
-        encode_out(&mut buf, 7, 1, "jobs", b"hello");
-        encode_tombstone(&mut buf, 7, 1, "jobs");
+        encode_out(&mut buf, 7, 1, "jobs", b"hello").unwrap();
+        encode_tombstone(&mut buf, 7, 1, "jobs").unwrap();
         assert_eq!(buf.len(), record_len(4, 5) + record_len(4, 0));
         let Decoded::Record(r, n) = decode_record(&buf, 7) else {
             panic!()
@@ -297,7 +321,7 @@ mod tests {
     #[test]
     fn every_bit_flip_and_every_cut_is_detected() {
         let mut buf = vec![];
-        encode_out(&mut buf, 7, 9, "k", b"value");
+        encode_out(&mut buf, 7, 9, "k", b"value").unwrap();
         for i in 0..buf.len() {
             for bit in 0..8 {
                 let mut bad = buf.clone();
@@ -319,8 +343,17 @@ mod tests {
     #[test]
     fn a_record_from_another_log_does_not_validate() {
         let mut buf = vec![];
-        encode_out(&mut buf, 1, 1, "k", b"v");
+        encode_out(&mut buf, 1, 1, "k", b"v").unwrap();
         assert!(matches!(decode_record(&buf, 2), Decoded::Invalid(_)));
+    }
+
+    #[test]
+    fn out_of_format_inputs_are_refused_not_truncated() {
+        let mut buf = vec![];
+        let long = "k".repeat(MAX_KEY_LEN + 1);
+        assert!(encode_out(&mut buf, 0, 0, &long, b"").is_err());
+        assert!(encode_tombstone(&mut buf, 0, 0, "").is_err());
+        assert!(buf.is_empty(), "nothing written");
     }
 
     #[test]

@@ -22,7 +22,7 @@ use hashbrown::HashMap;
 use super::codec::{self, FileHeader, FILE_HEADER_LEN};
 use super::options::{validate_key, validate_value, Durability, StoreOptions};
 use super::replay::{replay, Entry, ReplayOptions, Skipped};
-use super::storage::{Storage, StorageError};
+use super::storage::{Storage, StorageError, StorageOp};
 use super::StoreError;
 
 /// Compaction writes the new file in chunks of about this size.
@@ -390,7 +390,7 @@ impl<S: Storage> Queue<S> {
         validate_value(value.len(), self.opts.max_value_len)?;
         let seq = self.next_seq;
         self.scratch.clear();
-        codec::encode_out(&mut self.scratch, self.salt, seq, key, value);
+        codec::encode_out(&mut self.scratch, self.salt, seq, key, value)?;
         let lsn = self.append_scratch()?;
         self.next_seq += 1;
         self.live_bytes += self.scratch.len() as u64;
@@ -410,7 +410,7 @@ impl<S: Storage> Queue<S> {
             return Ok(None);
         };
         self.scratch.clear();
-        codec::encode_tombstone(&mut self.scratch, self.salt, seq, key);
+        codec::encode_tombstone(&mut self.scratch, self.salt, seq, key)?;
         let lsn = self.append_scratch()?;
         let q = self.queues.get_mut(key).expect("checked above");
         let entry = q.pop_front().expect("checked above");
@@ -539,7 +539,9 @@ impl<S: Storage> Queue<S> {
         let result = (|| {
             self.storage.begin_replace()?;
             for (seq, key, value) in live {
-                codec::encode_out(&mut chunk, self.salt, seq, key, value);
+                // Live entries passed these checks when they were pushed or replayed.
+                codec::encode_out(&mut chunk, self.salt, seq, key, value)
+                    .map_err(|e| StorageError::new(StorageOp::Replace, alloc::format!("{e}")))?;
                 if chunk.len() >= COMPACT_CHUNK {
                     self.storage.write_replacement(&chunk)?;
                     new_len += chunk.len() as u64;

@@ -226,8 +226,8 @@ mod tests {
         for &(op, seq, key, value) in records {
             starts.push(b.len());
             match op {
-                Op::Out => encode_out(&mut b, SALT, seq, key, value),
-                Op::Tombstone => encode_tombstone(&mut b, SALT, seq, key),
+                Op::Out => encode_out(&mut b, SALT, seq, key, value).unwrap(),
+                Op::Tombstone => encode_tombstone(&mut b, SALT, seq, key).unwrap(),
             }
         }
         (b, starts)
