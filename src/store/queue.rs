@@ -60,6 +60,8 @@ pub struct StoreStats {
     pub durable: u64,
     /// Compactions run since open (manual and automatic).
     pub compactions: u64,
+    /// fsyncs of the log issued since open (group commit makes this smaller than `appended`).
+    pub syncs: u64,
 }
 
 impl StoreStats {
@@ -99,6 +101,7 @@ pub struct Queue<S: Storage> {
     scratch: Vec<u8>,
     report: OpenReport,
     compactions: u64,
+    syncs: u64,
     /// Automatic compaction is not retried below this log length after it failed.
     auto_compact_floor: u64,
     /// Interval mode in the core: when unsynced writes were first seen by `flush_if_due`.
@@ -170,6 +173,7 @@ impl<S: Storage> Queue<S> {
             scratch: Vec::new(),
             report: OpenReport::default(),
             compactions: 0,
+            syncs: 0,
             auto_compact_floor: 0,
             dirty_since_ms: None,
             opts,
@@ -272,6 +276,7 @@ impl<S: Storage> Queue<S> {
             return Ok(());
         }
         let target = self.written;
+        self.syncs += 1;
         match self.storage.sync() {
             Ok(()) => {
                 self.mark_durable(target);
@@ -312,6 +317,7 @@ impl<S: Storage> Queue<S> {
             return Ok(());
         }
         let target = self.written;
+        self.syncs += 1;
         match self.storage.sync() {
             Ok(()) => {
                 self.mark_durable(target);
@@ -346,6 +352,7 @@ impl<S: Storage> Queue<S> {
             appended: self.written,
             durable: self.durable,
             compactions: self.compactions,
+            syncs: self.syncs,
         }
     }
 
@@ -459,6 +466,12 @@ impl<S: Storage> Queue<S> {
     #[cfg_attr(not(feature = "std"), allow(dead_code))] // used by the std Store
     pub(crate) fn syncer(&self) -> S::Syncer {
         self.storage.syncer()
+    }
+
+    /// Counts an fsync issued outside (group commit's leader).
+    #[cfg_attr(not(feature = "std"), allow(dead_code))] // used by the std Store
+    pub(crate) fn note_sync(&mut self) {
+        self.syncs += 1;
     }
 
     pub(crate) fn mark_durable(&mut self, lsn: u64) {

@@ -169,6 +169,7 @@ where
                     resign.1 = false;
                     let (res, w) = self.state.lock(|st| {
                         st.syncing = false;
+                        st.queue.note_sync();
                         let res = match r {
                             Ok(()) => {
                                 st.queue.mark_durable(target);
