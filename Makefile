@@ -8,7 +8,7 @@ WASM := wasm32-unknown-unknown
 # loom and miri builds get their own target dirs so they never invalidate the main build.
 LOOM_TARGET := target/loom
 
-.PHONY: test demo setup fmt clippy test-native nostd loom miri fuzz bench soak soak-store fuzz-store
+.PHONY: test demo setup fmt clippy test-native nostd loom miri fuzz bench soak soak-store fuzz-store test-store-cli
 
 ## The gate (CI runs this).
 test: setup fmt clippy test-native nostd loom
@@ -32,6 +32,7 @@ fmt:
 
 clippy:
 	$(CARGO) clippy --all-targets -- -D warnings
+	$(CARGO) clippy --features cli --bin lindy-log --test store_cli -- -D warnings
 	$(CARGO) clippy --lib --no-default-features --target $(THUMB) -- -D warnings
 
 # Unit, integration and doc tests; then the no_std code paths of the core on the host.
@@ -56,6 +57,11 @@ miri:
 
 bench:
 	$(CARGO) bench
+
+## store: the lindy-log CLI tests (the bin needs the non-default `cli` feature).
+test-native: test-store-cli
+test-store-cli:
+	$(CARGO) test --features cli --test store_cli
 
 ## store: the kill -9 crash loop at length (200 iterations already run inside `make test`).
 soak: soak-store

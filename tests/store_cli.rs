@@ -1,4 +1,6 @@
-//! The `lindy-log` CLI against real log files.
+//! The `lindy-log` CLI against real log files (`cargo test --features cli --test store_cli`,
+//! run by `make test` through `test-store-cli`).
+#![cfg(feature = "cli")]
 
 use std::fs;
 use std::path::PathBuf;
