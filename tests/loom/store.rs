@@ -39,7 +39,10 @@ fn a_cancelled_pull_hands_the_wake_up_on() {
         // A registers first, so the push notifies A, not B.
         let mut a = Box::pin(s.pull("k"));
         let waker = std::task::Waker::noop().clone();
-        assert!(a.as_mut().poll(&mut Context::from_waker(&waker)).is_pending());
+        assert!(a
+            .as_mut()
+            .poll(&mut Context::from_waker(&waker))
+            .is_pending());
         let b = {
             let s = s.clone();
             loom::thread::spawn(move || loom::future::block_on(s.pull("k")).unwrap())
