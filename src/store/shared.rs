@@ -22,9 +22,12 @@ use crate::sync::{DefaultRawMutex, Mutex, RawMutex, WaitQueue, WaiterSlot};
 
 // Committers park their thread; under loom, loom's threads.
 #[cfg(loom)]
-use loom::thread::{current, park, Thread};
+use loom::thread::{current, park, yield_now, Thread};
 #[cfg(not(loom))]
-use std::thread::{current, park, Thread};
+use std::thread::{current, park, yield_now, Thread};
+
+/// Most scheduling turns a group-commit leader gives other writers before its fsync.
+const GATHER_TURNS: usize = 4;
 
 /// The durable queue over a log file. See [`Store`].
 pub type FileStore<R = DefaultRawMutex> = Store<FileStorage, R>;
@@ -75,9 +78,9 @@ impl Wake for ThreadWaker {
     }
 }
 
-enum Step<H> {
+enum Step {
     Done(Result<(), StoreError>),
-    Lead(u64, H),
+    Lead,
     Wait,
 }
 
@@ -141,7 +144,7 @@ where
                 if !st.syncing {
                     st.syncing = true;
                     st.committers.remove(&mut slot);
-                    return Step::Lead(st.queue.written_lsn(), st.queue.syncer());
+                    return Step::Lead;
                 }
                 let w = waker.get_or_insert_with(|| Waker::from(Arc::new(ThreadWaker(current()))));
                 st.committers.register(&mut slot, w);
@@ -150,7 +153,7 @@ where
             match step {
                 Step::Done(r) => return r,
                 Step::Wait => park(),
-                Step::Lead(target, syncer) => {
+                Step::Lead => {
                     // If the fsync panics, hand leadership on instead of stranding the followers.
                     struct Resign<'a, S: Storage, R: RawMutex>(&'a Shared<S, R>, bool);
                     impl<S: Storage, R: RawMutex> Drop for Resign<'_, S, R> {
@@ -165,6 +168,7 @@ where
                         }
                     }
                     let mut resign = Resign(self, true);
+                    let (target, syncer) = self.gather();
                     let r = syncer.sync();
                     resign.1 = false;
                     let (res, w) = self.state.lock(|st| {
@@ -184,6 +188,24 @@ where
                 }
             }
         }
+    }
+
+    /// The leader's wait before its fsync: writers that were just woken, or are between two
+    /// operations, get scheduling turns to append first, for as long as each turn brings new
+    /// records (at most a few). This fills the batch on a busy machine; a lone writer pays one
+    /// `sched_yield`. Returns what the fsync will cover and the handle to run it with.
+    fn gather(&self) -> (u64, S::Syncer) {
+        let mut seen = self.state.lock(|st| st.queue.written_lsn());
+        for _ in 0..GATHER_TURNS {
+            yield_now();
+            let now = self.state.lock(|st| st.queue.written_lsn());
+            if now == seen {
+                break;
+            }
+            seen = now;
+        }
+        self.state
+            .lock(|st| (st.queue.written_lsn(), st.queue.syncer()))
     }
 
     /// The durability step of a write at `lsn`.
