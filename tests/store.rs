@@ -531,3 +531,16 @@ fn errors_carry_codes_and_messages() {
     assert_eq!(e.code(), "IO");
     assert!(e.to_string().contains("missing-dir"), "{e}");
 }
+
+#[test]
+fn a_log_open_in_one_store_cannot_be_opened_by_another() {
+    let path = tmp("lock");
+    let s = FileStore::open(&path).unwrap();
+    let e = FileStore::open(&path).unwrap_err();
+    assert_eq!(e.code(), codes::IO);
+    assert!(e.to_string().contains("locked"), "{e}");
+    s.push("k", b"v").unwrap();
+    drop(s);
+    let s = FileStore::open(&path).expect("the lock is released on drop");
+    assert_eq!(s.len("k"), 1);
+}

@@ -11,11 +11,17 @@ use super::storage::{Storage, StorageError, StorageOp, SyncHandle};
 /// A log in one file. Appends go through `O_APPEND`; durability is `fdatasync`
 /// ([`File::sync_data`]); compaction writes `<log>.compact`, fsyncs it, renames it over the log
 /// and fsyncs the directory, so after a crash the log is wholly the old file or wholly the new.
+///
+/// On Unix an exclusive advisory lock (`flock`) on `<log>.lock` is held while the storage is
+/// open, so a second store on the same log — in this process or another — fails to open instead
+/// of interleaving its appends. The kernel drops the lock when the process dies, so a crash
+/// never leaves the log locked. (Read-only tools such as `lindy-log inspect` do not lock.)
 #[derive(Debug)]
 pub struct FileStorage {
     path: PathBuf,
     file: Arc<File>,
     temp: Option<File>,
+    _lock: File,
 }
 
 /// Syncs a [`FileStorage`]'s file from another thread (group commit). After a compaction it still
@@ -35,13 +41,17 @@ impl SyncHandle for FileSyncer {
 
 impl FileStorage {
     /// Opens (creating if missing) the log file at `path`. The parent directory must exist.
+    ///
+    /// Fails with [`StorageOp::Open`] if another store holds the log open.
     pub fn open(path: impl AsRef<Path>) -> Result<Self, StorageError> {
         let path = path.as_ref().to_path_buf();
+        let lock = lock_log(&path)?;
         let file = open_log(&path).map_err(|e| err(StorageOp::Open, &path, e))?;
         Ok(FileStorage {
             path,
             file: Arc::new(file),
             temp: None,
+            _lock: lock,
         })
     }
 
@@ -55,6 +65,37 @@ impl FileStorage {
         name.push(".compact");
         self.path.with_file_name(name)
     }
+}
+
+/// Takes the exclusive lock on `<log>.lock` (see [`FileStorage`]).
+fn lock_log(path: &Path) -> Result<File, StorageError> {
+    let mut name = path.file_name().unwrap_or_default().to_os_string();
+    name.push(".lock");
+    let lock_path = path.with_file_name(name);
+    let f = OpenOptions::new()
+        .read(true)
+        .write(true)
+        .create(true)
+        .truncate(false)
+        .open(&lock_path)
+        .map_err(|e| err(StorageOp::Open, &lock_path, e))?;
+    #[cfg(unix)]
+    {
+        use std::os::unix::io::AsRawFd;
+        // Safety: `f` is an open file for the whole call; flock only operates on the descriptor.
+        let r = unsafe { libc::flock(f.as_raw_fd(), libc::LOCK_EX | libc::LOCK_NB) };
+        if r != 0 {
+            let e = std::io::Error::last_os_error();
+            return Err(StorageError::new(
+                StorageOp::Open,
+                std::format!(
+                    "{}: the log is locked by another open store ({e})",
+                    path.display()
+                ),
+            ));
+        }
+    }
+    Ok(f)
 }
 
 fn open_log(path: &Path) -> std::io::Result<File> {

@@ -18,6 +18,7 @@ use super::queue::{OpenReport, Queue, StoreStats};
 use super::replay::Entry;
 use super::storage::{Storage, SyncHandle};
 use super::StoreError;
+use crate::sync::atomic::{AtomicUsize, Ordering};
 use crate::sync::{DefaultRawMutex, Mutex, RawMutex, WaitQueue, WaiterSlot};
 
 // Committers park their thread; under loom, loom's threads.
@@ -53,6 +54,25 @@ pub struct Store<S: Storage, R: RawMutex = DefaultRawMutex> {
 struct Shared<S: Storage, R: RawMutex> {
     state: Mutex<R, State<S>>,
     durability: Durability,
+    /// Threads inside a write operation (push, pull): a group-commit leader only waits for
+    /// company when there is some.
+    busy: AtomicUsize,
+}
+
+/// Counts a thread in [`Shared::busy`] for the life of a write operation.
+struct Busy<'a>(&'a AtomicUsize);
+
+impl<'a> Busy<'a> {
+    fn enter(count: &'a AtomicUsize) -> Self {
+        count.fetch_add(1, Ordering::Relaxed);
+        Busy(count)
+    }
+}
+
+impl Drop for Busy<'_> {
+    fn drop(&mut self) {
+        self.0.fetch_sub(1, Ordering::Relaxed);
+    }
 }
 
 struct State<S: Storage> {
@@ -190,13 +210,15 @@ where
         }
     }
 
-    /// The leader's wait before its fsync: writers that were just woken, or are between two
-    /// operations, get scheduling turns to append first, for as long as each turn brings new
-    /// records (at most a few). This fills the batch on a busy machine; a lone writer pays one
-    /// `sched_yield`. Returns what the fsync will cover and the handle to run it with.
+    /// The leader's wait before its fsync: when other threads are inside write operations,
+    /// writers that were just woken, or are between two operations, get scheduling turns to
+    /// append first, for as long as each turn brings new records (at most a few). This fills the
+    /// batch on a busy machine; a lone writer skips it. Returns what the fsync will cover and the
+    /// handle to run it with.
     fn gather(&self) -> (u64, S::Syncer) {
         let mut seen = self.state.lock(|st| st.queue.written_lsn());
-        for _ in 0..GATHER_TURNS {
+        let company = self.busy.load(Ordering::Relaxed) > 1;
+        for _ in 0..if company { GATHER_TURNS } else { 0 } {
             yield_now();
             let now = self.state.lock(|st| st.queue.written_lsn());
             if now == seen {
@@ -218,6 +240,7 @@ where
 
     /// Makes a taken entry's tombstone durable, then hands the entry out; on failure puts it back.
     fn finish_pull(&self, key: &str, entry: Entry, lsn: u64) -> Result<Vec<u8>, StoreError> {
+        let _busy = Busy::enter(&self.busy);
         if let Err(e) = self.settle(lsn) {
             self.state.lock(|st| st.queue.restore(key, entry));
             return Err(e);
@@ -269,6 +292,7 @@ where
                 stop_flusher: false,
             }),
             durability,
+            busy: AtomicUsize::new(0),
         });
         let flusher = match durability {
             Durability::Interval(ms) => Some(spawn_flusher(Arc::downgrade(&shared), ms)),
@@ -312,6 +336,7 @@ where
     /// Errors: `KEY_INVALID`, `VALUE_TOO_LARGE` (nothing written), `CLOSED`, `STORE_POISONED`,
     /// `IO` (not added; a failed fsync also poisons the store).
     pub fn push(&self, key: &str, value: &[u8]) -> Result<(), StoreError> {
+        let _busy = Busy::enter(&self.shared.busy);
         let ((seq, lsn), w) = self.shared.state.lock(|st| {
             let r = st.queue.append_push(key, value)?;
             let w = st.pullers.get_mut(key).and_then(WaitQueue::notify_one);
@@ -333,6 +358,7 @@ where
     ///
     /// Errors: `KEY_INVALID`, `CLOSED`, `STORE_POISONED`, `IO`.
     pub fn try_pull(&self, key: &str) -> Result<Option<Vec<u8>>, StoreError> {
+        let _busy = Busy::enter(&self.shared.busy);
         let Some((entry, lsn)) = self.shared.state.lock(|st| st.queue.append_pull(key))? else {
             return Ok(None);
         };
