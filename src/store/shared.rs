@@ -426,6 +426,7 @@ where
     /// Syncs what is pending and closes. Afterwards `push`, `pull`, `try_pull` and `compact`
     /// fail with `CLOSED` (waiting pulls wake with it); `peek`, `len`, `keys` still answer.
     /// Idempotent.
+    /// (A [`FileStore`] keeps its log's lock until it is dropped.)
     pub fn close(&self) -> Result<(), StoreError> {
         let (r, w) = self.shared.state.lock(|st| {
             let r = st.queue.close();
