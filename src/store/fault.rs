@@ -1,22 +1,4 @@
-//! An in-memory [`Storage`] that fails on purpose, in the spirit of SQLite's crash VFS.
-//!
-//! It keeps two images of the file: what a reader sees now (the OS page cache) and what would
-//! survive a power loss (the disk as of the last successful sync). Faults:
-//! * [`fail_io`](FaultStorage::fail_io): the n-th I/O from now fails (reads, appends, syncs,
-//!   truncations and each step of a replacement count; a failed append writes nothing);
-//! * [`tear_next_append`](FaultStorage::tear_next_append): the next append writes only a prefix,
-//!   then fails;
-//! * [`fail_sync`](FaultStorage::fail_sync): the n-th sync from now fails, and — as Linux does after
-//!   a writeback error ("fsyncgate") — the bytes it should have saved are then never saved, even by
-//!   a later sync that succeeds;
-//! * [`power_loss`](FaultStorage::power_loss): the durable image, i.e. everything after the last
-//!   successful sync dropped; [`power_loss_keeping`](FaultStorage::power_loss_keeping) keeps a
-//!   prefix of the unsynced appends, as a partly written-back page cache would.
-//!
-//! Clones share the same file, so a test keeps a clone to inspect and crash the storage it handed
-//! to a store. A hook can run at the start of every sync, to hold a sync open while other threads
-//! append (how the group-commit test makes batching deterministic).
-
+//! The fault-injecting in-memory storage (documented on [`FaultStorage`]).
 use alloc::sync::Arc;
 use alloc::vec::Vec;
 
@@ -85,7 +67,24 @@ impl State {
     }
 }
 
-/// The fault-injecting in-memory storage. See the [module docs](self).
+/// An in-memory [`Storage`] that fails on purpose, in the spirit of SQLite's crash VFS.
+///
+/// It keeps two images of the file: what a reader sees now (the OS page cache) and what would
+/// survive a power loss (the disk as of the last successful sync). Faults:
+/// * [`fail_io`](FaultStorage::fail_io): the n-th I/O from now fails (reads, appends, syncs,
+///   truncations and each step of a replacement count; a failed append writes nothing);
+/// * [`tear_next_append`](FaultStorage::tear_next_append): the next append writes only a prefix,
+///   then fails;
+/// * [`fail_sync`](FaultStorage::fail_sync): the n-th sync from now fails, and — as Linux does after
+///   a writeback error ("fsyncgate") — the bytes it should have saved are then never saved, even by
+///   a later sync that succeeds;
+/// * [`power_loss`](FaultStorage::power_loss): the durable image, i.e. everything after the last
+///   successful sync dropped; [`power_loss_keeping`](FaultStorage::power_loss_keeping) keeps a
+///   prefix of the unsynced appends, as a partly written-back page cache would.
+///
+/// Clones share the same file, so a test keeps a clone to inspect and crash the storage it handed
+/// to a store. A hook can run at the start of every sync, to hold a sync open while other threads
+/// append (how the group-commit test makes batching deterministic).
 #[derive(Clone)]
 pub struct FaultStorage {
     state: Arc<Mutex<DefaultRawMutex, State>>,

@@ -9,7 +9,7 @@
 //! `docs/log-format.md`.
 //!
 //! Layers:
-//! * core (`no_std` + `alloc`): [`codec`] (the record format), [`replay`] (bytes → queues),
+//! * core (`no_std` + `alloc`): [`codec`] (the record format), [`replay`](mod@replay) (bytes → queues),
 //!   [`Storage`] (where bytes live), [`Queue`] (the queue logic over any storage, single owner),
 //!   [`FaultStorage`] (an in-memory storage that tears writes, fails I/O and loses power on demand);
 //! * std: [`FileStorage`] and [`Store`] / [`FileStore`] — shared by threads, `pull(key).await`

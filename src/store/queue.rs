@@ -1,18 +1,4 @@
-//! The durable queue's logic, generic over a [`Storage`]: one owner, no locks, no threads.
-//!
-//! Rules every operation keeps (the crash-safety argument in `docs/log-format.md` leans on them):
-//! * **Memory follows the log.** A push reaches memory only after its record is in the log; a
-//!   pull removes its entry only after its tombstone is (and, under [`Durability::Always`], after
-//!   the tombstone is durable: a crash never resurrects an entry that was handed out).
-//! * **Nothing behind garbage.** A failed append is truncated away before anything else is
-//!   written; a torn tail found at open is truncated (and synced) before the first append.
-//! * **A failed fsync poisons.** After it, what the disk holds is unknown (Linux may have dropped
-//!   the dirty pages and will report the next fsync as a success), so every later write fails with
-//!   `STORE_POISONED` until the store is reopened and the truth is read back from the disk.
-//!
-//! The std [`Store`](super::Store) wraps a `Queue` in a lock and adds blocking pulls, group commit
-//! and a flusher thread; this type is what runs on a microcontroller or in a single thread.
-
+//! The single-owner durable queue (documented on [`Queue`]).
 use alloc::collections::VecDeque;
 use alloc::format;
 use alloc::string::{String, ToString};
@@ -80,7 +66,20 @@ impl StoreStats {
     }
 }
 
-/// The single-owner durable queue. See the [module docs](self).
+/// The durable queue's logic, generic over a [`Storage`]: one owner, no locks, no threads.
+///
+/// Rules every operation keeps (the crash-safety argument in `docs/log-format.md` leans on them):
+/// * **Memory follows the log.** A push reaches memory only after its record is in the log; a
+///   pull removes its entry only after its tombstone is (and, under [`Durability::Always`], after
+///   the tombstone is durable: a crash never resurrects an entry that was handed out).
+/// * **Nothing behind garbage.** A failed append is truncated away before anything else is
+///   written; a torn tail found at open is truncated (and synced) before the first append.
+/// * **A failed fsync poisons.** After it, what the disk holds is unknown (Linux may have dropped
+///   the dirty pages and will report the next fsync as a success), so every later write fails with
+///   `STORE_POISONED` until the store is reopened and the truth is read back from the disk.
+///
+/// The std [`Store`](super::Store) wraps a `Queue` in a lock and adds blocking pulls, group commit
+/// and a flusher thread; this type is what runs on a microcontroller or in a single thread.
 pub struct Queue<S: Storage> {
     storage: S,
     opts: StoreOptions,
