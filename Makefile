@@ -8,15 +8,19 @@ WASM := wasm32-unknown-unknown
 # loom and miri builds get their own target dirs so they never invalidate the main build.
 LOOM_TARGET := target/loom
 
-.PHONY: test demo setup fmt clippy test-native nostd loom miri fuzz bench soak soak-store fuzz-store test-store-cli
+.PHONY: test demo setup fmt clippy doc test-native nostd loom miri fuzz bench soak soak-store test-store-cli
 
 ## The gate (CI runs this).
-test: setup fmt clippy test-native nostd loom
+test: setup fmt clippy doc test-native nostd loom
 	@echo "make test: all gates passed"
 
 ## The main job.
 demo:
 	$(CARGO) run --quiet --release --example grammar
+	$(CARGO) run --quiet --release --example channels
+	$(CARGO) run --quiet --release --example stream
+	$(CARGO) run --quiet --release --example batch
+	$(CARGO) run --quiet --release --example ring
 	$(CARGO) run --quiet --release --example store
 
 setup:
@@ -35,10 +39,16 @@ clippy:
 	$(CARGO) clippy --features cli --bin lindy-log --test store_cli -- -D warnings
 	$(CARGO) clippy --lib --no-default-features --target $(THUMB) -- -D warnings
 
+# rustdoc builds without warnings (broken intra-doc links fail the gate).
+doc:
+	RUSTDOCFLAGS="-D warnings" $(CARGO) doc --no-deps --lib --quiet
+
 # Unit, integration and doc tests; then the no_std code paths of the core on the host.
 test-native:
 	$(CARGO) test
 	$(CARGO) test --lib --no-default-features
+	$(CARGO) test --features serde --test grammar serde
+	$(CARGO) test --features serde --test channels serde
 
 # The core must compile for a microcontroller and for the browser without std.
 nostd:
@@ -53,7 +63,8 @@ loom:
 # Miri on the unsafe code (rings, the lock). Uses the installed nightly toolchain.
 miri:
 	rustup +nightly component list --installed | grep -q '^miri' || rustup +nightly component add miri
-	$(CARGO) +nightly miri test --lib -- ring sync
+	# proptest reads the working directory (isolation off) and runs few cases under Miri.
+	MIRIFLAGS="-Zmiri-disable-isolation" PROPTEST_CASES=16 $(CARGO) +nightly miri test --lib -- ring sync
 
 bench:
 	$(CARGO) bench
@@ -68,7 +79,12 @@ soak: soak-store
 soak-store:
 	LINDY_CRASH_ITERS=$${LINDY_CRASH_ITERS:-2000} $(CARGO) test --release --test store_crash -- --nocapture kill_9_crash_loop
 
-## store: the log-replay fuzz target (nightly + cargo-fuzz); FUZZ_TIME seconds, default 60.
-fuzz-store:
-	command -v cargo-fuzz >/dev/null || $(CARGO) install cargo-fuzz
-	cd fuzz && $(CARGO) +nightly fuzz run store_replay -- -max_total_time=$${FUZZ_TIME:-60} -malloc_limit_mb=256
+# Fuzz every target in fuzz/ for FUZZ_SECONDS each (nightly + cargo-fuzz; not part of `make test`).
+# A target's libFuzzer dictionary, if any, is fuzz/dict/<target>.dict.
+FUZZ_SECONDS ?= 60
+fuzz:
+	@command -v cargo-fuzz >/dev/null || $(CARGO) install cargo-fuzz
+	for t in $$($(CARGO) +nightly fuzz list); do \
+	  d="$(CURDIR)/fuzz/dict/$$t.dict"; \
+	  $(CARGO) +nightly fuzz run "$$t" -- -max_total_time=$(FUZZ_SECONDS) $$([ -f "$$d" ] && echo "-dict=$$d"); \
+	done

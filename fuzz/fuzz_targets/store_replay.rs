@@ -1,6 +1,7 @@
 //! Replay of arbitrary bytes never panics and never allocates beyond the input: every length is
-//! checked against the remaining bytes before anything is copied. Run with
-//! `-malloc_limit_mb=256` (as `make fuzz-store` does) so an unbounded allocation fails the run.
+//! checked against the remaining bytes before anything is copied (libFuzzer's malloc limit fails
+//! the run on an oversized allocation; pass `-malloc_limit_mb=64` to tighten it), and what replay
+//! holds is checked against the input's size below. `make fuzz` runs it with the other targets.
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;

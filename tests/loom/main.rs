@@ -1,5 +1,8 @@
 //! loom models of every waiting path (`make loom`). Each submodule models one primitive.
 #![cfg(loom)]
 
+mod channels;
+mod ring;
 mod store;
+mod stream;
 mod sync;
