@@ -3,5 +3,6 @@
 
 mod channels;
 mod ring;
+mod store;
 mod stream;
 mod sync;
