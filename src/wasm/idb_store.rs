@@ -55,14 +55,9 @@ use crate::sync::{WaitQueue, WaiterSlot};
 const OBJECT_STORE: &str = "log";
 const DB_VERSION: u32 = 1;
 
-/// Default maximum key length in UTF-8 bytes.
-pub const DEFAULT_MAX_KEY_LEN: usize = 1024;
-/// Default maximum payload size in bytes (16 MiB).
-pub const DEFAULT_MAX_VALUE_LEN: usize = 16 * 1024 * 1024;
-/// The largest `maxValueBytes` accepted (1 GiB).
-const MAX_VALUE_LIMIT: usize = 1 << 30;
-/// The largest `maxKeyBytes` accepted (64 KiB).
-const MAX_KEY_LIMIT: usize = 64 * 1024;
+// The native store's limits, so both stores accept and refuse the same keys and values.
+use crate::store::{self, MAX_KEY_LEN as MAX_KEY_LIMIT, MAX_VALUE_LEN as MAX_VALUE_LIMIT};
+pub use crate::store::{DEFAULT_MAX_KEY_LEN, DEFAULT_MAX_VALUE_LEN};
 
 #[wasm_bindgen]
 extern "C" {
@@ -555,9 +550,14 @@ impl IdbStore {
         self.state.borrow().commits
     }
 
+    /// The native store's key rule (`store::validate_key`: same limits, same message), plus the
+    /// JS-only one: no lone surrogates.
     fn check_key(&self, key: &JsValue, what: &str) -> Result<String, JsValue> {
         let max = self.state.borrow().opts.max_key_len;
-        js::key(key, what, max)
+        let k = js::string(key, what)?;
+        store::validate_key(&k, max).map_err(|e| js::from_code(&e))?;
+        js::well_formed(&k, key, what)?;
+        Ok(k)
     }
 
     fn try_queue_push(&self, key: &JsValue, value: &JsValue) -> Result<Promise, JsValue> {
@@ -567,16 +567,8 @@ impl IdbStore {
         if st.closed {
             return Err(closed_error(&st));
         }
-        let len = value.length() as usize;
-        if len > st.opts.max_value_len {
-            return Err(js::lindy_error(
-                codes::VALUE_TOO_LARGE,
-                &format!(
-                    "IdbStore.push: the value is {len} bytes, above maxValueBytes = {}; nothing was written",
-                    st.opts.max_value_len
-                ),
-            ));
-        }
+        store::validate_value(value.length() as usize, st.opts.max_value_len)
+            .map_err(|e| js::from_code(&e))?;
         // Copy in: the caller may reuse its buffer, and a view on a larger buffer would otherwise
         // make IndexedDB store the whole buffer.
         let copy = Uint8Array::new_with_length(value.length());

@@ -116,15 +116,21 @@ fn check_key(
             ),
         ));
     }
-    // A lone surrogate turns into U+FFFD on the way in, which would alias two different JS keys;
-    // only pay for the exact check when a replacement character is present at all.
+    well_formed(&key, value, what)?;
+    Ok(key)
+}
+
+/// `KEY_INVALID` if the JS string `value` (converted to `key`) held a lone surrogate: it turns
+/// into U+FFFD on the way in, which would alias two different JS keys. Only pays for the exact
+/// check when a replacement character is present at all.
+pub fn well_formed(key: &str, value: &JsValue, what: &str) -> Result<(), JsValue> {
     if key.contains('\u{FFFD}') && !is_well_formed(value) {
         return Err(lindy_error(
             crate::error::codes::KEY_INVALID,
             &format!("{what} contains a lone surrogate (not well-formed UTF-16)"),
         ));
     }
-    Ok(key)
+    Ok(())
 }
 
 fn is_well_formed(value: &JsValue) -> bool {
