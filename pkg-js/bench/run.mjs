@@ -36,7 +36,9 @@ function table(title, unit, rows, baselineLabel) {
 }
 
 const SPACE = { n: 200_000, rounds: 5, batch: 1000 };
-if (!only || only === "space") {
+const hasSpace = "Space" in (await import("lindy"));
+if (!hasSpace) console.log("(this build has no Space: skipping the Space bench)");
+if (hasSpace && (!only || only === "space")) {
   const rows = await spaceBench(SPACE);
   pairTable(`Space out + take, one key, ${SPACE.n} pairs (Node ${process.version}, median of ${SPACE.rounds})`, rows);
 }
@@ -44,7 +46,7 @@ if (!only || only === "space") {
 const chrome = await startBrowser();
 try {
   const version = chrome.browser.version();
-  if (!only || only === "space") {
+  if (hasSpace && (!only || only === "space")) {
     const page = await chrome.newPage();
     const rows = await page.evaluate(spaceBench, SPACE);
     pairTable(`Space out + take, one key, ${SPACE.n} pairs (headless Chromium ${version}, median of ${SPACE.rounds})`, rows);
