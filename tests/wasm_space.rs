@@ -332,3 +332,42 @@ async fn bad_input_is_an_error_never_a_trap() {
     space.out(k("q"), n(1.0)).unwrap();
     assert_eq!(space.try_take(k("q")).unwrap().as_f64(), Some(1.0));
 }
+
+#[wasm_bindgen_test]
+async fn a_key_handle_works_one_key_without_passing_it() {
+    let space = Space::new();
+    let jobs = space.key(k("jobs")).unwrap();
+    assert_eq!(jobs.key_name(), "jobs");
+    jobs.out(n(1.0)).unwrap();
+    space.out(k("jobs"), n(2.0)).unwrap();
+    assert_eq!(jobs.length(), 2);
+    assert_eq!(jobs.try_read().as_f64(), Some(1.0));
+    assert_eq!(
+        settle(jobs.read(JsValue::UNDEFINED))
+            .await
+            .unwrap()
+            .as_f64(),
+        Some(1.0)
+    );
+    assert_eq!(jobs.try_take().as_f64(), Some(1.0));
+    assert_eq!(
+        settle(jobs.take(JsValue::UNDEFINED))
+            .await
+            .unwrap()
+            .as_f64(),
+        Some(2.0)
+    );
+    assert!(jobs.try_take().is_undefined());
+    let waiting = jobs.take(obj(&[("timeoutMs", n(1000.0))]));
+    space.out(k("jobs"), n(3.0)).unwrap();
+    assert_eq!(settle(waiting).await.unwrap().as_f64(), Some(3.0));
+    assert_lindy(
+        &rejection(jobs.take(obj(&[("timeoutMs", n(1.0))]))).await,
+        "TIMEOUT",
+    );
+    assert_type_error(&jobs.out(JsValue::UNDEFINED).unwrap_err());
+    assert_type_error(&space.key(n(1.0)).err().unwrap());
+    space.close();
+    assert_lindy(&jobs.out(n(4.0)).unwrap_err(), "CLOSED");
+    assert_lindy(&rejection(jobs.take(JsValue::UNDEFINED)).await, "CLOSED");
+}

@@ -35,6 +35,9 @@ export async function spaceBench({ n, rounds, batch }) {
     outMany(key, values) {
       for (const v of values) this.out(key, v);
     }
+    key(key) {
+      return { out: (v) => this.out(key, v), tryTake: () => this.tryTake(key), take: () => this.take(key) };
+    }
     takeMany(key, max) {
       const out = [];
       while (out.length < max) {
@@ -53,6 +56,15 @@ export async function spaceBench({ n, rounds, batch }) {
       for (let i = 0; i < n; i++) {
         s.out("jobs", payload);
         if (s.tryTake("jobs") !== undefined) got++;
+      }
+      return got;
+    },
+    "out + tryTake on a key handle (space.key)": (s) => {
+      const jobs = s.key("jobs");
+      let got = 0;
+      for (let i = 0; i < n; i++) {
+        jobs.out(payload);
+        if (jobs.tryTake() !== undefined) got++;
       }
       return got;
     },

@@ -271,6 +271,20 @@ impl Space {
         })))
     }
 
+    /// A handle bound to `key`: its methods skip passing the key on every call, the fastest way
+    /// to work one key from a hot loop (`const jobs = space.key("jobs"); jobs.out(v)`).
+    pub fn key(
+        &self,
+        #[wasm_bindgen(unchecked_param_type = "string")] key: JsValue,
+    ) -> Result<SpaceKey, JsValue> {
+        Ok(SpaceKey {
+            space: Space {
+                inner: self.inner.clone(),
+            },
+            key: key_arg(&key, "Space.key: key")?,
+        })
+    }
+
     /// Entries queued under `key`.
     pub fn len(
         &self,
@@ -443,6 +457,83 @@ impl Space {
     /// The Rust space (for Rust code sharing it with JS).
     pub fn inner(&self) -> &LocalSpace<JsValue> {
         &self.inner
+    }
+}
+
+/// One key of a [`Space`], bound once (`space.key("jobs")`): the same operations without the key
+/// argument, so a hot loop does not copy the key into wasm on every call.
+#[wasm_bindgen]
+pub struct SpaceKey {
+    space: Space,
+    key: String,
+}
+
+#[wasm_bindgen]
+impl SpaceKey {
+    /// The key.
+    #[wasm_bindgen(getter, js_name = key)]
+    pub fn key_name(&self) -> String {
+        self.key.clone()
+    }
+
+    /// `space.out(key, value)`.
+    pub fn out(
+        &self,
+        #[wasm_bindgen(unchecked_param_type = "unknown")] value: JsValue,
+    ) -> Result<(), JsValue> {
+        let value = value_arg(value, "SpaceKey.out: value")?;
+        self.space
+            .inner
+            .out(&self.key, value)
+            .map_err(|_: Closed<JsValue>| closed("SpaceKey.out"))
+    }
+
+    /// `space.take(key, options)`.
+    #[wasm_bindgen(unchecked_return_type = "Promise<unknown>")]
+    pub fn take(
+        &self,
+        #[wasm_bindgen(unchecked_optional_param_type = "WaitOptions")] options: JsValue,
+    ) -> Promise {
+        match self.space.wait_opts(&options, "SpaceKey.take") {
+            Ok(opts) => self.space.take_checked(self.key.clone(), opts),
+            Err(e) => Promise::reject(&e),
+        }
+    }
+
+    /// `space.read(key, options)`.
+    #[wasm_bindgen(unchecked_return_type = "Promise<unknown>")]
+    pub fn read(
+        &self,
+        #[wasm_bindgen(unchecked_optional_param_type = "WaitOptions")] options: JsValue,
+    ) -> Promise {
+        match self.space.wait_opts(&options, "SpaceKey.read") {
+            Ok(opts) => self.space.read_checked(self.key.clone(), opts),
+            Err(e) => Promise::reject(&e),
+        }
+    }
+
+    /// `space.tryTake(key)`.
+    #[wasm_bindgen(js_name = tryTake, unchecked_return_type = "unknown")]
+    pub fn try_take(&self) -> JsValue {
+        self.space
+            .inner
+            .try_take(&self.key)
+            .unwrap_or(JsValue::UNDEFINED)
+    }
+
+    /// `space.tryRead(key)`.
+    #[wasm_bindgen(js_name = tryRead, unchecked_return_type = "unknown")]
+    pub fn try_read(&self) -> JsValue {
+        self.space
+            .inner
+            .try_read(&self.key)
+            .unwrap_or(JsValue::UNDEFINED)
+    }
+
+    /// `space.len(key)`.
+    #[wasm_bindgen(getter)]
+    pub fn length(&self) -> u32 {
+        self.space.inner.len(&self.key) as u32
     }
 }
 
