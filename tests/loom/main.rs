@@ -1,4 +1,5 @@
 //! loom models of every waiting path (`make loom`). Each submodule models one primitive.
 #![cfg(loom)]
 
+mod space;
 mod sync;
