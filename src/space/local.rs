@@ -84,8 +84,7 @@ impl<V, R: RawMutex> LocalSpace<V, R> {
 
     /// Entries queued under `key`.
     pub fn len(&self, key: &str) -> usize {
-        self.state
-            .lock(|s| s.keys.find(key).map_or(0, |q| q.entries.len()))
+        self.state.lock(|s| s.len(key))
     }
 
     /// Entries queued across all keys.
@@ -156,7 +155,9 @@ impl<V, R: RawMutex> Default for LocalSpace<V, R> {
 
 impl<V, R: RawMutex> fmt::Debug for LocalSpace<V, R> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let (keys, total, closed) = self.state.lock(|s| (s.keys.len(), s.keys.total, s.closed));
+        let (keys, total, closed) = self
+            .state
+            .lock(|s| (s.keys.live_len(), s.keys.total, s.closed));
         f.debug_struct("LocalSpace")
             .field("keys", &keys)
             .field("total_len", &total)

@@ -61,11 +61,20 @@ impl<V> KeyQueue<V> {
 
 /// The key table: a `HashTable` (so the key lives inside its queue, and a recycled queue brings
 /// its own key buffer) with a hasher seeded on first insert (so `LocalSpace::new` is `const`).
+///
+/// # Leaving the table
+/// A key that becomes idle (no entries, no waiters) *lingers* until the next key becomes idle,
+/// which evicts it; an evicted queue is kept as the *spare* for the next new key. So at most one
+/// idle key and one spare queue are ever kept (both small, both bounded), a key that is emptied
+/// and refilled over and over costs no table churn and no allocation, and a drained space holds
+/// no more than that. [`shrink_to_fit`](Self::shrink_to_fit) drops both.
 pub(crate) struct Keys<V> {
     table: HashTable<KeyQueue<V>>,
     /// `None` until the first key arrives; an empty table needs no hashing.
     hasher: Option<DefaultHashBuilder>,
-    /// The last key queue to leave, kept (bounded) so a key that comes and goes allocates nothing.
+    /// Hash of the key that became idle last (a hint: it may have been reused since).
+    lingering: Option<u64>,
+    /// The last evicted key queue, emptied, so a new key allocates nothing.
     spare: Option<KeyQueue<V>>,
     /// Entries across all keys.
     pub(crate) total: usize,
@@ -76,40 +85,68 @@ impl<V> Keys<V> {
         Keys {
             table: HashTable::new(),
             hasher: None,
+            lingering: None,
             spare: None,
             total: 0,
         }
     }
 
-    pub(crate) fn len(&self) -> usize {
-        self.table.len()
+    /// Keys holding entries or waiters (the lingering idle key is not counted).
+    pub(crate) fn live_len(&self) -> usize {
+        let idle = self
+            .lingering
+            .is_some_and(|h| self.table.find(h, |q| q.is_idle()).is_some());
+        self.table.len() - usize::from(idle)
     }
 
     pub(crate) fn iter(&self) -> impl Iterator<Item = &KeyQueue<V>> {
         self.table.iter()
     }
 
-    pub(crate) fn find(&self, key: &str) -> Option<&KeyQueue<V>> {
-        let hash = self.hasher.as_ref()?.hash_one(key);
+    pub(crate) fn iter_mut(&mut self) -> impl Iterator<Item = &mut KeyQueue<V>> {
+        self.table.iter_mut()
+    }
+
+    /// The hash of `key`, or `None` when no key was ever inserted (nothing to find).
+    #[inline]
+    pub(crate) fn hash(&self, key: &str) -> Option<u64> {
+        Some(self.hasher.as_ref()?.hash_one(key))
+    }
+
+    /// The hash of `key`, seeding the hasher on first use.
+    #[inline]
+    pub(crate) fn seeded_hash(&mut self, key: &str) -> u64 {
+        self.hasher
+            .get_or_insert_with(DefaultHashBuilder::default)
+            .hash_one(key)
+    }
+
+    pub(crate) fn find(&self, hash: u64, key: &str) -> Option<&KeyQueue<V>> {
         self.table.find(hash, |q| q.key == key)
     }
 
-    pub(crate) fn find_entry(&mut self, key: &str) -> Option<OccupiedEntry<'_, KeyQueue<V>>> {
-        let hash = self.hasher.as_ref()?.hash_one(key);
+    pub(crate) fn find_entry(
+        &mut self,
+        hash: u64,
+        key: &str,
+    ) -> Option<OccupiedEntry<'_, KeyQueue<V>>> {
         self.table.find_entry(hash, |q| q.key == key).ok()
     }
 
-    /// The queue for `key`, created (from the spare when there is one) if absent.
-    pub(crate) fn get_or_insert(&mut self, key: &str) -> OccupiedEntry<'_, KeyQueue<V>> {
-        let hasher = self.hasher.get_or_insert_with(DefaultHashBuilder::default);
-        let hash = hasher.hash_one(key);
-        match self
-            .table
-            .entry(hash, |q| q.key == key, |q| hasher.hash_one(q.key.as_str()))
-        {
+    /// The queue for `key` (`hash` from [`seeded_hash`](Self::seeded_hash)), created from the
+    /// spare, or allocated, if absent.
+    pub(crate) fn get_or_insert(&mut self, hash: u64, key: &str) -> OccupiedEntry<'_, KeyQueue<V>> {
+        let Keys {
+            table,
+            hasher,
+            spare,
+            ..
+        } = self;
+        let hasher = hasher.get_or_insert_with(DefaultHashBuilder::default);
+        match table.entry(hash, |q| q.key == key, |q| hasher.hash_one(q.key.as_str())) {
             TableEntry::Occupied(o) => o,
             TableEntry::Vacant(v) => {
-                let q = match self.spare.take() {
+                let q = match spare.take() {
                     Some(mut q) => {
                         q.key.push_str(key);
                         q
@@ -125,20 +162,27 @@ impl<V> Keys<V> {
         }
     }
 
-    /// Removes the key behind `entry` if it is idle (no entries, no waiters), returning its queue
-    /// for [`recycle`](Self::recycle).
-    pub(crate) fn release_entry_if_idle(
-        entry: OccupiedEntry<'_, KeyQueue<V>>,
-    ) -> Option<KeyQueue<V>> {
-        if entry.get().is_idle() {
-            Some(entry.remove().0)
-        } else {
-            None
+    /// The key with `hash` just became idle: it lingers, and the previous lingering key, if still
+    /// idle, leaves the table.
+    pub(crate) fn idled(&mut self, hash: u64) {
+        if let Some(prev) = self.lingering.replace(hash) {
+            if prev != hash {
+                self.evict(prev);
+            }
         }
     }
 
-    /// Keeps `q` as the spare if there is none and it is small, then shrinks the table if needed.
-    pub(crate) fn recycle(&mut self, mut q: KeyQueue<V>) {
+    /// Removes the idle key with `hash`, if there is one (at most one key is idle at a time).
+    fn evict(&mut self, hash: u64) {
+        if let Ok(o) = self.table.find_entry(hash, |q| q.is_idle()) {
+            let q = o.remove().0;
+            self.recycle(q);
+        }
+    }
+
+    /// Keeps `q` as the spare if there is none and it is small, then shrinks the table if it has
+    /// become mostly empty (amortised: it shrinks to twice its length, so it cannot thrash).
+    fn recycle(&mut self, mut q: KeyQueue<V>) {
         if self.spare.is_none() && q.key.capacity() <= SPARE_KEY_BYTES {
             debug_assert!(q.entries.is_empty());
             if q.entries.capacity() > SPARE_ENTRIES {
@@ -163,6 +207,9 @@ impl<V> Keys<V> {
 
     /// Releases every byte not needed by the keys present.
     pub(crate) fn shrink_to_fit(&mut self) {
+        if let Some(h) = self.lingering.take() {
+            self.evict(h);
+        }
         self.spare = None;
         for q in self.table.iter_mut() {
             q.entries.shrink_to_fit();
@@ -198,14 +245,6 @@ impl<V> State<V> {
         }
     }
 
-    fn ticket(&mut self, ticket: &mut u64) -> u64 {
-        if *ticket == 0 {
-            *ticket = self.next_ticket;
-            self.next_ticket += 1;
-        }
-        *ticket
-    }
-
     /// `out`: appends, then wakes every reader of the key and its oldest taker.
     pub(crate) fn out(
         &mut self,
@@ -219,7 +258,8 @@ impl<V> State<V> {
         let seq = self.next_seq;
         self.next_seq += 1;
         self.keys.total += 1;
-        let mut o = self.keys.get_or_insert(key);
+        let hash = self.keys.seeded_hash(key);
+        let mut o = self.keys.get_or_insert(hash, key);
         let q = o.get_mut();
         q.entries.push_back(Entry { seq, value });
         if let Some(w) = &mut q.waiters {
@@ -233,13 +273,22 @@ impl<V> State<V> {
 
     /// Non-blocking take; serves entries even after close.
     pub(crate) fn try_take(&mut self, key: &str) -> Option<V> {
-        let mut o = self.keys.find_entry(key)?;
-        let entry = o.get_mut().entries.pop_front()?;
-        if let Some(q) = Keys::release_entry_if_idle(o) {
-            self.keys.recycle(q);
+        let hash = self.keys.hash(key)?;
+        let mut o = self.keys.find_entry(hash, key)?;
+        let q = o.get_mut();
+        let entry = q.entries.pop_front()?;
+        if q.is_idle() {
+            self.keys.idled(hash);
         }
         self.keys.total -= 1;
         Some(entry.value)
+    }
+
+    pub(crate) fn len(&self, key: &str) -> usize {
+        self.keys
+            .hash(key)
+            .and_then(|h| self.keys.find(h, key))
+            .map_or(0, |q| q.entries.len())
     }
 
     /// One poll of a `take` future: see [`Take`](super::Take).
@@ -254,32 +303,28 @@ impl<V> State<V> {
             self.forget_taker(key, slot, *ticket);
             return Poll::Ready(Err(Closed(())));
         }
-        let t = self.ticket_if_registering(slot, ticket);
-        let mut o = self.keys.get_or_insert(key);
+        if *ticket == 0 {
+            *ticket = self.next_ticket;
+            self.next_ticket += 1;
+        }
+        let hash = self.keys.seeded_hash(key);
+        let mut o = self.keys.get_or_insert(hash, key);
         let q = o.get_mut();
         match q.entries.pop_front() {
             Some(entry) => {
                 if slot.is_registered() {
                     q.waiters().takers.remove(slot, *ticket);
                 }
-                if let Some(q) = Keys::release_entry_if_idle(o) {
-                    self.keys.recycle(q);
+                if q.is_idle() {
+                    self.keys.idled(hash);
                 }
                 self.keys.total -= 1;
                 Poll::Ready(Ok(entry.value))
             }
             None => {
-                q.waiters().takers.register(slot, t, waker);
+                q.waiters().takers.register(slot, *ticket, waker);
                 Poll::Pending
             }
-        }
-    }
-
-    fn ticket_if_registering(&mut self, slot: &WaiterSlot, ticket: &mut u64) -> u64 {
-        if slot.is_registered() {
-            *ticket
-        } else {
-            self.ticket(ticket)
         }
     }
 
@@ -291,7 +336,8 @@ impl<V> State<V> {
         slot: &mut WaiterSlot,
         ticket: u64,
     ) -> Option<Waker> {
-        let mut o = self.keys.find_entry(key)?;
+        let hash = self.keys.hash(key)?;
+        let mut o = self.keys.find_entry(hash, key)?;
         let q = o.get_mut();
         let owed = q.waiters().takers.remove(slot, ticket);
         let wake = if owed && !q.entries.is_empty() && !self.closed {
@@ -299,19 +345,24 @@ impl<V> State<V> {
         } else {
             None
         };
-        if let Some(q) = Keys::release_entry_if_idle(o) {
-            self.keys.recycle(q);
+        if q.is_idle() {
+            self.keys.idled(hash);
         }
         wake
     }
 
     fn forget_taker(&mut self, key: &str, slot: &mut WaiterSlot, ticket: u64) {
-        if slot.is_registered() {
-            if let Some(mut o) = self.keys.find_entry(key) {
-                o.get_mut().waiters().takers.remove(slot, ticket);
-                if let Some(q) = Keys::release_entry_if_idle(o) {
-                    self.keys.recycle(q);
-                }
+        if !slot.is_registered() {
+            return;
+        }
+        let Some(hash) = self.keys.hash(key) else {
+            return;
+        };
+        if let Some(mut o) = self.keys.find_entry(hash, key) {
+            let q = o.get_mut();
+            q.waiters().takers.remove(slot, ticket);
+            if q.is_idle() {
+                self.keys.idled(hash);
             }
         }
     }
@@ -319,12 +370,17 @@ impl<V> State<V> {
     /// A read future is dropped, or finished: leave the readers (readers owe nothing: every
     /// reader of a key is woken together).
     pub(crate) fn forget_reader(&mut self, key: &str, slot: &mut WaiterSlot) {
-        if slot.is_registered() {
-            if let Some(mut o) = self.keys.find_entry(key) {
-                o.get_mut().waiters().readers.remove(slot);
-                if let Some(q) = Keys::release_entry_if_idle(o) {
-                    self.keys.recycle(q);
-                }
+        if !slot.is_registered() {
+            return;
+        }
+        let Some(hash) = self.keys.hash(key) else {
+            return;
+        };
+        if let Some(mut o) = self.keys.find_entry(hash, key) {
+            let q = o.get_mut();
+            q.waiters().readers.remove(slot);
+            if q.is_idle() {
+                self.keys.idled(hash);
             }
         }
     }
@@ -332,7 +388,7 @@ impl<V> State<V> {
     /// Wakes every waiter with `Closed`. Idempotent.
     pub(crate) fn close(&mut self, wakes: &mut WakeList) {
         self.closed = true;
-        for q in self.keys.table.iter_mut() {
+        for q in self.keys.iter_mut() {
             if let Some(w) = &mut q.waiters {
                 w.takers.notify_all(wakes);
                 while let Some(r) = w.readers.notify_one() {
@@ -355,7 +411,8 @@ impl<V: Clone> State<V> {
             self.forget_reader(key, slot);
             return Poll::Ready(Err(Closed(())));
         }
-        let mut o = self.keys.get_or_insert(key);
+        let hash = self.keys.seeded_hash(key);
+        let mut o = self.keys.get_or_insert(hash, key);
         let q = o.get_mut();
         match q.entries.front() {
             Some(entry) => {
@@ -373,10 +430,8 @@ impl<V: Clone> State<V> {
     }
 
     pub(crate) fn try_read(&self, key: &str) -> Option<V> {
-        self.keys
-            .find(key)?
-            .entries
-            .front()
-            .map(|e| e.value.clone())
+        let hash = self.keys.hash(key)?;
+        let entry = self.keys.find(hash, key)?.entries.front()?;
+        Some(entry.value.clone())
     }
 }
