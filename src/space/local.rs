@@ -98,7 +98,7 @@ impl<V, R: RawMutex> LocalSpace<V, R> {
             s.keys
                 .iter()
                 .filter(|q| !q.entries.is_empty())
-                .map(|q| q.key.clone())
+                .map(|q| String::from(q.key.as_str()))
                 .collect()
         })
     }

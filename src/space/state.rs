@@ -5,7 +5,7 @@
 
 use alloc::boxed::Box;
 use alloc::collections::VecDeque;
-use alloc::string::String;
+use compact_str::CompactString;
 use core::hash::BuildHasher;
 use core::task::{Poll, Waker};
 
@@ -39,7 +39,7 @@ pub(crate) struct KeyWaiters {
 
 /// One key: its FIFO and its waiters. Lives in the table while it holds entries or waiters.
 pub(crate) struct KeyQueue<V> {
-    pub(crate) key: String,
+    pub(crate) key: CompactString,
     pub(crate) entries: VecDeque<Entry<V>>,
     pub(crate) waiters: Option<Box<KeyWaiters>>,
 }
@@ -152,7 +152,7 @@ impl<V> Keys<V> {
                         q
                     }
                     None => KeyQueue {
-                        key: String::from(key),
+                        key: CompactString::from(key),
                         entries: VecDeque::new(),
                         waiters: None,
                     },
