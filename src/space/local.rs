@@ -87,9 +87,9 @@ impl<V, R: RawMutex> LocalSpace<V, R> {
         self.state.lock(|s| s.len(key))
     }
 
-    /// Entries queued across all keys.
+    /// Entries queued across all keys. Walks the keys: O(number of keys).
     pub fn total_len(&self) -> usize {
-        self.state.lock(|s| s.keys.total)
+        self.state.lock(|s| s.keys.total())
     }
 
     /// A snapshot of the keys holding at least one entry, in no particular order.
@@ -157,7 +157,7 @@ impl<V, R: RawMutex> fmt::Debug for LocalSpace<V, R> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let (keys, total, closed) = self
             .state
-            .lock(|s| (s.keys.live_len(), s.keys.total, s.closed));
+            .lock(|s| (s.keys.live_len(), s.keys.total(), s.closed));
         f.debug_struct("LocalSpace")
             .field("keys", &keys)
             .field("total_len", &total)

@@ -47,10 +47,11 @@ mod state;
 mod take;
 mod waiters;
 
-#[cfg(feature = "std")]
+// Not under loom: it drives futures with real threads and its own atomics, never modelled.
+#[cfg(all(feature = "std", not(loom)))]
 mod blocking;
 
-#[cfg(feature = "std")]
+#[cfg(all(feature = "std", not(loom)))]
 pub use blocking::WaitError;
 pub use local::LocalSpace;
 pub use read::Read;

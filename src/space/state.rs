@@ -22,6 +22,26 @@ const RETAINED_KEYS: usize = 16;
 const SPARE_ENTRIES: usize = 16;
 const SPARE_KEY_BYTES: usize = 64;
 
+/// Key equality with a fast path for short keys: two overlapping word loads instead of a call to
+/// `memcmp` (keys are usually short, and every operation compares one).
+#[inline]
+fn key_eq(stored: &CompactString, key: &str) -> bool {
+    let (a, b) = (stored.as_bytes(), key.as_bytes());
+    if a.len() != b.len() {
+        return false;
+    }
+    let n = a.len();
+    let word = |s: &[u8], at: usize| u64::from_ne_bytes(s[at..at + 8].try_into().unwrap_or([0; 8]));
+    let half = |s: &[u8], at: usize| u32::from_ne_bytes(s[at..at + 4].try_into().unwrap_or([0; 4]));
+    match n {
+        0 => true,
+        1..=3 => a == b,
+        4..=8 => half(a, 0) == half(b, 0) && half(a, n - 4) == half(b, n - 4),
+        9..=16 => word(a, 0) == word(b, 0) && word(a, n - 8) == word(b, n - 8),
+        _ => a == b,
+    }
+}
+
 /// One value in a key's FIFO, stamped with its space-wide `out` order.
 pub(crate) struct Entry<V> {
     /// `out` order across the whole space: pattern take picks the smallest head.
@@ -76,8 +96,6 @@ pub(crate) struct Keys<V> {
     lingering: Option<u64>,
     /// The last evicted key queue, emptied, so a new key allocates nothing.
     spare: Option<KeyQueue<V>>,
-    /// Entries across all keys.
-    pub(crate) total: usize,
 }
 
 impl<V> Keys<V> {
@@ -87,8 +105,12 @@ impl<V> Keys<V> {
             hasher: None,
             lingering: None,
             spare: None,
-            total: 0,
         }
+    }
+
+    /// Entries across all keys: O(keys), for observability.
+    pub(crate) fn total(&self) -> usize {
+        self.table.iter().map(|q| q.entries.len()).sum()
     }
 
     /// Keys holding entries or waiters (the lingering idle key is not counted).
@@ -122,7 +144,7 @@ impl<V> Keys<V> {
     }
 
     pub(crate) fn find(&self, hash: u64, key: &str) -> Option<&KeyQueue<V>> {
-        self.table.find(hash, |q| q.key == key)
+        self.table.find(hash, |q| key_eq(&q.key, key))
     }
 
     pub(crate) fn find_entry(
@@ -130,7 +152,7 @@ impl<V> Keys<V> {
         hash: u64,
         key: &str,
     ) -> Option<OccupiedEntry<'_, KeyQueue<V>>> {
-        self.table.find_entry(hash, |q| q.key == key).ok()
+        self.table.find_entry(hash, |q| key_eq(&q.key, key)).ok()
     }
 
     /// The queue for `key` (`hash` from [`seeded_hash`](Self::seeded_hash)), created from the
@@ -143,7 +165,11 @@ impl<V> Keys<V> {
             ..
         } = self;
         let hasher = hasher.get_or_insert_with(DefaultHashBuilder::default);
-        match table.entry(hash, |q| q.key == key, |q| hasher.hash_one(q.key.as_str())) {
+        match table.entry(
+            hash,
+            |q| key_eq(&q.key, key),
+            |q| hasher.hash_one(q.key.as_str()),
+        ) {
             TableEntry::Occupied(o) => o,
             TableEntry::Vacant(v) => {
                 let q = match spare.take() {
@@ -257,7 +283,6 @@ impl<V> State<V> {
         }
         let seq = self.next_seq;
         self.next_seq += 1;
-        self.keys.total += 1;
         let hash = self.keys.seeded_hash(key);
         let mut o = self.keys.get_or_insert(hash, key);
         let q = o.get_mut();
@@ -280,7 +305,6 @@ impl<V> State<V> {
         if q.is_idle() {
             self.keys.idled(hash);
         }
-        self.keys.total -= 1;
         Some(entry.value)
     }
 
@@ -303,10 +327,6 @@ impl<V> State<V> {
             self.forget_taker(key, slot, *ticket);
             return Poll::Ready(Err(Closed(())));
         }
-        if *ticket == 0 {
-            *ticket = self.next_ticket;
-            self.next_ticket += 1;
-        }
         let hash = self.keys.seeded_hash(key);
         let mut o = self.keys.get_or_insert(hash, key);
         let q = o.get_mut();
@@ -318,10 +338,13 @@ impl<V> State<V> {
                 if q.is_idle() {
                     self.keys.idled(hash);
                 }
-                self.keys.total -= 1;
                 Poll::Ready(Ok(entry.value))
             }
             None => {
+                if *ticket == 0 {
+                    *ticket = self.next_ticket;
+                    self.next_ticket += 1;
+                }
                 q.waiters().takers.register(slot, *ticket, waker);
                 Poll::Pending
             }

@@ -95,33 +95,30 @@ impl TicketQueue {
 
 /// Wakers collected under the lock and woken after it is released.
 ///
-/// The common cases (one taker, a few readers) stay on the stack; more readers spill to the heap.
+/// The common case (one taker, or nobody) costs no allocation and next to nothing to build and
+/// drop; several wakers (readers, close) go to a `Vec`.
 pub(crate) struct WakeList {
-    inline: [Option<Waker>; INLINE_WAKERS],
-    len: usize,
-    spill: Vec<Waker>,
+    first: Option<Waker>,
+    rest: Vec<Waker>,
 }
-
-const INLINE_WAKERS: usize = 4;
 
 impl WakeList {
     pub(crate) const fn new() -> Self {
         WakeList {
-            inline: [const { None }; INLINE_WAKERS],
-            len: 0,
-            spill: Vec::new(),
+            first: None,
+            rest: Vec::new(),
         }
     }
 
     pub(crate) fn push(&mut self, waker: Waker) {
-        if self.len < INLINE_WAKERS {
-            self.inline[self.len] = Some(waker);
-            self.len += 1;
+        if self.first.is_none() {
+            self.first = Some(waker);
         } else {
-            self.spill.push(waker);
+            self.rest.push(waker);
         }
     }
 
+    #[inline]
     pub(crate) fn push_opt(&mut self, waker: Option<Waker>) {
         if let Some(w) = waker {
             self.push(w);
@@ -129,14 +126,14 @@ impl WakeList {
     }
 
     /// Wakes everything collected. Call it with no lock held.
-    pub(crate) fn wake_all(mut self) {
-        for w in self.inline[..self.len].iter_mut() {
-            if let Some(w) = w.take() {
-                w.wake();
-            }
-        }
-        for w in self.spill.drain(..) {
+    #[inline]
+    pub(crate) fn wake_all(self) {
+        let WakeList { first, rest } = self;
+        if let Some(w) = first {
             w.wake();
+            if !rest.is_empty() {
+                rest.into_iter().for_each(Waker::wake);
+            }
         }
     }
 }
@@ -187,14 +184,14 @@ mod tests {
     }
 
     #[test]
-    fn wake_list_spills_past_its_inline_room() {
+    fn wake_list_wakes_everything_it_collected() {
         let c = Arc::new(Counter(AtomicUsize::new(0)));
         let mut list = WakeList::new();
-        for _ in 0..(INLINE_WAKERS * 3) {
+        for _ in 0..12 {
             list.push(Waker::from(c.clone()));
         }
         list.push_opt(None);
         list.wake_all();
-        assert_eq!(c.0.load(Ordering::SeqCst), INLINE_WAKERS * 3);
+        assert_eq!(c.0.load(Ordering::SeqCst), 12);
     }
 }
