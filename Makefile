@@ -37,6 +37,7 @@ clippy:
 test-native:
 	$(CARGO) test
 	$(CARGO) test --lib --no-default-features
+	$(CARGO) test --features serde --test grammar serde
 
 # The core must compile for a microcontroller and for the browser without std.
 nostd:
