@@ -679,3 +679,349 @@ mod cancel_safety {
         }
     }
 }
+
+mod pattern_take {
+    use super::*;
+    use lindy::grammar::{Name, Pattern};
+
+    fn pat(s: &str) -> Pattern {
+        Pattern::parse(s).unwrap()
+    }
+
+    #[test]
+    fn try_take_matching_takes_the_oldest_entry_among_matching_keys() {
+        let space = LocalSpace::<u32>::new();
+        space.out("public:app.jobs.b", 1).unwrap();
+        space.out("public:app.other.x", 2).unwrap();
+        space.out("public:app.jobs.a", 3).unwrap();
+        space.out("public:app.jobs.b", 4).unwrap();
+        space.out("not a channel name", 5).unwrap();
+        let jobs = pat("public:app.jobs.*");
+        let take = |p: &Pattern| {
+            space
+                .try_take_matching(p)
+                .map(|(k, v)| (k.as_str().to_owned(), v))
+        };
+        assert_eq!(take(&jobs), Some(("public:app.jobs.b".into(), 1)));
+        assert_eq!(take(&jobs), Some(("public:app.jobs.a".into(), 3)));
+        assert_eq!(take(&jobs), Some(("public:app.jobs.b".into(), 4)));
+        assert_eq!(take(&jobs), None);
+        assert_eq!(
+            take(&pat("public:app.**")),
+            Some(("public:app.other.x".into(), 2))
+        );
+        assert_eq!(
+            take(&pat("public:**")),
+            None,
+            "an invalid key never matches"
+        );
+        assert_eq!(space.try_take("not a channel name"), Some(5));
+    }
+
+    #[test]
+    fn take_matching_returns_the_key_as_a_name() {
+        let space = LocalSpace::<u32>::new();
+        space.out("public:app.jobs.7", 1).unwrap();
+        let p = pat("public:app.jobs.*");
+        let (name, v): (Name, u32) = futures::executor::block_on(space.take_matching(&p)).unwrap();
+        assert_eq!((name.id(), v), (Some("7"), 1));
+    }
+
+    #[test]
+    fn a_pattern_taker_is_woken_by_matching_keys_only() {
+        let space = LocalSpace::<u32>::new();
+        let p = pat("public:app.jobs.*");
+        let mut t = Manual::new(space.take_matching(&p));
+        assert!(t.poll().is_pending());
+        space.out("public:app.other.1", 1).unwrap();
+        space.out("public:app.jobs", 2).unwrap(); // two segments: `*` needs a third
+        space.out("private:app.jobs.1", 3).unwrap();
+        space.out("garbage", 4).unwrap();
+        assert_eq!(t.wakes(), 0);
+        space.out("public:app.jobs.9", 5).unwrap();
+        assert_eq!(t.wakes(), 1);
+        let got = t.poll().map(|r| r.map(|(k, v)| (k.into_string(), v)));
+        assert_eq!(got, Poll::Ready(Ok(("public:app.jobs.9".to_string(), 5))));
+    }
+
+    #[test]
+    fn key_takers_and_pattern_takers_are_served_oldest_first() {
+        let space = LocalSpace::<u32>::new();
+        let p = pat("public:app.jobs.*");
+        let mut key_first = Manual::new(space.take("public:app.jobs.a"));
+        let mut pattern_second = Manual::new(space.take_matching(&p));
+        let mut key_third = Manual::new(space.take("public:app.jobs.a"));
+        assert!(key_first.poll().is_pending());
+        assert!(pattern_second.poll().is_pending());
+        assert!(key_third.poll().is_pending());
+        space.out("public:app.jobs.a", 1).unwrap();
+        assert_eq!(
+            (key_first.wakes(), pattern_second.wakes(), key_third.wakes()),
+            (1, 0, 0)
+        );
+        space.out("public:app.jobs.a", 2).unwrap();
+        assert_eq!(
+            (key_first.wakes(), pattern_second.wakes(), key_third.wakes()),
+            (1, 1, 0)
+        );
+        space.out("public:app.jobs.a", 3).unwrap();
+        assert_eq!(
+            (key_first.wakes(), pattern_second.wakes(), key_third.wakes()),
+            (1, 1, 1)
+        );
+        assert_eq!(key_first.poll(), Poll::Ready(Ok(1)));
+        assert!(matches!(pattern_second.poll(), Poll::Ready(Ok((_, 2)))));
+        assert_eq!(key_third.poll(), Poll::Ready(Ok(3)));
+    }
+
+    #[test]
+    fn a_woken_pattern_taker_that_is_dropped_hands_the_wake_up_on() {
+        let space = LocalSpace::<u32>::new();
+        let p = pat("public:app.jobs.*");
+        let mut by_pattern = Manual::new(space.take_matching(&p));
+        let mut by_key = Manual::new(space.take("public:app.jobs.a"));
+        assert!(by_pattern.poll().is_pending());
+        assert!(by_key.poll().is_pending());
+        space.out("public:app.jobs.a", 1).unwrap();
+        assert_eq!((by_pattern.wakes(), by_key.wakes()), (1, 0));
+        drop(by_pattern);
+        assert_eq!(by_key.wakes(), 1, "handed on to the key taker");
+        assert_eq!(by_key.poll(), Poll::Ready(Ok(1)));
+
+        // And the other way round: a key taker hands on to a pattern taker.
+        let mut by_key = Manual::new(space.take("public:app.jobs.a"));
+        let mut by_pattern = Manual::new(space.take_matching(&p));
+        assert!(by_key.poll().is_pending());
+        assert!(by_pattern.poll().is_pending());
+        space.out("public:app.jobs.a", 2).unwrap();
+        drop(by_key);
+        assert_eq!(by_pattern.wakes(), 1);
+        assert!(matches!(by_pattern.poll(), Poll::Ready(Ok((_, 2)))));
+    }
+
+    /// Why a woken pattern taker takes the entry it was woken for, not the oldest one: otherwise
+    /// it could take an entry another woken taker was promised, and strand a third.
+    #[test]
+    fn a_woken_pattern_taker_takes_the_entry_it_was_woken_for() {
+        let space = LocalSpace::<u32>::new();
+        let p = pat("public:app.jobs.*");
+        let mut t1 = Manual::new(space.take("public:app.jobs.one"));
+        let mut pt = Manual::new(space.take_matching(&p));
+        let mut t2 = Manual::new(space.take("public:app.jobs.two"));
+        assert!(t1.poll().is_pending());
+        assert!(pt.poll().is_pending());
+        assert!(t2.poll().is_pending());
+        space.out("public:app.jobs.one", 1).unwrap(); // → t1, the oldest eligible
+        space.out("public:app.jobs.two", 2).unwrap(); // → pt, older than t2
+        assert_eq!((t1.wakes(), pt.wakes(), t2.wakes()), (1, 1, 0));
+        // pt runs first; the oldest matching entry is 1, but pt was woken for 2.
+        assert!(matches!(pt.poll(), Poll::Ready(Ok((_, 2)))));
+        assert_eq!(t1.poll(), Poll::Ready(Ok(1)));
+        assert_eq!(t2.wakes(), 0, "nobody is left waiting next to an entry");
+        assert_eq!(space.total_len(), 0);
+    }
+
+    #[test]
+    fn close_wakes_pattern_takers() {
+        let space = LocalSpace::<u32>::new();
+        let p = pat("public:app.**");
+        let mut t = Manual::new(space.take_matching(&p));
+        assert!(t.poll().is_pending());
+        space.close();
+        assert_eq!(t.wakes(), 1);
+        assert!(matches!(t.poll(), Poll::Ready(Err(Closed(())))));
+        space.close();
+        assert!(space.try_take_matching(&p).is_none());
+    }
+
+    #[test]
+    fn pattern_takers_across_threads_get_every_value_once() {
+        let space = Arc::new(LocalSpace::<u64>::new());
+        let p = Arc::new(pat("public:app.jobs.*"));
+        let workers: Vec<_> = (0..3)
+            .map(|_| {
+                let (space, p) = (space.clone(), p.clone());
+                thread::spawn(move || {
+                    let mut got = Vec::new();
+                    while let Ok((_, v)) = futures::executor::block_on(space.take_matching(&p)) {
+                        got.push(v);
+                    }
+                    got
+                })
+            })
+            .collect();
+        for i in 0..3000u64 {
+            space.out(&format!("public:app.jobs.{}", i % 7), i).unwrap();
+        }
+        while space.total_len() > 0 {
+            thread::yield_now();
+        }
+        space.close();
+        let mut all: Vec<u64> = workers
+            .into_iter()
+            .flat_map(|h| h.join().unwrap())
+            .collect();
+        all.sort_unstable();
+        assert_eq!(all, (0..3000).collect::<Vec<_>>());
+    }
+}
+
+mod pattern_cancel_safety {
+    //! The cancel-safety property with pattern takers in the mix: random out / probe / take /
+    //! pattern take / poll / drop, then the executor runs to quiescence: nobody may sleep while an
+    //! entry they could take exists, and every value is taken exactly once.
+    use super::*;
+    use lindy::grammar::Pattern;
+    use lindy::space::{Take, TakeMatching};
+    use proptest::prelude::*;
+
+    const KEYS: [&str; 4] = [
+        "public:app.jobs.a",
+        "public:app.jobs.b",
+        "public:app.other.c",
+        "no name",
+    ];
+    const PATTERNS: [&str; 3] = ["public:app.jobs.*", "public:app.**", "public:app.other.c"];
+
+    #[derive(Clone, Debug)]
+    enum Op {
+        Out(usize),
+        TryTake(usize),
+        TryTakeMatching(usize),
+        NewTake(usize),
+        NewTakeMatching(usize),
+        Poll(usize),
+        Drop(usize),
+        RunWoken,
+    }
+
+    fn op() -> impl Strategy<Value = Op> {
+        prop_oneof![
+            2 => (0..KEYS.len()).prop_map(Op::Out),
+            1 => (0..KEYS.len()).prop_map(Op::TryTake),
+            1 => (0..PATTERNS.len()).prop_map(Op::TryTakeMatching),
+            3 => (0..KEYS.len()).prop_map(Op::NewTake),
+            3 => (0..PATTERNS.len()).prop_map(Op::NewTakeMatching),
+            4 => any::<usize>().prop_map(Op::Poll),
+            2 => any::<usize>().prop_map(Op::Drop),
+            2 => Just(Op::RunWoken),
+        ]
+    }
+
+    enum Fut<'a> {
+        Key(usize, Manual<Take<'a, u64>>),
+        Pat(usize, Manual<TakeMatching<'a, u64>>),
+    }
+
+    struct Waiter<'a> {
+        fut: Fut<'a>,
+        parked: bool,
+    }
+
+    impl Waiter<'_> {
+        fn woken(&self) -> bool {
+            match &self.fut {
+                Fut::Key(_, m) => m.woken(),
+                Fut::Pat(_, m) => m.woken(),
+            }
+        }
+        /// Polls; `true` when done (the value goes to `got`).
+        fn poll(&mut self, got: &mut Vec<u64>) -> bool {
+            let r = match &mut self.fut {
+                Fut::Key(_, m) => m.poll().map(|r| r.unwrap()),
+                Fut::Pat(_, m) => m.poll().map(|r| r.unwrap().1),
+            };
+            match r {
+                Poll::Ready(v) => {
+                    got.push(v);
+                    true
+                }
+                Poll::Pending => {
+                    self.parked = true;
+                    false
+                }
+            }
+        }
+        fn could_take(&self, space: &LocalSpace<u64>, pats: &[Pattern]) -> bool {
+            match &self.fut {
+                Fut::Key(k, _) => space.len(KEYS[*k]) > 0,
+                Fut::Pat(p, _) => KEYS
+                    .iter()
+                    .any(|k| space.len(k) > 0 && pats[*p].matches_str(k)),
+            }
+        }
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig { cases: 256, ..ProptestConfig::default() })]
+        #[test]
+        fn with_pattern_takers_nothing_is_lost_duplicated_or_stranded(ops in proptest::collection::vec(op(), 1..150)) {
+            let pats: Vec<Pattern> = PATTERNS.iter().map(|p| Pattern::parse(p).unwrap()).collect();
+            let space = LocalSpace::<u64>::new();
+            let mut next = 0u64;
+            let mut got = Vec::new();
+            let mut live: Vec<Waiter<'_>> = Vec::new();
+            for op in ops {
+                match op {
+                    Op::Out(k) => {
+                        space.out(KEYS[k], next).unwrap();
+                        next += 1;
+                    }
+                    Op::TryTake(k) => got.extend(space.try_take(KEYS[k])),
+                    Op::TryTakeMatching(p) => got.extend(space.try_take_matching(&pats[p]).map(|(_, v)| v)),
+                    Op::NewTake(k) => live.push(Waiter { fut: Fut::Key(k, Manual::new(space.take(KEYS[k]))), parked: false }),
+                    Op::NewTakeMatching(p) => live.push(Waiter { fut: Fut::Pat(p, Manual::new(space.take_matching(&pats[p]))), parked: false }),
+                    Op::Poll(i) if !live.is_empty() => {
+                        let i = i % live.len();
+                        if live[i].poll(&mut got) {
+                            live.swap_remove(i);
+                        }
+                    }
+                    Op::Drop(i) if !live.is_empty() => {
+                        live.swap_remove(i % live.len());
+                    }
+                    Op::RunWoken => {
+                        let mut i = 0;
+                        while i < live.len() {
+                            if live[i].woken() && live[i].poll(&mut got) {
+                                live.swap_remove(i);
+                            } else {
+                                i += 1;
+                            }
+                        }
+                    }
+                    _ => {}
+                }
+            }
+            loop {
+                let mut progressed = false;
+                let mut i = 0;
+                while i < live.len() {
+                    if live[i].woken() {
+                        progressed = true;
+                        if live[i].poll(&mut got) {
+                            live.swap_remove(i);
+                            continue;
+                        }
+                    }
+                    i += 1;
+                }
+                if !progressed {
+                    break;
+                }
+            }
+            for w in &live {
+                prop_assert!(!(w.parked && w.could_take(&space, &pats)), "a taker sleeps next to an entry it could take");
+            }
+            drop(live);
+            for key in KEYS {
+                while let Some(v) = space.try_take(key) {
+                    got.push(v);
+                }
+            }
+            got.sort_unstable();
+            prop_assert_eq!(got, (0..next).collect::<Vec<_>>(), "every value exactly once");
+            prop_assert_eq!(format!("{:?}", space), "LocalSpace { keys: 0, total_len: 0, closed: false }");
+        }
+    }
+}

@@ -6,8 +6,9 @@ use core::fmt;
 
 use super::state::State;
 use super::waiters::WakeList;
-use super::{Read, Take};
+use super::{Read, Take, TakeMatching};
 use crate::error::Closed;
+use crate::grammar::{Name, Pattern};
 use crate::sync::{DefaultRawMutex, Mutex, RawMutex};
 
 /// The in-process tuple space: a map from keys to FIFO queues of `V`, behind one lock.
@@ -80,6 +81,32 @@ impl<V, R: RawMutex> LocalSpace<V, R> {
     /// too, so a closed space can be drained.
     pub fn try_take(&self, key: &str) -> Option<V> {
         self.state.lock(|s| s.try_take(key))
+    }
+
+    /// Takes the oldest entry from any key that is a channel name matching `pattern`
+    /// (`public:app.jobs.*`), waiting until there is one; resolves to the key (as a [`Name`]) and
+    /// the value. Keys that are not valid channel names never match.
+    ///
+    /// "Oldest" is by `out` order across the space (see [`TakeMatching`]). While it waits, the
+    /// future is one of the takers an `out` on a matching key may wake: each `out` wakes the taker
+    /// that has waited longest among the key's takers and the matching pattern takers.
+    ///
+    /// Polling scans the keys that hold entries: O(keys). Waiting costs nothing per key.
+    ///
+    /// # Errors
+    /// Resolves to [`Closed`] once the space is closed.
+    ///
+    /// # Cancel-safety
+    /// Cancel-safe: the entry leaves the space only in the poll that returns it, and a future
+    /// dropped after being woken hands its wake-up on (see [`TakeMatching`]).
+    pub fn take_matching<'a>(&'a self, pattern: &'a Pattern) -> TakeMatching<'a, V, R> {
+        TakeMatching::new(self, pattern)
+    }
+
+    /// Takes the oldest entry from any key matching `pattern`, if there is one; never waits.
+    /// Serves after close too. O(keys).
+    pub fn try_take_matching(&self, pattern: &Pattern) -> Option<(Name, V)> {
+        self.state.lock(|s| s.try_take_matching(pattern))
     }
 
     /// Entries queued under `key`.

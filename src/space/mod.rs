@@ -42,6 +42,7 @@
 //! calling thread without any runtime.
 
 mod local;
+mod pattern;
 mod read;
 mod state;
 mod take;
@@ -54,6 +55,7 @@ mod blocking;
 #[cfg(all(feature = "std", not(loom)))]
 pub use blocking::WaitError;
 pub use local::LocalSpace;
+pub use pattern::TakeMatching;
 pub use read::Read;
 pub use take::Take;
 

@@ -12,6 +12,7 @@ use core::task::{Poll, Waker};
 use hashbrown::hash_table::{Entry as TableEntry, HashTable, OccupiedEntry};
 use hashbrown::DefaultHashBuilder;
 
+use super::pattern::{dispatch, PatternWaiters};
 use super::waiters::{TicketQueue, WakeList};
 use crate::error::Closed;
 use crate::sync::{WaitQueue, WaiterSlot};
@@ -45,7 +46,6 @@ fn key_eq(stored: &CompactString, key: &str) -> bool {
 /// One value in a key's FIFO, stamped with its space-wide `out` order.
 pub(crate) struct Entry<V> {
     /// `out` order across the whole space: pattern take picks the smallest head.
-    #[allow(dead_code)] // TODO(pattern take): read once the grammar lands
     pub(crate) seq: u64,
     pub(crate) value: V,
 }
@@ -259,6 +259,8 @@ pub(crate) struct State<V> {
     next_seq: u64,
     /// Next waiter ticket; 0 means "no ticket yet", so tickets start at 1.
     next_ticket: u64,
+    /// Pattern takers, while there are any (`None` keeps `out` free of grammar work).
+    pub(crate) patterns: Option<Box<PatternWaiters>>,
 }
 
 impl<V> State<V> {
@@ -268,7 +270,27 @@ impl<V> State<V> {
             closed: false,
             next_seq: 0,
             next_ticket: 1,
+            patterns: None,
         }
+    }
+
+    /// A fresh waiter ticket: smaller means waiting longer.
+    pub(crate) fn new_ticket(&mut self) -> u64 {
+        let t = self.next_ticket;
+        self.next_ticket += 1;
+        t
+    }
+
+    /// Passes on a wake-up owed for `key` (a woken taker left without taking): if entries remain,
+    /// the oldest taker eligible for the key is woken.
+    pub(crate) fn hand_on(&mut self, key: &str) -> Option<Waker> {
+        let hash = self.keys.hash(key)?;
+        let mut o = self.keys.find_entry(hash, key)?;
+        let q = o.get_mut();
+        if q.entries.is_empty() {
+            return None;
+        }
+        dispatch(q, &mut self.patterns)
     }
 
     /// `out`: appends, then wakes every reader of the key and its oldest taker.
@@ -291,7 +313,9 @@ impl<V> State<V> {
             while let Some(r) = w.readers.notify_one() {
                 wakes.push(r);
             }
-            wakes.push_opt(w.takers.notify_one());
+        }
+        if q.waiters.is_some() || self.patterns.is_some() {
+            wakes.push_opt(dispatch(q, &mut self.patterns));
         }
         Ok(())
     }
@@ -342,7 +366,7 @@ impl<V> State<V> {
             }
             None => {
                 if *ticket == 0 {
-                    *ticket = self.next_ticket;
+                    *ticket = self.next_ticket; // (not `new_ticket`: `q` borrows `self.keys`)
                     self.next_ticket += 1;
                 }
                 q.waiters().takers.register(slot, *ticket, waker);
@@ -364,7 +388,7 @@ impl<V> State<V> {
         let q = o.get_mut();
         let owed = q.waiters().takers.remove(slot, ticket);
         let wake = if owed && !q.entries.is_empty() && !self.closed {
-            q.waiters().takers.notify_one()
+            dispatch(q, &mut self.patterns)
         } else {
             None
         };
@@ -418,6 +442,9 @@ impl<V> State<V> {
                     wakes.push(r);
                 }
             }
+        }
+        if let Some(p) = &mut self.patterns {
+            p.notify_all(wakes);
         }
     }
 }

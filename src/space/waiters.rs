@@ -21,15 +21,7 @@ pub(crate) struct TicketQueue {
     tickets: VecDeque<u64>,
 }
 
-#[allow(dead_code)] // TODO(pattern take): front_ticket/waiting serve pattern takers
 impl TicketQueue {
-    pub(crate) const fn new() -> Self {
-        TicketQueue {
-            queue: WaitQueue::new(),
-            tickets: VecDeque::new(),
-        }
-    }
-
     /// Parks `slot` (see [`WaitQueue::register`]) under `ticket`.
     pub(crate) fn register(&mut self, slot: &mut WaiterSlot, ticket: u64, waker: &Waker) {
         if !slot.is_registered() {
@@ -77,11 +69,6 @@ impl TicketQueue {
     /// No waiter linked and no notification outstanding.
     pub(crate) fn is_empty(&self) -> bool {
         self.queue.is_empty()
-    }
-
-    /// Linked (not yet notified) waiters.
-    pub(crate) fn waiting(&self) -> usize {
-        self.queue.len()
     }
 
     /// Releases spare capacity when idle.
@@ -157,7 +144,7 @@ mod tests {
     fn tickets_mirror_the_queue_through_notify_reregister_and_cancel() {
         let c = Arc::new(Counter(AtomicUsize::new(0)));
         let w = Waker::from(c.clone());
-        let mut q = TicketQueue::new();
+        let mut q = TicketQueue::default();
         let mut s: Vec<WaiterSlot> = (0..4).map(|_| WaiterSlot::new()).collect();
         for (i, slot) in s.iter_mut().enumerate() {
             q.register(slot, 10 + i as u64, &w);
@@ -173,7 +160,6 @@ mod tests {
         assert_eq!(q.front_ticket(), Some(13));
         assert!(q.remove(&mut s[1], 11), "notified waiter owes the wake-up");
         assert!(q.remove(&mut s[0], 10));
-        assert_eq!(q.waiting(), 1);
         let mut wakes = WakeList::new();
         q.notify_all(&mut wakes);
         assert_eq!(q.front_ticket(), None);
