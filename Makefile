@@ -17,6 +17,7 @@ test: setup fmt clippy test-native nostd loom
 ## The main job.
 demo:
 	$(CARGO) run --quiet --release --example grammar
+	$(CARGO) run --quiet --release --example space
 
 setup:
 	@installed="$$(rustup target list --installed)"; \

@@ -134,6 +134,23 @@ fn main() {
         after <= RETAINED_BYTES && space.keys().is_empty(),
         format!("{n} cancelled waiters: {after} bytes after"),
     ));
+    // 4. Pattern takers that wait and give up leave nothing behind either.
+    let patterns: Vec<lindy::grammar::Pattern> = (0..1000)
+        .map(|i| lindy::grammar::Pattern::parse(&format!("public:app.p{i}.*")).unwrap())
+        .collect();
+    let patterns_bytes = live() - baseline - keys_bytes;
+    let mut waits: Vec<_> = patterns.iter().map(|p| Box::pin(space.take_matching(p))).collect();
+    for w in &mut waits {
+        assert!(w.as_mut().poll(&mut cx).is_pending());
+    }
+    drop(waits);
+    let after = live() - baseline - keys_bytes - patterns_bytes;
+    tally(check(
+        "memory returns after pattern takers leave",
+        after <= RETAINED_BYTES,
+        format!("1000 pattern takers: {after} bytes after"),
+    ));
+    drop(patterns);
     drop(keys);
     space.shrink_to_fit();
     tally(check(

@@ -120,3 +120,66 @@ fn read_and_take_both_see_one_out() {
         assert_eq!(reader.join().unwrap(), 3);
     });
 }
+
+/// A pattern taker and a key taker race two `out`s on a key both can take: both complete, each
+/// value taken once.
+#[test]
+fn pattern_taker_and_key_taker_race_outs() {
+    loom::model(|| {
+        let space = Arc::new(Space::new());
+        let by_pattern = {
+            let space = space.clone();
+            loom::thread::spawn(move || {
+                let p = lindy::grammar::Pattern::parse("public:app.jobs.*").unwrap();
+                loom::future::block_on(space.take_matching(&p)).unwrap().1
+            })
+        };
+        let producer = {
+            let space = space.clone();
+            loom::thread::spawn(move || space.out("public:app.jobs.a", 1).unwrap())
+        };
+        space.out("public:app.jobs.a", 2).unwrap();
+        let mine = loom::future::block_on(space.take("public:app.jobs.a")).unwrap();
+        let theirs = by_pattern.join().unwrap();
+        producer.join().unwrap();
+        let mut got = [mine, theirs];
+        got.sort();
+        assert_eq!(got, [1, 2]);
+    });
+}
+
+/// A pattern taker woken and then dropped hands its wake-up on to a waiting key taker.
+#[test]
+fn woken_then_dropped_pattern_taker_hands_the_wake_up_on() {
+    loom::model(|| {
+        let space = Arc::new(Space::new());
+        let cancelled = {
+            let space = space.clone();
+            loom::thread::spawn(move || {
+                let p = lindy::grammar::Pattern::parse("public:app.**").unwrap();
+                let mut fut = Box::pin(space.take_matching(&p));
+                let waker = std::task::Waker::noop().clone();
+                match fut.as_mut().poll(&mut Context::from_waker(&waker)) {
+                    Poll::Ready(r) => Some(r.unwrap().1),
+                    Poll::Pending => {
+                        loom::thread::yield_now();
+                        None
+                    }
+                }
+            })
+        };
+        let waiting = {
+            let space = space.clone();
+            loom::thread::spawn(move || loom::future::block_on(space.take("public:app.k")).unwrap())
+        };
+        space.out("public:app.k", 7).unwrap();
+        match cancelled.join().unwrap() {
+            Some(v) => {
+                assert_eq!(v, 7);
+                space.out("public:app.k", 8).unwrap();
+                assert_eq!(waiting.join().unwrap(), 8);
+            }
+            None => assert_eq!(waiting.join().unwrap(), 7),
+        }
+    });
+}
