@@ -8,15 +8,18 @@ WASM := wasm32-unknown-unknown
 # loom and miri builds get their own target dirs so they never invalidate the main build.
 LOOM_TARGET := target/loom
 
-.PHONY: test demo setup fmt clippy test-native nostd loom miri fuzz bench soak
+.PHONY: test demo setup fmt clippy doc test-native nostd loom miri fuzz bench soak
 
 ## The gate (CI runs this).
-test: setup fmt clippy test-native nostd loom
+test: setup fmt clippy doc test-native nostd loom
 	@echo "make test: all gates passed"
 
 ## The main job.
 demo:
 	$(CARGO) run --quiet --release --example grammar
+	$(CARGO) run --quiet --release --example channels
+	$(CARGO) run --quiet --release --example stream
+	$(CARGO) run --quiet --release --example batch
 	$(CARGO) run --quiet --release --example space
 
 setup:
@@ -34,11 +37,16 @@ clippy:
 	$(CARGO) clippy --all-targets -- -D warnings
 	$(CARGO) clippy --lib --no-default-features --target $(THUMB) -- -D warnings
 
+# rustdoc builds without warnings (broken intra-doc links fail the gate).
+doc:
+	RUSTDOCFLAGS="-D warnings" $(CARGO) doc --no-deps --lib --quiet
+
 # Unit, integration and doc tests; then the no_std code paths of the core on the host.
 test-native:
 	$(CARGO) test
 	$(CARGO) test --lib --no-default-features
 	$(CARGO) test --features serde --test grammar serde
+	$(CARGO) test --features serde --test channels serde
 
 # The core must compile for a microcontroller and for the browser without std.
 nostd:
@@ -57,3 +65,13 @@ miri:
 
 bench:
 	$(CARGO) bench
+
+# Fuzz every target in fuzz/ for FUZZ_SECONDS each (nightly + cargo-fuzz; not part of `make test`).
+# A target's libFuzzer dictionary, if any, is fuzz/dict/<target>.dict.
+FUZZ_SECONDS ?= 60
+fuzz:
+	@command -v cargo-fuzz >/dev/null || $(CARGO) install cargo-fuzz
+	for t in $$($(CARGO) +nightly fuzz list); do \
+	  d="$(CURDIR)/fuzz/dict/$$t.dict"; \
+	  $(CARGO) +nightly fuzz run "$$t" -- -max_total_time=$(FUZZ_SECONDS) $$([ -f "$$d" ] && echo "-dict=$$d"); \
+	done

@@ -34,7 +34,9 @@ fn main() {
     let started = Instant::now();
 
     // A config entry that every worker reads (not takes) before starting.
-    space.out("public:images.config", Job::Config { max_width: 4096 }).unwrap();
+    space
+        .out("public:images.config", Job::Config { max_width: 4096 })
+        .unwrap();
 
     // Workers: each takes from its own queue until the space closes.
     let done = Arc::new(AtomicU64::new(0));
@@ -92,9 +94,21 @@ fn main() {
                     let worker = (image % WORKERS as u64) as usize;
                     let job = if image % 50_000 == 0 {
                         let key = format!("public:images.failed.q{worker}");
-                        space.out(&key, Job::Failed { image, reason: "corrupt header" })
+                        space.out(
+                            &key,
+                            Job::Failed {
+                                image,
+                                reason: "corrupt header",
+                            },
+                        )
                     } else {
-                        space.out(&queue(worker), Job::Resize { image, width: 640 + (i % 3000) as u32 })
+                        space.out(
+                            &queue(worker),
+                            Job::Resize {
+                                image,
+                                width: 640 + (i % 3000) as u32,
+                            },
+                        )
                     };
                     job.expect("the space is open while producers run");
                 }
@@ -111,7 +125,9 @@ fn main() {
         thread::sleep(Duration::from_millis(1));
     }
     space.close();
-    let late = space.out(&queue(0), Job::Resize { image: 0, width: 1 }).unwrap_err();
+    let late = space
+        .out(&queue(0), Job::Resize { image: 0, width: 1 })
+        .unwrap_err();
 
     let mut total = 0;
     for (w, h) in workers.into_iter().enumerate() {
@@ -120,7 +136,10 @@ fn main() {
         total += resized;
     }
     let failures = auditor.join().unwrap();
-    println!("auditor: {} failures taken by pattern `public:images.failed.*`:", failures.len());
+    println!(
+        "auditor: {} failures taken by pattern `public:images.failed.*`:",
+        failures.len()
+    );
     for (queue, image, reason) in &failures {
         println!("  image {image:>6} on {queue}: {reason}");
     }
@@ -137,6 +156,10 @@ fn main() {
         late.code(),
         space.try_read("public:images.config"),
     );
-    assert_eq!(total + failures.len() as u64, jobs, "every job handled exactly once");
+    assert_eq!(
+        total + failures.len() as u64,
+        jobs,
+        "every job handled exactly once"
+    );
     assert_eq!(done.load(Relaxed), total);
 }

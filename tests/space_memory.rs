@@ -139,7 +139,10 @@ fn main() {
         .map(|i| lindy::grammar::Pattern::parse(&format!("public:app.p{i}.*")).unwrap())
         .collect();
     let patterns_bytes = live() - baseline - keys_bytes;
-    let mut waits: Vec<_> = patterns.iter().map(|p| Box::pin(space.take_matching(p))).collect();
+    let mut waits: Vec<_> = patterns
+        .iter()
+        .map(|p| Box::pin(space.take_matching(p)))
+        .collect();
     for w in &mut waits {
         assert!(w.as_mut().poll(&mut cx).is_pending());
     }

@@ -188,7 +188,8 @@ impl fmt::Display for GrammarError {
             ),
             GrammarErrorKind::TooFewSegments { found } => write!(
                 f,
-                "it has {found} segment(s) after the visibility, at least 2 (app.domain) are needed"
+                "it has {found} segment{} after the visibility; a name needs at least 2 (app.domain)",
+                if found == 1 { "" } else { "s" }
             ),
             GrammarErrorKind::TooManySegments { max } => match self.subject {
                 Subject::Name => write!(

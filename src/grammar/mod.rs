@@ -271,6 +271,11 @@ pub(crate) struct PatternLayout {
     pub(crate) stars: u8,
     /// The last segment is `**`.
     pub(crate) tail: bool,
+    /// Index of the first wildcard segment (`count` if there is none).
+    pub(crate) first_wild: u8,
+    /// Byte offset where the first wildcard segment starts: everything before it (visibility and
+    /// leading literals, with their trailing `.`) must equal the name's bytes.
+    pub(crate) literal_prefix: u8,
 }
 
 /// Validates a pattern; the implementation behind [`Pattern::parse`].
@@ -282,6 +287,8 @@ fn scan_pattern(s: &str) -> Result<PatternLayout, GrammarError> {
     let mut count = 0usize;
     let mut stars_mask = 0u8;
     let mut tail = false;
+    let mut first_wild = usize::MAX;
+    let mut literal_prefix = b.len();
     let mut seg_start = start;
     let mut i = start;
     loop {
@@ -334,6 +341,10 @@ fn scan_pattern(s: &str) -> Result<PatternLayout, GrammarError> {
                     .at(Some(count - 1), prev_start),
             );
         }
+        if stars > 0 && first_wild == usize::MAX {
+            first_wild = count;
+            literal_prefix = seg_start;
+        }
         match stars {
             1 => stars_mask |= 1 << count,
             2 => tail = true,
@@ -353,6 +364,8 @@ fn scan_pattern(s: &str) -> Result<PatternLayout, GrammarError> {
         ends,
         stars: stars_mask,
         tail,
+        first_wild: first_wild.min(count) as u8,
+        literal_prefix: literal_prefix as u8,
     })
 }
 

@@ -17,7 +17,7 @@ use super::{
 ///
 /// It is the hot-path form: a tuple space checking string keys against patterns parses each key
 /// into a `NameRef` and hands it to [`Pattern::matches_ref`](super::Pattern::matches_ref). It is
-/// `Copy` (a pointer, a length and five bytes of segment offsets).
+/// `Copy`: a `&str` plus six bytes of layout (visibility, segment count, segment ends).
 ///
 /// Equality, ordering and hashing are those of the string.
 ///

@@ -94,6 +94,8 @@ impl Pattern {
                 ends,
                 stars: 0,
                 tail: false,
+                first_wild: n.segment_count() as u8,
+                literal_prefix: name.as_str().len() as u8,
             },
         }
     }
@@ -108,21 +110,26 @@ impl Pattern {
     #[inline]
     pub fn matches_ref(&self, name: NameRef<'_>) -> bool {
         let l = &self.layout;
-        if l.visibility != name.visibility() {
-            return false;
-        }
         if l.stars == 0 && !l.tail {
-            // No wildcard: a match is string equality.
+            // No wildcard: a match is string equality (the visibility is part of the string).
             return self.s == name.as_str();
         }
         let count = l.count as usize;
         let fixed = count - l.tail as usize;
         let n = name.segment_count();
         let count_ok = if l.tail { n > fixed } else { n == count };
-        if !count_ok {
+        // One comparison covers the visibility and every literal before the first wildcard: the
+        // prefix ends in ':' or '.', so segment boundaries line up when the bytes do.
+        let prefix = self
+            .s
+            .as_bytes()
+            .get(..l.literal_prefix as usize)
+            .unwrap_or_default();
+        if !count_ok || !name.as_str().as_bytes().starts_with(prefix) {
             return false;
         }
-        (0..fixed).all(|i| l.stars & (1 << i) != 0 || self.literal(i) == name.segment_unchecked(i))
+        (l.first_wild as usize + 1..fixed)
+            .all(|i| l.stars & (1 << i) != 0 || self.literal(i) == name.segment_unchecked(i))
     }
 
     /// Parses `name` without allocating and matches it; an invalid name matches nothing.
