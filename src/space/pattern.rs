@@ -1,19 +1,6 @@
 //! Pattern take: take the oldest entry from any key that is a channel name matching a pattern.
 //!
-//! # Which entry
-//! Every entry is stamped at `out` with a space-wide sequence number. A pattern take that finds
-//! entries when it is polled takes the one with the smallest stamp among the heads of the matching
-//! keys: the entry that has waited longest. (Only heads compete: a key is a FIFO.) A pattern
-//! taker that was *woken* by an `out` on key `K` takes from `K` (the entry it was woken for), or,
-//! if someone got there first, falls back to the oldest matching entry. Keys that are not valid
-//! channel names never match.
-//!
-//! # Who is woken
-//! An `out` on `K` wakes exactly one taker: the one that has waited longest (smallest *ticket*,
-//! given at first registration) among `K`'s takers and the pattern takers whose pattern matches
-//! `K`. So neither kind can starve the other: they are served in the order they started waiting.
-//! Pattern waiters live in a [`PatternIndex`], so finding those that match `K` costs O(depth of
-//! the name), not O(patterns); and while no pattern taker waits, `out` does no grammar work at all.
+//! The order rules are documented on [`TakeMatching`].
 
 use alloc::boxed::Box;
 use alloc::vec::Vec;
@@ -85,7 +72,7 @@ impl PatternWaiters {
 }
 
 /// Picks the one taker an entry on `key` goes to: the oldest waiter among the key's takers and the
-/// pattern takers matching it (see the [module docs](self)). Returns its waker, to wake unlocked.
+/// pattern takers matching it (see [`TakeMatching`]). Returns its waker, to wake unlocked.
 pub(crate) fn dispatch<V>(
     q: &mut KeyQueue<V>,
     patterns: &mut Option<Box<PatternWaiters>>,
@@ -215,7 +202,23 @@ impl<V> State<V> {
 }
 
 /// Takes the oldest entry from any key matching a pattern, waiting until there is one: the future
-/// returned by [`LocalSpace::take_matching`]. See the [module docs](self) for the order.
+/// returned by [`LocalSpace::take_matching`].
+///
+/// # Which entry
+/// Every entry is stamped at `out` with a space-wide sequence number. A pattern take that finds
+/// entries when it is polled takes the one with the smallest stamp among the heads of the matching
+/// keys: the entry that has waited longest. (Only heads compete: a key is a FIFO.) A pattern
+/// taker that was *woken* by an `out` on key `K` takes from `K` (the entry it was woken for), or,
+/// if someone got there first, falls back to the oldest matching entry: taking the oldest instead
+/// could take the entry another woken taker was promised, and leave a third asleep next to the one
+/// this taker was promised. Keys that are not valid channel names never match.
+///
+/// # Who is woken
+/// An `out` on `K` wakes exactly one taker: the one that has waited longest (smallest *ticket*,
+/// given at first registration) among `K`'s takers and the pattern takers whose pattern matches
+/// `K`. So neither kind can starve the other: they are served in the order they started waiting.
+/// Pattern waiters live in a [`PatternIndex`], so finding those that match `K` costs O(depth of
+/// the name), not O(patterns); and while no pattern taker waits, `out` does no grammar work at all.
 ///
 /// # Cancel-safety
 /// Cancel-safe: the entry leaves the space only in the `poll` that returns it, and a future
