@@ -38,6 +38,9 @@ use crate::sync::{DefaultRawMutex, Mutex, RawMutex};
 /// JOBS.out("jobs", 7).unwrap();
 /// assert_eq!(JOBS.try_take("jobs"), Some(7));
 /// ```
+// Aligned to a cache line on 64-bit targets: the lock word and the state written on every
+// operation then share one line (see `State`), instead of landing wherever the allocator puts them.
+#[cfg_attr(target_pointer_width = "64", repr(align(64)))]
 pub struct LocalSpace<V, R: RawMutex = DefaultRawMutex> {
     pub(crate) state: Mutex<R, State<V>>,
 }

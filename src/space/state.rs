@@ -58,6 +58,10 @@ pub(crate) struct KeyWaiters {
 }
 
 /// One key: its FIFO and its waiters. Lives in the table while it holds entries or waiters.
+///
+/// 64 bytes on 64-bit targets, aligned to a cache line there, so a hot key is one line and never
+/// straddles two (the producer and the consumer both write its queue header).
+#[cfg_attr(target_pointer_width = "64", repr(align(64)))]
 pub(crate) struct KeyQueue<V> {
     pub(crate) key: CompactString,
     pub(crate) entries: VecDeque<Entry<V>>,
@@ -88,10 +92,11 @@ impl<V> KeyQueue<V> {
 /// idle key and one spare queue are ever kept (both small, both bounded), a key that is emptied
 /// and refilled over and over costs no table churn and no allocation, and a drained space holds
 /// no more than that. [`shrink_to_fit`](Self::shrink_to_fit) drops both.
+#[repr(C)]
 pub(crate) struct Keys<V> {
-    table: HashTable<KeyQueue<V>>,
     /// `None` until the first key arrives; an empty table needs no hashing.
     hasher: Option<DefaultHashBuilder>,
+    table: HashTable<KeyQueue<V>>,
     /// Hash of the key that became idle last (a hint: it may have been reused since).
     lingering: Option<u64>,
     /// The last evicted key queue, emptied, so a new key allocates nothing.
@@ -191,10 +196,13 @@ impl<V> Keys<V> {
     /// The key with `hash` just became idle: it lingers, and the previous lingering key, if still
     /// idle, leaves the table.
     pub(crate) fn idled(&mut self, hash: u64) {
+        // The same key idling again (the hand-off loop) writes nothing: this state is shared
+        // between the producing and the consuming thread, so a write costs a cache-line transfer.
+        if self.lingering == Some(hash) {
+            return;
+        }
         if let Some(prev) = self.lingering.replace(hash) {
-            if prev != hash {
-                self.evict(prev);
-            }
+            self.evict(prev);
         }
     }
 
@@ -252,11 +260,16 @@ impl<V> Keys<V> {
 }
 
 /// Everything behind the lock.
+///
+/// `repr(C)`, written-per-operation fields first: they then share the cache line of the lock
+/// word (see [`LocalSpace`](super::LocalSpace)'s alignment), which a hand-off between two threads
+/// moves between cores anyway, so they cost no extra transfer.
+#[repr(C)]
 pub(crate) struct State<V> {
-    pub(crate) keys: Keys<V>,
-    pub(crate) closed: bool,
     /// Next entry stamp (see [`Entry::seq`]).
     next_seq: u64,
+    pub(crate) keys: Keys<V>,
+    pub(crate) closed: bool,
     /// Next waiter ticket; 0 means "no ticket yet", so tickets start at 1.
     next_ticket: u64,
     /// Pattern takers, while there are any (`None` keeps `out` free of grammar work).
@@ -483,5 +496,16 @@ impl<V: Clone> State<V> {
         let hash = self.keys.hash(key)?;
         let entry = self.keys.find(hash, key)?.entries.front()?;
         Some(entry.value.clone())
+    }
+}
+
+#[cfg(all(test, target_pointer_width = "64"))]
+mod layout {
+    use super::KeyQueue;
+
+    #[test]
+    fn a_key_is_one_cache_line() {
+        assert_eq!(core::mem::size_of::<KeyQueue<u64>>(), 64);
+        assert_eq!(core::mem::size_of::<KeyQueue<[u8; 1000]>>(), 64);
     }
 }
