@@ -25,9 +25,27 @@ use lindy::space::LocalSpace;
 #[global_allocator]
 static A: CountingAlloc = CountingAlloc;
 
-/// The floor: a map of queues, keeping empty keys.
+/// The floor: a map of queues, keeping empty keys (std `HashMap`, SipHash).
 #[derive(Default)]
 struct BareKeep(HashMap<String, VecDeque<u64>>);
+
+/// The same floor with hashbrown and foldhash: the map and hasher lindy itself uses.
+#[derive(Default)]
+struct FastKeep(hashbrown::HashMap<String, VecDeque<u64>>);
+
+impl FastKeep {
+    fn out(&mut self, key: &str, v: u64) {
+        match self.0.get_mut(key) {
+            Some(q) => q.push_back(v),
+            None => {
+                self.0.insert(key.to_owned(), VecDeque::from([v]));
+            }
+        }
+    }
+    fn take(&mut self, key: &str) -> Option<u64> {
+        self.0.get_mut(key)?.pop_front()
+    }
+}
 
 impl BareKeep {
     fn out(&mut self, key: &str, v: u64) {
@@ -180,9 +198,11 @@ fn single_thread_many_keys() {
     );
     let space = LocalSpace::<u64>::new();
     let mut keep = BareKeep::default();
+    let mut fast = FastKeep::default();
     for k in &ks {
         space.out(k, 0).unwrap();
         keep.out(k, 0);
+        fast.out(k, 0);
     }
     t.case("lindy LocalSpace", 10_000_000, |n| {
         for i in 0..n as usize {
@@ -198,6 +218,17 @@ fn single_thread_many_keys() {
             black_box(keep.take(k));
         }
     });
+    t.case(
+        "bare hashbrown::HashMap<String, VecDeque> (foldhash)",
+        10_000_000,
+        |n| {
+            for i in 0..n as usize {
+                let k = &ks[i % K];
+                fast.out(k, i as u64);
+                black_box(fast.take(k));
+            }
+        },
+    );
     t.print();
 }
 
