@@ -1025,3 +1025,28 @@ mod pattern_cancel_safety {
         }
     }
 }
+
+#[test]
+fn futures_are_fused_and_work_in_select() {
+    use futures::future::FusedFuture;
+    let space = LocalSpace::<u32>::new();
+    space.out("b", 2).unwrap();
+    futures::executor::block_on(async {
+        let mut a = std::pin::pin!(space.take("a"));
+        let mut b = std::pin::pin!(space.take("b"));
+        let got = futures::select! {
+            v = a => ("a", v),
+            v = b => ("b", v),
+        };
+        assert_eq!(got, ("b", Ok(2)));
+        assert!(b.is_terminated());
+        assert!(!a.is_terminated());
+    });
+    // A take polled again after it resolved takes nothing more.
+    space.out("k", 1).unwrap();
+    space.out("k", 2).unwrap();
+    let mut t = Manual::new(space.take("k"));
+    assert_eq!(t.poll(), Poll::Ready(Ok(1)));
+    assert!(t.poll().is_pending());
+    assert_eq!(space.len("k"), 1);
+}

@@ -10,6 +10,7 @@ use core::pin::Pin;
 use core::task::{Context, Poll, Waker};
 
 use compact_str::CompactString;
+use futures_core::FusedFuture;
 
 use super::state::{KeyQueue, State};
 use super::LocalSpace;
@@ -230,6 +231,8 @@ pub struct TakeMatching<'a, V, R: RawMutex = DefaultRawMutex> {
     /// Our entry in the pattern index while we wait.
     sub: Option<SubscriptionId>,
     slot: WaiterSlot,
+    /// Resolved: polling again returns `Pending` (see [`FusedFuture`]).
+    done: bool,
 }
 
 impl<'a, V, R: RawMutex> TakeMatching<'a, V, R> {
@@ -239,6 +242,7 @@ impl<'a, V, R: RawMutex> TakeMatching<'a, V, R> {
             pattern,
             sub: None,
             slot: WaiterSlot::new(),
+            done: false,
         }
     }
 
@@ -253,9 +257,20 @@ impl<V, R: RawMutex> Future for TakeMatching<'_, V, R> {
 
     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
         let this = self.get_mut();
-        this.space
-            .state
-            .lock(|s| s.poll_take_matching(this.pattern, &mut this.sub, &mut this.slot, cx.waker()))
+        if this.done {
+            return Poll::Pending; // polled after completion: take nothing more
+        }
+        let poll = this.space.state.lock(|s| {
+            s.poll_take_matching(this.pattern, &mut this.sub, &mut this.slot, cx.waker())
+        });
+        this.done = poll.is_ready();
+        poll
+    }
+}
+
+impl<V, R: RawMutex> FusedFuture for TakeMatching<'_, V, R> {
+    fn is_terminated(&self) -> bool {
+        self.done
     }
 }
 

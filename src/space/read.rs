@@ -5,6 +5,8 @@ use core::future::Future;
 use core::pin::Pin;
 use core::task::{Context, Poll};
 
+use futures_core::FusedFuture;
+
 use super::LocalSpace;
 use crate::error::Closed;
 use crate::sync::{DefaultRawMutex, RawMutex, WaiterSlot};
@@ -22,6 +24,8 @@ pub struct Read<'a, V, R: RawMutex = DefaultRawMutex> {
     space: &'a LocalSpace<V, R>,
     key: &'a str,
     slot: WaiterSlot,
+    /// Resolved: polling again returns `Pending` (see [`FusedFuture`]).
+    done: bool,
 }
 
 impl<'a, V, R: RawMutex> Read<'a, V, R> {
@@ -30,6 +34,7 @@ impl<'a, V, R: RawMutex> Read<'a, V, R> {
             space,
             key,
             slot: WaiterSlot::new(),
+            done: false,
         }
     }
 
@@ -44,9 +49,21 @@ impl<V: Clone, R: RawMutex> Future for Read<'_, V, R> {
 
     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
         let this = self.get_mut();
-        this.space
+        if this.done {
+            return Poll::Pending;
+        }
+        let poll = this
+            .space
             .state
-            .lock(|s| s.poll_read(this.key, &mut this.slot, cx.waker()))
+            .lock(|s| s.poll_read(this.key, &mut this.slot, cx.waker()));
+        this.done = poll.is_ready();
+        poll
+    }
+}
+
+impl<V: Clone, R: RawMutex> FusedFuture for Read<'_, V, R> {
+    fn is_terminated(&self) -> bool {
+        self.done
     }
 }
 

@@ -5,10 +5,10 @@
 
 use alloc::boxed::Box;
 use alloc::collections::VecDeque;
-use compact_str::CompactString;
 use core::hash::BuildHasher;
 use core::task::{Poll, Waker};
 
+use compact_str::CompactString;
 use hashbrown::hash_table::{Entry as TableEntry, HashTable, OccupiedEntry};
 use hashbrown::DefaultHashBuilder;
 
@@ -499,10 +499,21 @@ impl<V: Clone> State<V> {
     }
 }
 
-#[cfg(all(test, target_pointer_width = "64"))]
-mod layout {
-    use super::KeyQueue;
+#[cfg(test)]
+mod tests {
+    use super::*;
 
+    proptest::proptest! {
+        /// The short-key fast path agrees with `==` on every length, equal or not.
+        #[test]
+        fn key_eq_agrees_with_str_eq(a in "[a-c]{0,40}", b in "[a-c]{0,40}") {
+            let stored = CompactString::from(a.as_str());
+            proptest::prop_assert_eq!(key_eq(&stored, &b), a == b);
+            proptest::prop_assert!(key_eq(&stored, &a));
+        }
+    }
+
+    #[cfg(target_pointer_width = "64")]
     #[test]
     fn a_key_is_one_cache_line() {
         assert_eq!(core::mem::size_of::<KeyQueue<u64>>(), 64);

@@ -5,6 +5,8 @@ use core::future::Future;
 use core::pin::Pin;
 use core::task::{Context, Poll};
 
+use futures_core::FusedFuture;
+
 use super::LocalSpace;
 use crate::error::Closed;
 use crate::sync::{DefaultRawMutex, RawMutex, WaiterSlot};
@@ -30,6 +32,8 @@ pub struct Take<'a, V, R: RawMutex = DefaultRawMutex> {
     slot: WaiterSlot,
     /// Space-wide registration order, given on first registration (0: none yet).
     ticket: u64,
+    /// Resolved: polling again returns `Pending` and takes nothing (see [`FusedFuture`]).
+    done: bool,
 }
 
 impl<'a, V, R: RawMutex> Take<'a, V, R> {
@@ -39,6 +43,7 @@ impl<'a, V, R: RawMutex> Take<'a, V, R> {
             key,
             slot: WaiterSlot::new(),
             ticket: 0,
+            done: false,
         }
     }
 
@@ -53,9 +58,21 @@ impl<V, R: RawMutex> Future for Take<'_, V, R> {
 
     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
         let this = self.get_mut();
-        this.space
+        if this.done {
+            return Poll::Pending; // polled after completion: take nothing more
+        }
+        let poll = this
+            .space
             .state
-            .lock(|s| s.poll_take(this.key, &mut this.slot, &mut this.ticket, cx.waker()))
+            .lock(|s| s.poll_take(this.key, &mut this.slot, &mut this.ticket, cx.waker()));
+        this.done = poll.is_ready();
+        poll
+    }
+}
+
+impl<V, R: RawMutex> FusedFuture for Take<'_, V, R> {
+    fn is_terminated(&self) -> bool {
+        self.done
     }
 }
 
