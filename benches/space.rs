@@ -126,6 +126,17 @@ fn single_thread_one_key() {
             }
         },
     );
+    let mut fast = FastKeep::default();
+    t.case(
+        "bare hashbrown::HashMap<String, VecDeque> (foldhash, keeps empty keys)",
+        10_000_000,
+        |n| {
+            for i in 0..n {
+                fast.out("jobs", i);
+                black_box(fast.take(black_box("jobs")));
+            }
+        },
+    );
     let mut remove = BareRemove::default();
     t.case(
         "bare HashMap<String, VecDeque> (removes empty keys)",
@@ -171,6 +182,21 @@ fn single_thread_many_keys() {
                 }
                 for k in &ks {
                     black_box(keep.take(k));
+                }
+            }
+        },
+    );
+    let mut fast = FastKeep::default();
+    t.case(
+        "bare hashbrown::HashMap<String, VecDeque> (foldhash, keeps empty keys)",
+        5_000_000,
+        |n| {
+            for _ in 0..rounds(n) {
+                for (i, k) in ks.iter().enumerate() {
+                    fast.out(k, i as u64);
+                }
+                for k in &ks {
+                    black_box(fast.take(k));
                 }
             }
         },

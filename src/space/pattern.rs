@@ -101,14 +101,15 @@ impl<V> State<V> {
             }
         }
         let key = CompactString::from(best?.1);
-        let value = self.try_take(&key)?;
-        let name = NameRef::parse(&key).ok()?.to_owned();
-        Some((name, value))
+        self.take_from(&key)
     }
 
+    /// Takes the head of `key` with the key as a [`Name`]; `None` if it is empty or not a name.
     fn take_from(&mut self, key: &str) -> Option<(Name, V)> {
-        let name = NameRef::parse(key).ok()?.to_owned();
-        Some((name, self.try_take(key)?))
+        // Validate before taking, so a value is never taken and then dropped.
+        let name = NameRef::parse(key).ok()?;
+        let value = self.try_take(key)?;
+        Some((name.to_owned(), value))
     }
 
     /// One poll of a [`TakeMatching`] future.
