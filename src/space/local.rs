@@ -19,8 +19,16 @@ use crate::sync::{DefaultRawMutex, Mutex, RawMutex};
 /// * [`try_take`](Self::try_take) / [`try_read`](Self::try_read) are their non-blocking probes;
 /// * [`close`](Self::close) wakes every waiter with [`Closed`] and makes `out` hand values back.
 ///
-/// Any string is a key (the empty string too); a key exists while it holds entries or waiters, and
-/// leaves the table as soon as it holds neither, so a drained space returns to its empty size.
+/// Any string is a key (the empty string too). Pattern operations
+/// ([`take_matching`](Self::take_matching)) see only keys that are channel names
+/// (see [`crate::grammar`]).
+///
+/// # Memory
+/// A key exists while it holds entries or waiters. When it holds neither it leaves the table (one
+/// idle key lingers until the next key goes idle, and one emptied queue is kept for reuse, so a
+/// key emptied and refilled in a loop costs no allocation), and the table shrinks as keys leave:
+/// a drained space holds a couple of KiB whatever it held before, and
+/// [`shrink_to_fit`](Self::shrink_to_fit) frees even that. Keys up to 24 bytes are stored inline.
 ///
 /// # Wake-ups
 /// An `out` on key `K` wakes every reader waiting on `K` and exactly one taker: the oldest one
@@ -54,6 +62,7 @@ impl<V, R: RawMutex> LocalSpace<V, R> {
     }
 
     /// Appends `value` to the queue of `key` and wakes that key's readers and oldest taker.
+    /// Never waits: the space is unbounded.
     ///
     /// # Errors
     /// [`Closed`] with the value handed back if the space is closed: nothing is lost silently.
