@@ -9,7 +9,7 @@ use core::hash::BuildHasher;
 use core::task::{Poll, Waker};
 
 use compact_str::CompactString;
-use hashbrown::hash_table::{Entry as TableEntry, HashTable, OccupiedEntry};
+use hashbrown::hash_table::{HashTable, OccupiedEntry};
 use hashbrown::DefaultHashBuilder;
 
 use super::pattern::{dispatch, PatternWaiters};
@@ -162,6 +162,7 @@ impl<V> Keys<V> {
 
     /// The queue for `key` (`hash` from [`seeded_hash`](Self::seeded_hash)), created from the
     /// spare, or allocated, if absent.
+    #[inline]
     pub(crate) fn get_or_insert(&mut self, hash: u64, key: &str) -> OccupiedEntry<'_, KeyQueue<V>> {
         let Keys {
             table,
@@ -169,28 +170,38 @@ impl<V> Keys<V> {
             spare,
             ..
         } = self;
-        let hasher = hasher.get_or_insert_with(DefaultHashBuilder::default);
-        match table.entry(
-            hash,
-            |q| key_eq(&q.key, key),
-            |q| hasher.hash_one(q.key.as_str()),
-        ) {
-            TableEntry::Occupied(o) => o,
-            TableEntry::Vacant(v) => {
-                let q = match spare.take() {
-                    Some(mut q) => {
-                        q.key.push_str(key);
-                        q
-                    }
-                    None => KeyQueue {
-                        key: CompactString::from(key),
-                        entries: VecDeque::new(),
-                        waiters: None,
-                    },
-                };
-                v.insert(q)
-            }
+        // Look up first: the key usually exists, and a plain probe is cheaper than `entry`
+        // (which reserves room up front).
+        match table.find_entry(hash, |q| key_eq(&q.key, key)) {
+            Ok(o) => o,
+            Err(absent) => Self::insert_new(absent.into_table(), hasher, spare, hash, key),
         }
+    }
+
+    /// The slow path of [`get_or_insert`](Self::get_or_insert), out of line so the hot path keeps
+    /// a small frame.
+    #[cold]
+    #[inline(never)]
+    fn insert_new<'t>(
+        table: &'t mut HashTable<KeyQueue<V>>,
+        hasher: &mut Option<DefaultHashBuilder>,
+        spare: &mut Option<KeyQueue<V>>,
+        hash: u64,
+        key: &str,
+    ) -> OccupiedEntry<'t, KeyQueue<V>> {
+        let q = match spare.take() {
+            Some(mut q) => {
+                q.key.push_str(key);
+                q
+            }
+            None => KeyQueue {
+                key: CompactString::from(key),
+                entries: VecDeque::new(),
+                waiters: None,
+            },
+        };
+        let hasher = hasher.get_or_insert_with(DefaultHashBuilder::default);
+        table.insert_unique(hash, q, |q| hasher.hash_one(q.key.as_str()))
     }
 
     /// The key with `hash` just became idle: it lingers, and the previous lingering key, if still
