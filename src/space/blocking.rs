@@ -86,19 +86,12 @@ std::thread_local! {
     };
 }
 
-/// Spins before sleeping: a hand-off partner on another core usually answers within a few
-/// hundred nanoseconds, far sooner than a park/unpark round trip through the kernel.
-const SPINS: u32 = 64;
-
 impl Blocker {
     /// Waits for a wake-up until `deadline` (if any); `false` if the deadline passed first.
+    ///
+    /// No spinning first: on a loaded machine a spinning consumer takes the core its producer
+    /// needs, and measurements here showed no gain from it.
     fn wait(&self, deadline: Option<Instant>) -> bool {
-        for _ in 0..SPINS {
-            if self.notify.woken.load(Ordering::Relaxed) {
-                break;
-            }
-            core::hint::spin_loop();
-        }
         // `park` may return spuriously, or for an older unpark: the flag decides.
         while !self.notify.woken.swap(false, Ordering::Acquire) {
             match deadline {
