@@ -1050,3 +1050,23 @@ fn futures_are_fused_and_work_in_select() {
     assert!(t.poll().is_pending());
     assert_eq!(space.len("k"), 1);
 }
+
+#[test]
+fn every_lock_of_the_seam_drives_the_space() {
+    use lindy::sync::{CriticalSectionRawMutex, NoopRawMutex};
+    fn exercise<R: lindy::sync::RawMutex>(space: &LocalSpace<u32, R>) {
+        space.out("k", 1).unwrap();
+        let mut t = Manual::new(space.take("k"));
+        assert_eq!(t.poll(), Poll::Ready(Ok(1)));
+        let mut t = Manual::new(space.take("k"));
+        assert!(t.poll().is_pending());
+        space.out("k", 2).unwrap();
+        assert_eq!(t.wakes(), 1);
+        assert_eq!(t.poll(), Poll::Ready(Ok(2)));
+        space.close();
+        assert_eq!(space.out("k", 3).unwrap_err().into_inner(), 3);
+    }
+    // What single-threaded wasm uses by default, and what a microcontroller uses.
+    exercise(&LocalSpace::<u32, NoopRawMutex>::new());
+    exercise(&LocalSpace::<u32, CriticalSectionRawMutex>::new());
+}

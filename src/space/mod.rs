@@ -118,10 +118,12 @@ pub trait Space<V> {
     /// cancel-safe: an entry leaves the space only when the future resolves with it.
     fn take<'a>(&'a self, key: &'a str) -> Self::Take<'a>;
     /// Removes and returns the head entry of `key` if there is one, without waiting for one.
+    /// Backends must be cancel-safe: dropping the future before it resolves takes nothing.
     fn try_take<'a>(&'a self, key: &'a str) -> Self::TryTake<'a>;
-    /// Entries queued under `key`.
+    /// Entries queued under `key`. Changes nothing, so cancel-safe.
     fn len<'a>(&'a self, key: &'a str) -> Self::Len<'a>;
-    /// Closes the space, waking every waiter with an error. Idempotent.
+    /// Closes the space, waking every waiter with an error. Idempotent, so dropping the future
+    /// and calling it again is always safe.
     fn close(&self) -> Self::Close<'_>;
     /// Whether the space is closed (as far as this handle knows).
     fn is_closed(&self) -> bool;
@@ -138,9 +140,10 @@ pub trait ReadSpace<V: Clone>: Space<V> {
     where
         Self: 'a;
 
-    /// A copy of the head entry of `key`, waiting until there is one; nothing is removed.
+    /// A copy of the head entry of `key`, waiting until there is one; nothing is removed, so
+    /// dropping the future at any point is cancel-safe.
     fn read<'a>(&'a self, key: &'a str) -> Self::Read<'a>;
-    /// A copy of the head entry of `key` if there is one, without waiting.
+    /// A copy of the head entry of `key` if there is one, without waiting. Cancel-safe.
     fn try_read<'a>(&'a self, key: &'a str) -> Self::TryRead<'a>;
 }
 
