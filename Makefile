@@ -8,7 +8,7 @@ WASM := wasm32-unknown-unknown
 # loom and miri builds get their own target dirs so they never invalidate the main build.
 LOOM_TARGET := target/loom
 
-.PHONY: test demo setup fmt clippy doc test-native nostd loom miri fuzz bench soak
+.PHONY: test demo setup fmt clippy doc test-native nostd loom miri fuzz bench soak soak-store test-store-cli
 
 ## The gate (CI runs this).
 test: setup fmt clippy doc test-native nostd loom
@@ -21,6 +21,8 @@ demo:
 	$(CARGO) run --quiet --release --example stream
 	$(CARGO) run --quiet --release --example batch
 	$(CARGO) run --quiet --release --example space
+	$(CARGO) run --quiet --release --example ring
+	$(CARGO) run --quiet --release --example store
 
 setup:
 	@installed="$$(rustup target list --installed)"; \
@@ -35,6 +37,7 @@ fmt:
 
 clippy:
 	$(CARGO) clippy --all-targets -- -D warnings
+	$(CARGO) clippy --features cli --bin lindy-log --test store_cli -- -D warnings
 	$(CARGO) clippy --lib --no-default-features --target $(THUMB) -- -D warnings
 
 # rustdoc builds without warnings (broken intra-doc links fail the gate).
@@ -61,10 +64,21 @@ loom:
 # Miri on the unsafe code (rings, the lock). Uses the installed nightly toolchain.
 miri:
 	rustup +nightly component list --installed | grep -q '^miri' || rustup +nightly component add miri
-	$(CARGO) +nightly miri test --lib -- ring sync
+	# proptest reads the working directory (isolation off) and runs few cases under Miri.
+	MIRIFLAGS="-Zmiri-disable-isolation" PROPTEST_CASES=16 $(CARGO) +nightly miri test --lib -- ring sync
 
 bench:
 	$(CARGO) bench
+
+## store: the lindy-log CLI tests (the bin needs the non-default `cli` feature).
+test-native: test-store-cli
+test-store-cli:
+	$(CARGO) test --features cli --test store_cli
+
+## store: the kill -9 crash loop at length (200 iterations already run inside `make test`).
+soak: soak-store
+soak-store:
+	LINDY_CRASH_ITERS=$${LINDY_CRASH_ITERS:-2000} $(CARGO) test --release --test store_crash -- --nocapture kill_9_crash_loop
 
 # Fuzz every target in fuzz/ for FUZZ_SECONDS each (nightly + cargo-fuzz; not part of `make test`).
 # A target's libFuzzer dictionary, if any, is fuzz/dict/<target>.dict.

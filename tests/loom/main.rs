@@ -2,6 +2,8 @@
 #![cfg(loom)]
 
 mod channels;
+mod ring;
 mod space;
+mod store;
 mod stream;
 mod sync;
