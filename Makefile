@@ -21,6 +21,7 @@ demo:
 	$(CARGO) run --quiet --release --example channels
 	$(CARGO) run --quiet --release --example stream
 	$(CARGO) run --quiet --release --example batch
+	$(CARGO) run --quiet --release --example space
 	$(CARGO) run --quiet --release --example ring
 	$(CARGO) run --quiet --release --example store
 

@@ -82,8 +82,22 @@ fn lock_log(path: &Path) -> Result<File, StorageError> {
     #[cfg(unix)]
     {
         use std::os::unix::io::AsRawFd;
-        // Safety: `f` is an open file for the whole call; flock only operates on the descriptor.
-        let r = unsafe { libc::flock(f.as_raw_fd(), libc::LOCK_EX | libc::LOCK_NB) };
+        // A flock belongs to the open file description, which a `fork` shares: if another thread
+        // of this process spawns a child while a store holds the lock, the child keeps it until
+        // its `exec` closes the (close-on-exec) descriptor, microseconds after the store is gone.
+        // So a busy lock is retried briefly; a store really open elsewhere holds it far longer.
+        let mut attempts = 0;
+        let r = loop {
+            // Safety: `f` is an open file for the whole call; flock only operates on the descriptor.
+            let r = unsafe { libc::flock(f.as_raw_fd(), libc::LOCK_EX | libc::LOCK_NB) };
+            let busy =
+                r != 0 && std::io::Error::last_os_error().raw_os_error() == Some(libc::EWOULDBLOCK);
+            if !busy || attempts == 50 {
+                break r;
+            }
+            attempts += 1;
+            std::thread::sleep(std::time::Duration::from_millis(4));
+        };
         if r != 0 {
             let e = std::io::Error::last_os_error();
             return Err(StorageError::new(

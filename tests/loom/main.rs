@@ -3,6 +3,7 @@
 
 mod channels;
 mod ring;
+mod space;
 mod store;
 mod stream;
 mod sync;
