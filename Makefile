@@ -140,12 +140,12 @@ pkg: tools
 WASM_CLIPPY := -D warnings -A clippy::arc_with_non_send_sync
 wasm-clippy:
 	$(CARGO) clippy --lib --target $(WASM) $(WASM_FEATURES) -- $(WASM_CLIPPY)
-	$(CARGO) clippy --target $(WASM) $(WASM_FEATURES) --test wasm --test wasm_idb -- $(WASM_CLIPPY)
+	$(CARGO) clippy --target $(WASM) $(WASM_FEATURES) --test wasm --test wasm_idb --test wasm_space -- $(WASM_CLIPPY)
 
 # wasm-bindgen-test: the surface in Node and in headless Chromium; IndexedDB only in Chromium.
 wasm-test: tools wasm-clippy
-	$(WASM_TEST) --test wasm
-	$(WASM_BROWSER) $(WASM_TEST) --test wasm --test wasm_idb
+	$(WASM_TEST) --test wasm --test wasm_space
+	$(WASM_BROWSER) $(WASM_TEST) --test wasm --test wasm_idb --test wasm_space
 
 # The package as a user imports it (`import { Space } from "lindy"`), in Node and in Chromium.
 js-test: pkg

@@ -8,7 +8,14 @@ export {
   Pattern,
   PatternIndex,
   Ring,
+  Space,
+  SpaceKey,
   StreamReader,
   StreamWriter,
   Streams,
 } from "./dist/lindy.js";
+
+// Space's hot methods take a faster path for keys JS has already checked (see fast.js).
+import { Space as SpaceClass } from "./dist/lindy.js";
+import { installFastPaths } from "./fast.js";
+installFastPaths(SpaceClass);

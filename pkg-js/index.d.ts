@@ -9,6 +9,8 @@ export {
   Pattern,
   PatternIndex,
   Ring,
+  Space,
+  SpaceKey,
   StreamReader,
   StreamWriter,
   Streams,

@@ -18,11 +18,14 @@ test("a page imports the package like any ES module", async () => {
   const keys = await page.evaluate(async () => Object.keys(await import("lindy")).sort());
   assert.deepEqual(keys, [
     "IdbStore", "LindyIterator", "Manager", "Name", "Pattern", "PatternIndex", "Ring",
-    "StreamReader", "StreamWriter", "Streams",
+    "Space", "SpaceKey", "StreamReader", "StreamWriter", "Streams",
   ]);
   const matched = await page.evaluate(async () => {
-    const { Pattern } = await import("lindy");
-    return Pattern.parse("public:chat.**").matches("public:chat.rooms");
+    const { Pattern, Space } = await import("lindy");
+    const space = new Space();
+    const waiting = space.take("jobs", { signal: AbortSignal.timeout(5000) });
+    space.out("jobs", { id: 1 });
+    return Pattern.parse("public:chat.**").matches("public:chat.rooms") && (await waiting).id === 1;
   });
   assert.equal(matched, true);
   assert.deepEqual(page.errors, []);

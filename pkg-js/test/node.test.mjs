@@ -3,11 +3,11 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import * as lindy from "lindy";
-import { IdbStore, Manager, Name, Pattern, PatternIndex, Ring, Streams } from "lindy";
+import { IdbStore, Manager, Name, Pattern, PatternIndex, Ring, Space, Streams } from "lindy";
 
 const PUBLIC_API = [
   "IdbStore", "LindyIterator", "Manager", "Name", "Pattern", "PatternIndex", "Ring",
-  "StreamReader", "StreamWriter", "Streams",
+  "Space", "SpaceKey", "StreamReader", "StreamWriter", "Streams",
 ];
 
 test("the entry exports the public API and nothing of the loader", () => {
@@ -145,4 +145,54 @@ test("Ring: runtime capacity, back-pressure, for await until closed", async () =
   assert.throws(() => ring.tryPush("d"), { code: "CLOSED" });
   assert.throws(() => new Ring(0), RangeError);
   assert.throws(() => new Ring("8"), TypeError);
+});
+
+test("Space: the quick start, through the package's fast paths and its checking paths", async () => {
+  const space = new Space();
+  const job = { file: "a.png" };
+  space.out("jobs", job);
+  space.out("jobs", 2);
+  assert.equal(space.len("jobs"), 2);
+  assert.equal(await space.read("jobs"), job); // the same object, not a copy
+  assert.equal(await space.take("jobs"), job);
+  assert.equal(space.tryTake("jobs"), 2);
+  assert.equal(space.tryTake("jobs"), undefined);
+  await assert.rejects(space.take("jobs", { timeoutMs: 5 }), { code: "TIMEOUT" });
+  const waiting = space.take("jobs");
+  space.out("jobs", "late");
+  assert.equal(await waiting, "late");
+  space.outMany("batch", [1, 2, 3]);
+  assert.deepEqual(space.takeMany("batch", 10), [1, 2, 3]);
+  space.out("public:jobs.resize.a", "r");
+  assert.deepEqual(await space.takeMatching("public:jobs.*.a"), { key: "public:jobs.resize.a", value: "r" });
+  // Checking paths: every bad key or value is a proper error, whatever path it took.
+  assert.throws(() => space.out(1, "x"), { name: "TypeError", code: "ERR_INVALID_ARG_TYPE" });
+  assert.throws(() => space.out("k", undefined), TypeError);
+  assert.throws(() => space.out("k".repeat(5000), 1), { code: "KEY_INVALID" });
+  assert.throws(() => space.out("\uD800", 1), { code: "KEY_INVALID" });
+  assert.throws(() => space.tryTake({}), TypeError);
+  assert.throws(() => space.len(null), TypeError);
+  assert.throws(() => space.takeMany("k", -1), RangeError);
+  await assert.rejects(space.take(undefined), TypeError);
+  // Long but valid keys (over the fast path's 1024 units) still work.
+  const long = "é".repeat(1500); // 3000 UTF-8 bytes
+  space.out(long, 1);
+  assert.equal(space.tryTake(long), 1);
+  // takeEach with for await; break leaves the rest.
+  space.outMany("q", [1, 2, 3]);
+  const got = [];
+  for await (const v of space.takeEach("q")) {
+    got.push(v);
+    if (got.length === 2) break;
+  }
+  assert.deepEqual(got, [1, 2]);
+  assert.equal(space.len("q"), 1);
+  const jobs = space.key("jobs"); // a handle: the hot-loop form
+  jobs.out("j");
+  assert.equal(jobs.length, 1);
+  assert.equal(await jobs.take(), "j");
+  space.close();
+  assert.throws(() => space.out("q", 1), { code: "CLOSED" });
+  await assert.rejects(space.take("q"), { code: "CLOSED" });
+  assert.equal(space.tryTake("q"), 3);
 });

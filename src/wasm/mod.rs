@@ -8,6 +8,7 @@
 //! | JS export | Rust |
 //! |---|---|
 //! | `Name`, `Pattern`, `PatternIndex` | [`crate::grammar`]: channel names, patterns, subscription index |
+//! | `Space` | [`crate::space::LocalSpace`] of JS values: out/take/read, cancellable waits, pattern take, `takeEach` |
 //! | `Ring` | [`crate::ring::LockingHeapRing`]: a bounded FIFO with a run-time capacity |
 //! | `Manager` | [`crate::channels`]: channel lifecycle, `Date.now()` clock, events as an async iterator |
 //! | `Streams`, `StreamWriter`, `StreamReader` | [`crate::stream`]: named byte streams |
@@ -22,6 +23,7 @@ mod idb_sys;
 pub mod iter;
 pub mod js;
 pub mod ring;
+pub mod space;
 pub mod stream;
 
 pub use channels::Manager;
@@ -29,6 +31,7 @@ pub use grammar::{Name, Pattern, PatternIndex};
 pub use idb_store::{Durability, IdbStore, IdbStoreOptions};
 pub use iter::LindyIterator;
 pub use ring::Ring;
+pub use space::{Space, SpaceKey};
 pub use stream::{StreamReader, StreamWriter, Streams};
 
 use wasm_bindgen::prelude::wasm_bindgen;

@@ -1,6 +1,6 @@
 // Compiled by test/package.test.mjs with `tsc --noEmit`: the calls below must type-check and the
 // `@ts-expect-error` lines must fail to, so the published types are real, not `any`.
-import { IdbStore, Manager, Name, Pattern, PatternIndex, Ring, Streams } from "lindy";
+import { IdbStore, Manager, Name, Pattern, PatternIndex, Ring, Space, Streams } from "lindy";
 import type {
   ChannelEvent,
   ChannelInfo,
@@ -47,6 +47,16 @@ export async function usage(): Promise<void> {
     void m;
   }
   void state;
+
+  const space = new Space();
+  space.out("jobs", { file: "a.png" });
+  const job: unknown = await space.take("jobs", { signal: AbortSignal.timeout(10), timeoutMs: 5 });
+  const m: { key: string; value: unknown } = await space.takeMatching(Pattern.parse("public:jobs.*"));
+  for await (const j of space.takeEach("jobs")) void j;
+  const many: unknown[] = space.takeMany("jobs", 10);
+  void [job, m, many];
+  // @ts-expect-error: keys are strings
+  space.out(1, "x");
 
   const ring = new Ring(8);
   const pushed: boolean = ring.tryPush({ any: 1 });
