@@ -1,51 +1,11 @@
 //! Thread-blocking conveniences over the async API (`std` only): the same futures, driven by a
 //! tiny executor that parks the calling thread.
 
-use core::future::Future;
-use core::pin::pin;
-use core::task::{Context, Poll, Waker};
-use std::sync::Arc;
-use std::task::Wake;
-use std::thread::{self, Thread};
-
 use super::locking::LockingRingBase;
 use super::storage::Storage;
 use crate::error::Closed;
+use crate::sync::blocking::block_on;
 use crate::sync::RawMutex;
-
-/// Wakes a parked thread.
-struct Unparker(Thread);
-
-impl Wake for Unparker {
-    fn wake(self: Arc<Self>) {
-        self.0.unpark();
-    }
-    fn wake_by_ref(self: &Arc<Self>) {
-        self.0.unpark();
-    }
-}
-
-std::thread_local! {
-    // One waker per thread, made once: blocking calls allocate nothing after the first.
-    static THREAD_WAKER: Waker = Waker::from(Arc::new(Unparker(thread::current())));
-}
-
-/// Runs `fut` to completion on this thread, parking it while the future is pending. The unpark
-/// token makes a wake-up that lands before `park` return at once: none is lost.
-fn block_on<F: Future>(fut: F) -> F::Output {
-    // `try_with` fails only while the thread's locals are being destroyed.
-    let waker = THREAD_WAKER
-        .try_with(Waker::clone)
-        .unwrap_or_else(|_| Waker::from(Arc::new(Unparker(thread::current()))));
-    let mut cx = Context::from_waker(&waker);
-    let mut fut = pin!(fut);
-    loop {
-        if let Poll::Ready(out) = fut.as_mut().poll(&mut cx) {
-            return out;
-        }
-        thread::park();
-    }
-}
 
 impl<T, S: Storage<T>, R: RawMutex> LockingRingBase<T, S, R> {
     /// Pushes `value`, parking the calling thread while the ring is full (for producer threads;

@@ -5,18 +5,11 @@
 //! drops the future, which takes nothing.
 
 use core::fmt;
-use core::future::Future;
-use core::pin::pin;
-use core::task::{Context, Poll, Waker};
-use std::sync::Arc;
-use std::task::Wake;
-use std::thread::{self, Thread};
-
-use crate::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
 
 use super::LocalSpace;
 use crate::error::{codes, Closed, ErrorCode};
+use crate::sync::blocking::block_on_until;
 use crate::sync::RawMutex;
 
 /// Why a blocking wait on the space ended without a value.
@@ -55,77 +48,6 @@ impl ErrorCode for WaitError {
 impl std::error::Error for WaitError {}
 
 /// The waker of a thread blocked on a future: a flag, plus an unpark when the thread may sleep.
-struct ThreadNotify {
-    thread: Thread,
-    /// Set by a wake-up, cleared by the thread before it re-polls.
-    woken: AtomicBool,
-}
-
-impl Wake for ThreadNotify {
-    fn wake(self: Arc<Self>) {
-        self.wake_by_ref();
-    }
-    fn wake_by_ref(self: &Arc<Self>) {
-        // A second wake-up before the thread re-polls needs no second unpark.
-        if !self.woken.swap(true, Ordering::Release) {
-            self.thread.unpark();
-        }
-    }
-}
-
-struct Blocker {
-    notify: Arc<ThreadNotify>,
-    waker: Waker,
-}
-
-std::thread_local! {
-    // One waker per thread, made once: a blocking wait allocates nothing.
-    static BLOCKER: Blocker = {
-        let notify = Arc::new(ThreadNotify { thread: thread::current(), woken: AtomicBool::new(false) });
-        Blocker { waker: Waker::from(notify.clone()), notify }
-    };
-}
-
-impl Blocker {
-    /// Waits for a wake-up until `deadline` (if any); `false` if the deadline passed first.
-    ///
-    /// No spinning first: on a loaded machine a spinning consumer takes the core its producer
-    /// needs, and measurements here showed no gain from it.
-    fn wait(&self, deadline: Option<Instant>) -> bool {
-        // `park` may return spuriously, or for an older unpark: the flag decides.
-        while !self.notify.woken.swap(false, Ordering::Acquire) {
-            match deadline {
-                None => thread::park(),
-                Some(d) => {
-                    let now = Instant::now();
-                    if now >= d {
-                        return false;
-                    }
-                    thread::park_timeout(d - now);
-                }
-            }
-        }
-        true
-    }
-}
-
-/// Polls `fut` on this thread until it is ready, or until `deadline` passes (then `None`, and
-/// `fut` is dropped: the futures of the space are cancel-safe, so nothing was taken).
-pub(crate) fn block_on_until<F: Future>(fut: F, deadline: Option<Instant>) -> Option<F::Output> {
-    let mut fut = pin!(fut);
-    BLOCKER.with(|b| {
-        let mut cx = Context::from_waker(&b.waker);
-        loop {
-            if let Poll::Ready(v) = fut.as_mut().poll(&mut cx) {
-                return Some(v);
-            }
-            if !b.wait(deadline) {
-                return None;
-            }
-        }
-    })
-}
-
 impl<V, R: RawMutex> LocalSpace<V, R> {
     /// The fast path of the blocking takes: an entry is there (the common case when the consumer
     /// is behind), so one lock, no future, no waker. Same semantics as the first poll of `take`.

@@ -12,6 +12,8 @@
 //! Waiting is always expressed as a plain [`Future`](core::future::Future) woken through
 //! [`Waker`](core::task::Waker): no executor, timer or thread is assumed.
 
+#[cfg(feature = "std")]
+pub(crate) mod blocking;
 mod mutex;
 mod raw_mutex;
 mod wait_queue;

@@ -1,0 +1,105 @@
+//! Thread-blocking drivers for lindy's futures (`std` only): poll on the calling thread, park it
+//! until the future's waker unparks it (or a deadline passes), poll again.
+//!
+//! One waker per thread, made once, so a blocking wait allocates nothing. No spinning before
+//! parking: on a loaded machine a spinning consumer takes the core its producer needs, and the
+//! ring and space benchmarks showed no gain from it.
+
+use core::future::Future;
+use core::pin::pin;
+use core::sync::atomic::{AtomicBool, Ordering};
+use core::task::{Context, Poll, Waker};
+use std::sync::Arc;
+use std::task::Wake;
+use std::thread::{self, Thread};
+use std::time::Instant;
+
+/// Unparks its thread; `woken` tells a real wake-up from a spurious or stale `park` return.
+struct ThreadNotify {
+    thread: Thread,
+    woken: AtomicBool,
+}
+
+impl Wake for ThreadNotify {
+    fn wake(self: Arc<Self>) {
+        self.wake_by_ref();
+    }
+    fn wake_by_ref(self: &Arc<Self>) {
+        // A second wake-up before the thread re-polls needs no second unpark.
+        if !self.woken.swap(true, Ordering::Release) {
+            self.thread.unpark();
+        }
+    }
+}
+
+struct Blocker {
+    notify: Arc<ThreadNotify>,
+    waker: Waker,
+}
+
+impl Blocker {
+    fn new() -> Self {
+        let notify = Arc::new(ThreadNotify {
+            thread: thread::current(),
+            woken: AtomicBool::new(false),
+        });
+        Blocker {
+            waker: Waker::from(notify.clone()),
+            notify,
+        }
+    }
+
+    /// Waits for a wake-up until `deadline` (if any); `false` if the deadline passed first.
+    fn wait(&self, deadline: Option<Instant>) -> bool {
+        while !self.notify.woken.swap(false, Ordering::Acquire) {
+            match deadline {
+                None => thread::park(),
+                Some(d) => {
+                    let now = Instant::now();
+                    if now >= d {
+                        return false;
+                    }
+                    thread::park_timeout(d - now);
+                }
+            }
+        }
+        true
+    }
+
+    fn run<F: Future>(&self, fut: F, deadline: Option<Instant>) -> Option<F::Output> {
+        let mut fut = pin!(fut);
+        let mut cx = Context::from_waker(&self.waker);
+        loop {
+            if let Poll::Ready(v) = fut.as_mut().poll(&mut cx) {
+                return Some(v);
+            }
+            if !self.wait(deadline) {
+                return None; // dropping the future cancels the wait
+            }
+        }
+    }
+}
+
+std::thread_local! {
+    static BLOCKER: Blocker = Blocker::new();
+}
+
+/// Polls `fut` on this thread until it is ready, or until `deadline` passes: then `None`, and the
+/// future is dropped (every lindy wait is cancel-safe, so nothing was taken).
+/// Never call it from inside an async task: it parks the executor's thread.
+pub(crate) fn block_on_until<F: Future>(fut: F, deadline: Option<Instant>) -> Option<F::Output> {
+    let mut fut = pin!(fut);
+    // `try_with` fails only while the thread's locals are being destroyed: use a one-off waker.
+    match BLOCKER.try_with(|b| b.run(fut.as_mut(), deadline)) {
+        Ok(out) => out,
+        Err(_) => Blocker::new().run(fut, deadline),
+    }
+}
+
+/// [`block_on_until`] without a deadline.
+pub(crate) fn block_on<F: Future>(fut: F) -> F::Output {
+    match block_on_until(fut, None) {
+        Some(v) => v,
+        None => unreachable!("a wait without a deadline cannot time out"),
+    }
+}
