@@ -1,0 +1,2 @@
+// The Space the fan-out tests run on.
+export { Space } from "./stand-in-space.mjs";

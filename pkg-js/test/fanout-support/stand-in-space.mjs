@@ -1,0 +1,96 @@
+// TEMPORARY stand-in for the wasm Space while the package is being built on another branch.
+// Same contract as issue 8's Space; replaced by the real package as soon as it lands.
+function err(code, message, name = "LindyError") {
+  const e = new Error(message);
+  e.code = code;
+  e.name = name;
+  return e;
+}
+
+export class Space {
+  #bags = new Map();
+  #waiters = [];
+  #closed = false;
+  out(key, value) {
+    if (typeof key !== "string" || key === "") throw new TypeError("key");
+    if (this.#closed) {
+      const e = err("CLOSED", "out: closed");
+      e.value = value;
+      throw e;
+    }
+    let bag = this.#bags.get(key);
+    if (!bag) this.#bags.set(key, (bag = []));
+    bag.push(value);
+    this.#wake(key);
+  }
+  #wake(key) {
+    for (const w of [...this.#waiters]) {
+      const bag = this.#bags.get(key);
+      if (!bag?.length) return;
+      if (!w.match(key)) continue;
+      this.#waiters.splice(this.#waiters.indexOf(w), 1);
+      w.done(key, w.remove ? bag.shift() : bag[0]);
+    }
+  }
+  #wait(match, remove, { signal, timeoutMs } = {}) {
+    return new Promise((resolve, reject) => {
+      for (const [k, bag] of this.#bags) {
+        if (bag.length && match(k)) return resolve([k, remove ? bag.shift() : bag[0]]);
+      }
+      if (this.#closed) return reject(err("CLOSED", "closed"));
+      if (signal?.aborted) return reject(err("ABORTED", "aborted", "AbortError"));
+      let timer;
+      const w = {
+        match,
+        remove,
+        done: (k, v) => {
+          cleanup();
+          resolve([k, v]);
+        },
+        fail: (e) => {
+          cleanup();
+          reject(e);
+        },
+      };
+      const onAbort = () => {
+        this.#waiters.splice(this.#waiters.indexOf(w), 1);
+        w.fail(err("ABORTED", "aborted", "AbortError"));
+      };
+      const cleanup = () => {
+        clearTimeout(timer);
+        signal?.removeEventListener("abort", onAbort);
+      };
+      signal?.addEventListener("abort", onAbort);
+      if (timeoutMs !== undefined) {
+        timer = setTimeout(() => {
+          this.#waiters.splice(this.#waiters.indexOf(w), 1);
+          w.fail(err("TIMEOUT", "timeout", "TimeoutError"));
+        }, timeoutMs);
+      }
+      this.#waiters.push(w);
+    });
+  }
+  take(key, opts) {
+    return this.#wait((k) => k === key, true, opts).then(([, v]) => v);
+  }
+  read(key, opts) {
+    return this.#wait((k) => k === key, false, opts).then(([, v]) => v);
+  }
+  takeMatching(pattern, opts) {
+    const re = new RegExp("^" + String(pattern).replace(/\./g, "\\.").replace(/\*/g, "[^.]*") + "$");
+    return this.#wait((k) => re.test(k), true, opts).then(([key, value]) => ({ key, value }));
+  }
+  tryTake(key) {
+    return this.#bags.get(key)?.shift();
+  }
+  tryRead(key) {
+    return this.#bags.get(key)?.[0];
+  }
+  len(key) {
+    return this.#bags.get(key)?.length ?? 0;
+  }
+  close() {
+    this.#closed = true;
+    for (const w of this.#waiters.splice(0)) w.fail(err("CLOSED", "closed"));
+  }
+}
