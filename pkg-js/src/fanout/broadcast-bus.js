@@ -1,0 +1,122 @@
+// A BroadcastChannel implementation of the channel manager's EventBus seam.
+//
+// The seam (from the Go original): `publish(event)` broadcasts a lifecycle event to the OTHER
+// nodes — the caller already fanned it out locally — and `run(onRemote)` delivers every remote
+// event. Here a node is a tab or a worker of the origin; BroadcastChannel reaches all of them.
+//
+// Guarantees:
+// - no echo: every publication carries the publishing node's id and a node never delivers its own
+//   (BroadcastChannel already skips the posting object, but a node may hold several channels of
+//   the same name — in a page and in a module it imports, say — and those would see each other);
+// - once: every publication carries a sequence number per publishing bus object, and a bus
+//   delivers a given (origin, seq) at most once, even if a message were replayed.
+// BroadcastChannel itself is best-effort between live contexts: a tab that is not open when an
+// event is published never sees it. Lifecycle state lives in the Manager's store, not the bus.
+
+import { randomId } from "./protocol.js";
+
+/** Default BroadcastChannel name. */
+export const DEFAULT_BUS_CHANNEL = "lindy.channels.events";
+
+/** Version tag on every envelope, so a future format can coexist with this one. */
+const V = 1;
+
+export class BroadcastBus {
+  /** This node's id (a random UUID unless given). */
+  nodeId;
+  /** Counters: published, delivered, dropped (echo or duplicate), malformed. */
+  stats = { published: 0, delivered: 0, dropped: 0, malformed: 0 };
+
+  #channel;
+  #seq = 0;
+  // Sequence numbers are per bus object (`#origin`), not per node: two buses of one node count
+  // separately and must not shadow each other's numbers.
+  #origin = randomId();
+  #lastSeen = new Map(); // origin -> highest seq delivered
+  #subscribers = new Set();
+  #closed = false;
+
+  /**
+   * @param {string} [name] the BroadcastChannel name (one per Manager you bridge)
+   * @param {{nodeId?: string, BroadcastChannel?: typeof BroadcastChannel}} [opts]
+   */
+  constructor(name = DEFAULT_BUS_CHANNEL, opts = {}) {
+    const BC = opts.BroadcastChannel ?? globalThis.BroadcastChannel;
+    if (typeof BC !== "function") throw new TypeError("BroadcastBus: BroadcastChannel is not available here");
+    if (typeof name !== "string" || name === "") throw new TypeError("BroadcastBus: name must be a non-empty string");
+    this.nodeId = opts.nodeId ?? randomId();
+    this.#channel = new BC(name);
+    this.#channel.onmessage = (e) => this.#onMessage(e.data);
+    this.#channel.onmessageerror = () => this.stats.malformed++;
+  }
+
+  /**
+   * Broadcasts `event` to every other node. The event is sent as plain data: a wasm object is
+   * converted with its `toJSON()`. Resolves once posted (BroadcastChannel has no delivery receipt).
+   */
+  async publish(event) {
+    if (this.#closed) throw new Error("BroadcastBus: publish after close");
+    const ev = typeof event?.toJSON === "function" ? event.toJSON() : event;
+    this.#channel.postMessage({ v: V, from: this.nodeId, origin: this.#origin, seq: ++this.#seq, ev });
+    this.stats.published++;
+  }
+
+  /**
+   * Calls `onRemote(event, fromNodeId)` for every event published by another node, until `signal`
+   * aborts or the bus closes (then the returned Promise resolves) — the Go `Run(ctx, onRemote)`.
+   */
+  run(onRemote, { signal } = {}) {
+    if (typeof onRemote !== "function") throw new TypeError("BroadcastBus.run: onRemote must be a function");
+    return new Promise((resolve) => {
+      if (this.#closed || signal?.aborted) return resolve();
+      const sub = { onRemote, stop: resolve };
+      this.#subscribers.add(sub);
+      signal?.addEventListener(
+        "abort",
+        () => {
+          this.#subscribers.delete(sub);
+          resolve();
+        },
+        { once: true },
+      );
+    });
+  }
+
+  /** `run` without the Promise: returns an unsubscribe function. */
+  subscribe(onRemote) {
+    const ctl = new AbortController();
+    this.run(onRemote, { signal: ctl.signal });
+    return () => ctl.abort();
+  }
+
+  /** Closes the channel; every `run` resolves. */
+  close() {
+    if (this.#closed) return;
+    this.#closed = true;
+    this.#channel.close();
+    for (const sub of this.#subscribers) sub.stop();
+    this.#subscribers.clear();
+  }
+
+  #onMessage(msg) {
+    if (!msg || msg.v !== V || typeof msg.from !== "string" || typeof msg.origin !== "string" || !Number.isSafeInteger(msg.seq)) {
+      this.stats.malformed++;
+      return;
+    }
+    if (msg.from === this.nodeId || msg.seq <= (this.#lastSeen.get(msg.origin) ?? 0)) {
+      this.stats.dropped++;
+      return;
+    }
+    this.#lastSeen.set(msg.origin, msg.seq);
+    this.stats.delivered++;
+    for (const sub of this.#subscribers) {
+      try {
+        sub.onRemote(msg.ev, msg.from);
+      } catch (err) {
+        queueMicrotask(() => {
+          throw err;
+        });
+      }
+    }
+  }
+}
