@@ -88,7 +88,7 @@ test("an AbortSignal cancels the wait on the hub: nothing is taken", async () =>
   const waiting = remote.take("never", { signal: ctl.signal });
   await new Promise((r) => setTimeout(r, 10));
   ctl.abort();
-  await assert.rejects(waiting, (e) => e.code === "ABORTED" && e.name === "AbortError");
+  await assert.rejects(waiting, (e) => e.code === "ABORTED" && e.name === "LindyError");
   // The hub's take was cancelled: a value put now stays in the space.
   await new Promise((r) => setTimeout(r, 10));
   space.out("never", "kept");

@@ -325,10 +325,7 @@ export class RemoteSpace {
           this.#calls.delete(op[0]);
           call?.off?.();
           call?.reject(
-            new LindyError(Code.NOT_CLONEABLE, `${op[1]}: the value cannot be sent to the hub (${err.message})`, {
-              name: "DataCloneError",
-              cause: batchErr,
-            }),
+            new LindyError(Code.NOT_CLONEABLE, `${op[1]}: the value cannot be sent to the hub (${err.message})`, { cause: batchErr }),
           );
         }
       }
@@ -408,7 +405,7 @@ function waitArgs(opts, where) {
 }
 
 function closedError(why) {
-  return new LindyError(Code.CLOSED, `remote space: ${why}`, { name: "ClosedError" });
+  return new LindyError(Code.CLOSED, `remote space: ${why}`);
 }
 
 function opMentions(op, transferable) {

@@ -394,13 +394,12 @@ export class Connection {
   #flushOneByOne(msg, undo, batchErr) {
     if (msg.lost) this.#post({ t: "r", r: [], lost: msg.lost });
     msg.r.forEach((result, i) => {
-      const transfer = result[1] ? [...collectTransferables(result[2])] : [];
-      if (this.#post({ t: "r", r: [result] }, transfer)) return;
+      // Cloned, not transferred: this is the rare path, and copying is always safe.
+      if (this.#post({ t: "r", r: [result] })) return;
       this.#undoOne(undo[i], result);
       const why = new LindyError(
         Code.NOT_CLONEABLE,
         `the result of operation ${result[0]} cannot be sent to the worker (${batchErr?.message ?? "not cloneable"}); the entry was put back`,
-        { name: "DataCloneError" },
       );
       this.#post({ t: "r", r: [[result[0], 0, toWire(why)]] });
     });

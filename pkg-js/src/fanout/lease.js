@@ -127,6 +127,5 @@ function lost(id, what) {
   return new LindyError(
     Code.LEASE_LOST,
     `${what}(lease ${id}): the lease is not held any more (it expired, was nacked, or its entry was returned to the head of its key)`,
-    { name: "LeaseLostError" },
   );
 }

@@ -41,16 +41,19 @@ export const Code = Object.freeze({
   KEY_INVALID: "KEY_INVALID",
 });
 
-/** An error carrying a stable `.code`, like the errors thrown by the wasm package. */
+/**
+ * An error carrying a stable `.code`. Like the wasm package's errors, its `name` is always
+ * `"LindyError"`: branch on `.code`, never on the message.
+ */
 export class LindyError extends Error {
   /**
    * @param {string} code
    * @param {string} message
-   * @param {{name?: string, value?: unknown, cause?: unknown}} [extra]
+   * @param {{value?: unknown, cause?: unknown}} [extra]
    */
   constructor(code, message, extra = {}) {
     super(message, extra.cause === undefined ? undefined : { cause: extra.cause });
-    this.name = extra.name ?? "LindyError";
+    this.name = "LindyError";
     this.code = code;
     if ("value" in extra) this.value = extra.value;
   }
@@ -61,15 +64,9 @@ export function abortError(signal, where) {
   const reason = signal?.reason;
   // A timeout signal (AbortSignal.timeout) reports TIMEOUT, anything else ABORTED.
   if (reason && typeof reason === "object" && reason.name === "TimeoutError") {
-    return new LindyError(Code.TIMEOUT, `${where}: timed out; nothing was taken`, {
-      name: "TimeoutError",
-      cause: reason,
-    });
+    return new LindyError(Code.TIMEOUT, `${where}: timed out; nothing was taken`, { cause: reason });
   }
-  return new LindyError(Code.ABORTED, `${where}: aborted; nothing was taken`, {
-    name: "AbortError",
-    cause: reason,
-  });
+  return new LindyError(Code.ABORTED, `${where}: aborted; nothing was taken`, { cause: reason });
 }
 
 /**
@@ -89,10 +86,13 @@ export function toWire(err) {
   return { name: "Error", message: String(err), code: undefined };
 }
 
-/** Rebuilds an `Error` (with `.code`, `.name`, and `.value` if any) from its wire form. */
+const BUILTIN = { TypeError, RangeError, SyntaxError, ReferenceError, EvalError, URIError };
+
+/** Rebuilds an error from its wire form: same class for built-ins, same `name`, `code`, `value`. */
 export function fromWire(wire) {
-  const err = new Error(wire.message);
-  err.name = wire.name;
+  const Ctor = BUILTIN[wire.name];
+  const err = Ctor ? new Ctor(wire.message) : new Error(wire.message);
+  if (!Ctor) err.name = wire.name;
   if (wire.code !== undefined) err.code = wire.code;
   if ("value" in wire) err.value = wire.value;
   return err;

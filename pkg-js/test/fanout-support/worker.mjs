@@ -4,7 +4,8 @@
 import { parentPort } from "node:worker_threads";
 import { connect } from "../../src/fanout/client.js";
 
-parentPort.once("message", async ({ port, mode, count = 1, window = 4, key = "jobs" }) => {
+// `node --test test/` also runs this file on the main thread, where there is no parentPort.
+parentPort?.once("message", async ({ port, mode, count = 1, window = 4, key = "jobs" }) => {
   const remote = connect(port, { locks: null, heartbeatMs: 50 });
   if (mode === "hold") {
     const leases = await Promise.all(Array.from({ length: count }, () => remote.takeLeased(key)));
