@@ -10,8 +10,13 @@
 
 import {
   Code,
+  Columns,
   LindyError,
+  OP_NAME,
+  OP_WIDTH,
   Op,
+  RES_WIDTH,
+  St,
   abortError,
   checkKey,
   checkMs,
@@ -68,18 +73,18 @@ export class Lease {
 
   /** Done: the entry is removed for good. Rejects with `LEASE_LOST` if the hub took it back first. */
   ack() {
-    return this.#settle("ack") ?? this.#client._call(Op.ack, [this.id]);
+    return this.#settle("ack") ?? this.#client._call(Op.ACK, null, this.id);
   }
 
   /** Not done: the entry goes back to the head of its key now. */
   nack() {
-    return this.#settle("nack") ?? this.#client._call(Op.nack, [this.id]);
+    return this.#settle("nack") ?? this.#client._call(Op.NACK, null, this.id);
   }
 
   /** Keeps the lease for `leaseMs` more milliseconds from now. Resolves to the new deadline. */
   async extend(leaseMs) {
     checkMs(leaseMs, "leaseMs", "lease.extend");
-    this.deadline = await this.#client._call(Op.extend, [this.id, leaseMs]);
+    this.deadline = await this.#client._call(Op.EXTEND, null, this.id, leaseMs);
     return this.deadline;
   }
 
@@ -102,27 +107,26 @@ export class Lease {
 export class RemoteSpace {
   /** This client's id (also the suffix of the Web Lock it holds). */
   clientId;
+  /** Counters: messages and operations sent, messages received. */
+  stats = { messagesOut: 0, ops: 0, messagesIn: 0 };
 
   #port;
   #nextId = 1;
-  #calls = new Map(); // id -> { resolve, reject, op, key, abandoned, off }
+  #calls = new Map(); // id -> { resolve, reject, code, key, abandoned, off }
   #leases = new Map(); // lease id -> Lease
-  #queue = [];
-  #transfer = [];
+  #queue = []; // operation records waiting for the flush: { id, code, key, a, b, value, transfer }
   #scheduled = false;
   #closed = null;
   #sentSinceTick = false;
   #heartbeat;
   #releaseLock;
   #unlisten = [];
-  /** Counters: messages and operations sent. */
-  stats = { messagesOut: 0, ops: 0, messagesIn: 0 };
 
   constructor(port, opts = {}) {
     if (!port || typeof port.postMessage !== "function") throw new TypeError("connect(port): port must be a MessagePort");
     this.#port = port;
     this.clientId = opts.clientId ?? randomId();
-    this.#unlisten.push(listen(port, "message", (e) => this.#onMessage(e.data ?? e)));
+    this.#unlisten.push(listen(port, "message", (e) => this.#onMessage(e.data)));
     this.#unlisten.push(listen(port, "close", () => this.#shutdown("the hub's port closed")));
     port.start?.();
 
@@ -158,7 +162,7 @@ export class RemoteSpace {
   out(key, value, opts = {}) {
     checkKey(key, "out");
     if (value === undefined) return Promise.reject(new TypeError("out: value must not be undefined"));
-    return this._call(Op.out, [key, value], { transfer: transfersFor(value, opts.transfer) });
+    return this._call(Op.OUT, key, NaN, NaN, value, transfersFor(value, opts.transfer));
   }
 
   /**
@@ -169,42 +173,42 @@ export class RemoteSpace {
    */
   take(key, opts = {}) {
     checkKey(key, "take");
-    return this.#wait(Op.take, key, [key, waitArgs(opts, "take")], opts.signal);
+    return this.#wait(Op.TAKE, key, timeout(opts, "take"), opts.transfer ? 1 : 0, opts.signal);
   }
 
   /** Resolves to the head entry of `key` without removing it, waiting until there is one. */
   read(key, opts = {}) {
     checkKey(key, "read");
-    return this.#wait(Op.read, key, [key, waitArgs(opts, "read")], opts.signal);
+    return this.#wait(Op.READ, key, timeout(opts, "read"), 0, opts.signal);
   }
 
   /** Takes the head entry of `key` if there is one (`undefined` otherwise). */
   tryTake(key, opts = {}) {
     checkKey(key, "tryTake");
-    return this._call(Op.tryTake, [key, opts.transfer ? 1 : 0]);
+    return this._call(Op.TRY_TAKE, key, NaN, opts.transfer ? 1 : 0);
   }
 
   /** The head entry of `key` if there is one (`undefined` otherwise), not removed. */
   tryRead(key) {
     checkKey(key, "tryRead");
-    return this._call(Op.tryRead, [key]);
+    return this._call(Op.TRY_READ, key);
   }
 
   /** Number of entries under `key`. */
   len(key) {
     checkKey(key, "len");
-    return this._call(Op.len, [key]);
+    return this._call(Op.LEN, key);
   }
 
   /** Closes the SPACE (for every client). To leave, use `disconnect()`. */
   close() {
-    return this._call(Op.close, []);
+    return this._call(Op.CLOSE, null);
   }
 
-  /** Takes the head entry of the first key matching `pattern` (a pattern string); see `Space.takeMatching`. */
+  /** Takes the head entry of the first key matching `pattern` (a pattern string): `{key, value}`. */
   takeMatching(pattern, opts = {}) {
     if (typeof pattern !== "string") throw new TypeError("takeMatching: pattern must be a string on a remote space");
-    return this.#wait(Op.takeMatching, null, [pattern, waitArgs(opts, "takeMatching")], opts.signal);
+    return this.#wait(Op.TAKE_MATCHING, pattern, timeout(opts, "takeMatching"), opts.transfer ? 1 : 0, opts.signal);
   }
 
   /** `for await (const v of remote.takeEach(key))`: takes entries one at a time until the space closes. */
@@ -223,20 +227,15 @@ export class RemoteSpace {
   }
 
   /**
-   * Takes the head entry of `key` under a lease of `leaseMs` (hub default 30 s). Resolves to a
-   * `Lease`: `ack()` removes the entry; `nack()`, expiry, or this client's death put it back at the
-   * head of `key` — at-least-once delivery.
+   * Takes the head entry of `key` under a lease of `leaseMs` (the hub's default: 30 s). Resolves to
+   * a `Lease`: `ack()` removes the entry; `nack()`, expiry, or this client's death put it back at
+   * the head of `key` — at-least-once delivery.
    */
   takeLeased(key, opts = {}) {
     checkKey(key, "takeLeased");
     checkMs(opts.leaseMs, "leaseMs", "takeLeased");
-    const args = waitArgs(opts, "takeLeased");
-    if (opts.leaseMs !== undefined) args.leaseMs = opts.leaseMs;
-    return this.#wait(Op.lease, key, [key, args], opts.signal).then(([id, value, deadline]) => {
-      const lease = new Lease(this, id, key, value, deadline);
-      this.#leases.set(id, lease);
-      return lease;
-    });
+    if (opts.leaseMs === 0) throw new RangeError("takeLeased: leaseMs must be > 0");
+    return this.#wait(Op.LEASE, key, timeout(opts, "takeLeased"), opts.leaseMs ?? NaN, opts.signal);
   }
 
   /** Leases this client holds and has not settled. */
@@ -260,41 +259,40 @@ export class RemoteSpace {
     this.#flush();
   }
 
-  /** @internal queue one operation; resolves with its result. */
-  _call(op, args, { transfer, track } = {}) {
+  /** @internal queues one operation; resolves with its result. */
+  _call(code, key, a = NaN, b = NaN, value, transfer, signal) {
     if (this.#closed) return Promise.reject(closedError(this.#closed));
     const id = this.#nextId++;
     return new Promise((resolve, reject) => {
-      const call = { resolve, reject, op, key: args[0], abandoned: false, off: undefined };
+      const call = { resolve, reject, code, key, a, abandoned: false, off: undefined };
       this.#calls.set(id, call);
-      track?.(id, call);
-      this.#enqueue([id, op, ...args], transfer);
+      if (signal) this.#onAbort(id, call, signal);
+      this.#enqueue({ id, code, key, a, b, value, transfer });
     });
   }
 
-  // A wait the caller can abort. Abort rejects at once; the hub is told to cancel. If the entry was
-  // already on its way, the reply finds the call abandoned and sends it back to the head.
-  #wait(op, key, args, signal) {
-    if (signal?.aborted) return Promise.reject(abortError(signal, op));
-    return this._call(op, args, {
-      track: (id, call) => {
-        if (!signal) return;
-        const onAbort = () => {
-          if (!this.#calls.has(id)) return;
-          call.abandoned = true;
-          this.#enqueue([0, Op.cancel, id]);
-          call.reject(abortError(signal, op));
-        };
-        signal.addEventListener("abort", onAbort, { once: true });
-        call.off = () => signal.removeEventListener("abort", onAbort);
-      },
-    });
+  // A wait the caller can abort.
+  #wait(code, key, timeoutMs, b, signal) {
+    if (signal?.aborted) return Promise.reject(abortError(signal, OP_NAME[code]));
+    return this._call(code, key, timeoutMs, b, undefined, undefined, signal);
   }
 
-  #enqueue(op, transfer) {
+  // Abort rejects at once and tells the hub to cancel. If the entry was already on its way, its
+  // result finds the call abandoned and #giveBack returns it to the head.
+  #onAbort(id, call, signal) {
+    const onAbort = () => {
+      if (!this.#calls.has(id)) return;
+      call.abandoned = true;
+      this.#enqueue({ id: 0, code: Op.CANCEL, key: null, a: id, b: NaN });
+      call.reject(abortError(signal, OP_NAME[call.code]));
+    };
+    signal.addEventListener("abort", onAbort, { once: true });
+    call.off = () => signal.removeEventListener("abort", onAbort);
+  }
+
+  #enqueue(op) {
     this.#queue.push(op);
     this.stats.ops++;
-    if (transfer) for (const t of transfer) this.#transfer.push(t);
     if (!this.#scheduled) {
       this.#scheduled = true;
       queueMicrotask(() => this.#flush());
@@ -305,31 +303,36 @@ export class RemoteSpace {
     this.#scheduled = false;
     if (this.#queue.length === 0) return;
     const ops = this.#queue;
-    const transfer = [...new Set(this.#transfer)];
     this.#queue = [];
-    this.#transfer = [];
     try {
-      this.#port.postMessage({ t: "b", o: ops }, transfer);
-      this.stats.messagesOut++;
-      this.#sentSinceTick = true;
-    } catch (batchErr) {
+      this.#send(ops);
+    } catch {
       // Some value cannot be cloned. Nothing was sent (postMessage is all-or-nothing): send the
       // operations one by one and reject only those that fail.
       for (const op of ops) {
-        const mine = transfer.filter((t) => opMentions(op, t));
         try {
-          this.#port.postMessage({ t: "b", o: [op] }, mine);
-          this.stats.messagesOut++;
+          this.#send([op]);
         } catch (err) {
-          const call = this.#calls.get(op[0]);
-          this.#calls.delete(op[0]);
+          const call = this.#calls.get(op.id);
+          this.#calls.delete(op.id);
           call?.off?.();
-          call?.reject(
-            new LindyError(Code.NOT_CLONEABLE, `${op[1]}: the value cannot be sent to the hub (${err.message})`, { cause: batchErr }),
-          );
+          call?.reject(new LindyError(Code.NOT_CLONEABLE, `${OP_NAME[op.code]}: the value cannot be sent to the hub (${err?.message})`));
         }
       }
     }
+  }
+
+  #send(ops) {
+    const cols = new Columns(OP_WIDTH);
+    const transfer = new Set();
+    for (const op of ops) {
+      cols.nums.push(op.id, op.code, op.key == null ? -1 : cols.key(op.key), op.a, op.b);
+      if (op.code === Op.OUT || op.code === Op.GIVE_BACK) cols.v.push(op.value);
+      if (op.transfer) for (const t of op.transfer) transfer.add(t);
+    }
+    this.#port.postMessage({ t: "b", h: cols.packed(), k: cols.k, v: cols.v }, [...transfer]);
+    this.stats.messagesOut++;
+    this.#sentSinceTick = true;
   }
 
   #post(msg) {
@@ -356,26 +359,53 @@ export class RemoteSpace {
         this.#leases.delete(id);
       }
     }
-    for (const [id, ok, value] of msg.r) {
+    const { h, v } = msg;
+    let vi = 0;
+    for (let r = 0; r < h.length; r += RES_WIDTH) {
+      const id = h[r];
+      const status = h[r + 1];
+      const value = status === St.VALUE || status === St.LEASE || status === St.ERROR ? v[vi++] : undefined;
       const call = this.#calls.get(id);
       if (!call) continue;
       this.#calls.delete(id);
       call.off?.();
-      if (call.abandoned) {
-        if (ok) this.#giveBack(call, value);
+      if (status === St.ERROR) {
+        if (!call.abandoned) call.reject(fromWire(value));
         continue;
       }
-      if (call.op === Op.ack || call.op === Op.nack) this.#leases.delete(call.key);
-      if (ok) call.resolve(value);
-      else call.reject(fromWire(value));
+      if (call.abandoned) {
+        this.#giveBack(call, status, h[r + 2], value);
+        continue;
+      }
+      if (call.code === Op.ACK || call.code === Op.NACK) this.#leases.delete(call.a);
+      switch (status) {
+        case St.VOID:
+          call.resolve(undefined);
+          break;
+        case St.NUMBER:
+          call.resolve(h[r + 2]);
+          break;
+        case St.LEASE: {
+          const lease = new Lease(this, h[r + 2], call.key, value, h[r + 3]);
+          this.#leases.set(lease.id, lease);
+          call.resolve(lease);
+          break;
+        }
+        default:
+          call.resolve(value);
+      }
     }
   }
 
   // The caller gave up on this wait but the hub had already produced its result.
-  #giveBack(call, value) {
-    if (call.op === Op.take) this.#enqueue([0, Op.giveBack, call.key, value]);
-    else if (call.op === Op.takeMatching && value) this.#enqueue([0, Op.giveBack, value.key, value.value]);
-    else if (call.op === Op.lease) this.#enqueue([0, Op.nack, value[0]]);
+  #giveBack(call, status, n1, value) {
+    if (call.code === Op.TAKE && value !== undefined) {
+      this.#enqueue({ id: 0, code: Op.GIVE_BACK, key: call.key, a: NaN, b: NaN, value });
+    } else if (call.code === Op.TAKE_MATCHING && value) {
+      this.#enqueue({ id: 0, code: Op.GIVE_BACK, key: value.key, a: NaN, b: NaN, value: value.value });
+    } else if (status === St.LEASE) {
+      this.#enqueue({ id: 0, code: Op.NACK, key: null, a: n1, b: NaN });
+    }
     // read / tryRead / len took nothing.
   }
 
@@ -396,19 +426,11 @@ export class RemoteSpace {
   }
 }
 
-function waitArgs(opts, where) {
+function timeout(opts, where) {
   checkMs(opts.timeoutMs, "timeoutMs", where);
-  const args = {};
-  if (opts.timeoutMs !== undefined) args.timeoutMs = opts.timeoutMs;
-  if (opts.transfer) args.transfer = 1;
-  return args;
+  return opts.timeoutMs ?? NaN;
 }
 
 function closedError(why) {
   return new LindyError(Code.CLOSED, `remote space: ${why}`);
-}
-
-function opMentions(op, transferable) {
-  const v = op[3];
-  return v === transferable || v?.buffer === transferable || (v && typeof v === "object" && Object.values(v).some((x) => x === transferable || x?.buffer === transferable));
 }

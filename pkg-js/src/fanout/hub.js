@@ -3,7 +3,7 @@
 //   main thread                              worker
 //   ┌──────────────┐   one message / batch   ┌──────────────┐
 //   │ Space (wasm) │◄── serve(space, port) ──┤ connect(port)│  same Space API, as Promises
-//   │ leases       │───── results batch ────►│ leases       │
+//   │ leases       │───── results batch ────►│              │
 //   └──────────────┘                         └──────────────┘
 //
 // Call `serve` once per worker port; every connection shares the one space. A connection owns
@@ -15,7 +15,12 @@
 import {
   Code,
   LindyError,
+  OP_NAME,
+  OP_WIDTH,
   Op,
+  RES_WIDTH,
+  St,
+  carriesValue,
   collectTransferables,
   listen,
   toWire,
@@ -61,8 +66,11 @@ export class Connection {
   #opts;
   #leases;
   #pending = new Map(); // op id -> AbortController of a wait in progress
-  #results = [];
-  #undo = []; // per result: how to put a taken value back if it cannot be delivered
+  // The reply being built: numeric rows, a value column, and per row how to put a taken value back
+  // if it can never be delivered (connection died, or the value cannot be cloned).
+  #rows = [];
+  #values = [];
+  #undo = [];
   #lost = [];
   #transfer = new Set();
   #scheduled = false;
@@ -73,8 +81,8 @@ export class Connection {
   #onEvent;
 
   constructor(space, port, opts) {
-    if (!space || typeof space.take !== "function" || typeof space.out !== "function") {
-      throw new TypeError("serve(space, port): space must be a Space (needs take/out/tryTake)");
+    if (!space || typeof space.take !== "function" || typeof space.tryTake !== "function" || typeof space.out !== "function") {
+      throw new TypeError("serve(space, port): space must be a Space (needs take/tryTake/out)");
     }
     if (!port || typeof port.postMessage !== "function") {
       throw new TypeError("serve(space, port): port must be a MessagePort");
@@ -87,18 +95,20 @@ export class Connection {
       locks: opts.locks === undefined ? globalThis.navigator?.locks ?? null : opts.locks,
       parsePattern: opts.parsePattern ?? ((p) => p),
     };
-    checkPositive(this.#opts.defaultLeaseMs, "defaultLeaseMs");
+    checkLeaseMs(this.#opts.defaultLeaseMs, "serve: defaultLeaseMs");
     if (!(this.#opts.heartbeatTimeoutMs >= 0)) {
       throw new RangeError("serve: heartbeatTimeoutMs must be >= 0 (0 disables the heartbeat check)");
     }
     this.#onEvent = opts.onEvent ?? (() => {});
     this.#leases = new LeaseTable(space, {
-      onReturn: (lease, reason) => this.#emit({ type: "return", leaseId: lease.id, key: lease.key, value: lease.value, reason }),
-      onOrphan: (lease, values, error) => this.#emit({ type: "orphan", leaseId: lease.id, key: lease.key, values, error }),
+      onReturn: (lease, reason) =>
+        this.#emit({ type: "return", leaseId: lease.id, key: lease.key, value: lease.value, reason }),
+      onOrphan: (lease, values, error) =>
+        this.#emit({ type: "orphan", leaseId: lease.id, key: lease.key, values, error }),
       onExpire: (lease) => this.#loseLease(lease.id),
     });
 
-    this.#unlisten.push(listen(port, "message", (e) => this.#onMessage(e.data ?? e)));
+    this.#unlisten.push(listen(port, "message", (e) => this.#onMessage(e.data)));
     // `close` fires on Node ports and, where supported, on browser MessagePorts.
     this.#unlisten.push(listen(port, "close", () => this.close("port-closed")));
     port.start?.();
@@ -142,11 +152,8 @@ export class Connection {
     // Results not yet posted would land in a port nobody reads: put their entries back instead,
     // newest first, then the outstanding leases (also newest first), so the oldest ends at the head.
     const undo = this.#undo;
-    this.#results = [];
-    this.#undo = [];
-    this.#lost = [];
-    this.#transfer = new Set();
-    for (let i = undo.length - 1; i >= 0; i--) this.#undoOne(undo[i], null);
+    this.#resetReply();
+    for (let i = undo.length - 1; i >= 0; i--) this.#undoOne(undo[i]);
     const returned = this.#leases.returnAll(reason);
     if (reason !== "port-closed") {
       try {
@@ -178,7 +185,7 @@ export class Connection {
     this.stats.messagesIn++;
     switch (msg.t) {
       case "b":
-        for (const op of msg.o) this.#run(op);
+        this.#runBatch(msg);
         break;
       case "hello":
         this.clientId = String(msg.clientId);
@@ -188,10 +195,8 @@ export class Connection {
       case "bye":
         this.close("client-disconnected");
         break;
-      case "ping":
-        break;
       default:
-        break;
+        break; // "ping": being here was the point
     }
   }
 
@@ -209,76 +214,91 @@ export class Connection {
       });
   }
 
-  #run(op) {
-    this.stats.ops++;
-    const id = op[0];
+  #runBatch({ h, k, v }) {
+    if (!(h instanceof Float64Array) || h.length % OP_WIDTH !== 0 || !Array.isArray(k) || !Array.isArray(v)) return;
+    let vi = 0;
+    for (let i = 0; i < h.length; i += OP_WIDTH) {
+      const code = h[i + 1];
+      const value = carriesValue(code) ? v[vi++] : undefined;
+      const ki = h[i + 2];
+      this.stats.ops++;
+      this.#run(h[i], code, ki >= 0 ? k[ki] : undefined, h[i + 3], h[i + 4], value);
+    }
+  }
+
+  #run(id, code, key, a, b, value) {
+    const space = this.#space;
     try {
-      switch (op[1]) {
-        case Op.out:
-          this.#space.out(op[2], op[3]);
-          return this.#reply(id, undefined);
-        case Op.tryTake: {
-          const v = this.#space.tryTake(op[2]);
-          return this.#replyTaken(id, op[2], v, op[3]);
+      switch (code) {
+        case Op.OUT:
+          space.out(key, value);
+          return this.#reply(id, St.VOID, 0, 0);
+        case Op.TRY_TAKE:
+          return this.#replyTaken(id, key, space.tryTake(key), b === 1);
+        case Op.TRY_READ:
+          return this.#reply(id, St.VALUE, 0, 0, space.tryRead(key));
+        case Op.LEN:
+          return this.#reply(id, St.NUMBER, space.len(key), 0);
+        case Op.CLOSE:
+          space.close();
+          return this.#reply(id, St.VOID, 0, 0);
+        case Op.TAKE: {
+          // Fast path: an entry is there, so `take` is `tryTake` — no wait, no AbortController, and
+          // the answer joins this batch's reply. Only an empty key costs a real wait.
+          const now = space.tryTake(key);
+          if (now !== undefined) return this.#replyTaken(id, key, now, b === 1);
+          return this.#wait(id, space.take(key, this.#waitOpts(id, a)), (got) => this.#replyTaken(id, key, got, b === 1));
         }
-        case Op.tryRead:
-          return this.#reply(id, this.#space.tryRead(op[2]));
-        case Op.len:
-          return this.#reply(id, this.#space.len(op[2]));
-        case Op.close:
-          return this.#reply(id, this.#space.close());
-        case Op.take:
-          return this.#wait(id, this.#space.take(op[2], this.#waitOpts(id, op[3])), (v) =>
-            this.#replyTaken(id, op[2], v, op[3]?.transfer),
+        case Op.READ: {
+          const now = space.tryRead(key);
+          if (now !== undefined) return this.#reply(id, St.VALUE, 0, 0, now);
+          return this.#wait(id, space.read(key, this.#waitOpts(id, a)), (got) => this.#reply(id, St.VALUE, 0, 0, got));
+        }
+        case Op.TAKE_MATCHING: {
+          const pattern = this.#opts.parsePattern(key);
+          return this.#wait(id, space.takeMatching(pattern, this.#waitOpts(id, a)), (hit) =>
+            this.#replyTaken(id, hit?.key, hit, b === 1, true),
           );
-        case Op.read:
-          return this.#wait(id, this.#space.read(op[2], this.#waitOpts(id, op[3])), (v) => this.#reply(id, v));
-        case Op.takeMatching: {
-          const pattern = this.#opts.parsePattern(op[2]);
-          return this.#wait(id, this.#space.takeMatching(pattern, this.#waitOpts(id, op[3])), (hit) =>
-            this.#replyTaken(id, hit?.key, hit, op[3]?.transfer, true),
-          );
         }
-        case Op.lease: {
-          const leaseMs = op[3]?.leaseMs ?? this.#opts.defaultLeaseMs;
-          checkPositive(leaseMs, "takeLeased: leaseMs");
-          const key = op[2];
-          return this.#wait(id, this.#space.take(key, this.#waitOpts(id, op[3])), (v) => {
-            const lease = this.#leases.grant(key, v, leaseMs);
-            this.#emit({ type: "lease", leaseId: lease.id, key, value: v });
-            this.#results.push([id, 1, [lease.id, v, lease.deadline]]);
-            this.#undo.push(() => this.#leases.nack(lease.id));
-            this.#scheduleFlush();
-          });
+        case Op.LEASE: {
+          const leaseMs = Number.isNaN(b) ? this.#opts.defaultLeaseMs : b;
+          checkLeaseMs(leaseMs, "takeLeased: leaseMs");
+          const grant = (got) => {
+            const lease = this.#leases.grant(key, got, leaseMs);
+            this.#emit({ type: "lease", leaseId: lease.id, key, value: got });
+            this.#reply(id, St.LEASE, lease.id, lease.deadline, got, () => this.#leases.nack(lease.id));
+          };
+          const now = space.tryTake(key);
+          if (now !== undefined) return grant(now);
+          return this.#wait(id, space.take(key, this.#waitOpts(id, a)), grant);
         }
-        case Op.ack: {
-          const lease = this.#leases.ack(op[2]);
+        case Op.ACK: {
+          const lease = this.#leases.ack(a);
           this.#emit({ type: "ack", leaseId: lease.id, key: lease.key, value: lease.value });
-          return this.#reply(id, undefined);
+          return this.#reply(id, St.VOID, 0, 0);
         }
-        case Op.nack:
-          this.#leases.nack(op[2]);
-          return this.#reply(id, undefined);
-        case Op.extend: {
-          checkPositive(op[3], "extend: leaseMs");
-          return this.#reply(id, this.#leases.extend(op[2], op[3]).deadline);
-        }
-        case Op.cancel:
-          this.#pending.get(op[2])?.abort();
+        case Op.NACK:
+          this.#leases.nack(a);
+          return this.#reply(id, St.VOID, 0, 0);
+        case Op.EXTEND:
+          checkLeaseMs(b, "extend: leaseMs");
+          return this.#reply(id, St.NUMBER, this.#leases.extend(a, b).deadline, 0);
+        case Op.CANCEL:
+          this.#pending.get(a)?.abort();
           return undefined;
-        case Op.giveBack:
+        case Op.GIVE_BACK:
           // A take the client had already abandoned: the value goes back to the head, unseen.
-          putFront(this.#space, op[2], op[3]);
-          this.#emit({ type: "return", leaseId: null, key: op[2], value: op[3], reason: "abandoned" });
+          putFront(space, key, value);
+          this.#emit({ type: "return", leaseId: null, key, value, reason: "abandoned" });
           return undefined;
         default:
-          throw new TypeError(`fanout hub: unknown operation ${JSON.stringify(op[1])}`);
+          throw new TypeError(`fanout hub: unknown operation ${code}`);
       }
     } catch (err) {
       this.#pending.get(id)?.abort();
       this.#pending.delete(id);
-      if (op[1] === Op.giveBack) {
-        this.#emit({ type: "orphan", leaseId: null, key: op[2], values: err?.values ?? [op[3]], error: err });
+      if (code === Op.GIVE_BACK) {
+        this.#emit({ type: "orphan", leaseId: null, key, values: err?.values ?? [value], error: err });
       } else {
         this.#fail(id, err);
       }
@@ -286,33 +306,27 @@ export class Connection {
     }
   }
 
-  #undoOne(undo, result) {
-    try {
-      undo?.();
-    } catch (err) {
-      this.#emit({ type: "orphan", leaseId: null, key: null, values: err?.values ?? [result?.[2]], error: err });
-    }
-  }
-
-  #waitOpts(id, o) {
+  #waitOpts(id, timeoutMs) {
     const ctl = new AbortController();
     this.#pending.set(id, ctl);
     const opts = { signal: ctl.signal };
-    if (o?.timeoutMs !== undefined) opts.timeoutMs = o.timeoutMs;
+    if (!Number.isNaN(timeoutMs)) opts.timeoutMs = timeoutMs;
     return opts;
   }
 
   // `promise` is a wait on the space. When it settles after the connection closed, a taken value
-  // must not vanish: it goes back to the head of its key.
+  // must not vanish: `onValue` builds its reply row and the row's undo puts the value back.
   #wait(id, promise, onValue) {
     promise.then(
-      (v) => {
+      (got) => {
         this.#pending.delete(id);
-        if (this.closeReason !== null) {
-          this.#restore(v, onValue);
-          return;
-        }
-        onValue(v);
+        if (this.closeReason === null) return onValue(got);
+        const before = this.#undo.length;
+        onValue(got);
+        const undo = this.#undo.splice(before);
+        this.#resetReply();
+        for (const u of undo) this.#undoOne(u);
+        return undefined;
       },
       (err) => {
         this.#pending.delete(id);
@@ -321,28 +335,18 @@ export class Connection {
     );
   }
 
-  // A wait that completed after close: reply into a void and let the undo hook put it back.
-  #restore(v, onValue) {
-    const before = this.#undo.length;
-    onValue(v);
-    const undo = this.#undo.splice(before);
-    this.#results.splice(before);
-    for (const u of undo) u?.();
+  #replyTaken(id, key, taken, transfer, isHit = false) {
+    if (taken === undefined) return this.#reply(id, St.VALUE, 0, 0, undefined);
+    const entry = isHit ? taken.value : taken;
+    if (transfer) collectTransferables(entry, this.#transfer);
+    return this.#reply(id, St.VALUE, 0, 0, taken, () => putFront(this.#space, key, entry));
   }
 
-  #replyTaken(id, key, value, transfer, isHit = false) {
-    this.#results.push([id, 1, value]);
-    this.#undo.push(
-      value === undefined ? undefined : () => putFront(this.#space, key, isHit ? value.value : value),
-    );
-    if (transfer && value !== undefined) collectTransferables(isHit ? value.value : value, this.#transfer);
-    this.#scheduleFlush();
-  }
-
-  #reply(id, value) {
+  #reply(id, status, n1, n2, value, undo) {
     if (id === 0) return;
-    this.#results.push([id, 1, value]);
-    this.#undo.push(undefined);
+    this.#rows.push(id, status, n1, n2);
+    if (status === St.VALUE || status === St.LEASE || status === St.ERROR) this.#values.push(value);
+    this.#undo.push(undo);
     this.#scheduleFlush();
   }
 
@@ -351,9 +355,15 @@ export class Connection {
       this.#emit({ type: "error", error: err });
       return;
     }
-    this.#results.push([id, 0, toWire(err)]);
-    this.#undo.push(undefined);
-    this.#scheduleFlush();
+    this.#reply(id, St.ERROR, 0, 0, toWire(err));
+  }
+
+  #undoOne(undo) {
+    try {
+      undo?.();
+    } catch (err) {
+      this.#emit({ type: "orphan", leaseId: null, key: null, values: err?.values ?? [], error: err });
+    }
   }
 
   #loseLease(leaseId) {
@@ -370,39 +380,42 @@ export class Connection {
     });
   }
 
-  #flushNow() {
-    if (this.#results.length === 0 && this.#lost.length === 0) return;
-    const results = this.#results;
-    const undo = this.#undo;
-    const transfer = [...this.#transfer];
-    const msg = { t: "r", r: results };
-    if (this.#lost.length) msg.lost = this.#lost;
-    this.#results = [];
+  #resetReply() {
+    this.#rows = [];
+    this.#values = [];
     this.#undo = [];
     this.#lost = [];
     this.#transfer = new Set();
-    try {
-      this.#port.postMessage(msg, transfer);
-      this.stats.messagesOut++;
-    } catch (err) {
-      // One result could not be cloned (say, a function stored by the hub's own thread). Send the
-      // results one by one so the others still go, and put each undeliverable value back.
-      this.#flushOneByOne(msg, undo, err);
-    }
   }
 
-  #flushOneByOne(msg, undo, batchErr) {
-    if (msg.lost) this.#post({ t: "r", r: [], lost: msg.lost });
-    msg.r.forEach((result, i) => {
+  #flushNow() {
+    if (this.#rows.length === 0 && this.#lost.length === 0) return;
+    const rows = this.#rows;
+    const values = this.#values;
+    const undo = this.#undo;
+    const lost = this.#lost;
+    const transfer = [...this.#transfer];
+    this.#resetReply();
+    const msg = { t: "r", h: Float64Array.from(rows), v: values };
+    if (lost.length) msg.lost = lost;
+    if (this.#post(msg, transfer)) return;
+    // A value could not be cloned (say, a function stored by the hub's own thread). Send the
+    // results one by one so the others still go, and put each undeliverable value back.
+    if (lost.length) this.#post({ t: "r", h: new Float64Array(0), v: [], lost });
+    let vi = 0;
+    for (let r = 0; r < rows.length; r += RES_WIDTH) {
+      const row = rows.slice(r, r + RES_WIDTH);
+      const status = row[1];
+      const one = status === St.VALUE || status === St.LEASE || status === St.ERROR ? [values[vi++]] : [];
       // Cloned, not transferred: this is the rare path, and copying is always safe.
-      if (this.#post({ t: "r", r: [result] })) return;
-      this.#undoOne(undo[i], result);
+      if (this.#post({ t: "r", h: Float64Array.from(row), v: one })) continue;
+      this.#undoOne(undo[r / RES_WIDTH]);
       const why = new LindyError(
         Code.NOT_CLONEABLE,
-        `the result of operation ${result[0]} cannot be sent to the worker (${batchErr?.message ?? "not cloneable"}); the entry was put back`,
+        `the result of operation ${row[0]} cannot be sent to the worker (a value that structured clone refuses); the entry was put back`,
       );
-      this.#post({ t: "r", r: [[result[0], 0, toWire(why)]] });
-    });
+      this.#post({ t: "r", h: Float64Array.of(row[0], St.ERROR, 0, 0), v: [toWire(why)] });
+    }
   }
 
   #post(msg, transfer = []) {
@@ -416,10 +429,10 @@ export class Connection {
   }
 }
 
-function checkPositive(ms, what) {
+function checkLeaseMs(ms, what) {
   if (typeof ms !== "number" || !Number.isFinite(ms) || ms <= 0 || ms > MAX_LEASE_MS) {
     throw new RangeError(`${what} must be a number of milliseconds in (0, ${MAX_LEASE_MS}], got ${String(ms)}`);
   }
 }
 
-export { Code };
+export { OP_NAME };

@@ -1,34 +1,98 @@
 // Wire protocol between a fan-out client (usually in a worker) and the hub that owns the space.
 //
 // One message per batch, in both directions, so that a burst of operations issued in one task
-// costs one structured clone and one event-loop task on the other side instead of one per
-// operation. Operations and results are positional arrays: they clone faster than objects and the
-// protocol is private to this folder (both ends always ship together).
+// costs one postMessage and one event-loop task on the other side instead of one per operation.
+// The batch is COLUMNAR: the fixed fields of every operation (id, opcode, key index, two numeric
+// arguments) go into one Float64Array, keys are interned once per batch, and only payloads travel
+// as cloned values. Structured clone pays per cloned object and per string, so this is what makes
+// a batch of N operations cost close to one message rather than N small ones (measured in
+// pkg-js/bench/fanout). The protocol is private to this folder: both ends ship together.
 //
-//   client → hub   { t: "b", o: [[id, op, ...args], ...] }   a batch of operations
-//                  { t: "ping" }                              liveness, sent only when idle
-//                  { t: "hello", clientId, lock }             who I am; `lock` is the Web Lock I hold
-//                  { t: "bye" }                               orderly disconnect
-//   hub → client   { t: "r", r: [[id, ok, value], ...] }     a batch of results (ok=0: value is a wire error)
-//                  { t: "lost", ids: [leaseId, ...] }        leases the hub took back (expired / returned)
+//   client → hub   { t: "b", h: Float64Array(OP_WIDTH × n), k: [keys], v: [payloads] }
+//                  { t: "ping" }                       liveness, sent only when idle
+//                  { t: "hello", clientId, lock? }     who I am; `lock` is the Web Lock I hold
+//                  { t: "bye" }                        orderly disconnect
+//   hub → client   { t: "r", h: Float64Array(RES_WIDTH × n), v: [values], lost?: [leaseId] }
+//                  { t: "bye", reason }                the hub closed the connection
+//
+// Operation row: [id, opcode, key index (-1: none), a, b], payloads taken from `v` in row order:
+//   OUT, GIVE_BACK      v: the value
+//   TAKE, READ          a: timeoutMs (NaN: none)  b: 1 = transfer the taken value
+//   TAKE_MATCHING       key index → the pattern string; a, b as TAKE
+//   LEASE               a: timeoutMs  b: leaseMs (NaN: the hub's default)
+//   TRY_TAKE            b: transfer
+//   ACK, NACK, CANCEL   a: lease id / the cancelled operation's id
+//   EXTEND              a: lease id  b: leaseMs
+// Result row: [id, status, n1, n2], a value from `v` for statuses that carry one.
+// Operation id 0 means "no answer wanted".
 
-/** Operation codes (short strings: they are cloned once per operation). */
+/** Operation codes. */
 export const Op = Object.freeze({
-  out: "out",
-  take: "take",
-  read: "read",
-  tryTake: "tryTake",
-  tryRead: "tryRead",
-  len: "len",
-  close: "close",
-  takeMatching: "takeMatching",
-  lease: "lease",
-  ack: "ack",
-  nack: "nack",
-  extend: "extend",
-  cancel: "cancel",
-  giveBack: "giveBack",
+  OUT: 1,
+  TAKE: 2,
+  READ: 3,
+  TRY_TAKE: 4,
+  TRY_READ: 5,
+  LEN: 6,
+  CLOSE: 7,
+  TAKE_MATCHING: 8,
+  LEASE: 9,
+  ACK: 10,
+  NACK: 11,
+  EXTEND: 12,
+  CANCEL: 13,
+  GIVE_BACK: 14,
 });
+
+/** Names for messages and errors. */
+export const OP_NAME = Object.freeze(Object.fromEntries(Object.entries(Op).map(([k, v]) => [v, k.toLowerCase()])));
+
+/** Result statuses. */
+export const St = Object.freeze({
+  VOID: 0, //    ok, no value
+  VALUE: 1, //   ok, value in v
+  NUMBER: 2, //  ok, the number in n1
+  LEASE: 3, //   ok, lease id in n1, deadline in n2, value in v
+  ERROR: 4, //   failed, wire error in v
+});
+
+export const OP_WIDTH = 5;
+export const RES_WIDTH = 4;
+
+/** Does this opcode carry a payload in `v`? */
+export const carriesValue = (code) => code === Op.OUT || code === Op.GIVE_BACK;
+
+/** Accumulates rows of numbers and a column of values; `finish` packs the numbers. */
+export class Columns {
+  /** @param {number} width */
+  constructor(width) {
+    this.width = width;
+    this.nums = [];
+    this.v = [];
+    this.k = [];
+    this.keyIndex = new Map();
+  }
+
+  get length() {
+    return this.nums.length / this.width;
+  }
+
+  /** Index of `key` in this batch's key table. */
+  key(key) {
+    let i = this.keyIndex.get(key);
+    if (i === undefined) {
+      i = this.k.length;
+      this.k.push(key);
+      this.keyIndex.set(key, i);
+    }
+    return i;
+  }
+
+  /** Packs the numeric column. */
+  packed() {
+    return Float64Array.from(this.nums);
+  }
+}
 
 /** Stable error codes used by this layer (the same strings as `crate::error::codes`). */
 export const Code = Object.freeze({

@@ -7,6 +7,31 @@ function err(code, message, name = "LindyError") {
   return e;
 }
 
+// A FIFO with O(1) shift (Array#shift is O(n) on long arrays).
+class Bag {
+  items = [];
+  head = 0;
+  get length() {
+    return this.items.length - this.head;
+  }
+  push(v) {
+    this.items.push(v);
+  }
+  get 0() {
+    return this.items[this.head];
+  }
+  shift() {
+    if (this.head >= this.items.length) return undefined;
+    const v = this.items[this.head];
+    this.items[this.head++] = undefined;
+    if (this.head > 1024 && this.head * 2 > this.items.length) {
+      this.items = this.items.slice(this.head);
+      this.head = 0;
+    }
+    return v;
+  }
+}
+
 export class Space {
   #bags = new Map();
   #waiters = [];
@@ -19,7 +44,7 @@ export class Space {
       throw e;
     }
     let bag = this.#bags.get(key);
-    if (!bag) this.#bags.set(key, (bag = []));
+    if (!bag) this.#bags.set(key, (bag = new Bag()));
     bag.push(value);
     this.#wake(key);
   }
@@ -81,7 +106,10 @@ export class Space {
     return this.#wait((k) => re.test(k), true, opts).then(([key, value]) => ({ key, value }));
   }
   tryTake(key) {
-    return this.#bags.get(key)?.shift();
+    const bag = this.#bags.get(key);
+    if (!bag?.length) return undefined;
+    const v = bag.shift();
+    return v;
   }
   tryRead(key) {
     return this.#bags.get(key)?.[0];
