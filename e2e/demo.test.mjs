@@ -1,0 +1,119 @@
+// End-to-end: the demo page in real headless Chromium, on the real wasm package.
+//
+//   node --test e2e/      (make e2e; needs `make pkg` first and /usr/bin/chromium)
+//
+// Runs 4 workers, kills one mid-run, checks every job was completed exactly once (the page counts
+// the hub's ack events per job id), then reloads and checks the IndexedDB queue's contents.
+// Saves a screenshot to target/demo.png.
+import { after, before, test } from "node:test";
+import assert from "node:assert/strict";
+import { mkdir } from "node:fs/promises";
+import { fileURLToPath } from "node:url";
+import { chromium } from "playwright-core";
+import { startServer } from "./serve.mjs";
+
+const ROOT = fileURLToPath(new URL("..", import.meta.url));
+const CHROMIUM = process.env.CHROMIUM ?? "/usr/bin/chromium";
+const ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update", "--no-first-run"];
+const JOBS = 1200;
+
+let server;
+let browser;
+
+before(async () => {
+  server = await startServer({ port: 0 });
+  browser = await chromium.launch({ executablePath: CHROMIUM, args: ARGS });
+});
+
+after(async () => {
+  await browser?.close();
+  await server?.close();
+});
+
+/** A page whose errors fail the test instead of vanishing. */
+async function openDemo(context) {
+  const page = await context.newPage();
+  const errors = [];
+  page.on("pageerror", (err) => errors.push(err));
+  page.on("console", (msg) => msg.type() === "error" && errors.push(new Error(msg.text())));
+  await page.goto(`${server.url}/www/`);
+  await page.waitForSelector("body[data-ready='1']");
+  return { page, errors };
+}
+
+test("job board: 4 workers, one killed, every job done exactly once; durable queue survives a reload", { timeout: 180_000 }, async () => {
+  const context = await browser.newContext({ viewport: { width: 1360, height: 900 }, deviceScaleFactor: 1 });
+  const { page, errors } = await openDemo(context);
+
+  await page.fill("#workers", "4");
+  await page.fill("#jobs", String(JOBS));
+  await page.fill("#work-ms", "4");
+  await page.click("#start");
+  await page.waitForSelector("tr[data-worker='4']");
+
+  // Kill worker 2 once the run is under way (it holds leases: 3 loops per worker).
+  await page.waitForFunction((n) => globalThis.lindyDemo.state.done >= n, JOBS / 4);
+  const held = await page.evaluate(() => globalThis.lindyDemo.state.workers[1].leased);
+  await page.click("tr[data-worker='2'] button.kill");
+  // The hub learns of the death (Web Lock released / port closed) and returns its leases.
+  await page.waitForFunction(() => {
+    const w = globalThis.lindyDemo.state.workers[1];
+    return w.state === "killed" && w.leased === 0;
+  });
+  await page.waitForSelector(`body[data-finished]`, { timeout: 120_000 });
+
+  const completions = await page.evaluate(() => globalThis.lindyDemo.completions());
+  const workers = await page.evaluate(() => globalThis.lindyDemo.perWorker());
+  assert.equal(Object.keys(completions).length, JOBS, "every job was completed");
+  for (let id = 1; id <= JOBS; id++) assert.equal(completions[id], 1, `job ${id} completed exactly once`);
+  assert.equal(workers.reduce((a, w) => a + w.done, 0), JOBS);
+  const killed = workers.find((w) => w.n === 2);
+  assert.equal(killed.state, "killed");
+  assert.ok(held > 0, "worker 2 held leases when it was killed");
+  assert.ok(killed.returned > 0, "its leased jobs went back to the queue");
+  assert.equal(await page.evaluate(() => globalThis.lindyDemo.state.duplicates), 0);
+  assert.match(await page.textContent("#log"), /went back to the head of "jobs"/);
+
+  // Durable queue: add 5 jobs, then reload: they are still there, in order.
+  await page.waitForSelector("body[data-role='leader']");
+  await page.click("#durable-add");
+  await page.waitForSelector("body[data-durable-len='5']");
+
+  await mkdir(`${ROOT}/target`, { recursive: true });
+  await page.screenshot({ path: `${ROOT}/target/demo.png`, fullPage: true });
+
+  await page.reload();
+  await page.waitForSelector("body[data-ready='1']");
+  await page.waitForSelector("body[data-durable-len='5']");
+  assert.equal(await page.textContent("#durable-head"), "report-001");
+  await page.click("#durable-drain");
+  await page.waitForSelector("body[data-durable-len='0']");
+  const pulled = await page.$$eval("#durable-pulled li", (lis) => lis.map((li) => li.textContent));
+  assert.deepEqual(pulled, ["report-001", "report-002", "report-003", "report-004", "report-005"]);
+
+  assert.deepEqual(errors, [], "no page errors");
+  await context.close();
+});
+
+test("cross-tab: one leader owns the queue, a follower forwards to it, and takes over when it closes", { timeout: 120_000 }, async () => {
+  const context = await browser.newContext();
+  const a = await openDemo(context);
+  await a.page.waitForSelector("body[data-role='leader']");
+  const b = await openDemo(context);
+  await b.page.waitForSelector("body[data-role='follower']");
+
+  // The follower's pushes are forwarded to the leader tab and committed there.
+  await b.page.click("#durable-add");
+  await b.page.waitForSelector("body[data-durable-len='5']");
+  await a.page.waitForFunction(() => document.body.dataset.durableLen === "5");
+
+  // Close the leader: the follower wins the Web Lock, opens IndexedDB itself, sees the same queue.
+  await a.page.close();
+  await b.page.waitForSelector("body[data-role='leader']");
+  await b.page.waitForSelector("body[data-durable-len='5']");
+  await b.page.click("#durable-pull");
+  await b.page.waitForSelector("body[data-durable-len='4']");
+  assert.deepEqual(await b.page.$$eval("#durable-pulled li", (lis) => lis.map((li) => li.textContent)), ["report-001"]);
+  assert.deepEqual([...a.errors, ...b.errors], []);
+  await context.close();
+});
