@@ -113,6 +113,40 @@ test("run() resolves on abort and on close; objects with toJSON travel as plain 
   b.close();
   await second;
   a.close();
-  await assert.rejects(a.publish({}), /after close/);
+  assert.throws(() => a.publish({}), { code: "CLOSED" });
   assert.throws(() => new BroadcastBus(""), TypeError);
+});
+
+test("attach() wires both halves of the manager's EventBus seam", T, async () => {
+  const channel = fresh();
+  // Two managers, as far as the seam is concerned: setBus (outbound) and applyRemote (inbound).
+  const seam = () => ({
+    bus: null,
+    applied: [],
+    setBus(bus) {
+      this.bus = bus;
+    },
+    applyRemote(ev) {
+      this.applied.push(ev);
+    },
+    emit(ev) {
+      this.bus.publish(ev); // what the manager does with its local events
+    },
+  });
+  const m1 = seam();
+  const m2 = seam();
+  const b1 = new BroadcastBus(channel, { nodeId: "n1" });
+  const b2 = new BroadcastBus(channel, { nodeId: "n2" });
+  const detach = b1.attach(m1);
+  b2.attach(m2);
+  assert.equal(m1.bus, b1);
+  m1.emit({ kind: "opened", name: "public:app.a" });
+  m2.emit({ kind: "deleted", name: "private:app.b" });
+  while (m1.applied.length < 1 || m2.applied.length < 1) await new Promise((r) => setTimeout(r, 2));
+  assert.deepEqual(m2.applied, [{ kind: "opened", name: "public:app.a" }]);
+  assert.deepEqual(m1.applied, [{ kind: "deleted", name: "private:app.b" }]);
+  detach();
+  assert.throws(() => b1.attach({}), TypeError);
+  b1.close();
+  b2.close();
 });

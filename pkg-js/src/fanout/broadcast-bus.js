@@ -1,8 +1,11 @@
 // A BroadcastChannel implementation of the channel manager's EventBus seam.
 //
-// The seam (from the Go original): `publish(event)` broadcasts a lifecycle event to the OTHER
-// nodes — the caller already fanned it out locally — and `run(onRemote)` delivers every remote
-// event. Here a node is a tab or a worker of the origin; BroadcastChannel reaches all of them.
+// The seam (src/channels/bus.rs): outbound, the manager calls `publish(event)` for every event it
+// emits locally — after its own subscribers got it — and `publish` must not block; inbound, the
+// bus calls `manager.applyRemote(event)` for every event from another node. Here a node is a tab
+// or a worker of the origin, and BroadcastChannel reaches all of them. `attach(manager)` wires
+// both halves; `run`/`subscribe` give the inbound half to anything else (the Go seed's
+// `Run(ctx, onRemote)`).
 //
 // Guarantees:
 // - no echo: every publication carries the publishing node's id and a node never delivers its own
@@ -11,9 +14,9 @@
 // - once: every publication carries a sequence number per publishing bus object, and a bus
 //   delivers a given (origin, seq) at most once, even if a message were replayed.
 // BroadcastChannel itself is best-effort between live contexts: a tab that is not open when an
-// event is published never sees it. Lifecycle state lives in the Manager's store, not the bus.
+// event is published never sees it. Lifecycle state lives in the Manager's registry, not the bus.
 
-import { randomId } from "./protocol.js";
+import { Code, LindyError, randomId } from "./protocol.js";
 
 /** Default BroadcastChannel name. */
 export const DEFAULT_BUS_CHANNEL = "lindy.channels.events";
@@ -51,11 +54,11 @@ export class BroadcastBus {
   }
 
   /**
-   * Broadcasts `event` to every other node. The event is sent as plain data: a wasm object is
-   * converted with its `toJSON()`. Resolves once posted (BroadcastChannel has no delivery receipt).
+   * Broadcasts `event` to every other node; never blocks (BroadcastChannel has no delivery
+   * receipt). The event is sent as plain data: a wasm object is converted with its `toJSON()`.
    */
-  async publish(event) {
-    if (this.#closed) throw new Error("BroadcastBus: publish after close");
+  publish(event) {
+    if (this.#closed) throw new LindyError(Code.CLOSED, "BroadcastBus.publish: the bus is closed");
     const ev = typeof event?.toJSON === "function" ? event.toJSON() : event;
     this.#channel.postMessage({ v: V, from: this.nodeId, origin: this.#origin, seq: ++this.#seq, ev });
     this.stats.published++;
@@ -80,6 +83,19 @@ export class BroadcastBus {
         { once: true },
       );
     });
+  }
+
+  /**
+   * Wires a channel manager to the bus, both halves of the seam: `manager.setBus(this)` (if the
+   * manager has it) so its local events are published here, and every remote event goes to
+   * `manager.applyRemote(event)`. Returns a function that detaches the inbound half.
+   */
+  attach(manager) {
+    if (!manager || typeof manager.applyRemote !== "function") {
+      throw new TypeError("BroadcastBus.attach: the manager must have applyRemote(event)");
+    }
+    manager.setBus?.(this);
+    return this.subscribe((event) => manager.applyRemote(event));
   }
 
   /** `run` without the Promise: returns an unsubscribe function. */

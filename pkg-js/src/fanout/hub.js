@@ -15,7 +15,6 @@
 import {
   Code,
   LindyError,
-  OP_NAME,
   OP_WIDTH,
   Op,
   RES_WIDTH,
@@ -435,4 +434,3 @@ function checkLeaseMs(ms, what) {
   }
 }
 
-export { OP_NAME };
