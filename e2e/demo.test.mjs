@@ -117,3 +117,54 @@ test("cross-tab: one leader owns the queue, a follower forwards to it, and takes
   assert.deepEqual([...a.errors, ...b.errors], []);
   await context.close();
 });
+
+test("cross-tab: BroadcastBus events reach the other tabs and a worker once, never the sender", { timeout: 60_000 }, async () => {
+  const context = await browser.newContext();
+  const pages = [];
+  for (let i = 0; i < 3; i++) {
+    const page = await context.newPage();
+    await page.goto(`${server.url}/www/blank.html`);
+    await page.evaluate(async (nodeId) => {
+      const { BroadcastBus } = await import("/pkg-js/src/fanout/broadcast-bus.js");
+      const bus = new BroadcastBus("lindy.e2e.bus", { nodeId });
+      globalThis.got = [];
+      bus.subscribe((ev, from) => globalThis.got.push([from, ev.kind]));
+      globalThis.bus = bus;
+    }, `tab-${i}`);
+    pages.push(page);
+  }
+  // A dedicated worker of tab 0 is a node too.
+  await pages[0].evaluate(async () => {
+    const src = `import { BroadcastBus } from "${location.origin}/pkg-js/src/fanout/broadcast-bus.js";
+      const bus = new BroadcastBus("lindy.e2e.bus", { nodeId: "worker" });
+      const got = [];
+      bus.subscribe((ev, from) => { got.push([from, ev.kind]); if (ev.kind === "end") postMessage(got); });
+      onmessage = (e) => bus.publish(e.data);
+      postMessage("ready");`;
+    const worker = new Worker(URL.createObjectURL(new Blob([src], { type: "text/javascript" })), { type: "module" });
+    globalThis.workerGot = new Promise((resolve) => {
+      worker.onmessage = (e) => (e.data === "ready" ? (globalThis.workerReady = true) : resolve(e.data));
+    });
+    globalThis.worker = worker;
+    while (!globalThis.workerReady) await new Promise((r) => setTimeout(r, 5));
+  });
+  await pages[1].evaluate(() => {
+    globalThis.bus.publish({ kind: "opened", name: "public:app.a" });
+    globalThis.bus.publish({ kind: "closed", name: "public:app.a" });
+  });
+  await pages[0].evaluate(() => globalThis.worker.postMessage({ kind: "deleted", name: "private:app.b" }));
+  await pages[2].evaluate(() => globalThis.bus.publish({ kind: "end" }));
+
+  const wait = (page, n) => page.waitForFunction((k) => globalThis.got.length >= k, n);
+  await wait(pages[0], 4);
+  await wait(pages[1], 2);
+  await wait(pages[2], 3);
+  const got = await Promise.all(pages.map((p) => p.evaluate(() => globalThis.got)));
+  const sorted = (xs) => [...xs].sort((a, b) => a.join().localeCompare(b.join()));
+  assert.deepEqual(sorted(got[0]), sorted([["tab-1", "opened"], ["tab-1", "closed"], ["worker", "deleted"], ["tab-2", "end"]]));
+  assert.deepEqual(sorted(got[1]), sorted([["worker", "deleted"], ["tab-2", "end"]]), "tab 1 never sees its own events");
+  assert.deepEqual(sorted(got[2]), sorted([["tab-1", "opened"], ["tab-1", "closed"], ["worker", "deleted"]]));
+  const workerGot = await pages[0].evaluate(() => globalThis.workerGot);
+  assert.deepEqual(sorted(workerGot), sorted([["tab-1", "opened"], ["tab-1", "closed"], ["tab-2", "end"]]));
+  await context.close();
+});
