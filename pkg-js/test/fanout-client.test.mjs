@@ -170,3 +170,33 @@ test("serve and connect validate their arguments", () => {
   assert.throws(() => serve({}, new MessageChannel().port1), TypeError);
   assert.throws(() => connect({}), TypeError);
 });
+
+test("the hub closing the connection rejects the client's pending calls with CLOSED", async () => {
+  const { remote, conn } = pair();
+  const waiting = remote.take("nothing");
+  await new Promise((r) => setTimeout(r, 5));
+  conn.close("maintenance");
+  await assert.rejects(waiting, (e) => e.code === "CLOSED" && /maintenance/.test(e.message));
+  await assert.rejects(remote.len("x"), { code: "CLOSED" });
+});
+
+test("read waits without taking; several readers see the same head", async () => {
+  const { space, remote, done } = pair();
+  const r1 = remote.read("k");
+  const r2 = remote.read("k");
+  await new Promise((r) => setTimeout(r, 5));
+  space.out("k", "head");
+  assert.deepEqual(await Promise.all([r1, r2]), ["head", "head"]);
+  assert.equal(space.len("k"), 1);
+  done();
+});
+
+test("an idle client pings so the hub keeps it alive", { timeout: 10_000 }, async () => {
+  const { remote, conn, done } = pair({ hub: { heartbeatTimeoutMs: 60 }, client: { heartbeatMs: 15 } });
+  // Several timeouts' worth of silence from the application: the pings keep the connection.
+  const before = conn.stats.messagesIn;
+  while (conn.stats.messagesIn < before + 10) await new Promise((r) => setTimeout(r, 10));
+  assert.equal(conn.open, true);
+  assert.equal(await remote.len("k"), 0);
+  done();
+});

@@ -167,3 +167,30 @@ test("4 workers, one killed mid-run: every job is acked exactly once", T, async 
   // The killed worker held up to 4 leases; whatever it held came back and was done by others.
   for (const v of returned) assert.equal(acked.get(v), 1);
 });
+
+test("leases are per connection: another client cannot ack them, and a disconnect rejects local ones", T, async () => {
+  const space = new Space();
+  space.out("jobs", "a");
+  const one = pair({ space });
+  const two = pair({ space });
+  const lease = await one.remote.takeLeased("jobs");
+  // Lease ids are per connection: the other client's ack of the same number is refused.
+  await assert.rejects(two.remote._call(10 /* ACK */, null, lease.id), { code: "LEASE_LOST" });
+  const lost = new Promise((r) => lease.signal.addEventListener("abort", r));
+  one.remote.disconnect();
+  await lost;
+  assert.equal(lease.signal.reason.code, "LEASE_LOST");
+  await waitForEvent(one.events, (e) => e.type === "disconnect");
+  assert.equal(space.tryTake("jobs"), "a");
+  two.done();
+});
+
+test("takeLeased validates leaseMs; the hub refuses out-of-range leases", T, async () => {
+  const { remote, space, done } = pair();
+  assert.throws(() => remote.takeLeased("jobs", { leaseMs: 0 }), RangeError);
+  assert.throws(() => remote.takeLeased("jobs", { leaseMs: -5 }), RangeError);
+  space.out("jobs", "x");
+  await assert.rejects(remote.takeLeased("jobs", { leaseMs: 10 ** 12 }), (e) => e instanceof RangeError);
+  assert.equal(space.len("jobs"), 1, "a refused lease took nothing");
+  done();
+});
