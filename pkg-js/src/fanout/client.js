@@ -128,6 +128,14 @@ export class RemoteSpace {
     this.clientId = opts.clientId ?? randomId();
     this.#unlisten.push(listen(port, "message", (e) => this.#onMessage(e.data)));
     this.#unlisten.push(listen(port, "close", () => this.#shutdown("the hub's port closed")));
+    this.#unlisten.push(
+      listen(port, "messageerror", () => {
+        // A reply we cannot deserialize: its calls can never settle. Leave, so the hub returns
+        // our leases and every pending call rejects with CLOSED.
+        this.#post({ t: "bye" });
+        this.#shutdown("a reply from the hub could not be deserialized");
+      }),
+    );
     port.start?.();
 
     const heartbeatMs = opts.heartbeatMs ?? DEFAULT_HEARTBEAT_MS;

@@ -24,6 +24,7 @@ export type CloseReason =
   | "heartbeat-lost"
   | "lock-released"
   | "closed-by-hub"
+  | "message-error"
   | (string & {});
 
 /** What the hub reports through `onEvent` (`clientId` is the client's hello id, or null before it). */

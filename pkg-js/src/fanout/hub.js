@@ -110,6 +110,9 @@ export class Connection {
     this.#unlisten.push(listen(port, "message", (e) => this.#onMessage(e.data)));
     // `close` fires on Node ports and, where supported, on browser MessagePorts.
     this.#unlisten.push(listen(port, "close", () => this.close("port-closed")));
+    // A batch that cannot be deserialized here has lost its operation ids: end the connection so
+    // the client's calls reject with CLOSED instead of waiting forever.
+    this.#unlisten.push(listen(port, "messageerror", () => this.close("message-error")));
     port.start?.();
 
     const hb = this.#opts.heartbeatTimeoutMs;

@@ -5,8 +5,6 @@ export declare const Code: Readonly<{
   TIMEOUT: "TIMEOUT";
   LEASE_LOST: "LEASE_LOST";
   NOT_CLONEABLE: "NOT_CLONEABLE";
-  INVALID_CONFIG: "INVALID_CONFIG";
-  KEY_INVALID: "KEY_INVALID";
 }>;
 
 /** Codes a fan-out call can reject with (plus any code the served Space itself raises). */

@@ -101,8 +101,6 @@ export const Code = Object.freeze({
   TIMEOUT: "TIMEOUT",
   LEASE_LOST: "LEASE_LOST",
   NOT_CLONEABLE: "NOT_CLONEABLE",
-  INVALID_CONFIG: "INVALID_CONFIG",
-  KEY_INVALID: "KEY_INVALID",
 });
 
 /**
@@ -221,9 +219,6 @@ export function randomId() {
   if (globalThis.crypto?.randomUUID) return globalThis.crypto.randomUUID();
   return `${Date.now().toString(36)}-${Math.random().toString(36).slice(2)}`;
 }
-
-/** Calls `fn` once at the end of the current microtask checkpoint-ish: after everything queued now. */
-export const schedule = (fn) => queueMicrotask(fn);
 
 /** `setTimeout`/`setInterval` that never keeps a Node process alive on their own. */
 export function unrefTimer(handle) {
