@@ -168,3 +168,61 @@ test("cross-tab: BroadcastBus events reach the other tabs and a worker once, nev
   assert.deepEqual(sorted(workerGot), sorted([["tab-1", "opened"], ["tab-1", "closed"], ["tab-2", "end"]]));
   await context.close();
 });
+
+test("cross-tab: a follower's waiting pull survives the leader's death; an aborted pull takes nothing", { timeout: 90_000 }, async () => {
+  const context = await browser.newContext();
+  const open = async () => {
+    const page = await context.newPage();
+    const errors = [];
+    page.on("pageerror", (err) => errors.push(err));
+    await page.goto(`${server.url}/www/blank.html`);
+    await page.evaluate(async () => {
+      const { IdbStore } = await import("/pkg-js/browser.js");
+      const { openSharedQueue } = await import("/pkg-js/src/fanout/leader.js");
+      globalThis.roles = [];
+      globalThis.q = openSharedQueue("lindy-e2e-failover", {
+        open: (name) => IdbStore.open(name),
+        onRoleChange: (role) => globalThis.roles.push(role),
+      });
+      globalThis.bytes = (s) => new TextEncoder().encode(s);
+      globalThis.text = (b) => new TextDecoder().decode(b);
+    });
+    return { page, errors };
+  };
+  const a = await open();
+  await a.page.waitForFunction(() => globalThis.q.role === "leader");
+  const b = await open();
+  await b.page.waitForFunction(() => globalThis.q.leaderId !== null && globalThis.q.role === "follower");
+
+  // A pull forwarded by the follower waits in the leader and is answered by the leader's push.
+  await b.page.evaluate(() => {
+    globalThis.first = globalThis.q.pull("k").then(globalThis.text);
+  });
+  await a.page.evaluate(() => globalThis.q.push("k", globalThis.bytes("one")));
+  assert.equal(await b.page.evaluate(() => globalThis.first), "one");
+
+  // The leader dies while the follower's pull waits: the follower becomes leader, re-runs it.
+  await b.page.evaluate(() => {
+    globalThis.second = globalThis.q.pull("k").then(globalThis.text);
+  });
+  await a.page.close();
+  await b.page.waitForFunction(() => globalThis.q.role === "leader");
+  await b.page.evaluate(() => globalThis.q.push("k", globalThis.bytes("two")));
+  assert.equal(await b.page.evaluate(() => globalThis.second), "two");
+
+  // An aborted pull rejects with ABORTED and takes nothing.
+  const aborted = await b.page.evaluate(async () => {
+    const ctl = new AbortController();
+    const p = globalThis.q.pull("k", { signal: ctl.signal }).then(
+      () => "resolved",
+      (e) => e.code,
+    );
+    ctl.abort();
+    const outcome = await p;
+    await globalThis.q.push("k", globalThis.bytes("three"));
+    return { outcome, len: await globalThis.q.len("k") };
+  });
+  assert.deepEqual(aborted, { outcome: "ABORTED", len: 1 });
+  assert.deepEqual([...a.errors, ...b.errors], []);
+  await context.close();
+});
