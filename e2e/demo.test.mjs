@@ -226,3 +226,47 @@ test("cross-tab: a follower's waiting pull survives the leader's death; an abort
   assert.deepEqual([...a.errors, ...b.errors], []);
   await context.close();
 });
+
+test("cross-tab: wasm Manager lifecycle events shared between tabs (shareEvents), no echo", { timeout: 60_000 }, async () => {
+  const context = await browser.newContext();
+  const pages = [];
+  for (const nodeId of ["tab-a", "tab-b"]) {
+    const page = await context.newPage();
+    await page.goto(`${server.url}/www/blank.html`);
+    await page.evaluate(async (id) => {
+      const { Manager } = await import("/pkg-js/browser.js");
+      const { BroadcastBus, shareEvents } = await import("/pkg-js/src/fanout/broadcast-bus.js");
+      globalThis.manager = new Manager();
+      globalThis.got = [];
+      (async () => {
+        for await (const ev of shareEvents(globalThis.manager, new BroadcastBus("lindy.e2e.manager", { nodeId: id }))) {
+          globalThis.got.push([ev.origin, ev.remote, ev.kind, ev.name]);
+        }
+      })();
+    }, nodeId);
+    pages.push(page);
+  }
+  await pages[0].evaluate(() => globalThis.manager.openPublic("public:shop.orders"));
+  await pages[1].evaluate(() => globalThis.manager.createPrivate("private:shop.cart.7"));
+  await pages[0].evaluate(() => globalThis.manager.delete("public:shop.orders"));
+  for (const page of pages) await page.waitForFunction(() => globalThis.got.length >= 3);
+  const [a, b] = await Promise.all(pages.map((p) => p.evaluate(() => globalThis.got)));
+  const sort = (xs) => [...xs].sort((x, y) => x.join().localeCompare(y.join()));
+  assert.deepEqual(
+    sort(a),
+    sort([
+      ["tab-a", false, "opened", "public:shop.orders"],
+      ["tab-b", true, "opened", "private:shop.cart.7"],
+      ["tab-a", false, "deleted", "public:shop.orders"],
+    ]),
+  );
+  assert.deepEqual(
+    sort(b),
+    sort([
+      ["tab-a", true, "opened", "public:shop.orders"],
+      ["tab-b", false, "opened", "private:shop.cart.7"],
+      ["tab-a", true, "deleted", "public:shop.orders"],
+    ]),
+  );
+  await context.close();
+});

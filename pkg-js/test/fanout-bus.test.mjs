@@ -150,3 +150,40 @@ test("attach() wires both halves of the manager's EventBus seam", T, async () =>
   b1.close();
   b2.close();
 });
+
+test("shareEvents: the wasm Manager's lifecycle events reach the other nodes once, never echo", T, async () => {
+  const { Manager } = await import("./fanout-support/lindy.mjs");
+  const { shareEvents } = await import("../src/fanout/broadcast-bus.js");
+  const channel = fresh();
+  const [b1, b2, b3] = ["n1", "n2", "n3"].map((nodeId) => new BroadcastBus(channel, { nodeId }));
+  const [m1, m2, m3] = [new Manager(), new Manager(), new Manager()];
+  const streams = [shareEvents(m1, b1), shareEvents(m2, b2), shareEvents(m3, b3)];
+  const take = async (it, n) => {
+    const out = [];
+    while (out.length < n) out.push((await it.next()).value);
+    return out.map(({ kind, name, origin, remote }) => [origin, remote, kind, name]);
+  };
+  m1.openPublic("public:app.orders");
+  m2.createPrivate("private:app.chat.9");
+  m1.delete("public:app.orders");
+  m3.openPublic("public:app.end");
+  const seen = await Promise.all(streams.map((it) => take(it, 4)));
+  const sort = (xs) => [...xs].sort((a, b) => a.join().localeCompare(b.join()));
+  const all = [
+    ["n1", "opened", "public:app.orders"],
+    ["n2", "opened", "private:app.chat.9"],
+    ["n1", "deleted", "public:app.orders"],
+    ["n3", "opened", "public:app.end"],
+  ];
+  for (const [i, node] of ["n1", "n2", "n3"].entries()) {
+    const expected = all.map(([origin, kind, name]) => [origin, origin !== node, kind, name]);
+    assert.deepEqual(sort(seen[i]), sort(expected), `${node} sees each event once, its own as local`);
+  }
+  // Nothing more is pending: the echo never comes back.
+  m2.openPublic("public:app.last");
+  const [next] = await take(streams[0], 1);
+  assert.deepEqual(next, ["n2", true, "opened", "public:app.last"]);
+  for (const it of streams) await it.return();
+  assert.deepEqual(await streams[0].next(), { value: undefined, done: true });
+  for (const b of [b1, b2, b3]) b.close();
+});

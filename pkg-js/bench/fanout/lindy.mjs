@@ -1,2 +1,2 @@
-// The Space the bench runs on.
-export { Space } from "../../test/fanout-support/stand-in-space.mjs";
+// The package the bench runs on: its Node entry.
+export { Space } from "../../node.js";

@@ -19,3 +19,23 @@ export declare class BroadcastBus<E = unknown> {
   subscribe(onRemote: (event: E, fromNodeId: string) => void): () => void;
   close(): void;
 }
+
+/** A lifecycle event as `shareEvents` yields it: the manager's event, plus where it came from. */
+export type SharedEvent<E> = E & {
+  /** The node id of the tab/worker whose manager emitted it. */
+  origin: string;
+  /** False for this node's own events. */
+  remote: boolean;
+  /** Present when this consumer fell behind: how many shared events it missed before this one. */
+  missedShared?: number;
+};
+
+/**
+ * Origin-wide lifecycle events for a manager with `events()` but no bus seam: publishes every local
+ * event on `bus`, and yields this node's and every other node's events, each once.
+ */
+export declare function shareEvents<E extends object>(
+  manager: { events(): AsyncIterator<E> & { return?(): unknown } },
+  bus: BroadcastBus<E>,
+  options?: { capacity?: number; signal?: AbortSignal },
+): AsyncIterableIterator<SharedEvent<E>>;

@@ -92,7 +92,9 @@ export class BroadcastBus {
    */
   attach(manager) {
     if (!manager || typeof manager.applyRemote !== "function") {
-      throw new TypeError("BroadcastBus.attach: the manager must have applyRemote(event)");
+      throw new TypeError(
+        "BroadcastBus.attach: the manager must have applyRemote(event); for a manager with only events(), use shareEvents(manager, bus)",
+      );
     }
     manager.setBus?.(this);
     return this.subscribe((event) => manager.applyRemote(event));
@@ -135,4 +137,80 @@ export class BroadcastBus {
       }
     }
   }
+}
+
+/**
+ * Origin-wide lifecycle events for a manager whose JS surface has `events()` but no bus seam (no
+ * `setBus`/`applyRemote`): every local event of `manager` is published on `bus` — as soon as it
+ * happens, whether or not anyone iterates here — and the returned async iterator yields this
+ * node's events and every other node's, each once, as `{ ...event, origin, remote }`.
+ *
+ * The iterator buffers up to `capacity` events (default 256); a consumer that falls further behind
+ * misses the newest, and the next event it gets carries the count in `missedShared`. `signal` or
+ * `return()` (breaking out of `for await`) stops it: the local subscription ends and the bus
+ * subscription is dropped.
+ */
+export function shareEvents(manager, bus, { capacity = 256, signal } = {}) {
+  if (!manager || typeof manager.events !== "function") throw new TypeError("shareEvents: the manager must have events()");
+  if (!(bus instanceof BroadcastBus)) throw new TypeError("shareEvents: bus must be a BroadcastBus");
+  if (!Number.isInteger(capacity) || capacity < 1) throw new RangeError("shareEvents: capacity must be an integer >= 1");
+  const local = manager.events();
+  const buffer = [];
+  const waiting = [];
+  let missed = 0;
+  let done = false;
+
+  const push = (item) => {
+    if (done) return;
+    if (waiting.length) return waiting.shift()({ value: withMissed(item), done: false });
+    if (buffer.length >= capacity) {
+      missed++;
+      return undefined;
+    }
+    buffer.push(item);
+    return undefined;
+  };
+  const withMissed = (item) => {
+    if (missed === 0) return item;
+    const out = { ...item, missedShared: missed };
+    missed = 0;
+    return out;
+  };
+  const stop = () => {
+    if (done) return;
+    done = true;
+    off();
+    local.return?.();
+    for (const w of waiting.splice(0)) w({ value: undefined, done: true });
+  };
+
+  const off = bus.subscribe((ev, from) => push({ ...ev, origin: from, remote: true }));
+  (async () => {
+    try {
+      for (let r = await local.next(); !r.done && !done; r = await local.next()) {
+        bus.publish(r.value);
+        push({ ...r.value, origin: bus.nodeId, remote: false });
+      }
+    } catch {
+      // The manager or the bus went away: the stream ends.
+    }
+    stop();
+  })();
+  signal?.addEventListener("abort", stop, { once: true });
+
+  return {
+    next() {
+      if (buffer.length) return Promise.resolve({ value: withMissed(buffer.shift()), done: false });
+      if (done) return Promise.resolve({ value: undefined, done: true });
+      return new Promise((resolve) => waiting.push(resolve));
+    },
+    return() {
+      stop();
+      buffer.length = 0;
+      return Promise.resolve({ value: undefined, done: true });
+    },
+    [Symbol.asyncIterator]() {
+      return this;
+    },
+  };
 }

@@ -7,6 +7,7 @@ export type { LeaseRecord } from "./lease.js";
 export { putFront } from "./requeue.js";
 export { LindyError, Code } from "./protocol.js";
 export type { FanoutErrorCode } from "./protocol.js";
-export { BroadcastBus, DEFAULT_BUS_CHANNEL } from "./broadcast-bus.js";
+export { BroadcastBus, DEFAULT_BUS_CHANNEL, shareEvents } from "./broadcast-bus.js";
+export type { SharedEvent } from "./broadcast-bus.js";
 export { openSharedQueue, SharedQueue } from "./leader.js";
 export type { SharedQueueOptions, LeaderStore } from "./leader.js";

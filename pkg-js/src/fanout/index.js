@@ -4,5 +4,5 @@ export { connect, RemoteSpace, Lease, DEFAULT_HEARTBEAT_MS, CLIENT_LOCK_PREFIX }
 export { LeaseTable, DEFAULT_LEASE_MS, MAX_LEASE_MS } from "./lease.js";
 export { putFront } from "./requeue.js";
 export { LindyError, Code } from "./protocol.js";
-export { BroadcastBus, DEFAULT_BUS_CHANNEL } from "./broadcast-bus.js";
+export { BroadcastBus, DEFAULT_BUS_CHANNEL, shareEvents } from "./broadcast-bus.js";
 export { openSharedQueue, SharedQueue } from "./leader.js";

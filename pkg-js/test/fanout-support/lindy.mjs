@@ -1,2 +1,2 @@
-// The Space the fan-out tests run on.
-export { Space } from "./stand-in-space.mjs";
+// The package the fan-out tests run on: its Node entry, imported the way the package's own tests do.
+export { Space, Manager } from "../../node.js";
