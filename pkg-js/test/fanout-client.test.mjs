@@ -200,3 +200,24 @@ test("an idle client pings so the hub keeps it alive", { timeout: 10_000 }, asyn
   assert.equal(await remote.len("k"), 0);
   done();
 });
+
+test("the batch calls: outMany, takeMany, tryTakeMatching, size, keys", async () => {
+  const { space, remote, done } = pair();
+  await remote.outMany("jobs", [1, 2, 3, 4]);
+  assert.equal(space.len("jobs"), 4);
+  assert.deepEqual(await remote.takeMany("jobs", 3), [1, 2, 3]);
+  assert.deepEqual(await remote.takeMany("jobs", 10), [4]);
+  assert.deepEqual(await remote.takeMany("jobs", 10), []);
+  space.out("public:app.orders.1", "o1");
+  space.out("b", 1);
+  assert.equal(await remote.size(), 2);
+  assert.deepEqual(await remote.keys(), ["b", "public:app.orders.1"]);
+  assert.deepEqual(await remote.tryTakeMatching("public:app.orders.*"), { key: "public:app.orders.1", value: "o1" });
+  assert.equal(await remote.tryTakeMatching("public:app.orders.*"), undefined);
+  assert.throws(() => remote.takeMany("jobs", -1), RangeError);
+  assert.throws(() => remote.outMany("jobs", "nope"), TypeError);
+  const bufs = [new Uint8Array([1]), new Uint8Array([2])];
+  await remote.outMany("bytes", bufs, { transfer: true });
+  assert.deepEqual(bufs.map((b) => b.byteLength), [0, 0], "every element's buffer was transferred");
+  done();
+});

@@ -56,11 +56,20 @@ export declare class RemoteSpace {
   readonly stats: { messagesOut: number; ops: number; messagesIn: number };
   /** Appends `value` under `key`; `{transfer: true}` (or a list) moves ArrayBuffers instead of copying. */
   out(key: string, value: unknown, options?: { transfer?: boolean | Transferable[] }): Promise<void>;
+  /** Appends every element of `values` under `key`, in order (one operation). */
+  outMany(key: string, values: unknown[], options?: { transfer?: boolean | Transferable[] }): Promise<void>;
   take<T = unknown>(key: string, options?: RemoteTakeOptions): Promise<T>;
+  /** Up to `max` of the oldest entries of `key`, taken without waiting. */
+  takeMany<T = unknown>(key: string, max: number, options?: { transfer?: boolean }): Promise<T[]>;
   read<T = unknown>(key: string, options?: RemoteWaitOptions): Promise<T>;
   tryTake<T = unknown>(key: string, options?: { transfer?: boolean }): Promise<T | undefined>;
   tryRead<T = unknown>(key: string): Promise<T | undefined>;
   len(key: string): Promise<number>;
+  /** Entries queued across all keys. */
+  size(): Promise<number>;
+  /** The keys holding entries, sorted. */
+  keys(): Promise<string[]>;
+  tryTakeMatching<T = unknown>(pattern: string, options?: { transfer?: boolean }): Promise<{ key: string; value: T } | undefined>;
   /** Closes the space itself, for every client. To leave, `disconnect()`. */
   close(): Promise<void>;
   takeMatching<T = unknown>(pattern: string, options?: RemoteTakeOptions): Promise<{ key: string; value: T }>;

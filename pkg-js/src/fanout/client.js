@@ -18,6 +18,7 @@ import {
   RES_WIDTH,
   St,
   abortError,
+  carriesValue,
   checkKey,
   checkMs,
   fromWire,
@@ -190,6 +191,22 @@ export class RemoteSpace {
     return this.#wait(Op.READ, key, timeout(opts, "read"), 0, opts.signal);
   }
 
+  /** Appends every element of `values` under `key`, in order. `{transfer: true}` moves their buffers. */
+  outMany(key, values, opts = {}) {
+    checkKey(key, "outMany");
+    if (!Array.isArray(values)) throw new TypeError("outMany: values must be an array");
+    if (values.some((v) => v === undefined)) return Promise.reject(new TypeError("outMany: values must not contain undefined"));
+    const transfer = opts.transfer === true ? values.flatMap((v) => transfersFor(v, true)) : transfersFor(values, opts.transfer);
+    return this._call(Op.OUT_MANY, key, NaN, NaN, values, transfer);
+  }
+
+  /** Takes up to `max` of the oldest entries of `key` without waiting (an array, maybe empty). */
+  takeMany(key, max, opts = {}) {
+    checkKey(key, "takeMany");
+    if (!Number.isInteger(max) || max < 0 || max > 1_048_576) throw new RangeError(`takeMany: max must be an integer in [0, 1048576], got ${String(max)}`);
+    return this._call(Op.TAKE_MANY, key, max, opts.transfer ? 1 : 0);
+  }
+
   /** Takes the head entry of `key` if there is one (`undefined` otherwise). */
   tryTake(key, opts = {}) {
     checkKey(key, "tryTake");
@@ -217,6 +234,22 @@ export class RemoteSpace {
   takeMatching(pattern, opts = {}) {
     if (typeof pattern !== "string") throw new TypeError("takeMatching: pattern must be a string on a remote space");
     return this.#wait(Op.TAKE_MATCHING, pattern, timeout(opts, "takeMatching"), opts.transfer ? 1 : 0, opts.signal);
+  }
+
+  /** `{key, value}` of the oldest entry under a key matching `pattern`, taken, or `undefined`. */
+  tryTakeMatching(pattern, opts = {}) {
+    if (typeof pattern !== "string") throw new TypeError("tryTakeMatching: pattern must be a string on a remote space");
+    return this._call(Op.TRY_TAKE_MATCHING, pattern, NaN, opts.transfer ? 1 : 0);
+  }
+
+  /** Entries queued across all keys. */
+  size() {
+    return this._call(Op.SIZE, null);
+  }
+
+  /** The keys holding entries, sorted. */
+  keys() {
+    return this._call(Op.KEYS, null);
   }
 
   /** `for await (const v of remote.takeEach(key))`: takes entries one at a time until the space closes. */
@@ -335,7 +368,7 @@ export class RemoteSpace {
     const transfer = new Set();
     for (const op of ops) {
       cols.nums.push(op.id, op.code, op.key == null ? -1 : cols.key(op.key), op.a, op.b);
-      if (op.code === Op.OUT || op.code === Op.GIVE_BACK) cols.v.push(op.value);
+      if (carriesValue(op.code)) cols.v.push(op.value);
       if (op.transfer) for (const t of op.transfer) transfer.add(t);
     }
     this.#port.postMessage({ t: "b", h: cols.packed(), k: cols.k, v: cols.v }, [...transfer]);
@@ -407,7 +440,9 @@ export class RemoteSpace {
 
   // The caller gave up on this wait but the hub had already produced its result.
   #giveBack(call, status, n1, value) {
-    if (call.code === Op.TAKE && value !== undefined) {
+    if (call.code === Op.TAKE_MANY && Array.isArray(value)) {
+      for (let i = value.length - 1; i >= 0; i--) this.#enqueue({ id: 0, code: Op.GIVE_BACK, key: call.key, a: NaN, b: NaN, value: value[i] });
+    } else if (call.code === Op.TAKE && value !== undefined) {
       this.#enqueue({ id: 0, code: Op.GIVE_BACK, key: call.key, a: NaN, b: NaN, value });
     } else if (call.code === Op.TAKE_MATCHING && value) {
       this.#enqueue({ id: 0, code: Op.GIVE_BACK, key: value.key, a: NaN, b: NaN, value: value.value });

@@ -13,6 +13,11 @@ export interface ServableSpace {
   len(key: string): number;
   close(): void;
   takeMatching(pattern: any, options?: { signal?: AbortSignal; timeoutMs?: number }): Promise<{ key: string; value: unknown }>;
+  outMany?(key: string, values: unknown[]): void;
+  takeMany?(key: string, max: number): unknown[];
+  tryTakeMatching?(pattern: any): { key: string; value: unknown } | undefined;
+  size?(): number;
+  keys?(): string[];
   /** Optional front insert; without it a return drains and refills the key. */
   outFront?(key: string, value: unknown): void;
 }

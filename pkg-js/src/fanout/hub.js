@@ -274,6 +274,32 @@ export class Connection {
           if (now !== undefined) return grant(now);
           return this.#wait(id, space.take(key, this.#waitOpts(id, a)), grant);
         }
+        case Op.OUT_MANY:
+          if (!Array.isArray(value)) throw new TypeError("outMany: values must be an array");
+          if (typeof space.outMany === "function") space.outMany(key, value);
+          else for (const v of value) space.out(key, v);
+          return this.#reply(id, St.VOID, 0, 0);
+        case Op.TAKE_MANY: {
+          const max = Math.max(0, Math.min(a, 1_048_576));
+          let got;
+          if (typeof space.takeMany === "function") got = space.takeMany(key, max);
+          else {
+            got = [];
+            for (let v; got.length < max && (v = space.tryTake(key)) !== undefined; ) got.push(v);
+          }
+          if (b === 1) for (const v of got) collectTransferables(v, this.#transfer);
+          return this.#reply(id, St.VALUE, 0, 0, got, () => {
+            for (let i = got.length - 1; i >= 0; i--) putFront(space, key, got[i]);
+          });
+        }
+        case Op.TRY_TAKE_MATCHING: {
+          const hit = space.tryTakeMatching(this.#opts.parsePattern(key));
+          return this.#replyTaken(id, hit?.key, hit, b === 1, true);
+        }
+        case Op.SIZE:
+          return this.#reply(id, St.NUMBER, space.size(), 0);
+        case Op.KEYS:
+          return this.#reply(id, St.VALUE, 0, 0, space.keys());
         case Op.ACK: {
           const lease = this.#leases.ack(a);
           this.#emit({ type: "ack", leaseId: lease.id, key: lease.key, value: lease.value });

@@ -16,7 +16,10 @@
 //                  { t: "bye", reason }                the hub closed the connection
 //
 // Operation row: [id, opcode, key index (-1: none), a, b], payloads taken from `v` in row order:
-//   OUT, GIVE_BACK      v: the value
+//   OUT, GIVE_BACK      v: the value        OUT_MANY  v: the array of values
+//   TAKE_MANY           a: max  b: transfer
+//   TRY_TAKE_MATCHING   key index → the pattern string; b: transfer
+//   SIZE, KEYS          no arguments
 //   TAKE, READ          a: timeoutMs (NaN: none)  b: 1 = transfer the taken value
 //   TAKE_MATCHING       key index → the pattern string; a, b as TAKE
 //   LEASE               a: timeoutMs  b: leaseMs (NaN: the hub's default)
@@ -42,6 +45,11 @@ export const Op = Object.freeze({
   EXTEND: 12,
   CANCEL: 13,
   GIVE_BACK: 14,
+  OUT_MANY: 15,
+  TAKE_MANY: 16,
+  TRY_TAKE_MATCHING: 17,
+  SIZE: 18,
+  KEYS: 19,
 });
 
 /** Names for messages and errors. */
@@ -60,7 +68,7 @@ export const OP_WIDTH = 5;
 export const RES_WIDTH = 4;
 
 /** Does this opcode carry a payload in `v`? */
-export const carriesValue = (code) => code === Op.OUT || code === Op.GIVE_BACK;
+export const carriesValue = (code) => code === Op.OUT || code === Op.GIVE_BACK || code === Op.OUT_MANY;
 
 /** Accumulates rows of numbers and a column of values; `finish` packs the numbers. */
 export class Columns {

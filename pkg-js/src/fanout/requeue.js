@@ -31,7 +31,14 @@ export function putFront(space, key, value) {
     return;
   }
   const drained = [];
-  for (let v = tryTake(space, key); v !== NOTHING; v = tryTake(space, key)) drained.push(v);
+  if (typeof space.takeMany === "function") {
+    // One call per chunk instead of one per entry.
+    for (let chunk = space.takeMany(key, 65_536); chunk.length > 0; chunk = space.takeMany(key, 65_536)) {
+      for (const v of chunk) drained.push(v);
+    }
+  } else {
+    for (let v = tryTake(space, key); v !== NOTHING; v = tryTake(space, key)) drained.push(v);
+  }
   const homeless = [];
   let failure;
   for (const v of [value, ...drained]) {

@@ -111,6 +111,27 @@ export class Space {
     const v = bag.shift();
     return v;
   }
+  outMany(key, values) {
+    for (const v of values) this.out(key, v);
+  }
+  takeMany(key, max) {
+    const out = [];
+    for (let v; out.length < max && (v = this.tryTake(key)) !== undefined; ) out.push(v);
+    return out;
+  }
+  tryTakeMatching(pattern) {
+    const re = new RegExp("^" + String(pattern).replace(/\./g, "\\.").replace(/\*/g, "[^.]*") + "$");
+    for (const [k, bag] of this.#bags) if (bag.length && re.test(k)) return { key: k, value: bag.shift() };
+    return undefined;
+  }
+  size() {
+    let n = 0;
+    for (const bag of this.#bags.values()) n += bag.length;
+    return n;
+  }
+  keys() {
+    return [...this.#bags].filter(([, b]) => b.length).map(([k]) => k).sort();
+  }
   tryRead(key) {
     return this.#bags.get(key)?.[0];
   }
