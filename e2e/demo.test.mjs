@@ -71,6 +71,9 @@ test("job board: 4 workers, one killed, every job done exactly once; durable que
   assert.equal(killed.state, "killed");
   assert.ok(held > 0, "worker 2 held leases when it was killed");
   assert.ok(killed.returned > 0, "its leased jobs went back to the queue");
+  // Learned at once from the Web Lock the worker held (or the port's close event), not by waiting
+  // out the heartbeat.
+  assert.ok(["lock-released", "port-closed"].includes(killed.goneReason), `death detected by ${killed.goneReason}`);
   assert.equal(await page.evaluate(() => globalThis.lindyDemo.state.duplicates), 0);
   assert.match(await page.textContent("#log"), /went back to the head of "jobs"/);
 

@@ -92,6 +92,7 @@ function onHubEvent(w, e) {
       }
       break;
     case "disconnect":
+      w.goneReason = e.reason;
       if (w.state === "killed") {
         const why = { "lock-released": "its Web Lock was released", "port-closed": "its port closed", "heartbeat-lost": "its heartbeat stopped" }[e.reason] ?? e.reason;
         log(`${w.name} is gone (${why}): ${e.returned} leased job${e.returned === 1 ? "" : "s"} went back to the head of "${JOBS_KEY}".`, "warn");
@@ -323,5 +324,14 @@ globalThis.lindyDemo = {
   state,
   queue,
   completions: () => Object.fromEntries(state.completions),
-  perWorker: () => state.workers.map(({ n, state: s, done, leased, returned, killedWithLeases }) => ({ n, state: s, done, leased, returned, killedWithLeases })),
+  perWorker: () =>
+    state.workers.map(({ n, state: s, done, leased, returned, killedWithLeases, goneReason }) => ({
+      n,
+      state: s,
+      done,
+      leased,
+      returned,
+      killedWithLeases,
+      goneReason,
+    })),
 };
