@@ -328,7 +328,8 @@ export class Connection {
       if (code === Op.GIVE_BACK) {
         this.#emit({ type: "orphan", leaseId: null, key, values: err?.values ?? [value], error: err });
       } else {
-        this.#fail(id, err);
+        // A refused `out` hands the value back: the caller's own copy may have been transferred.
+        this.#fail(id, err, code === Op.OUT || code === Op.OUT_MANY ? { value } : undefined);
       }
       return undefined;
     }
@@ -378,12 +379,14 @@ export class Connection {
     this.#scheduleFlush();
   }
 
-  #fail(id, err) {
+  #fail(id, err, handBack) {
     if (id === 0) {
       this.#emit({ type: "error", error: err });
       return;
     }
-    this.#reply(id, St.ERROR, 0, 0, toWire(err));
+    const wire = toWire(err);
+    if (handBack && !("value" in wire)) wire.value = handBack.value;
+    this.#reply(id, St.ERROR, 0, 0, wire);
   }
 
   #undoOne(undo) {
