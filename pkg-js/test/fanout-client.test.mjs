@@ -211,6 +211,7 @@ test("the batch calls: outMany, takeMany, tryTakeMatching, size, keys", async ()
   space.out("public:app.orders.1", "o1");
   space.out("b", 1);
   assert.equal(await remote.size(), 2);
+  assert.equal(await remote.isClosed(), false);
   assert.deepEqual(await remote.keys(), ["b", "public:app.orders.1"]);
   assert.deepEqual(await remote.tryTakeMatching("public:app.orders.*"), { key: "public:app.orders.1", value: "o1" });
   assert.equal(await remote.tryTakeMatching("public:app.orders.*"), undefined);

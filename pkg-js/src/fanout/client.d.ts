@@ -65,8 +65,10 @@ export declare class RemoteSpace {
   tryTake<T = unknown>(key: string, options?: { transfer?: boolean }): Promise<T | undefined>;
   tryRead<T = unknown>(key: string): Promise<T | undefined>;
   len(key: string): Promise<number>;
-  /** Entries queued across all keys. */
+  /** Entries queued across all keys (the local `size` getter, as a call). */
   size(): Promise<number>;
+  /** Whether the space was closed (the local `isClosed` getter, as a call). */
+  isClosed(): Promise<boolean>;
   /** The keys holding entries, sorted. */
   keys(): Promise<string[]>;
   tryTakeMatching<T = unknown>(pattern: string, options?: { transfer?: boolean }): Promise<{ key: string; value: T } | undefined>;

@@ -242,9 +242,14 @@ export class RemoteSpace {
     return this._call(Op.TRY_TAKE_MATCHING, pattern, NaN, opts.transfer ? 1 : 0);
   }
 
-  /** Entries queued across all keys. */
+  /** Entries queued across all keys (the local Space's `size` getter, as a call). */
   size() {
     return this._call(Op.SIZE, null);
+  }
+
+  /** Whether the space was closed (the local Space's `isClosed` getter, as a call). */
+  isClosed() {
+    return this._call(Op.IS_CLOSED, null);
   }
 
   /** The keys holding entries, sorted. */

@@ -16,7 +16,9 @@ export interface ServableSpace {
   outMany?(key: string, values: unknown[]): void;
   takeMany?(key: string, max: number): unknown[];
   tryTakeMatching?(pattern: any): { key: string; value: unknown } | undefined;
-  size?(): number;
+  /** A getter on the wasm Space (a method is accepted too). */
+  readonly size?: number | (() => number);
+  readonly isClosed?: boolean;
   keys?(): string[];
   /** Optional front insert; without it a return drains and refills the key. */
   outFront?(key: string, value: unknown): void;

@@ -297,7 +297,10 @@ export class Connection {
           return this.#replyTaken(id, hit?.key, hit, b === 1, true);
         }
         case Op.SIZE:
-          return this.#reply(id, St.NUMBER, space.size(), 0);
+          // The wasm Space has `size` as a getter; other spaces may have a method.
+          return this.#reply(id, St.NUMBER, typeof space.size === "function" ? space.size() : space.size, 0);
+        case Op.IS_CLOSED:
+          return this.#reply(id, St.VALUE, 0, 0, Boolean(space.isClosed));
         case Op.KEYS:
           return this.#reply(id, St.VALUE, 0, 0, space.keys());
         case Op.ACK: {

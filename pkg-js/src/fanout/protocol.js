@@ -19,7 +19,7 @@
 //   OUT, GIVE_BACK      v: the value        OUT_MANY  v: the array of values
 //   TAKE_MANY           a: max  b: transfer
 //   TRY_TAKE_MATCHING   key index → the pattern string; b: transfer
-//   SIZE, KEYS          no arguments
+//   SIZE, KEYS, IS_CLOSED   no arguments
 //   TAKE, READ          a: timeoutMs (NaN: none)  b: 1 = transfer the taken value
 //   TAKE_MATCHING       key index → the pattern string; a, b as TAKE
 //   LEASE               a: timeoutMs  b: leaseMs (NaN: the hub's default)
@@ -50,6 +50,7 @@ export const Op = Object.freeze({
   TRY_TAKE_MATCHING: 17,
   SIZE: 18,
   KEYS: 19,
+  IS_CLOSED: 20,
 });
 
 /** Names for messages and errors. */

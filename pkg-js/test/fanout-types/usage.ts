@@ -11,10 +11,13 @@ import {
   connect,
   openSharedQueue,
   serve,
+  shareEvents,
 } from "../../src/fanout/index.js";
 import type { HubEvent, ServableSpace } from "../../src/fanout/index.js";
+import { Manager, Space } from "lindy";
 
-declare const space: ServableSpace;
+// The package's own Space is what `serve` takes (catches drift between the two surfaces).
+const space: ServableSpace = new Space();
 
 export async function hub(): Promise<void> {
   const { port1, port2 } = new MessageChannel();
@@ -76,6 +79,12 @@ export async function crossTab(open: (name: string) => Promise<{
   keys(): string[];
 }>): Promise<void> {
   const bus = new BroadcastBus<{ kind: string; name: string }>("lindy.events", { nodeId: "tab-1" });
+  for await (const ev of shareEvents(new Manager(), bus)) {
+    const remote: boolean = ev.remote;
+    const origin: string = ev.origin;
+    const kind: string = ev.kind;
+    break;
+  }
   await bus.publish({ kind: "opened", name: "public:app.x" });
   const stop: () => void = bus.subscribe((ev, from) => {
     const k: string = ev.kind;
