@@ -41,7 +41,14 @@ export function startServer({ port = 8080, host = "127.0.0.1", root = ROOT, quie
         res.writeHead(302, { location: "/www/" });
         return res.end();
       }
-      let path = normalize(join(root, decodeURIComponent(url.pathname)));
+      let decoded;
+      try {
+        decoded = decodeURIComponent(url.pathname);
+      } catch {
+        res.writeHead(400, { "content-type": "text/plain" }).end("malformed path");
+        return undefined;
+      }
+      let path = normalize(join(root, decoded));
       if (path !== root && !path.startsWith(root + sep)) {
         res.writeHead(403).end("forbidden");
         return undefined;
