@@ -213,8 +213,20 @@ test("cross-tab: a follower's waiting pull survives the leader's death; an abort
   await b.page.evaluate(() => globalThis.q.push("k", globalThis.bytes("two")));
   assert.equal(await b.page.evaluate(() => globalThis.second), "two");
 
+  // A leader that steps down with close() hands over just the same; a pull waiting in it is re-sent.
+  const c = await open();
+  await c.page.waitForFunction(() => globalThis.q.role === "follower" && globalThis.q.leaderId !== null);
+  await c.page.evaluate(() => {
+    globalThis.third = globalThis.q.pull("k").then(globalThis.text);
+  });
+  await b.page.evaluate(() => globalThis.q.close());
+  await c.page.waitForFunction(() => globalThis.q.role === "leader");
+  assert.equal(await b.page.evaluate(() => globalThis.q.role), "closed");
+  await c.page.evaluate(() => globalThis.q.push("k", globalThis.bytes("after-stepdown")));
+  assert.equal(await c.page.evaluate(() => globalThis.third), "after-stepdown");
+
   // An aborted pull rejects with ABORTED and takes nothing.
-  const aborted = await b.page.evaluate(async () => {
+  const aborted = await c.page.evaluate(async () => {
     const ctl = new AbortController();
     const p = globalThis.q.pull("k", { signal: ctl.signal }).then(
       () => "resolved",
@@ -226,7 +238,7 @@ test("cross-tab: a follower's waiting pull survives the leader's death; an abort
     return { outcome, len: await globalThis.q.len("k") };
   });
   assert.deepEqual(aborted, { outcome: "ABORTED", len: 1 });
-  assert.deepEqual([...a.errors, ...b.errors], []);
+  assert.deepEqual([...a.errors, ...b.errors, ...c.errors], []);
   await context.close();
 });
 

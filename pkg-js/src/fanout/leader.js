@@ -147,8 +147,11 @@ export class SharedQueue {
       op.stepDown = true;
       op.ctl.abort();
     }
-    this.#bc.postMessage({ t: "stepdown", from: this.nodeId });
     Promise.allSettled(inFlight.map((op) => op.done)).then(() => {
+      // After the answers (BroadcastChannel keeps one sender's order), before the lock is handed
+      // on: the next leader has opened its store — several event-loop turns — by the time it
+      // re-runs what had no answer, so an answered push is not pushed twice.
+      this.#bc.postMessage({ t: "stepdown", from: this.nodeId });
       this.#store?.close?.();
       this.#store = null;
       this.#stepDown?.();
