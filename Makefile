@@ -8,15 +8,22 @@ WASM := wasm32-unknown-unknown
 # loom and miri builds get their own target dirs so they never invalidate the main build.
 LOOM_TARGET := target/loom
 
-.PHONY: test demo setup fmt clippy test-native nostd loom miri fuzz bench soak
+.PHONY: test demo setup fmt clippy doc test-native nostd loom miri fuzz bench soak soak-store test-store-cli
+.PHONY: tools pkg wasm-clippy wasm-test js-test js-bench
 
 ## The gate (CI runs this).
-test: setup fmt clippy test-native nostd loom
+test: setup fmt clippy doc test-native nostd loom wasm-test js-test
 	@echo "make test: all gates passed"
 
 ## The main job.
 demo:
 	$(CARGO) run --quiet --release --example grammar
+	$(CARGO) run --quiet --release --example channels
+	$(CARGO) run --quiet --release --example stream
+	$(CARGO) run --quiet --release --example batch
+	$(CARGO) run --quiet --release --example space
+	$(CARGO) run --quiet --release --example ring
+	$(CARGO) run --quiet --release --example store
 
 setup:
 	@installed="$$(rustup target list --installed)"; \
@@ -31,12 +38,19 @@ fmt:
 
 clippy:
 	$(CARGO) clippy --all-targets -- -D warnings
+	$(CARGO) clippy --features cli --bin lindy-log --test store_cli -- -D warnings
 	$(CARGO) clippy --lib --no-default-features --target $(THUMB) -- -D warnings
+
+# rustdoc builds without warnings (broken intra-doc links fail the gate).
+doc:
+	RUSTDOCFLAGS="-D warnings" $(CARGO) doc --no-deps --lib --quiet
 
 # Unit, integration and doc tests; then the no_std code paths of the core on the host.
 test-native:
 	$(CARGO) test
 	$(CARGO) test --lib --no-default-features
+	$(CARGO) test --features serde --test grammar serde
+	$(CARGO) test --features serde --test channels serde
 
 # The core must compile for a microcontroller and for the browser without std.
 nostd:
@@ -51,10 +65,94 @@ loom:
 # Miri on the unsafe code (rings, the lock). Uses the installed nightly toolchain.
 miri:
 	rustup +nightly component list --installed | grep -q '^miri' || rustup +nightly component add miri
-	$(CARGO) +nightly miri test --lib -- ring sync
+	# proptest reads the working directory (isolation off) and runs few cases under Miri.
+	MIRIFLAGS="-Zmiri-disable-isolation" PROPTEST_CASES=16 $(CARGO) +nightly miri test --lib -- ring sync
 
 bench:
 	$(CARGO) bench
+
+## store: the lindy-log CLI tests (the bin needs the non-default `cli` feature).
+test-native: test-store-cli
+test-store-cli:
+	$(CARGO) test --features cli --test store_cli
+
+## store: the kill -9 crash loop at length (200 iterations already run inside `make test`).
+soak: soak-store
+soak-store:
+	LINDY_CRASH_ITERS=$${LINDY_CRASH_ITERS:-2000} $(CARGO) test --release --test store_crash -- --nocapture kill_9_crash_loop
+
+# Fuzz every target in fuzz/ for FUZZ_SECONDS each (nightly + cargo-fuzz; not part of `make test`).
+# A target's libFuzzer dictionary, if any, is fuzz/dict/<target>.dict.
+FUZZ_SECONDS ?= 60
+fuzz:
+	@command -v cargo-fuzz >/dev/null || $(CARGO) install cargo-fuzz
+	for t in $$($(CARGO) +nightly fuzz list); do \
+	  d="$(CURDIR)/fuzz/dict/$$t.dict"; \
+	  $(CARGO) +nightly fuzz run "$$t" -- -max_total_time=$(FUZZ_SECONDS) $$([ -f "$$d" ] && echo "-dict=$$d"); \
+	done
+## The npm package (pkg-js/): wasm-bindgen surface, IndexedDB store, tests in Node and headless Chromium.
+# The wasm-bindgen CLI must be exactly the version of the crate pinned in Cargo.toml.
+WASM_BINDGEN_VERSION := $(shell sed -n 's/^wasm-bindgen = { version = "=\([0-9.]*\)".*/\1/p' Cargo.toml)
+PKG_DIST := pkg-js/dist
+# The package is built without lindy's `std` feature: its file storage and threads mean nothing in
+# a browser (std itself still links in through wasm-bindgen, with the allocator and panic handler).
+WASM_FEATURES := --no-default-features --features wasm
+# wasm-opt from npm's `binaryen` (pinned in pkg-js/package-lock.json): Debian's binaryen 108 breaks
+# wasm-bindgen's externref table (the module then fails at init in Table.set).
+WASM_OPT := node pkg-js/node_modules/binaryen/bin/wasm-opt
+WASM_GZ_BUDGET := 61440
+# Scoped runs: the wasm test runner exits 1 with "no tests to run!" on a binary without tests.
+WASM_TEST := CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_RUNNER=wasm-bindgen-test-runner \
+  $(CARGO) test --target $(WASM) $(WASM_FEATURES)
+WASM_BROWSER := WASM_BINDGEN_USE_BROWSER=1 CHROMEDRIVER=/usr/bin/chromedriver \
+  WASM_BINDGEN_TEST_WEBDRIVER_JSON=$(CURDIR)/tests/wasm-webdriver.json WASM_BINDGEN_TEST_TIMEOUT=120
+
+# Installs what the package needs, only what is missing: Chromium + chromedriver (Debian), the
+# pinned wasm-bindgen CLI, and pkg-js's node modules (from package-lock.json: binaryen's wasm-opt,
+# playwright-core, typescript, idb-keyval).
+tools: setup
+	@if ! command -v chromium >/dev/null || ! command -v chromedriver >/dev/null; then \
+	  apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y chromium chromium-driver; \
+	fi
+	@if [ "$$(wasm-bindgen --version 2>/dev/null)" != "wasm-bindgen $(WASM_BINDGEN_VERSION)" ]; then \
+	  $(CARGO) install wasm-bindgen-cli --version $(WASM_BINDGEN_VERSION); \
+	fi
+	@if ! cmp -s pkg-js/package-lock.json pkg-js/node_modules/.lindy-lock; then \
+	  cd pkg-js && npm ci --no-audit --no-fund && cp package-lock.json node_modules/.lindy-lock; \
+	fi
+
+# Builds pkg-js/dist: one ESM build (wasm-bindgen --target web) that pkg-js/browser.js loads with
+# fetch and pkg-js/node.js with readFile; then wasm-opt -Oz, and prints the gzipped size.
+# The release profile (opt-level "s"): "z" is 8-10% smaller gzipped but halves the per-call speed
+# of the Space hot path (measured with pkg-js/bench), so "s" it is.
+pkg: tools
+	$(CARGO) build --lib --target $(WASM) --release $(WASM_FEATURES)
+	rm -rf $(PKG_DIST) && mkdir -p $(PKG_DIST)
+	wasm-bindgen --target web --out-dir $(PKG_DIST) --out-name lindy target/$(WASM)/release/lindy.wasm
+	$(WASM_OPT) -Oz --strip-debug --strip-producers --enable-reference-types --enable-bulk-memory \
+	  --enable-nontrapping-float-to-int --enable-sign-ext --enable-mutable-globals --enable-multivalue \
+	  $(PKG_DIST)/lindy_bg.wasm -o $(PKG_DIST)/lindy_bg.wasm
+	@raw=$$(stat -c %s $(PKG_DIST)/lindy_bg.wasm); gz=$$(gzip -9c $(PKG_DIST)/lindy_bg.wasm | wc -c); \
+	  echo "pkg-js/dist/lindy_bg.wasm: $$raw bytes, $$gz bytes gzipped (budget $(WASM_GZ_BUDGET))"
+
+# On single-threaded wasm the default lock is not Sync, so an Arc around lindy's state is
+# "not Send + Sync" there by design: that one lint is off for this target.
+WASM_CLIPPY := -D warnings -A clippy::arc_with_non_send_sync
+wasm-clippy:
+	$(CARGO) clippy --lib --target $(WASM) $(WASM_FEATURES) -- $(WASM_CLIPPY)
+	$(CARGO) clippy --target $(WASM) $(WASM_FEATURES) --test wasm --test wasm_idb --test wasm_space -- $(WASM_CLIPPY)
+
+# wasm-bindgen-test: the surface in Node and in headless Chromium; IndexedDB only in Chromium.
+wasm-test: tools wasm-clippy
+	$(WASM_TEST) --test wasm --test wasm_space
+	$(WASM_BROWSER) $(WASM_TEST) --test wasm --test wasm_idb --test wasm_space
+
+# The package as a user imports it (`import { Space } from "lindy"`), in Node and in Chromium.
+js-test: pkg
+	cd pkg-js && node --test test/*.test.mjs
+
+js-bench: pkg
+	cd pkg-js && node bench/run.mjs
 
 ## Web-worker fan-out, cross-tab coordination and the www/ demo (issue 9).
 .PHONY: demo-web e2e e2e-tools fanout-bench

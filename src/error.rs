@@ -16,7 +16,7 @@
 //! | `BUFFER_EMPTY` | [`ring`](crate::ring) | nothing to take |
 //! | `CLOSED` | every waiting primitive, streams, the store | the object was closed: values are handed back |
 //! | `INVALID_PATH` | [`stream`](crate::stream) | an empty or malformed stream path |
-//! | `INVALID_CONFIG` | [`stream`](crate::stream), [`batch`](crate::batch) | a configuration value could not be parsed or is out of range |
+//! | `INVALID_CONFIG` | [`stream`](crate::stream), [`batch`](crate::batch), [`ring`](crate::ring) | a configuration value could not be parsed or is out of range (e.g. a ring capacity of 0) |
 //! | `KEY_INVALID` | [`space`](crate::space), [`store`](crate::store) | an empty or over-long key |
 //! | `VALUE_TOO_LARGE` | [`store`](crate::store) | a payload above the configured maximum; nothing was written |
 //! | `STORE_CORRUPT` | [`store`](crate::store) | the log is corrupt before its tail (the offset is in the message) |

@@ -73,7 +73,12 @@ impl Table {
     pub fn new(title: &str, unit: &'static str) -> Self {
         // `LINDY_BENCH_QUICK=1` (used by `cargo test --benches` smoke runs) shrinks every case.
         let quick = std::env::var_os("LINDY_BENCH_QUICK").is_some();
-        Table { title: title.into(), unit, rows: Vec::new(), quick }
+        Table {
+            title: title.into(),
+            unit,
+            rows: Vec::new(),
+            quick,
+        }
     }
 
     /// Iteration count scaled down in quick mode.
@@ -103,29 +108,46 @@ impl Table {
         f(iters);
         let allocs = alloc_count() - before;
         let allocs_per_op = (alloc_count() > 0).then(|| allocs as f64 / iters as f64);
-        self.rows.push(Row { name: name.into(), ns_per_op: ns, allocs_per_op });
+        self.rows.push(Row {
+            name: name.into(),
+            ns_per_op: ns,
+            allocs_per_op,
+        });
         ns
     }
 
     /// Records a figure measured elsewhere (e.g. a multi-threaded run timed by the caller).
     pub fn record(&mut self, name: &str, ns_per_op: f64) {
-        self.rows.push(Row { name: name.into(), ns_per_op, allocs_per_op: None });
+        self.rows.push(Row {
+            name: name.into(),
+            ns_per_op,
+            allocs_per_op: None,
+        });
     }
 
     /// ns/op of a recorded row.
     pub fn get(&self, name: &str) -> Option<f64> {
-        self.rows.iter().find(|r| r.name == name).map(|r| r.ns_per_op)
+        self.rows
+            .iter()
+            .find(|r| r.name == name)
+            .map(|r| r.ns_per_op)
     }
 
     /// Prints the Markdown table. `ratio` is each row's time divided by the first row's (the
     /// lindy row goes first by convention): below 1.0 means faster than lindy, above means slower.
     pub fn print(&self) {
         println!("\n### {}\n", self.title);
-        println!("| implementation | ns/{} | ops/s | × lindy time | allocs/op |", self.unit);
+        println!(
+            "| implementation | ns/{} | ops/s | × lindy time | allocs/op |",
+            self.unit
+        );
         println!("|---|---:|---:|---:|---:|");
         let base = self.rows.first().map(|r| r.ns_per_op).unwrap_or(1.0);
         for r in &self.rows {
-            let allocs = r.allocs_per_op.map(|a| format!("{a:.2}")).unwrap_or_else(|| "–".into());
+            let allocs = r
+                .allocs_per_op
+                .map(|a| format!("{a:.2}"))
+                .unwrap_or_else(|| "–".into());
             println!(
                 "| {} | {:.1} | {} | {:.2} | {} |",
                 r.name,

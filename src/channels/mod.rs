@@ -1,1 +1,136 @@
-//! channels — (in progress)
+//! Channel lifecycle: public and private channels, TTLs, sweeps, events, and a cross-node seam.
+//!
+//! A port of the Parsec `channels` manager to a `no_std` core, so the same manager runs in a
+//! browser tab, a worker or a server with the clock supplied from outside.
+//!
+//! | item | what it is |
+//! |---|---|
+//! | [`Manager`] | owns lifecycle: `open_public`, `create_private`, `touch`, `delete`, `sweep`, … (`&self`, thread-safe) |
+//! | [`Registry`], [`MemoryRegistry`] | where records live (the seed's `Store`); the in-memory one has an expiry index |
+//! | [`Channel`], [`State`] | a record's snapshot: open, closed or deleted |
+//! | [`Event`], [`EventKind`] | one transition: opened, closed or deleted |
+//! | [`Subscription`] | a bounded queue of events: a future, a `Stream`, and a count of what it missed |
+//! | [`EventBus`], [`RemoteEvent`], [`LocalBus`] | the cross-node seam, and an in-process bus |
+//! | [`Clock`], `SystemClock` (std) | where `now` comes from |
+//! | `SweeperHandle` (std) | a timer thread running [`Manager::sweep_now`] ([`Manager::run_sweeper`]) |
+//! | [`ChannelError`] | what was refused, for which channel, with a stable code |
+//!
+//! # Rules
+//!
+//! * **TTLs.** A public channel's TTL defaults to [`DEFAULT_PUBLIC_TTL`] (30 min); a private
+//!   one's to [`DEFAULT_PRIVATE_TTL`] (15 min) and may not exceed [`MAX_PRIVATE_TTL`] (1 h,
+//!   inclusive) — more is `CHANNEL_TTL_EXCEEDS_MAX`. TTLs are kept in whole milliseconds, rounded
+//!   up. A zero TTL is allowed: the channel expires at the next sweep.
+//! * **Visibility.** `open_public` takes only `public:` names and `create_private` only
+//!   `private:` ones; the other is `CHANNEL_INVALID`.
+//! * **Transitions** (the table on [`Registry`] has every case):
+//!   `open_public` creates (event `Opened`), refreshes an open channel (no event) or re-opens a
+//!   closed one (`Opened`); `create_private` on any existing record is `CHANNEL_EXISTS`; `touch`
+//!   refreshes an open channel (`CHANNEL_CLOSED` if closed); `delete` emits `Deleted`, and is
+//!   `Ok` with no event on an already-deleted channel.
+//! * **Expiry.** `sweep(now)` expires every open channel with `now - last_active >= ttl`: public →
+//!   `Closed` (existing subscribers are not kicked), private → `Deleted` and removed. Nothing
+//!   expires between sweeps; [`Manager::next_deadline`] says when the next one is due.
+//! * **Deleted records.** `get` reports them as `CHANNEL_NOT_FOUND` and `list` omits them (as in
+//!   the seed). An explicitly deleted record stays as a tombstone for one TTL, so the name cannot
+//!   be re-opened or re-created meanwhile (`CHANNEL_NOT_FOUND` / `CHANNEL_EXISTS`) and a second
+//!   delete is a quiet `Ok`; then a sweep drops it silently and the name is free again.
+//! * **Delta flag.** Off by default, kept per channel across close and re-open; `set_delta` on
+//!   an unknown or deleted channel is `CHANNEL_NOT_FOUND`.
+//!
+//! # Events
+//!
+//! Every transition is an [`Event`] `{ kind, name, at }`, delivered to each [`Subscription`]
+//! (optionally filtered by a [`Pattern`](crate::grammar::Pattern)) and published on the
+//! [`EventBus`], in the order the transitions happened. A subscriber that falls behind never
+//! slows the manager: what does not fit in its queue is dropped *and counted*
+//! ([`Subscription::missed`]) — the seed dropped silently.
+//!
+//! # The life of a channel
+//!
+//! ```
+//! use std::sync::atomic::{AtomicU64, Ordering};
+//! use std::sync::Arc;
+//! use std::time::Duration;
+//! use lindy::channels::{EventKind, Manager, State};
+//! use lindy::grammar::Name;
+//!
+//! let clock = Arc::new(AtomicU64::new(0));
+//! let manager = Manager::with_clock({
+//!     let clock = clock.clone();
+//!     move || clock.load(Ordering::Relaxed)
+//! });
+//! let mut events = manager.subscribe(16);
+//! let room = Name::parse("public:chat.rooms.lobby")?;
+//!
+//! manager.open_public(&room, Some(Duration::from_secs(10)))?; // Opened
+//! clock.store(8_000, Ordering::Relaxed);
+//! manager.touch(&room)?; // active again: expires at 18 s now
+//! assert_eq!(manager.sweep(10_000), 0);
+//! assert_eq!(manager.sweep(18_000), 1); // Closed
+//! assert_eq!(manager.get(&room)?.state, State::Closed);
+//! assert!(manager.touch(&room).is_err()); // CHANNEL_CLOSED
+//!
+//! clock.store(20_000, Ordering::Relaxed);
+//! manager.open_public(&room, None)?; // re-opened: Opened
+//! manager.delete(&room)?; // Deleted
+//!
+//! let seen: Vec<_> = std::iter::from_fn(|| events.try_recv()).map(|e| (e.kind, e.at)).collect();
+//! assert_eq!(seen, [
+//!     (EventKind::Opened, 0),
+//!     (EventKind::Closed, 18_000),
+//!     (EventKind::Opened, 20_000),
+//!     (EventKind::Deleted, 20_000),
+//! ]);
+//! # Ok::<(), Box<dyn std::error::Error>>(())
+//! ```
+
+use core::time::Duration;
+
+mod bus;
+mod channel;
+mod clock;
+mod error;
+mod manager;
+mod registry;
+mod subscribe;
+#[cfg(feature = "std")]
+mod sweeper;
+
+pub use bus::{EventBus, LocalBus, LocalBusPort, NodeId, RemoteEvent};
+pub use channel::{Channel, Event, EventKind, State};
+pub use clock::Clock;
+#[cfg(feature = "std")]
+pub use clock::SystemClock;
+pub use error::ChannelError;
+pub use manager::Manager;
+pub use registry::{MemoryRegistry, Registry};
+pub use subscribe::{Recv, Subscription};
+#[cfg(feature = "std")]
+pub use sweeper::{SweeperHandle, MIN_SWEEP_INTERVAL};
+
+/// The TTL of a public channel opened without one: 30 minutes.
+pub const DEFAULT_PUBLIC_TTL: Duration = Duration::from_secs(30 * 60);
+
+/// The TTL of a private channel created without one: 15 minutes.
+pub const DEFAULT_PRIVATE_TTL: Duration = Duration::from_secs(15 * 60);
+
+/// The longest TTL a private channel may have: 1 hour, inclusive.
+pub const MAX_PRIVATE_TTL: Duration = Duration::from_secs(60 * 60);
+
+#[cfg(all(test, feature = "std", not(loom)))]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn shared_types_are_send_and_sync() {
+        fn assert_send_sync<T: Send + Sync>() {}
+        assert_send_sync::<Manager>();
+        assert_send_sync::<Subscription>();
+        assert_send_sync::<LocalBus>();
+        assert_send_sync::<LocalBusPort>();
+        assert_send_sync::<SweeperHandle>();
+        fn assert_send<T: Send>() {}
+        assert_send::<Recv<'static>>();
+    }
+}

@@ -1,1 +1,211 @@
-//! space — (in progress)
+//! The keyed tuple space: producers `out` entries under keys, consumers `take` or `read` them.
+//!
+//! A key holds a FIFO queue, so a key *is* a queue and `out`/`take` is a producer/consumer
+//! hand-off; `read` peeks without removing. This is the Linda model (`out`, `in`, `rd`, `inp`,
+//! `rdp`) with Rust futures for the waiting forms:
+//!
+//! | Linda | [`LocalSpace`] | waits? |
+//! |---|---|---|
+//! | `out` | [`out`](LocalSpace::out) | never (the space is unbounded); hands the value back after close |
+//! | `in` | [`take`](LocalSpace::take) | yes: a cancel-safe future |
+//! | `rd` | [`read`](LocalSpace::read) | yes: a cancel-safe future |
+//! | `inp` / `rdp` | [`try_take`](LocalSpace::try_take) / [`try_read`](LocalSpace::try_read) | never |
+//!
+//! ```
+//! use lindy::space::LocalSpace;
+//! # futures::executor::block_on(async {
+//! let space: LocalSpace<&str> = LocalSpace::new();
+//! space.out("jobs", "resize a.png").unwrap();
+//! space.out("jobs", "resize b.png").unwrap();
+//! assert_eq!(space.read("jobs").await, Ok("resize a.png")); // still there
+//! assert_eq!(space.take("jobs").await, Ok("resize a.png")); // FIFO
+//! assert_eq!(space.try_take("jobs"), Some("resize b.png"));
+//! assert_eq!(space.try_take("jobs"), None);
+//! space.close();
+//! assert!(space.take("jobs").await.is_err());
+//! assert_eq!(space.out("jobs", "late").unwrap_err().into_inner(), "late"); // handed back
+//! # });
+//! ```
+//!
+//! # What lindy fixes from the Go original
+//! * An `out` wakes the waiters of its own key only — every reader and exactly one taker, the
+//!   oldest — instead of broadcasting to every waiter of every key.
+//! * `out` after close hands the value back ([`Closed<V>`](crate::Closed)) instead of dropping it.
+//! * Waiting is cancel-safe: dropping a `take` never loses an entry, and a `take` woken then
+//!   dropped hands its wake-up on.
+//! * A key leaves the map when it is empty and unwatched, so memory follows the live keys.
+//!
+//! # Timeouts
+//! The core has no clock. Any executor's timer composes with the futures, because they are
+//! cancel-safe: `tokio::time::timeout(d, space.take("k"))` either takes an entry or takes
+//! nothing. On `std`, [`LocalSpace::take_timeout`] and [`LocalSpace::take_blocking`] block the
+//! calling thread without any runtime.
+
+mod local;
+mod pattern;
+mod read;
+mod state;
+mod take;
+mod waiters;
+
+// Not under loom: it drives futures with real threads and its own atomics, never modelled.
+#[cfg(all(feature = "std", not(loom)))]
+mod blocking;
+
+#[cfg(all(feature = "std", not(loom)))]
+pub use blocking::WaitError;
+pub use local::LocalSpace;
+pub use pattern::TakeMatching;
+pub use read::Read;
+pub use take::Take;
+
+use core::future::{ready, Future, Ready};
+
+use crate::error::{Closed, ErrorCode};
+use crate::sync::RawMutex;
+
+/// A keyed tuple space, whatever its backend: in-process ([`LocalSpace`]), or remote.
+///
+/// Every operation is a future so that a backend behind a network can implement it; the local
+/// backend's non-waiting operations return [`Ready`] futures (no cost), and it also offers them as
+/// plain methods. Write code against this trait to run it on any backend:
+///
+/// ```
+/// use lindy::space::{LocalSpace, Space};
+///
+/// async fn hand_off<S: Space<u32>>(space: &S) -> Result<u32, S::Error> {
+///     // `out` errors hand the value back; here we only care that it went in.
+///     let _ = space.out("jobs", 41).await;
+///     space.take("jobs").await.map(|v| v + 1)
+/// }
+/// let space = LocalSpace::<u32>::new();
+/// assert_eq!(futures::executor::block_on(hand_off(&space)), Ok(42));
+/// ```
+///
+/// The futures are associated types, so generic code can require them to be `Send`
+/// (`where for<'a> S::Take<'a>: Send`) when it spawns them on a multi-threaded runtime.
+pub trait Space<V> {
+    /// Why a waiting or probing operation failed ([`Closed`] for [`LocalSpace`]).
+    type Error: ErrorCode + core::error::Error;
+    /// Why an `out` failed; carries the value back ([`Closed<V>`] for [`LocalSpace`]).
+    type OutError: ErrorCode + core::error::Error;
+
+    /// The future of [`out`](Space::out).
+    type Out<'a>: Future<Output = Result<(), Self::OutError>>
+    where
+        Self: 'a;
+    /// The future of [`take`](Space::take).
+    type Take<'a>: Future<Output = Result<V, Self::Error>>
+    where
+        Self: 'a;
+    /// The future of [`try_take`](Space::try_take).
+    type TryTake<'a>: Future<Output = Result<Option<V>, Self::Error>>
+    where
+        Self: 'a;
+    /// The future of [`len`](Space::len).
+    type Len<'a>: Future<Output = Result<usize, Self::Error>>
+    where
+        Self: 'a;
+    /// The future of [`close`](Space::close).
+    type Close<'a>: Future<Output = Result<(), Self::Error>>
+    where
+        Self: 'a;
+
+    /// Appends `value` under `key`. Cancel-safety is the backend's to state ([`LocalSpace`]:
+    /// the future is ready at once, the value is in when it is created).
+    fn out<'a>(&'a self, key: &'a str, value: V) -> Self::Out<'a>;
+    /// Removes and returns the head entry of `key`, waiting until there is one. Backends must be
+    /// cancel-safe: an entry leaves the space only when the future resolves with it.
+    fn take<'a>(&'a self, key: &'a str) -> Self::Take<'a>;
+    /// Removes and returns the head entry of `key` if there is one, without waiting for one.
+    /// Backends must be cancel-safe: dropping the future before it resolves takes nothing.
+    fn try_take<'a>(&'a self, key: &'a str) -> Self::TryTake<'a>;
+    /// Entries queued under `key`. Changes nothing, so cancel-safe.
+    fn len<'a>(&'a self, key: &'a str) -> Self::Len<'a>;
+    /// Closes the space, waking every waiter with an error. Idempotent, so dropping the future
+    /// and calling it again is always safe.
+    fn close(&self) -> Self::Close<'_>;
+    /// Whether the space is closed (as far as this handle knows).
+    fn is_closed(&self) -> bool;
+}
+
+/// The reading half of a tuple space, for values that can be cloned.
+pub trait ReadSpace<V: Clone>: Space<V> {
+    /// The future of [`read`](ReadSpace::read).
+    type Read<'a>: Future<Output = Result<V, Self::Error>>
+    where
+        Self: 'a;
+    /// The future of [`try_read`](ReadSpace::try_read).
+    type TryRead<'a>: Future<Output = Result<Option<V>, Self::Error>>
+    where
+        Self: 'a;
+
+    /// A copy of the head entry of `key`, waiting until there is one; nothing is removed, so
+    /// dropping the future at any point is cancel-safe.
+    fn read<'a>(&'a self, key: &'a str) -> Self::Read<'a>;
+    /// A copy of the head entry of `key` if there is one, without waiting. Cancel-safe.
+    fn try_read<'a>(&'a self, key: &'a str) -> Self::TryRead<'a>;
+}
+
+impl<V, R: RawMutex> Space<V> for LocalSpace<V, R> {
+    type Error = Closed;
+    type OutError = Closed<V>;
+    type Out<'a>
+        = Ready<Result<(), Closed<V>>>
+    where
+        Self: 'a;
+    type Take<'a>
+        = Take<'a, V, R>
+    where
+        Self: 'a;
+    type TryTake<'a>
+        = Ready<Result<Option<V>, Closed>>
+    where
+        Self: 'a;
+    type Len<'a>
+        = Ready<Result<usize, Closed>>
+    where
+        Self: 'a;
+    type Close<'a>
+        = Ready<Result<(), Closed>>
+    where
+        Self: 'a;
+
+    fn out<'a>(&'a self, key: &'a str, value: V) -> Self::Out<'a> {
+        ready(LocalSpace::out(self, key, value))
+    }
+    fn take<'a>(&'a self, key: &'a str) -> Self::Take<'a> {
+        LocalSpace::take(self, key)
+    }
+    fn try_take<'a>(&'a self, key: &'a str) -> Self::TryTake<'a> {
+        ready(Ok(LocalSpace::try_take(self, key)))
+    }
+    fn len<'a>(&'a self, key: &'a str) -> Self::Len<'a> {
+        ready(Ok(LocalSpace::len(self, key)))
+    }
+    fn close(&self) -> Self::Close<'_> {
+        LocalSpace::close(self);
+        ready(Ok(()))
+    }
+    fn is_closed(&self) -> bool {
+        LocalSpace::is_closed(self)
+    }
+}
+
+impl<V: Clone, R: RawMutex> ReadSpace<V> for LocalSpace<V, R> {
+    type Read<'a>
+        = Read<'a, V, R>
+    where
+        Self: 'a;
+    type TryRead<'a>
+        = Ready<Result<Option<V>, Closed>>
+    where
+        Self: 'a;
+
+    fn read<'a>(&'a self, key: &'a str) -> Self::Read<'a> {
+        LocalSpace::read(self, key)
+    }
+    fn try_read<'a>(&'a self, key: &'a str) -> Self::TryRead<'a> {
+        ready(Ok(LocalSpace::try_read(self, key)))
+    }
+}

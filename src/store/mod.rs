@@ -1,1 +1,67 @@
-//! store — (in progress)
+//! The durable store-and-forward queue: a keyed FIFO of byte payloads backed by a crash-safe,
+//! append-only log.
+//!
+//! A push appends an *out* record, a pull appends a *tombstone*; opening replays the log to
+//! rebuild the queues. Every record carries a CRC-32C; a write torn by a crash is found and cut
+//! off at the next open (and reported), while damage in the middle of the log refuses to open
+//! with `STORE_CORRUPT` and the byte offset. Compaction rewrites the live entries into a new file
+//! and renames it into place. The byte format and the crash-safety argument are in
+//! `docs/log-format.md`.
+//!
+//! Layers:
+//! * core (`no_std` + `alloc`): [`codec`] (the record format), [`replay`](mod@replay) (bytes → queues),
+//!   [`Storage`] (where bytes live), [`Queue`] (the queue logic over any storage, single owner),
+//!   [`FaultStorage`] (an in-memory storage that tears writes, fails I/O and loses power on demand);
+//! * std: [`FileStorage`] and [`Store`] / [`FileStore`] — shared by threads, `pull(key).await`
+//!   blocks until an entry arrives, concurrent writers share fsyncs (group commit), and
+//!   [`Durability::Interval`] runs a background flusher.
+//!
+//! ```
+//! # #[cfg(feature = "std")] {
+//! use lindy::store::{FileStore, StoreOptions, Durability};
+//! # let dir = std::env::temp_dir().join(format!("lindy-doc-{}", std::process::id()));
+//! # std::fs::create_dir_all(&dir).unwrap();
+//! let path = dir.join("outbox.log");
+//! let store = FileStore::open(&path)?;
+//! store.push("device-7", b"reading 1")?; // durable when it returns (Durability::Always)
+//! store.push("device-7", b"reading 2")?;
+//! drop(store); // a crash: no close
+//!
+//! let store = FileStore::open(&path)?;
+//! assert_eq!(store.len("device-7"), 2);
+//! assert_eq!(store.try_pull("device-7")?, Some(b"reading 1".to_vec()));
+//! let next = futures::executor::block_on(store.pull("device-7"))?; // waits if empty
+//! assert_eq!(next, b"reading 2");
+//! store.close()?;
+//! # std::fs::remove_dir_all(&dir).unwrap();
+//! # }
+//! # Ok::<(), lindy::store::StoreError>(())
+//! ```
+
+pub mod codec;
+mod error;
+mod fault;
+mod options;
+mod queue;
+pub mod replay;
+mod storage;
+
+#[cfg(feature = "std")]
+mod file;
+#[cfg(feature = "std")]
+mod shared;
+
+pub use error::StoreError;
+pub use fault::FaultStorage;
+pub use options::{
+    validate_key, validate_value, Durability, StoreOptions, DEFAULT_MAX_KEY_LEN,
+    DEFAULT_MAX_VALUE_LEN, MAX_KEY_LEN, MAX_VALUE_LEN,
+};
+pub use queue::{OpenReport, Queue, StoreStats};
+pub use replay::{replay, Entry, Replay, ReplayOptions, Skipped};
+pub use storage::{Storage, StorageError, StorageOp, SyncHandle};
+
+#[cfg(feature = "std")]
+pub use file::FileStorage;
+#[cfg(feature = "std")]
+pub use shared::{FileStore, Pull, Store};

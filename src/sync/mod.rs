@@ -6,7 +6,7 @@
 //! * [`Mutex`] puts data behind a `RawMutex` and hands out `&mut T` inside a closure, so no guard
 //!   can be held across an `.await`.
 //! * [`WaitQueue`] is a FIFO list of parked futures with *hand-on* semantics: a future that was
-//!   woken and is then dropped passes its wake-up on (see [`WaitQueue::cancel`]), so a cancelled
+//!   woken and is then dropped passes its wake-up on (see [`WaitQueue::remove`]), so a cancelled
 //!   waiter never strands an item (the bug class of tokio#4618).
 //!
 //! Waiting is always expressed as a plain [`Future`](core::future::Future) woken through

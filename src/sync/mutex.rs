@@ -40,11 +40,11 @@ impl<R: RawMutex, T: ?Sized> Mutex<R, T> {
     /// Runs `f` with exclusive access to the data.
     ///
     /// # Panics
-    /// If called re-entrantly on the same mutex from inside `f`.
+    /// If called re-entrantly on the same mutex from inside `f` (with a non-re-entrant raw lock
+    /// in a release build, the raw lock's own behaviour applies instead: `std` deadlocks or panics).
     #[inline]
     pub fn lock<U>(&self, f: impl FnOnce(&mut T) -> U) -> U {
         self.raw.lock(|| {
-            assert!(!self.locked.replace(true), "lindy: re-entrant Mutex::lock");
             // Reset the flag even if `f` panics, so the mutex stays usable.
             struct Unlock<'a>(&'a Cell<bool>);
             impl Drop for Unlock<'_> {
@@ -52,9 +52,14 @@ impl<R: RawMutex, T: ?Sized> Mutex<R, T> {
                     self.0.set(false);
                 }
             }
-            let _unlock = Unlock(&self.locked);
-            // Safety: the raw lock excludes other threads and `locked` excludes re-entry, so
-            // this is the only live reference to the data.
+            // A lock that cannot be re-entered (see `RawMutex::REENTRANT`) needs no check.
+            let _unlock = (R::REENTRANT || cfg!(debug_assertions)).then(|| {
+                assert!(!self.locked.replace(true), "lindy: re-entrant Mutex::lock");
+                Unlock(&self.locked)
+            });
+            // Safety: the raw lock excludes other threads, and re-entry is excluded by `locked`
+            // or, for a non-re-entrant raw lock, by the raw lock itself: this is the only live
+            // reference to the data.
             f(unsafe { &mut *self.data.get() })
         })
     }

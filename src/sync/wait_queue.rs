@@ -7,15 +7,6 @@
 //! Each future owns a [`WaiterSlot`]. Waiters form a doubly linked list threaded through a slab
 //! (indices, no `unsafe`), so register, notify and cancel are all O(1) and a cancelled waiter in
 //! the middle costs nothing to remove.
-//!
-//! # The protocol
-//! ```text
-//! poll:  lock { if ready(state) { q.remove(slot); Ready } else { q.register(slot, waker); Pending } }
-//! drop:  lock { if q.remove(slot) && still_ready(state) { q.notify_one() /* pass it on */ } }
-//! event: lock { change state; q.notify_one() }  — wake the returned waker after unlocking
-//! ```
-//! A notified waiter that finds its item gone (another caller got there first) re-registers and
-//! keeps its place at the *front*, so FIFO order among waiters survives lost races.
 
 use alloc::vec::Vec;
 use core::task::Waker;
@@ -47,7 +38,16 @@ enum Slot {
     Notified,
 }
 
-/// A FIFO list of waiting futures. See the [module docs](self) for the protocol.
+/// A FIFO list of waiting futures.
+///
+/// # The protocol
+/// ```text
+/// poll:  lock { if ready(state) { q.remove(slot); Ready } else { q.register(slot, waker); Pending } }
+/// drop:  lock { if q.remove(slot) && still_ready(state) { q.notify_one() /* pass it on */ } }
+/// event: lock { change state; q.notify_one() }  — wake the returned waker after unlocking
+/// ```
+/// A notified waiter that finds its item gone (another caller got there first) re-registers and
+/// keeps its place at the *front*, so FIFO order among waiters survives lost races.
 pub struct WaitQueue {
     slots: Vec<Slot>,
     head: u32,

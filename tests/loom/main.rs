@@ -1,4 +1,9 @@
 //! loom models of every waiting path (`make loom`). Each submodule models one primitive.
 #![cfg(loom)]
 
+mod channels;
+mod ring;
+mod space;
+mod store;
+mod stream;
 mod sync;

@@ -1,0 +1,447 @@
+//! The tuple space against its physical floor (a bare `HashMap<String, VecDeque>`) and against
+//! channels (flume, crossbeam-channel) for thread hand-off. `cargo bench --bench space`.
+//!
+//! Fairness notes:
+//! * Single-thread rows do the same work per operation: look the key up, push / pop. The bare map
+//!   is shown twice: keeping empty keys forever (the floor, but memory grows with every key ever
+//!   seen) and removing them when empty (lindy's memory behaviour).
+//! * Thread rows block the consumer thread in each implementation's own blocking receive:
+//!   `take_blocking` for lindy (poll the `take` future, park the thread until its waker unparks
+//!   it), `recv` for the channels. lindy's space is unbounded, so the channels are measured both
+//!   bounded (1024, as the issue asks) and unbounded.
+#[path = "common/mod.rs"]
+mod common;
+
+use std::collections::{HashMap, VecDeque};
+use std::future::Future;
+use std::hint::black_box;
+use std::sync::Arc;
+use std::task::{Context, Poll, Waker};
+use std::thread;
+
+use common::{CountingAlloc, Table};
+use lindy::space::LocalSpace;
+
+#[global_allocator]
+static A: CountingAlloc = CountingAlloc;
+
+/// The floor: a map of queues, keeping empty keys (std `HashMap`, SipHash).
+#[derive(Default)]
+struct BareKeep(HashMap<String, VecDeque<u64>>);
+
+/// The same floor with hashbrown and foldhash: the map and hasher lindy itself uses.
+#[derive(Default)]
+struct FastKeep(hashbrown::HashMap<String, VecDeque<u64>>);
+
+impl FastKeep {
+    fn out(&mut self, key: &str, v: u64) {
+        match self.0.get_mut(key) {
+            Some(q) => q.push_back(v),
+            None => {
+                self.0.insert(key.to_owned(), VecDeque::from([v]));
+            }
+        }
+    }
+    fn take(&mut self, key: &str) -> Option<u64> {
+        self.0.get_mut(key)?.pop_front()
+    }
+}
+
+impl BareKeep {
+    fn out(&mut self, key: &str, v: u64) {
+        match self.0.get_mut(key) {
+            Some(q) => q.push_back(v),
+            None => {
+                self.0.insert(key.to_owned(), VecDeque::from([v]));
+            }
+        }
+    }
+    fn take(&mut self, key: &str) -> Option<u64> {
+        self.0.get_mut(key)?.pop_front()
+    }
+}
+
+/// The floor with lindy's memory behaviour: a key leaves the map when its queue empties.
+#[derive(Default)]
+struct BareRemove(HashMap<String, VecDeque<u64>>);
+
+impl BareRemove {
+    fn out(&mut self, key: &str, v: u64) {
+        match self.0.get_mut(key) {
+            Some(q) => q.push_back(v),
+            None => {
+                self.0.insert(key.to_owned(), VecDeque::from([v]));
+            }
+        }
+    }
+    fn take(&mut self, key: &str) -> Option<u64> {
+        let q = self.0.get_mut(key)?;
+        let v = q.pop_front();
+        if q.is_empty() {
+            self.0.remove(key);
+        }
+        v
+    }
+}
+
+fn keys(n: usize) -> Vec<String> {
+    (0..n).map(|i| format!("public:app.jobs.{i}")).collect()
+}
+
+fn single_thread_one_key() {
+    let mut t = Table::new("single thread, one key: out + take", "out+take");
+    let space = LocalSpace::<u64>::new();
+    t.case("lindy LocalSpace (out + try_take)", 10_000_000, |n| {
+        for i in 0..n {
+            space.out("jobs", i).unwrap();
+            black_box(space.try_take(black_box("jobs")));
+        }
+    });
+    let waker = Waker::noop();
+    t.case(
+        "lindy LocalSpace (out + take future, one poll)",
+        10_000_000,
+        |n| {
+            let mut cx = Context::from_waker(waker);
+            for i in 0..n {
+                space.out("jobs", i).unwrap();
+                let mut f = std::pin::pin!(space.take(black_box("jobs")));
+                match f.as_mut().poll(&mut cx) {
+                    Poll::Ready(v) => {
+                        black_box(v.unwrap());
+                    }
+                    Poll::Pending => unreachable!(),
+                }
+            }
+        },
+    );
+    let mut keep = BareKeep::default();
+    t.case(
+        "bare HashMap<String, VecDeque> (keeps empty keys)",
+        10_000_000,
+        |n| {
+            for i in 0..n {
+                keep.out("jobs", i);
+                black_box(keep.take(black_box("jobs")));
+            }
+        },
+    );
+    let mut fast = FastKeep::default();
+    t.case(
+        "bare hashbrown::HashMap<String, VecDeque> (foldhash, keeps empty keys)",
+        10_000_000,
+        |n| {
+            for i in 0..n {
+                fast.out("jobs", i);
+                black_box(fast.take(black_box("jobs")));
+            }
+        },
+    );
+    let mut remove = BareRemove::default();
+    t.case(
+        "bare HashMap<String, VecDeque> (removes empty keys)",
+        10_000_000,
+        |n| {
+            for i in 0..n {
+                remove.out("jobs", i);
+                black_box(remove.take(black_box("jobs")));
+            }
+        },
+    );
+    t.print();
+}
+
+fn single_thread_many_keys() {
+    const K: usize = 10_000;
+    let ks = keys(K);
+    let mut t = Table::new(
+        "single thread, 10k keys: out on every key, then take from every key",
+        "out+take",
+    );
+    // `n` operations = n / K rounds over all keys.
+    let rounds = |n: u64| (n as usize).div_ceil(K);
+    let space = LocalSpace::<u64>::new();
+    t.case("lindy LocalSpace", 5_000_000, |n| {
+        for _ in 0..rounds(n) {
+            for (i, k) in ks.iter().enumerate() {
+                space.out(k, i as u64).unwrap();
+            }
+            for k in &ks {
+                black_box(space.try_take(k));
+            }
+        }
+    });
+    let mut keep = BareKeep::default();
+    t.case(
+        "bare HashMap<String, VecDeque> (keeps empty keys)",
+        5_000_000,
+        |n| {
+            for _ in 0..rounds(n) {
+                for (i, k) in ks.iter().enumerate() {
+                    keep.out(k, i as u64);
+                }
+                for k in &ks {
+                    black_box(keep.take(k));
+                }
+            }
+        },
+    );
+    let mut fast = FastKeep::default();
+    t.case(
+        "bare hashbrown::HashMap<String, VecDeque> (foldhash, keeps empty keys)",
+        5_000_000,
+        |n| {
+            for _ in 0..rounds(n) {
+                for (i, k) in ks.iter().enumerate() {
+                    fast.out(k, i as u64);
+                }
+                for k in &ks {
+                    black_box(fast.take(k));
+                }
+            }
+        },
+    );
+    let mut remove = BareRemove::default();
+    t.case(
+        "bare HashMap<String, VecDeque> (removes empty keys)",
+        5_000_000,
+        |n| {
+            for _ in 0..rounds(n) {
+                for (i, k) in ks.iter().enumerate() {
+                    remove.out(k, i as u64);
+                }
+                for k in &ks {
+                    black_box(remove.take(k));
+                }
+            }
+        },
+    );
+    t.print();
+
+    let mut t = Table::new(
+        "single thread, 10k keys that stay non-empty: out + take on key i % 10k",
+        "out+take",
+    );
+    let space = LocalSpace::<u64>::new();
+    let mut keep = BareKeep::default();
+    let mut fast = FastKeep::default();
+    for k in &ks {
+        space.out(k, 0).unwrap();
+        keep.out(k, 0);
+        fast.out(k, 0);
+    }
+    t.case("lindy LocalSpace", 10_000_000, |n| {
+        for i in 0..n as usize {
+            let k = &ks[i % K];
+            space.out(k, i as u64).unwrap();
+            black_box(space.try_take(k));
+        }
+    });
+    t.case("bare HashMap<String, VecDeque>", 10_000_000, |n| {
+        for i in 0..n as usize {
+            let k = &ks[i % K];
+            keep.out(k, i as u64);
+            black_box(keep.take(k));
+        }
+    });
+    t.case(
+        "bare hashbrown::HashMap<String, VecDeque> (foldhash)",
+        10_000_000,
+        |n| {
+            for i in 0..n as usize {
+                let k = &ks[i % K];
+                fast.out(k, i as u64);
+                black_box(fast.take(k));
+            }
+        },
+    );
+    t.print();
+}
+
+/// Runs `producer` and `consumer` on two threads; returns when both are done.
+fn pair(producer: impl FnOnce() + Send + 'static, consumer: impl FnOnce() + Send + 'static) {
+    let c = thread::spawn(consumer);
+    let p = thread::spawn(producer);
+    p.join().unwrap();
+    c.join().unwrap();
+}
+
+fn one_producer_one_consumer() {
+    let mut t = Table::new(
+        "one producer thread, one consumer thread, one key (5M values per round)",
+        "value",
+    );
+    const N: u64 = 5_000_000;
+    t.case("lindy LocalSpace (out / take_blocking)", N, |n| {
+        let space = Arc::new(LocalSpace::<u64>::new());
+        let s2 = space.clone();
+        pair(
+            move || (0..n).for_each(|i| space.out("jobs", i).unwrap()),
+            move || {
+                (0..n).for_each(|_| {
+                    black_box(s2.take_blocking("jobs").unwrap());
+                })
+            },
+        );
+    });
+    t.case(
+        "lindy LocalSpace (out / futures::executor::block_on(take))",
+        N,
+        |n| {
+            let space = Arc::new(LocalSpace::<u64>::new());
+            let s2 = space.clone();
+            pair(
+                move || (0..n).for_each(|i| space.out("jobs", i).unwrap()),
+                move || {
+                    (0..n).for_each(|_| {
+                        black_box(futures::executor::block_on(s2.take("jobs")).unwrap());
+                    })
+                },
+            );
+        },
+    );
+    t.case("flume::bounded(1024)", N, |n| {
+        let (tx, rx) = flume::bounded(1024);
+        pair(
+            move || (0..n).for_each(|i| tx.send(i).unwrap()),
+            move || {
+                (0..n).for_each(|_| {
+                    black_box(rx.recv().unwrap());
+                })
+            },
+        );
+    });
+    t.case("flume::unbounded", N, |n| {
+        let (tx, rx) = flume::unbounded();
+        pair(
+            move || (0..n).for_each(|i| tx.send(i).unwrap()),
+            move || {
+                (0..n).for_each(|_| {
+                    black_box(rx.recv().unwrap());
+                })
+            },
+        );
+    });
+    t.case("crossbeam_channel::bounded(1024)", N, |n| {
+        let (tx, rx) = crossbeam_channel::bounded(1024);
+        pair(
+            move || (0..n).for_each(|i| tx.send(i).unwrap()),
+            move || {
+                (0..n).for_each(|_| {
+                    black_box(rx.recv().unwrap());
+                })
+            },
+        );
+    });
+    t.case("crossbeam_channel::unbounded", N, |n| {
+        let (tx, rx) = crossbeam_channel::unbounded();
+        pair(
+            move || (0..n).for_each(|i| tx.send(i).unwrap()),
+            move || {
+                (0..n).for_each(|_| {
+                    black_box(rx.recv().unwrap());
+                })
+            },
+        );
+    });
+    t.print();
+}
+
+const P: usize = 8;
+const C: usize = 8;
+const KEYS: usize = 64;
+
+/// Producer `p` sends to keys `p, p+8, p+16, …` (one per consumer), round after round; consumer `c`
+/// owns keys `c*8 .. c*8+8` and takes round-robin from them, so every consumer hears from every
+/// producer. Every key receives `per_key` values, so every blocking take completes.
+fn many_to_many<S: Send + Sync + 'static>(
+    n: u64,
+    shared: Arc<S>,
+    send: fn(&S, usize, u64),
+    recv: fn(&S, usize) -> u64,
+) {
+    let per_key = (n as usize).div_ceil(KEYS);
+    let per_producer_round = KEYS / P; // each producer covers its share of every round
+    let consumers: Vec<_> = (0..C)
+        .map(|c| {
+            let s = shared.clone();
+            thread::spawn(move || {
+                for i in 0..per_key * (KEYS / C) {
+                    black_box(recv(&s, c * (KEYS / C) + i % (KEYS / C)));
+                }
+            })
+        })
+        .collect();
+    let producers: Vec<_> = (0..P)
+        .map(|p| {
+            let s = shared.clone();
+            thread::spawn(move || {
+                for round in 0..per_key {
+                    for j in 0..per_producer_round {
+                        send(&s, p + P * j, round as u64);
+                    }
+                }
+            })
+        })
+        .collect();
+    producers.into_iter().for_each(|h| h.join().unwrap());
+    consumers.into_iter().for_each(|h| h.join().unwrap());
+}
+
+fn eight_by_eight() {
+    let mut t = Table::new(
+        "8 producers / 8 consumers, 64 keys (1.28M values per round)",
+        "value",
+    );
+    const N: u64 = 1_280_000;
+    let names: Arc<Vec<String>> = Arc::new(keys(KEYS));
+    t.case("lindy LocalSpace (one space, 64 keys)", N, |n| {
+        struct S(LocalSpace<u64>, Arc<Vec<String>>);
+        many_to_many(
+            n,
+            Arc::new(S(LocalSpace::new(), names.clone())),
+            |s, k, v| s.0.out(&s.1[k], v).unwrap(),
+            |s, k| s.0.take_blocking(&s.1[k]).unwrap(),
+        );
+    });
+    t.case("flume::unbounded, one channel per key", N, |n| {
+        let chans: Vec<_> = (0..KEYS).map(|_| flume::unbounded()).collect();
+        many_to_many(
+            n,
+            Arc::new(chans),
+            |s, k, v| s[k].0.send(v).unwrap(),
+            |s, k| s[k].1.recv().unwrap(),
+        );
+    });
+    t.case("flume::bounded(1024), one channel per key", N, |n| {
+        let chans: Vec<_> = (0..KEYS).map(|_| flume::bounded(1024)).collect();
+        many_to_many(
+            n,
+            Arc::new(chans),
+            |s, k, v| s[k].0.send(v).unwrap(),
+            |s, k| s[k].1.recv().unwrap(),
+        );
+    });
+    t.print();
+}
+
+fn main() {
+    // `cargo bench --bench space -- NAME` runs the tables whose function name contains NAME.
+    let filter: Vec<String> = std::env::args()
+        .skip(1)
+        .filter(|a| !a.starts_with('-'))
+        .collect();
+    let want = |name: &str| filter.is_empty() || filter.iter().any(|f| name.contains(f.as_str()));
+    if want("single_thread_one_key") {
+        single_thread_one_key();
+    }
+    if want("single_thread_many_keys") {
+        single_thread_many_keys();
+    }
+    if want("one_producer_one_consumer") {
+        one_producer_one_consumer();
+    }
+    if want("eight_by_eight") {
+        eight_by_eight();
+    }
+}

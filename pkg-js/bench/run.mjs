@@ -1,0 +1,67 @@
+// `make js-bench`: the package's benchmarks in Node and in headless Chromium, printed as Markdown
+// tables with ratios (paste them into docs/sections/js.md).
+import { startBrowser } from "../test/support/browser.mjs";
+import { idbBench } from "./idb.mjs";
+import { spaceBench } from "./space.mjs";
+
+const only = process.argv[2];
+
+// Space rows come in pairs (lindy, then the pure-JS peer for the same case): each lindy row's
+// ratio is against its peer, and the batched lindy row also against the per-call peer.
+function pairTable(title, rows) {
+  console.log(`\n### ${title}\n`);
+  console.log("| case | pairs/s | lindy ÷ pure JS |");
+  console.log("|---|---:|---:|");
+  const perCall = rows.find((r) => r.label === "pure JS Map<string, Array>: out + tryTake");
+  for (let i = 0; i < rows.length; i += 2) {
+    const [l, js] = [rows[i], rows[i + 1]];
+    let ratio = `${(l.opsPerSec / js.opsPerSec).toFixed(2)}×`;
+    if (l.label.includes("outMany") && perCall) {
+      ratio += ` (${(l.opsPerSec / perCall.opsPerSec).toFixed(2)}× pure JS per call)`;
+    }
+    console.log(`| ${l.label} | ${Math.round(l.opsPerSec).toLocaleString("en-US")} | ${ratio} |`);
+    console.log(`| ${js.label} | ${Math.round(js.opsPerSec).toLocaleString("en-US")} | |`);
+  }
+}
+
+function table(title, unit, rows, baselineLabel) {
+  const base = rows.find((r) => r.label === baselineLabel) ?? rows[0];
+  console.log(`\n### ${title}\n`);
+  console.log(`| case | ${unit} | vs ${base.label} |`);
+  console.log("|---|---:|---:|");
+  for (const r of rows) {
+    const ratio = r.opsPerSec / base.opsPerSec;
+    console.log(`| ${r.label} | ${Math.round(r.opsPerSec).toLocaleString("en-US")} | ${ratio.toFixed(2)}× |`);
+  }
+}
+
+const SPACE = { n: 200_000, rounds: 5, batch: 1000 };
+const hasSpace = "Space" in (await import("lindy"));
+if (!hasSpace) console.log("(this build has no Space: skipping the Space bench)");
+if (hasSpace && (!only || only === "space")) {
+  const rows = await spaceBench(SPACE);
+  pairTable(`Space out + take, one key, ${SPACE.n} pairs (Node ${process.version}, median of ${SPACE.rounds})`, rows);
+}
+
+const chrome = await startBrowser();
+try {
+  const version = chrome.browser.version();
+  if (hasSpace && (!only || only === "space")) {
+    const page = await chrome.newPage();
+    const rows = await page.evaluate(spaceBench, SPACE);
+    pairTable(`Space out + take, one key, ${SPACE.n} pairs (headless Chromium ${version}, median of ${SPACE.rounds})`, rows);
+  }
+  if (!only || only === "idb") {
+    const page = await chrome.newPage();
+    const n = 1000;
+    const rows = await page.evaluate(idbBench, { n, rounds: 5 });
+    table(
+      `IndexedDB queue, ${n} pushes then ${n} pulls of 128 B (headless Chromium ${version}, median of 5)`,
+      "ops/s",
+      rows,
+      "idb-keyval set/del (a transaction per call)",
+    );
+  }
+} finally {
+  await chrome.close();
+}

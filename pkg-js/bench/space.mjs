@@ -1,0 +1,123 @@
+// Space: out + take pairs through the package vs a pure-JS Map<string, Array> queue doing the same
+// work, on one key. The same function runs in Node and in the page (it imports "lindy" itself).
+export async function spaceBench({ n, rounds, batch }) {
+  const { Space } = await import("lindy");
+
+  // The pure-JS peer: what a JS developer writes for a keyed FIFO with waiting takers.
+  class JsSpace {
+    constructor() {
+      this.queues = new Map();
+      this.waiters = new Map();
+    }
+    out(key, value) {
+      const w = this.waiters.get(key);
+      if (w && w.length > 0) return w.shift()(value);
+      let q = this.queues.get(key);
+      if (!q) this.queues.set(key, (q = []));
+      q.push(value);
+    }
+    tryTake(key) {
+      const q = this.queues.get(key);
+      if (!q || q.length === 0) return undefined;
+      const v = q.shift();
+      if (q.length === 0) this.queues.delete(key);
+      return v;
+    }
+    take(key) {
+      const v = this.tryTake(key);
+      if (v !== undefined) return Promise.resolve(v);
+      return new Promise((resolve) => {
+        let w = this.waiters.get(key);
+        if (!w) this.waiters.set(key, (w = []));
+        w.push(resolve);
+      });
+    }
+    outMany(key, values) {
+      for (const v of values) this.out(key, v);
+    }
+    key(key) {
+      return { out: (v) => this.out(key, v), tryTake: () => this.tryTake(key), take: () => this.take(key) };
+    }
+    takeMany(key, max) {
+      const out = [];
+      while (out.length < max) {
+        const v = this.tryTake(key);
+        if (v === undefined) break;
+        out.push(v);
+      }
+      return out;
+    }
+  }
+
+  const payload = { job: "resize", size: 128 };
+  const cases = {
+    "out + tryTake": (s) => {
+      let got = 0;
+      for (let i = 0; i < n; i++) {
+        s.out("jobs", payload);
+        if (s.tryTake("jobs") !== undefined) got++;
+      }
+      return got;
+    },
+    "out + tryTake on a key handle (space.key)": (s) => {
+      const jobs = s.key("jobs");
+      let got = 0;
+      for (let i = 0; i < n; i++) {
+        jobs.out(payload);
+        if (jobs.tryTake() !== undefined) got++;
+      }
+      return got;
+    },
+    "out + await take": async (s) => {
+      let got = 0;
+      for (let i = 0; i < n; i++) {
+        s.out("jobs", payload);
+        if ((await s.take("jobs")) !== undefined) got++;
+      }
+      return got;
+    },
+    "take waiting, then out (wake-up path)": async (s) => {
+      let got = 0;
+      for (let i = 0; i < n / 10; i++) {
+        const p = s.take("jobs");
+        s.out("jobs", payload);
+        if ((await p) !== undefined) got++;
+      }
+      return got * 10; // counted as n pairs-equivalents below
+    },
+    [`outMany + takeMany (batches of ${batch})`]: (s) => {
+      const values = new Array(batch).fill(payload);
+      let got = 0;
+      for (let i = 0; i < n / batch; i++) {
+        s.outMany("jobs", values);
+        got += s.takeMany("jobs", batch).length;
+      }
+      return got;
+    },
+  };
+
+  const time = async (make, run) => {
+    const times = [];
+    for (let r = 0; r < rounds + 1; r++) {
+      const s = make();
+      const t0 = performance.now();
+      const got = await run(s);
+      const t1 = performance.now();
+      if (got !== n) throw new Error(`expected ${n} pairs, got ${got}`);
+      if (r > 0) times.push(t1 - t0); // round 0 warms up
+    }
+    times.sort((a, b) => a - b);
+    return times[Math.floor(times.length / 2)];
+  };
+
+  const rows = [];
+  for (const [label, run] of Object.entries(cases)) {
+    const lindyMs = await time(() => new Space(), run);
+    const jsMs = await time(() => new JsSpace(), run);
+    const isWake = label.startsWith("take waiting");
+    const pairs = isWake ? n / 10 : n;
+    rows.push({ label: `lindy Space: ${label}`, opsPerSec: pairs / (lindyMs / 1000), peer: jsMs });
+    rows.push({ label: `pure JS Map<string, Array>: ${label}`, opsPerSec: pairs / (jsMs / 1000) });
+  }
+  return rows.map(({ label, opsPerSec }) => ({ label, opsPerSec }));
+}

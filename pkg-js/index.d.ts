@@ -1,0 +1,27 @@
+// Types of the package: the classes and option types generated from the Rust surface (their
+// parameter and return types are written out in the Rust attributes, and checked by
+// test/types/usage.ts), minus the loader.
+export {
+  IdbStore,
+  LindyIterator,
+  Manager,
+  Name,
+  Pattern,
+  PatternIndex,
+  Ring,
+  Space,
+  SpaceKey,
+  StreamReader,
+  StreamWriter,
+  Streams,
+} from "./dist/lindy.js";
+export type {
+  ChannelEvent,
+  ChannelInfo,
+  EventsOptions,
+  IdbStoreOptions,
+  LindyError,
+  LindyErrorCode,
+  StreamsOptions,
+  WaitOptions,
+} from "./dist/lindy.js";

@@ -1,0 +1,121 @@
+// The package in real headless Chromium (Debian's, driven by playwright-core): imported the way a
+// page does (`import ... from "lindy"` through an import map), in a page and in a module worker;
+// IdbStore data surviving a page reload; a real quota error.
+import { after, before, test } from "node:test";
+import assert from "node:assert/strict";
+import { startBrowser } from "./support/browser.mjs";
+
+let chrome;
+before(async () => {
+  chrome = await startBrowser();
+});
+after(async () => {
+  await chrome?.close();
+});
+
+test("a page imports the package like any ES module", async () => {
+  const page = await chrome.newPage();
+  const keys = await page.evaluate(async () => Object.keys(await import("lindy")).sort());
+  assert.deepEqual(keys, [
+    "IdbStore", "LindyIterator", "Manager", "Name", "Pattern", "PatternIndex", "Ring",
+    "Space", "SpaceKey", "StreamReader", "StreamWriter", "Streams",
+  ]);
+  const matched = await page.evaluate(async () => {
+    const { Pattern, Space } = await import("lindy");
+    const space = new Space();
+    const waiting = space.take("jobs", { signal: AbortSignal.timeout(5000) });
+    space.out("jobs", { id: 1 });
+    return Pattern.parse("public:chat.**").matches("public:chat.rooms") && (await waiting).id === 1;
+  });
+  assert.equal(matched, true);
+  assert.deepEqual(page.errors, []);
+});
+
+test("IdbStore data survives a page reload", async () => {
+  const page = await chrome.newPage();
+  const before = await page.evaluate(async () => {
+    const { IdbStore } = await import("lindy");
+    await IdbStore.deleteDatabase("reload");
+    const store = await IdbStore.open("reload");
+    const enc = new TextEncoder();
+    await Promise.all(["a", "b", "c"].map((v) => store.push("jobs", enc.encode(v))));
+    await store.pull("jobs"); // "a" is delivered for good
+    return store.len("jobs");
+    // no close(): the reload tears the page down with the store open
+  });
+  assert.equal(before, 2);
+  await page.reload();
+  const after = await page.evaluate(async () => {
+    const { IdbStore } = await import("lindy");
+    const store = await IdbStore.open("reload");
+    const dec = new TextDecoder();
+    const out = [store.len("jobs"), dec.decode(await store.pull("jobs")), dec.decode(await store.pull("jobs"))];
+    await store.close();
+    return out;
+  });
+  assert.deepEqual(after, [2, "b", "c"]);
+});
+
+test("a module worker uses the package and shares IndexedDB with the page", async () => {
+  const page = await chrome.newPage();
+  const result = await page.evaluate(async () => {
+    const src = `
+      const { IdbStore, Name } = await import("${location.origin}/browser.js");
+      const store = await IdbStore.open("worker-db");
+      await store.push("from-worker", new TextEncoder().encode(Name.parse("public:w.jobs").app));
+      await store.close();
+      postMessage("done");`;
+    const url = URL.createObjectURL(new Blob([src], { type: "text/javascript" }));
+    const worker = new Worker(new URL(url, location.href), { type: "module" });
+    const msg = await new Promise((resolve, reject) => {
+      worker.onmessage = (e) => resolve(e.data);
+      worker.onerror = (e) => reject(new Error(e.message));
+    });
+    const { IdbStore } = await import("lindy");
+    const store = await IdbStore.open("worker-db");
+    const v = new TextDecoder().decode(await store.pull("from-worker"));
+    await store.close();
+    return [msg, v];
+  });
+  assert.deepEqual(result, ["done", "w"]);
+});
+
+test("a quota error is a clear IO error and nothing of the batch is written", async () => {
+  const page = await chrome.newPage();
+  // A real quota: Chromium's storage quota for this origin, lowered through DevTools.
+  const cdp = await page.context().newCDPSession(page);
+  await cdp.send("Storage.overrideQuotaForOrigin", { origin: chrome.origin, quotaSize: 2 * 1024 * 1024 });
+  const out = await page.evaluate(async () => {
+    const { IdbStore } = await import("lindy");
+    await IdbStore.deleteDatabase("quota");
+    const store = await IdbStore.open("quota", { maxValueBytes: 64 << 20 });
+    await store.push("q", new Uint8Array([1]));
+    const small = store.push("q", new Uint8Array([2])); // same batch as the big one
+    const big = store.push("q", new Uint8Array(8 << 20));
+    const errors = [];
+    for (const p of [small, big]) {
+      try {
+        await p;
+        errors.push(null);
+      } catch (e) {
+        errors.push({ name: e.name, code: e.code, message: e.message, cause: e.cause?.name });
+      }
+    }
+    const len = store.len("q");
+    await store.push("q", new Uint8Array([3])); // the store carries on
+    await store.close();
+    const again = await IdbStore.open("quota");
+    const after = [];
+    while (again.len("q") > 0) after.push((await again.pull("q"))[0]);
+    await again.close();
+    return { errors, len, after };
+  });
+  for (const e of out.errors) {
+    assert.equal(e.name, "LindyError");
+    assert.equal(e.code, "IO");
+    assert.equal(e.cause, "QuotaExceededError");
+    assert.match(e.message, /QuotaExceededError.*nothing from this batch was written|nothing from this batch was written.*QuotaExceededError/s);
+  }
+  assert.equal(out.len, 1);
+  assert.deepEqual(out.after, [1, 3]);
+});

@@ -1,0 +1,94 @@
+// Compiled by test/package.test.mjs with `tsc --noEmit`: the calls below must type-check and the
+// `@ts-expect-error` lines must fail to, so the published types are real, not `any`.
+import { IdbStore, Manager, Name, Pattern, PatternIndex, Ring, Space, Streams } from "lindy";
+import type {
+  ChannelEvent,
+  ChannelInfo,
+  IdbStoreOptions,
+  LindyError,
+  LindyErrorCode,
+  WaitOptions,
+} from "lindy";
+
+export async function usage(): Promise<void> {
+  const opts: IdbStoreOptions = { durability: "strict", maxValueBytes: 1 << 20 };
+  const store: IdbStore = await IdbStore.open("jobs", opts);
+  await store.push("q", new Uint8Array([1, 2]));
+  const wait: WaitOptions = { signal: AbortSignal.timeout(100), timeoutMs: 50 };
+  const v: Uint8Array = await store.pull("q", wait);
+  const maybe: Uint8Array | undefined = await store.tryPull("q");
+  const n: number = store.len("q");
+  const keys: string[] = store.keys();
+  await store.close();
+  await IdbStore.deleteDatabase("jobs");
+
+  const name: Name = Name.parse("public:chat.rooms");
+  const vis: "public" | "private" = name.visibility;
+  const id: string | undefined = name.id;
+  const ok: boolean = Pattern.parse("public:chat.*").matches(name);
+  const index = new PatternIndex();
+  const sub: number = index.insert("public:chat.**", { any: "value" });
+  const hits: unknown[] = index.matches("public:chat.x");
+
+  const manager = new Manager();
+  const info: ChannelInfo = manager.openPublic("public:chat.rooms", 60_000);
+  const state: "open" | "closed" | "deleted" = info.state;
+  for await (const event of manager.events({ pattern: "public:chat.**", capacity: 16 })) {
+    const e: ChannelEvent = event;
+    void e;
+    break;
+  }
+  const hub = new Streams({ bufferSize: 8, persistent: true });
+  const writer = hub.writer("stage1");
+  await writer.write("text");
+  await writer.write(new Uint8Array([1]), { timeoutMs: 10 });
+  for await (const msg of hub.reader("stage1")) {
+    const m: Uint8Array = msg;
+    void m;
+  }
+  void state;
+
+  const space = new Space();
+  space.out("jobs", { file: "a.png" });
+  const job: unknown = await space.take("jobs", { signal: AbortSignal.timeout(10), timeoutMs: 5 });
+  const m: { key: string; value: unknown } = await space.takeMatching(Pattern.parse("public:jobs.*"));
+  for await (const j of space.takeEach("jobs")) void j;
+  const many: unknown[] = space.takeMany("jobs", 10);
+  void [job, m, many];
+  // @ts-expect-error: keys are strings
+  space.out(1, "x");
+
+  const ring = new Ring(8);
+  const pushed: boolean = ring.tryPush({ any: 1 });
+  await ring.push("x", { timeoutMs: 5 });
+  const popped: unknown = await ring.pop();
+  for await (const v of ring) void v;
+  void [pushed, popped];
+
+  try {
+    Name.parse("bad");
+  } catch (e) {
+    const err = e as LindyError;
+    const code: LindyErrorCode = err.code;
+    void code;
+  }
+
+  // @ts-expect-error: keys are strings
+  await store.push(1, new Uint8Array());
+  // @ts-expect-error: payloads are Uint8Array
+  await store.push("q", "text");
+  // @ts-expect-error: durability is one of three words
+  await IdbStore.open("x", { durability: "fast" });
+  // @ts-expect-error: pull resolves with bytes, not a string
+  const s: string = await store.pull("q");
+  // @ts-expect-error: not a code
+  const bad: LindyErrorCode = "NOPE";
+  // @ts-expect-error: a capacity is a number
+  new Ring("8");
+  // @ts-expect-error: a TTL is a number of milliseconds
+  manager.openPublic("public:a.b", "10s");
+  // @ts-expect-error: messages are bytes or strings
+  await writer.write(42);
+
+  void [v, maybe, n, keys, vis, id, ok, sub, hits, s, bad];
+}

@@ -1,0 +1,252 @@
+//! Batch limits, built in code or parsed from a string map.
+
+use alloc::borrow::ToOwned;
+use alloc::string::String;
+use core::fmt;
+
+use crate::error::{codes, ErrorCode};
+
+/// Limits of a [`Batcher`](super::Batcher). For each limit, `0` means unlimited (for the
+/// timeout: no timer).
+///
+/// ```
+/// use lindy::batch::BatchOptions;
+///
+/// let opts = BatchOptions::new().max_rows(500).timeout_ms(0);
+/// assert_eq!(opts.rows_limit(), 500);
+/// assert_eq!(opts.bytes_limit(), 5 * 1024 * 1024); // the default
+///
+/// let parsed = BatchOptions::from_pairs([("max_rows", "500"), ("timeout_ms", "0")]).unwrap();
+/// assert_eq!(parsed, opts);
+///
+/// let err = BatchOptions::from_pairs([("max_rows", "lots")]).unwrap_err();
+/// assert_eq!(lindy::ErrorCode::code(&err), "INVALID_CONFIG");
+/// ```
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub struct BatchOptions {
+    max_rows: usize,
+    max_bytes: u64,
+    timeout_ms: u64,
+}
+
+impl Default for BatchOptions {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl BatchOptions {
+    /// Default row limit per batch.
+    pub const DEFAULT_MAX_ROWS: usize = 10_000;
+    /// Default byte limit per batch (5 MiB).
+    pub const DEFAULT_MAX_BYTES: u64 = 5 * 1024 * 1024;
+    /// Default batch timeout (20 s).
+    pub const DEFAULT_TIMEOUT_MS: u64 = 20_000;
+
+    /// The defaults: 10 000 rows, 5 MiB, 20 s.
+    pub const fn new() -> Self {
+        BatchOptions {
+            max_rows: Self::DEFAULT_MAX_ROWS,
+            max_bytes: Self::DEFAULT_MAX_BYTES,
+            timeout_ms: Self::DEFAULT_TIMEOUT_MS,
+        }
+    }
+
+    /// At most `rows` rows per insert batch (messages per batch for the other kinds); 0 = unlimited.
+    pub const fn max_rows(mut self, rows: usize) -> Self {
+        self.max_rows = rows;
+        self
+    }
+
+    /// At most `bytes` bytes per insert batch (a single row above it travels alone); 0 = unlimited.
+    pub const fn max_bytes(mut self, bytes: u64) -> Self {
+        self.max_bytes = bytes;
+        self
+    }
+
+    /// A batch with rows pending completes `ms` milliseconds after its first row; 0 = no timer.
+    pub const fn timeout_ms(mut self, ms: u64) -> Self {
+        self.timeout_ms = ms;
+        self
+    }
+
+    /// The row limit (0 = unlimited).
+    pub const fn rows_limit(&self) -> usize {
+        self.max_rows
+    }
+
+    /// The byte limit (0 = unlimited).
+    pub const fn bytes_limit(&self) -> u64 {
+        self.max_bytes
+    }
+
+    /// The timeout in milliseconds (0 = no timer).
+    pub const fn timeout(&self) -> u64 {
+        self.timeout_ms
+    }
+
+    /// Parses options from string pairs, starting from the defaults. Keys: `max_rows`,
+    /// `max_bytes`, `timeout_ms`; values are unsigned decimal integers.
+    ///
+    /// Takes any iterable of [`ConfigEntry`]: an array or slice of `(&str, &str)`, a
+    /// `&HashMap<String, String>`, a `BTreeMap<&str, &str>`, ...
+    ///
+    /// # Errors
+    /// [`ConfigError`] (`INVALID_CONFIG`) for an unknown key, a key given twice, or a value that
+    /// is not an unsigned integer in range. Nothing is silently ignored.
+    pub fn from_pairs<I>(pairs: I) -> Result<Self, ConfigError>
+    where
+        I: IntoIterator,
+        I::Item: ConfigEntry,
+    {
+        let mut opts = Self::new();
+        let mut seen = [false; 3];
+        for entry in pairs {
+            let (key, value) = (entry.key(), entry.value());
+            let idx = match key {
+                "max_rows" => 0,
+                "max_bytes" => 1,
+                "timeout_ms" => 2,
+                _ => return Err(ConfigError::new(key, value, "unknown key")),
+            };
+            if core::mem::replace(&mut seen[idx], true) {
+                return Err(ConfigError::new(key, value, "key given twice"));
+            }
+            let n: u64 = value.trim().parse().map_err(|_| {
+                ConfigError::new(key, value, "expected an unsigned integer (0 = unlimited)")
+            })?;
+            match idx {
+                0 => {
+                    opts.max_rows = usize::try_from(n)
+                        .map_err(|_| ConfigError::new(key, value, "too large for this target"))?
+                }
+                1 => opts.max_bytes = n,
+                _ => opts.timeout_ms = n,
+            }
+        }
+        Ok(opts)
+    }
+}
+
+/// One `key = value` entry for the option parsers ([`BatchOptions::from_pairs`],
+/// [`StreamOptions::from_pairs`](crate::stream::StreamOptions::from_pairs)): a pair `(K, V)` or a
+/// reference to one, with `K, V: AsRef<str>` — so slices of pairs and maps both work.
+pub trait ConfigEntry {
+    /// The key.
+    fn key(&self) -> &str;
+    /// The value.
+    fn value(&self) -> &str;
+}
+
+impl<K: AsRef<str>, V: AsRef<str>> ConfigEntry for (K, V) {
+    fn key(&self) -> &str {
+        self.0.as_ref()
+    }
+    fn value(&self) -> &str {
+        self.1.as_ref()
+    }
+}
+
+impl<K: AsRef<str>, V: AsRef<str>> ConfigEntry for &(K, V) {
+    fn key(&self) -> &str {
+        self.0.as_ref()
+    }
+    fn value(&self) -> &str {
+        self.1.as_ref()
+    }
+}
+
+/// A configuration value that could not be used (`INVALID_CONFIG`). Shared by the
+/// [`batch`](crate::batch) and [`stream`](crate::stream) option parsers.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ConfigError {
+    /// Whose option it is: `"batch"` or `"stream"`.
+    pub scope: &'static str,
+    /// The offending key.
+    pub key: String,
+    /// The value given for it.
+    pub value: String,
+    /// What is wrong with it.
+    pub reason: &'static str,
+}
+
+impl ConfigError {
+    pub(crate) fn new(key: &str, value: &str, reason: &'static str) -> Self {
+        Self::in_scope("batch", key, value, reason)
+    }
+
+    pub(crate) fn in_scope(
+        scope: &'static str,
+        key: &str,
+        value: &str,
+        reason: &'static str,
+    ) -> Self {
+        ConfigError {
+            scope,
+            key: key.to_owned(),
+            value: value.to_owned(),
+            reason,
+        }
+    }
+}
+
+impl fmt::Display for ConfigError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "invalid {} option `{}` = {:?}: {}",
+            self.scope, self.key, self.value, self.reason
+        )
+    }
+}
+
+impl ErrorCode for ConfigError {
+    fn code(&self) -> &'static str {
+        codes::INVALID_CONFIG
+    }
+}
+
+impl core::error::Error for ConfigError {}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use alloc::string::ToString;
+
+    #[test]
+    fn defaults_match_the_seed() {
+        let o = BatchOptions::default();
+        assert_eq!(
+            (o.rows_limit(), o.bytes_limit(), o.timeout()),
+            (10_000, 5 << 20, 20_000)
+        );
+    }
+
+    #[test]
+    fn bad_config_is_an_error_naming_the_key() {
+        for (pairs, reason) in [
+            (&[("max_rows", "-1")][..], "unsigned"),
+            (&[("max_bytes", "5MiB")][..], "unsigned"),
+            (&[("timeout_ms", "")][..], "unsigned"),
+            (&[("timeout", "5")][..], "unknown key"),
+            (&[("max_rows", "1"), ("max_rows", "2")][..], "twice"),
+            (&[("max_rows", "99999999999999999999999")][..], "unsigned"),
+        ] {
+            let err = BatchOptions::from_pairs(pairs).unwrap_err();
+            assert_eq!(err.code(), "INVALID_CONFIG");
+            assert!(err.to_string().contains(reason), "{err}");
+            assert!(err.to_string().contains(pairs[0].0), "{err}");
+        }
+    }
+
+    #[test]
+    fn zero_means_unlimited_and_is_accepted() {
+        let o =
+            BatchOptions::from_pairs([("max_rows", "0"), ("max_bytes", "0"), ("timeout_ms", "0")])
+                .unwrap();
+        assert_eq!(
+            o,
+            BatchOptions::new().max_rows(0).max_bytes(0).timeout_ms(0)
+        );
+    }
+}

@@ -1,0 +1,483 @@
+//! The async batch writer: a [`Batcher`] driving a [`Client`], timed by a caller-supplied
+//! [`Timer`].
+
+use alloc::string::String;
+use alloc::vec::Vec;
+use core::fmt;
+use core::future::{poll_fn, Future};
+use core::pin::pin;
+use core::task::Poll;
+
+use futures_core::Stream;
+use hashbrown::HashSet;
+
+use super::{Batch, BatchOptions, Batcher, Insert, Kind, Message};
+use crate::error::{Closed, ErrorCode};
+
+/// The destination of completed batches: one call per batch.
+///
+/// Implement it with `async fn` (the trait is written with return-position `impl Future`, so
+/// it needs no allocation, no `Send` bound and no particular executor). Calls are made one at a
+/// time, in batch order, each awaited before the next: a slow client slows the writer down
+/// rather than piling batches up.
+///
+/// `migrate_table`, `delete_stale` and `delete_records` accept and ignore their batches by
+/// default (the seed's `DummyHandler`); `write_table` must be written.
+///
+/// ```
+/// use lindy::batch::Client;
+///
+/// struct Printer;
+/// impl Client<u32> for Printer {
+///     type Error = core::convert::Infallible;
+///     async fn write_table(&mut self, table: &str, rows: Vec<u32>) -> Result<(), Self::Error> {
+///         println!("{table}: {rows:?}");
+///         Ok(())
+///     }
+/// }
+/// ```
+pub trait Client<T> {
+    /// What a failed call reports.
+    type Error;
+
+    /// Writes one batch of rows, all for `table`, in order.
+    fn write_table(
+        &mut self,
+        table: &str,
+        rows: Vec<T>,
+    ) -> impl Future<Output = Result<(), Self::Error>>;
+
+    /// Migrates one batch of tables (one entry per `Migrate` message, in order).
+    fn migrate_table(
+        &mut self,
+        tables: &[String],
+    ) -> impl Future<Output = Result<(), Self::Error>> {
+        let _ = tables;
+        core::future::ready(Ok(()))
+    }
+
+    /// Deletes stale rows for one batch of tables.
+    fn delete_stale(&mut self, tables: &[String]) -> impl Future<Output = Result<(), Self::Error>> {
+        let _ = tables;
+        core::future::ready(Ok(()))
+    }
+
+    /// Deletes records for one batch of tables.
+    fn delete_records(
+        &mut self,
+        tables: &[String],
+    ) -> impl Future<Output = Result<(), Self::Error>> {
+        let _ = tables;
+        core::future::ready(Ok(()))
+    }
+}
+
+/// A clock and a sleep, supplied by the runtime (lindy's core has neither).
+///
+/// Contract: [`now`](Timer::now) never goes backwards, and the future of
+/// [`sleep_until`](Timer::sleep_until) completes only once `now() >= deadline`.
+/// [`StdTimer`](super::StdTimer) is the std implementation; with tokio, wrap
+/// `tokio::time::sleep_until`.
+pub trait Timer {
+    /// Milliseconds since an arbitrary, fixed origin.
+    fn now(&self) -> u64;
+
+    /// Completes once [`now`](Timer::now) has reached `deadline_ms`.
+    fn sleep_until(&self, deadline_ms: u64) -> impl Future<Output = ()>;
+}
+
+/// A client call that failed, with the tables it was for.
+///
+/// After this error the writer drops every later batch naming one of these tables (counted in
+/// [`Report::batches_dropped`] / [`Report::rows_dropped`]); other tables carry on.
+pub struct BatchError<E> {
+    /// The kind of the failed batch (which client method failed).
+    pub kind: Kind,
+    /// The table of an insert batch; the tables of any other batch.
+    pub tables: Vec<String>,
+    /// Rows (insert) or messages (other kinds) in the failed batch.
+    pub rows: usize,
+    /// What the client returned.
+    pub error: E,
+}
+
+impl<E: fmt::Debug> fmt::Debug for BatchError<E> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("BatchError")
+            .field("kind", &self.kind)
+            .field("tables", &self.tables)
+            .field("rows", &self.rows)
+            .field("error", &self.error)
+            .finish()
+    }
+}
+
+impl<E: fmt::Display> fmt::Display for BatchError<E> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{} failed for table", self.kind.handler_name())?;
+        if self.tables.len() != 1 {
+            f.write_str("s")?;
+        }
+        for (i, t) in self.tables.iter().enumerate() {
+            write!(f, "{}`{t}`", if i == 0 { " " } else { ", " })?;
+        }
+        let plural = if self.rows == 1 { "" } else { "s" };
+        write!(f, " (batch of {} row{plural}): {}", self.rows, self.error)
+    }
+}
+
+impl<E: ErrorCode> ErrorCode for BatchError<E> {
+    /// The client error's own code.
+    fn code(&self) -> &'static str {
+        self.error.code()
+    }
+}
+
+impl<E: core::error::Error + 'static> core::error::Error for BatchError<E> {
+    fn source(&self) -> Option<&(dyn core::error::Error + 'static)> {
+        Some(&self.error)
+    }
+}
+
+/// What a [`BatchWriter`] did: returned by [`close`](BatchWriter::close) and
+/// [`run`](BatchWriter::run).
+pub struct Report<E> {
+    /// Every failed client call, in order.
+    pub errors: Vec<BatchError<E>>,
+    /// Batches the client accepted.
+    pub batches_written: u64,
+    /// Rows (insert) or messages (other kinds) in those batches.
+    pub rows_written: u64,
+    /// Batches dropped whole because they named tables that had failed before.
+    pub batches_dropped: u64,
+    /// Rows (or messages) dropped: those of failed tables, and messages [`run`](BatchWriter::run)
+    /// received after the writer was closed.
+    pub rows_dropped: u64,
+}
+
+impl<E> Default for Report<E> {
+    fn default() -> Self {
+        Report {
+            errors: Vec::new(),
+            batches_written: 0,
+            rows_written: 0,
+            batches_dropped: 0,
+            rows_dropped: 0,
+        }
+    }
+}
+
+impl<E: fmt::Debug> fmt::Debug for Report<E> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Report")
+            .field("errors", &self.errors)
+            .field("batches_written", &self.batches_written)
+            .field("rows_written", &self.rows_written)
+            .field("batches_dropped", &self.batches_dropped)
+            .field("rows_dropped", &self.rows_dropped)
+            .finish()
+    }
+}
+
+/// Streams write messages into batches and hands each completed batch to a [`Client`] — the
+/// CloudQuery `StreamingBatchWriter`, as one executor-agnostic future.
+///
+/// Two ways to drive it:
+/// * [`run`](BatchWriter::run) consumes a [`Stream`] of messages, completing timed-out
+///   batches while the stream is idle (it sleeps on the [`Timer`] until the next deadline),
+///   and closes when the stream ends;
+/// * [`write`](BatchWriter::write) one message at a time, then [`close`](BatchWriter::close).
+///   Timeouts are checked on every write; between writes call [`tick`](BatchWriter::tick) at
+///   [`next_deadline`](BatchWriter::next_deadline).
+///
+/// **Errors**: a failed client call does not stop the writer. The failure is recorded as a
+/// [`BatchError`] naming its tables; every later batch naming one of those tables is dropped
+/// (and counted), while other tables go on. A failed `migrate_table` / `delete_*` batch marks
+/// all the tables in it as failed, since the client cannot say which one broke.
+///
+/// **Cancel-safety** (all async methods): messages and batches not yet handed to the client
+/// stay in the writer and go out on the next call. Dropping a future *while a client call is
+/// in flight* drops that call: the batch it carried is gone (the client may have applied part
+/// of it). Do not race these futures against a timeout if batches must not be lost.
+///
+/// ```
+/// use lindy::batch::{BatchOptions, BatchWriter, Client, Message, Timer};
+///
+/// #[derive(Default)]
+/// struct Collect(Vec<(String, Vec<u32>)>);
+/// impl Client<u32> for Collect {
+///     type Error = &'static str;
+///     async fn write_table(&mut self, table: &str, rows: Vec<u32>) -> Result<(), Self::Error> {
+///         self.0.push((table.to_owned(), rows));
+///         Ok(())
+///     }
+/// }
+///
+/// # futures::executor::block_on(async {
+/// let timer = lindy::batch::StdTimer::new();
+/// let mut w = BatchWriter::new(Collect::default(), timer, BatchOptions::new().max_rows(2));
+/// for i in 0..5 {
+///     w.write(Message::insert("t", vec![i], 8)).await.unwrap();
+/// }
+/// let report = w.close().await;
+/// assert_eq!(report.batches_written, 3);
+/// assert_eq!(w.client().0, [("t".into(), vec![0, 1]), ("t".into(), vec![2, 3]), ("t".into(), vec![4])]);
+/// # });
+/// ```
+pub struct BatchWriter<T, C: Client<T>, K> {
+    core: Core<T, C>,
+    timer: K,
+}
+
+struct Core<T, C: Client<T>> {
+    batcher: Batcher<T>,
+    client: C,
+    failed: HashSet<String>,
+    report: Report<C::Error>,
+}
+
+impl<T, C: Client<T>, K: Timer> BatchWriter<T, C, K> {
+    /// A writer sending batches to `client`, timed by `timer`.
+    pub fn new(client: C, timer: K, opts: BatchOptions) -> Self {
+        BatchWriter {
+            core: Core {
+                batcher: Batcher::new(opts),
+                client,
+                failed: HashSet::new(),
+                report: Report::default(),
+            },
+            timer,
+        }
+    }
+
+    /// Feeds one message and sends every batch it completes.
+    ///
+    /// Cancel-safe except while a client call is in flight (see the [type docs](BatchWriter)).
+    ///
+    /// # Errors
+    /// [`Closed`] with the message after [`close`](BatchWriter::close).
+    pub async fn write(&mut self, msg: Message<T>) -> Result<(), Closed<Message<T>>> {
+        let now = self.timer.now();
+        self.core.write(msg, now).await
+    }
+
+    /// Completes the batches whose timeout has passed and sends them.
+    ///
+    /// Cancel-safe except while a client call is in flight (see the [type docs](BatchWriter)).
+    pub async fn tick(&mut self) {
+        let now = self.timer.now();
+        self.core.batcher.poll_timeout(now);
+        self.core.dispatch().await;
+    }
+
+    /// Completes every pending batch and sends it.
+    ///
+    /// Cancel-safe except while a client call is in flight (see the [type docs](BatchWriter)).
+    pub async fn flush(&mut self) {
+        self.core.batcher.flush();
+        self.core.dispatch().await;
+    }
+
+    /// Completes and sends every pending batch, refuses further messages, and returns the
+    /// report (errors are moved out of the writer; counters keep running totals).
+    ///
+    /// Cancel-safe except while a client call is in flight (see the [type docs](BatchWriter));
+    /// calling it again finishes the job and is otherwise harmless.
+    pub async fn close(&mut self) -> Report<C::Error> {
+        self.core.close().await
+    }
+
+    /// Writes every message of `messages`, completing batches on timeouts while it is idle,
+    /// then closes the writer and returns its report.
+    ///
+    /// Messages arriving after the writer was closed are dropped and counted.
+    ///
+    /// Cancel-safe except while a client call is in flight (see the [type docs](BatchWriter)):
+    /// dropping the future between messages loses nothing; the stream is not consumed further.
+    pub async fn run<S>(&mut self, messages: S) -> Report<C::Error>
+    where
+        S: Stream<Item = Message<T>>,
+    {
+        enum Event<T> {
+            Message(Message<T>),
+            End,
+            Deadline,
+        }
+        let mut messages = pin!(messages);
+        let Self { core, timer } = self;
+        let mut sleep = pin!(None);
+        let mut armed: Option<u64> = None;
+        loop {
+            let event = poll_fn(|cx| {
+                if let Poll::Ready(next) = messages.as_mut().poll_next(cx) {
+                    return Poll::Ready(next.map_or(Event::End, Event::Message));
+                }
+                let deadline = core.batcher.next_deadline();
+                if deadline != armed {
+                    armed = deadline;
+                    sleep.set(deadline.map(|d| timer.sleep_until(d)));
+                }
+                if let Some(s) = sleep.as_mut().as_pin_mut() {
+                    if s.poll(cx).is_ready() {
+                        sleep.set(None);
+                        armed = None;
+                        return Poll::Ready(Event::Deadline);
+                    }
+                }
+                Poll::Pending
+            })
+            .await;
+            match event {
+                Event::Message(msg) => {
+                    if let Err(Closed(msg)) = core.write(msg, timer.now()).await {
+                        core.report.rows_dropped += message_rows(&msg) as u64;
+                    }
+                }
+                Event::End => break,
+                Event::Deadline => {
+                    core.batcher.poll_timeout(timer.now());
+                    core.dispatch().await;
+                }
+            }
+        }
+        core.close().await
+    }
+
+    /// When the earliest pending batch times out (on the [`Timer`]'s clock).
+    pub fn next_deadline(&self) -> Option<u64> {
+        self.core.batcher.next_deadline()
+    }
+
+    /// Failures so far, moved out of the writer.
+    pub fn take_errors(&mut self) -> Vec<BatchError<C::Error>> {
+        core::mem::take(&mut self.core.report.errors)
+    }
+
+    /// Whether a client call for `table` has failed (its later batches are being dropped).
+    pub fn has_failed(&self, table: &str) -> bool {
+        self.core.failed.contains(table)
+    }
+
+    /// The batcher (for inspection: pending rows, options).
+    pub fn batcher(&self) -> &Batcher<T> {
+        &self.core.batcher
+    }
+
+    /// The client.
+    pub fn client(&self) -> &C {
+        &self.core.client
+    }
+
+    /// The client, mutably.
+    pub fn client_mut(&mut self) -> &mut C {
+        &mut self.core.client
+    }
+
+    /// The timer.
+    pub fn timer(&self) -> &K {
+        &self.timer
+    }
+
+    /// Takes the client and the timer back. Pending batches that were not flushed are dropped:
+    /// [`close`](BatchWriter::close) first.
+    pub fn into_parts(self) -> (C, K) {
+        (self.core.client, self.timer)
+    }
+}
+
+impl<T, C: Client<T>, K> fmt::Debug for BatchWriter<T, C, K> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("BatchWriter")
+            .field("batcher", &self.core.batcher)
+            .field("failed_tables", &self.core.failed.len())
+            .field("errors", &self.core.report.errors.len())
+            .finish_non_exhaustive()
+    }
+}
+
+fn message_rows<T>(msg: &Message<T>) -> usize {
+    match msg {
+        Message::Insert(i) => i.rows.len(),
+        _ => 1,
+    }
+}
+
+impl<T, C: Client<T>> Core<T, C> {
+    async fn write(&mut self, msg: Message<T>, now: u64) -> Result<(), Closed<Message<T>>> {
+        self.batcher.push(msg, now)?;
+        self.dispatch().await;
+        Ok(())
+    }
+
+    async fn close(&mut self) -> Report<C::Error> {
+        self.batcher.close();
+        self.dispatch().await;
+        let r = &mut self.report;
+        Report {
+            errors: core::mem::take(&mut r.errors),
+            batches_written: r.batches_written,
+            rows_written: r.rows_written,
+            batches_dropped: r.batches_dropped,
+            rows_dropped: r.rows_dropped,
+        }
+    }
+
+    /// Sends every completed batch, one call at a time.
+    async fn dispatch(&mut self) {
+        while let Some(batch) = self.batcher.pop() {
+            let kind = batch.kind();
+            match batch {
+                Batch::Insert(Insert { table, rows, .. }) => {
+                    let n = rows.len();
+                    if self.failed.contains(&table) {
+                        self.report.batches_dropped += 1;
+                        self.report.rows_dropped += n as u64;
+                        continue;
+                    }
+                    match self.client.write_table(&table, rows).await {
+                        Ok(()) => self.written(n),
+                        Err(error) => self.fail(kind, alloc::vec![table], n, error),
+                    }
+                }
+                Batch::Migrate(mut tables)
+                | Batch::DeleteStale(mut tables)
+                | Batch::DeleteRecords(mut tables) => {
+                    let before = tables.len();
+                    tables.retain(|t| !self.failed.contains(t));
+                    self.report.rows_dropped += (before - tables.len()) as u64;
+                    if tables.is_empty() {
+                        self.report.batches_dropped += 1;
+                        continue;
+                    }
+                    let result = match kind {
+                        Kind::Migrate => self.client.migrate_table(&tables).await,
+                        Kind::DeleteStale => self.client.delete_stale(&tables).await,
+                        _ => self.client.delete_records(&tables).await,
+                    };
+                    let n = tables.len();
+                    match result {
+                        Ok(()) => self.written(n),
+                        Err(error) => self.fail(kind, tables, n, error),
+                    }
+                }
+            }
+        }
+    }
+
+    fn written(&mut self, rows: usize) {
+        self.report.batches_written += 1;
+        self.report.rows_written += rows as u64;
+    }
+
+    /// Records a failed call; its tables (none of which had failed before) are failed from now
+    /// on. Repeated names are listed once.
+    fn fail(&mut self, kind: Kind, mut tables: Vec<String>, rows: usize, error: C::Error) {
+        tables.retain(|t| self.failed.insert(t.clone()));
+        self.report.errors.push(BatchError {
+            kind,
+            tables,
+            rows,
+            error,
+        });
+    }
+}

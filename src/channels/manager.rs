@@ -1,0 +1,402 @@
+//! [`Manager`]: channel lifecycle over a [`Registry`], with subscribers and a bus.
+
+use alloc::boxed::Box;
+use alloc::sync::Arc;
+use alloc::vec::Vec;
+use core::fmt;
+use core::time::Duration;
+
+use super::bus::{EventBus, NodeId, RemoteEvent};
+use super::subscribe::{EventBatch, Hub, Subscription, Wakeups};
+use super::{
+    Channel, ChannelError, Clock, Event, MemoryRegistry, Registry, DEFAULT_PRIVATE_TTL,
+    DEFAULT_PUBLIC_TTL, MAX_PRIVATE_TTL,
+};
+use crate::grammar::{Name, Pattern, Visibility};
+use crate::sync::{DefaultRawMutex, Mutex, RawMutex};
+
+type SweepHook = Arc<dyn Fn(&[Channel]) + Send + Sync>;
+type Bus = Arc<dyn EventBus + Send + Sync>;
+
+struct Inner<G> {
+    registry: G,
+    bus: Option<Bus>,
+    on_sweep: Option<SweepHook>,
+}
+
+impl<G> Inner<G> {
+    /// Publishes `events` on the bus, then fans them out locally. Runs under the manager's lock,
+    /// so subscribers and other nodes see one channel's transitions in the order they happened.
+    fn emit<R: RawMutex, B: EventBatch>(&self, hub: &Hub<R>, events: B) -> Wakeups {
+        if let Some(bus) = &self.bus {
+            let origin = bus.node_id();
+            for event in events.as_ref() {
+                bus.publish(&RemoteEvent {
+                    origin,
+                    event: event.clone(),
+                });
+            }
+        }
+        hub.fan_out(events)
+    }
+}
+
+/// Owns channel lifecycle: opening, creating, touching, deleting and expiring channels, and
+/// telling subscribers (and other nodes) about every transition.
+///
+/// * **State** lives in a [`Registry`] (`G`, by default the in-memory [`MemoryRegistry`]); the
+///   manager validates visibility and TTLs before it calls the registry (see the
+///   [module docs](super) for the rules).
+/// * **Time** comes from a [`Clock`]: [`Manager::new`] uses the [`SystemClock`](super::SystemClock)
+///   on std; without std, [`Manager::with_clock`] is the way in. Expiry is driven from outside:
+///   call [`sweep`](Self::sweep) (or [`sweep_now`](Self::sweep_now)) when
+///   [`next_deadline`](Self::next_deadline) says, or let [`run_sweeper`](Self::run_sweeper)
+///   (std) do it on a timer thread.
+/// * **Events** go to [`Subscription`]s (bounded queues: a slow subscriber misses events and is
+///   told how many, it never blocks the manager) and to an [`EventBus`], if one is set.
+/// * **Locking**: every method takes `&self`; state sits behind one [`Mutex`] with the lock `R`.
+///   On std the manager is `Send + Sync`; share it with an `Arc`.
+///
+/// ```
+/// use std::time::Duration;
+/// use lindy::channels::{EventKind, Manager, State};
+/// use lindy::grammar::Name;
+///
+/// let manager = Manager::with_clock(|| 0);
+/// let mut events = manager.subscribe(8);
+/// let lobby = Name::parse("public:chat.rooms.lobby")?;
+///
+/// manager.open_public(&lobby, Some(Duration::from_secs(60)))?;
+/// assert_eq!(manager.next_deadline(), Some(60_000));
+/// assert_eq!(manager.sweep(60_000), 1); // idle for a whole TTL: closed
+/// assert_eq!(manager.get(&lobby)?.state, State::Closed);
+///
+/// let kinds: Vec<_> = std::iter::from_fn(|| events.try_recv()).map(|e| e.kind).collect();
+/// assert_eq!(kinds, [EventKind::Opened, EventKind::Closed]);
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+pub struct Manager<G: Registry = MemoryRegistry, R: RawMutex = DefaultRawMutex> {
+    inner: Mutex<R, Inner<G>>,
+    hub: Arc<Hub<R>>,
+    clock: Box<dyn Clock + Send + Sync>,
+}
+
+#[cfg(feature = "std")]
+impl Manager<MemoryRegistry, DefaultRawMutex> {
+    /// A manager over an empty [`MemoryRegistry`], on the [`SystemClock`](super::SystemClock).
+    pub fn new() -> Self {
+        Self::with_clock(super::SystemClock)
+    }
+}
+
+#[cfg(feature = "std")]
+impl Default for Manager<MemoryRegistry, DefaultRawMutex> {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl Manager<MemoryRegistry, DefaultRawMutex> {
+    /// A manager over an empty [`MemoryRegistry`] with `clock` (any `Fn() -> u64` of
+    /// milliseconds). The way to build one without std, and in tests.
+    pub fn with_clock(clock: impl Clock + Send + Sync + 'static) -> Self {
+        Manager::with_registry(MemoryRegistry::new(), clock)
+    }
+}
+
+impl<G: Registry, R: RawMutex> Manager<G, R> {
+    /// A manager over `registry` with `clock`: the general constructor, for any registry and any
+    /// lock. Name the type so the lock is known — `Manager::<MyRegistry>::with_registry(..)` for
+    /// the default lock, `Manager::<MemoryRegistry, NoopRawMutex>::with_registry(..)` on
+    /// single-threaded wasm.
+    pub fn with_registry(registry: G, clock: impl Clock + Send + Sync + 'static) -> Self {
+        Manager {
+            inner: Mutex::new(Inner {
+                registry,
+                bus: None,
+                on_sweep: None,
+            }),
+            hub: Arc::new(Hub::new()),
+            clock: Box::new(clock),
+        }
+    }
+
+    /// Now, in ms, on the manager's clock.
+    pub fn now(&self) -> u64 {
+        self.clock.now_ms()
+    }
+
+    /// Runs `op` on the registry under the lock, emits the events it returns, and wakes
+    /// subscribers after unlocking.
+    fn mutate<T>(
+        &self,
+        op: impl FnOnce(&mut G) -> Result<(T, Option<Event>), ChannelError>,
+    ) -> Result<T, ChannelError> {
+        let (result, wakeups) = self.inner.lock(|inner| match op(&mut inner.registry) {
+            Ok((value, Some(event))) => {
+                let w = inner.emit(&self.hub, [event]);
+                (Ok(value), Some(w))
+            }
+            Ok((value, None)) => (Ok(value), None),
+            Err(e) => (Err(e), None),
+        });
+        if let Some(w) = wakeups {
+            w.wake();
+        }
+        result
+    }
+
+    /// Opens a public channel, or refreshes or re-opens it. `ttl` defaults to
+    /// [`DEFAULT_PUBLIC_TTL`].
+    ///
+    /// * unknown → created, event `Opened`;
+    /// * open → TTL and last-active refreshed, no event;
+    /// * closed → re-opened (TTL and last-active refreshed, delta flag kept), event `Opened`.
+    ///
+    /// # Errors
+    /// `CHANNEL_INVALID` if `name` is private; `CHANNEL_NOT_FOUND` if it was deleted (see the
+    /// tombstone rule on [`MemoryRegistry`]).
+    pub fn open_public(&self, name: &Name, ttl: Option<Duration>) -> Result<Channel, ChannelError> {
+        expect_visibility(name, Visibility::Public)?;
+        let ttl = ttl.unwrap_or(DEFAULT_PUBLIC_TTL);
+        let now = self.now();
+        self.mutate(|r| r.open_public(name, ttl, now))
+    }
+
+    /// Creates a private channel (event `Opened`). `ttl` defaults to [`DEFAULT_PRIVATE_TTL`] and
+    /// may be at most [`MAX_PRIVATE_TTL`] (inclusive).
+    ///
+    /// # Errors
+    /// `CHANNEL_INVALID` if `name` is public; `CHANNEL_TTL_EXCEEDS_MAX` if `ttl` is above the
+    /// maximum; `CHANNEL_EXISTS` if any record with that name exists (open, or a tombstone).
+    pub fn create_private(
+        &self,
+        name: &Name,
+        ttl: Option<Duration>,
+    ) -> Result<Channel, ChannelError> {
+        expect_visibility(name, Visibility::Private)?;
+        let ttl = ttl.unwrap_or(DEFAULT_PRIVATE_TTL);
+        if ttl > MAX_PRIVATE_TTL {
+            return Err(ChannelError::TtlExceedsMax {
+                channel: name.clone(),
+                ttl,
+                max: MAX_PRIVATE_TTL,
+            });
+        }
+        let now = self.now();
+        self.mutate(|r| r.create_private(name, ttl, now).map(|(c, e)| (c, Some(e))))
+    }
+
+    /// Marks the channel active now, postponing its expiry by a whole TTL. O(1), no event.
+    ///
+    /// # Errors
+    /// `CHANNEL_NOT_FOUND` if unknown or deleted; `CHANNEL_CLOSED` if closed.
+    pub fn touch(&self, name: &Name) -> Result<(), ChannelError> {
+        let now = self.now();
+        self.inner.lock(|inner| inner.registry.touch(name, now))
+    }
+
+    /// Deletes the channel (event `Deleted`). Deleting a deleted channel is `Ok` and emits
+    /// nothing.
+    ///
+    /// # Errors
+    /// `CHANNEL_NOT_FOUND` if there is no record with that name.
+    pub fn delete(&self, name: &Name) -> Result<(), ChannelError> {
+        let now = self.now();
+        self.mutate(|r| r.delete(name, now).map(|e| ((), e)))
+    }
+
+    /// A snapshot of the channel.
+    ///
+    /// # Errors
+    /// `CHANNEL_NOT_FOUND` if unknown or deleted.
+    pub fn get(&self, name: &Name) -> Result<Channel, ChannelError> {
+        self.inner.lock(|inner| inner.registry.get(name))
+    }
+
+    /// Snapshots of every channel that is not deleted, in no particular order.
+    pub fn list(&self) -> Vec<Channel> {
+        self.inner.lock(|inner| inner.registry.list())
+    }
+
+    /// The number of channels that are not deleted.
+    pub fn len(&self) -> usize {
+        self.inner.lock(|inner| inner.registry.len())
+    }
+
+    /// Whether there are no channels (deleted ones aside).
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    /// Whether the channel exists and is open. A channel past its TTL stays open until the
+    /// next sweep.
+    pub fn is_open(&self, name: &Name) -> bool {
+        self.inner.lock(|inner| inner.registry.is_open(name))
+    }
+
+    /// Turns delta encoding on or off for the channel (off by default; kept across close and
+    /// re-open).
+    ///
+    /// # Errors
+    /// `CHANNEL_NOT_FOUND` if unknown or deleted.
+    pub fn set_delta(&self, name: &Name, enabled: bool) -> Result<(), ChannelError> {
+        self.inner
+            .lock(|inner| inner.registry.set_delta(name, enabled))
+    }
+
+    /// Whether the channel exists and has delta encoding on.
+    pub fn is_delta(&self, name: &Name) -> bool {
+        self.inner.lock(|inner| inner.registry.is_delta(name))
+    }
+
+    /// Runs one expiry pass at `now` (ms): every open channel idle for at least its TTL
+    /// (`now - last_active >= ttl`) expires — a public one is closed (event `Closed`), a private
+    /// one deleted and removed (event `Deleted`). Returns the number of transitions.
+    ///
+    /// Then the [`on_sweep`](Self::on_sweep) hook, if any, is called with the channel list.
+    pub fn sweep(&self, now: u64) -> usize {
+        let (transitions, wakeups, hook) = self.inner.lock(|inner| {
+            let events = inner.registry.sweep(now);
+            let transitions = events.len();
+            let wakeups = inner.emit(&self.hub, events);
+            let hook = inner
+                .on_sweep
+                .clone()
+                .map(|hook| (hook, inner.registry.list()));
+            (transitions, wakeups, hook)
+        });
+        wakeups.wake();
+        if let Some((hook, list)) = hook {
+            hook(&list);
+        }
+        transitions
+    }
+
+    /// [`sweep`](Self::sweep) at the clock's now.
+    pub fn sweep_now(&self) -> usize {
+        self.sweep(self.now())
+    }
+
+    /// The earliest time (ms) at which a sweep has work to do — a channel's expiry, or a
+    /// tombstone's reap time — or `None` if nothing can expire. A sans-IO driver sleeps until
+    /// then and calls [`sweep`](Self::sweep); since touches only move deadlines later, sweeping
+    /// then is never too late (at worst it finds the channel was touched and reports a later
+    /// deadline next time).
+    pub fn next_deadline(&self) -> Option<u64> {
+        self.inner.lock(|inner| inner.registry.next_deadline())
+    }
+
+    /// Calls `hook` after every sweep with the list of channels (deleted ones omitted), for
+    /// metrics — channel names go nowhere else. Replaces any previous hook.
+    ///
+    /// The hook runs on the sweeping thread, after the manager's lock is released (it may call
+    /// the manager). Building the list costs one snapshot per channel per sweep.
+    pub fn on_sweep(&self, hook: impl Fn(&[Channel]) + Send + Sync + 'static) {
+        let old = self
+            .inner
+            .lock(|inner| inner.on_sweep.replace(Arc::new(hook)));
+        drop(old);
+    }
+
+    /// Removes the [`on_sweep`](Self::on_sweep) hook.
+    pub fn clear_on_sweep(&self) {
+        let old = self.inner.lock(|inner| inner.on_sweep.take());
+        drop(old);
+    }
+
+    /// Subscribes to every lifecycle event, with a queue of `capacity` events (at least 1).
+    /// Events that arrive while the queue is full are dropped for this subscriber and counted
+    /// in [`Subscription::missed`].
+    pub fn subscribe(&self, capacity: usize) -> Subscription<R> {
+        Subscription::new(self.hub.clone(), capacity, None)
+    }
+
+    /// Like [`subscribe`](Self::subscribe), but only for channels whose name matches `pattern`
+    /// (routed through a [`PatternIndex`](crate::grammar::PatternIndex), so many filtered
+    /// subscribers cost O(name depth) per event, not O(subscribers)).
+    pub fn subscribe_matching(&self, pattern: &Pattern, capacity: usize) -> Subscription<R> {
+        Subscription::new(self.hub.clone(), capacity, Some(pattern))
+    }
+
+    /// Live subscriptions.
+    pub fn subscribers(&self) -> usize {
+        self.hub.subscriber_count()
+    }
+
+    /// Connects the manager to a cross-node bus: every event it emits from now on is also
+    /// published there, stamped with `bus.node_id()`, and remote events with that origin are
+    /// ignored by [`apply_remote`](Self::apply_remote). Replaces any previous bus.
+    pub fn set_bus(&self, bus: Arc<dyn EventBus + Send + Sync>) {
+        let node = bus.node_id();
+        let old = self.inner.lock(|inner| {
+            // Under the manager lock, so no event is published on the new bus before the
+            // echo filter knows the new id.
+            self.hub.set_node(Some(node));
+            inner.bus.replace(bus)
+        });
+        drop(old);
+    }
+
+    /// Disconnects the bus (events stay local).
+    pub fn clear_bus(&self) {
+        let old = self.inner.lock(|inner| {
+            self.hub.set_node(None);
+            inner.bus.take()
+        });
+        drop(old);
+    }
+
+    /// This manager's node id on its bus, if it has one.
+    pub fn node_id(&self) -> Option<NodeId> {
+        self.hub.node()
+    }
+
+    /// Delivers an event from another node to this manager's subscribers; the inbound half of an
+    /// [`EventBus`]. Returns `false` (and delivers nothing) if the event is this node's own echo.
+    /// Remote events are never published again and never change the registry.
+    ///
+    /// Takes only the subscribers' lock, never the registry's, so a bus may call it from inside
+    /// another manager's `publish`.
+    pub fn apply_remote(&self, event: &RemoteEvent) -> bool {
+        match self.hub.fan_out_remote(event.origin, &event.event) {
+            Some(wakeups) => {
+                wakeups.wake();
+                true
+            }
+            None => false,
+        }
+    }
+}
+
+fn expect_visibility(name: &Name, expected: Visibility) -> Result<(), ChannelError> {
+    if name.visibility() == expected {
+        Ok(())
+    } else {
+        Err(ChannelError::WrongVisibility {
+            channel: name.clone(),
+            expected,
+        })
+    }
+}
+
+impl<G: Registry, R: RawMutex> Drop for Manager<G, R> {
+    /// Subscribers see the end of their stream once they have drained their queues.
+    fn drop(&mut self) {
+        self.hub.close().wake();
+    }
+}
+
+impl<G: Registry, R: RawMutex> fmt::Debug for Manager<G, R> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let (channels, bus) = self
+            .inner
+            .lock(|inner| (inner.registry.len(), inner.bus.is_some()));
+        f.debug_struct("Manager")
+            .field("channels", &channels)
+            .field("subscribers", &self.hub.subscriber_count())
+            .field("bus", &bus)
+            .field("node", &self.hub.node())
+            .finish()
+    }
+}

@@ -1,0 +1,342 @@
+//! [`PatternIndex`]: a subscription trie that finds every pattern matching a name in O(depth).
+
+use alloc::boxed::Box;
+use alloc::vec::Vec;
+use core::fmt;
+
+use hashbrown::HashMap;
+
+use super::{Name, NameRef, Pattern, PatternSegment};
+
+/// The handle [`PatternIndex::insert`] returns; pass it to [`remove`](PatternIndex::remove).
+///
+/// Ids are never reused within one index, so a stale id cannot remove someone else's entry.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct SubscriptionId(u64);
+
+impl SubscriptionId {
+    /// The id as a number (unique within its index, increasing in insertion order).
+    pub const fn as_u64(self) -> u64 {
+        self.0
+    }
+}
+
+impl fmt::Display for SubscriptionId {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "sub#{}", self.0)
+    }
+}
+
+/// Values filed under [`Pattern`]s, looked up by [`Name`]: "who is subscribed to this channel?".
+///
+/// A NATS-sublist-style trie with one root per [`Visibility`](super::Visibility). Each level holds
+/// a map of literal segments, one `*` child, and the values whose pattern ends in `**` there; so a
+/// lookup walks at most the literal and the `*` branch per name segment. Names have at most four
+/// segments, so a lookup visits at most 2⁴ nodes whatever the number of patterns, and allocates
+/// nothing. Several values may share a pattern; each insert gets its own [`SubscriptionId`].
+///
+/// [`remove`](Self::remove) prunes nodes left empty, so memory is returned as subscriptions go.
+/// Works without `std` (the maps are `hashbrown`).
+///
+/// ```
+/// use lindy::grammar::{Name, Pattern, PatternIndex};
+///
+/// let mut index = PatternIndex::new();
+/// let all = index.insert(&Pattern::parse("public:chat.**")?, "audit");
+/// let _lobby = index.insert(&Pattern::parse("public:chat.*.lobby")?, "lobby-bot");
+/// let _exact = index.insert(&Pattern::parse("public:chat.rooms.hall")?, "hall-bot");
+///
+/// let name = Name::parse("public:chat.rooms.lobby")?;
+/// let mut hits: Vec<&str> = index.matches(&name).into_iter().map(|(_, v)| *v).collect();
+/// hits.sort();
+/// assert_eq!(hits, ["audit", "lobby-bot"]);
+///
+/// assert_eq!(index.remove(all), Some("audit"));
+/// assert_eq!(index.matches(&name).len(), 1);
+/// assert_eq!(index.len(), 2);
+/// # Ok::<(), lindy::grammar::GrammarError>(())
+/// ```
+#[derive(Clone)]
+pub struct PatternIndex<V> {
+    roots: [Node<V>; 2],
+    /// Where each subscription lives, to find it again on removal.
+    patterns: HashMap<SubscriptionId, Pattern>,
+    next_id: u64,
+}
+
+#[derive(Clone)]
+struct Node<V> {
+    literals: HashMap<Box<str>, Node<V>>,
+    star: Option<Box<Node<V>>>,
+    /// Patterns that end exactly at this node.
+    exact: Vec<(SubscriptionId, V)>,
+    /// Patterns whose next (last) segment is `**`: they match any name that goes on from here.
+    rest: Vec<(SubscriptionId, V)>,
+}
+
+impl<V> Node<V> {
+    fn new() -> Self {
+        Node {
+            literals: HashMap::new(),
+            star: None,
+            exact: Vec::new(),
+            rest: Vec::new(),
+        }
+    }
+
+    fn is_empty(&self) -> bool {
+        self.literals.is_empty()
+            && self.star.is_none()
+            && self.exact.is_empty()
+            && self.rest.is_empty()
+    }
+
+    /// The node at the end of `pattern`'s non-`**` prefix, if it exists, and the list the
+    /// pattern's values live in.
+    fn find(&self, pattern: &Pattern) -> Option<&Vec<(SubscriptionId, V)>> {
+        let mut node = self;
+        for seg in pattern.segments() {
+            node = match seg {
+                PatternSegment::Literal(s) => node.literals.get(s)?,
+                PatternSegment::Star => node.star.as_deref()?,
+                PatternSegment::DoubleStar => return Some(&node.rest),
+            };
+        }
+        Some(&node.exact)
+    }
+
+    fn find_mut(&mut self, pattern: &Pattern) -> Option<&mut Vec<(SubscriptionId, V)>> {
+        let mut node = self;
+        for seg in pattern.segments() {
+            node = match seg {
+                PatternSegment::Literal(s) => node.literals.get_mut(s)?,
+                PatternSegment::Star => node.star.as_deref_mut()?,
+                PatternSegment::DoubleStar => return Some(&mut node.rest),
+            };
+        }
+        Some(&mut node.exact)
+    }
+
+    /// Removes `id` from the list `pattern` leads to, from segment `depth` on, pruning the nodes
+    /// the removal leaves empty on the way back up.
+    fn remove(&mut self, pattern: &Pattern, depth: usize, id: SubscriptionId) -> Option<V> {
+        match pattern.segment(depth) {
+            None => take(&mut self.exact, id),
+            Some(PatternSegment::DoubleStar) => take(&mut self.rest, id),
+            Some(PatternSegment::Literal(s)) => {
+                let child = self.literals.get_mut(s)?;
+                let value = child.remove(pattern, depth + 1, id);
+                if child.is_empty() {
+                    self.literals.remove(s);
+                    shrink_map(&mut self.literals);
+                }
+                value
+            }
+            Some(PatternSegment::Star) => {
+                let child = self.star.as_deref_mut()?;
+                let value = child.remove(pattern, depth + 1, id);
+                if child.is_empty() {
+                    self.star = None;
+                }
+                value
+            }
+        }
+    }
+
+    fn walk<'s, F: FnMut(SubscriptionId, &'s V)>(
+        &'s self,
+        name: NameRef<'_>,
+        depth: usize,
+        f: &mut F,
+    ) {
+        if depth == name.segment_count() {
+            self.exact.iter().for_each(|(id, v)| f(*id, v));
+            return;
+        }
+        // At least one name segment is left, so every `**` here matches.
+        self.rest.iter().for_each(|(id, v)| f(*id, v));
+        if let Some(child) = self.literals.get(name.segment_unchecked(depth)) {
+            child.walk(name, depth + 1, f);
+        }
+        if let Some(star) = &self.star {
+            star.walk(name, depth + 1, f);
+        }
+    }
+
+    fn values(&self) -> usize {
+        self.exact.len()
+            + self.rest.len()
+            + self.literals.values().map(Node::values).sum::<usize>()
+            + self.star.as_deref().map_or(0, Node::values)
+    }
+}
+
+/// Takes `id` out of `list`, keeping the others in insertion order, and gives back memory when
+/// the list has shrunk well below its capacity.
+fn take<V>(list: &mut Vec<(SubscriptionId, V)>, id: SubscriptionId) -> Option<V> {
+    let at = list.iter().position(|(i, _)| *i == id)?;
+    let (_, value) = list.remove(at);
+    if list.is_empty() {
+        *list = Vec::new();
+    } else if list.len() * 4 < list.capacity() {
+        list.shrink_to(list.len() * 2);
+    }
+    Some(value)
+}
+
+/// Maps only grow by themselves; shrink once mostly empty (amortized: at most once per halving).
+fn shrink_map<K: Eq + core::hash::Hash, T>(map: &mut HashMap<K, T>) {
+    if map.is_empty() {
+        *map = HashMap::new();
+    } else if map.capacity() > 16 && map.len() * 4 < map.capacity() {
+        map.shrink_to(map.len() * 2);
+    }
+}
+
+impl<V> PatternIndex<V> {
+    /// An empty index.
+    pub fn new() -> Self {
+        PatternIndex {
+            roots: [Node::new(), Node::new()],
+            patterns: HashMap::new(),
+            next_id: 0,
+        }
+    }
+
+    /// Files `value` under `pattern` and returns its id. Several values may share a pattern (and
+    /// the same value may be inserted under several): each insert is its own subscription.
+    pub fn insert(&mut self, pattern: &Pattern, value: V) -> SubscriptionId {
+        let id = SubscriptionId(self.next_id);
+        self.next_id += 1;
+        let mut node = &mut self.roots[pattern.visibility().index()];
+        let mut list = None;
+        for seg in pattern.segments() {
+            match seg {
+                PatternSegment::Literal(s) => {
+                    node = node.literals.entry_ref(s).or_insert_with(Node::new);
+                }
+                PatternSegment::Star => {
+                    node = node.star.get_or_insert_with(|| Box::new(Node::new()));
+                }
+                PatternSegment::DoubleStar => {
+                    list = Some(&mut node.rest);
+                    break;
+                }
+            }
+        }
+        list.unwrap_or(&mut node.exact).push((id, value));
+        self.patterns.insert(id, pattern.clone());
+        id
+    }
+
+    /// Removes the subscription and returns its value; `None` if `id` is not in the index (already
+    /// removed, or from another index). Nodes left empty are freed.
+    pub fn remove(&mut self, id: SubscriptionId) -> Option<V> {
+        let pattern = self.patterns.remove(&id)?;
+        shrink_map(&mut self.patterns);
+        self.roots[pattern.visibility().index()].remove(&pattern, 0, id)
+    }
+
+    /// Calls `f` with the id and value of every subscription whose pattern matches `name`, and
+    /// returns how many there were. Allocates nothing; visits each subscription at most once.
+    /// The order is unspecified (within one pattern it is insertion order).
+    #[inline]
+    pub fn for_each_match<F: FnMut(SubscriptionId, &V)>(
+        &self,
+        name: NameRef<'_>,
+        mut f: F,
+    ) -> usize {
+        let mut count = 0;
+        self.roots[name.visibility().index()].walk(name, 0, &mut |id, v: &V| {
+            count += 1;
+            f(id, v);
+        });
+        count
+    }
+
+    /// Every matching subscription, collected (see [`for_each_match`](Self::for_each_match) for
+    /// the allocation-free form).
+    pub fn matches(&self, name: &Name) -> Vec<(SubscriptionId, &V)> {
+        let mut out = Vec::new();
+        self.roots[name.visibility().index()]
+            .walk(name.as_name_ref(), 0, &mut |id, v| out.push((id, v)));
+        out
+    }
+
+    /// Whether any subscription matches `name`.
+    pub fn has_match(&self, name: NameRef<'_>) -> bool {
+        // A walk without early exit is still O(depth); the index stays simple.
+        self.for_each_match(name, |_, _| {}) > 0
+    }
+
+    /// The value of subscription `id`.
+    pub fn get(&self, id: SubscriptionId) -> Option<&V> {
+        let pattern = self.patterns.get(&id)?;
+        let list = self.roots[pattern.visibility().index()].find(pattern)?;
+        list.iter().find(|(i, _)| *i == id).map(|(_, v)| v)
+    }
+
+    /// The value of subscription `id`, mutably.
+    pub fn get_mut(&mut self, id: SubscriptionId) -> Option<&mut V> {
+        let pattern = self.patterns.get(&id)?;
+        let list = self.roots[pattern.visibility().index()].find_mut(pattern)?;
+        list.iter_mut().find(|(i, _)| *i == id).map(|(_, v)| v)
+    }
+
+    /// The pattern subscription `id` was inserted with.
+    pub fn pattern(&self, id: SubscriptionId) -> Option<&Pattern> {
+        self.patterns.get(&id)
+    }
+
+    /// Whether `id` is in the index.
+    pub fn contains(&self, id: SubscriptionId) -> bool {
+        self.patterns.contains_key(&id)
+    }
+
+    /// The number of subscriptions.
+    pub fn len(&self) -> usize {
+        self.patterns.len()
+    }
+
+    /// Whether there are no subscriptions.
+    pub fn is_empty(&self) -> bool {
+        self.patterns.is_empty()
+    }
+
+    /// Removes every subscription and frees the trie. Ids keep increasing.
+    pub fn clear(&mut self) {
+        self.roots = [Node::new(), Node::new()];
+        self.patterns = HashMap::new();
+    }
+
+    /// Counts the values stored in the trie (for tests: must equal [`len`](Self::len)).
+    #[doc(hidden)]
+    pub fn trie_values(&self) -> usize {
+        self.roots.iter().map(Node::values).sum()
+    }
+
+    /// Whether the trie holds no node at all (for tests: true once everything was removed).
+    #[doc(hidden)]
+    pub fn trie_is_pruned(&self) -> bool {
+        self.roots.iter().all(Node::is_empty)
+    }
+}
+
+impl<V> Default for PatternIndex<V> {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl<V: fmt::Debug> fmt::Debug for PatternIndex<V> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let mut ids: Vec<&SubscriptionId> = self.patterns.keys().collect();
+        ids.sort();
+        f.debug_map()
+            .entries(ids.into_iter().map(|id| {
+                let pattern = &self.patterns[id];
+                (pattern.as_str(), self.get(*id))
+            }))
+            .finish()
+    }
+}

@@ -1,0 +1,132 @@
+//! The ring's errors. Value-carrying ones hand the value back: nothing is lost silently.
+
+use core::fmt;
+
+use crate::error::{codes, ErrorCode};
+
+/// A [`LockingRing::try_push`](super::LockingRingBase::try_push) that could not push: the ring
+/// was full (`BUFFER_FULL`) or closed (`CLOSED`). Either way the value comes back.
+#[derive(Clone, Copy, PartialEq, Eq, Hash)]
+pub enum TryPushError<T> {
+    /// No room right now; try again later or `push(..).await` to wait for room.
+    Full(T),
+    /// The ring was closed; nothing will ever be pushed again.
+    Closed(T),
+}
+
+impl<T> TryPushError<T> {
+    /// Takes the value back.
+    pub fn into_inner(self) -> T {
+        match self {
+            TryPushError::Full(v) | TryPushError::Closed(v) => v,
+        }
+    }
+
+    /// Whether the ring was closed (as opposed to full).
+    pub fn is_closed(&self) -> bool {
+        matches!(self, TryPushError::Closed(_))
+    }
+}
+
+impl<T> fmt::Debug for TryPushError<T> {
+    // Values need not be `Debug`.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            TryPushError::Full(_) => "Full(..)",
+            TryPushError::Closed(_) => "Closed(..)",
+        })
+    }
+}
+
+impl<T> fmt::Display for TryPushError<T> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            TryPushError::Full(_) => "ring push: buffer full (the value is handed back)",
+            TryPushError::Closed(_) => "ring push: ring closed (the value is handed back)",
+        })
+    }
+}
+
+impl<T> ErrorCode for TryPushError<T> {
+    fn code(&self) -> &'static str {
+        match self {
+            TryPushError::Full(_) => codes::BUFFER_FULL,
+            TryPushError::Closed(_) => codes::CLOSED,
+        }
+    }
+}
+
+impl<T> core::error::Error for TryPushError<T> {}
+
+impl<T> From<crate::error::Full<T>> for TryPushError<T> {
+    fn from(e: crate::error::Full<T>) -> Self {
+        TryPushError::Full(e.0)
+    }
+}
+
+impl<T> From<crate::error::Closed<T>> for TryPushError<T> {
+    fn from(e: crate::error::Closed<T>) -> Self {
+        TryPushError::Closed(e.0)
+    }
+}
+
+/// A [`LockingRing::try_pop`](super::LockingRingBase::try_pop) that found nothing: the ring was
+/// empty (`BUFFER_EMPTY`) or closed and drained (`CLOSED`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum TryPopError {
+    /// Nothing to take right now; try again later or `pop().await` to wait for a value.
+    Empty,
+    /// The ring was closed and every value was taken: nothing will ever arrive.
+    Closed,
+}
+
+impl fmt::Display for TryPopError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            TryPopError::Empty => "ring pop: buffer empty",
+            TryPopError::Closed => "ring pop: ring closed and drained",
+        })
+    }
+}
+
+impl ErrorCode for TryPopError {
+    fn code(&self) -> &'static str {
+        match self {
+            TryPopError::Empty => codes::BUFFER_EMPTY,
+            TryPopError::Closed => codes::CLOSED,
+        }
+    }
+}
+
+impl core::error::Error for TryPopError {}
+
+/// A runtime capacity that cannot make a ring (`INVALID_CONFIG`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum CapacityError {
+    /// Capacity 0: the ring could never hold a value (and a waiting push would never finish).
+    Zero,
+    /// The slots could not be allocated (too many bytes, or the allocator refused).
+    TooLarge {
+        /// The capacity asked for.
+        requested: usize,
+    },
+}
+
+impl fmt::Display for CapacityError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            CapacityError::Zero => f.write_str("ring capacity must be at least 1 (got 0)"),
+            CapacityError::TooLarge { requested } => {
+                write!(f, "ring capacity {requested} is too large to allocate")
+            }
+        }
+    }
+}
+
+impl ErrorCode for CapacityError {
+    fn code(&self) -> &'static str {
+        codes::INVALID_CONFIG
+    }
+}
+
+impl core::error::Error for CapacityError {}

@@ -1,0 +1,82 @@
+//! Where a ring keeps its slots: the one seam between the fixed, the unsized and the boxed ring.
+
+use alloc::boxed::Box;
+use core::mem::MaybeUninit;
+
+/// The slot storage of a [`RingBase`](super::RingBase). Sealed: the ring's `unsafe` code relies on
+/// the storage handing out the same slots, of the same length, every time, so only lindy's three
+/// implementations exist:
+///
+/// | storage | ring | capacity |
+/// |---|---|---|
+/// | `[MaybeUninit<T>; N]` | [`Ring<T, N>`](super::Ring) | `N`, in the type; no allocation |
+/// | `[MaybeUninit<T>]` | [`RingView<T>`](super::RingView) | of the `Ring` it views (unsized) |
+/// | `Box<[MaybeUninit<T>]>` | [`HeapRing<T>`](super::HeapRing) | chosen at run time |
+///
+/// Write code over every ring with `S: Storage<T> + ?Sized`:
+/// ```
+/// use lindy::ring::{HeapRing, Ring, RingBase, Storage};
+///
+/// fn drain_sum<S: Storage<u32> + ?Sized>(ring: &mut RingBase<u32, S>) -> u32 {
+///     core::iter::from_fn(|| ring.try_pop()).sum()
+/// }
+///
+/// let mut fixed: Ring<u32, 4> = Ring::new();
+/// let mut heap = HeapRing::with_capacity(4)?;
+/// for v in 1..=3 {
+///     fixed.try_push(v)?;
+///     heap.try_push(v * 10)?;
+/// }
+/// assert_eq!(drain_sum(&mut fixed), 6);
+/// assert_eq!(drain_sum(fixed.as_mut_view()), 0); // the unsized view is a `RingBase` too
+/// assert_eq!(drain_sum(&mut heap), 60);
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+pub trait Storage<T>: sealed::Slots<T> {}
+
+impl<T, const N: usize> Storage<T> for [MaybeUninit<T>; N] {}
+impl<T> Storage<T> for [MaybeUninit<T>] {}
+impl<T> Storage<T> for Box<[MaybeUninit<T>]> {}
+
+pub(crate) mod sealed {
+    use super::*;
+
+    /// The slots themselves. `slots().len()` is the capacity and never changes.
+    pub trait Slots<T> {
+        fn slots(&self) -> &[MaybeUninit<T>];
+        fn slots_mut(&mut self) -> &mut [MaybeUninit<T>];
+    }
+
+    impl<T, const N: usize> Slots<T> for [MaybeUninit<T>; N] {
+        #[inline(always)]
+        fn slots(&self) -> &[MaybeUninit<T>] {
+            self
+        }
+        #[inline(always)]
+        fn slots_mut(&mut self) -> &mut [MaybeUninit<T>] {
+            self
+        }
+    }
+
+    impl<T> Slots<T> for [MaybeUninit<T>] {
+        #[inline(always)]
+        fn slots(&self) -> &[MaybeUninit<T>] {
+            self
+        }
+        #[inline(always)]
+        fn slots_mut(&mut self) -> &mut [MaybeUninit<T>] {
+            self
+        }
+    }
+
+    impl<T> Slots<T> for Box<[MaybeUninit<T>]> {
+        #[inline(always)]
+        fn slots(&self) -> &[MaybeUninit<T>] {
+            self
+        }
+        #[inline(always)]
+        fn slots_mut(&mut self) -> &mut [MaybeUninit<T>] {
+            self
+        }
+    }
+}

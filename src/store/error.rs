@@ -1,0 +1,126 @@
+//! The store's error type.
+
+use alloc::string::String;
+use core::fmt;
+
+use super::storage::{StorageError, StorageOp};
+use crate::error::{codes, ErrorCode};
+
+/// Why a store operation failed. Match on [`code`](ErrorCode::code) for a stable, cross-language
+/// answer; the variants carry the details for messages.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum StoreError {
+    /// The key is empty or longer than the configured maximum (`KEY_INVALID`). Nothing was written.
+    KeyInvalid {
+        /// The key's length in bytes.
+        len: usize,
+        /// The configured maximum.
+        max: usize,
+    },
+    /// The value is larger than the configured maximum (`VALUE_TOO_LARGE`). Nothing was written.
+    ValueTooLarge {
+        /// The value's length in bytes.
+        len: usize,
+        /// The configured maximum.
+        max: usize,
+    },
+    /// The log is corrupt before its tail (`STORE_CORRUPT`): the store refuses to open rather than
+    /// silently drop acknowledged data. `salvage` skips the bad region (see
+    /// [`StoreOptions::salvage`](super::StoreOptions::salvage)).
+    Corrupt {
+        /// Byte offset of the first bad byte (0 is the file header).
+        offset: u64,
+        /// What is wrong there.
+        reason: String,
+    },
+    /// An earlier fsync (or an unrecoverable write) failed, so what is on disk is unknown
+    /// (`STORE_POISONED`). Every later write fails; reopen the store to recover from the disk.
+    Poisoned {
+        /// The failure that poisoned the store.
+        cause: String,
+    },
+    /// The storage backend failed (`IO`).
+    Io(StorageError),
+    /// The store was closed (`CLOSED`). Reads (`peek`, `len`, `keys`) still answer.
+    Closed,
+}
+
+impl StoreError {
+    pub(crate) fn corrupt(offset: u64, reason: impl Into<String>) -> Self {
+        StoreError::Corrupt {
+            offset,
+            reason: reason.into(),
+        }
+    }
+
+    /// The byte offset of a [`Corrupt`](StoreError::Corrupt) error.
+    pub fn corrupt_offset(&self) -> Option<u64> {
+        match self {
+            StoreError::Corrupt { offset, .. } => Some(*offset),
+            _ => None,
+        }
+    }
+
+    /// The failed storage operation of an [`Io`](StoreError::Io) error.
+    pub fn storage_op(&self) -> Option<StorageOp> {
+        match self {
+            StoreError::Io(e) => Some(e.op),
+            _ => None,
+        }
+    }
+}
+
+impl From<StorageError> for StoreError {
+    fn from(e: StorageError) -> Self {
+        StoreError::Io(e)
+    }
+}
+
+impl ErrorCode for StoreError {
+    fn code(&self) -> &'static str {
+        match self {
+            StoreError::KeyInvalid { .. } => codes::KEY_INVALID,
+            StoreError::ValueTooLarge { .. } => codes::VALUE_TOO_LARGE,
+            StoreError::Corrupt { .. } => codes::STORE_CORRUPT,
+            StoreError::Poisoned { .. } => codes::STORE_POISONED,
+            StoreError::Io(_) => codes::IO,
+            StoreError::Closed => codes::CLOSED,
+        }
+    }
+}
+
+impl fmt::Display for StoreError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            StoreError::KeyInvalid { len: 0, .. } => f.write_str("store key is empty"),
+            StoreError::KeyInvalid { len, max } => {
+                write!(f, "store key is {len} bytes, above the maximum of {max}")
+            }
+            StoreError::ValueTooLarge { len, max } => {
+                write!(
+                    f,
+                    "store value is {len} bytes, above the maximum of {max}; nothing was written"
+                )
+            }
+            StoreError::Corrupt { offset, reason } => {
+                write!(f, "store log is corrupt at byte offset {offset}: {reason}")
+            }
+            StoreError::Poisoned { cause } => write!(
+                f,
+                "store is poisoned by an earlier failure ({cause}); reopen it to recover"
+            ),
+            StoreError::Io(e) => write!(f, "store I/O failed: {e}"),
+            StoreError::Closed => f.write_str("store is closed"),
+        }
+    }
+}
+
+impl core::error::Error for StoreError {
+    fn source(&self) -> Option<&(dyn core::error::Error + 'static)> {
+        match self {
+            StoreError::Io(e) => Some(e),
+            _ => None,
+        }
+    }
+}

@@ -1,0 +1,156 @@
+//! Options, durability modes and the size limits (shared with the browser store).
+
+use super::codec;
+use super::StoreError;
+
+/// Default maximum key length in bytes.
+pub const DEFAULT_MAX_KEY_LEN: usize = 1024;
+/// Default maximum value length in bytes (16 MiB).
+pub const DEFAULT_MAX_VALUE_LEN: usize = 16 << 20;
+/// The largest key the log format can hold (its length is a `u16`).
+pub const MAX_KEY_LEN: usize = codec::MAX_KEY_LEN;
+/// The largest value the log format can hold: 1 GiB, far below the `u32` record length, so a
+/// value never comes near an overflow on a 32-bit target.
+pub const MAX_VALUE_LEN: usize = codec::MAX_VALUE_LEN;
+
+/// Checks a key against `max_len` (bytes): it must be non-empty and at most `max_len` long.
+///
+/// A small public function so every lindy store (file, IndexedDB) rejects the same keys with the
+/// same `KEY_INVALID` error.
+pub const fn validate_key(key: &str, max_len: usize) -> Result<(), StoreError> {
+    let max = if max_len < MAX_KEY_LEN {
+        max_len
+    } else {
+        MAX_KEY_LEN
+    };
+    if key.is_empty() || key.len() > max {
+        return Err(StoreError::KeyInvalid {
+            len: key.len(),
+            max,
+        });
+    }
+    Ok(())
+}
+
+/// Checks a value's length against `max_len` (`VALUE_TOO_LARGE` above it).
+pub const fn validate_value(len: usize, max_len: usize) -> Result<(), StoreError> {
+    let max = if max_len < MAX_VALUE_LEN {
+        max_len
+    } else {
+        MAX_VALUE_LEN
+    };
+    if len > max {
+        return Err(StoreError::ValueTooLarge { len, max });
+    }
+    Ok(())
+}
+
+/// When a write reaches stable storage.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Durability {
+    /// Every push and pull is fsynced before it returns. Concurrent callers share one fsync
+    /// (group commit), so throughput grows with concurrency. A crash loses nothing acknowledged.
+    #[default]
+    Always,
+    /// Writes return once they are in the OS page cache; the log is fsynced at most this many
+    /// milliseconds later (a background flusher thread in the std store; in the core,
+    /// [`Queue::flush_if_due`](super::Queue::flush_if_due)). A process crash loses nothing; a power
+    /// loss may lose the last interval's pushes and resurrect its pulls.
+    Interval(u32),
+    /// Never fsync (except on [`close`](super::Queue::close)). A process crash loses nothing; a
+    /// power loss may lose or resurrect anything since the last close or compaction.
+    Never,
+}
+
+/// Options for opening a store. Build with [`StoreOptions::new`] and the `with_*` methods.
+#[derive(Debug, Clone, PartialEq)]
+pub struct StoreOptions {
+    pub(crate) durability: Durability,
+    pub(crate) max_key_len: usize,
+    pub(crate) max_value_len: usize,
+    pub(crate) compact_min_bytes: u64,
+    pub(crate) compact_dead_ratio: f64,
+    pub(crate) salvage: bool,
+}
+
+impl Default for StoreOptions {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl StoreOptions {
+    /// Defaults: [`Durability::Always`], keys up to [`DEFAULT_MAX_KEY_LEN`], values up to
+    /// [`DEFAULT_MAX_VALUE_LEN`], automatic compaction once the log is at least 1 MiB and more than
+    /// half of it is dead, no salvage.
+    pub const fn new() -> Self {
+        StoreOptions {
+            durability: Durability::Always,
+            max_key_len: DEFAULT_MAX_KEY_LEN,
+            max_value_len: DEFAULT_MAX_VALUE_LEN,
+            compact_min_bytes: 1 << 20,
+            compact_dead_ratio: 0.5,
+            salvage: false,
+        }
+    }
+
+    /// Sets the durability mode.
+    pub const fn with_durability(mut self, durability: Durability) -> Self {
+        self.durability = durability;
+        self
+    }
+
+    /// Sets the maximum key length in bytes (capped at [`MAX_KEY_LEN`]).
+    pub const fn with_max_key_len(mut self, max: usize) -> Self {
+        self.max_key_len = if max < MAX_KEY_LEN { max } else { MAX_KEY_LEN };
+        self
+    }
+
+    /// Sets the maximum value length in bytes (capped at [`MAX_VALUE_LEN`]).
+    pub const fn with_max_value_len(mut self, max: usize) -> Self {
+        self.max_value_len = if max < MAX_VALUE_LEN {
+            max
+        } else {
+            MAX_VALUE_LEN
+        };
+        self
+    }
+
+    /// Automatic compaction: once the log is at least `min_bytes` long and the dead fraction
+    /// (bytes of pulled entries and tombstones over the log length) exceeds `dead_ratio`, the next
+    /// pull compacts. A ratio of 1.0 or more (or NaN) turns automatic compaction off.
+    pub fn with_auto_compact(mut self, min_bytes: u64, dead_ratio: f64) -> Self {
+        self.compact_min_bytes = min_bytes;
+        self.compact_dead_ratio = if dead_ratio.is_nan() { 1.0 } else { dead_ratio };
+        self
+    }
+
+    /// Salvage: open a log with corruption in the middle by skipping the bad bytes (reported in
+    /// [`OpenReport::skipped`](super::OpenReport::skipped)) and rewriting the log without them.
+    /// Off by default: a corrupt log refuses to open with `STORE_CORRUPT`, so nothing is dropped
+    /// without someone deciding to.
+    pub const fn with_salvage(mut self, salvage: bool) -> Self {
+        self.salvage = salvage;
+        self
+    }
+
+    /// The durability mode.
+    pub const fn durability(&self) -> Durability {
+        self.durability
+    }
+
+    /// The maximum key length in bytes.
+    pub const fn max_key_len(&self) -> usize {
+        self.max_key_len
+    }
+
+    /// The maximum value length in bytes.
+    pub const fn max_value_len(&self) -> usize {
+        self.max_value_len
+    }
+
+    /// Whether salvage is on.
+    pub const fn salvage(&self) -> bool {
+        self.salvage
+    }
+}

@@ -1,0 +1,574 @@
+//! The thread-safe store (std): blocking pulls, group commit, the interval flusher.
+
+use core::future::Future;
+use core::pin::Pin;
+use core::task::{Context, Poll, Waker};
+use std::boxed::Box;
+use std::path::Path;
+use std::string::{String, ToString};
+use std::sync::{Arc, Weak};
+use std::task::Wake;
+use std::vec::Vec;
+
+use hashbrown::HashMap;
+
+use super::file::FileStorage;
+use super::options::{Durability, StoreOptions};
+use super::queue::{OpenReport, Queue, StoreStats};
+use super::replay::Entry;
+use super::storage::{Storage, SyncHandle};
+use super::StoreError;
+use crate::sync::atomic::{AtomicUsize, Ordering};
+use crate::sync::{DefaultRawMutex, Mutex, RawMutex, WaitQueue, WaiterSlot};
+
+// Committers park their thread; under loom, loom's threads.
+#[cfg(loom)]
+use loom::thread::{current, park, yield_now, Thread};
+#[cfg(not(loom))]
+use std::thread::{current, park, yield_now, Thread};
+
+/// Most scheduling turns a group-commit leader gives other writers before its fsync.
+const GATHER_TURNS: usize = 4;
+
+/// The durable queue over a log file. See [`Store`].
+pub type FileStore<R = DefaultRawMutex> = Store<FileStorage, R>;
+
+/// The durable queue, shared between threads and tasks.
+///
+/// * `push` and `try_pull` block the calling thread for the durability step (an fsync under
+///   [`Durability::Always`]); [`pull`](Store::pull) is a future that waits for an entry.
+/// * **Group commit**: writers append their record under the lock and then wait for the log to be
+///   durable up to it. The first one in becomes the leader and fsyncs *outside* the lock; writers
+///   that arrive meanwhile append behind it and the next leader's single fsync covers all of them.
+///   Under load, one fsync serves many pushes.
+/// * **Poisoning**: if an fsync fails, every write after it fails with `STORE_POISONED`; blocked
+///   pulls wake with the same error. Reopen to recover from what the disk really holds.
+/// * `peek`, `len`, `keys` read memory and never fail, even after close. They may show a push
+///   whose fsync is still in flight; a *pull* never hands out an entry before the entry's record
+///   and the pull's tombstone are both durable (one fsync covers both).
+pub struct Store<S: Storage, R: RawMutex = DefaultRawMutex> {
+    shared: Arc<Shared<S, R>>,
+    flusher: Option<std::thread::JoinHandle<()>>,
+}
+
+struct Shared<S: Storage, R: RawMutex> {
+    state: Mutex<R, State<S>>,
+    durability: Durability,
+    /// Threads inside a write operation (push, pull): a group-commit leader only waits for
+    /// company when there is some.
+    busy: AtomicUsize,
+}
+
+/// Counts a thread in [`Shared::busy`] for the life of a write operation.
+struct Busy<'a>(&'a AtomicUsize);
+
+impl<'a> Busy<'a> {
+    fn enter(count: &'a AtomicUsize) -> Self {
+        count.fetch_add(1, Ordering::Relaxed);
+        Busy(count)
+    }
+}
+
+impl Drop for Busy<'_> {
+    fn drop(&mut self) {
+        self.0.fetch_sub(1, Ordering::Relaxed);
+    }
+}
+
+struct State<S: Storage> {
+    queue: Queue<S>,
+    /// Pull futures waiting for an entry, per key (absent when nobody waits).
+    pullers: HashMap<String, WaitQueue>,
+    /// A leader is fsyncing outside the lock.
+    syncing: bool,
+    /// Writers waiting for the leader's fsync.
+    committers: WaitQueue,
+    stop_flusher: bool,
+}
+
+/// Wakes a parked committer thread.
+struct ThreadWaker(Thread);
+
+impl Wake for ThreadWaker {
+    fn wake(self: Arc<Self>) {
+        self.0.unpark();
+    }
+    fn wake_by_ref(self: &Arc<Self>) {
+        self.0.unpark();
+    }
+}
+
+enum Step {
+    Done(Result<(), StoreError>),
+    Lead,
+    Wait,
+}
+
+impl<S: Storage> State<S> {
+    /// Every parked committer and, if the store can no longer serve pulls, every puller.
+    fn wake_list(&mut self) -> Vec<Waker> {
+        let mut w = Vec::new();
+        while let Some(x) = self.committers.notify_one() {
+            w.push(x);
+        }
+        if self.queue.is_poisoned() || self.queue.is_closed() {
+            for q in self.pullers.values_mut() {
+                while let Some(x) = q.notify_one() {
+                    w.push(x);
+                }
+            }
+        }
+        w
+    }
+
+    fn unregister_puller(&mut self, key: &str, slot: &mut WaiterSlot) -> bool {
+        let Some(q) = self.pullers.get_mut(key) else {
+            return false;
+        };
+        let owed = q.remove(slot);
+        if q.is_empty() {
+            self.pullers.remove(key);
+        }
+        owed
+    }
+}
+
+fn wake_all(wakers: Vec<Waker>) {
+    for w in wakers {
+        w.wake();
+    }
+}
+
+impl<S, R> Shared<S, R>
+where
+    S: Storage,
+    S::Syncer: SyncHandle,
+    R: RawMutex,
+{
+    /// Waits until the log is durable up to `lsn`, leading an fsync if nobody is (group commit).
+    fn commit(&self, lsn: u64) -> Result<(), StoreError> {
+        let mut slot = WaiterSlot::new();
+        let mut waker: Option<Waker> = None;
+        loop {
+            let step = self.state.lock(|st| {
+                if st.queue.durable_lsn() >= lsn {
+                    st.committers.remove(&mut slot);
+                    return Step::Done(Ok(()));
+                }
+                if let Some(cause) = st.queue.poison_cause() {
+                    st.committers.remove(&mut slot);
+                    return Step::Done(Err(StoreError::Poisoned {
+                        cause: cause.to_string(),
+                    }));
+                }
+                if !st.syncing {
+                    st.syncing = true;
+                    st.committers.remove(&mut slot);
+                    return Step::Lead;
+                }
+                let w = waker.get_or_insert_with(|| Waker::from(Arc::new(ThreadWaker(current()))));
+                st.committers.register(&mut slot, w);
+                Step::Wait
+            });
+            match step {
+                Step::Done(r) => return r,
+                Step::Wait => park(),
+                Step::Lead => {
+                    // If the fsync panics, hand leadership on instead of stranding the followers.
+                    struct Resign<'a, S: Storage, R: RawMutex>(&'a Shared<S, R>, bool);
+                    impl<S: Storage, R: RawMutex> Drop for Resign<'_, S, R> {
+                        fn drop(&mut self) {
+                            if self.1 {
+                                let w = self.0.state.lock(|st| {
+                                    st.syncing = false;
+                                    st.wake_list()
+                                });
+                                wake_all(w);
+                            }
+                        }
+                    }
+                    let mut resign = Resign(self, true);
+                    let (target, syncer) = self.gather();
+                    let r = syncer.sync();
+                    resign.1 = false;
+                    let (res, w) = self.state.lock(|st| {
+                        st.syncing = false;
+                        st.queue.note_sync();
+                        let res = match r {
+                            Ok(()) => {
+                                st.queue.mark_durable(target);
+                                Ok(())
+                            }
+                            Err(e) => Err(st.queue.poison_with(e)),
+                        };
+                        (res, st.wake_list())
+                    });
+                    wake_all(w);
+                    res?;
+                }
+            }
+        }
+    }
+
+    /// The leader's wait before its fsync: when other threads are inside write operations,
+    /// writers that were just woken, or are between two operations, get scheduling turns to
+    /// append first, for as long as each turn brings new records (at most a few). This fills the
+    /// batch on a busy machine; a lone writer skips it. Returns what the fsync will cover and the
+    /// handle to run it with.
+    fn gather(&self) -> (u64, S::Syncer) {
+        let mut seen = self.state.lock(|st| st.queue.written_lsn());
+        let company = self.busy.load(Ordering::Relaxed) > 1;
+        for _ in 0..if company { GATHER_TURNS } else { 0 } {
+            yield_now();
+            let now = self.state.lock(|st| st.queue.written_lsn());
+            if now == seen {
+                break;
+            }
+            seen = now;
+        }
+        self.state
+            .lock(|st| (st.queue.written_lsn(), st.queue.syncer()))
+    }
+
+    /// The durability step of a write at `lsn`.
+    fn settle(&self, lsn: u64) -> Result<(), StoreError> {
+        match self.durability {
+            Durability::Always => self.commit(lsn),
+            Durability::Interval(_) | Durability::Never => Ok(()),
+        }
+    }
+
+    /// Makes a taken entry's tombstone durable, then hands the entry out; on failure puts it back.
+    fn finish_pull(&self, key: &str, entry: Entry, lsn: u64) -> Result<Vec<u8>, StoreError> {
+        let _busy = Busy::enter(&self.busy);
+        if let Err(e) = self.settle(lsn) {
+            self.state.lock(|st| st.queue.restore(key, entry));
+            return Err(e);
+        }
+        let w = self.state.lock(|st| match st.queue.maybe_auto_compact() {
+            // A compaction made everything durable: release any waiting committer.
+            Ok(true) => st.wake_list(),
+            Ok(false) => Vec::new(),
+            Err(_) => st.wake_list(), // may have poisoned; the pull itself is done and durable
+        });
+        wake_all(w);
+        Ok(entry.value)
+    }
+}
+
+impl Store<FileStorage, DefaultRawMutex> {
+    /// Opens (creating if missing) the store logged at `path` with the default
+    /// [`StoreOptions`] (durability [`Always`](Durability::Always)).
+    ///
+    /// Replays the log; a torn tail left by a crash is truncated (see
+    /// [`open_report`](Store::open_report)). Errors: `STORE_CORRUPT` for damage before the tail
+    /// (with the offset), `IO`.
+    pub fn open(path: impl AsRef<Path>) -> Result<Self, StoreError> {
+        Self::open_with(path, StoreOptions::new())
+    }
+
+    /// Opens with explicit options.
+    pub fn open_with(path: impl AsRef<Path>, opts: StoreOptions) -> Result<Self, StoreError> {
+        Self::with_storage(FileStorage::open(path)?, opts)
+    }
+}
+
+impl<S, R> Store<S, R>
+where
+    S: Storage + Send + 'static,
+    S::Syncer: Send,
+    R: RawMutex + Send + Sync + 'static,
+{
+    /// Opens a store over any [`Storage`] (e.g. a [`FaultStorage`](super::FaultStorage) in tests).
+    pub fn with_storage(storage: S, opts: StoreOptions) -> Result<Self, StoreError> {
+        let durability = opts.durability;
+        let queue = Queue::open(storage, opts)?;
+        let shared = Arc::new(Shared {
+            state: Mutex::new(State {
+                queue,
+                pullers: HashMap::new(),
+                syncing: false,
+                committers: WaitQueue::new(),
+                stop_flusher: false,
+            }),
+            durability,
+            busy: AtomicUsize::new(0),
+        });
+        let flusher = match durability {
+            Durability::Interval(ms) => Some(spawn_flusher(Arc::downgrade(&shared), ms)),
+            _ => None,
+        };
+        Ok(Store { shared, flusher })
+    }
+}
+
+fn spawn_flusher<S, R>(shared: Weak<Shared<S, R>>, ms: u32) -> std::thread::JoinHandle<()>
+where
+    S: Storage + Send + 'static,
+    S::Syncer: Send,
+    R: RawMutex + Send + Sync + 'static,
+{
+    let interval = std::time::Duration::from_millis(u64::from(ms.max(1)));
+    std::thread::Builder::new()
+        .name("lindy-store-flusher".into())
+        .spawn(move || loop {
+            std::thread::park_timeout(interval);
+            let Some(sh) = shared.upgrade() else { return };
+            let (stop, lsn) = sh
+                .state
+                .lock(|st| (st.stop_flusher, st.queue.written_lsn()));
+            if stop {
+                return;
+            }
+            // A failure poisons the store (and wakes everyone); nobody to report it to here.
+            let _ = sh.commit(lsn);
+        })
+        .expect("spawn the store's flusher thread")
+}
+
+impl<S: Storage, R: RawMutex> Store<S, R>
+where
+    S::Syncer: SyncHandle,
+{
+    /// Appends `value` (copied) under `key`. Under [`Durability::Always`] the push is durable when
+    /// this returns; concurrent pushes share fsyncs.
+    ///
+    /// Errors: `KEY_INVALID`, `VALUE_TOO_LARGE` (nothing written), `CLOSED`, `STORE_POISONED`,
+    /// `IO` (not added; a failed fsync also poisons the store).
+    pub fn push(&self, key: &str, value: &[u8]) -> Result<(), StoreError> {
+        let _busy = Busy::enter(&self.shared.busy);
+        let ((seq, lsn), w) = self.shared.state.lock(|st| {
+            let r = st.queue.append_push(key, value)?;
+            let w = st.pullers.get_mut(key).and_then(WaitQueue::notify_one);
+            Ok::<_, StoreError>((r, w))
+        })?;
+        if let Some(w) = w {
+            w.wake();
+        }
+        if let Err(e) = self.shared.settle(lsn) {
+            self.shared.state.lock(|st| st.queue.forget(key, seq));
+            return Err(e);
+        }
+        Ok(())
+    }
+
+    /// Removes and returns (moves out) the oldest entry under `key`, or `None` if it has none,
+    /// without waiting for one. The entry's tombstone is durable (under
+    /// [`Durability::Always`]) before it is returned.
+    ///
+    /// Errors: `KEY_INVALID`, `CLOSED`, `STORE_POISONED`, `IO`.
+    pub fn try_pull(&self, key: &str) -> Result<Option<Vec<u8>>, StoreError> {
+        let _busy = Busy::enter(&self.shared.busy);
+        let Some((entry, lsn)) = self.shared.state.lock(|st| st.queue.append_pull(key))? else {
+            return Ok(None);
+        };
+        self.shared.finish_pull(key, entry, lsn).map(Some)
+    }
+
+    /// Waits for an entry under `key`, then removes and returns it (like
+    /// [`try_pull`](Self::try_pull)); woken by [`push`](Self::push). Waiters on a key are served
+    /// in FIFO order. Fails with `CLOSED` if the store is closed while waiting, `STORE_POISONED`
+    /// if it is poisoned.
+    ///
+    /// **Cancel-safety**: cancel-safe. Dropping the future before it completes removes nothing;
+    /// the entry is taken, its tombstone made durable and the entry returned all inside the one
+    /// `poll` that returns `Ready`. A future that was woken and is then dropped passes the wake-up
+    /// on to the next waiter on the key. That last `poll` blocks its thread for the fsync (under
+    /// `Always`), exactly as `push` does.
+    pub fn pull(&self, key: &str) -> Pull<'_, S, R> {
+        Pull {
+            store: self,
+            key: key.into(),
+            slot: WaiterSlot::new(),
+        }
+    }
+
+    /// A copy of the oldest entry under `key`. Answers after close.
+    pub fn peek(&self, key: &str) -> Option<Vec<u8>> {
+        self.shared.state.lock(|st| st.queue.peek(key))
+    }
+
+    /// Entries under `key`. Answers after close.
+    pub fn len(&self, key: &str) -> usize {
+        self.shared.state.lock(|st| st.queue.len(key))
+    }
+
+    /// Whether the store holds no entry at all.
+    pub fn is_empty(&self) -> bool {
+        self.shared.state.lock(|st| st.queue.is_empty())
+    }
+
+    /// Keys with at least one entry, sorted. Answers after close.
+    pub fn keys(&self) -> Vec<String> {
+        self.shared.state.lock(|st| st.queue.keys())
+    }
+
+    /// Rewrites the log with only the live entries (temp file, fsync, rename, fsync directory),
+    /// keeping order and sequence numbers. Holds the store's lock while it runs.
+    ///
+    /// Errors: `CLOSED`, `STORE_POISONED`, `IO` (the old log stays in place).
+    pub fn compact(&self) -> Result<(), StoreError> {
+        let (r, w) = self.shared.state.lock(|st| {
+            let r = st.queue.compact();
+            (r, st.wake_list())
+        });
+        wake_all(w);
+        r
+    }
+
+    /// Makes every write so far durable (useful under `Interval` and `Never`). Errors:
+    /// `STORE_POISONED`, `IO` (which poisons).
+    pub fn sync(&self) -> Result<(), StoreError> {
+        let lsn = self.shared.state.lock(|st| st.queue.written_lsn());
+        self.shared.commit(lsn)
+    }
+
+    /// Syncs what is pending and closes. Afterwards `push`, `pull`, `try_pull` and `compact`
+    /// fail with `CLOSED` (waiting pulls wake with it); `peek`, `len`, `keys` still answer.
+    /// Idempotent.
+    /// (A [`FileStore`] keeps its log's lock until it is dropped.)
+    pub fn close(&self) -> Result<(), StoreError> {
+        let (r, w) = self.shared.state.lock(|st| {
+            let r = st.queue.close();
+            st.stop_flusher = true;
+            (r, st.wake_list())
+        });
+        wake_all(w);
+        if let Some(f) = &self.flusher {
+            f.thread().unpark();
+        }
+        r
+    }
+
+    /// Whether [`close`](Self::close) was called.
+    pub fn is_closed(&self) -> bool {
+        self.shared.state.lock(|st| st.queue.is_closed())
+    }
+
+    /// Whether a failed fsync poisoned the store.
+    pub fn is_poisoned(&self) -> bool {
+        self.shared.state.lock(|st| st.queue.is_poisoned())
+    }
+
+    /// What opening found and repaired (created, records, truncated torn-tail bytes, salvage).
+    pub fn open_report(&self) -> OpenReport {
+        self.shared.state.lock(|st| st.queue.open_report().clone())
+    }
+
+    /// Sizes and counters.
+    pub fn stats(&self) -> StoreStats {
+        self.shared.state.lock(|st| st.queue.stats())
+    }
+
+    /// The options the store was opened with.
+    pub fn options(&self) -> StoreOptions {
+        self.shared.state.lock(|st| st.queue.options().clone())
+    }
+}
+
+impl<S: Storage, R: RawMutex> Drop for Store<S, R> {
+    /// Dropping without [`close`](Store::close) does not sync: it is what a crash looks like, and
+    /// the tests rely on that. It stops the flusher thread.
+    fn drop(&mut self) {
+        if let Some(f) = self.flusher.take() {
+            self.shared.state.lock(|st| st.stop_flusher = true);
+            f.thread().unpark();
+            let _ = f.join();
+        }
+    }
+}
+
+impl<S: Storage, R: RawMutex> core::fmt::Debug for Store<S, R> {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        self.shared.state.lock(|st| {
+            f.debug_struct("Store")
+                .field("durability", &self.shared.durability)
+                .field("queue", &st.queue)
+                .finish()
+        })
+    }
+}
+
+/// The future returned by [`Store::pull`]. Cancel-safe (see there).
+#[must_use = "futures do nothing unless polled"]
+pub struct Pull<'a, S: Storage, R: RawMutex = DefaultRawMutex> {
+    store: &'a Store<S, R>,
+    key: Box<str>,
+    slot: WaiterSlot,
+}
+
+impl<S: Storage, R: RawMutex> Future for Pull<'_, S, R>
+where
+    S::Syncer: SyncHandle,
+{
+    type Output = Result<Vec<u8>, StoreError>;
+
+    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
+        let this = self.get_mut();
+        let key = &*this.key;
+        let slot = &mut this.slot;
+        let shared = &this.store.shared;
+        let step = shared.state.lock(|st| match st.queue.append_pull(key) {
+            Ok(Some(taken)) => {
+                st.unregister_puller(key, slot);
+                Some(Ok(taken))
+            }
+            Ok(None) => {
+                st.pullers
+                    .entry_ref(key)
+                    .or_default()
+                    .register(slot, cx.waker());
+                None
+            }
+            Err(e) => {
+                st.unregister_puller(key, slot);
+                Some(Err(e))
+            }
+        });
+        match step {
+            None => Poll::Pending,
+            Some(Err(e)) => Poll::Ready(Err(e)),
+            Some(Ok((entry, lsn))) => Poll::Ready(shared.finish_pull(key, entry, lsn)),
+        }
+    }
+}
+
+impl<S: Storage, R: RawMutex> Drop for Pull<'_, S, R> {
+    fn drop(&mut self) {
+        if !self.slot.is_registered() {
+            return;
+        }
+        let key = &*self.key;
+        let slot = &mut self.slot;
+        let w = self.store.shared.state.lock(|st| {
+            let owed = st.unregister_puller(key, slot);
+            if owed && st.queue.len(key) > 0 {
+                st.pullers.get_mut(key).and_then(WaitQueue::notify_one)
+            } else {
+                None
+            }
+        });
+        if let Some(w) = w {
+            w.wake();
+        }
+    }
+}
+
+impl<S: Storage, R: RawMutex> core::fmt::Debug for Pull<'_, S, R> {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f.debug_struct("Pull").field("key", &self.key).finish()
+    }
+}
+
+#[cfg(all(test, not(loom)))]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn file_store_is_send_and_sync() {
+        fn assert_send_sync<T: Send + Sync>() {}
+        assert_send_sync::<FileStore>();
+        assert_send_sync::<Store<super::super::FaultStorage>>();
+        assert_send_sync::<Pull<'static, FileStorage>>();
+    }
+}

@@ -1,0 +1,127 @@
+//! The storage seam: where the log's bytes live.
+//!
+//! A [`Storage`] is one append-only byte file with the few operations a log needs. The std file
+//! backend is [`FileStorage`](super::FileStorage); the in-memory [`FaultStorage`](super::FaultStorage)
+//! injects failures, tears and power losses for tests.
+
+use alloc::string::String;
+use alloc::vec::Vec;
+use core::fmt;
+
+/// Which storage operation failed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum StorageOp {
+    /// Opening or creating the log.
+    Open,
+    /// Reading the log.
+    Read,
+    /// Appending to the log.
+    Append,
+    /// Making the log durable (fsync).
+    Sync,
+    /// Truncating the log.
+    Truncate,
+    /// Writing the replacement file during compaction.
+    Replace,
+}
+
+impl fmt::Display for StorageOp {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            StorageOp::Open => "open",
+            StorageOp::Read => "read",
+            StorageOp::Append => "append",
+            StorageOp::Sync => "sync",
+            StorageOp::Truncate => "truncate",
+            StorageOp::Replace => "replace",
+        })
+    }
+}
+
+/// A storage failure: which operation, what the backend said, and whether the log's state on
+/// disk is now unknown (`fatal`: the store poisons itself).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StorageError {
+    /// The failed operation.
+    pub op: StorageOp,
+    /// The backend's message (for files: the path and the OS error).
+    pub message: String,
+    /// The storage may now hold something the store cannot account for (e.g. a compaction's
+    /// rename happened but could not be made durable): the store must stop writing.
+    pub fatal: bool,
+}
+
+impl StorageError {
+    /// A non-fatal failure of `op`.
+    pub fn new(op: StorageOp, message: impl Into<String>) -> Self {
+        StorageError {
+            op,
+            message: message.into(),
+            fatal: false,
+        }
+    }
+
+    /// A fatal failure of `op` (see [`fatal`](StorageError::fatal)).
+    pub fn fatal(op: StorageOp, message: impl Into<String>) -> Self {
+        StorageError {
+            fatal: true,
+            ..Self::new(op, message)
+        }
+    }
+}
+
+impl fmt::Display for StorageError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{} failed: {}", self.op, self.message)
+    }
+}
+
+impl core::error::Error for StorageError {}
+
+/// A handle that makes everything appended so far durable, usable *while another thread appends*
+/// through the [`Storage`] itself. Group commit runs the fsync through it outside the store's
+/// lock, so writers keep appending while one of them waits for the disk.
+pub trait SyncHandle {
+    /// Makes every byte appended before this call durable (`fdatasync`).
+    fn sync(&self) -> Result<(), StorageError>;
+}
+
+/// One append-only log file.
+///
+/// Contract (what the crash-safety argument in `docs/log-format.md` relies on):
+/// * [`append`](Storage::append) writes at the end. On error some prefix of the bytes may have
+///   been written; the caller truncates back.
+/// * After [`sync`](Storage::sync) (or a [`SyncHandle::sync`]) returns `Ok`, every byte appended
+///   and every truncation made before the call survives a power loss.
+/// * Replacement is atomic: [`begin_replace`](Storage::begin_replace) starts a new file,
+///   [`write_replacement`](Storage::write_replacement) fills it,
+///   [`commit_replace`](Storage::commit_replace) makes it durable and puts it in the log's place
+///   (temp file, fsync, rename, fsync the directory). After a crash the log is entirely the old
+///   file or entirely the new one. On a non-fatal error the old file is untouched.
+pub trait Storage {
+    /// The out-of-lock sync handle (see [`SyncHandle`]).
+    type Syncer: SyncHandle;
+
+    /// The log's whole contents.
+    fn read_all(&mut self) -> Result<Vec<u8>, StorageError>;
+    /// The log's length in bytes.
+    fn size(&mut self) -> Result<u64, StorageError>;
+    /// Appends `bytes` at the end.
+    fn append(&mut self, bytes: &[u8]) -> Result<(), StorageError>;
+    /// Makes everything appended (and truncated) so far durable.
+    fn sync(&mut self) -> Result<(), StorageError>;
+    /// A handle syncing the current file from another thread.
+    fn syncer(&self) -> Self::Syncer;
+    /// Cuts the log to `len` bytes.
+    fn truncate(&mut self, len: u64) -> Result<(), StorageError>;
+    /// Starts writing a replacement for the whole log.
+    fn begin_replace(&mut self) -> Result<(), StorageError>;
+    /// Appends to the replacement.
+    fn write_replacement(&mut self, bytes: &[u8]) -> Result<(), StorageError>;
+    /// Makes the replacement durable and atomically puts it in place of the log.
+    fn commit_replace(&mut self) -> Result<(), StorageError>;
+    /// Discards an unfinished replacement (best effort; never fails).
+    fn abort_replace(&mut self);
+    /// A fresh random salt for a new log's header (see [`FileHeader::salt`](super::codec::FileHeader::salt)).
+    fn fresh_salt(&mut self) -> u64;
+}

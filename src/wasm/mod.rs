@@ -1,0 +1,108 @@
+//! The wasm-bindgen surface behind the npm package `lindy` (built by `make pkg` into `pkg-js/`).
+//!
+//! Compiled only for `wasm32` with the `wasm` feature. Every entry point takes loosely typed JS
+//! values and validates them ([`js`]): bad input from JS throws (or rejects with) a `TypeError`,
+//! a `RangeError` or a lindy error carrying `.code` — never a wasm trap. Waits accept
+//! `{ signal, timeoutMs }` ([`cancel`]) and cancel cleanly, losing nothing.
+//!
+//! | JS export | Rust |
+//! |---|---|
+//! | `Name`, `Pattern`, `PatternIndex` | [`crate::grammar`]: channel names, patterns, subscription index |
+//! | `Space` | [`crate::space::LocalSpace`] of JS values: out/take/read, cancellable waits, pattern take, `takeEach` |
+//! | `Ring` | [`crate::ring::LockingHeapRing`]: a bounded FIFO with a run-time capacity |
+//! | `Manager` | [`crate::channels`]: channel lifecycle, `Date.now()` clock, events as an async iterator |
+//! | `Streams`, `StreamWriter`, `StreamReader` | [`crate::stream`]: named byte streams |
+//! | `IdbStore` | [`IdbStore`]: the durable queue on IndexedDB |
+//! | `LindyIterator` | the async iterator every `for await` over lindy uses |
+
+pub mod cancel;
+pub mod channels;
+pub mod grammar;
+pub mod idb_store;
+mod idb_sys;
+pub mod iter;
+pub mod js;
+pub mod ring;
+pub mod space;
+pub mod stream;
+
+pub use channels::Manager;
+pub use grammar::{Name, Pattern, PatternIndex};
+pub use idb_store::{Durability, IdbStore, IdbStoreOptions};
+pub use iter::LindyIterator;
+pub use ring::Ring;
+pub use space::{Space, SpaceKey};
+pub use stream::{StreamReader, StreamWriter, Streams};
+
+use wasm_bindgen::prelude::wasm_bindgen;
+
+#[wasm_bindgen(typescript_custom_section)]
+const TS_TYPES: &str = r#"
+/** Cancels a wait: `signal` with code `ABORTED`, `timeoutMs` with code `TIMEOUT`. Nothing is taken. */
+export interface WaitOptions {
+  signal?: AbortSignal;
+  timeoutMs?: number;
+}
+
+/** Options of `IdbStore.open`. */
+export interface IdbStoreOptions {
+  /** IndexedDB transaction durability (default `"strict"`: a resolved push survives a power cut). */
+  durability?: "strict" | "relaxed" | "default";
+  /** Longest key accepted, in UTF-8 bytes (default 1024). */
+  maxKeyBytes?: number;
+  /** Largest payload accepted, in bytes (default 16 MiB). */
+  maxValueBytes?: number;
+}
+
+/** A channel's record, as `Manager` returns it. */
+export interface ChannelInfo {
+  name: string;
+  state: "open" | "closed" | "deleted";
+  visibility: "public" | "private";
+  ttlMs: number;
+  createdAt: number;
+  lastActive: number;
+  /** When the channel expires if not touched (epoch ms). */
+  expiresAt?: number;
+  delta: boolean;
+}
+
+/** One lifecycle transition; `missed` counts events this consumer lost by falling behind. */
+export interface ChannelEvent {
+  kind: "opened" | "closed" | "deleted";
+  name: string;
+  at: number;
+  missed: number;
+}
+
+/** Options of `Manager.events`. */
+export interface EventsOptions {
+  /** Only names matching this pattern. */
+  pattern?: Pattern | string;
+  /** Events buffered for a slow consumer before the newest are dropped (default 256). */
+  capacity?: number;
+}
+
+/** Options of `new Streams`. */
+export interface StreamsOptions {
+  /** Messages a path buffers before writers wait (default 100). */
+  bufferSize?: number;
+  /** Every reader gets every message; late readers replay the history first. */
+  persistent?: boolean;
+  /** History kept per persistent path for late readers, in bytes (default 1 MiB). */
+  replayBytes?: number;
+}
+
+/** Every lindy error: `name` is `"LindyError"` and `code` one of the stable codes. */
+export interface LindyError extends Error {
+  name: "LindyError";
+  code: LindyErrorCode;
+}
+
+/** The stable error codes (the same in Rust, JS and logs). */
+export type LindyErrorCode =
+  | "CHANNEL_INVALID" | "PATTERN_INVALID" | "CHANNEL_NOT_FOUND" | "CHANNEL_EXISTS"
+  | "CHANNEL_CLOSED" | "CHANNEL_TTL_EXCEEDS_MAX" | "BUFFER_FULL" | "BUFFER_EMPTY" | "CLOSED"
+  | "INVALID_PATH" | "INVALID_CONFIG" | "KEY_INVALID" | "VALUE_TOO_LARGE" | "STORE_CORRUPT"
+  | "STORE_POISONED" | "IO" | "TIMEOUT" | "ABORTED";
+"#;

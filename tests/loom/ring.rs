@@ -1,0 +1,125 @@
+//! `LockingRing` under every interleaving (bounded): push/pop racing for room and data, close
+//! racing waiters, and a woken-then-dropped pop handing its wake-up on.
+
+use std::future::Future;
+use std::task::{Context, Poll, Waker};
+
+use lindy::ring::LockingRing;
+use loom::future::block_on;
+use loom::sync::Arc;
+use loom::thread;
+
+type Shared<const N: usize> = Arc<LockingRing<u32, N>>;
+
+fn ring<const N: usize>() -> Shared<N> {
+    Arc::new(LockingRing::new())
+}
+
+/// A producer that must wait for room (capacity 1) and a consumer that must wait for data:
+/// both finish, values arrive in order.
+#[test]
+fn push_and_pop_wait_for_each_other() {
+    loom::model(|| {
+        let r = ring::<1>();
+        let producer = {
+            let r = r.clone();
+            thread::spawn(move || {
+                block_on(r.push(1)).unwrap();
+                block_on(r.push(2)).unwrap();
+            })
+        };
+        assert_eq!(block_on(r.pop()), Some(1));
+        assert_eq!(block_on(r.pop()), Some(2));
+        producer.join().unwrap();
+    });
+}
+
+/// `close` racing a parked consumer and a parked producer: both wake; the producer gets its
+/// value back unless it got in first, in which case the consumer drains it.
+#[test]
+fn close_wakes_waiting_producer_and_consumer() {
+    loom::model(|| {
+        let full = ring::<1>();
+        full.try_push(0).unwrap();
+        let empty = ring::<1>();
+        let consumer = {
+            let empty = empty.clone();
+            thread::spawn(move || block_on(empty.pop()))
+        };
+        let producer = {
+            let full = full.clone();
+            thread::spawn(move || block_on(full.push(5)))
+        };
+        empty.close();
+        full.close();
+        assert_eq!(consumer.join().unwrap(), None);
+        assert_eq!(producer.join().unwrap().unwrap_err().into_inner(), 5);
+        assert_eq!(full.try_pop(), Ok(0));
+    });
+}
+
+/// A consumer is polled once and then dropped, possibly after a push woke it; the other
+/// consumer must still be woken for the value (no lost wake-up: loom reports a deadlock if the
+/// main thread's join below can never return).
+#[test]
+fn woken_then_dropped_pop_hands_the_wake_up_on() {
+    loom::model(|| {
+        let r = ring::<2>();
+        let cancelled = {
+            let r = r.clone();
+            thread::spawn(move || {
+                let mut pop = Box::pin(r.pop());
+                let mut cx = Context::from_waker(Waker::noop());
+                match pop.as_mut().poll(&mut cx) {
+                    Poll::Ready(v) => v,
+                    Poll::Pending => {
+                        thread::yield_now();
+                        None // dropped here, perhaps after being woken
+                    }
+                }
+            })
+        };
+        let waiting = {
+            let r = r.clone();
+            thread::spawn(move || block_on(r.pop()))
+        };
+        r.try_push(7).unwrap();
+        if cancelled.join().unwrap() == Some(7) {
+            r.try_push(8).unwrap(); // the waiting consumer needs a value of its own
+            assert_eq!(waiting.join().unwrap(), Some(8));
+        } else {
+            assert_eq!(waiting.join().unwrap(), Some(7));
+        }
+    });
+}
+
+/// The producer-side twin: a parked push dropped after being woken for room passes the room on.
+#[test]
+fn woken_then_dropped_push_hands_the_room_on() {
+    loom::model(|| {
+        let r = ring::<1>();
+        r.try_push(0).unwrap();
+        let cancelled = {
+            let r = r.clone();
+            thread::spawn(move || {
+                let mut push = Box::pin(r.push(1));
+                let mut cx = Context::from_waker(Waker::noop());
+                let pushed = push.as_mut().poll(&mut cx).is_ready();
+                if !pushed {
+                    thread::yield_now();
+                }
+                pushed
+            })
+        };
+        let waiting = {
+            let r = r.clone();
+            thread::spawn(move || block_on(r.push(2)).unwrap())
+        };
+        assert_eq!(r.try_pop(), Ok(0));
+        if cancelled.join().unwrap() {
+            assert_eq!(block_on(r.pop()), Some(1)); // makes room for the waiting producer
+        }
+        waiting.join().unwrap();
+        assert_eq!(r.try_pop(), Ok(2));
+    });
+}

@@ -1,0 +1,185 @@
+//! The space's waiting paths under every interleaving (bounded preemptions): `out` racing `take`,
+//! a woken `take` dropped before it takes, `close` racing waiters, `read` beside `take`.
+
+use std::future::Future;
+use std::task::{Context, Poll};
+
+use lindy::space::LocalSpace;
+use lindy::sync::StdRawMutex;
+use loom::sync::Arc;
+
+type Space = LocalSpace<u32, StdRawMutex>;
+
+/// Two takers and two producers on one key: both takers complete with distinct values.
+#[test]
+fn out_and_take_race_without_losing_a_wake_up() {
+    loom::model(|| {
+        let space = Arc::new(Space::new());
+        let taker = {
+            let space = space.clone();
+            loom::thread::spawn(move || loom::future::block_on(space.take("k")))
+        };
+        let producer = {
+            let space = space.clone();
+            loom::thread::spawn(move || space.out("k", 1).unwrap())
+        };
+        space.out("k", 2).unwrap();
+        let mine = loom::future::block_on(space.take("k")).unwrap();
+        let theirs = taker.join().unwrap().unwrap();
+        producer.join().unwrap();
+        let mut got = [mine, theirs];
+        got.sort();
+        assert_eq!(got, [1, 2]);
+        assert_eq!(space.total_len(), 0);
+        assert!(space.keys().is_empty());
+    });
+}
+
+/// A take that parks and is then dropped at an arbitrary point relative to the `out` (possibly
+/// after being woken): the value is never lost, and a second taker still gets it.
+#[test]
+fn woken_then_dropped_take_hands_the_wake_up_on() {
+    loom::model(|| {
+        let space = Arc::new(Space::new());
+        let cancelled = {
+            let space = space.clone();
+            loom::thread::spawn(move || {
+                let mut fut = Box::pin(space.take("k"));
+                let waker = std::task::Waker::noop().clone();
+                match fut.as_mut().poll(&mut Context::from_waker(&waker)) {
+                    Poll::Ready(v) => Some(v.unwrap()),
+                    Poll::Pending => {
+                        loom::thread::yield_now();
+                        None // dropped here, possibly after being notified
+                    }
+                }
+            })
+        };
+        let waiting = {
+            let space = space.clone();
+            loom::thread::spawn(move || loom::future::block_on(space.take("k")).unwrap())
+        };
+        space.out("k", 7).unwrap();
+        match cancelled.join().unwrap() {
+            // The cancelled one took it: give the waiting taker another.
+            Some(v) => {
+                assert_eq!(v, 7);
+                space.out("k", 8).unwrap();
+                assert_eq!(waiting.join().unwrap(), 8);
+            }
+            None => assert_eq!(waiting.join().unwrap(), 7),
+        }
+        assert_eq!(space.total_len(), 0);
+    });
+}
+
+/// `close` racing a waiting take and an `out`: the take ends (value or `Closed`), and the value is
+/// either taken, still in the space, or handed back to the producer — never lost.
+#[test]
+fn close_races_take_and_out_without_loss() {
+    loom::model(|| {
+        let space = Arc::new(Space::new());
+        let taker = {
+            let space = space.clone();
+            loom::thread::spawn(move || loom::future::block_on(space.take("k")))
+        };
+        let producer = {
+            let space = space.clone();
+            loom::thread::spawn(move || space.out("k", 5))
+        };
+        space.close();
+        let taken = taker.join().unwrap().ok();
+        let handed_back = producer.join().unwrap().err().map(|c| c.into_inner());
+        let left = space.try_take("k");
+        let mut seen: Vec<u32> = [taken, handed_back, left].into_iter().flatten().collect();
+        seen.sort();
+        assert_eq!(seen, [5], "the value ends up in exactly one place");
+        assert!(space.is_closed());
+    });
+}
+
+/// A reader and a taker wait on one key; one `out`: the reader sees the value, the taker takes it.
+#[test]
+fn read_and_take_both_see_one_out() {
+    loom::model(|| {
+        let space = Arc::new(LocalSpace::<u32, StdRawMutex>::new());
+        let reader = {
+            let space = space.clone();
+            loom::thread::spawn(move || loom::future::block_on(space.read("k")).unwrap())
+        };
+        let taker = {
+            let space = space.clone();
+            loom::thread::spawn(move || loom::future::block_on(space.take("k")).unwrap())
+        };
+        space.out("k", 3).unwrap();
+        assert_eq!(taker.join().unwrap(), 3);
+        // The reader may run after the taker took the only entry: give it one more then.
+        if space.total_len() == 0 {
+            space.out("k", 3).unwrap();
+        }
+        assert_eq!(reader.join().unwrap(), 3);
+    });
+}
+
+/// A pattern taker and a key taker race two `out`s on a key both can take: both complete, each
+/// value taken once.
+#[test]
+fn pattern_taker_and_key_taker_race_outs() {
+    loom::model(|| {
+        let space = Arc::new(Space::new());
+        let by_pattern = {
+            let space = space.clone();
+            loom::thread::spawn(move || {
+                let p = lindy::grammar::Pattern::parse("public:app.jobs.*").unwrap();
+                loom::future::block_on(space.take_matching(&p)).unwrap().1
+            })
+        };
+        let producer = {
+            let space = space.clone();
+            loom::thread::spawn(move || space.out("public:app.jobs.a", 1).unwrap())
+        };
+        space.out("public:app.jobs.a", 2).unwrap();
+        let mine = loom::future::block_on(space.take("public:app.jobs.a")).unwrap();
+        let theirs = by_pattern.join().unwrap();
+        producer.join().unwrap();
+        let mut got = [mine, theirs];
+        got.sort();
+        assert_eq!(got, [1, 2]);
+    });
+}
+
+/// A pattern taker woken and then dropped hands its wake-up on to a waiting key taker.
+#[test]
+fn woken_then_dropped_pattern_taker_hands_the_wake_up_on() {
+    loom::model(|| {
+        let space = Arc::new(Space::new());
+        let cancelled = {
+            let space = space.clone();
+            loom::thread::spawn(move || {
+                let p = lindy::grammar::Pattern::parse("public:app.**").unwrap();
+                let mut fut = Box::pin(space.take_matching(&p));
+                let waker = std::task::Waker::noop().clone();
+                match fut.as_mut().poll(&mut Context::from_waker(&waker)) {
+                    Poll::Ready(r) => Some(r.unwrap().1),
+                    Poll::Pending => {
+                        loom::thread::yield_now();
+                        None
+                    }
+                }
+            })
+        };
+        let waiting = {
+            let space = space.clone();
+            loom::thread::spawn(move || loom::future::block_on(space.take("public:app.k")).unwrap())
+        };
+        space.out("public:app.k", 7).unwrap();
+        match cancelled.join().unwrap() {
+            Some(v) => {
+                assert_eq!(v, 7);
+                space.out("public:app.k", 8).unwrap();
+                assert_eq!(waiting.join().unwrap(), 8);
+            }
+            None => assert_eq!(waiting.join().unwrap(), 7),
+        }
+    });
+}
