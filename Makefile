@@ -153,3 +153,28 @@ js-test: pkg
 
 js-bench: pkg
 	cd pkg-js && node bench/run.mjs
+
+## Web-worker fan-out, cross-tab coordination and the www/ demo (issue 9).
+.PHONY: demo-web e2e e2e-tools fanout-bench
+DEMO_PORT ?= 8080
+
+# The job-board demo: serves the repository on 127.0.0.1 (www/ imports ../pkg-js as plain ES
+# modules, no bundler) and prints the URL.
+demo-web: pkg
+	node e2e/serve.mjs --host 127.0.0.1 --port $(DEMO_PORT)
+
+# Playwright end-to-end test of the demo in headless Chromium (the system's /usr/bin/chromium;
+# playwright-core never downloads a browser). Screenshot: target/demo.png.
+e2e: pkg e2e-tools
+	node --test e2e/
+
+e2e-tools:
+	@command -v chromium >/dev/null || { apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y chromium; }
+	@if ! cmp -s e2e/package-lock.json e2e/node_modules/.lindy-lock; then \
+	  cd e2e && PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1 npm ci --no-audit --no-fund && cp package-lock.json node_modules/.lindy-lock; \
+	fi
+
+# Jobs/s through the fan-out hub vs one postMessage round trip per operation (table in
+# docs/sections/workers.md).
+fanout-bench: pkg
+	node pkg-js/bench/fanout/run.mjs

@@ -24,6 +24,8 @@
 //! | `IO` | [`store`](crate::store) | the storage backend failed |
 //! | `TIMEOUT` | waiting adapters | a wait ran out of time; nothing was taken |
 //! | `ABORTED` | the JS package | an `AbortSignal` cancelled a wait; nothing was taken |
+//! | `LEASE_LOST` | the JS fan-out hub | the lease expired or was settled; its entry is back at the head of its key |
+//! | `NOT_CLONEABLE` | the JS fan-out hub | a value cannot cross a `postMessage` boundary; nothing was sent or taken |
 
 use core::fmt;
 
@@ -54,6 +56,8 @@ pub mod codes {
     pub const IO: &str = "IO";
     pub const TIMEOUT: &str = "TIMEOUT";
     pub const ABORTED: &str = "ABORTED";
+    pub const LEASE_LOST: &str = "LEASE_LOST";
+    pub const NOT_CLONEABLE: &str = "NOT_CLONEABLE";
 }
 
 /// The target was closed. Carries the value the caller tried to hand in (`Closed<T>`), so nothing

@@ -1,0 +1,2 @@
+// The package the bench runs on: its Node entry.
+export { Space } from "../../node.js";

@@ -1,0 +1,484 @@
+// The client: the Space API, as Promises, over a port served by `serve` on the owning thread.
+//
+// Every call is queued and the queue is posted as ONE message at the end of the current
+// microtask checkpoint, so `await Promise.all(jobs.map(j => remote.out("jobs", j)))` costs one
+// postMessage, not one per job. Results come back batched the same way.
+//
+// Delivery: plain `take` is AT-MOST-ONCE — once the hub has taken an entry and posted it, a worker
+// that dies before reading the message loses it. Use `takeLeased` + `ack()` when a job must not be
+// lost: the hub keeps the entry until the ack and puts it back at the head of its key otherwise.
+
+import {
+  Code,
+  Columns,
+  LindyError,
+  OP_NAME,
+  OP_WIDTH,
+  Op,
+  RES_WIDTH,
+  St,
+  abortError,
+  carriesValue,
+  checkKey,
+  checkMs,
+  fromWire,
+  listen,
+  randomId,
+  transfersFor,
+  unrefTimer,
+} from "./protocol.js";
+
+/** How often an idle client says it is alive (the hub's timeout is a few of these). */
+export const DEFAULT_HEARTBEAT_MS = 1_000;
+
+/** Prefix of the Web Lock every client holds for its lifetime (see hub.js). */
+export const CLIENT_LOCK_PREFIX = "lindy.fanout.client.";
+
+/**
+ * Connects to a hub across `port`.
+ *
+ * @param {MessagePort} port
+ * @param {object} [opts]
+ * @param {number} [opts.heartbeatMs] ping interval while idle (1 s; 0 disables)
+ * @param {LockManager|null} [opts.locks] Web Locks (default `navigator.locks`; `null` disables)
+ * @param {string} [opts.clientId] a name for this client (a random UUID by default)
+ * @returns {RemoteSpace}
+ */
+export function connect(port, opts = {}) {
+  return new RemoteSpace(port, opts);
+}
+
+/** A leased entry: `ack()` when done, `nack()` to give it back now. */
+export class Lease {
+  #client;
+  #settled = false;
+  #lost = new AbortController();
+
+  /** @internal */
+  constructor(client, id, key, value, deadline) {
+    this.#client = client;
+    /** The lease id (unique per connection). */
+    this.id = id;
+    /** The key the entry was taken from. */
+    this.key = key;
+    /** The entry. */
+    this.value = value;
+    /** When the hub takes it back unless acked or extended (ms since the epoch, hub clock). */
+    this.deadline = deadline;
+  }
+
+  /** Aborted when the hub took the entry back (expired, or connection lost): stop working on it. */
+  get signal() {
+    return this.#lost.signal;
+  }
+
+  /** Done: the entry is removed for good. Rejects with `LEASE_LOST` if the hub took it back first. */
+  ack() {
+    return this.#settle("ack") ?? this.#client._call(Op.ACK, null, this.id);
+  }
+
+  /** Not done: the entry goes back to the head of its key now. */
+  nack() {
+    return this.#settle("nack") ?? this.#client._call(Op.NACK, null, this.id);
+  }
+
+  /** Keeps the lease for `leaseMs` more milliseconds from now. Resolves to the new deadline. */
+  async extend(leaseMs) {
+    checkMs(leaseMs, "leaseMs", "lease.extend");
+    this.deadline = await this.#client._call(Op.EXTEND, null, this.id, leaseMs);
+    return this.deadline;
+  }
+
+  // A rejected promise if the lease was already acked or nacked, else undefined.
+  #settle(how) {
+    if (this.#settled) {
+      return Promise.reject(new LindyError(Code.LEASE_LOST, `lease ${this.id}: already settled, cannot ${how} it`));
+    }
+    this.#settled = true;
+    return undefined;
+  }
+
+  /** @internal the hub took it back */
+  _lose(reason) {
+    this.#lost.abort(new LindyError(Code.LEASE_LOST, `lease ${this.id}: ${reason}`));
+  }
+}
+
+/** The remote Space. Every method returns a Promise; see the wasm `Space` for semantics. */
+export class RemoteSpace {
+  /** This client's id (also the suffix of the Web Lock it holds). */
+  clientId;
+  /** Counters: messages and operations sent, messages received. */
+  stats = { messagesOut: 0, ops: 0, messagesIn: 0 };
+
+  #port;
+  #nextId = 1;
+  #calls = new Map(); // id -> { resolve, reject, code, key, abandoned, off }
+  #leases = new Map(); // lease id -> Lease
+  #queue = []; // operation records waiting for the flush: { id, code, key, a, b, value, transfer }
+  #scheduled = false;
+  #closed = null;
+  #sentSinceTick = false;
+  #heartbeat;
+  #releaseLock;
+  #unlisten = [];
+
+  constructor(port, opts = {}) {
+    if (!port || typeof port.postMessage !== "function") throw new TypeError("connect(port): port must be a MessagePort");
+    this.#port = port;
+    this.clientId = opts.clientId ?? randomId();
+    this.#unlisten.push(listen(port, "message", (e) => this.#onMessage(e.data)));
+    this.#unlisten.push(listen(port, "close", () => this.#shutdown("the hub's port closed")));
+    this.#unlisten.push(
+      listen(port, "messageerror", () => {
+        // A reply we cannot deserialize: its calls can never settle. Leave, so the hub returns
+        // our leases and every pending call rejects with CLOSED.
+        this.#post({ t: "bye" });
+        this.#shutdown("a reply from the hub could not be deserialized");
+      }),
+    );
+    port.start?.();
+
+    const heartbeatMs = opts.heartbeatMs ?? DEFAULT_HEARTBEAT_MS;
+    checkMs(heartbeatMs, "heartbeatMs", "connect");
+    if (heartbeatMs > 0) {
+      this.#heartbeat = unrefTimer(
+        setInterval(() => {
+          if (!this.#sentSinceTick) this.#post({ t: "ping" });
+          this.#sentSinceTick = false;
+        }, heartbeatMs),
+      );
+    }
+
+    const locks = opts.locks === undefined ? globalThis.navigator?.locks ?? null : opts.locks;
+    if (locks) {
+      const lock = CLIENT_LOCK_PREFIX + this.clientId;
+      // Held until disconnect() or until this thread dies — then the hub's request is granted.
+      locks
+        .request(lock, () => {
+          this.#post({ t: "hello", clientId: this.clientId, lock });
+          return new Promise((resolve) => {
+            this.#releaseLock = resolve;
+          });
+        })
+        .catch(() => {});
+    } else {
+      this.#post({ t: "hello", clientId: this.clientId });
+    }
+  }
+
+  /** Appends `value` under `key`. `{transfer: true}` moves its ArrayBuffers instead of copying them. */
+  out(key, value, opts = {}) {
+    checkKey(key, "out");
+    if (value === undefined) return Promise.reject(new TypeError("out: value must not be undefined"));
+    return this._call(Op.OUT, key, NaN, NaN, value, transfersFor(value, opts.transfer));
+  }
+
+  /**
+   * Takes the head entry of `key`, waiting until there is one. At-most-once (see the module doc).
+   * `signal` / `timeoutMs` cancel the wait on the hub: nothing is taken, or — if the entry was
+   * already on its way — it is put back at the head of the key. `{transfer: true}` asks the hub to
+   * move the entry's ArrayBuffers rather than copy them.
+   */
+  take(key, opts = {}) {
+    checkKey(key, "take");
+    return this.#wait(Op.TAKE, key, timeout(opts, "take"), opts.transfer ? 1 : 0, opts.signal);
+  }
+
+  /** Resolves to the head entry of `key` without removing it, waiting until there is one. */
+  read(key, opts = {}) {
+    checkKey(key, "read");
+    return this.#wait(Op.READ, key, timeout(opts, "read"), 0, opts.signal);
+  }
+
+  /** Appends every element of `values` under `key`, in order. `{transfer: true}` moves their buffers. */
+  outMany(key, values, opts = {}) {
+    checkKey(key, "outMany");
+    if (!Array.isArray(values)) throw new TypeError("outMany: values must be an array");
+    if (values.some((v) => v === undefined)) return Promise.reject(new TypeError("outMany: values must not contain undefined"));
+    const transfer = opts.transfer === true ? values.flatMap((v) => transfersFor(v, true)) : transfersFor(values, opts.transfer);
+    return this._call(Op.OUT_MANY, key, NaN, NaN, values, transfer);
+  }
+
+  /** Takes up to `max` of the oldest entries of `key` without waiting (an array, maybe empty). */
+  takeMany(key, max, opts = {}) {
+    checkKey(key, "takeMany");
+    if (!Number.isInteger(max) || max < 0 || max > 1_048_576) throw new RangeError(`takeMany: max must be an integer in [0, 1048576], got ${String(max)}`);
+    return this._call(Op.TAKE_MANY, key, max, opts.transfer ? 1 : 0);
+  }
+
+  /** Takes the head entry of `key` if there is one (`undefined` otherwise). */
+  tryTake(key, opts = {}) {
+    checkKey(key, "tryTake");
+    return this._call(Op.TRY_TAKE, key, NaN, opts.transfer ? 1 : 0);
+  }
+
+  /** The head entry of `key` if there is one (`undefined` otherwise), not removed. */
+  tryRead(key) {
+    checkKey(key, "tryRead");
+    return this._call(Op.TRY_READ, key);
+  }
+
+  /** Number of entries under `key`. */
+  len(key) {
+    checkKey(key, "len");
+    return this._call(Op.LEN, key);
+  }
+
+  /** Closes the SPACE (for every client). To leave, use `disconnect()`. */
+  close() {
+    return this._call(Op.CLOSE, null);
+  }
+
+  /** Takes the head entry of the first key matching `pattern` (a pattern string): `{key, value}`. */
+  takeMatching(pattern, opts = {}) {
+    if (typeof pattern !== "string") throw new TypeError("takeMatching: pattern must be a string on a remote space");
+    return this.#wait(Op.TAKE_MATCHING, pattern, timeout(opts, "takeMatching"), opts.transfer ? 1 : 0, opts.signal);
+  }
+
+  /** `{key, value}` of the oldest entry under a key matching `pattern`, taken, or `undefined`. */
+  tryTakeMatching(pattern, opts = {}) {
+    if (typeof pattern !== "string") throw new TypeError("tryTakeMatching: pattern must be a string on a remote space");
+    return this._call(Op.TRY_TAKE_MATCHING, pattern, NaN, opts.transfer ? 1 : 0);
+  }
+
+  /** Entries queued across all keys (the local Space's `size` getter, as a call). */
+  size() {
+    return this._call(Op.SIZE, null);
+  }
+
+  /** Whether the space was closed (the local Space's `isClosed` getter, as a call). */
+  isClosed() {
+    return this._call(Op.IS_CLOSED, null);
+  }
+
+  /** The keys holding entries, sorted. */
+  keys() {
+    return this._call(Op.KEYS, null);
+  }
+
+  /** `for await (const v of remote.takeEach(key))`: takes entries one at a time until the space closes. */
+  async *takeEach(key, opts = {}) {
+    checkKey(key, "takeEach");
+    for (;;) {
+      let v;
+      try {
+        v = await this.take(key, opts);
+      } catch (err) {
+        if (err?.code === Code.CLOSED) return;
+        throw err;
+      }
+      yield v;
+    }
+  }
+
+  /**
+   * Takes the head entry of `key` under a lease of `leaseMs` (the hub's default: 30 s). Resolves to
+   * a `Lease`: `ack()` removes the entry; `nack()`, expiry, or this client's death put it back at
+   * the head of `key` — at-least-once delivery.
+   */
+  takeLeased(key, opts = {}) {
+    checkKey(key, "takeLeased");
+    checkMs(opts.leaseMs, "leaseMs", "takeLeased");
+    if (opts.leaseMs === 0) throw new RangeError("takeLeased: leaseMs must be > 0");
+    return this.#wait(Op.LEASE, key, timeout(opts, "takeLeased"), opts.leaseMs ?? NaN, opts.signal);
+  }
+
+  /** Leases this client holds and has not settled. */
+  get leased() {
+    return this.#leases.size;
+  }
+
+  /**
+   * Leaves: pending calls reject with `CLOSED`, the hub returns this client's leased entries to
+   * the head of their keys, the Web Lock is released. The space stays open for others.
+   */
+  disconnect() {
+    if (this.#closed) return;
+    this.#flush();
+    this.#post({ t: "bye" });
+    this.#shutdown("disconnected");
+  }
+
+  /** Sends queued operations now instead of at the end of the microtask checkpoint. */
+  flush() {
+    this.#flush();
+  }
+
+  /** @internal queues one operation; resolves with its result. */
+  _call(code, key, a = NaN, b = NaN, value, transfer, signal) {
+    if (this.#closed) return Promise.reject(closedError(this.#closed));
+    const id = this.#nextId++;
+    return new Promise((resolve, reject) => {
+      const call = { resolve, reject, code, key, a, abandoned: false, off: undefined };
+      this.#calls.set(id, call);
+      if (signal) this.#onAbort(id, call, signal);
+      this.#enqueue({ id, code, key, a, b, value, transfer });
+    });
+  }
+
+  // A wait the caller can abort.
+  #wait(code, key, timeoutMs, b, signal) {
+    if (signal?.aborted) return Promise.reject(abortError(signal, OP_NAME[code]));
+    return this._call(code, key, timeoutMs, b, undefined, undefined, signal);
+  }
+
+  // Abort rejects at once and tells the hub to cancel. If the entry was already on its way, its
+  // result finds the call abandoned and #giveBack returns it to the head.
+  #onAbort(id, call, signal) {
+    const onAbort = () => {
+      if (!this.#calls.has(id)) return;
+      call.abandoned = true;
+      this.#enqueue({ id: 0, code: Op.CANCEL, key: null, a: id, b: NaN });
+      call.reject(abortError(signal, OP_NAME[call.code]));
+    };
+    signal.addEventListener("abort", onAbort, { once: true });
+    call.off = () => signal.removeEventListener("abort", onAbort);
+  }
+
+  #enqueue(op) {
+    this.#queue.push(op);
+    this.stats.ops++;
+    if (!this.#scheduled) {
+      this.#scheduled = true;
+      queueMicrotask(() => this.#flush());
+    }
+  }
+
+  #flush() {
+    this.#scheduled = false;
+    if (this.#queue.length === 0) return;
+    const ops = this.#queue;
+    this.#queue = [];
+    try {
+      this.#send(ops);
+    } catch {
+      // Some value cannot be cloned. Nothing was sent (postMessage is all-or-nothing): send the
+      // operations one by one and reject only those that fail.
+      for (const op of ops) {
+        try {
+          this.#send([op]);
+        } catch (err) {
+          const call = this.#calls.get(op.id);
+          this.#calls.delete(op.id);
+          call?.off?.();
+          call?.reject(new LindyError(Code.NOT_CLONEABLE, `${OP_NAME[op.code]}: the value cannot be sent to the hub (${err?.message})`));
+        }
+      }
+    }
+  }
+
+  #send(ops) {
+    const cols = new Columns(OP_WIDTH);
+    const transfer = new Set();
+    for (const op of ops) {
+      cols.nums.push(op.id, op.code, op.key == null ? -1 : cols.key(op.key), op.a, op.b);
+      if (carriesValue(op.code)) cols.v.push(op.value);
+      if (op.transfer) for (const t of op.transfer) transfer.add(t);
+    }
+    this.#port.postMessage({ t: "b", h: cols.packed(), k: cols.k, v: cols.v }, [...transfer]);
+    this.stats.messagesOut++;
+    this.#sentSinceTick = true;
+  }
+
+  #post(msg) {
+    if (this.#closed) return;
+    try {
+      this.#port.postMessage(msg);
+      this.#sentSinceTick = true;
+    } catch {
+      // A dead port: #shutdown follows from the close event.
+    }
+  }
+
+  #onMessage(msg) {
+    if (!msg || typeof msg !== "object") return;
+    this.stats.messagesIn++;
+    if (msg.t === "bye") {
+      this.#shutdown(`the hub closed the connection (${msg.reason})`);
+      return;
+    }
+    if (msg.t !== "r") return;
+    if (msg.lost) {
+      for (const id of msg.lost) {
+        this.#leases.get(id)?._lose("the lease expired; the entry is back at the head of its key");
+        this.#leases.delete(id);
+      }
+    }
+    const { h, v } = msg;
+    let vi = 0;
+    for (let r = 0; r < h.length; r += RES_WIDTH) {
+      const id = h[r];
+      const status = h[r + 1];
+      const value = status === St.VALUE || status === St.LEASE || status === St.ERROR ? v[vi++] : undefined;
+      const call = this.#calls.get(id);
+      if (!call) continue;
+      this.#calls.delete(id);
+      call.off?.();
+      if (status === St.ERROR) {
+        if (!call.abandoned) call.reject(fromWire(value));
+        continue;
+      }
+      if (call.abandoned) {
+        this.#giveBack(call, status, h[r + 2], value);
+        continue;
+      }
+      if (call.code === Op.ACK || call.code === Op.NACK) this.#leases.delete(call.a);
+      switch (status) {
+        case St.VOID:
+          call.resolve(undefined);
+          break;
+        case St.NUMBER:
+          call.resolve(h[r + 2]);
+          break;
+        case St.LEASE: {
+          const lease = new Lease(this, h[r + 2], call.key, value, h[r + 3]);
+          this.#leases.set(lease.id, lease);
+          call.resolve(lease);
+          break;
+        }
+        default:
+          call.resolve(value);
+      }
+    }
+  }
+
+  // The caller gave up on this wait but the hub had already produced its result.
+  #giveBack(call, status, n1, value) {
+    if (call.code === Op.TAKE_MANY && Array.isArray(value)) {
+      for (let i = value.length - 1; i >= 0; i--) this.#enqueue({ id: 0, code: Op.GIVE_BACK, key: call.key, a: NaN, b: NaN, value: value[i] });
+    } else if (call.code === Op.TAKE && value !== undefined) {
+      this.#enqueue({ id: 0, code: Op.GIVE_BACK, key: call.key, a: NaN, b: NaN, value });
+    } else if (call.code === Op.TAKE_MATCHING && value) {
+      this.#enqueue({ id: 0, code: Op.GIVE_BACK, key: value.key, a: NaN, b: NaN, value: value.value });
+    } else if (status === St.LEASE) {
+      this.#enqueue({ id: 0, code: Op.NACK, key: null, a: n1, b: NaN });
+    }
+    // read / tryRead / len took nothing.
+  }
+
+  #shutdown(why) {
+    if (this.#closed) return;
+    this.#closed = why;
+    clearInterval(this.#heartbeat);
+    this.#releaseLock?.();
+    for (const off of this.#unlisten) off();
+    for (const call of this.#calls.values()) {
+      call.off?.();
+      if (!call.abandoned) call.reject(closedError(why));
+    }
+    this.#calls.clear();
+    for (const lease of this.#leases.values()) lease._lose(why);
+    this.#leases.clear();
+    this.#port.close?.();
+  }
+}
+
+function timeout(opts, where) {
+  checkMs(opts.timeoutMs, "timeoutMs", where);
+  return opts.timeoutMs ?? NaN;
+}
+
+function closedError(why) {
+  return new LindyError(Code.CLOSED, `remote space: ${why}`);
+}

@@ -1,0 +1,13 @@
+export { serve, Connection, DEFAULT_HEARTBEAT_TIMEOUT_MS } from "./hub.js";
+export type { ServeOptions, ServableSpace, HubEvent, CloseReason } from "./hub.js";
+export { connect, RemoteSpace, Lease, DEFAULT_HEARTBEAT_MS, CLIENT_LOCK_PREFIX } from "./client.js";
+export type { ConnectOptions, RemoteWaitOptions, RemoteTakeOptions, TakeLeasedOptions } from "./client.js";
+export { LeaseTable, DEFAULT_LEASE_MS, MAX_LEASE_MS } from "./lease.js";
+export type { LeaseRecord } from "./lease.js";
+export { putFront } from "./requeue.js";
+export { LindyError, Code } from "./protocol.js";
+export type { FanoutErrorCode } from "./protocol.js";
+export { BroadcastBus, DEFAULT_BUS_CHANNEL, shareEvents } from "./broadcast-bus.js";
+export type { SharedEvent } from "./broadcast-bus.js";
+export { openSharedQueue, SharedQueue } from "./leader.js";
+export type { SharedQueueOptions, LeaderStore } from "./leader.js";
