@@ -12,7 +12,7 @@ LOOM_TARGET := target/loom
 .PHONY: tools pkg wasm-clippy wasm-test js-test js-bench
 
 ## The gate (CI runs this).
-test: setup fmt clippy doc test-native nostd loom wasm-test js-test
+test: setup fmt clippy doc test-native nostd loom wasm-test js-test e2e
 	@echo "make test: all gates passed"
 
 ## The main job.
@@ -24,6 +24,8 @@ demo:
 	$(CARGO) run --quiet --release --example space
 	$(CARGO) run --quiet --release --example ring
 	$(CARGO) run --quiet --release --example store
+	@echo; echo "== the web demo: worker fan-out job board (Ctrl-C to stop)"
+	$(MAKE) --no-print-directory demo-web
 
 setup:
 	@installed="$$(rustup target list --installed)"; \
