@@ -120,10 +120,23 @@ impl<V> Keys<V> {
 
     /// Keys holding entries or waiters (the lingering idle key is not counted).
     pub(crate) fn live_len(&self) -> usize {
-        let idle = self
-            .lingering
-            .is_some_and(|h| self.table.find(h, |q| q.is_idle()).is_some());
+        let idle = self.lingering.is_some_and(|h| {
+            self.table
+                .find(h, |q| self.is_idle_with_hash(q, h))
+                .is_some()
+        });
         self.table.len() - usize::from(idle)
+    }
+
+    /// `q` is idle *and* its key hashes to `hash`. The hash check matters: `HashTable::find`
+    /// only pre-filters candidates by 7 tag bits, so "any idle queue" could match another idle key
+    /// that shares the tag, leaving the real lingering key in the table, untracked, for good.
+    fn is_idle_with_hash(&self, q: &KeyQueue<V>, hash: u64) -> bool {
+        q.is_idle()
+            && self
+                .hasher
+                .as_ref()
+                .is_some_and(|s| s.hash_one(q.key.as_str()) == hash)
     }
 
     pub(crate) fn iter(&self) -> impl Iterator<Item = &KeyQueue<V>> {
@@ -219,7 +232,12 @@ impl<V> Keys<V> {
 
     /// Removes the idle key with `hash`, if there is one (at most one key is idle at a time).
     fn evict(&mut self, hash: u64) {
-        if let Ok(o) = self.table.find_entry(hash, |q| q.is_idle()) {
+        let Some(hasher) = &self.hasher else { return };
+        // Match the key's full hash, not just "idle" (see `is_idle_with_hash`).
+        let found = self.table.find_entry(hash, |q| {
+            q.is_idle() && hasher.hash_one(q.key.as_str()) == hash
+        });
+        if let Ok(o) = found {
             let q = o.remove().0;
             self.recycle(q);
         }
