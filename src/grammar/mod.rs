@@ -197,6 +197,22 @@ pub(crate) struct NameLayout {
 }
 
 /// Validates a name; the one implementation behind [`Name::parse`] and [`NameRef::parse`].
+/// A segment is non-empty and at most [`MAX_SEGMENT_LEN`] bytes (names and patterns alike).
+#[inline]
+fn check_segment_len(
+    subject: Subject,
+    segment: usize,
+    start: usize,
+    len: usize,
+) -> Result<(), GrammarError> {
+    let kind = match len {
+        0 => GrammarErrorKind::EmptySegment,
+        l if l > MAX_SEGMENT_LEN => GrammarErrorKind::SegmentTooLong { len },
+        _ => return Ok(()),
+    };
+    Err(GrammarError::new(subject, kind).at(Some(segment), start))
+}
+
 #[inline]
 fn scan_name(s: &str) -> Result<NameLayout, GrammarError> {
     let subject = Subject::Name;
@@ -214,16 +230,7 @@ fn scan_name(s: &str) -> Result<NameLayout, GrammarError> {
             return Err(invalid_char(s, subject, count, i));
         }
         let len = i - seg_start;
-        if len == 0 {
-            return Err(GrammarError::new(subject, GrammarErrorKind::EmptySegment)
-                .at(Some(count), seg_start));
-        }
-        if len > MAX_SEGMENT_LEN {
-            return Err(
-                GrammarError::new(subject, GrammarErrorKind::SegmentTooLong { len })
-                    .at(Some(count), seg_start),
-            );
-        }
+        check_segment_len(subject, count, seg_start, len)?;
         if count == MAX_NAME_SEGMENTS {
             return Err(GrammarError::new(
                 subject,
@@ -308,16 +315,7 @@ fn scan_pattern(s: &str) -> Result<PatternLayout, GrammarError> {
             return Err(invalid_char(s, subject, count, i));
         }
         let len = i - seg_start;
-        if len == 0 {
-            return Err(GrammarError::new(subject, GrammarErrorKind::EmptySegment)
-                .at(Some(count), seg_start));
-        }
-        if len > MAX_SEGMENT_LEN {
-            return Err(
-                GrammarError::new(subject, GrammarErrorKind::SegmentTooLong { len })
-                    .at(Some(count), seg_start),
-            );
-        }
+        check_segment_len(subject, count, seg_start, len)?;
         if stars > 0 && (stars != len || len > 2) {
             return Err(
                 GrammarError::new(subject, GrammarErrorKind::PartialWildcard)
