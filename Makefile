@@ -45,7 +45,7 @@ fmt:
 
 clippy:
 	$(CARGO) clippy --all-targets -- -D warnings
-	$(CARGO) clippy --features cli --bin lindy-log --test store_cli -- -D warnings
+	$(CARGO) clippy -p lindy-log --all-targets -- -D warnings
 	$(CARGO) clippy --lib --no-default-features --target $(THUMB) -- -D warnings
 
 # rustdoc builds without warnings (broken intra-doc links fail the gate).
@@ -78,15 +78,6 @@ miri:
 bench:
 	$(CARGO) bench
 
-## store: the lindy-log CLI tests (the bin needs the non-default `cli` feature).
-test-native: test-store-cli
-test-store-cli:
-	$(CARGO) test --features cli --test store_cli
-
-## store: the kill -9 crash loop at length (200 iterations already run inside `make test`).
-soak: soak-store
-soak-store:
-	LINDY_CRASH_ITERS=$${LINDY_CRASH_ITERS:-2000} $(CARGO) test --release --test store_crash -- --nocapture kill_9_crash_loop
 
 # Fuzz every target in fuzz/ for FUZZ_SECONDS each (nightly + cargo-fuzz; not part of `make test`).
 # A target's libFuzzer dictionary, if any, is fuzz/dict/<target>.dict.

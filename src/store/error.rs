@@ -44,6 +44,10 @@ pub enum StoreError {
     Io(StorageError),
     /// The store was closed (`CLOSED`). Reads (`peek`, `len`, `keys`) still answer.
     Closed,
+    /// Every sequence number has been used (`SEQUENCE_EXHAUSTED`): the push is refused before
+    /// anything is written. (2^64 - 1 pushes; reachable only from a log whose header was written
+    /// with a huge `base_seq`.)
+    SequenceExhausted,
 }
 
 impl StoreError {
@@ -86,6 +90,7 @@ impl ErrorCode for StoreError {
             StoreError::Poisoned { .. } => codes::STORE_POISONED,
             StoreError::Io(_) => codes::IO,
             StoreError::Closed => codes::CLOSED,
+            StoreError::SequenceExhausted => codes::SEQUENCE_EXHAUSTED,
         }
     }
 }
@@ -112,6 +117,9 @@ impl fmt::Display for StoreError {
             ),
             StoreError::Io(e) => write!(f, "store I/O failed: {e}"),
             StoreError::Closed => f.write_str("store is closed"),
+            StoreError::SequenceExhausted => f.write_str(
+                "store sequence numbers are exhausted (the log's next sequence number is 2^64 - 1); nothing was written",
+            ),
         }
     }
 }

@@ -50,6 +50,8 @@ mod storage;
 mod file;
 #[cfg(feature = "std")]
 mod shared;
+#[cfg(feature = "std")]
+pub mod vfs;
 
 pub use error::StoreError;
 pub use fault::FaultStorage;
@@ -62,6 +64,6 @@ pub use replay::{replay, Entry, Replay, ReplayOptions, Skipped};
 pub use storage::{Storage, StorageError, StorageOp, SyncHandle};
 
 #[cfg(feature = "std")]
-pub use file::FileStorage;
+pub use file::{FileStorage, FileSyncer};
 #[cfg(feature = "std")]
 pub use shared::{FileStore, Pull, Store};

@@ -5,7 +5,7 @@ use alloc::string::{String, ToString};
 use alloc::vec::Vec;
 use hashbrown::HashMap;
 
-use super::codec::{self, FileHeader, FILE_HEADER_LEN};
+use super::codec::{self, FileHeader, Frame, FILE_HEADER_LEN};
 use super::options::{validate_key, validate_value, Durability, StoreOptions};
 use super::replay::{replay, Entry, ReplayOptions, Skipped};
 use super::storage::{Storage, StorageError, StorageOp};
@@ -13,6 +13,14 @@ use super::StoreError;
 
 /// Compaction writes the new file in chunks of about this size.
 const COMPACT_CHUNK: usize = 64 << 10;
+
+/// A point in the log a sync covers: records written (a log sequence number that survives
+/// compaction) and the log's length then.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct SyncPoint {
+    pub(crate) lsn: u64,
+    pub(crate) len: u64,
+}
 
 /// What opening the log found and repaired.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -95,6 +103,9 @@ pub struct Queue<S: Storage> {
     written: u64,
     /// Of `written`, the prefix known durable.
     durable: u64,
+    /// The log length known durable: what every record written now claims in its `durable`
+    /// field (docs/log-format.md §3). Never more than is really durable.
+    durable_len: u64,
     poison: Option<String>,
     closed: bool,
     scratch: Vec<u8>,
@@ -152,8 +163,10 @@ impl<S: Storage> Queue<S> {
                     // Truncate before append, durably: the seed's defect was appending behind
                     // the garbage, which made every later record unreadable.
                     storage.truncate(rep.good_len)?;
-                    storage.sync()?;
                 }
+                // What was replayed is durable from here on (a crashed process may have left
+                // unsynced bytes in the page cache), so new records can say so.
+                storage.sync()?;
                 (h.salt, rep.good_len)
             }
         };
@@ -167,6 +180,7 @@ impl<S: Storage> Queue<S> {
             live_bytes: rep.stats.live_bytes.max(FILE_HEADER_LEN as u64),
             written: 0,
             durable: 0,
+            durable_len: log_len,
             poison: None,
             closed: false,
             scratch: Vec::new(),
@@ -188,15 +202,16 @@ impl<S: Storage> Queue<S> {
 
     /// Appends `value` under `key`; under [`Durability::Always`] it is durable when this returns.
     ///
-    /// Errors: `KEY_INVALID` / `VALUE_TOO_LARGE` (nothing written), `CLOSED`, `STORE_POISONED`,
-    /// `IO` (nothing was added; if it was the fsync that failed, the store is now poisoned).
+    /// Errors: `KEY_INVALID` / `VALUE_TOO_LARGE` / `SEQUENCE_EXHAUSTED` (nothing written),
+    /// `CLOSED`, `IO` (nothing was added: a failed write is cut off again), `STORE_POISONED`
+    /// (nothing was added because the store was already poisoned — or, when this push's own fsync
+    /// failed, **the outcome is unknown**: the entry may or may not be in the log after a reopen;
+    /// see `docs/log-format.md` §5.5).
     pub fn push(&mut self, key: &str, value: &[u8]) -> Result<(), StoreError> {
-        let (seq, _) = self.append_push(key, value)?;
+        self.append_push(key, value)?;
         if self.opts.durability == Durability::Always {
-            if let Err(e) = self.sync() {
-                self.forget(key, seq);
-                return Err(e);
-            }
+            // A failed fsync leaves the entry in memory: it is in the file, and may be durable.
+            self.sync().map_err(|e| self.outcome_unknown(e, "push"))?;
         }
         Ok(())
     }
@@ -204,16 +219,17 @@ impl<S: Storage> Queue<S> {
     /// Removes and returns the oldest entry under `key`, or `None` if it has none. Its tombstone
     /// is in the log (durable, under [`Durability::Always`]) before the entry leaves memory.
     ///
+    /// If the tombstone's fsync fails, the entry is still returned — delivered **at least once**:
+    /// the tombstone may not be durable, so the entry may come back after a reopen, but it is
+    /// never lost — and the store is poisoned (every later write fails with `STORE_POISONED`).
+    ///
     /// Errors: `KEY_INVALID`, `CLOSED`, `STORE_POISONED`, `IO` (the entry stays queued).
     pub fn try_pull(&mut self, key: &str) -> Result<Option<Vec<u8>>, StoreError> {
         let Some((entry, _)) = self.append_pull(key)? else {
             return Ok(None);
         };
-        if self.opts.durability == Durability::Always {
-            if let Err(e) = self.sync() {
-                self.restore(key, entry);
-                return Err(e);
-            }
+        if self.opts.durability == Durability::Always && self.sync().is_err() {
+            return Ok(Some(entry.value)); // poisoned; at-least-once (see above)
         }
         let _ = self.maybe_auto_compact();
         Ok(Some(entry.value))
@@ -274,7 +290,7 @@ impl<S: Storage> Queue<S> {
         if self.durable == self.written {
             return Ok(());
         }
-        let target = self.written;
+        let target = self.sync_point();
         self.syncs += 1;
         match self.storage.sync() {
             Ok(()) => {
@@ -305,21 +321,28 @@ impl<S: Storage> Queue<S> {
         self.sync().map(|()| None)
     }
 
-    /// Syncs what is pending and closes: later pushes, pulls and compactions fail with `CLOSED`;
-    /// `peek`, `len` and `keys` still answer. Idempotent (a second close does nothing).
+    /// Syncs what is pending, closes and releases the storage (a [`FileStorage`](super::FileStorage)
+    /// drops its file and its lock, so the log can be opened again at once, in this process or
+    /// another): later pushes, pulls and compactions fail with `CLOSED`; `peek`, `len` and `keys`
+    /// still answer. Idempotent (a second close does nothing).
+    ///
+    /// Errors: `STORE_POISONED` if the final fsync fails (the store then keeps its storage open,
+    /// as a poisoned one does, until it is dropped).
     pub fn close(&mut self) -> Result<(), StoreError> {
         if self.closed {
             return Ok(());
         }
         self.closed = true;
         if self.poison.is_some() || self.durable == self.written {
+            self.storage.close();
             return Ok(());
         }
-        let target = self.written;
+        let target = self.sync_point();
         self.syncs += 1;
         match self.storage.sync() {
             Ok(()) => {
                 self.mark_durable(target);
+                self.storage.close();
                 Ok(())
             }
             Err(e) => Err(self.poison_with(e)),
@@ -395,8 +418,13 @@ impl<S: Storage> Queue<S> {
         validate_key(key, self.opts.max_key_len)?;
         validate_value(value.len(), self.opts.max_value_len)?;
         let seq = self.next_seq;
+        // The last number is never used: replay must be able to compute `seq + 1`.
+        if seq == u64::MAX {
+            return Err(StoreError::SequenceExhausted);
+        }
         self.scratch.clear();
-        codec::encode_out(&mut self.scratch, self.salt, seq, key, value)?;
+        let frame = self.frame();
+        codec::encode_out(&mut self.scratch, frame, seq, key, value)?;
         let lsn = self.append_scratch()?;
         self.next_seq += 1;
         self.live_bytes += self.scratch.len() as u64;
@@ -416,7 +444,8 @@ impl<S: Storage> Queue<S> {
             return Ok(None);
         };
         self.scratch.clear();
-        codec::encode_tombstone(&mut self.scratch, self.salt, seq, key)?;
+        let frame = self.frame();
+        codec::encode_tombstone(&mut self.scratch, frame, seq, key)?;
         let lsn = self.append_scratch()?;
         let q = self.queues.get_mut(key).expect("checked above");
         let entry = q.pop_front().expect("checked above");
@@ -428,28 +457,39 @@ impl<S: Storage> Queue<S> {
         Ok(Some((entry, lsn)))
     }
 
-    /// Puts back an entry whose pull failed to become durable (in sequence order).
-    pub(crate) fn restore(&mut self, key: &str, entry: Entry) {
+    /// Puts back an entry whose pull was cancelled after its tombstone was appended: a restore
+    /// record goes into the log (so a crash cannot lose the entry) and the entry back into memory
+    /// at its place in sequence order. Returns the record's log sequence number.
+    #[cfg_attr(not(feature = "std"), allow(dead_code))] // used by the std Store
+    pub(crate) fn append_restore(&mut self, key: &str, entry: Entry) -> Result<u64, StoreError> {
+        if let Some(cause) = &self.poison {
+            return Err(StoreError::Poisoned {
+                cause: cause.clone(),
+            });
+        }
+        self.scratch.clear();
+        let frame = self.frame();
+        codec::encode_restore(&mut self.scratch, frame, entry.seq, key, &entry.value)?;
+        let lsn = self.append_scratch()?;
         let q = self.queues.entry_ref(key).or_default();
         let at = q.partition_point(|e| e.seq < entry.seq);
         self.live_bytes += codec::record_len(key.len(), entry.value.len()) as u64;
         self.entries += 1;
         q.insert(at, entry);
+        Ok(lsn)
     }
 
-    /// Drops an entry whose push failed to become durable (if no one pulled it meanwhile).
-    pub(crate) fn forget(&mut self, key: &str, seq: u64) {
-        let Some(q) = self.queues.get_mut(key) else {
-            return;
-        };
-        if let Some(at) = q.iter().rposition(|e| e.seq == seq) {
-            let e = q.remove(at).expect("index from rposition");
-            self.entries -= 1;
-            self.live_bytes -= codec::record_len(key.len(), e.value.len()) as u64;
-            if q.is_empty() {
-                self.queues.remove(key);
-            }
-        }
+    /// Marks the store closed without syncing (the std store syncs outside its lock, then calls
+    /// [`release_storage`](Self::release_storage)).
+    #[cfg_attr(not(feature = "std"), allow(dead_code))] // used by the std Store
+    pub(crate) fn mark_closed(&mut self) -> bool {
+        !core::mem::replace(&mut self.closed, true)
+    }
+
+    /// Releases the storage of a closed store (its file and lock).
+    #[cfg_attr(not(feature = "std"), allow(dead_code))] // used by the std Store
+    pub(crate) fn release_storage(&mut self) {
+        self.storage.close();
     }
 
     #[cfg_attr(not(feature = "std"), allow(dead_code))] // used by the std Store
@@ -473,8 +513,42 @@ impl<S: Storage> Queue<S> {
         self.syncs += 1;
     }
 
-    pub(crate) fn mark_durable(&mut self, lsn: u64) {
-        self.durable = self.durable.max(lsn);
+    /// What a sync issued now covers: the records written so far and the log's length.
+    pub(crate) fn sync_point(&self) -> SyncPoint {
+        SyncPoint {
+            lsn: self.written,
+            len: self.log_len,
+        }
+    }
+
+    /// Records that a sync covering `point` succeeded.
+    pub(crate) fn mark_durable(&mut self, point: SyncPoint) {
+        if point.lsn > self.durable {
+            self.durable = point.lsn;
+            // A compaction since `point` was taken made the log durable and shorter: keep its
+            // (already larger) lsn and its own length.
+            self.durable_len = point.len.min(self.log_len);
+        }
+    }
+
+    /// Where the next record goes and what it may claim is durable.
+    fn frame(&self) -> Frame {
+        Frame {
+            salt: self.salt,
+            offset: self.log_len,
+            durable: self.durable_len,
+        }
+    }
+
+    /// The error for the operation whose own fsync failed: the store is poisoned and the
+    /// operation's outcome is unknown (its record may or may not be durable).
+    pub(crate) fn outcome_unknown(&self, e: StoreError, what: &str) -> StoreError {
+        match e {
+            StoreError::Io(io) => StoreError::Poisoned {
+                cause: format!("{io}; the outcome of this {what} is unknown (it may or may not be in the log after a reopen)"),
+            },
+            other => other,
+        }
     }
 
     /// Poisons the store with `e` and returns the error for the caller that hit it.
@@ -493,15 +567,7 @@ impl<S: Storage> Queue<S> {
     /// Compacts if the dead fraction calls for it. A failure leaves the old log in place (or
     /// poisons, if the storage says so) and is not retried until the log has grown further.
     pub(crate) fn maybe_auto_compact(&mut self) -> Result<bool, StoreError> {
-        let ratio = self.opts.compact_dead_ratio;
-        if self.check_writable().is_err()
-            || ratio >= 1.0
-            || self.log_len < self.opts.compact_min_bytes.max(self.auto_compact_floor)
-        {
-            return Ok(false);
-        }
-        let dead = self.log_len.saturating_sub(self.live_bytes);
-        if (dead as f64) <= ratio * self.log_len as f64 {
+        if !self.auto_compact_due() {
             return Ok(false);
         }
         match self.rewrite() {
@@ -511,6 +577,19 @@ impl<S: Storage> Queue<S> {
                 Err(e)
             }
         }
+    }
+
+    /// Whether the dead fraction calls for an automatic compaction now.
+    pub(crate) fn auto_compact_due(&self) -> bool {
+        let ratio = self.opts.compact_dead_ratio;
+        if self.check_writable().is_err()
+            || ratio >= 1.0
+            || self.log_len < self.opts.compact_min_bytes.max(self.auto_compact_floor)
+        {
+            return false;
+        }
+        let dead = self.log_len.saturating_sub(self.live_bytes);
+        (dead as f64) > ratio * self.log_len as f64
     }
 
     /// Appends `scratch`; on failure cuts the log back so nothing is ever written behind garbage.
@@ -548,11 +627,20 @@ impl<S: Storage> Queue<S> {
         let mut chunk = Vec::with_capacity(COMPACT_CHUNK + 1024);
         chunk.extend_from_slice(&header);
         let mut new_len = 0u64;
+        let salt = self.salt;
         let result = (|| {
             self.storage.begin_replace()?;
             for (seq, key, value) in live {
+                // The new file is durable as a whole before it becomes the log, so each record
+                // may claim everything before it.
+                let at = new_len + chunk.len() as u64;
+                let frame = Frame {
+                    salt,
+                    offset: at,
+                    durable: at,
+                };
                 // Live entries passed these checks when they were pushed or replayed.
-                codec::encode_out(&mut chunk, self.salt, seq, key, value)
+                codec::encode_out(&mut chunk, frame, seq, key, value)
                     .map_err(|e| StorageError::new(StorageOp::Replace, alloc::format!("{e}")))?;
                 if chunk.len() >= COMPACT_CHUNK {
                     self.storage.write_replacement(&chunk)?;
@@ -569,6 +657,7 @@ impl<S: Storage> Queue<S> {
                 self.log_len = new_len;
                 self.live_bytes = new_len;
                 self.durable = self.written;
+                self.durable_len = new_len;
                 self.compactions += 1;
                 Ok(())
             }

@@ -1,0 +1,14 @@
+## store (src/store/, crates/lindy-log): the CLI's tests and the long store runs.
+.PHONY: test-store-cli soak-store
+
+# The lindy-log CLI is its own workspace member (crates/lindy-log); `cargo test` at the root
+# tests only the root package.
+test-native: test-store-cli
+test-store-cli:
+	$(CARGO) test -p lindy-log
+
+# The long runs (the bounded versions run inside `make test`): the kill -9 crash loop, the
+# power-loss crash simulator and the syscall-fault countdown at length.
+soak: soak-store
+soak-store:
+	LINDY_CRASH_ITERS=$${LINDY_CRASH_ITERS:-2000} $(CARGO) test --release --test store_crash -- --nocapture kill_9_crash_loop
