@@ -47,6 +47,10 @@ pub mod replay;
 mod storage;
 
 #[cfg(feature = "std")]
+mod crash_vfs;
+#[cfg(feature = "std")]
+mod fault_vfs;
+#[cfg(feature = "std")]
 mod file;
 #[cfg(feature = "std")]
 mod shared;
@@ -63,6 +67,10 @@ pub use queue::{OpenReport, Queue, StoreStats};
 pub use replay::{replay, Entry, Replay, ReplayOptions, Skipped};
 pub use storage::{Storage, StorageError, StorageOp, SyncHandle};
 
+#[cfg(feature = "std")]
+pub use crash_vfs::{CrashFile, CrashStats, CrashVfs, Image, SECTOR};
+#[cfg(feature = "std")]
+pub use fault_vfs::{FaultFile, FaultKind, FaultVfs, Syscall};
 #[cfg(feature = "std")]
 pub use file::{FileStorage, FileSyncer};
 #[cfg(feature = "std")]
