@@ -5,21 +5,51 @@
 //! The property, under `Durability::Always`: the reopened store holds exactly the acknowledged
 //! state, except for the one operation in flight, which either happened or did not; a pull
 //! whose own fsync failed (the store poisoned) was delivered at least once, so its entry may
-//! come back. `make test` runs a few thousand crash points; `LINDY_CRASH_WORKLOADS` runs more
+//! come back, and every lease not acknowledged is back in its queue, in its place. `make test` runs a few thousand crash points; `LINDY_CRASH_WORKLOADS` runs more
 //! (`make soak`).
 
 use std::collections::{BTreeMap, VecDeque};
 use std::path::Path;
 
-use lindy::store::{CrashStats, CrashVfs, FileStorage, Queue, StoreOptions};
+use lindy::store::{CrashStats, CrashVfs, FileStorage, LeaseId, Queue, StoreOptions};
 
+/// Per key, the live entries in push order (what a reopen must show).
 type Model = BTreeMap<String, VecDeque<Vec<u8>>>;
 
 #[derive(Debug, Clone)]
 enum Op {
     Push(usize, Vec<u8>),
     Pull(usize),
+    /// Take the head of a key on a lease (nothing written).
+    Lease(usize),
+    /// Acknowledge the oldest outstanding lease (its tombstone).
+    Ack,
     Compact,
+}
+
+/// The workload's view while it runs: live entries per key with a leased flag, and the leases
+/// out (their key and value, oldest first).
+#[derive(Clone, Default, Debug)]
+struct Run {
+    live: BTreeMap<String, VecDeque<(Vec<u8>, bool)>>,
+    leases: VecDeque<(LeaseId, String, Vec<u8>)>,
+}
+
+impl Run {
+    fn model(&self) -> Model {
+        self.live
+            .iter()
+            .filter(|(_, q)| !q.is_empty())
+            .map(|(k, q)| (k.clone(), q.iter().map(|(v, _)| v.clone()).collect()))
+            .collect()
+    }
+    fn head(&self, key: &str) -> Option<Vec<u8>> {
+        self.live
+            .get(key)?
+            .iter()
+            .find(|(_, leased)| !leased)
+            .map(|(v, _)| v.clone())
+    }
 }
 
 const KEYS: [&str; 3] = ["alpha", "beta", "gamma"];
@@ -54,7 +84,9 @@ fn workload(seed: u64, len: usize) -> Vec<Op> {
                 let fill = (seed as u8) ^ (i as u8);
                 Op::Push(rng.below(3) as usize, vec![fill; n])
             }
-            5..=8 => Op::Pull(rng.below(3) as usize),
+            5..=6 => Op::Pull(rng.below(3) as usize),
+            7 => Op::Lease(rng.below(3) as usize),
+            8 => Op::Ack,
             _ => Op::Compact,
         })
         .collect()
@@ -68,27 +100,64 @@ fn state<S: lindy::store::Storage>(q: &Queue<S>) -> Model {
     q.keys()
         .into_iter()
         .map(|k| {
-            let v = q.entries(&k).map(|e| e.value.clone()).collect();
+            let v = q.entries(&k).map(|e| e.value.to_vec()).collect();
             (k, v)
         })
         .collect()
 }
 
-fn apply(model: &Model, op: &Op) -> Model {
-    let mut m = model.clone();
+/// The run after `op` succeeds (`lease`: the id it got).
+fn apply(run: &Run, op: &Op, lease: Option<LeaseId>) -> Run {
+    let mut r = run.clone();
     match op {
-        Op::Push(k, v) => m.entry(KEYS[*k].into()).or_default().push_back(v.clone()),
+        Op::Push(k, v) => r
+            .live
+            .entry(KEYS[*k].into())
+            .or_default()
+            .push_back((v.clone(), false)),
         Op::Pull(k) => {
-            if let Some(q) = m.get_mut(KEYS[*k]) {
-                q.pop_front();
-                if q.is_empty() {
-                    m.remove(KEYS[*k]);
+            if let Some(q) = r.live.get_mut(KEYS[*k]) {
+                if let Some(i) = q.iter().position(|(_, leased)| !leased) {
+                    q.remove(i);
                 }
+            }
+        }
+        Op::Lease(k) => {
+            if let (Some(id), Some(q)) = (lease, r.live.get_mut(KEYS[*k])) {
+                let i = q.iter().position(|(_, leased)| !leased).unwrap();
+                q[i].1 = true;
+                r.leases.push_back((id, KEYS[*k].into(), q[i].0.clone()));
+            }
+        }
+        Op::Ack => {
+            if let Some((_, key, value)) = r.leases.pop_front() {
+                let q = r.live.get_mut(&key).unwrap();
+                // The first leased entry with this value (values are unique per position).
+                let i = q.iter().position(|(v, l)| *l && *v == value).unwrap();
+                q.remove(i);
             }
         }
         Op::Compact => {}
     }
-    m
+    r
+}
+
+/// Runs one op; `Ok(Some(bytes))` for what a pull or lease returned.
+type Outcome = Result<(Option<Vec<u8>>, Option<LeaseId>), lindy::store::StoreError>;
+
+fn run_op(q: &mut Queue<FileStorage<CrashVfs>>, run: &Run, op: &Op) -> Outcome {
+    match op {
+        Op::Push(k, v) => q.push(KEYS[*k], v).map(|()| (None, None)),
+        Op::Pull(k) => q.try_pull(KEYS[*k]).map(|v| (v, None)),
+        Op::Lease(k) => q
+            .take_leased(KEYS[*k], None, 0)
+            .map(|l| l.map_or((None, None), |l| (Some(l.value), Some(l.id)))),
+        Op::Ack => match run.leases.front() {
+            Some((id, ..)) => q.ack(*id).map(|()| (None, None)),
+            None => Ok((None, None)),
+        },
+        Op::Compact => q.compact().map(|()| (None, None)),
+    }
 }
 
 /// A model in a line: each key's entries as length x first byte.
@@ -114,6 +183,8 @@ struct Tally {
     crash_points: u64,
     torn_tails: u64,
     in_flight_applied: u64,
+    /// Un-acknowledged leases outstanding at a crash (each back in its queue after the reopen).
+    leases_back: u64,
     stats: CrashStats,
 }
 
@@ -121,39 +192,42 @@ struct Tally {
 fn crash_once(ops: &[Op], crash_at: u64, seed: u64, tally: &mut Tally) {
     let vfs = CrashVfs::new();
     vfs.crash_at(crash_at, seed);
-    let mut acked = Model::new();
+    let mut run = Run::default();
     let mut allowed: Vec<Model> = vec![Model::new()];
     let mut ctx = format!("crash at syscall {crash_at} (seed {seed})");
     if let Ok(mut q) = open(&vfs) {
         for (i, op) in ops.iter().enumerate() {
-            let after = apply(&acked, op);
-            let r = match op {
-                Op::Push(k, v) => q.push(KEYS[*k], v).map(|()| None),
-                Op::Pull(k) => q.try_pull(KEYS[*k]),
-                Op::Compact => q.compact().map(|()| None),
-            };
+            let r = run_op(&mut q, &run, op);
             if vfs.crashed().is_none() {
-                let got = r.unwrap_or_else(|e| panic!("{ctx}: op {i} {op:?} failed: {e}"));
-                if let Op::Pull(k) = op {
-                    assert_eq!(got, acked.get(KEYS[*k]).and_then(|q| q.front().cloned()));
+                let (got, lease) = r.unwrap_or_else(|e| panic!("{ctx}: op {i} {op:?} failed: {e}"));
+                if let Op::Pull(k) | Op::Lease(k) = op {
+                    assert_eq!(got, run.head(KEYS[*k]), "{ctx}: op {i}");
                 }
-                acked = after;
-                allowed = vec![acked.clone()];
+                run = apply(&run, op, lease);
+                allowed = vec![run.model()];
                 continue;
             }
             let what = match op {
                 Op::Push(k, v) => format!("push {} ({} bytes)", KEYS[*k], v.len()),
                 Op::Pull(k) => format!("pull {}", KEYS[*k]),
+                Op::Lease(k) => format!("lease {}", KEYS[*k]),
+                Op::Ack => "ack".into(),
                 Op::Compact => "compact".into(),
             };
-            let r = r.map(|v| v.map(|v| v.len()));
-            ctx = format!("{ctx}, in op {i} {what} -> {r:?}");
-            allowed = match (op, &r) {
-                (Op::Push(..), Ok(_)) => vec![after],
-                (Op::Pull(_), Ok(_)) if !q.is_poisoned() => vec![after],
-                (Op::Pull(_), Err(_)) | (Op::Compact, _) => vec![acked.clone()],
-                // Outcome unknown (a failed fsync), or delivered at least once.
-                _ => vec![acked.clone(), after],
+            let (ok, lease) = match &r {
+                Ok((_, l)) => (true, *l),
+                Err(_) => (false, None),
+            };
+            ctx = format!("{ctx}, in op {i} {what} -> {:?}", r.as_ref().map(|_| ()));
+            let before = run.model();
+            let after = apply(&run, op, lease).model();
+            allowed = match op {
+                Op::Push(..) | Op::Ack if ok => vec![after],
+                Op::Pull(_) if ok && !q.is_poisoned() => vec![after],
+                Op::Pull(_) if !ok => vec![before],
+                Op::Lease(_) | Op::Compact => vec![before],
+                // Outcome unknown (its own fsync failed), or delivered at least once.
+                _ => vec![before, after],
             };
             break;
         }
@@ -165,6 +239,7 @@ fn crash_once(ops: &[Op], crash_at: u64, seed: u64, tally: &mut Tally) {
     tally.stats.garbage += stats.garbage;
     tally.stats.lost_sizes += stats.lost_sizes;
     tally.stats.lost_dir_ops += stats.lost_dir_ops;
+    tally.leases_back += run.leases.len() as u64;
     let reboot = CrashVfs::from_image(&image);
     let mut q = open(&reboot).unwrap_or_else(|e| panic!("{ctx}: reopen failed: {e}"));
     if q.open_report().truncated_bytes > 0 {
@@ -180,6 +255,9 @@ fn crash_once(ops: &[Op], crash_at: u64, seed: u64, tally: &mut Tally) {
     if allowed.len() == 2 && got == allowed[1] {
         tally.in_flight_applied += 1;
     }
+    // Every un-acknowledged lease is back in the queue: the reopened store hands out exactly
+    // what the model holds (at least once).
+    assert_eq!(q.leased_len(), 0);
     // The reopened store works: a push after it survives a clean reopen.
     q.push("after", b"reboot").unwrap();
     q.close().unwrap();
@@ -200,12 +278,10 @@ fn every_crash_point_reopens_to_the_acknowledged_state() {
         // A clean run counts the workload's syscalls.
         let vfs = CrashVfs::new();
         let mut q = open(&vfs).unwrap();
+        let mut run = Run::default();
         for op in &ops {
-            match op {
-                Op::Push(k, v) => q.push(KEYS[*k], v).unwrap(),
-                Op::Pull(k) => drop(q.try_pull(KEYS[*k]).unwrap()),
-                Op::Compact => q.compact().unwrap(),
-            }
+            let (_, lease) = run_op(&mut q, &run, op).unwrap();
+            run = apply(&run, op, lease);
         }
         let calls = vfs.calls();
         assert!(Path::new(LOG).is_absolute());
@@ -223,4 +299,5 @@ fn every_crash_point_reopens_to_the_acknowledged_state() {
     eprintln!("crash simulation: {tally:?}");
     assert!(tally.crash_points >= workloads * 2 * 24, "{tally:?}");
     assert!(tally.torn_tails > 0 && tally.stats.garbage > 0 && tally.stats.lost_dir_ops > 0);
+    assert!(tally.leases_back > 0, "{tally:?}");
 }

@@ -50,7 +50,11 @@ fn a_full_disk_and_a_read_only_one_fail_cleanly_and_lose_nothing() {
     assert!(!s.is_poisoned());
     drop(s);
     let s = FileStore::open(&path).unwrap();
-    assert_eq!(s.len("k"), acked as usize, "every acknowledged push survived");
+    assert_eq!(
+        s.len("k"),
+        acked as usize,
+        "every acknowledged push survived"
+    );
     // Pull half of them (tombstones are small).
     for i in 0..acked / 2 {
         let v = s.try_pull("k").unwrap().unwrap();
@@ -66,6 +70,9 @@ fn a_full_disk_and_a_read_only_one_fail_cleanly_and_lose_nothing() {
     assert!(e.to_string().contains("Read-only"), "{e}");
     let s = FileStore::open(&path).unwrap();
     assert_eq!(s.len("k"), (acked - acked / 2) as usize);
-    assert_eq!(s.try_pull("k").unwrap().unwrap()[..4], (acked / 2).to_le_bytes());
+    assert_eq!(
+        s.try_pull("k").unwrap().unwrap()[..4],
+        (acked / 2).to_le_bytes()
+    );
     s.close().unwrap();
 }

@@ -22,7 +22,7 @@ fn state<S: lindy::store::Storage>(q: &Queue<S>) -> State {
     q.keys()
         .into_iter()
         .map(|k| {
-            let v = q.entries(&k).map(|e| e.value.clone()).collect();
+            let v = q.entries(&k).map(|e| e.value.to_vec()).collect();
             (k, v)
         })
         .collect()
@@ -198,7 +198,7 @@ fn power_loss_with_a_partly_written_back_tail_reopens_to_a_prefix() {
     assert_eq!(q.try_pull("k").unwrap(), Some(values[0].clone()));
     for keep in 0..=fs.unsynced_len() {
         let r = reopen(fs.power_loss_keeping(keep));
-        let pushed: Vec<Vec<u8>> = r.entries("k").map(|e| e.value.clone()).collect();
+        let pushed: Vec<Vec<u8>> = r.entries("k").map(|e| e.value.to_vec()).collect();
         // Whatever was written back is a prefix of the operations: some pushes, or all of them
         // and the pull.
         assert!(

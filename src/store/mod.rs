@@ -57,13 +57,14 @@ mod shared;
 #[cfg(feature = "std")]
 pub mod vfs;
 
+pub use crate::queue::LeaseId;
 pub use error::StoreError;
 pub use fault::FaultStorage;
 pub use options::{
     validate_key, validate_value, Durability, StoreOptions, DEFAULT_MAX_KEY_LEN,
     DEFAULT_MAX_VALUE_LEN, MAX_KEY_LEN, MAX_VALUE_LEN,
 };
-pub use queue::{OpenReport, Queue, StoreStats};
+pub use queue::{EntryRef, Lease, OpenReport, Queue, StoreStats};
 pub use replay::{replay, Entry, Replay, ReplayOptions, Skipped};
 pub use storage::{Storage, StorageError, StorageOp, SyncHandle};
 

@@ -1,18 +1,58 @@
 //! The single-owner durable queue (documented on [`Queue`]).
-use alloc::collections::VecDeque;
+use alloc::collections::BTreeMap;
 use alloc::format;
 use alloc::string::{String, ToString};
 use alloc::vec::Vec;
-use hashbrown::HashMap;
 
 use super::codec::{self, FileHeader, Frame, FILE_HEADER_LEN};
 use super::options::{validate_key, validate_value, Durability, StoreOptions};
 use super::replay::{replay, Entry, ReplayOptions, Skipped};
 use super::storage::{Storage, StorageError, StorageOp};
 use super::StoreError;
+use crate::queue::{Engine, LeaseId, Stamp, TakeLeasedError, Taken};
 
 /// Compaction writes the new file in chunks of about this size.
 const COMPACT_CHUNK: usize = 64 << 10;
+
+/// A live entry's key and payload, and its age once it has been taken (to put it back in place).
+#[derive(Debug)]
+struct Live {
+    key: String,
+    value: Vec<u8>,
+    stamp: Option<Stamp>,
+}
+
+/// A live entry, borrowed: its sequence number and payload.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct EntryRef<'a> {
+    /// The entry's sequence number.
+    pub seq: u64,
+    /// The payload.
+    pub value: &'a [u8],
+}
+
+/// An entry handed out under a lease by [`Queue::take_leased`]: it stays in the log (and comes
+/// back after a crash or a reopen) until [`Queue::ack`] writes its tombstone.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Lease {
+    /// Settle the lease with this id.
+    pub id: LeaseId,
+    /// The payload (a copy: the entry stays in the store until acknowledged).
+    pub value: Vec<u8>,
+    /// Leased deliveries of this entry since the store was opened, this one included (1 on the
+    /// first). Not durable: a reopen starts again at 0.
+    pub deliveries: u32,
+    /// When the lease expires (ms, the clock of the `now` arguments).
+    pub deadline: u64,
+}
+
+/// An entry taken by a destructive pull, with the age it goes back with if the pull is undone.
+#[derive(Debug)]
+pub(crate) struct Pulled {
+    pub(crate) entry: Entry,
+    stamp: Stamp,
+    deliveries: u32,
+}
 
 /// A point in the log a sync covers: records written (a log sequence number that survives
 /// compaction) and the log's length then.
@@ -92,8 +132,11 @@ pub struct Queue<S: Storage> {
     storage: S,
     opts: StoreOptions,
     salt: u64,
-    queues: HashMap<String, VecDeque<Entry>>,
-    entries: u64,
+    /// The one keyed-queue engine (`crate::queue`): FIFO per key, leases, expiry. It holds the
+    /// sequence number of each live entry; the payloads live in `live`.
+    engine: Engine<u64>,
+    /// Every live entry (queued or out on a lease) by sequence number: what a compaction writes.
+    live: BTreeMap<u64, Live>,
     next_seq: u64,
     /// Bytes in the log; every one of them belongs to a good record.
     log_len: u64,
@@ -170,11 +213,30 @@ impl<S: Storage> Queue<S> {
                 (h.salt, rep.good_len)
             }
         };
+        // Into the engine in sequence order, so ages (stamps) follow push order across keys.
+        let mut live = BTreeMap::new();
+        for (key, q) in rep.queues {
+            for e in q {
+                live.insert(
+                    e.seq,
+                    Live {
+                        key: key.clone(),
+                        value: e.value,
+                        stamp: None,
+                    },
+                );
+            }
+        }
+        let mut engine = Engine::new();
+        for (&seq, l) in &live {
+            // An unbounded, open engine takes every value.
+            let _ = engine.out(&l.key, seq);
+        }
         let mut q = Queue {
             storage,
             salt,
-            entries: rep.stats.live_entries,
-            queues: rep.queues,
+            engine,
+            live,
             next_seq: rep.next_seq,
             log_len,
             live_bytes: rep.stats.live_bytes.max(FILE_HEADER_LEN as u64),
@@ -195,7 +257,7 @@ impl<S: Storage> Queue<S> {
             // Salvaged: rewrite now, or the next open would meet the same corruption.
             q.rewrite()?;
         }
-        report.live_entries = q.entries;
+        report.live_entries = q.live.len() as u64;
         q.report = report;
         Ok(q)
     }
@@ -229,10 +291,10 @@ impl<S: Storage> Queue<S> {
             return Ok(None);
         };
         if self.opts.durability == Durability::Always && self.sync().is_err() {
-            return Ok(Some(entry.value)); // poisoned; at-least-once (see above)
+            return Ok(Some(entry.entry.value)); // poisoned; at-least-once (see above)
         }
         let _ = self.maybe_auto_compact();
-        Ok(Some(entry.value))
+        Ok(Some(entry.entry.value))
     }
 
     /// A copy of the oldest entry under `key`. Works after close.
@@ -242,32 +304,131 @@ impl<S: Storage> Queue<S> {
 
     /// The oldest entry under `key`, borrowed.
     pub fn peek_ref(&self, key: &str) -> Option<&[u8]> {
-        self.queues
-            .get(key)
-            .and_then(VecDeque::front)
-            .map(|e| &e.value[..])
+        let seq = self.engine.try_read(key).ok()?;
+        self.live.get(seq).map(|l| &l.value[..])
     }
 
-    /// Entries queued under `key`. Works after close.
+    /// Entries queued under `key` (leased ones not counted). Works after close.
     pub fn len(&self, key: &str) -> usize {
-        self.queues.get(key).map_or(0, VecDeque::len)
+        self.engine.len(key)
     }
 
-    /// Whether no key has an entry.
+    /// Whether no entry is queued or out on a lease.
     pub fn is_empty(&self) -> bool {
-        self.entries == 0
+        self.live.is_empty()
     }
 
-    /// Keys with at least one entry, sorted. Works after close.
+    /// Keys with at least one queued entry, sorted. Works after close.
     pub fn keys(&self) -> Vec<String> {
-        let mut keys: Vec<String> = self.queues.keys().cloned().collect();
+        let mut keys: Vec<String> = self.engine.keys().map(String::from).collect();
         keys.sort_unstable();
         keys
     }
 
-    /// The entries under `key`, oldest first, borrowed (for tools and tests).
-    pub fn entries(&self, key: &str) -> impl Iterator<Item = &Entry> + '_ {
-        self.queues.get(key).into_iter().flatten()
+    /// The live entries under `key` — queued or out on a lease — oldest first (for tools and
+    /// tests; O(live entries)).
+    pub fn entries<'a>(&'a self, key: &'a str) -> impl Iterator<Item = EntryRef<'a>> + 'a {
+        self.live
+            .iter()
+            .filter(move |(_, l)| l.key == key)
+            .map(|(&seq, l)| EntryRef {
+                seq,
+                value: &l.value,
+            })
+    }
+
+    // ----- leases (at-least-once delivery) -----
+
+    /// Takes the oldest entry under `key` on a lease of `lease_ms` (the default 30 s if `None`)
+    /// from `now` (ms, any clock the caller keeps using). Nothing is written: the entry stays in
+    /// the log, out of the queue, until [`ack`](Self::ack) writes its tombstone;
+    /// [`nack`](Self::nack) or expiry ([`handle_timeout`](Self::handle_timeout)) puts it back at
+    /// the head of its key with its age. After a crash or a reopen every un-acknowledged lease is
+    /// back in the queue: delivery is at least once.
+    ///
+    /// Errors: `KEY_INVALID`, `LEASE_INVALID` (a lease length of 0 or above a year), `CLOSED`,
+    /// `STORE_POISONED`.
+    pub fn take_leased(
+        &mut self,
+        key: &str,
+        lease_ms: Option<u64>,
+        now: u64,
+    ) -> Result<Option<Lease>, StoreError> {
+        self.check_writable()?;
+        validate_key(key, self.opts.max_key_len)?;
+        match self.engine.try_take_leased(key, lease_ms, now) {
+            Ok(l) => {
+                let lease = (l.id, *l.value, l.stamp, l.deliveries, l.deadline);
+                let (id, seq, stamp, deliveries, deadline) = lease;
+                let live = self
+                    .live
+                    .get_mut(&seq)
+                    .expect("the engine holds live entries");
+                live.stamp = Some(stamp);
+                Ok(Some(Lease {
+                    id,
+                    value: live.value.clone(),
+                    deliveries,
+                    deadline,
+                }))
+            }
+            Err(TakeLeasedError::Invalid) => {
+                Err(StoreError::Lease(crate::queue::LeaseError::Invalid))
+            }
+            Err(_) => Ok(None),
+        }
+    }
+
+    /// Acknowledges a lease: writes the entry's tombstone (durable when this returns, under
+    /// [`Durability::Always`]) and forgets the entry.
+    ///
+    /// Errors: `LEASE_LOST` (no such lease: settled, expired, or never issued), `CLOSED`,
+    /// `STORE_POISONED` (if this ack's own fsync failed the outcome is unknown: the entry may come
+    /// back after a reopen — at least once), `IO` (the tombstone could not be written: the entry
+    /// is back at the head of its key, as if the lease had been returned).
+    pub fn ack(&mut self, id: LeaseId) -> Result<(), StoreError> {
+        self.append_ack(id)?;
+        if self.opts.durability == Durability::Always {
+            self.sync().map_err(|e| self.outcome_unknown(e, "ack"))?;
+        }
+        let _ = self.maybe_auto_compact();
+        Ok(())
+    }
+
+    /// Returns a lease: its entry goes back to the head of its key, age kept. Nothing is written.
+    /// Errors: `LEASE_LOST`.
+    pub fn nack(&mut self, id: LeaseId) -> Result<(), StoreError> {
+        self.engine.nack(id).map(drop).map_err(StoreError::Lease)
+    }
+
+    /// Extends a lease to `lease_ms` (the default if `None`) from `now`; returns the new
+    /// deadline. Errors: `LEASE_INVALID`, `LEASE_LOST`.
+    pub fn extend(
+        &mut self,
+        id: LeaseId,
+        lease_ms: Option<u64>,
+        now: u64,
+    ) -> Result<u64, StoreError> {
+        self.engine
+            .extend(id, lease_ms, now)
+            .map_err(StoreError::Lease)
+    }
+
+    /// The next lease deadline (ms), if any lease is out: call
+    /// [`handle_timeout`](Self::handle_timeout) then.
+    pub fn poll_timeout(&self) -> Option<u64> {
+        self.engine.poll_timeout()
+    }
+
+    /// Returns every lease whose deadline is `<= now` to the head of its key (age kept); returns
+    /// how many expired. Nothing is written.
+    pub fn handle_timeout(&mut self, now: u64) -> usize {
+        self.engine.handle_timeout(now)
+    }
+
+    /// Entries out on a lease.
+    pub fn leased_len(&self) -> usize {
+        self.engine.leased_len()
     }
 
     /// Rewrites the log with only the live entries (temp file, fsync, rename, fsync directory),
@@ -367,8 +528,8 @@ impl<S: Storage> Queue<S> {
     /// Sizes and counters.
     pub fn stats(&self) -> StoreStats {
         StoreStats {
-            entries: self.entries,
-            keys: self.queues.len(),
+            entries: self.live.len() as u64,
+            keys: self.engine.keys().count(),
             log_bytes: self.log_len,
             live_bytes: self.live_bytes,
             appended: self.written,
@@ -428,54 +589,123 @@ impl<S: Storage> Queue<S> {
         let lsn = self.append_scratch()?;
         self.next_seq += 1;
         self.live_bytes += self.scratch.len() as u64;
-        self.entries += 1;
-        self.queues.entry_ref(key).or_default().push_back(Entry {
+        self.live.insert(
             seq,
-            value: value.to_vec(),
-        });
+            Live {
+                key: key.into(),
+                value: value.to_vec(),
+                stamp: None,
+            },
+        );
+        // An unbounded, open engine takes every value (the store refuses writes after close).
+        let _ = self.engine.out(key, seq);
         Ok((seq, lsn))
     }
 
-    /// Appends a tombstone for the oldest entry under `key` and takes the entry out of memory.
-    pub(crate) fn append_pull(&mut self, key: &str) -> Result<Option<(Entry, u64)>, StoreError> {
+    /// Takes the oldest entry under `key` out of the queue and appends its tombstone; if the
+    /// append fails the entry goes back where it was.
+    pub(crate) fn append_pull(&mut self, key: &str) -> Result<Option<(Pulled, u64)>, StoreError> {
         self.check_writable()?;
         validate_key(key, self.opts.max_key_len)?;
-        let Some(seq) = self.queues.get(key).and_then(|q| q.front()).map(|e| e.seq) else {
+        let Ok(taken) = self.engine.try_take(key) else {
             return Ok(None);
         };
+        let seq = taken.value;
+        match self.append_tombstone(key, seq) {
+            Ok(lsn) => {
+                let l = self
+                    .live
+                    .remove(&seq)
+                    .expect("the engine holds live entries");
+                let pulled = Pulled {
+                    entry: Entry {
+                        seq,
+                        value: l.value,
+                    },
+                    stamp: taken.stamp,
+                    deliveries: taken.deliveries,
+                };
+                Ok(Some((pulled, lsn)))
+            }
+            Err(e) => {
+                let _ = self.engine.put_back(key, taken);
+                Err(e)
+            }
+        }
+    }
+
+    /// Settles lease `id` in the engine and appends the entry's tombstone; if the append fails
+    /// the entry goes back to the head of its key. Returns the record's lsn.
+    pub(crate) fn append_ack(&mut self, id: LeaseId) -> Result<u64, StoreError> {
+        self.check_writable()?;
+        let seq = self.engine.ack(id).map_err(StoreError::Lease)?;
+        let (key, stamp) = {
+            let l = self.live.get(&seq).expect("the engine holds live entries");
+            (l.key.clone(), l.stamp)
+        };
+        match self.append_tombstone(&key, seq) {
+            Ok(lsn) => {
+                self.live.remove(&seq);
+                Ok(lsn)
+            }
+            Err(e) => {
+                let taken = Taken {
+                    value: seq,
+                    stamp: stamp.expect("a leased entry has its stamp"),
+                    deliveries: 0,
+                };
+                let _ = self.engine.put_back(&key, taken);
+                Err(e)
+            }
+        }
+    }
+
+    fn append_tombstone(&mut self, key: &str, seq: u64) -> Result<u64, StoreError> {
+        let len = self.live.get(&seq).map_or(0, |l| l.value.len());
         self.scratch.clear();
         let frame = self.frame();
         codec::encode_tombstone(&mut self.scratch, frame, seq, key)?;
         let lsn = self.append_scratch()?;
-        let q = self.queues.get_mut(key).expect("checked above");
-        let entry = q.pop_front().expect("checked above");
-        if q.is_empty() {
-            self.queues.remove(key);
-        }
-        self.entries -= 1;
-        self.live_bytes -= codec::record_len(key.len(), entry.value.len()) as u64;
-        Ok(Some((entry, lsn)))
+        self.live_bytes -= codec::record_len(key.len(), len) as u64;
+        Ok(lsn)
     }
 
     /// Puts back an entry whose pull was cancelled after its tombstone was appended: a restore
-    /// record goes into the log (so a crash cannot lose the entry) and the entry back into memory
-    /// at its place in sequence order. Returns the record's log sequence number.
+    /// record goes into the log (so a crash cannot lose the entry) and the entry back into the
+    /// queue with its age. Returns the record's log sequence number.
     #[cfg_attr(not(feature = "std"), allow(dead_code))] // used by the std Store
-    pub(crate) fn append_restore(&mut self, key: &str, entry: Entry) -> Result<u64, StoreError> {
+    pub(crate) fn append_restore(&mut self, key: &str, pulled: Pulled) -> Result<u64, StoreError> {
         if let Some(cause) = &self.poison {
             return Err(StoreError::Poisoned {
                 cause: cause.clone(),
             });
         }
+        let Pulled {
+            entry,
+            stamp,
+            deliveries,
+        } = pulled;
         self.scratch.clear();
         let frame = self.frame();
         codec::encode_restore(&mut self.scratch, frame, entry.seq, key, &entry.value)?;
         let lsn = self.append_scratch()?;
-        let q = self.queues.entry_ref(key).or_default();
-        let at = q.partition_point(|e| e.seq < entry.seq);
         self.live_bytes += codec::record_len(key.len(), entry.value.len()) as u64;
-        self.entries += 1;
-        q.insert(at, entry);
+        self.live.insert(
+            entry.seq,
+            Live {
+                key: key.into(),
+                value: entry.value,
+                stamp: Some(stamp),
+            },
+        );
+        let taken = Taken {
+            value: entry.seq,
+            stamp,
+            deliveries,
+        };
+        // After close the engine refuses: the entry stays in `live` (and the log) for the next
+        // open; the store no longer serves takes anyway.
+        let _ = self.engine.put_back(key, taken);
         Ok(lsn)
     }
 
@@ -615,11 +845,11 @@ impl<S: Storage> Queue<S> {
 
     /// Writes the live entries, in sequence order, as a new log and swaps it in.
     fn rewrite(&mut self) -> Result<(), StoreError> {
-        let mut live: Vec<(u64, &str, &[u8])> = Vec::with_capacity(self.entries as usize);
-        for (key, q) in &self.queues {
-            live.extend(q.iter().map(|e| (e.seq, key.as_str(), &e.value[..])));
-        }
-        live.sort_unstable_by_key(|&(seq, ..)| seq);
+        // Queued and leased entries alike, in sequence order (the map's order).
+        let live = self
+            .live
+            .iter()
+            .map(|(&seq, l)| (seq, l.key.as_str(), &l.value[..]));
         let header = codec::encode_header(FileHeader {
             salt: self.salt,
             base_seq: self.next_seq,

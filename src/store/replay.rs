@@ -4,7 +4,8 @@
 //! 1. An empty input is a new log. Otherwise the 32-byte header must be intact (magic, version,
 //!    CRC): a damaged header is `STORE_CORRUPT` at offset 0.
 //! 2. Records are decoded one after another. An out record appends its entry to its key's FIFO;
-//!    a tombstone removes the entry it names, which must be the oldest live entry of that key.
+//!    a tombstone removes the entry it names, which must be a live entry of that key (the oldest,
+//!    unless leases were acknowledged out of order).
 //!    Sequence numbers of out records strictly increase. A restore puts a pulled entry back at
 //!    its place in sequence order (a pull cancelled after its tombstone was written).
 //! 3. At the first record that does not decode (short, bad header, bad CRC), the rest of the
@@ -242,9 +243,12 @@ fn apply(
             let Some(q) = out.queues.get_mut(rec.key) else {
                 return Err("tombstone for a key with no live entry");
             };
-            let gone = match q.front() {
-                Some(head) if head.seq == rec.seq => q.pop_front().map_or(0, |e| e.value.len()),
-                _ => return Err("tombstone does not name the oldest live entry of its key"),
+            // Usually the head; any live entry of the key once leases are acknowledged out of
+            // order. Entries of a key are in sequence order.
+            let gone = match q.binary_search_by_key(&rec.seq, |e| e.seq) {
+                Ok(0) => q.pop_front().map_or(0, |e| e.value.len()),
+                Ok(at) => q.remove(at).map_or(0, |e| e.value.len()),
+                Err(_) => return Err("tombstone for an entry that is not live under its key"),
             };
             if q.is_empty() {
                 out.queues.remove(rec.key);
@@ -410,17 +414,28 @@ mod tests {
                 .corrupt_offset(),
             Some(s[1] as u64)
         );
-        let (b, s) = log(&[
+        // A tombstone must name a live entry of its key (any one: leases are acknowledged in
+        // any order).
+        for bad in [(3, "a"), (0, "b")] {
+            let (b, s) = log(&[
+                (Op::Out, 0, "a", b"1"),
+                (Op::Out, 1, "a", b"2"),
+                (Op::Tombstone, bad.0, bad.1, b""),
+            ]);
+            assert_eq!(
+                replay(&b, ReplayOptions::default())
+                    .unwrap_err()
+                    .corrupt_offset(),
+                Some(s[2] as u64)
+            );
+        }
+        let (b, _) = log(&[
             (Op::Out, 0, "a", b"1"),
             (Op::Out, 1, "a", b"2"),
             (Op::Tombstone, 1, "a", b""),
         ]);
-        assert_eq!(
-            replay(&b, ReplayOptions::default())
-                .unwrap_err()
-                .corrupt_offset(),
-            Some(s[2] as u64)
-        );
+        let r = replay(&b, ReplayOptions::default()).unwrap();
+        assert_eq!(values(&r, "a"), [b"1".to_vec()], "an out-of-order ack");
     }
 
     #[test]

@@ -14,10 +14,10 @@ use hashbrown::HashMap;
 
 use super::file::FileStorage;
 use super::options::{Durability, StoreOptions};
-use super::queue::{OpenReport, Queue, StoreStats, SyncPoint};
-use super::replay::Entry;
+use super::queue::{Lease, OpenReport, Pulled, Queue, StoreStats, SyncPoint};
 use super::storage::{Storage, StorageError, StorageOp, SyncHandle};
 use super::StoreError;
+use crate::queue::LeaseId;
 use crate::sync::atomic::{AtomicUsize, Ordering};
 use crate::sync::{DefaultRawMutex, Mutex, RawMutex, WaitQueue, WaiterSlot};
 
@@ -60,6 +60,15 @@ struct Shared<S: Storage, R: RawMutex> {
     /// Threads inside a write operation (push, pull): a group-commit leader only waits for
     /// company when there is some.
     busy: AtomicUsize,
+    /// The lease clock's zero: lease deadlines are milliseconds since the store was opened.
+    epoch: std::time::Instant,
+}
+
+impl<S: Storage, R: RawMutex> Shared<S, R> {
+    /// Milliseconds on the lease clock.
+    fn now_ms(&self) -> u64 {
+        u64::try_from(self.epoch.elapsed().as_millis()).unwrap_or(u64::MAX)
+    }
 }
 
 /// Counts a thread in [`Shared::busy`] for the life of a write operation.
@@ -130,6 +139,16 @@ impl<S: Storage> State<S> {
             }
         }
         w
+    }
+
+    /// One waiting puller for every key that has an entry queued (after leases came back).
+    fn ready_pullers(&mut self) -> Vec<Waker> {
+        let queue = &self.queue;
+        self.pullers
+            .iter_mut()
+            .filter(|(k, _)| queue.len(k) > 0)
+            .filter_map(|(_, q)| q.notify_one())
+            .collect()
     }
 
     fn unregister_puller(&mut self, key: &str, slot: &mut WaiterSlot) -> bool {
@@ -252,12 +271,12 @@ where
     /// Makes a taken entry's tombstone durable, then hands the entry out. If the fsync fails the
     /// entry is still handed out (at least once: it may come back after a reopen) and the store
     /// is poisoned.
-    fn finish_pull(&self, entry: Entry, lsn: u64) -> Vec<u8> {
+    fn finish_pull(&self, pulled: Pulled, lsn: u64) -> Vec<u8> {
         let _busy = Busy::enter(&self.busy);
         if self.settle(lsn).is_ok() {
             self.auto_compact();
         }
-        entry.value
+        pulled.entry.value
     }
 
     fn auto_compact(&self) {
@@ -314,6 +333,7 @@ where
             }),
             durability,
             busy: AtomicUsize::new(0),
+            epoch: std::time::Instant::now(),
         });
         let store = Store {
             shared,
@@ -387,12 +407,30 @@ where
     S::Syncer: SyncHandle,
     R: RawMutex,
 {
+    let mut wait = interval;
     loop {
-        match interval {
+        match wait {
             Some(d) => std::thread::park_timeout(d),
             None => std::thread::park(),
         }
         let Some(sh) = shared.upgrade() else { return };
+        // Leases: return the expired ones (waking pullers of their keys), sleep until the next.
+        let now = sh.now_ms();
+        let (w, next) = sh.state.lock(|st| {
+            let w = if st.queue.handle_timeout(now) > 0 {
+                st.ready_pullers()
+            } else {
+                Vec::new()
+            };
+            (w, st.queue.poll_timeout())
+        });
+        wake_all(w);
+        let until_lease =
+            next.map(|d| std::time::Duration::from_millis(d.saturating_sub(sh.now_ms()).max(1)));
+        wait = match (interval, until_lease) {
+            (Some(a), Some(b)) => Some(a.min(b)),
+            (a, b) => a.or(b),
+        };
         let (stop, lsn, asked, compact) = sh.state.lock(|st| {
             let asked = core::mem::take(&mut st.sync_requested);
             let compact = core::mem::take(&mut st.compact_requested);
@@ -482,6 +520,84 @@ where
             slot: WaiterSlot::new(),
             taken: None,
         }
+    }
+
+    /// Takes the oldest entry under `key` on a lease of `lease` (30 s if `None`), without
+    /// waiting. Nothing is written: the entry stays in the log until [`ack`](Self::ack) writes its
+    /// tombstone; [`nack`](Self::nack) or expiry puts it back at the head of its key (age kept),
+    /// waking a waiting [`pull`](Self::pull). After a crash or a reopen every un-acknowledged
+    /// lease is back in the queue: delivery is **at least once**. Expiry runs on the store's
+    /// committer thread (started by the first lease).
+    ///
+    /// Errors: `KEY_INVALID`, `LEASE_INVALID` (zero, or above a year), `CLOSED`, `STORE_POISONED`,
+    /// `IO` (the committer thread could not start).
+    pub fn take_leased(
+        &self,
+        key: &str,
+        lease: Option<std::time::Duration>,
+    ) -> Result<Option<Lease>, StoreError> {
+        let ms = lease.map(|d| u64::try_from(d.as_millis()).unwrap_or(u64::MAX));
+        self.start_committer()?;
+        let now = self.shared.now_ms();
+        let r = self.shared.state.lock(|st| {
+            st.queue.handle_timeout(now);
+            st.queue.take_leased(key, ms, now)
+        });
+        self.kick_committer(); // it sleeps until the earliest deadline
+        r
+    }
+
+    /// Acknowledges a lease: its entry's tombstone is written and (under
+    /// [`Durability::Always`]) durable when this returns; concurrent acks share fsyncs.
+    ///
+    /// Errors: `LEASE_LOST` (settled, expired or never issued), `CLOSED`, `IO` (the tombstone
+    /// could not be written: the entry is back at the head of its key), `STORE_POISONED` (if
+    /// this ack's own fsync failed, the outcome is unknown: the entry may come back after a
+    /// reopen — at least once).
+    pub fn ack(&self, id: LeaseId) -> Result<(), StoreError> {
+        let _busy = Busy::enter(&self.shared.busy);
+        let (r, w) = self.shared.state.lock(|st| match st.queue.append_ack(id) {
+            Ok(lsn) => (Ok(lsn), Vec::new()),
+            // The entry went back to its key: someone may be waiting for it.
+            Err(e) => (Err(e), st.ready_pullers()),
+        });
+        wake_all(w);
+        let lsn = r?;
+        self.shared.settle(lsn).map_err(|e| {
+            self.shared
+                .state
+                .lock(|st| st.queue.outcome_unknown(e, "ack"))
+        })?;
+        self.shared.auto_compact();
+        Ok(())
+    }
+
+    /// Returns a lease: its entry goes back to the head of its key, age kept, and a waiting
+    /// [`pull`](Self::pull) of the key is woken. Nothing is written. Errors: `LEASE_LOST`.
+    pub fn nack(&self, id: LeaseId) -> Result<(), StoreError> {
+        let w = self.shared.state.lock(|st| {
+            st.queue.nack(id)?;
+            Ok::<_, StoreError>(st.ready_pullers())
+        })?;
+        wake_all(w);
+        Ok(())
+    }
+
+    /// Extends a lease to `lease` (30 s if `None`) from now; returns the new deadline in
+    /// milliseconds since the store was opened. Errors: `LEASE_INVALID`, `LEASE_LOST`.
+    pub fn extend(
+        &self,
+        id: LeaseId,
+        lease: Option<std::time::Duration>,
+    ) -> Result<u64, StoreError> {
+        let ms = lease.map(|d| u64::try_from(d.as_millis()).unwrap_or(u64::MAX));
+        let now = self.shared.now_ms();
+        self.shared.state.lock(|st| st.queue.extend(id, ms, now))
+    }
+
+    /// Entries out on a lease.
+    pub fn leased_len(&self) -> usize {
+        self.shared.state.lock(|st| st.queue.leased_len())
     }
 
     /// A copy of the oldest entry under `key`. Answers after close.
@@ -632,13 +748,13 @@ where
     /// waiting for the tombstone's fsync.
     slot: WaiterSlot,
     /// The entry taken and the lsn of its tombstone, while waiting for the fsync.
-    taken: Option<(Entry, u64)>,
+    taken: Option<(Pulled, u64)>,
 }
 
 enum PullStep {
     Pending,
     Failed(StoreError),
-    Taken(Entry, u64),
+    Taken(Pulled, u64),
 }
 
 impl<S, R> Pull<'_, S, R>
@@ -680,7 +796,7 @@ where
                 if !poisoned {
                     self.store.compact_in_background();
                 }
-                Poll::Ready(entry.value)
+                Poll::Ready(entry.entry.value)
             }
         }
     }
@@ -733,7 +849,7 @@ where
             PullStep::Failed(e) => Poll::Ready(Err(e)),
             PullStep::Taken(entry, _) if !always => {
                 this.store.compact_in_background();
-                Poll::Ready(Ok(entry.value))
+                Poll::Ready(Ok(entry.entry.value))
             }
             PullStep::Taken(entry, lsn) => {
                 this.taken = Some((entry, lsn));
