@@ -80,13 +80,15 @@ bench:
 
 
 # Fuzz every target in fuzz/ for FUZZ_SECONDS each (nightly + cargo-fuzz; not part of `make test`).
-# A target's libFuzzer dictionary, if any, is fuzz/dict/<target>.dict.
+# A target's libFuzzer dictionary, if any, is fuzz/dict/<target>.dict. Every input has a time
+# budget (FUZZ_TIMEOUT seconds): a slow path is reported as a crash, not passed.
 FUZZ_SECONDS ?= 60
+FUZZ_TIMEOUT ?= 10
 fuzz:
 	@command -v cargo-fuzz >/dev/null || $(CARGO) install cargo-fuzz
 	for t in $$($(CARGO) +nightly fuzz list); do \
 	  d="$(CURDIR)/fuzz/dict/$$t.dict"; \
-	  $(CARGO) +nightly fuzz run "$$t" -- -max_total_time=$(FUZZ_SECONDS) $$([ -f "$$d" ] && echo "-dict=$$d"); \
+	  $(CARGO) +nightly fuzz run "$$t" -- -max_total_time=$(FUZZ_SECONDS) -timeout=$(FUZZ_TIMEOUT) $$([ -f "$$d" ] && echo "-dict=$$d"); \
 	done
 ## The npm package (pkg-js/): wasm-bindgen surface, IndexedDB store, tests in Node and headless Chromium.
 # The wasm-bindgen CLI must be exactly the version of the crate pinned in Cargo.toml.

@@ -12,6 +12,7 @@ test-store-cli:
 soak: soak-store
 soak-store:
 	LINDY_CRASH_ITERS=$${LINDY_CRASH_ITERS:-2000} $(CARGO) test --release --test store_crash -- --nocapture kill_9_crash_loop
+	LINDY_CRASH_WORKLOADS=$${LINDY_CRASH_WORKLOADS:-1000} $(CARGO) test --release --test store_crash_sim -- --nocapture
 
 # Real ENOSPC and EROFS on a 256 KiB tmpfs (tests/store_enospc.rs). Mounting needs root: as
 # root it is part of the gate; otherwise `make` says so (it never passes silently).
