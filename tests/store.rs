@@ -165,9 +165,10 @@ fn a_woken_pull_that_is_dropped_hands_the_wake_up_on() {
     s.push("k", b"one").unwrap();
     assert!(fa.0.load(Ordering::SeqCst), "the first waiter is woken");
     assert!(!fb.0.load(Ordering::SeqCst));
-    drop(a); // cancelled after being woken: nothing taken, the wake-up passes to b
+    let written = s.stats().appended;
+    drop(a); // cancelled after being woken: nothing taken, the entry passes on to b
     assert!(fb.0.load(Ordering::SeqCst), "the wake-up was handed on");
-    assert_eq!(s.len("k"), 1, "a dropped pull removes nothing");
+    assert_eq!(s.stats().appended, written, "a dropped pull writes nothing");
     // b takes the entry; under `Always` it then waits (Pending) for the committer thread's
     // fsync of its tombstone instead of blocking inside `poll`.
     assert_eq!(futures::executor::block_on(b).unwrap(), b"one");
@@ -334,16 +335,29 @@ fn after_close_writes_fail_and_reads_answer() {
         codes::CLOSED
     );
     assert_eq!(s.push("k", b"w").unwrap_err().code(), codes::CLOSED);
-    assert_eq!(s.try_pull("k").unwrap_err().code(), codes::CLOSED);
-    assert_eq!(
-        futures::executor::block_on(s.pull("k")).unwrap_err().code(),
-        codes::CLOSED
-    );
     assert_eq!(s.compact().unwrap_err().code(), codes::CLOSED);
     assert_eq!(s.peek("k"), Some(b"v".to_vec()));
     assert_eq!(s.len("k"), 1);
     assert_eq!(s.keys(), ["k"]);
     assert!(s.is_closed());
+    // The one close rule: takes drain what is queued (durably), then report CLOSED; the log is
+    // released once drained, so it opens again in this process.
+    assert!(
+        FileStore::open(&path).is_err(),
+        "still draining: still locked"
+    );
+    assert_eq!(s.try_pull("k").unwrap(), Some(b"v".to_vec()));
+    assert_eq!(s.try_pull("k").unwrap_err().code(), codes::CLOSED);
+    assert_eq!(
+        futures::executor::block_on(s.pull("k")).unwrap_err().code(),
+        codes::CLOSED
+    );
+    let again = FileStore::open(&path).expect("drained: released");
+    assert_eq!(
+        again.len("k"),
+        0,
+        "the drained entry's tombstone is durable"
+    );
 }
 
 #[test]
@@ -411,7 +425,7 @@ fn group_commit_shares_fsyncs_between_concurrent_pushers() {
     let store = Arc::new(
         Store::<FaultStorage>::with_storage(storage.clone(), StoreOptions::new()).unwrap(),
     );
-    let record = 20 + 1 + 8;
+    let record = 32 + 1 + 8;
     let all_appended = 32 + WRITERS * record;
     // Hold the first fsync open until every writer has appended: they must all ride on one more.
     let probe = storage.clone();

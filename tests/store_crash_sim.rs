@@ -261,6 +261,7 @@ fn crash_once(ops: &[Op], crash_at: u64, seed: u64, tally: &mut Tally) {
     // The reopened store works: a push after it survives a clean reopen.
     q.push("after", b"reboot").unwrap();
     q.close().unwrap();
+    drop(q);
     let q = open(&reboot).unwrap();
     assert_eq!(q.peek("after"), Some(b"reboot".to_vec()), "{ctx}");
     assert_eq!(q.len("after"), 1);

@@ -34,6 +34,7 @@ fn d1_a_torn_megabyte_of_integers_reopens_in_linear_work() {
     s.push("k", b"before").unwrap();
     s.push("k", &value).unwrap();
     s.close().unwrap();
+    drop(s); // a closed store with entries keeps the file to drain them
     cut_last_bytes(&path, 1);
     let bytes = fs::read(&path).unwrap();
     let r = replay(&bytes, ReplayOptions::default()).unwrap();
@@ -65,6 +66,7 @@ fn d2_a_log_forwarded_through_itself_and_torn_reopens() {
     let own = fs::read(&path).unwrap();
     s.push("fwd", &own).unwrap();
     s.close().unwrap();
+    drop(s); // a closed store with entries keeps the file to drain them
     let full = fs::read(&path).unwrap();
     let start = full.len() - (32 + 3 + own.len());
     for keep in [start + 1, start + 40, start + 100, full.len() - 1] {
@@ -123,6 +125,7 @@ fn d3_compacting_through_a_symlink_keeps_the_link() {
     s.compact().unwrap();
     s.push("k", b"after").unwrap();
     s.close().unwrap();
+    drop(s); // a closed store with entries keeps the file to drain them
     assert!(fs::symlink_metadata(&link)
         .unwrap()
         .file_type()
@@ -151,6 +154,7 @@ fn d4_sequence_exhaustion_is_refused_before_the_append() {
     assert_eq!(fs::metadata(&path).unwrap().len(), size, "nothing written");
     assert!(!s.is_poisoned());
     s.close().unwrap();
+    drop(s); // a closed store with entries keeps the file to drain them
     let s = FileStore::open(&path).unwrap();
     assert_eq!(s.try_pull("k").unwrap(), Some(b"last".to_vec()));
     // Pulls and compaction keep working on an exhausted log.
@@ -162,20 +166,32 @@ fn d4_sequence_exhaustion_is_refused_before_the_append() {
     assert!(fs::metadata(&path).unwrap().len() >= FILE_HEADER_LEN as u64);
 }
 
-/// Issue 12: `close()` kept the log's lock, so reopening in the same process failed.
+/// Issue 12: `close()` kept the log's lock, so reopening in the same process failed. A closed
+/// store releases its file and lock as soon as nothing is left to drain (the close rule: takes
+/// drain what is queued), and a dropped one at once.
 #[test]
 fn close_releases_the_lock_for_an_in_process_reopen() {
     let path = tmp("close");
     let s = FileStore::open(&path).unwrap();
     s.push("k", b"v").unwrap();
+    assert_eq!(s.try_pull("k").unwrap(), Some(b"v".to_vec()));
     s.close().unwrap();
     let again = FileStore::open(&path).expect("close released the lock");
-    assert_eq!(again.try_pull("k").unwrap(), Some(b"v".to_vec()));
-    // The closed store still answers reads and refuses writes.
-    assert_eq!(s.len("k"), 1);
-    assert_eq!(s.push("k", b"w").unwrap_err().code(), codes::CLOSED);
-    drop(s);
     again.push("k", b"w").unwrap();
+    // The closed store still answers reads and refuses writes.
+    assert_eq!(s.len("k"), 0);
+    assert_eq!(s.push("k", b"x").unwrap_err().code(), codes::CLOSED);
+    assert_eq!(s.try_pull("k").unwrap_err().code(), codes::CLOSED);
+    // With entries left, the closed store keeps the file to drain them; dropping it releases.
+    again.close().unwrap();
+    assert!(FileStore::open(&path).is_err());
+    assert_eq!(again.try_pull("k").unwrap(), Some(b"w".to_vec()));
+    let third = FileStore::open(&path).expect("drained: released");
+    third.push("k", b"y").unwrap();
+    third.close().unwrap();
+    drop(third);
+    let fourth = FileStore::open(&path).expect("a dropped store releases at once");
+    assert_eq!(fourth.try_pull("k").unwrap(), Some(b"y".to_vec()));
 }
 
 /// Limits: the largest key, a value at the configured maximum, and 100k keys survive a reopen.
@@ -201,6 +217,7 @@ fn limits_max_key_max_value_and_a_hundred_thousand_keys() {
         s.push(&format!("key-{i}"), &i.to_le_bytes()).unwrap();
     }
     s.close().unwrap();
+    drop(s);
     let s = FileStore::open_with(&path, opts).unwrap();
     assert_eq!(s.keys().len(), 100_001);
     assert_eq!(s.peek(&long_key).map(|v| v.len()), Some(1 << 20));

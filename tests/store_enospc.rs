@@ -61,8 +61,9 @@ fn a_full_disk_and_a_read_only_one_fail_cleanly_and_lose_nothing() {
         assert_eq!(v[..4], i.to_le_bytes());
     }
     s.close().unwrap();
-    // Read-only (Linux refuses a read-only remount while a file is open for writing, so the
-    // store meets EROFS when it opens): a clear IO error, and nothing changes on disk.
+    drop(s); // a closed store with entries keeps the file to drain them
+             // Read-only (Linux refuses a read-only remount while a file is open for writing, so the
+             // store meets EROFS when it opens): a clear IO error, and nothing changes on disk.
     remount(&dir, "ro");
     let e = FileStore::open(&path).unwrap_err();
     remount(&dir, "rw");

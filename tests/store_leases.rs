@@ -150,6 +150,7 @@ fn file_store_leases_expire_on_the_committer_thread_and_wake_a_pull() {
     s.push("k", b"second").unwrap();
     let _held = s.take_leased("k", None).unwrap().unwrap();
     s.close().unwrap();
+    drop(s); // a closed store with entries keeps the file to drain them
     let s = FileStore::open(&path).unwrap();
     assert_eq!(s.try_pull("k").unwrap(), Some(b"second".to_vec()));
     // nack wakes a waiting pull too.

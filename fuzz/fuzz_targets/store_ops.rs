@@ -127,6 +127,7 @@ fuzz_target!(|data: &[u8]| {
             10 => q.compact().unwrap(),
             11 => {
                 q.close().unwrap();
+                drop(q);
                 q = open(&vfs).unwrap();
                 m = m.reopened();
             }

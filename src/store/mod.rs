@@ -61,7 +61,7 @@ pub use crate::queue::LeaseId;
 pub use error::StoreError;
 pub use fault::FaultStorage;
 pub use options::{
-    validate_key, validate_value, Durability, StoreOptions, DEFAULT_MAX_KEY_LEN,
+    validate_key, validate_value, Durability, LeaseClock, StoreOptions, DEFAULT_MAX_KEY_LEN,
     DEFAULT_MAX_VALUE_LEN, MAX_KEY_LEN, MAX_VALUE_LEN,
 };
 pub use queue::{EntryRef, Lease, OpenReport, Queue, StoreStats};

@@ -9,7 +9,7 @@ use super::options::{validate_key, validate_value, Durability, StoreOptions};
 use super::replay::{replay, Entry, ReplayOptions, Skipped};
 use super::storage::{Storage, StorageError, StorageOp};
 use super::StoreError;
-use crate::queue::{Engine, LeaseId, Stamp, TakeLeasedError, Taken};
+use crate::queue::{Claim, Engine, LeaseId, Stamp, TakeLeasedError, TakeOrWait, Taken, WaiterId};
 
 /// Compaction writes the new file in chunks of about this size.
 const COMPACT_CHUNK: usize = 64 << 10;
@@ -52,6 +52,15 @@ pub(crate) struct Pulled {
     pub(crate) entry: Entry,
     stamp: Stamp,
     deliveries: u32,
+}
+
+/// A waiting pull's step (see [`Queue::pull_or_wait`]).
+#[derive(Debug)]
+pub(crate) enum PullStep {
+    /// Waiting in the engine under this id.
+    Waiting(WaiterId),
+    /// Taken, its tombstone appended at this lsn.
+    Taken(Pulled, u64),
 }
 
 /// A point in the log a sync covers: records written (a log sequence number that survives
@@ -128,13 +137,13 @@ impl StoreStats {
 ///
 /// The std [`Store`](super::Store) wraps a `Queue` in a lock and adds blocking pulls, group commit
 /// and a flusher thread; this type is what runs on a microcontroller or in a single thread.
-pub struct Queue<S: Storage> {
+pub struct Queue<S: Storage, W = ()> {
     storage: S,
     opts: StoreOptions,
     salt: u64,
     /// The one keyed-queue engine (`crate::queue`): FIFO per key, leases, expiry. It holds the
     /// sequence number of each live entry; the payloads live in `live`.
-    engine: Engine<u64>,
+    engine: Engine<u64, W>,
     /// Every live entry (queued or out on a lease) by sequence number: what a compaction writes.
     live: BTreeMap<u64, Live>,
     next_seq: u64,
@@ -151,6 +160,8 @@ pub struct Queue<S: Storage> {
     durable_len: u64,
     poison: Option<String>,
     closed: bool,
+    /// Closed and drained: the storage was released.
+    released: bool,
     scratch: Vec<u8>,
     report: OpenReport,
     compactions: u64,
@@ -161,7 +172,7 @@ pub struct Queue<S: Storage> {
     dirty_since_ms: Option<u64>,
 }
 
-impl<S: Storage> core::fmt::Debug for Queue<S> {
+impl<S: Storage, W> core::fmt::Debug for Queue<S, W> {
     fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
         f.debug_struct("Queue")
             .field("stats", &self.stats())
@@ -178,7 +189,19 @@ impl<S: Storage> Queue<S> {
     ///
     /// Fails with `STORE_CORRUPT` (naming the byte offset) if the log is corrupt before its tail,
     /// and with `IO` if the storage fails.
-    pub fn open(mut storage: S, opts: StoreOptions) -> Result<Self, StoreError> {
+    pub fn open(storage: S, opts: StoreOptions) -> Result<Self, StoreError> {
+        Self::open_any(storage, opts)
+    }
+}
+
+impl<S: Storage, W> Queue<S, W> {
+    /// Opens the log in `storage`: replays it, truncates a torn tail (durably, before anything is
+    /// appended), creates the header of a new log, and — with salvage — rewrites a log that had
+    /// corrupt regions skipped.
+    ///
+    /// Fails with `STORE_CORRUPT` (naming the byte offset) if the log is corrupt before its tail,
+    /// and with `IO` if the storage fails.
+    pub(crate) fn open_any(mut storage: S, opts: StoreOptions) -> Result<Self, StoreError> {
         let bytes = storage.read_all()?;
         let rep = replay(
             &bytes,
@@ -245,6 +268,7 @@ impl<S: Storage> Queue<S> {
             durable_len: log_len,
             poison: None,
             closed: false,
+            released: false,
             scratch: Vec::new(),
             report: OpenReport::default(),
             compactions: 0,
@@ -294,6 +318,7 @@ impl<S: Storage> Queue<S> {
             return Ok(Some(entry.entry.value)); // poisoned; at-least-once (see above)
         }
         let _ = self.maybe_auto_compact();
+        self.release_if_drained();
         Ok(Some(entry.entry.value))
     }
 
@@ -354,7 +379,7 @@ impl<S: Storage> Queue<S> {
         lease_ms: Option<u64>,
         now: u64,
     ) -> Result<Option<Lease>, StoreError> {
-        self.check_writable()?;
+        self.check_takeable(key)?;
         validate_key(key, self.opts.max_key_len)?;
         match self.engine.try_take_leased(key, lease_ms, now) {
             Ok(l) => {
@@ -392,6 +417,7 @@ impl<S: Storage> Queue<S> {
             self.sync().map_err(|e| self.outcome_unknown(e, "ack"))?;
         }
         let _ = self.maybe_auto_compact();
+        self.release_if_drained();
         Ok(())
     }
 
@@ -482,32 +508,65 @@ impl<S: Storage> Queue<S> {
         self.sync().map(|()| None)
     }
 
-    /// Syncs what is pending, closes and releases the storage (a [`FileStorage`](super::FileStorage)
-    /// drops its file and its lock, so the log can be opened again at once, in this process or
-    /// another): later pushes, pulls and compactions fail with `CLOSED`; `peek`, `len` and `keys`
-    /// still answer. Idempotent (a second close does nothing).
+    /// Closes, by the one close rule of `crate::queue`: later pushes fail with `CLOSED`; pulls and
+    /// leased takes **drain** what is queued (each writing its tombstone as usual), then fail with
+    /// `CLOSED`; leases still settle. `peek`, `len` and `keys` keep answering. Pending writes are
+    /// synced now, and the storage is released — a [`FileStorage`](super::FileStorage) closes its
+    /// file and drops its lock, so the log can be opened again in this process or another — as
+    /// soon as nothing is left to drain: at once for a drained store, else when the last entry
+    /// is taken and acknowledged (or when the store is dropped). Idempotent.
     ///
-    /// Errors: `STORE_POISONED` if the final fsync fails (the store then keeps its storage open,
-    /// as a poisoned one does, until it is dropped).
+    /// Errors: `STORE_POISONED` if the final fsync fails (the outcome of the writes it covered is
+    /// unknown).
     pub fn close(&mut self) -> Result<(), StoreError> {
         if self.closed {
             return Ok(());
         }
         self.closed = true;
-        if self.poison.is_some() || self.durable == self.written {
-            self.storage.close();
-            return Ok(());
-        }
-        let target = self.sync_point();
-        self.syncs += 1;
-        match self.storage.sync() {
-            Ok(()) => {
-                self.mark_durable(target);
-                self.storage.close();
-                Ok(())
+        self.engine.close();
+        if self.poison.is_none() && self.durable != self.written {
+            let target = self.sync_point();
+            self.syncs += 1;
+            match self.storage.sync() {
+                Ok(()) => self.mark_durable(target),
+                Err(e) => {
+                    let e = self.poison_with(e);
+                    return Err(self.outcome_unknown(e, "close"));
+                }
             }
-            Err(e) => Err(self.poison_with(e)),
         }
+        self.release_if_drained();
+        Ok(())
+    }
+
+    /// After close: once no entry is live (queued or leased), syncs what the drain wrote and
+    /// releases the storage. Returns whether the storage is released.
+    pub(crate) fn release_if_drained(&mut self) -> bool {
+        if self.released {
+            return true;
+        }
+        if !self.closed || !self.live.is_empty() || self.poison.is_some() {
+            return false;
+        }
+        if self.durable != self.written {
+            let target = self.sync_point();
+            self.syncs += 1;
+            match self.storage.sync() {
+                Ok(()) => self.mark_durable(target),
+                Err(e) => {
+                    self.poison_with(e);
+                    return false;
+                }
+            }
+        }
+        self.storage.close();
+        self.released = true;
+        true
+    }
+
+    /// Whether the storage was released (closed and drained).
+    pub fn is_released(&self) -> bool {
+        self.released
     }
 
     /// Whether [`close`](Self::close) was called.
@@ -555,6 +614,19 @@ impl<S: Storage> Queue<S> {
     }
 
     // ----- the steps the std store composes into group commit -----
+
+    /// Whether a take from `key` may run: after close only while the key has entries to drain.
+    pub(crate) fn check_takeable(&self, key: &str) -> Result<(), StoreError> {
+        if let Some(cause) = &self.poison {
+            return Err(StoreError::Poisoned {
+                cause: cause.clone(),
+            });
+        }
+        if self.closed && (self.released || self.engine.len(key) == 0) {
+            return Err(StoreError::Closed);
+        }
+        Ok(())
+    }
 
     pub(crate) fn check_writable(&self) -> Result<(), StoreError> {
         if self.closed {
@@ -605,11 +677,22 @@ impl<S: Storage> Queue<S> {
     /// Takes the oldest entry under `key` out of the queue and appends its tombstone; if the
     /// append fails the entry goes back where it was.
     pub(crate) fn append_pull(&mut self, key: &str) -> Result<Option<(Pulled, u64)>, StoreError> {
-        self.check_writable()?;
+        self.check_takeable(key)?;
         validate_key(key, self.opts.max_key_len)?;
         let Ok(taken) = self.engine.try_take(key) else {
             return Ok(None);
         };
+        self.tombstone_taken(key, taken).map(Some)
+    }
+
+    /// Appends the tombstone of an entry just taken from the engine; if the append fails the
+    /// entry goes back to the head of its key (after close the engine refuses it: it stays live
+    /// in memory and in the log, for the next open).
+    fn tombstone_taken(
+        &mut self,
+        key: &str,
+        taken: Taken<u64>,
+    ) -> Result<(Pulled, u64), StoreError> {
         let seq = taken.value;
         match self.append_tombstone(key, seq) {
             Ok(lsn) => {
@@ -625,7 +708,7 @@ impl<S: Storage> Queue<S> {
                     stamp: taken.stamp,
                     deliveries: taken.deliveries,
                 };
-                Ok(Some((pulled, lsn)))
+                Ok((pulled, lsn))
             }
             Err(e) => {
                 let _ = self.engine.put_back(key, taken);
@@ -634,10 +717,79 @@ impl<S: Storage> Queue<S> {
         }
     }
 
+    /// The waiting pull's first step: the head of `key` taken and tombstoned now, or a waiter
+    /// registered in the engine (strict arrival order; a later push is handed straight to it).
+    #[cfg_attr(not(feature = "std"), allow(dead_code))] // used by the std Store
+    pub(crate) fn pull_or_wait(&mut self, key: &str, waker: W) -> Result<PullStep, StoreError> {
+        self.check_takeable(key)?;
+        validate_key(key, self.opts.max_key_len)?;
+        match self.engine.take_or_wait(key, waker) {
+            Ok(TakeOrWait::Taken(t)) => self
+                .tombstone_taken(key, t)
+                .map(|(p, lsn)| PullStep::Taken(p, lsn)),
+            Ok(TakeOrWait::Waiting(id)) => Ok(PullStep::Waiting(id)),
+            Err(_) => Err(self.closed_or_poisoned()),
+        }
+    }
+
+    /// A waiting pull's later steps: still waiting (its waker replaced by `waker`), or handed an
+    /// entry (tombstoned now), or ended.
+    #[cfg_attr(not(feature = "std"), allow(dead_code))] // used by the std Store
+    pub(crate) fn claim_pull(
+        &mut self,
+        key: &str,
+        id: WaiterId,
+        waker: impl FnOnce(&mut W),
+    ) -> Result<PullStep, StoreError> {
+        match self.engine.claim(id) {
+            Claim::Pending => {
+                if let Some(w) = self.engine.payload_mut(id) {
+                    waker(w);
+                }
+                Ok(PullStep::Waiting(id))
+            }
+            Claim::Taken(t) => {
+                if self.poison.is_some() {
+                    let _ = self.engine.put_back(key, t);
+                    return Err(self.closed_or_poisoned());
+                }
+                self.tombstone_taken(key, t)
+                    .map(|(p, lsn)| PullStep::Taken(p, lsn))
+            }
+            _ => Err(self.closed_or_poisoned()),
+        }
+    }
+
+    /// A waiting pull was dropped: an entry handed to it goes back to the head of its key (and
+    /// on to the next waiter).
+    #[cfg_attr(not(feature = "std"), allow(dead_code))] // used by the std Store
+    pub(crate) fn cancel_pull(&mut self, id: WaiterId) {
+        let _ = self.engine.cancel(id);
+    }
+
+    /// The next waiter the engine made ready (handed an entry, or ended by close or poison).
+    #[cfg_attr(not(feature = "std"), allow(dead_code))] // used by the std Store
+    pub(crate) fn pop_ready(&mut self) -> Option<W> {
+        self.engine.pop_ready().map(|(_, w)| w)
+    }
+
+    fn closed_or_poisoned(&self) -> StoreError {
+        match &self.poison {
+            Some(cause) => StoreError::Poisoned {
+                cause: cause.clone(),
+            },
+            None => StoreError::Closed,
+        }
+    }
+
     /// Settles lease `id` in the engine and appends the entry's tombstone; if the append fails
     /// the entry goes back to the head of its key. Returns the record's lsn.
     pub(crate) fn append_ack(&mut self, id: LeaseId) -> Result<u64, StoreError> {
-        self.check_writable()?;
+        if let Some(cause) = &self.poison {
+            return Err(StoreError::Poisoned {
+                cause: cause.clone(),
+            });
+        }
         let seq = self.engine.ack(id).map_err(StoreError::Lease)?;
         let (key, stamp) = {
             let l = self.live.get(&seq).expect("the engine holds live entries");
@@ -713,13 +865,8 @@ impl<S: Storage> Queue<S> {
     /// [`release_storage`](Self::release_storage)).
     #[cfg_attr(not(feature = "std"), allow(dead_code))] // used by the std Store
     pub(crate) fn mark_closed(&mut self) -> bool {
+        self.engine.close();
         !core::mem::replace(&mut self.closed, true)
-    }
-
-    /// Releases the storage of a closed store (its file and lock).
-    #[cfg_attr(not(feature = "std"), allow(dead_code))] // used by the std Store
-    pub(crate) fn release_storage(&mut self) {
-        self.storage.close();
     }
 
     #[cfg_attr(not(feature = "std"), allow(dead_code))] // used by the std Store
@@ -785,6 +932,8 @@ impl<S: Storage> Queue<S> {
     pub(crate) fn poison_with(&mut self, e: StorageError) -> StoreError {
         if self.poison.is_none() {
             self.poison = Some(e.to_string());
+            // Waiting takes end (and find the store poisoned); reads keep answering.
+            self.engine.close();
         }
         StoreError::Io(e)
     }

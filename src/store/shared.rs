@@ -10,14 +10,12 @@ use std::sync::{Arc, Weak};
 use std::task::Wake;
 use std::vec::Vec;
 
-use hashbrown::HashMap;
-
 use super::file::FileStorage;
 use super::options::{Durability, StoreOptions};
-use super::queue::{Lease, OpenReport, Pulled, Queue, StoreStats, SyncPoint};
+use super::queue::{Lease, OpenReport, PullStep, Pulled, Queue, StoreStats, SyncPoint};
 use super::storage::{Storage, StorageError, StorageOp, SyncHandle};
 use super::StoreError;
-use crate::queue::LeaseId;
+use crate::queue::{LeaseId, WaiterId};
 use crate::sync::atomic::{AtomicUsize, Ordering};
 use crate::sync::{DefaultRawMutex, Mutex, RawMutex, WaitQueue, WaiterSlot};
 
@@ -62,12 +60,17 @@ struct Shared<S: Storage, R: RawMutex> {
     busy: AtomicUsize,
     /// The lease clock's zero: lease deadlines are milliseconds since the store was opened.
     epoch: std::time::Instant,
+    /// A custom lease clock ([`StoreOptions::with_lease_clock`]).
+    clock: Option<fn() -> u64>,
 }
 
 impl<S: Storage, R: RawMutex> Shared<S, R> {
     /// Milliseconds on the lease clock.
     fn now_ms(&self) -> u64 {
-        u64::try_from(self.epoch.elapsed().as_millis()).unwrap_or(u64::MAX)
+        match self.clock {
+            Some(clock) => clock(),
+            None => u64::try_from(self.epoch.elapsed().as_millis()).unwrap_or(u64::MAX),
+        }
     }
 }
 
@@ -88,9 +91,9 @@ impl Drop for Busy<'_> {
 }
 
 struct State<S: Storage> {
-    queue: Queue<S>,
-    /// Pull futures waiting for an entry, per key (absent when nobody waits).
-    pullers: HashMap<String, WaitQueue>,
+    /// The queue; its engine keeps the waiting pulls (strict arrival order, direct hand-off) with
+    /// their wakers.
+    queue: Queue<S, Waker>,
     /// A leader is fsyncing outside the lock.
     syncing: bool,
     /// Writers waiting for the leader's fsync (threads, and async pulls' wakers).
@@ -125,41 +128,21 @@ enum Step {
 }
 
 impl<S: Storage> State<S> {
-    /// Every parked committer and, if the store can no longer serve pulls, every puller.
+    /// Every parked committer, and every waiting pull the engine made ready (handed an entry,
+    /// or ended by close or poison).
     fn wake_list(&mut self) -> Vec<Waker> {
         let mut w = Vec::new();
         while let Some(x) = self.committers.notify_one() {
             w.push(x);
         }
-        if self.queue.is_poisoned() || self.queue.is_closed() {
-            for q in self.pullers.values_mut() {
-                while let Some(x) = q.notify_one() {
-                    w.push(x);
-                }
-            }
-        }
+        w.extend(self.ready_pullers());
         w
     }
 
-    /// One waiting puller for every key that has an entry queued (after leases came back).
+    /// The waiting pulls the engine made ready (a push or a returned lease handed them an
+    /// entry), to wake outside the lock.
     fn ready_pullers(&mut self) -> Vec<Waker> {
-        let queue = &self.queue;
-        self.pullers
-            .iter_mut()
-            .filter(|(k, _)| queue.len(k) > 0)
-            .filter_map(|(_, q)| q.notify_one())
-            .collect()
-    }
-
-    fn unregister_puller(&mut self, key: &str, slot: &mut WaiterSlot) -> bool {
-        let Some(q) = self.pullers.get_mut(key) else {
-            return false;
-        };
-        let owed = q.remove(slot);
-        if q.is_empty() {
-            self.pullers.remove(key);
-        }
-        owed
+        core::iter::from_fn(|| self.queue.pop_ready()).collect()
     }
 }
 
@@ -279,12 +262,20 @@ where
         pulled.entry.value
     }
 
+    /// After an entry left for good: an automatic compaction if due, and — closed and drained —
+    /// the release of the storage.
     fn auto_compact(&self) {
-        let w = self.state.lock(|st| match st.queue.maybe_auto_compact() {
-            // A compaction made everything durable: release any waiting committer.
-            Ok(true) => st.wake_list(),
-            Ok(false) => Vec::new(),
-            Err(_) => st.wake_list(), // may have poisoned; the pull itself is done and durable
+        let w = self.state.lock(|st| {
+            let w = match st.queue.maybe_auto_compact() {
+                // A compaction made everything durable: release any waiting committer.
+                Ok(true) => st.wake_list(),
+                Ok(false) => Vec::new(),
+                Err(_) => st.wake_list(), // may have poisoned; the pull itself is done and durable
+            };
+            if st.in_flight == 0 {
+                st.queue.release_if_drained();
+            }
+            w
         });
         wake_all(w);
     }
@@ -319,11 +310,11 @@ where
     /// [`Durability::Interval`] cannot be started.
     pub fn with_storage(storage: S, opts: StoreOptions) -> Result<Self, StoreError> {
         let durability = opts.durability;
-        let queue = Queue::open(storage, opts)?;
+        let clock = opts.lease_clock.map(|c| c.0);
+        let queue = Queue::open_any(storage, opts)?;
         let shared = Arc::new(Shared {
             state: Mutex::new(State {
                 queue,
-                pullers: HashMap::new(),
                 syncing: false,
                 committers: WaitQueue::new(),
                 sync_requested: false,
@@ -334,6 +325,7 @@ where
             durability,
             busy: AtomicUsize::new(0),
             epoch: std::time::Instant::now(),
+            clock,
         });
         let store = Store {
             shared,
@@ -466,12 +458,9 @@ where
         let _busy = Busy::enter(&self.shared.busy);
         let ((_, lsn), w) = self.shared.state.lock(|st| {
             let r = st.queue.append_push(key, value)?;
-            let w = st.pullers.get_mut(key).and_then(WaitQueue::notify_one);
-            Ok::<_, StoreError>((r, w))
+            Ok::<_, StoreError>((r, st.ready_pullers()))
         })?;
-        if let Some(w) = w {
-            w.wake();
-        }
+        wake_all(w);
         // A failed fsync leaves the entry where it is (in the file, maybe durable): the
         // outcome is unknown and the store is poisoned.
         self.shared.settle(lsn).map_err(|e| {
@@ -517,8 +506,8 @@ where
         Pull {
             store: self,
             key: key.into(),
+            state: PullState::Start,
             slot: WaiterSlot::new(),
-            taken: None,
         }
     }
 
@@ -595,6 +584,26 @@ where
         self.shared.state.lock(|st| st.queue.extend(id, ms, now))
     }
 
+    /// Returns every lease whose deadline has passed to the head of its key now (waking waiting
+    /// pulls), and returns how many. The committer thread does this on its own at each deadline;
+    /// this is for a custom [lease clock](StoreOptions::with_lease_clock) that was moved.
+    pub fn expire_leases(&self) -> usize {
+        let now = self.shared.now_ms();
+        let (n, w) = self.shared.state.lock(|st| {
+            let n = st.queue.handle_timeout(now);
+            (
+                n,
+                if n > 0 {
+                    st.ready_pullers()
+                } else {
+                    Vec::new()
+                },
+            )
+        });
+        wake_all(w);
+        n
+    }
+
     /// Entries out on a lease.
     pub fn leased_len(&self) -> usize {
         self.shared.state.lock(|st| st.queue.leased_len())
@@ -641,19 +650,20 @@ where
         self.shared.commit(lsn)
     }
 
-    /// Syncs what is pending and closes. Afterwards `push`, `pull`, `try_pull` and `compact`
-    /// fail with `CLOSED` (waiting pulls wake with it); `peek`, `len`, `keys` still answer.
-    /// The fsync runs outside the store's lock (through group commit), and then the storage is
-    /// released: a [`FileStore`]'s file and lock are closed, so the log can be opened again right
-    /// away. Idempotent.
+    /// Closes, by the one close rule of `crate::queue`: afterwards `push` fails with `CLOSED`;
+    /// `pull`, `try_pull` and `take_leased` **drain** what is queued (each writing its tombstone),
+    /// then fail with `CLOSED` — and waiting pulls on empty keys wake with it; leases still
+    /// settle; `compact` fails with `CLOSED`; `peek`, `len`, `keys` still answer.
+    /// Pending writes are synced outside the store's lock (through group commit), and the
+    /// storage is released — a [`FileStore`]'s file and lock are closed, so the log can be opened
+    /// again, in this process or another — as soon as nothing is left to drain: at once for a
+    /// drained store, else when the last entry is taken (or the store is dropped). Idempotent.
     ///
-    /// Errors: `STORE_POISONED` if the final fsync failed (then the outcome of the writes it
-    /// covered is unknown). Closing an already poisoned store succeeds: it has nothing left it
-    /// could make durable.
     pub fn close(&self) -> Result<(), StoreError> {
         let (first, lsn, w) = self.shared.state.lock(|st| {
+            // The committer thread keeps running (a drain after close still fsyncs through it);
+            // dropping the store stops it.
             let first = st.queue.mark_closed();
-            st.stop_flusher = true;
             (first, st.queue.written_lsn(), st.wake_list())
         });
         wake_all(w);
@@ -669,8 +679,8 @@ where
             self.shared.commit(lsn)
         };
         let w = self.shared.state.lock(|st| {
-            if st.in_flight == 0 && !st.queue.is_poisoned() {
-                st.queue.release_storage();
+            if st.in_flight == 0 {
+                st.queue.release_if_drained();
             }
             st.wake_list()
         });
@@ -744,17 +754,18 @@ where
 {
     store: &'a Store<S, R>,
     key: Box<str>,
-    /// Registered in the key's pullers while waiting for an entry, in the committers while
-    /// waiting for the tombstone's fsync.
+    state: PullState,
+    /// Registered in the committers while waiting for the tombstone's fsync.
     slot: WaiterSlot,
-    /// The entry taken and the lsn of its tombstone, while waiting for the fsync.
-    taken: Option<(Pulled, u64)>,
 }
 
-enum PullStep {
-    Pending,
-    Failed(StoreError),
+enum PullState {
+    Start,
+    /// Waiting in the queue engine (arrival order; a push is handed straight to it).
+    Waiting(WaiterId),
+    /// The entry taken and the lsn of its tombstone, while waiting for the fsync.
     Taken(Pulled, u64),
+    Done,
 }
 
 impl<S, R> Pull<'_, S, R>
@@ -766,7 +777,7 @@ where
     /// Polls the wait for the tombstone's fsync: `Ready` once it is durable (or the store is
     /// poisoned: at least once, the entry is handed out anyway).
     fn poll_durable(&mut self, cx: &mut Context<'_>) -> Poll<Vec<u8>> {
-        let Some((_, lsn)) = &self.taken else {
+        let PullState::Taken(_, lsn) = &self.state else {
             unreachable!("poll_durable without a taken entry")
         };
         let lsn = *lsn;
@@ -775,8 +786,8 @@ where
             if st.queue.durable_lsn() >= lsn || st.queue.is_poisoned() {
                 st.committers.remove(slot);
                 st.in_flight -= 1;
-                if st.queue.is_closed() && st.in_flight == 0 && !st.queue.is_poisoned() {
-                    st.queue.release_storage();
+                if st.in_flight == 0 {
+                    st.queue.release_if_drained();
                 }
                 return Some(st.queue.is_poisoned());
             }
@@ -792,7 +803,11 @@ where
                 Poll::Pending
             }
             Some(poisoned) => {
-                let (entry, _) = self.taken.take().expect("checked above");
+                let PullState::Taken(entry, _) =
+                    core::mem::replace(&mut self.state, PullState::Done)
+                else {
+                    unreachable!()
+                };
                 if !poisoned {
                     self.store.compact_in_background();
                 }
@@ -812,7 +827,7 @@ where
 
     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
         let this = self.get_mut();
-        if this.taken.is_some() {
+        if let PullState::Taken(..) = this.state {
             return this.poll_durable(cx).map(Ok);
         }
         let always = this.store.shared.durability == Durability::Always;
@@ -822,37 +837,41 @@ where
             }
         }
         let key = &*this.key;
-        let slot = &mut this.slot;
         let shared = &this.store.shared;
-        let step = shared.state.lock(|st| match st.queue.append_pull(key) {
-            Ok(Some((entry, lsn))) => {
-                st.unregister_puller(key, slot);
-                if always {
+        let state = &this.state;
+        let step = shared.state.lock(|st| {
+            let r = match state {
+                PullState::Waiting(id) => st.queue.claim_pull(key, *id, |w| {
+                    if !w.will_wake(cx.waker()) {
+                        w.clone_from(cx.waker());
+                    }
+                }),
+                _ => st.queue.pull_or_wait(key, cx.waker().clone()),
+            };
+            if always {
+                if let Ok(PullStep::Taken(..)) = r {
                     st.in_flight += 1;
                 }
-                PullStep::Taken(entry, lsn)
             }
-            Ok(None) => {
-                st.pullers
-                    .entry_ref(key)
-                    .or_default()
-                    .register(slot, cx.waker());
-                PullStep::Pending
-            }
-            Err(e) => {
-                st.unregister_puller(key, slot);
-                PullStep::Failed(e)
-            }
+            r
         });
         match step {
-            PullStep::Pending => Poll::Pending,
-            PullStep::Failed(e) => Poll::Ready(Err(e)),
-            PullStep::Taken(entry, _) if !always => {
+            Ok(PullStep::Waiting(id)) => {
+                this.state = PullState::Waiting(id);
+                Poll::Pending
+            }
+            Err(e) => {
+                this.state = PullState::Done;
+                Poll::Ready(Err(e))
+            }
+            Ok(PullStep::Taken(entry, _)) if !always => {
+                this.state = PullState::Done;
+                shared.state.lock(|st| st.queue.release_if_drained());
                 this.store.compact_in_background();
                 Poll::Ready(Ok(entry.entry.value))
             }
-            PullStep::Taken(entry, lsn) => {
-                this.taken = Some((entry, lsn));
+            Ok(PullStep::Taken(entry, lsn)) => {
+                this.state = PullState::Taken(entry, lsn);
                 this.poll_durable(cx).map(Ok)
             }
         }
@@ -867,43 +886,37 @@ where
         let key = &*self.key;
         let slot = &mut self.slot;
         let shared = &self.store.shared;
-        if let Some((entry, _)) = self.taken.take() {
-            // Taken but not handed out: put it back, durably (see `Store::pull`).
-            let (restored, w) = shared.state.lock(|st| {
-                st.committers.remove(slot);
-                st.in_flight -= 1;
-                let r = st.queue.append_restore(key, entry);
-                let w = st.pullers.get_mut(key).and_then(WaitQueue::notify_one);
-                (r, w)
-            });
-            if let Some(w) = w {
-                w.wake();
-            }
-            if let Ok(lsn) = restored {
-                // A failure poisons the store; the entry is in memory and, if the tombstone is
-                // not durable either, in the log.
-                let _ = shared.commit(lsn);
-            }
-            shared.state.lock(|st| {
-                if st.queue.is_closed() && st.in_flight == 0 && !st.queue.is_poisoned() {
-                    st.queue.release_storage();
+        match core::mem::replace(&mut self.state, PullState::Done) {
+            PullState::Taken(entry, _) => {
+                // Taken but not handed out: put it back, durably (see `Store::pull`).
+                let (restored, w) = shared.state.lock(|st| {
+                    st.committers.remove(slot);
+                    st.in_flight -= 1;
+                    let r = st.queue.append_restore(key, entry);
+                    (r, st.ready_pullers())
+                });
+                wake_all(w);
+                if let Ok(lsn) = restored {
+                    // A failure poisons the store; the entry is in memory and, if the tombstone
+                    // is not durable either, in the log.
+                    let _ = shared.commit(lsn);
                 }
-            });
-            return;
-        }
-        if !slot.is_registered() {
-            return;
-        }
-        let w = shared.state.lock(|st| {
-            let owed = st.unregister_puller(key, slot);
-            if owed && st.queue.len(key) > 0 {
-                st.pullers.get_mut(key).and_then(WaitQueue::notify_one)
-            } else {
-                None
+                shared.state.lock(|st| {
+                    if st.in_flight == 0 {
+                        st.queue.release_if_drained();
+                    }
+                });
             }
-        });
-        if let Some(w) = w {
-            w.wake();
+            PullState::Waiting(id) => {
+                // An entry already handed to it goes back to the head of its key and on to the
+                // next waiting pull.
+                let w = shared.state.lock(|st| {
+                    st.queue.cancel_pull(id);
+                    st.ready_pullers()
+                });
+                wake_all(w);
+            }
+            PullState::Start | PullState::Done => {}
         }
     }
 }
@@ -915,7 +928,7 @@ where
     fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
         f.debug_struct("Pull")
             .field("key", &self.key)
-            .field("taken", &self.taken.is_some())
+            .field("taken", &matches!(self.state, PullState::Taken(..)))
             .finish()
     }
 }
