@@ -74,6 +74,10 @@ miri:
 	rustup +nightly component list --installed | grep -q '^miri' || rustup +nightly component add miri
 	# proptest reads the working directory (isolation off) and runs few cases under Miri.
 	MIRIFLAGS="-Zmiri-disable-isolation" PROPTEST_CASES=16 $(CARGO) +nightly miri test --lib -- ring sync
+	# store: the log codec and replay (byte slicing at computed offsets, on untrusted input). The
+	# two linear-work tests replay megabytes, hours under Miri: they run natively in `make test`.
+	MIRIFLAGS="-Zmiri-disable-isolation" PROPTEST_CASES=16 $(CARGO) +nightly miri test --lib -- \
+	  store::codec store::replay --skip megabyte --skip plausible_headers
 
 bench:
 	$(CARGO) bench

@@ -56,6 +56,7 @@ pub(crate) struct Pulled {
 
 /// A waiting pull's step (see [`Queue::pull_or_wait`]).
 #[derive(Debug)]
+#[cfg_attr(not(feature = "std"), allow(dead_code))] // used by the std Store
 pub(crate) enum PullStep {
     /// Waiting in the engine under this id.
     Waiting(WaiterId),
