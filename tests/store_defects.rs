@@ -223,3 +223,44 @@ fn limits_max_key_max_value_and_a_hundred_thousand_keys() {
     assert_eq!(s.peek(&long_key).map(|v| v.len()), Some(1 << 20));
     assert_eq!(s.peek("key-99999"), Some(99_999u32.to_le_bytes().to_vec()));
 }
+
+/// Defect 6: a store whose committer thread could not be spawned panicked. It is now an `IO`
+/// error. The test runs itself in a child process where every thread spawn fails (an absurd
+/// `RUST_MIN_STACK`: glibc cannot map the stack and `pthread_create` fails with EAGAIN).
+#[test]
+fn d6_a_committer_thread_that_cannot_start_is_an_io_error() {
+    const NAME: &str = "d6_a_committer_thread_that_cannot_start_is_an_io_error";
+    if std::env::var_os("LINDY_D6_CHILD").is_some() {
+        let path = tmp("d6");
+        assert!(
+            std::thread::Builder::new().spawn(|| ()).is_err(),
+            "thread spawns must fail in the child"
+        );
+        let opts = StoreOptions::new().with_durability(lindy::store::Durability::Interval(10));
+        let e = FileStore::open_with(&path, opts).unwrap_err();
+        assert_eq!(e.code(), codes::IO, "{e}");
+        assert!(e.to_string().contains("committer thread"), "{e}");
+        // Under Always the thread starts with the first async pull or lease: same error.
+        let s = FileStore::open(&path).unwrap();
+        s.push("k", b"v").unwrap();
+        let e = s.take_leased("k", None).unwrap_err();
+        assert_eq!(e.code(), codes::IO, "{e}");
+        let e = futures::executor::block_on(s.pull("k")).unwrap_err();
+        assert_eq!(e.code(), codes::IO, "{e}");
+        assert_eq!(s.len("k"), 1, "nothing was taken");
+        println!("d6-child-ok");
+        return;
+    }
+    let out = std::process::Command::new(std::env::current_exe().unwrap())
+        .args(["--exact", NAME, "--test-threads=1", "--nocapture"])
+        .env("LINDY_D6_CHILD", "1")
+        .env("RUST_MIN_STACK", (1u64 << 50).to_string())
+        .output()
+        .unwrap();
+    let text =
+        String::from_utf8_lossy(&out.stdout).into_owned() + &String::from_utf8_lossy(&out.stderr);
+    assert!(
+        out.status.success() && text.contains("d6-child-ok"),
+        "{text}"
+    );
+}
