@@ -10,11 +10,14 @@
 //!
 //! Layers:
 //! * core (`no_std` + `alloc`): [`codec`] (the record format), [`replay`](mod@replay) (bytes → queues),
-//!   [`Storage`] (where bytes live), [`Queue`] (the queue logic over any storage, single owner),
+//!   [`Storage`] (where bytes live), [`Queue`] (the queue logic over any storage, single owner:
+//!   it drives the [`crate::queue`] engine for FIFO order, waiting takers and leases),
 //!   [`FaultStorage`] (an in-memory storage that tears writes, fails I/O and loses power on demand);
-//! * std: [`FileStorage`] and [`Store`] / [`FileStore`] — shared by threads, `pull(key).await`
-//!   blocks until an entry arrives, concurrent writers share fsyncs (group commit), and
-//!   [`Durability::Interval`] runs a background flusher.
+//! * std: [`FileStorage`] over the [`vfs`] syscall seam, and [`Store`] / [`FileStore`] — shared by
+//!   threads, `pull(key).await` waits for an entry (served in arrival order), concurrent writers
+//!   share fsyncs (group commit, run off the polling thread for async pulls), leased takes with
+//!   `ack` / `nack` / expiry, and [`Durability::Interval`] runs a background flusher. For tests:
+//!   [`FaultVfs`] fails any syscall, [`CrashVfs`] simulates a power loss of the page cache.
 //!
 //! ```
 //! # #[cfg(feature = "std")] {
