@@ -746,7 +746,11 @@ impl<S: Storage, R: RawMutex> core::fmt::Debug for Store<S, R> {
     }
 }
 
-/// The future returned by [`Store::pull`]. Cancel-safe (see there).
+/// The future returned by [`Store::pull`].
+///
+/// # Cancel safety
+///
+/// Cancel-safe: dropping it never loses an entry (details on [`Store::pull`]).
 #[must_use = "futures do nothing unless polled"]
 pub struct Pull<'a, S: Storage, R: RawMutex = DefaultRawMutex>
 where
