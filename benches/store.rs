@@ -22,7 +22,7 @@ use lindy::store::{Durability, FileStore, StoreOptions};
 
 const VALUE: [u8; 128] = [0xAB; 128];
 /// A lindy record of key "k" and a 128-byte value: the raw loops write the same byte count.
-const RECORD: usize = 20 + 1 + 128;
+const RECORD: usize = 32 + 1 + 128;
 
 fn dir() -> PathBuf {
     let d = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("bench-store");

@@ -22,6 +22,7 @@
 //! | `STORE_CORRUPT` | [`store`](crate::store) | the log is corrupt before its tail (the offset is in the message) |
 //! | `STORE_POISONED` | [`store`](crate::store) | an earlier fsync failed; reopen the store to recover |
 //! | `IO` | [`store`](crate::store) | the storage backend failed |
+//! | `SEQUENCE_EXHAUSTED` | [`store`](crate::store) | the log's sequence numbers are used up; the push was refused, nothing was written |
 //! | `TIMEOUT` | waiting adapters | a wait ran out of time; nothing was taken |
 //! | `ABORTED` | the JS package | an `AbortSignal` cancelled a wait; nothing was taken |
 //! | `LEASE_LOST` | [`queue`](crate::queue), [`space`](crate::space), the JS fan-out hub | no live lease has that id: it expired (its entry is back at the head of its key, or dead-lettered), was settled, or was never issued |
@@ -55,6 +56,7 @@ pub mod codes {
     pub const STORE_CORRUPT: &str = "STORE_CORRUPT";
     pub const STORE_POISONED: &str = "STORE_POISONED";
     pub const IO: &str = "IO";
+    pub const SEQUENCE_EXHAUSTED: &str = "SEQUENCE_EXHAUSTED";
     pub const TIMEOUT: &str = "TIMEOUT";
     pub const ABORTED: &str = "ABORTED";
     pub const LEASE_LOST: &str = "LEASE_LOST";

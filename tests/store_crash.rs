@@ -161,7 +161,7 @@ fn reopen(path: &Path, seed: u64) -> (Model, u64) {
         .map(|k| {
             let v = q
                 .entries(&k)
-                .map(|e| String::from_utf8(e.value.clone()).unwrap())
+                .map(|e| String::from_utf8(e.value.to_vec()).unwrap())
                 .collect();
             (k, v)
         })

@@ -22,7 +22,7 @@ fn state<S: lindy::store::Storage>(q: &Queue<S>) -> State {
     q.keys()
         .into_iter()
         .map(|k| {
-            let v = q.entries(&k).map(|e| e.value.clone()).collect();
+            let v = q.entries(&k).map(|e| e.value.to_vec()).collect();
             (k, v)
         })
         .collect()
@@ -70,7 +70,7 @@ fn every_failing_io_in_push_pull_and_compact_errors_cleanly_or_recovers() {
             Op::Pull => st(&[("a", &[b"a3"]), ("b", &[b"b1"])]),
             Op::Compact => before.clone(),
         };
-        let mut failures = 0;
+        let (mut failures, mut injected) = (0, 0);
         for n in 0.. {
             let fs = FaultStorage::from_bytes(base.clone());
             let mut q = Queue::open(fs.clone(), StoreOptions::new()).unwrap();
@@ -91,11 +91,15 @@ fn every_failing_io_in_push_pull_and_compact_errors_cleanly_or_recovers() {
                     }
                     assert_eq!(state(&q), after, "{ctx}: memory");
                     for image in [fs.power_loss(), fs.contents()] {
-                        assert_eq!(
-                            state(&reopen(image)),
-                            after,
-                            "{ctx}: acknowledged op must be durable"
-                        );
+                        let got = state(&reopen(image));
+                        if q.is_poisoned() {
+                            // Only a pull returns Ok after its own fsync failed: delivered at
+                            // least once, so the entry may come back.
+                            assert!(matches!(op, Op::Pull), "{ctx}");
+                            assert!(got == before || got == after, "{ctx}: {got:?}");
+                        } else {
+                            assert_eq!(got, after, "{ctx}: acknowledged op must be durable");
+                        }
                     }
                 }
                 Err(e) => {
@@ -104,7 +108,13 @@ fn every_failing_io_in_push_pull_and_compact_errors_cleanly_or_recovers() {
                         [codes::IO, codes::STORE_POISONED].contains(&e.code()),
                         "{ctx}: {e}"
                     );
-                    assert_eq!(state(&q), before, "{ctx}: a failed op leaves memory alone");
+                    if e.code() == codes::IO {
+                        assert_eq!(state(&q), before, "{ctx}: a failed op leaves memory alone");
+                    } else {
+                        // Outcome unknown: memory follows the file, which holds the record.
+                        let got = state(&q);
+                        assert!(got == before || got == after, "{ctx}: memory {got:?}");
+                    }
                     for image in [fs.power_loss(), fs.contents()] {
                         let got = state(&reopen(image));
                         assert!(got == before || got == after, "{ctx}: reopened to {got:?}");
@@ -127,8 +137,13 @@ fn every_failing_io_in_push_pull_and_compact_errors_cleanly_or_recovers() {
             if !fired {
                 break;
             }
+            injected += 1;
         }
-        assert!(failures >= 2, "{op:?}: the loop must have injected faults");
+        assert!(injected >= 2, "{op:?}: the loop must have injected faults");
+        assert!(
+            failures >= 1,
+            "{op:?}: some injected fault must fail the op"
+        );
     }
 }
 
@@ -183,7 +198,7 @@ fn power_loss_with_a_partly_written_back_tail_reopens_to_a_prefix() {
     assert_eq!(q.try_pull("k").unwrap(), Some(values[0].clone()));
     for keep in 0..=fs.unsynced_len() {
         let r = reopen(fs.power_loss_keeping(keep));
-        let pushed: Vec<Vec<u8>> = r.entries("k").map(|e| e.value.clone()).collect();
+        let pushed: Vec<Vec<u8>> = r.entries("k").map(|e| e.value.to_vec()).collect();
         // Whatever was written back is a prefix of the operations: some pushes, or all of them
         // and the pull.
         assert!(
@@ -199,7 +214,10 @@ fn fsyncgate_retrying_a_failed_fsync_would_lose_data_so_the_store_poisons() {
     let mut q = Queue::open(fs.clone(), StoreOptions::new()).unwrap();
     q.push("k", b"acked").unwrap();
     fs.fail_sync(0);
-    assert_eq!(q.push("k", b"unacked").unwrap_err().code(), codes::IO);
+    assert_eq!(
+        q.push("k", b"unacked").unwrap_err().code(),
+        codes::STORE_POISONED
+    );
     assert!(q.is_poisoned());
     // A naive store would retry: the retried fsync "succeeds" but the bytes are gone.
     assert_eq!(
@@ -218,7 +236,7 @@ fn a_failed_fsync_under_group_commit_fails_every_waiter_and_poisons() {
         Store::<FaultStorage>::with_storage(storage.clone(), StoreOptions::new()).unwrap(),
     );
     store.push("k", b"acked").unwrap();
-    let all = storage.contents().len() + WRITERS * (20 + 1 + 1);
+    let all = storage.contents().len() + WRITERS * (32 + 1 + 1);
     let probe = storage.clone();
     let first = Arc::new(AtomicBool::new(true));
     storage.set_sync_hook(move || {
@@ -243,7 +261,11 @@ fn a_failed_fsync_under_group_commit_fails_every_waiter_and_poisons() {
         );
     }
     assert!(store.is_poisoned());
-    assert_eq!(store.len("k"), 1, "failed pushes are not in memory");
+    assert_eq!(
+        store.len("k"),
+        1 + WRITERS,
+        "outcome unknown: memory follows the file"
+    );
     assert_eq!(
         state(&reopen(storage.power_loss()))["k"],
         [b"acked".to_vec()]

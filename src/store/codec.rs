@@ -3,29 +3,41 @@
 //! ```text
 //! file header (32 bytes)
 //!   0..8    magic      b"LINDYLOG"
-//!   8..10   version    u16 LE = 1
+//!   8..10   version    u16 LE = 2
 //!   10..12  reserved   u16 = 0
 //!   12..20  salt       u64 LE, random per log: seeds every record CRC
 //!   20..28  base_seq   u64 LE, the next sequence number when the file was written
 //!   28..32  crc        u32 LE, CRC-32C of bytes 0..28
 //!
-//! record (20 + key + value bytes)
-//!   0..4    body_len   u32 LE = 12 + key_len + value_len (the bytes from offset 8 to the end)
-//!   4..8    crc        u32 LE = CRC-32C(salt LE ++ bytes 0..4 ++ bytes 8..end)
-//!   8       op         1 = out (an entry), 2 = tombstone (the entry `seq` of `key` was pulled)
+//! record (32 + key + value bytes), written at file offset `at`
+//!   0..4    head_crc   u32 LE = CRC-32C(salt LE ‖ at LE ‖ bytes 8..32)
+//!   4..8    body_crc   u32 LE = CRC-32C(salt LE ‖ at LE ‖ head_crc LE ‖ key ‖ value)
+//!   8       op         1 = out (an entry), 2 = tombstone (the entry `seq` of `key` was pulled),
+//!                      3 = restore (entry `seq` of `key` is back: a cancelled pull)
 //!   9       flags      0
-//!   10..12  key_len    u16 LE
-//!   12..20  seq        u64 LE
-//!   20..    key        key_len bytes of UTF-8
-//!   ..end   value      body_len - 12 - key_len bytes (always 0 for a tombstone)
+//!   10..12  key_len    u16 LE, at least 1
+//!   12..16  value_len  u32 LE, 0 for a tombstone
+//!   16..24  seq        u64 LE
+//!   24..32  durable    u64 LE: the log length the writer knew to be durable when it wrote this
+//!                      record (at most `at`)
+//!   32..    key        key_len bytes of UTF-8
+//!   ..end   value      value_len bytes
 //! ```
+//!
+//! Why this shape (the argument is in `docs/log-format.md` §2.3):
+//! * the **header CRC** lets a reader check a candidate record in constant time, so searching
+//!   damaged bytes for the next record is linear in their length, whatever a payload holds;
+//! * both CRCs are **seeded with the record's own file offset** (and the log's salt): a record
+//!   copied anywhere else — a log pushed as a payload into itself, say — never validates;
+//! * `durable` tells replay whether bytes that fail to decode can be the unsynced tail of a crash
+//!   (every valid record after them was written before they were known durable) or not.
 //!
 //! All integers are little-endian. Every length is checked against the bytes actually present
 //! before anything is sliced or allocated, so decoding arbitrary input never panics and never
 //! allocates.
 
 use alloc::vec::Vec;
-use crc::{Crc, Table, CRC_32_ISCSI};
+use crc::{Crc, Digest, Table, CRC_32_ISCSI};
 
 use super::options::{validate_key, validate_value};
 use super::StoreError;
@@ -36,13 +48,11 @@ static CRC32C: Crc<u32, Table<16>> = Crc::<u32, Table<16>>::new(&CRC_32_ISCSI);
 /// The file magic.
 pub const MAGIC: [u8; 8] = *b"LINDYLOG";
 /// The format version this code writes and reads.
-pub const VERSION: u16 = 1;
+pub const VERSION: u16 = 2;
 /// Length of the file header.
 pub const FILE_HEADER_LEN: usize = 32;
 /// Length of a record's fixed header (before the key).
-pub const RECORD_HEADER_LEN: usize = 20;
-/// The body's fixed part (op, flags, key_len, seq), counted in `body_len`.
-const BODY_FIXED: usize = 12;
+pub const RECORD_HEADER_LEN: usize = 32;
 /// The largest key the format can hold.
 pub const MAX_KEY_LEN: usize = u16::MAX as usize;
 /// The largest value the format accepts (1 GiB).
@@ -55,6 +65,10 @@ pub enum Op {
     Out,
     /// The entry with this sequence number was pulled.
     Tombstone,
+    /// The entry with this (earlier) sequence number is back in its queue, at its place in
+    /// sequence order, with this payload: a pull whose tombstone was written was cancelled
+    /// before it handed the entry out.
+    Restore,
 }
 
 impl Op {
@@ -62,6 +76,7 @@ impl Op {
         match self {
             Op::Out => 1,
             Op::Tombstone => 2,
+            Op::Restore => 3,
         }
     }
 }
@@ -77,6 +92,17 @@ pub struct FileHeader {
     pub base_seq: u64,
 }
 
+/// Where a record goes: what binds its CRCs to one log and one place in it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Frame {
+    /// The log's salt (from its [`FileHeader`]).
+    pub salt: u64,
+    /// The file offset the record starts at.
+    pub offset: u64,
+    /// The log length known durable when the record is written (at most `offset`).
+    pub durable: u64,
+}
+
 /// One decoded record, borrowing from the input.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Record<'a> {
@@ -84,6 +110,8 @@ pub struct Record<'a> {
     pub op: Op,
     /// For an out record, the entry's sequence number; for a tombstone, the pulled entry's.
     pub seq: u64,
+    /// The log length its writer knew to be durable when it wrote this record.
+    pub durable: u64,
     /// The queue's key.
     pub key: &'a str,
     /// The payload (empty for a tombstone).
@@ -95,7 +123,9 @@ pub struct Record<'a> {
 pub enum Decoded<'a> {
     /// A valid record of `len` bytes.
     Record(Record<'a>, usize),
-    /// The input ends inside the record: fewer than `needed` bytes are present.
+    /// The input ends inside the record: fewer than `needed` bytes are present. Either the
+    /// input is shorter than a record header, or the header is intact (its CRC matches) and
+    /// declares a record longer than what is left.
     Truncated {
         /// The bytes the record would need.
         needed: u64,
@@ -132,8 +162,10 @@ pub fn decode_header(bytes: &[u8]) -> Result<FileHeader, &'static str> {
     if CRC32C.checksum(&b[0..28]) != u32_at(b, 28) {
         return Err("file header checksum mismatch");
     }
-    if u16::from_le_bytes([b[8], b[9]]) != VERSION {
-        return Err("unsupported log format version");
+    match u16::from_le_bytes([b[8], b[9]]) {
+        VERSION => {}
+        1 => return Err("log format version 1 (lindy before the offset-bound records): compact it with the lindy-log of that release, or replay it with that release and push the entries again"),
+        _ => return Err("unsupported log format version"),
     }
     if b[10..12] != [0, 0] {
         return Err("reserved header bytes are not zero");
@@ -144,31 +176,43 @@ pub fn decode_header(bytes: &[u8]) -> Result<FileHeader, &'static str> {
     })
 }
 
-/// Appends an out record to `buf`. Fails (writing nothing) if the key is empty or the key or
-/// value is beyond the format's limits ([`MAX_KEY_LEN`], [`MAX_VALUE_LEN`]).
+/// Appends an out record for `frame` to `buf`. Fails (writing nothing) if the key is empty or
+/// the key or value is beyond the format's limits ([`MAX_KEY_LEN`], [`MAX_VALUE_LEN`]).
 pub fn encode_out(
     buf: &mut Vec<u8>,
-    salt: u64,
+    frame: Frame,
     seq: u64,
     key: &str,
     value: &[u8],
 ) -> Result<(), StoreError> {
-    encode(buf, salt, Op::Out, seq, key, value)
+    encode(buf, frame, Op::Out, seq, key, value)
+}
+
+/// Appends a restore record (entry `seq` of `key` is back, with `value`) to `buf` (same checks
+/// as [`encode_out`]).
+pub fn encode_restore(
+    buf: &mut Vec<u8>,
+    frame: Frame,
+    seq: u64,
+    key: &str,
+    value: &[u8],
+) -> Result<(), StoreError> {
+    encode(buf, frame, Op::Restore, seq, key, value)
 }
 
 /// Appends a tombstone for entry `seq` of `key` to `buf` (same key checks as [`encode_out`]).
 pub fn encode_tombstone(
     buf: &mut Vec<u8>,
-    salt: u64,
+    frame: Frame,
     seq: u64,
     key: &str,
 ) -> Result<(), StoreError> {
-    encode(buf, salt, Op::Tombstone, seq, key, &[])
+    encode(buf, frame, Op::Tombstone, seq, key, &[])
 }
 
 fn encode(
     buf: &mut Vec<u8>,
-    salt: u64,
+    frame: Frame,
     op: Op,
     seq: u64,
     key: &str,
@@ -177,85 +221,121 @@ fn encode(
     validate_key(key, MAX_KEY_LEN)?;
     validate_value(value.len(), MAX_VALUE_LEN)?;
     let start = buf.len();
-    let body_len = (BODY_FIXED + key.len() + value.len()) as u32;
     buf.reserve(record_len(key.len(), value.len()));
-    buf.extend_from_slice(&body_len.to_le_bytes());
-    buf.extend_from_slice(&[0; 4]); // crc, filled below
+    buf.extend_from_slice(&[0; 8]); // the two CRCs, filled below
     buf.push(op.byte());
     buf.push(0);
     buf.extend_from_slice(&(key.len() as u16).to_le_bytes());
+    buf.extend_from_slice(&(value.len() as u32).to_le_bytes());
     buf.extend_from_slice(&seq.to_le_bytes());
+    buf.extend_from_slice(&frame.durable.min(frame.offset).to_le_bytes());
     buf.extend_from_slice(key.as_bytes());
     buf.extend_from_slice(value);
-    let crc = record_crc(salt, &buf[start..]);
-    buf[start + 4..start + 8].copy_from_slice(&crc.to_le_bytes());
+    let rec = &buf[start..];
+    let seed = seeded(frame.salt, frame.offset);
+    let head = head_crc(seed.clone(), rec);
+    let body = body_crc(seed, head, &rec[RECORD_HEADER_LEN..]);
+    buf[start..start + 4].copy_from_slice(&head.to_le_bytes());
+    buf[start + 4..start + 8].copy_from_slice(&body.to_le_bytes());
     Ok(())
 }
 
-/// CRC of a whole record (its crc field is skipped).
-fn record_crc(salt: u64, rec: &[u8]) -> u32 {
+type Seed = Digest<'static, u32, Table<16>>;
+
+/// The CRC state after the log's salt and the record's offset: what binds a record to its place.
+fn seeded(salt: u64, offset: u64) -> Seed {
     let mut d = CRC32C.digest();
     d.update(&salt.to_le_bytes());
-    d.update(&rec[0..4]);
-    d.update(&rec[8..]);
-    d.finalize()
+    d.update(&offset.to_le_bytes());
+    d
 }
 
-/// Decodes the record at the start of `bytes` (a log's records, after the header).
-pub fn decode_record(bytes: &[u8], salt: u64) -> Decoded<'_> {
-    if bytes.len() < 8 {
+fn head_crc(mut seed: Seed, rec: &[u8]) -> u32 {
+    seed.update(&rec[8..RECORD_HEADER_LEN]);
+    seed.finalize()
+}
+
+fn body_crc(mut seed: Seed, head: u32, body: &[u8]) -> u32 {
+    seed.update(&head.to_le_bytes());
+    seed.update(body);
+    seed.finalize()
+}
+
+/// Decodes the record at the start of `bytes`, which sits at file `offset` of a log salted with
+/// `salt`.
+pub fn decode_record(bytes: &[u8], salt: u64, offset: u64) -> Decoded<'_> {
+    decode_record_counted(bytes, salt, offset, &mut 0)
+}
+
+/// [`decode_record`], adding the number of bytes fed to CRC-32C to `hashed` — the measure of
+/// replay's work that the linear-recovery tests assert on.
+pub fn decode_record_counted<'a>(
+    bytes: &'a [u8],
+    salt: u64,
+    offset: u64,
+    hashed: &mut u64,
+) -> Decoded<'a> {
+    let Some(h) = bytes.get(..RECORD_HEADER_LEN) else {
         return Decoded::Truncated {
             needed: RECORD_HEADER_LEN as u64,
         };
-    }
-    let body_len = u32_at(bytes, 0) as u64;
-    if body_len < BODY_FIXED as u64 {
-        return Decoded::Invalid("record length below the minimum");
-    }
-    if body_len > (BODY_FIXED + MAX_KEY_LEN + MAX_VALUE_LEN) as u64 {
-        return Decoded::Invalid("record length above the format maximum");
-    }
-    let total = 8 + body_len;
-    if (bytes.len() as u64) < total {
-        return Decoded::Truncated { needed: total };
-    }
-    // `total` fits in usize: it is at most the input length.
-    let rec = &bytes[..total as usize];
-    if record_crc(salt, rec) != u32_at(rec, 4) {
-        return Decoded::Invalid("record checksum mismatch");
-    }
-    // From here on the bytes are what a writer wrote: a failure is a bug or tampering, not a tear.
-    let op = match rec[8] {
+    };
+    // Cheap structural checks first: they reject zero fill and almost all garbage without a CRC.
+    let op = match h[8] {
         1 => Op::Out,
         2 => Op::Tombstone,
+        3 => Op::Restore,
         _ => return Decoded::Invalid("unknown record op"),
     };
-    if rec[9] != 0 {
+    if h[9] != 0 {
         return Decoded::Invalid("unknown record flags");
     }
-    let key_len = u16::from_le_bytes([rec[10], rec[11]]) as usize;
-    let seq = u64_at(rec, 12);
-    let Some(key) = rec.get(RECORD_HEADER_LEN..RECORD_HEADER_LEN + key_len) else {
-        return Decoded::Invalid("key length beyond the record");
-    };
-    let Ok(key) = core::str::from_utf8(key) else {
-        return Decoded::Invalid("key is not UTF-8");
-    };
-    if key.is_empty() {
+    let key_len = u16::from_le_bytes([h[10], h[11]]) as usize;
+    let value_len = u32_at(h, 12) as usize;
+    let seq = u64_at(h, 16);
+    let durable = u64_at(h, 24);
+    if key_len == 0 {
         return Decoded::Invalid("empty key");
     }
-    let value = &rec[RECORD_HEADER_LEN + key_len..];
-    if op == Op::Tombstone && !value.is_empty() {
+    if value_len > MAX_VALUE_LEN {
+        return Decoded::Invalid("value length above the format maximum");
+    }
+    if op == Op::Tombstone && value_len != 0 {
         return Decoded::Invalid("tombstone with a payload");
     }
+    if durable > offset {
+        return Decoded::Invalid("durable length beyond the record's own offset");
+    }
+    // Then the header CRC: constant work per candidate offset.
+    let seed = seeded(salt, offset);
+    *hashed += 16 + (RECORD_HEADER_LEN - 8) as u64;
+    let head = head_crc(seed.clone(), h);
+    if head != u32_at(h, 0) {
+        return Decoded::Invalid("record header checksum mismatch");
+    }
+    // The header is this log's, written at this offset: its lengths can be trusted.
+    let total = record_len(key_len, value_len);
+    let Some(rec) = bytes.get(..total) else {
+        return Decoded::Truncated {
+            needed: total as u64,
+        };
+    };
+    *hashed += 16 + 4 + (total - RECORD_HEADER_LEN) as u64;
+    if body_crc(seed, head, &rec[RECORD_HEADER_LEN..]) != u32_at(h, 4) {
+        return Decoded::Invalid("record checksum mismatch");
+    }
+    let Ok(key) = core::str::from_utf8(&rec[RECORD_HEADER_LEN..RECORD_HEADER_LEN + key_len]) else {
+        return Decoded::Invalid("key is not UTF-8");
+    };
     Decoded::Record(
         Record {
             op,
             seq,
+            durable,
             key,
-            value,
+            value: &rec[RECORD_HEADER_LEN + key_len..],
         },
-        rec.len(),
+        total,
     )
 }
 
@@ -273,6 +353,12 @@ fn u64_at(b: &[u8], at: usize) -> u64 {
 mod tests {
     use super::*;
     use alloc::vec;
+
+    const AT: Frame = Frame {
+        salt: 7,
+        offset: 32,
+        durable: 32,
+    };
 
     #[test]
     fn crc32c_is_the_castagnoli_polynomial() {
@@ -299,65 +385,96 @@ mod tests {
     #[test]
     fn records_round_trip() {
         let mut buf = vec![];
-        encode_out(&mut buf, 7, 1, "jobs", b"hello").unwrap();
-        encode_tombstone(&mut buf, 7, 1, "jobs").unwrap();
+        encode_out(&mut buf, AT, 1, "jobs", b"hello").unwrap();
+        let second = Frame {
+            offset: AT.offset + buf.len() as u64,
+            ..AT
+        };
+        encode_tombstone(&mut buf, second, 1, "jobs").unwrap();
         assert_eq!(buf.len(), record_len(4, 5) + record_len(4, 0));
-        let Decoded::Record(r, n) = decode_record(&buf, 7) else {
+        let Decoded::Record(r, n) = decode_record(&buf, 7, AT.offset) else {
             panic!()
         };
         assert_eq!(
-            (r.op, r.seq, r.key, r.value, n),
-            (Op::Out, 1, "jobs", &b"hello"[..], 29)
+            (r.op, r.seq, r.durable, r.key, r.value, n),
+            (Op::Out, 1, 32, "jobs", &b"hello"[..], 41)
         );
-        let Decoded::Record(t, m) = decode_record(&buf[n..], 7) else {
+        let Decoded::Record(t, m) = decode_record(&buf[n..], 7, second.offset) else {
             panic!()
         };
         assert_eq!(
             (t.op, t.seq, t.key, t.value, m),
-            (Op::Tombstone, 1, "jobs", &b""[..], 24)
+            (Op::Tombstone, 1, "jobs", &b""[..], 36)
         );
     }
 
     #[test]
     fn every_bit_flip_and_every_cut_is_detected() {
         let mut buf = vec![];
-        encode_out(&mut buf, 7, 9, "k", b"value").unwrap();
+        encode_out(&mut buf, AT, 9, "k", b"value").unwrap();
         for i in 0..buf.len() {
             for bit in 0..8 {
                 let mut bad = buf.clone();
                 bad[i] ^= 1 << bit;
                 assert!(
-                    !matches!(decode_record(&bad, 7), Decoded::Record(..)),
+                    !matches!(decode_record(&bad, 7, AT.offset), Decoded::Record(..)),
                     "flip of bit {bit} at byte {i} accepted"
                 );
             }
         }
         for cut in 0..buf.len() {
             assert!(matches!(
-                decode_record(&buf[..cut], 7),
-                Decoded::Truncated { .. } | Decoded::Invalid(_)
+                decode_record(&buf[..cut], 7, AT.offset),
+                Decoded::Truncated { .. }
             ));
         }
     }
 
     #[test]
-    fn a_record_from_another_log_does_not_validate() {
+    fn a_record_from_another_log_or_another_offset_does_not_validate() {
         let mut buf = vec![];
-        encode_out(&mut buf, 1, 1, "k", b"v").unwrap();
-        assert!(matches!(decode_record(&buf, 2), Decoded::Invalid(_)));
+        encode_out(&mut buf, AT, 1, "k", b"v").unwrap();
+        assert!(matches!(
+            decode_record(&buf, 2, AT.offset),
+            Decoded::Invalid(_)
+        ));
+        // The same log, one record further on: a log pushed into itself as a payload.
+        assert!(matches!(
+            decode_record(&buf, 7, AT.offset + 64),
+            Decoded::Invalid(_)
+        ));
     }
 
     #[test]
     fn out_of_format_inputs_are_refused_not_truncated() {
         let mut buf = vec![];
         let long = "k".repeat(MAX_KEY_LEN + 1);
-        assert!(encode_out(&mut buf, 0, 0, &long, b"").is_err());
-        assert!(encode_tombstone(&mut buf, 0, 0, "").is_err());
+        assert!(encode_out(&mut buf, AT, 0, &long, b"").is_err());
+        assert!(encode_tombstone(&mut buf, AT, 0, "").is_err());
         assert!(buf.is_empty(), "nothing written");
     }
 
     #[test]
-    fn zeros_are_never_a_record() {
-        assert!(matches!(decode_record(&[0; 64], 0), Decoded::Invalid(_)));
+    fn zeros_are_never_a_record_and_cost_no_crc() {
+        let mut hashed = 0;
+        for at in 0..64 {
+            let d = decode_record_counted(&[0; 64], 0, at, &mut hashed);
+            assert!(matches!(d, Decoded::Invalid(_)));
+        }
+        assert_eq!(hashed, 0);
+    }
+
+    #[test]
+    fn a_record_never_claims_more_durable_than_its_offset() {
+        let mut buf = vec![];
+        let f = Frame {
+            durable: 1000,
+            ..AT
+        };
+        encode_out(&mut buf, f, 1, "k", b"v").unwrap();
+        let Decoded::Record(r, _) = decode_record(&buf, 7, AT.offset) else {
+            panic!()
+        };
+        assert_eq!(r.durable, AT.offset, "clamped at encode");
     }
 }

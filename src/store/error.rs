@@ -44,6 +44,13 @@ pub enum StoreError {
     Io(StorageError),
     /// The store was closed (`CLOSED`). Reads (`peek`, `len`, `keys`) still answer.
     Closed,
+    /// Every sequence number has been used (`SEQUENCE_EXHAUSTED`): the push is refused before
+    /// anything is written. (2^64 - 1 pushes; reachable only from a log whose header was written
+    /// with a huge `base_seq`.)
+    SequenceExhausted,
+    /// A lease operation failed (`LEASE_LOST`: no such lease — settled, expired or never issued;
+    /// `LEASE_INVALID`: a lease length of 0 or above the maximum). Nothing changed.
+    Lease(crate::queue::LeaseError),
 }
 
 impl StoreError {
@@ -86,6 +93,8 @@ impl ErrorCode for StoreError {
             StoreError::Poisoned { .. } => codes::STORE_POISONED,
             StoreError::Io(_) => codes::IO,
             StoreError::Closed => codes::CLOSED,
+            StoreError::SequenceExhausted => codes::SEQUENCE_EXHAUSTED,
+            StoreError::Lease(e) => e.code(),
         }
     }
 }
@@ -112,6 +121,10 @@ impl fmt::Display for StoreError {
             ),
             StoreError::Io(e) => write!(f, "store I/O failed: {e}"),
             StoreError::Closed => f.write_str("store is closed"),
+            StoreError::Lease(e) => write!(f, "store lease: {e}"),
+            StoreError::SequenceExhausted => f.write_str(
+                "store sequence numbers are exhausted (the log's next sequence number is 2^64 - 1); nothing was written",
+            ),
         }
     }
 }
@@ -120,6 +133,7 @@ impl core::error::Error for StoreError {
     fn source(&self) -> Option<&(dyn core::error::Error + 'static)> {
         match self {
             StoreError::Io(e) => Some(e),
+            StoreError::Lease(e) => Some(e),
             _ => None,
         }
     }

@@ -10,11 +10,14 @@
 //!
 //! Layers:
 //! * core (`no_std` + `alloc`): [`codec`] (the record format), [`replay`](mod@replay) (bytes → queues),
-//!   [`Storage`] (where bytes live), [`Queue`] (the queue logic over any storage, single owner),
+//!   [`Storage`] (where bytes live), [`Queue`] (the queue logic over any storage, single owner:
+//!   it drives the [`crate::queue`] engine for FIFO order, waiting takers and leases),
 //!   [`FaultStorage`] (an in-memory storage that tears writes, fails I/O and loses power on demand);
-//! * std: [`FileStorage`] and [`Store`] / [`FileStore`] — shared by threads, `pull(key).await`
-//!   blocks until an entry arrives, concurrent writers share fsyncs (group commit), and
-//!   [`Durability::Interval`] runs a background flusher.
+//! * std: [`FileStorage`] over the [`vfs`] syscall seam, and [`Store`] / [`FileStore`] — shared by
+//!   threads, `pull(key).await` waits for an entry (served in arrival order), concurrent writers
+//!   share fsyncs (group commit, run off the polling thread for async pulls), leased takes with
+//!   `ack` / `nack` / expiry, and [`Durability::Interval`] runs a background flusher. For tests:
+//!   [`FaultVfs`] fails any syscall, [`CrashVfs`] simulates a power loss of the page cache.
 //!
 //! ```
 //! # #[cfg(feature = "std")] {
@@ -47,21 +50,32 @@ pub mod replay;
 mod storage;
 
 #[cfg(feature = "std")]
+mod crash_vfs;
+#[cfg(feature = "std")]
+mod fault_vfs;
+#[cfg(feature = "std")]
 mod file;
 #[cfg(feature = "std")]
 mod shared;
+#[cfg(feature = "std")]
+pub mod vfs;
 
+pub use crate::queue::LeaseId;
 pub use error::StoreError;
 pub use fault::FaultStorage;
 pub use options::{
-    validate_key, validate_value, Durability, StoreOptions, DEFAULT_MAX_KEY_LEN,
+    validate_key, validate_value, Durability, LeaseClock, StoreOptions, DEFAULT_MAX_KEY_LEN,
     DEFAULT_MAX_VALUE_LEN, MAX_KEY_LEN, MAX_VALUE_LEN,
 };
-pub use queue::{OpenReport, Queue, StoreStats};
+pub use queue::{EntryRef, Lease, OpenReport, Queue, StoreStats};
 pub use replay::{replay, Entry, Replay, ReplayOptions, Skipped};
 pub use storage::{Storage, StorageError, StorageOp, SyncHandle};
 
 #[cfg(feature = "std")]
-pub use file::FileStorage;
+pub use crash_vfs::{CrashFile, CrashStats, CrashVfs, Image, SECTOR};
+#[cfg(feature = "std")]
+pub use fault_vfs::{FaultFile, FaultKind, FaultVfs, Syscall};
+#[cfg(feature = "std")]
+pub use file::{FileStorage, FileSyncer};
 #[cfg(feature = "std")]
 pub use shared::{FileStore, Pull, Store};

@@ -71,6 +71,24 @@ pub struct StoreOptions {
     pub(crate) compact_min_bytes: u64,
     pub(crate) compact_dead_ratio: f64,
     pub(crate) salvage: bool,
+    pub(crate) lease_clock: Option<LeaseClock>,
+}
+
+/// A clock for lease deadlines, in milliseconds (see [`StoreOptions::with_lease_clock`]).
+#[derive(Clone, Copy)]
+pub struct LeaseClock(pub fn() -> u64);
+
+impl core::fmt::Debug for LeaseClock {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f.write_str("LeaseClock(..)")
+    }
+}
+
+impl PartialEq for LeaseClock {
+    fn eq(&self, other: &Self) -> bool {
+        // The same function: compared by address.
+        self.0 as usize == other.0 as usize
+    }
 }
 
 impl Default for StoreOptions {
@@ -91,6 +109,7 @@ impl StoreOptions {
             compact_min_bytes: 1 << 20,
             compact_dead_ratio: 0.5,
             salvage: false,
+            lease_clock: None,
         }
     }
 
@@ -131,6 +150,16 @@ impl StoreOptions {
     /// without someone deciding to.
     pub const fn with_salvage(mut self, salvage: bool) -> Self {
         self.salvage = salvage;
+        self
+    }
+
+    /// The clock the std store's leases run on, in milliseconds (any origin; it must not go
+    /// backwards). The default is monotonic time since the store was opened. A simulated clock
+    /// lets a test move lease time without waiting; after moving it, call
+    /// [`Store::expire_leases`](super::Store::expire_leases) (the committer thread sleeps on real
+    /// time).
+    pub const fn with_lease_clock(mut self, clock: fn() -> u64) -> Self {
+        self.lease_clock = Some(LeaseClock(clock));
         self
     }
 

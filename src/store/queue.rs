@@ -1,18 +1,76 @@
 //! The single-owner durable queue (documented on [`Queue`]).
-use alloc::collections::VecDeque;
+use alloc::collections::BTreeMap;
 use alloc::format;
 use alloc::string::{String, ToString};
 use alloc::vec::Vec;
-use hashbrown::HashMap;
 
-use super::codec::{self, FileHeader, FILE_HEADER_LEN};
+use super::codec::{self, FileHeader, Frame, FILE_HEADER_LEN};
 use super::options::{validate_key, validate_value, Durability, StoreOptions};
 use super::replay::{replay, Entry, ReplayOptions, Skipped};
 use super::storage::{Storage, StorageError, StorageOp};
 use super::StoreError;
+use crate::queue::{Claim, Engine, LeaseId, Stamp, TakeLeasedError, TakeOrWait, Taken, WaiterId};
 
 /// Compaction writes the new file in chunks of about this size.
 const COMPACT_CHUNK: usize = 64 << 10;
+
+/// A live entry's key and payload, and its age once it has been taken (to put it back in place).
+#[derive(Debug)]
+struct Live {
+    key: String,
+    value: Vec<u8>,
+    stamp: Option<Stamp>,
+}
+
+/// A live entry, borrowed: its sequence number and payload.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct EntryRef<'a> {
+    /// The entry's sequence number.
+    pub seq: u64,
+    /// The payload.
+    pub value: &'a [u8],
+}
+
+/// An entry handed out under a lease by [`Queue::take_leased`]: it stays in the log (and comes
+/// back after a crash or a reopen) until [`Queue::ack`] writes its tombstone.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Lease {
+    /// Settle the lease with this id.
+    pub id: LeaseId,
+    /// The payload (a copy: the entry stays in the store until acknowledged).
+    pub value: Vec<u8>,
+    /// Leased deliveries of this entry since the store was opened, this one included (1 on the
+    /// first). Not durable: a reopen starts again at 0.
+    pub deliveries: u32,
+    /// When the lease expires (ms, the clock of the `now` arguments).
+    pub deadline: u64,
+}
+
+/// An entry taken by a destructive pull, with the age it goes back with if the pull is undone.
+#[derive(Debug)]
+pub(crate) struct Pulled {
+    pub(crate) entry: Entry,
+    stamp: Stamp,
+    deliveries: u32,
+}
+
+/// A waiting pull's step (see [`Queue::pull_or_wait`]).
+#[derive(Debug)]
+#[cfg_attr(not(feature = "std"), allow(dead_code))] // used by the std Store
+pub(crate) enum PullStep {
+    /// Waiting in the engine under this id.
+    Waiting(WaiterId),
+    /// Taken, its tombstone appended at this lsn.
+    Taken(Pulled, u64),
+}
+
+/// A point in the log a sync covers: records written (a log sequence number that survives
+/// compaction) and the log's length then.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct SyncPoint {
+    pub(crate) lsn: u64,
+    pub(crate) len: u64,
+}
 
 /// What opening the log found and repaired.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -80,12 +138,15 @@ impl StoreStats {
 ///
 /// The std [`Store`](super::Store) wraps a `Queue` in a lock and adds blocking pulls, group commit
 /// and a flusher thread; this type is what runs on a microcontroller or in a single thread.
-pub struct Queue<S: Storage> {
+pub struct Queue<S: Storage, W = ()> {
     storage: S,
     opts: StoreOptions,
     salt: u64,
-    queues: HashMap<String, VecDeque<Entry>>,
-    entries: u64,
+    /// The one keyed-queue engine (`crate::queue`): FIFO per key, leases, expiry. It holds the
+    /// sequence number of each live entry; the payloads live in `live`.
+    engine: Engine<u64, W>,
+    /// Every live entry (queued or out on a lease) by sequence number: what a compaction writes.
+    live: BTreeMap<u64, Live>,
     next_seq: u64,
     /// Bytes in the log; every one of them belongs to a good record.
     log_len: u64,
@@ -95,8 +156,13 @@ pub struct Queue<S: Storage> {
     written: u64,
     /// Of `written`, the prefix known durable.
     durable: u64,
+    /// The log length known durable: what every record written now claims in its `durable`
+    /// field (docs/log-format.md §3). Never more than is really durable.
+    durable_len: u64,
     poison: Option<String>,
     closed: bool,
+    /// Closed and drained: the storage was released.
+    released: bool,
     scratch: Vec<u8>,
     report: OpenReport,
     compactions: u64,
@@ -107,7 +173,7 @@ pub struct Queue<S: Storage> {
     dirty_since_ms: Option<u64>,
 }
 
-impl<S: Storage> core::fmt::Debug for Queue<S> {
+impl<S: Storage, W> core::fmt::Debug for Queue<S, W> {
     fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
         f.debug_struct("Queue")
             .field("stats", &self.stats())
@@ -124,7 +190,19 @@ impl<S: Storage> Queue<S> {
     ///
     /// Fails with `STORE_CORRUPT` (naming the byte offset) if the log is corrupt before its tail,
     /// and with `IO` if the storage fails.
-    pub fn open(mut storage: S, opts: StoreOptions) -> Result<Self, StoreError> {
+    pub fn open(storage: S, opts: StoreOptions) -> Result<Self, StoreError> {
+        Self::open_any(storage, opts)
+    }
+}
+
+impl<S: Storage, W> Queue<S, W> {
+    /// Opens the log in `storage`: replays it, truncates a torn tail (durably, before anything is
+    /// appended), creates the header of a new log, and — with salvage — rewrites a log that had
+    /// corrupt regions skipped.
+    ///
+    /// Fails with `STORE_CORRUPT` (naming the byte offset) if the log is corrupt before its tail,
+    /// and with `IO` if the storage fails.
+    pub(crate) fn open_any(mut storage: S, opts: StoreOptions) -> Result<Self, StoreError> {
         let bytes = storage.read_all()?;
         let rep = replay(
             &bytes,
@@ -152,23 +230,46 @@ impl<S: Storage> Queue<S> {
                     // Truncate before append, durably: the seed's defect was appending behind
                     // the garbage, which made every later record unreadable.
                     storage.truncate(rep.good_len)?;
-                    storage.sync()?;
                 }
+                // What was replayed is durable from here on (a crashed process may have left
+                // unsynced bytes in the page cache), so new records can say so.
+                storage.sync()?;
                 (h.salt, rep.good_len)
             }
         };
+        // Into the engine in sequence order, so ages (stamps) follow push order across keys.
+        let mut live = BTreeMap::new();
+        for (key, q) in rep.queues {
+            for e in q {
+                live.insert(
+                    e.seq,
+                    Live {
+                        key: key.clone(),
+                        value: e.value,
+                        stamp: None,
+                    },
+                );
+            }
+        }
+        let mut engine = Engine::new();
+        for (&seq, l) in &live {
+            // An unbounded, open engine takes every value.
+            let _ = engine.out(&l.key, seq);
+        }
         let mut q = Queue {
             storage,
             salt,
-            entries: rep.stats.live_entries,
-            queues: rep.queues,
+            engine,
+            live,
             next_seq: rep.next_seq,
             log_len,
             live_bytes: rep.stats.live_bytes.max(FILE_HEADER_LEN as u64),
             written: 0,
             durable: 0,
+            durable_len: log_len,
             poison: None,
             closed: false,
+            released: false,
             scratch: Vec::new(),
             report: OpenReport::default(),
             compactions: 0,
@@ -181,22 +282,23 @@ impl<S: Storage> Queue<S> {
             // Salvaged: rewrite now, or the next open would meet the same corruption.
             q.rewrite()?;
         }
-        report.live_entries = q.entries;
+        report.live_entries = q.live.len() as u64;
         q.report = report;
         Ok(q)
     }
 
     /// Appends `value` under `key`; under [`Durability::Always`] it is durable when this returns.
     ///
-    /// Errors: `KEY_INVALID` / `VALUE_TOO_LARGE` (nothing written), `CLOSED`, `STORE_POISONED`,
-    /// `IO` (nothing was added; if it was the fsync that failed, the store is now poisoned).
+    /// Errors: `KEY_INVALID` / `VALUE_TOO_LARGE` / `SEQUENCE_EXHAUSTED` (nothing written),
+    /// `CLOSED`, `IO` (nothing was added: a failed write is cut off again), `STORE_POISONED`
+    /// (nothing was added because the store was already poisoned — or, when this push's own fsync
+    /// failed, **the outcome is unknown**: the entry may or may not be in the log after a reopen;
+    /// see `docs/log-format.md` §5.5).
     pub fn push(&mut self, key: &str, value: &[u8]) -> Result<(), StoreError> {
-        let (seq, _) = self.append_push(key, value)?;
+        self.append_push(key, value)?;
         if self.opts.durability == Durability::Always {
-            if let Err(e) = self.sync() {
-                self.forget(key, seq);
-                return Err(e);
-            }
+            // A failed fsync leaves the entry in memory: it is in the file, and may be durable.
+            self.sync().map_err(|e| self.outcome_unknown(e, "push"))?;
         }
         Ok(())
     }
@@ -204,19 +306,21 @@ impl<S: Storage> Queue<S> {
     /// Removes and returns the oldest entry under `key`, or `None` if it has none. Its tombstone
     /// is in the log (durable, under [`Durability::Always`]) before the entry leaves memory.
     ///
+    /// If the tombstone's fsync fails, the entry is still returned — delivered **at least once**:
+    /// the tombstone may not be durable, so the entry may come back after a reopen, but it is
+    /// never lost — and the store is poisoned (every later write fails with `STORE_POISONED`).
+    ///
     /// Errors: `KEY_INVALID`, `CLOSED`, `STORE_POISONED`, `IO` (the entry stays queued).
     pub fn try_pull(&mut self, key: &str) -> Result<Option<Vec<u8>>, StoreError> {
         let Some((entry, _)) = self.append_pull(key)? else {
             return Ok(None);
         };
-        if self.opts.durability == Durability::Always {
-            if let Err(e) = self.sync() {
-                self.restore(key, entry);
-                return Err(e);
-            }
+        if self.opts.durability == Durability::Always && self.sync().is_err() {
+            return Ok(Some(entry.entry.value)); // poisoned; at-least-once (see above)
         }
         let _ = self.maybe_auto_compact();
-        Ok(Some(entry.value))
+        self.release_if_drained();
+        Ok(Some(entry.entry.value))
     }
 
     /// A copy of the oldest entry under `key`. Works after close.
@@ -226,32 +330,132 @@ impl<S: Storage> Queue<S> {
 
     /// The oldest entry under `key`, borrowed.
     pub fn peek_ref(&self, key: &str) -> Option<&[u8]> {
-        self.queues
-            .get(key)
-            .and_then(VecDeque::front)
-            .map(|e| &e.value[..])
+        let seq = self.engine.try_read(key).ok()?;
+        self.live.get(seq).map(|l| &l.value[..])
     }
 
-    /// Entries queued under `key`. Works after close.
+    /// Entries queued under `key` (leased ones not counted). Works after close.
     pub fn len(&self, key: &str) -> usize {
-        self.queues.get(key).map_or(0, VecDeque::len)
+        self.engine.len(key)
     }
 
-    /// Whether no key has an entry.
+    /// Whether no entry is queued or out on a lease.
     pub fn is_empty(&self) -> bool {
-        self.entries == 0
+        self.live.is_empty()
     }
 
-    /// Keys with at least one entry, sorted. Works after close.
+    /// Keys with at least one queued entry, sorted. Works after close.
     pub fn keys(&self) -> Vec<String> {
-        let mut keys: Vec<String> = self.queues.keys().cloned().collect();
+        let mut keys: Vec<String> = self.engine.keys().map(String::from).collect();
         keys.sort_unstable();
         keys
     }
 
-    /// The entries under `key`, oldest first, borrowed (for tools and tests).
-    pub fn entries(&self, key: &str) -> impl Iterator<Item = &Entry> + '_ {
-        self.queues.get(key).into_iter().flatten()
+    /// The live entries under `key` — queued or out on a lease — oldest first (for tools and
+    /// tests; O(live entries)).
+    pub fn entries<'a>(&'a self, key: &'a str) -> impl Iterator<Item = EntryRef<'a>> + 'a {
+        self.live
+            .iter()
+            .filter(move |(_, l)| l.key == key)
+            .map(|(&seq, l)| EntryRef {
+                seq,
+                value: &l.value,
+            })
+    }
+
+    // ----- leases (at-least-once delivery) -----
+
+    /// Takes the oldest entry under `key` on a lease of `lease_ms` (the default 30 s if `None`)
+    /// from `now` (ms, any clock the caller keeps using). Nothing is written: the entry stays in
+    /// the log, out of the queue, until [`ack`](Self::ack) writes its tombstone;
+    /// [`nack`](Self::nack) or expiry ([`handle_timeout`](Self::handle_timeout)) puts it back at
+    /// the head of its key with its age. After a crash or a reopen every un-acknowledged lease is
+    /// back in the queue: delivery is at least once.
+    ///
+    /// Errors: `KEY_INVALID`, `LEASE_INVALID` (a lease length of 0 or above a year), `CLOSED`,
+    /// `STORE_POISONED`.
+    pub fn take_leased(
+        &mut self,
+        key: &str,
+        lease_ms: Option<u64>,
+        now: u64,
+    ) -> Result<Option<Lease>, StoreError> {
+        self.check_takeable(key)?;
+        validate_key(key, self.opts.max_key_len)?;
+        match self.engine.try_take_leased(key, lease_ms, now) {
+            Ok(l) => {
+                let lease = (l.id, *l.value, l.stamp, l.deliveries, l.deadline);
+                let (id, seq, stamp, deliveries, deadline) = lease;
+                let live = self
+                    .live
+                    .get_mut(&seq)
+                    .expect("the engine holds live entries");
+                live.stamp = Some(stamp);
+                Ok(Some(Lease {
+                    id,
+                    value: live.value.clone(),
+                    deliveries,
+                    deadline,
+                }))
+            }
+            Err(TakeLeasedError::Invalid) => {
+                Err(StoreError::Lease(crate::queue::LeaseError::Invalid))
+            }
+            Err(_) => Ok(None),
+        }
+    }
+
+    /// Acknowledges a lease: writes the entry's tombstone (durable when this returns, under
+    /// [`Durability::Always`]) and forgets the entry.
+    ///
+    /// Errors: `LEASE_LOST` (no such lease: settled, expired, or never issued), `CLOSED`,
+    /// `STORE_POISONED` (if this ack's own fsync failed the outcome is unknown: the entry may come
+    /// back after a reopen — at least once), `IO` (the tombstone could not be written: the entry
+    /// is back at the head of its key, as if the lease had been returned).
+    pub fn ack(&mut self, id: LeaseId) -> Result<(), StoreError> {
+        self.append_ack(id)?;
+        if self.opts.durability == Durability::Always {
+            self.sync().map_err(|e| self.outcome_unknown(e, "ack"))?;
+        }
+        let _ = self.maybe_auto_compact();
+        self.release_if_drained();
+        Ok(())
+    }
+
+    /// Returns a lease: its entry goes back to the head of its key, age kept. Nothing is written.
+    /// Errors: `LEASE_LOST`.
+    pub fn nack(&mut self, id: LeaseId) -> Result<(), StoreError> {
+        self.engine.nack(id).map(drop).map_err(StoreError::Lease)
+    }
+
+    /// Extends a lease to `lease_ms` (the default if `None`) from `now`; returns the new
+    /// deadline. Errors: `LEASE_INVALID`, `LEASE_LOST`.
+    pub fn extend(
+        &mut self,
+        id: LeaseId,
+        lease_ms: Option<u64>,
+        now: u64,
+    ) -> Result<u64, StoreError> {
+        self.engine
+            .extend(id, lease_ms, now)
+            .map_err(StoreError::Lease)
+    }
+
+    /// The next lease deadline (ms), if any lease is out: call
+    /// [`handle_timeout`](Self::handle_timeout) then.
+    pub fn poll_timeout(&self) -> Option<u64> {
+        self.engine.poll_timeout()
+    }
+
+    /// Returns every lease whose deadline is `<= now` to the head of its key (age kept); returns
+    /// how many expired. Nothing is written.
+    pub fn handle_timeout(&mut self, now: u64) -> usize {
+        self.engine.handle_timeout(now)
+    }
+
+    /// Entries out on a lease.
+    pub fn leased_len(&self) -> usize {
+        self.engine.leased_len()
     }
 
     /// Rewrites the log with only the live entries (temp file, fsync, rename, fsync directory),
@@ -274,7 +478,7 @@ impl<S: Storage> Queue<S> {
         if self.durable == self.written {
             return Ok(());
         }
-        let target = self.written;
+        let target = self.sync_point();
         self.syncs += 1;
         match self.storage.sync() {
             Ok(()) => {
@@ -305,25 +509,65 @@ impl<S: Storage> Queue<S> {
         self.sync().map(|()| None)
     }
 
-    /// Syncs what is pending and closes: later pushes, pulls and compactions fail with `CLOSED`;
-    /// `peek`, `len` and `keys` still answer. Idempotent (a second close does nothing).
+    /// Closes, by the one close rule of `crate::queue`: later pushes fail with `CLOSED`; pulls and
+    /// leased takes **drain** what is queued (each writing its tombstone as usual), then fail with
+    /// `CLOSED`; leases still settle. `peek`, `len` and `keys` keep answering. Pending writes are
+    /// synced now, and the storage is released — a [`FileStorage`](super::FileStorage) closes its
+    /// file and drops its lock, so the log can be opened again in this process or another — as
+    /// soon as nothing is left to drain: at once for a drained store, else when the last entry
+    /// is taken and acknowledged (or when the store is dropped). Idempotent.
+    ///
+    /// Errors: `STORE_POISONED` if the final fsync fails (the outcome of the writes it covered is
+    /// unknown).
     pub fn close(&mut self) -> Result<(), StoreError> {
         if self.closed {
             return Ok(());
         }
         self.closed = true;
-        if self.poison.is_some() || self.durable == self.written {
-            return Ok(());
-        }
-        let target = self.written;
-        self.syncs += 1;
-        match self.storage.sync() {
-            Ok(()) => {
-                self.mark_durable(target);
-                Ok(())
+        self.engine.close();
+        if self.poison.is_none() && self.durable != self.written {
+            let target = self.sync_point();
+            self.syncs += 1;
+            match self.storage.sync() {
+                Ok(()) => self.mark_durable(target),
+                Err(e) => {
+                    let e = self.poison_with(e);
+                    return Err(self.outcome_unknown(e, "close"));
+                }
             }
-            Err(e) => Err(self.poison_with(e)),
         }
+        self.release_if_drained();
+        Ok(())
+    }
+
+    /// After close: once no entry is live (queued or leased), syncs what the drain wrote and
+    /// releases the storage. Returns whether the storage is released.
+    pub(crate) fn release_if_drained(&mut self) -> bool {
+        if self.released {
+            return true;
+        }
+        if !self.closed || !self.live.is_empty() || self.poison.is_some() {
+            return false;
+        }
+        if self.durable != self.written {
+            let target = self.sync_point();
+            self.syncs += 1;
+            match self.storage.sync() {
+                Ok(()) => self.mark_durable(target),
+                Err(e) => {
+                    self.poison_with(e);
+                    return false;
+                }
+            }
+        }
+        self.storage.close();
+        self.released = true;
+        true
+    }
+
+    /// Whether the storage was released (closed and drained).
+    pub fn is_released(&self) -> bool {
+        self.released
     }
 
     /// Whether [`close`](Self::close) was called.
@@ -344,8 +588,8 @@ impl<S: Storage> Queue<S> {
     /// Sizes and counters.
     pub fn stats(&self) -> StoreStats {
         StoreStats {
-            entries: self.entries,
-            keys: self.queues.len(),
+            entries: self.live.len() as u64,
+            keys: self.engine.keys().count(),
             log_bytes: self.log_len,
             live_bytes: self.live_bytes,
             appended: self.written,
@@ -372,6 +616,19 @@ impl<S: Storage> Queue<S> {
 
     // ----- the steps the std store composes into group commit -----
 
+    /// Whether a take from `key` may run: after close only while the key has entries to drain.
+    pub(crate) fn check_takeable(&self, key: &str) -> Result<(), StoreError> {
+        if let Some(cause) = &self.poison {
+            return Err(StoreError::Poisoned {
+                cause: cause.clone(),
+            });
+        }
+        if self.closed && (self.released || self.engine.len(key) == 0) {
+            return Err(StoreError::Closed);
+        }
+        Ok(())
+    }
+
     pub(crate) fn check_writable(&self) -> Result<(), StoreError> {
         if self.closed {
             return Err(StoreError::Closed);
@@ -395,61 +652,222 @@ impl<S: Storage> Queue<S> {
         validate_key(key, self.opts.max_key_len)?;
         validate_value(value.len(), self.opts.max_value_len)?;
         let seq = self.next_seq;
+        // The last number is never used: replay must be able to compute `seq + 1`.
+        if seq == u64::MAX {
+            return Err(StoreError::SequenceExhausted);
+        }
         self.scratch.clear();
-        codec::encode_out(&mut self.scratch, self.salt, seq, key, value)?;
+        let frame = self.frame();
+        codec::encode_out(&mut self.scratch, frame, seq, key, value)?;
         let lsn = self.append_scratch()?;
         self.next_seq += 1;
         self.live_bytes += self.scratch.len() as u64;
-        self.entries += 1;
-        self.queues.entry_ref(key).or_default().push_back(Entry {
+        self.live.insert(
             seq,
-            value: value.to_vec(),
-        });
+            Live {
+                key: key.into(),
+                value: value.to_vec(),
+                stamp: None,
+            },
+        );
+        // An unbounded, open engine takes every value (the store refuses writes after close).
+        let _ = self.engine.out(key, seq);
         Ok((seq, lsn))
     }
 
-    /// Appends a tombstone for the oldest entry under `key` and takes the entry out of memory.
-    pub(crate) fn append_pull(&mut self, key: &str) -> Result<Option<(Entry, u64)>, StoreError> {
-        self.check_writable()?;
+    /// Takes the oldest entry under `key` out of the queue and appends its tombstone; if the
+    /// append fails the entry goes back where it was.
+    pub(crate) fn append_pull(&mut self, key: &str) -> Result<Option<(Pulled, u64)>, StoreError> {
+        self.check_takeable(key)?;
         validate_key(key, self.opts.max_key_len)?;
-        let Some(seq) = self.queues.get(key).and_then(|q| q.front()).map(|e| e.seq) else {
+        let Ok(taken) = self.engine.try_take(key) else {
             return Ok(None);
         };
-        self.scratch.clear();
-        codec::encode_tombstone(&mut self.scratch, self.salt, seq, key)?;
-        let lsn = self.append_scratch()?;
-        let q = self.queues.get_mut(key).expect("checked above");
-        let entry = q.pop_front().expect("checked above");
-        if q.is_empty() {
-            self.queues.remove(key);
-        }
-        self.entries -= 1;
-        self.live_bytes -= codec::record_len(key.len(), entry.value.len()) as u64;
-        Ok(Some((entry, lsn)))
+        self.tombstone_taken(key, taken).map(Some)
     }
 
-    /// Puts back an entry whose pull failed to become durable (in sequence order).
-    pub(crate) fn restore(&mut self, key: &str, entry: Entry) {
-        let q = self.queues.entry_ref(key).or_default();
-        let at = q.partition_point(|e| e.seq < entry.seq);
-        self.live_bytes += codec::record_len(key.len(), entry.value.len()) as u64;
-        self.entries += 1;
-        q.insert(at, entry);
-    }
-
-    /// Drops an entry whose push failed to become durable (if no one pulled it meanwhile).
-    pub(crate) fn forget(&mut self, key: &str, seq: u64) {
-        let Some(q) = self.queues.get_mut(key) else {
-            return;
-        };
-        if let Some(at) = q.iter().rposition(|e| e.seq == seq) {
-            let e = q.remove(at).expect("index from rposition");
-            self.entries -= 1;
-            self.live_bytes -= codec::record_len(key.len(), e.value.len()) as u64;
-            if q.is_empty() {
-                self.queues.remove(key);
+    /// Appends the tombstone of an entry just taken from the engine; if the append fails the
+    /// entry goes back to the head of its key (after close the engine refuses it: it stays live
+    /// in memory and in the log, for the next open).
+    fn tombstone_taken(
+        &mut self,
+        key: &str,
+        taken: Taken<u64>,
+    ) -> Result<(Pulled, u64), StoreError> {
+        let seq = taken.value;
+        match self.append_tombstone(key, seq) {
+            Ok(lsn) => {
+                let l = self
+                    .live
+                    .remove(&seq)
+                    .expect("the engine holds live entries");
+                let pulled = Pulled {
+                    entry: Entry {
+                        seq,
+                        value: l.value,
+                    },
+                    stamp: taken.stamp,
+                    deliveries: taken.deliveries,
+                };
+                Ok((pulled, lsn))
+            }
+            Err(e) => {
+                let _ = self.engine.put_back(key, taken);
+                Err(e)
             }
         }
+    }
+
+    /// The waiting pull's first step: the head of `key` taken and tombstoned now, or a waiter
+    /// registered in the engine (strict arrival order; a later push is handed straight to it).
+    #[cfg_attr(not(feature = "std"), allow(dead_code))] // used by the std Store
+    pub(crate) fn pull_or_wait(&mut self, key: &str, waker: W) -> Result<PullStep, StoreError> {
+        self.check_takeable(key)?;
+        validate_key(key, self.opts.max_key_len)?;
+        match self.engine.take_or_wait(key, waker) {
+            Ok(TakeOrWait::Taken(t)) => self
+                .tombstone_taken(key, t)
+                .map(|(p, lsn)| PullStep::Taken(p, lsn)),
+            Ok(TakeOrWait::Waiting(id)) => Ok(PullStep::Waiting(id)),
+            Err(_) => Err(self.closed_or_poisoned()),
+        }
+    }
+
+    /// A waiting pull's later steps: still waiting (its waker replaced by `waker`), or handed an
+    /// entry (tombstoned now), or ended.
+    #[cfg_attr(not(feature = "std"), allow(dead_code))] // used by the std Store
+    pub(crate) fn claim_pull(
+        &mut self,
+        key: &str,
+        id: WaiterId,
+        waker: impl FnOnce(&mut W),
+    ) -> Result<PullStep, StoreError> {
+        match self.engine.claim(id) {
+            Claim::Pending => {
+                if let Some(w) = self.engine.payload_mut(id) {
+                    waker(w);
+                }
+                Ok(PullStep::Waiting(id))
+            }
+            Claim::Taken(t) => {
+                if self.poison.is_some() {
+                    let _ = self.engine.put_back(key, t);
+                    return Err(self.closed_or_poisoned());
+                }
+                self.tombstone_taken(key, t)
+                    .map(|(p, lsn)| PullStep::Taken(p, lsn))
+            }
+            _ => Err(self.closed_or_poisoned()),
+        }
+    }
+
+    /// A waiting pull was dropped: an entry handed to it goes back to the head of its key (and
+    /// on to the next waiter).
+    #[cfg_attr(not(feature = "std"), allow(dead_code))] // used by the std Store
+    pub(crate) fn cancel_pull(&mut self, id: WaiterId) {
+        let _ = self.engine.cancel(id);
+    }
+
+    /// The next waiter the engine made ready (handed an entry, or ended by close or poison).
+    #[cfg_attr(not(feature = "std"), allow(dead_code))] // used by the std Store
+    pub(crate) fn pop_ready(&mut self) -> Option<W> {
+        self.engine.pop_ready().map(|(_, w)| w)
+    }
+
+    fn closed_or_poisoned(&self) -> StoreError {
+        match &self.poison {
+            Some(cause) => StoreError::Poisoned {
+                cause: cause.clone(),
+            },
+            None => StoreError::Closed,
+        }
+    }
+
+    /// Settles lease `id` in the engine and appends the entry's tombstone; if the append fails
+    /// the entry goes back to the head of its key. Returns the record's lsn.
+    pub(crate) fn append_ack(&mut self, id: LeaseId) -> Result<u64, StoreError> {
+        if let Some(cause) = &self.poison {
+            return Err(StoreError::Poisoned {
+                cause: cause.clone(),
+            });
+        }
+        let seq = self.engine.ack(id).map_err(StoreError::Lease)?;
+        let (key, stamp) = {
+            let l = self.live.get(&seq).expect("the engine holds live entries");
+            (l.key.clone(), l.stamp)
+        };
+        match self.append_tombstone(&key, seq) {
+            Ok(lsn) => {
+                self.live.remove(&seq);
+                Ok(lsn)
+            }
+            Err(e) => {
+                let taken = Taken {
+                    value: seq,
+                    stamp: stamp.expect("a leased entry has its stamp"),
+                    deliveries: 0,
+                };
+                let _ = self.engine.put_back(&key, taken);
+                Err(e)
+            }
+        }
+    }
+
+    fn append_tombstone(&mut self, key: &str, seq: u64) -> Result<u64, StoreError> {
+        let len = self.live.get(&seq).map_or(0, |l| l.value.len());
+        self.scratch.clear();
+        let frame = self.frame();
+        codec::encode_tombstone(&mut self.scratch, frame, seq, key)?;
+        let lsn = self.append_scratch()?;
+        self.live_bytes -= codec::record_len(key.len(), len) as u64;
+        Ok(lsn)
+    }
+
+    /// Puts back an entry whose pull was cancelled after its tombstone was appended: a restore
+    /// record goes into the log (so a crash cannot lose the entry) and the entry back into the
+    /// queue with its age. Returns the record's log sequence number.
+    #[cfg_attr(not(feature = "std"), allow(dead_code))] // used by the std Store
+    pub(crate) fn append_restore(&mut self, key: &str, pulled: Pulled) -> Result<u64, StoreError> {
+        if let Some(cause) = &self.poison {
+            return Err(StoreError::Poisoned {
+                cause: cause.clone(),
+            });
+        }
+        let Pulled {
+            entry,
+            stamp,
+            deliveries,
+        } = pulled;
+        self.scratch.clear();
+        let frame = self.frame();
+        codec::encode_restore(&mut self.scratch, frame, entry.seq, key, &entry.value)?;
+        let lsn = self.append_scratch()?;
+        self.live_bytes += codec::record_len(key.len(), entry.value.len()) as u64;
+        self.live.insert(
+            entry.seq,
+            Live {
+                key: key.into(),
+                value: entry.value,
+                stamp: Some(stamp),
+            },
+        );
+        let taken = Taken {
+            value: entry.seq,
+            stamp,
+            deliveries,
+        };
+        // After close the engine refuses: the entry stays in `live` (and the log) for the next
+        // open; the store no longer serves takes anyway.
+        let _ = self.engine.put_back(key, taken);
+        Ok(lsn)
+    }
+
+    /// Marks the store closed without syncing (the std store syncs outside its lock, then calls
+    /// [`release_storage`](Self::release_storage)).
+    #[cfg_attr(not(feature = "std"), allow(dead_code))] // used by the std Store
+    pub(crate) fn mark_closed(&mut self) -> bool {
+        self.engine.close();
+        !core::mem::replace(&mut self.closed, true)
     }
 
     #[cfg_attr(not(feature = "std"), allow(dead_code))] // used by the std Store
@@ -473,14 +891,50 @@ impl<S: Storage> Queue<S> {
         self.syncs += 1;
     }
 
-    pub(crate) fn mark_durable(&mut self, lsn: u64) {
-        self.durable = self.durable.max(lsn);
+    /// What a sync issued now covers: the records written so far and the log's length.
+    pub(crate) fn sync_point(&self) -> SyncPoint {
+        SyncPoint {
+            lsn: self.written,
+            len: self.log_len,
+        }
+    }
+
+    /// Records that a sync covering `point` succeeded.
+    pub(crate) fn mark_durable(&mut self, point: SyncPoint) {
+        if point.lsn > self.durable {
+            self.durable = point.lsn;
+            // A compaction since `point` was taken made the log durable and shorter: keep its
+            // (already larger) lsn and its own length.
+            self.durable_len = point.len.min(self.log_len);
+        }
+    }
+
+    /// Where the next record goes and what it may claim is durable.
+    fn frame(&self) -> Frame {
+        Frame {
+            salt: self.salt,
+            offset: self.log_len,
+            durable: self.durable_len,
+        }
+    }
+
+    /// The error for the operation whose own fsync failed: the store is poisoned and the
+    /// operation's outcome is unknown (its record may or may not be durable).
+    pub(crate) fn outcome_unknown(&self, e: StoreError, what: &str) -> StoreError {
+        match e {
+            StoreError::Io(io) => StoreError::Poisoned {
+                cause: format!("{io}; the outcome of this {what} is unknown (it may or may not be in the log after a reopen)"),
+            },
+            other => other,
+        }
     }
 
     /// Poisons the store with `e` and returns the error for the caller that hit it.
     pub(crate) fn poison_with(&mut self, e: StorageError) -> StoreError {
         if self.poison.is_none() {
             self.poison = Some(e.to_string());
+            // Waiting takes end (and find the store poisoned); reads keep answering.
+            self.engine.close();
         }
         StoreError::Io(e)
     }
@@ -493,15 +947,7 @@ impl<S: Storage> Queue<S> {
     /// Compacts if the dead fraction calls for it. A failure leaves the old log in place (or
     /// poisons, if the storage says so) and is not retried until the log has grown further.
     pub(crate) fn maybe_auto_compact(&mut self) -> Result<bool, StoreError> {
-        let ratio = self.opts.compact_dead_ratio;
-        if self.check_writable().is_err()
-            || ratio >= 1.0
-            || self.log_len < self.opts.compact_min_bytes.max(self.auto_compact_floor)
-        {
-            return Ok(false);
-        }
-        let dead = self.log_len.saturating_sub(self.live_bytes);
-        if (dead as f64) <= ratio * self.log_len as f64 {
+        if !self.auto_compact_due() {
             return Ok(false);
         }
         match self.rewrite() {
@@ -511,6 +957,19 @@ impl<S: Storage> Queue<S> {
                 Err(e)
             }
         }
+    }
+
+    /// Whether the dead fraction calls for an automatic compaction now.
+    pub(crate) fn auto_compact_due(&self) -> bool {
+        let ratio = self.opts.compact_dead_ratio;
+        if self.check_writable().is_err()
+            || ratio >= 1.0
+            || self.log_len < self.opts.compact_min_bytes.max(self.auto_compact_floor)
+        {
+            return false;
+        }
+        let dead = self.log_len.saturating_sub(self.live_bytes);
+        (dead as f64) > ratio * self.log_len as f64
     }
 
     /// Appends `scratch`; on failure cuts the log back so nothing is ever written behind garbage.
@@ -536,11 +995,11 @@ impl<S: Storage> Queue<S> {
 
     /// Writes the live entries, in sequence order, as a new log and swaps it in.
     fn rewrite(&mut self) -> Result<(), StoreError> {
-        let mut live: Vec<(u64, &str, &[u8])> = Vec::with_capacity(self.entries as usize);
-        for (key, q) in &self.queues {
-            live.extend(q.iter().map(|e| (e.seq, key.as_str(), &e.value[..])));
-        }
-        live.sort_unstable_by_key(|&(seq, ..)| seq);
+        // Queued and leased entries alike, in sequence order (the map's order).
+        let live = self
+            .live
+            .iter()
+            .map(|(&seq, l)| (seq, l.key.as_str(), &l.value[..]));
         let header = codec::encode_header(FileHeader {
             salt: self.salt,
             base_seq: self.next_seq,
@@ -548,11 +1007,20 @@ impl<S: Storage> Queue<S> {
         let mut chunk = Vec::with_capacity(COMPACT_CHUNK + 1024);
         chunk.extend_from_slice(&header);
         let mut new_len = 0u64;
+        let salt = self.salt;
         let result = (|| {
             self.storage.begin_replace()?;
             for (seq, key, value) in live {
+                // The new file is durable as a whole before it becomes the log, so each record
+                // may claim everything before it.
+                let at = new_len + chunk.len() as u64;
+                let frame = Frame {
+                    salt,
+                    offset: at,
+                    durable: at,
+                };
                 // Live entries passed these checks when they were pushed or replayed.
-                codec::encode_out(&mut chunk, self.salt, seq, key, value)
+                codec::encode_out(&mut chunk, frame, seq, key, value)
                     .map_err(|e| StorageError::new(StorageOp::Replace, alloc::format!("{e}")))?;
                 if chunk.len() >= COMPACT_CHUNK {
                     self.storage.write_replacement(&chunk)?;
@@ -569,6 +1037,7 @@ impl<S: Storage> Queue<S> {
                 self.log_len = new_len;
                 self.live_bytes = new_len;
                 self.durable = self.written;
+                self.durable_len = new_len;
                 self.compactions += 1;
                 Ok(())
             }

@@ -10,14 +10,12 @@ use std::sync::{Arc, Weak};
 use std::task::Wake;
 use std::vec::Vec;
 
-use hashbrown::HashMap;
-
 use super::file::FileStorage;
 use super::options::{Durability, StoreOptions};
-use super::queue::{OpenReport, Queue, StoreStats};
-use super::replay::Entry;
-use super::storage::{Storage, SyncHandle};
+use super::queue::{Lease, OpenReport, PullStep, Pulled, Queue, StoreStats, SyncPoint};
+use super::storage::{Storage, StorageError, StorageOp, SyncHandle};
 use super::StoreError;
+use crate::queue::{LeaseId, WaiterId};
 use crate::sync::atomic::{AtomicUsize, Ordering};
 use crate::sync::{DefaultRawMutex, Mutex, RawMutex, WaitQueue, WaiterSlot};
 
@@ -48,7 +46,10 @@ pub type FileStore<R = DefaultRawMutex> = Store<FileStorage, R>;
 ///   and the pull's tombstone are both durable (one fsync covers both).
 pub struct Store<S: Storage, R: RawMutex = DefaultRawMutex> {
     shared: Arc<Shared<S, R>>,
-    flusher: Option<std::thread::JoinHandle<()>>,
+    /// The background committer: [`Durability::Interval`]'s flusher, and under
+    /// [`Durability::Always`] the thread that runs the fsyncs async pulls wait for (started by
+    /// the first one), so no `poll` ever blocks on the disk.
+    committer: std::sync::Mutex<Option<std::thread::JoinHandle<()>>>,
 }
 
 struct Shared<S: Storage, R: RawMutex> {
@@ -57,6 +58,20 @@ struct Shared<S: Storage, R: RawMutex> {
     /// Threads inside a write operation (push, pull): a group-commit leader only waits for
     /// company when there is some.
     busy: AtomicUsize,
+    /// The lease clock's zero: lease deadlines are milliseconds since the store was opened.
+    epoch: std::time::Instant,
+    /// A custom lease clock ([`StoreOptions::with_lease_clock`]).
+    clock: Option<fn() -> u64>,
+}
+
+impl<S: Storage, R: RawMutex> Shared<S, R> {
+    /// Milliseconds on the lease clock.
+    fn now_ms(&self) -> u64 {
+        match self.clock {
+            Some(clock) => clock(),
+            None => u64::try_from(self.epoch.elapsed().as_millis()).unwrap_or(u64::MAX),
+        }
+    }
 }
 
 /// Counts a thread in [`Shared::busy`] for the life of a write operation.
@@ -76,13 +91,21 @@ impl Drop for Busy<'_> {
 }
 
 struct State<S: Storage> {
-    queue: Queue<S>,
-    /// Pull futures waiting for an entry, per key (absent when nobody waits).
-    pullers: HashMap<String, WaitQueue>,
+    /// The queue; its engine keeps the waiting pulls (strict arrival order, direct hand-off) with
+    /// their wakers.
+    queue: Queue<S, Waker>,
     /// A leader is fsyncing outside the lock.
     syncing: bool,
-    /// Writers waiting for the leader's fsync.
+    /// Writers waiting for the leader's fsync (threads, and async pulls' wakers).
     committers: WaitQueue,
+    /// An async pull waits for durability: the committer thread should sync.
+    sync_requested: bool,
+    /// An async pull found the log due for automatic compaction: the committer thread runs it
+    /// (it fsyncs, which a `poll` must not).
+    compact_requested: bool,
+    /// Async pulls holding a taken entry (tombstone appended, not yet handed out). A closed
+    /// store keeps its storage until they are done, so a cancelled one can still restore.
+    in_flight: usize,
     stop_flusher: bool,
 }
 
@@ -105,31 +128,21 @@ enum Step {
 }
 
 impl<S: Storage> State<S> {
-    /// Every parked committer and, if the store can no longer serve pulls, every puller.
+    /// Every parked committer, and every waiting pull the engine made ready (handed an entry,
+    /// or ended by close or poison).
     fn wake_list(&mut self) -> Vec<Waker> {
         let mut w = Vec::new();
         while let Some(x) = self.committers.notify_one() {
             w.push(x);
         }
-        if self.queue.is_poisoned() || self.queue.is_closed() {
-            for q in self.pullers.values_mut() {
-                while let Some(x) = q.notify_one() {
-                    w.push(x);
-                }
-            }
-        }
+        w.extend(self.ready_pullers());
         w
     }
 
-    fn unregister_puller(&mut self, key: &str, slot: &mut WaiterSlot) -> bool {
-        let Some(q) = self.pullers.get_mut(key) else {
-            return false;
-        };
-        let owed = q.remove(slot);
-        if q.is_empty() {
-            self.pullers.remove(key);
-        }
-        owed
+    /// The waiting pulls the engine made ready (a push or a returned lease handed them an
+    /// entry), to wake outside the lock.
+    fn ready_pullers(&mut self) -> Vec<Waker> {
+        core::iter::from_fn(|| self.queue.pop_ready()).collect()
     }
 }
 
@@ -215,7 +228,7 @@ where
     /// append first, for as long as each turn brings new records (at most a few). This fills the
     /// batch on a busy machine; a lone writer skips it. Returns what the fsync will cover and the
     /// handle to run it with.
-    fn gather(&self) -> (u64, S::Syncer) {
+    fn gather(&self) -> (SyncPoint, S::Syncer) {
         let mut seen = self.state.lock(|st| st.queue.written_lsn());
         let company = self.busy.load(Ordering::Relaxed) > 1;
         for _ in 0..if company { GATHER_TURNS } else { 0 } {
@@ -227,7 +240,7 @@ where
             seen = now;
         }
         self.state
-            .lock(|st| (st.queue.written_lsn(), st.queue.syncer()))
+            .lock(|st| (st.queue.sync_point(), st.queue.syncer()))
     }
 
     /// The durability step of a write at `lsn`.
@@ -238,21 +251,33 @@ where
         }
     }
 
-    /// Makes a taken entry's tombstone durable, then hands the entry out; on failure puts it back.
-    fn finish_pull(&self, key: &str, entry: Entry, lsn: u64) -> Result<Vec<u8>, StoreError> {
+    /// Makes a taken entry's tombstone durable, then hands the entry out. If the fsync fails the
+    /// entry is still handed out (at least once: it may come back after a reopen) and the store
+    /// is poisoned.
+    fn finish_pull(&self, pulled: Pulled, lsn: u64) -> Vec<u8> {
         let _busy = Busy::enter(&self.busy);
-        if let Err(e) = self.settle(lsn) {
-            self.state.lock(|st| st.queue.restore(key, entry));
-            return Err(e);
+        if self.settle(lsn).is_ok() {
+            self.auto_compact();
         }
-        let w = self.state.lock(|st| match st.queue.maybe_auto_compact() {
-            // A compaction made everything durable: release any waiting committer.
-            Ok(true) => st.wake_list(),
-            Ok(false) => Vec::new(),
-            Err(_) => st.wake_list(), // may have poisoned; the pull itself is done and durable
+        pulled.entry.value
+    }
+
+    /// After an entry left for good: an automatic compaction if due, and — closed and drained —
+    /// the release of the storage.
+    fn auto_compact(&self) {
+        let w = self.state.lock(|st| {
+            let w = match st.queue.maybe_auto_compact() {
+                // A compaction made everything durable: release any waiting committer.
+                Ok(true) => st.wake_list(),
+                Ok(false) => Vec::new(),
+                Err(_) => st.wake_list(), // may have poisoned; the pull itself is done and durable
+            };
+            if st.in_flight == 0 {
+                st.queue.release_if_drained();
+            }
+            w
         });
         wake_all(w);
-        Ok(entry.value)
     }
 }
 
@@ -280,89 +305,184 @@ where
     R: RawMutex + Send + Sync + 'static,
 {
     /// Opens a store over any [`Storage`] (e.g. a [`FaultStorage`](super::FaultStorage) in tests).
+    ///
+    /// Errors: those of [`Queue::open`], and `IO` if the flusher thread of
+    /// [`Durability::Interval`] cannot be started.
     pub fn with_storage(storage: S, opts: StoreOptions) -> Result<Self, StoreError> {
         let durability = opts.durability;
-        let queue = Queue::open(storage, opts)?;
+        let clock = opts.lease_clock.map(|c| c.0);
+        let queue = Queue::open_any(storage, opts)?;
         let shared = Arc::new(Shared {
             state: Mutex::new(State {
                 queue,
-                pullers: HashMap::new(),
                 syncing: false,
                 committers: WaitQueue::new(),
+                sync_requested: false,
+                compact_requested: false,
+                in_flight: 0,
                 stop_flusher: false,
             }),
             durability,
             busy: AtomicUsize::new(0),
+            epoch: std::time::Instant::now(),
+            clock,
         });
-        let flusher = match durability {
-            Durability::Interval(ms) => Some(spawn_flusher(Arc::downgrade(&shared), ms)),
+        let store = Store {
+            shared,
+            committer: std::sync::Mutex::new(None),
+        };
+        if let Durability::Interval(_) = durability {
+            store.start_committer()?;
+        }
+        Ok(store)
+    }
+
+    /// Starts the committer thread if it is not running (see [`Store`]'s field docs).
+    fn start_committer(&self) -> Result<(), StoreError> {
+        let mut slot = self
+            .committer
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        if slot.is_some() {
+            return Ok(());
+        }
+        let interval = match self.shared.durability {
+            Durability::Interval(ms) => {
+                Some(std::time::Duration::from_millis(u64::from(ms.max(1))))
+            }
             _ => None,
         };
-        Ok(Store { shared, flusher })
+        let weak = Arc::downgrade(&self.shared);
+        let handle = std::thread::Builder::new()
+            .name("lindy-store-committer".into())
+            .spawn(move || run_committer(weak, interval))
+            .map_err(|e| {
+                StoreError::Io(StorageError::new(
+                    StorageOp::Sync,
+                    std::format!("cannot start the store's committer thread: {e}"),
+                ))
+            })?;
+        *slot = Some(handle);
+        Ok(())
+    }
+
+    /// Hands a due automatic compaction to the committer thread (from a `poll`, which must not
+    /// fsync). If the thread cannot start, the compaction waits for the next synchronous pull.
+    fn compact_in_background(&self) {
+        let due = self.shared.state.lock(|st| {
+            let due = st.queue.auto_compact_due();
+            st.compact_requested |= due;
+            due
+        });
+        if due && self.start_committer().is_ok() {
+            self.kick_committer();
+        }
+    }
+
+    fn kick_committer(&self) {
+        let slot = self
+            .committer
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        if let Some(h) = &*slot {
+            h.thread().unpark();
+        }
     }
 }
 
-fn spawn_flusher<S, R>(shared: Weak<Shared<S, R>>, ms: u32) -> std::thread::JoinHandle<()>
+/// The committer thread: every interval (Interval mode), or when an async pull asks (Always),
+/// it makes the log durable through group commit, which wakes every waiting committer and
+/// async pull when done.
+fn run_committer<S, R>(shared: Weak<Shared<S, R>>, interval: Option<std::time::Duration>)
+where
+    S: Storage,
+    S::Syncer: SyncHandle,
+    R: RawMutex,
+{
+    let mut wait = interval;
+    loop {
+        match wait {
+            Some(d) => std::thread::park_timeout(d),
+            None => std::thread::park(),
+        }
+        let Some(sh) = shared.upgrade() else { return };
+        // Leases: return the expired ones (waking pullers of their keys), sleep until the next.
+        let now = sh.now_ms();
+        let (w, next) = sh.state.lock(|st| {
+            let w = if st.queue.handle_timeout(now) > 0 {
+                st.ready_pullers()
+            } else {
+                Vec::new()
+            };
+            (w, st.queue.poll_timeout())
+        });
+        wake_all(w);
+        let until_lease =
+            next.map(|d| std::time::Duration::from_millis(d.saturating_sub(sh.now_ms()).max(1)));
+        wait = match (interval, until_lease) {
+            (Some(a), Some(b)) => Some(a.min(b)),
+            (a, b) => a.or(b),
+        };
+        let (stop, lsn, asked, compact) = sh.state.lock(|st| {
+            let asked = core::mem::take(&mut st.sync_requested);
+            let compact = core::mem::take(&mut st.compact_requested);
+            (st.stop_flusher, st.queue.written_lsn(), asked, compact)
+        });
+        if stop {
+            return;
+        }
+        if interval.is_some() || asked {
+            // A failure poisons the store and wakes everyone; nobody to report it to here.
+            let _ = sh.commit(lsn);
+        }
+        if compact {
+            sh.auto_compact();
+        }
+    }
+}
+
+impl<S, R> Store<S, R>
 where
     S: Storage + Send + 'static,
     S::Syncer: Send,
     R: RawMutex + Send + Sync + 'static,
 {
-    let interval = std::time::Duration::from_millis(u64::from(ms.max(1)));
-    std::thread::Builder::new()
-        .name("lindy-store-flusher".into())
-        .spawn(move || loop {
-            std::thread::park_timeout(interval);
-            let Some(sh) = shared.upgrade() else { return };
-            let (stop, lsn) = sh
-                .state
-                .lock(|st| (st.stop_flusher, st.queue.written_lsn()));
-            if stop {
-                return;
-            }
-            // A failure poisons the store (and wakes everyone); nobody to report it to here.
-            let _ = sh.commit(lsn);
-        })
-        .expect("spawn the store's flusher thread")
-}
-
-impl<S: Storage, R: RawMutex> Store<S, R>
-where
-    S::Syncer: SyncHandle,
-{
     /// Appends `value` (copied) under `key`. Under [`Durability::Always`] the push is durable when
     /// this returns; concurrent pushes share fsyncs.
     ///
-    /// Errors: `KEY_INVALID`, `VALUE_TOO_LARGE` (nothing written), `CLOSED`, `STORE_POISONED`,
-    /// `IO` (not added; a failed fsync also poisons the store).
+    /// Errors: `KEY_INVALID`, `VALUE_TOO_LARGE`, `SEQUENCE_EXHAUSTED` (nothing written),
+    /// `CLOSED`, `IO` (not added), `STORE_POISONED` (not added because the store was poisoned
+    /// before — or, when this push's own fsync failed, **outcome unknown**: the entry may or may
+    /// not be in the log after a reopen; `docs/log-format.md` §5.5).
     pub fn push(&self, key: &str, value: &[u8]) -> Result<(), StoreError> {
         let _busy = Busy::enter(&self.shared.busy);
-        let ((seq, lsn), w) = self.shared.state.lock(|st| {
+        let ((_, lsn), w) = self.shared.state.lock(|st| {
             let r = st.queue.append_push(key, value)?;
-            let w = st.pullers.get_mut(key).and_then(WaitQueue::notify_one);
-            Ok::<_, StoreError>((r, w))
+            Ok::<_, StoreError>((r, st.ready_pullers()))
         })?;
-        if let Some(w) = w {
-            w.wake();
-        }
-        if let Err(e) = self.shared.settle(lsn) {
-            self.shared.state.lock(|st| st.queue.forget(key, seq));
-            return Err(e);
-        }
-        Ok(())
+        wake_all(w);
+        // A failed fsync leaves the entry where it is (in the file, maybe durable): the
+        // outcome is unknown and the store is poisoned.
+        self.shared.settle(lsn).map_err(|e| {
+            self.shared
+                .state
+                .lock(|st| st.queue.outcome_unknown(e, "push"))
+        })
     }
 
     /// Removes and returns (moves out) the oldest entry under `key`, or `None` if it has none,
     /// without waiting for one. The entry's tombstone is durable (under
-    /// [`Durability::Always`]) before it is returned.
+    /// [`Durability::Always`]) before it is returned. If that fsync fails, the entry is still
+    /// returned — delivered at least once: it may come back after a reopen — and the store is
+    /// poisoned.
     ///
-    /// Errors: `KEY_INVALID`, `CLOSED`, `STORE_POISONED`, `IO`.
+    /// Errors: `KEY_INVALID`, `CLOSED`, `STORE_POISONED`, `IO` (the entry stays queued).
     pub fn try_pull(&self, key: &str) -> Result<Option<Vec<u8>>, StoreError> {
         let _busy = Busy::enter(&self.shared.busy);
         let Some((entry, lsn)) = self.shared.state.lock(|st| st.queue.append_pull(key))? else {
             return Ok(None);
         };
-        self.shared.finish_pull(key, entry, lsn).map(Some)
+        Ok(Some(self.shared.finish_pull(entry, lsn)))
     }
 
     /// Waits for an entry under `key`, then removes and returns it (like
@@ -370,17 +490,123 @@ where
     /// in FIFO order. Fails with `CLOSED` if the store is closed while waiting, `STORE_POISONED`
     /// if it is poisoned.
     ///
-    /// **Cancel-safety**: cancel-safe. Dropping the future before it completes removes nothing;
-    /// the entry is taken, its tombstone made durable and the entry returned all inside the one
-    /// `poll` that returns `Ready`. A future that was woken and is then dropped passes the wake-up
-    /// on to the next waiter on the key. That last `poll` blocks its thread for the fsync (under
-    /// `Always`), exactly as `push` does.
+    /// Under [`Durability::Always`] the future takes the entry, appends its tombstone and then
+    /// waits — without blocking its thread — until the store's committer thread has made the
+    /// tombstone durable (one group-commit fsync covers every writer waiting at the time).
+    ///
+    /// # Cancel safety
+    ///
+    /// Cancel-safe: dropping the future never loses an entry. Dropped while waiting for an
+    /// entry, it removes nothing, and a wake-up it received passes on to the next waiter on the
+    /// key. Dropped after it took an entry but before it returned it (waiting for the tombstone's
+    /// fsync), it puts the entry back at its place in the key — a restore record in the log, so a
+    /// crash cannot lose it either — and waits for that record to be durable: the one case where
+    /// dropping blocks the dropping thread, for one group-commit fsync.
     pub fn pull(&self, key: &str) -> Pull<'_, S, R> {
         Pull {
             store: self,
             key: key.into(),
+            state: PullState::Start,
             slot: WaiterSlot::new(),
         }
+    }
+
+    /// Takes the oldest entry under `key` on a lease of `lease` (30 s if `None`), without
+    /// waiting. Nothing is written: the entry stays in the log until [`ack`](Self::ack) writes its
+    /// tombstone; [`nack`](Self::nack) or expiry puts it back at the head of its key (age kept),
+    /// waking a waiting [`pull`](Self::pull). After a crash or a reopen every un-acknowledged
+    /// lease is back in the queue: delivery is **at least once**. Expiry runs on the store's
+    /// committer thread (started by the first lease).
+    ///
+    /// Errors: `KEY_INVALID`, `LEASE_INVALID` (zero, or above a year), `CLOSED`, `STORE_POISONED`,
+    /// `IO` (the committer thread could not start).
+    pub fn take_leased(
+        &self,
+        key: &str,
+        lease: Option<std::time::Duration>,
+    ) -> Result<Option<Lease>, StoreError> {
+        let ms = lease.map(|d| u64::try_from(d.as_millis()).unwrap_or(u64::MAX));
+        self.start_committer()?;
+        let now = self.shared.now_ms();
+        let r = self.shared.state.lock(|st| {
+            st.queue.handle_timeout(now);
+            st.queue.take_leased(key, ms, now)
+        });
+        self.kick_committer(); // it sleeps until the earliest deadline
+        r
+    }
+
+    /// Acknowledges a lease: its entry's tombstone is written and (under
+    /// [`Durability::Always`]) durable when this returns; concurrent acks share fsyncs.
+    ///
+    /// Errors: `LEASE_LOST` (settled, expired or never issued), `CLOSED`, `IO` (the tombstone
+    /// could not be written: the entry is back at the head of its key), `STORE_POISONED` (if
+    /// this ack's own fsync failed, the outcome is unknown: the entry may come back after a
+    /// reopen — at least once).
+    pub fn ack(&self, id: LeaseId) -> Result<(), StoreError> {
+        let _busy = Busy::enter(&self.shared.busy);
+        let (r, w) = self.shared.state.lock(|st| match st.queue.append_ack(id) {
+            Ok(lsn) => (Ok(lsn), Vec::new()),
+            // The entry went back to its key: someone may be waiting for it.
+            Err(e) => (Err(e), st.ready_pullers()),
+        });
+        wake_all(w);
+        let lsn = r?;
+        self.shared.settle(lsn).map_err(|e| {
+            self.shared
+                .state
+                .lock(|st| st.queue.outcome_unknown(e, "ack"))
+        })?;
+        self.shared.auto_compact();
+        Ok(())
+    }
+
+    /// Returns a lease: its entry goes back to the head of its key, age kept, and a waiting
+    /// [`pull`](Self::pull) of the key is woken. Nothing is written. Errors: `LEASE_LOST`.
+    pub fn nack(&self, id: LeaseId) -> Result<(), StoreError> {
+        let w = self.shared.state.lock(|st| {
+            st.queue.nack(id)?;
+            Ok::<_, StoreError>(st.ready_pullers())
+        })?;
+        wake_all(w);
+        Ok(())
+    }
+
+    /// Extends a lease to `lease` (30 s if `None`) from now; returns the new deadline in
+    /// milliseconds since the store was opened. Errors: `LEASE_INVALID`, `LEASE_LOST`.
+    pub fn extend(
+        &self,
+        id: LeaseId,
+        lease: Option<std::time::Duration>,
+    ) -> Result<u64, StoreError> {
+        let ms = lease.map(|d| u64::try_from(d.as_millis()).unwrap_or(u64::MAX));
+        let now = self.shared.now_ms();
+        self.shared.state.lock(|st| st.queue.extend(id, ms, now))
+    }
+
+    /// Returns every lease whose deadline has passed to the head of its key now (waking waiting
+    /// pulls), and returns how many. The committer thread does this on its own at each deadline;
+    /// this is for a custom [lease clock](StoreOptions::with_lease_clock) that was moved.
+    pub fn expire_leases(&self) -> usize {
+        let now = self.shared.now_ms();
+        let (n, w) = self.shared.state.lock(|st| {
+            let n = st.queue.handle_timeout(now);
+            (
+                n,
+                if n > 0 {
+                    st.ready_pullers()
+                } else {
+                    Vec::new()
+                },
+            )
+        });
+        wake_all(w);
+        n
+    }
+
+    /// Entries out on a lease.
+    pub fn leased_len(&self) -> usize {
+        self.shared.state.lock(|st| st.queue.leased_len())
     }
 
     /// A copy of the oldest entry under `key`. Answers after close.
@@ -404,7 +630,8 @@ where
     }
 
     /// Rewrites the log with only the live entries (temp file, fsync, rename, fsync directory),
-    /// keeping order and sequence numbers. Holds the store's lock while it runs.
+    /// keeping order and sequence numbers. Holds the store's lock while it runs (writers wait;
+    /// nothing else can change the live set meanwhile).
     ///
     /// Errors: `CLOSED`, `STORE_POISONED`, `IO` (the old log stays in place).
     pub fn compact(&self) -> Result<(), StoreError> {
@@ -423,21 +650,46 @@ where
         self.shared.commit(lsn)
     }
 
-    /// Syncs what is pending and closes. Afterwards `push`, `pull`, `try_pull` and `compact`
-    /// fail with `CLOSED` (waiting pulls wake with it); `peek`, `len`, `keys` still answer.
-    /// Idempotent.
-    /// (A [`FileStore`] keeps its log's lock until it is dropped.)
+    /// Closes, by the one close rule of `crate::queue`: afterwards `push` fails with `CLOSED`;
+    /// `pull`, `try_pull` and `take_leased` **drain** what is queued (each writing its tombstone),
+    /// then fail with `CLOSED` — and waiting pulls on empty keys wake with it; leases still
+    /// settle; `compact` fails with `CLOSED`; `peek`, `len`, `keys` still answer.
+    /// Pending writes are synced outside the store's lock (through group commit), and the
+    /// storage is released — a [`FileStore`]'s file and lock are closed, so the log can be opened
+    /// again, in this process or another — as soon as nothing is left to drain: at once for a
+    /// drained store, else when the last entry is taken (or the store is dropped). Idempotent.
+    ///
     pub fn close(&self) -> Result<(), StoreError> {
-        let (r, w) = self.shared.state.lock(|st| {
-            let r = st.queue.close();
-            st.stop_flusher = true;
-            (r, st.wake_list())
+        let (first, lsn, w) = self.shared.state.lock(|st| {
+            // The committer thread keeps running (a drain after close still fsyncs through it);
+            // dropping the store stops it.
+            let first = st.queue.mark_closed();
+            (first, st.queue.written_lsn(), st.wake_list())
         });
         wake_all(w);
-        if let Some(f) = &self.flusher {
-            f.thread().unpark();
+        self.kick_committer();
+        if !first {
+            return Ok(());
         }
-        r
+        // A poisoned store has nothing it could still make durable (that failure was reported).
+        let poisoned = self.shared.state.lock(|st| st.queue.is_poisoned());
+        let r = if poisoned {
+            Ok(())
+        } else {
+            self.shared.commit(lsn)
+        };
+        let w = self.shared.state.lock(|st| {
+            if st.in_flight == 0 {
+                st.queue.release_if_drained();
+            }
+            st.wake_list()
+        });
+        wake_all(w);
+        r.map_err(|e| {
+            self.shared
+                .state
+                .lock(|st| st.queue.outcome_unknown(e, "close"))
+        })
     }
 
     /// Whether [`close`](Self::close) was called.
@@ -468,9 +720,14 @@ where
 
 impl<S: Storage, R: RawMutex> Drop for Store<S, R> {
     /// Dropping without [`close`](Store::close) does not sync: it is what a crash looks like, and
-    /// the tests rely on that. It stops the flusher thread.
+    /// the tests rely on that. It stops the committer thread.
     fn drop(&mut self) {
-        if let Some(f) = self.flusher.take() {
+        let handle = self
+            .committer
+            .get_mut()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .take();
+        if let Some(f) = handle {
             self.shared.state.lock(|st| st.stop_flusher = true);
             f.thread().unpark();
             let _ = f.join();
@@ -489,74 +746,194 @@ impl<S: Storage, R: RawMutex> core::fmt::Debug for Store<S, R> {
     }
 }
 
-/// The future returned by [`Store::pull`]. Cancel-safe (see there).
+/// The future returned by [`Store::pull`].
+///
+/// # Cancel safety
+///
+/// Cancel-safe: dropping it never loses an entry (details on [`Store::pull`]).
 #[must_use = "futures do nothing unless polled"]
-pub struct Pull<'a, S: Storage, R: RawMutex = DefaultRawMutex> {
+pub struct Pull<'a, S: Storage, R: RawMutex = DefaultRawMutex>
+where
+    S::Syncer: SyncHandle,
+{
     store: &'a Store<S, R>,
     key: Box<str>,
+    state: PullState,
+    /// Registered in the committers while waiting for the tombstone's fsync.
     slot: WaiterSlot,
 }
 
-impl<S: Storage, R: RawMutex> Future for Pull<'_, S, R>
+enum PullState {
+    Start,
+    /// Waiting in the queue engine (arrival order; a push is handed straight to it).
+    Waiting(WaiterId),
+    /// The entry taken and the lsn of its tombstone, while waiting for the fsync.
+    Taken(Pulled, u64),
+    Done,
+}
+
+impl<S, R> Pull<'_, S, R>
 where
-    S::Syncer: SyncHandle,
+    S: Storage + Send + 'static,
+    S::Syncer: Send,
+    R: RawMutex + Send + Sync + 'static,
+{
+    /// Polls the wait for the tombstone's fsync: `Ready` once it is durable (or the store is
+    /// poisoned: at least once, the entry is handed out anyway).
+    fn poll_durable(&mut self, cx: &mut Context<'_>) -> Poll<Vec<u8>> {
+        let PullState::Taken(_, lsn) = &self.state else {
+            unreachable!("poll_durable without a taken entry")
+        };
+        let lsn = *lsn;
+        let slot = &mut self.slot;
+        let ready = self.store.shared.state.lock(|st| {
+            if st.queue.durable_lsn() >= lsn || st.queue.is_poisoned() {
+                st.committers.remove(slot);
+                st.in_flight -= 1;
+                if st.in_flight == 0 {
+                    st.queue.release_if_drained();
+                }
+                return Some(st.queue.is_poisoned());
+            }
+            st.committers.register(slot, cx.waker());
+            if !st.syncing {
+                st.sync_requested = true;
+            }
+            None
+        });
+        match ready {
+            None => {
+                self.store.kick_committer();
+                Poll::Pending
+            }
+            Some(poisoned) => {
+                let PullState::Taken(entry, _) =
+                    core::mem::replace(&mut self.state, PullState::Done)
+                else {
+                    unreachable!()
+                };
+                if !poisoned {
+                    self.store.compact_in_background();
+                }
+                Poll::Ready(entry.entry.value)
+            }
+        }
+    }
+}
+
+impl<S, R> Future for Pull<'_, S, R>
+where
+    S: Storage + Send + 'static,
+    S::Syncer: Send,
+    R: RawMutex + Send + Sync + 'static,
 {
     type Output = Result<Vec<u8>, StoreError>;
 
     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
         let this = self.get_mut();
+        if let PullState::Taken(..) = this.state {
+            return this.poll_durable(cx).map(Ok);
+        }
+        let always = this.store.shared.durability == Durability::Always;
+        if always {
+            if let Err(e) = this.store.start_committer() {
+                return Poll::Ready(Err(e));
+            }
+        }
         let key = &*this.key;
-        let slot = &mut this.slot;
         let shared = &this.store.shared;
-        let step = shared.state.lock(|st| match st.queue.append_pull(key) {
-            Ok(Some(taken)) => {
-                st.unregister_puller(key, slot);
-                Some(Ok(taken))
+        let state = &this.state;
+        let step = shared.state.lock(|st| {
+            let r = match state {
+                PullState::Waiting(id) => st.queue.claim_pull(key, *id, |w| {
+                    if !w.will_wake(cx.waker()) {
+                        w.clone_from(cx.waker());
+                    }
+                }),
+                _ => st.queue.pull_or_wait(key, cx.waker().clone()),
+            };
+            if always {
+                if let Ok(PullStep::Taken(..)) = r {
+                    st.in_flight += 1;
+                }
             }
-            Ok(None) => {
-                st.pullers
-                    .entry_ref(key)
-                    .or_default()
-                    .register(slot, cx.waker());
-                None
-            }
-            Err(e) => {
-                st.unregister_puller(key, slot);
-                Some(Err(e))
-            }
+            r
         });
         match step {
-            None => Poll::Pending,
-            Some(Err(e)) => Poll::Ready(Err(e)),
-            Some(Ok((entry, lsn))) => Poll::Ready(shared.finish_pull(key, entry, lsn)),
+            Ok(PullStep::Waiting(id)) => {
+                this.state = PullState::Waiting(id);
+                Poll::Pending
+            }
+            Err(e) => {
+                this.state = PullState::Done;
+                Poll::Ready(Err(e))
+            }
+            Ok(PullStep::Taken(entry, _)) if !always => {
+                this.state = PullState::Done;
+                shared.state.lock(|st| st.queue.release_if_drained());
+                this.store.compact_in_background();
+                Poll::Ready(Ok(entry.entry.value))
+            }
+            Ok(PullStep::Taken(entry, lsn)) => {
+                this.state = PullState::Taken(entry, lsn);
+                this.poll_durable(cx).map(Ok)
+            }
         }
     }
 }
 
-impl<S: Storage, R: RawMutex> Drop for Pull<'_, S, R> {
+impl<S: Storage, R: RawMutex> Drop for Pull<'_, S, R>
+where
+    S::Syncer: SyncHandle,
+{
     fn drop(&mut self) {
-        if !self.slot.is_registered() {
-            return;
-        }
         let key = &*self.key;
         let slot = &mut self.slot;
-        let w = self.store.shared.state.lock(|st| {
-            let owed = st.unregister_puller(key, slot);
-            if owed && st.queue.len(key) > 0 {
-                st.pullers.get_mut(key).and_then(WaitQueue::notify_one)
-            } else {
-                None
+        let shared = &self.store.shared;
+        match core::mem::replace(&mut self.state, PullState::Done) {
+            PullState::Taken(entry, _) => {
+                // Taken but not handed out: put it back, durably (see `Store::pull`).
+                let (restored, w) = shared.state.lock(|st| {
+                    st.committers.remove(slot);
+                    st.in_flight -= 1;
+                    let r = st.queue.append_restore(key, entry);
+                    (r, st.ready_pullers())
+                });
+                wake_all(w);
+                if let Ok(lsn) = restored {
+                    // A failure poisons the store; the entry is in memory and, if the tombstone
+                    // is not durable either, in the log.
+                    let _ = shared.commit(lsn);
+                }
+                shared.state.lock(|st| {
+                    if st.in_flight == 0 {
+                        st.queue.release_if_drained();
+                    }
+                });
             }
-        });
-        if let Some(w) = w {
-            w.wake();
+            PullState::Waiting(id) => {
+                // An entry already handed to it goes back to the head of its key and on to the
+                // next waiting pull.
+                let w = shared.state.lock(|st| {
+                    st.queue.cancel_pull(id);
+                    st.ready_pullers()
+                });
+                wake_all(w);
+            }
+            PullState::Start | PullState::Done => {}
         }
     }
 }
 
-impl<S: Storage, R: RawMutex> core::fmt::Debug for Pull<'_, S, R> {
+impl<S: Storage, R: RawMutex> core::fmt::Debug for Pull<'_, S, R>
+where
+    S::Syncer: SyncHandle,
+{
     fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
-        f.debug_struct("Pull").field("key", &self.key).finish()
+        f.debug_struct("Pull")
+            .field("key", &self.key)
+            .field("taken", &matches!(self.state, PullState::Taken(..)))
+            .finish()
     }
 }
 

@@ -122,6 +122,9 @@ pub trait Storage {
     fn commit_replace(&mut self) -> Result<(), StorageError>;
     /// Discards an unfinished replacement (best effort; never fails).
     fn abort_replace(&mut self);
+    /// Releases the log (its file and lock) after a clean close; later calls may fail. The
+    /// default does nothing.
+    fn close(&mut self) {}
     /// A fresh random salt for a new log's header (see [`FileHeader::salt`](super::codec::FileHeader::salt)).
     fn fresh_salt(&mut self) -> u64;
 }

@@ -1,6 +1,5 @@
-//! The `lindy-log` CLI against real log files (`cargo test --features cli --test store_cli`,
-//! run by `make test` through `test-store-cli`).
-#![cfg(feature = "cli")]
+//! The `lindy-log` CLI against real log files (`cargo test -p lindy-log`, run by `make test`
+//! through `test-store-cli`).
 
 use std::fs;
 use std::path::PathBuf;
@@ -48,7 +47,7 @@ fn inspect_shows_keys_counts_and_dead_ratio() {
     let (code, out) = cli(&["inspect", path.to_str().unwrap()]);
     assert_eq!(code, 0, "{out}");
     assert!(
-        out.contains("records:      5 (4 out, 1 tombstones)"),
+        out.contains("records:      5 (4 out, 1 tombstones, 0 restores)"),
         "{out}"
     );
     assert!(out.contains("3 entries under 2 keys"), "{out}");
@@ -82,12 +81,12 @@ fn verify_passes_a_clean_log_and_flags_corruption_with_its_offset() {
 
     // A flipped byte in the second record, with valid records after it: exit 1, offset named.
     let mut bad = clean.clone();
-    let second = 32 + 20 + 4 + 3;
-    bad[second + 24] ^= 0x40;
+    let second = 32 + 32 + 4 + 3;
+    bad[second + 36] ^= 0x40;
     fs::write(&path, &bad).unwrap();
     let (code, out) = cli(&["verify", p]);
     assert_eq!(code, 1, "{out}");
-    assert!(out.contains(&format!("at offset {second}")), "{out}");
+    assert!(out.contains(&format!("offset {second}")), "{out}");
     assert!(out.contains("resume at offset"), "{out}");
     // inspect refuses the same file, pointing at verify.
     let (code, out) = cli(&["inspect", p]);
@@ -128,4 +127,52 @@ fn bad_usage_exits_64() {
     let (code, out) = cli(&["inspect", "/nonexistent/lindy.log"]);
     assert_eq!(code, 1);
     assert!(out.contains("/nonexistent/lindy.log"), "{out}");
+}
+
+/// Issue 16, defect 5: `inspect | head` aborted with "failed printing to stdout: Broken pipe"
+/// (exit 134). A closed stdout now ends the program quietly.
+#[cfg(unix)]
+#[test]
+fn a_closed_stdout_ends_quietly() {
+    use std::process::Stdio;
+    let path = tmp("pipe");
+    let s = FileStore::open(&path).unwrap();
+    for i in 0..2000 {
+        s.push(&format!("key-{i}"), b"v").unwrap();
+    }
+    s.close().unwrap();
+    for cmd in ["inspect", "verify", "dump"] {
+        let mut args = vec![cmd, path.to_str().unwrap()];
+        if cmd == "dump" {
+            args.push("key-1");
+        }
+        // A reader that has already gone away: the first write meets EPIPE.
+        let mut child = Command::new(env!("CARGO_BIN_EXE_lindy-log"))
+            .args(&args)
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap();
+        drop(child.stdout.take());
+        let out = child.wait_with_output().unwrap();
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert!(out.status.success(), "{cmd}: {:?} {err}", out.status);
+        assert!(!err.contains("panicked"), "{cmd}: {err}");
+    }
+}
+
+/// Issue 16, defect 5: `inspect` printed keys raw, so a tab, a newline or a terminal escape
+/// in a key broke the table or the terminal. Keys are escaped, as `dump` escapes values.
+#[test]
+fn inspect_escapes_keys() {
+    let path = tmp("escape");
+    let s = FileStore::open(&path).unwrap();
+    s.push("tab\tnew\nline", b"v").unwrap();
+    s.push("\x1b[31mred", b"v").unwrap();
+    s.close().unwrap();
+    let (code, out) = cli(&["inspect", path.to_str().unwrap()]);
+    assert_eq!(code, 0, "{out}");
+    assert!(!out.contains('\x1b') && !out.contains('\t'), "{out:?}");
+    assert!(out.contains("tab\\tnew\\nline"), "{out}");
+    assert!(out.contains("\\u{1b}[31mred"), "{out}");
 }

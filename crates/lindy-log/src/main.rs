@@ -7,19 +7,49 @@
 //! lindy-log dump PATH KEY     the live entries of KEY, oldest first: seq, length, escaped bytes
 //! lindy-log compact PATH      open (truncating a torn tail), compact, close
 //! ```
-//! Long runs show a progress bar on stderr when it is a terminal. Build with the `cli` feature.
+//! Long runs show a progress bar on stderr when it is a terminal. Keys are printed escaped (a key
+//! holding a tab, a newline or a terminal escape cannot break the table or the terminal), and a
+//! closed stdout (`lindy-log inspect q.log | head`) ends the program quietly with status 0.
 //!
 //! Arguments are parsed by hand, and the progress bar is thirty lines rather than `indicatif`:
 //! four subcommands with positional arguments and one bar do not justify a dependency tree's
 //! compile time for everyone who builds the crate.
 
+use std::fmt::Display;
 use std::io::{IsTerminal, Read, Write};
 use std::path::Path;
 use std::process::ExitCode;
 use std::time::{Duration, Instant};
 
-use lindy::store::codec::{self, Decoded, FILE_HEADER_LEN};
+use lindy::store::codec;
 use lindy::store::{replay, replay::find_next_record, FileStore, Replay, ReplayOptions};
+
+/// Why a subcommand stopped: a message for stderr, or stdout was closed under us.
+enum Stop {
+    Failed(String),
+    StdoutClosed,
+}
+
+impl From<String> for Stop {
+    fn from(msg: String) -> Self {
+        Stop::Failed(msg)
+    }
+}
+
+/// Writes a line to stdout; a closed pipe stops the program quietly instead of panicking the way
+/// `println!` does ("failed printing to stdout: Broken pipe", exit 134).
+fn line(text: impl Display) -> Result<(), Stop> {
+    let mut out = std::io::stdout().lock();
+    writeln!(out, "{text}").map_err(|e| match e.kind() {
+        std::io::ErrorKind::BrokenPipe => Stop::StdoutClosed,
+        _ => Stop::Failed(format!("writing to stdout: {e}")),
+    })
+}
+
+/// A key as the table prints it: control characters, quotes and backslashes escaped.
+fn shown(key: &str) -> String {
+    key.escape_debug().to_string()
+}
 
 const USAGE: &str = "usage:
   lindy-log inspect PATH      keys, entry counts, bytes, dead ratio
@@ -35,10 +65,7 @@ fn main() -> ExitCode {
         ["verify", path] => verify(Path::new(path)),
         ["dump", path, key] => dump(Path::new(path), key),
         ["compact", path] => compact(Path::new(path)),
-        ["-h" | "--help" | "help"] => {
-            println!("{USAGE}");
-            Ok(ExitCode::SUCCESS)
-        }
+        ["-h" | "--help" | "help"] => line(USAGE).map(|()| ExitCode::SUCCESS),
         _ => {
             eprintln!("{USAGE}");
             return ExitCode::from(64);
@@ -46,7 +73,8 @@ fn main() -> ExitCode {
     };
     match result {
         Ok(code) => code,
-        Err(msg) => {
+        Err(Stop::StdoutClosed) => ExitCode::SUCCESS,
+        Err(Stop::Failed(msg)) => {
             eprintln!("lindy-log: {msg}");
             ExitCode::FAILURE
         }
@@ -134,155 +162,141 @@ fn load(path: &Path) -> Result<(Vec<u8>, Replay), String> {
     Ok((bytes, rep))
 }
 
-fn inspect(path: &Path) -> Result<ExitCode, String> {
+fn inspect(path: &Path) -> Result<ExitCode, Stop> {
     let (bytes, rep) = load(path)?;
-    println!("log:          {}", path.display());
-    println!("size:         {} bytes", bytes.len());
+    line(format_args!("log:          {}", path.display()))?;
+    line(format_args!("size:         {} bytes", bytes.len()))?;
     match rep.header {
-        None => println!("format:       empty (a new log)"),
-        Some(h) => println!(
+        None => line("format:       empty (a new log)")?,
+        Some(h) => line(format_args!(
             "format:       lindy log v{} (salt {:#018x}, base seq {})",
             codec::VERSION,
             h.salt,
             h.base_seq
-        ),
+        ))?,
     }
     let s = rep.stats;
-    println!(
-        "records:      {} ({} out, {} tombstones)",
-        s.records, s.outs, s.tombstones
-    );
-    println!(
+    line(format_args!(
+        "records:      {} ({} out, {} tombstones, {} restores)",
+        s.records, s.outs, s.tombstones, s.restores
+    ))?;
+    line(format_args!(
         "live:         {} entries under {} keys, {} bytes",
         s.live_entries,
         rep.queues.len(),
         s.live_bytes
-    );
+    ))?;
     let dead = rep.dead_bytes();
     let ratio = if rep.good_len == 0 {
         0.0
     } else {
         dead as f64 / rep.good_len as f64
     };
-    println!("dead:         {dead} bytes (ratio {ratio:.2})");
+    line(format_args!(
+        "dead:         {dead} bytes (ratio {ratio:.2})"
+    ))?;
     if rep.torn_tail > 0 {
-        println!(
+        line(format_args!(
             "torn tail:    {} bytes at offset {} (truncated at the next open)",
             rep.torn_tail, rep.good_len
-        );
+        ))?;
     }
-    println!("next seq:     {}", rep.next_seq);
+    line(format_args!("next seq:     {}", rep.next_seq))?;
     if !rep.queues.is_empty() {
-        let mut keys: Vec<_> = rep.queues.iter().collect();
-        keys.sort_by(|a, b| a.0.cmp(b.0));
-        let width = keys.iter().map(|(k, _)| k.len()).max().unwrap_or(3).max(3);
-        println!();
-        println!(
+        let mut keys: Vec<_> = rep.queues.iter().map(|(k, q)| (shown(k), q)).collect();
+        keys.sort_by(|a, b| a.0.cmp(&b.0));
+        let width = keys
+            .iter()
+            .map(|(k, _)| k.chars().count())
+            .max()
+            .unwrap_or(3)
+            .max(3);
+        line("")?;
+        line(format_args!(
             "{:width$}  {:>10}  {:>14}",
             "key", "entries", "payload bytes"
-        );
+        ))?;
         for (k, q) in keys {
             let bytes: usize = q.iter().map(|e| e.value.len()).sum();
-            println!("{k:width$}  {:>10}  {bytes:>14}", q.len());
+            line(format_args!("{k:width$}  {:>10}  {bytes:>14}", q.len()))?;
         }
     }
     Ok(ExitCode::SUCCESS)
 }
 
-fn verify(path: &Path) -> Result<ExitCode, String> {
+fn verify(path: &Path) -> Result<ExitCode, Stop> {
     let bytes = read_log(path)?;
     if bytes.is_empty() {
-        println!("ok: {} is empty (a new log)", path.display());
+        line(format_args!("ok: {} is empty (a new log)", path.display()))?;
         return Ok(ExitCode::SUCCESS);
     }
-    let header = match codec::decode_header(&bytes) {
-        Ok(h) => h,
-        Err(r) => {
-            println!("corrupt: {} at offset 0: {r}", path.display());
+    // Replay is linear in the log's size whatever it holds, and decides torn tail vs corruption
+    // exactly as opening the store would.
+    let rep = match replay(&bytes, ReplayOptions::default()) {
+        Ok(rep) => rep,
+        Err(e) => {
+            let at = e.corrupt_offset().unwrap_or(0) as usize;
+            let resume = codec::decode_header(&bytes)
+                .ok()
+                .and_then(|h| find_next_record(&bytes, at + 1, h.salt));
+            let hint = match resume {
+                Some(next) if at > 0 => format!(
+                    " Valid records resume at offset {next}; opening with salvage skips {} bytes.",
+                    next - at
+                ),
+                _ => String::new(),
+            };
+            line(format_args!(
+                "corrupt: {}: {e}. The store refuses to open it.{hint}",
+                path.display()
+            ))?;
             return Ok(ExitCode::FAILURE);
         }
     };
-    let mut bar = Progress::new("verifying", bytes.len() as u64);
-    let (mut pos, mut records) = (FILE_HEADER_LEN, 0u64);
-    while pos < bytes.len() {
-        match codec::decode_record(&bytes[pos..], header.salt) {
-            Decoded::Record(_, len) => {
-                pos += len;
-                records += 1;
-                bar.set(pos as u64);
-            }
-            bad => {
-                bar.finish();
-                let reason = match bad {
-                    Decoded::Invalid(r) => r,
-                    _ => "record cut short",
-                };
-                return Ok(match find_next_record(&bytes, pos + 1, header.salt) {
-                    Some(next) => {
-                        println!(
-                            "corrupt: {} at offset {pos}: {reason}; valid records resume at offset \
-                             {next}. The store refuses to open it; opening with salvage skips \
-                             {} bytes.",
-                            path.display(),
-                            next - pos
-                        );
-                        ExitCode::FAILURE
-                    }
-                    None => {
-                        println!(
-                            "torn tail: {} at offset {pos}: {reason}; the last {} bytes are an \
-                             unfinished write ({records} good records before it). Opening the \
-                             store truncates them.",
-                            path.display(),
-                            bytes.len() - pos
-                        );
-                        ExitCode::from(2)
-                    }
-                });
-            }
-        }
+    if rep.torn_tail > 0 {
+        line(format_args!(
+            "torn tail: {} at offset {}: the last {} bytes are an unfinished write ({} good \
+             records before it). Opening the store truncates them.",
+            path.display(),
+            rep.good_len,
+            rep.torn_tail,
+            rep.stats.records
+        ))?;
+        return Ok(ExitCode::from(2));
     }
-    bar.finish();
-    // Checksums hold; now the rules (sequence order, tombstones naming live heads).
-    if let Err(e) = replay(&bytes, ReplayOptions::default()) {
-        println!("corrupt: {}: {e}", path.display());
-        return Ok(ExitCode::FAILURE);
-    }
-    println!(
-        "ok: {}: {records} records, every checksum valid",
-        path.display()
-    );
+    line(format_args!(
+        "ok: {}: {} records, every checksum valid",
+        path.display(),
+        rep.stats.records
+    ))?;
     Ok(ExitCode::SUCCESS)
 }
 
-fn dump(path: &Path, key: &str) -> Result<ExitCode, String> {
+fn dump(path: &Path, key: &str) -> Result<ExitCode, Stop> {
     let (_, rep) = load(path)?;
-    let out = std::io::stdout();
-    let mut out = out.lock();
     for e in rep.queues.get(key).into_iter().flatten() {
-        let r = writeln!(
-            out,
+        line(format_args!(
             "{}\t{}\t{}",
             e.seq,
             e.value.len(),
             e.value.escape_ascii()
-        );
-        if r.is_err() {
-            break; // e.g. a closed pipe (`| head`)
-        }
+        ))?;
     }
     Ok(ExitCode::SUCCESS)
 }
 
-fn compact(path: &Path) -> Result<ExitCode, String> {
+fn compact(path: &Path) -> Result<ExitCode, Stop> {
     if !path.exists() {
-        return Err(format!("{}: no such file", path.display()));
+        return Err(format!("{}: no such file", path.display()).into());
     }
     let store = FileStore::open(path).map_err(|e| format!("{}: {e}", path.display()))?;
     let before = store.stats();
     let report = store.open_report();
     if report.truncated_bytes > 0 {
-        println!("truncated a torn tail of {} bytes", report.truncated_bytes);
+        line(format_args!(
+            "truncated a torn tail of {} bytes",
+            report.truncated_bytes
+        ))?;
     }
     store
         .compact()
@@ -291,12 +305,12 @@ fn compact(path: &Path) -> Result<ExitCode, String> {
     store
         .close()
         .map_err(|e| format!("{}: {e}", path.display()))?;
-    println!(
+    line(format_args!(
         "compacted {}: {} -> {} bytes ({} live entries)",
         path.display(),
         before.log_bytes,
         after.log_bytes,
         after.entries
-    );
+    ))?;
     Ok(ExitCode::SUCCESS)
 }

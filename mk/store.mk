@@ -1,0 +1,28 @@
+## store (src/store/, crates/lindy-log): the CLI's tests and the long store runs.
+.PHONY: test-store-cli soak-store
+
+# The lindy-log CLI is its own workspace member (crates/lindy-log); `cargo test` at the root
+# tests only the root package.
+test-native: test-store-cli
+test-store-cli:
+	$(CARGO) test -p lindy-log
+
+# The long runs (the bounded versions run inside `make test`): the kill -9 crash loop, the
+# power-loss crash simulator and the syscall-fault countdown at length.
+soak: soak-store
+soak-store:
+	LINDY_CRASH_ITERS=$${LINDY_CRASH_ITERS:-2000} $(CARGO) test --release --test store_crash -- --nocapture kill_9_crash_loop
+	LINDY_CRASH_WORKLOADS=$${LINDY_CRASH_WORKLOADS:-1000} $(CARGO) test --release --test store_crash_sim -- --nocapture
+
+# Real ENOSPC and EROFS on a 256 KiB tmpfs (tests/store_enospc.rs). Mounting needs root: as
+# root it is part of the gate; otherwise `make` says so (it never passes silently).
+.PHONY: test-store-enospc
+test-store-enospc:
+	@d=$$(mktemp -d) && mount -t tmpfs -o size=256k lindy-enospc "$$d" && \
+	  trap 'umount "$$d"; rmdir "$$d"' EXIT && \
+	  LINDY_TMPFS_DIR="$$d" $(CARGO) test --test store_enospc -- --ignored
+ifeq ($(shell id -u),0)
+GATES += test-store-enospc
+else
+$(info store: not root, so the real-ENOSPC tmpfs test (make test-store-enospc) is not in the gate)
+endif

@@ -1,0 +1,211 @@
+//! The syscall seam under [`FileStorage`](super::FileStorage): every file-system call the file
+//! backend makes goes through a [`Vfs`], so tests can fail any one of them
+//! ([`FaultVfs`](super::FaultVfs), SQLite's I/O-error countdown) or crash the page cache under it
+//! ([`CrashVfs`](super::CrashVfs)). [`StdVfs`] is the real thing: `std::fs` plus `flock(2)`.
+
+use std::fs::{self, File, OpenOptions};
+use std::io::{self, Read, Seek, SeekFrom, Write};
+use std::path::{Path, PathBuf};
+use std::vec::Vec;
+
+/// Which file a handle or path refers to: the identity a lock must follow (not the name, which a
+/// symlink or a hard link can alias).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct FileId {
+    /// Device number.
+    pub dev: u64,
+    /// Inode number.
+    pub ino: u64,
+    /// Hard links to the file.
+    pub nlink: u64,
+}
+
+impl FileId {
+    /// Whether two ids name the same file (the link count may differ between two looks).
+    pub fn same_file(&self, other: &FileId) -> bool {
+        self.dev == other.dev && self.ino == other.ino
+    }
+}
+
+/// One open file (the log, or a compaction's temp file).
+pub trait VfsFile: Send + Sync + 'static {
+    /// Reads the whole file from offset 0 into `buf`.
+    fn read_all(&self, buf: &mut Vec<u8>) -> io::Result<()>;
+    /// Writes all of `bytes` at the end (the log is opened for append; a temp file is written
+    /// front to back). On error, a prefix may have been written.
+    fn write_all(&self, bytes: &[u8]) -> io::Result<()>;
+    /// `fdatasync(2)`: the data and the size are durable.
+    fn sync_data(&self) -> io::Result<()>;
+    /// `fsync(2)`: data and all metadata are durable.
+    fn sync_all(&self) -> io::Result<()>;
+    /// `ftruncate(2)`.
+    fn set_len(&self, len: u64) -> io::Result<()>;
+    /// The file's length.
+    fn size(&self) -> io::Result<u64>;
+    /// Takes an exclusive advisory lock on the file itself (`flock(2)`, non-blocking): `Ok(false)`
+    /// if another open file description holds it.
+    fn try_lock(&self) -> io::Result<bool>;
+    /// The file's identity.
+    fn id(&self) -> io::Result<FileId>;
+}
+
+/// The file-system calls of the file backend.
+pub trait Vfs: Clone + Send + Sync + 'static {
+    /// An open file.
+    type File: VfsFile;
+    /// Opens the log for reading and appending, creating it if missing.
+    fn open_log(&self, path: &Path) -> io::Result<Self::File>;
+    /// Creates a fresh, empty temp file (replacing a stale one) opened like the log, for reading
+    /// and appending: after compaction renames it over the log, the same handle *is* the log.
+    fn create_temp(&self, path: &Path) -> io::Result<Self::File>;
+    /// `rename(2)`: atomically replaces `to` by `from`.
+    fn rename(&self, from: &Path, to: &Path) -> io::Result<()>;
+    /// Removes a file (best-effort cleanup of a temp file).
+    fn remove_file(&self, path: &Path) -> io::Result<()>;
+    /// fsync of a directory, making the creations and renames in it durable.
+    fn sync_dir(&self, dir: &Path) -> io::Result<()>;
+    /// Resolves symlinks (and `.`/`..`) in the path of an existing file.
+    fn canonicalize(&self, path: &Path) -> io::Result<PathBuf>;
+    /// The identity of the file a path names now (following symlinks).
+    fn id(&self, path: &Path) -> io::Result<FileId>;
+}
+
+/// The real file system.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct StdVfs;
+
+/// A [`StdVfs`] file.
+#[derive(Debug)]
+pub struct StdFile(File);
+
+impl VfsFile for StdFile {
+    fn read_all(&self, buf: &mut Vec<u8>) -> io::Result<()> {
+        let mut f = &self.0;
+        let len = self.0.metadata().map_or(0, |m| m.len());
+        buf.reserve(usize::try_from(len).unwrap_or(0));
+        f.seek(SeekFrom::Start(0))?;
+        f.read_to_end(buf).map(drop)
+    }
+
+    fn write_all(&self, bytes: &[u8]) -> io::Result<()> {
+        (&self.0).write_all(bytes)
+    }
+
+    fn sync_data(&self) -> io::Result<()> {
+        self.0.sync_data()
+    }
+
+    fn sync_all(&self) -> io::Result<()> {
+        self.0.sync_all()
+    }
+
+    fn set_len(&self, len: u64) -> io::Result<()> {
+        self.0.set_len(len)
+    }
+
+    fn size(&self) -> io::Result<u64> {
+        self.0.metadata().map(|m| m.len())
+    }
+
+    fn try_lock(&self) -> io::Result<bool> {
+        #[cfg(unix)]
+        {
+            use std::os::unix::io::AsRawFd;
+            // Safety: the descriptor is open for the whole call; flock only operates on it.
+            let r = unsafe { libc::flock(self.0.as_raw_fd(), libc::LOCK_EX | libc::LOCK_NB) };
+            if r == 0 {
+                return Ok(true);
+            }
+            let e = io::Error::last_os_error();
+            if e.raw_os_error() == Some(libc::EWOULDBLOCK) {
+                return Ok(false);
+            }
+            Err(e)
+        }
+        #[cfg(not(unix))]
+        {
+            // No advisory lock off Unix; one store per log is then the caller's promise.
+            Ok(true)
+        }
+    }
+
+    fn id(&self) -> io::Result<FileId> {
+        meta_id(&self.0.metadata()?)
+    }
+}
+
+fn meta_id(m: &fs::Metadata) -> io::Result<FileId> {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::MetadataExt;
+        Ok(FileId {
+            dev: m.dev(),
+            ino: m.ino(),
+            nlink: m.nlink(),
+        })
+    }
+    #[cfg(not(unix))]
+    {
+        let _ = m;
+        Ok(FileId {
+            dev: 0,
+            ino: 0,
+            nlink: 1,
+        })
+    }
+}
+
+impl Vfs for StdVfs {
+    type File = StdFile;
+
+    fn open_log(&self, path: &Path) -> io::Result<StdFile> {
+        OpenOptions::new()
+            .read(true)
+            .append(true)
+            .create(true)
+            .open(path)
+            .map(StdFile)
+    }
+
+    fn create_temp(&self, path: &Path) -> io::Result<StdFile> {
+        match fs::remove_file(path) {
+            Err(e) if e.kind() != io::ErrorKind::NotFound => return Err(e),
+            _ => {}
+        }
+        OpenOptions::new()
+            .read(true)
+            .append(true)
+            .create_new(true)
+            .open(path)
+            .map(StdFile)
+    }
+
+    fn rename(&self, from: &Path, to: &Path) -> io::Result<()> {
+        fs::rename(from, to)
+    }
+
+    fn remove_file(&self, path: &Path) -> io::Result<()> {
+        fs::remove_file(path)
+    }
+
+    fn sync_dir(&self, dir: &Path) -> io::Result<()> {
+        #[cfg(unix)]
+        {
+            File::open(dir)?.sync_all()
+        }
+        #[cfg(not(unix))]
+        {
+            // Windows cannot open a directory as a file; NTFS journals the rename itself.
+            let _ = dir;
+            Ok(())
+        }
+    }
+
+    fn canonicalize(&self, path: &Path) -> io::Result<PathBuf> {
+        fs::canonicalize(path)
+    }
+
+    fn id(&self, path: &Path) -> io::Result<FileId> {
+        meta_id(&fs::metadata(path)?)
+    }
+}
