@@ -58,26 +58,40 @@ unsafe impl RawMutex for CriticalSectionRawMutex {
     }
 }
 
-/// An operating-system mutex (`std::sync::Mutex`). Poisoning is ignored: lindy's own critical
-/// sections restore their invariants before anything that can panic (user `Drop`s run outside).
+/// The thread mutex on `std`: [`parking_lot::RawMutex`] — one byte, a compare-and-swap to lock
+/// and to unlock when uncontended, a short adaptive spin, then parking (futex) under contention.
+///
+/// Why not `std::sync::Mutex`: its poison bookkeeping (a panic-count check on lock and on unlock)
+/// and its guard cost about a quarter of an uncontended space operation, and lindy has no use for
+/// poisoning — its critical sections restore their invariants before anything that can panic
+/// (user `Drop`s and wakers run outside the lock). `docs/benchmarks/threads.md` measures both.
 #[cfg(all(feature = "std", not(loom)))]
 pub struct StdRawMutex {
-    inner: std::sync::Mutex<()>,
+    inner: parking_lot::RawMutex,
 }
 
 #[cfg(all(feature = "std", not(loom)))]
 unsafe impl RawMutex for StdRawMutex {
     const INIT: Self = StdRawMutex {
-        inner: std::sync::Mutex::new(()),
+        inner: <parking_lot::RawMutex as lock_api::RawMutex>::INIT,
     };
-    // `std::sync::Mutex::lock` "will not return" when the holder calls it again.
+    // parking_lot's `lock` deadlocks when the holder calls it again: it never runs the nested
+    // closure, so `Mutex` can skip its re-entry flag.
     const REENTRANT: bool = false;
     #[inline]
     fn lock<R>(&self, f: impl FnOnce() -> R) -> R {
-        let _guard = self
-            .inner
-            .lock()
-            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        use lock_api::RawMutex as _;
+        /// Unlocks on scope exit, also when `f` unwinds.
+        struct Unlock<'a>(&'a parking_lot::RawMutex);
+        impl Drop for Unlock<'_> {
+            #[inline]
+            fn drop(&mut self) {
+                // Safety: this guard is created right after `lock` below, on this thread.
+                unsafe { self.0.unlock() }
+            }
+        }
+        self.inner.lock();
+        let _unlock = Unlock(&self.inner);
         f()
     }
 }
