@@ -17,6 +17,8 @@
 //! * `LINDY_BENCH_HOG=N` starts `N` threads that spin for the whole run: the *loaded* regime
 //!   (the default, 0, is the *idle* regime — on a shared machine "idle" only means "no hog of
 //!   ours"). Every table title names its regime.
+//! * `LINDY_BENCH_ROWS=text` runs only the rows of interleaved tables whose name contains
+//!   `text` (to profile one row; the target lines then report nothing useful).
 //! * `LINDY_BENCH_CALLGRIND=1` adds instruction counts to the single-thread tables (those made
 //!   with [`Table::single_thread`]): after timing, the bench binary runs itself under
 //!   `valgrind --tool=callgrind` once per row, with `N` and with `2N` operations, and reports
@@ -199,6 +201,17 @@ impl Table {
                 self.child_case(name, f);
             }
             return;
+        }
+        // `LINDY_BENCH_ROWS=text` keeps only the rows whose name contains `text` (for profiling
+        // one row with perf or strace).
+        if let Ok(rows) = std::env::var("LINDY_BENCH_ROWS") {
+            for (name, _) in cases
+                .iter()
+                .filter(|(name, _)| !name.contains(rows.as_str()))
+            {
+                self.record(name, f64::NAN);
+            }
+            cases.retain(|(name, _)| name.contains(rows.as_str()));
         }
         let iters = self.iters(iters);
         let rounds = if self.quick { 1 } else { rounds };
