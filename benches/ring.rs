@@ -5,7 +5,7 @@
 //! (b) `LockingRing` with one producer thread and one consumer thread, capacity 1024, against
 //!     crossbeam-channel, flume, tokio's mpsc and std's `sync_channel`;
 //! (b') the same `LockingRing` single-threaded, uncontended (`uncontended`): the lock seam's own
-//!     cost, before (std `Mutex`) and after (parking_lot);
+//!     cost, std's mutex (the seam) against parking_lot's;
 //! (c) allocations: with `CountingAlloc` installed, a `Ring` must make none over a long mixed
 //!     workload; the two-thread `LockingRing` run is counted too.
 //!
@@ -18,7 +18,7 @@ mod common;
 use std::collections::VecDeque;
 use std::hint::black_box;
 
-use common::{Case, CountingAlloc, Pick, StdSyncMutex, Table};
+use common::{Case, CountingAlloc, ParkingLotMutex, Pick, Table};
 use lindy::ring::{HeapRing, LockingRing, Ring};
 
 #[global_allocator]
@@ -171,9 +171,9 @@ fn spsc_threads() {
             }),
         ),
         (
-            "lindy LockingRing, std::sync::Mutex seam (before)",
+            "lindy LockingRing, parking_lot seam (tried)",
             Box::new(|n| {
-                let ring: LockingRing<u64, CAP, StdSyncMutex> = LockingRing::new();
+                let ring: LockingRing<u64, CAP, ParkingLotMutex> = LockingRing::new();
                 two_threads(
                     n,
                     |n| (0..n).for_each(|i| ring.push_blocking(i).unwrap()),
@@ -245,7 +245,7 @@ fn spsc_threads() {
 }
 
 /// The lock seam's uncontended cost: `LockingRing` try_push + try_pop on one thread (two lock
-/// round trips per operation), with the current seam and with the `std::sync::Mutex` it replaced.
+/// round trips per operation), with the seam's std mutex and with parking_lot's raw mutex.
 fn uncontended() {
     let mut t = Table::new(
         &format!(
@@ -256,11 +256,11 @@ fn uncontended() {
     )
     .single_thread();
     let cases = vec![
-        push_pop_case!("lindy LockingRing<u64, 1024> (seam: parking_lot)", u64,
+        push_pop_case!("lindy LockingRing<u64, 1024> (seam: std mutex)", u64,
             LockingRing::<u64, CAP>::new(),
             |q, v| push q.try_push(v).is_ok(), pop q.try_pop()),
-        push_pop_case!("lindy LockingRing<u64, 1024, StdSyncMutex> (before)", u64,
-            LockingRing::<u64, CAP, StdSyncMutex>::new(),
+        push_pop_case!("lindy LockingRing<u64, 1024, ParkingLotMutex> (parking_lot, tried)", u64,
+            LockingRing::<u64, CAP, ParkingLotMutex>::new(),
             |q, v| push q.try_push(v).is_ok(), pop q.try_pop()),
         push_pop_case!("lindy Ring<u64, 1024> (no lock)", u64, Ring::<u64, CAP>::new(),
             |q, v| push q.try_push(v).is_ok(), pop q.try_pop()),

@@ -426,21 +426,29 @@ pub fn human(x: f64) -> String {
     }
 }
 
-/// The seam's `std` lock before issue 18: `std::sync::Mutex<()>` with its poison check, kept here
-/// so the "before" row runs in the same process as the "after" row. Lindy's own types take it as
-/// their `R` parameter (`LockingRing<u64, N, StdSyncMutex>`).
-pub struct StdSyncMutex(std::sync::Mutex<()>);
+/// `parking_lot::RawMutex` as a lindy lock, measured beside the seam's std mutex in the same run
+/// (issue 18 tried it as the seam's `std` lock and kept std's: see `docs/benchmarks/threads.md`).
+/// Lindy's types take it as their `R` parameter (`LockingRing<u64, N, ParkingLotMutex>`).
+pub struct ParkingLotMutex(parking_lot::RawMutex);
 
-// Safety: an OS mutex excludes other threads while `f` runs.
-unsafe impl lindy::sync::RawMutex for StdSyncMutex {
-    const INIT: Self = StdSyncMutex(std::sync::Mutex::new(()));
+// Safety: parking_lot's raw mutex excludes other threads between `lock` and `unlock`.
+unsafe impl lindy::sync::RawMutex for ParkingLotMutex {
+    const INIT: Self =
+        ParkingLotMutex(<parking_lot::RawMutex as parking_lot::lock_api::RawMutex>::INIT);
+    // A nested `lock` deadlocks: it never runs its closure.
     const REENTRANT: bool = false;
     #[inline]
     fn lock<R>(&self, f: impl FnOnce() -> R) -> R {
-        let _guard = self
-            .0
-            .lock()
-            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        use parking_lot::lock_api::RawMutex as _;
+        struct Unlock<'a>(&'a parking_lot::RawMutex);
+        impl Drop for Unlock<'_> {
+            fn drop(&mut self) {
+                // Safety: locked below, on this thread.
+                unsafe { self.0.unlock() }
+            }
+        }
+        self.0.lock();
+        let _unlock = Unlock(&self.0);
         f()
     }
 }

@@ -58,40 +58,33 @@ unsafe impl RawMutex for CriticalSectionRawMutex {
     }
 }
 
-/// The thread mutex on `std`: [`parking_lot::RawMutex`] — one byte, a compare-and-swap to lock
-/// and to unlock when uncontended, a short adaptive spin, then parking (futex) under contention.
+/// An operating-system mutex (`std::sync::Mutex`, a futex on Linux). Poisoning is ignored:
+/// lindy's own critical sections restore their invariants before anything that can panic (user
+/// `Drop`s and wakers run outside the lock).
 ///
-/// Why not `std::sync::Mutex`: its poison bookkeeping (a panic-count check on lock and on unlock)
-/// and its guard cost about a quarter of an uncontended space operation, and lindy has no use for
-/// poisoning — its critical sections restore their invariants before anything that can panic
-/// (user `Drop`s and wakers run outside the lock). `docs/benchmarks/threads.md` measures both.
+/// Why this lock and not `parking_lot::RawMutex` (issue 18 measured both, in the same runs,
+/// `docs/benchmarks/threads.md`): parking_lot saves ~13 instructions per lock round trip (no poison
+/// check), but its contended path yields the thread (`sched_yield`) before it parks, and on a
+/// loaded machine a yield waits behind other processes: the space's one-producer/one-consumer
+/// hand-off ran 2.3× slower with it. std's mutex spins on the lock word, then sleeps on a futex.
 #[cfg(all(feature = "std", not(loom)))]
 pub struct StdRawMutex {
-    inner: parking_lot::RawMutex,
+    inner: std::sync::Mutex<()>,
 }
 
 #[cfg(all(feature = "std", not(loom)))]
 unsafe impl RawMutex for StdRawMutex {
     const INIT: Self = StdRawMutex {
-        inner: <parking_lot::RawMutex as lock_api::RawMutex>::INIT,
+        inner: std::sync::Mutex::new(()),
     };
-    // parking_lot's `lock` deadlocks when the holder calls it again: it never runs the nested
-    // closure, so `Mutex` can skip its re-entry flag.
+    // `std::sync::Mutex::lock` "will not return" when the holder calls it again.
     const REENTRANT: bool = false;
     #[inline]
     fn lock<R>(&self, f: impl FnOnce() -> R) -> R {
-        use lock_api::RawMutex as _;
-        /// Unlocks on scope exit, also when `f` unwinds.
-        struct Unlock<'a>(&'a parking_lot::RawMutex);
-        impl Drop for Unlock<'_> {
-            #[inline]
-            fn drop(&mut self) {
-                // Safety: this guard is created right after `lock` below, on this thread.
-                unsafe { self.0.unlock() }
-            }
-        }
-        self.inner.lock();
-        let _unlock = Unlock(&self.inner);
+        let _guard = self
+            .inner
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
         f()
     }
 }
