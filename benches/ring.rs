@@ -303,9 +303,12 @@ fn zero_alloc() {
 }
 
 fn main() {
-    // `cargo bench --bench ring -- two-threads` runs only table (b), and so on.
-    let only = std::env::args().skip(1).find(|a| !a.starts_with('-'));
-    let wants = |name: &str| only.as_deref().is_none_or(|o| name.contains(o));
+    // `cargo bench --bench ring -- two-threads uncontended` runs only those tables, and so on.
+    let only: Vec<String> = std::env::args()
+        .skip(1)
+        .filter(|a| !a.starts_with('-'))
+        .collect();
+    let wants = |name: &str| only.is_empty() || only.iter().any(|o| name.contains(o.as_str()));
     if wants("single-thread") {
         single_thread::<u64>("u64");
         single_thread::<Msg>("64-byte struct");

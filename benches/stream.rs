@@ -143,8 +143,11 @@ fn run(t: &mut Table, rt: &tokio::runtime::Runtime, iters: u64, rounds: usize, p
 }
 
 fn main() {
-    let only = std::env::args().skip(1).find(|a| !a.starts_with('-'));
-    let wants = |name: &str| only.as_deref().is_none_or(|o| name.contains(o));
+    let only: Vec<String> = std::env::args()
+        .skip(1)
+        .filter(|a| !a.starts_with('-'))
+        .collect();
+    let wants = |name: &str| only.is_empty() || only.iter().any(|o| name.contains(o.as_str()));
     if wants("current-thread") {
         let current = tokio::runtime::Builder::new_current_thread()
             .build()
