@@ -122,6 +122,9 @@ impl Deferred {
     }
 
     /// Wakes, in the order collected, and drops the messages (call with no lock held).
+    ///
+    /// Inlined to a few branches for the hot path (one waker or none, nothing to drop); the rest
+    /// is out of line, so the hot path stays small enough to inline.
     #[inline]
     pub(super) fn run(self) {
         let Deferred {
@@ -132,8 +135,18 @@ impl Deferred {
         if let Some(w) = waker {
             w.wake();
         }
+        if dropped.is_some() || spill.is_some() {
+            Self::run_rest(dropped, spill);
+        }
+    }
+
+    #[cold]
+    #[inline(never)]
+    fn run_rest(dropped: Option<Bytes>, spill: Option<Box<Spill>>) {
         if let Some(spill) = spill {
-            spill.wakers.into_iter().for_each(Waker::wake);
+            let Spill { wakers, dropped } = *spill;
+            wakers.into_iter().for_each(Waker::wake);
+            drop(dropped);
         }
         drop(dropped);
     }
@@ -225,19 +238,26 @@ impl State {
 
     /// Appends a message (caller checked `accepts` and `has_room`) and collects the readers to
     /// wake: one in queue mode (readers compete), all of them in persistent mode.
+    #[inline]
     pub(super) fn push(&mut self, msg: Bytes, opts: &StreamOptions, later: &mut Deferred) {
         self.log.push_back(msg);
-        if opts.is_persistent() {
-            if self.readers_len == 0 {
-                // No reader protects it: the message goes straight to the history. (With
-                // readers, a write moves no cursor, so the protected floor cannot change.)
-                self.refresh_protection(opts, later);
-            }
-            while let Some(w) = self.read_wait.notify_one() {
-                later.wake(w);
-            }
-        } else {
+        if !opts.is_persistent() {
+            // The queue path, inlined into the writer's poll: readers compete, wake one.
             later.wake_opt(self.read_wait.notify_one());
+        } else {
+            self.pushed_persistent(opts, later);
+        }
+    }
+
+    /// The persistent half of [`push`](Self::push): every waiting reader wakes.
+    fn pushed_persistent(&mut self, opts: &StreamOptions, later: &mut Deferred) {
+        if self.readers_len == 0 {
+            // No reader protects it: the message goes straight to the history. (With
+            // readers, a write moves no cursor, so the protected floor cannot change.)
+            self.refresh_protection(opts, later);
+        }
+        while let Some(w) = self.read_wait.notify_one() {
+            later.wake(w);
         }
     }
 
@@ -316,6 +336,7 @@ impl State {
 
     /// Takes the next message for reader `id`. `missed` grows by the history messages that
     /// were dropped before this reader got to them.
+    #[inline]
     pub(super) fn take(
         &mut self,
         id: usize,
@@ -327,6 +348,7 @@ impl State {
             return Take::Eof;
         }
         if !opts.is_persistent() {
+            // The queue path, inlined into the reader's poll: pop, wake one writer.
             return match self.log.pop_front() {
                 Some(msg) => {
                     self.base += 1;
@@ -337,6 +359,16 @@ impl State {
                 None => Take::Empty,
             };
         }
+        self.take_persistent(id, opts, missed, later)
+    }
+
+    fn take_persistent(
+        &mut self,
+        id: usize,
+        opts: &StreamOptions,
+        missed: &mut u64,
+        later: &mut Deferred,
+    ) -> Take {
         let base = self.base;
         let next_seq = self.next_seq();
         let Some(Some(cursor)) = self.cursors.get_mut(id) else {
