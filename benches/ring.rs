@@ -4,6 +4,8 @@
 //!     `u64` and a 64-byte value, against heapless, ringbuf and `VecDeque`;
 //! (b) `LockingRing` with one producer thread and one consumer thread, capacity 1024, against
 //!     crossbeam-channel, flume, tokio's mpsc and std's `sync_channel`;
+//! (b') the same `LockingRing` single-threaded, uncontended (`uncontended`): the lock seam's own
+//!     cost, std's mutex (the seam) against parking_lot's;
 //! (c) allocations: with `CountingAlloc` installed, a `Ring` must make none over a long mixed
 //!     workload; the two-thread `LockingRing` run is counted too.
 //!
@@ -15,9 +17,8 @@ mod common;
 
 use std::collections::VecDeque;
 use std::hint::black_box;
-use std::time::Instant;
 
-use common::{CountingAlloc, Table};
+use common::{Case, CountingAlloc, ParkingLotMutex, Pick, Table};
 use lindy::ring::{HeapRing, LockingRing, Ring};
 
 #[global_allocator]
@@ -28,10 +29,11 @@ const CAP: usize = 1024;
 const OPS: u64 = 1_000_000;
 /// Interleaved rounds for the single-thread tables (best round reported).
 const ROUNDS_1T: usize = 60;
-/// Interleaved rounds for the two-thread table.
-const ROUNDS_2T: usize = 7;
-/// Messages per run for the two-thread table (the issue's figure).
-const MESSAGES: u64 = 5_000_000;
+/// Interleaved rounds for the two-thread table: many short rounds, so the median holds on a
+/// shared machine whose load comes and goes.
+const ROUNDS_2T: usize = 21;
+/// Messages per round for the two-thread table.
+const MESSAGES: u64 = 1_000_000;
 
 /// The 64-byte value.
 #[derive(Clone, Copy, Default)]
@@ -54,45 +56,6 @@ impl Make for Msg {
     }
 }
 
-/// A named benchmark body: `f(n)` performs `n` operations.
-type Case<'a> = (&'static str, Box<dyn FnMut(u64) + 'a>);
-
-/// Which round of an interleaved run a table reports.
-#[derive(Clone, Copy)]
-enum Pick {
-    /// The fastest round: for single-thread code, where outside load can only add time.
-    Best,
-    /// The median round: for two-thread runs, whose speed depends on scheduling.
-    Median,
-}
-
-/// Times every case in interleaved rounds (case 1, case 2, …, case 1, case 2, …) and records the
-/// picked round of each. On a shared, noisy machine this compares like with like: a burst of
-/// outside load hits one round of every case rather than every round of one case.
-fn interleaved(t: &mut Table, iters: u64, rounds: usize, pick: Pick, mut cases: Vec<Case<'_>>) {
-    let iters = t.iters(iters);
-    let rounds = if iters < 1000 { 1 } else { rounds };
-    for (_, f) in cases.iter_mut() {
-        f(iters.div_ceil(10)); // warm-up
-    }
-    let mut times = vec![Vec::with_capacity(rounds); cases.len()];
-    for _ in 0..rounds {
-        for ((_, f), times) in cases.iter_mut().zip(&mut times) {
-            let start = Instant::now();
-            f(iters);
-            times.push(start.elapsed().as_nanos() as f64 / iters as f64);
-        }
-    }
-    for ((name, _), mut times) in cases.iter().zip(times) {
-        times.sort_by(f64::total_cmp);
-        let ns = match pick {
-            Pick::Best => times[0],
-            Pick::Median => times[times.len() / 2],
-        };
-        t.record(name, ns);
-    }
-}
-
 /// A single-thread case: prefill half the capacity, then each op pushes one value and pops one.
 macro_rules! push_pop_case {
     ($name:expr, $ty:ty, $make_queue:expr, |$q:ident, $v:ident| push $push:expr, pop $pop:expr) => {{
@@ -109,7 +72,7 @@ macro_rules! push_pop_case {
             for i in 0..n {
                 let $v = <$ty>::make(black_box(i));
                 let _ = black_box($push);
-                black_box($pop);
+                let _ = black_box($pop);
             }
         };
         ($name, Box::new(f) as Box<dyn FnMut(u64)>)
@@ -123,7 +86,8 @@ fn single_thread<T: Make + 'static>(label: &str) {
              best of {ROUNDS_1T} interleaved rounds)"
         ),
         "push+pop",
-    );
+    )
+    .single_thread();
     let cases = vec![
         push_pop_case!("lindy Ring<T, 1024>", T, Ring::<T, CAP>::new(),
             |q, v| push q.try_push(v).is_ok(), pop q.try_pop()),
@@ -140,7 +104,7 @@ fn single_thread<T: Make + 'static>(label: &str) {
         push_pop_case!("std VecDeque (with_capacity 1024)", T, VecDeque::<T>::with_capacity(CAP),
             |q, v| push q.push_back(v), pop q.pop_front()),
     ];
-    interleaved(&mut t, OPS, ROUNDS_1T, Pick::Best, cases);
+    t.interleaved(OPS, ROUNDS_1T, Pick::Best, cases);
     t.print();
     report_target_a(&t);
 }
@@ -207,6 +171,17 @@ fn spsc_threads() {
             }),
         ),
         (
+            "lindy LockingRing, parking_lot seam (tried)",
+            Box::new(|n| {
+                let ring: LockingRing<u64, CAP, ParkingLotMutex> = LockingRing::new();
+                two_threads(
+                    n,
+                    |n| (0..n).for_each(|i| ring.push_blocking(i).unwrap()),
+                    |n| (0..n).for_each(|_| assert!(ring.pop_blocking().is_some())),
+                );
+            }),
+        ),
+        (
             "crossbeam-channel bounded",
             Box::new(|n| {
                 let (tx, rx) = crossbeam_channel::bounded(CAP);
@@ -251,19 +226,47 @@ fn spsc_threads() {
             }),
         ),
     ];
-    interleaved(&mut t, MESSAGES, ROUNDS_2T, Pick::Median, cases);
+    t.interleaved(MESSAGES, ROUNDS_2T, Pick::Median, cases);
     t.print();
-    let (lindy, flume) = (
-        t.get("lindy LockingRing (push_blocking / pop_blocking)")
-            .unwrap(),
-        t.get("flume bounded").unwrap(),
-    );
+    let lindy = t
+        .get("lindy LockingRing (push_blocking / pop_blocking)")
+        .unwrap();
+    let (best, ns) = ["crossbeam-channel bounded", "std::sync::mpsc::sync_channel"]
+        .iter()
+        .map(|p| (*p, t.get(p).unwrap()))
+        .min_by(|a, b| a.1.total_cmp(&b.1))
+        .unwrap();
     println!(
-        "\ntarget (b) throughput ≥ flume: lindy {:.1} M msg/s vs flume {:.1} M msg/s ({})",
-        1e3 / lindy,
-        1e3 / flume,
-        if lindy <= flume { "met" } else { "missed" }
+        "\nissue 18 target: LockingRing ≤ 1.0× the faster of crossbeam bounded and sync_channel: \
+         lindy {lindy:.1} ns vs {best} {ns:.1} ns → {:.2}× ({})",
+        lindy / ns,
+        common::verdict(lindy / ns, 1.0)
     );
+}
+
+/// The lock seam's uncontended cost: `LockingRing` try_push + try_pop on one thread (two lock
+/// round trips per operation), with the seam's std mutex and with parking_lot's raw mutex.
+fn uncontended() {
+    let mut t = Table::new(
+        &format!(
+            "LockingRing try_push + try_pop, 1 thread, u64, uncontended lock (capacity {CAP}, \
+             kept half full; best of {ROUNDS_1T} interleaved rounds)"
+        ),
+        "push+pop",
+    )
+    .single_thread();
+    let cases = vec![
+        push_pop_case!("lindy LockingRing<u64, 1024> (seam: std mutex)", u64,
+            LockingRing::<u64, CAP>::new(),
+            |q, v| push q.try_push(v).is_ok(), pop q.try_pop()),
+        push_pop_case!("lindy LockingRing<u64, 1024, ParkingLotMutex> (parking_lot, tried)", u64,
+            LockingRing::<u64, CAP, ParkingLotMutex>::new(),
+            |q, v| push q.try_push(v).is_ok(), pop q.try_pop()),
+        push_pop_case!("lindy Ring<u64, 1024> (no lock)", u64, Ring::<u64, CAP>::new(),
+            |q, v| push q.try_push(v).is_ok(), pop q.try_pop()),
+    ];
+    t.interleaved(OPS, ROUNDS_1T, Pick::Best, cases);
+    t.print();
 }
 
 /// Target (c): no allocation after construction, counted over a long mixed workload.
@@ -300,12 +303,18 @@ fn zero_alloc() {
 }
 
 fn main() {
-    // `cargo bench --bench ring -- two-threads` runs only table (b), and so on.
-    let only = std::env::args().skip(1).find(|a| !a.starts_with('-'));
-    let wants = |name: &str| only.as_deref().is_none_or(|o| name.contains(o));
+    // `cargo bench --bench ring -- two-threads uncontended` runs only those tables, and so on.
+    let only: Vec<String> = std::env::args()
+        .skip(1)
+        .filter(|a| !a.starts_with('-'))
+        .collect();
+    let wants = |name: &str| only.is_empty() || only.iter().any(|o| name.contains(o.as_str()));
     if wants("single-thread") {
         single_thread::<u64>("u64");
         single_thread::<Msg>("64-byte struct");
+    }
+    if wants("uncontended") {
+        uncontended();
     }
     if wants("two-threads") {
         spsc_threads();

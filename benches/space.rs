@@ -19,7 +19,7 @@ use std::sync::Arc;
 use std::task::{Context, Poll, Waker};
 use std::thread;
 
-use common::{CountingAlloc, Table};
+use common::{Case, CountingAlloc, ParkingLotMutex, Pick, Table};
 use lindy::space::LocalSpace;
 
 #[global_allocator]
@@ -88,67 +88,107 @@ fn keys(n: usize) -> Vec<String> {
     (0..n).map(|i| format!("public:app.jobs.{i}")).collect()
 }
 
+/// Interleaved rounds for single-thread tables (the best round is reported).
+const ROUNDS_1T: usize = 21;
+/// Interleaved rounds for thread tables (the median round is reported).
+const ROUNDS_2T: usize = 7;
+
+const ONE_KEY_LINDY: &str = "lindy LocalSpace (out + try_take)";
+const ONE_KEY_FLOOR: &str =
+    "bare hashbrown::HashMap<String, VecDeque> (foldhash, keeps empty keys)";
+
 fn single_thread_one_key() {
-    let mut t = Table::new("single thread, one key: out + take", "out+take");
+    let mut t = Table::new(
+        &format!("single thread, one key: out + take (best of {ROUNDS_1T} interleaved rounds)"),
+        "out+take",
+    )
+    .single_thread();
     let space = LocalSpace::<u64>::new();
-    t.case("lindy LocalSpace (out + try_take)", 10_000_000, |n| {
-        for i in 0..n {
-            space.out("jobs", i).unwrap();
-            black_box(space.try_take(black_box("jobs")));
-        }
-    });
-    let waker = Waker::noop();
-    t.case(
-        "lindy LocalSpace (out + take future, one poll)",
-        10_000_000,
-        |n| {
-            let mut cx = Context::from_waker(waker);
-            for i in 0..n {
-                space.out("jobs", i).unwrap();
-                let mut f = std::pin::pin!(space.take(black_box("jobs")));
-                match f.as_mut().poll(&mut cx) {
-                    Poll::Ready(v) => {
-                        black_box(v.unwrap());
-                    }
-                    Poll::Pending => unreachable!(),
-                }
-            }
-        },
-    );
+    let parking = LocalSpace::<u64, ParkingLotMutex>::new();
     let mut keep = BareKeep::default();
-    t.case(
-        "bare HashMap<String, VecDeque> (keeps empty keys)",
-        10_000_000,
-        |n| {
-            for i in 0..n {
-                keep.out("jobs", i);
-                black_box(keep.take(black_box("jobs")));
-            }
-        },
-    );
     let mut fast = FastKeep::default();
-    t.case(
-        "bare hashbrown::HashMap<String, VecDeque> (foldhash, keeps empty keys)",
-        10_000_000,
-        |n| {
-            for i in 0..n {
-                fast.out("jobs", i);
-                black_box(fast.take(black_box("jobs")));
-            }
-        },
-    );
     let mut remove = BareRemove::default();
-    t.case(
-        "bare HashMap<String, VecDeque> (removes empty keys)",
-        10_000_000,
-        |n| {
-            for i in 0..n {
-                remove.out("jobs", i);
-                black_box(remove.take(black_box("jobs")));
-            }
-        },
-    );
+    let waker = Waker::noop();
+    let cases: Vec<Case<'_>> = vec![
+        (
+            ONE_KEY_LINDY,
+            Box::new(|n| {
+                for i in 0..n {
+                    space.out("jobs", i).unwrap();
+                    black_box(space.try_take(black_box("jobs")));
+                }
+            }),
+        ),
+        (
+            "lindy LocalSpace, parking_lot seam (tried)",
+            Box::new(|n| {
+                for i in 0..n {
+                    parking.out("jobs", i).unwrap();
+                    black_box(parking.try_take(black_box("jobs")));
+                }
+            }),
+        ),
+        (
+            "lindy LocalSpace (out + take future, one poll)",
+            Box::new(|n| {
+                let mut cx = Context::from_waker(waker);
+                for i in 0..n {
+                    space.out("jobs", i).unwrap();
+                    let mut f = std::pin::pin!(space.take(black_box("jobs")));
+                    match f.as_mut().poll(&mut cx) {
+                        Poll::Ready(v) => {
+                            black_box(v.unwrap());
+                        }
+                        Poll::Pending => unreachable!(),
+                    }
+                }
+            }),
+        ),
+        (
+            "bare HashMap<String, VecDeque> (keeps empty keys)",
+            Box::new(|n| {
+                for i in 0..n {
+                    keep.out("jobs", i);
+                    black_box(keep.take(black_box("jobs")));
+                }
+            }),
+        ),
+        (
+            ONE_KEY_FLOOR,
+            Box::new(|n| {
+                for i in 0..n {
+                    fast.out("jobs", i);
+                    black_box(fast.take(black_box("jobs")));
+                }
+            }),
+        ),
+        (
+            "bare HashMap<String, VecDeque> (removes empty keys)",
+            Box::new(|n| {
+                for i in 0..n {
+                    remove.out("jobs", i);
+                    black_box(remove.take(black_box("jobs")));
+                }
+            }),
+        ),
+    ];
+    t.interleaved(1_000_000, ROUNDS_1T, Pick::Best, cases);
     t.print();
+    let (lindy, floor) = (t.get(ONE_KEY_LINDY).unwrap(), t.get(ONE_KEY_FLOOR).unwrap());
+    print!(
+        "\nissue 18 target: single thread ≤ 1.5× the hashbrown floor: {lindy:.1} ns vs {floor:.1} ns → \
+         {:.2}× ({})",
+        lindy / floor,
+        common::verdict(lindy / floor, 1.5)
+    );
+    match (t.ir(ONE_KEY_LINDY), t.ir(ONE_KEY_FLOOR)) {
+        (Some(a), Some(b)) => println!(
+            "; instructions {a:.0} vs {b:.0} → {:.2}× ({})",
+            a / b,
+            common::verdict(a / b, 1.5)
+        ),
+        _ => println!(),
+    }
 }
 
 fn single_thread_many_keys() {
@@ -266,85 +306,90 @@ fn pair(producer: impl FnOnce() + Send + 'static, consumer: impl FnOnce() + Send
     c.join().unwrap();
 }
 
-fn one_producer_one_consumer() {
-    let mut t = Table::new(
-        "one producer thread, one consumer thread, one key (5M values per round)",
-        "value",
+/// One producer thread `out`s `n` values on one key, one consumer thread takes them.
+fn space_pair<R: lindy::sync::RawMutex + Send + Sync + 'static>(n: u64, blocking: bool) {
+    let space = Arc::new(LocalSpace::<u64, R>::new());
+    let s2 = space.clone();
+    pair(
+        move || (0..n).for_each(|i| space.out("jobs", i).unwrap()),
+        move || {
+            (0..n).for_each(|_| {
+                let v = if blocking {
+                    s2.take_blocking("jobs").unwrap()
+                } else {
+                    futures::executor::block_on(s2.take("jobs")).unwrap()
+                };
+                black_box(v);
+            })
+        },
     );
-    const N: u64 = 5_000_000;
-    t.case("lindy LocalSpace (out / take_blocking)", N, |n| {
-        let space = Arc::new(LocalSpace::<u64>::new());
-        let s2 = space.clone();
-        pair(
-            move || (0..n).for_each(|i| space.out("jobs", i).unwrap()),
-            move || {
-                (0..n).for_each(|_| {
-                    black_box(s2.take_blocking("jobs").unwrap());
-                })
-            },
-        );
-    });
-    t.case(
-        "lindy LocalSpace (out / futures::executor::block_on(take))",
-        N,
-        |n| {
-            let space = Arc::new(LocalSpace::<u64>::new());
-            let s2 = space.clone();
+}
+
+/// `send` / `recv` of a channel, one producer thread and one consumer thread.
+macro_rules! channel_pair {
+    ($make:expr) => {
+        Box::new(|n| {
+            let (tx, rx) = $make;
             pair(
-                move || (0..n).for_each(|i| space.out("jobs", i).unwrap()),
+                move || (0..n).for_each(|i| tx.send(i).unwrap()),
                 move || {
                     (0..n).for_each(|_| {
-                        black_box(futures::executor::block_on(s2.take("jobs")).unwrap());
+                        black_box(rx.recv().unwrap());
                     })
                 },
             );
-        },
+        })
+    };
+}
+
+const PAIR_LINDY: &str = "lindy LocalSpace (out / take_blocking)";
+
+fn one_producer_one_consumer() {
+    let mut t = Table::new(
+        &format!(
+            "one producer thread, one consumer thread, one key (1M values per round, median of \
+             {ROUNDS_2T} interleaved rounds)"
+        ),
+        "value",
     );
-    t.case("flume::bounded(1024)", N, |n| {
-        let (tx, rx) = flume::bounded(1024);
-        pair(
-            move || (0..n).for_each(|i| tx.send(i).unwrap()),
-            move || {
-                (0..n).for_each(|_| {
-                    black_box(rx.recv().unwrap());
-                })
-            },
-        );
-    });
-    t.case("flume::unbounded", N, |n| {
-        let (tx, rx) = flume::unbounded();
-        pair(
-            move || (0..n).for_each(|i| tx.send(i).unwrap()),
-            move || {
-                (0..n).for_each(|_| {
-                    black_box(rx.recv().unwrap());
-                })
-            },
-        );
-    });
-    t.case("crossbeam_channel::bounded(1024)", N, |n| {
-        let (tx, rx) = crossbeam_channel::bounded(1024);
-        pair(
-            move || (0..n).for_each(|i| tx.send(i).unwrap()),
-            move || {
-                (0..n).for_each(|_| {
-                    black_box(rx.recv().unwrap());
-                })
-            },
-        );
-    });
-    t.case("crossbeam_channel::unbounded", N, |n| {
-        let (tx, rx) = crossbeam_channel::unbounded();
-        pair(
-            move || (0..n).for_each(|i| tx.send(i).unwrap()),
-            move || {
-                (0..n).for_each(|_| {
-                    black_box(rx.recv().unwrap());
-                })
-            },
-        );
-    });
+    let cases: Vec<Case<'_>> = vec![
+        (
+            PAIR_LINDY,
+            Box::new(|n| space_pair::<lindy::sync::DefaultRawMutex>(n, true)),
+        ),
+        (
+            "lindy LocalSpace, parking_lot seam (tried)",
+            Box::new(|n| space_pair::<ParkingLotMutex>(n, true)),
+        ),
+        (
+            "lindy LocalSpace (out / futures::executor::block_on(take))",
+            Box::new(|n| space_pair::<lindy::sync::DefaultRawMutex>(n, false)),
+        ),
+        ("flume::bounded(1024)", channel_pair!(flume::bounded(1024))),
+        ("flume::unbounded", channel_pair!(flume::unbounded())),
+        (
+            "crossbeam_channel::bounded(1024)",
+            channel_pair!(crossbeam_channel::bounded(1024)),
+        ),
+        (
+            "crossbeam_channel::unbounded",
+            channel_pair!(crossbeam_channel::unbounded()),
+        ),
+    ];
+    t.interleaved(1_000_000, ROUNDS_2T, Pick::Median, cases);
     t.print();
+    let lindy = t.get(PAIR_LINDY).unwrap();
+    for (peer, target) in [
+        ("flume::unbounded", "≤ 1.0× flume"),
+        ("crossbeam_channel::unbounded", "moonshot ≤ 1.0× crossbeam"),
+    ] {
+        let ns = t.get(peer).unwrap();
+        println!(
+            "issue 18 target {target}: {lindy:.1} ns vs {peer} {ns:.1} ns → {:.2}× ({})",
+            lindy / ns,
+            common::verdict(lindy / ns, 1.0)
+        );
+    }
 }
 
 const P: usize = 8;
@@ -388,41 +433,72 @@ fn many_to_many<S: Send + Sync + 'static>(
     consumers.into_iter().for_each(|h| h.join().unwrap());
 }
 
+const EIGHT_LINDY: &str = "lindy LocalSpace (one space, 64 keys)";
+
 fn eight_by_eight() {
     let mut t = Table::new(
-        "8 producers / 8 consumers, 64 keys (1.28M values per round)",
+        &format!(
+            "8 producers / 8 consumers, 64 keys (1.28M values per round, median of {ROUNDS_2T} \
+             interleaved rounds)"
+        ),
         "value",
     );
-    const N: u64 = 1_280_000;
     let names: Arc<Vec<String>> = Arc::new(keys(KEYS));
-    t.case("lindy LocalSpace (one space, 64 keys)", N, |n| {
-        struct S(LocalSpace<u64>, Arc<Vec<String>>);
+    fn lindy<R: lindy::sync::RawMutex + Send + Sync + 'static>(n: u64, names: &Arc<Vec<String>>) {
+        struct S<R: lindy::sync::RawMutex>(LocalSpace<u64, R>, Arc<Vec<String>>);
         many_to_many(
             n,
-            Arc::new(S(LocalSpace::new(), names.clone())),
+            Arc::new(S(LocalSpace::<u64, R>::new(), names.clone())),
             |s, k, v| s.0.out(&s.1[k], v).unwrap(),
             |s, k| s.0.take_blocking(&s.1[k]).unwrap(),
         );
-    });
-    t.case("flume::unbounded, one channel per key", N, |n| {
-        let chans: Vec<_> = (0..KEYS).map(|_| flume::unbounded()).collect();
-        many_to_many(
-            n,
-            Arc::new(chans),
-            |s, k, v| s[k].0.send(v).unwrap(),
-            |s, k| s[k].1.recv().unwrap(),
-        );
-    });
-    t.case("flume::bounded(1024), one channel per key", N, |n| {
-        let chans: Vec<_> = (0..KEYS).map(|_| flume::bounded(1024)).collect();
-        many_to_many(
-            n,
-            Arc::new(chans),
-            |s, k, v| s[k].0.send(v).unwrap(),
-            |s, k| s[k].1.recv().unwrap(),
-        );
-    });
+    }
+    let cases: Vec<Case<'_>> = vec![
+        (
+            EIGHT_LINDY,
+            Box::new(|n| lindy::<lindy::sync::DefaultRawMutex>(n, &names)),
+        ),
+        (
+            "lindy LocalSpace, parking_lot seam (tried)",
+            Box::new(|n| lindy::<ParkingLotMutex>(n, &names)),
+        ),
+        (
+            "flume::unbounded, one channel per key",
+            Box::new(|n| {
+                let chans: Vec<_> = (0..KEYS).map(|_| flume::unbounded()).collect();
+                many_to_many(
+                    n,
+                    Arc::new(chans),
+                    |s, k, v| s[k].0.send(v).unwrap(),
+                    |s, k| s[k].1.recv().unwrap(),
+                );
+            }),
+        ),
+        (
+            "flume::bounded(1024), one channel per key",
+            Box::new(|n| {
+                let chans: Vec<_> = (0..KEYS).map(|_| flume::bounded(1024)).collect();
+                many_to_many(
+                    n,
+                    Arc::new(chans),
+                    |s, k, v| s[k].0.send(v).unwrap(),
+                    |s, k| s[k].1.recv().unwrap(),
+                );
+            }),
+        ),
+    ];
+    t.interleaved(1_280_000, ROUNDS_2T, Pick::Median, cases);
     t.print();
+    let (lindy, flume) = (
+        t.get(EIGHT_LINDY).unwrap(),
+        t.get("flume::unbounded, one channel per key").unwrap(),
+    );
+    println!(
+        "\nissue 18 target 8p/8c ≤ 1.0× flume, a channel per key: {lindy:.1} ns vs {flume:.1} ns → \
+         {:.2}× ({})",
+        lindy / flume,
+        common::verdict(lindy / flume, 1.0)
+    );
 }
 
 fn main() {

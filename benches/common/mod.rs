@@ -7,10 +7,28 @@
 //! Method: each case runs a warm-up, then `ROUNDS` timed rounds of `iters` operations; the reported
 //! figure is the median round, per operation. Allocations are counted over one extra round when the
 //! bench binary installs [`CountingAlloc`] as its global allocator.
+//!
+//! [`Table::interleaved`] runs the cases of a table round-robin (case 1, case 2, …, case 1, …),
+//! so a burst of outside load on this shared machine hits one round of every case instead of
+//! every round of one case; single-thread tables report the best round, thread tables the median.
+//!
+//! Two more knobs, both environment variables, so any bench binary has them:
+//!
+//! * `LINDY_BENCH_HOG=N` starts `N` threads that spin for the whole run: the *loaded* regime
+//!   (the default, 0, is the *idle* regime — on a shared machine "idle" only means "no hog of
+//!   ours"). Every table title names its regime.
+//! * `LINDY_BENCH_ROWS=text` runs only the rows of interleaved tables whose name contains
+//!   `text` (to profile one row; the target lines then report nothing useful).
+//! * `LINDY_BENCH_CALLGRIND=1` adds instruction counts to the single-thread tables (those made
+//!   with [`Table::single_thread`]): after timing, the bench binary runs itself under
+//!   `valgrind --tool=callgrind` once per row, with `N` and with `2N` operations, and reports
+//!   `(Ir(2N) − Ir(N)) / N` — set-up, warm-up and process start cancel out, and the count is the
+//!   same whatever else the machine runs. `make bench-callgrind` runs these tables.
 #![allow(dead_code)]
 
 use std::alloc::{GlobalAlloc, Layout, System};
 use std::sync::atomic::{AtomicU64, Ordering::Relaxed};
+use std::sync::OnceLock;
 use std::time::{Duration, Instant};
 
 /// Counts allocations; install with `#[global_allocator] static A: CountingAlloc = CountingAlloc;`.
@@ -58,13 +76,73 @@ pub struct Row {
     pub ns_per_op: f64,
     /// Allocations per operation, when counted.
     pub allocs_per_op: Option<f64>,
+    /// Instructions per operation under callgrind, when counted.
+    pub ir_per_op: Option<f64>,
 }
 
-/// The measured run of an instruction count (see [`Table::case`]): callgrind collects inside it.
-#[inline(never)]
-pub fn instr_measured(f: &mut dyn FnMut()) {
-    f();
-    std::hint::black_box(());
+/// A named benchmark body: `f(n)` performs `n` operations.
+pub type Case<'a> = (&'static str, Box<dyn FnMut(u64) + 'a>);
+
+/// Which round of an interleaved run a table reports.
+#[derive(Clone, Copy)]
+pub enum Pick {
+    /// The fastest round: for single-thread code, where outside load can only add time.
+    Best,
+    /// The median round: for thread hand-off, whose speed depends on scheduling.
+    Median,
+}
+
+/// The case a callgrind child process runs: `(table title, row name, operations)`.
+struct CallgrindChild {
+    table: String,
+    row: String,
+    iters: u64,
+}
+
+const CALLGRIND_CASE: &str = "LINDY_CALLGRIND_CASE";
+const CALLGRIND_ITERS: &str = "LINDY_CALLGRIND_ITERS";
+/// Operations in the shorter of the two callgrind runs of a row.
+const CALLGRIND_OPS: u64 = 20_000;
+
+fn callgrind_child() -> Option<&'static CallgrindChild> {
+    static CHILD: OnceLock<Option<CallgrindChild>> = OnceLock::new();
+    CHILD
+        .get_or_init(|| {
+            let case = std::env::var(CALLGRIND_CASE).ok()?;
+            let (table, row) = case.split_once('\u{1f}')?;
+            Some(CallgrindChild {
+                table: table.into(),
+                row: row.into(),
+                iters: std::env::var(CALLGRIND_ITERS).ok()?.parse().ok()?,
+            })
+        })
+        .as_ref()
+}
+
+/// Hog threads started (once, by the first table) for the loaded regime.
+fn regime() -> &'static str {
+    static REGIME: OnceLock<String> = OnceLock::new();
+    REGIME.get_or_init(|| {
+        let hogs: usize = std::env::var("LINDY_BENCH_HOG")
+            .ok()
+            .and_then(|v| v.parse().ok())
+            .unwrap_or(0);
+        if hogs == 0 || callgrind_child().is_some() {
+            return "idle (no hog; other processes may run)".into();
+        }
+        for _ in 0..hogs {
+            std::thread::spawn(|| {
+                let mut x = 0u64;
+                loop {
+                    x = std::hint::black_box(x.wrapping_mul(6364136223846793005).wrapping_add(1));
+                }
+            });
+        }
+        format!(
+            "loaded ({hogs} spinning hog thread{} beside)",
+            if hogs == 1 { "" } else { "s" }
+        )
+    })
 }
 
 /// A comparison table: add cases, then [`Table::print`].
@@ -73,6 +151,7 @@ pub struct Table {
     unit: &'static str,
     rows: Vec<Row>,
     quick: bool,
+    single_thread: bool,
 }
 
 impl Table {
@@ -80,11 +159,80 @@ impl Table {
     pub fn new(title: &str, unit: &'static str) -> Self {
         // `LINDY_BENCH_QUICK=1` (used by `cargo test --benches` smoke runs) shrinks every case.
         let quick = std::env::var_os("LINDY_BENCH_QUICK").is_some();
+        regime(); // start the hogs before the first case
         Table {
             title: title.into(),
             unit,
             rows: Vec::new(),
             quick,
+            single_thread: false,
+        }
+    }
+
+    /// Marks every case of this table as running on one thread: with
+    /// `LINDY_BENCH_CALLGRIND=1`, its rows get instruction counts.
+    pub fn single_thread(mut self) -> Self {
+        self.single_thread = true;
+        self
+    }
+
+    /// In a callgrind child: `Some(true)` if this row is the one to run, `Some(false)` if it is
+    /// to be skipped; `None` in a normal run.
+    fn child_runs(&self, name: &str) -> Option<bool> {
+        callgrind_child().map(|c| c.table == self.title && c.row == name)
+    }
+
+    /// A callgrind child runs the chosen row once with the requested count (after the same
+    /// warm-up as the timed run) and records nothing measurable.
+    fn child_case(&mut self, name: &str, f: &mut dyn FnMut(u64)) {
+        if self.child_runs(name) == Some(true) {
+            let iters = callgrind_child().map_or(1, |c| c.iters);
+            f(CALLGRIND_OPS.div_ceil(10));
+            f(iters);
+        }
+        self.record(name, f64::NAN);
+    }
+
+    /// Times every case in interleaved rounds and records the picked round of each (see the
+    /// module docs). `iters` operations per round, scaled down in quick mode.
+    pub fn interleaved(&mut self, iters: u64, rounds: usize, pick: Pick, mut cases: Vec<Case<'_>>) {
+        if callgrind_child().is_some() {
+            for (name, f) in cases.iter_mut() {
+                self.child_case(name, f);
+            }
+            return;
+        }
+        // `LINDY_BENCH_ROWS=text` keeps only the rows whose name contains `text` (for profiling
+        // one row with perf or strace).
+        if let Ok(rows) = std::env::var("LINDY_BENCH_ROWS") {
+            for (name, _) in cases
+                .iter()
+                .filter(|(name, _)| !name.contains(rows.as_str()))
+            {
+                self.record(name, f64::NAN);
+            }
+            cases.retain(|(name, _)| name.contains(rows.as_str()));
+        }
+        let iters = self.iters(iters);
+        let rounds = if self.quick { 1 } else { rounds };
+        for (_, f) in cases.iter_mut() {
+            f(iters.div_ceil(10)); // warm-up
+        }
+        let mut times = vec![Vec::with_capacity(rounds); cases.len()];
+        for _ in 0..rounds {
+            for ((_, f), times) in cases.iter_mut().zip(&mut times) {
+                let start = Instant::now();
+                f(iters);
+                times.push(start.elapsed().as_nanos() as f64 / iters as f64);
+            }
+        }
+        for ((name, _), mut times) in cases.iter().zip(times) {
+            times.sort_by(f64::total_cmp);
+            let ns = match pick {
+                Pick::Best => times[0],
+                Pick::Median => times[times.len() / 2],
+            };
+            self.record(name, ns);
         }
     }
 
@@ -98,21 +246,10 @@ impl Table {
     }
 
     /// Times `f(iters)`, which must perform `iters` operations. Returns ns/op.
-    ///
-    /// `LINDY_BENCH_INSTR=<part of "table title | row name">=<n>` runs only the matching rows,
-    /// untimed: `f(n)` once to warm up, then `f(n)` inside [`instr_measured`], for instruction
-    /// counts with `valgrind --tool=callgrind --toggle-collect='*instr_measured*'` (the collected
-    /// instructions over `n` are the row's instructions per operation).
     pub fn case(&mut self, name: &str, iters: u64, mut f: impl FnMut(u64)) -> f64 {
-        if let Some(spec) = std::env::var_os("LINDY_BENCH_INSTR") {
-            let spec = spec.to_string_lossy().into_owned();
-            let (part, n) = spec.rsplit_once('=').expect("LINDY_BENCH_INSTR=<row>=<n>");
-            let n: u64 = n.parse().expect("LINDY_BENCH_INSTR=<row>=<n>");
-            if format!("{} | {}", self.title, name).contains(part) {
-                f(n);
-                instr_measured(&mut || f(n));
-            }
-            return 0.0;
+        if callgrind_child().is_some() {
+            self.child_case(name, &mut f);
+            return f64::NAN;
         }
         let iters = self.iters(iters);
         f(iters.div_ceil(10)); // warm-up
@@ -134,6 +271,7 @@ impl Table {
             name: name.into(),
             ns_per_op: ns,
             allocs_per_op,
+            ir_per_op: None,
         });
         ns
     }
@@ -144,6 +282,7 @@ impl Table {
             name: name.into(),
             ns_per_op,
             allocs_per_op: None,
+            ir_per_op: None,
         });
     }
 
@@ -155,22 +294,97 @@ impl Table {
             .map(|r| r.ns_per_op)
     }
 
+    /// Instructions per operation of a row, when counted.
+    pub fn ir(&self, name: &str) -> Option<f64> {
+        self.rows
+            .iter()
+            .find(|r| r.name == name)
+            .and_then(|r| r.ir_per_op)
+    }
+
+    /// With `LINDY_BENCH_CALLGRIND=1`, counts the instructions of every row of a single-thread
+    /// table (see the module docs). Needs `valgrind` on `PATH`.
+    fn count_instructions(&mut self) {
+        if !self.single_thread || std::env::var_os("LINDY_BENCH_CALLGRIND").is_none() {
+            return;
+        }
+        let exe = std::env::current_exe().expect("the bench binary's path");
+        let args: Vec<String> = std::env::args().skip(1).collect();
+        let run = |row: &str, iters: u64| -> Option<f64> {
+            let out = std::process::Command::new("valgrind")
+                .args(["--tool=callgrind", "--callgrind-out-file=/dev/null"])
+                .arg(&exe)
+                .args(&args)
+                .env(CALLGRIND_CASE, format!("{}\u{1f}{row}", self.title))
+                .env(CALLGRIND_ITERS, iters.to_string())
+                .env_remove("LINDY_BENCH_CALLGRIND")
+                .env_remove("LINDY_BENCH_HOG")
+                .output();
+            let out = match out {
+                Ok(o) if o.status.success() => o,
+                Ok(o) => {
+                    eprintln!(
+                        "callgrind run of {row:?} failed: {}",
+                        String::from_utf8_lossy(&o.stderr)
+                    );
+                    return None;
+                }
+                Err(e) => {
+                    eprintln!("cannot run valgrind ({e}): no instruction counts");
+                    return None;
+                }
+            };
+            // callgrind's summary: "==pid== Collected : 123456789".
+            String::from_utf8_lossy(&out.stderr)
+                .lines()
+                .find_map(|l| {
+                    l.split_once("Collected :")
+                        .map(|(_, n)| n.trim().to_owned())
+                })
+                .and_then(|n| n.parse::<f64>().ok())
+        };
+        let names: Vec<String> = self.rows.iter().map(|r| r.name.clone()).collect();
+        for (row, name) in self.rows.iter_mut().zip(names) {
+            let (Some(once), Some(twice)) =
+                (run(&name, CALLGRIND_OPS), run(&name, 2 * CALLGRIND_OPS))
+            else {
+                continue;
+            };
+            row.ir_per_op = Some((twice - once) / CALLGRIND_OPS as f64);
+        }
+    }
+
     /// Prints the Markdown table. `ratio` is each row's time divided by the first row's (the
     /// lindy row goes first by convention): below 1.0 means faster than lindy, above means slower.
-    pub fn print(&self) {
+    /// With instruction counts, two more columns: instructions per operation and their ratio.
+    pub fn print(&mut self) {
+        if callgrind_child().is_some() {
+            return;
+        }
+        self.count_instructions();
+        let with_ir = self.rows.iter().any(|r| r.ir_per_op.is_some());
         println!("\n### {}\n", self.title);
-        println!(
+        println!("regime: {}\n", regime());
+        print!(
             "| implementation | ns/{} | ops/s | × lindy time | allocs/op |",
             self.unit
         );
-        println!("|---|---:|---:|---:|---:|");
+        if with_ir {
+            print!(" instructions/{} | × lindy instructions |", self.unit);
+        }
+        println!();
+        println!(
+            "|---|---:|---:|---:|---:|{}",
+            if with_ir { "---:|---:|" } else { "" }
+        );
         let base = self.rows.first().map(|r| r.ns_per_op).unwrap_or(1.0);
+        let base_ir = self.rows.first().and_then(|r| r.ir_per_op);
         for r in &self.rows {
             let allocs = r
                 .allocs_per_op
                 .map(|a| format!("{a:.2}"))
                 .unwrap_or_else(|| "–".into());
-            println!(
+            print!(
                 "| {} | {:.1} | {} | {:.2} | {} |",
                 r.name,
                 r.ns_per_op,
@@ -178,7 +392,24 @@ impl Table {
                 r.ns_per_op / base,
                 allocs
             );
+            if with_ir {
+                match (r.ir_per_op, base_ir) {
+                    (Some(ir), Some(b)) => print!(" {ir:.1} | {:.2} |", ir / b),
+                    (Some(ir), None) => print!(" {ir:.1} | – |"),
+                    _ => print!(" – | – |"),
+                }
+            }
+            println!();
         }
+    }
+}
+
+/// `lindy ÷ peer` with a verdict against `target` (e.g. 1.0 for "no slower than the peer").
+pub fn verdict(ratio: f64, target: f64) -> &'static str {
+    if ratio <= target {
+        "met"
+    } else {
+        "missed"
     }
 }
 
@@ -192,5 +423,32 @@ pub fn human(x: f64) -> String {
         format!("{:.1}k", x / 1e3)
     } else {
         format!("{x:.1}")
+    }
+}
+
+/// `parking_lot::RawMutex` as a lindy lock, measured beside the seam's std mutex in the same run
+/// (issue 18 tried it as the seam's `std` lock and kept std's: see `docs/benchmarks/threads.md`).
+/// Lindy's types take it as their `R` parameter (`LockingRing<u64, N, ParkingLotMutex>`).
+pub struct ParkingLotMutex(parking_lot::RawMutex);
+
+// Safety: parking_lot's raw mutex excludes other threads between `lock` and `unlock`.
+unsafe impl lindy::sync::RawMutex for ParkingLotMutex {
+    const INIT: Self =
+        ParkingLotMutex(<parking_lot::RawMutex as parking_lot::lock_api::RawMutex>::INIT);
+    // A nested `lock` deadlocks: it never runs its closure.
+    const REENTRANT: bool = false;
+    #[inline]
+    fn lock<R>(&self, f: impl FnOnce() -> R) -> R {
+        use parking_lot::lock_api::RawMutex as _;
+        struct Unlock<'a>(&'a parking_lot::RawMutex);
+        impl Drop for Unlock<'_> {
+            fn drop(&mut self) {
+                // Safety: locked below, on this thread.
+                unsafe { self.0.unlock() }
+            }
+        }
+        self.0.lock();
+        let _unlock = Unlock(&self.0);
+        f()
     }
 }

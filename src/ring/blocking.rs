@@ -31,20 +31,14 @@ impl<T, S: Storage<T>, R: RawMutex> LockingRingBase<T, S, R> {
     /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
     pub fn push_blocking(&self, value: T) -> Result<(), Closed<T>> {
-        match self.try_push(value) {
-            Ok(()) => Ok(()),
-            Err(super::TryPushError::Closed(v)) => Err(Closed(v)),
-            Err(super::TryPushError::Full(v)) => block_on(self.push(v)),
-        }
+        // The future's first poll is the `try_push` (one lock round trip whether or not it has
+        // to wait); a future that never waited leaves without locking again.
+        block_on(self.push(value))
     }
 
     /// Pops the oldest value, parking the calling thread while the ring is empty; `None` once the
     /// ring is closed and drained (for consumer threads; in async code use [`pop`](Self::pop)).
     pub fn pop_blocking(&self) -> Option<T> {
-        match self.try_pop() {
-            Ok(v) => Some(v),
-            Err(super::TryPopError::Closed) => None,
-            Err(super::TryPopError::Empty) => block_on(self.pop()),
-        }
+        block_on(self.pop())
     }
 }

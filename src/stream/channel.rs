@@ -17,6 +17,7 @@
 //! `protect_from` only ever grows: a new reader protects from the current end, and a leaving
 //! or advancing reader can only raise the minimum.
 
+use alloc::boxed::Box;
 use alloc::collections::VecDeque;
 use alloc::string::String;
 use alloc::vec::Vec;
@@ -70,23 +71,35 @@ pub(super) struct State {
 
 /// Work that must not happen under the lock: waking wakers (so woken tasks do not contend for
 /// it) and dropping messages (a `Bytes` may own user data with its own `Drop`). Collected while
-/// locked, run after unlocking. Holds a few of each inline, so the common case allocates nothing.
+/// locked, run after unlocking.
+///
+/// Built for the hot path of a queue path — one write or one read wakes at most one task and
+/// drops nothing — so one waker and one message sit inline and the rest spills into a box that
+/// is never allocated on that path: three words, three `None` checks to run.
 #[derive(Default)]
 pub(super) struct Deferred {
-    wakers: [Option<Waker>; 4],
-    more_wakers: Vec<Waker>,
+    waker: Option<Waker>,
     dropped: Option<Bytes>,
-    more_dropped: Vec<Bytes>,
+    spill: Option<Box<Spill>>,
+}
+
+/// What does not fit inline in [`Deferred`] (broadcast wake-ups, history trims, deletes).
+#[derive(Default)]
+struct Spill {
+    wakers: Vec<Waker>,
+    dropped: Vec<Bytes>,
 }
 
 impl Deferred {
+    #[inline]
     pub(super) fn wake(&mut self, w: Waker) {
-        match self.wakers.iter_mut().find(|s| s.is_none()) {
-            Some(slot) => *slot = Some(w),
-            None => self.more_wakers.push(w),
+        match self.waker {
+            None => self.waker = Some(w),
+            Some(_) => self.spill().wakers.push(w),
         }
     }
 
+    #[inline]
     pub(super) fn wake_opt(&mut self, w: Option<Waker>) {
         if let Some(w) = w {
             self.wake(w);
@@ -96,15 +109,46 @@ impl Deferred {
     fn drop_later(&mut self, msg: Bytes) {
         match self.dropped {
             None => self.dropped = Some(msg),
-            Some(_) => self.more_dropped.push(msg),
+            Some(_) => self.spill().dropped.push(msg),
         }
     }
 
-    /// Wakes and drops (call with no lock held).
+    fn drop_all_later(&mut self, msgs: impl IntoIterator<Item = Bytes>) {
+        self.spill().dropped.extend(msgs);
+    }
+
+    fn spill(&mut self) -> &mut Spill {
+        self.spill.get_or_insert_with(Box::default)
+    }
+
+    /// Wakes, in the order collected, and drops the messages (call with no lock held).
+    ///
+    /// Inlined to a few branches for the hot path (one waker or none, nothing to drop); the rest
+    /// is out of line, so the hot path stays small enough to inline.
+    #[inline]
     pub(super) fn run(self) {
-        self.wakers.into_iter().flatten().for_each(Waker::wake);
-        self.more_wakers.into_iter().for_each(Waker::wake);
-        // `dropped` and `more_dropped` drop here, outside the lock.
+        let Deferred {
+            waker,
+            dropped,
+            spill,
+        } = self;
+        if let Some(w) = waker {
+            w.wake();
+        }
+        if dropped.is_some() || spill.is_some() {
+            Self::run_rest(dropped, spill);
+        }
+    }
+
+    #[cold]
+    #[inline(never)]
+    fn run_rest(dropped: Option<Bytes>, spill: Option<Box<Spill>>) {
+        if let Some(spill) = spill {
+            let Spill { wakers, dropped } = *spill;
+            wakers.into_iter().for_each(Waker::wake);
+            drop(dropped);
+        }
+        drop(dropped);
     }
 }
 
@@ -194,19 +238,26 @@ impl State {
 
     /// Appends a message (caller checked `accepts` and `has_room`) and collects the readers to
     /// wake: one in queue mode (readers compete), all of them in persistent mode.
+    #[inline]
     pub(super) fn push(&mut self, msg: Bytes, opts: &StreamOptions, later: &mut Deferred) {
         self.log.push_back(msg);
-        if opts.is_persistent() {
-            if self.readers_len == 0 {
-                // No reader protects it: the message goes straight to the history. (With
-                // readers, a write moves no cursor, so the protected floor cannot change.)
-                self.refresh_protection(opts, later);
-            }
-            while let Some(w) = self.read_wait.notify_one() {
-                later.wake(w);
-            }
-        } else {
+        if !opts.is_persistent() {
+            // The queue path, inlined into the writer's poll: readers compete, wake one.
             later.wake_opt(self.read_wait.notify_one());
+        } else {
+            self.pushed_persistent(opts, later);
+        }
+    }
+
+    /// The persistent half of [`push`](Self::push): every waiting reader wakes.
+    fn pushed_persistent(&mut self, opts: &StreamOptions, later: &mut Deferred) {
+        if self.readers_len == 0 {
+            // No reader protects it: the message goes straight to the history. (With
+            // readers, a write moves no cursor, so the protected floor cannot change.)
+            self.refresh_protection(opts, later);
+        }
+        while let Some(w) = self.read_wait.notify_one() {
+            later.wake(w);
         }
     }
 
@@ -234,7 +285,7 @@ impl State {
         let dropped = self.log.len();
         self.base = self.next_seq();
         self.protect_from = self.base;
-        later.more_dropped.extend(core::mem::take(&mut self.log));
+        later.drop_all_later(core::mem::take(&mut self.log));
         self.history_bytes = 0;
         self.deleted = true;
         self.ended = true;
@@ -285,6 +336,7 @@ impl State {
 
     /// Takes the next message for reader `id`. `missed` grows by the history messages that
     /// were dropped before this reader got to them.
+    #[inline]
     pub(super) fn take(
         &mut self,
         id: usize,
@@ -296,6 +348,7 @@ impl State {
             return Take::Eof;
         }
         if !opts.is_persistent() {
+            // The queue path, inlined into the reader's poll: pop, wake one writer.
             return match self.log.pop_front() {
                 Some(msg) => {
                     self.base += 1;
@@ -306,6 +359,16 @@ impl State {
                 None => Take::Empty,
             };
         }
+        self.take_persistent(id, opts, missed, later)
+    }
+
+    fn take_persistent(
+        &mut self,
+        id: usize,
+        opts: &StreamOptions,
+        missed: &mut u64,
+        later: &mut Deferred,
+    ) -> Take {
         let base = self.base;
         let next_seq = self.next_seq();
         let Some(Some(cursor)) = self.cursors.get_mut(id) else {

@@ -1,11 +1,19 @@
 //! Thread-blocking drivers for lindy's futures (`std` only): poll on the calling thread, park it
 //! until the future's waker unparks it (or a deadline passes), poll again.
 //!
-//! One waker per thread, made once, so a blocking wait allocates nothing. No spinning before
-//! parking: on a loaded machine a spinning consumer takes the core its producer needs, and the
-//! ring and space benchmarks showed no gain from it.
+//! One waker per thread, made once, so a blocking wait allocates nothing.
+//!
+//! Before parking, a wait spins briefly (crossbeam's `Backoff` spin phase): rounds of
+//! exponentially longer busy-waits on the thread's own `woken` flag, a few microseconds in all.
+//! A hand-off partner on another core usually answers within that window, and then neither side
+//! pays for a futex sleep and wake-up (unparking a thread that is not parked is one atomic
+//! swap). The spin reads only this thread's flag, never the shared state, so it takes no cache
+//! line from the partner. No `yield_now` phase: on a loaded machine a yield can wait behind
+//! other processes' time slices, and the benchmarks' loaded regime got slower with it
+//! (`docs/benchmarks/threads.md` measures both regimes).
 
 use core::future::Future;
+use core::hint::spin_loop;
 use core::pin::pin;
 use core::sync::atomic::{AtomicBool, Ordering};
 use core::task::{Context, Poll, Waker};
@@ -32,6 +40,9 @@ impl Wake for ThreadNotify {
     }
 }
 
+/// Busy-wait rounds before parking: round `k` spins `2^k` times (127 spins in all).
+const SPIN_STEPS: u32 = 7;
+
 struct Blocker {
     notify: Arc<ThreadNotify>,
     waker: Waker,
@@ -51,6 +62,7 @@ impl Blocker {
 
     /// Waits for a wake-up until `deadline` (if any); `false` if the deadline passed first.
     fn wait(&self, deadline: Option<Instant>) -> bool {
+        self.snooze();
         while !self.notify.woken.swap(false, Ordering::Acquire) {
             match deadline {
                 None => thread::park(),
@@ -64,6 +76,18 @@ impl Blocker {
             }
         }
         true
+    }
+
+    /// Busy-waits for a wake-up that is probably moments away (see the module docs); returns
+    /// as soon as `woken` is set, or after the last round ([`SPIN_STEPS`] rounds, 127
+    /// `spin_loop` hints in all: a few microseconds).
+    fn snooze(&self) {
+        for step in 0..SPIN_STEPS {
+            if self.notify.woken.load(Ordering::Relaxed) {
+                return;
+            }
+            (0..1u32 << step).for_each(|_| spin_loop());
+        }
     }
 
     fn run<F: Future>(&self, fut: F, deadline: Option<Instant>) -> Option<F::Output> {

@@ -58,8 +58,15 @@ unsafe impl RawMutex for CriticalSectionRawMutex {
     }
 }
 
-/// An operating-system mutex (`std::sync::Mutex`). Poisoning is ignored: lindy's own critical
-/// sections restore their invariants before anything that can panic (user `Drop`s run outside).
+/// An operating-system mutex (`std::sync::Mutex`, a futex on Linux). Poisoning is ignored:
+/// lindy's own critical sections restore their invariants before anything that can panic (user
+/// `Drop`s and wakers run outside the lock).
+///
+/// Why this lock and not `parking_lot::RawMutex` (issue 18 measured both, in the same runs,
+/// `docs/benchmarks/threads.md`): parking_lot saves ~13 instructions per lock round trip (no poison
+/// check), but its contended path yields the thread (`sched_yield`) before it parks, and on a
+/// loaded machine a yield waits behind other processes: the space's one-producer/one-consumer
+/// hand-off ran 2.3× slower with it. std's mutex spins on the lock word, then sleeps on a futex.
 #[cfg(all(feature = "std", not(loom)))]
 pub struct StdRawMutex {
     inner: std::sync::Mutex<()>,

@@ -167,8 +167,16 @@ impl WaitQueue {
     ///
     /// Returns `true` if the waiter had been notified and had not yet acted on it: a future being
     /// dropped must then pass the wake-up on (`notify_one`) if what it was woken for is still there.
+    #[inline]
     pub fn remove(&mut self, slot: &mut WaiterSlot) -> bool {
-        let Some(i) = slot.0.take() else { return false };
+        // The hot path of every completing poll: the future never waited.
+        match slot.0.take() {
+            None => false,
+            Some(i) => self.remove_at(i),
+        }
+    }
+
+    fn remove_at(&mut self, i: u32) -> bool {
         let was_notified = match self.slots[i as usize] {
             Slot::Waiting { .. } => {
                 self.unlink(i);
@@ -187,10 +195,16 @@ impl WaitQueue {
     /// Notifies the oldest waiter and returns its waker: call `wake()` *after* releasing the lock,
     /// so the woken task does not immediately contend for it.
     #[must_use = "wake the returned waker (after unlocking)"]
+    #[inline]
     pub fn notify_one(&mut self) -> Option<Waker> {
+        // The hot path of every push and pop: nobody is waiting.
         if self.head == NIL {
             return None;
         }
+        self.notify_head()
+    }
+
+    fn notify_head(&mut self) -> Option<Waker> {
         let i = self.head;
         let waker = self.unlink(i);
         Some(waker)
