@@ -1,0 +1,27 @@
+# lindy on a microcontroller (crates/lindy-firmware, its own workspace and lock file): the core's
+# test suite and the embassy firmware run on an emulated Cortex-M4 (QEMU's MPS2 AN386), the suite
+# again on a Cortex-M0 (the micro:bit), and the core must build for thumbv6m (no CAS).
+.PHONY: firmware-setup firmware-test firmware-m0 firmware-size
+
+FIRMWARE_DIR := crates/lindy-firmware
+FIRMWARE_TARGETS := thumbv7em-none-eabihf thumbv6m-none-eabi
+
+firmware-setup:
+	@command -v qemu-system-arm >/dev/null || { \
+	  echo "installing qemu-system-arm"; \
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq qemu-system-arm; }
+	@installed="$$(rustup target list --installed)"; \
+	for t in $(FIRMWARE_TARGETS); do \
+	  grep -qx "$$t" <<<"$$installed" || rustup target add "$$t"; \
+	done
+
+# The suite on the Cortex-M4: prints `N passed, M failed`, exits non-zero on any failure.
+firmware-test: firmware-setup
+	cd $(FIRMWARE_DIR) && $(CARGO) run --quiet --locked --bin suite
+
+# Cortex-M0 has no compare-and-swap: the core must still build, and the suite run, there.
+firmware-m0: firmware-setup
+	$(CARGO) build --lib --no-default-features --target thumbv6m-none-eabi
+	cd $(FIRMWARE_DIR) && $(CARGO) run --quiet --locked --bin suite --target thumbv6m-none-eabi
+
+GATES += firmware-test
