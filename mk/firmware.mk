@@ -15,9 +15,11 @@ firmware-setup:
 	  grep -qx "$$t" <<<"$$installed" || rustup target add "$$t"; \
 	done
 
-# The suite on the Cortex-M4: prints `N passed, M failed`, exits non-zero on any failure.
+# The suite on the Cortex-M4 (prints `N passed, M failed`, exits non-zero on any failure), then
+# the embassy-executor firmware (tasks meeting through lindy's futures, a timer-driven sweep).
 firmware-test: firmware-setup
 	cd $(FIRMWARE_DIR) && $(CARGO) run --quiet --locked --bin suite
+	cd $(FIRMWARE_DIR) && $(CARGO) run --quiet --locked --bin embassy
 
 # Cortex-M0 has no compare-and-swap: the core must still build, and the suite run, there.
 firmware-m0: firmware-setup

@@ -6,6 +6,7 @@
 //!   [`Outcome`](harness::Outcome) instead of panicking, the run prints `N passed, M failed` over
 //!   semihosting and exits non-zero on any failure;
 //! * [`wake`] — wakers that count their wake-ups, to drive lindy's futures by hand;
+//! * [`embassy_lock`] — embassy-sync's raw mutexes as lindy's lock;
 //! * [`exit`] — ends the QEMU run with a status the runner turns into the process exit code.
 //!
 //! The binaries are in `src/bin/`: `suite` (the core's tests on the chip), `embassy` (producer and
@@ -16,6 +17,7 @@
 
 extern crate alloc;
 
+pub mod embassy_lock;
 pub mod harness;
 pub mod heap;
 pub mod wake;
