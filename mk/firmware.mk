@@ -27,3 +27,9 @@ firmware-m0: firmware-setup
 	cd $(FIRMWARE_DIR) && $(CARGO) run --quiet --locked --bin suite --target thumbv6m-none-eabi
 
 GATES += firmware-test
+
+# The footprint table of docs/benchmarks/firmware.md (not a gate: sizes are reported, not asserted).
+firmware-size: firmware-setup
+	@command -v llvm-size >/dev/null || command -v arm-none-eabi-size >/dev/null || { \
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq binutils-arm-none-eabi; }
+	$(FIRMWARE_DIR)/scripts/footprint.sh thumbv7em-none-eabihf

@@ -223,7 +223,11 @@ async fn main(spawner: Spawner) {
         failed += usize::from(!passed);
     }
     hprintln!("heap high-water mark: {} bytes", HEAP.stats().peak);
-    hprintln!("embassy: {} passed, {} failed", checks.len() - failed, failed);
+    hprintln!(
+        "embassy: {} passed, {} failed",
+        checks.len() - failed,
+        failed
+    );
     exit(failed == 0)
 }
 
