@@ -15,11 +15,15 @@ firmware-setup:
 	  grep -qx "$$t" <<<"$$installed" || rustup target add "$$t"; \
 	done
 
-# The suite on the Cortex-M4 (prints `N passed, M failed`, exits non-zero on any failure), then
-# the embassy-executor firmware (tasks meeting through lindy's futures, a timer-driven sweep).
+# Lint, then the suite on the Cortex-M4 (prints `N passed, M failed`, exits non-zero on any failure), then
+# the embassy-executor firmware (tasks meeting through lindy's futures, a timer-driven sweep) and
+# the example of docs/firmware.md.
 firmware-test: firmware-setup
+	cd $(FIRMWARE_DIR) && $(CARGO) fmt -- --check
+	cd $(FIRMWARE_DIR) && $(CARGO) clippy --quiet --locked --bins -- -D warnings
 	cd $(FIRMWARE_DIR) && $(CARGO) run --quiet --locked --bin suite
 	cd $(FIRMWARE_DIR) && $(CARGO) run --quiet --locked --bin embassy
+	cd $(FIRMWARE_DIR) && $(CARGO) run --quiet --locked --bin example
 
 # Cortex-M0 has no compare-and-swap: the core must still build there, and the suite runs on the
 # micro:bit (release: a debug build does not fit its 256 KiB of flash).
@@ -34,3 +38,4 @@ firmware-size: firmware-setup
 	@command -v llvm-size >/dev/null || command -v arm-none-eabi-size >/dev/null || { \
 	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq binutils-arm-none-eabi; }
 	$(FIRMWARE_DIR)/scripts/footprint.sh thumbv7em-none-eabihf
+	$(FIRMWARE_DIR)/scripts/footprint.sh thumbv6m-none-eabi
