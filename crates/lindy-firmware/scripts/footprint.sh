@@ -9,7 +9,7 @@ bins=(footprint-empty footprint-lindy footprint-embassy-sync)
 size=$(command -v llvm-size || command -v arm-none-eabi-size)
 nm=$(command -v llvm-nm || command -v arm-none-eabi-nm)
 cargo build --quiet --locked --release --target "$target" $(printf -- '--bin %s ' "${bins[@]}")
-dir=target/$target/release
+dir=${CARGO_TARGET_DIR:-target}/$target/release
 runner=$(sed -n "/^\[target.$target\]/,/^\[/s/^runner = \"\(.*\)\"/\1/p" .cargo/config.toml)
 
 echo "| firmware | .text | .rodata | .data | flash (vectors+text+rodata+data) | static RAM (data+bss, no heap arena) | heap high-water |"
