@@ -17,6 +17,7 @@ use lindy_firmware::heap::TrackingHeap;
 mod batch;
 mod channels;
 mod grammar;
+mod queue;
 mod ring;
 mod space;
 mod store;
@@ -39,6 +40,7 @@ fn main() -> ! {
     }
     let groups: &[&[Case]] = &[
         &space::CASES,
+        &queue::CASES,
         &ring::CASES,
         &grammar::CASES,
         &channels::CASES,
