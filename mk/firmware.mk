@@ -26,10 +26,10 @@ firmware-test: firmware-setup
 	cd $(FIRMWARE_DIR) && $(CARGO) run --quiet --locked --bin example
 
 # Cortex-M0 has no compare-and-swap: the core must still build there, and the suite runs on the
-# micro:bit (release: a debug build does not fit its 256 KiB of flash).
+# micro:bit (profile `m0`, release at opt-level z: a debug build does not fit its 256 KiB of flash).
 firmware-m0: firmware-setup
 	$(CARGO) build --lib --no-default-features --target thumbv6m-none-eabi
-	cd $(FIRMWARE_DIR) && $(CARGO) run --quiet --locked --release --bin suite --target thumbv6m-none-eabi
+	cd $(FIRMWARE_DIR) && $(CARGO) run --quiet --locked --profile m0 --bin suite --target thumbv6m-none-eabi
 
 GATES += firmware-test firmware-m0
 
