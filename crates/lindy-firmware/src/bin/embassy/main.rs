@@ -8,7 +8,11 @@
 //! * a **sweeper** task drives the channel manager from `embassy-time`: it sleeps until
 //!   `next_deadline()` and sweeps — the sans-IO core's clock comes from the executor's timer;
 //! * `main` subscribes to the manager's events and waits (`recv().await`) for the sweep to close
-//!   the idle `public:demo.sensor` channel, then checks every count and exits.
+//!   the idle `public:demo.sensor` channel;
+//! * then a job is taken under a lease and never acknowledged (a worker that died): a **lease
+//!   timer** task sleeps until the space's `poll_timeout()` and calls `handle_timeout(now)`, which
+//!   hands the job back to `main`'s waiting `take` — lease expiry driven by embassy-time;
+//! * `main` checks every count and exits.
 //!
 //! The ring and the space use embassy-sync's `CriticalSectionRawMutex` through lindy's lock seam
 //! ([`EmbassyRawMutex`]). Exit status 0 means every check passed (`cargo run --bin embassy`).
@@ -52,6 +56,9 @@ const SENSOR_TTL_MS: u64 = 20;
 static RING: LockingRing<u32, 4, Lock> = LockingRing::new();
 /// Jobs under channel names; the worker takes any `public:demo.jobs.*`.
 static JOBS: LocalSpace<u32, Lock> = LocalSpace::new();
+/// Jobs handed out under leases; `lease_timer` returns the expired ones.
+static LEASED: LocalSpace<u32, Lock> = LocalSpace::new();
+const LEASE_MS: u64 = 15;
 
 static CONSUMED: AtomicU32 = AtomicU32::new(0);
 static SUM: AtomicU32 = AtomicU32::new(0);
@@ -137,6 +144,18 @@ async fn sweeper(manager: &'static Manager) {
     }
 }
 
+/// The space's leases, driven by embassy-time: sleep until the next lease deadline, expire.
+#[embassy_executor::task]
+async fn lease_timer() {
+    loop {
+        // As the sweeper: re-check every 10 ms for leases issued meanwhile.
+        let recheck = now_ms() + 10;
+        let at = LEASED.poll_timeout().map_or(recheck, |d| d.min(recheck));
+        Timer::at(Instant::from_millis(at)).await;
+        LEASED.handle_timeout(now_ms());
+    }
+}
+
 #[embassy_executor::task]
 async fn watchdog() {
     Timer::after_secs(10).await;
@@ -168,6 +187,7 @@ async fn main(spawner: Spawner) {
         .expect("open the sensor channel");
 
     spawner.spawn(watchdog().expect("spawn watchdog"));
+    spawner.spawn(lease_timer().expect("spawn lease timer"));
     spawner.spawn(sweeper(manager).expect("spawn sweeper"));
     spawner.spawn(consumer().expect("spawn consumer"));
     spawner.spawn(worker().expect("spawn worker"));
@@ -181,6 +201,22 @@ async fn main(spawner: Spawner) {
             Err(_) => fail("the manager went away"),
         }
     };
+
+    // A worker takes a job under a lease and dies without acknowledging it: the lease timer
+    // expires the lease and the job is handed to the next taker, here `main`.
+    LEASED.out("public:demo.retry", 7).expect("space open");
+    let lease = LEASED
+        .try_take_leased("public:demo.retry", Some(LEASE_MS), now_ms())
+        .expect("a job to lease");
+    let redelivered = LEASED.take("public:demo.retry").await;
+    let back_at = now_ms();
+    hprintln!(
+        "embassy: lease expired at {} ms (deadline {} ms), job redelivered: {:?}",
+        back_at,
+        lease.deadline,
+        redelivered
+    );
+
     let last_touch = u64::from(LAST_TOUCH.load(Ordering::Relaxed));
     let consumed = CONSUMED.load(Ordering::Relaxed);
     let sum = SUM.load(Ordering::Relaxed);
@@ -215,6 +251,12 @@ async fn main(spawner: Spawner) {
         (
             JOBS.total_len() == 0 && RING.is_empty(),
             "nothing left behind",
+        ),
+        (redelivered == Ok(7), "an unacknowledged lease comes back"),
+        (back_at >= lease.deadline, "...no earlier than its deadline"),
+        (
+            LEASED.ack(lease.id).is_err(),
+            "...and the dead worker's ack is refused",
         ),
     ];
     let mut failed = 0;
