@@ -20,10 +20,10 @@ firmware-setup:
 # the example of docs/firmware.md.
 firmware-test: firmware-setup
 	cd $(FIRMWARE_DIR) && $(CARGO) fmt -- --check
-	cd $(FIRMWARE_DIR) && $(CARGO) clippy --quiet --locked --bins -- -D warnings
-	cd $(FIRMWARE_DIR) && $(CARGO) run --quiet --locked --bin suite
-	cd $(FIRMWARE_DIR) && $(CARGO) run --quiet --locked --bin embassy
-	cd $(FIRMWARE_DIR) && $(CARGO) run --quiet --locked --bin example
+	cd $(FIRMWARE_DIR) && $(CARGO) clippy --quiet --bins -- -D warnings
+	cd $(FIRMWARE_DIR) && $(CARGO) run --quiet --bin suite
+	cd $(FIRMWARE_DIR) && $(CARGO) run --quiet --bin embassy
+	cd $(FIRMWARE_DIR) && $(CARGO) run --quiet --bin example
 
 # Cortex-M0 has no compare-and-swap: the core must still build there, and the suite runs on the
 # micro:bit, in two images that each fit its 256 KiB of flash (profile `m0`: release at opt-level
@@ -31,7 +31,7 @@ firmware-test: firmware-setup
 firmware-m0: firmware-setup
 	$(CARGO) build --lib --no-default-features --target thumbv6m-none-eabi
 	cd $(FIRMWARE_DIR) && for part in core services; do \
-	  $(CARGO) run --quiet --locked --profile m0 --features part-$$part --bin suite --target thumbv6m-none-eabi; \
+	  $(CARGO) run --quiet --profile m0 --features part-$$part --bin suite --target thumbv6m-none-eabi; \
 	done
 
 GATES += firmware-test firmware-m0

@@ -8,7 +8,7 @@ target=${1:-thumbv7em-none-eabihf}
 bins=(footprint-empty footprint-lindy footprint-embassy-sync)
 size=$(command -v llvm-size || command -v arm-none-eabi-size)
 nm=$(command -v llvm-nm || command -v arm-none-eabi-nm)
-cargo build --quiet --locked --release --target "$target" $(printf -- '--bin %s ' "${bins[@]}")
+cargo build --quiet --release --target "$target" $(printf -- '--bin %s ' "${bins[@]}")
 dir=${CARGO_TARGET_DIR:-target}/$target/release
 runner=$(sed -n "/^\[target.$target\]/,/^\[/s/^runner = \"\(.*\)\"/\1/p" .cargo/config.toml)
 
