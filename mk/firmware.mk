@@ -27,11 +27,15 @@ firmware-test: firmware-setup
 
 # Cortex-M0 has no compare-and-swap: the core must still build there, and the suite runs on the
 # micro:bit, in two images that each fit its 256 KiB of flash (profile `m0`: release at opt-level
-# z with overflow checks; features `part-core` / `part-services` split the groups).
+# z with overflow checks; features `part-core` / `part-services` split the groups); then the
+# embassy firmware and the example run there too.
 firmware-m0: firmware-setup
 	$(CARGO) build --lib --no-default-features --target thumbv6m-none-eabi
 	cd $(FIRMWARE_DIR) && for part in core services; do \
 	  $(CARGO) run --quiet --profile m0 --features part-$$part --bin suite --target thumbv6m-none-eabi; \
+	done
+	cd $(FIRMWARE_DIR) && for bin in embassy example; do \
+	  $(CARGO) run --quiet --profile m0 --bin $$bin --target thumbv6m-none-eabi; \
 	done
 
 GATES += firmware-test firmware-m0

@@ -15,8 +15,12 @@ use critical_section::Mutex;
 use embassy_time_driver::Driver;
 use embassy_time_queue_utils::Queue;
 
-/// The core clock of QEMU's MPS2 boards (AN385/AN386): 25 MHz.
-pub const MPS2_CORE_HZ: u32 = 25_000_000;
+/// The core clock: 25 MHz on QEMU's MPS2 boards (AN385/AN386), 16 MHz on the micro:bit (nRF51).
+#[cfg(not(board = "microbit"))]
+pub const CORE_HZ: u32 = 25_000_000;
+/// The core clock: 25 MHz on QEMU's MPS2 boards (AN385/AN386), 16 MHz on the micro:bit (nRF51).
+#[cfg(board = "microbit")]
+pub const CORE_HZ: u32 = 16_000_000;
 
 struct SysTickDriver {
     ticks: Mutex<Cell<u64>>,
