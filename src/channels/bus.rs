@@ -1,11 +1,17 @@
 //! The cross-node seam: [`EventBus`], [`RemoteEvent`], and [`LocalBus`] (in-process).
 
-use alloc::sync::{Arc, Weak};
-use alloc::vec::Vec;
 use core::fmt;
 
-use super::{Event, Manager, Registry};
-use crate::sync::{DefaultRawMutex, Mutex, RawMutex};
+use super::Event;
+// `LocalBus` and what it needs are left out on targets without compare-and-swap (Cortex-M0):
+// it type-erases managers as `Weak<dyn _>`, which portable-atomic's `Weak` cannot express on
+// stable Rust (see `crate::sync::Arc`). `EventBus` and `Manager::set_bus` remain.
+#[cfg(target_has_atomic = "ptr")]
+use super::{Manager, Registry};
+#[cfg(target_has_atomic = "ptr")]
+use crate::sync::{Arc, DefaultRawMutex, Mutex, RawMutex, Weak};
+#[cfg(target_has_atomic = "ptr")]
+use alloc::vec::Vec;
 
 /// Identifies one node (one [`Manager`]) on a bus, so it can recognise its own echo.
 ///
@@ -77,18 +83,22 @@ pub trait EventBus {
 
 /// Whatever can take delivery of a remote event: every [`Manager`] (type-erased for
 /// [`LocalBus`]).
+#[cfg(target_has_atomic = "ptr")]
 trait RemoteSink {
     fn deliver(&self, event: &RemoteEvent);
 }
 
+#[cfg(target_has_atomic = "ptr")]
 impl<G: Registry, R: RawMutex> RemoteSink for Manager<G, R> {
     fn deliver(&self, event: &RemoteEvent) {
         self.apply_remote(event);
     }
 }
 
+#[cfg(target_has_atomic = "ptr")]
 type Members = Vec<(NodeId, Weak<dyn RemoteSink + Send + Sync>)>;
 
+#[cfg(target_has_atomic = "ptr")]
 struct LocalBusState {
     next_node: u64,
     members: Members,
@@ -117,10 +127,12 @@ struct LocalBusState {
 /// assert_eq!(event.kind, EventKind::Opened);
 /// # Ok::<(), Box<dyn std::error::Error>>(())
 /// ```
+#[cfg(target_has_atomic = "ptr")]
 pub struct LocalBus<R: RawMutex = DefaultRawMutex> {
     shared: Arc<Mutex<R, LocalBusState>>,
 }
 
+#[cfg(target_has_atomic = "ptr")]
 impl<R: RawMutex> Clone for LocalBus<R> {
     fn clone(&self) -> Self {
         LocalBus {
@@ -129,6 +141,7 @@ impl<R: RawMutex> Clone for LocalBus<R> {
     }
 }
 
+#[cfg(target_has_atomic = "ptr")]
 impl<R: RawMutex> Default for LocalBus<R> {
     fn default() -> Self {
         LocalBus {
@@ -141,6 +154,7 @@ impl<R: RawMutex> Default for LocalBus<R> {
     }
 }
 
+#[cfg(target_has_atomic = "ptr")]
 impl LocalBus<DefaultRawMutex> {
     /// A bus with no members.
     pub fn new() -> Self {
@@ -148,6 +162,7 @@ impl LocalBus<DefaultRawMutex> {
     }
 }
 
+#[cfg(target_has_atomic = "ptr")]
 impl<R: RawMutex + Send + Sync + 'static> LocalBus<R> {
     /// Makes `manager` a node on this bus (a fresh [`NodeId`], returned) and sets its bus, so its
     /// events reach the other members and theirs reach it. Attaching a manager again gives it a
@@ -194,6 +209,7 @@ impl<R: RawMutex + Send + Sync + 'static> LocalBus<R> {
     }
 }
 
+#[cfg(target_has_atomic = "ptr")]
 impl<R: RawMutex> fmt::Debug for LocalBus<R> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         self.shared.lock(|s| {
@@ -206,11 +222,13 @@ impl<R: RawMutex> fmt::Debug for LocalBus<R> {
 }
 
 /// One node's port on a [`LocalBus`]: the [`EventBus`] a manager attached to it holds.
+#[cfg(target_has_atomic = "ptr")]
 pub struct LocalBusPort<R: RawMutex = DefaultRawMutex> {
     shared: Arc<Mutex<R, LocalBusState>>,
     node: NodeId,
 }
 
+#[cfg(target_has_atomic = "ptr")]
 impl<R: RawMutex> EventBus for LocalBusPort<R> {
     fn node_id(&self) -> NodeId {
         self.node
@@ -243,6 +261,7 @@ impl<R: RawMutex> EventBus for LocalBusPort<R> {
     }
 }
 
+#[cfg(target_has_atomic = "ptr")]
 impl<R: RawMutex> fmt::Debug for LocalBusPort<R> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("LocalBusPort")

@@ -2,7 +2,6 @@
 
 use alloc::boxed::Box;
 use alloc::collections::VecDeque;
-use alloc::sync::Arc;
 use alloc::vec::Vec;
 use core::fmt;
 use core::time::Duration;
@@ -14,7 +13,7 @@ use super::{
     DEFAULT_PUBLIC_TTL, MAX_PRIVATE_TTL,
 };
 use crate::grammar::{Name, Pattern, Visibility};
-use crate::sync::{DefaultRawMutex, Mutex, RawMutex};
+use crate::sync::{Arc, DefaultRawMutex, Mutex, RawMutex};
 
 type SweepHook = Arc<dyn Fn(&[Channel]) + Send + Sync>;
 type Bus = Arc<dyn EventBus + Send + Sync>;
@@ -362,7 +361,7 @@ impl<G: Registry, R: RawMutex> Manager<G, R> {
     pub fn on_sweep(&self, hook: impl Fn(&[Channel]) + Send + Sync + 'static) {
         let old = self
             .inner
-            .lock(|inner| inner.on_sweep.replace(Arc::new(hook)));
+            .lock(|inner| inner.on_sweep.replace(Arc::from(Box::new(hook) as Box<_>)));
         drop(old);
     }
 

@@ -97,7 +97,10 @@ mod subscribe;
 #[cfg(feature = "std")]
 mod sweeper;
 
-pub use bus::{EventBus, LocalBus, LocalBusPort, NodeId, RemoteEvent};
+pub use bus::{EventBus, NodeId, RemoteEvent};
+// Not on targets without compare-and-swap (Cortex-M0): see `crate::sync::Arc`.
+#[cfg(target_has_atomic = "ptr")]
+pub use bus::{LocalBus, LocalBusPort};
 pub use channel::{Channel, Event, EventKind, State};
 pub use clock::Clock;
 #[cfg(feature = "std")]

@@ -7,7 +7,6 @@
 //! lagging subscriber sees a contiguous prefix and then a count of what it missed.
 
 use alloc::collections::VecDeque;
-use alloc::sync::Arc;
 use alloc::vec::Vec;
 use core::fmt;
 use core::future::Future;
@@ -20,7 +19,7 @@ use super::bus::NodeId;
 use super::Event;
 use crate::error::Closed;
 use crate::grammar::{Pattern, PatternIndex, SubscriptionId};
-use crate::sync::{DefaultRawMutex, Mutex, RawMutex, WaitQueue, WaiterSlot};
+use crate::sync::{Arc, DefaultRawMutex, Mutex, RawMutex, WaitQueue, WaiterSlot};
 
 /// The fan-out point shared by a manager and its subscriptions.
 pub(crate) struct Hub<R: RawMutex> {

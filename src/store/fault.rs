@@ -1,9 +1,9 @@
 //! The fault-injecting in-memory storage (documented on [`FaultStorage`]).
-use alloc::sync::Arc;
+use alloc::boxed::Box;
 use alloc::vec::Vec;
 
 use super::storage::{Storage, StorageError, StorageOp, SyncHandle};
-use crate::sync::{DefaultRawMutex, Mutex};
+use crate::sync::{Arc, DefaultRawMutex, Mutex};
 
 type Hook = Arc<dyn Fn() + Send + Sync>;
 
@@ -199,7 +199,9 @@ impl FaultStorage {
 
     /// Runs `hook` at the start of every sync, outside the storage's lock (it may block).
     pub fn set_sync_hook(&self, hook: impl Fn() + Send + Sync + 'static) {
-        self.state.lock(|s| s.hook = Some(Arc::new(hook)));
+        // From a box: `Arc<dyn Fn()>` on every target (see `crate::sync::Arc`).
+        let hook: Hook = Arc::from(Box::new(hook) as Box<dyn Fn() + Send + Sync>);
+        self.state.lock(|s| s.hook = Some(hook));
     }
 
     fn sync_shared(&self) -> Result<(), StorageError> {

@@ -1004,7 +1004,9 @@ impl<S: Storage, W> Queue<S, W> {
             salt: self.salt,
             base_seq: self.next_seq,
         });
-        let mut chunk = Vec::with_capacity(COMPACT_CHUNK + 1024);
+        // No bigger than the new log: a 64 KiB buffer does not fit a small microcontroller's heap.
+        let new_log = usize::try_from(self.live_bytes).unwrap_or(usize::MAX);
+        let mut chunk = Vec::with_capacity(new_log.min(COMPACT_CHUNK + 1024));
         chunk.extend_from_slice(&header);
         let mut new_len = 0u64;
         let salt = self.salt;

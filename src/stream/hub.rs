@@ -3,7 +3,6 @@
 use alloc::borrow::ToOwned;
 use alloc::collections::BTreeMap;
 use alloc::string::String;
-use alloc::sync::Arc;
 use alloc::vec::Vec;
 
 use bytes::Bytes;
@@ -11,7 +10,7 @@ use bytes::Bytes;
 use super::channel::{Channel, Deferred};
 use super::{ConfigEntry, Reader, StreamError, StreamOptions, TryWriteError, Writer};
 use crate::grammar::{NameRef, Pattern, PatternSegment};
-use crate::sync::{DefaultRawMutex, Mutex, RawMutex};
+use crate::sync::{Arc, DefaultRawMutex, Mutex, RawMutex};
 
 /// A hub of named message streams — the omnistorage channel backend, with message boundaries
 /// kept and the persistent replay fixed.

@@ -1,6 +1,5 @@
 //! The reading end of a path.
 
-use alloc::sync::Arc;
 use core::future::Future;
 use core::pin::Pin;
 use core::task::{Context, Poll};
@@ -9,7 +8,7 @@ use bytes::{Buf, Bytes};
 use futures_core::{FusedStream, Stream};
 
 use super::channel::{Channel, Deferred, Take};
-use crate::sync::{DefaultRawMutex, RawMutex, WaiterSlot};
+use crate::sync::{Arc, DefaultRawMutex, RawMutex, WaiterSlot};
 
 /// The id of a closed reader (no cursor).
 const CLOSED_ID: usize = usize::MAX;

@@ -1,6 +1,5 @@
 //! The writing end of a path.
 
-use alloc::sync::Arc;
 use core::future::Future;
 use core::pin::Pin;
 use core::task::{Context, Poll};
@@ -10,7 +9,7 @@ use bytes::Bytes;
 use super::channel::{Channel, Deferred};
 use super::TryWriteError;
 use crate::error::Closed;
-use crate::sync::{DefaultRawMutex, RawMutex, WaiterSlot};
+use crate::sync::{Arc, DefaultRawMutex, RawMutex, WaiterSlot};
 
 /// Writes messages to one path of a [`Streams`](super::Streams) hub.
 ///
