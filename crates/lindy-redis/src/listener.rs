@@ -17,7 +17,7 @@ pub(crate) enum Signal<'a> {
     /// point while disconnected were not received.
     Connected { reconnect: bool },
     /// A message on one of the channels.
-    Message { channel: &'a str, payload: &'a [u8] },
+    Message { payload: &'a [u8] },
     /// The subscription connection was lost; the listener is reconnecting.
     Disconnected,
 }
@@ -63,7 +63,6 @@ impl Listener {
                         let mut stream = pubsub.into_on_message();
                         while let Some(msg) = stream.next().await {
                             handler(Signal::Message {
-                                channel: msg.get_channel_name(),
                                 payload: msg.get_payload_bytes(),
                             });
                         }
