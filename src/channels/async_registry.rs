@@ -42,6 +42,10 @@ pub trait AsyncRegistry {
     fn list(&self) -> impl Future<Output = Result<Vec<Channel>, Self::Error>>;
     /// The number of records that are not deleted.
     fn len(&self) -> impl Future<Output = Result<usize, Self::Error>>;
+    /// Whether there are no records that are not deleted.
+    fn is_empty(&self) -> impl Future<Output = Result<bool, Self::Error>> {
+        async { Ok(self.len().await? == 0) }
+    }
     /// Creates, refreshes or re-opens a public channel at the registry's `now`.
     fn open_public(
         &self,
@@ -218,6 +222,17 @@ impl<G: AsyncRegistry, R: RawMutex> AsyncManager<G, R> {
     /// Cancel-safe: reads only.
     pub async fn len(&self) -> Result<usize, G::Error> {
         self.registry.len().await
+    }
+
+    /// Whether there are no channels that are not deleted.
+    ///
+    /// # Errors
+    /// The backend's.
+    ///
+    /// # Cancel safety
+    /// Cancel-safe: reads only.
+    pub async fn is_empty(&self) -> Result<bool, G::Error> {
+        self.registry.is_empty().await
     }
 
     /// Turns delta encoding on or off.
