@@ -648,6 +648,39 @@ impl RedisSpace {
         self.settle("ack", lease).await.map(drop)
     }
 
+    /// Settles a lease and outs `value` under `key` in one atomic step: the Linda "take a job,
+    /// out its result" hand-off with no window between them. If the lease was lost (it ran out
+    /// and the job went back to the space), nothing is written — so each job's result is
+    /// written once, however often the job was delivered. Works on a closed space too.
+    ///
+    /// # Errors
+    /// `LEASE_LOST` (nothing written), `KEY_INVALID`, `VALUE_TOO_LARGE`, `IO` (outcome unknown:
+    /// either both happened or neither).
+    ///
+    /// # Cancel safety
+    /// As [`ack`](Self::ack): both or neither, once.
+    pub async fn ack_with(
+        &self,
+        lease: &Lease,
+        key: &str,
+        value: impl Into<Bytes>,
+    ) -> Result<(), Error> {
+        let value = value.into();
+        check_key(key, self.shared.config.max_key_len)?;
+        check_value(value.len(), self.shared.config.max_value_len)?;
+        let _: i64 = SETTLE
+            .call(&self.shared.meta)
+            .arg("ackout")
+            .arg(lease.seq)
+            .arg(lease.delivery)
+            .arg(self.shared.config.max_deliveries)
+            .arg(key)
+            .arg(value.as_ref())
+            .run(&self.shared.conn)
+            .await?;
+        Ok(())
+    }
+
     /// Gives a lease back: the entry returns at its age (the head of its key, normally) with its
     /// delivery counted, or goes to the dead letters after `max_deliveries`.
     ///

@@ -1,4 +1,5 @@
--- ARGV: op (ack|nack|restore), seq, deliveries, max_deliveries[, key, item for restore]
+-- ARGV: op (ack|nack|restore|ackout), seq, deliveries, max_deliveries[, key, item for
+-- restore; key, value for ackout: settle the lease and out a result in one step]
 -- ack/nack check that the lease is still the caller's (same delivery): else LINDY_LEASE_LOST.
 -- Returns 1 if a nack dead-lettered the entry, else 0.
 local op = ARGV[1]
@@ -15,4 +16,13 @@ end
 local k
 k, item = unlease(ARGV[2])
 if op == 'ack' then return 0 end
+if op == 'ackout' then
+  local seq = redis.call('HINCRBY', meta, 'seq', 1)
+  local n = redis.call('RPUSH', P .. 'q:' .. ARGV[5], seq .. ':0:' .. ARGV[6])
+  if n == 1 then
+    redis.call('SADD', P .. 'keys', ARGV[5])
+    redis.call('PUBLISH', P .. 'wake', ARGV[5])
+  end
+  return 0
+end
 return release(k, item, tonumber(ARGV[4]))
