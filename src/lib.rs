@@ -8,10 +8,12 @@
 //! | [`grammar`] | channel names `<visibility>:<app>.<domain>[.<id>][.<topic>]`, patterns, a pattern index |
 //! | [`ring`] | fixed-capacity rings (`Ring<T, N>`), a runtime-capacity twin, a locking ring that can wait |
 //! | [`sync`] | the lock seam (`RawMutex`), FIFO waiter lists: the waiting machinery everything else uses |
+//! | [`queue`] | the sans-IO keyed-queue engine every backend drives: FIFO per key, leases, bounds, waiters, the close rule |
 //! | [`space`] | the keyed tuple space: `out` / `take` / `read` and their probes, pattern take |
 //! | [`channels`] | channel lifecycle: public/private channels, TTLs, sweeps, events |
 //! | [`stream`] | named message streams: writers, readers, broadcast, replay for late readers |
 //! | [`batch`] | a sans-IO batcher and an async batch writer |
+//! | `testkit` | the conformance kit every queue backend runs (feature `testkit`, on by default) |
 //! | [`store`] | the durable store-and-forward queue: log codec, storage trait, file store |
 //!
 //! ## Principles
@@ -35,11 +37,14 @@ pub mod error;
 pub mod batch;
 pub mod channels;
 pub mod grammar;
+pub mod queue;
 pub mod ring;
 pub mod space;
 pub mod store;
 pub mod stream;
 pub mod sync;
+#[cfg(feature = "testkit")]
+pub mod testkit;
 #[cfg(all(target_arch = "wasm32", feature = "wasm"))]
 pub mod wasm;
 

@@ -95,7 +95,7 @@ impl Space {
         let value = value_arg(value, "Space.out: value")?;
         self.inner
             .out(&key, value)
-            .map_err(|_: Closed<JsValue>| closed("Space.out"))
+            .map_err(|_: crate::queue::OutError<JsValue>| closed("Space.out"))
     }
 
     /// Appends every element of `values` under `key`, in order (one call for a batch). Throws
@@ -125,7 +125,7 @@ impl Space {
         for v in values.iter() {
             self.inner
                 .out(&key, v)
-                .map_err(|_: Closed<JsValue>| closed("Space.outMany"))?;
+                .map_err(|_: crate::queue::OutError<JsValue>| closed("Space.outMany"))?;
         }
         Ok(())
     }
@@ -337,7 +337,7 @@ impl Space {
     pub fn out_str(&self, key: &str, value: JsValue) -> Result<(), JsValue> {
         self.inner
             .out(key, value)
-            .map_err(|_: Closed<JsValue>| closed("Space.out"))
+            .map_err(|_: crate::queue::OutError<JsValue>| closed("Space.out"))
     }
 
     #[doc(hidden)]
@@ -360,7 +360,7 @@ impl Space {
         for v in values {
             self.inner
                 .out(key, v)
-                .map_err(|_: Closed<JsValue>| closed("Space.outMany"))?;
+                .map_err(|_: crate::queue::OutError<JsValue>| closed("Space.outMany"))?;
         }
         Ok(())
     }
@@ -485,7 +485,7 @@ impl SpaceKey {
         self.space
             .inner
             .out(&self.key, value)
-            .map_err(|_: Closed<JsValue>| closed("SpaceKey.out"))
+            .map_err(|_: crate::queue::OutError<JsValue>| closed("SpaceKey.out"))
     }
 
     /// `space.take(key, options)`.

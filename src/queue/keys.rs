@@ -1,21 +1,15 @@
-//! The locked state of a [`LocalSpace`](super::LocalSpace): the key table and every waiter.
-//!
-//! Everything here runs under the space's one lock. Nothing in this file runs user code except
-//! `V::clone` (in reads) and `Waker::clone`; values are never dropped under the lock.
+//! The key table of an [`Engine`](super::Engine): one FIFO per key, in a `HashTable` whose keys
+//! live inside their queues.
 
 use alloc::boxed::Box;
 use alloc::collections::VecDeque;
 use core::hash::BuildHasher;
-use core::task::{Poll, Waker};
 
 use compact_str::CompactString;
 use hashbrown::hash_table::{HashTable, OccupiedEntry};
 use hashbrown::DefaultHashBuilder;
 
-use super::pattern::{dispatch, PatternWaiters};
-use super::waiters::{TicketQueue, WakeList};
-use crate::error::Closed;
-use crate::sync::{WaitQueue, WaiterSlot};
+use super::waiters::List;
 
 /// An empty space keeps room for this many keys; beyond it the table shrinks as keys leave.
 const RETAINED_KEYS: usize = 16;
@@ -43,21 +37,37 @@ fn key_eq(stored: &CompactString, key: &str) -> bool {
     }
 }
 
-/// One value in a key's FIFO, stamped with its space-wide `out` order.
+/// One value in a key's FIFO: its age stamp, how often it was delivered under a lease, the value.
 pub(crate) struct Entry<V> {
-    /// `out` order across the whole space: pattern take picks the smallest head.
-    pub(crate) seq: u64,
+    /// `out` order across the whole engine: pattern take picks the smallest head.
+    pub(crate) stamp: u64,
+    /// Leased deliveries so far (see [`Taken::deliveries`](super::Taken::deliveries)).
+    pub(crate) deliveries: u32,
     pub(crate) value: V,
 }
 
-/// Who waits on one key. Boxed: most keys never have a waiter, and the table stays small.
+/// What a key holds besides its entries: its waiters and, when per-key bounds are set, its
+/// in-flight count and bytes. Boxed: most keys never need it, and the table stays small.
 #[derive(Default)]
-pub(crate) struct KeyWaiters {
-    pub(crate) takers: TicketQueue,
-    pub(crate) readers: WaitQueue,
+pub(crate) struct KeySide {
+    /// Waiting key takers, in arrival order.
+    pub(crate) takers: List,
+    /// Waiting readers.
+    pub(crate) readers: List,
+    /// Entries of this key out on a lease (tracked only with per-key bounds).
+    pub(crate) in_flight: usize,
+    /// Bytes of this key's queued and leased entries (tracked only with a per-key byte bound).
+    pub(crate) bytes: usize,
 }
 
-/// One key: its FIFO and its waiters. Lives in the table while it holds entries or waiters.
+impl KeySide {
+    fn is_idle(&self) -> bool {
+        self.takers.is_empty() && self.readers.is_empty() && self.in_flight == 0 && self.bytes == 0
+    }
+}
+
+/// One key: its FIFO and its side data. Lives in the table while it holds entries, waiters or
+/// in-flight leases (the last only with per-key bounds).
 ///
 /// 64 bytes on 64-bit targets, aligned to a cache line there, so a hot key is one line and never
 /// straddles two (the producer and the consumer both write its queue header).
@@ -65,21 +75,17 @@ pub(crate) struct KeyWaiters {
 pub(crate) struct KeyQueue<V> {
     pub(crate) key: CompactString,
     pub(crate) entries: VecDeque<Entry<V>>,
-    pub(crate) waiters: Option<Box<KeyWaiters>>,
+    pub(crate) side: Option<Box<KeySide>>,
 }
 
 impl<V> KeyQueue<V> {
-    /// No entries and no waiter (linked or notified): the key may leave the table.
-    fn is_idle(&self) -> bool {
-        self.entries.is_empty()
-            && self
-                .waiters
-                .as_ref()
-                .is_none_or(|w| w.takers.is_empty() && w.readers.is_empty())
+    /// No entries and nothing on the side: the key may leave the table.
+    pub(crate) fn is_idle(&self) -> bool {
+        self.entries.is_empty() && self.side.as_ref().is_none_or(|s| s.is_idle())
     }
 
-    fn waiters(&mut self) -> &mut KeyWaiters {
-        self.waiters.get_or_insert_with(Box::default)
+    pub(crate) fn side(&mut self) -> &mut KeySide {
+        self.side.get_or_insert_with(Box::default)
     }
 }
 
@@ -104,18 +110,13 @@ pub(crate) struct Keys<V> {
 }
 
 impl<V> Keys<V> {
-    const fn new() -> Self {
+    pub(crate) const fn new() -> Self {
         Keys {
             table: HashTable::new(),
             hasher: None,
             lingering: None,
             spare: None,
         }
-    }
-
-    /// Entries across all keys: O(keys), for observability.
-    pub(crate) fn total(&self) -> usize {
-        self.table.iter().map(|q| q.entries.len()).sum()
     }
 
     /// Keys holding entries or waiters (the lingering idle key is not counted).
@@ -210,7 +211,7 @@ impl<V> Keys<V> {
             None => KeyQueue {
                 key: CompactString::from(key),
                 entries: VecDeque::new(),
-                waiters: None,
+                side: None,
             },
         };
         let hasher = hasher.get_or_insert_with(DefaultHashBuilder::default);
@@ -251,10 +252,7 @@ impl<V> Keys<V> {
             if q.entries.capacity() > SPARE_ENTRIES {
                 q.entries = VecDeque::new();
             }
-            if let Some(w) = &mut q.waiters {
-                w.takers.shrink_to_fit();
-                w.readers.shrink_to_fit();
-            }
+            q.side = None;
             q.key.clear();
             self.spare = Some(q);
         }
@@ -268,6 +266,12 @@ impl<V> Keys<V> {
         }
     }
 
+    /// Removes every idle key (after `close` ended every waiter at once).
+    pub(crate) fn drop_idle(&mut self) {
+        self.table.retain(|q| !q.is_idle());
+        self.lingering = None;
+    }
+
     /// Releases every byte not needed by the keys present.
     pub(crate) fn shrink_to_fit(&mut self) {
         if let Some(h) = self.lingering.take() {
@@ -276,255 +280,14 @@ impl<V> Keys<V> {
         self.spare = None;
         for q in self.table.iter_mut() {
             q.entries.shrink_to_fit();
-            if let Some(w) = &mut q.waiters {
-                w.takers.shrink_to_fit();
-                w.readers.shrink_to_fit();
+            if q.side.as_ref().is_some_and(|s| s.is_idle()) {
+                q.side = None;
             }
         }
         match &self.hasher {
             Some(hasher) => self.table.shrink_to(0, |q| hasher.hash_one(q.key.as_str())),
             None => self.table = HashTable::new(),
         }
-    }
-}
-
-/// Everything behind the lock.
-///
-/// `repr(C)`, written-per-operation fields first: they then share the cache line of the lock
-/// word (see [`LocalSpace`](super::LocalSpace)'s alignment), which a hand-off between two threads
-/// moves between cores anyway, so they cost no extra transfer.
-#[repr(C)]
-pub(crate) struct State<V> {
-    /// Next entry stamp (see [`Entry::seq`]).
-    next_seq: u64,
-    pub(crate) keys: Keys<V>,
-    pub(crate) closed: bool,
-    /// Next waiter ticket; 0 means "no ticket yet", so tickets start at 1.
-    next_ticket: u64,
-    /// Pattern takers, while there are any (`None` keeps `out` free of grammar work).
-    pub(crate) patterns: Option<Box<PatternWaiters>>,
-}
-
-impl<V> State<V> {
-    pub(crate) const fn new() -> Self {
-        State {
-            keys: Keys::new(),
-            closed: false,
-            next_seq: 0,
-            next_ticket: 1,
-            patterns: None,
-        }
-    }
-
-    /// A fresh waiter ticket: smaller means waiting longer.
-    pub(crate) fn new_ticket(&mut self) -> u64 {
-        let t = self.next_ticket;
-        self.next_ticket += 1;
-        t
-    }
-
-    /// Passes on a wake-up owed for `key` (a woken taker left without taking): if entries remain,
-    /// the oldest taker eligible for the key is woken.
-    pub(crate) fn hand_on(&mut self, key: &str) -> Option<Waker> {
-        let hash = self.keys.hash(key)?;
-        let mut o = self.keys.find_entry(hash, key)?;
-        let q = o.get_mut();
-        if q.entries.is_empty() {
-            return None;
-        }
-        dispatch(q, &mut self.patterns)
-    }
-
-    /// `out`: appends, then wakes every reader of the key and its oldest taker.
-    pub(crate) fn out(
-        &mut self,
-        key: &str,
-        value: V,
-        wakes: &mut WakeList,
-    ) -> Result<(), Closed<V>> {
-        if self.closed {
-            return Err(Closed(value));
-        }
-        let seq = self.next_seq;
-        self.next_seq += 1;
-        let hash = self.keys.seeded_hash(key);
-        let mut o = self.keys.get_or_insert(hash, key);
-        let q = o.get_mut();
-        q.entries.push_back(Entry { seq, value });
-        if let Some(w) = &mut q.waiters {
-            while let Some(r) = w.readers.notify_one() {
-                wakes.push(r);
-            }
-        }
-        if q.waiters.is_some() || self.patterns.is_some() {
-            wakes.push_opt(dispatch(q, &mut self.patterns));
-        }
-        Ok(())
-    }
-
-    /// Non-blocking take; serves entries even after close.
-    pub(crate) fn try_take(&mut self, key: &str) -> Option<V> {
-        let hash = self.keys.hash(key)?;
-        let mut o = self.keys.find_entry(hash, key)?;
-        let q = o.get_mut();
-        let entry = q.entries.pop_front()?;
-        if q.is_idle() {
-            self.keys.idled(hash);
-        }
-        Some(entry.value)
-    }
-
-    pub(crate) fn len(&self, key: &str) -> usize {
-        self.keys
-            .hash(key)
-            .and_then(|h| self.keys.find(h, key))
-            .map_or(0, |q| q.entries.len())
-    }
-
-    /// One poll of a `take` future: see [`Take`](super::Take).
-    pub(crate) fn poll_take(
-        &mut self,
-        key: &str,
-        slot: &mut WaiterSlot,
-        ticket: &mut u64,
-        waker: &Waker,
-    ) -> Poll<Result<V, Closed>> {
-        if self.closed {
-            self.forget_taker(key, slot, *ticket);
-            return Poll::Ready(Err(Closed(())));
-        }
-        let hash = self.keys.seeded_hash(key);
-        let mut o = self.keys.get_or_insert(hash, key);
-        let q = o.get_mut();
-        match q.entries.pop_front() {
-            Some(entry) => {
-                if slot.is_registered() {
-                    q.waiters().takers.remove(slot, *ticket);
-                }
-                if q.is_idle() {
-                    self.keys.idled(hash);
-                }
-                Poll::Ready(Ok(entry.value))
-            }
-            None => {
-                if *ticket == 0 {
-                    *ticket = self.next_ticket; // (not `new_ticket`: `q` borrows `self.keys`)
-                    self.next_ticket += 1;
-                }
-                q.waiters().takers.register(slot, *ticket, waker);
-                Poll::Pending
-            }
-        }
-    }
-
-    /// A take future is dropped: leave the queue and, if it had been woken and entries remain,
-    /// pass the wake-up on.
-    pub(crate) fn drop_take(
-        &mut self,
-        key: &str,
-        slot: &mut WaiterSlot,
-        ticket: u64,
-    ) -> Option<Waker> {
-        let hash = self.keys.hash(key)?;
-        let mut o = self.keys.find_entry(hash, key)?;
-        let q = o.get_mut();
-        let owed = q.waiters().takers.remove(slot, ticket);
-        let wake = if owed && !q.entries.is_empty() && !self.closed {
-            dispatch(q, &mut self.patterns)
-        } else {
-            None
-        };
-        if q.is_idle() {
-            self.keys.idled(hash);
-        }
-        wake
-    }
-
-    fn forget_taker(&mut self, key: &str, slot: &mut WaiterSlot, ticket: u64) {
-        if !slot.is_registered() {
-            return;
-        }
-        let Some(hash) = self.keys.hash(key) else {
-            return;
-        };
-        if let Some(mut o) = self.keys.find_entry(hash, key) {
-            let q = o.get_mut();
-            q.waiters().takers.remove(slot, ticket);
-            if q.is_idle() {
-                self.keys.idled(hash);
-            }
-        }
-    }
-
-    /// A read future is dropped, or finished: leave the readers (readers owe nothing: every
-    /// reader of a key is woken together).
-    pub(crate) fn forget_reader(&mut self, key: &str, slot: &mut WaiterSlot) {
-        if !slot.is_registered() {
-            return;
-        }
-        let Some(hash) = self.keys.hash(key) else {
-            return;
-        };
-        if let Some(mut o) = self.keys.find_entry(hash, key) {
-            let q = o.get_mut();
-            q.waiters().readers.remove(slot);
-            if q.is_idle() {
-                self.keys.idled(hash);
-            }
-        }
-    }
-
-    /// Wakes every waiter with `Closed`. Idempotent.
-    pub(crate) fn close(&mut self, wakes: &mut WakeList) {
-        self.closed = true;
-        for q in self.keys.iter_mut() {
-            if let Some(w) = &mut q.waiters {
-                w.takers.notify_all(wakes);
-                while let Some(r) = w.readers.notify_one() {
-                    wakes.push(r);
-                }
-            }
-        }
-        if let Some(p) = &mut self.patterns {
-            p.notify_all(wakes);
-        }
-    }
-}
-
-impl<V: Clone> State<V> {
-    /// One poll of a `read` future: see [`Read`](super::Read).
-    pub(crate) fn poll_read(
-        &mut self,
-        key: &str,
-        slot: &mut WaiterSlot,
-        waker: &Waker,
-    ) -> Poll<Result<V, Closed>> {
-        if self.closed {
-            self.forget_reader(key, slot);
-            return Poll::Ready(Err(Closed(())));
-        }
-        let hash = self.keys.seeded_hash(key);
-        let mut o = self.keys.get_or_insert(hash, key);
-        let q = o.get_mut();
-        match q.entries.front() {
-            Some(entry) => {
-                let value = entry.value.clone();
-                if slot.is_registered() {
-                    q.waiters().readers.remove(slot);
-                }
-                Poll::Ready(Ok(value))
-            }
-            None => {
-                q.waiters().readers.register(slot, waker);
-                Poll::Pending
-            }
-        }
-    }
-
-    pub(crate) fn try_read(&self, key: &str) -> Option<V> {
-        let hash = self.keys.hash(key)?;
-        let entry = self.keys.find(hash, key)?.entries.front()?;
-        Some(entry.value.clone())
     }
 }
 
