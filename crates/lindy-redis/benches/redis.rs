@@ -44,9 +44,12 @@ fn row(name: &str, ops: f64, base: f64) {
 
 #[tokio::main(flavor = "multi_thread", worker_threads = 2)]
 async fn main() {
-    let url = std::env::var("LINDY_REDIS_URL").expect("set LINDY_REDIS_URL (make redis-bench starts a server)");
+    let url = std::env::var("LINDY_REDIS_URL")
+        .expect("set LINDY_REDIS_URL (make redis-bench starts a server)");
     let conn = Connection::connect(&url).await.unwrap();
-    println!("lindy-redis bench: {TASKS} tasks x {OPS} iterations on one connection, best of {ROUNDS}\n");
+    println!(
+        "lindy-redis bench: {TASKS} tasks x {OPS} iterations on one connection, best of {ROUNDS}\n"
+    );
 
     // 1. Space out + take vs raw RPUSH + LPOP (each task its own key: no contention).
     let raw = rate(|t| {
@@ -61,7 +64,9 @@ async fn main() {
         }
     })
     .await;
-    let space = RedisSpace::open_with(&conn, "bench", SpaceConfig::default()).await.unwrap();
+    let space = RedisSpace::open_with(&conn, "bench", SpaceConfig::default())
+        .await
+        .unwrap();
     let lindy = rate(|t| {
         let s = space.clone();
         async move {
@@ -79,7 +84,11 @@ async fn main() {
             let key = format!("k{t}");
             for i in 0..OPS {
                 s.out(&key, i.to_le_bytes().to_vec()).await.unwrap();
-                let l = s.try_take_leased(&key, Duration::from_secs(30)).await.unwrap().unwrap();
+                let l = s
+                    .try_take_leased(&key, Duration::from_secs(30))
+                    .await
+                    .unwrap()
+                    .unwrap();
                 s.ack(&l).await.unwrap();
             }
         }
@@ -95,14 +104,43 @@ async fn main() {
         let mut c = conn.clone();
         async move {
             let key = format!("lindy-bench-rawq:{{{t}}}");
-            let _: Result<(), _> = redis::cmd("XGROUP").arg("CREATE").arg(&key).arg("g").arg("$").arg("MKSTREAM").query_async(&mut c).await;
+            let _: Result<(), _> = redis::cmd("XGROUP")
+                .arg("CREATE")
+                .arg(&key)
+                .arg("g")
+                .arg("$")
+                .arg("MKSTREAM")
+                .query_async(&mut c)
+                .await;
             for i in 0..OPS {
-                let _: String = redis::cmd("XADD").arg(&key).arg("*").arg("v").arg(i.to_le_bytes().as_slice()).query_async(&mut c).await.unwrap();
+                let _: String = redis::cmd("XADD")
+                    .arg(&key)
+                    .arg("*")
+                    .arg("v")
+                    .arg(i.to_le_bytes().as_slice())
+                    .query_async(&mut c)
+                    .await
+                    .unwrap();
                 let r: redis::streams::StreamReadReply = redis::cmd("XREADGROUP")
-                    .arg("GROUP").arg("g").arg("c").arg("COUNT").arg(1).arg("STREAMS").arg(&key).arg(">")
-                    .query_async(&mut c).await.unwrap();
+                    .arg("GROUP")
+                    .arg("g")
+                    .arg("c")
+                    .arg("COUNT")
+                    .arg(1)
+                    .arg("STREAMS")
+                    .arg(&key)
+                    .arg(">")
+                    .query_async(&mut c)
+                    .await
+                    .unwrap();
                 let id = r.keys[0].ids[0].id.clone();
-                let _: i64 = redis::cmd("XACK").arg(&key).arg("g").arg(&id).query_async(&mut c).await.unwrap();
+                let _: i64 = redis::cmd("XACK")
+                    .arg(&key)
+                    .arg("g")
+                    .arg(&id)
+                    .query_async(&mut c)
+                    .await
+                    .unwrap();
             }
         }
     })
@@ -136,7 +174,11 @@ async fn main() {
                 let reg = reg.clone();
                 tokio::spawn(async move {
                     for i in (t..n).step_by(TASKS) {
-                        let ttl = if i < due { Duration::ZERO } else { Duration::from_secs(3600) };
+                        let ttl = if i < due {
+                            Duration::ZERO
+                        } else {
+                            Duration::from_secs(3600)
+                        };
                         let name = Name::parse(&format!("public:bench.c{i}")).unwrap();
                         reg.open_public(&name, ttl).await.unwrap();
                     }
@@ -179,6 +221,10 @@ async fn main() {
         queue.destroy(&[&format!("k{t}")]).await.unwrap();
     }
     for k in keys {
-        let _: i64 = redis::cmd("DEL").arg(k).query_async(&mut conn.clone()).await.unwrap();
+        let _: i64 = redis::cmd("DEL")
+            .arg(k)
+            .query_async(&mut conn.clone())
+            .await
+            .unwrap();
     }
 }

@@ -15,6 +15,7 @@ use lindy::error::{codes, ErrorCode};
 /// | [`KeyInvalid`](Error::KeyInvalid) | `KEY_INVALID` | an empty or over-long key, or a Redis key of the wrong type (`WRONGTYPE`) |
 /// | [`ValueTooLarge`](Error::ValueTooLarge) | `VALUE_TOO_LARGE` | a value above the handle's limit: nothing was sent |
 /// | [`Closed`](Error::Closed) | `CLOSED` | the space was closed (an `out` hands its value back in [`OutError`]) |
+/// | [`LeaseInvalid`](Error::LeaseInvalid) | `LEASE_INVALID` | a lease of 0, above a year, or not whole milliseconds: nothing taken |
 /// | [`LeaseLost`](Error::LeaseLost) | `LEASE_LOST` | an `ack`/`nack` of a lease that expired or was settled: the entry was requeued (or dead-lettered) |
 /// | [`Channel`](Error::Channel) | the channel's code | a registry rule refused the call (`CHANNEL_NOT_FOUND`, …) |
 ///
@@ -41,6 +42,8 @@ pub enum Error {
     Closed,
     /// The lease was no longer held.
     LeaseLost,
+    /// A lease length of zero, above a year, or not whole milliseconds: nothing was taken.
+    LeaseInvalid(std::time::Duration),
     /// A channel registry rule refused the call.
     Channel(ChannelError),
 }
@@ -82,6 +85,7 @@ impl ErrorCode for Error {
             Error::ValueTooLarge { .. } => codes::VALUE_TOO_LARGE,
             Error::Closed => codes::CLOSED,
             Error::LeaseLost => codes::LEASE_LOST,
+            Error::LeaseInvalid(_) => codes::LEASE_INVALID,
             Error::Channel(e) => e.code(),
         }
     }
@@ -98,6 +102,7 @@ impl fmt::Display for Error {
             }
             Error::Closed => f.write_str("closed"),
             Error::LeaseLost => f.write_str("the lease expired or was already settled"),
+            Error::LeaseInvalid(d) => write!(f, "invalid lease length {d:?}"),
             Error::Channel(e) => fmt::Display::fmt(e, f),
         }
     }

@@ -37,6 +37,7 @@ static READ: LazyLock<Lua> = space_script!("space_read.lua");
 static SETTLE: LazyLock<Lua> = space_script!("space_settle.lua");
 static REAP: LazyLock<Lua> = space_script!("space_reap.lua");
 static CLOSE: LazyLock<Lua> = space_script!("space_close.lua");
+static CONFIG: LazyLock<Lua> = space_script!("space_config.lua");
 static DESTROY: LazyLock<Lua> = space_script!("space_destroy.lua");
 
 /// Limits and timings of a [`RedisSpace`] handle. Every handle of one space should use the same
@@ -53,6 +54,10 @@ pub struct SpaceConfig {
     /// How often a waiting taker re-checks without a wake-up, and requeues expired leases
     /// (default 500 ms). Wake-ups make this a safety net, not the latency.
     pub poll_interval: Duration,
+    /// Where dead letters go: a key of the space (taken like any other), or, if `None`, a
+    /// separate list read with [`RedisSpace::dead_letters`]. Recorded space-wide by the handle
+    /// that opens with `Some`.
+    pub dead_letter_key: Option<String>,
 }
 
 impl Default for SpaceConfig {
@@ -62,6 +67,7 @@ impl Default for SpaceConfig {
             max_value_len: 1 << 20,
             max_deliveries: 5,
             poll_interval: Duration::from_millis(500),
+            dead_letter_key: None,
         }
     }
 }
@@ -70,6 +76,7 @@ impl Default for SpaceConfig {
 /// before [`deadline_ms`](Self::deadline_ms), or any node requeues it (keeping its age).
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Lease {
+    id: u64,
     key: String,
     value: Bytes,
     seq: u64,
@@ -78,6 +85,10 @@ pub struct Lease {
 }
 
 impl Lease {
+    /// The lease's id: unique in the space, never reused (a re-delivery is a new lease).
+    pub fn id(&self) -> u64 {
+        self.id
+    }
     /// The key it was taken from.
     pub fn key(&self) -> &str {
         &self.key
@@ -127,10 +138,11 @@ struct Item {
     seq: u64,
     deliveries: u32,
     value: Bytes,
-    deadline_ms: Option<u64>,
+    /// Leased: the deadline and the lease id.
+    lease: Option<(u64, u64)>,
 }
 
-fn parse_item(key: String, raw: Bytes, deadline_ms: Option<u64>) -> Result<Item, Error> {
+fn parse_item(key: String, raw: Bytes, lease: Option<(u64, u64)>) -> Result<Item, Error> {
     let bad = || {
         Error::Io(redis::RedisError::from((
             redis::ErrorKind::Parse,
@@ -154,7 +166,7 @@ fn parse_item(key: String, raw: Bytes, deadline_ms: Option<u64>) -> Result<Item,
         seq,
         deliveries,
         value,
-        deadline_ms,
+        lease,
     })
 }
 
@@ -181,11 +193,11 @@ fn take_reply(v: Value) -> Result<Option<Item>, Error> {
     let key = parts.next().and_then(bulk).ok_or_else(malformed)?;
     let key = String::from_utf8(key).map_err(|_| malformed())?;
     let raw = parts.next().and_then(bulk).ok_or_else(malformed)?;
-    let deadline = match parts.next() {
-        Some(Value::Int(d)) => Some(d as u64),
+    let lease = match (parts.next(), parts.next()) {
+        (Some(Value::Int(d)), Some(Value::Int(id))) => Some((d as u64, id as u64)),
         _ => None,
     };
-    parse_item(key, Bytes::from(raw), deadline).map(Some)
+    parse_item(key, Bytes::from(raw), lease).map(Some)
 }
 
 struct Shared {
@@ -304,6 +316,14 @@ impl RedisSpace {
                 ))))
             }
         }
+        if let Some(dead) = &config.dead_letter_key {
+            check_key(dead, config.max_key_len)?;
+            let _: i64 = CONFIG
+                .call(format!("{prefix}meta"))
+                .arg(dead)
+                .run(conn)
+                .await?;
+        }
         Ok(RedisSpace {
             shared: Arc::new(Shared {
                 conn: conn.clone(),
@@ -337,7 +357,22 @@ impl RedisSpace {
     /// value, which may then be stored without the caller knowing. Nothing is lost; a retry may
     /// duplicate it.
     pub async fn out(&self, key: &str, value: impl Into<Bytes>) -> Result<(), OutError> {
-        let value = value.into();
+        self.out_at(key, value.into(), false).await
+    }
+
+    /// Puts `value` at the head of `key`: it is taken next. It takes the age of the key's
+    /// current head (so the key keeps its place in pattern takes).
+    ///
+    /// # Errors
+    /// As [`out`](Self::out).
+    ///
+    /// # Cancel safety
+    /// As [`out`](Self::out).
+    pub async fn out_front(&self, key: &str, value: impl Into<Bytes>) -> Result<(), OutError> {
+        self.out_at(key, value.into(), true).await
+    }
+
+    async fn out_at(&self, key: &str, value: Bytes, front: bool) -> Result<(), OutError> {
         let checked = check_key(key, self.shared.config.max_key_len)
             .and_then(|()| check_value(value.len(), self.shared.config.max_value_len));
         if let Err(error) = checked {
@@ -347,6 +382,7 @@ impl RedisSpace {
             .call(&self.shared.meta)
             .arg(key)
             .arg(value.as_ref())
+            .arg(u8::from(front))
             .run(&self.shared.conn)
             .await;
         match res {
@@ -364,16 +400,10 @@ impl RedisSpace {
     /// Runs one take script in a task of its own, so that a caller who drops the future
     /// mid-flight loses nothing: whatever the script took is put back (at its age) by the task,
     /// or by the guard if the reply arrived but was never read.
-    async fn attempt(
-        &self,
-        keys: &[&str],
-        waiting: bool,
-        lease: Option<Duration>,
-    ) -> Result<Option<Item>, Error> {
+    async fn attempt(&self, keys: &[&str], lease: Option<Duration>) -> Result<Option<Item>, Error> {
         let lease_ms = lease.map_or(0, |d| d.as_millis().max(1) as u64);
         let mut call = TAKE
             .call(&self.shared.meta)
-            .arg(u8::from(waiting))
             .arg(lease_ms)
             .arg(self.shared.config.max_deliveries);
         for k in keys {
@@ -400,13 +430,12 @@ impl RedisSpace {
 
     /// Puts an item the caller never received back at its age (a cancelled take).
     async fn restore(&self, item: Item) {
-        let original = if item.deadline_ms.is_some() {
+        let original = if let Some((_, id)) = item.lease {
             // Leased: release the lease and requeue the item as it was before this delivery.
             let _ = SETTLE
                 .call(&self.shared.meta)
                 .arg("ack")
-                .arg(item.seq)
-                .arg(item.deliveries)
+                .arg(id)
                 .arg(0)
                 .run::<i64>(&self.shared.conn)
                 .await;
@@ -421,7 +450,6 @@ impl RedisSpace {
             .call(&self.shared.meta)
             .arg("restore")
             .arg("")
-            .arg(0)
             .arg(0)
             .arg(&item.key)
             .arg(original)
@@ -453,9 +481,6 @@ impl RedisSpace {
                 }
                 Err(e) => return Err(e),
             }
-            if self.is_closed() {
-                return Err(Error::Closed);
-            }
             tokio::select! {
                 () = &mut notified => {}
                 () = tokio::time::sleep(self.shared.config.poll_interval) => {
@@ -482,7 +507,7 @@ impl RedisSpace {
         check_key(key, self.shared.config.max_key_len)?;
         let keys = [key];
         let item = self
-            .wait_for(Some(key), || self.attempt(&keys, true, None))
+            .wait_for(Some(key), || self.attempt(&keys, None))
             .await?;
         Ok(item.value)
     }
@@ -496,7 +521,7 @@ impl RedisSpace {
     /// Cancel-safe, as [`take`](Self::take).
     pub async fn try_take(&self, key: &str) -> Result<Option<Bytes>, Error> {
         check_key(key, self.shared.config.max_key_len)?;
-        Ok(self.attempt(&[key], false, None).await?.map(|i| i.value))
+        Ok(self.attempt(&[key], None).await?.map(|i| i.value))
     }
 
     /// Takes the head entry of `key` under a lease of `lease` (server clock), waiting until there
@@ -510,9 +535,10 @@ impl RedisSpace {
     /// Cancel-safe: a lease granted to a dropped future is released at once (or runs out).
     pub async fn take_leased(&self, key: &str, lease: Duration) -> Result<Lease, Error> {
         check_key(key, self.shared.config.max_key_len)?;
+        lease_ms(lease)?;
         let keys = [key];
         let item = self
-            .wait_for(Some(key), || self.attempt(&keys, true, Some(lease)))
+            .wait_for(Some(key), || self.attempt(&keys, Some(lease)))
             .await?;
         Ok(to_lease(item))
     }
@@ -530,10 +556,8 @@ impl RedisSpace {
         lease: Duration,
     ) -> Result<Option<Lease>, Error> {
         check_key(key, self.shared.config.max_key_len)?;
-        Ok(self
-            .attempt(&[key], false, Some(lease))
-            .await?
-            .map(to_lease))
+        lease_ms(lease)?;
+        Ok(self.attempt(&[key], Some(lease)).await?.map(to_lease))
     }
 
     /// Keys that hold entries and match `pattern`.
@@ -548,21 +572,18 @@ impl RedisSpace {
     async fn attempt_matching(
         &self,
         pattern: &Pattern,
-        waiting: bool,
         lease: Option<Duration>,
     ) -> Result<Option<Item>, Error> {
         loop {
             let keys = self.matching_keys(pattern).await?;
             if keys.is_empty() {
-                if waiting && self.is_closed() {
-                    return Err(Error::Closed);
-                }
-                return Ok(None);
+                // No key has entries: the script only reports a closed space.
+                return self.attempt(&[], lease).await;
             }
             let refs: Vec<&str> = keys.iter().map(String::as_str).collect();
             // The script picks the oldest head among the keys, atomically; if another taker
             // emptied them all meanwhile, list again.
-            if let Some(item) = self.attempt(&refs, waiting, lease).await? {
+            if let Some(item) = self.attempt(&refs, lease).await? {
                 return Ok(Some(item));
             }
         }
@@ -579,7 +600,7 @@ impl RedisSpace {
     /// Cancel-safe, as [`take`](Self::take).
     pub async fn take_matching(&self, pattern: &Pattern) -> Result<(Name, Bytes), Error> {
         let item = self
-            .wait_for(None, || self.attempt_matching(pattern, true, None))
+            .wait_for(None, || self.attempt_matching(pattern, None))
             .await?;
         let name = Name::parse(&item.key).map_err(|e| Error::KeyInvalid(e.to_string()))?;
         Ok((name, item.value))
@@ -596,7 +617,7 @@ impl RedisSpace {
         &self,
         pattern: &Pattern,
     ) -> Result<Option<(Name, Bytes)>, Error> {
-        match self.attempt_matching(pattern, false, None).await? {
+        match self.attempt_matching(pattern, None).await? {
             Some(item) => {
                 let name = Name::parse(&item.key).map_err(|e| Error::KeyInvalid(e.to_string()))?;
                 Ok(Some((name, item.value)))
@@ -617,8 +638,9 @@ impl RedisSpace {
         pattern: &Pattern,
         lease: Duration,
     ) -> Result<Lease, Error> {
+        lease_ms(lease)?;
         let item = self
-            .wait_for(None, || self.attempt_matching(pattern, true, Some(lease)))
+            .wait_for(None, || self.attempt_matching(pattern, Some(lease)))
             .await?;
         Ok(to_lease(item))
     }
@@ -627,12 +649,32 @@ impl RedisSpace {
         let res = SETTLE
             .call(&self.shared.meta)
             .arg(op)
-            .arg(lease.seq)
-            .arg(lease.delivery)
+            .arg(lease.id)
             .arg(self.shared.config.max_deliveries)
             .run(&self.shared.conn)
             .await?;
         Ok(res)
+    }
+
+    /// Extends a lease: it now ends `lease` from now (server clock).
+    ///
+    /// # Errors
+    /// `LEASE_INVALID` for a zero length (nothing changed); `LEASE_LOST` if the lease already
+    /// ran out or was settled; `IO`.
+    ///
+    /// # Cancel safety
+    /// Cancel-safe in effect: extending again sets the same kind of deadline.
+    pub async fn extend(&self, lease: &Lease, by: Duration) -> Result<(), Error> {
+        let ms = lease_ms(by)?;
+        let _: i64 = SETTLE
+            .call(&self.shared.meta)
+            .arg("extend")
+            .arg(lease.id)
+            .arg(self.shared.config.max_deliveries)
+            .arg(ms)
+            .run(&self.shared.conn)
+            .await?;
+        Ok(())
     }
 
     /// Settles a lease: the entry is done and removed.
@@ -671,8 +713,7 @@ impl RedisSpace {
         let _: i64 = SETTLE
             .call(&self.shared.meta)
             .arg("ackout")
-            .arg(lease.seq)
-            .arg(lease.delivery)
+            .arg(lease.id)
             .arg(self.shared.config.max_deliveries)
             .arg(key)
             .arg(value.as_ref())
@@ -799,7 +840,7 @@ impl RedisSpace {
                         seq: 0,
                         deliveries: 0,
                         value: raw,
-                        deadline_ms: None,
+                        lease: None,
                     })
                 })
             })
@@ -881,6 +922,24 @@ impl RedisSpace {
         Ok(())
     }
 
+    /// Opens a closed space again for every process (an operator's undo of
+    /// [`close`](Self::close)): `out` is accepted again. Idempotent.
+    ///
+    /// # Errors
+    /// `IO`.
+    ///
+    /// # Cancel safety
+    /// Cancel-safe: idempotent.
+    pub async fn reopen(&self) -> Result<(), Error> {
+        let _: i64 = CLOSE
+            .call(&self.shared.meta)
+            .arg("reopen")
+            .run(&self.shared.conn)
+            .await?;
+        self.shared.closed.store(false, Ordering::Release);
+        Ok(())
+    }
+
     /// Whether the space is closed, as far as this handle knows (it learns from its own
     /// `close`, from the close broadcast, and from any call refused with `CLOSED`).
     pub fn is_closed(&self) -> bool {
@@ -905,13 +964,24 @@ impl RedisSpace {
     }
 }
 
+/// A lease length in whole milliseconds: at least 1 ms, at most a year.
+fn lease_ms(d: Duration) -> Result<u64, Error> {
+    const MAX_MS: u128 = 365 * 24 * 3600 * 1000;
+    let ms = d.as_millis();
+    if ms == 0 || ms > MAX_MS || d.subsec_nanos() % 1_000_000 != 0 {
+        return Err(Error::LeaseInvalid(d));
+    }
+    Ok(ms as u64)
+}
+
 fn to_lease(item: Item) -> Lease {
     Lease {
+        id: item.lease.map_or(0, |(_, id)| id),
         key: item.key,
         value: item.value,
         seq: item.seq,
         delivery: item.deliveries,
-        deadline_ms: item.deadline_ms.unwrap_or(0),
+        deadline_ms: item.lease.map_or(0, |(d, _)| d),
     }
 }
 

@@ -57,22 +57,24 @@ async fn close_rules(conn: Connection) {
         "the close broadcast wakes waiters of other handles"
     );
     assert!(other.is_closed());
-    assert_eq!(
-        s.take("k").await.unwrap_err().code(),
-        "CLOSED",
-        "waiting take: closed"
-    );
-    assert_eq!(s.read("k").await.unwrap_err().code(), "CLOSED");
     let back = s.out("k", "late").await.unwrap_err();
     assert_eq!(back.code(), "CLOSED");
     assert_eq!(back.into_inner(), "late", "the value is handed back");
+    // The close rule: takes drain what is queued, then fail with CLOSED.
+    assert_eq!(s.read("k").await.unwrap(), "a");
+    assert_eq!(s.take("k").await.unwrap(), "a", "a waiting take drains");
     assert_eq!(
         s.try_take("k").await.unwrap().unwrap(),
-        "a",
-        "drains after close"
+        "b",
+        "so does try_take"
     );
-    assert_eq!(s.try_take("k").await.unwrap().unwrap(), "b");
-    assert_eq!(s.try_take("k").await.unwrap(), None);
+    assert_eq!(s.take("k").await.unwrap_err().code(), "CLOSED");
+    assert_eq!(s.try_take("k").await.unwrap_err().code(), "CLOSED");
+    assert_eq!(s.read("k").await.unwrap_err().code(), "CLOSED");
+    assert_eq!(s.try_read("k").await.unwrap(), None);
+    s.reopen().await.unwrap();
+    s.out("k", "again").await.unwrap();
+    assert_eq!(s.take("k").await.unwrap(), "again");
     s.close().await.unwrap(); // idempotent
     s.destroy().await.unwrap();
 }

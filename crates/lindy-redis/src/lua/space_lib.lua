@@ -15,12 +15,24 @@ local function now_ms()
   return tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
 end
 
--- Puts `item` back into key `k`'s list in age order (usually at the front) and wakes waiters.
+local function is_closed()
+  return redis.call('HEXISTS', meta, 'closed') == 1
+end
+
+-- Appends `item` to key `k` (a new entry), waking waiters on empty -> non-empty.
+local function push(k, item)
+  if redis.call('RPUSH', P .. 'q:' .. k, item) == 1 then
+    redis.call('SADD', P .. 'keys', k)
+    redis.call('PUBLISH', P .. 'wake', k)
+  end
+end
+
+-- Puts `item` back into key `k`'s list at its age (usually the front) and wakes waiters.
 local function requeue(k, item)
   local q = P .. 'q:' .. k
   local seq = parse(item)
   local head = redis.call('LINDEX', q, 0)
-  if not head or parse(head) > seq then
+  if not head or parse(head) >= seq then
     redis.call('LPUSH', q, item)
   else
     local placed = false
@@ -29,7 +41,7 @@ local function requeue(k, item)
       local chunk = redis.call('LRANGE', q, from, from + 63)
       if #chunk == 0 then break end
       for i = 1, #chunk do
-        if parse(chunk[i]) > seq then
+        if parse(chunk[i]) >= seq then
           redis.call('LINSERT', q, 'BEFORE', chunk[i], item)
           placed = true
           break
@@ -44,23 +56,29 @@ local function requeue(k, item)
   end
 end
 
--- Settles lease `seq`: removes it and returns its key and item, or nil if not held.
-local function unlease(seq)
-  local item = redis.call('HGET', P .. 'leased', seq)
+-- Settles lease `id`: removes it and returns its key and item, or nil if not held.
+local function unlease(id)
+  local item = redis.call('HGET', P .. 'leased', id)
   if not item then return nil end
-  local k = redis.call('HGET', P .. 'lkey', seq)
-  redis.call('ZREM', P .. 'leases', seq)
-  redis.call('HDEL', P .. 'leased', seq)
-  redis.call('HDEL', P .. 'lkey', seq)
+  local k = redis.call('HGET', P .. 'lkey', id)
+  redis.call('ZREM', P .. 'leases', id)
+  redis.call('HDEL', P .. 'leased', id)
+  redis.call('HDEL', P .. 'lkey', id)
   return k, item
 end
 
--- A lease that ended without an ack: back to its key, or to the dead letters after `max`
--- deliveries (0: never). Returns 1 if dead-lettered.
+-- A lease that ended without an ack: back to its key, or dead-lettered after `max` deliveries
+-- (0: never) — into the space's dead-letter key if one is set, else the `dead` list.
+-- Returns 1 if dead-lettered.
 local function release(k, item, max)
   local _, deliveries = parse(item)
   if max > 0 and deliveries >= max then
-    redis.call('RPUSH', P .. 'dead', string.len(k) .. ':' .. k .. item)
+    local dk = redis.call('HGET', meta, 'deadkey')
+    if dk then
+      push(dk, item)
+    else
+      redis.call('RPUSH', P .. 'dead', string.len(k) .. ':' .. k .. item)
+    end
     return 1
   end
   requeue(k, item)
@@ -87,14 +105,15 @@ local function pop(k)
   return item
 end
 
--- Hands out `item` of key `k`: as is (plain take), or leased for `lease_ms`.
+-- Hands out `item` of key `k`: as is (plain take), or under a new lease for `lease_ms`.
 local function hand_out(k, item, lease_ms, now)
   if lease_ms <= 0 then return {k, item} end
   local seq, deliveries, b = parse(item)
   item = seq .. ':' .. (deliveries + 1) .. string.sub(item, b)
+  local id = redis.call('HINCRBY', meta, 'lease', 1)
   local deadline = now + lease_ms
-  redis.call('ZADD', P .. 'leases', deadline, seq)
-  redis.call('HSET', P .. 'leased', seq, item)
-  redis.call('HSET', P .. 'lkey', seq, k)
-  return {k, item, deadline}
+  redis.call('ZADD', P .. 'leases', deadline, id)
+  redis.call('HSET', P .. 'leased', id, item)
+  redis.call('HSET', P .. 'lkey', id, k)
+  return {k, item, deadline, id}
 end

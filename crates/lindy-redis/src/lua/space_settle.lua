@@ -1,28 +1,27 @@
--- ARGV: op (ack|nack|restore|ackout), seq, deliveries, max_deliveries[, key, item for
--- restore; key, value for ackout: settle the lease and out a result in one step]
--- ack/nack check that the lease is still the caller's (same delivery): else LINDY_LEASE_LOST.
+-- ARGV: op, lease id, max_deliveries, then per op:
+--   ack | nack              settle the lease (LINDY_LEASE_LOST if not held: expired, settled)
+--   extend ms               the lease now ends `ms` from now
+--   ackout key value        ack and out a result in one step
+--   restore key item        (no lease) put back an entry a cancelled take removed
 -- Returns 1 if a nack dead-lettered the entry, else 0.
 local op = ARGV[1]
 if op == 'restore' then
-  requeue(ARGV[5], ARGV[6])
+  requeue(ARGV[4], ARGV[5])
   return 0
 end
-local item = redis.call('HGET', P .. 'leased', ARGV[2])
-if not item then return redis.error_reply('LINDY_LEASE_LOST lease not held') end
-local _, deliveries = parse(item)
-if deliveries ~= tonumber(ARGV[3]) then
+local id = ARGV[2]
+if redis.call('ZSCORE', P .. 'leases', id) == false then
   return redis.error_reply('LINDY_LEASE_LOST lease not held')
 end
-local k
-k, item = unlease(ARGV[2])
+if op == 'extend' then
+  redis.call('ZADD', P .. 'leases', now_ms() + tonumber(ARGV[4]), id)
+  return 0
+end
+local k, item = unlease(id)
 if op == 'ack' then return 0 end
 if op == 'ackout' then
   local seq = redis.call('HINCRBY', meta, 'seq', 1)
-  local n = redis.call('RPUSH', P .. 'q:' .. ARGV[5], seq .. ':0:' .. ARGV[6])
-  if n == 1 then
-    redis.call('SADD', P .. 'keys', ARGV[5])
-    redis.call('PUBLISH', P .. 'wake', ARGV[5])
-  end
+  push(ARGV[4], seq .. ':0:' .. ARGV[5])
   return 0
 end
-return release(k, item, tonumber(ARGV[4]))
+return release(k, item, tonumber(ARGV[3]))

@@ -1,27 +1,30 @@
--- ARGV: waiting (0|1), lease_ms (0: plain take), max_deliveries, key...
+-- ARGV: lease_ms (0: plain take), max_deliveries, key...
 -- With one key: takes its head. With several (a pattern take): takes the oldest head among them.
--- A waiting take on a closed space fails (LINDY_CLOSED); a non-waiting one drains.
-if ARGV[1] == '1' and redis.call('HEXISTS', meta, 'closed') == 1 then
-  return redis.error_reply('LINDY_CLOSED the space is closed')
-end
-local lease_ms = tonumber(ARGV[2])
+-- With none: only reports whether the space is closed. The close rule: takes drain what is
+-- queued, then fail with LINDY_CLOSED.
+local lease_ms = tonumber(ARGV[1])
 local now = 0
 if lease_ms > 0 then
   now = now_ms()
-  reap(now, 16, tonumber(ARGV[3]))
+  reap(now, 16, tonumber(ARGV[2]))
 end
-local k = ARGV[4]
-if #ARGV > 4 then
+local k = ARGV[3]
+local item = nil
+if #ARGV > 3 then
   local best = nil
-  for i = 4, #ARGV do
+  for i = 3, #ARGV do
     local head = redis.call('LINDEX', P .. 'q:' .. ARGV[i], 0)
     if head then
       local seq = parse(head)
       if not best or seq < best then best = seq; k = ARGV[i] end
     end
   end
-  if not best then return false end
+  if best then item = pop(k) end
+elseif k then
+  item = pop(k)
 end
-local item = pop(k)
-if not item then return false end
+if not item then
+  if is_closed() then return redis.error_reply('LINDY_CLOSED the space is closed') end
+  return false
+end
 return hand_out(k, item, lease_ms, now)
