@@ -968,7 +968,7 @@ impl RedisSpace {
 fn lease_ms(d: Duration) -> Result<u64, Error> {
     const MAX_MS: u128 = 365 * 24 * 3600 * 1000;
     let ms = d.as_millis();
-    if ms == 0 || ms > MAX_MS || d.subsec_nanos() % 1_000_000 != 0 {
+    if ms == 0 || ms > MAX_MS || !d.subsec_nanos().is_multiple_of(1_000_000) {
         return Err(Error::LeaseInvalid(d));
     }
     Ok(ms as u64)
