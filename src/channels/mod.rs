@@ -14,6 +14,7 @@
 //! | [`Clock`], `SystemClock` (std) | where `now` comes from |
 //! | `SweeperHandle` (std) | a timer thread running [`Manager::sweep_now`] ([`Manager::run_sweeper`]) |
 //! | [`ChannelError`] | what was refused, for which channel, with a stable code |
+//! | [`AsyncRegistry`], [`AsyncManager`] | the async twin, for a registry behind a network (`lindy-redis`) |
 //!
 //! # Rules
 //!
@@ -87,6 +88,7 @@
 
 use core::time::Duration;
 
+mod async_registry;
 mod bus;
 mod channel;
 mod clock;
@@ -97,6 +99,7 @@ mod subscribe;
 #[cfg(feature = "std")]
 mod sweeper;
 
+pub use async_registry::{AsyncManager, AsyncRegistry};
 pub use bus::{EventBus, NodeId, RemoteEvent};
 // Not on targets without compare-and-swap (Cortex-M0): see `crate::sync::Arc`.
 #[cfg(target_has_atomic = "ptr")]

@@ -1,0 +1,230 @@
+//! lindy-redis against raw redis-rs doing the same work, in one run, on one local server.
+//!
+//! ```text
+//! make redis-bench        # starts a standalone redis-server, runs this, stops it
+//! LINDY_REDIS_URL=redis://127.0.0.1:6379 cargo bench -p lindy-redis --bench redis
+//! ```
+//!
+//! Every row runs `TASKS` concurrent tokio tasks on one multiplexed connection (so both sides
+//! get the same pipelining), each doing `OPS` iterations; the figure is iterations per second,
+//! the best of `ROUNDS`. Ratios compare rows of the same run.
+
+use std::future::Future;
+use std::time::{Duration, Instant};
+
+use lindy::channels::AsyncRegistry;
+use lindy::grammar::Name;
+use lindy_redis::{Connection, RedisQueue, RedisRegistry, RedisSpace, SpaceConfig};
+use redis::AsyncCommands;
+
+const TASKS: usize = 32;
+const OPS: usize = 500;
+const ROUNDS: usize = 3;
+
+async fn rate<F, Fut>(f: F) -> f64
+where
+    F: Fn(usize) -> Fut,
+    Fut: Future<Output = ()> + Send + 'static,
+{
+    let mut best = 0f64;
+    for _ in 0..ROUNDS {
+        let started = Instant::now();
+        let tasks: Vec<_> = (0..TASKS).map(|t| tokio::spawn(f(t))).collect();
+        for t in tasks {
+            t.await.unwrap();
+        }
+        best = best.max((TASKS * OPS) as f64 / started.elapsed().as_secs_f64());
+    }
+    best
+}
+
+fn row(name: &str, ops: f64, base: f64) {
+    println!("| {name} | {:.0} | {:.2}x |", ops, ops / base);
+}
+
+#[tokio::main(flavor = "multi_thread", worker_threads = 2)]
+async fn main() {
+    let url = std::env::var("LINDY_REDIS_URL")
+        .expect("set LINDY_REDIS_URL (make redis-bench starts a server)");
+    let conn = Connection::connect(&url).await.unwrap();
+    println!(
+        "lindy-redis bench: {TASKS} tasks x {OPS} iterations on one connection, best of {ROUNDS}\n"
+    );
+
+    // 1. Space out + take vs raw RPUSH + LPOP (each task its own key: no contention).
+    let raw = rate(|t| {
+        let mut c = conn.clone();
+        async move {
+            let key = format!("lindy-bench-raw:{{{t}}}");
+            for i in 0..OPS {
+                let _: i64 = c.rpush(&key, i.to_le_bytes().as_slice()).await.unwrap();
+                let v: Option<Vec<u8>> = c.lpop(&key, None).await.unwrap();
+                assert!(v.is_some());
+            }
+        }
+    })
+    .await;
+    let space = RedisSpace::open_with(&conn, "bench", SpaceConfig::default())
+        .await
+        .unwrap();
+    let lindy = rate(|t| {
+        let s = space.clone();
+        async move {
+            let key = format!("k{t}");
+            for i in 0..OPS {
+                s.out(&key, i.to_le_bytes().to_vec()).await.unwrap();
+                assert!(s.try_take(&key).await.unwrap().is_some());
+            }
+        }
+    })
+    .await;
+    let leased = rate(|t| {
+        let s = space.clone();
+        async move {
+            let key = format!("k{t}");
+            for i in 0..OPS {
+                s.out(&key, i.to_le_bytes().to_vec()).await.unwrap();
+                let l = s
+                    .try_take_leased(&key, Duration::from_secs(30))
+                    .await
+                    .unwrap()
+                    .unwrap();
+                s.ack(&l).await.unwrap();
+            }
+        }
+    })
+    .await;
+    println!("| space: out + take (iterations/s) | ops/s | vs raw RPUSH+LPOP |\n|---|---|---|");
+    row("raw redis-rs RPUSH + LPOP", raw, raw);
+    row("RedisSpace out + try_take", lindy, raw);
+    row("RedisSpace out + try_take_leased + ack", leased, raw);
+
+    // 2. Queue push + leased pull + ack vs raw XADD + XREADGROUP + XACK.
+    let raw_q = rate(|t| {
+        let mut c = conn.clone();
+        async move {
+            let key = format!("lindy-bench-rawq:{{{t}}}");
+            let _: Result<(), _> = redis::cmd("XGROUP")
+                .arg("CREATE")
+                .arg(&key)
+                .arg("g")
+                .arg("$")
+                .arg("MKSTREAM")
+                .query_async(&mut c)
+                .await;
+            for i in 0..OPS {
+                let _: String = redis::cmd("XADD")
+                    .arg(&key)
+                    .arg("*")
+                    .arg("v")
+                    .arg(i.to_le_bytes().as_slice())
+                    .query_async(&mut c)
+                    .await
+                    .unwrap();
+                let r: redis::streams::StreamReadReply = redis::cmd("XREADGROUP")
+                    .arg("GROUP")
+                    .arg("g")
+                    .arg("c")
+                    .arg("COUNT")
+                    .arg(1)
+                    .arg("STREAMS")
+                    .arg(&key)
+                    .arg(">")
+                    .query_async(&mut c)
+                    .await
+                    .unwrap();
+                let id = r.keys[0].ids[0].id.clone();
+                let _: i64 = redis::cmd("XACK")
+                    .arg(&key)
+                    .arg("g")
+                    .arg(&id)
+                    .query_async(&mut c)
+                    .await
+                    .unwrap();
+            }
+        }
+    })
+    .await;
+    let queue = RedisQueue::open(&conn, "bench").await.unwrap();
+    let lindy_q = rate(|t| {
+        let q = queue.clone();
+        async move {
+            let key = format!("k{t}");
+            for i in 0..OPS {
+                q.push(&key, i.to_le_bytes().to_vec()).await.unwrap();
+                let d = q.try_pull_leased(&key).await.unwrap().unwrap();
+                q.ack(&d).await.unwrap();
+            }
+        }
+    })
+    .await;
+    println!("\n| queue: push + leased pull + ack (iterations/s) | ops/s | vs raw XADD+XREADGROUP+XACK |\n|---|---|---|");
+    row("raw redis-rs XADD + XREADGROUP + XACK", raw_q, raw_q);
+    row("RedisQueue push + try_pull_leased + ack", lindy_q, raw_q);
+
+    // 3. Sweep of 100 000 channels: 1 % due vs 100 % due, and the seed's full-hash scan.
+    let n = 100_000usize;
+    let mut results = Vec::new();
+    for due_pct in [1usize, 100] {
+        let reg = RedisRegistry::new(&conn, &format!("bench-sweep-{due_pct}")).unwrap();
+        reg.destroy().await.unwrap();
+        let due = n * due_pct / 100;
+        let fill: Vec<_> = (0..TASKS)
+            .map(|t| {
+                let reg = reg.clone();
+                tokio::spawn(async move {
+                    for i in (t..n).step_by(TASKS) {
+                        let ttl = if i < due {
+                            Duration::ZERO
+                        } else {
+                            Duration::from_secs(3600)
+                        };
+                        let name = Name::parse(&format!("public:bench.c{i}")).unwrap();
+                        reg.open_public(&name, ttl).await.unwrap();
+                    }
+                })
+            })
+            .collect();
+        for f in fill {
+            f.await.unwrap();
+        }
+        let started = Instant::now();
+        let events = reg.sweep().await.unwrap();
+        let took = started.elapsed();
+        assert_eq!(events.len(), due);
+        let started = Instant::now();
+        let all: Vec<(String, String)> = redis::cmd("HGETALL")
+            .arg(format!("lindy:reg:{{bench-sweep-{due_pct}}}:ch"))
+            .query_async(&mut conn.clone())
+            .await
+            .unwrap();
+        let scan = started.elapsed();
+        assert_eq!(all.len(), n);
+        results.push((due_pct, due, took, scan));
+        reg.destroy().await.unwrap();
+    }
+    let base = results[1].2.as_secs_f64();
+    println!("\n| sweep of {n} channels | due | sweep time | vs 100 % due | seed-style HGETALL scan of all |\n|---|---|---|---|---|");
+    for (pct, due, took, scan) in results {
+        println!(
+            "| {pct} % due | {due} | {:.2} ms | {:.3}x | {:.2} ms |",
+            took.as_secs_f64() * 1e3,
+            took.as_secs_f64() / base,
+            scan.as_secs_f64() * 1e3
+        );
+    }
+    space.destroy().await.unwrap();
+    let mut keys: Vec<String> = Vec::new();
+    for t in 0..TASKS {
+        keys.push(format!("lindy-bench-raw:{{{t}}}"));
+        keys.push(format!("lindy-bench-rawq:{{{t}}}"));
+        queue.destroy(&[&format!("k{t}")]).await.unwrap();
+    }
+    for k in keys {
+        let _: i64 = redis::cmd("DEL")
+            .arg(k)
+            .query_async(&mut conn.clone())
+            .await
+            .unwrap();
+    }
+}

@@ -1,0 +1,119 @@
+-- Shared helpers of the space scripts (prepended to each). KEYS[1] is the space's `meta` hash;
+-- every other key is derived from its prefix, so all keys of a space share its {hash tag}.
+local meta = KEYS[1]
+local P = string.sub(meta, 1, -5)
+
+-- An item is "seq:deliveries:value": seq orders entries by age across the space.
+local function parse(item)
+  local a = string.find(item, ':', 1, true)
+  local b = string.find(item, ':', a + 1, true)
+  return tonumber(string.sub(item, 1, a - 1)), tonumber(string.sub(item, a + 1, b - 1)), b
+end
+
+local function now_ms()
+  local t = redis.call('TIME')
+  return tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+end
+
+local function is_closed()
+  return redis.call('HEXISTS', meta, 'closed') == 1
+end
+
+-- Appends `item` to key `k` (a new entry), waking waiters on empty -> non-empty.
+local function push(k, item)
+  if redis.call('RPUSH', P .. 'q:' .. k, item) == 1 then
+    redis.call('SADD', P .. 'keys', k)
+    redis.call('PUBLISH', P .. 'wake', k)
+  end
+end
+
+-- Puts `item` back into key `k`'s list at its age (usually the front) and wakes waiters.
+local function requeue(k, item)
+  local q = P .. 'q:' .. k
+  local seq = parse(item)
+  local head = redis.call('LINDEX', q, 0)
+  if not head or parse(head) >= seq then
+    redis.call('LPUSH', q, item)
+  else
+    local placed = false
+    local from = 0
+    while not placed do
+      local chunk = redis.call('LRANGE', q, from, from + 63)
+      if #chunk == 0 then break end
+      for i = 1, #chunk do
+        if parse(chunk[i]) >= seq then
+          redis.call('LINSERT', q, 'BEFORE', chunk[i], item)
+          placed = true
+          break
+        end
+      end
+      from = from + 64
+    end
+    if not placed then redis.call('RPUSH', q, item) end
+  end
+  if redis.call('SADD', P .. 'keys', k) == 1 then
+    redis.call('PUBLISH', P .. 'wake', k)
+  end
+end
+
+-- Settles lease `id`: removes it and returns its key and item, or nil if not held.
+local function unlease(id)
+  local item = redis.call('HGET', P .. 'leased', id)
+  if not item then return nil end
+  local k = redis.call('HGET', P .. 'lkey', id)
+  redis.call('ZREM', P .. 'leases', id)
+  redis.call('HDEL', P .. 'leased', id)
+  redis.call('HDEL', P .. 'lkey', id)
+  return k, item
+end
+
+-- A lease that ended without an ack: back to its key, or dead-lettered after `max` deliveries
+-- (0: never) — into the space's dead-letter key if one is set, else the `dead` list.
+-- Returns 1 if dead-lettered.
+local function release(k, item, max)
+  local _, deliveries = parse(item)
+  if max > 0 and deliveries >= max then
+    local dk = redis.call('HGET', meta, 'deadkey')
+    if dk then
+      push(dk, item)
+    else
+      redis.call('RPUSH', P .. 'dead', string.len(k) .. ':' .. k .. item)
+    end
+    return 1
+  end
+  requeue(k, item)
+  return 0
+end
+
+-- Requeues up to `limit` leases whose deadline has passed (server clock). Returns the count.
+local function reap(now, limit, max)
+  local due = redis.call('ZRANGEBYSCORE', P .. 'leases', '-inf', now, 'LIMIT', 0, limit)
+  for i = 1, #due do
+    local k, item = unlease(due[i])
+    if k then release(k, item, max) end
+  end
+  return #due
+end
+
+-- Pops the head of key `k`: returns the item or nil.
+local function pop(k)
+  local q = P .. 'q:' .. k
+  local item = redis.call('LPOP', q)
+  if item and redis.call('LLEN', q) == 0 then
+    redis.call('SREM', P .. 'keys', k)
+  end
+  return item
+end
+
+-- Hands out `item` of key `k`: as is (plain take), or under a new lease for `lease_ms`.
+local function hand_out(k, item, lease_ms, now)
+  if lease_ms <= 0 then return {k, item} end
+  local seq, deliveries, b = parse(item)
+  item = seq .. ':' .. (deliveries + 1) .. string.sub(item, b)
+  local id = redis.call('HINCRBY', meta, 'lease', 1)
+  local deadline = now + lease_ms
+  redis.call('ZADD', P .. 'leases', deadline, id)
+  redis.call('HSET', P .. 'leased', id, item)
+  redis.call('HSET', P .. 'lkey', id, k)
+  return {k, item, deadline, id}
+end

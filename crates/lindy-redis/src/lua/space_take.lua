@@ -1,0 +1,30 @@
+-- ARGV: lease_ms (0: plain take), max_deliveries, key...
+-- With one key: takes its head. With several (a pattern take): takes the oldest head among them.
+-- With none: only reports whether the space is closed. The close rule: takes drain what is
+-- queued, then fail with LINDY_CLOSED.
+local lease_ms = tonumber(ARGV[1])
+local now = 0
+if lease_ms > 0 then
+  now = now_ms()
+  reap(now, 16, tonumber(ARGV[2]))
+end
+local k = ARGV[3]
+local item = nil
+if #ARGV > 3 then
+  local best = nil
+  for i = 3, #ARGV do
+    local head = redis.call('LINDEX', P .. 'q:' .. ARGV[i], 0)
+    if head then
+      local seq = parse(head)
+      if not best or seq < best then best = seq; k = ARGV[i] end
+    end
+  end
+  if best then item = pop(k) end
+elseif k then
+  item = pop(k)
+end
+if not item then
+  if is_closed() then return redis.error_reply('LINDY_CLOSED the space is closed') end
+  return false
+end
+return hand_out(k, item, lease_ms, now)
