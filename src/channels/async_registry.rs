@@ -10,7 +10,7 @@
 //! manager here only fans the returned events out *locally* and applies remote ones
 //! ([`apply_remote`](AsyncManager::apply_remote)).
 
-use alloc::sync::Arc;
+use crate::sync::Arc;
 use alloc::vec::Vec;
 use core::fmt;
 use core::future::Future;
