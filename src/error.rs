@@ -2,7 +2,8 @@
 //!
 //! Every error type in lindy implements [`ErrorCode`]: `err.code()` returns one of the strings
 //! below, the same in Rust, in JavaScript (`err.code`) and in logs. Codes are part of the public
-//! API: they are never renamed, only added.
+//! API: they are never renamed, only added. The JS package adds the codes only JS raises
+//! (`ABORTED`, `LEASE_LOST`, `NOT_CLONEABLE`: see `lindy_wasm::codes` in `crates/lindy-wasm`).
 //!
 //! | code | raised by | meaning |
 //! |---|---|---|
@@ -23,9 +24,6 @@
 //! | `STORE_POISONED` | [`store`](crate::store) | an earlier fsync failed; reopen the store to recover |
 //! | `IO` | [`store`](crate::store) | the storage backend failed |
 //! | `TIMEOUT` | waiting adapters | a wait ran out of time; nothing was taken |
-//! | `ABORTED` | the JS package | an `AbortSignal` cancelled a wait; nothing was taken |
-//! | `LEASE_LOST` | the JS fan-out hub | the lease expired or was settled; its entry is back at the head of its key |
-//! | `NOT_CLONEABLE` | the JS fan-out hub | a value cannot cross a `postMessage` boundary; nothing was sent or taken |
 
 use core::fmt;
 
@@ -55,9 +53,6 @@ pub mod codes {
     pub const STORE_POISONED: &str = "STORE_POISONED";
     pub const IO: &str = "IO";
     pub const TIMEOUT: &str = "TIMEOUT";
-    pub const ABORTED: &str = "ABORTED";
-    pub const LEASE_LOST: &str = "LEASE_LOST";
-    pub const NOT_CLONEABLE: &str = "NOT_CLONEABLE";
 }
 
 /// The target was closed. Carries the value the caller tried to hand in (`Closed<T>`), so nothing

@@ -40,7 +40,5 @@ pub mod space;
 pub mod store;
 pub mod stream;
 pub mod sync;
-#[cfg(all(target_arch = "wasm32", feature = "wasm"))]
-pub mod wasm;
 
 pub use error::{Closed, ErrorCode, Full};

@@ -1,22 +1,33 @@
 //! The wasm-bindgen surface behind the npm package `lindy` (built by `make pkg` into `pkg-js/`).
 //!
-//! Compiled only for `wasm32` with the `wasm` feature. Every entry point takes loosely typed JS
-//! values and validates them ([`js`]): bad input from JS throws (or rejects with) a `TypeError`,
-//! a `RangeError` or a lindy error carrying `.code` — never a wasm trap. Waits accept
-//! `{ signal, timeoutMs }` ([`cancel`]) and cancel cleanly, losing nothing.
+//! This crate is the browser adapter of the [`lindy`] core: the core stays `no_std`, runtime-free
+//! and without wasm-bindgen, and everything that knows about JS values, Promises, `AbortSignal`
+//! and IndexedDB lives here. It builds only for `wasm32` (on other targets it is empty).
+//!
+//! Every entry point takes loosely typed JS values and validates them ([`js`]): bad input from JS
+//! throws (or rejects with) a `TypeError`, a `RangeError` or a lindy error carrying `.code` —
+//! never a wasm trap. Waits accept `{ signal, timeoutMs }` ([`cancel`]) and cancel cleanly,
+//! losing nothing.
 //!
 //! | JS export | Rust |
 //! |---|---|
-//! | `Name`, `Pattern`, `PatternIndex` | [`crate::grammar`]: channel names, patterns, subscription index |
-//! | `Space` | [`crate::space::LocalSpace`] of JS values: out/take/read, cancellable waits, pattern take, `takeEach` |
-//! | `Ring` | [`crate::ring::LockingHeapRing`]: a bounded FIFO with a run-time capacity |
-//! | `Manager` | [`crate::channels`]: channel lifecycle, `Date.now()` clock, events as an async iterator |
-//! | `Streams`, `StreamWriter`, `StreamReader` | [`crate::stream`]: named byte streams |
-//! | `IdbStore` | [`IdbStore`]: the durable queue on IndexedDB |
+//! | `Name`, `Pattern`, `PatternIndex` | [`lindy::grammar`]: channel names, patterns, subscription index |
+//! | `Space` | [`lindy::space::LocalSpace`] of JS values: out/take/read, cancellable waits, pattern take, `takeEach` |
+//! | `Ring` | [`lindy::ring::LockingHeapRing`]: a bounded FIFO with a run-time capacity |
+//! | `Manager` | [`lindy::channels`]: channel lifecycle, `Date.now()` clock, events as an async iterator |
+//! | `Streams`, `StreamWriter`, `StreamReader` | [`lindy::stream`]: named byte streams |
+//! | `IdbStore` | `IdbStore`: the durable queue on IndexedDB |
 //! | `LindyIterator` | the async iterator every `for await` over lindy uses |
+// Everything here is JS glue: on other targets the crate is empty (so `cargo build --workspace`
+// on the host still works).
+#![cfg(target_arch = "wasm32")]
+#![warn(missing_docs, rust_2018_idioms, unreachable_pub)]
+
+extern crate alloc;
 
 pub mod cancel;
 pub mod channels;
+pub mod codes;
 pub mod grammar;
 pub mod idb_store;
 mod idb_sys;

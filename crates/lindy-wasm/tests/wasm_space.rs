@@ -1,12 +1,12 @@
 //! `Space` for JS, in Node and in headless Chromium (`make wasm-test`): FIFO per key, waiting
 //! take/read, cancellation that loses nothing, close semantics, pattern take, takeEach, batches
 //! and bad input.
-#![cfg(all(target_arch = "wasm32", feature = "wasm"))]
+#![cfg(target_arch = "wasm32")]
 
 mod wasm_support;
 
 use js_sys::Promise;
-use lindy::wasm::Space;
+use lindy_wasm::Space;
 use wasm_bindgen::JsValue;
 use wasm_bindgen_futures::JsFuture;
 use wasm_bindgen_test::wasm_bindgen_test;
@@ -21,7 +21,7 @@ fn n(v: f64) -> JsValue {
     JsValue::from_f64(v)
 }
 
-async fn next(it: &lindy::wasm::LindyIterator) -> (JsValue, bool) {
+async fn next(it: &lindy_wasm::LindyIterator) -> (JsValue, bool) {
     let r = settle(it.next()).await.unwrap();
     let done = js_sys::Reflect::get(&r, &"done".into())
         .unwrap()

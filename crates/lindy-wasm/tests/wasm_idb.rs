@@ -2,12 +2,12 @@
 //! `FileStore`'s semantics — FIFO per key, data survives reopen, a pull's delete commits before the
 //! entry leaves memory, `CLOSED` after close while peek/len answer — plus group commit, clean
 //! cancellation and atomic failure.
-#![cfg(all(target_arch = "wasm32", feature = "wasm"))]
+#![cfg(target_arch = "wasm32")]
 
 mod wasm_support;
 
 use js_sys::{Promise, Uint8Array};
-use lindy::wasm::{Durability, IdbStore, IdbStoreOptions};
+use lindy_wasm::{Durability, IdbStore, IdbStoreOptions};
 use wasm_bindgen::{JsCast, JsValue};
 use wasm_bindgen_test::{wasm_bindgen_test, wasm_bindgen_test_configure};
 use wasm_support::*;

@@ -3,7 +3,7 @@
 //! Every value that crosses from JS is taken as a [`JsValue`] and checked here, so a wrong type, a
 //! missing argument or an out-of-range number becomes a `TypeError`/`RangeError` (with a Node-style
 //! `.code`: `ERR_INVALID_ARG_TYPE`, `ERR_OUT_OF_RANGE`) or a lindy error (`name` `"LindyError"`,
-//! `.code` from [`crate::error::codes`]) — never a wasm trap.
+//! `.code` from [`crate::codes`]) — never a wasm trap.
 
 use alloc::format;
 use alloc::string::String;
@@ -12,7 +12,7 @@ use core::fmt::Display;
 use js_sys::{Function, Object, Reflect, Uint8Array};
 use wasm_bindgen::{JsCast, JsValue};
 
-use crate::error::ErrorCode;
+use lindy::error::ErrorCode;
 
 /// The `.code` of a `TypeError` raised for an argument of the wrong type.
 pub const ERR_INVALID_ARG_TYPE: &str = "ERR_INVALID_ARG_TYPE";
@@ -103,13 +103,13 @@ fn check_key(
 ) -> Result<String, JsValue> {
     if key.is_empty() && !empty_ok {
         return Err(lindy_error(
-            crate::error::codes::KEY_INVALID,
+            crate::codes::KEY_INVALID,
             &format!("{what} is empty"),
         ));
     }
     if key.len() > max_bytes {
         return Err(lindy_error(
-            crate::error::codes::KEY_INVALID,
+            crate::codes::KEY_INVALID,
             &format!(
                 "{what} is {} bytes long, above the maximum of {max_bytes}",
                 key.len()
@@ -126,7 +126,7 @@ fn check_key(
 pub fn well_formed(key: &str, value: &JsValue, what: &str) -> Result<(), JsValue> {
     if key.contains('\u{FFFD}') && !is_well_formed(value) {
         return Err(lindy_error(
-            crate::error::codes::KEY_INVALID,
+            crate::codes::KEY_INVALID,
             &format!("{what} contains a lone surrogate (not well-formed UTF-16)"),
         ));
     }

@@ -1,4 +1,4 @@
-//! `Name`, `Pattern` and `PatternIndex` for JS: the channel grammar of [`crate::grammar`].
+//! `Name`, `Pattern` and `PatternIndex` for JS: the channel grammar of [`lindy::grammar`].
 //!
 //! Parse errors are lindy errors with `.code` `CHANNEL_INVALID` / `PATTERN_INVALID` and, when the
 //! grammar can point at the place, `.segment` (0 = the app) and `.offset` (bytes into the input).
@@ -14,8 +14,8 @@ use wasm_bindgen::prelude::wasm_bindgen;
 use wasm_bindgen::JsValue;
 
 use super::js;
-use crate::error::ErrorCode;
-use crate::grammar::{self as g, GrammarError, SubscriptionId};
+use lindy::error::ErrorCode;
+use lindy::grammar::{self as g, GrammarError, SubscriptionId};
 
 /// A `GrammarError` as a JS lindy error, with `.segment` and `.offset` when known.
 pub fn grammar_error(err: &GrammarError) -> JsValue {

@@ -1,4 +1,4 @@
-//! `Space` for JS: the keyed tuple space ([`crate::space::LocalSpace`]) holding any JS values.
+//! `Space` for JS: the keyed tuple space ([`lindy::space::LocalSpace`]) holding any JS values.
 //!
 //! `take`/`read` resolve at once when an entry is there (no task is spawned: the fast path is a
 //! lock-free map lookup and a resolved promise); otherwise they wait on the core's cancel-safe
@@ -25,9 +25,9 @@ use super::cancel::{Cancellable, WaitOptions};
 use super::grammar::pattern_arg;
 use super::iter::LindyIterator;
 use super::js;
-use crate::error::{codes, Closed};
-use crate::grammar::Name;
-use crate::space::LocalSpace;
+use lindy::error::{codes, Closed};
+use lindy::grammar::Name;
+use lindy::space::LocalSpace;
 
 /// Longest key accepted from JS, in UTF-8 bytes (the core takes any string; this guards memory).
 pub const MAX_KEY_BYTES: usize = 4096;

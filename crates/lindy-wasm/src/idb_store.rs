@@ -49,15 +49,15 @@ use web_sys::{IdbDatabase, IdbFactory, IdbKeyRange, IdbOpenDbRequest, IdbTransac
 use super::cancel::{Cancellable, WaitOptions};
 use super::idb_sys::{self, Completion};
 use super::js;
-use crate::error::codes;
-use crate::sync::{WaitQueue, WaiterSlot};
+use crate::codes;
+use lindy::sync::{WaitQueue, WaiterSlot};
 
 const OBJECT_STORE: &str = "log";
 const DB_VERSION: u32 = 1;
 
 // The native store's limits, so both stores accept and refuse the same keys and values.
-use crate::store::{self, MAX_KEY_LEN as MAX_KEY_LIMIT, MAX_VALUE_LEN as MAX_VALUE_LIMIT};
-pub use crate::store::{DEFAULT_MAX_KEY_LEN, DEFAULT_MAX_VALUE_LEN};
+use lindy::store::{self, MAX_KEY_LEN as MAX_KEY_LIMIT, MAX_VALUE_LEN as MAX_VALUE_LIMIT};
+pub use lindy::store::{DEFAULT_MAX_KEY_LEN, DEFAULT_MAX_VALUE_LEN};
 
 #[wasm_bindgen]
 extern "C" {

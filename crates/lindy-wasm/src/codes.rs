@@ -1,0 +1,16 @@
+//! The stable error codes the JS package raises: every code of [`lindy::error::codes`], plus the
+//! ones only the JS side has (cancellation by `AbortSignal`, the fan-out hub's leases and
+//! `postMessage`).
+//!
+//! | code | raised by | meaning |
+//! |---|---|---|
+//! | `ABORTED` | every waiting call | an `AbortSignal` cancelled a wait; nothing was taken |
+//! | `LEASE_LOST` | the JS fan-out hub | the lease expired or was settled; its entry is back at the head of its key |
+//! | `NOT_CLONEABLE` | the JS fan-out hub | a value cannot cross a `postMessage` boundary; nothing was sent or taken |
+#![allow(missing_docs)]
+
+pub use lindy::error::codes::*;
+
+pub const ABORTED: &str = "ABORTED";
+pub const LEASE_LOST: &str = "LEASE_LOST";
+pub const NOT_CLONEABLE: &str = "NOT_CLONEABLE";
