@@ -63,6 +63,11 @@ export interface IdbStoreOptions {
   maxKeyBytes?: number;
   /** Largest payload accepted, in bytes (default 16 MiB). */
   maxValueBytes?: number;
+  /**
+   * How long `open` waits for another handle on the database (this or another tab or worker) to
+   * close, in ms (default 5000); then it fails with `STORE_LOCKED`. `0` fails at once.
+   */
+  lockTimeoutMs?: number;
 }
 
 /** A channel's record, as `Manager` returns it. */
@@ -115,5 +120,5 @@ export type LindyErrorCode =
   | "CHANNEL_INVALID" | "PATTERN_INVALID" | "CHANNEL_NOT_FOUND" | "CHANNEL_EXISTS"
   | "CHANNEL_CLOSED" | "CHANNEL_TTL_EXCEEDS_MAX" | "BUFFER_FULL" | "BUFFER_EMPTY" | "CLOSED"
   | "INVALID_PATH" | "INVALID_CONFIG" | "KEY_INVALID" | "VALUE_TOO_LARGE" | "STORE_CORRUPT"
-  | "STORE_POISONED" | "IO" | "TIMEOUT" | "ABORTED";
+  | "STORE_POISONED" | "IO" | "TIMEOUT" | "ABORTED" | "LEASE_LOST" | "NOT_CLONEABLE" | "STORE_LOCKED";
 "#;
