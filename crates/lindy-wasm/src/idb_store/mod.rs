@@ -61,13 +61,12 @@ use wasm_bindgen::JsValue;
 use self::flush::{schedule, spawn_flush};
 use self::futures::{Idle, Reserve, Ticket};
 use self::open::factory;
-use self::state::{mark_closed, new_promise, reserve, KeyState, Op, Shared, State};
+use self::state::{mark_closed, new_promise, pull_now, queue_pull, Op, Shared, State};
 use crate::cancel::{Cancellable, WaitOptions};
 use crate::codes;
 use crate::idb_sys;
 use crate::js;
 use lindy::store;
-use lindy::sync::WaiterSlot;
 pub use options::{
     Durability, IdbStoreOptions, DEFAULT_LOCK_TIMEOUT_MS, DEFAULT_MAX_KEY_LEN,
     DEFAULT_MAX_VALUE_LEN,
@@ -208,17 +207,17 @@ impl IdbStore {
             Err(e) => return Promise::reject(&e),
         };
         // Fast path: an entry is there, no need for a wait future.
-        if let Some(done) = reserve(&self.state, &key) {
+        if let Some(done) = pull_now(&self.state, &key) {
             return js::spawn_promise(Ticket(done));
         }
-        let reserve = Reserve {
-            state: self.state.clone(),
-            key,
-            slot: WaiterSlot::new(),
-        };
+        let state = self.state.clone();
+        let reserve = Reserve::new(state.clone(), key.clone());
         js::spawn_promise(async move {
-            let ticket = Cancellable::new(reserve, &opts).await??;
-            ticket.await
+            let taken = Cancellable::new(reserve, &opts).await??;
+            // Same poll as the take: the entry is leased and its delete queued before anything
+            // else can run.
+            let done = queue_pull(&state, &key, taken);
+            Ticket(done).await
         })
     }
 
@@ -239,7 +238,7 @@ impl IdbStore {
                 return Promise::reject(&closed_error(&st));
             }
         }
-        match reserve(&self.state, &key) {
+        match pull_now(&self.state, &key) {
             Some(done) => js::spawn_promise(Ticket(done)),
             None => Promise::resolve(&JsValue::UNDEFINED),
         }
@@ -253,16 +252,16 @@ impl IdbStore {
         #[wasm_bindgen(unchecked_param_type = "string")] key: JsValue,
     ) -> Result<JsValue, JsValue> {
         let key = self.check_key(&key, "IdbStore.peek: key")?;
-        let mut st = self.state.borrow_mut();
+        let st = self.state.borrow();
         Ok(st
-            .keys
-            .get_mut(&key)
-            .and_then(KeyState::first_available)
-            .map(|e| e.value.slice(0, e.value.length()).into())
+            .queue
+            .try_read(&key)
+            .map(|r| r.value.slice(0, r.value.length()).into())
             .unwrap_or(JsValue::UNDEFINED))
     }
 
-    /// How many payloads are queued under `key` (not counting ones a pull is already taking).
+    /// How many payloads are queued under `key` (not counting ones a pull is already taking or
+    /// that are out on lease).
     /// Answers after `close` too.
     pub fn len(
         &self,
@@ -270,7 +269,7 @@ impl IdbStore {
     ) -> Result<u32, JsValue> {
         let key = self.check_key(&key, "IdbStore.len: key")?;
         let st = self.state.borrow();
-        Ok(st.keys.get(&key).map_or(0, |k| k.available as u32))
+        Ok(st.queue.len(&key) as u32)
     }
 
     /// The keys that have queued payloads, sorted.
@@ -278,10 +277,10 @@ impl IdbStore {
     pub fn keys(&self) -> Array {
         let st = self.state.borrow();
         let keys: Array = st
-            .keys
-            .iter()
-            .filter(|(_, k)| k.available > 0)
-            .map(|(name, _)| JsValue::from_str(name))
+            .queue
+            .keys()
+            .filter(|k| st.queue.len(k) > 0)
+            .map(JsValue::from_str)
             .collect();
         // Sorted by JS (`Array.prototype.sort`, UTF-16 code-unit order): keeps a sort routine
         // out of the wasm.
