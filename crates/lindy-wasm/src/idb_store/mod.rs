@@ -45,6 +45,7 @@
 
 mod flush;
 mod futures;
+mod leases;
 mod lock;
 mod open;
 pub mod options;

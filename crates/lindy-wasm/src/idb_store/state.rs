@@ -39,8 +39,10 @@ pub(super) type Queue = Engine<Record, u32>;
 
 /// A user lease (`pullLeased`): what `ack` must delete.
 pub(super) struct UserLease {
-    pub(super) key: String,
     pub(super) seq: f64,
+    /// Mirrors the engine's deadline: the engine expires exactly the leases with
+    /// `deadline <= now`, so the same rule forgets them here.
+    pub(super) deadline: u64,
 }
 
 /// A promise's `resolve` and `reject`.
