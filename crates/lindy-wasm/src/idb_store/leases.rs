@@ -77,7 +77,7 @@ fn lease_id(value: &JsValue, what: &str) -> Result<(LeaseId, f64), JsValue> {
             js::describe(value)
         ))
     })?;
-    if !(id >= 0.0 && id <= 9_007_199_254_740_991.0 && id.trunc() == id) {
+    if !((0.0..=9_007_199_254_740_991.0).contains(&id) && id.trunc() == id) {
         return Err(lease_lost(what, id));
     }
     Ok((LeaseId::from_u64(id as u64), id))
