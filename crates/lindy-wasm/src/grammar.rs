@@ -30,13 +30,14 @@ pub fn grammar_error(err: &GrammarError) -> JsValue {
 }
 
 /// The text of a name/pattern argument: a string, or one of this module's objects (their
-/// `toString()` is the canonical form). Anything else is a `TypeError`.
+/// `toString()` is the canonical form, as is any object's). Anything else is a `TypeError`; an
+/// object whose `toString()` throws reports that exception, the user's own.
 fn text_arg(value: &JsValue, what: &str) -> Result<String, JsValue> {
     if let Some(s) = value.as_string() {
         return Ok(s);
     }
     if value.is_object() && !value.is_function() {
-        return Ok(js::to_string(value));
+        return js::try_string(value);
     }
     Err(js::type_error(&format!(
         "{what} must be a string or a {}, got {}",
