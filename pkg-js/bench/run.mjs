@@ -37,7 +37,7 @@ function table(title, unit, rows, baselineLabel) {
   }
 }
 
-const SPACE = { n: 200_000, rounds: 5, batch: 1000 };
+const SPACE = { n: 200_000, rounds: 9, batch: 1000 };
 const hasSpace = "Space" in (await import("lindy"));
 if (!hasSpace) console.log("(this build has no Space: skipping the Space bench)");
 if (hasSpace && (!only || only === "space")) {
