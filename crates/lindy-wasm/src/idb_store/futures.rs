@@ -45,6 +45,11 @@ impl Future for Reserve {
             return Poll::Ready(Err(closed_error(&st)));
         }
         let taken = match this.waiting {
+            // Sealed: drain what is queued, wait for nothing.
+            None if st.sealed => match st.queue.try_take(&this.key) {
+                Ok(t) => t,
+                Err(_) => return Poll::Ready(Err(closed_error(&st))),
+            },
             None => {
                 let slot = st.waker_slot();
                 match st.queue.take_or_wait(&this.key, slot) {
@@ -64,6 +69,9 @@ impl Future for Reserve {
                 }
             }
             Some((id, slot)) => match st.queue.claim(id) {
+                // Sealed while waiting: nothing was queued for it (or it would have it). Its
+                // drop cancels the waiter.
+                Claim::Pending if st.sealed => return Poll::Ready(Err(closed_error(&st))),
                 Claim::Pending => {
                     st.wakers[slot as usize] = Some(cx.waker().clone());
                     return Poll::Pending;

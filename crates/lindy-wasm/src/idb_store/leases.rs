@@ -190,6 +190,9 @@ impl IdbStore {
             arm(&self.state);
             return Promise::resolve(&obj);
         }
+        if self.state.borrow().sealed {
+            return Promise::reject(&closed_error(&self.state.borrow()));
+        }
         let state = self.state.clone();
         let reserve = Reserve::new(state.clone(), key.clone());
         js::spawn_promise(async move {
@@ -198,6 +201,32 @@ impl IdbStore {
             arm(&state);
             Ok(obj)
         })
+    }
+
+    /// `pullLeased` without the wait: the oldest payload of `key` under a lease, or `undefined`
+    /// when there is none (`CLOSED` once the store is sealed or closed and drained).
+    #[wasm_bindgen(js_name = tryPullLeased, unchecked_return_type = "{ value: Uint8Array; lease: number; deadline: number; deliveries: number } | undefined")]
+    pub fn try_pull_leased(
+        &self,
+        #[wasm_bindgen(unchecked_param_type = "string")] key: JsValue,
+        #[wasm_bindgen(js_name = leaseMs, unchecked_optional_param_type = "number")]
+        lease_ms_arg: JsValue,
+    ) -> Result<JsValue, JsValue> {
+        let key = self.check_key(&key, "IdbStore.tryPullLeased: key")?;
+        let ms = lease_ms(&lease_ms_arg, "IdbStore.tryPullLeased: leaseMs")?;
+        let got = {
+            let mut st = self.state.borrow_mut();
+            if st.closed {
+                return Err(closed_error(&st));
+            }
+            match st.queue.try_take(&key) {
+                Ok(t) => st.lease_for_user(&key, t, ms),
+                Err(_) if st.sealed => return Err(closed_error(&st)),
+                Err(_) => return Ok(JsValue::UNDEFINED),
+            }
+        };
+        arm(&self.state);
+        Ok(got)
     }
 
     /// Acknowledges `lease`: the entry is done. Resolves once its tombstone has committed;

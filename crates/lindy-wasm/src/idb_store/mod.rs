@@ -62,7 +62,7 @@ use wasm_bindgen::JsValue;
 use self::flush::{schedule, spawn_flush};
 use self::futures::{Idle, Reserve, Ticket};
 use self::open::factory;
-use self::state::{mark_closed, new_promise, pull_now, queue_pull, Op, Shared, State};
+use self::state::{mark_closed, new_promise, pull_now, queue_pull, seal, Op, Shared, State};
 use crate::cancel::{Cancellable, WaitOptions};
 use crate::codes;
 use crate::idb_sys;
@@ -241,6 +241,10 @@ impl IdbStore {
         }
         match pull_now(&self.state, &key) {
             Some(done) => js::spawn_promise(Ticket(done)),
+            // Sealed and drained: the close rule's end.
+            None if self.state.borrow().sealed => {
+                Promise::reject(&closed_error(&self.state.borrow()))
+            }
             None => Promise::resolve(&JsValue::UNDEFINED),
         }
     }
@@ -301,6 +305,14 @@ impl IdbStore {
         })
     }
 
+    /// Seals the store without letting go of the database — the one close rule: `push` is refused
+    /// with `CLOSED` from now on, waiting pulls with nothing queued for them end with `CLOSED`,
+    /// and `pull`/`tryPull`/`pullLeased` drain what is queued, then fail with `CLOSED`; leases
+    /// still `ack` and `nack`. `close()` seals and also releases the database. Idempotent.
+    pub fn seal(&self) {
+        seal(&self.state);
+    }
+
     /// Whether `close` was called (or the browser closed the connection).
     #[wasm_bindgen(getter, js_name = isClosed)]
     pub fn is_closed(&self) -> bool {
@@ -310,6 +322,27 @@ impl IdbStore {
 
 /// The Rust-side API (not exported to JS): for Rust callers and the wasm tests.
 impl IdbStore {
+    /// The Rust form of `pull`: a lazy future that removes and returns the oldest payload of
+    /// `key`, waiting for one; its delete has committed when it resolves.
+    ///
+    /// # Cancel safety
+    /// Dropped while it waits, it takes nothing — an entry already handed to it (and not yet
+    /// seen by it) goes back to the head of its key, age kept, and on to the next pull. Once it
+    /// has seen its entry, the entry's delete is queued: dropping it after that point deletes the
+    /// entry without delivering it, so poll it to completion once it has started.
+    pub async fn pull_async(&self, key: &str) -> Result<JsValue, JsValue> {
+        {
+            let st = self.state.borrow();
+            if st.closed {
+                return Err(closed_error(&st));
+            }
+        }
+        let taken = Reserve::new(self.state.clone(), String::from(key)).await?;
+        // Same poll as the take: leased and queued before anything else runs.
+        let done = queue_pull(&self.state, key, taken);
+        Ticket(done).await
+    }
+
     /// Test hook: the next transaction is aborted after its requests are issued, as a quota error
     /// would abort it. Exercises the "nothing half-written, clear error" path.
     #[doc(hidden)]
@@ -336,7 +369,7 @@ impl IdbStore {
         let key = self.check_key(key, "IdbStore.push: key")?;
         let value = js::bytes(value, "IdbStore.push: value")?;
         let mut st = self.state.borrow_mut();
-        if st.closed {
+        if st.sealed {
             return Err(closed_error(&st));
         }
         store::validate_value(value.length() as usize, st.opts.max_value_len)

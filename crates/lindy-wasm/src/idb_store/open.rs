@@ -65,6 +65,7 @@ impl IdbStore {
             pending: Vec::new(),
             flushing: false,
             closed: false,
+            sealed: false,
             lost: None,
             idle_wakers: Vec::new(),
             fail_next: false,

@@ -99,6 +99,9 @@ pub(super) struct State {
     pub(super) flushing: bool,
     /// `close` was called (or another connection asked us to go away).
     pub(super) closed: bool,
+    /// `seal` (or `close`) was called: pushes are refused, pulls drain what is queued, then
+    /// fail with `CLOSED` (the one close rule); the connection stays open until `close`.
+    pub(super) sealed: bool,
     /// Why writes fail after an unexpected close, if the browser closed the connection.
     pub(super) lost: Option<String>,
     /// `close` futures waiting for the flush task to finish.
@@ -126,6 +129,7 @@ pub(super) fn mark_closed(state: &Shared, lost: Option<String>) {
             st.lost = lost;
         }
         st.closed = true;
+        st.sealed = true;
         // Every waiting pull wakes and finds the store closed (its drop cancels its waiter).
         // The engine itself stays open: pushes accepted before the close still commit and show
         // in `len`/`peek`, which answer after close.
@@ -216,6 +220,17 @@ pub(super) fn queue_pull(state: &Shared, key: &str, taken: Taken<Record>) -> Rc<
         spawn_flush(state);
     }
     done
+}
+
+/// Seals the store (idempotent): pushes are refused from now on; waiting pulls wake, and those
+/// with nothing queued for them end with `CLOSED`; pulls drain what is queued.
+pub(super) fn seal(state: &Shared) {
+    let wakers: Vec<Waker> = {
+        let mut st = state.borrow_mut();
+        st.sealed = true;
+        st.wakers.iter_mut().filter_map(Option::take).collect()
+    };
+    wake_all(wakers);
 }
 
 /// Takes the head of `key` for a pull and schedules the flush.
