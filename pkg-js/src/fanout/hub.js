@@ -469,8 +469,8 @@ export class Connection {
 }
 
 function checkLeaseMs(ms, what) {
-  if (typeof ms !== "number" || !Number.isFinite(ms) || ms <= 0 || ms > MAX_LEASE_MS) {
-    throw new RangeError(`${what} must be a number of milliseconds in (0, ${MAX_LEASE_MS}], got ${String(ms)}`);
+  if (typeof ms !== "number" || !Number.isInteger(ms) || ms <= 0 || ms > MAX_LEASE_MS) {
+    throw new LindyError("LEASE_INVALID", `${what} must be a whole number of milliseconds in 1..=${MAX_LEASE_MS}, got ${String(ms)}`);
   }
 }
 
