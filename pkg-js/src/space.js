@@ -161,7 +161,6 @@ export class Space {
   // Waiting promises by resolver id: resolve, reject, and what to undo on cancel.
   #resolve = [];
   #reject = [];
-  #lease = []; // per rid: true when the waiter takes under a lease
   // One timer for the earliest lease deadline.
   #timer = undefined;
   #timerAt = Infinity;
@@ -281,7 +280,6 @@ export class Space {
   #forget(rid) {
     this.#resolve[rid] = undefined;
     this.#reject[rid] = undefined;
-    this.#lease[rid] = false;
   }
 
   /** A promise for waiter `rid`, cancelled by `options` (signal / timeoutMs). */
