@@ -95,21 +95,21 @@ fuzz:
 	  $(CARGO) +nightly fuzz run "$$t" -- -max_total_time=$(FUZZ_SECONDS) -timeout=$(FUZZ_TIMEOUT) $$([ -f "$$d" ] && echo "-dict=$$d"); \
 	done
 ## The npm package (pkg-js/): wasm-bindgen surface, IndexedDB store, tests in Node and headless Chromium.
-# The wasm-bindgen CLI must be exactly the version of the crate pinned in Cargo.toml.
-WASM_BINDGEN_VERSION := $(shell sed -n 's/^wasm-bindgen = { version = "=\([0-9.]*\)".*/\1/p' Cargo.toml)
+# The wasm-bindgen surface is its own workspace member, crates/lindy-wasm (the core has no
+# wasm-bindgen and no cdylib). The wasm-bindgen CLI must be exactly the version it pins.
+WASM_CRATE := crates/lindy-wasm
+WASM_PKG := -p lindy-wasm
+WASM_BINDGEN_VERSION := $(shell sed -n 's/^wasm-bindgen = { version = "=\([0-9.]*\)".*/\1/p' $(WASM_CRATE)/Cargo.toml)
 PKG_DIST := pkg-js/dist
-# The package is built without lindy's `std` feature: its file storage and threads mean nothing in
-# a browser (std itself still links in through wasm-bindgen, with the allocator and panic handler).
-WASM_FEATURES := --no-default-features --features wasm
 # wasm-opt from npm's `binaryen` (pinned in pkg-js/package-lock.json): Debian's binaryen 108 breaks
 # wasm-bindgen's externref table (the module then fails at init in Table.set).
 WASM_OPT := node pkg-js/node_modules/binaryen/bin/wasm-opt
 WASM_GZ_BUDGET := 61440
 # Scoped runs: the wasm test runner exits 1 with "no tests to run!" on a binary without tests.
 WASM_TEST := CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_RUNNER=wasm-bindgen-test-runner \
-  $(CARGO) test --target $(WASM) $(WASM_FEATURES)
+  $(CARGO) test --target $(WASM) $(WASM_PKG)
 WASM_BROWSER := WASM_BINDGEN_USE_BROWSER=1 CHROMEDRIVER=/usr/bin/chromedriver \
-  WASM_BINDGEN_TEST_WEBDRIVER_JSON=$(CURDIR)/tests/wasm-webdriver.json WASM_BINDGEN_TEST_TIMEOUT=120
+  WASM_BINDGEN_TEST_WEBDRIVER_JSON=$(CURDIR)/$(WASM_CRATE)/tests/wasm-webdriver.json WASM_BINDGEN_TEST_TIMEOUT=120
 
 # Installs what the package needs, only what is missing: Chromium + chromedriver (Debian), the
 # pinned wasm-bindgen CLI, and pkg-js's node modules (from package-lock.json: binaryen's wasm-opt,
@@ -127,12 +127,12 @@ tools: setup
 
 # Builds pkg-js/dist: one ESM build (wasm-bindgen --target web) that pkg-js/browser.js loads with
 # fetch and pkg-js/node.js with readFile; then wasm-opt -Oz, and prints the gzipped size.
-# The release profile (opt-level "s"): "z" is 8-10% smaller gzipped but halves the per-call speed
-# of the Space hot path (measured with pkg-js/bench), so "s" it is.
+# The `wasm-release` profile (root Cargo.toml) adds `panic = "abort"` and opt-level "s" to release
+# for this build only.
 pkg: tools
-	$(CARGO) build --lib --target $(WASM) --release $(WASM_FEATURES)
+	$(CARGO) build --lib --target $(WASM) --profile wasm-release $(WASM_PKG)
 	rm -rf $(PKG_DIST) && mkdir -p $(PKG_DIST)
-	wasm-bindgen --target web --out-dir $(PKG_DIST) --out-name lindy target/$(WASM)/release/lindy.wasm
+	wasm-bindgen --target web --out-dir $(PKG_DIST) --out-name lindy target/$(WASM)/wasm-release/lindy_wasm.wasm
 	$(WASM_OPT) -Oz --strip-debug --strip-producers --enable-reference-types --enable-bulk-memory \
 	  --enable-nontrapping-float-to-int --enable-sign-ext --enable-mutable-globals --enable-multivalue \
 	  $(PKG_DIST)/lindy_bg.wasm -o $(PKG_DIST)/lindy_bg.wasm
@@ -143,13 +143,14 @@ pkg: tools
 # "not Send + Sync" there by design: that one lint is off for this target.
 WASM_CLIPPY := -D warnings -A clippy::arc_with_non_send_sync
 wasm-clippy:
-	$(CARGO) clippy --lib --target $(WASM) $(WASM_FEATURES) -- $(WASM_CLIPPY)
-	$(CARGO) clippy --target $(WASM) $(WASM_FEATURES) --test wasm --test wasm_idb --test wasm_space -- $(WASM_CLIPPY)
+	$(CARGO) clippy --target $(WASM) $(WASM_PKG) --lib --test wasm --test wasm_idb --test wasm_idb_kit --test wasm_space -- $(WASM_CLIPPY)
 
 # wasm-bindgen-test: the surface in Node and in headless Chromium; IndexedDB only in Chromium.
 wasm-test: tools wasm-clippy
 	$(WASM_TEST) --test wasm --test wasm_space
 	$(WASM_BROWSER) $(WASM_TEST) --test wasm --test wasm_idb --test wasm_space
+	# The conformance kit on IndexedDB; --nocapture prints its pass counts.
+	$(WASM_BROWSER) $(WASM_TEST) --test wasm_idb_kit -- --nocapture
 
 # The package as a user imports it (`import { Space } from "lindy"`), in Node and in Chromium.
 js-test: pkg

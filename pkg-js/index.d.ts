@@ -9,12 +9,12 @@ export {
   Pattern,
   PatternIndex,
   Ring,
-  Space,
-  SpaceKey,
   StreamReader,
   StreamWriter,
   Streams,
 } from "./dist/lindy.js";
+export { Space, SpaceKey } from "./src/space.js";
+export type { SpaceOptions, LeasedEntry, LeaseWaitOptions } from "./src/space.js";
 export type {
   ChannelEvent,
   ChannelInfo,

@@ -2,7 +2,8 @@
 //!
 //! Every error type in lindy implements [`ErrorCode`]: `err.code()` returns one of the strings
 //! below, the same in Rust, in JavaScript (`err.code`) and in logs. Codes are part of the public
-//! API: they are never renamed, only added.
+//! API: they are never renamed, only added. The JS package adds the codes only JS raises
+//! (`ABORTED`, `NOT_CLONEABLE`, `STORE_LOCKED`: see `lindy_wasm::codes` in `crates/lindy-wasm`).
 //!
 //! | code | raised by | meaning |
 //! |---|---|---|
@@ -24,10 +25,8 @@
 //! | `IO` | [`store`](crate::store) | the storage backend failed |
 //! | `SEQUENCE_EXHAUSTED` | [`store`](crate::store) | the log's sequence numbers are used up; the push was refused, nothing was written |
 //! | `TIMEOUT` | waiting adapters | a wait ran out of time; nothing was taken |
-//! | `ABORTED` | the JS package | an `AbortSignal` cancelled a wait; nothing was taken |
 //! | `LEASE_LOST` | [`queue`](crate::queue), [`space`](crate::space), the JS fan-out hub | no live lease has that id: it expired (its entry is back at the head of its key, or dead-lettered), was settled, or was never issued |
 //! | `LEASE_INVALID` | [`queue`](crate::queue), [`space`](crate::space) | a lease length of 0, above the maximum, or not a whole number of milliseconds; nothing was taken |
-//! | `NOT_CLONEABLE` | the JS fan-out hub | a value cannot cross a `postMessage` boundary; nothing was sent or taken |
 
 use core::fmt;
 
@@ -58,10 +57,8 @@ pub mod codes {
     pub const IO: &str = "IO";
     pub const SEQUENCE_EXHAUSTED: &str = "SEQUENCE_EXHAUSTED";
     pub const TIMEOUT: &str = "TIMEOUT";
-    pub const ABORTED: &str = "ABORTED";
     pub const LEASE_LOST: &str = "LEASE_LOST";
     pub const LEASE_INVALID: &str = "LEASE_INVALID";
-    pub const NOT_CLONEABLE: &str = "NOT_CLONEABLE";
 }
 
 /// The target was closed. Carries the value the caller tried to hand in (`Closed<T>`), so nothing

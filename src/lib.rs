@@ -45,7 +45,5 @@ pub mod stream;
 pub mod sync;
 #[cfg(feature = "testkit")]
 pub mod testkit;
-#[cfg(all(target_arch = "wasm32", feature = "wasm"))]
-pub mod wasm;
 
 pub use error::{Closed, ErrorCode, Full};

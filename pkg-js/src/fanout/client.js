@@ -280,7 +280,7 @@ export class RemoteSpace {
   takeLeased(key, opts = {}) {
     checkKey(key, "takeLeased");
     checkMs(opts.leaseMs, "leaseMs", "takeLeased");
-    if (opts.leaseMs === 0) throw new RangeError("takeLeased: leaseMs must be > 0");
+    if (opts.leaseMs === 0) throw new LindyError(Code.LEASE_INVALID, "takeLeased: leaseMs must be > 0");
     return this.#wait(Op.LEASE, key, timeout(opts, "takeLeased"), opts.leaseMs ?? NaN, opts.signal);
   }
 

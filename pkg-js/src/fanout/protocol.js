@@ -109,6 +109,7 @@ export const Code = Object.freeze({
   ABORTED: "ABORTED",
   TIMEOUT: "TIMEOUT",
   LEASE_LOST: "LEASE_LOST",
+  LEASE_INVALID: "LEASE_INVALID",
   NOT_CLONEABLE: "NOT_CLONEABLE",
 });
 

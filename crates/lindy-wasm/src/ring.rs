@@ -1,5 +1,5 @@
 //! `Ring` for JS: a bounded FIFO of JS values with a capacity chosen at run time
-//! ([`crate::ring::LockingHeapRing`]); `push` waits for room, `pop` for a value.
+//! ([`lindy::ring::LockingHeapRing`]); `push` waits for room, `pop` for a value.
 
 use alloc::boxed::Box;
 use alloc::format;
@@ -15,8 +15,8 @@ use wasm_bindgen::JsValue;
 use super::cancel::{Cancellable, WaitOptions};
 use super::iter::LindyIterator;
 use super::js;
-use crate::error::codes;
-use crate::ring::{LockingHeapRing, TryPopError, TryPushError};
+use crate::codes;
+use lindy::ring::{LockingHeapRing, TryPopError, TryPushError};
 
 /// The largest capacity accepted from JS.
 const MAX_CAPACITY: f64 = 16_777_216.0;

@@ -20,7 +20,7 @@ use wasm_bindgen::{JsCast, JsValue};
 use web_sys::AbortSignal;
 
 use super::js;
-use crate::error::codes;
+use crate::codes;
 
 #[wasm_bindgen]
 extern "C" {

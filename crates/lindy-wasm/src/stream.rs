@@ -1,4 +1,4 @@
-//! `Streams`, `StreamWriter`, `StreamReader` for JS: named message streams ([`crate::stream`]).
+//! `Streams`, `StreamWriter`, `StreamReader` for JS: named message streams ([`lindy::stream`]).
 //!
 //! Messages are bytes (`Uint8Array`; a string is written as its UTF-8). A reader is an async
 //! iterator of `Uint8Array`s that ends when every writer of its path has closed.
@@ -19,8 +19,8 @@ use wasm_bindgen::{JsCast, JsValue};
 use super::cancel::{Cancellable, WaitOptions};
 use super::iter::LindyIterator;
 use super::js;
-use crate::error::codes;
-use crate::stream::{self as st, StreamOptions, TryWriteError};
+use crate::codes;
+use lindy::stream::{self as st, StreamOptions, TryWriteError};
 
 /// Longest stream path accepted from JS, in UTF-8 bytes.
 const MAX_PATH_BYTES: usize = 1024;

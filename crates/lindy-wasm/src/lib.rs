@@ -1,37 +1,55 @@
 //! The wasm-bindgen surface behind the npm package `lindy` (built by `make pkg` into `pkg-js/`).
 //!
-//! Compiled only for `wasm32` with the `wasm` feature. Every entry point takes loosely typed JS
-//! values and validates them ([`js`]): bad input from JS throws (or rejects with) a `TypeError`,
-//! a `RangeError` or a lindy error carrying `.code` — never a wasm trap. Waits accept
-//! `{ signal, timeoutMs }` ([`cancel`]) and cancel cleanly, losing nothing.
+//! This crate is the browser adapter of the [`lindy`] core: the core stays `no_std`, runtime-free
+//! and without wasm-bindgen, and everything that knows about JS values, Promises, `AbortSignal`
+//! and IndexedDB lives here. It builds only for `wasm32` (on other targets it is empty).
+//!
+//! Every entry point takes loosely typed JS values and validates them ([`js`]): bad input from JS
+//! throws (or rejects with) a `TypeError`, a `RangeError` or a lindy error carrying `.code` —
+//! never a wasm trap. Waits accept `{ signal, timeoutMs }` ([`cancel`]) and cancel cleanly,
+//! losing nothing.
 //!
 //! | JS export | Rust |
 //! |---|---|
-//! | `Name`, `Pattern`, `PatternIndex` | [`crate::grammar`]: channel names, patterns, subscription index |
-//! | `Space` | [`crate::space::LocalSpace`] of JS values: out/take/read, cancellable waits, pattern take, `takeEach` |
-//! | `Ring` | [`crate::ring::LockingHeapRing`]: a bounded FIFO with a run-time capacity |
-//! | `Manager` | [`crate::channels`]: channel lifecycle, `Date.now()` clock, events as an async iterator |
-//! | `Streams`, `StreamWriter`, `StreamReader` | [`crate::stream`]: named byte streams |
-//! | `IdbStore` | [`IdbStore`]: the durable queue on IndexedDB |
+//! | `Name`, `Pattern`, `PatternIndex` | [`lindy::grammar`]: channel names, patterns, subscription index |
+//! | `Space` (JS, `pkg-js/src/space.js`) | [`SpaceCore`]: [`lindy::queue::Engine`] of JS value handles, driven with numbers only |
+//! | `Ring` | [`lindy::ring::LockingHeapRing`]: a bounded FIFO with a run-time capacity |
+//! | `Manager` | [`lindy::channels`]: channel lifecycle, `Date.now()` clock, events as an async iterator |
+//! | `Streams`, `StreamWriter`, `StreamReader` | [`lindy::stream`]: named byte streams |
+//! | `IdbStore` | `IdbStore`: the durable queue on IndexedDB |
 //! | `LindyIterator` | the async iterator every `for await` over lindy uses |
+// Everything here is JS glue: on other targets the crate is empty (so `cargo build --workspace`
+// on the host still works).
+#![cfg(target_arch = "wasm32")]
+#![warn(missing_docs, rust_2018_idioms, unreachable_pub)]
+
+extern crate alloc;
 
 pub mod cancel;
+#[cfg(feature = "manager")]
 pub mod channels;
+pub mod codes;
 pub mod grammar;
+#[cfg(feature = "idb")]
 pub mod idb_store;
+#[cfg(feature = "idb")]
 mod idb_sys;
 pub mod iter;
 pub mod js;
 pub mod ring;
-pub mod space;
+pub mod space_core;
+#[cfg(feature = "streams")]
 pub mod stream;
 
+#[cfg(feature = "manager")]
 pub use channels::Manager;
 pub use grammar::{Name, Pattern, PatternIndex};
+#[cfg(feature = "idb")]
 pub use idb_store::{Durability, IdbStore, IdbStoreOptions};
 pub use iter::LindyIterator;
 pub use ring::Ring;
-pub use space::{Space, SpaceKey};
+pub use space_core::SpaceCore;
+#[cfg(feature = "streams")]
 pub use stream::{StreamReader, StreamWriter, Streams};
 
 use wasm_bindgen::prelude::wasm_bindgen;
@@ -52,6 +70,11 @@ export interface IdbStoreOptions {
   maxKeyBytes?: number;
   /** Largest payload accepted, in bytes (default 16 MiB). */
   maxValueBytes?: number;
+  /**
+   * How long `open` waits for another handle on the database (this or another tab or worker) to
+   * close, in ms (default 5000); then it fails with `STORE_LOCKED`. `0` fails at once.
+   */
+  lockTimeoutMs?: number;
 }
 
 /** A channel's record, as `Manager` returns it. */
@@ -104,5 +127,6 @@ export type LindyErrorCode =
   | "CHANNEL_INVALID" | "PATTERN_INVALID" | "CHANNEL_NOT_FOUND" | "CHANNEL_EXISTS"
   | "CHANNEL_CLOSED" | "CHANNEL_TTL_EXCEEDS_MAX" | "BUFFER_FULL" | "BUFFER_EMPTY" | "CLOSED"
   | "INVALID_PATH" | "INVALID_CONFIG" | "KEY_INVALID" | "VALUE_TOO_LARGE" | "STORE_CORRUPT"
-  | "STORE_POISONED" | "IO" | "TIMEOUT" | "ABORTED";
+  | "STORE_POISONED" | "IO" | "TIMEOUT" | "ABORTED" | "LEASE_LOST" | "LEASE_INVALID" | "NOT_CLONEABLE"
+  | "STORE_LOCKED";
 "#;

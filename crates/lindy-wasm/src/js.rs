@@ -3,7 +3,7 @@
 //! Every value that crosses from JS is taken as a [`JsValue`] and checked here, so a wrong type, a
 //! missing argument or an out-of-range number becomes a `TypeError`/`RangeError` (with a Node-style
 //! `.code`: `ERR_INVALID_ARG_TYPE`, `ERR_OUT_OF_RANGE`) or a lindy error (`name` `"LindyError"`,
-//! `.code` from [`crate::error::codes`]) — never a wasm trap.
+//! `.code` from [`crate::codes`]) — never a wasm trap.
 
 use alloc::format;
 use alloc::string::String;
@@ -12,7 +12,7 @@ use core::fmt::Display;
 use js_sys::{Function, Object, Reflect, Uint8Array};
 use wasm_bindgen::{JsCast, JsValue};
 
-use crate::error::ErrorCode;
+use lindy::error::ErrorCode;
 
 /// The `.code` of a `TypeError` raised for an argument of the wrong type.
 pub const ERR_INVALID_ARG_TYPE: &str = "ERR_INVALID_ARG_TYPE";
@@ -103,13 +103,13 @@ fn check_key(
 ) -> Result<String, JsValue> {
     if key.is_empty() && !empty_ok {
         return Err(lindy_error(
-            crate::error::codes::KEY_INVALID,
+            crate::codes::KEY_INVALID,
             &format!("{what} is empty"),
         ));
     }
     if key.len() > max_bytes {
         return Err(lindy_error(
-            crate::error::codes::KEY_INVALID,
+            crate::codes::KEY_INVALID,
             &format!(
                 "{what} is {} bytes long, above the maximum of {max_bytes}",
                 key.len()
@@ -126,7 +126,7 @@ fn check_key(
 pub fn well_formed(key: &str, value: &JsValue, what: &str) -> Result<(), JsValue> {
     if key.contains('\u{FFFD}') && !is_well_formed(value) {
         return Err(lindy_error(
-            crate::error::codes::KEY_INVALID,
+            crate::codes::KEY_INVALID,
             &format!("{what} contains a lone surrogate (not well-formed UTF-16)"),
         ));
     }
@@ -224,9 +224,10 @@ pub fn number_string(value: &JsValue) -> String {
 }
 
 /// `String(value)`: calls an object's `toString()`. A throwing `toString` is caught (a JS
-/// exception must never unwind through Rust frames that hold state) and yields `""`.
-pub fn to_string(value: &JsValue) -> String {
-    js_string(value).unwrap_or_default()
+/// exception must never unwind through Rust frames that hold state) and its exception returned,
+/// for the caller to reject with: the user sees their own error, not a confusing "it is empty".
+pub fn to_string(value: &JsValue) -> Result<String, JsValue> {
+    js_string(value)
 }
 
 #[wasm_bindgen::prelude::wasm_bindgen]
@@ -251,4 +252,19 @@ pub fn spawn_promise(
 /// synchronously (reactions are queued as microtasks), so this is safe under any borrow.
 pub fn settle(f: &Function, value: &JsValue) {
     let _ = f.call1(&JsValue::UNDEFINED, value);
+}
+
+/// The size of the package's wasm memory in bytes (it only ever grows): lets the JS tests check
+/// that dropped objects are really freed. Not API.
+#[wasm_bindgen::prelude::wasm_bindgen(js_name = __memoryBytes, skip_typescript)]
+pub fn memory_bytes() -> f64 {
+    use wasm_bindgen::JsCast;
+    wasm_bindgen::memory()
+        .dyn_into::<js_sys::WebAssembly::Memory>()
+        .map(|m| {
+            m.buffer()
+                .dyn_into::<js_sys::ArrayBuffer>()
+                .map_or(0.0, |b| f64::from(b.byte_length()))
+        })
+        .unwrap_or(0.0)
 }

@@ -1,15 +1,15 @@
 //! The JS plumbing of the npm package, in Node and in headless Chromium (`make wasm-test`):
 //! errors carry `.code`, bad arguments become `TypeError`/`RangeError`/lindy errors (never a
 //! trap), and `{ signal, timeoutMs }` cancel waits cleanly.
-#![cfg(all(target_arch = "wasm32", feature = "wasm"))]
+#![cfg(target_arch = "wasm32")]
 
 mod wasm_support;
 
 use core::future::{pending, ready};
 
 use js_sys::JsString;
-use lindy::wasm::cancel::{Cancellable, WaitOptions};
-use lindy::wasm::{js, IdbStore};
+use lindy_wasm::cancel::{Cancellable, WaitOptions};
+use lindy_wasm::{js, IdbStore};
 use wasm_bindgen::{JsCast, JsValue};
 use wasm_bindgen_test::wasm_bindgen_test;
 use wasm_support::*;
@@ -201,7 +201,7 @@ async fn idb_store_open_rejects_bad_arguments_before_touching_storage() {
 
 mod grammar {
     use super::*;
-    use lindy::wasm::{Name, Pattern, PatternIndex};
+    use lindy_wasm::{Name, Pattern, PatternIndex};
 
     #[wasm_bindgen_test]
     fn names_parse_and_expose_their_parts() {
@@ -352,10 +352,31 @@ mod grammar {
             .unwrap();
         assert_eq!(n.as_f64(), Some(2.0));
     }
+
+    #[wasm_bindgen_test]
+    fn an_argument_whose_to_string_throws_reports_the_users_exception() {
+        let thrower = js_sys::Function::new_no_args(
+            "return { toString() { throw new RangeError('mine, from toString'); } };",
+        )
+        .call0(&JsValue::UNDEFINED)
+        .unwrap();
+        let pattern = Pattern::parse(JsValue::from_str("public:a.*")).unwrap();
+        let mut space = lindy_wasm::SpaceCore::new(0.0, 0.0, 0.0, 0.0, "").unwrap();
+        for e in [
+            pattern.matches(thrower.clone()).unwrap_err(),
+            PatternIndex::new()
+                .insert(thrower.clone(), JsValue::NULL)
+                .unwrap_err(),
+            space.take_matching(&thrower).unwrap_err(),
+        ] {
+            assert_eq!(prop(&e, "message"), "mine, from toString");
+            assert_eq!(kind(&e), "RangeError");
+        }
+    }
 }
 
 /// Calls `it.next()` and returns `(value, done)`.
-async fn next(it: &lindy::wasm::LindyIterator) -> (JsValue, bool) {
+async fn next(it: &lindy_wasm::LindyIterator) -> (JsValue, bool) {
     let r = settle(it.next()).await.unwrap();
     let done = js_sys::Reflect::get(&r, &"done".into())
         .unwrap()
@@ -366,7 +387,7 @@ async fn next(it: &lindy::wasm::LindyIterator) -> (JsValue, bool) {
 
 mod manager {
     use super::*;
-    use lindy::wasm::Manager;
+    use lindy_wasm::Manager;
 
     #[wasm_bindgen_test]
     async fn channels_open_touch_delete_and_report_events() {
@@ -512,7 +533,7 @@ mod manager {
 
 mod streams {
     use super::*;
-    use lindy::wasm::Streams;
+    use lindy_wasm::Streams;
 
     #[wasm_bindgen_test]
     async fn messages_flow_from_writers_to_readers_with_boundaries() {
@@ -639,7 +660,7 @@ mod streams {
 
 mod ring {
     use super::*;
-    use lindy::wasm::Ring;
+    use lindy_wasm::Ring;
 
     fn n(v: f64) -> JsValue {
         JsValue::from_f64(v)

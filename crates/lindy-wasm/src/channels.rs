@@ -1,4 +1,4 @@
-//! `Manager` for JS: channel lifecycle ([`crate::channels`]) with `Date.now()` as the clock and
+//! `Manager` for JS: channel lifecycle ([`lindy::channels`]) with `Date.now()` as the clock and
 //! events as an async iterator.
 
 use alloc::boxed::Box;
@@ -15,7 +15,7 @@ use wasm_bindgen::JsValue;
 use super::grammar::{name_arg, pattern_arg};
 use super::iter::LindyIterator;
 use super::js;
-use crate::channels::{self as ch, Channel, Event, Subscription};
+use lindy::channels::{self as ch, Channel, Event, Subscription};
 
 /// Event queue capacity of `events()` when none is given.
 const DEFAULT_EVENT_CAPACITY: usize = 256;

@@ -2,12 +2,12 @@
 //! `FileStore`'s semantics — FIFO per key, data survives reopen, a pull's delete commits before the
 //! entry leaves memory, `CLOSED` after close while peek/len answer — plus group commit, clean
 //! cancellation and atomic failure.
-#![cfg(all(target_arch = "wasm32", feature = "wasm"))]
+#![cfg(target_arch = "wasm32")]
 
 mod wasm_support;
 
 use js_sys::{Promise, Uint8Array};
-use lindy::wasm::{Durability, IdbStore, IdbStoreOptions};
+use lindy_wasm::{Durability, IdbStore, IdbStoreOptions};
 use wasm_bindgen::{JsCast, JsValue};
 use wasm_bindgen_test::{wasm_bindgen_test, wasm_bindgen_test_configure};
 use wasm_support::*;
@@ -437,4 +437,166 @@ async fn a_record_that_is_not_ours_is_reported_as_corrupt() {
     assert_lindy(&e, "STORE_CORRUPT");
     assert!(prop(&e, "message").contains("record 99"), "{e:?}");
     settle(IdbStore::delete_database(k(name))).await.unwrap();
+}
+
+#[wasm_bindgen_test]
+async fn two_handles_on_one_database_take_turns_and_lose_nothing() {
+    // The reported loss: A and B open one database, A pushes [1], B pushes [9], both "commit",
+    // and after a reopen only [9] is left. Now B's open waits for A's Web Lock.
+    let name = "lindy-test-two-handles";
+    let a = fresh(name).await;
+    let at_once = IdbStoreOptions {
+        lock_timeout_ms: 0.0,
+        ..IdbStoreOptions::default()
+    };
+    let e = IdbStore::open_with(name, at_once)
+        .await
+        .err()
+        .expect("locked");
+    assert_lindy(&e, "STORE_LOCKED");
+    assert!(prop(&e, "message").contains("openSharedQueue"), "{e:?}");
+    let e = rejection(IdbStore::open(
+        k(name),
+        obj(&[("lockTimeoutMs", 30.into())]),
+    ))
+    .await;
+    assert_lindy(&e, "STORE_LOCKED");
+
+    // B waits (default lockTimeoutMs) while A works.
+    let b_open = IdbStore::open(k(name), JsValue::UNDEFINED);
+    settle(a.push(k("q"), bytes("1"))).await.unwrap();
+    settle(a.push(k("q"), bytes("2"))).await.unwrap();
+    assert_eq!(pull_text(&a, "q").await, "1");
+    assert!(
+        !settled(&b_open).await,
+        "B opened while A holds the database"
+    );
+    settle(a.close()).await.unwrap();
+
+    // B got the database the moment A let go: it sees A's work and adds its own.
+    let b = settle(b_open).await.unwrap();
+    let call = |name: &str, args: &[JsValue]| -> Promise {
+        let f: js_sys::Function = js_sys::Reflect::get(&b, &k(name)).unwrap().unchecked_into();
+        f.apply(&b, &args.iter().collect())
+            .unwrap()
+            .unchecked_into()
+    };
+    settle(call("push", &[k("q"), bytes("9")])).await.unwrap();
+    assert_eq!(text(&settle(call("pull", &[k("q")])).await.unwrap()), "2");
+    // A is closed: it can neither write nor hand out B's entries.
+    assert_lindy(&rejection(a.push(k("q"), bytes("x"))).await, "CLOSED");
+    assert_lindy(&rejection(a.try_pull(k("q"))).await, "CLOSED");
+    settle(call("close", &[])).await.unwrap();
+
+    // What both committed is there, once: [9] (1 and 2 were pulled, each exactly once).
+    let c = IdbStore::open_with(name, IdbStoreOptions::default())
+        .await
+        .unwrap();
+    assert_eq!(len(&c, "q"), 1);
+    assert_eq!(pull_text(&c, "q").await, "9");
+    settle(c.close()).await.unwrap();
+}
+
+/// `pullLeased`'s `{ value, lease, deadline, deliveries }`.
+async fn pull_leased(store: &IdbStore, key: &str, lease_ms: f64) -> (String, f64, f64) {
+    let got = settle(store.pull_leased(k(key), obj(&[("leaseMs", lease_ms.into())])))
+        .await
+        .unwrap();
+    let field = |n: &str| js_sys::Reflect::get(&got, &k(n)).unwrap();
+    (
+        text(&field("value")),
+        field("lease").as_f64().unwrap(),
+        field("deliveries").as_f64().unwrap(),
+    )
+}
+
+#[wasm_bindgen_test]
+async fn a_leased_pull_is_deleted_at_ack_and_back_after_reopen_if_not_acked() {
+    let name = "lindy-test-leases";
+    let store = fresh(name).await;
+    for v in ["a", "b", "c"] {
+        settle(store.push(k("q"), bytes(v))).await.unwrap();
+    }
+    // ack: the tombstone commits before ack resolves.
+    let (a, lease_a, first) = pull_leased(&store, "q", 60_000.0).await;
+    assert_eq!((a.as_str(), first), ("a", 1.0));
+    assert_eq!((len(&store, "q"), store.leased()), (2, 1));
+    let commits = store.commits();
+    settle(store.ack(JsValue::from_f64(lease_a))).await.unwrap();
+    assert_eq!(store.commits(), commits + 1);
+    assert_lindy(
+        &rejection(store.ack(JsValue::from_f64(lease_a))).await,
+        "LEASE_LOST",
+    );
+    // nack: back at the head, delivery count kept.
+    let (b, lease_b, _) = pull_leased(&store, "q", 60_000.0).await;
+    assert_eq!(b, "b");
+    store.nack(JsValue::from_f64(lease_b)).unwrap();
+    assert_lindy(
+        &store.nack(JsValue::from_f64(lease_b)).unwrap_err(),
+        "LEASE_LOST",
+    );
+    let (b, _, again) = pull_leased(&store, "q", 60_000.0).await;
+    assert_eq!((b.as_str(), again), ("b", 2.0));
+    // Held, not acked, when the store goes away (as if the tab died): nothing was written.
+    let store = reopen(store, name).await;
+    assert_eq!(len(&store, "q"), 2);
+    assert_eq!(pull_text(&store, "q").await, "b");
+    assert_eq!(pull_text(&store, "q").await, "c");
+    settle(store.close()).await.unwrap();
+}
+
+#[wasm_bindgen_test]
+async fn an_expired_lease_goes_back_to_the_head_and_wakes_a_waiting_pull() {
+    let store = fresh("lindy-test-lease-expiry").await;
+    settle(store.push(k("q"), bytes("x"))).await.unwrap();
+    let (_, lease, _) = pull_leased(&store, "q", 30.0).await;
+    let waiting = store.pull(k("q"), JsValue::UNDEFINED);
+    assert!(!settled(&waiting).await);
+    // The lease runs out: the entry goes to the waiting pull, whose delete commits.
+    assert_eq!(text(&settle(waiting).await.unwrap()), "x");
+    assert_lindy(
+        &rejection(store.ack(JsValue::from_f64(lease))).await,
+        "LEASE_LOST",
+    );
+    assert_eq!((len(&store, "q"), store.leased()), (0, 0));
+    // Bad leases: coded errors, never a trap.
+    for bad in [0.0, -1.0, 0.5, f64::NAN, f64::INFINITY, 1e300] {
+        let e = rejection(store.pull_leased(k("q"), obj(&[("leaseMs", bad.into())]))).await;
+        assert_lindy(&e, "LEASE_INVALID");
+    }
+    assert_type_error(&store.nack(k("nope")).unwrap_err());
+    assert_lindy(
+        &store
+            .extend(JsValue::from_f64(-1.0), JsValue::UNDEFINED)
+            .unwrap_err(),
+        "LEASE_LOST",
+    );
+    settle(store.close()).await.unwrap();
+}
+
+#[wasm_bindgen_test]
+async fn an_abandoned_open_does_not_keep_the_database_locked() {
+    use lindy_wasm::cancel::{Cancellable, WaitOptions};
+    let name = "lindy-test-abandoned-open";
+    let a = fresh(name).await;
+    // An open that waits for A's lock, dropped after 50 ms.
+    let give_up = WaitOptions {
+        signal: None,
+        timeout_ms: Some(50.0),
+    };
+    let waited = Cancellable::new(
+        IdbStore::open_with(name, IdbStoreOptions::default()),
+        &give_up,
+    )
+    .await;
+    assert_lindy(&waited.err().expect("timed out"), "TIMEOUT");
+    settle(a.close()).await.unwrap();
+    // Its lock request was withdrawn: the database is free at once.
+    let at_once = IdbStoreOptions {
+        lock_timeout_ms: 0.0,
+        ..IdbStoreOptions::default()
+    };
+    let c = IdbStore::open_with(name, at_once).await.unwrap();
+    settle(c.close()).await.unwrap();
 }
