@@ -3,13 +3,12 @@
 use std::collections::HashMap;
 use std::future::Future;
 use std::pin::Pin;
-use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
-use std::task::{Context, Poll, Waker};
+use std::task::Context;
 
 use lindy::batch::{
-    Batch, BatchOptions, BatchWriter, Batcher, Client, Insert, Kind, Message, Reason, StdTimer,
-    Timer,
+    Batch, BatchOptions, BatchWriter, Batcher, Client, Insert, Kind, ManualTimer, Message, Reason,
+    StdTimer, Timer,
 };
 use lindy::ErrorCode;
 use proptest::prelude::*;
@@ -355,6 +354,9 @@ struct Recorder {
     fail: Arc<Mutex<Vec<(String, usize)>>>,
     calls: Arc<Mutex<HashMap<String, usize>>>,
     fail_migrate: bool,
+    /// When set, the time of each successful `write_table` call is recorded in `stamps`.
+    clock: Option<Arc<dyn Fn() -> u64 + Send + Sync>>,
+    stamps: Arc<Mutex<Vec<u64>>>,
 }
 
 #[derive(Debug, PartialEq)]
@@ -373,6 +375,10 @@ impl ErrorCode for Boom {
 impl Recorder {
     fn log(&self) -> Vec<String> {
         self.log.lock().unwrap().clone()
+    }
+
+    fn times(&self) -> Vec<u64> {
+        self.stamps.lock().unwrap().clone()
     }
 }
 
@@ -393,6 +399,9 @@ impl Client<u32> for Recorder {
             .lock()
             .unwrap()
             .push(format!("write {table} {rows:?}"));
+        if let Some(clock) = &self.clock {
+            self.stamps.lock().unwrap().push(clock());
+        }
         Ok(())
     }
 
@@ -410,39 +419,6 @@ impl Client<u32> for Recorder {
             .unwrap()
             .push(format!("delete_stale {tables:?}"));
         Ok(())
-    }
-}
-
-/// A timer whose clock the test moves by hand.
-#[derive(Clone, Default)]
-struct ManualTimer(Arc<ManualInner>);
-#[derive(Default)]
-struct ManualInner {
-    now: AtomicU64,
-    wakers: Mutex<Vec<Waker>>,
-}
-impl ManualTimer {
-    fn set(&self, now: u64) {
-        self.0.now.store(now, Ordering::SeqCst);
-        for w in self.0.wakers.lock().unwrap().drain(..) {
-            w.wake();
-        }
-    }
-}
-impl Timer for ManualTimer {
-    fn now(&self) -> u64 {
-        self.0.now.load(Ordering::SeqCst)
-    }
-    fn sleep_until(&self, deadline: u64) -> impl Future<Output = ()> {
-        std::future::poll_fn(move |cx| {
-            // Register before checking, so a concurrent `set` cannot slip between.
-            self.0.wakers.lock().unwrap().push(cx.waker().clone());
-            if self.now() >= deadline {
-                Poll::Ready(())
-            } else {
-                Poll::Pending
-            }
-        })
     }
 }
 
@@ -575,49 +551,44 @@ fn writer_run_flushes_on_the_timer_while_the_stream_is_idle() {
     assert_eq!(client.log(), ["write t [1]", "write t [2]"]);
 }
 
-#[test]
-fn writer_runs_under_tokio_with_a_tokio_timer() {
-    struct TokioTimer(tokio::time::Instant);
-    impl Timer for TokioTimer {
-        fn now(&self) -> u64 {
-            self.0.elapsed().as_millis() as u64
+/// The library's `TokioTimer` on tokio's paused clock: the 50 ms timeout fires at exactly 50 ms
+/// of tokio time, however busy the machine is.
+#[cfg(feature = "tokio")]
+#[tokio::test(start_paused = true)]
+async fn writer_runs_under_tokio_with_the_tokio_timer() {
+    use lindy::batch::TokioTimer;
+    let timer = TokioTimer::new();
+    let client = Recorder {
+        clock: Some(Arc::new(move || timer.now())),
+        ..Recorder::default()
+    };
+    let mut w = BatchWriter::new(
+        client.clone(),
+        timer,
+        BatchOptions::new().max_rows(3).timeout_ms(50),
+    );
+    let (tx, rx) = futures::channel::mpsc::channel(4);
+    let feeder = tokio::spawn(async move {
+        let mut tx = tx;
+        use futures::SinkExt;
+        for v in 0..4 {
+            tx.send(ins("t", vec![v], 4)).await.unwrap();
         }
-        fn sleep_until(&self, deadline: u64) -> impl Future<Output = ()> {
-            tokio::time::sleep_until(self.0 + std::time::Duration::from_millis(deadline))
-        }
-    }
-    let rt = tokio::runtime::Builder::new_current_thread()
-        .enable_time()
-        .build()
-        .unwrap();
-    let client = Recorder::default();
-    let report = rt.block_on(async {
-        let timer = TokioTimer(tokio::time::Instant::now());
-        let mut w = BatchWriter::new(
-            client.clone(),
-            timer,
-            BatchOptions::new().max_rows(3).timeout_ms(50),
-        );
-        let (tx, rx) = futures::channel::mpsc::channel(4);
-        let feeder = tokio::spawn(async move {
-            let mut tx = tx;
-            use futures::SinkExt;
-            for v in 0..4 {
-                tx.send(ins("t", vec![v], 4)).await.unwrap();
-            }
-            // The writer's 50 ms deadline falls inside this sleep; should both be due at once,
-            // `write` still completes the timed-out batch before adding the new row.
-            tokio::time::sleep(std::time::Duration::from_millis(100)).await;
-            tx.send(ins("t", vec![9], 4)).await.unwrap();
-        });
-        let report = w.run(rx).await;
-        feeder.await.unwrap();
-        report
+        // The writer's 50 ms deadline falls inside this sleep.
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+        tx.send(ins("t", vec![9], 4)).await.unwrap();
     });
+    let report = w.run(rx).await;
+    feeder.await.unwrap();
     assert_eq!(report.batches_written, 3);
     assert_eq!(
         client.log(),
         ["write t [0, 1, 2]", "write t [3]", "write t [9]"]
+    );
+    assert_eq!(
+        client.times(),
+        [0, 50, 100],
+        "the timeout fired at 50 ms, not later"
     );
 }
 

@@ -12,7 +12,10 @@
 //! * [`BatchWriter`] — drives a `Batcher` and awaits a [`Client`] call per completed batch,
 //!   sleeping on a caller-supplied [`Timer`] when idle; a failed call is reported with its
 //!   table while other tables carry on.
-//! * `StdTimer` (feature `std`) — a [`Timer`] for std threads, usable under any executor.
+//! * Timers: [`ManualTimer`] (everywhere; the clock moves when told — tests, simulations),
+//!   `StdTimer` (feature `std`: one background thread, any executor) and `TokioTimer`
+//!   (feature `tokio`: tokio's clock, so paused-time tests work). Bring your own by
+//!   implementing [`Timer`].
 //!
 //! Differences from the seed, on purpose:
 //! * Batches are values handed to one call, not channels the handler drains; calls are made
@@ -35,15 +38,21 @@
 //! ```
 
 mod batcher;
+mod manual_timer;
 mod message;
 mod options;
 #[cfg(feature = "std")]
 mod std_timer;
+#[cfg(feature = "tokio")]
+mod tokio_timer;
 mod writer;
 
 pub use batcher::Batcher;
+pub use manual_timer::ManualTimer;
 pub use message::{Batch, Insert, Kind, Message, Reason};
 pub use options::{BatchOptions, ConfigEntry, ConfigError};
 #[cfg(feature = "std")]
 pub use std_timer::StdTimer;
+#[cfg(feature = "tokio")]
+pub use tokio_timer::TokioTimer;
 pub use writer::{BatchError, BatchWriter, Client, Report, Timer};
