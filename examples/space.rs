@@ -12,7 +12,6 @@ use std::time::{Duration, Instant};
 
 use lindy::grammar::Pattern;
 use lindy::space::{LocalSpace, WaitError};
-use lindy::ErrorCode;
 
 #[derive(Clone, Debug)]
 enum Job {

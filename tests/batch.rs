@@ -8,7 +8,7 @@ use std::task::Context;
 
 use lindy::batch::{
     Batch, BatchOptions, BatchWriter, Batcher, Client, Insert, Kind, ManualTimer, Message, Reason,
-    StdTimer, Timer,
+    StdTimer,
 };
 use lindy::ErrorCode;
 use proptest::prelude::*;
@@ -35,13 +35,13 @@ fn a_new_message_type_flushes_the_previous_one() {
 
     b.push(ins("t1", vec![1], 8), 1).unwrap();
     assert_eq!(
-        b.pop_with_reason(),
+        b.take_with_reason(),
         Some((Batch::Migrate(vec!["t1".into()]), Reason::KindChange))
     );
     assert_eq!(b.pending_rows(), 1, "the insert is in flight, not flushed");
 
     b.push(Message::migrate("t1"), 2).unwrap();
-    let (batch, reason) = b.pop_with_reason().unwrap();
+    let (batch, reason) = b.take_with_reason().unwrap();
     assert_eq!(insert_rows(&batch), ("t1", &[1][..]));
     assert_eq!(reason, Reason::KindChange);
 
@@ -68,7 +68,7 @@ fn row_limit_commits_in_pairs() {
     assert_eq!((b.ready_len(), b.pending_rows()), (1, 0));
     b.push(ins("t", vec![3], 8), 0).unwrap();
     assert_eq!((b.ready_len(), b.pending_rows()), (1, 1));
-    let (batch, reason) = b.pop_with_reason().unwrap();
+    let (batch, reason) = b.take_with_reason().unwrap();
     assert_eq!(insert_rows(&batch), ("t", &[1, 2][..]));
     assert_eq!(reason, Reason::Rows);
 }
@@ -76,16 +76,16 @@ fn row_limit_commits_in_pairs() {
 #[test]
 fn timeout_flush_is_driven_by_now() {
     let mut b = Batcher::new(BatchOptions::new().max_rows(50).timeout_ms(1_000));
-    assert_eq!(b.next_deadline(), None, "nothing pending, no deadline");
+    assert_eq!(b.poll_timeout(), None, "nothing pending, no deadline");
     b.push(ins("t", vec![1], 8), 100).unwrap();
-    assert_eq!(b.next_deadline(), Some(1_100));
-    b.poll_timeout(1_099);
+    assert_eq!(b.poll_timeout(), Some(1_100));
+    b.handle_timeout(1_099);
     assert_eq!((b.ready_len(), b.pending_rows()), (0, 1));
-    b.poll_timeout(1_100);
-    let (batch, reason) = b.pop_with_reason().unwrap();
+    b.handle_timeout(1_100);
+    let (batch, reason) = b.take_with_reason().unwrap();
     assert_eq!(insert_rows(&batch), ("t", &[1][..]));
     assert_eq!(reason, Reason::Timeout);
-    assert_eq!(b.next_deadline(), None);
+    assert_eq!(b.poll_timeout(), None);
 }
 
 #[test]
@@ -93,8 +93,8 @@ fn a_push_first_completes_what_timed_out() {
     let mut b = Batcher::new(BatchOptions::new().timeout_ms(10));
     b.push(ins("t", vec![1], 8), 0).unwrap();
     b.push(ins("t", vec![2], 8), 10).unwrap(); // the first batch timed out at 10
-    assert_eq!(insert_rows(&b.pop().unwrap()), ("t", &[1][..]));
-    assert_eq!(b.next_deadline(), Some(20));
+    assert_eq!(insert_rows(&b.take().unwrap()), ("t", &[1][..]));
+    assert_eq!(b.poll_timeout(), Some(20));
 }
 
 #[test]
@@ -102,25 +102,25 @@ fn deadlines_are_per_batch_and_time_never_runs_backwards() {
     let mut b = Batcher::new(BatchOptions::new().timeout_ms(10));
     b.push(ins("a", vec![1], 8), 0).unwrap();
     b.push(ins("b", vec![2], 8), 5).unwrap();
-    assert_eq!(b.next_deadline(), Some(10));
-    b.poll_timeout(10);
-    assert_eq!(insert_rows(&b.pop().unwrap()).0, "a");
-    assert_eq!(b.next_deadline(), Some(15));
+    assert_eq!(b.poll_timeout(), Some(10));
+    b.handle_timeout(10);
+    assert_eq!(insert_rows(&b.take().unwrap()).0, "a");
+    assert_eq!(b.poll_timeout(), Some(15));
     b.push(ins("c", vec![3], 8), 3).unwrap(); // an old `now` counts as 10
-    b.poll_timeout(15);
-    assert_eq!(insert_rows(&b.pop().unwrap()).0, "b");
-    assert_eq!(b.next_deadline(), Some(20));
+    b.handle_timeout(15);
+    assert_eq!(insert_rows(&b.take().unwrap()).0, "b");
+    assert_eq!(b.poll_timeout(), Some(20));
 }
 
 #[test]
 fn no_timeout_mode_never_flushes_on_time() {
     let mut b = Batcher::new(BatchOptions::new().max_rows(50).timeout_ms(0));
     b.push(ins("t", vec![1], 8), 0).unwrap();
-    b.poll_timeout(u64::MAX);
-    assert_eq!(b.next_deadline(), None);
+    b.handle_timeout(u64::MAX);
+    assert_eq!(b.poll_timeout(), None);
     assert_eq!((b.ready_len(), b.pending_rows()), (0, 1));
     b.flush();
-    assert_eq!(b.pop_with_reason().unwrap().1, Reason::Flush);
+    assert_eq!(b.take_with_reason().unwrap().1, Reason::Flush);
 }
 
 #[test]
@@ -129,7 +129,7 @@ fn upserts_are_not_deduplicated() {
     b.push(ins("t", vec![7], 8), 0).unwrap();
     assert_eq!(b.ready_len(), 0);
     b.push(ins("t", vec![7], 8), 0).unwrap();
-    assert_eq!(insert_rows(&b.pop().unwrap()), ("t", &[7, 7][..]));
+    assert_eq!(insert_rows(&b.take().unwrap()), ("t", &[7, 7][..]));
 }
 
 // ---------------------------------------------------------------- limits, splitting, lifecycle
@@ -140,10 +140,10 @@ fn inserts_batch_per_table() {
     b.push(ins("a", vec![1], 1), 0).unwrap();
     b.push(ins("b", vec![2], 1), 0).unwrap();
     b.push(ins("a", vec![3], 1), 0).unwrap();
-    assert_eq!(insert_rows(&b.pop().unwrap()), ("a", &[1, 3][..]));
+    assert_eq!(insert_rows(&b.take().unwrap()), ("a", &[1, 3][..]));
     assert_eq!(b.pending_rows(), 1);
     b.flush();
-    assert_eq!(insert_rows(&b.pop().unwrap()), ("b", &[2][..]));
+    assert_eq!(insert_rows(&b.take().unwrap()), ("b", &[2][..]));
 }
 
 #[test]
@@ -151,7 +151,7 @@ fn a_large_insert_is_split_by_bytes_proportionally() {
     let mut b = Batcher::new(BatchOptions::new().max_bytes(100).timeout_ms(0));
     b.push(ins("t", vec![0, 1], 40), 0).unwrap(); // 20 bytes a row
     b.push(ins("t", (2..10).collect(), 160), 0).unwrap(); // 3 rows fit in the 60 bytes left
-    let (first, reason) = b.pop_with_reason().unwrap();
+    let (first, reason) = b.take_with_reason().unwrap();
     assert_eq!(insert_rows(&first).1, &[0, 1, 2, 3, 4]);
     assert_eq!((first.bytes(), reason), (100, Reason::Bytes));
     b.close();
@@ -199,7 +199,7 @@ fn unlimited_rows_and_bytes() {
     }
     assert_eq!(b.ready_len(), 0);
     b.close();
-    assert_eq!(b.pop().unwrap().len(), 1_000);
+    assert_eq!(b.take().unwrap().len(), 1_000);
 }
 
 #[test]
@@ -209,7 +209,7 @@ fn non_insert_batches_obey_the_row_limit_and_keep_repeats() {
         b.push(Message::<u32>::migrate(t), 0).unwrap();
     }
     assert_eq!(
-        b.pop_with_reason(),
+        b.take_with_reason(),
         Some((Batch::Migrate(vec!["a".into(), "b".into()]), Reason::Rows))
     );
     assert_eq!(b.pending_rows(), 1);
@@ -220,11 +220,11 @@ fn empty_inserts_add_nothing_but_change_the_kind() {
     let mut b = Batcher::new(BatchOptions::new());
     b.push(Message::migrate("t"), 0).unwrap();
     b.push(ins("t", vec![], 0), 0).unwrap();
-    assert_eq!(b.pop(), Some(Batch::Migrate(vec!["t".into()])));
+    assert_eq!(b.take(), Some(Batch::Migrate(vec!["t".into()])));
     assert_eq!(b.pending_rows(), 0);
     assert_eq!(b.pending_kind(), Some(Kind::Insert));
     b.close();
-    assert_eq!(b.pop(), None);
+    assert_eq!(b.take(), None);
 }
 
 #[test]
@@ -237,8 +237,8 @@ fn close_completes_everything_and_refuses_more() {
     let refused = b.push(ins("t", vec![3], 8), 0).unwrap_err();
     assert_eq!(refused.code(), "CLOSED");
     assert_eq!(refused.into_inner(), ins("t", vec![3], 8), "handed back");
-    assert_eq!(b.pop_with_reason().unwrap().1, Reason::Close);
-    assert_eq!(b.pop(), None);
+    assert_eq!(b.take_with_reason().unwrap().1, Reason::Close);
+    assert_eq!(b.take(), None);
 }
 
 /// One step of a random batcher workload.
@@ -281,7 +281,7 @@ proptest! {
         let mut sent: HashMap<String, (Vec<u32>, u64)> = HashMap::new();
         let mut got: HashMap<String, (Vec<u32>, u64)> = HashMap::new();
         let check = |b: &mut Batcher<u32>, got: &mut HashMap<String, (Vec<u32>, u64)>| -> Result<(), TestCaseError> {
-            while let Some(batch) = b.pop() {
+            while let Some(batch) = b.take() {
                 prop_assert!(!batch.is_empty());
                 if max_rows != 0 {
                     prop_assert!(batch.len() <= max_rows, "{} rows > {max_rows}", batch.len());
@@ -308,10 +308,10 @@ proptest! {
                     b.push(Message::insert(table, ids, bytes), now).unwrap();
                 }
                 Step::Migrate(t) => b.push(Message::migrate(format!("t{t}")), now).unwrap(),
-                Step::Advance(ms) => { now += ms; b.poll_timeout(now); }
+                Step::Advance(ms) => { now += ms; b.handle_timeout(now); }
                 Step::Flush => b.flush(),
             }
-            if let Some(d) = b.next_deadline() {
+            if let Some(d) = b.poll_timeout() {
                 prop_assert!(d > now, "a deadline already passed was not acted on");
             }
             check(&mut b, &mut got)?;
@@ -377,6 +377,7 @@ impl Recorder {
         self.log.lock().unwrap().clone()
     }
 
+    #[cfg(feature = "tokio")]
     fn times(&self) -> Vec<u64> {
         self.stamps.lock().unwrap().clone()
     }
@@ -556,7 +557,7 @@ fn writer_run_flushes_on_the_timer_while_the_stream_is_idle() {
 #[cfg(feature = "tokio")]
 #[tokio::test(start_paused = true)]
 async fn writer_runs_under_tokio_with_the_tokio_timer() {
-    use lindy::batch::TokioTimer;
+    use lindy::batch::{Timer, TokioTimer};
     let timer = TokioTimer::new();
     let client = Recorder {
         clock: Some(Arc::new(move || timer.now())),

@@ -21,8 +21,10 @@
 //! * Batches are values handed to one call, not channels the handler drains; calls are made
 //!   one at a time in batch order (the seed ran one goroutine per table). Ordering between
 //!   message kinds is the same: a kind change completes and sends every pending batch first.
-//! * Timeouts are measured from a batch's first row (the seed used a free-running ticker, so a
-//!   batch could wait anywhere between 0 and 2× the timeout).
+//! * Timeouts are measured from a batch's first row, so a batch waits at most the timeout. The
+//!   seed's worker re-arms `time.After(timeout)` on every pass of its loop: an *inactivity*
+//!   timer, which fires only after a whole timeout with no message for that worker, so a
+//!   steady trickle of rows (one per less than the timeout) never completes a batch on time.
 //! * A handler error does not stop the writer: the failed table's later batches are dropped and
 //!   counted, other tables go on, and every error is returned with its table names.
 //!

@@ -200,9 +200,22 @@ impl fmt::Display for ConfigError {
     }
 }
 
+impl ConfigError {
+    /// The stable code of this error (see [`crate::error`]); an inherent method, so it
+    /// needs no trait import.
+    ///
+    /// ```
+    /// let err = lindy::batch::BatchOptions::from_pairs([("max_rows", "many")]).unwrap_err();
+    /// assert_eq!(err.code(), "INVALID_CONFIG");
+    /// ```
+    pub fn code(&self) -> &'static str {
+        codes::INVALID_CONFIG
+    }
+}
+
 impl ErrorCode for ConfigError {
     fn code(&self) -> &'static str {
-        codes::INVALID_CONFIG
+        ConfigError::code(self)
     }
 }
 

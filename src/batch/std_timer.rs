@@ -143,6 +143,8 @@ impl Timer for StdTimer {
         self.shared().now()
     }
 
+    /// # Cancel safety
+    /// Cancel-safe: dropping the future unregisters it from the timer thread.
     fn sleep_until(&self, deadline_ms: u64) -> impl Future<Output = ()> {
         StdSleep {
             shared: self.shared(),
@@ -152,7 +154,10 @@ impl Timer for StdTimer {
     }
 }
 
-/// The future of [`StdTimer::sleep_until`]. Cancel-safe: dropping it unregisters it.
+/// The future of [`StdTimer::sleep_until`].
+///
+/// # Cancel safety
+/// Cancel-safe: dropping it unregisters it.
 struct StdSleep<'a> {
     shared: &'a Arc<Shared>,
     deadline: u64,

@@ -41,6 +41,11 @@ pub trait Client<T> {
     type Error;
 
     /// Writes one batch of rows, all for `table`, in order.
+    ///
+    /// # Cancel safety
+    /// The writer drops this future only when its own caller drops the writer's future; the
+    /// batch it carried is then gone. A client that must not half-apply a batch makes the call
+    /// atomic (one transaction) or idempotent.
     fn write_table(
         &mut self,
         table: &str,
@@ -48,6 +53,9 @@ pub trait Client<T> {
     ) -> impl Future<Output = Result<(), Self::Error>>;
 
     /// Migrates one batch of tables (one entry per `Migrate` message, in order).
+    ///
+    /// # Cancel safety
+    /// As [`write_table`](Client::write_table).
     fn migrate_table(
         &mut self,
         tables: &[String],
@@ -57,12 +65,18 @@ pub trait Client<T> {
     }
 
     /// Deletes stale rows for one batch of tables.
+    ///
+    /// # Cancel safety
+    /// As [`write_table`](Client::write_table).
     fn delete_stale(&mut self, tables: &[String]) -> impl Future<Output = Result<(), Self::Error>> {
         let _ = tables;
         core::future::ready(Ok(()))
     }
 
     /// Deletes records for one batch of tables.
+    ///
+    /// # Cancel safety
+    /// As [`write_table`](Client::write_table).
     fn delete_records(
         &mut self,
         tables: &[String],
@@ -83,6 +97,10 @@ pub trait Timer {
     fn now(&self) -> u64;
 
     /// Completes once [`now`](Timer::now) has reached `deadline_ms`.
+    ///
+    /// # Cancel safety
+    /// Must be cancel-safe: the writer drops and re-creates the sleep whenever the next
+    /// deadline moves, so dropping it must release whatever it registered.
     fn sleep_until(&self, deadline_ms: u64) -> impl Future<Output = ()>;
 }
 
@@ -126,10 +144,23 @@ impl<E: fmt::Display> fmt::Display for BatchError<E> {
     }
 }
 
-impl<E: ErrorCode> ErrorCode for BatchError<E> {
-    /// The client error's own code.
-    fn code(&self) -> &'static str {
+impl<E: ErrorCode> BatchError<E> {
+    /// The client error's own code; an inherent method, so it needs no trait import.
+    ///
+    /// ```
+    /// use lindy::batch::{BatchError, Kind};
+    ///
+    /// let err = BatchError { kind: Kind::Insert, tables: vec!["t".into()], rows: 2, error: lindy::Full(()) };
+    /// assert_eq!(err.code(), "BUFFER_FULL");
+    /// ```
+    pub fn code(&self) -> &'static str {
         self.error.code()
+    }
+}
+
+impl<E: ErrorCode> ErrorCode for BatchError<E> {
+    fn code(&self) -> &'static str {
+        BatchError::code(self)
     }
 }
 
@@ -187,15 +218,17 @@ impl<E: fmt::Debug> fmt::Debug for Report<E> {
 ///   batches while the stream is idle (it sleeps on the [`Timer`] until the next deadline),
 ///   and closes when the stream ends;
 /// * [`write`](BatchWriter::write) one message at a time, then [`close`](BatchWriter::close).
-///   Timeouts are checked on every write; between writes call [`tick`](BatchWriter::tick) at
-///   [`next_deadline`](BatchWriter::next_deadline).
+///   Timeouts are checked on every write; between writes call
+///   [`handle_timeout`](BatchWriter::handle_timeout) at the deadline
+///   [`poll_timeout`](BatchWriter::poll_timeout) answers.
 ///
 /// **Errors**: a failed client call does not stop the writer. The failure is recorded as a
 /// [`BatchError`] naming its tables; every later batch naming one of those tables is dropped
 /// (and counted), while other tables go on. A failed `migrate_table` / `delete_*` batch marks
 /// all the tables in it as failed, since the client cannot say which one broke.
 ///
-/// **Cancel-safety** (all async methods): messages and batches not yet handed to the client
+/// # Cancel safety
+/// All async methods: messages and batches not yet handed to the client
 /// stay in the writer and go out on the next call. Dropping a future *while a client call is
 /// in flight* drops that call: the batch it carried is gone (the client may have applied part
 /// of it). Do not race these futures against a timeout if batches must not be lost.
@@ -252,26 +285,39 @@ impl<T, C: Client<T>, K: Timer> BatchWriter<T, C, K> {
 
     /// Feeds one message and sends every batch it completes.
     ///
-    /// Cancel-safe except while a client call is in flight (see the [type docs](BatchWriter)).
-    ///
     /// # Errors
     /// [`Closed`] with the message after [`close`](BatchWriter::close).
+    ///
+    /// # Cancel safety
+    /// Cancel-safe except while a client call is in flight (see the [type docs](BatchWriter)).
     pub async fn write(&mut self, msg: Message<T>) -> Result<(), Closed<Message<T>>> {
         let now = self.timer.now();
         self.core.write(msg, now).await
     }
 
-    /// Completes the batches whose timeout has passed and sends them.
+    /// Completes the batches whose timeout has passed (on the [`Timer`]'s clock) and sends
+    /// them. Call it at the deadline [`poll_timeout`](BatchWriter::poll_timeout) answers.
     ///
+    /// # Cancel safety
     /// Cancel-safe except while a client call is in flight (see the [type docs](BatchWriter)).
-    pub async fn tick(&mut self) {
+    pub async fn handle_timeout(&mut self) {
         let now = self.timer.now();
-        self.core.batcher.poll_timeout(now);
+        self.core.batcher.handle_timeout(now);
         self.core.dispatch().await;
+    }
+
+    /// The old name of [`handle_timeout`](BatchWriter::handle_timeout).
+    ///
+    /// # Cancel safety
+    /// As [`handle_timeout`](BatchWriter::handle_timeout).
+    #[deprecated(since = "0.2.0", note = "renamed `handle_timeout`")]
+    pub async fn tick(&mut self) {
+        self.handle_timeout().await;
     }
 
     /// Completes every pending batch and sends it.
     ///
+    /// # Cancel safety
     /// Cancel-safe except while a client call is in flight (see the [type docs](BatchWriter)).
     pub async fn flush(&mut self) {
         self.core.batcher.flush();
@@ -281,6 +327,7 @@ impl<T, C: Client<T>, K: Timer> BatchWriter<T, C, K> {
     /// Completes and sends every pending batch, refuses further messages, and returns the
     /// report (errors are moved out of the writer; counters keep running totals).
     ///
+    /// # Cancel safety
     /// Cancel-safe except while a client call is in flight (see the [type docs](BatchWriter));
     /// calling it again finishes the job and is otherwise harmless.
     pub async fn close(&mut self) -> Report<C::Error> {
@@ -292,6 +339,7 @@ impl<T, C: Client<T>, K: Timer> BatchWriter<T, C, K> {
     ///
     /// Messages arriving after the writer was closed are dropped and counted.
     ///
+    /// # Cancel safety
     /// Cancel-safe except while a client call is in flight (see the [type docs](BatchWriter)):
     /// dropping the future between messages loses nothing; the stream is not consumed further.
     pub async fn run<S>(&mut self, messages: S) -> Report<C::Error>
@@ -312,7 +360,7 @@ impl<T, C: Client<T>, K: Timer> BatchWriter<T, C, K> {
                 if let Poll::Ready(next) = messages.as_mut().poll_next(cx) {
                     return Poll::Ready(next.map_or(Event::End, Event::Message));
                 }
-                let deadline = core.batcher.next_deadline();
+                let deadline = core.batcher.poll_timeout();
                 if deadline != armed {
                     armed = deadline;
                     sleep.set(deadline.map(|d| timer.sleep_until(d)));
@@ -335,7 +383,7 @@ impl<T, C: Client<T>, K: Timer> BatchWriter<T, C, K> {
                 }
                 Event::End => break,
                 Event::Deadline => {
-                    core.batcher.poll_timeout(timer.now());
+                    core.batcher.handle_timeout(timer.now());
                     core.dispatch().await;
                 }
             }
@@ -343,9 +391,19 @@ impl<T, C: Client<T>, K: Timer> BatchWriter<T, C, K> {
         core.close().await
     }
 
-    /// When the earliest pending batch times out (on the [`Timer`]'s clock).
+    /// When the earliest pending batch times out (on the [`Timer`]'s clock); `None` if nothing
+    /// is pending or the timeout is off.
+    pub fn poll_timeout(&self) -> Option<u64> {
+        self.core.batcher.poll_timeout()
+    }
+
+    /// The old name of [`poll_timeout`](BatchWriter::poll_timeout).
+    #[deprecated(
+        since = "0.2.0",
+        note = "renamed `poll_timeout` (answers the next deadline)"
+    )]
     pub fn next_deadline(&self) -> Option<u64> {
-        self.core.batcher.next_deadline()
+        self.poll_timeout()
     }
 
     /// Failures so far, moved out of the writer.
@@ -424,7 +482,7 @@ impl<T, C: Client<T>> Core<T, C> {
 
     /// Sends every completed batch, one call at a time.
     async fn dispatch(&mut self) {
-        while let Some(batch) = self.batcher.pop() {
+        while let Some(batch) = self.batcher.take() {
             let kind = batch.kind();
             match batch {
                 Batch::Insert(Insert { table, rows, .. }) => {

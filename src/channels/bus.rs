@@ -111,7 +111,7 @@ struct LocalBusState {
 /// let mut on_b = b.subscribe(8);
 ///
 /// a.open_public(&Name::parse("public:chat.rooms")?, None)?;
-/// let event = on_b.try_recv().expect("b saw a's event");
+/// let event = on_b.try_recv().ok().expect("b saw a's event");
 /// assert_eq!(event.kind, EventKind::Opened);
 /// # Ok::<(), Box<dyn std::error::Error>>(())
 /// ```

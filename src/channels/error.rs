@@ -84,8 +84,19 @@ impl ChannelError {
     }
 }
 
-impl ErrorCode for ChannelError {
-    fn code(&self) -> &'static str {
+impl ChannelError {
+    /// The stable code of this error (see [`crate::error`]); an inherent method, so it
+    /// needs no trait import.
+    ///
+    /// ```
+    /// use lindy::channels::Manager;
+    /// use lindy::grammar::Name;
+    ///
+    /// let manager = Manager::with_clock(|| 0);
+    /// let err = manager.get(&Name::parse("public:a.b").unwrap()).unwrap_err();
+    /// assert_eq!(err.code(), "CHANNEL_NOT_FOUND");
+    /// ```
+    pub fn code(&self) -> &'static str {
         match self {
             ChannelError::WrongVisibility { .. } | ChannelError::Grammar(_) => {
                 codes::CHANNEL_INVALID
@@ -95,6 +106,12 @@ impl ErrorCode for ChannelError {
             ChannelError::Closed { .. } => codes::CHANNEL_CLOSED,
             ChannelError::TtlExceedsMax { .. } => codes::CHANNEL_TTL_EXCEEDS_MAX,
         }
+    }
+}
+
+impl ErrorCode for ChannelError {
+    fn code(&self) -> &'static str {
+        ChannelError::code(self)
     }
 }
 

@@ -48,9 +48,9 @@ impl<G> Inner<G> {
 ///   manager validates visibility and TTLs before it calls the registry (see the
 ///   [module docs](super) for the rules).
 /// * **Time** comes from a [`Clock`]: [`Manager::new`] uses the [`SystemClock`](super::SystemClock)
-///   on std; without std, [`Manager::with_clock`] is the way in. Expiry is driven from outside:
-///   call [`sweep`](Self::sweep) (or [`sweep_now`](Self::sweep_now)) when
-///   [`next_deadline`](Self::next_deadline) says, or let [`run_sweeper`](Self::run_sweeper)
+///   on std; without std, [`Manager::with_clock`] is the way in. Expiry is driven from outside,
+///   sans-IO: call [`handle_timeout(now)`](Self::handle_timeout) when
+///   [`poll_timeout`](Self::poll_timeout) says, or let [`run_sweeper`](Self::run_sweeper)
 ///   (std) do it on a timer thread.
 /// * **Events** go to [`Subscription`]s (bounded queues: a slow subscriber misses events and is
 ///   told how many, it never blocks the manager) and to an [`EventBus`], if one is set.
@@ -67,11 +67,11 @@ impl<G> Inner<G> {
 /// let lobby = Name::parse("public:chat.rooms.lobby")?;
 ///
 /// manager.open_public(&lobby, Some(Duration::from_secs(60)))?;
-/// assert_eq!(manager.next_deadline(), Some(60_000));
-/// assert_eq!(manager.sweep(60_000), 1); // idle for a whole TTL: closed
+/// assert_eq!(manager.poll_timeout(), Some(60_000));
+/// assert_eq!(manager.handle_timeout(60_000), 1); // idle for a whole TTL: closed
 /// assert_eq!(manager.get(&lobby)?.state, State::Closed);
 ///
-/// let kinds: Vec<_> = std::iter::from_fn(|| events.try_recv()).map(|e| e.kind).collect();
+/// let kinds: Vec<_> = std::iter::from_fn(|| events.try_recv().ok()).map(|e| e.kind).collect();
 /// assert_eq!(kinds, [EventKind::Opened, EventKind::Closed]);
 /// # Ok::<(), Box<dyn std::error::Error>>(())
 /// ```
@@ -255,6 +255,7 @@ impl<G: Registry, R: RawMutex> Manager<G, R> {
     /// one deleted and removed (event `Deleted`). Returns the number of transitions.
     ///
     /// Then the [`on_sweep`](Self::on_sweep) hook, if any, is called with the channel list.
+    #[deprecated(since = "0.2.0", note = "renamed `handle_timeout` (acts at `now`)")]
     pub fn sweep(&self, now: u64) -> usize {
         let (transitions, wakeups, hook) = self.inner.lock(|inner| {
             let events = inner.registry.sweep(now);
@@ -274,8 +275,9 @@ impl<G: Registry, R: RawMutex> Manager<G, R> {
     }
 
     /// [`sweep`](Self::sweep) at the clock's now.
+    #[deprecated(since = "0.2.0", note = "renamed `handle_timeout_now`")]
     pub fn sweep_now(&self) -> usize {
-        self.sweep(self.now())
+        self.handle_timeout_now()
     }
 
     /// The earliest time (ms) at which a sweep has work to do — a channel's expiry, or a
@@ -283,8 +285,12 @@ impl<G: Registry, R: RawMutex> Manager<G, R> {
     /// then and calls [`sweep`](Self::sweep); since touches only move deadlines later, sweeping
     /// then is never too late (at worst it finds the channel was touched and reports a later
     /// deadline next time).
+    #[deprecated(
+        since = "0.2.0",
+        note = "renamed `poll_timeout` (answers the next deadline)"
+    )]
     pub fn next_deadline(&self) -> Option<u64> {
-        self.inner.lock(|inner| inner.registry.next_deadline())
+        self.poll_timeout()
     }
 
     /// Calls `hook` after every sweep with the list of channels (deleted ones omitted), for
@@ -377,6 +383,72 @@ fn expect_visibility(name: &Name, expected: Visibility) -> Result<(), ChannelErr
             channel: name.clone(),
             expected,
         })
+    }
+}
+
+/// The sans-IO timeout pair (quinn-proto's convention, used across lindy): `poll_timeout()`
+/// answers when there is work, `handle_timeout(now)` does it.
+impl<G: Registry, R: RawMutex> Manager<G, R> {
+    /// Runs one expiry pass at `now` (ms): every open channel idle for at least its TTL
+    /// (`now - last_active >= ttl`) expires — a public one is closed (event `Closed`), a private
+    /// one deleted and removed (event `Deleted`) — and tombstones past their reap time are
+    /// dropped. Returns the number of transitions.
+    ///
+    /// Then the [`on_sweep`](Self::on_sweep) hook, if any, is called with the channel list.
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// use lindy::channels::{Manager, State};
+    /// use lindy::grammar::Name;
+    ///
+    /// let manager = Manager::with_clock(|| 0);
+    /// let name = Name::parse("public:chat.rooms.lobby")?;
+    /// manager.open_public(&name, Some(Duration::from_secs(1)))?;
+    /// assert_eq!(manager.handle_timeout(999), 0);
+    /// assert_eq!(manager.handle_timeout(1_000), 1);
+    /// assert_eq!(manager.get(&name)?.state, State::Closed);
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn handle_timeout(&self, now: u64) -> usize {
+        #[allow(deprecated)] // the body still lives under the old name (one edit, after merges)
+        self.sweep(now)
+    }
+
+    /// [`handle_timeout`](Self::handle_timeout) at the manager clock's now.
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// use lindy::channels::Manager;
+    /// use lindy::grammar::Name;
+    ///
+    /// let manager = Manager::with_clock(|| 5_000);
+    /// manager.open_public(&Name::parse("public:a.b")?, Some(Duration::ZERO))?;
+    /// assert_eq!(manager.handle_timeout_now(), 1, "a zero TTL expires on the next pass");
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn handle_timeout_now(&self) -> usize {
+        self.handle_timeout(self.now())
+    }
+
+    /// The earliest time (ms) at which [`handle_timeout`](Self::handle_timeout) has work to
+    /// do — a channel's expiry, or a tombstone's reap time — or `None` if nothing can expire.
+    /// A sans-IO driver sleeps until then and calls `handle_timeout`; since touches only move
+    /// deadlines later, acting then is never too late (at worst it finds the channel was
+    /// touched and answers a later deadline next time).
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// use lindy::channels::Manager;
+    /// use lindy::grammar::Name;
+    ///
+    /// let manager = Manager::with_clock(|| 100);
+    /// assert_eq!(manager.poll_timeout(), None);
+    /// manager.open_public(&Name::parse("public:a.b")?, Some(Duration::from_millis(50)))?;
+    /// assert_eq!(manager.poll_timeout(), Some(150));
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn poll_timeout(&self) -> Option<u64> {
+        self.inner.lock(|inner| inner.registry.next_deadline())
     }
 }
 

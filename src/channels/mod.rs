@@ -75,7 +75,7 @@
 //! manager.open_public(&room, None)?; // re-opened: Opened
 //! manager.delete(&room)?; // Deleted
 //!
-//! let seen: Vec<_> = std::iter::from_fn(|| events.try_recv()).map(|e| (e.kind, e.at)).collect();
+//! let seen: Vec<_> = std::iter::from_fn(|| events.try_recv().ok()).map(|e| (e.kind, e.at)).collect();
 //! assert_eq!(seen, [
 //!     (EventKind::Opened, 0),
 //!     (EventKind::Closed, 18_000),
@@ -97,6 +97,7 @@ mod subscribe;
 #[cfg(feature = "std")]
 mod sweeper;
 
+pub use crate::error::TryRecvError;
 pub use bus::{EventBus, LocalBus, LocalBusPort, NodeId, RemoteEvent};
 pub use channel::{Channel, Event, EventKind, State};
 pub use clock::Clock;

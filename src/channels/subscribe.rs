@@ -18,7 +18,7 @@ use futures_core::{FusedStream, Stream};
 
 use super::bus::NodeId;
 use super::Event;
-use crate::error::Closed;
+use crate::error::{Closed, TryRecvError};
 use crate::grammar::{Pattern, PatternIndex, SubscriptionId};
 use crate::sync::{DefaultRawMutex, Mutex, RawMutex, WaitQueue, WaiterSlot};
 
@@ -313,17 +313,39 @@ impl<R: RawMutex> Subscription<R> {
     /// Returns `Err(Closed)` once the manager has been dropped and every queued event has been
     /// received.
     ///
-    /// **Cancel-safety:** cancel-safe. An event leaves the queue only in the poll that returns
+    /// # Cancel safety
+    /// Cancel-safe. An event leaves the queue only in the poll that returns
     /// it, so dropping the future (before or after it was woken) loses nothing: the next `recv`
     /// or `try_recv` gets the event.
     pub fn recv(&mut self) -> Recv<'_, R> {
         Recv { sub: self }
     }
 
-    /// Takes the next queued event without waiting; `None` if the queue is empty (see
-    /// [`is_closed`](Self::is_closed) to tell whether more can come).
-    pub fn try_recv(&mut self) -> Option<Event> {
-        self.with_queue(|q, _| q.events.pop_front())
+    /// Takes the next queued event without waiting.
+    ///
+    /// # Errors
+    /// [`TryRecvError::Empty`] if no event is queued (more may come);
+    /// [`TryRecvError::Closed`] once the manager is gone and every queued event was received.
+    ///
+    /// ```
+    /// use lindy::channels::{EventKind, Manager, TryRecvError};
+    /// use lindy::grammar::Name;
+    ///
+    /// let manager = Manager::with_clock(|| 0);
+    /// let mut events = manager.subscribe(4);
+    /// assert_eq!(events.try_recv(), Err(TryRecvError::Empty));
+    /// manager.open_public(&Name::parse("public:a.b")?, None)?;
+    /// assert_eq!(events.try_recv().map(|e| e.kind), Ok(EventKind::Opened));
+    /// drop(manager);
+    /// assert_eq!(events.try_recv(), Err(TryRecvError::Closed));
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn try_recv(&mut self) -> Result<Event, TryRecvError> {
+        self.with_queue(|q, closed| match q.events.pop_front() {
+            Some(event) => Ok(event),
+            None if closed => Err(TryRecvError::Closed),
+            None => Err(TryRecvError::Empty),
+        })
     }
 
     /// How many events this subscriber has missed because its queue was full (cumulative,
@@ -427,8 +449,10 @@ impl<R: RawMutex> fmt::Debug for Subscription<R> {
 impl<R: RawMutex> Stream for Subscription<R> {
     type Item = Event;
 
-    /// The next event; `None` once the manager is gone and the queue is drained. Cancel-safe in
-    /// the same way as [`recv`](Subscription::recv).
+    /// The next event; `None` once the manager is gone and the queue is drained.
+    ///
+    /// # Cancel safety
+    /// Cancel-safe in the same way as [`recv`](Subscription::recv).
     fn poll_next(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Event>> {
         self.get_mut().poll_recv(cx).map(Result::ok)
     }
@@ -446,7 +470,8 @@ impl<R: RawMutex> FusedStream for Subscription<R> {
 
 /// The future of [`Subscription::recv`].
 ///
-/// **Cancel-safety:** cancel-safe (see [`Subscription::recv`]).
+/// # Cancel safety
+/// Cancel-safe (see [`Subscription::recv`]).
 #[must_use = "futures do nothing unless polled"]
 pub struct Recv<'a, R: RawMutex = DefaultRawMutex> {
     sub: &'a mut Subscription<R>,

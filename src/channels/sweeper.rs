@@ -111,7 +111,7 @@ where
     G: Registry + Send + 'static,
     R: RawMutex + Send + Sync + 'static,
 {
-    /// Starts a thread (`lindy-sweeper`) that calls [`sweep_now`](Self::sweep_now) every
+    /// Starts a thread (`lindy-sweeper`) that calls [`handle_timeout_now`](Self::handle_timeout_now) every
     /// `every` (at least [`MIN_SWEEP_INTERVAL`]) until the returned handle is stopped or dropped,
     /// or the manager is dropped. The `on_sweep` hook runs on that thread.
     ///
@@ -180,7 +180,7 @@ where
             }
         }
         let Some(m) = manager.upgrade() else { return };
-        let transitions = m.sweep_now();
+        let transitions = m.handle_timeout_now();
         drop(m);
         {
             let mut p = shared.lock();

@@ -41,13 +41,26 @@ impl fmt::Display for StreamError {
     }
 }
 
-impl ErrorCode for StreamError {
-    fn code(&self) -> &'static str {
+impl StreamError {
+    /// The stable code of this error (see [`crate::error`]); an inherent method, so it
+    /// needs no trait import.
+    ///
+    /// ```
+    /// let hub: lindy::stream::Streams = lindy::stream::Streams::new();
+    /// assert_eq!(hub.writer("").unwrap_err().code(), "INVALID_PATH");
+    /// ```
+    pub fn code(&self) -> &'static str {
         match self {
             StreamError::InvalidPath => codes::INVALID_PATH,
             StreamError::Closed { .. } => codes::CLOSED,
             StreamError::InvalidConfig(_) => codes::INVALID_CONFIG,
         }
+    }
+}
+
+impl ErrorCode for StreamError {
+    fn code(&self) -> &'static str {
+        StreamError::code(self)
     }
 }
 
@@ -108,12 +121,27 @@ impl fmt::Display for TryWriteError {
     }
 }
 
-impl ErrorCode for TryWriteError {
-    fn code(&self) -> &'static str {
+impl TryWriteError {
+    /// The stable code of this error (see [`crate::error`]); an inherent method, so it
+    /// needs no trait import.
+    ///
+    /// ```
+    /// let hub: lindy::stream::Streams = lindy::stream::Streams::from_config([("buffer_size", "1")]).unwrap();
+    /// let w = hub.writer("p").unwrap();
+    /// w.try_write("a").unwrap();
+    /// assert_eq!(w.try_write("b").unwrap_err().code(), "BUFFER_FULL");
+    /// ```
+    pub fn code(&self) -> &'static str {
         match self {
             TryWriteError::Full(_) => codes::BUFFER_FULL,
             TryWriteError::Closed(_) => codes::CLOSED,
         }
+    }
+}
+
+impl ErrorCode for TryWriteError {
+    fn code(&self) -> &'static str {
+        TryWriteError::code(self)
     }
 }
 

@@ -26,7 +26,7 @@ use crate::sync::{DefaultRawMutex, Mutex, RawMutex};
 /// ```
 /// use lindy::stream::Streams;
 /// # futures::executor::block_on(async {
-/// let hub: Streams = Streams::from_config([("buffer_size", "10"), ("persistent", "true")]).unwrap();
+/// let hub = Streams::from_config([("buffer_size", "10"), ("persistent", "true")]).unwrap();
 /// let w = hub.writer("sensor/1").unwrap();
 /// w.write("21.5").await.unwrap();
 /// w.write("21.7").await.unwrap();
@@ -110,7 +110,7 @@ pub struct PathStats {
 
 impl<R: RawMutex> Default for Streams<R> {
     fn default() -> Self {
-        Self::new()
+        Self::with_lock(StreamOptions::new())
     }
 }
 
@@ -141,14 +141,67 @@ fn check_path(path: &str) -> Result<(), StreamError> {
     }
 }
 
-impl<R: RawMutex> Streams<R> {
+/// Constructors with the default lock ([`DefaultRawMutex`]), so `Streams::new()` needs no type
+/// annotation. For another lock, name it: [`Streams::<R>::with_lock`](Streams::with_lock).
+impl Streams<DefaultRawMutex> {
     /// A hub with the default options (100 messages per path, not persistent).
+    ///
+    /// ```
+    /// let hub = lindy::stream::Streams::new();
+    /// assert_eq!(hub.options().buffer_len(), 100);
+    /// ```
     pub fn new() -> Self {
-        Self::with_options(StreamOptions::new())
+        Self::with_lock(StreamOptions::new())
     }
 
     /// A hub with these options.
+    ///
+    /// ```
+    /// use lindy::stream::{StreamOptions, Streams};
+    /// let hub = Streams::with_options(StreamOptions::new().persistent(true));
+    /// assert!(hub.options().is_persistent());
+    /// ```
     pub fn with_options(opts: StreamOptions) -> Self {
+        Self::with_lock(opts)
+    }
+
+    /// A hub configured from string pairs, as the seed's registry
+    /// (`{"buffer_size": "100", "persistent": "true"}`); see [`StreamOptions::from_pairs`].
+    ///
+    /// # Errors
+    /// [`StreamError::InvalidConfig`] for an unknown key or a bad value.
+    ///
+    /// ```
+    /// use lindy::stream::Streams;
+    /// let hub = Streams::from_config([("buffer_size", "8")])?;
+    /// assert_eq!(hub.options().buffer_len(), 8);
+    /// assert_eq!(Streams::from_config([("buffer_size", "x")]).unwrap_err().code(), "INVALID_CONFIG");
+    /// # Ok::<(), lindy::stream::StreamError>(())
+    /// ```
+    pub fn from_config<I>(pairs: I) -> Result<Self, StreamError>
+    where
+        I: IntoIterator,
+        I::Item: ConfigEntry,
+    {
+        Ok(Self::with_options(StreamOptions::from_pairs(pairs)?))
+    }
+}
+
+impl<R: RawMutex> Streams<R> {
+    /// A hub with these options and the lock `R`, named in the type:
+    /// `Streams::<NoopRawMutex>::with_lock(opts)` on a single thread,
+    /// `Streams::<CriticalSectionRawMutex>::with_lock(opts)` shared with interrupts.
+    ///
+    /// ```
+    /// use lindy::stream::{StreamOptions, Streams};
+    /// use lindy::sync::NoopRawMutex;
+    ///
+    /// let hub = Streams::<NoopRawMutex>::with_lock(StreamOptions::new());
+    /// let w = hub.writer("p").unwrap();
+    /// w.try_write("x").unwrap();
+    /// assert_eq!(hub.reader("p").unwrap().try_recv().as_deref(), Ok(&b"x"[..]));
+    /// ```
+    pub fn with_lock(opts: StreamOptions) -> Self {
         Streams {
             inner: Arc::new(Hub {
                 opts,
@@ -158,19 +211,6 @@ impl<R: RawMutex> Streams<R> {
                 }),
             }),
         }
-    }
-
-    /// A hub configured from string pairs, as the seed's registry
-    /// (`{"buffer_size": "100", "persistent": "true"}`); see [`StreamOptions::from_pairs`].
-    ///
-    /// # Errors
-    /// [`StreamError::InvalidConfig`] for an unknown key or a bad value.
-    pub fn from_config<I>(pairs: I) -> Result<Self, StreamError>
-    where
-        I: IntoIterator,
-        I::Item: ConfigEntry,
-    {
-        Ok(Self::with_options(StreamOptions::from_pairs(pairs)?))
     }
 
     /// The hub's options.
@@ -276,15 +316,15 @@ impl<R: RawMutex> Streams<R> {
     /// use lindy::grammar::Pattern;
     /// use lindy::stream::Streams;
     ///
-    /// let hub: Streams = Streams::new();
+    /// let hub = Streams::new();
     /// let mut lobby = hub.reader("public:chat.rooms.lobby").unwrap();
     /// let mut hall = hub.reader("public:chat.rooms.hall").unwrap();
     /// let _raw = hub.reader("chat/rooms/lobby").unwrap(); // not a channel name
     ///
     /// let report = hub.broadcast_matching(&Pattern::parse("public:chat.*.lobby")?, "hi");
     /// assert_eq!(report.delivered, 1);
-    /// assert_eq!(lobby.try_recv(), Some(Some("hi".into())));
-    /// assert_eq!(hall.try_recv(), None);
+    /// assert_eq!(lobby.try_recv(), Ok("hi".into()));
+    /// assert_eq!(hall.try_recv(), Err(lindy::stream::TryRecvError::Empty));
     /// # Ok::<(), lindy::grammar::GrammarError>(())
     /// ```
     pub fn broadcast_matching(&self, pattern: &Pattern, msg: impl Into<Bytes>) -> BroadcastReport {

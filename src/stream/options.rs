@@ -139,7 +139,6 @@ impl StreamOptions {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::error::ErrorCode;
     use alloc::string::ToString;
 
     #[test]

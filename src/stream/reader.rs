@@ -9,6 +9,7 @@ use bytes::{Buf, Bytes};
 use futures_core::{FusedStream, Stream};
 
 use super::channel::{Channel, Deferred, Take};
+use crate::error::TryRecvError;
 use crate::sync::{DefaultRawMutex, RawMutex, WaiterSlot};
 
 /// The id of a closed reader (no cursor).
@@ -29,7 +30,7 @@ const CLOSED_ID: usize = usize::MAX;
 /// ```
 /// use futures::StreamExt;
 /// # futures::executor::block_on(async {
-/// let hub = lindy::stream::Streams::<lindy::sync::DefaultRawMutex>::new();
+/// let hub = lindy::stream::Streams::new();
 /// let w = hub.writer("logs").unwrap();
 /// let mut r = hub.reader("logs").unwrap();
 /// w.write("hello, world").await.unwrap();
@@ -87,7 +88,8 @@ impl<R: RawMutex> Reader<R> {
     /// The next message, whole; `None` at EOF. A message partly consumed by
     /// [`read`](Reader::read) yields its remaining bytes first.
     ///
-    /// **Cancel-safe**: a message is taken only when the future completes, so dropping it
+    /// # Cancel safety
+    /// Cancel-safe: a message is taken only when the future completes, so dropping it
     /// loses nothing. A future dropped after being woken passes the wake-up on to the next
     /// waiting reader.
     pub fn recv(&mut self) -> Recv<'_, R> {
@@ -99,20 +101,39 @@ impl<R: RawMutex> Reader<R> {
     /// A read never spans two messages: it returns the rest of the current message, up to
     /// `buf.len()`. A zero-length message reads as `Some(0)`.
     ///
-    /// **Cancel-safe**, as [`recv`](Reader::recv): nothing is consumed unless it completes.
+    /// # Cancel safety
+    /// Cancel-safe, as [`recv`](Reader::recv): nothing is consumed unless it completes.
     pub fn read<'a>(&'a mut self, buf: &'a mut [u8]) -> Read<'a, R> {
         Read { reader: self, buf }
     }
 
-    /// Takes the next message without waiting: `Some(Some(msg))`, `Some(None)` at EOF, or
-    /// `None` if nothing is there yet.
-    pub fn try_recv(&mut self) -> Option<Option<Bytes>> {
+    /// Takes the next message without waiting.
+    ///
+    /// # Errors
+    /// [`TryRecvError::Empty`] if nothing is there yet; [`TryRecvError::Closed`] at end of
+    /// stream (every writer closed and the path is drained, the path was deleted, or this
+    /// reader was closed) — from then on, always `Closed`.
+    ///
+    /// ```
+    /// use lindy::stream::{Streams, TryRecvError};
+    ///
+    /// let hub: Streams = Streams::new();
+    /// let w = hub.writer("jobs").unwrap();
+    /// let mut r = hub.reader("jobs").unwrap();
+    /// assert_eq!(r.try_recv(), Err(TryRecvError::Empty));
+    /// w.try_write("one").unwrap();
+    /// assert_eq!(r.try_recv().as_deref(), Ok(&b"one"[..]));
+    /// drop(w);
+    /// assert_eq!(r.try_recv(), Err(TryRecvError::Closed));
+    /// ```
+    pub fn try_recv(&mut self) -> Result<Bytes, TryRecvError> {
         if let Some(rest) = self.partial.take() {
-            return Some(Some(rest));
+            return Ok(rest);
         }
         match self.take(None) {
-            Poll::Ready(m) => Some(m),
-            Poll::Pending => None,
+            Poll::Ready(Some(m)) => Ok(m),
+            Poll::Ready(None) => Err(TryRecvError::Closed),
+            Poll::Pending => Err(TryRecvError::Empty),
         }
     }
 
@@ -218,8 +239,11 @@ impl<R: RawMutex> core::fmt::Debug for Reader<R> {
     }
 }
 
-/// Messages until EOF. The stream parks its waker in the path's queue between polls; dropping
-/// the reader leaves the queue and passes on an unused wake-up.
+/// Messages until EOF. The stream parks its waker in the path's queue between polls.
+///
+/// # Cancel safety
+/// Cancel-safe, as [`Reader::recv`]: dropping the reader leaves the queue and passes on an
+/// unused wake-up.
 impl<R: RawMutex> Stream for Reader<R> {
     type Item = Bytes;
 
@@ -234,7 +258,10 @@ impl<R: RawMutex> FusedStream for Reader<R> {
     }
 }
 
-/// The future of [`Reader::recv`]. See there for cancel-safety.
+/// The future of [`Reader::recv`].
+///
+/// # Cancel safety
+/// Cancel-safe (see [`Reader::recv`]).
 #[must_use = "futures do nothing unless awaited"]
 pub struct Recv<'a, R: RawMutex = DefaultRawMutex> {
     reader: &'a mut Reader<R>,
@@ -262,7 +289,10 @@ impl<R: RawMutex> core::fmt::Debug for Recv<'_, R> {
     }
 }
 
-/// The future of [`Reader::read`]. See there for cancel-safety.
+/// The future of [`Reader::read`].
+///
+/// # Cancel safety
+/// Cancel-safe (see [`Reader::read`]).
 #[must_use = "futures do nothing unless awaited"]
 pub struct Read<'a, R: RawMutex = DefaultRawMutex> {
     reader: &'a mut Reader<R>,

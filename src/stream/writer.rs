@@ -21,7 +21,7 @@ use crate::sync::{DefaultRawMutex, RawMutex, WaiterSlot};
 ///
 /// ```
 /// # futures::executor::block_on(async {
-/// let hub = lindy::stream::Streams::<lindy::sync::DefaultRawMutex>::new();
+/// let hub = lindy::stream::Streams::new();
 /// let mut w = hub.writer("events").unwrap();
 /// let mut r = hub.reader("events").unwrap();
 /// w.write("one").await.unwrap();
@@ -56,7 +56,8 @@ impl<R: RawMutex> Writer<R> {
     /// Resolves to `Err(Closed(msg))` — the message handed back — if this writer was closed,
     /// the path was deleted or the hub closed (also while waiting).
     ///
-    /// **Cancel-safe**: the message is written entirely or not at all; dropping the future
+    /// # Cancel safety
+    /// Cancel-safe: the message is written entirely or not at all; dropping the future
     /// before it completes drops the message unwritten. A future dropped after being woken for
     /// room passes the wake-up on to the next waiting writer.
     pub fn write(&self, msg: impl Into<Bytes>) -> Write<'_, R> {
@@ -131,7 +132,10 @@ impl<R: RawMutex> core::fmt::Debug for Writer<R> {
     }
 }
 
-/// The future of [`Writer::write`]. See there for cancel-safety.
+/// The future of [`Writer::write`].
+///
+/// # Cancel safety
+/// Cancel-safe (see [`Writer::write`]).
 #[must_use = "futures do nothing unless awaited"]
 pub struct Write<'a, R: RawMutex = DefaultRawMutex> {
     writer: &'a Writer<R>,

@@ -14,7 +14,6 @@ use wasm_bindgen::prelude::wasm_bindgen;
 use wasm_bindgen::JsValue;
 
 use super::js;
-use crate::error::ErrorCode;
 use crate::grammar::{self as g, GrammarError, SubscriptionId};
 
 /// A `GrammarError` as a JS lindy error, with `.segment` and `.offset` when known.
