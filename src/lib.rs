@@ -12,6 +12,7 @@
 //! | [`channels`] | channel lifecycle: public/private channels, TTLs, sweeps, events |
 //! | [`stream`] | named message streams: writers, readers, broadcast, replay for late readers |
 //! | [`batch`] | a sans-IO batcher and an async batch writer |
+//! | [`config`] | string-map options shared by `batch` and `stream` (the seeds' `map[string]string`) |
 //! | [`store`] | the durable store-and-forward queue: log codec, storage trait, file store |
 //!
 //! ## Principles
@@ -37,6 +38,7 @@ pub mod error;
 
 pub mod batch;
 pub mod channels;
+pub mod config;
 pub mod grammar;
 pub mod ring;
 pub mod space;

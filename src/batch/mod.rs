@@ -49,10 +49,11 @@ mod std_timer;
 mod tokio_timer;
 mod writer;
 
+pub use crate::config::{ConfigEntry, ConfigError};
 pub use batcher::Batcher;
 pub use manual_timer::ManualTimer;
 pub use message::{Batch, Insert, Kind, Message, Reason};
-pub use options::{BatchOptions, ConfigEntry, ConfigError};
+pub use options::BatchOptions;
 #[cfg(feature = "std")]
 pub use std_timer::StdTimer;
 #[cfg(feature = "tokio")]

@@ -1,10 +1,6 @@
 //! Batch limits, built in code or parsed from a string map.
 
-use alloc::borrow::ToOwned;
-use alloc::string::String;
-use core::fmt;
-
-use crate::error::{codes, ErrorCode};
+use crate::config::{ConfigEntry, ConfigError};
 
 /// Limits of a [`Batcher`](super::Batcher). For each limit, `0` means unlimited (for the
 /// timeout: no timer).
@@ -107,18 +103,24 @@ impl BatchOptions {
                 "max_rows" => 0,
                 "max_bytes" => 1,
                 "timeout_ms" => 2,
-                _ => return Err(ConfigError::new(key, value, "unknown key")),
+                _ => return Err(ConfigError::new("batch", key, value, "unknown key")),
             };
             if core::mem::replace(&mut seen[idx], true) {
-                return Err(ConfigError::new(key, value, "key given twice"));
+                return Err(ConfigError::new("batch", key, value, "key given twice"));
             }
             let n: u64 = value.trim().parse().map_err(|_| {
-                ConfigError::new(key, value, "expected an unsigned integer (0 = unlimited)")
+                ConfigError::new(
+                    "batch",
+                    key,
+                    value,
+                    "expected an unsigned integer (0 = unlimited)",
+                )
             })?;
             match idx {
                 0 => {
-                    opts.max_rows = usize::try_from(n)
-                        .map_err(|_| ConfigError::new(key, value, "too large for this target"))?
+                    opts.max_rows = usize::try_from(n).map_err(|_| {
+                        ConfigError::new("batch", key, value, "too large for this target")
+                    })?
                 }
                 1 => opts.max_bytes = n,
                 _ => opts.timeout_ms = n,
@@ -127,99 +129,6 @@ impl BatchOptions {
         Ok(opts)
     }
 }
-
-/// One `key = value` entry for the option parsers ([`BatchOptions::from_pairs`],
-/// [`StreamOptions::from_pairs`](crate::stream::StreamOptions::from_pairs)): a pair `(K, V)` or a
-/// reference to one, with `K, V: AsRef<str>` — so slices of pairs and maps both work.
-pub trait ConfigEntry {
-    /// The key.
-    fn key(&self) -> &str;
-    /// The value.
-    fn value(&self) -> &str;
-}
-
-impl<K: AsRef<str>, V: AsRef<str>> ConfigEntry for (K, V) {
-    fn key(&self) -> &str {
-        self.0.as_ref()
-    }
-    fn value(&self) -> &str {
-        self.1.as_ref()
-    }
-}
-
-impl<K: AsRef<str>, V: AsRef<str>> ConfigEntry for &(K, V) {
-    fn key(&self) -> &str {
-        self.0.as_ref()
-    }
-    fn value(&self) -> &str {
-        self.1.as_ref()
-    }
-}
-
-/// A configuration value that could not be used (`INVALID_CONFIG`). Shared by the
-/// [`batch`](crate::batch) and [`stream`](crate::stream) option parsers.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct ConfigError {
-    /// Whose option it is: `"batch"` or `"stream"`.
-    pub scope: &'static str,
-    /// The offending key.
-    pub key: String,
-    /// The value given for it.
-    pub value: String,
-    /// What is wrong with it.
-    pub reason: &'static str,
-}
-
-impl ConfigError {
-    pub(crate) fn new(key: &str, value: &str, reason: &'static str) -> Self {
-        Self::in_scope("batch", key, value, reason)
-    }
-
-    pub(crate) fn in_scope(
-        scope: &'static str,
-        key: &str,
-        value: &str,
-        reason: &'static str,
-    ) -> Self {
-        ConfigError {
-            scope,
-            key: key.to_owned(),
-            value: value.to_owned(),
-            reason,
-        }
-    }
-}
-
-impl fmt::Display for ConfigError {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(
-            f,
-            "invalid {} option `{}` = {:?}: {}",
-            self.scope, self.key, self.value, self.reason
-        )
-    }
-}
-
-impl ConfigError {
-    /// The stable code of this error (see [`crate::error`]); an inherent method, so it
-    /// needs no trait import.
-    ///
-    /// ```
-    /// let err = lindy::batch::BatchOptions::from_pairs([("max_rows", "many")]).unwrap_err();
-    /// assert_eq!(err.code(), "INVALID_CONFIG");
-    /// ```
-    pub fn code(&self) -> &'static str {
-        codes::INVALID_CONFIG
-    }
-}
-
-impl ErrorCode for ConfigError {
-    fn code(&self) -> &'static str {
-        ConfigError::code(self)
-    }
-}
-
-impl core::error::Error for ConfigError {}
 
 #[cfg(test)]
 mod tests {

@@ -70,7 +70,7 @@ mod options;
 mod reader;
 mod writer;
 
-pub use crate::batch::{ConfigEntry, ConfigError};
+pub use crate::config::{ConfigEntry, ConfigError};
 pub use crate::error::TryRecvError;
 pub use bytes::Bytes;
 pub use error::{StreamError, TryWriteError};

@@ -93,7 +93,7 @@ impl StreamOptions {
         I: IntoIterator,
         I::Item: ConfigEntry,
     {
-        let err = |k: &str, v: &str, why| ConfigError::in_scope("stream", k, v, why);
+        let err = |k: &str, v: &str, why| ConfigError::new("stream", k, v, why);
         let mut opts = Self::new();
         let mut seen = [false; 3];
         for entry in pairs {
@@ -119,11 +119,8 @@ impl StreamOptions {
                     opts.buffer_size = n;
                 }
                 1 => {
-                    opts.persistent = match v {
-                        "1" | "t" | "T" | "true" | "TRUE" | "True" => true,
-                        "0" | "f" | "F" | "false" | "FALSE" | "False" => false,
-                        _ => return Err(err(key, value, "expected true or false")),
-                    }
+                    opts.persistent = crate::config::parse_bool(v)
+                        .ok_or_else(|| err(key, value, "expected true or false"))?;
                 }
                 _ => {
                     opts.replay_bytes = v
