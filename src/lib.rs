@@ -26,7 +26,7 @@
 //!   `try_*` returning enums that name their cases, `poll_timeout()` / `handle_timeout(now)`):
 //!   see `docs/vocabulary.md`.
 #![no_std]
-#![cfg_attr(docsrs, feature(doc_auto_cfg))]
+#![cfg_attr(docsrs, feature(doc_cfg))]
 #![warn(missing_docs, rust_2018_idioms, unreachable_pub)]
 #![deny(unsafe_op_in_unsafe_fn)]
 
