@@ -12,7 +12,7 @@
 //! | [`Subscription`] | a bounded queue of events: a future, a `Stream`, and a count of what it missed |
 //! | [`EventBus`], [`RemoteEvent`], [`LocalBus`] | the cross-node seam, and an in-process bus |
 //! | [`Clock`], `SystemClock` (std) | where `now` comes from |
-//! | `SweeperHandle` (std) | a timer thread running [`Manager::sweep_now`] ([`Manager::run_sweeper`]) |
+//! | `SweeperHandle` (std) | a timer thread running [`Manager::handle_timeout_now`] ([`Manager::run_sweeper`]) |
 //! | [`ChannelError`] | what was refused, for which channel, with a stable code |
 //!
 //! # Rules
@@ -28,9 +28,9 @@
 //!   closed one (`Opened`); `create_private` on any existing record is `CHANNEL_EXISTS`; `touch`
 //!   refreshes an open channel (`CHANNEL_CLOSED` if closed); `delete` emits `Deleted`, and is
 //!   `Ok` with no event on an already-deleted channel.
-//! * **Expiry.** `sweep(now)` expires every open channel with `now - last_active >= ttl`: public →
+//! * **Expiry.** [`Manager::handle_timeout(now)`](Manager::handle_timeout) (a *sweep*) expires every open channel with `now - last_active >= ttl`: public →
 //!   `Closed` (existing subscribers are not kicked), private → `Deleted` and removed. Nothing
-//!   expires between sweeps; [`Manager::next_deadline`] says when the next one is due.
+//!   expires between sweeps; [`Manager::poll_timeout`] says when the next one is due.
 //! * **Deleted records.** `get` reports them as `CHANNEL_NOT_FOUND` and `list` omits them (as in
 //!   the seed). An explicitly deleted record stays as a tombstone for one TTL, so the name cannot
 //!   be re-opened or re-created meanwhile (`CHANNEL_NOT_FOUND` / `CHANNEL_EXISTS`) and a second
@@ -66,8 +66,9 @@
 //! manager.open_public(&room, Some(Duration::from_secs(10)))?; // Opened
 //! clock.store(8_000, Ordering::Relaxed);
 //! manager.touch(&room)?; // active again: expires at 18 s now
-//! assert_eq!(manager.sweep(10_000), 0);
-//! assert_eq!(manager.sweep(18_000), 1); // Closed
+//! assert_eq!(manager.poll_timeout(), Some(18_000)); // when a driver should act
+//! assert_eq!(manager.handle_timeout(10_000), 0);
+//! assert_eq!(manager.handle_timeout(18_000), 1); // Closed
 //! assert_eq!(manager.get(&room)?.state, State::Closed);
 //! assert!(manager.touch(&room).is_err()); // CHANNEL_CLOSED
 //!
