@@ -2,7 +2,8 @@
 #
 # * docs-check (gate): every benchmark page in docs/benchmarks/ is listed in BENCHMARKS.md, and
 #   the optional `tokio` feature's tests (TokioTimer under tokio's paused clock) pass.
-# * docs-links: every relative link in README.md, BENCHMARKS.md, CHANGELOG.md and docs/*.md
+# * docs-links: every relative link in README.md, BENCHMARKS.md, CHANGELOG.md and docs/*.md (not
+#   the README drafts, whose links are relative to the root)
 #   resolves. Not in the gate until every area's pages exist (queue-model.md, firmware.md,
 #   redis.md, docs/benchmarks/*.md from the other branches); the lead adds it after the merges.
 .PHONY: docs-check docs-links test-tokio
@@ -14,7 +15,7 @@ docs-check: test-tokio
 	@echo "docs-check: every docs/benchmarks page is listed in BENCHMARKS.md"
 
 docs-links:
-	@bad=0; for doc in README.md BENCHMARKS.md CHANGELOG.md docs/*.md; do \
+	@bad=0; for doc in README.md BENCHMARKS.md CHANGELOG.md $$(ls docs/*.md | grep -v '^docs/readme-'); do \
 	  dir=$$(dirname "$$doc"); \
 	  for link in $$(grep -o '](\([^)#: ]*\)[)#]' "$$doc" | sed 's/^](//; s/[)#]$$//' | sort -u); do \
 	    [ -e "$$dir/$$link" ] || { echo "$$doc: broken link $$link"; bad=1; }; \

@@ -50,6 +50,12 @@ pub mod wasm;
 
 pub use error::{Closed, ErrorCode, Full, TryRecvError};
 
+/// The README draft's Rust snippets, compiled and run as doctests (`cargo test --doc`), so the
+/// front page never shows code that does not build.
+#[cfg(doctest)]
+#[doc = include_str!("../docs/readme-draft.md")]
+pub struct ReadmeDraft;
+
 /// The traits you implement or call through, in one import: `use lindy::prelude::*;`.
 ///
 /// Error codes need no import (every error type has an inherent `code()`); the prelude brings
