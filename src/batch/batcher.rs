@@ -105,6 +105,12 @@ impl<T> Default for Batcher<T> {
 
 impl<T> Batcher<T> {
     /// An empty batcher with these limits.
+    ///
+    /// ```
+    /// use lindy::batch::{BatchOptions, Batcher};
+    /// let b: Batcher<u32> = Batcher::new(BatchOptions::new().max_rows(100));
+    /// assert_eq!(b.pending_rows(), 0);
+    /// ```
     pub fn new(opts: BatchOptions) -> Self {
         Batcher {
             opts,
@@ -124,6 +130,12 @@ impl<T> Batcher<T> {
     }
 
     /// The limits in force.
+    ///
+    /// ```
+    /// use lindy::batch::{BatchOptions, Batcher};
+    /// let b: Batcher<u32> = Batcher::new(BatchOptions::new().max_rows(100));
+    /// assert_eq!(b.options().rows_limit(), 100);
+    /// ```
     pub fn options(&self) -> &BatchOptions {
         &self.opts
     }
@@ -137,6 +149,15 @@ impl<T> Batcher<T> {
     ///
     /// # Errors
     /// [`Closed`] with the message, after [`close`](Batcher::close).
+    ///
+    /// ```
+    /// use lindy::batch::{BatchOptions, Batcher, Message};
+    /// let mut b = Batcher::new(BatchOptions::new());
+    /// b.push(Message::insert("t", vec![1], 8), 0).unwrap();
+    /// b.close();
+    /// let back = b.push(Message::insert("t", vec![2], 8), 1).unwrap_err();
+    /// assert_eq!(back.into_inner(), Message::insert("t", vec![2], 8)); // handed back, not lost
+    /// ```
     pub fn push(&mut self, msg: Message<T>, now: u64) -> Result<(), Closed<Message<T>>> {
         if self.closed {
             return Err(Closed(msg));
@@ -229,12 +250,29 @@ impl<T> Batcher<T> {
     }
 
     /// Completes every pending batch ([`Reason::Flush`]), oldest first.
+    ///
+    /// ```
+    /// use lindy::batch::{BatchOptions, Batcher, Message, Reason};
+    /// let mut b = Batcher::new(BatchOptions::new());
+    /// b.push(Message::insert("t", vec![1], 8), 0).unwrap();
+    /// b.flush();
+    /// assert!(matches!(b.take_with_reason(), Some((_, Reason::Flush))));
+    /// ```
     pub fn flush(&mut self) {
         self.complete_all(Reason::Flush);
     }
 
     /// Completes every pending batch ([`Reason::Close`]) and refuses further messages. Batches
     /// already completed can still be taken. Closing twice is harmless.
+    ///
+    /// ```
+    /// use lindy::batch::{BatchOptions, Batcher, Message};
+    /// let mut b = Batcher::new(BatchOptions::new());
+    /// b.push(Message::insert("t", vec![1], 8), 0).unwrap();
+    /// b.close();
+    /// assert!(b.is_closed());
+    /// assert_eq!(b.ready_len(), 1, "the pending batch was completed");
+    /// ```
     pub fn close(&mut self) {
         if !self.closed {
             self.complete_all(Reason::Close);
@@ -243,6 +281,13 @@ impl<T> Batcher<T> {
     }
 
     /// Whether [`close`](Batcher::close) was called.
+    ///
+    /// ```
+    /// let mut b = lindy::batch::Batcher::<u8>::default();
+    /// assert!(!b.is_closed());
+    /// b.close();
+    /// assert!(b.is_closed());
+    /// ```
     pub fn is_closed(&self) -> bool {
         self.closed
     }
@@ -291,21 +336,53 @@ impl<T> Batcher<T> {
     }
 
     /// Every completed batch, oldest first.
+    ///
+    /// ```
+    /// use lindy::batch::{BatchOptions, Batcher, Message};
+    /// let mut b = Batcher::new(BatchOptions::new());
+    /// b.push(Message::insert("a", vec![1], 8), 0).unwrap();
+    /// b.push(Message::insert("b", vec![2], 8), 0).unwrap();
+    /// b.flush();
+    /// assert_eq!(b.drain().count(), 2);
+    /// assert_eq!(b.ready_len(), 0);
+    /// ```
     pub fn drain(&mut self) -> impl Iterator<Item = Batch<T>> + '_ {
         self.ready.drain(..).map(|(b, _)| b)
     }
 
     /// Completed batches waiting to be taken.
+    ///
+    /// ```
+    /// use lindy::batch::{BatchOptions, Batcher, Message};
+    /// let mut b = Batcher::new(BatchOptions::new().max_rows(1));
+    /// b.push(Message::insert("t", vec![1, 2], 8), 0).unwrap();
+    /// assert_eq!(b.ready_len(), 2);
+    /// ```
     pub fn ready_len(&self) -> usize {
         self.ready.len()
     }
 
     /// Rows (insert kind) or messages (other kinds) in batches not yet completed.
+    ///
+    /// ```
+    /// use lindy::batch::{BatchOptions, Batcher, Message};
+    /// let mut b = Batcher::new(BatchOptions::new());
+    /// b.push(Message::insert("t", vec![1, 2, 3], 24), 0).unwrap();
+    /// assert_eq!(b.pending_rows(), 3);
+    /// ```
     pub fn pending_rows(&self) -> usize {
         self.pending_rows
     }
 
     /// The kind of the pending batches (the kind of the last message pushed).
+    ///
+    /// ```
+    /// use lindy::batch::{BatchOptions, Batcher, Kind, Message};
+    /// let mut b = Batcher::new(BatchOptions::new());
+    /// assert_eq!(b.pending_kind(), None);
+    /// b.push(Message::<u8>::migrate("t"), 0).unwrap();
+    /// assert_eq!(b.pending_kind(), Some(Kind::Migrate));
+    /// ```
     pub fn pending_kind(&self) -> Option<Kind> {
         self.kind
     }

@@ -33,13 +33,33 @@ impl Default for BatchOptions {
 
 impl BatchOptions {
     /// Default row limit per batch.
+    ///
+    /// ```
+    /// use lindy::batch::BatchOptions;
+    /// assert_eq!(BatchOptions::new().rows_limit(), BatchOptions::DEFAULT_MAX_ROWS);
+    /// ```
     pub const DEFAULT_MAX_ROWS: usize = 10_000;
     /// Default byte limit per batch (5 MiB).
+    ///
+    /// ```
+    /// use lindy::batch::BatchOptions;
+    /// assert_eq!(BatchOptions::new().bytes_limit(), BatchOptions::DEFAULT_MAX_BYTES);
+    /// ```
     pub const DEFAULT_MAX_BYTES: u64 = 5 * 1024 * 1024;
     /// Default batch timeout (20 s).
+    ///
+    /// ```
+    /// use lindy::batch::BatchOptions;
+    /// assert_eq!(BatchOptions::new().timeout(), BatchOptions::DEFAULT_TIMEOUT_MS);
+    /// ```
     pub const DEFAULT_TIMEOUT_MS: u64 = 20_000;
 
     /// The defaults: 10 000 rows, 5 MiB, 20 s.
+    ///
+    /// ```
+    /// const OPTS: lindy::batch::BatchOptions = lindy::batch::BatchOptions::new().max_rows(100);
+    /// assert_eq!(OPTS.rows_limit(), 100);
+    /// ```
     pub const fn new() -> Self {
         BatchOptions {
             max_rows: Self::DEFAULT_MAX_ROWS,
@@ -49,34 +69,58 @@ impl BatchOptions {
     }
 
     /// At most `rows` rows per insert batch (messages per batch for the other kinds); 0 = unlimited.
+    ///
+    /// ```
+    /// assert_eq!(lindy::batch::BatchOptions::new().max_rows(0).rows_limit(), 0); // unlimited
+    /// ```
     pub const fn max_rows(mut self, rows: usize) -> Self {
         self.max_rows = rows;
         self
     }
 
     /// At most `bytes` bytes per insert batch (a single row above it travels alone); 0 = unlimited.
+    ///
+    /// ```
+    /// assert_eq!(lindy::batch::BatchOptions::new().max_bytes(4096).bytes_limit(), 4096);
+    /// ```
     pub const fn max_bytes(mut self, bytes: u64) -> Self {
         self.max_bytes = bytes;
         self
     }
 
     /// A batch with rows pending completes `ms` milliseconds after its first row; 0 = no timer.
+    ///
+    /// ```
+    /// assert_eq!(lindy::batch::BatchOptions::new().timeout_ms(0).timeout(), 0); // no timer
+    /// ```
     pub const fn timeout_ms(mut self, ms: u64) -> Self {
         self.timeout_ms = ms;
         self
     }
 
     /// The row limit (0 = unlimited).
+    ///
+    /// ```
+    /// assert_eq!(lindy::batch::BatchOptions::new().max_rows(7).rows_limit(), 7);
+    /// ```
     pub const fn rows_limit(&self) -> usize {
         self.max_rows
     }
 
     /// The byte limit (0 = unlimited).
+    ///
+    /// ```
+    /// assert_eq!(lindy::batch::BatchOptions::new().max_bytes(7).bytes_limit(), 7);
+    /// ```
     pub const fn bytes_limit(&self) -> u64 {
         self.max_bytes
     }
 
     /// The timeout in milliseconds (0 = no timer).
+    ///
+    /// ```
+    /// assert_eq!(lindy::batch::BatchOptions::new().timeout_ms(7).timeout(), 7);
+    /// ```
     pub const fn timeout(&self) -> u64 {
         self.timeout_ms
     }
@@ -90,6 +134,15 @@ impl BatchOptions {
     /// # Errors
     /// [`ConfigError`] (`INVALID_CONFIG`) for an unknown key, a key given twice, or a value that
     /// is not an unsigned integer in range. Nothing is silently ignored.
+    ///
+    /// ```
+    /// use lindy::batch::BatchOptions;
+    /// let opts = BatchOptions::from_pairs([("max_rows", "500"), ("timeout_ms", "0")])?;
+    /// assert_eq!(opts, BatchOptions::new().max_rows(500).timeout_ms(0));
+    /// let err = BatchOptions::from_pairs([("max_rows", "1"), ("max_rows", "2")]).unwrap_err();
+    /// assert_eq!((err.key.as_str(), err.reason), ("max_rows", "key given twice"));
+    /// # Ok::<(), lindy::config::ConfigError>(())
+    /// ```
     pub fn from_pairs<I>(pairs: I) -> Result<Self, ConfigError>
     where
         I: IntoIterator,

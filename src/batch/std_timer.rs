@@ -68,6 +68,12 @@ impl core::fmt::Debug for StdTimer {
 
 impl StdTimer {
     /// A timer whose clock starts at 0 now.
+    ///
+    /// ```
+    /// use lindy::batch::{StdTimer, Timer};
+    /// let timer = StdTimer::new();
+    /// assert!(timer.now() < 1_000);
+    /// ```
     pub fn new() -> Self {
         StdTimer {
             handle: Arc::new(Handle {
