@@ -9,6 +9,16 @@ use super::ConfigError;
 use crate::error::{codes, Closed, ErrorCode, Full};
 
 /// Why a [`Streams`](super::Streams) call failed.
+///
+/// ```
+/// use lindy::stream::{StreamError, Streams};
+/// let hub = Streams::new();
+/// drop(hub.writer("p").unwrap()); // the stream on "p" has ended
+/// match hub.writer("p") {
+///     Err(StreamError::Closed { path, hub: false }) => assert_eq!(path, "p"),
+///     other => panic!("{other:?}"),
+/// }
+/// ```
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum StreamError {
     /// The path is empty (`INVALID_PATH`).
@@ -81,6 +91,14 @@ impl From<ConfigError> for StreamError {
 
 /// Why [`Writer::try_write`](super::Writer::try_write) did not write; the message is handed
 /// back either way.
+///
+/// ```
+/// use lindy::stream::{Streams, TryWriteError};
+/// let hub = Streams::new();
+/// let mut w = hub.writer("p").unwrap();
+/// w.close();
+/// assert!(matches!(w.try_write("late"), Err(TryWriteError::Closed(_))));
+/// ```
 #[derive(Clone, PartialEq, Eq)]
 pub enum TryWriteError {
     /// The path's buffer is full (`BUFFER_FULL`).
@@ -91,6 +109,13 @@ pub enum TryWriteError {
 
 impl TryWriteError {
     /// The message that was not written.
+    ///
+    /// ```
+    /// let hub = lindy::stream::Streams::new();
+    /// let mut w = hub.writer("p").unwrap();
+    /// w.close();
+    /// assert_eq!(w.try_write("kept").unwrap_err().into_inner(), "kept");
+    /// ```
     pub fn into_inner(self) -> Bytes {
         match self {
             TryWriteError::Full(Full(m)) | TryWriteError::Closed(Closed(m)) => m,
@@ -98,6 +123,13 @@ impl TryWriteError {
     }
 
     /// Whether the buffer was full (as opposed to closed).
+    ///
+    /// ```
+    /// let hub = lindy::stream::Streams::new();
+    /// let mut w = hub.writer("p").unwrap();
+    /// w.close();
+    /// assert!(!w.try_write("x").unwrap_err().is_full());
+    /// ```
     pub fn is_full(&self) -> bool {
         matches!(self, TryWriteError::Full(_))
     }

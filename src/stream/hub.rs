@@ -57,6 +57,15 @@ struct HubState<R: RawMutex> {
 }
 
 /// What a broadcast did. Nothing is dropped silently: every path it skipped is counted.
+///
+/// ```
+/// let hub = lindy::stream::Streams::from_config([("buffer_size", "1")]).unwrap();
+/// let (_a, _b) = (hub.reader("sub/a").unwrap(), hub.reader("sub/b").unwrap());
+/// let w = hub.writer("sub/b").unwrap();
+/// w.try_write("backlog").unwrap(); // sub/b is now full
+/// let report = hub.broadcast("sub/", "event");
+/// assert_eq!((report.delivered, report.full, report.closed), (1, 1, 0));
+/// ```
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
 #[must_use = "a broadcast skips full and closed paths; the report says how many"]
 pub struct BroadcastReport {
@@ -70,11 +79,21 @@ pub struct BroadcastReport {
 
 impl BroadcastReport {
     /// Paths the broadcast was addressed to.
+    ///
+    /// ```
+    /// let report = lindy::stream::BroadcastReport { delivered: 2, full: 1, closed: 1 };
+    /// assert_eq!(report.matched(), 4);
+    /// ```
     pub fn matched(&self) -> usize {
         self.delivered + self.full + self.closed
     }
 
     /// Paths skipped (full or closed).
+    ///
+    /// ```
+    /// let report = lindy::stream::BroadcastReport { delivered: 2, full: 1, closed: 1 };
+    /// assert_eq!(report.skipped(), 2);
+    /// ```
     pub fn skipped(&self) -> usize {
         self.full + self.closed
     }
@@ -89,6 +108,15 @@ impl BroadcastReport {
 }
 
 /// A snapshot of one path, from [`Streams::stats`].
+///
+/// ```
+/// let hub = lindy::stream::Streams::new();
+/// let w = hub.writer("p").unwrap();
+/// let _r = hub.reader("p").unwrap();
+/// w.try_write("x").unwrap();
+/// let stats = hub.stats("p").unwrap();
+/// assert_eq!((stats.held, stats.readers, stats.writers, stats.ended), (1, 1, 1, false));
+/// ```
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
 pub struct PathStats {
     /// Messages held: unread ones on a queue path; unread plus replay history on a persistent
@@ -214,6 +242,12 @@ impl<R: RawMutex> Streams<R> {
     }
 
     /// The hub's options.
+    ///
+    /// ```
+    /// use lindy::stream::{StreamOptions, Streams};
+    /// let hub = Streams::with_options(StreamOptions::new().buffer_size(5));
+    /// assert_eq!(hub.options().buffer_len(), 5);
+    /// ```
     pub fn options(&self) -> &StreamOptions {
         &self.inner.opts
     }
@@ -224,6 +258,15 @@ impl<R: RawMutex> Streams<R> {
     /// [`StreamError::InvalidPath`] for an empty path; [`StreamError::Closed`] if the hub is
     /// closed, or if the path's stream has ended (all its writers closed: delete the path to
     /// start a new stream under that name).
+    ///
+    /// ```
+    /// # futures::executor::block_on(async {
+    /// let hub = lindy::stream::Streams::new();
+    /// let w = hub.writer("stage1").unwrap();
+    /// w.write("item").await.unwrap();
+    /// assert_eq!(hub.writer("").unwrap_err().code(), "INVALID_PATH");
+    /// # });
+    /// ```
     pub fn writer(&self, path: &str) -> Result<Writer<R>, StreamError> {
         check_path(path)?;
         let channel = self.attach(path, |s| {
@@ -243,6 +286,16 @@ impl<R: RawMutex> Streams<R> {
     /// # Errors
     /// [`StreamError::InvalidPath`] for an empty path; [`StreamError::Closed`] if the hub is
     /// closed.
+    ///
+    /// ```
+    /// # futures::executor::block_on(async {
+    /// let hub = lindy::stream::Streams::new();
+    /// let mut r = hub.reader("stage1").unwrap();
+    /// hub.writer("stage1").unwrap().write("item").await.unwrap(); // the writer is dropped: end of stream
+    /// assert_eq!(r.recv().await.as_deref(), Some(&b"item"[..]));
+    /// assert_eq!(r.recv().await, None);
+    /// # });
+    /// ```
     pub fn reader(&self, path: &str) -> Result<Reader<R>, StreamError> {
         check_path(path)?;
         let mut id = 0;
@@ -291,6 +344,14 @@ impl<R: RawMutex> Streams<R> {
     /// Writes `msg` to every path that starts with `prefix` (`""` = every path), without
     /// waiting: paths whose buffer is full, or whose stream has ended, are skipped and counted.
     /// The message is shared, not copied, between paths.
+    ///
+    /// ```
+    /// let hub = lindy::stream::Streams::new();
+    /// let mut readers: Vec<_> = (0..3).map(|i| hub.reader(&format!("subscriber/{i}")).unwrap()).collect();
+    /// let report = hub.broadcast("subscriber/", "event data");
+    /// assert_eq!(report.delivered, 3);
+    /// assert!(readers.iter_mut().all(|r| r.try_recv().as_deref() == Ok(&b"event data"[..])));
+    /// ```
     pub fn broadcast(&self, prefix: &str, msg: impl Into<Bytes>) -> BroadcastReport {
         let targets: Vec<Arc<Channel<R>>> = self.inner.state.lock(|h| {
             h.paths
@@ -352,6 +413,13 @@ impl<R: RawMutex> Streams<R> {
     }
 
     /// Whether `path` exists (created and not deleted).
+    ///
+    /// ```
+    /// let hub = lindy::stream::Streams::new();
+    /// assert!(!hub.exists("p"));
+    /// let _r = hub.reader("p").unwrap();
+    /// assert!(hub.exists("p"));
+    /// ```
     pub fn exists(&self, path: &str) -> bool {
         self.inner.state.lock(|h| h.paths.contains_key(path))
     }
@@ -359,6 +427,17 @@ impl<R: RawMutex> Streams<R> {
     /// Deletes `path`: its readers see EOF at once (unread messages are dropped) and its
     /// writers' writes fail. Returns the number of messages dropped, or `None` if there was
     /// no such path. A later `writer`/`reader` on the same name starts a new path.
+    ///
+    /// ```
+    /// use lindy::stream::{Streams, TryRecvError};
+    /// let hub = Streams::new();
+    /// let w = hub.writer("p").unwrap();
+    /// let mut r = hub.reader("p").unwrap();
+    /// w.try_write("unread").unwrap();
+    /// assert_eq!(hub.delete("p"), Some(1)); // one message dropped
+    /// assert_eq!(r.try_recv(), Err(TryRecvError::Closed));
+    /// assert_eq!(hub.delete("p"), None);
+    /// ```
     pub fn delete(&self, path: &str) -> Option<usize> {
         let channel = self.inner.state.lock(|h| h.paths.remove(path))?;
         let mut later = Deferred::default();
@@ -368,12 +447,27 @@ impl<R: RawMutex> Streams<R> {
     }
 
     /// A snapshot of `path`, or `None` if there is no such path.
+    ///
+    /// ```
+    /// let hub = lindy::stream::Streams::new();
+    /// assert!(hub.stats("p").is_none());
+    /// let _w = hub.writer("p").unwrap();
+    /// assert_eq!(hub.stats("p").unwrap().writers, 1);
+    /// ```
     pub fn stats(&self, path: &str) -> Option<PathStats> {
         let channel = self.inner.state.lock(|h| h.paths.get(path).cloned())?;
         Some(channel.state.lock(|s| s.stats()))
     }
 
     /// The paths starting with `prefix` (`""` = all), sorted.
+    ///
+    /// ```
+    /// let hub = lindy::stream::Streams::new();
+    /// for p in ["b/2", "a/1", "b/1"] {
+    ///     let _ = hub.reader(p).unwrap();
+    /// }
+    /// assert_eq!(hub.list("b/"), ["b/1", "b/2"]);
+    /// ```
     pub fn list(&self, prefix: &str) -> Vec<String> {
         self.inner.state.lock(|h| {
             h.paths
@@ -388,6 +482,12 @@ impl<R: RawMutex> Streams<R> {
     }
 
     /// How many paths exist.
+    ///
+    /// ```
+    /// let hub = lindy::stream::Streams::new();
+    /// let _r = hub.reader("p").unwrap();
+    /// assert_eq!(hub.channel_count(), 1);
+    /// ```
     pub fn channel_count(&self) -> usize {
         self.inner.state.lock(|h| h.paths.len())
     }
@@ -395,6 +495,14 @@ impl<R: RawMutex> Streams<R> {
     /// Closes the hub: no new writers or readers, every path's stream ends (writes fail;
     /// readers drain what is buffered, then see EOF), and the paths are removed. Closing twice
     /// is harmless.
+    ///
+    /// ```
+    /// let hub = lindy::stream::Streams::new();
+    /// let w = hub.writer("p").unwrap();
+    /// hub.close();
+    /// assert!(w.try_write("late").is_err());
+    /// assert_eq!(hub.reader("p").unwrap_err().code(), "CLOSED");
+    /// ```
     pub fn close(&self) {
         let paths = self.inner.state.lock(|h| {
             h.closed = true;
@@ -408,6 +516,13 @@ impl<R: RawMutex> Streams<R> {
     }
 
     /// Whether [`close`](Streams::close) was called.
+    ///
+    /// ```
+    /// let hub = lindy::stream::Streams::new();
+    /// assert!(!hub.is_closed());
+    /// hub.close();
+    /// assert!(hub.is_closed());
+    /// ```
     pub fn is_closed(&self) -> bool {
         self.inner.state.lock(|h| h.closed)
     }

@@ -69,6 +69,11 @@ impl<R: RawMutex> Reader<R> {
     }
 
     /// The path read from.
+    ///
+    /// ```
+    /// let hub = lindy::stream::Streams::new();
+    /// assert_eq!(hub.reader("logs").unwrap().path(), "logs");
+    /// ```
     pub fn path(&self) -> &str {
         &self.channel.path
     }
@@ -76,11 +81,34 @@ impl<R: RawMutex> Reader<R> {
     /// Messages of a persistent path's history that were dropped (replay byte cap) before this
     /// reader got to them. It grows when the reader skips over them, i.e. just before the
     /// message that follows the gap is returned. Always 0 on queue paths.
+    ///
+    /// ```
+    /// use lindy::stream::{StreamOptions, Streams};
+    /// // Keep about one message of history: a late reader misses the older one.
+    /// let hub = Streams::with_options(StreamOptions::new().persistent(true).replay_bytes(40));
+    /// let w = hub.writer("p").unwrap();
+    /// w.try_write("old").unwrap();
+    /// w.try_write("new").unwrap();
+    /// let mut late = hub.reader("p").unwrap();
+    /// assert_eq!(late.try_recv().as_deref(), Ok(&b"new"[..]));
+    /// assert_eq!(late.missed(), 1);
+    /// ```
     pub fn missed(&self) -> u64 {
         self.missed
     }
 
     /// Bytes left of a message partly consumed by [`read`](Reader::read).
+    ///
+    /// ```
+    /// # futures::executor::block_on(async {
+    /// let hub = lindy::stream::Streams::new();
+    /// let mut r = hub.reader("p").unwrap();
+    /// hub.writer("p").unwrap().write("abcdef").await.unwrap();
+    /// let mut buf = [0u8; 4];
+    /// assert_eq!(r.read(&mut buf).await, Some(4));
+    /// assert_eq!(r.remaining(), 2);
+    /// # });
+    /// ```
     pub fn remaining(&self) -> usize {
         self.partial.as_ref().map_or(0, Bytes::len)
     }
@@ -92,6 +120,18 @@ impl<R: RawMutex> Reader<R> {
     /// Cancel-safe: a message is taken only when the future completes, so dropping it
     /// loses nothing. A future dropped after being woken passes the wake-up on to the next
     /// waiting reader.
+    ///
+    /// ```
+    /// # futures::executor::block_on(async {
+    /// let hub = lindy::stream::Streams::new();
+    /// let mut r = hub.reader("p").unwrap();
+    /// let w = hub.writer("p").unwrap();
+    /// w.write("one").await.unwrap();
+    /// drop(w);
+    /// assert_eq!(r.recv().await.as_deref(), Some(&b"one"[..]));
+    /// assert_eq!(r.recv().await, None); // end of stream
+    /// # });
+    /// ```
     pub fn recv(&mut self) -> Recv<'_, R> {
         Recv { reader: self }
     }
@@ -103,6 +143,21 @@ impl<R: RawMutex> Reader<R> {
     ///
     /// # Cancel safety
     /// Cancel-safe, as [`recv`](Reader::recv): nothing is consumed unless it completes.
+    ///
+    /// ```
+    /// # futures::executor::block_on(async {
+    /// let hub = lindy::stream::Streams::new();
+    /// let mut r = hub.reader("p").unwrap();
+    /// let w = hub.writer("p").unwrap();
+    /// w.write("hello").await.unwrap();
+    /// w.write("!").await.unwrap();
+    /// drop(w);
+    /// let mut buf = [0u8; 8];
+    /// assert_eq!(r.read(&mut buf).await, Some(5)); // one message, never two
+    /// assert_eq!(r.read(&mut buf).await, Some(1));
+    /// assert_eq!(r.read(&mut buf).await, None);
+    /// # });
+    /// ```
     pub fn read<'a>(&'a mut self, buf: &'a mut [u8]) -> Read<'a, R> {
         Read { reader: self, buf }
     }
@@ -139,6 +194,16 @@ impl<R: RawMutex> Reader<R> {
 
     /// Detaches from the path: the reader returns EOF from now on, and on a persistent path it
     /// stops holding writers back. Closing twice is harmless.
+    ///
+    /// ```
+    /// use lindy::stream::{Streams, TryRecvError};
+    /// let hub = Streams::new();
+    /// let w = hub.writer("p").unwrap();
+    /// let mut r = hub.reader("p").unwrap();
+    /// w.try_write("x").unwrap();
+    /// r.close();
+    /// assert_eq!(r.try_recv(), Err(TryRecvError::Closed));
+    /// ```
     pub fn close(&mut self) {
         if self.id == CLOSED_ID {
             return;
@@ -262,6 +327,16 @@ impl<R: RawMutex> FusedStream for Reader<R> {
 ///
 /// # Cancel safety
 /// Cancel-safe (see [`Reader::recv`]).
+///
+/// ```
+/// # futures::executor::block_on(async {
+/// let hub = lindy::stream::Streams::new();
+/// let mut r = hub.reader("p").unwrap();
+/// hub.writer("p").unwrap().try_write("x").unwrap();
+/// let recv: lindy::stream::Recv<'_> = r.recv();
+/// assert_eq!(recv.await.as_deref(), Some(&b"x"[..]));
+/// # });
+/// ```
 #[must_use = "futures do nothing unless awaited"]
 pub struct Recv<'a, R: RawMutex = DefaultRawMutex> {
     reader: &'a mut Reader<R>,
@@ -293,6 +368,17 @@ impl<R: RawMutex> core::fmt::Debug for Recv<'_, R> {
 ///
 /// # Cancel safety
 /// Cancel-safe (see [`Reader::read`]).
+///
+/// ```
+/// # futures::executor::block_on(async {
+/// let hub = lindy::stream::Streams::new();
+/// let mut r = hub.reader("p").unwrap();
+/// hub.writer("p").unwrap().try_write("xy").unwrap();
+/// let mut buf = [0u8; 2];
+/// let read: lindy::stream::Read<'_> = r.read(&mut buf);
+/// assert_eq!(read.await, Some(2));
+/// # });
+/// ```
 #[must_use = "futures do nothing unless awaited"]
 pub struct Read<'a, R: RawMutex = DefaultRawMutex> {
     reader: &'a mut Reader<R>,
