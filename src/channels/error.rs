@@ -66,6 +66,13 @@ pub enum ChannelError {
 
 impl ChannelError {
     /// The channel the error is about (`None` only for [`Grammar`](Self::Grammar)).
+    ///
+    /// ```
+    /// let manager = lindy::channels::Manager::with_clock(|| 0);
+    /// let name = lindy::grammar::Name::parse("public:a.b")?;
+    /// assert_eq!(manager.touch(&name).unwrap_err().channel(), Some(&name));
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn channel(&self) -> Option<&Name> {
         match self {
             ChannelError::WrongVisibility { channel, .. }

@@ -112,12 +112,34 @@ pub use subscribe::{Recv, Subscription};
 pub use sweeper::{SweeperHandle, MIN_SWEEP_INTERVAL};
 
 /// The TTL of a public channel opened without one: 30 minutes.
+///
+/// ```
+/// let manager = lindy::channels::Manager::with_clock(|| 0);
+/// let channel = manager.open_public(&lindy::grammar::Name::parse("public:a.b")?, None)?;
+/// assert_eq!(channel.ttl, lindy::channels::DEFAULT_PUBLIC_TTL);
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
 pub const DEFAULT_PUBLIC_TTL: Duration = Duration::from_secs(30 * 60);
 
 /// The TTL of a private channel created without one: 15 minutes.
+///
+/// ```
+/// let manager = lindy::channels::Manager::with_clock(|| 0);
+/// let channel = manager.create_private(&lindy::grammar::Name::parse("private:a.b.c")?, None)?;
+/// assert_eq!(channel.ttl, lindy::channels::DEFAULT_PRIVATE_TTL);
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
 pub const DEFAULT_PRIVATE_TTL: Duration = Duration::from_secs(15 * 60);
 
 /// The longest TTL a private channel may have: 1 hour, inclusive.
+///
+/// ```
+/// use lindy::channels::{Manager, MAX_PRIVATE_TTL};
+/// let manager = Manager::with_clock(|| 0);
+/// let name = lindy::grammar::Name::parse("private:a.b.c")?;
+/// assert!(manager.create_private(&name, Some(MAX_PRIVATE_TTL)).is_ok()); // inclusive
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
 pub const MAX_PRIVATE_TTL: Duration = Duration::from_secs(60 * 60);
 
 #[cfg(all(test, feature = "std", not(loom)))]
