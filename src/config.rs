@@ -25,8 +25,18 @@ use crate::error::{codes, ErrorCode};
 /// ```
 pub trait ConfigEntry {
     /// The key.
+    ///
+    /// ```
+    /// use lindy::config::ConfigEntry;
+    /// assert_eq!(("buffer_size", "10").key(), "buffer_size");
+    /// ```
     fn key(&self) -> &str;
     /// The value.
+    ///
+    /// ```
+    /// use lindy::config::ConfigEntry;
+    /// assert_eq!(("buffer_size", "10").value(), "10");
+    /// ```
     fn value(&self) -> &str;
 }
 

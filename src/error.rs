@@ -56,6 +56,12 @@ pub trait ErrorCode {
 }
 
 /// The stable codes as constants, so matching on a code never depends on a string literal.
+///
+/// ```
+/// use lindy::error::codes;
+/// let err = lindy::grammar::Name::parse("nope").unwrap_err();
+/// assert_eq!(err.code(), codes::CHANNEL_INVALID);
+/// ```
 pub mod codes {
     #![allow(missing_docs)]
     pub const CHANNEL_INVALID: &str = "CHANNEL_INVALID";
@@ -82,6 +88,15 @@ pub mod codes {
 
 /// The target was closed. Carries the value the caller tried to hand in (`Closed<T>`), so nothing
 /// is lost; waits that had nothing to hand in use `Closed<()>` (the default).
+///
+/// ```
+/// use lindy::stream::{Streams, TryWriteError};
+/// let hub = Streams::new();
+/// let w = hub.writer("p").unwrap();
+/// hub.close();
+/// let Err(TryWriteError::Closed(lindy::Closed(back))) = w.try_write("v") else { panic!() };
+/// assert_eq!(back, "v"); // handed back, not lost
+/// ```
 #[derive(Clone, Copy, PartialEq, Eq, Hash, Default)]
 pub struct Closed<T = ()>(pub T);
 
@@ -127,6 +142,15 @@ impl<T> ErrorCode for Closed<T> {
 impl<T> core::error::Error for Closed<T> {}
 
 /// No room: carries the value back to the caller.
+///
+/// ```
+/// use lindy::stream::{Streams, TryWriteError};
+/// let hub = Streams::from_config([("buffer_size", "1")]).unwrap();
+/// let w = hub.writer("p").unwrap();
+/// w.try_write("first").unwrap();
+/// let Err(TryWriteError::Full(lindy::Full(back))) = w.try_write("second") else { panic!() };
+/// assert_eq!(back, "second");
+/// ```
 #[derive(Clone, Copy, PartialEq, Eq, Hash)]
 pub struct Full<T>(pub T);
 
