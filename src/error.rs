@@ -52,6 +52,12 @@ use core::fmt;
 /// ```
 pub trait ErrorCode {
     /// The stable code, e.g. `"CHANNEL_INVALID"`.
+    ///
+    /// ```
+    /// use lindy::ErrorCode;
+    /// let err: &dyn ErrorCode = &lindy::Closed(());
+    /// assert_eq!(err.code(), "CLOSED");
+    /// ```
     fn code(&self) -> &'static str;
 }
 
