@@ -5,6 +5,7 @@
 //!
 //! | module | what it holds |
 //! |---|---|
+//! | [`error`], [`config`], [`prelude`] | stable error codes; string-map options shared by `batch` and `stream`; the traits in one import |
 //! | [`grammar`] | channel names `<visibility>:<app>.<domain>[.<id>][.<topic>]`, patterns, a pattern index |
 //! | [`ring`] | fixed-capacity rings (`Ring<T, N>`), a runtime-capacity twin, a locking ring that can wait |
 //! | [`sync`] | the lock seam (`RawMutex`), FIFO waiter lists: the waiting machinery everything else uses |
@@ -12,7 +13,6 @@
 //! | [`channels`] | channel lifecycle: public/private channels, TTLs, sweeps, events |
 //! | [`stream`] | named message streams: writers, readers, broadcast, replay for late readers |
 //! | [`batch`] | a sans-IO batcher and an async batch writer |
-//! | [`config`] | string-map options shared by `batch` and `stream` (the seeds' `map[string]string`) |
 //! | [`store`] | the durable store-and-forward queue: log codec, storage trait, file store |
 //!
 //! ## Principles

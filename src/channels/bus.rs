@@ -114,19 +114,6 @@ pub trait EventBus {
 
     /// Hands `event` to the other nodes (the manager delivers it locally itself). Must not block
     /// and must not call back into the publishing manager (see the trait docs).
-    ///
-    /// ```
-    /// use std::sync::Arc;
-    /// use lindy::channels::{LocalBus, Manager};
-    /// let bus = LocalBus::new();
-    /// let (a, b) = (Arc::new(Manager::with_clock(|| 0)), Arc::new(Manager::with_clock(|| 0)));
-    /// bus.attach(&a);
-    /// bus.attach(&b);
-    /// let mut on_b = b.subscribe(4);
-    /// a.open_public(&lindy::grammar::Name::parse("public:a.b")?, None)?; // a publishes, b receives
-    /// assert_eq!(on_b.try_recv()?.name.as_str(), "public:a.b");
-    /// # Ok::<(), Box<dyn std::error::Error>>(())
-    /// ```
     fn publish(&self, event: &RemoteEvent);
 }
 
@@ -294,16 +281,6 @@ impl<R: RawMutex> fmt::Debug for LocalBus<R> {
 }
 
 /// One node's port on a [`LocalBus`]: the [`EventBus`] a manager attached to it holds.
-///
-/// ```
-/// use std::sync::Arc;
-/// use lindy::channels::{LocalBus, Manager};
-/// // `attach` gives the manager a port; the port is the manager's `EventBus`.
-/// let bus = LocalBus::new();
-/// let manager = Arc::new(Manager::with_clock(|| 0));
-/// let id = bus.attach(&manager);
-/// assert_eq!(manager.node_id(), Some(id));
-/// ```
 pub struct LocalBusPort<R: RawMutex = DefaultRawMutex> {
     shared: Arc<Mutex<R, LocalBusState>>,
     node: NodeId,

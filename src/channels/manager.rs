@@ -177,14 +177,16 @@ impl<G: Registry, R: RawMutex> Manager<G, R> {
         result
     }
 
-    /// Opens a public channel, or refreshes or re-opens it. `ttl: None` means
-    /// [`DEFAULT_PUBLIC_TTL`]; `Some(Duration::ZERO)` is a real zero TTL — the channel expires at
-    /// the next [`handle_timeout`](Self::handle_timeout). (Go's `OpenPublic(name, 0)` meant "the
-    /// default": port it to `None`.)
+    /// Opens a public channel, or refreshes or re-opens it. `ttl` defaults to
+    /// [`DEFAULT_PUBLIC_TTL`].
     ///
     /// * unknown → created, event `Opened`;
     /// * open → TTL and last-active refreshed, no event;
     /// * closed → re-opened (TTL and last-active refreshed, delta flag kept), event `Opened`.
+    ///
+    /// `ttl: None` is the default; `Some(Duration::ZERO)` is a real zero TTL — the channel
+    /// expires at the next [`handle_timeout`](Self::handle_timeout). (Go's
+    /// `OpenPublic(name, 0)` meant "the default": port it to `None`.)
     ///
     /// # Errors
     /// `CHANNEL_INVALID` if `name` is private; `CHANNEL_NOT_FOUND` if it was deleted (see the

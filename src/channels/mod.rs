@@ -98,7 +98,6 @@ mod subscribe;
 #[cfg(feature = "std")]
 mod sweeper;
 
-pub use crate::error::TryRecvError;
 pub use bus::{EventBus, LocalBus, LocalBusPort, NodeId, RemoteEvent};
 pub use channel::{Channel, Event, EventKind, State};
 pub use clock::Clock;
@@ -110,6 +109,9 @@ pub use registry::{MemoryRegistry, Registry};
 pub use subscribe::{Recv, Subscription};
 #[cfg(feature = "std")]
 pub use sweeper::{SweeperHandle, MIN_SWEEP_INTERVAL};
+
+// The non-waiting receive's result, shared with `stream` (it lives in `crate::error`).
+pub use crate::error::TryRecvError;
 
 /// The TTL of a public channel opened without one: 30 minutes.
 ///

@@ -9,7 +9,6 @@ use bytes::{Buf, Bytes};
 use futures_core::{FusedStream, Stream};
 
 use super::channel::{Channel, Deferred, Take};
-use crate::error::TryRecvError;
 use crate::sync::{DefaultRawMutex, RawMutex, WaiterSlot};
 
 /// The id of a closed reader (no cursor).
@@ -165,7 +164,8 @@ impl<R: RawMutex> Reader<R> {
     /// Takes the next message without waiting.
     ///
     /// # Errors
-    /// [`TryRecvError::Empty`] if nothing is there yet; [`TryRecvError::Closed`] at end of
+    /// [`TryRecvError::Empty`](crate::error::TryRecvError::Empty) if nothing is there yet;
+    /// [`TryRecvError::Closed`](crate::error::TryRecvError::Closed) at end of
     /// stream (every writer closed and the path is drained, the path was deleted, or this
     /// reader was closed) — from then on, always `Closed`.
     ///
@@ -181,14 +181,14 @@ impl<R: RawMutex> Reader<R> {
     /// drop(w);
     /// assert_eq!(r.try_recv(), Err(TryRecvError::Closed));
     /// ```
-    pub fn try_recv(&mut self) -> Result<Bytes, TryRecvError> {
+    pub fn try_recv(&mut self) -> Result<Bytes, crate::error::TryRecvError> {
         if let Some(rest) = self.partial.take() {
             return Ok(rest);
         }
         match self.take(None) {
             Poll::Ready(Some(m)) => Ok(m),
-            Poll::Ready(None) => Err(TryRecvError::Closed),
-            Poll::Pending => Err(TryRecvError::Empty),
+            Poll::Ready(None) => Err(crate::error::TryRecvError::Closed),
+            Poll::Pending => Err(crate::error::TryRecvError::Empty),
         }
     }
 
