@@ -337,8 +337,8 @@ impl StreamReader {
         match self.inner.borrow_mut().as_mut() {
             Some(r) => match r.try_recv() {
                 Ok(msg) => bytes_out(&msg),
-                Err(crate::error::TryRecvError::Closed) => JsValue::UNDEFINED,
-                Err(crate::error::TryRecvError::Empty) => JsValue::NULL,
+                Err(st::TryRecvError::Closed) => JsValue::UNDEFINED,
+                Err(st::TryRecvError::Empty) => JsValue::NULL,
             },
             None => JsValue::UNDEFINED,
         }
