@@ -12,6 +12,7 @@ use std::time::{Duration, Instant};
 
 use lindy::grammar::Pattern;
 use lindy::space::{LocalSpace, WaitError};
+use lindy::ErrorCode;
 
 #[derive(Clone, Debug)]
 enum Job {
@@ -152,7 +153,7 @@ fn main() {
     );
     println!(
         "after close: `out` handed the job back ({}), the config entry is still readable: {:?}",
-        late.code(),
+        ErrorCode::code(&late),
         space.try_read("public:images.config"),
     );
     assert_eq!(
