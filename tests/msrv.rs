@@ -5,9 +5,10 @@
 //! the old compiler:
 //! * the std APIs lindy calls: clippy's `incompatible_msrv` lint reads `rust-version` and flags
 //!   any API stabilised later (it runs in `make clippy`);
-//! * the dependencies: this test resolves lindy's normal (non-dev) dependency graph with every
-//!   publishable feature on, for the host and the embedded and wasm targets, and checks that
-//!   no crate in it declares a newer `rust-version` than lindy does.
+//! * the dependencies: this test resolves each workspace crate's normal (non-dev) dependency
+//!   graph with lindy's publishable features on, for the host and the embedded and wasm targets,
+//!   and checks that no crate in it declares a newer `rust-version` than the workspace crate
+//!   does (every workspace crate must declare one).
 
 use std::process::Command;
 
@@ -48,63 +49,71 @@ fn host() -> String {
         .expect("rustc -vV names the host")
 }
 
-/// Every package reachable from lindy through normal or build dependencies, skipping those
-/// only pulled in under `cfg(loom)` (a test-only configuration).
-fn too_new_dependencies(platform: &str) -> (String, Vec<String>) {
+/// For every workspace member: its name, its declared `rust-version`, and the packages reachable
+/// from it through normal or build dependencies that declare a newer one (those pulled in only
+/// under `cfg(loom)`, a test-only configuration, are skipped).
+fn too_new_dependencies(platform: &str) -> Vec<(String, String, Vec<String>)> {
     let m = metadata(platform);
     let packages = m["packages"].as_array().unwrap();
-    let lindy = packages.iter().find(|p| p["name"] == "lindy").unwrap();
-    let msrv = lindy["rust_version"]
-        .as_str()
-        .expect("lindy declares rust-version")
-        .to_owned();
+    let package = |id: &str| packages.iter().find(|p| p["id"] == id).unwrap();
     let nodes = m["resolve"]["nodes"].as_array().unwrap();
     let node = |id: &str| nodes.iter().find(|n| n["id"] == id).unwrap();
-    let mut seen = std::collections::BTreeSet::new();
-    let mut stack = vec![lindy["id"].as_str().unwrap().to_owned()];
-    while let Some(id) = stack.pop() {
-        for dep in node(&id)["deps"].as_array().unwrap() {
-            let runtime = dep["dep_kinds"]
-                .as_array()
-                .unwrap()
-                .iter()
-                .any(|k| k["kind"] != "dev" && k["target"].as_str() != Some("cfg(loom)"));
-            let pkg = dep["pkg"].as_str().unwrap().to_owned();
-            if runtime && seen.insert(pkg.clone()) {
-                stack.push(pkg);
+    let mut report = Vec::new();
+    for member in m["workspace_members"].as_array().unwrap() {
+        let member = package(member.as_str().unwrap());
+        let name = member["name"].as_str().unwrap().to_owned();
+        let msrv = member["rust_version"]
+            .as_str()
+            .unwrap_or_else(|| panic!("{name} declares no rust-version"))
+            .to_owned();
+        let mut seen = std::collections::BTreeSet::new();
+        let mut stack = vec![member["id"].as_str().unwrap().to_owned()];
+        while let Some(id) = stack.pop() {
+            for dep in node(&id)["deps"].as_array().unwrap() {
+                let runtime = dep["dep_kinds"]
+                    .as_array()
+                    .unwrap()
+                    .iter()
+                    .any(|k| k["kind"] != "dev" && k["target"].as_str() != Some("cfg(loom)"));
+                let pkg = dep["pkg"].as_str().unwrap().to_owned();
+                if runtime && seen.insert(pkg.clone()) {
+                    stack.push(pkg);
+                }
             }
         }
-    }
-    let mut too_new = Vec::new();
-    for p in packages
-        .iter()
-        .filter(|p| seen.contains(p["id"].as_str().unwrap()))
-    {
-        if let Some(rv) = p["rust_version"].as_str() {
-            if version(rv) > version(&msrv) {
-                too_new.push(format!(
-                    "{} {} needs {rv}",
-                    p["name"].as_str().unwrap(),
-                    p["version"].as_str().unwrap()
-                ));
+        let mut too_new = Vec::new();
+        for id in &seen {
+            let p = package(id);
+            if let Some(rv) = p["rust_version"].as_str() {
+                if version(rv) > version(&msrv) {
+                    too_new.push(format!(
+                        "{} {} needs {rv}",
+                        p["name"].as_str().unwrap(),
+                        p["version"].as_str().unwrap()
+                    ));
+                }
             }
         }
+        if name == "lindy" {
+            assert!(seen.len() > 5, "the walk found lindy's dependencies");
+        }
+        report.push((name, msrv, too_new));
     }
-    assert!(seen.len() > 5, "the walk found lindy's dependencies");
-    (msrv, too_new)
+    report
 }
 
 #[test]
-fn no_dependency_needs_a_newer_rust_than_lindy_declares() {
+fn no_dependency_needs_a_newer_rust_than_its_crate_declares() {
     for platform in [
         host().as_str(),
         "thumbv7em-none-eabihf",
         "wasm32-unknown-unknown",
     ] {
-        let (msrv, too_new) = too_new_dependencies(platform);
-        assert!(
-            too_new.is_empty(),
-            "lindy declares rust-version {msrv}, but on {platform}: {too_new:?}"
-        );
+        for (name, msrv, too_new) in too_new_dependencies(platform) {
+            assert!(
+                too_new.is_empty(),
+                "{name} declares rust-version {msrv}, but on {platform}: {too_new:?}"
+            );
+        }
     }
 }
