@@ -23,7 +23,7 @@ fn drive(opts: BatchOptions, n: u64, mut make: impl FnMut(u64) -> Message<u64>) 
     let mut rows = 0u64;
     for i in 0..n {
         b.push(make(i), i / 16).unwrap();
-        while let Some(batch) = b.pop() {
+        while let Some(batch) = b.take() {
             rows += batch.len() as u64;
         }
     }

@@ -285,14 +285,14 @@ fn time_sweep(
         }
         // Drain creation events so the subscriber has room for the sweep's.
         if let Some(mut s) = sub {
-            while s.try_recv().is_some() {}
+            while s.try_recv().is_ok() {}
             let t = Instant::now();
-            transitions = black_box(m.sweep(1_000));
+            transitions = black_box(m.handle_timeout(1_000));
             times.push(t.elapsed());
             drop(s);
         } else {
             let t = Instant::now();
-            transitions = black_box(m.sweep(1_000));
+            transitions = black_box(m.handle_timeout(1_000));
             times.push(t.elapsed());
         }
         drop(m);

@@ -9,7 +9,6 @@ use std::time::Duration;
 
 use lindy::channels::{LocalBus, Manager, Subscription};
 use lindy::grammar::{Name, Pattern};
-use lindy::ErrorCode;
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
     let clock = Arc::new(AtomicU64::new(0));
@@ -38,23 +37,23 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     node_a.open_public(&lobby, Some(Duration::from_secs(60)))?;
     node_a.create_private(&dm, Some(Duration::from_secs(30)))?;
     show("node a", &mut on_a);
-    println!("   next sweep due at {:?} ms", node_a.next_deadline());
+    println!("   next sweep due at {:?} ms", node_a.poll_timeout());
 
     set(20_000);
     println!("── t=20s touch both (activity postpones expiry)");
     node_a.touch(&lobby)?;
     node_a.touch(&dm)?;
-    println!("   next sweep due at {:?} ms", node_a.next_deadline());
+    println!("   next sweep due at {:?} ms", node_a.poll_timeout());
 
     set(50_000);
     println!("── t=50s sweep: the private channel was idle for its whole TTL");
-    let n = node_a.sweep(node_a.now());
+    let n = node_a.handle_timeout(node_a.now());
     println!("   {n} transition(s)");
     show("node a", &mut on_a);
 
     set(80_000);
     println!("── t=80s sweep: the public channel expires too");
-    let n = node_a.sweep(node_a.now());
+    let n = node_a.handle_timeout(node_a.now());
     println!(
         "   {n} transition(s); lobby is now {}",
         node_a.get(&lobby)?.state
@@ -87,7 +86,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
 }
 
 fn show(who: &str, sub: &mut Subscription) {
-    while let Some(e) = sub.try_recv() {
+    while let Ok(e) = sub.try_recv() {
         println!("   [{who}] {:>7} {} at {} ms", e.kind, e.name, e.at);
     }
 }

@@ -3,7 +3,6 @@
 //! Run it with `make demo` or `cargo run --example grammar`.
 
 use lindy::grammar::{Name, NameRef, Pattern, PatternIndex, Visibility};
-use lindy::ErrorCode;
 
 fn main() {
     println!("lindy channel grammar: <visibility>:<app>.<domain>[.<id>][.<topic>]\n");

@@ -153,7 +153,7 @@ fn main() {
     );
     println!(
         "after close: `out` handed the job back ({}), the config entry is still readable: {:?}",
-        late.code(),
+        ErrorCode::code(&late),
         space.try_read("public:images.config"),
     );
     assert_eq!(

@@ -5,6 +5,7 @@
 //!
 //! | module | what it holds |
 //! |---|---|
+//! | [`error`], [`config`], [`prelude`] | stable error codes; string-map options shared by `batch` and `stream`; the traits in one import |
 //! | [`grammar`] | channel names `<visibility>:<app>.<domain>[.<id>][.<topic>]`, patterns, a pattern index |
 //! | [`ring`] | fixed-capacity rings (`Ring<T, N>`), a runtime-capacity twin, a locking ring that can wait |
 //! | [`sync`] | the lock seam (`RawMutex`), FIFO waiter lists: the waiting machinery everything else uses |
@@ -21,10 +22,13 @@
 //!   needs time takes `now` (milliseconds) and reports its next deadline; what waits returns a
 //!   [`core::future::Future`] that runs on any executor.
 //! * **Nothing lost silently.** A full ring, a closed space or a closed stream hands the value back.
-//! * **Stable error codes.** Every error has a [`code`](crate::error::ErrorCode::code), listed in
-//!   [`error`].
+//! * **Stable error codes.** Every error has a `code()` (an inherent method: no import needed),
+//!   listed in [`error`]; [`prelude`] brings the traits.
+//! * **One vocabulary.** One verb per act across modules and JS (`push` / `take` / `peek`,
+//!   `try_*` returning enums that name their cases, `poll_timeout()` / `handle_timeout(now)`):
+//!   see `docs/vocabulary.md`.
 #![no_std]
-#![cfg_attr(docsrs, feature(doc_auto_cfg))]
+#![cfg_attr(docsrs, feature(doc_cfg))]
 #![warn(missing_docs, rust_2018_idioms, unreachable_pub)]
 #![deny(unsafe_op_in_unsafe_fn)]
 
@@ -36,6 +40,7 @@ pub mod error;
 
 pub mod batch;
 pub mod channels;
+pub mod config;
 pub mod grammar;
 pub mod queue;
 pub mod ring;
@@ -46,4 +51,39 @@ pub mod sync;
 #[cfg(feature = "testkit")]
 pub mod testkit;
 
-pub use error::{Closed, ErrorCode, Full};
+pub use error::{Closed, ErrorCode, Full, TryRecvError};
+
+/// The README draft's Rust snippets, compiled and run as doctests (`cargo test --doc`), so the
+/// front page never shows code that does not build.
+#[cfg(doctest)]
+#[doc = include_str!("../docs/readme-draft.md")]
+pub struct ReadmeDraft;
+
+/// The traits you implement or call through, in one import: `use lindy::prelude::*;`.
+///
+/// Error codes need no import (every error type has an inherent `code()`); the prelude brings
+/// [`ErrorCode`] for code generic over errors, and the traits a backend or an adapter
+/// implements.
+///
+/// ```
+/// use lindy::prelude::*;
+///
+/// fn codes(errs: &[&dyn ErrorCode]) -> Vec<&'static str> {
+///     errs.iter().map(|e| e.code()).collect()
+/// }
+/// assert_eq!(codes(&[&Full(1), &Closed(())]), ["BUFFER_FULL", "CLOSED"]);
+///
+/// // A batch timer, implemented through the prelude's `Timer`.
+/// struct Frozen;
+/// impl Timer for Frozen {
+///     fn now(&self) -> u64 { 0 }
+///     async fn sleep_until(&self, _deadline_ms: u64) {}
+/// }
+/// assert_eq!(Frozen.now(), 0);
+/// ```
+pub mod prelude {
+    pub use crate::batch::{Client as BatchClient, Timer};
+    pub use crate::channels::{Clock, EventBus, Registry};
+    pub use crate::error::{Closed, ErrorCode, Full, TryRecvError};
+    pub use crate::sync::RawMutex;
+}

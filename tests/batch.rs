@@ -3,13 +3,12 @@
 use std::collections::HashMap;
 use std::future::Future;
 use std::pin::Pin;
-use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
-use std::task::{Context, Poll, Waker};
+use std::task::Context;
 
 use lindy::batch::{
-    Batch, BatchOptions, BatchWriter, Batcher, Client, Insert, Kind, Message, Reason, StdTimer,
-    Timer,
+    Batch, BatchOptions, BatchWriter, Batcher, Client, Insert, Kind, ManualTimer, Message, Reason,
+    StdTimer,
 };
 use lindy::ErrorCode;
 use proptest::prelude::*;
@@ -36,13 +35,13 @@ fn a_new_message_type_flushes_the_previous_one() {
 
     b.push(ins("t1", vec![1], 8), 1).unwrap();
     assert_eq!(
-        b.pop_with_reason(),
+        b.take_with_reason(),
         Some((Batch::Migrate(vec!["t1".into()]), Reason::KindChange))
     );
     assert_eq!(b.pending_rows(), 1, "the insert is in flight, not flushed");
 
     b.push(Message::migrate("t1"), 2).unwrap();
-    let (batch, reason) = b.pop_with_reason().unwrap();
+    let (batch, reason) = b.take_with_reason().unwrap();
     assert_eq!(insert_rows(&batch), ("t1", &[1][..]));
     assert_eq!(reason, Reason::KindChange);
 
@@ -69,7 +68,7 @@ fn row_limit_commits_in_pairs() {
     assert_eq!((b.ready_len(), b.pending_rows()), (1, 0));
     b.push(ins("t", vec![3], 8), 0).unwrap();
     assert_eq!((b.ready_len(), b.pending_rows()), (1, 1));
-    let (batch, reason) = b.pop_with_reason().unwrap();
+    let (batch, reason) = b.take_with_reason().unwrap();
     assert_eq!(insert_rows(&batch), ("t", &[1, 2][..]));
     assert_eq!(reason, Reason::Rows);
 }
@@ -77,16 +76,16 @@ fn row_limit_commits_in_pairs() {
 #[test]
 fn timeout_flush_is_driven_by_now() {
     let mut b = Batcher::new(BatchOptions::new().max_rows(50).timeout_ms(1_000));
-    assert_eq!(b.next_deadline(), None, "nothing pending, no deadline");
+    assert_eq!(b.poll_timeout(), None, "nothing pending, no deadline");
     b.push(ins("t", vec![1], 8), 100).unwrap();
-    assert_eq!(b.next_deadline(), Some(1_100));
-    b.poll_timeout(1_099);
+    assert_eq!(b.poll_timeout(), Some(1_100));
+    b.handle_timeout(1_099);
     assert_eq!((b.ready_len(), b.pending_rows()), (0, 1));
-    b.poll_timeout(1_100);
-    let (batch, reason) = b.pop_with_reason().unwrap();
+    b.handle_timeout(1_100);
+    let (batch, reason) = b.take_with_reason().unwrap();
     assert_eq!(insert_rows(&batch), ("t", &[1][..]));
     assert_eq!(reason, Reason::Timeout);
-    assert_eq!(b.next_deadline(), None);
+    assert_eq!(b.poll_timeout(), None);
 }
 
 #[test]
@@ -94,8 +93,8 @@ fn a_push_first_completes_what_timed_out() {
     let mut b = Batcher::new(BatchOptions::new().timeout_ms(10));
     b.push(ins("t", vec![1], 8), 0).unwrap();
     b.push(ins("t", vec![2], 8), 10).unwrap(); // the first batch timed out at 10
-    assert_eq!(insert_rows(&b.pop().unwrap()), ("t", &[1][..]));
-    assert_eq!(b.next_deadline(), Some(20));
+    assert_eq!(insert_rows(&b.take().unwrap()), ("t", &[1][..]));
+    assert_eq!(b.poll_timeout(), Some(20));
 }
 
 #[test]
@@ -103,25 +102,25 @@ fn deadlines_are_per_batch_and_time_never_runs_backwards() {
     let mut b = Batcher::new(BatchOptions::new().timeout_ms(10));
     b.push(ins("a", vec![1], 8), 0).unwrap();
     b.push(ins("b", vec![2], 8), 5).unwrap();
-    assert_eq!(b.next_deadline(), Some(10));
-    b.poll_timeout(10);
-    assert_eq!(insert_rows(&b.pop().unwrap()).0, "a");
-    assert_eq!(b.next_deadline(), Some(15));
+    assert_eq!(b.poll_timeout(), Some(10));
+    b.handle_timeout(10);
+    assert_eq!(insert_rows(&b.take().unwrap()).0, "a");
+    assert_eq!(b.poll_timeout(), Some(15));
     b.push(ins("c", vec![3], 8), 3).unwrap(); // an old `now` counts as 10
-    b.poll_timeout(15);
-    assert_eq!(insert_rows(&b.pop().unwrap()).0, "b");
-    assert_eq!(b.next_deadline(), Some(20));
+    b.handle_timeout(15);
+    assert_eq!(insert_rows(&b.take().unwrap()).0, "b");
+    assert_eq!(b.poll_timeout(), Some(20));
 }
 
 #[test]
 fn no_timeout_mode_never_flushes_on_time() {
     let mut b = Batcher::new(BatchOptions::new().max_rows(50).timeout_ms(0));
     b.push(ins("t", vec![1], 8), 0).unwrap();
-    b.poll_timeout(u64::MAX);
-    assert_eq!(b.next_deadline(), None);
+    b.handle_timeout(u64::MAX);
+    assert_eq!(b.poll_timeout(), None);
     assert_eq!((b.ready_len(), b.pending_rows()), (0, 1));
     b.flush();
-    assert_eq!(b.pop_with_reason().unwrap().1, Reason::Flush);
+    assert_eq!(b.take_with_reason().unwrap().1, Reason::Flush);
 }
 
 #[test]
@@ -130,7 +129,7 @@ fn upserts_are_not_deduplicated() {
     b.push(ins("t", vec![7], 8), 0).unwrap();
     assert_eq!(b.ready_len(), 0);
     b.push(ins("t", vec![7], 8), 0).unwrap();
-    assert_eq!(insert_rows(&b.pop().unwrap()), ("t", &[7, 7][..]));
+    assert_eq!(insert_rows(&b.take().unwrap()), ("t", &[7, 7][..]));
 }
 
 // ---------------------------------------------------------------- limits, splitting, lifecycle
@@ -141,10 +140,10 @@ fn inserts_batch_per_table() {
     b.push(ins("a", vec![1], 1), 0).unwrap();
     b.push(ins("b", vec![2], 1), 0).unwrap();
     b.push(ins("a", vec![3], 1), 0).unwrap();
-    assert_eq!(insert_rows(&b.pop().unwrap()), ("a", &[1, 3][..]));
+    assert_eq!(insert_rows(&b.take().unwrap()), ("a", &[1, 3][..]));
     assert_eq!(b.pending_rows(), 1);
     b.flush();
-    assert_eq!(insert_rows(&b.pop().unwrap()), ("b", &[2][..]));
+    assert_eq!(insert_rows(&b.take().unwrap()), ("b", &[2][..]));
 }
 
 #[test]
@@ -152,7 +151,7 @@ fn a_large_insert_is_split_by_bytes_proportionally() {
     let mut b = Batcher::new(BatchOptions::new().max_bytes(100).timeout_ms(0));
     b.push(ins("t", vec![0, 1], 40), 0).unwrap(); // 20 bytes a row
     b.push(ins("t", (2..10).collect(), 160), 0).unwrap(); // 3 rows fit in the 60 bytes left
-    let (first, reason) = b.pop_with_reason().unwrap();
+    let (first, reason) = b.take_with_reason().unwrap();
     assert_eq!(insert_rows(&first).1, &[0, 1, 2, 3, 4]);
     assert_eq!((first.bytes(), reason), (100, Reason::Bytes));
     b.close();
@@ -200,7 +199,7 @@ fn unlimited_rows_and_bytes() {
     }
     assert_eq!(b.ready_len(), 0);
     b.close();
-    assert_eq!(b.pop().unwrap().len(), 1_000);
+    assert_eq!(b.take().unwrap().len(), 1_000);
 }
 
 #[test]
@@ -210,7 +209,7 @@ fn non_insert_batches_obey_the_row_limit_and_keep_repeats() {
         b.push(Message::<u32>::migrate(t), 0).unwrap();
     }
     assert_eq!(
-        b.pop_with_reason(),
+        b.take_with_reason(),
         Some((Batch::Migrate(vec!["a".into(), "b".into()]), Reason::Rows))
     );
     assert_eq!(b.pending_rows(), 1);
@@ -221,11 +220,11 @@ fn empty_inserts_add_nothing_but_change_the_kind() {
     let mut b = Batcher::new(BatchOptions::new());
     b.push(Message::migrate("t"), 0).unwrap();
     b.push(ins("t", vec![], 0), 0).unwrap();
-    assert_eq!(b.pop(), Some(Batch::Migrate(vec!["t".into()])));
+    assert_eq!(b.take(), Some(Batch::Migrate(vec!["t".into()])));
     assert_eq!(b.pending_rows(), 0);
     assert_eq!(b.pending_kind(), Some(Kind::Insert));
     b.close();
-    assert_eq!(b.pop(), None);
+    assert_eq!(b.take(), None);
 }
 
 #[test]
@@ -238,8 +237,8 @@ fn close_completes_everything_and_refuses_more() {
     let refused = b.push(ins("t", vec![3], 8), 0).unwrap_err();
     assert_eq!(refused.code(), "CLOSED");
     assert_eq!(refused.into_inner(), ins("t", vec![3], 8), "handed back");
-    assert_eq!(b.pop_with_reason().unwrap().1, Reason::Close);
-    assert_eq!(b.pop(), None);
+    assert_eq!(b.take_with_reason().unwrap().1, Reason::Close);
+    assert_eq!(b.take(), None);
 }
 
 /// One step of a random batcher workload.
@@ -282,7 +281,7 @@ proptest! {
         let mut sent: HashMap<String, (Vec<u32>, u64)> = HashMap::new();
         let mut got: HashMap<String, (Vec<u32>, u64)> = HashMap::new();
         let check = |b: &mut Batcher<u32>, got: &mut HashMap<String, (Vec<u32>, u64)>| -> Result<(), TestCaseError> {
-            while let Some(batch) = b.pop() {
+            while let Some(batch) = b.take() {
                 prop_assert!(!batch.is_empty());
                 if max_rows != 0 {
                     prop_assert!(batch.len() <= max_rows, "{} rows > {max_rows}", batch.len());
@@ -309,10 +308,10 @@ proptest! {
                     b.push(Message::insert(table, ids, bytes), now).unwrap();
                 }
                 Step::Migrate(t) => b.push(Message::migrate(format!("t{t}")), now).unwrap(),
-                Step::Advance(ms) => { now += ms; b.poll_timeout(now); }
+                Step::Advance(ms) => { now += ms; b.handle_timeout(now); }
                 Step::Flush => b.flush(),
             }
-            if let Some(d) = b.next_deadline() {
+            if let Some(d) = b.poll_timeout() {
                 prop_assert!(d > now, "a deadline already passed was not acted on");
             }
             check(&mut b, &mut got)?;
@@ -355,6 +354,9 @@ struct Recorder {
     fail: Arc<Mutex<Vec<(String, usize)>>>,
     calls: Arc<Mutex<HashMap<String, usize>>>,
     fail_migrate: bool,
+    /// When set, the time of each successful `write_table` call is recorded in `stamps`.
+    clock: Option<Arc<dyn Fn() -> u64 + Send + Sync>>,
+    stamps: Arc<Mutex<Vec<u64>>>,
 }
 
 #[derive(Debug, PartialEq)]
@@ -373,6 +375,11 @@ impl ErrorCode for Boom {
 impl Recorder {
     fn log(&self) -> Vec<String> {
         self.log.lock().unwrap().clone()
+    }
+
+    #[cfg(feature = "tokio")]
+    fn times(&self) -> Vec<u64> {
+        self.stamps.lock().unwrap().clone()
     }
 }
 
@@ -393,6 +400,9 @@ impl Client<u32> for Recorder {
             .lock()
             .unwrap()
             .push(format!("write {table} {rows:?}"));
+        if let Some(clock) = &self.clock {
+            self.stamps.lock().unwrap().push(clock());
+        }
         Ok(())
     }
 
@@ -410,39 +420,6 @@ impl Client<u32> for Recorder {
             .unwrap()
             .push(format!("delete_stale {tables:?}"));
         Ok(())
-    }
-}
-
-/// A timer whose clock the test moves by hand.
-#[derive(Clone, Default)]
-struct ManualTimer(Arc<ManualInner>);
-#[derive(Default)]
-struct ManualInner {
-    now: AtomicU64,
-    wakers: Mutex<Vec<Waker>>,
-}
-impl ManualTimer {
-    fn set(&self, now: u64) {
-        self.0.now.store(now, Ordering::SeqCst);
-        for w in self.0.wakers.lock().unwrap().drain(..) {
-            w.wake();
-        }
-    }
-}
-impl Timer for ManualTimer {
-    fn now(&self) -> u64 {
-        self.0.now.load(Ordering::SeqCst)
-    }
-    fn sleep_until(&self, deadline: u64) -> impl Future<Output = ()> {
-        std::future::poll_fn(move |cx| {
-            // Register before checking, so a concurrent `set` cannot slip between.
-            self.0.wakers.lock().unwrap().push(cx.waker().clone());
-            if self.now() >= deadline {
-                Poll::Ready(())
-            } else {
-                Poll::Pending
-            }
-        })
     }
 }
 
@@ -575,49 +552,44 @@ fn writer_run_flushes_on_the_timer_while_the_stream_is_idle() {
     assert_eq!(client.log(), ["write t [1]", "write t [2]"]);
 }
 
-#[test]
-fn writer_runs_under_tokio_with_a_tokio_timer() {
-    struct TokioTimer(tokio::time::Instant);
-    impl Timer for TokioTimer {
-        fn now(&self) -> u64 {
-            self.0.elapsed().as_millis() as u64
+/// The library's `TokioTimer` on tokio's paused clock: the 50 ms timeout fires at exactly 50 ms
+/// of tokio time, however busy the machine is.
+#[cfg(feature = "tokio")]
+#[tokio::test(start_paused = true)]
+async fn writer_runs_under_tokio_with_the_tokio_timer() {
+    use lindy::batch::{Timer, TokioTimer};
+    let timer = TokioTimer::new();
+    let client = Recorder {
+        clock: Some(Arc::new(move || timer.now())),
+        ..Recorder::default()
+    };
+    let mut w = BatchWriter::new(
+        client.clone(),
+        timer,
+        BatchOptions::new().max_rows(3).timeout_ms(50),
+    );
+    let (tx, rx) = futures::channel::mpsc::channel(4);
+    let feeder = tokio::spawn(async move {
+        let mut tx = tx;
+        use futures::SinkExt;
+        for v in 0..4 {
+            tx.send(ins("t", vec![v], 4)).await.unwrap();
         }
-        fn sleep_until(&self, deadline: u64) -> impl Future<Output = ()> {
-            tokio::time::sleep_until(self.0 + std::time::Duration::from_millis(deadline))
-        }
-    }
-    let rt = tokio::runtime::Builder::new_current_thread()
-        .enable_time()
-        .build()
-        .unwrap();
-    let client = Recorder::default();
-    let report = rt.block_on(async {
-        let timer = TokioTimer(tokio::time::Instant::now());
-        let mut w = BatchWriter::new(
-            client.clone(),
-            timer,
-            BatchOptions::new().max_rows(3).timeout_ms(50),
-        );
-        let (tx, rx) = futures::channel::mpsc::channel(4);
-        let feeder = tokio::spawn(async move {
-            let mut tx = tx;
-            use futures::SinkExt;
-            for v in 0..4 {
-                tx.send(ins("t", vec![v], 4)).await.unwrap();
-            }
-            // The writer's 50 ms deadline falls inside this sleep; should both be due at once,
-            // `write` still completes the timed-out batch before adding the new row.
-            tokio::time::sleep(std::time::Duration::from_millis(100)).await;
-            tx.send(ins("t", vec![9], 4)).await.unwrap();
-        });
-        let report = w.run(rx).await;
-        feeder.await.unwrap();
-        report
+        // The writer's 50 ms deadline falls inside this sleep.
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+        tx.send(ins("t", vec![9], 4)).await.unwrap();
     });
+    let report = w.run(rx).await;
+    feeder.await.unwrap();
     assert_eq!(report.batches_written, 3);
     assert_eq!(
         client.log(),
         ["write t [0, 1, 2]", "write t [3]", "write t [9]"]
+    );
+    assert_eq!(
+        client.times(),
+        [0, 50, 100],
+        "the timeout fired at 50 ms, not later"
     );
 }
 

@@ -9,7 +9,6 @@ use lindy::channels::{
     Subscription, DEFAULT_PRIVATE_TTL, DEFAULT_PUBLIC_TTL, MAX_PRIVATE_TTL,
 };
 use lindy::grammar::{Name, Pattern, Visibility};
-use lindy::ErrorCode;
 
 const MIN: u64 = 60_000;
 
@@ -45,7 +44,7 @@ impl Fixture {
 
     /// Every event emitted since the last call: (kind, name, at).
     fn drain(&mut self) -> Vec<(EventKind, String, u64)> {
-        std::iter::from_fn(|| self.events.try_recv())
+        std::iter::from_fn(|| self.events.try_recv().ok())
             .map(|e| (e.kind, e.name.to_string(), e.at))
             .collect()
     }
@@ -70,7 +69,7 @@ fn public_ttl_defaults_to_thirty_minutes() {
     assert_eq!(DEFAULT_PUBLIC_TTL, Duration::from_secs(30 * 60));
     assert_eq!(c.state, State::Open);
     assert_eq!((c.created_at, c.last_active), (1_000, 1_000));
-    assert_eq!(f.manager.next_deadline(), Some(1_000 + 30 * MIN));
+    assert_eq!(f.manager.poll_timeout(), Some(1_000 + 30 * MIN));
 }
 
 #[test]
@@ -129,8 +128,8 @@ fn sub_millisecond_ttls_round_up() {
         .open_public(&name("public:a.b"), Some(Duration::from_micros(1)))
         .unwrap();
     assert_eq!(c.ttl_ms(), 1);
-    assert_eq!(f.manager.sweep(1_000), 0);
-    assert_eq!(f.manager.sweep(1_001), 1);
+    assert_eq!(f.manager.handle_timeout(1_000), 0);
+    assert_eq!(f.manager.handle_timeout(1_001), 1);
 }
 
 #[test]
@@ -139,8 +138,8 @@ fn zero_ttl_expires_at_the_next_sweep() {
     f.manager
         .open_public(&name("public:a.b"), Some(Duration::ZERO))
         .unwrap();
-    assert_eq!(f.manager.next_deadline(), Some(1_000));
-    assert_eq!(f.manager.sweep(1_000), 1);
+    assert_eq!(f.manager.poll_timeout(), Some(1_000));
+    assert_eq!(f.manager.handle_timeout(1_000), 1);
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -225,9 +224,9 @@ fn open_public_on_an_open_channel_refreshes_silently() {
     assert_eq!(c.created_at, 1_000, "creation time is kept");
     assert!(f.drain().is_empty(), "a refresh emits nothing");
     // The old deadline (61 s) no longer applies; the new one (170 s) does.
-    assert_eq!(f.manager.sweep(61_000), 0);
-    assert_eq!(f.manager.next_deadline(), Some(170_000));
-    assert_eq!(f.manager.sweep(170_000), 1);
+    assert_eq!(f.manager.handle_timeout(61_000), 0);
+    assert_eq!(f.manager.poll_timeout(), Some(170_000));
+    assert_eq!(f.manager.handle_timeout(170_000), 1);
 }
 
 #[test]
@@ -238,8 +237,8 @@ fn open_public_refresh_with_a_shorter_ttl_expires_earlier() {
     f.manager
         .open_public(&n, Some(Duration::from_secs(1)))
         .unwrap();
-    assert_eq!(f.manager.next_deadline(), Some(2_000));
-    assert_eq!(f.manager.sweep(2_000), 1);
+    assert_eq!(f.manager.poll_timeout(), Some(2_000));
+    assert_eq!(f.manager.handle_timeout(2_000), 1);
 }
 
 #[test]
@@ -250,7 +249,7 @@ fn open_public_reopens_a_closed_channel() {
         .open_public(&n, Some(Duration::from_secs(1)))
         .unwrap();
     f.manager.set_delta(&n, true).unwrap();
-    assert_eq!(f.manager.sweep(2_000), 1);
+    assert_eq!(f.manager.handle_timeout(2_000), 1);
     assert!(!f.manager.is_open(&n));
     f.drain();
 
@@ -263,7 +262,7 @@ fn open_public_reopens_a_closed_channel() {
     assert_eq!((c.created_at, c.last_active), (1_000, 5_000));
     assert!(c.delta, "the delta flag survives close and re-open");
     assert_eq!(f.drain(), [(EventKind::Opened, "public:a.b".into(), 5_000)]);
-    assert_eq!(f.manager.next_deadline(), Some(8_000));
+    assert_eq!(f.manager.poll_timeout(), Some(8_000));
 }
 
 #[test]
@@ -315,7 +314,7 @@ fn an_expired_private_name_is_free_again() {
     f.manager
         .create_private(&n, Some(Duration::from_secs(1)))
         .unwrap();
-    assert_eq!(f.manager.sweep(2_000), 1);
+    assert_eq!(f.manager.handle_timeout(2_000), 1);
     assert!(f.manager.create_private(&n, None).is_ok());
 }
 
@@ -333,12 +332,12 @@ fn touch_refreshes_last_active_and_postpones_expiry() {
     f.manager.touch(&n).unwrap();
     assert_eq!(f.manager.get(&n).unwrap().last_active, 9_000);
     assert_eq!(
-        f.manager.sweep(11_000),
+        f.manager.handle_timeout(11_000),
         0,
         "touched: not idle for a whole TTL"
     );
-    assert_eq!(f.manager.next_deadline(), Some(19_000));
-    assert_eq!(f.manager.sweep(19_000), 1);
+    assert_eq!(f.manager.poll_timeout(), Some(19_000));
+    assert_eq!(f.manager.handle_timeout(19_000), 1);
     let kinds: Vec<_> = f.drain().into_iter().map(|e| e.0).collect();
     assert_eq!(
         kinds,
@@ -364,7 +363,7 @@ fn touch_closed_is_closed() {
     f.manager
         .open_public(&n, Some(Duration::from_secs(1)))
         .unwrap();
-    f.manager.sweep(2_000);
+    f.manager.handle_timeout(2_000);
     let err = f.manager.touch(&n).unwrap_err();
     assert_eq!(err.code(), "CHANNEL_CLOSED");
     assert_eq!(
@@ -386,11 +385,11 @@ fn a_clock_that_steps_back_never_makes_a_channel_older() {
     f.manager.touch(&n).unwrap();
     assert_eq!(f.manager.get(&n).unwrap().last_active, 10_000);
     assert_eq!(
-        f.manager.sweep(6_000),
+        f.manager.handle_timeout(6_000),
         0,
         "now < last_active expires nothing"
     );
-    assert_eq!(f.manager.sweep(11_000), 1);
+    assert_eq!(f.manager.handle_timeout(11_000), 1);
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -428,7 +427,7 @@ fn delete_a_closed_public_channel() {
     f.manager
         .open_public(&n, Some(Duration::from_secs(1)))
         .unwrap();
-    f.manager.sweep(2_000);
+    f.manager.handle_timeout(2_000);
     f.manager.delete(&n).unwrap();
     let kinds: Vec<_> = f.drain().into_iter().map(|e| e.0).collect();
     assert_eq!(
@@ -448,15 +447,19 @@ fn tombstones_are_reaped_one_ttl_after_deletion_silently() {
     f.manager.delete(&n).unwrap();
     f.drain();
     // The tombstone outlives the channel's own expiry time (11 s): it counts from deletion.
-    assert_eq!(f.manager.next_deadline(), Some(14_000));
-    assert_eq!(f.manager.sweep(13_999), 0);
+    assert_eq!(f.manager.poll_timeout(), Some(14_000));
+    assert_eq!(f.manager.handle_timeout(13_999), 0);
     assert_eq!(
         f.manager.open_public(&n, None).unwrap_err().code(),
         "CHANNEL_NOT_FOUND"
     );
-    assert_eq!(f.manager.sweep(14_000), 0, "reaping is not a transition");
+    assert_eq!(
+        f.manager.handle_timeout(14_000),
+        0,
+        "reaping is not a transition"
+    );
     assert!(f.drain().is_empty(), "and emits nothing");
-    assert_eq!(f.manager.next_deadline(), None);
+    assert_eq!(f.manager.poll_timeout(), None);
     // The name is free again.
     assert_eq!(
         f.manager.delete(&n).unwrap_err().code(),
@@ -501,7 +504,7 @@ fn list_includes_closed_channels() {
     f.manager
         .open_public(&n, Some(Duration::from_secs(1)))
         .unwrap();
-    f.manager.sweep(2_000);
+    f.manager.handle_timeout(2_000);
     let list = f.manager.list();
     assert_eq!(list.len(), 1);
     assert_eq!(list[0].state, State::Closed);
@@ -521,7 +524,7 @@ fn is_open_only_for_open_channels() {
         f.manager.is_open(&n),
         "past its TTL but not yet swept: still open"
     );
-    f.manager.sweep(2_000);
+    f.manager.handle_timeout(2_000);
     assert!(!f.manager.is_open(&n));
 }
 
@@ -571,14 +574,14 @@ fn sweep_is_inclusive_at_the_ttl() {
     f.manager
         .open_public(&name("public:a.b"), Some(Duration::from_secs(1)))
         .unwrap();
-    assert_eq!(f.manager.sweep(1_999), 0);
+    assert_eq!(f.manager.handle_timeout(1_999), 0);
     assert_eq!(
-        f.manager.sweep(2_000),
+        f.manager.handle_timeout(2_000),
         1,
         "now - last_active == ttl expires"
     );
     assert_eq!(
-        f.manager.sweep(3_000),
+        f.manager.handle_timeout(3_000),
         0,
         "closed channels do not expire again"
     );
@@ -605,7 +608,7 @@ fn sweep_closes_public_and_removes_private_with_events_in_expiry_order() {
         .open_public(&name("public:a.later"), Some(Duration::from_secs(100)))
         .unwrap();
     f.drain();
-    assert_eq!(f.manager.sweep(10_000), 3);
+    assert_eq!(f.manager.handle_timeout(10_000), 3);
     assert_eq!(
         f.drain(),
         [
@@ -635,9 +638,9 @@ fn sweep_counts_only_transitions() {
             )
             .unwrap();
     }
-    assert_eq!(f.manager.sweep(1_000 + 5_000), 5);
-    assert_eq!(f.manager.sweep(1_000 + 5_000), 0);
-    assert_eq!(f.manager.sweep(u64::MAX), 5);
+    assert_eq!(f.manager.handle_timeout(1_000 + 5_000), 5);
+    assert_eq!(f.manager.handle_timeout(1_000 + 5_000), 0);
+    assert_eq!(f.manager.handle_timeout(u64::MAX), 5);
 }
 
 #[test]
@@ -645,8 +648,8 @@ fn a_huge_ttl_never_expires_and_sweeping_at_the_end_of_time_terminates() {
     let f = Fixture::new();
     let n = name("public:a.b");
     f.manager.open_public(&n, Some(Duration::MAX)).unwrap();
-    assert_eq!(f.manager.next_deadline(), None);
-    assert_eq!(f.manager.sweep(u64::MAX), 0);
+    assert_eq!(f.manager.poll_timeout(), None);
+    assert_eq!(f.manager.handle_timeout(u64::MAX), 0);
     assert!(f.manager.is_open(&n));
 }
 
@@ -656,30 +659,30 @@ fn sweep_now_uses_the_clock() {
     f.manager
         .open_public(&name("public:a.b"), Some(Duration::from_secs(1)))
         .unwrap();
-    assert_eq!(f.manager.sweep_now(), 0);
+    assert_eq!(f.manager.handle_timeout_now(), 0);
     f.set(f.now() + 1_000);
-    assert_eq!(f.manager.sweep_now(), 1);
+    assert_eq!(f.manager.handle_timeout_now(), 1);
 }
 
 #[test]
 fn next_deadline_is_the_earliest_expiry() {
     let f = Fixture::new();
-    assert_eq!(f.manager.next_deadline(), None);
+    assert_eq!(f.manager.poll_timeout(), None);
     f.manager
         .open_public(&name("public:a.b"), Some(Duration::from_secs(5)))
         .unwrap();
     f.manager
         .create_private(&name("private:a.b.c"), Some(Duration::from_secs(2)))
         .unwrap();
-    assert_eq!(f.manager.next_deadline(), Some(3_000));
+    assert_eq!(f.manager.poll_timeout(), Some(3_000));
     f.set(2_500);
     f.manager.touch(&name("private:a.b.c")).unwrap();
-    assert_eq!(f.manager.next_deadline(), Some(4_500));
-    f.manager.sweep(4_500);
-    assert_eq!(f.manager.next_deadline(), Some(6_000));
-    f.manager.sweep(6_000);
+    assert_eq!(f.manager.poll_timeout(), Some(4_500));
+    f.manager.handle_timeout(4_500);
+    assert_eq!(f.manager.poll_timeout(), Some(6_000));
+    f.manager.handle_timeout(6_000);
     assert_eq!(
-        f.manager.next_deadline(),
+        f.manager.poll_timeout(),
         None,
         "closed channels have no deadline"
     );
@@ -704,10 +707,10 @@ fn on_sweep_hook_receives_the_channel_list_after_each_sweep() {
         .create_private(&name("private:a.b.c"), Some(Duration::from_secs(1)))
         .unwrap();
     f.manager.open_public(&name("public:a.c"), None).unwrap();
-    f.manager.sweep(1_500); // nothing expires: still called
-    f.manager.sweep(2_000);
+    f.manager.handle_timeout(1_500); // nothing expires: still called
+    f.manager.handle_timeout(2_000);
     f.manager.clear_on_sweep();
-    f.manager.sweep(u64::MAX);
+    f.manager.handle_timeout(u64::MAX);
     assert_eq!(*seen.lock().unwrap(), [(3, 3, 0), (2, 1, 1)]);
 }
 
@@ -726,7 +729,7 @@ fn on_sweep_hook_may_call_the_manager() {
         });
     }
     f.manager.open_public(&name("public:a.b"), None).unwrap();
-    f.manager.sweep(0);
+    f.manager.handle_timeout(0);
     assert_eq!(count.load(Ordering::SeqCst), 1);
 }
 
@@ -744,13 +747,13 @@ fn every_transition_emits_in_order() {
     f.manager
         .create_private(&q, Some(Duration::from_secs(10)))
         .unwrap(); // Opened @1000
-    f.manager.sweep(2_000); // p Closed @2000
+    f.manager.handle_timeout(2_000); // p Closed @2000
     f.set(3_000);
     f.manager.open_public(&p, None).unwrap(); // p Opened @3000
     f.manager.open_public(&p, None).unwrap(); // refresh: nothing
     f.manager.touch(&q).unwrap(); // nothing
     f.manager.delete(&p).unwrap(); // p Deleted @3000
-    f.manager.sweep(13_000); // q Deleted @13000
+    f.manager.handle_timeout(13_000); // q Deleted @13000
     assert_eq!(
         f.drain(),
         [
@@ -791,11 +794,11 @@ fn a_capacity_one_subscriber_under_a_burst_sees_the_first_event_and_counts_the_r
             .open_public(&name(&format!("public:burst.c{i}")), Some(Duration::ZERO))
             .unwrap();
     }
-    assert_eq!(f.manager.sweep(1_000), 50);
+    assert_eq!(f.manager.handle_timeout(1_000), 50);
     let first = slow.try_recv().unwrap();
     assert_eq!(first.kind, EventKind::Opened);
     assert_eq!(first.name, name("public:burst.c0"));
-    assert!(slow.try_recv().is_none());
+    assert!(slow.try_recv().is_err());
     assert_eq!(slow.missed(), 99);
     // The fast subscriber saw everything: one slow subscriber costs the others nothing.
     assert_eq!(f.drain().len(), 100);
@@ -811,7 +814,7 @@ fn capacity_zero_is_raised_to_one() {
     let mut s = f.manager.subscribe(0);
     assert_eq!(s.capacity(), 1);
     f.manager.open_public(&name("public:a.b"), None).unwrap();
-    assert!(s.try_recv().is_some());
+    assert!(s.try_recv().is_ok());
 }
 
 #[test]
@@ -832,7 +835,7 @@ fn dropping_a_subscription_unsubscribes() {
     let mut u = f.manager.subscribe(4);
     f.manager.open_public(&name("public:a.d"), None).unwrap();
     assert_eq!(u.try_recv().unwrap().name, name("public:a.d"));
-    assert!(u.try_recv().is_none());
+    assert!(u.try_recv().is_err());
 }
 
 #[test]
@@ -857,7 +860,7 @@ fn pattern_subscriptions_see_only_matching_channels() {
         .create_private(&name("private:chat.dm.u2.typing"), None)
         .unwrap();
     let got = |s: &mut Subscription| -> Vec<String> {
-        std::iter::from_fn(|| s.try_recv())
+        std::iter::from_fn(|| s.try_recv().ok())
             .map(|e| e.name.to_string())
             .collect()
     };
@@ -948,10 +951,14 @@ fn the_manager_is_shared_across_threads() {
         .collect();
     let sweeper = {
         let f = f.clone();
-        std::thread::spawn(move || (0..200).map(|_| f.manager.sweep(2_000)).sum::<usize>())
+        std::thread::spawn(move || {
+            (0..200)
+                .map(|_| f.manager.handle_timeout(2_000))
+                .sum::<usize>()
+        })
     };
     threads.into_iter().for_each(|t| t.join().unwrap());
-    let closed = sweeper.join().unwrap() + f.manager.sweep(2_000);
+    let closed = sweeper.join().unwrap() + f.manager.handle_timeout(2_000);
     assert_eq!(f.manager.len(), 500);
     let mut f = Arc::try_unwrap(f).ok().unwrap();
     let events = f.drain();
@@ -1049,5 +1056,5 @@ fn the_manager_works_with_any_lock() {
         || 0,
     );
     mcu.create_private(&name("private:a.b.c"), None).unwrap();
-    assert_eq!(mcu.sweep(u64::MAX), 1);
+    assert_eq!(mcu.handle_timeout(u64::MAX), 1);
 }

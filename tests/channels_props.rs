@@ -6,7 +6,6 @@ use std::time::Duration;
 
 use lindy::channels::{Channel, Event, EventKind, MemoryRegistry, Registry, State};
 use lindy::grammar::Name;
-use lindy::ErrorCode;
 use proptest::prelude::*;
 
 #[derive(Clone, Debug)]

@@ -4,7 +4,6 @@ use lindy::grammar::{
     GrammarErrorKind as K, Name, NameRef, Pattern, PatternIndex, PatternSegment, Subject,
     Visibility, MAX_NAME_LEN, MAX_PATTERN_DEPTH, MAX_SEGMENT_LEN,
 };
-use lindy::ErrorCode;
 
 type GErr = lindy::grammar::GrammarError;
 

@@ -7,7 +7,6 @@ use lindy::grammar::{
     Name, NameRef, Pattern, PatternIndex, SubscriptionId, Visibility, MAX_NAME_LEN,
     MAX_PATTERN_DEPTH, MAX_SEGMENT_LEN,
 };
-use lindy::ErrorCode;
 use proptest::prelude::*;
 
 // ---------------------------------------------------------------------------------------------

@@ -11,8 +11,7 @@ use std::task::{Context, Poll, Wake, Waker};
 use futures::executor::block_on;
 use futures::stream::FusedStream;
 use futures::StreamExt;
-use lindy::stream::{Bytes, StreamOptions, Streams, TryWriteError};
-use lindy::ErrorCode;
+use lindy::stream::{Bytes, StreamOptions, Streams, TryRecvError, TryWriteError};
 
 type Hub = Streams;
 
@@ -177,14 +176,14 @@ fn write_waits_for_room_and_try_write_hands_the_message_back() {
     let mut write = pin!(w.write("3"));
     assert!(poll_once(write.as_mut(), &waker).is_pending());
     assert_eq!(h.stats("p").unwrap().waiting_writers, 1);
-    assert_eq!(r.try_recv(), Some(Some(Bytes::from("1"))));
+    assert_eq!(r.try_recv(), Ok(Bytes::from("1")));
     assert_eq!(
         woken.0.load(Ordering::SeqCst),
         1,
         "a read wakes a waiting writer"
     );
     assert_eq!(poll_once(write.as_mut(), &waker), Poll::Ready(Ok(())));
-    let rest: Vec<_> = std::iter::from_fn(|| r.try_recv().flatten()).collect();
+    let rest: Vec<_> = std::iter::from_fn(|| r.try_recv().ok()).collect();
     assert_eq!(rest, ["2", "3"]);
 }
 
@@ -199,12 +198,16 @@ fn eof_after_the_last_writer_closes_and_the_buffer_drains() {
     w1.close(); // harmless
     assert!(w1.is_closed());
     assert_eq!(w1.try_write("x").unwrap_err().code(), "CLOSED");
-    assert_eq!(r.try_recv(), Some(Some(Bytes::from("a"))));
-    assert_eq!(r.try_recv(), None, "another writer is still open");
+    assert_eq!(r.try_recv(), Ok(Bytes::from("a")));
+    assert_eq!(
+        r.try_recv(),
+        Err(TryRecvError::Empty),
+        "another writer is still open"
+    );
     w2.try_write("b").unwrap();
     drop(w2);
-    assert_eq!(r.try_recv(), Some(Some(Bytes::from("b"))));
-    assert_eq!(r.try_recv(), Some(None), "EOF");
+    assert_eq!(r.try_recv(), Ok(Bytes::from("b")));
+    assert_eq!(r.try_recv(), Err(TryRecvError::Closed), "EOF");
     assert!(h.stats("p").unwrap().ended);
     let err = h.writer("p").unwrap_err();
     assert_eq!(err.code(), "CLOSED");
@@ -259,7 +262,11 @@ fn delete_drops_unread_messages_and_says_how_many() {
         w.try_write(m).unwrap();
     }
     assert_eq!(h.delete("p"), Some(3));
-    assert_eq!(r.try_recv(), Some(None), "EOF at once, not after draining");
+    assert_eq!(
+        r.try_recv(),
+        Err(TryRecvError::Closed),
+        "EOF at once, not after draining"
+    );
 }
 
 #[test]
@@ -271,8 +278,8 @@ fn hub_close_lets_readers_drain_then_eof() {
     h.close();
     assert!(w.is_closed());
     assert!(matches!(w.try_write("x"), Err(TryWriteError::Closed(_))));
-    assert_eq!(r.try_recv(), Some(Some(Bytes::from("kept"))));
-    assert_eq!(r.try_recv(), Some(None));
+    assert_eq!(r.try_recv(), Ok(Bytes::from("kept")));
+    assert_eq!(r.try_recv(), Err(TryRecvError::Closed));
 }
 
 // ---------------------------------------------------------------- queue and persistent readers
@@ -289,9 +296,9 @@ fn queue_readers_compete_each_message_goes_to_one() {
     drop(w);
     let mut seen = Vec::new();
     loop {
-        let x = a.try_recv().unwrap();
-        let y = b.try_recv().unwrap();
-        if x.is_none() && y.is_none() {
+        let (x, y) = (a.try_recv(), b.try_recv());
+        assert!(!matches!(x, Err(TryRecvError::Empty)) && !matches!(y, Err(TryRecvError::Empty)));
+        if x.is_err() && y.is_err() {
             break;
         }
         seen.extend(x.into_iter().chain(y).map(|m| m[0]));
@@ -308,16 +315,16 @@ fn late_persistent_reader_replays_with_boundaries_then_live_without_duplicates()
     w.try_write("").unwrap();
 
     let mut late = h.reader("data").unwrap();
-    assert_eq!(late.try_recv(), Some(Some(Bytes::from("message 1"))));
+    assert_eq!(late.try_recv(), Ok(Bytes::from("message 1")));
     w.try_write("live 1").unwrap(); // written mid-replay
     let mut rest = Vec::new();
-    while let Some(Some(m)) = late.try_recv() {
+    while let Ok(m) = late.try_recv() {
         rest.push(m);
     }
     assert_eq!(rest, [&b"message 2"[..], b"", b"live 1"]);
     w.try_write("live 2").unwrap();
-    assert_eq!(late.try_recv(), Some(Some(Bytes::from("live 2"))));
-    assert_eq!(late.try_recv(), None, "nothing twice");
+    assert_eq!(late.try_recv(), Ok(Bytes::from("live 2")));
+    assert_eq!(late.try_recv(), Err(TryRecvError::Empty), "nothing twice");
     assert_eq!(late.missed(), 0);
 }
 
@@ -355,7 +362,7 @@ fn replay_is_bounded_by_the_byte_cap_and_reports_what_was_missed() {
     assert!(h.stats("p").unwrap().history_bytes <= 130);
     let mut late = h.reader("p").unwrap();
     assert_eq!(late.missed(), 0);
-    let first = late.try_recv().unwrap().unwrap();
+    let first = late.try_recv().unwrap();
     assert_eq!(first[0], 7);
     assert_eq!(
         late.missed(),
@@ -363,7 +370,7 @@ fn replay_is_bounded_by_the_byte_cap_and_reports_what_was_missed() {
         "told before the first message after the gap"
     );
     w.try_write(vec![10; 10]).unwrap();
-    let rest: Vec<u8> = std::iter::from_fn(|| late.try_recv().flatten())
+    let rest: Vec<u8> = std::iter::from_fn(|| late.try_recv().ok())
         .map(|m| m[0])
         .collect();
     assert_eq!(rest, [8, 9, 10]);
@@ -384,17 +391,17 @@ fn history_dropped_mid_replay_is_counted_at_the_gap() {
         w.try_write(vec![i; 10]).unwrap(); // all live for `slow`: protected, not history
     }
     let mut r = h.reader("p").unwrap(); // joins late: 0..6 is history for r
-    assert_eq!(r.try_recv().unwrap().unwrap()[0], 0);
+    assert_eq!(r.try_recv().unwrap()[0], 0);
     // `slow` catches up: 0..6 becomes history, 6 messages > the cap of 4, so the two oldest
     // go, and r has not replayed 1 yet.
-    let seen_by_slow: Vec<u8> = std::iter::from_fn(|| slow.try_recv().flatten())
+    let seen_by_slow: Vec<u8> = std::iter::from_fn(|| slow.try_recv().ok())
         .map(|m| m[0])
         .collect();
     assert_eq!(seen_by_slow, [0, 1, 2, 3, 4, 5]);
     assert_eq!(h.stats("p").unwrap().held, 4);
-    let next = r.try_recv().unwrap().unwrap();
+    let next = r.try_recv().unwrap();
     assert_eq!((next[0], r.missed()), (2, 1), "skipped 1, and says so");
-    let rest: Vec<u8> = std::iter::from_fn(|| r.try_recv().flatten())
+    let rest: Vec<u8> = std::iter::from_fn(|| r.try_recv().ok())
         .map(|m| m[0])
         .collect();
     assert_eq!(rest, [3, 4, 5]);
@@ -418,11 +425,11 @@ fn persistent_writers_wait_for_the_slowest_live_reader_not_for_replay() {
     );
     // Replaying history does not make room...
     for i in 0..5u8 {
-        assert_eq!(slow.try_recv().unwrap().unwrap()[0], i);
+        assert_eq!(slow.try_recv().unwrap()[0], i);
         assert!(w.try_write(vec![7]).unwrap_err().is_full());
     }
     // ...reading a live message does.
-    assert_eq!(slow.try_recv().unwrap().unwrap()[0], 5);
+    assert_eq!(slow.try_recv().unwrap()[0], 5);
     w.try_write(vec![7]).unwrap();
     // A reader that leaves stops holding writers back.
     drop(slow);
@@ -449,14 +456,14 @@ fn broadcast_reaches_every_path_under_the_prefix_and_skips_full_and_ended_ones()
     let report = h.broadcast("subscriber/", "event data");
     assert_eq!((report.delivered, report.full, report.closed), (1, 1, 1));
     assert_eq!((report.matched(), report.skipped()), (3, 2));
-    assert_eq!(readers[0].try_recv(), Some(Some(Bytes::from("event data"))));
-    assert_eq!(readers[1].try_recv(), Some(Some(Bytes::from("backlog"))));
+    assert_eq!(readers[0].try_recv(), Ok(Bytes::from("event data")));
+    assert_eq!(readers[1].try_recv(), Ok(Bytes::from("backlog")));
     assert_eq!(
         readers[1].try_recv(),
-        None,
+        Err(TryRecvError::Empty),
         "the full path was skipped, not blocked on"
     );
-    assert_eq!(readers[2].try_recv(), Some(None));
+    assert_eq!(readers[2].try_recv(), Err(TryRecvError::Closed));
     assert_eq!(h.stats("subscriberX").unwrap().held, 0);
 
     let everyone = h.broadcast("", "all");
@@ -469,7 +476,7 @@ fn broadcast_to_persistent_paths_is_replayed_too() {
     drop(h.reader("t/a").unwrap());
     assert_eq!(h.broadcast("t/", "hello").delivered, 1);
     let mut late = h.reader("t/a").unwrap();
-    assert_eq!(late.try_recv(), Some(Some(Bytes::from("hello"))));
+    assert_eq!(late.try_recv(), Ok(Bytes::from("hello")));
 }
 
 // ---------------------------------------------------------------- executors
@@ -581,7 +588,7 @@ fn cancelled_woken_reader_hands_the_message_on_futures_executor() {
     w.try_write("only one").unwrap();
     drop(f); // woken, never polled again: the wake-up must reach `second`
     assert_eq!(block_on(rx).unwrap().unwrap(), "only one");
-    assert_eq!(first.try_recv(), None);
+    assert_eq!(first.try_recv(), Err(TryRecvError::Empty));
 }
 
 #[test]
@@ -619,7 +626,7 @@ fn cancelled_woken_reader_hands_the_message_on_tokio() {
         written_tx.send(()).unwrap();
         let mut first = task.await.unwrap();
         assert_eq!(second_task.await.unwrap().unwrap(), "only one");
-        assert_eq!(first.try_recv(), None);
+        assert_eq!(first.try_recv(), Err(TryRecvError::Empty));
     });
 }
 
@@ -635,13 +642,13 @@ fn cancelled_woken_writer_hands_the_room_on() {
     let mut second = Box::pin(w.write("second"));
     assert!(poll_once(first.as_mut(), &k1).is_pending());
     assert!(poll_once(second.as_mut(), &k2).is_pending());
-    assert_eq!(r.try_recv(), Some(Some(Bytes::from("fill"))));
+    assert_eq!(r.try_recv(), Ok(Bytes::from("fill")));
     assert_eq!(c1.0.load(Ordering::SeqCst), 1);
     assert_eq!(c2.0.load(Ordering::SeqCst), 0);
     drop(first);
     assert_eq!(c2.0.load(Ordering::SeqCst), 1, "the room was handed on");
     assert_eq!(poll_once(second.as_mut(), &k2), Poll::Ready(Ok(())));
-    assert_eq!(r.try_recv(), Some(Some(Bytes::from("second"))));
+    assert_eq!(r.try_recv(), Ok(Bytes::from("second")));
 }
 
 #[test]
@@ -656,7 +663,7 @@ fn a_dropped_pending_recv_loses_nothing() {
     }
     w.try_write("x").unwrap();
     assert_eq!(h.stats("p").unwrap().waiting_readers, 0);
-    assert_eq!(r.try_recv(), Some(Some(Bytes::from("x"))));
+    assert_eq!(r.try_recv(), Ok(Bytes::from("x")));
 }
 
 // ---------------------------------------------------------------- model-based properties
@@ -764,7 +771,7 @@ mod props {
                         let n = readers.len();
                         let t = &mut readers[i % n];
                         let before = t.reader.missed();
-                        if let Some(Some(m)) = t.reader.try_recv() {
+                        if let Ok(m) = t.reader.try_recv() {
                             t.check(m, before)?;
                         }
                     }
@@ -781,9 +788,9 @@ mod props {
                 loop {
                     let before = t.reader.missed();
                     match t.reader.try_recv() {
-                        Some(Some(m)) => t.check(m, before)?,
-                        Some(None) => break,
-                        None => prop_assert!(false, "no EOF after the writer closed"),
+                        Ok(m) => t.check(m, before)?,
+                        Err(TryRecvError::Closed) => break,
+                        Err(TryRecvError::Empty) => prop_assert!(false, "no EOF after the writer closed"),
                     }
                 }
                 if written > t.joined_at {
@@ -816,7 +823,7 @@ mod props {
                     Op::Join => { readers.push(h.reader("p").unwrap()); got.push(Vec::new()); }
                     Op::Read(i) => {
                         let k = i % readers.len();
-                        if let Some(Some(m)) = readers[k].try_recv() {
+                        if let Ok(m) = readers[k].try_recv() {
                             got[k].push(u32::from_le_bytes(m[..4].try_into().unwrap()));
                         }
                     }
@@ -829,7 +836,7 @@ mod props {
                 }
             }
             drop(w);
-            while let Some(Some(m)) = readers[0].try_recv() {
+            while let Ok(m) = readers[0].try_recv() {
                 got[0].push(u32::from_le_bytes(m[..4].try_into().unwrap()));
             }
             for g in &got {
@@ -864,7 +871,7 @@ fn broadcast_matching_reaches_matching_channel_names_only_and_skips_full_ones() 
     assert_eq!((report.delivered, report.full, report.closed), (2, 0, 0));
     let got: Vec<bool> = readers
         .iter_mut()
-        .map(|r| r.try_recv() == Some(Some(Bytes::from("ping"))))
+        .map(|r| r.try_recv() == Ok(Bytes::from("ping")))
         .collect();
     assert_eq!(got, [true, false, true, false, false, false, false]);
 
@@ -874,7 +881,7 @@ fn broadcast_matching_reaches_matching_channel_names_only_and_skips_full_ones() 
     drop(h.writer("public:chat.dm.lobby").unwrap());
     let report = h.broadcast_matching(&pattern, "again");
     assert_eq!((report.delivered, report.full, report.closed), (0, 1, 1));
-    assert_eq!(readers[0].try_recv(), Some(Some(Bytes::from("backlog"))));
+    assert_eq!(readers[0].try_recv(), Ok(Bytes::from("backlog")));
 
     let deep = Pattern::parse("public:chat.**").unwrap();
     assert_eq!(h.broadcast_matching(&deep, "all").matched(), 4);

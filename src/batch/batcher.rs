@@ -14,8 +14,9 @@ use crate::error::Closed;
 /// writer's rules, without its goroutines, channels or clock.
 ///
 /// Feed it messages with the current time ([`push`](Batcher::push)); take completed batches
-/// with [`pop`](Batcher::pop); when idle, sleep until [`next_deadline`](Batcher::next_deadline)
-/// and call [`poll_timeout`](Batcher::poll_timeout). A batch completes when
+/// with [`take`](Batcher::take); when idle, sleep until [`poll_timeout`](Batcher::poll_timeout)
+/// says and call [`handle_timeout`](Batcher::handle_timeout) — quinn-proto's convention:
+/// `poll_timeout()` answers the next deadline, `handle_timeout(now)` acts. A batch completes when
 /// * it reaches the row limit or the byte limit (an insert that does not fit is split: the rows
 ///   that fit complete this batch, the rest start the next one; see [`Insert`] for how bytes are
 ///   shared out). A single row above the byte limit travels alone;
@@ -37,13 +38,13 @@ use crate::error::Closed;
 /// b.push(Message::migrate("users"), 0).unwrap();
 /// b.push(Message::insert("users", vec!["ann", "bob", "cy"], 30), 5).unwrap();
 /// // The insert flushed the migration, and filled one batch of two rows.
-/// assert_eq!(b.pop(), Some(Batch::Migrate(vec!["users".into()])));
-/// assert!(matches!(b.pop(), Some(Batch::Insert(i)) if i.rows == ["ann", "bob"] && i.bytes == 20));
-/// assert_eq!(b.pop(), None);
+/// assert_eq!(b.take(), Some(Batch::Migrate(vec!["users".into()])));
+/// assert!(matches!(b.take(), Some(Batch::Insert(i)) if i.rows == ["ann", "bob"] && i.bytes == 20));
+/// assert_eq!(b.take(), None);
 /// // "cy" waits for its timeout: 1 s after it was added.
-/// assert_eq!(b.next_deadline(), Some(1_005));
-/// b.poll_timeout(1_005);
-/// assert!(matches!(b.pop(), Some(Batch::Insert(i)) if i.rows == ["cy"] && i.bytes == 10));
+/// assert_eq!(b.poll_timeout(), Some(1_005));
+/// b.handle_timeout(1_005);
+/// assert!(matches!(b.take(), Some(Batch::Insert(i)) if i.rows == ["cy"] && i.bytes == 10));
 /// ```
 pub struct Batcher<T> {
     opts: BatchOptions,
@@ -104,6 +105,12 @@ impl<T> Default for Batcher<T> {
 
 impl<T> Batcher<T> {
     /// An empty batcher with these limits.
+    ///
+    /// ```
+    /// use lindy::batch::{BatchOptions, Batcher};
+    /// let b: Batcher<u32> = Batcher::new(BatchOptions::new().max_rows(100));
+    /// assert_eq!(b.pending_rows(), 0);
+    /// ```
     pub fn new(opts: BatchOptions) -> Self {
         Batcher {
             opts,
@@ -123,6 +130,12 @@ impl<T> Batcher<T> {
     }
 
     /// The limits in force.
+    ///
+    /// ```
+    /// use lindy::batch::{BatchOptions, Batcher};
+    /// let b: Batcher<u32> = Batcher::new(BatchOptions::new().max_rows(100));
+    /// assert_eq!(b.options().rows_limit(), 100);
+    /// ```
     pub fn options(&self) -> &BatchOptions {
         &self.opts
     }
@@ -136,11 +149,20 @@ impl<T> Batcher<T> {
     ///
     /// # Errors
     /// [`Closed`] with the message, after [`close`](Batcher::close).
+    ///
+    /// ```
+    /// use lindy::batch::{BatchOptions, Batcher, Message};
+    /// let mut b = Batcher::new(BatchOptions::new());
+    /// b.push(Message::insert("t", vec![1], 8), 0).unwrap();
+    /// b.close();
+    /// let back = b.push(Message::insert("t", vec![2], 8), 1).unwrap_err();
+    /// assert_eq!(back.into_inner(), Message::insert("t", vec![2], 8)); // handed back, not lost
+    /// ```
     pub fn push(&mut self, msg: Message<T>, now: u64) -> Result<(), Closed<Message<T>>> {
         if self.closed {
             return Err(Closed(msg));
         }
-        self.poll_timeout(now);
+        self.handle_timeout(now);
         let kind = msg.kind();
         if self.kind != Some(kind) {
             self.complete_all(Reason::KindChange);
@@ -155,8 +177,21 @@ impl<T> Batcher<T> {
         Ok(())
     }
 
-    /// Completes every batch whose timeout has passed by `now` ([`Reason::Timeout`]).
-    pub fn poll_timeout(&mut self, now: u64) {
+    /// Completes every batch whose timeout has passed by `now` ([`Reason::Timeout`]); call it
+    /// at or after the deadline [`poll_timeout`](Batcher::poll_timeout) answered (calling it
+    /// early or often is harmless).
+    ///
+    /// ```
+    /// use lindy::batch::{BatchOptions, Batcher, Message, Reason};
+    ///
+    /// let mut b = Batcher::new(BatchOptions::new().timeout_ms(100));
+    /// b.push(Message::insert("t", vec![1], 8), 0).unwrap();
+    /// b.handle_timeout(99);
+    /// assert_eq!(b.ready_len(), 0);
+    /// b.handle_timeout(100);
+    /// assert!(matches!(b.pop_with_reason(), Some((_, Reason::Timeout))));
+    /// ```
+    pub fn handle_timeout(&mut self, now: u64) {
         self.now = self.now.max(now);
         let timeout = self.opts.timeout();
         if timeout == 0 {
@@ -177,8 +212,17 @@ impl<T> Batcher<T> {
     }
 
     /// When the earliest pending batch times out (ms), or `None` if nothing is pending or the
-    /// timeout is off. Call [`poll_timeout`](Batcher::poll_timeout) at or after that time.
-    pub fn next_deadline(&self) -> Option<u64> {
+    /// timeout is off. Call [`handle_timeout`](Batcher::handle_timeout) at or after that time.
+    ///
+    /// ```
+    /// use lindy::batch::{BatchOptions, Batcher, Message};
+    ///
+    /// let mut b = Batcher::new(BatchOptions::new().timeout_ms(100));
+    /// assert_eq!(b.poll_timeout(), None, "nothing pending");
+    /// b.push(Message::insert("t", vec![1], 8), 40).unwrap();
+    /// assert_eq!(b.poll_timeout(), Some(140), "100 ms after the batch's first row");
+    /// ```
+    pub fn poll_timeout(&self) -> Option<u64> {
         let timeout = self.opts.timeout();
         if timeout == 0 {
             return None;
@@ -196,13 +240,39 @@ impl<T> Batcher<T> {
         Some(started.saturating_add(timeout))
     }
 
+    /// The old name of [`poll_timeout`](Batcher::poll_timeout).
+    #[deprecated(
+        since = "0.2.0",
+        note = "renamed `poll_timeout` (answers the next deadline)"
+    )]
+    pub fn next_deadline(&self) -> Option<u64> {
+        self.poll_timeout()
+    }
+
     /// Completes every pending batch ([`Reason::Flush`]), oldest first.
+    ///
+    /// ```
+    /// use lindy::batch::{BatchOptions, Batcher, Message, Reason};
+    /// let mut b = Batcher::new(BatchOptions::new());
+    /// b.push(Message::insert("t", vec![1], 8), 0).unwrap();
+    /// b.flush();
+    /// assert!(matches!(b.take_with_reason(), Some((_, Reason::Flush))));
+    /// ```
     pub fn flush(&mut self) {
         self.complete_all(Reason::Flush);
     }
 
     /// Completes every pending batch ([`Reason::Close`]) and refuses further messages. Batches
-    /// already completed can still be popped. Closing twice is harmless.
+    /// already completed can still be taken. Closing twice is harmless.
+    ///
+    /// ```
+    /// use lindy::batch::{BatchOptions, Batcher, Message};
+    /// let mut b = Batcher::new(BatchOptions::new());
+    /// b.push(Message::insert("t", vec![1], 8), 0).unwrap();
+    /// b.close();
+    /// assert!(b.is_closed());
+    /// assert_eq!(b.ready_len(), 1, "the pending batch was completed");
+    /// ```
     pub fn close(&mut self) {
         if !self.closed {
             self.complete_all(Reason::Close);
@@ -211,36 +281,108 @@ impl<T> Batcher<T> {
     }
 
     /// Whether [`close`](Batcher::close) was called.
+    ///
+    /// ```
+    /// let mut b = lindy::batch::Batcher::<u8>::default();
+    /// assert!(!b.is_closed());
+    /// b.close();
+    /// assert!(b.is_closed());
+    /// ```
     pub fn is_closed(&self) -> bool {
         self.closed
     }
 
-    /// The oldest completed batch.
-    pub fn pop(&mut self) -> Option<Batch<T>> {
+    /// Removes and returns the oldest completed batch (`None` if none is ready).
+    ///
+    /// ```
+    /// use lindy::batch::{Batch, BatchOptions, Batcher, Message};
+    ///
+    /// let mut b = Batcher::<u32>::new(BatchOptions::new());
+    /// b.push(Message::migrate("t"), 0).unwrap();
+    /// assert_eq!(b.take(), None, "still open");
+    /// b.flush();
+    /// assert_eq!(b.take(), Some(Batch::Migrate(vec!["t".into()])));
+    /// ```
+    pub fn take(&mut self) -> Option<Batch<T>> {
         self.ready.pop_front().map(|(b, _)| b)
     }
 
-    /// The oldest completed batch with the reason it completed.
-    pub fn pop_with_reason(&mut self) -> Option<(Batch<T>, Reason)> {
+    /// Removes and returns the oldest completed batch with the reason it completed.
+    ///
+    /// ```
+    /// use lindy::batch::{BatchOptions, Batcher, Message, Reason};
+    ///
+    /// let mut b = Batcher::new(BatchOptions::new().max_rows(1));
+    /// b.push(Message::insert("t", vec![1], 8), 0).unwrap();
+    /// assert!(matches!(b.take_with_reason(), Some((_, Reason::Rows))));
+    /// ```
+    pub fn take_with_reason(&mut self) -> Option<(Batch<T>, Reason)> {
         self.ready.pop_front()
     }
 
+    /// The old name of [`take`](Batcher::take).
+    #[deprecated(
+        since = "0.2.0",
+        note = "renamed `take` (one verb for remove-and-return)"
+    )]
+    pub fn pop(&mut self) -> Option<Batch<T>> {
+        self.take()
+    }
+
+    /// The old name of [`take_with_reason`](Batcher::take_with_reason).
+    #[deprecated(since = "0.2.0", note = "renamed `take_with_reason`")]
+    pub fn pop_with_reason(&mut self) -> Option<(Batch<T>, Reason)> {
+        self.take_with_reason()
+    }
+
     /// Every completed batch, oldest first.
+    ///
+    /// ```
+    /// use lindy::batch::{BatchOptions, Batcher, Message};
+    /// let mut b = Batcher::new(BatchOptions::new());
+    /// b.push(Message::insert("a", vec![1], 8), 0).unwrap();
+    /// b.push(Message::insert("b", vec![2], 8), 0).unwrap();
+    /// b.flush();
+    /// assert_eq!(b.drain().count(), 2);
+    /// assert_eq!(b.ready_len(), 0);
+    /// ```
     pub fn drain(&mut self) -> impl Iterator<Item = Batch<T>> + '_ {
         self.ready.drain(..).map(|(b, _)| b)
     }
 
-    /// Completed batches waiting to be popped.
+    /// Completed batches waiting to be taken.
+    ///
+    /// ```
+    /// use lindy::batch::{BatchOptions, Batcher, Message};
+    /// let mut b = Batcher::new(BatchOptions::new().max_rows(1));
+    /// b.push(Message::insert("t", vec![1, 2], 8), 0).unwrap();
+    /// assert_eq!(b.ready_len(), 2);
+    /// ```
     pub fn ready_len(&self) -> usize {
         self.ready.len()
     }
 
     /// Rows (insert kind) or messages (other kinds) in batches not yet completed.
+    ///
+    /// ```
+    /// use lindy::batch::{BatchOptions, Batcher, Message};
+    /// let mut b = Batcher::new(BatchOptions::new());
+    /// b.push(Message::insert("t", vec![1, 2, 3], 24), 0).unwrap();
+    /// assert_eq!(b.pending_rows(), 3);
+    /// ```
     pub fn pending_rows(&self) -> usize {
         self.pending_rows
     }
 
     /// The kind of the pending batches (the kind of the last message pushed).
+    ///
+    /// ```
+    /// use lindy::batch::{BatchOptions, Batcher, Kind, Message};
+    /// let mut b = Batcher::new(BatchOptions::new());
+    /// assert_eq!(b.pending_kind(), None);
+    /// b.push(Message::<u8>::migrate("t"), 0).unwrap();
+    /// assert_eq!(b.pending_kind(), Some(Kind::Migrate));
+    /// ```
     pub fn pending_kind(&self) -> Option<Kind> {
         self.kind
     }

@@ -6,6 +6,12 @@ use core::fmt;
 
 /// The four message types. Messages of one type are batched together; a message of another type
 /// completes every pending batch first (the seed's "block" rule), so types never interleave.
+///
+/// ```
+/// use lindy::batch::{Kind, Message};
+/// assert_eq!(Message::<u8>::migrate("t").kind(), Kind::Migrate);
+/// assert_eq!(Kind::DeleteStale.to_string(), "delete-stale");
+/// ```
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum Kind {
     /// Schema migrations ([`Message::Migrate`]).
@@ -20,6 +26,10 @@ pub enum Kind {
 
 impl Kind {
     /// The name of the [`Client`](super::Client) method that handles this kind, e.g. `"write_table"`.
+    ///
+    /// ```
+    /// assert_eq!(lindy::batch::Kind::Insert.handler_name(), "write_table");
+    /// ```
     pub const fn handler_name(self) -> &'static str {
         match self {
             Kind::Migrate => "migrate_table",
@@ -46,6 +56,12 @@ impl fmt::Display for Kind {
 /// The byte size is the caller's measure (Arrow buffer size, JSON length, ...): the batcher only
 /// adds it up. When an insert has to be split, each part gets a share of the bytes proportional to
 /// its share of the rows (the shares add up exactly to `bytes`).
+///
+/// ```
+/// use lindy::batch::Insert;
+/// let insert = Insert::new("users", vec!["ann", "bob"], 64);
+/// assert_eq!((insert.table.as_str(), insert.rows.len(), insert.bytes), ("users", 2, 64));
+/// ```
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Insert<T> {
     /// The table the rows belong to.
@@ -58,6 +74,11 @@ pub struct Insert<T> {
 
 impl<T> Insert<T> {
     /// Rows for `table` weighing `bytes` in total.
+    ///
+    /// ```
+    /// let insert = lindy::batch::Insert::new("t", vec![1, 2, 3], 24);
+    /// assert_eq!(insert.rows, [1, 2, 3]);
+    /// ```
     pub fn new(table: impl Into<String>, rows: Vec<T>, bytes: u64) -> Self {
         Insert {
             table: table.into(),
@@ -69,6 +90,13 @@ impl<T> Insert<T> {
 
 /// One write message, fed to [`Batcher::push`](super::Batcher::push) or
 /// [`BatchWriter::write`](super::BatchWriter::write).
+///
+/// ```
+/// use lindy::batch::{Kind, Message};
+/// let msgs = [Message::migrate("t"), Message::insert("t", vec![1u32], 4), Message::delete_stale("t")];
+/// let kinds: Vec<Kind> = msgs.iter().map(Message::kind).collect();
+/// assert_eq!(kinds, [Kind::Migrate, Kind::Insert, Kind::DeleteStale]);
+/// ```
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Message<T> {
     /// Create or migrate `table`.
@@ -93,6 +121,10 @@ pub enum Message<T> {
 
 impl<T> Message<T> {
     /// A [`Message::Migrate`].
+    ///
+    /// ```
+    /// assert_eq!(lindy::batch::Message::<u8>::migrate("users").table(), "users");
+    /// ```
     pub fn migrate(table: impl Into<String>) -> Self {
         Message::Migrate {
             table: table.into(),
@@ -100,11 +132,21 @@ impl<T> Message<T> {
     }
 
     /// A [`Message::Insert`] of `rows` weighing `bytes` in total.
+    ///
+    /// ```
+    /// let msg = lindy::batch::Message::insert("users", vec!["ann"], 16);
+    /// assert_eq!(msg.kind(), lindy::batch::Kind::Insert);
+    /// ```
     pub fn insert(table: impl Into<String>, rows: Vec<T>, bytes: u64) -> Self {
         Message::Insert(Insert::new(table, rows, bytes))
     }
 
     /// A [`Message::DeleteStale`].
+    ///
+    /// ```
+    /// let msg = lindy::batch::Message::<u8>::delete_stale("users");
+    /// assert_eq!(msg.kind(), lindy::batch::Kind::DeleteStale);
+    /// ```
     pub fn delete_stale(table: impl Into<String>) -> Self {
         Message::DeleteStale {
             table: table.into(),
@@ -112,6 +154,11 @@ impl<T> Message<T> {
     }
 
     /// A [`Message::DeleteRecords`].
+    ///
+    /// ```
+    /// let msg = lindy::batch::Message::<u8>::delete_records("users");
+    /// assert_eq!(msg.kind(), lindy::batch::Kind::DeleteRecords);
+    /// ```
     pub fn delete_records(table: impl Into<String>) -> Self {
         Message::DeleteRecords {
             table: table.into(),
@@ -119,6 +166,10 @@ impl<T> Message<T> {
     }
 
     /// The message type.
+    ///
+    /// ```
+    /// assert_eq!(lindy::batch::Message::<u8>::migrate("t").kind(), lindy::batch::Kind::Migrate);
+    /// ```
     pub fn kind(&self) -> Kind {
         match self {
             Message::Migrate { .. } => Kind::Migrate,
@@ -129,6 +180,10 @@ impl<T> Message<T> {
     }
 
     /// The table the message is about.
+    ///
+    /// ```
+    /// assert_eq!(lindy::batch::Message::insert("orders", vec![1], 8).table(), "orders");
+    /// ```
     pub fn table(&self) -> &str {
         match self {
             Message::Migrate { table }
@@ -143,6 +198,17 @@ impl<T> Message<T> {
 ///
 /// Insert batches hold rows of a single table; the other kinds hold the table names of the
 /// messages they gathered, in arrival order (one entry per message: repeats are kept).
+///
+/// ```
+/// use lindy::batch::{Batch, BatchOptions, Batcher, Message};
+/// let mut b = Batcher::new(BatchOptions::new());
+/// b.push(Message::insert("t", vec![1, 2], 16), 0).unwrap();
+/// b.flush();
+/// match b.take() {
+///     Some(Batch::Insert(i)) => assert_eq!((i.table.as_str(), i.rows), ("t", vec![1, 2])),
+///     other => panic!("{other:?}"),
+/// }
+/// ```
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Batch<T> {
     /// Tables to migrate.
@@ -157,6 +223,11 @@ pub enum Batch<T> {
 
 impl<T> Batch<T> {
     /// The message type of the batch.
+    ///
+    /// ```
+    /// let batch = lindy::batch::Batch::<u8>::Migrate(vec!["t".into()]);
+    /// assert_eq!(batch.kind(), lindy::batch::Kind::Migrate);
+    /// ```
     pub fn kind(&self) -> Kind {
         match self {
             Batch::Migrate(_) => Kind::Migrate,
@@ -167,6 +238,12 @@ impl<T> Batch<T> {
     }
 
     /// Rows in an insert batch, messages in any other batch.
+    ///
+    /// ```
+    /// use lindy::batch::{Batch, Insert};
+    /// assert_eq!(Batch::Insert(Insert::new("t", vec![1, 2, 3], 24)).len(), 3);
+    /// assert_eq!(Batch::<u8>::Migrate(vec!["a".into(), "b".into()]).len(), 2);
+    /// ```
     pub fn len(&self) -> usize {
         match self {
             Batch::Insert(insert) => insert.rows.len(),
@@ -175,11 +252,21 @@ impl<T> Batch<T> {
     }
 
     /// Whether the batch holds nothing (the batcher never emits such a batch).
+    ///
+    /// ```
+    /// assert!(lindy::batch::Batch::<u8>::Migrate(vec![]).is_empty());
+    /// ```
     pub fn is_empty(&self) -> bool {
         self.len() == 0
     }
 
     /// The bytes an insert batch weighs (0 for the other kinds).
+    ///
+    /// ```
+    /// use lindy::batch::{Batch, Insert};
+    /// assert_eq!(Batch::Insert(Insert::new("t", vec![1], 40)).bytes(), 40);
+    /// assert_eq!(Batch::<u8>::Migrate(vec!["t".into()]).bytes(), 0);
+    /// ```
     pub fn bytes(&self) -> u64 {
         match self {
             Batch::Insert(insert) => insert.bytes,
@@ -189,6 +276,15 @@ impl<T> Batch<T> {
 }
 
 /// Why a batch was completed.
+///
+/// ```
+/// use lindy::batch::{BatchOptions, Batcher, Message, Reason};
+/// let mut b = Batcher::new(BatchOptions::new().max_rows(2));
+/// b.push(Message::insert("t", vec![1, 2, 3], 24), 0).unwrap();
+/// b.close();
+/// let reasons: Vec<Reason> = std::iter::from_fn(|| b.take_with_reason()).map(|(_, r)| r).collect();
+/// assert_eq!(reasons, [Reason::Rows, Reason::Close]);
+/// ```
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum Reason {
     /// It reached the row limit.

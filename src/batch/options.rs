@@ -1,10 +1,6 @@
 //! Batch limits, built in code or parsed from a string map.
 
-use alloc::borrow::ToOwned;
-use alloc::string::String;
-use core::fmt;
-
-use crate::error::{codes, ErrorCode};
+use crate::config::{ConfigEntry, ConfigError};
 
 /// Limits of a [`Batcher`](super::Batcher). For each limit, `0` means unlimited (for the
 /// timeout: no timer).
@@ -37,13 +33,33 @@ impl Default for BatchOptions {
 
 impl BatchOptions {
     /// Default row limit per batch.
+    ///
+    /// ```
+    /// use lindy::batch::BatchOptions;
+    /// assert_eq!(BatchOptions::new().rows_limit(), BatchOptions::DEFAULT_MAX_ROWS);
+    /// ```
     pub const DEFAULT_MAX_ROWS: usize = 10_000;
     /// Default byte limit per batch (5 MiB).
+    ///
+    /// ```
+    /// use lindy::batch::BatchOptions;
+    /// assert_eq!(BatchOptions::new().bytes_limit(), BatchOptions::DEFAULT_MAX_BYTES);
+    /// ```
     pub const DEFAULT_MAX_BYTES: u64 = 5 * 1024 * 1024;
     /// Default batch timeout (20 s).
+    ///
+    /// ```
+    /// use lindy::batch::BatchOptions;
+    /// assert_eq!(BatchOptions::new().timeout(), BatchOptions::DEFAULT_TIMEOUT_MS);
+    /// ```
     pub const DEFAULT_TIMEOUT_MS: u64 = 20_000;
 
     /// The defaults: 10 000 rows, 5 MiB, 20 s.
+    ///
+    /// ```
+    /// const OPTS: lindy::batch::BatchOptions = lindy::batch::BatchOptions::new().max_rows(100);
+    /// assert_eq!(OPTS.rows_limit(), 100);
+    /// ```
     pub const fn new() -> Self {
         BatchOptions {
             max_rows: Self::DEFAULT_MAX_ROWS,
@@ -53,34 +69,58 @@ impl BatchOptions {
     }
 
     /// At most `rows` rows per insert batch (messages per batch for the other kinds); 0 = unlimited.
+    ///
+    /// ```
+    /// assert_eq!(lindy::batch::BatchOptions::new().max_rows(0).rows_limit(), 0); // unlimited
+    /// ```
     pub const fn max_rows(mut self, rows: usize) -> Self {
         self.max_rows = rows;
         self
     }
 
     /// At most `bytes` bytes per insert batch (a single row above it travels alone); 0 = unlimited.
+    ///
+    /// ```
+    /// assert_eq!(lindy::batch::BatchOptions::new().max_bytes(4096).bytes_limit(), 4096);
+    /// ```
     pub const fn max_bytes(mut self, bytes: u64) -> Self {
         self.max_bytes = bytes;
         self
     }
 
     /// A batch with rows pending completes `ms` milliseconds after its first row; 0 = no timer.
+    ///
+    /// ```
+    /// assert_eq!(lindy::batch::BatchOptions::new().timeout_ms(0).timeout(), 0); // no timer
+    /// ```
     pub const fn timeout_ms(mut self, ms: u64) -> Self {
         self.timeout_ms = ms;
         self
     }
 
     /// The row limit (0 = unlimited).
+    ///
+    /// ```
+    /// assert_eq!(lindy::batch::BatchOptions::new().max_rows(7).rows_limit(), 7);
+    /// ```
     pub const fn rows_limit(&self) -> usize {
         self.max_rows
     }
 
     /// The byte limit (0 = unlimited).
+    ///
+    /// ```
+    /// assert_eq!(lindy::batch::BatchOptions::new().max_bytes(7).bytes_limit(), 7);
+    /// ```
     pub const fn bytes_limit(&self) -> u64 {
         self.max_bytes
     }
 
     /// The timeout in milliseconds (0 = no timer).
+    ///
+    /// ```
+    /// assert_eq!(lindy::batch::BatchOptions::new().timeout_ms(7).timeout(), 7);
+    /// ```
     pub const fn timeout(&self) -> u64 {
         self.timeout_ms
     }
@@ -94,6 +134,15 @@ impl BatchOptions {
     /// # Errors
     /// [`ConfigError`] (`INVALID_CONFIG`) for an unknown key, a key given twice, or a value that
     /// is not an unsigned integer in range. Nothing is silently ignored.
+    ///
+    /// ```
+    /// use lindy::batch::BatchOptions;
+    /// let opts = BatchOptions::from_pairs([("max_rows", "500"), ("timeout_ms", "0")])?;
+    /// assert_eq!(opts, BatchOptions::new().max_rows(500).timeout_ms(0));
+    /// let err = BatchOptions::from_pairs([("max_rows", "1"), ("max_rows", "2")]).unwrap_err();
+    /// assert_eq!((err.key.as_str(), err.reason), ("max_rows", "key given twice"));
+    /// # Ok::<(), lindy::config::ConfigError>(())
+    /// ```
     pub fn from_pairs<I>(pairs: I) -> Result<Self, ConfigError>
     where
         I: IntoIterator,
@@ -107,18 +156,24 @@ impl BatchOptions {
                 "max_rows" => 0,
                 "max_bytes" => 1,
                 "timeout_ms" => 2,
-                _ => return Err(ConfigError::new(key, value, "unknown key")),
+                _ => return Err(ConfigError::new("batch", key, value, "unknown key")),
             };
             if core::mem::replace(&mut seen[idx], true) {
-                return Err(ConfigError::new(key, value, "key given twice"));
+                return Err(ConfigError::new("batch", key, value, "key given twice"));
             }
             let n: u64 = value.trim().parse().map_err(|_| {
-                ConfigError::new(key, value, "expected an unsigned integer (0 = unlimited)")
+                ConfigError::new(
+                    "batch",
+                    key,
+                    value,
+                    "expected an unsigned integer (0 = unlimited)",
+                )
             })?;
             match idx {
                 0 => {
-                    opts.max_rows = usize::try_from(n)
-                        .map_err(|_| ConfigError::new(key, value, "too large for this target"))?
+                    opts.max_rows = usize::try_from(n).map_err(|_| {
+                        ConfigError::new("batch", key, value, "too large for this target")
+                    })?
                 }
                 1 => opts.max_bytes = n,
                 _ => opts.timeout_ms = n,
@@ -127,86 +182,6 @@ impl BatchOptions {
         Ok(opts)
     }
 }
-
-/// One `key = value` entry for the option parsers ([`BatchOptions::from_pairs`],
-/// [`StreamOptions::from_pairs`](crate::stream::StreamOptions::from_pairs)): a pair `(K, V)` or a
-/// reference to one, with `K, V: AsRef<str>` — so slices of pairs and maps both work.
-pub trait ConfigEntry {
-    /// The key.
-    fn key(&self) -> &str;
-    /// The value.
-    fn value(&self) -> &str;
-}
-
-impl<K: AsRef<str>, V: AsRef<str>> ConfigEntry for (K, V) {
-    fn key(&self) -> &str {
-        self.0.as_ref()
-    }
-    fn value(&self) -> &str {
-        self.1.as_ref()
-    }
-}
-
-impl<K: AsRef<str>, V: AsRef<str>> ConfigEntry for &(K, V) {
-    fn key(&self) -> &str {
-        self.0.as_ref()
-    }
-    fn value(&self) -> &str {
-        self.1.as_ref()
-    }
-}
-
-/// A configuration value that could not be used (`INVALID_CONFIG`). Shared by the
-/// [`batch`](crate::batch) and [`stream`](crate::stream) option parsers.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct ConfigError {
-    /// Whose option it is: `"batch"` or `"stream"`.
-    pub scope: &'static str,
-    /// The offending key.
-    pub key: String,
-    /// The value given for it.
-    pub value: String,
-    /// What is wrong with it.
-    pub reason: &'static str,
-}
-
-impl ConfigError {
-    pub(crate) fn new(key: &str, value: &str, reason: &'static str) -> Self {
-        Self::in_scope("batch", key, value, reason)
-    }
-
-    pub(crate) fn in_scope(
-        scope: &'static str,
-        key: &str,
-        value: &str,
-        reason: &'static str,
-    ) -> Self {
-        ConfigError {
-            scope,
-            key: key.to_owned(),
-            value: value.to_owned(),
-            reason,
-        }
-    }
-}
-
-impl fmt::Display for ConfigError {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(
-            f,
-            "invalid {} option `{}` = {:?}: {}",
-            self.scope, self.key, self.value, self.reason
-        )
-    }
-}
-
-impl ErrorCode for ConfigError {
-    fn code(&self) -> &'static str {
-        codes::INVALID_CONFIG
-    }
-}
-
-impl core::error::Error for ConfigError {}
 
 #[cfg(test)]
 mod tests {

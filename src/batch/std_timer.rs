@@ -68,6 +68,12 @@ impl core::fmt::Debug for StdTimer {
 
 impl StdTimer {
     /// A timer whose clock starts at 0 now.
+    ///
+    /// ```
+    /// use lindy::batch::{StdTimer, Timer};
+    /// let timer = StdTimer::new();
+    /// assert!(timer.now() < 1_000);
+    /// ```
     pub fn new() -> Self {
         StdTimer {
             handle: Arc::new(Handle {
@@ -143,6 +149,8 @@ impl Timer for StdTimer {
         self.shared().now()
     }
 
+    /// # Cancel safety
+    /// Cancel-safe: dropping the future unregisters it from the timer thread.
     fn sleep_until(&self, deadline_ms: u64) -> impl Future<Output = ()> {
         StdSleep {
             shared: self.shared(),
@@ -152,7 +160,10 @@ impl Timer for StdTimer {
     }
 }
 
-/// The future of [`StdTimer::sleep_until`]. Cancel-safe: dropping it unregisters it.
+/// The future of [`StdTimer::sleep_until`].
+///
+/// # Cancel safety
+/// Cancel-safe: dropping it unregisters it.
 struct StdSleep<'a> {
     shared: &'a Arc<Shared>,
     deadline: u64,

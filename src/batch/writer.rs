@@ -41,6 +41,31 @@ pub trait Client<T> {
     type Error;
 
     /// Writes one batch of rows, all for `table`, in order.
+    ///
+    /// # Cancel safety
+    /// The writer drops this future only when its own caller drops the writer's future; the
+    /// batch it carried is then gone. A client that must not half-apply a batch makes the call
+    /// atomic (one transaction) or idempotent.
+    ///
+    /// ```
+    /// # use lindy::batch::{BatchOptions, BatchWriter, Client, ManualTimer, Message};
+    /// # #[derive(Default)]
+    /// # struct Log(Vec<(String, Vec<u32>)>);
+    /// # impl Client<u32> for Log {
+    /// #     type Error = &'static str;
+    /// #     async fn write_table(&mut self, t: &str, rows: Vec<u32>) -> Result<(), Self::Error> {
+    /// #         if t == "bad" { return Err("refused"); }
+    /// #         self.0.push((t.to_owned(), rows));
+    /// #         Ok(())
+    /// #     }
+    /// # }
+    /// let mut w = BatchWriter::new(Log::default(), ManualTimer::new(), BatchOptions::new());
+    /// # futures::executor::block_on(async {
+    /// w.write(Message::insert("t", vec![1, 2], 8)).await.unwrap();
+    /// w.close().await;
+    /// # });
+    /// assert_eq!(w.client().0, [("t".to_owned(), vec![1, 2])]);
+    /// ```
     fn write_table(
         &mut self,
         table: &str,
@@ -48,6 +73,30 @@ pub trait Client<T> {
     ) -> impl Future<Output = Result<(), Self::Error>>;
 
     /// Migrates one batch of tables (one entry per `Migrate` message, in order).
+    ///
+    /// # Cancel safety
+    /// As [`write_table`](Client::write_table).
+    ///
+    /// ```
+    /// # use lindy::batch::{BatchOptions, BatchWriter, Client, ManualTimer, Message};
+    /// # #[derive(Default)]
+    /// # struct Log(Vec<(String, Vec<u32>)>);
+    /// # impl Client<u32> for Log {
+    /// #     type Error = &'static str;
+    /// #     async fn write_table(&mut self, t: &str, rows: Vec<u32>) -> Result<(), Self::Error> {
+    /// #         if t == "bad" { return Err("refused"); }
+    /// #         self.0.push((t.to_owned(), rows));
+    /// #         Ok(())
+    /// #     }
+    /// # }
+    /// // Not implemented by `Log`: the default accepts and ignores the batch.
+    /// let mut w = BatchWriter::new(Log::default(), ManualTimer::new(), BatchOptions::new());
+    /// let report = futures::executor::block_on(async {
+    ///     w.write(Message::migrate("t")).await.unwrap();
+    ///     w.close().await
+    /// });
+    /// assert_eq!(report.batches_written, 1);
+    /// ```
     fn migrate_table(
         &mut self,
         tables: &[String],
@@ -57,12 +106,58 @@ pub trait Client<T> {
     }
 
     /// Deletes stale rows for one batch of tables.
+    ///
+    /// # Cancel safety
+    /// As [`write_table`](Client::write_table).
+    ///
+    /// ```
+    /// # use lindy::batch::{BatchOptions, BatchWriter, Client, ManualTimer, Message};
+    /// # #[derive(Default)]
+    /// # struct Log(Vec<(String, Vec<u32>)>);
+    /// # impl Client<u32> for Log {
+    /// #     type Error = &'static str;
+    /// #     async fn write_table(&mut self, t: &str, rows: Vec<u32>) -> Result<(), Self::Error> {
+    /// #         if t == "bad" { return Err("refused"); }
+    /// #         self.0.push((t.to_owned(), rows));
+    /// #         Ok(())
+    /// #     }
+    /// # }
+    /// let mut w = BatchWriter::new(Log::default(), ManualTimer::new(), BatchOptions::new());
+    /// let report = futures::executor::block_on(async {
+    ///     w.write(Message::delete_stale("t")).await.unwrap();
+    ///     w.close().await
+    /// });
+    /// assert_eq!(report.rows_written, 1);
+    /// ```
     fn delete_stale(&mut self, tables: &[String]) -> impl Future<Output = Result<(), Self::Error>> {
         let _ = tables;
         core::future::ready(Ok(()))
     }
 
     /// Deletes records for one batch of tables.
+    ///
+    /// # Cancel safety
+    /// As [`write_table`](Client::write_table).
+    ///
+    /// ```
+    /// # use lindy::batch::{BatchOptions, BatchWriter, Client, ManualTimer, Message};
+    /// # #[derive(Default)]
+    /// # struct Log(Vec<(String, Vec<u32>)>);
+    /// # impl Client<u32> for Log {
+    /// #     type Error = &'static str;
+    /// #     async fn write_table(&mut self, t: &str, rows: Vec<u32>) -> Result<(), Self::Error> {
+    /// #         if t == "bad" { return Err("refused"); }
+    /// #         self.0.push((t.to_owned(), rows));
+    /// #         Ok(())
+    /// #     }
+    /// # }
+    /// let mut w = BatchWriter::new(Log::default(), ManualTimer::new(), BatchOptions::new());
+    /// let report = futures::executor::block_on(async {
+    ///     w.write(Message::delete_records("t")).await.unwrap();
+    ///     w.close().await
+    /// });
+    /// assert_eq!(report.rows_written, 1);
+    /// ```
     fn delete_records(
         &mut self,
         tables: &[String],
@@ -78,11 +173,37 @@ pub trait Client<T> {
 /// [`sleep_until`](Timer::sleep_until) completes only once `now() >= deadline`.
 /// [`StdTimer`](super::StdTimer) is the std implementation; with tokio, wrap
 /// `tokio::time::sleep_until`.
+///
+/// ```
+/// use lindy::batch::{ManualTimer, Timer};
+/// // A timer is a clock and a sleep; `ManualTimer` moves only when told.
+/// let timer = ManualTimer::new();
+/// timer.advance(250);
+/// assert_eq!(timer.now(), 250);
+/// futures::executor::block_on(timer.sleep_until(100)); // already past: ready at once
+/// ```
 pub trait Timer {
     /// Milliseconds since an arbitrary, fixed origin.
+    ///
+    /// ```
+    /// use lindy::batch::{ManualTimer, Timer};
+    /// assert_eq!(ManualTimer::starting_at(42).now(), 42);
+    /// ```
     fn now(&self) -> u64;
 
     /// Completes once [`now`](Timer::now) has reached `deadline_ms`.
+    ///
+    /// # Cancel safety
+    /// Must be cancel-safe: the writer drops and re-creates the sleep whenever the next
+    /// deadline moves, so dropping it must release whatever it registered.
+    ///
+    /// ```
+    /// use lindy::batch::{StdTimer, Timer};
+    /// let timer = StdTimer::new();
+    /// let t0 = timer.now();
+    /// futures::executor::block_on(timer.sleep_until(t0 + 2));
+    /// assert!(timer.now() >= t0 + 2);
+    /// ```
     fn sleep_until(&self, deadline_ms: u64) -> impl Future<Output = ()>;
 }
 
@@ -90,6 +211,31 @@ pub trait Timer {
 ///
 /// After this error the writer drops every later batch naming one of these tables (counted in
 /// [`Report::batches_dropped`] / [`Report::rows_dropped`]); other tables carry on.
+///
+/// ```
+/// # use lindy::batch::{BatchOptions, BatchWriter, Client, ManualTimer, Message};
+/// # #[derive(Default)]
+/// # struct Log(Vec<(String, Vec<u32>)>);
+/// # impl Client<u32> for Log {
+/// #     type Error = &'static str;
+/// #     async fn write_table(&mut self, t: &str, rows: Vec<u32>) -> Result<(), Self::Error> {
+/// #         if t == "bad" { return Err("refused"); }
+/// #         self.0.push((t.to_owned(), rows));
+/// #         Ok(())
+/// #     }
+/// # }
+/// let mut w = BatchWriter::new(Log::default(), ManualTimer::new(), BatchOptions::new().max_rows(1));
+/// let report = futures::executor::block_on(async {
+///     w.write(Message::insert("bad", vec![1], 8)).await.unwrap();
+///     w.write(Message::insert("bad", vec![2], 8)).await.unwrap(); // dropped: "bad" failed
+///     w.write(Message::insert("good", vec![3], 8)).await.unwrap();
+///     w.close().await
+/// });
+/// let err = &report.errors[0];
+/// assert_eq!((err.tables.as_slice(), err.rows), (&["bad".to_owned()][..], 1));
+/// assert_eq!(err.to_string(), "write_table failed for table `bad` (batch of 1 row): refused");
+/// assert_eq!((report.batches_written, report.batches_dropped), (1, 1));
+/// ```
 pub struct BatchError<E> {
     /// The kind of the failed batch (which client method failed).
     pub kind: Kind,
@@ -126,10 +272,23 @@ impl<E: fmt::Display> fmt::Display for BatchError<E> {
     }
 }
 
-impl<E: ErrorCode> ErrorCode for BatchError<E> {
-    /// The client error's own code.
-    fn code(&self) -> &'static str {
+impl<E: ErrorCode> BatchError<E> {
+    /// The client error's own code; an inherent method, so it needs no trait import.
+    ///
+    /// ```
+    /// use lindy::batch::{BatchError, Kind};
+    ///
+    /// let err = BatchError { kind: Kind::Insert, tables: vec!["t".into()], rows: 2, error: lindy::Full(()) };
+    /// assert_eq!(err.code(), "BUFFER_FULL");
+    /// ```
+    pub fn code(&self) -> &'static str {
         self.error.code()
+    }
+}
+
+impl<E: ErrorCode> ErrorCode for BatchError<E> {
+    fn code(&self) -> &'static str {
+        BatchError::code(self)
     }
 }
 
@@ -141,6 +300,26 @@ impl<E: core::error::Error + 'static> core::error::Error for BatchError<E> {
 
 /// What a [`BatchWriter`] did: returned by [`close`](BatchWriter::close) and
 /// [`run`](BatchWriter::run).
+///
+/// ```
+/// # use lindy::batch::{BatchOptions, BatchWriter, Client, ManualTimer, Message};
+/// # #[derive(Default)]
+/// # struct Log(Vec<(String, Vec<u32>)>);
+/// # impl Client<u32> for Log {
+/// #     type Error = &'static str;
+/// #     async fn write_table(&mut self, t: &str, rows: Vec<u32>) -> Result<(), Self::Error> {
+/// #         if t == "bad" { return Err("refused"); }
+/// #         self.0.push((t.to_owned(), rows));
+/// #         Ok(())
+/// #     }
+/// # }
+/// let mut w = BatchWriter::new(Log::default(), ManualTimer::new(), BatchOptions::new().max_rows(2));
+/// let report = futures::executor::block_on(w.run(futures::stream::iter(
+///     (0..5).map(|i| Message::insert("t", vec![i], 8)),
+/// )));
+/// assert_eq!((report.batches_written, report.rows_written), (3, 5));
+/// assert!(report.errors.is_empty());
+/// ```
 pub struct Report<E> {
     /// Every failed client call, in order.
     pub errors: Vec<BatchError<E>>,
@@ -187,15 +366,17 @@ impl<E: fmt::Debug> fmt::Debug for Report<E> {
 ///   batches while the stream is idle (it sleeps on the [`Timer`] until the next deadline),
 ///   and closes when the stream ends;
 /// * [`write`](BatchWriter::write) one message at a time, then [`close`](BatchWriter::close).
-///   Timeouts are checked on every write; between writes call [`tick`](BatchWriter::tick) at
-///   [`next_deadline`](BatchWriter::next_deadline).
+///   Timeouts are checked on every write; between writes call
+///   [`handle_timeout`](BatchWriter::handle_timeout) at the deadline
+///   [`poll_timeout`](BatchWriter::poll_timeout) answers.
 ///
 /// **Errors**: a failed client call does not stop the writer. The failure is recorded as a
 /// [`BatchError`] naming its tables; every later batch naming one of those tables is dropped
 /// (and counted), while other tables go on. A failed `migrate_table` / `delete_*` batch marks
 /// all the tables in it as failed, since the client cannot say which one broke.
 ///
-/// **Cancel-safety** (all async methods): messages and batches not yet handed to the client
+/// # Cancel safety
+/// All async methods: messages and batches not yet handed to the client
 /// stay in the writer and go out on the next call. Dropping a future *while a client call is
 /// in flight* drops that call: the batch it carried is gone (the client may have applied part
 /// of it). Do not race these futures against a timeout if batches must not be lost.
@@ -238,6 +419,22 @@ struct Core<T, C: Client<T>> {
 
 impl<T, C: Client<T>, K: Timer> BatchWriter<T, C, K> {
     /// A writer sending batches to `client`, timed by `timer`.
+    ///
+    /// ```
+    /// # use lindy::batch::{BatchOptions, BatchWriter, Client, ManualTimer, Message};
+    /// # #[derive(Default)]
+    /// # struct Log(Vec<(String, Vec<u32>)>);
+    /// # impl Client<u32> for Log {
+    /// #     type Error = &'static str;
+    /// #     async fn write_table(&mut self, t: &str, rows: Vec<u32>) -> Result<(), Self::Error> {
+    /// #         if t == "bad" { return Err("refused"); }
+    /// #         self.0.push((t.to_owned(), rows));
+    /// #         Ok(())
+    /// #     }
+    /// # }
+    /// let w = BatchWriter::new(Log::default(), ManualTimer::new(), BatchOptions::new().max_rows(10));
+    /// assert_eq!(w.batcher().options().rows_limit(), 10);
+    /// ```
     pub fn new(client: C, timer: K, opts: BatchOptions) -> Self {
         BatchWriter {
             core: Core {
@@ -252,27 +449,102 @@ impl<T, C: Client<T>, K: Timer> BatchWriter<T, C, K> {
 
     /// Feeds one message and sends every batch it completes.
     ///
-    /// Cancel-safe except while a client call is in flight (see the [type docs](BatchWriter)).
-    ///
     /// # Errors
     /// [`Closed`] with the message after [`close`](BatchWriter::close).
+    ///
+    /// # Cancel safety
+    /// Cancel-safe except while a client call is in flight (see the [type docs](BatchWriter)).
+    ///
+    /// ```
+    /// # use lindy::batch::{BatchOptions, BatchWriter, Client, ManualTimer, Message};
+    /// # #[derive(Default)]
+    /// # struct Log(Vec<(String, Vec<u32>)>);
+    /// # impl Client<u32> for Log {
+    /// #     type Error = &'static str;
+    /// #     async fn write_table(&mut self, t: &str, rows: Vec<u32>) -> Result<(), Self::Error> {
+    /// #         if t == "bad" { return Err("refused"); }
+    /// #         self.0.push((t.to_owned(), rows));
+    /// #         Ok(())
+    /// #     }
+    /// # }
+    /// let mut w = BatchWriter::new(Log::default(), ManualTimer::new(), BatchOptions::new().max_rows(2));
+    /// futures::executor::block_on(async {
+    ///     w.write(Message::insert("t", vec![1, 2], 8)).await.unwrap(); // full: sent at once
+    /// });
+    /// assert_eq!(w.client().0.len(), 1);
+    /// ```
     pub async fn write(&mut self, msg: Message<T>) -> Result<(), Closed<Message<T>>> {
         let now = self.timer.now();
         self.core.write(msg, now).await
     }
 
-    /// Completes the batches whose timeout has passed and sends them.
+    /// Completes the batches whose timeout has passed (on the [`Timer`]'s clock) and sends
+    /// them. Call it at the deadline [`poll_timeout`](BatchWriter::poll_timeout) answers.
     ///
+    /// # Cancel safety
     /// Cancel-safe except while a client call is in flight (see the [type docs](BatchWriter)).
-    pub async fn tick(&mut self) {
+    ///
+    /// ```
+    /// # use lindy::batch::{BatchOptions, BatchWriter, Client, ManualTimer, Message};
+    /// # #[derive(Default)]
+    /// # struct Log(Vec<(String, Vec<u32>)>);
+    /// # impl Client<u32> for Log {
+    /// #     type Error = &'static str;
+    /// #     async fn write_table(&mut self, t: &str, rows: Vec<u32>) -> Result<(), Self::Error> {
+    /// #         if t == "bad" { return Err("refused"); }
+    /// #         self.0.push((t.to_owned(), rows));
+    /// #         Ok(())
+    /// #     }
+    /// # }
+    /// let timer = ManualTimer::new();
+    /// let mut w = BatchWriter::new(Log::default(), timer.clone(), BatchOptions::new().timeout_ms(100));
+    /// futures::executor::block_on(async {
+    ///     w.write(Message::insert("t", vec![1], 8)).await.unwrap();
+    ///     assert_eq!(w.poll_timeout(), Some(100));
+    ///     timer.set(100);
+    ///     w.handle_timeout().await;
+    /// });
+    /// assert_eq!(w.client().0.len(), 1);
+    /// ```
+    pub async fn handle_timeout(&mut self) {
         let now = self.timer.now();
-        self.core.batcher.poll_timeout(now);
+        self.core.batcher.handle_timeout(now);
         self.core.dispatch().await;
+    }
+
+    /// The old name of [`handle_timeout`](BatchWriter::handle_timeout).
+    ///
+    /// # Cancel safety
+    /// As [`handle_timeout`](BatchWriter::handle_timeout).
+    #[deprecated(since = "0.2.0", note = "renamed `handle_timeout`")]
+    pub async fn tick(&mut self) {
+        self.handle_timeout().await;
     }
 
     /// Completes every pending batch and sends it.
     ///
+    /// # Cancel safety
     /// Cancel-safe except while a client call is in flight (see the [type docs](BatchWriter)).
+    ///
+    /// ```
+    /// # use lindy::batch::{BatchOptions, BatchWriter, Client, ManualTimer, Message};
+    /// # #[derive(Default)]
+    /// # struct Log(Vec<(String, Vec<u32>)>);
+    /// # impl Client<u32> for Log {
+    /// #     type Error = &'static str;
+    /// #     async fn write_table(&mut self, t: &str, rows: Vec<u32>) -> Result<(), Self::Error> {
+    /// #         if t == "bad" { return Err("refused"); }
+    /// #         self.0.push((t.to_owned(), rows));
+    /// #         Ok(())
+    /// #     }
+    /// # }
+    /// let mut w = BatchWriter::new(Log::default(), ManualTimer::new(), BatchOptions::new());
+    /// futures::executor::block_on(async {
+    ///     w.write(Message::insert("t", vec![1], 8)).await.unwrap();
+    ///     w.flush().await;
+    /// });
+    /// assert_eq!(w.client().0.len(), 1);
+    /// ```
     pub async fn flush(&mut self) {
         self.core.batcher.flush();
         self.core.dispatch().await;
@@ -281,8 +553,31 @@ impl<T, C: Client<T>, K: Timer> BatchWriter<T, C, K> {
     /// Completes and sends every pending batch, refuses further messages, and returns the
     /// report (errors are moved out of the writer; counters keep running totals).
     ///
+    /// # Cancel safety
     /// Cancel-safe except while a client call is in flight (see the [type docs](BatchWriter));
     /// calling it again finishes the job and is otherwise harmless.
+    ///
+    /// ```
+    /// # use lindy::batch::{BatchOptions, BatchWriter, Client, ManualTimer, Message};
+    /// # #[derive(Default)]
+    /// # struct Log(Vec<(String, Vec<u32>)>);
+    /// # impl Client<u32> for Log {
+    /// #     type Error = &'static str;
+    /// #     async fn write_table(&mut self, t: &str, rows: Vec<u32>) -> Result<(), Self::Error> {
+    /// #         if t == "bad" { return Err("refused"); }
+    /// #         self.0.push((t.to_owned(), rows));
+    /// #         Ok(())
+    /// #     }
+    /// # }
+    /// let mut w = BatchWriter::new(Log::default(), ManualTimer::new(), BatchOptions::new());
+    /// let report = futures::executor::block_on(async {
+    ///     w.write(Message::insert("t", vec![1], 8)).await.unwrap();
+    ///     let report = w.close().await;
+    ///     assert!(w.write(Message::insert("t", vec![2], 8)).await.is_err()); // refused after close
+    ///     report
+    /// });
+    /// assert_eq!(report.rows_written, 1);
+    /// ```
     pub async fn close(&mut self) -> Report<C::Error> {
         self.core.close().await
     }
@@ -292,8 +587,27 @@ impl<T, C: Client<T>, K: Timer> BatchWriter<T, C, K> {
     ///
     /// Messages arriving after the writer was closed are dropped and counted.
     ///
+    /// # Cancel safety
     /// Cancel-safe except while a client call is in flight (see the [type docs](BatchWriter)):
     /// dropping the future between messages loses nothing; the stream is not consumed further.
+    ///
+    /// ```
+    /// # use lindy::batch::{BatchOptions, BatchWriter, Client, ManualTimer, Message};
+    /// # #[derive(Default)]
+    /// # struct Log(Vec<(String, Vec<u32>)>);
+    /// # impl Client<u32> for Log {
+    /// #     type Error = &'static str;
+    /// #     async fn write_table(&mut self, t: &str, rows: Vec<u32>) -> Result<(), Self::Error> {
+    /// #         if t == "bad" { return Err("refused"); }
+    /// #         self.0.push((t.to_owned(), rows));
+    /// #         Ok(())
+    /// #     }
+    /// # }
+    /// let mut w = BatchWriter::new(Log::default(), ManualTimer::new(), BatchOptions::new());
+    /// let messages = futures::stream::iter([Message::insert("a", vec![1], 8), Message::insert("b", vec![2], 8)]);
+    /// let report = futures::executor::block_on(w.run(messages));
+    /// assert_eq!(report.batches_written, 2);
+    /// ```
     pub async fn run<S>(&mut self, messages: S) -> Report<C::Error>
     where
         S: Stream<Item = Message<T>>,
@@ -312,7 +626,7 @@ impl<T, C: Client<T>, K: Timer> BatchWriter<T, C, K> {
                 if let Poll::Ready(next) = messages.as_mut().poll_next(cx) {
                     return Poll::Ready(next.map_or(Event::End, Event::Message));
                 }
-                let deadline = core.batcher.next_deadline();
+                let deadline = core.batcher.poll_timeout();
                 if deadline != armed {
                     armed = deadline;
                     sleep.set(deadline.map(|d| timer.sleep_until(d)));
@@ -335,7 +649,7 @@ impl<T, C: Client<T>, K: Timer> BatchWriter<T, C, K> {
                 }
                 Event::End => break,
                 Event::Deadline => {
-                    core.batcher.poll_timeout(timer.now());
+                    core.batcher.handle_timeout(timer.now());
                     core.dispatch().await;
                 }
             }
@@ -343,43 +657,194 @@ impl<T, C: Client<T>, K: Timer> BatchWriter<T, C, K> {
         core.close().await
     }
 
-    /// When the earliest pending batch times out (on the [`Timer`]'s clock).
+    /// When the earliest pending batch times out (on the [`Timer`]'s clock); `None` if nothing
+    /// is pending or the timeout is off.
+    ///
+    /// ```
+    /// # use lindy::batch::{BatchOptions, BatchWriter, Client, ManualTimer, Message};
+    /// # #[derive(Default)]
+    /// # struct Log(Vec<(String, Vec<u32>)>);
+    /// # impl Client<u32> for Log {
+    /// #     type Error = &'static str;
+    /// #     async fn write_table(&mut self, t: &str, rows: Vec<u32>) -> Result<(), Self::Error> {
+    /// #         if t == "bad" { return Err("refused"); }
+    /// #         self.0.push((t.to_owned(), rows));
+    /// #         Ok(())
+    /// #     }
+    /// # }
+    /// let mut w = BatchWriter::new(Log::default(), ManualTimer::starting_at(5), BatchOptions::new().timeout_ms(10));
+    /// assert_eq!(w.poll_timeout(), None);
+    /// futures::executor::block_on(w.write(Message::insert("t", vec![1], 8))).unwrap();
+    /// assert_eq!(w.poll_timeout(), Some(15));
+    /// ```
+    pub fn poll_timeout(&self) -> Option<u64> {
+        self.core.batcher.poll_timeout()
+    }
+
+    /// The old name of [`poll_timeout`](BatchWriter::poll_timeout).
+    #[deprecated(
+        since = "0.2.0",
+        note = "renamed `poll_timeout` (answers the next deadline)"
+    )]
     pub fn next_deadline(&self) -> Option<u64> {
-        self.core.batcher.next_deadline()
+        self.poll_timeout()
     }
 
     /// Failures so far, moved out of the writer.
+    ///
+    /// ```
+    /// # use lindy::batch::{BatchOptions, BatchWriter, Client, ManualTimer, Message};
+    /// # #[derive(Default)]
+    /// # struct Log(Vec<(String, Vec<u32>)>);
+    /// # impl Client<u32> for Log {
+    /// #     type Error = &'static str;
+    /// #     async fn write_table(&mut self, t: &str, rows: Vec<u32>) -> Result<(), Self::Error> {
+    /// #         if t == "bad" { return Err("refused"); }
+    /// #         self.0.push((t.to_owned(), rows));
+    /// #         Ok(())
+    /// #     }
+    /// # }
+    /// let mut w = BatchWriter::new(Log::default(), ManualTimer::new(), BatchOptions::new().max_rows(1));
+    /// futures::executor::block_on(w.write(Message::insert("bad", vec![1], 8))).unwrap();
+    /// assert_eq!(w.take_errors().len(), 1);
+    /// assert!(w.take_errors().is_empty(), "moved out");
+    /// ```
     pub fn take_errors(&mut self) -> Vec<BatchError<C::Error>> {
         core::mem::take(&mut self.core.report.errors)
     }
 
     /// Whether a client call for `table` has failed (its later batches are being dropped).
+    ///
+    /// ```
+    /// # use lindy::batch::{BatchOptions, BatchWriter, Client, ManualTimer, Message};
+    /// # #[derive(Default)]
+    /// # struct Log(Vec<(String, Vec<u32>)>);
+    /// # impl Client<u32> for Log {
+    /// #     type Error = &'static str;
+    /// #     async fn write_table(&mut self, t: &str, rows: Vec<u32>) -> Result<(), Self::Error> {
+    /// #         if t == "bad" { return Err("refused"); }
+    /// #         self.0.push((t.to_owned(), rows));
+    /// #         Ok(())
+    /// #     }
+    /// # }
+    /// let mut w = BatchWriter::new(Log::default(), ManualTimer::new(), BatchOptions::new().max_rows(1));
+    /// futures::executor::block_on(w.write(Message::insert("bad", vec![1], 8))).unwrap();
+    /// assert!(w.has_failed("bad") && !w.has_failed("good"));
+    /// ```
     pub fn has_failed(&self, table: &str) -> bool {
         self.core.failed.contains(table)
     }
 
     /// The batcher (for inspection: pending rows, options).
+    ///
+    /// ```
+    /// # use lindy::batch::{BatchOptions, BatchWriter, Client, ManualTimer, Message};
+    /// # #[derive(Default)]
+    /// # struct Log(Vec<(String, Vec<u32>)>);
+    /// # impl Client<u32> for Log {
+    /// #     type Error = &'static str;
+    /// #     async fn write_table(&mut self, t: &str, rows: Vec<u32>) -> Result<(), Self::Error> {
+    /// #         if t == "bad" { return Err("refused"); }
+    /// #         self.0.push((t.to_owned(), rows));
+    /// #         Ok(())
+    /// #     }
+    /// # }
+    /// let mut w = BatchWriter::new(Log::default(), ManualTimer::new(), BatchOptions::new());
+    /// futures::executor::block_on(w.write(Message::insert("t", vec![1, 2], 8))).unwrap();
+    /// assert_eq!(w.batcher().pending_rows(), 2);
+    /// ```
     pub fn batcher(&self) -> &Batcher<T> {
         &self.core.batcher
     }
 
     /// The client.
+    ///
+    /// ```
+    /// # use lindy::batch::{BatchOptions, BatchWriter, Client, ManualTimer, Message};
+    /// # #[derive(Default)]
+    /// # struct Log(Vec<(String, Vec<u32>)>);
+    /// # impl Client<u32> for Log {
+    /// #     type Error = &'static str;
+    /// #     async fn write_table(&mut self, t: &str, rows: Vec<u32>) -> Result<(), Self::Error> {
+    /// #         if t == "bad" { return Err("refused"); }
+    /// #         self.0.push((t.to_owned(), rows));
+    /// #         Ok(())
+    /// #     }
+    /// # }
+    /// let w = BatchWriter::new(Log::default(), ManualTimer::new(), BatchOptions::new());
+    /// assert!(w.client().0.is_empty());
+    /// ```
     pub fn client(&self) -> &C {
         &self.core.client
     }
 
     /// The client, mutably.
+    ///
+    /// ```
+    /// # use lindy::batch::{BatchOptions, BatchWriter, Client, ManualTimer, Message};
+    /// # #[derive(Default)]
+    /// # struct Log(Vec<(String, Vec<u32>)>);
+    /// # impl Client<u32> for Log {
+    /// #     type Error = &'static str;
+    /// #     async fn write_table(&mut self, t: &str, rows: Vec<u32>) -> Result<(), Self::Error> {
+    /// #         if t == "bad" { return Err("refused"); }
+    /// #         self.0.push((t.to_owned(), rows));
+    /// #         Ok(())
+    /// #     }
+    /// # }
+    /// let mut w = BatchWriter::new(Log::default(), ManualTimer::new(), BatchOptions::new());
+    /// w.client_mut().0.push(("seeded".into(), vec![]));
+    /// assert_eq!(w.client().0.len(), 1);
+    /// ```
     pub fn client_mut(&mut self) -> &mut C {
         &mut self.core.client
     }
 
     /// The timer.
+    ///
+    /// ```
+    /// # use lindy::batch::{BatchOptions, BatchWriter, Client, ManualTimer, Message};
+    /// # #[derive(Default)]
+    /// # struct Log(Vec<(String, Vec<u32>)>);
+    /// # impl Client<u32> for Log {
+    /// #     type Error = &'static str;
+    /// #     async fn write_table(&mut self, t: &str, rows: Vec<u32>) -> Result<(), Self::Error> {
+    /// #         if t == "bad" { return Err("refused"); }
+    /// #         self.0.push((t.to_owned(), rows));
+    /// #         Ok(())
+    /// #     }
+    /// # }
+    /// use lindy::batch::Timer;
+    /// let w = BatchWriter::new(Log::default(), ManualTimer::starting_at(9), BatchOptions::new());
+    /// assert_eq!(w.timer().now(), 9);
+    /// ```
     pub fn timer(&self) -> &K {
         &self.timer
     }
 
     /// Takes the client and the timer back. Pending batches that were not flushed are dropped:
     /// [`close`](BatchWriter::close) first.
+    ///
+    /// ```
+    /// # use lindy::batch::{BatchOptions, BatchWriter, Client, ManualTimer, Message};
+    /// # #[derive(Default)]
+    /// # struct Log(Vec<(String, Vec<u32>)>);
+    /// # impl Client<u32> for Log {
+    /// #     type Error = &'static str;
+    /// #     async fn write_table(&mut self, t: &str, rows: Vec<u32>) -> Result<(), Self::Error> {
+    /// #         if t == "bad" { return Err("refused"); }
+    /// #         self.0.push((t.to_owned(), rows));
+    /// #         Ok(())
+    /// #     }
+    /// # }
+    /// let mut w = BatchWriter::new(Log::default(), ManualTimer::new(), BatchOptions::new());
+    /// futures::executor::block_on(async {
+    ///     w.write(Message::insert("t", vec![1], 8)).await.unwrap();
+    ///     w.close().await;
+    /// });
+    /// let (client, _timer) = w.into_parts();
+    /// assert_eq!(client.0.len(), 1);
+    /// ```
     pub fn into_parts(self) -> (C, K) {
         (self.core.client, self.timer)
     }
@@ -424,7 +889,7 @@ impl<T, C: Client<T>> Core<T, C> {
 
     /// Sends every completed batch, one call at a time.
     async fn dispatch(&mut self) {
-        while let Some(batch) = self.batcher.pop() {
+        while let Some(batch) = self.batcher.take() {
             let kind = batch.kind();
             match batch {
                 Batch::Insert(Insert { table, rows, .. }) => {

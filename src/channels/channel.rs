@@ -21,6 +21,16 @@ use crate::grammar::Name;
 ///                   │ Deleted │  (a tombstone; see the module docs)
 ///                   └─────────┘
 /// ```
+///
+/// ```
+/// use lindy::channels::{Manager, State};
+/// let manager = Manager::with_clock(|| 0);
+/// let name = lindy::grammar::Name::parse("public:a.b")?;
+/// manager.open_public(&name, Some(std::time::Duration::ZERO))?;
+/// manager.handle_timeout(0);
+/// assert_eq!(manager.get(&name)?.state, State::Closed);
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 #[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
 #[cfg_attr(feature = "serde", serde(rename_all = "lowercase"))]
@@ -36,6 +46,10 @@ pub enum State {
 
 impl State {
     /// `"open"`, `"closed"` or `"deleted"`.
+    ///
+    /// ```
+    /// assert_eq!(lindy::channels::State::Open.as_str(), "open");
+    /// ```
     pub const fn as_str(self) -> &'static str {
         match self {
             State::Open => "open",
@@ -56,6 +70,13 @@ impl fmt::Display for State {
 /// Timestamps are milliseconds on the manager's [`Clock`](super::Clock) (the std
 /// [`SystemClock`](super::SystemClock) counts from the Unix epoch). Snapshots are copies: changing
 /// one changes nothing in the registry.
+///
+/// ```
+/// let manager = lindy::channels::Manager::with_clock(|| 1_000);
+/// let channel = manager.open_public(&lindy::grammar::Name::parse("public:a.b")?, None)?;
+/// assert_eq!((channel.created_at, channel.last_active, channel.delta), (1_000, 1_000, false));
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
 #[derive(Clone, Debug, PartialEq, Eq)]
 #[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
 pub struct Channel {
@@ -76,22 +97,53 @@ pub struct Channel {
 impl Channel {
     /// The TTL in whole milliseconds, rounded *up* (a TTL is never shorter than asked) and
     /// saturating at `u64::MAX`.
+    ///
+    /// ```
+    /// let manager = lindy::channels::Manager::with_clock(|| 0);
+    /// let ttl = std::time::Duration::from_micros(1_500);
+    /// let channel = manager.open_public(&lindy::grammar::Name::parse("public:a.b")?, Some(ttl))?;
+    /// assert_eq!(channel.ttl_ms(), 2); // rounded up
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn ttl_ms(&self) -> u64 {
         duration_to_ms(self.ttl)
     }
 
     /// When an open channel expires unless it is touched again: `last_active + ttl`, in ms;
     /// `None` if that lies beyond `u64::MAX` (it never expires).
+    ///
+    /// ```
+    /// let manager = lindy::channels::Manager::with_clock(|| 100);
+    /// let ttl = std::time::Duration::from_secs(1);
+    /// let channel = manager.open_public(&lindy::grammar::Name::parse("public:a.b")?, Some(ttl))?;
+    /// assert_eq!(channel.expires_at(), Some(1_100));
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn expires_at(&self) -> Option<u64> {
         self.last_active.checked_add(self.ttl_ms())
     }
 
     /// Whether a sweep at `now` expires it: it is open and `now - last_active >= ttl`.
+    ///
+    /// ```
+    /// let manager = lindy::channels::Manager::with_clock(|| 0);
+    /// let ttl = std::time::Duration::from_millis(10);
+    /// let channel = manager.open_public(&lindy::grammar::Name::parse("public:a.b")?, Some(ttl))?;
+    /// assert!(!channel.is_expired(9) && channel.is_expired(10));
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn is_expired(&self, now: u64) -> bool {
         self.state == State::Open && now.saturating_sub(self.last_active) >= self.ttl_ms()
     }
 
     /// Whether the name is in the private namespace.
+    ///
+    /// ```
+    /// let manager = lindy::channels::Manager::with_clock(|| 0);
+    /// let channel = manager.create_private(&lindy::grammar::Name::parse("private:a.b.c")?, None)?;
+    /// assert!(channel.is_private());
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn is_private(&self) -> bool {
         self.name.is_private()
     }
@@ -109,6 +161,12 @@ pub(crate) fn duration_to_ms(d: Duration) -> u64 {
 }
 
 /// Which transition a channel made.
+///
+/// ```
+/// use lindy::channels::EventKind;
+/// assert_eq!([EventKind::Opened, EventKind::Closed, EventKind::Deleted].map(EventKind::as_str),
+///            ["opened", "closed", "deleted"]);
+/// ```
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 #[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
 #[cfg_attr(feature = "serde", serde(rename_all = "lowercase"))]
@@ -124,6 +182,10 @@ pub enum EventKind {
 
 impl EventKind {
     /// `"opened"`, `"closed"` or `"deleted"` (the seed's wire words).
+    ///
+    /// ```
+    /// assert_eq!(lindy::channels::EventKind::Deleted.as_str(), "deleted");
+    /// ```
     pub const fn as_str(self) -> &'static str {
         match self {
             EventKind::Opened => "opened",
@@ -140,6 +202,15 @@ impl fmt::Display for EventKind {
 }
 
 /// One lifecycle transition: what happened, to which channel, when (ms).
+///
+/// ```
+/// let manager = lindy::channels::Manager::with_clock(|| 5);
+/// let mut events = manager.subscribe(1);
+/// manager.open_public(&lindy::grammar::Name::parse("public:a.b")?, None)?;
+/// let event = events.try_recv()?;
+/// assert_eq!((event.kind, event.at), (lindy::channels::EventKind::Opened, 5));
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
 #[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
 pub struct Event {
@@ -153,6 +224,13 @@ pub struct Event {
 
 impl Event {
     /// An event of `kind` for `name` at `at`.
+    ///
+    /// ```
+    /// use lindy::channels::{Event, EventKind};
+    /// let event = Event::new(EventKind::Opened, lindy::grammar::Name::parse("public:a.b")?, 1);
+    /// assert_eq!(event.at, 1);
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn new(kind: EventKind, name: Name, at: u64) -> Self {
         Event { kind, name, at }
     }

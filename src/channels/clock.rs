@@ -20,6 +20,12 @@
 /// ```
 pub trait Clock {
     /// Now, in milliseconds.
+    ///
+    /// ```
+    /// use lindy::channels::Clock;
+    /// let fixed = || 1_234u64; // any `Fn() -> u64` is a clock
+    /// assert_eq!(fixed.now_ms(), 1_234);
+    /// ```
     fn now_ms(&self) -> u64;
 }
 
@@ -36,6 +42,11 @@ impl<F: Fn() -> u64> Clock for F {
 /// (and in JavaScript, where `Date.now()` has the same epoch). If the system clock steps back,
 /// the registry never makes a channel older than it was (last-active only moves forward) and a
 /// sweep simply expires nothing until time catches up.
+///
+/// ```
+/// use lindy::channels::{Clock, SystemClock};
+/// assert!(SystemClock.now_ms() > 1_600_000_000_000); // after 2020
+/// ```
 #[cfg(feature = "std")]
 #[derive(Clone, Copy, Debug, Default)]
 pub struct SystemClock;

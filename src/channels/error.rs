@@ -66,6 +66,13 @@ pub enum ChannelError {
 
 impl ChannelError {
     /// The channel the error is about (`None` only for [`Grammar`](Self::Grammar)).
+    ///
+    /// ```
+    /// let manager = lindy::channels::Manager::with_clock(|| 0);
+    /// let name = lindy::grammar::Name::parse("public:a.b")?;
+    /// assert_eq!(manager.touch(&name).unwrap_err().channel(), Some(&name));
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn channel(&self) -> Option<&Name> {
         match self {
             ChannelError::WrongVisibility { channel, .. }
@@ -84,8 +91,19 @@ impl ChannelError {
     }
 }
 
-impl ErrorCode for ChannelError {
-    fn code(&self) -> &'static str {
+impl ChannelError {
+    /// The stable code of this error (see [`crate::error`]); an inherent method, so it
+    /// needs no trait import.
+    ///
+    /// ```
+    /// use lindy::channels::Manager;
+    /// use lindy::grammar::Name;
+    ///
+    /// let manager = Manager::with_clock(|| 0);
+    /// let err = manager.get(&Name::parse("public:a.b").unwrap()).unwrap_err();
+    /// assert_eq!(err.code(), "CHANNEL_NOT_FOUND");
+    /// ```
+    pub fn code(&self) -> &'static str {
         match self {
             ChannelError::WrongVisibility { .. } | ChannelError::Grammar(_) => {
                 codes::CHANNEL_INVALID
@@ -95,6 +113,12 @@ impl ErrorCode for ChannelError {
             ChannelError::Closed { .. } => codes::CHANNEL_CLOSED,
             ChannelError::TtlExceedsMax { .. } => codes::CHANNEL_TTL_EXCEEDS_MAX,
         }
+    }
+}
+
+impl ErrorCode for ChannelError {
+    fn code(&self) -> &'static str {
+        ChannelError::code(self)
     }
 }
 

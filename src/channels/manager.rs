@@ -72,9 +72,9 @@ struct Outbox {
 ///   manager validates visibility and TTLs before it calls the registry (see the
 ///   [module docs](super) for the rules).
 /// * **Time** comes from a [`Clock`]: [`Manager::new`] uses the [`SystemClock`](super::SystemClock)
-///   on std; without std, [`Manager::with_clock`] is the way in. Expiry is driven from outside:
-///   call [`sweep`](Self::sweep) (or [`sweep_now`](Self::sweep_now)) when
-///   [`next_deadline`](Self::next_deadline) says, or let [`run_sweeper`](Self::run_sweeper)
+///   on std; without std, [`Manager::with_clock`] is the way in. Expiry is driven from outside,
+///   sans-IO: call [`handle_timeout(now)`](Self::handle_timeout) when
+///   [`poll_timeout`](Self::poll_timeout) says, or let [`run_sweeper`](Self::run_sweeper)
 ///   (std) do it on a timer thread.
 /// * **Events** go to [`Subscription`]s (bounded queues: a slow subscriber misses events and is
 ///   told how many, it never blocks the manager) and to an [`EventBus`], if one is set.
@@ -91,11 +91,11 @@ struct Outbox {
 /// let lobby = Name::parse("public:chat.rooms.lobby")?;
 ///
 /// manager.open_public(&lobby, Some(Duration::from_secs(60)))?;
-/// assert_eq!(manager.next_deadline(), Some(60_000));
-/// assert_eq!(manager.sweep(60_000), 1); // idle for a whole TTL: closed
+/// assert_eq!(manager.poll_timeout(), Some(60_000));
+/// assert_eq!(manager.handle_timeout(60_000), 1); // idle for a whole TTL: closed
 /// assert_eq!(manager.get(&lobby)?.state, State::Closed);
 ///
-/// let kinds: Vec<_> = std::iter::from_fn(|| events.try_recv()).map(|e| e.kind).collect();
+/// let kinds: Vec<_> = std::iter::from_fn(|| events.try_recv().ok()).map(|e| e.kind).collect();
 /// assert_eq!(kinds, [EventKind::Opened, EventKind::Closed]);
 /// # Ok::<(), Box<dyn std::error::Error>>(())
 /// ```
@@ -109,6 +109,11 @@ pub struct Manager<G: Registry = MemoryRegistry, R: RawMutex = DefaultRawMutex> 
 #[cfg(feature = "std")]
 impl Manager<MemoryRegistry, DefaultRawMutex> {
     /// A manager over an empty [`MemoryRegistry`], on the [`SystemClock`](super::SystemClock).
+    ///
+    /// ```
+    /// let manager = lindy::channels::Manager::new(); // wall-clock ms since the Unix epoch
+    /// assert!(manager.now() > 1_600_000_000_000);
+    /// ```
     pub fn new() -> Self {
         Self::with_clock(super::SystemClock)
     }
@@ -124,6 +129,19 @@ impl Default for Manager<MemoryRegistry, DefaultRawMutex> {
 impl Manager<MemoryRegistry, DefaultRawMutex> {
     /// A manager over an empty [`MemoryRegistry`] with `clock` (any `Fn() -> u64` of
     /// milliseconds). The way to build one without std, and in tests.
+    ///
+    /// ```
+    /// use std::sync::atomic::{AtomicU64, Ordering};
+    /// use std::sync::Arc;
+    ///
+    /// let t = Arc::new(AtomicU64::new(5));
+    /// let manager = lindy::channels::Manager::with_clock({
+    ///     let t = t.clone();
+    ///     move || t.load(Ordering::Relaxed)
+    /// });
+    /// t.store(9, Ordering::Relaxed);
+    /// assert_eq!(manager.now(), 9);
+    /// ```
     pub fn with_clock(clock: impl Clock + Send + Sync + 'static) -> Self {
         Manager::with_registry(MemoryRegistry::new(), clock)
     }
@@ -134,6 +152,15 @@ impl<G: Registry, R: RawMutex> Manager<G, R> {
     /// lock. Name the type so the lock is known — `Manager::<MyRegistry>::with_registry(..)` for
     /// the default lock, `Manager::<MemoryRegistry, NoopRawMutex>::with_registry(..)` on
     /// single-threaded wasm.
+    ///
+    /// ```
+    /// use lindy::channels::{Manager, MemoryRegistry};
+    /// use lindy::sync::NoopRawMutex;
+    ///
+    /// // Name the lock when it is not the default (here: single-threaded).
+    /// let manager = Manager::<MemoryRegistry, NoopRawMutex>::with_registry(MemoryRegistry::new(), || 0);
+    /// assert!(manager.is_empty());
+    /// ```
     pub fn with_registry(registry: G, clock: impl Clock + Send + Sync + 'static) -> Self {
         Manager {
             inner: Mutex::new(Inner {
@@ -148,6 +175,10 @@ impl<G: Registry, R: RawMutex> Manager<G, R> {
     }
 
     /// Now, in ms, on the manager's clock.
+    ///
+    /// ```
+    /// assert_eq!(lindy::channels::Manager::with_clock(|| 42).now(), 42);
+    /// ```
     pub fn now(&self) -> u64 {
         self.clock.now_ms()
     }
@@ -216,9 +247,27 @@ impl<G: Registry, R: RawMutex> Manager<G, R> {
     /// * open → TTL and last-active refreshed, no event;
     /// * closed → re-opened (TTL and last-active refreshed, delta flag kept), event `Opened`.
     ///
+    /// `ttl: None` is the default; `Some(Duration::ZERO)` is a real zero TTL — the channel
+    /// expires at the next [`handle_timeout`](Self::handle_timeout). (Go's
+    /// `OpenPublic(name, 0)` meant "the default": port it to `None`.)
+    ///
     /// # Errors
     /// `CHANNEL_INVALID` if `name` is private; `CHANNEL_NOT_FOUND` if it was deleted (see the
     /// tombstone rule on [`MemoryRegistry`]).
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// use lindy::channels::Manager;
+    /// use lindy::grammar::Name;
+    /// let manager = Manager::with_clock(|| 0);
+    /// let name = Name::parse("public:chat.rooms")?;
+    /// let channel = manager.open_public(&name, None)?;
+    /// assert_eq!(channel.ttl, lindy::channels::DEFAULT_PUBLIC_TTL);
+    /// // `Some(Duration::ZERO)` is a zero TTL (expires at the next sweep), not "the default".
+    /// manager.open_public(&name, Some(Duration::ZERO))?;
+    /// assert_eq!(manager.handle_timeout(0), 1);
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn open_public(&self, name: &Name, ttl: Option<Duration>) -> Result<Channel, ChannelError> {
         expect_visibility(name, Visibility::Public)?;
         let ttl = ttl.unwrap_or(DEFAULT_PUBLIC_TTL);
@@ -232,6 +281,20 @@ impl<G: Registry, R: RawMutex> Manager<G, R> {
     /// # Errors
     /// `CHANNEL_INVALID` if `name` is public; `CHANNEL_TTL_EXCEEDS_MAX` if `ttl` is above the
     /// maximum; `CHANNEL_EXISTS` if any record with that name exists (open, or a tombstone).
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// use lindy::channels::Manager;
+    /// use lindy::grammar::Name;
+    /// let manager = Manager::with_clock(|| 0);
+    /// let dm = Name::parse("private:chat.dm.u42")?;
+    /// manager.create_private(&dm, Some(Duration::from_secs(60)))?;
+    /// assert_eq!(manager.create_private(&dm, None).unwrap_err().code(), "CHANNEL_EXISTS");
+    /// let too_long = Some(Duration::from_secs(2 * 60 * 60));
+    /// let other = Name::parse("private:chat.dm.u43")?;
+    /// assert_eq!(manager.create_private(&other, too_long).unwrap_err().code(), "CHANNEL_TTL_EXCEEDS_MAX");
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn create_private(
         &self,
         name: &Name,
@@ -254,6 +317,22 @@ impl<G: Registry, R: RawMutex> Manager<G, R> {
     ///
     /// # Errors
     /// `CHANNEL_NOT_FOUND` if unknown or deleted; `CHANNEL_CLOSED` if closed.
+    ///
+    /// ```
+    /// use std::sync::atomic::{AtomicU64, Ordering};
+    /// use std::sync::Arc;
+    /// use std::time::Duration;
+    /// use lindy::channels::Manager;
+    /// use lindy::grammar::Name;
+    /// let t = Arc::new(AtomicU64::new(0));
+    /// let manager = Manager::with_clock({ let t = t.clone(); move || t.load(Ordering::Relaxed) });
+    /// let name = Name::parse("public:a.b")?;
+    /// manager.open_public(&name, Some(Duration::from_secs(1)))?;
+    /// t.store(900, Ordering::Relaxed);
+    /// manager.touch(&name)?;
+    /// assert_eq!(manager.poll_timeout(), Some(1_900));
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn touch(&self, name: &Name) -> Result<(), ChannelError> {
         let now = self.now();
         self.inner.lock(|inner| inner.registry.touch(name, now))
@@ -264,6 +343,21 @@ impl<G: Registry, R: RawMutex> Manager<G, R> {
     ///
     /// # Errors
     /// `CHANNEL_NOT_FOUND` if there is no record with that name.
+    ///
+    /// ```
+    /// use lindy::channels::EventKind;
+    /// use lindy::channels::Manager;
+    /// use lindy::grammar::Name;
+    /// let manager = Manager::with_clock(|| 0);
+    /// let mut events = manager.subscribe(4);
+    /// let name = Name::parse("public:a.b")?;
+    /// manager.open_public(&name, None)?;
+    /// manager.delete(&name)?;
+    /// manager.delete(&name)?; // already deleted: Ok, no event
+    /// let kinds: Vec<_> = std::iter::from_fn(|| events.try_recv().ok()).map(|e| e.kind).collect();
+    /// assert_eq!(kinds, [EventKind::Opened, EventKind::Deleted]);
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn delete(&self, name: &Name) -> Result<(), ChannelError> {
         let now = self.now();
         self.mutate(|r| r.delete(name, now).map(|e| ((), e)))
@@ -273,27 +367,75 @@ impl<G: Registry, R: RawMutex> Manager<G, R> {
     ///
     /// # Errors
     /// `CHANNEL_NOT_FOUND` if unknown or deleted.
+    ///
+    /// ```
+    /// use lindy::channels::State;
+    /// use lindy::channels::Manager;
+    /// use lindy::grammar::Name;
+    /// let manager = Manager::with_clock(|| 7);
+    /// let name = Name::parse("public:a.b")?;
+    /// manager.open_public(&name, None)?;
+    /// let channel = manager.get(&name)?;
+    /// assert_eq!((channel.state, channel.created_at), (State::Open, 7));
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn get(&self, name: &Name) -> Result<Channel, ChannelError> {
         self.inner.lock(|inner| inner.registry.get(name))
     }
 
     /// Snapshots of every channel that is not deleted, in no particular order.
+    ///
+    /// ```
+    /// use lindy::channels::Manager;
+    /// use lindy::grammar::Name;
+    /// let manager = Manager::with_clock(|| 0);
+    /// manager.open_public(&Name::parse("public:a.b")?, None)?;
+    /// manager.open_public(&Name::parse("public:a.c")?, None)?;
+    /// assert_eq!(manager.list().len(), 2);
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn list(&self) -> Vec<Channel> {
         self.inner.lock(|inner| inner.registry.list())
     }
 
     /// The number of channels that are not deleted.
+    ///
+    /// ```
+    /// use lindy::channels::Manager;
+    /// use lindy::grammar::Name;
+    /// let manager = Manager::with_clock(|| 0);
+    /// manager.open_public(&Name::parse("public:a.b")?, None)?;
+    /// assert_eq!(manager.len(), 1);
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn len(&self) -> usize {
         self.inner.lock(|inner| inner.registry.len())
     }
 
     /// Whether there are no channels (deleted ones aside).
+    ///
+    /// ```
+    /// assert!(lindy::channels::Manager::with_clock(|| 0).is_empty());
+    /// ```
     pub fn is_empty(&self) -> bool {
         self.len() == 0
     }
 
     /// Whether the channel exists and is open. A channel past its TTL stays open until the
     /// next sweep.
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// use lindy::channels::Manager;
+    /// use lindy::grammar::Name;
+    /// let manager = Manager::with_clock(|| 0);
+    /// let name = Name::parse("public:a.b")?;
+    /// manager.open_public(&name, Some(Duration::from_millis(10)))?;
+    /// assert!(manager.is_open(&name));
+    /// manager.handle_timeout(10);
+    /// assert!(!manager.is_open(&name));
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn is_open(&self, name: &Name) -> bool {
         self.inner.lock(|inner| inner.registry.is_open(name))
     }
@@ -303,12 +445,29 @@ impl<G: Registry, R: RawMutex> Manager<G, R> {
     ///
     /// # Errors
     /// `CHANNEL_NOT_FOUND` if unknown or deleted.
+    ///
+    /// ```
+    /// let manager = lindy::channels::Manager::with_clock(|| 0);
+    /// let name = lindy::grammar::Name::parse("public:a.b")?;
+    /// manager.open_public(&name, None)?;
+    /// manager.set_delta(&name, true)?;
+    /// assert!(manager.is_delta(&name));
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn set_delta(&self, name: &Name, enabled: bool) -> Result<(), ChannelError> {
         self.inner
             .lock(|inner| inner.registry.set_delta(name, enabled))
     }
 
     /// Whether the channel exists and has delta encoding on.
+    ///
+    /// ```
+    /// let manager = lindy::channels::Manager::with_clock(|| 0);
+    /// let name = lindy::grammar::Name::parse("public:a.b")?;
+    /// manager.open_public(&name, None)?;
+    /// assert!(!manager.is_delta(&name)); // off by default
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn is_delta(&self, name: &Name) -> bool {
         self.inner.lock(|inner| inner.registry.is_delta(name))
     }
@@ -318,6 +477,7 @@ impl<G: Registry, R: RawMutex> Manager<G, R> {
     /// one deleted and removed (event `Deleted`). Returns the number of transitions.
     ///
     /// Then the [`on_sweep`](Self::on_sweep) hook, if any, is called with the channel list.
+    #[deprecated(since = "0.2.0", note = "renamed `handle_timeout` (acts at `now`)")]
     pub fn sweep(&self, now: u64) -> usize {
         let (transitions, (wakeups, queued), hook) = self.inner.lock(|inner| {
             let events = inner.registry.sweep(now);
@@ -340,8 +500,9 @@ impl<G: Registry, R: RawMutex> Manager<G, R> {
     }
 
     /// [`sweep`](Self::sweep) at the clock's now.
+    #[deprecated(since = "0.2.0", note = "renamed `handle_timeout_now`")]
     pub fn sweep_now(&self) -> usize {
-        self.sweep(self.now())
+        self.handle_timeout_now()
     }
 
     /// The earliest time (ms) at which a sweep has work to do — a channel's expiry, or a
@@ -349,8 +510,12 @@ impl<G: Registry, R: RawMutex> Manager<G, R> {
     /// then and calls [`sweep`](Self::sweep); since touches only move deadlines later, sweeping
     /// then is never too late (at worst it finds the channel was touched and reports a later
     /// deadline next time).
+    #[deprecated(
+        since = "0.2.0",
+        note = "renamed `poll_timeout` (answers the next deadline)"
+    )]
     pub fn next_deadline(&self) -> Option<u64> {
-        self.inner.lock(|inner| inner.registry.next_deadline())
+        self.poll_timeout()
     }
 
     /// Calls `hook` after every sweep with the list of channels (deleted ones omitted), for
@@ -358,6 +523,23 @@ impl<G: Registry, R: RawMutex> Manager<G, R> {
     ///
     /// The hook runs on the sweeping thread, after the manager's lock is released (it may call
     /// the manager). Building the list costs one snapshot per channel per sweep.
+    ///
+    /// ```
+    /// use std::sync::atomic::{AtomicUsize, Ordering};
+    /// use std::sync::Arc;
+    /// use lindy::channels::Manager;
+    /// use lindy::grammar::Name;
+    /// let manager = Manager::with_clock(|| 0);
+    /// manager.open_public(&Name::parse("public:a.b")?, None)?;
+    /// let seen = Arc::new(AtomicUsize::new(0));
+    /// manager.on_sweep({
+    ///     let seen = seen.clone();
+    ///     move |channels| seen.store(channels.len(), Ordering::Relaxed)
+    /// });
+    /// manager.handle_timeout(0);
+    /// assert_eq!(seen.load(Ordering::Relaxed), 1);
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn on_sweep(&self, hook: impl Fn(&[Channel]) + Send + Sync + 'static) {
         let old = self
             .inner
@@ -366,6 +548,13 @@ impl<G: Registry, R: RawMutex> Manager<G, R> {
     }
 
     /// Removes the [`on_sweep`](Self::on_sweep) hook.
+    ///
+    /// ```
+    /// let manager = lindy::channels::Manager::with_clock(|| 0);
+    /// manager.on_sweep(|_| panic!("removed before any sweep"));
+    /// manager.clear_on_sweep();
+    /// manager.handle_timeout(0);
+    /// ```
     pub fn clear_on_sweep(&self) {
         let old = self.inner.lock(|inner| inner.on_sweep.take());
         drop(old);
@@ -374,6 +563,17 @@ impl<G: Registry, R: RawMutex> Manager<G, R> {
     /// Subscribes to every lifecycle event, with a queue of `capacity` events (at least 1).
     /// Events that arrive while the queue is full are dropped for this subscriber and counted
     /// in [`Subscription::missed`].
+    ///
+    /// ```
+    /// use lindy::channels::EventKind;
+    /// use lindy::channels::Manager;
+    /// use lindy::grammar::Name;
+    /// let manager = Manager::with_clock(|| 0);
+    /// let mut events = manager.subscribe(8);
+    /// manager.open_public(&Name::parse("public:a.b")?, None)?;
+    /// assert_eq!(events.try_recv()?.kind, EventKind::Opened);
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn subscribe(&self, capacity: usize) -> Subscription<R> {
         Subscription::new(self.hub.clone(), capacity, None)
     }
@@ -381,11 +581,32 @@ impl<G: Registry, R: RawMutex> Manager<G, R> {
     /// Like [`subscribe`](Self::subscribe), but only for channels whose name matches `pattern`
     /// (routed through a [`PatternIndex`](crate::grammar::PatternIndex), so many filtered
     /// subscribers cost O(name depth) per event, not O(subscribers)).
+    ///
+    /// ```
+    /// use lindy::grammar::Pattern;
+    /// use lindy::channels::Manager;
+    /// use lindy::grammar::Name;
+    /// let manager = Manager::with_clock(|| 0);
+    /// let mut chat = manager.subscribe_matching(&Pattern::parse("public:chat.**")?, 8);
+    /// manager.open_public(&Name::parse("public:news.today")?, None)?;
+    /// manager.open_public(&Name::parse("public:chat.rooms")?, None)?;
+    /// assert_eq!(chat.try_recv()?.name.as_str(), "public:chat.rooms");
+    /// assert!(chat.try_recv().is_err(), "news was filtered out");
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn subscribe_matching(&self, pattern: &Pattern, capacity: usize) -> Subscription<R> {
         Subscription::new(self.hub.clone(), capacity, Some(pattern))
     }
 
     /// Live subscriptions.
+    ///
+    /// ```
+    /// let manager = lindy::channels::Manager::with_clock(|| 0);
+    /// let sub = manager.subscribe(1);
+    /// assert_eq!(manager.subscribers(), 1);
+    /// drop(sub);
+    /// assert_eq!(manager.subscribers(), 0);
+    /// ```
     pub fn subscribers(&self) -> usize {
         self.hub.subscriber_count()
     }
@@ -393,6 +614,26 @@ impl<G: Registry, R: RawMutex> Manager<G, R> {
     /// Connects the manager to a cross-node bus: every event it emits from now on is also
     /// published there, stamped with `bus.node_id()`, and remote events with that origin are
     /// ignored by [`apply_remote`](Self::apply_remote). Replaces any previous bus.
+    ///
+    /// ```
+    /// use std::sync::Arc;
+    /// use lindy::channels::{EventBus, Manager, NodeId, RemoteEvent};
+    /// use lindy::grammar::Name;
+    ///
+    /// struct Log(std::sync::Mutex<Vec<String>>);
+    /// impl EventBus for Log {
+    ///     fn node_id(&self) -> NodeId { NodeId(1) }
+    ///     fn publish(&self, event: &RemoteEvent) {
+    ///         self.0.lock().unwrap().push(event.event.name.to_string());
+    ///     }
+    /// }
+    /// let bus = Arc::new(Log(Default::default()));
+    /// let manager = Manager::with_clock(|| 0);
+    /// manager.set_bus(bus.clone());
+    /// manager.open_public(&Name::parse("public:a.b")?, None)?;
+    /// assert_eq!(*bus.0.lock().unwrap(), ["public:a.b"]);
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn set_bus(&self, bus: Arc<dyn EventBus + Send + Sync>) {
         let node = bus.node_id();
         let old = self.inner.lock(|inner| {
@@ -405,6 +646,16 @@ impl<G: Registry, R: RawMutex> Manager<G, R> {
     }
 
     /// Disconnects the bus (events stay local).
+    ///
+    /// ```
+    /// use std::sync::Arc;
+    /// let bus = lindy::channels::LocalBus::new();
+    /// let manager = Arc::new(lindy::channels::Manager::with_clock(|| 0));
+    /// bus.attach(&manager);
+    /// assert!(manager.node_id().is_some());
+    /// manager.clear_bus();
+    /// assert_eq!(manager.node_id(), None);
+    /// ```
     pub fn clear_bus(&self) {
         let old = self.inner.lock(|inner| {
             self.hub.set_node(None);
@@ -414,6 +665,14 @@ impl<G: Registry, R: RawMutex> Manager<G, R> {
     }
 
     /// This manager's node id on its bus, if it has one.
+    ///
+    /// ```
+    /// use std::sync::Arc;
+    /// let manager = Arc::new(lindy::channels::Manager::with_clock(|| 0));
+    /// assert_eq!(manager.node_id(), None);
+    /// let id = lindy::channels::LocalBus::new().attach(&manager);
+    /// assert_eq!(manager.node_id(), Some(id));
+    /// ```
     pub fn node_id(&self) -> Option<NodeId> {
         self.hub.node()
     }
@@ -424,6 +683,21 @@ impl<G: Registry, R: RawMutex> Manager<G, R> {
     ///
     /// Takes only the subscribers' lock, never the registry's, so a bus may call it from inside
     /// another manager's `publish`.
+    ///
+    /// ```
+    /// use lindy::channels::{Event, EventKind, Manager, NodeId, RemoteEvent};
+    /// use lindy::grammar::Name;
+    ///
+    /// let manager = Manager::with_clock(|| 0);
+    /// let mut events = manager.subscribe(4);
+    /// let remote = RemoteEvent {
+    ///     origin: NodeId(7),
+    ///     event: Event::new(EventKind::Opened, Name::parse("public:a.b")?, 100),
+    /// };
+    /// assert!(manager.apply_remote(&remote)); // fanned out to local subscribers
+    /// assert_eq!(events.try_recv()?.at, 100);
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn apply_remote(&self, event: &RemoteEvent) -> bool {
         match self.hub.fan_out_remote(event.origin, &event.event) {
             Some(wakeups) => {
@@ -443,6 +717,72 @@ fn expect_visibility(name: &Name, expected: Visibility) -> Result<(), ChannelErr
             channel: name.clone(),
             expected,
         })
+    }
+}
+
+/// The sans-IO timeout pair (quinn-proto's convention, used across lindy): `poll_timeout()`
+/// answers when there is work, `handle_timeout(now)` does it.
+impl<G: Registry, R: RawMutex> Manager<G, R> {
+    /// Runs one expiry pass at `now` (ms): every open channel idle for at least its TTL
+    /// (`now - last_active >= ttl`) expires — a public one is closed (event `Closed`), a private
+    /// one deleted and removed (event `Deleted`) — and tombstones past their reap time are
+    /// dropped. Returns the number of transitions.
+    ///
+    /// Then the [`on_sweep`](Self::on_sweep) hook, if any, is called with the channel list.
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// use lindy::channels::{Manager, State};
+    /// use lindy::grammar::Name;
+    ///
+    /// let manager = Manager::with_clock(|| 0);
+    /// let name = Name::parse("public:chat.rooms.lobby")?;
+    /// manager.open_public(&name, Some(Duration::from_secs(1)))?;
+    /// assert_eq!(manager.handle_timeout(999), 0);
+    /// assert_eq!(manager.handle_timeout(1_000), 1);
+    /// assert_eq!(manager.get(&name)?.state, State::Closed);
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn handle_timeout(&self, now: u64) -> usize {
+        #[allow(deprecated)] // the body still lives under the old name (one edit, after merges)
+        self.sweep(now)
+    }
+
+    /// [`handle_timeout`](Self::handle_timeout) at the manager clock's now.
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// use lindy::channels::Manager;
+    /// use lindy::grammar::Name;
+    ///
+    /// let manager = Manager::with_clock(|| 5_000);
+    /// manager.open_public(&Name::parse("public:a.b")?, Some(Duration::ZERO))?;
+    /// assert_eq!(manager.handle_timeout_now(), 1, "a zero TTL expires on the next pass");
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn handle_timeout_now(&self) -> usize {
+        self.handle_timeout(self.now())
+    }
+
+    /// The earliest time (ms) at which [`handle_timeout`](Self::handle_timeout) has work to
+    /// do — a channel's expiry, or a tombstone's reap time — or `None` if nothing can expire.
+    /// A sans-IO driver sleeps until then and calls `handle_timeout`; since touches only move
+    /// deadlines later, acting then is never too late (at worst it finds the channel was
+    /// touched and answers a later deadline next time).
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// use lindy::channels::Manager;
+    /// use lindy::grammar::Name;
+    ///
+    /// let manager = Manager::with_clock(|| 100);
+    /// assert_eq!(manager.poll_timeout(), None);
+    /// manager.open_public(&Name::parse("public:a.b")?, Some(Duration::from_millis(50)))?;
+    /// assert_eq!(manager.poll_timeout(), Some(150));
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn poll_timeout(&self) -> Option<u64> {
+        self.inner.lock(|inner| inner.registry.next_deadline())
     }
 }
 

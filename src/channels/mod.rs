@@ -12,7 +12,7 @@
 //! | [`Subscription`] | a bounded queue of events: a future, a `Stream`, and a count of what it missed |
 //! | [`EventBus`], [`RemoteEvent`], [`LocalBus`] | the cross-node seam, and an in-process bus |
 //! | [`Clock`], `SystemClock` (std) | where `now` comes from |
-//! | `SweeperHandle` (std) | a timer thread running [`Manager::sweep_now`] ([`Manager::run_sweeper`]) |
+//! | `SweeperHandle` (std) | a timer thread running [`Manager::handle_timeout_now`] ([`Manager::run_sweeper`]) |
 //! | [`ChannelError`] | what was refused, for which channel, with a stable code |
 //! | [`AsyncRegistry`], [`AsyncManager`] | the async twin, for a registry behind a network (`lindy-redis`) |
 //!
@@ -29,9 +29,9 @@
 //!   closed one (`Opened`); `create_private` on any existing record is `CHANNEL_EXISTS`; `touch`
 //!   refreshes an open channel (`CHANNEL_CLOSED` if closed); `delete` emits `Deleted`, and is
 //!   `Ok` with no event on an already-deleted channel.
-//! * **Expiry.** `sweep(now)` expires every open channel with `now - last_active >= ttl`: public →
+//! * **Expiry.** [`Manager::handle_timeout(now)`](Manager::handle_timeout) (a *sweep*) expires every open channel with `now - last_active >= ttl`: public →
 //!   `Closed` (existing subscribers are not kicked), private → `Deleted` and removed. Nothing
-//!   expires between sweeps; [`Manager::next_deadline`] says when the next one is due.
+//!   expires between sweeps; [`Manager::poll_timeout`] says when the next one is due.
 //! * **Deleted records.** `get` reports them as `CHANNEL_NOT_FOUND` and `list` omits them (as in
 //!   the seed). An explicitly deleted record stays as a tombstone for one TTL, so the name cannot
 //!   be re-opened or re-created meanwhile (`CHANNEL_NOT_FOUND` / `CHANNEL_EXISTS`) and a second
@@ -67,8 +67,9 @@
 //! manager.open_public(&room, Some(Duration::from_secs(10)))?; // Opened
 //! clock.store(8_000, Ordering::Relaxed);
 //! manager.touch(&room)?; // active again: expires at 18 s now
-//! assert_eq!(manager.sweep(10_000), 0);
-//! assert_eq!(manager.sweep(18_000), 1); // Closed
+//! assert_eq!(manager.poll_timeout(), Some(18_000)); // when a driver should act
+//! assert_eq!(manager.handle_timeout(10_000), 0);
+//! assert_eq!(manager.handle_timeout(18_000), 1); // Closed
 //! assert_eq!(manager.get(&room)?.state, State::Closed);
 //! assert!(manager.touch(&room).is_err()); // CHANNEL_CLOSED
 //!
@@ -76,7 +77,7 @@
 //! manager.open_public(&room, None)?; // re-opened: Opened
 //! manager.delete(&room)?; // Deleted
 //!
-//! let seen: Vec<_> = std::iter::from_fn(|| events.try_recv()).map(|e| (e.kind, e.at)).collect();
+//! let seen: Vec<_> = std::iter::from_fn(|| events.try_recv().ok()).map(|e| (e.kind, e.at)).collect();
 //! assert_eq!(seen, [
 //!     (EventKind::Opened, 0),
 //!     (EventKind::Closed, 18_000),
@@ -115,13 +116,38 @@ pub use subscribe::{Recv, Subscription};
 #[cfg(feature = "std")]
 pub use sweeper::{SweeperHandle, MIN_SWEEP_INTERVAL};
 
+// The non-waiting receive's result, shared with `stream` (it lives in `crate::error`).
+pub use crate::error::TryRecvError;
+
 /// The TTL of a public channel opened without one: 30 minutes.
+///
+/// ```
+/// let manager = lindy::channels::Manager::with_clock(|| 0);
+/// let channel = manager.open_public(&lindy::grammar::Name::parse("public:a.b")?, None)?;
+/// assert_eq!(channel.ttl, lindy::channels::DEFAULT_PUBLIC_TTL);
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
 pub const DEFAULT_PUBLIC_TTL: Duration = Duration::from_secs(30 * 60);
 
 /// The TTL of a private channel created without one: 15 minutes.
+///
+/// ```
+/// let manager = lindy::channels::Manager::with_clock(|| 0);
+/// let channel = manager.create_private(&lindy::grammar::Name::parse("private:a.b.c")?, None)?;
+/// assert_eq!(channel.ttl, lindy::channels::DEFAULT_PRIVATE_TTL);
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
 pub const DEFAULT_PRIVATE_TTL: Duration = Duration::from_secs(15 * 60);
 
 /// The longest TTL a private channel may have: 1 hour, inclusive.
+///
+/// ```
+/// use lindy::channels::{Manager, MAX_PRIVATE_TTL};
+/// let manager = Manager::with_clock(|| 0);
+/// let name = lindy::grammar::Name::parse("private:a.b.c")?;
+/// assert!(manager.create_private(&name, Some(MAX_PRIVATE_TTL)).is_ok()); // inclusive
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
 pub const MAX_PRIVATE_TTL: Duration = Duration::from_secs(60 * 60);
 
 #[cfg(all(test, feature = "std", not(loom)))]

@@ -43,29 +43,125 @@ use crate::grammar::{Name, Visibility};
 /// A Redis-backed registry shared by several nodes fits this trait (each call one Lua script,
 /// as in the seed); the events it returns are then fanned out by the node that made the call
 /// and carried to the others by an [`EventBus`](super::EventBus).
+///
+/// ```
+/// use std::time::Duration;
+/// use lindy::channels::{MemoryRegistry, Registry};
+/// use lindy::grammar::Name;
+///
+/// let mut r = MemoryRegistry::new();
+/// let name = Name::parse("public:a.b")?;
+/// let (_, event) = r.open_public(&name, Duration::from_millis(10), 0)?;
+/// assert!(event.is_some(), "created: Opened");
+/// assert_eq!(r.next_deadline(), Some(10));
+/// assert_eq!(r.sweep(10).len(), 1); // Closed
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
 pub trait Registry {
     /// A snapshot of the channel; deleted records are reported as `CHANNEL_NOT_FOUND`.
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// use lindy::channels::{MemoryRegistry, Registry};
+    /// use lindy::grammar::Name;
+    ///
+    /// let mut r = MemoryRegistry::new();
+    /// let name = Name::parse("public:a.b")?;
+    /// r.open_public(&name, Duration::from_secs(1), 0)?;
+    /// assert_eq!(r.get(&name)?.name, name);
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     fn get(&self, name: &Name) -> Result<Channel, ChannelError>;
 
     /// Snapshots of every record that is not deleted, in no particular order.
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// use lindy::channels::{MemoryRegistry, Registry};
+    /// use lindy::grammar::Name;
+    ///
+    /// let mut r = MemoryRegistry::new();
+    /// let name = Name::parse("public:a.b")?;
+    /// r.open_public(&name, Duration::from_secs(1), 0)?;
+    /// assert_eq!(r.list().len(), 1);
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     fn list(&self) -> Vec<Channel>;
 
     /// The number of records that are not deleted.
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// use lindy::channels::{MemoryRegistry, Registry};
+    /// use lindy::grammar::Name;
+    ///
+    /// let mut r = MemoryRegistry::new();
+    /// let name = Name::parse("public:a.b")?;
+    /// r.open_public(&name, Duration::from_secs(1), 0)?;
+    /// assert_eq!(r.len(), 1);
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     fn len(&self) -> usize;
 
     /// Whether there are no records that are not deleted.
+    ///
+    /// ```
+    /// use lindy::channels::{MemoryRegistry, Registry};
+    /// assert!(MemoryRegistry::new().is_empty());
+    /// ```
     fn is_empty(&self) -> bool {
         self.len() == 0
     }
 
     /// Whether the channel exists and is [`State::Open`].
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// use lindy::channels::{MemoryRegistry, Registry};
+    /// use lindy::grammar::Name;
+    ///
+    /// let mut r = MemoryRegistry::new();
+    /// let name = Name::parse("public:a.b")?;
+    /// assert!(!r.is_open(&name));
+    /// r.open_public(&name, Duration::from_secs(1), 0)?;
+    /// assert!(r.is_open(&name));
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     fn is_open(&self, name: &Name) -> bool;
 
     /// Whether the channel exists (not deleted) and has delta encoding on.
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// use lindy::channels::{MemoryRegistry, Registry};
+    /// use lindy::grammar::Name;
+    ///
+    /// let mut r = MemoryRegistry::new();
+    /// let name = Name::parse("public:a.b")?;
+    /// r.open_public(&name, Duration::from_secs(1), 0)?;
+    /// r.set_delta(&name, true)?;
+    /// assert!(r.is_delta(&name));
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     fn is_delta(&self, name: &Name) -> bool;
 
     /// Creates, refreshes or re-opens a public channel (see the table). Returns the snapshot and
     /// the event to emit, if any.
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// use lindy::channels::{MemoryRegistry, Registry};
+    /// use lindy::grammar::Name;
+    ///
+    /// let mut r = MemoryRegistry::new();
+    /// let name = Name::parse("public:a.b")?;
+    /// let (channel, event) = r.open_public(&name, Duration::from_secs(1), 0)?;
+    /// assert!(event.is_some());
+    /// let (_, again) = r.open_public(&name, Duration::from_secs(1), 5)?;
+    /// assert!(again.is_none(), "refreshing an open channel emits nothing");
+    /// assert_eq!(channel.ttl_ms(), 1_000);
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     fn open_public(
         &mut self,
         name: &Name,
@@ -74,6 +170,16 @@ pub trait Registry {
     ) -> Result<(Channel, Option<Event>), ChannelError>;
 
     /// Creates a private channel; any existing record with that name is `CHANNEL_EXISTS`.
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// use lindy::channels::{MemoryRegistry, Registry};
+    /// let mut r = MemoryRegistry::new();
+    /// let name = lindy::grammar::Name::parse("private:a.b.c")?;
+    /// r.create_private(&name, Duration::from_secs(1), 0)?;
+    /// assert_eq!(r.create_private(&name, Duration::from_secs(1), 0).unwrap_err().code(), "CHANNEL_EXISTS");
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     fn create_private(
         &mut self,
         name: &Name,
@@ -82,20 +188,85 @@ pub trait Registry {
     ) -> Result<(Channel, Event), ChannelError>;
 
     /// Refreshes an open channel's last-active time.
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// use lindy::channels::{MemoryRegistry, Registry};
+    /// use lindy::grammar::Name;
+    ///
+    /// let mut r = MemoryRegistry::new();
+    /// let name = Name::parse("public:a.b")?;
+    /// r.open_public(&name, Duration::from_millis(10), 0)?;
+    /// r.touch(&name, 8)?;
+    /// assert_eq!(r.next_deadline(), Some(18));
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     fn touch(&mut self, name: &Name, now: u64) -> Result<(), ChannelError>;
 
     /// Deletes the channel; `Ok(None)` if it was already deleted.
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// use lindy::channels::{MemoryRegistry, Registry};
+    /// use lindy::grammar::Name;
+    ///
+    /// let mut r = MemoryRegistry::new();
+    /// let name = Name::parse("public:a.b")?;
+    /// r.open_public(&name, Duration::from_secs(1), 0)?;
+    /// assert!(r.delete(&name, 1)?.is_some());
+    /// assert!(r.delete(&name, 2)?.is_none(), "already deleted");
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     fn delete(&mut self, name: &Name, now: u64) -> Result<Option<Event>, ChannelError>;
 
     /// Turns delta encoding on or off (kept across close and re-open).
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// use lindy::channels::{MemoryRegistry, Registry};
+    /// use lindy::grammar::Name;
+    ///
+    /// let mut r = MemoryRegistry::new();
+    /// let name = Name::parse("public:a.b")?;
+    /// assert_eq!(r.set_delta(&name, true).unwrap_err().code(), "CHANNEL_NOT_FOUND");
+    /// r.open_public(&name, Duration::from_secs(1), 0)?;
+    /// r.set_delta(&name, true)?;
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     fn set_delta(&mut self, name: &Name, enabled: bool) -> Result<(), ChannelError>;
 
     /// Runs one expiry pass at `now` and returns the transitions, in expiry order.
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// use lindy::channels::{MemoryRegistry, Registry};
+    /// use lindy::grammar::Name;
+    ///
+    /// let mut r = MemoryRegistry::new();
+    /// let name = Name::parse("public:a.b")?;
+    /// r.open_public(&name, Duration::from_millis(10), 0)?;
+    /// assert!(r.sweep(9).is_empty());
+    /// assert_eq!(r.sweep(10).len(), 1);
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     fn sweep(&mut self, now: u64) -> Vec<Event>;
 
     /// The earliest time (ms) at which [`sweep`](Self::sweep) has work to do, or `None` if
     /// nothing can expire. A driver sleeps until then (quinn-proto style). Takes `&mut self` so
     /// an index may tidy itself while answering.
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// use lindy::channels::{MemoryRegistry, Registry};
+    /// use lindy::grammar::Name;
+    ///
+    /// let mut r = MemoryRegistry::new();
+    /// let name = Name::parse("public:a.b")?;
+    /// assert_eq!(r.next_deadline(), None);
+    /// r.open_public(&name, Duration::from_millis(10), 5)?;
+    /// assert_eq!(r.next_deadline(), Some(15));
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     fn next_deadline(&mut self) -> Option<u64>;
 }
 
@@ -146,6 +317,12 @@ struct Slot {
 /// memory stays bounded under churn. A private channel that *expires* is removed at once (its
 /// `Deleted` event is the last word). Closed public channels are kept until deleted (they can
 /// re-open, and keep their delta flag).
+///
+/// ```
+/// use lindy::channels::{Manager, MemoryRegistry};
+/// let manager: Manager = Manager::with_registry(MemoryRegistry::with_capacity(1_000), || 0);
+/// assert!(manager.is_empty());
+/// ```
 pub struct MemoryRegistry {
     hasher: DefaultHashBuilder,
     /// Slot indices, hashed by the name of the record in the slot.
@@ -178,6 +355,11 @@ impl core::fmt::Debug for MemoryRegistry {
 
 impl MemoryRegistry {
     /// An empty registry (allocates nothing until the first channel).
+    ///
+    /// ```
+    /// use lindy::channels::{MemoryRegistry, Registry};
+    /// assert_eq!(MemoryRegistry::new().len(), 0);
+    /// ```
     pub fn new() -> Self {
         MemoryRegistry {
             hasher: DefaultHashBuilder::default(),
@@ -191,6 +373,11 @@ impl MemoryRegistry {
     }
 
     /// An empty registry with room for `n` records before it reallocates.
+    ///
+    /// ```
+    /// let r = lindy::channels::MemoryRegistry::with_capacity(100);
+    /// assert_eq!(r.records(), 0);
+    /// ```
     pub fn with_capacity(n: usize) -> Self {
         let mut r = Self::new();
         r.index.reserve(n, |_| 0); // empty: the hasher is never called
@@ -200,6 +387,19 @@ impl MemoryRegistry {
     }
 
     /// Records held, tombstones included (what the memory cost is proportional to).
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// use lindy::channels::{MemoryRegistry, Registry};
+    /// use lindy::grammar::Name;
+    ///
+    /// let mut r = MemoryRegistry::new();
+    /// let name = Name::parse("public:a.b")?;
+    /// r.open_public(&name, Duration::from_secs(1), 0)?;
+    /// r.delete(&name, 0)?;
+    /// assert_eq!((r.len(), r.records()), (0, 1)); // the tombstone still costs memory until reaped
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn records(&self) -> usize {
         self.index.len()
     }

@@ -17,7 +17,7 @@ use futures_core::{FusedStream, Stream};
 
 use super::bus::NodeId;
 use super::Event;
-use crate::error::Closed;
+use crate::error::{Closed, TryRecvError};
 use crate::grammar::{Pattern, PatternIndex, SubscriptionId};
 use crate::sync::{Arc, DefaultRawMutex, Mutex, RawMutex, WaitQueue, WaiterSlot};
 
@@ -312,42 +312,118 @@ impl<R: RawMutex> Subscription<R> {
     /// Returns `Err(Closed)` once the manager has been dropped and every queued event has been
     /// received.
     ///
-    /// **Cancel-safety:** cancel-safe. An event leaves the queue only in the poll that returns
+    /// # Cancel safety
+    /// Cancel-safe. An event leaves the queue only in the poll that returns
     /// it, so dropping the future (before or after it was woken) loses nothing: the next `recv`
     /// or `try_recv` gets the event.
+    ///
+    /// ```
+    /// use futures::executor::block_on;
+    /// use lindy::channels::{EventKind, Manager};
+    /// use lindy::grammar::Name;
+    ///
+    /// let manager = Manager::with_clock(|| 0);
+    /// let mut events = manager.subscribe(4);
+    /// manager.open_public(&Name::parse("public:a.b")?, None)?;
+    /// assert_eq!(block_on(events.recv())?.kind, EventKind::Opened);
+    /// drop(manager);
+    /// assert!(block_on(events.recv()).is_err(), "the manager is gone and the queue drained");
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn recv(&mut self) -> Recv<'_, R> {
         Recv { sub: self }
     }
 
-    /// Takes the next queued event without waiting; `None` if the queue is empty (see
-    /// [`is_closed`](Self::is_closed) to tell whether more can come).
-    pub fn try_recv(&mut self) -> Option<Event> {
-        self.with_queue(|q, _| q.events.pop_front())
+    /// Takes the next queued event without waiting.
+    ///
+    /// # Errors
+    /// [`TryRecvError::Empty`] if no event is queued (more may come);
+    /// [`TryRecvError::Closed`] once the manager is gone and every queued event was received.
+    ///
+    /// ```
+    /// use lindy::channels::{EventKind, Manager, TryRecvError};
+    /// use lindy::grammar::Name;
+    ///
+    /// let manager = Manager::with_clock(|| 0);
+    /// let mut events = manager.subscribe(4);
+    /// assert_eq!(events.try_recv(), Err(TryRecvError::Empty));
+    /// manager.open_public(&Name::parse("public:a.b")?, None)?;
+    /// assert_eq!(events.try_recv().map(|e| e.kind), Ok(EventKind::Opened));
+    /// drop(manager);
+    /// assert_eq!(events.try_recv(), Err(TryRecvError::Closed));
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn try_recv(&mut self) -> Result<Event, TryRecvError> {
+        self.with_queue(|q, closed| match q.events.pop_front() {
+            Some(event) => Ok(event),
+            None if closed => Err(TryRecvError::Closed),
+            None => Err(TryRecvError::Empty),
+        })
     }
 
     /// How many events this subscriber has missed because its queue was full (cumulative,
     /// saturating). Missed events are always the newest ones at the time: what is queued is a
     /// contiguous prefix.
+    ///
+    /// ```
+    /// use lindy::channels::Manager;
+    /// use lindy::grammar::Name;
+    ///
+    /// let manager = Manager::with_clock(|| 0);
+    /// let mut slow = manager.subscribe(1);
+    /// manager.open_public(&Name::parse("public:a.b")?, None)?;
+    /// manager.open_public(&Name::parse("public:a.c")?, None)?; // no room: dropped and counted
+    /// assert_eq!(slow.missed(), 1);
+    /// assert_eq!(slow.try_recv()?.name.as_str(), "public:a.b"); // the oldest is kept
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn missed(&self) -> u64 {
         self.with_queue(|q, _| q.missed)
     }
 
     /// Events queued and not yet received.
+    ///
+    /// ```
+    /// let manager = lindy::channels::Manager::with_clock(|| 0);
+    /// let events = manager.subscribe(4);
+    /// manager.open_public(&lindy::grammar::Name::parse("public:a.b")?, None)?;
+    /// assert_eq!(events.len(), 1);
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn len(&self) -> usize {
         self.with_queue(|q, _| q.events.len())
     }
 
     /// Whether no event is queued.
+    ///
+    /// ```
+    /// let manager = lindy::channels::Manager::with_clock(|| 0);
+    /// assert!(manager.subscribe(4).is_empty());
+    /// ```
     pub fn is_empty(&self) -> bool {
         self.len() == 0
     }
 
     /// The queue's capacity (at least 1).
+    ///
+    /// ```
+    /// let manager = lindy::channels::Manager::with_clock(|| 0);
+    /// assert_eq!(manager.subscribe(16).capacity(), 16);
+    /// assert_eq!(manager.subscribe(0).capacity(), 1); // at least one
+    /// ```
     pub fn capacity(&self) -> usize {
         self.with_queue(|q, _| q.capacity)
     }
 
     /// Whether the manager has been dropped (queued events can still be received).
+    ///
+    /// ```
+    /// let manager = lindy::channels::Manager::with_clock(|| 0);
+    /// let events = manager.subscribe(4);
+    /// assert!(!events.is_closed());
+    /// drop(manager);
+    /// assert!(events.is_closed());
+    /// ```
     pub fn is_closed(&self) -> bool {
         self.with_queue(|_, closed| closed)
     }
@@ -426,8 +502,10 @@ impl<R: RawMutex> fmt::Debug for Subscription<R> {
 impl<R: RawMutex> Stream for Subscription<R> {
     type Item = Event;
 
-    /// The next event; `None` once the manager is gone and the queue is drained. Cancel-safe in
-    /// the same way as [`recv`](Subscription::recv).
+    /// The next event; `None` once the manager is gone and the queue is drained.
+    ///
+    /// # Cancel safety
+    /// Cancel-safe in the same way as [`recv`](Subscription::recv).
     fn poll_next(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Event>> {
         self.get_mut().poll_recv(cx).map(Result::ok)
     }
@@ -445,7 +523,18 @@ impl<R: RawMutex> FusedStream for Subscription<R> {
 
 /// The future of [`Subscription::recv`].
 ///
-/// **Cancel-safety:** cancel-safe (see [`Subscription::recv`]).
+/// # Cancel safety
+/// Cancel-safe (see [`Subscription::recv`]).
+///
+/// ```
+/// use lindy::channels::{Manager, Recv};
+/// let manager = Manager::with_clock(|| 0);
+/// let mut events = manager.subscribe(4);
+/// manager.open_public(&lindy::grammar::Name::parse("public:a.b")?, None)?;
+/// let recv: Recv<'_> = events.recv();
+/// assert!(futures::executor::block_on(recv).is_ok());
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
 #[must_use = "futures do nothing unless polled"]
 pub struct Recv<'a, R: RawMutex = DefaultRawMutex> {
     sub: &'a mut Subscription<R>,

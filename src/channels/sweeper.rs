@@ -10,6 +10,15 @@ use super::{Manager, Registry};
 use crate::sync::RawMutex;
 
 /// The shortest sweep interval; shorter ones are raised to it (a zero interval would spin).
+///
+/// ```
+/// use std::{sync::Arc, time::Duration};
+/// let manager = Arc::new(lindy::channels::Manager::new());
+/// let sweeper = manager.run_sweeper(Duration::ZERO)?; // raised to MIN_SWEEP_INTERVAL
+/// sweeper.wait_for_sweeps(2);
+/// sweeper.stop();
+/// # Ok::<(), std::io::Error>(())
+/// ```
 pub const MIN_SWEEP_INTERVAL: Duration = Duration::from_millis(1);
 
 #[derive(Default)]
@@ -35,6 +44,14 @@ impl Shared {
 
 /// Controls a sweeper thread started by [`Manager::run_sweeper`]. Dropping it stops the thread
 /// and waits for it (like [`stop`](Self::stop)).
+///
+/// ```
+/// use std::{sync::Arc, time::Duration};
+/// let manager = Arc::new(lindy::channels::Manager::new());
+/// let sweeper: lindy::channels::SweeperHandle = manager.run_sweeper(Duration::from_millis(5))?;
+/// drop(sweeper); // stops and joins the thread
+/// # Ok::<(), std::io::Error>(())
+/// ```
 #[derive(Debug)]
 pub struct SweeperHandle {
     shared: Arc<Shared>,
@@ -54,23 +71,61 @@ impl core::fmt::Debug for Shared {
 
 impl SweeperHandle {
     /// Sweeps run so far.
+    ///
+    /// ```
+    /// use std::{sync::Arc, time::Duration};
+    /// let manager = Arc::new(lindy::channels::Manager::new());
+    /// let sweeper = manager.run_sweeper(Duration::from_millis(1))?;
+    /// sweeper.wait_for_sweeps(1);
+    /// assert!(sweeper.sweeps() >= 1);
+    /// # Ok::<(), std::io::Error>(())
+    /// ```
     pub fn sweeps(&self) -> u64 {
         self.shared.lock().sweeps
     }
 
     /// Transitions (closed or deleted channels) made by those sweeps.
+    ///
+    /// ```
+    /// use std::{sync::Arc, time::Duration};
+    /// let manager = Arc::new(lindy::channels::Manager::new());
+    /// manager.open_public(&lindy::grammar::Name::parse("public:a.b").unwrap(), Some(Duration::ZERO)).unwrap();
+    /// let sweeper = manager.run_sweeper(Duration::from_millis(1))?;
+    /// sweeper.wait_for_sweeps(1);
+    /// assert_eq!(sweeper.transitions(), 1);
+    /// # Ok::<(), std::io::Error>(())
+    /// ```
     pub fn transitions(&self) -> u64 {
         self.shared.lock().transitions
     }
 
     /// Whether the thread has ended: stopped, or its manager was dropped (the sweeper holds the
     /// manager weakly, so it never keeps one alive).
+    ///
+    /// ```
+    /// use std::{sync::Arc, time::Duration};
+    /// let manager = Arc::new(lindy::channels::Manager::new());
+    /// let sweeper = manager.run_sweeper(Duration::from_millis(1))?;
+    /// drop(manager); // held weakly: the thread ends on its next tick
+    /// while !sweeper.is_finished() {
+    ///     std::thread::yield_now();
+    /// }
+    /// # Ok::<(), std::io::Error>(())
+    /// ```
     pub fn is_finished(&self) -> bool {
         self.shared.lock().finished
     }
 
     /// Blocks until at least `n` sweeps have run or the thread has ended; returns the sweep
     /// count. For tests and orderly start-up, not for timing.
+    ///
+    /// ```
+    /// use std::{sync::Arc, time::Duration};
+    /// let manager = Arc::new(lindy::channels::Manager::new());
+    /// let sweeper = manager.run_sweeper(Duration::from_millis(1))?;
+    /// assert!(sweeper.wait_for_sweeps(3) >= 3);
+    /// # Ok::<(), std::io::Error>(())
+    /// ```
     pub fn wait_for_sweeps(&self, n: u64) -> u64 {
         let mut p = self.shared.lock();
         while p.sweeps < n && !p.finished {
@@ -85,6 +140,14 @@ impl SweeperHandle {
 
     /// Stops the thread promptly (it is woken mid-sleep) and waits for it to end. A sweep in
     /// progress finishes first.
+    ///
+    /// ```
+    /// use std::{sync::Arc, time::Duration};
+    /// let manager = Arc::new(lindy::channels::Manager::new());
+    /// let sweeper = manager.run_sweeper(Duration::from_secs(3600))?;
+    /// sweeper.stop(); // woken mid-sleep: returns at once
+    /// # Ok::<(), std::io::Error>(())
+    /// ```
     pub fn stop(mut self) {
         self.shutdown();
     }
@@ -111,7 +174,7 @@ where
     G: Registry + Send + 'static,
     R: RawMutex + Send + Sync + 'static,
 {
-    /// Starts a thread (`lindy-sweeper`) that calls [`sweep_now`](Self::sweep_now) every
+    /// Starts a thread (`lindy-sweeper`) that calls [`handle_timeout_now`](Self::handle_timeout_now) every
     /// `every` (at least [`MIN_SWEEP_INTERVAL`]) until the returned handle is stopped or dropped,
     /// or the manager is dropped. The `on_sweep` hook runs on that thread.
     ///
@@ -180,7 +243,7 @@ where
             }
         }
         let Some(m) = manager.upgrade() else { return };
-        let transitions = m.sweep_now();
+        let transitions = m.handle_timeout_now();
         drop(m);
         {
             let mut p = shared.lock();

@@ -138,12 +138,25 @@ impl GrammarError {
     }
 }
 
-impl ErrorCode for GrammarError {
-    fn code(&self) -> &'static str {
+impl GrammarError {
+    /// The stable code of this error (see [`crate::error`]); an inherent method, so it
+    /// needs no trait import.
+    ///
+    /// ```
+    /// let err = lindy::grammar::Pattern::parse("public:a.**.b").unwrap_err();
+    /// assert_eq!(err.code(), "PATTERN_INVALID");
+    /// ```
+    pub fn code(&self) -> &'static str {
         match self.subject {
             Subject::Name => codes::CHANNEL_INVALID,
             Subject::Pattern => codes::PATTERN_INVALID,
         }
+    }
+}
+
+impl ErrorCode for GrammarError {
+    fn code(&self) -> &'static str {
+        GrammarError::code(self)
     }
 }
 

@@ -9,6 +9,16 @@ use super::ConfigError;
 use crate::error::{codes, Closed, ErrorCode, Full};
 
 /// Why a [`Streams`](super::Streams) call failed.
+///
+/// ```
+/// use lindy::stream::{StreamError, Streams};
+/// let hub = Streams::new();
+/// drop(hub.writer("p").unwrap()); // the stream on "p" has ended
+/// match hub.writer("p") {
+///     Err(StreamError::Closed { path, hub: false }) => assert_eq!(path, "p"),
+///     other => panic!("{other:?}"),
+/// }
+/// ```
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum StreamError {
     /// The path is empty (`INVALID_PATH`).
@@ -41,13 +51,26 @@ impl fmt::Display for StreamError {
     }
 }
 
-impl ErrorCode for StreamError {
-    fn code(&self) -> &'static str {
+impl StreamError {
+    /// The stable code of this error (see [`crate::error`]); an inherent method, so it
+    /// needs no trait import.
+    ///
+    /// ```
+    /// let hub: lindy::stream::Streams = lindy::stream::Streams::new();
+    /// assert_eq!(hub.writer("").unwrap_err().code(), "INVALID_PATH");
+    /// ```
+    pub fn code(&self) -> &'static str {
         match self {
             StreamError::InvalidPath => codes::INVALID_PATH,
             StreamError::Closed { .. } => codes::CLOSED,
             StreamError::InvalidConfig(_) => codes::INVALID_CONFIG,
         }
+    }
+}
+
+impl ErrorCode for StreamError {
+    fn code(&self) -> &'static str {
+        StreamError::code(self)
     }
 }
 
@@ -68,6 +91,14 @@ impl From<ConfigError> for StreamError {
 
 /// Why [`Writer::try_write`](super::Writer::try_write) did not write; the message is handed
 /// back either way.
+///
+/// ```
+/// use lindy::stream::{Streams, TryWriteError};
+/// let hub = Streams::new();
+/// let mut w = hub.writer("p").unwrap();
+/// w.close();
+/// assert!(matches!(w.try_write("late"), Err(TryWriteError::Closed(_))));
+/// ```
 #[derive(Clone, PartialEq, Eq)]
 pub enum TryWriteError {
     /// The path's buffer is full (`BUFFER_FULL`).
@@ -78,6 +109,13 @@ pub enum TryWriteError {
 
 impl TryWriteError {
     /// The message that was not written.
+    ///
+    /// ```
+    /// let hub = lindy::stream::Streams::new();
+    /// let mut w = hub.writer("p").unwrap();
+    /// w.close();
+    /// assert_eq!(w.try_write("kept").unwrap_err().into_inner(), "kept");
+    /// ```
     pub fn into_inner(self) -> Bytes {
         match self {
             TryWriteError::Full(Full(m)) | TryWriteError::Closed(Closed(m)) => m,
@@ -85,6 +123,13 @@ impl TryWriteError {
     }
 
     /// Whether the buffer was full (as opposed to closed).
+    ///
+    /// ```
+    /// let hub = lindy::stream::Streams::new();
+    /// let mut w = hub.writer("p").unwrap();
+    /// w.close();
+    /// assert!(!w.try_write("x").unwrap_err().is_full());
+    /// ```
     pub fn is_full(&self) -> bool {
         matches!(self, TryWriteError::Full(_))
     }
@@ -108,12 +153,27 @@ impl fmt::Display for TryWriteError {
     }
 }
 
-impl ErrorCode for TryWriteError {
-    fn code(&self) -> &'static str {
+impl TryWriteError {
+    /// The stable code of this error (see [`crate::error`]); an inherent method, so it
+    /// needs no trait import.
+    ///
+    /// ```
+    /// let hub: lindy::stream::Streams = lindy::stream::Streams::from_config([("buffer_size", "1")]).unwrap();
+    /// let w = hub.writer("p").unwrap();
+    /// w.try_write("a").unwrap();
+    /// assert_eq!(w.try_write("b").unwrap_err().code(), "BUFFER_FULL");
+    /// ```
+    pub fn code(&self) -> &'static str {
         match self {
             TryWriteError::Full(_) => codes::BUFFER_FULL,
             TryWriteError::Closed(_) => codes::CLOSED,
         }
+    }
+}
+
+impl ErrorCode for TryWriteError {
+    fn code(&self) -> &'static str {
+        TryWriteError::code(self)
     }
 }
 

@@ -25,7 +25,7 @@ use crate::sync::{Arc, DefaultRawMutex, Mutex, RawMutex};
 /// ```
 /// use lindy::stream::Streams;
 /// # futures::executor::block_on(async {
-/// let hub: Streams = Streams::from_config([("buffer_size", "10"), ("persistent", "true")]).unwrap();
+/// let hub = Streams::from_config([("buffer_size", "10"), ("persistent", "true")]).unwrap();
 /// let w = hub.writer("sensor/1").unwrap();
 /// w.write("21.5").await.unwrap();
 /// w.write("21.7").await.unwrap();
@@ -56,6 +56,15 @@ struct HubState<R: RawMutex> {
 }
 
 /// What a broadcast did. Nothing is dropped silently: every path it skipped is counted.
+///
+/// ```
+/// let hub = lindy::stream::Streams::from_config([("buffer_size", "1")]).unwrap();
+/// let (_a, _b) = (hub.reader("sub/a").unwrap(), hub.reader("sub/b").unwrap());
+/// let w = hub.writer("sub/b").unwrap();
+/// w.try_write("backlog").unwrap(); // sub/b is now full
+/// let report = hub.broadcast("sub/", "event");
+/// assert_eq!((report.delivered, report.full, report.closed), (1, 1, 0));
+/// ```
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
 #[must_use = "a broadcast skips full and closed paths; the report says how many"]
 pub struct BroadcastReport {
@@ -69,11 +78,21 @@ pub struct BroadcastReport {
 
 impl BroadcastReport {
     /// Paths the broadcast was addressed to.
+    ///
+    /// ```
+    /// let report = lindy::stream::BroadcastReport { delivered: 2, full: 1, closed: 1 };
+    /// assert_eq!(report.matched(), 4);
+    /// ```
     pub fn matched(&self) -> usize {
         self.delivered + self.full + self.closed
     }
 
     /// Paths skipped (full or closed).
+    ///
+    /// ```
+    /// let report = lindy::stream::BroadcastReport { delivered: 2, full: 1, closed: 1 };
+    /// assert_eq!(report.skipped(), 2);
+    /// ```
     pub fn skipped(&self) -> usize {
         self.full + self.closed
     }
@@ -88,6 +107,15 @@ impl BroadcastReport {
 }
 
 /// A snapshot of one path, from [`Streams::stats`].
+///
+/// ```
+/// let hub = lindy::stream::Streams::new();
+/// let w = hub.writer("p").unwrap();
+/// let _r = hub.reader("p").unwrap();
+/// w.try_write("x").unwrap();
+/// let stats = hub.stats("p").unwrap();
+/// assert_eq!((stats.held, stats.readers, stats.writers, stats.ended), (1, 1, 1, false));
+/// ```
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
 pub struct PathStats {
     /// Messages held: unread ones on a queue path; unread plus replay history on a persistent
@@ -109,7 +137,7 @@ pub struct PathStats {
 
 impl<R: RawMutex> Default for Streams<R> {
     fn default() -> Self {
-        Self::new()
+        Self::with_lock(StreamOptions::new())
     }
 }
 
@@ -140,14 +168,67 @@ fn check_path(path: &str) -> Result<(), StreamError> {
     }
 }
 
-impl<R: RawMutex> Streams<R> {
+/// Constructors with the default lock ([`DefaultRawMutex`]), so `Streams::new()` needs no type
+/// annotation. For another lock, name it: [`Streams::<R>::with_lock`](Streams::with_lock).
+impl Streams<DefaultRawMutex> {
     /// A hub with the default options (100 messages per path, not persistent).
+    ///
+    /// ```
+    /// let hub = lindy::stream::Streams::new();
+    /// assert_eq!(hub.options().buffer_len(), 100);
+    /// ```
     pub fn new() -> Self {
-        Self::with_options(StreamOptions::new())
+        Self::with_lock(StreamOptions::new())
     }
 
     /// A hub with these options.
+    ///
+    /// ```
+    /// use lindy::stream::{StreamOptions, Streams};
+    /// let hub = Streams::with_options(StreamOptions::new().persistent(true));
+    /// assert!(hub.options().is_persistent());
+    /// ```
     pub fn with_options(opts: StreamOptions) -> Self {
+        Self::with_lock(opts)
+    }
+
+    /// A hub configured from string pairs, as the seed's registry
+    /// (`{"buffer_size": "100", "persistent": "true"}`); see [`StreamOptions::from_pairs`].
+    ///
+    /// # Errors
+    /// [`StreamError::InvalidConfig`] for an unknown key or a bad value.
+    ///
+    /// ```
+    /// use lindy::stream::Streams;
+    /// let hub = Streams::from_config([("buffer_size", "8")])?;
+    /// assert_eq!(hub.options().buffer_len(), 8);
+    /// assert_eq!(Streams::from_config([("buffer_size", "x")]).unwrap_err().code(), "INVALID_CONFIG");
+    /// # Ok::<(), lindy::stream::StreamError>(())
+    /// ```
+    pub fn from_config<I>(pairs: I) -> Result<Self, StreamError>
+    where
+        I: IntoIterator,
+        I::Item: ConfigEntry,
+    {
+        Ok(Self::with_options(StreamOptions::from_pairs(pairs)?))
+    }
+}
+
+impl<R: RawMutex> Streams<R> {
+    /// A hub with these options and the lock `R`, named in the type:
+    /// `Streams::<NoopRawMutex>::with_lock(opts)` on a single thread,
+    /// `Streams::<CriticalSectionRawMutex>::with_lock(opts)` shared with interrupts.
+    ///
+    /// ```
+    /// use lindy::stream::{StreamOptions, Streams};
+    /// use lindy::sync::NoopRawMutex;
+    ///
+    /// let hub = Streams::<NoopRawMutex>::with_lock(StreamOptions::new());
+    /// let w = hub.writer("p").unwrap();
+    /// w.try_write("x").unwrap();
+    /// assert_eq!(hub.reader("p").unwrap().try_recv().as_deref(), Ok(&b"x"[..]));
+    /// ```
+    pub fn with_lock(opts: StreamOptions) -> Self {
         Streams {
             inner: Arc::new(Hub {
                 opts,
@@ -159,20 +240,13 @@ impl<R: RawMutex> Streams<R> {
         }
     }
 
-    /// A hub configured from string pairs, as the seed's registry
-    /// (`{"buffer_size": "100", "persistent": "true"}`); see [`StreamOptions::from_pairs`].
-    ///
-    /// # Errors
-    /// [`StreamError::InvalidConfig`] for an unknown key or a bad value.
-    pub fn from_config<I>(pairs: I) -> Result<Self, StreamError>
-    where
-        I: IntoIterator,
-        I::Item: ConfigEntry,
-    {
-        Ok(Self::with_options(StreamOptions::from_pairs(pairs)?))
-    }
-
     /// The hub's options.
+    ///
+    /// ```
+    /// use lindy::stream::{StreamOptions, Streams};
+    /// let hub = Streams::with_options(StreamOptions::new().buffer_size(5));
+    /// assert_eq!(hub.options().buffer_len(), 5);
+    /// ```
     pub fn options(&self) -> &StreamOptions {
         &self.inner.opts
     }
@@ -183,6 +257,15 @@ impl<R: RawMutex> Streams<R> {
     /// [`StreamError::InvalidPath`] for an empty path; [`StreamError::Closed`] if the hub is
     /// closed, or if the path's stream has ended (all its writers closed: delete the path to
     /// start a new stream under that name).
+    ///
+    /// ```
+    /// # futures::executor::block_on(async {
+    /// let hub = lindy::stream::Streams::new();
+    /// let w = hub.writer("stage1").unwrap();
+    /// w.write("item").await.unwrap();
+    /// assert_eq!(hub.writer("").unwrap_err().code(), "INVALID_PATH");
+    /// # });
+    /// ```
     pub fn writer(&self, path: &str) -> Result<Writer<R>, StreamError> {
         check_path(path)?;
         let channel = self.attach(path, |s| {
@@ -202,6 +285,16 @@ impl<R: RawMutex> Streams<R> {
     /// # Errors
     /// [`StreamError::InvalidPath`] for an empty path; [`StreamError::Closed`] if the hub is
     /// closed.
+    ///
+    /// ```
+    /// # futures::executor::block_on(async {
+    /// let hub = lindy::stream::Streams::new();
+    /// let mut r = hub.reader("stage1").unwrap();
+    /// hub.writer("stage1").unwrap().write("item").await.unwrap(); // the writer is dropped: end of stream
+    /// assert_eq!(r.recv().await.as_deref(), Some(&b"item"[..]));
+    /// assert_eq!(r.recv().await, None);
+    /// # });
+    /// ```
     pub fn reader(&self, path: &str) -> Result<Reader<R>, StreamError> {
         check_path(path)?;
         let mut id = 0;
@@ -250,6 +343,14 @@ impl<R: RawMutex> Streams<R> {
     /// Writes `msg` to every path that starts with `prefix` (`""` = every path), without
     /// waiting: paths whose buffer is full, or whose stream has ended, are skipped and counted.
     /// The message is shared, not copied, between paths.
+    ///
+    /// ```
+    /// let hub = lindy::stream::Streams::new();
+    /// let mut readers: Vec<_> = (0..3).map(|i| hub.reader(&format!("subscriber/{i}")).unwrap()).collect();
+    /// let report = hub.broadcast("subscriber/", "event data");
+    /// assert_eq!(report.delivered, 3);
+    /// assert!(readers.iter_mut().all(|r| r.try_recv().as_deref() == Ok(&b"event data"[..])));
+    /// ```
     pub fn broadcast(&self, prefix: &str, msg: impl Into<Bytes>) -> BroadcastReport {
         let targets: Vec<Arc<Channel<R>>> = self.inner.state.lock(|h| {
             h.paths
@@ -275,15 +376,15 @@ impl<R: RawMutex> Streams<R> {
     /// use lindy::grammar::Pattern;
     /// use lindy::stream::Streams;
     ///
-    /// let hub: Streams = Streams::new();
+    /// let hub = Streams::new();
     /// let mut lobby = hub.reader("public:chat.rooms.lobby").unwrap();
     /// let mut hall = hub.reader("public:chat.rooms.hall").unwrap();
     /// let _raw = hub.reader("chat/rooms/lobby").unwrap(); // not a channel name
     ///
     /// let report = hub.broadcast_matching(&Pattern::parse("public:chat.*.lobby")?, "hi");
     /// assert_eq!(report.delivered, 1);
-    /// assert_eq!(lobby.try_recv(), Some(Some("hi".into())));
-    /// assert_eq!(hall.try_recv(), None);
+    /// assert_eq!(lobby.try_recv(), Ok("hi".into()));
+    /// assert_eq!(hall.try_recv(), Err(lindy::stream::TryRecvError::Empty));
     /// # Ok::<(), lindy::grammar::GrammarError>(())
     /// ```
     pub fn broadcast_matching(&self, pattern: &Pattern, msg: impl Into<Bytes>) -> BroadcastReport {
@@ -311,6 +412,13 @@ impl<R: RawMutex> Streams<R> {
     }
 
     /// Whether `path` exists (created and not deleted).
+    ///
+    /// ```
+    /// let hub = lindy::stream::Streams::new();
+    /// assert!(!hub.exists("p"));
+    /// let _r = hub.reader("p").unwrap();
+    /// assert!(hub.exists("p"));
+    /// ```
     pub fn exists(&self, path: &str) -> bool {
         self.inner.state.lock(|h| h.paths.contains_key(path))
     }
@@ -318,6 +426,17 @@ impl<R: RawMutex> Streams<R> {
     /// Deletes `path`: its readers see EOF at once (unread messages are dropped) and its
     /// writers' writes fail. Returns the number of messages dropped, or `None` if there was
     /// no such path. A later `writer`/`reader` on the same name starts a new path.
+    ///
+    /// ```
+    /// use lindy::stream::{Streams, TryRecvError};
+    /// let hub = Streams::new();
+    /// let w = hub.writer("p").unwrap();
+    /// let mut r = hub.reader("p").unwrap();
+    /// w.try_write("unread").unwrap();
+    /// assert_eq!(hub.delete("p"), Some(1)); // one message dropped
+    /// assert_eq!(r.try_recv(), Err(TryRecvError::Closed));
+    /// assert_eq!(hub.delete("p"), None);
+    /// ```
     pub fn delete(&self, path: &str) -> Option<usize> {
         let channel = self.inner.state.lock(|h| h.paths.remove(path))?;
         let mut later = Deferred::default();
@@ -327,12 +446,27 @@ impl<R: RawMutex> Streams<R> {
     }
 
     /// A snapshot of `path`, or `None` if there is no such path.
+    ///
+    /// ```
+    /// let hub = lindy::stream::Streams::new();
+    /// assert!(hub.stats("p").is_none());
+    /// let _w = hub.writer("p").unwrap();
+    /// assert_eq!(hub.stats("p").unwrap().writers, 1);
+    /// ```
     pub fn stats(&self, path: &str) -> Option<PathStats> {
         let channel = self.inner.state.lock(|h| h.paths.get(path).cloned())?;
         Some(channel.state.lock(|s| s.stats()))
     }
 
     /// The paths starting with `prefix` (`""` = all), sorted.
+    ///
+    /// ```
+    /// let hub = lindy::stream::Streams::new();
+    /// for p in ["b/2", "a/1", "b/1"] {
+    ///     let _ = hub.reader(p).unwrap();
+    /// }
+    /// assert_eq!(hub.list("b/"), ["b/1", "b/2"]);
+    /// ```
     pub fn list(&self, prefix: &str) -> Vec<String> {
         self.inner.state.lock(|h| {
             h.paths
@@ -347,6 +481,12 @@ impl<R: RawMutex> Streams<R> {
     }
 
     /// How many paths exist.
+    ///
+    /// ```
+    /// let hub = lindy::stream::Streams::new();
+    /// let _r = hub.reader("p").unwrap();
+    /// assert_eq!(hub.channel_count(), 1);
+    /// ```
     pub fn channel_count(&self) -> usize {
         self.inner.state.lock(|h| h.paths.len())
     }
@@ -354,6 +494,14 @@ impl<R: RawMutex> Streams<R> {
     /// Closes the hub: no new writers or readers, every path's stream ends (writes fail;
     /// readers drain what is buffered, then see EOF), and the paths are removed. Closing twice
     /// is harmless.
+    ///
+    /// ```
+    /// let hub = lindy::stream::Streams::new();
+    /// let w = hub.writer("p").unwrap();
+    /// hub.close();
+    /// assert!(w.try_write("late").is_err());
+    /// assert_eq!(hub.reader("p").unwrap_err().code(), "CLOSED");
+    /// ```
     pub fn close(&self) {
         let paths = self.inner.state.lock(|h| {
             h.closed = true;
@@ -367,6 +515,13 @@ impl<R: RawMutex> Streams<R> {
     }
 
     /// Whether [`close`](Streams::close) was called.
+    ///
+    /// ```
+    /// let hub = lindy::stream::Streams::new();
+    /// assert!(!hub.is_closed());
+    /// hub.close();
+    /// assert!(hub.is_closed());
+    /// ```
     pub fn is_closed(&self) -> bool {
         self.inner.state.lock(|h| h.closed)
     }

@@ -42,7 +42,7 @@
 //! use lindy::stream::Streams;
 //!
 //! # futures::executor::block_on(async {
-//! let hub: Streams = Streams::new();
+//! let hub = Streams::new();
 //! let mut reader = hub.reader("stage1").unwrap();
 //! let writer = hub.writer("stage1").unwrap();
 //! for item in ["a", "bb", "ccc"] {
@@ -61,7 +61,7 @@
 //! The hub's path table and each path's state sit behind [`crate::sync::Mutex`] with the
 //! lock `R`; readers and writers hold an `Arc` to their path's state. Waiting futures park in a
 //! [`WaitQueue`](crate::sync::WaitQueue) with hand-on, so a cancelled future never strands a
-//! message or a slot. Every async method documents its cancel-safety.
+//! message or a slot. Every async method documents it under `# Cancel safety`.
 
 mod channel;
 mod error;
@@ -70,7 +70,8 @@ mod options;
 mod reader;
 mod writer;
 
-pub use crate::batch::{ConfigEntry, ConfigError};
+pub use crate::config::{ConfigEntry, ConfigError};
+pub use crate::error::TryRecvError;
 pub use bytes::Bytes;
 pub use error::{StreamError, TryWriteError};
 pub use hub::{BroadcastReport, PathStats, Streams};

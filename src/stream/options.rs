@@ -29,11 +29,26 @@ impl Default for StreamOptions {
 
 impl StreamOptions {
     /// Default messages buffered per path.
+    ///
+    /// ```
+    /// use lindy::stream::StreamOptions;
+    /// assert_eq!(StreamOptions::new().buffer_len(), StreamOptions::DEFAULT_BUFFER_SIZE);
+    /// ```
     pub const DEFAULT_BUFFER_SIZE: usize = 100;
     /// Default replay history per path in persistent mode (1 MiB).
+    ///
+    /// ```
+    /// use lindy::stream::StreamOptions;
+    /// assert_eq!(StreamOptions::new().replay_cap(), StreamOptions::DEFAULT_REPLAY_BYTES);
+    /// ```
     pub const DEFAULT_REPLAY_BYTES: usize = 1 << 20;
 
     /// The defaults: 100 messages, not persistent, 1 MiB of replay history.
+    ///
+    /// ```
+    /// const OPTS: lindy::stream::StreamOptions = lindy::stream::StreamOptions::new().persistent(true);
+    /// assert!(OPTS.is_persistent());
+    /// ```
     pub const fn new() -> Self {
         StreamOptions {
             buffer_size: Self::DEFAULT_BUFFER_SIZE,
@@ -45,6 +60,12 @@ impl StreamOptions {
     /// Messages a path buffers before writers wait (at least 1; 0 is raised to 1 here and
     /// rejected by [`from_pairs`](StreamOptions::from_pairs)). In persistent mode: how far
     /// the slowest reader may fall behind the live stream.
+    ///
+    /// ```
+    /// use lindy::stream::StreamOptions;
+    /// assert_eq!(StreamOptions::new().buffer_size(10).buffer_len(), 10);
+    /// assert_eq!(StreamOptions::new().buffer_size(0).buffer_len(), 1);
+    /// ```
     pub const fn buffer_size(mut self, messages: usize) -> Self {
         self.buffer_size = if messages == 0 { 1 } else { messages };
         self
@@ -52,6 +73,10 @@ impl StreamOptions {
 
     /// Persistent mode: every reader sees every message, and a reader that joins late first
     /// replays the retained history (see the [module docs](super)).
+    ///
+    /// ```
+    /// assert!(lindy::stream::StreamOptions::new().persistent(true).is_persistent());
+    /// ```
     pub const fn persistent(mut self, on: bool) -> Self {
         self.persistent = on;
         self
@@ -59,22 +84,38 @@ impl StreamOptions {
 
     /// Bytes of history a persistent path keeps for late readers; older messages are dropped
     /// first (0 keeps no history).
+    ///
+    /// ```
+    /// assert_eq!(lindy::stream::StreamOptions::new().replay_bytes(4096).replay_cap(), 4096);
+    /// ```
     pub const fn replay_bytes(mut self, bytes: usize) -> Self {
         self.replay_bytes = bytes;
         self
     }
 
     /// Messages buffered per path.
+    ///
+    /// ```
+    /// assert_eq!(lindy::stream::StreamOptions::new().buffer_len(), 100);
+    /// ```
     pub const fn buffer_len(&self) -> usize {
         self.buffer_size
     }
 
     /// Whether paths are persistent.
+    ///
+    /// ```
+    /// assert!(!lindy::stream::StreamOptions::new().is_persistent());
+    /// ```
     pub const fn is_persistent(&self) -> bool {
         self.persistent
     }
 
     /// The replay history cap in bytes.
+    ///
+    /// ```
+    /// assert_eq!(lindy::stream::StreamOptions::new().replay_cap(), 1 << 20);
+    /// ```
     pub const fn replay_cap(&self) -> usize {
         self.replay_bytes
     }
@@ -88,12 +129,20 @@ impl StreamOptions {
     /// # Errors
     /// [`ConfigError`] (`INVALID_CONFIG`) for an unknown key, a key given twice, an unparsable
     /// value, or `buffer_size = 0`. The seed ignored all of these; lindy does not.
+    ///
+    /// ```
+    /// use lindy::stream::StreamOptions;
+    /// let opts = StreamOptions::from_pairs([("persistent", "T"), ("replay_bytes", "512")])?;
+    /// assert_eq!(opts, StreamOptions::new().persistent(true).replay_bytes(512));
+    /// assert!(StreamOptions::from_pairs([("colour", "blue")]).is_err()); // unknown keys are errors
+    /// # Ok::<(), lindy::config::ConfigError>(())
+    /// ```
     pub fn from_pairs<I>(pairs: I) -> Result<Self, ConfigError>
     where
         I: IntoIterator,
         I::Item: ConfigEntry,
     {
-        let err = |k: &str, v: &str, why| ConfigError::in_scope("stream", k, v, why);
+        let err = |k: &str, v: &str, why| ConfigError::new("stream", k, v, why);
         let mut opts = Self::new();
         let mut seen = [false; 3];
         for entry in pairs {
@@ -119,11 +168,8 @@ impl StreamOptions {
                     opts.buffer_size = n;
                 }
                 1 => {
-                    opts.persistent = match v {
-                        "1" | "t" | "T" | "true" | "TRUE" | "True" => true,
-                        "0" | "f" | "F" | "false" | "FALSE" | "False" => false,
-                        _ => return Err(err(key, value, "expected true or false")),
-                    }
+                    opts.persistent = crate::config::parse_bool(v)
+                        .ok_or_else(|| err(key, value, "expected true or false"))?;
                 }
                 _ => {
                     opts.replay_bytes = v
@@ -139,7 +185,6 @@ impl StreamOptions {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::error::ErrorCode;
     use alloc::string::ToString;
 
     #[test]

@@ -28,7 +28,7 @@ const CLOSED_ID: usize = usize::MAX;
 /// ```
 /// use futures::StreamExt;
 /// # futures::executor::block_on(async {
-/// let hub = lindy::stream::Streams::<lindy::sync::DefaultRawMutex>::new();
+/// let hub = lindy::stream::Streams::new();
 /// let w = hub.writer("logs").unwrap();
 /// let mut r = hub.reader("logs").unwrap();
 /// w.write("hello, world").await.unwrap();
@@ -67,6 +67,11 @@ impl<R: RawMutex> Reader<R> {
     }
 
     /// The path read from.
+    ///
+    /// ```
+    /// let hub = lindy::stream::Streams::new();
+    /// assert_eq!(hub.reader("logs").unwrap().path(), "logs");
+    /// ```
     pub fn path(&self) -> &str {
         &self.channel.path
     }
@@ -74,11 +79,34 @@ impl<R: RawMutex> Reader<R> {
     /// Messages of a persistent path's history that were dropped (replay byte cap) before this
     /// reader got to them. It grows when the reader skips over them, i.e. just before the
     /// message that follows the gap is returned. Always 0 on queue paths.
+    ///
+    /// ```
+    /// use lindy::stream::{StreamOptions, Streams};
+    /// // Keep about one message of history: a late reader misses the older one.
+    /// let hub = Streams::with_options(StreamOptions::new().persistent(true).replay_bytes(40));
+    /// let w = hub.writer("p").unwrap();
+    /// w.try_write("old").unwrap();
+    /// w.try_write("new").unwrap();
+    /// let mut late = hub.reader("p").unwrap();
+    /// assert_eq!(late.try_recv().as_deref(), Ok(&b"new"[..]));
+    /// assert_eq!(late.missed(), 1);
+    /// ```
     pub fn missed(&self) -> u64 {
         self.missed
     }
 
     /// Bytes left of a message partly consumed by [`read`](Reader::read).
+    ///
+    /// ```
+    /// # futures::executor::block_on(async {
+    /// let hub = lindy::stream::Streams::new();
+    /// let mut r = hub.reader("p").unwrap();
+    /// hub.writer("p").unwrap().write("abcdef").await.unwrap();
+    /// let mut buf = [0u8; 4];
+    /// assert_eq!(r.read(&mut buf).await, Some(4));
+    /// assert_eq!(r.remaining(), 2);
+    /// # });
+    /// ```
     pub fn remaining(&self) -> usize {
         self.partial.as_ref().map_or(0, Bytes::len)
     }
@@ -86,9 +114,22 @@ impl<R: RawMutex> Reader<R> {
     /// The next message, whole; `None` at EOF. A message partly consumed by
     /// [`read`](Reader::read) yields its remaining bytes first.
     ///
-    /// **Cancel-safe**: a message is taken only when the future completes, so dropping it
+    /// # Cancel safety
+    /// Cancel-safe: a message is taken only when the future completes, so dropping it
     /// loses nothing. A future dropped after being woken passes the wake-up on to the next
     /// waiting reader.
+    ///
+    /// ```
+    /// # futures::executor::block_on(async {
+    /// let hub = lindy::stream::Streams::new();
+    /// let mut r = hub.reader("p").unwrap();
+    /// let w = hub.writer("p").unwrap();
+    /// w.write("one").await.unwrap();
+    /// drop(w);
+    /// assert_eq!(r.recv().await.as_deref(), Some(&b"one"[..]));
+    /// assert_eq!(r.recv().await, None); // end of stream
+    /// # });
+    /// ```
     pub fn recv(&mut self) -> Recv<'_, R> {
         Recv { reader: self }
     }
@@ -98,25 +139,70 @@ impl<R: RawMutex> Reader<R> {
     /// A read never spans two messages: it returns the rest of the current message, up to
     /// `buf.len()`. A zero-length message reads as `Some(0)`.
     ///
-    /// **Cancel-safe**, as [`recv`](Reader::recv): nothing is consumed unless it completes.
+    /// # Cancel safety
+    /// Cancel-safe, as [`recv`](Reader::recv): nothing is consumed unless it completes.
+    ///
+    /// ```
+    /// # futures::executor::block_on(async {
+    /// let hub = lindy::stream::Streams::new();
+    /// let mut r = hub.reader("p").unwrap();
+    /// let w = hub.writer("p").unwrap();
+    /// w.write("hello").await.unwrap();
+    /// w.write("!").await.unwrap();
+    /// drop(w);
+    /// let mut buf = [0u8; 8];
+    /// assert_eq!(r.read(&mut buf).await, Some(5)); // one message, never two
+    /// assert_eq!(r.read(&mut buf).await, Some(1));
+    /// assert_eq!(r.read(&mut buf).await, None);
+    /// # });
+    /// ```
     pub fn read<'a>(&'a mut self, buf: &'a mut [u8]) -> Read<'a, R> {
         Read { reader: self, buf }
     }
 
-    /// Takes the next message without waiting: `Some(Some(msg))`, `Some(None)` at EOF, or
-    /// `None` if nothing is there yet.
-    pub fn try_recv(&mut self) -> Option<Option<Bytes>> {
+    /// Takes the next message without waiting.
+    ///
+    /// # Errors
+    /// [`TryRecvError::Empty`](crate::error::TryRecvError::Empty) if nothing is there yet;
+    /// [`TryRecvError::Closed`](crate::error::TryRecvError::Closed) at end of
+    /// stream (every writer closed and the path is drained, the path was deleted, or this
+    /// reader was closed) — from then on, always `Closed`.
+    ///
+    /// ```
+    /// use lindy::stream::{Streams, TryRecvError};
+    ///
+    /// let hub: Streams = Streams::new();
+    /// let w = hub.writer("jobs").unwrap();
+    /// let mut r = hub.reader("jobs").unwrap();
+    /// assert_eq!(r.try_recv(), Err(TryRecvError::Empty));
+    /// w.try_write("one").unwrap();
+    /// assert_eq!(r.try_recv().as_deref(), Ok(&b"one"[..]));
+    /// drop(w);
+    /// assert_eq!(r.try_recv(), Err(TryRecvError::Closed));
+    /// ```
+    pub fn try_recv(&mut self) -> Result<Bytes, crate::error::TryRecvError> {
         if let Some(rest) = self.partial.take() {
-            return Some(Some(rest));
+            return Ok(rest);
         }
         match self.take(None) {
-            Poll::Ready(m) => Some(m),
-            Poll::Pending => None,
+            Poll::Ready(Some(m)) => Ok(m),
+            Poll::Ready(None) => Err(crate::error::TryRecvError::Closed),
+            Poll::Pending => Err(crate::error::TryRecvError::Empty),
         }
     }
 
     /// Detaches from the path: the reader returns EOF from now on, and on a persistent path it
     /// stops holding writers back. Closing twice is harmless.
+    ///
+    /// ```
+    /// use lindy::stream::{Streams, TryRecvError};
+    /// let hub = Streams::new();
+    /// let w = hub.writer("p").unwrap();
+    /// let mut r = hub.reader("p").unwrap();
+    /// w.try_write("x").unwrap();
+    /// r.close();
+    /// assert_eq!(r.try_recv(), Err(TryRecvError::Closed));
+    /// ```
     pub fn close(&mut self) {
         if self.id == CLOSED_ID {
             return;
@@ -217,8 +303,11 @@ impl<R: RawMutex> core::fmt::Debug for Reader<R> {
     }
 }
 
-/// Messages until EOF. The stream parks its waker in the path's queue between polls; dropping
-/// the reader leaves the queue and passes on an unused wake-up.
+/// Messages until EOF. The stream parks its waker in the path's queue between polls.
+///
+/// # Cancel safety
+/// Cancel-safe, as [`Reader::recv`]: dropping the reader leaves the queue and passes on an
+/// unused wake-up.
 impl<R: RawMutex> Stream for Reader<R> {
     type Item = Bytes;
 
@@ -233,7 +322,20 @@ impl<R: RawMutex> FusedStream for Reader<R> {
     }
 }
 
-/// The future of [`Reader::recv`]. See there for cancel-safety.
+/// The future of [`Reader::recv`].
+///
+/// # Cancel safety
+/// Cancel-safe (see [`Reader::recv`]).
+///
+/// ```
+/// # futures::executor::block_on(async {
+/// let hub = lindy::stream::Streams::new();
+/// let mut r = hub.reader("p").unwrap();
+/// hub.writer("p").unwrap().try_write("x").unwrap();
+/// let recv: lindy::stream::Recv<'_> = r.recv();
+/// assert_eq!(recv.await.as_deref(), Some(&b"x"[..]));
+/// # });
+/// ```
 #[must_use = "futures do nothing unless awaited"]
 pub struct Recv<'a, R: RawMutex = DefaultRawMutex> {
     reader: &'a mut Reader<R>,
@@ -261,7 +363,21 @@ impl<R: RawMutex> core::fmt::Debug for Recv<'_, R> {
     }
 }
 
-/// The future of [`Reader::read`]. See there for cancel-safety.
+/// The future of [`Reader::read`].
+///
+/// # Cancel safety
+/// Cancel-safe (see [`Reader::read`]).
+///
+/// ```
+/// # futures::executor::block_on(async {
+/// let hub = lindy::stream::Streams::new();
+/// let mut r = hub.reader("p").unwrap();
+/// hub.writer("p").unwrap().try_write("xy").unwrap();
+/// let mut buf = [0u8; 2];
+/// let read: lindy::stream::Read<'_> = r.read(&mut buf);
+/// assert_eq!(read.await, Some(2));
+/// # });
+/// ```
 #[must_use = "futures do nothing unless awaited"]
 pub struct Read<'a, R: RawMutex = DefaultRawMutex> {
     reader: &'a mut Reader<R>,

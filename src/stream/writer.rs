@@ -20,7 +20,7 @@ use crate::sync::{Arc, DefaultRawMutex, RawMutex, WaiterSlot};
 ///
 /// ```
 /// # futures::executor::block_on(async {
-/// let hub = lindy::stream::Streams::<lindy::sync::DefaultRawMutex>::new();
+/// let hub = lindy::stream::Streams::new();
 /// let mut w = hub.writer("events").unwrap();
 /// let mut r = hub.reader("events").unwrap();
 /// w.write("one").await.unwrap();
@@ -46,6 +46,11 @@ impl<R: RawMutex> Writer<R> {
     }
 
     /// The path written to.
+    ///
+    /// ```
+    /// let hub = lindy::stream::Streams::new();
+    /// assert_eq!(hub.writer("logs").unwrap().path(), "logs");
+    /// ```
     pub fn path(&self) -> &str {
         &self.channel.path
     }
@@ -55,9 +60,20 @@ impl<R: RawMutex> Writer<R> {
     /// Resolves to `Err(Closed(msg))` — the message handed back — if this writer was closed,
     /// the path was deleted or the hub closed (also while waiting).
     ///
-    /// **Cancel-safe**: the message is written entirely or not at all; dropping the future
+    /// # Cancel safety
+    /// Cancel-safe: the message is written entirely or not at all; dropping the future
     /// before it completes drops the message unwritten. A future dropped after being woken for
     /// room passes the wake-up on to the next waiting writer.
+    ///
+    /// ```
+    /// # futures::executor::block_on(async {
+    /// let hub = lindy::stream::Streams::new();
+    /// let w = hub.writer("p").unwrap();
+    /// let mut r = hub.reader("p").unwrap();
+    /// w.write(vec![1u8, 2, 3]).await.unwrap();
+    /// assert_eq!(r.recv().await.as_deref(), Some(&[1u8, 2, 3][..]));
+    /// # });
+    /// ```
     pub fn write(&self, msg: impl Into<Bytes>) -> Write<'_, R> {
         Write {
             writer: self,
@@ -71,6 +87,16 @@ impl<R: RawMutex> Writer<R> {
     /// # Errors
     /// [`TryWriteError::Full`] if the buffer is full, [`TryWriteError::Closed`] if this
     /// writer, the path or the hub is closed; the message is handed back either way.
+    ///
+    /// ```
+    /// use lindy::stream::{Streams, TryWriteError};
+    /// let hub = Streams::from_config([("buffer_size", "1")]).unwrap();
+    /// let w = hub.writer("p").unwrap();
+    /// w.try_write("first").unwrap();
+    /// let err = w.try_write("second").unwrap_err();
+    /// assert!(err.is_full());
+    /// assert_eq!(err.into_inner(), "second"); // handed back
+    /// ```
     pub fn try_write(&self, msg: impl Into<Bytes>) -> Result<(), TryWriteError> {
         let msg = msg.into();
         if self.closed {
@@ -81,6 +107,17 @@ impl<R: RawMutex> Writer<R> {
 
     /// Closes this handle; when it was the path's last open writer, the stream ends and its
     /// readers see EOF once they have drained it. Closing twice is harmless.
+    ///
+    /// ```
+    /// use lindy::stream::{Streams, TryRecvError};
+    /// let hub = Streams::new();
+    /// let (mut a, b) = (hub.writer("p").unwrap(), hub.writer("p").unwrap());
+    /// let mut r = hub.reader("p").unwrap();
+    /// a.close();
+    /// assert_eq!(r.try_recv(), Err(TryRecvError::Empty), "b is still open");
+    /// drop(b); // the last writer: the stream ends
+    /// assert_eq!(r.try_recv(), Err(TryRecvError::Closed));
+    /// ```
     pub fn close(&mut self) {
         if core::mem::replace(&mut self.closed, true) {
             return;
@@ -92,6 +129,14 @@ impl<R: RawMutex> Writer<R> {
 
     /// Whether writes will fail: this handle was closed, or the path was deleted or its hub
     /// closed.
+    ///
+    /// ```
+    /// let hub = lindy::stream::Streams::new();
+    /// let mut w = hub.writer("p").unwrap();
+    /// assert!(!w.is_closed());
+    /// w.close();
+    /// assert!(w.is_closed());
+    /// ```
     pub fn is_closed(&self) -> bool {
         self.closed || self.channel.state.lock(|s| !s.accepts())
     }
@@ -130,7 +175,19 @@ impl<R: RawMutex> core::fmt::Debug for Writer<R> {
     }
 }
 
-/// The future of [`Writer::write`]. See there for cancel-safety.
+/// The future of [`Writer::write`].
+///
+/// # Cancel safety
+/// Cancel-safe (see [`Writer::write`]).
+///
+/// ```
+/// # futures::executor::block_on(async {
+/// let hub = lindy::stream::Streams::new();
+/// let w = hub.writer("p").unwrap();
+/// let write: lindy::stream::Write<'_> = w.write("x");
+/// write.await.unwrap();
+/// # });
+/// ```
 #[must_use = "futures do nothing unless awaited"]
 pub struct Write<'a, R: RawMutex = DefaultRawMutex> {
     writer: &'a Writer<R>,

@@ -192,14 +192,14 @@ impl Manager {
 
     /// Expires every channel whose TTL has run out by now; returns how many.
     pub fn sweep(&self) -> u32 {
-        self.inner.sweep_now() as u32
+        self.inner.handle_timeout_now() as u32
     }
 
     /// When (epoch ms) the next channel expires, or `undefined` if none will.
     #[wasm_bindgen(getter, js_name = nextDeadline, unchecked_return_type = "number | undefined")]
     pub fn next_deadline(&self) -> JsValue {
         self.inner
-            .next_deadline()
+            .poll_timeout()
             .map_or(JsValue::UNDEFINED, |t| JsValue::from_f64(t as f64))
     }
 

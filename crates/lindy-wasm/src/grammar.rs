@@ -19,7 +19,7 @@ use lindy::grammar::{self as g, GrammarError, SubscriptionId};
 
 /// A `GrammarError` as a JS lindy error, with `.segment` and `.offset` when known.
 pub fn grammar_error(err: &GrammarError) -> JsValue {
-    let e = js::lindy_error(err.code(), &format!("{err}"));
+    let e = js::lindy_error(ErrorCode::code(err), &format!("{err}"));
     if let Some(s) = err.segment() {
         js::set(&e, "segment", &JsValue::from(s as u32));
     }

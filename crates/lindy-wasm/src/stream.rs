@@ -336,9 +336,9 @@ impl StreamReader {
     pub fn try_recv(&self) -> JsValue {
         match self.inner.borrow_mut().as_mut() {
             Some(r) => match r.try_recv() {
-                Some(Some(msg)) => bytes_out(&msg),
-                Some(None) => JsValue::UNDEFINED,
-                None => JsValue::NULL,
+                Ok(msg) => bytes_out(&msg),
+                Err(st::TryRecvError::Closed) => JsValue::UNDEFINED,
+                Err(st::TryRecvError::Empty) => JsValue::NULL,
             },
             None => JsValue::UNDEFINED,
         }

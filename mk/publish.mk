@@ -1,0 +1,34 @@
+# Ready to publish (issue 17): the crates.io and npm dry runs, and the declared MSRV.
+#
+# * publish-crates: `cargo publish --dry-run` packs every publishable crate of the workspace and
+#   builds each from its packed sources alone (what crates.io would get). --allow-dirty: the gate
+#   runs after builds that may leave untracked files; the packed file list is fixed by `include`.
+# * msrv: the toolchain of `rust-version` cannot be installed on these machines (only stable and
+#   nightly exist and no toolchain can be fetched), so the MSRV is checked by what does not need
+#   it: clippy's `incompatible_msrv` lint (std APIs newer than `rust-version`, denied here) and
+#   tests/msrv.rs (no dependency in the resolved graph declares a newer `rust-version`).
+# * publish-npm: `npm pack --dry-run` on the built package, checking the files npm users need.
+# * docs-rs: the docs.rs build (nightly, `--cfg docsrs`, the features in
+#   [package.metadata.docs.rs]) without warnings.
+.PHONY: publish-check publish-crates publish-npm msrv docs-rs
+
+publish-check: publish-crates msrv docs-rs publish-npm
+
+publish-crates:
+	$(CARGO) publish --dry-run --allow-dirty --locked --workspace
+
+msrv:
+	$(CARGO) clippy --lib --all-features --quiet -- -D clippy::incompatible_msrv
+	$(CARGO) test --quiet --test msrv
+
+docs-rs:
+	RUSTDOCFLAGS="--cfg docsrs -D warnings" $(CARGO) +nightly doc --no-deps --lib --features serde,tokio --quiet
+
+publish-npm: pkg
+	cd pkg-js && npm pack --dry-run --json 2>/dev/null > ../target/npm-pack.json
+	@for f in package.json dist/lindy_bg.wasm dist/lindy.js index.d.ts; do \
+	  grep -q "\"path\": \"$$f\"" target/npm-pack.json || { echo "npm pack: $$f missing from the package"; exit 1; }; \
+	done
+	@echo "npm pack --dry-run: $$(grep -c '"path"' target/npm-pack.json) files, all required ones present"
+
+GATES += publish-check
