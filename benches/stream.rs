@@ -26,7 +26,7 @@ fn lindy_case<R: RawMutex + Send + Sync + 'static>(
     n: u64,
 ) {
     rt.block_on(async move {
-        let hub: Streams<R> = Streams::with_options(
+        let hub: Streams<R> = Streams::with_lock(
             StreamOptions::new()
                 .buffer_size(BUFFER)
                 .persistent(persistent)

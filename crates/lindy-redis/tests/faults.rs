@@ -103,7 +103,7 @@ impl Drop for Server {
 }
 
 fn drain(sub: &mut Subscription) -> Vec<(EventKind, String)> {
-    std::iter::from_fn(|| sub.try_recv())
+    std::iter::from_fn(|| sub.try_recv().ok())
         .map(|e| (e.kind, e.name.as_str().to_owned()))
         .collect()
 }

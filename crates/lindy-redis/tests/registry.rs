@@ -16,7 +16,7 @@ fn n(s: &str) -> Name {
 }
 
 fn drain(sub: &mut Subscription) -> Vec<(EventKind, String)> {
-    std::iter::from_fn(|| sub.try_recv())
+    std::iter::from_fn(|| sub.try_recv().ok())
         .map(|e: Event| (e.kind, e.name.as_str().to_owned()))
         .collect()
 }

@@ -6,7 +6,7 @@
 //! * a **worker** task takes jobs with a pattern (`take_matching("public:demo.jobs.*").await`)
 //!   until the space is closed;
 //! * a **sweeper** task drives the channel manager from `embassy-time`: it sleeps until
-//!   `next_deadline()` and sweeps — the sans-IO core's clock comes from the executor's timer;
+//!   `poll_timeout()` and calls `handle_timeout(now)` — the sans-IO core's clock comes from the executor's timer;
 //! * `main` subscribes to the manager's events and waits (`recv().await`) for the sweep to close
 //!   the idle `public:demo.sensor` channel;
 //! * then a job is taken under a lease and never acknowledged (a worker that died): a **lease
@@ -143,9 +143,9 @@ async fn sweeper(manager: &'static Manager) {
         // Re-check at least every 10 ms, so a channel opened meanwhile with a shorter TTL is
         // swept at most that late (touches only move deadlines later).
         let recheck = now_ms() + 10;
-        let at = manager.next_deadline().map_or(recheck, |d| d.min(recheck));
+        let at = manager.poll_timeout().map_or(recheck, |d| d.min(recheck));
         Timer::at(Instant::from_millis(at)).await;
-        manager.sweep(now_ms());
+        manager.handle_timeout(now_ms());
         add(&SWEEPS, 1);
     }
 }

@@ -34,19 +34,19 @@ fn a_batch_completes_at_its_deadline_and_not_before() -> Outcome {
     let mut b = Batcher::new(BatchOptions::new().max_rows(3).timeout_ms(1_000));
     b.push(Message::insert("a", vec![1], 4), 10).unwrap();
     b.push(Message::insert("b", vec![2], 4), 500).unwrap();
-    ensure_eq!(b.next_deadline(), Some(1_010)); // measured from the batch's first row
-    b.poll_timeout(1_009);
+    ensure_eq!(b.poll_timeout(), Some(1_010)); // measured from the batch's first row
+    b.handle_timeout(1_009);
     ensure_eq!(b.ready_len(), 0);
-    b.poll_timeout(1_010);
-    let (batch, reason) = b.pop_with_reason().unwrap();
+    b.handle_timeout(1_010);
+    let (batch, reason) = b.take_with_reason().unwrap();
     ensure_eq!(reason, Reason::Timeout);
     ensure!(matches!(batch, Batch::Insert(ref i) if i.table == "a" && i.rows == [1]));
-    ensure_eq!(b.next_deadline(), Some(1_500));
+    ensure_eq!(b.poll_timeout(), Some(1_500));
     b.push(Message::insert("b", vec![3, 4], 8), 600).unwrap(); // fills "b" to 3 rows
-    let (batch, reason) = b.pop_with_reason().unwrap();
+    let (batch, reason) = b.take_with_reason().unwrap();
     ensure_eq!(reason, Reason::Rows);
     ensure_eq!(batch.len(), 3);
-    ensure_eq!(b.next_deadline(), None);
+    ensure_eq!(b.poll_timeout(), None);
     Ok(())
 }
 
@@ -56,14 +56,14 @@ fn a_kind_change_completes_the_pending_batches_first() -> Outcome {
     b.push(Message::migrate("posts"), 0).unwrap();
     b.push(Message::insert("users", vec![1, 2], 8), 1).unwrap();
     ensure_eq!(b.pending_kind(), Some(Kind::Insert));
-    let (batch, reason) = b.pop_with_reason().unwrap();
+    let (batch, reason) = b.take_with_reason().unwrap();
     ensure_eq!(reason, Reason::KindChange);
     ensure_eq!(
         batch,
         Batch::Migrate(vec![String::from("users"), String::from("posts")])
     );
     b.flush();
-    let (batch, reason) = b.pop_with_reason().unwrap();
+    let (batch, reason) = b.take_with_reason().unwrap();
     ensure_eq!(
         (batch.kind(), batch.len(), reason),
         (Kind::Insert, 2, Reason::Flush)

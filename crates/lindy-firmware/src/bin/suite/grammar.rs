@@ -3,7 +3,6 @@
 use alloc::string::ToString;
 use alloc::vec::Vec;
 
-use lindy::error::ErrorCode;
 use lindy::grammar::{GrammarErrorKind, Name, NameRef, Pattern, PatternIndex, Visibility};
 use lindy_firmware::harness::{Case, Outcome};
 use lindy_firmware::{cases, ensure, ensure_eq};
