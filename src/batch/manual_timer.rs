@@ -2,7 +2,7 @@
 //! bring their own notion of time.
 
 use alloc::collections::BTreeMap;
-use alloc::sync::Arc;
+use crate::sync::Arc;
 use alloc::vec::Vec;
 use core::future::Future;
 use core::pin::Pin;

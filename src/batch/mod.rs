@@ -40,9 +40,6 @@
 //! ```
 
 mod batcher;
-// `alloc::sync::Arc` needs compare-and-swap (not on Cortex-M0); see docs/vocabulary.md for the
-// switch to the crate's portable `Arc` once the firmware branch provides it.
-#[cfg(target_has_atomic = "ptr")]
 mod manual_timer;
 mod message;
 mod options;
@@ -54,7 +51,6 @@ mod writer;
 
 pub use crate::config::{ConfigEntry, ConfigError};
 pub use batcher::Batcher;
-#[cfg(target_has_atomic = "ptr")]
 pub use manual_timer::ManualTimer;
 pub use message::{Batch, Insert, Kind, Message, Reason};
 pub use options::BatchOptions;
