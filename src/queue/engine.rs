@@ -240,10 +240,17 @@ struct Leases<V> {
 /// assert_eq!((again.value, again.deliveries), ("c", 1));
 /// # use lindy::ErrorCode;
 /// ```
+// `repr(C)`, fields touched by every `out` / `take` first: they share the first cache line, and
+// the key table (cache-line aligned) starts on the next one.
 #[repr(C)]
 pub struct Engine<V, W = ()> {
+    /// Waiters made ready and not yet reported.
+    ready: VecDeque<(WaiterId, W)>,
     next_stamp: u64,
-    keys: Keys<V>,
+    /// Queued entries, across keys.
+    queued: usize,
+    /// Producers waiting for room, in arrival order.
+    producers: List,
     closed: bool,
     /// Whether any bound is set: all accounting is skipped otherwise.
     bounded: bool,
@@ -251,20 +258,15 @@ pub struct Engine<V, W = ()> {
     weighs: bool,
     /// Whether a per-key bound is set: per-key counts are kept only then.
     key_bounded: bool,
-    next_ticket: u64,
+    keys: Keys<V>,
     /// Waiting pattern takers: `(ticket, slot)` by pattern. `None` keeps `out` free of grammar
     /// work while nobody takes by pattern.
     patterns: Option<Box<PatternIndex<(u64, u32)>>>,
     waiters: Waiters<V, W>,
     /// Waiting pattern takers in arrival order (for `close`).
     pattern_takers: List,
-    /// Producers waiting for room, in arrival order.
-    producers: List,
-    /// Waiters made ready and not yet reported.
-    ready: VecDeque<(WaiterId, W)>,
+    next_ticket: u64,
     leases: Leases<V>,
-    /// Queued entries, across keys.
-    queued: usize,
     /// Leased entries.
     in_flight: usize,
     /// Weight of queued and leased entries (with a byte bound).
@@ -969,7 +971,6 @@ impl<V, W> Engine<V, W> {
         } else {
             0
         };
-        let counted = self.queued + self.in_flight;
         let Engine {
             keys,
             patterns,
@@ -980,6 +981,7 @@ impl<V, W> Engine<V, W> {
             key_bounded,
             bytes,
             queued,
+            in_flight,
             pattern_takers,
             ..
         } = self;
@@ -992,7 +994,7 @@ impl<V, W> Engine<V, W> {
             None
         };
         if target.is_none() && check && *bounded {
-            if let Some(r) = fits(config, counted, *bytes, q, weight) {
+            if let Some(r) = fits(config, *queued + *in_flight, *bytes, q, weight) {
                 if q.is_idle() {
                     keys.idled(hash);
                 }
@@ -1069,13 +1071,15 @@ impl<V, W> Engine<V, W> {
     #[inline]
     fn pop(&mut self, key: &str) -> Option<Entry<V>> {
         let hash = self.keys.hash(key)?;
-        let weight_of = self.config.weigher.filter(|_| self.weighs);
         let mut o = self.keys.find_entry(hash, key)?;
         let q = o.get_mut();
         let entry = q.entries.pop_front()?;
         self.queued -= 1;
         if self.bounded {
-            let w = weight_of.map_or(0, |f| f(&entry.value));
+            let w = match self.config.weigher {
+                Some(f) if self.weighs => f(&entry.value),
+                _ => 0,
+            };
             self.bytes -= w;
             if self.key_bounded && w > 0 {
                 q.side().bytes -= w;
