@@ -172,3 +172,37 @@ fn bounds_and_bad_configuration() {
         );
     }
 }
+
+#[test]
+fn a_waiting_leased_take_starts_its_lease_when_it_resolves() {
+    use std::future::Future;
+    use std::sync::atomic::{AtomicU64, Ordering};
+    let space = LocalSpace::<&str>::new();
+    let now = AtomicU64::new(10);
+    let clock = || now.load(Ordering::SeqCst);
+    let waker = std::task::Waker::noop();
+    let mut cx = std::task::Context::from_waker(waker);
+    let mut take = Box::pin(space.take_leased("jobs", Some(100), clock));
+    assert!(take.as_mut().poll(&mut cx).is_pending());
+    now.store(500, Ordering::SeqCst);
+    space.out("jobs", "a").unwrap();
+    let lease = match take.as_mut().poll(&mut cx) {
+        std::task::Poll::Ready(l) => l.unwrap(),
+        std::task::Poll::Pending => panic!("handed an entry, still pending"),
+    };
+    assert_eq!(
+        (lease.value, lease.deliveries, lease.deadline),
+        ("a", 1, 600)
+    );
+    assert_eq!(space.leased_len(), 1);
+    // Dropped after being handed an entry: the entry is back, no lease made.
+    let mut dropped = Box::pin(space.take_leased("jobs", None, clock));
+    assert!(dropped.as_mut().poll(&mut cx).is_pending());
+    space.out("jobs", "b").unwrap();
+    drop(dropped);
+    assert_eq!((space.len("jobs"), space.leased_len()), (1, 1));
+    // A bad length is refused before anything is taken.
+    let bad = futures::executor::block_on(space.take_leased("jobs", Some(0), clock));
+    assert_eq!(bad.unwrap_err().code(), "LEASE_INVALID");
+    assert_eq!(space.len("jobs"), 1);
+}

@@ -328,6 +328,11 @@ impl<V, W> Engine<V, W> {
         &self.config
     }
 
+    /// The lease length of a leased take that names none.
+    pub fn config_default_lease_ms(&self) -> u64 {
+        self.config.default_lease_ms
+    }
+
     // ------------------------------------------------------------------ observing
 
     /// Entries queued under `key` (leased ones not counted).
