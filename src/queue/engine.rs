@@ -577,24 +577,66 @@ impl<V, W> Engine<V, W> {
     /// # Errors
     /// [`TryTakeError::Closed`] when closed and nothing is queued (it never returns `Empty`).
     pub fn take_or_wait(&mut self, key: &str, payload: W) -> Result<TakeOrWait<V>, TryTakeError> {
-        match self.try_take(key) {
-            Ok(t) => return Ok(TakeOrWait::Taken(t)),
-            Err(TryTakeError::Closed) => return Err(TryTakeError::Closed),
-            Err(TryTakeError::Empty) => {}
-        }
-        let ticket = self.fresh_ticket();
+        self.take_or_wait_with(key, || payload)
+    }
+
+    /// [`take_or_wait`](Self::take_or_wait), making the payload only if the taker has to wait
+    /// (a driver's waker clone is skipped when an entry is there). One key lookup either way.
+    ///
+    /// # Errors
+    /// As [`take_or_wait`](Self::take_or_wait).
+    #[inline]
+    pub fn take_or_wait_with(
+        &mut self,
+        key: &str,
+        payload: impl FnOnce() -> W,
+    ) -> Result<TakeOrWait<V>, TryTakeError> {
         let hash = self.keys.seeded_hash(key);
-        let id = self.waiters.alloc(
+        let Engine {
+            keys,
+            waiters,
+            queued,
+            bounded,
+            weighs,
+            key_bounded,
+            bytes,
+            config,
+            closed,
+            next_ticket,
+            ..
+        } = self;
+        let mut o = keys.get_or_insert(hash, key);
+        let q = o.get_mut();
+        if let Some(entry) = q.entries.pop_front() {
+            *queued -= 1;
+            if *bounded {
+                unweigh(config, *weighs, *key_bounded, bytes, q, &entry.value);
+            }
+            if q.is_idle() {
+                keys.idled(hash);
+            }
+            if !self.producers.is_empty() {
+                self.admit_producers();
+            }
+            return Ok(TakeOrWait::Taken(taken_of(entry)));
+        }
+        if *closed {
+            if q.is_idle() {
+                keys.idled(hash);
+            }
+            return Err(TryTakeError::Closed);
+        }
+        let ticket = *next_ticket;
+        *next_ticket += 1;
+        let id = waiters.alloc(
             ticket,
             Kind::Take {
-                key: CompactString::from(key),
+                key: q.key.clone(),
                 hash,
             },
-            payload,
+            payload(),
         );
-        let mut o = self.keys.get_or_insert(hash, key);
-        let side = o.get_mut().side();
-        self.waiters.push_back(&mut side.takers, id.index());
+        waiters.push_back(&mut q.side().takers, id.index());
         self.after_new_taker();
         Ok(TakeOrWait::Waiting(id))
     }
@@ -1081,14 +1123,14 @@ impl<V, W> Engine<V, W> {
         let entry = q.entries.pop_front()?;
         self.queued -= 1;
         if self.bounded {
-            let w = match self.config.weigher {
-                Some(f) if self.weighs => f(&entry.value),
-                _ => 0,
-            };
-            self.bytes -= w;
-            if self.key_bounded && w > 0 {
-                q.side().bytes -= w;
-            }
+            unweigh(
+                &self.config,
+                self.weighs,
+                self.key_bounded,
+                &mut self.bytes,
+                q,
+                &entry.value,
+            );
         }
         if q.is_idle() {
             self.keys.idled(hash);
@@ -1403,6 +1445,26 @@ fn fits<V>(
         return Some(Refusal::Full);
     }
     None
+}
+
+/// A queued entry left `q`: takes its weight off the engine's and the key's bytes.
+#[inline]
+fn unweigh<V>(
+    config: &Config<V>,
+    weighs: bool,
+    key_bounded: bool,
+    bytes: &mut usize,
+    q: &mut KeyQueue<V>,
+    value: &V,
+) {
+    let w = match config.weigher {
+        Some(f) if weighs => f(value),
+        _ => 0,
+    };
+    *bytes -= w;
+    if key_bounded && w > 0 {
+        q.side().bytes -= w;
+    }
 }
 
 fn refused<V>(r: Refusal, v: V) -> OutError<V> {

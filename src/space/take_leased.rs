@@ -9,7 +9,7 @@ use futures_core::FusedFuture;
 
 use super::{Lease, LocalSpace};
 use crate::channels::Clock;
-use crate::queue::{check_lease_ms, Claim, TakeLeasedError, TakeOrWait, TryTakeError, WaiterId};
+use crate::queue::{check_lease_ms, Claim, TakeLeasedError, TakeOrWait, WaiterId};
 use crate::sync::{DefaultRawMutex, RawMutex};
 
 /// Takes the head entry of one key under a lease, waiting until there is one: the future returned
@@ -71,17 +71,13 @@ impl<V: Clone, C: Clock, R: RawMutex> Future for TakeLeased<'_, V, C, R> {
                 return Poll::Ready(Err(TakeLeasedError::Invalid));
             }
             let taken = match *waiter {
-                None => match e.try_take(key) {
-                    Ok(t) => t,
-                    Err(TryTakeError::Closed) => return Poll::Ready(Err(TakeLeasedError::Closed)),
-                    Err(TryTakeError::Empty) => match e.take_or_wait(key, cx.waker().clone()) {
-                        Ok(TakeOrWait::Taken(t)) => t,
-                        Ok(TakeOrWait::Waiting(id)) => {
-                            *waiter = Some(id);
-                            return Poll::Pending;
-                        }
-                        Err(_) => return Poll::Ready(Err(TakeLeasedError::Closed)),
-                    },
+                None => match e.take_or_wait_with(key, || cx.waker().clone()) {
+                    Ok(TakeOrWait::Taken(t)) => t,
+                    Ok(TakeOrWait::Waiting(id)) => {
+                        *waiter = Some(id);
+                        return Poll::Pending;
+                    }
+                    Err(_) => return Poll::Ready(Err(TakeLeasedError::Closed)),
                 },
                 Some(id) => match e.claim(id) {
                     Claim::Pending => {
