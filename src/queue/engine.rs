@@ -471,6 +471,24 @@ impl<V, W> Engine<V, W> {
             .map_err(|(r, e)| refused(r, taken_of(e)))
     }
 
+    /// Appends an entry with its own age and delivery count at the back of `key`: how a durable
+    /// backend rebuilds its queues on open, replaying them oldest first. Later stamps are issued
+    /// above it. Bounds are not applied (refusing would lose stored data; a store reopened with a
+    /// smaller bound drains down to it), nor is the close rule (a durable backend opens open).
+    /// O(1).
+    pub fn restore(&mut self, key: &str, taken: Taken<V>) -> Outcome {
+        self.next_stamp = self.next_stamp.max(taken.stamp.0.saturating_add(1));
+        let entry = Entry {
+            stamp: taken.stamp.0,
+            deliveries: taken.deliveries,
+            value: taken.value,
+        };
+        match self.place(key, entry, At::Back, false) {
+            Ok(o) => o,
+            Err(_) => Outcome::Queued, // unchecked: not reached
+        }
+    }
+
     /// Appends `value` under `key`, or, if there is no room, keeps it and registers the producer
     /// to wait for room (the waiting form of [`out`](Self::out): back-pressure). Producers of a
     /// key go in first come, first served; when room frees, the oldest waiting producer's value
