@@ -115,6 +115,24 @@ fn single_thread_one_key() {
             }
         },
     );
+    t.case(
+        "lindy LocalSpace (take waits, then out wakes it: the hand-off path)",
+        10_000_000,
+        |n| {
+            let mut cx = Context::from_waker(waker);
+            for i in 0..n {
+                let mut f = std::pin::pin!(space.take(black_box("jobs")));
+                assert!(f.as_mut().poll(&mut cx).is_pending());
+                space.out("jobs", i).unwrap();
+                match f.as_mut().poll(&mut cx) {
+                    Poll::Ready(v) => {
+                        black_box(v.unwrap());
+                    }
+                    Poll::Pending => unreachable!(),
+                }
+            }
+        },
+    );
     let mut keep = BareKeep::default();
     t.case(
         "bare HashMap<String, VecDeque> (keeps empty keys)",

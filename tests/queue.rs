@@ -417,3 +417,57 @@ fn stale_waiter_ids_never_reach_a_reused_slot() {
     assert_eq!(q.cancel(a), None);
     assert!(q.is_waiting(b));
 }
+
+#[test]
+fn stale_waiter_ids_stay_stale_after_the_slab_is_given_back() {
+    let mut q: Engine<u32> = Engine::new();
+    let ids: Vec<WaiterId> = (0..100)
+        .map(|i| waiting(q.take_or_wait(&format!("k{i}"), ())))
+        .collect();
+    for &id in &ids {
+        q.cancel(id);
+    }
+    assert_eq!(q.waiter_count(), 0);
+    let fresh: Vec<WaiterId> = (0..100)
+        .map(|i| waiting(q.take_or_wait(&format!("k{i}"), ())))
+        .collect();
+    for (old, new) in ids.iter().zip(&fresh) {
+        assert_ne!(old, new);
+        assert_eq!(q.claim(*old), Claim::Unknown);
+        assert_eq!(q.cancel(*old), None);
+    }
+    assert!(fresh.iter().all(|&id| q.is_waiting(id)));
+}
+
+#[test]
+fn restore_rebuilds_a_queue_with_ages_and_delivery_counts() {
+    use lindy::queue::{Stamp, Taken};
+    let mut q: Engine<&str> = Engine::with_config(Config::new().max_entries(1)).unwrap();
+    for (stamp, v) in [(10, "a"), (11, "b")] {
+        q.restore(
+            "k",
+            Taken {
+                value: v,
+                stamp: Stamp::from_u64(stamp),
+                deliveries: 2,
+            },
+        );
+    }
+    // Above the bound (nothing stored is refused); later stamps are younger.
+    assert_eq!(q.total_len(), 2);
+    q.restore(
+        "public:x.y",
+        Taken {
+            value: "old",
+            stamp: Stamp::from_u64(5),
+            deliveries: 0,
+        },
+    );
+    let a = q.try_take("k").unwrap();
+    assert_eq!((a.value, a.stamp.as_u64(), a.deliveries), ("a", 10, 2));
+    assert!(matches!(q.out("k", "full"), Err(OutError::Full(_))));
+    q.try_take("k").unwrap();
+    q.try_take("public:x.y").unwrap();
+    q.out("k", "c").unwrap();
+    assert!(q.try_take("k").unwrap().stamp.as_u64() > 11);
+}

@@ -60,6 +60,13 @@ pub struct Row {
     pub allocs_per_op: Option<f64>,
 }
 
+/// The measured run of an instruction count (see [`Table::case`]): callgrind collects inside it.
+#[inline(never)]
+pub fn instr_measured(f: &mut dyn FnMut()) {
+    f();
+    std::hint::black_box(());
+}
+
 /// A comparison table: add cases, then [`Table::print`].
 pub struct Table {
     title: String,
@@ -91,7 +98,22 @@ impl Table {
     }
 
     /// Times `f(iters)`, which must perform `iters` operations. Returns ns/op.
+    ///
+    /// `LINDY_BENCH_INSTR=<part of "table title | row name">=<n>` runs only the matching rows,
+    /// untimed: `f(n)` once to warm up, then `f(n)` inside [`instr_measured`], for instruction
+    /// counts with `valgrind --tool=callgrind --toggle-collect='*instr_measured*'` (the collected
+    /// instructions over `n` are the row's instructions per operation).
     pub fn case(&mut self, name: &str, iters: u64, mut f: impl FnMut(u64)) -> f64 {
+        if let Some(spec) = std::env::var_os("LINDY_BENCH_INSTR") {
+            let spec = spec.to_string_lossy().into_owned();
+            let (part, n) = spec.rsplit_once('=').expect("LINDY_BENCH_INSTR=<row>=<n>");
+            let n: u64 = n.parse().expect("LINDY_BENCH_INSTR=<row>=<n>");
+            if format!("{} | {}", self.title, name).contains(part) {
+                f(n);
+                instr_measured(&mut || f(n));
+            }
+            return 0.0;
+        }
         let iters = self.iters(iters);
         f(iters.div_ceil(10)); // warm-up
         let rounds = if self.quick { 1 } else { ROUNDS };

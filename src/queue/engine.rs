@@ -240,10 +240,17 @@ struct Leases<V> {
 /// assert_eq!((again.value, again.deliveries), ("c", 1));
 /// # use lindy::ErrorCode;
 /// ```
+// `repr(C)`, fields touched by every `out` / `take` first: they share the first cache line, and
+// the key table (cache-line aligned) starts on the next one.
 #[repr(C)]
 pub struct Engine<V, W = ()> {
+    /// Waiters made ready and not yet reported.
+    ready: VecDeque<(WaiterId, W)>,
     next_stamp: u64,
-    keys: Keys<V>,
+    /// Queued entries, across keys.
+    queued: usize,
+    /// Producers waiting for room, in arrival order.
+    producers: List,
     closed: bool,
     /// Whether any bound is set: all accounting is skipped otherwise.
     bounded: bool,
@@ -251,20 +258,15 @@ pub struct Engine<V, W = ()> {
     weighs: bool,
     /// Whether a per-key bound is set: per-key counts are kept only then.
     key_bounded: bool,
-    next_ticket: u64,
+    keys: Keys<V>,
     /// Waiting pattern takers: `(ticket, slot)` by pattern. `None` keeps `out` free of grammar
     /// work while nobody takes by pattern.
     patterns: Option<Box<PatternIndex<(u64, u32)>>>,
     waiters: Waiters<V, W>,
     /// Waiting pattern takers in arrival order (for `close`).
     pattern_takers: List,
-    /// Producers waiting for room, in arrival order.
-    producers: List,
-    /// Waiters made ready and not yet reported.
-    ready: VecDeque<(WaiterId, W)>,
+    next_ticket: u64,
     leases: Leases<V>,
-    /// Queued entries, across keys.
-    queued: usize,
     /// Leased entries.
     in_flight: usize,
     /// Weight of queued and leased entries (with a byte bound).
@@ -324,6 +326,11 @@ impl<V, W> Engine<V, W> {
     /// The configuration.
     pub fn config(&self) -> &Config<V> {
         &self.config
+    }
+
+    /// The lease length of a leased take that names none.
+    pub fn config_default_lease_ms(&self) -> u64 {
+        self.config.default_lease_ms
     }
 
     // ------------------------------------------------------------------ observing
@@ -464,6 +471,24 @@ impl<V, W> Engine<V, W> {
             .map_err(|(r, e)| refused(r, taken_of(e)))
     }
 
+    /// Appends an entry with its own age and delivery count at the back of `key`: how a durable
+    /// backend rebuilds its queues on open, replaying them oldest first. Later stamps are issued
+    /// above it. Bounds are not applied (refusing would lose stored data; a store reopened with a
+    /// smaller bound drains down to it), nor is the close rule (a durable backend opens open).
+    /// O(1).
+    pub fn restore(&mut self, key: &str, taken: Taken<V>) -> Outcome {
+        self.next_stamp = self.next_stamp.max(taken.stamp.0.saturating_add(1));
+        let entry = Entry {
+            stamp: taken.stamp.0,
+            deliveries: taken.deliveries,
+            value: taken.value,
+        };
+        match self.place(key, entry, At::Back, false) {
+            Ok(o) => o,
+            Err(_) => Outcome::Queued, // unchecked: not reached
+        }
+    }
+
     /// Appends `value` under `key`, or, if there is no room, keeps it and registers the producer
     /// to wait for room (the waiting form of [`out`](Self::out): back-pressure). Producers of a
     /// key go in first come, first served; when room frees, the oldest waiting producer's value
@@ -570,24 +595,66 @@ impl<V, W> Engine<V, W> {
     /// # Errors
     /// [`TryTakeError::Closed`] when closed and nothing is queued (it never returns `Empty`).
     pub fn take_or_wait(&mut self, key: &str, payload: W) -> Result<TakeOrWait<V>, TryTakeError> {
-        match self.try_take(key) {
-            Ok(t) => return Ok(TakeOrWait::Taken(t)),
-            Err(TryTakeError::Closed) => return Err(TryTakeError::Closed),
-            Err(TryTakeError::Empty) => {}
-        }
-        let ticket = self.fresh_ticket();
+        self.take_or_wait_with(key, || payload)
+    }
+
+    /// [`take_or_wait`](Self::take_or_wait), making the payload only if the taker has to wait
+    /// (a driver's waker clone is skipped when an entry is there). One key lookup either way.
+    ///
+    /// # Errors
+    /// As [`take_or_wait`](Self::take_or_wait).
+    #[inline]
+    pub fn take_or_wait_with(
+        &mut self,
+        key: &str,
+        payload: impl FnOnce() -> W,
+    ) -> Result<TakeOrWait<V>, TryTakeError> {
         let hash = self.keys.seeded_hash(key);
-        let id = self.waiters.alloc(
+        let Engine {
+            keys,
+            waiters,
+            queued,
+            bounded,
+            weighs,
+            key_bounded,
+            bytes,
+            config,
+            closed,
+            next_ticket,
+            ..
+        } = self;
+        let mut o = keys.get_or_insert(hash, key);
+        let q = o.get_mut();
+        if let Some(entry) = q.entries.pop_front() {
+            *queued -= 1;
+            if *bounded {
+                unweigh(config, *weighs, *key_bounded, bytes, q, &entry.value);
+            }
+            if q.is_idle() {
+                keys.idled(hash);
+            }
+            if !self.producers.is_empty() {
+                self.admit_producers();
+            }
+            return Ok(TakeOrWait::Taken(taken_of(entry)));
+        }
+        if *closed {
+            if q.is_idle() {
+                keys.idled(hash);
+            }
+            return Err(TryTakeError::Closed);
+        }
+        let ticket = *next_ticket;
+        *next_ticket += 1;
+        let id = waiters.alloc(
             ticket,
             Kind::Take {
-                key: CompactString::from(key),
+                key: q.key.clone(),
                 hash,
             },
-            payload,
+            payload(),
         );
-        let mut o = self.keys.get_or_insert(hash, key);
-        let side = o.get_mut().side();
-        self.waiters.push_back(&mut side.takers, id.index());
+        waiters.push_back(&mut q.side().takers, id.index());
         self.after_new_taker();
         Ok(TakeOrWait::Waiting(id))
     }
@@ -969,7 +1036,6 @@ impl<V, W> Engine<V, W> {
         } else {
             0
         };
-        let counted = self.queued + self.in_flight;
         let Engine {
             keys,
             patterns,
@@ -980,6 +1046,7 @@ impl<V, W> Engine<V, W> {
             key_bounded,
             bytes,
             queued,
+            in_flight,
             pattern_takers,
             ..
         } = self;
@@ -992,7 +1059,7 @@ impl<V, W> Engine<V, W> {
             None
         };
         if target.is_none() && check && *bounded {
-            if let Some(r) = fits(config, counted, *bytes, q, weight) {
+            if let Some(r) = fits(config, *queued + *in_flight, *bytes, q, weight) {
                 if q.is_idle() {
                     keys.idled(hash);
                 }
@@ -1069,17 +1136,19 @@ impl<V, W> Engine<V, W> {
     #[inline]
     fn pop(&mut self, key: &str) -> Option<Entry<V>> {
         let hash = self.keys.hash(key)?;
-        let weight_of = self.config.weigher.filter(|_| self.weighs);
         let mut o = self.keys.find_entry(hash, key)?;
         let q = o.get_mut();
         let entry = q.entries.pop_front()?;
         self.queued -= 1;
         if self.bounded {
-            let w = weight_of.map_or(0, |f| f(&entry.value));
-            self.bytes -= w;
-            if self.key_bounded && w > 0 {
-                q.side().bytes -= w;
-            }
+            unweigh(
+                &self.config,
+                self.weighs,
+                self.key_bounded,
+                &mut self.bytes,
+                q,
+                &entry.value,
+            );
         }
         if q.is_idle() {
             self.keys.idled(hash);
@@ -1394,6 +1463,26 @@ fn fits<V>(
         return Some(Refusal::Full);
     }
     None
+}
+
+/// A queued entry left `q`: takes its weight off the engine's and the key's bytes.
+#[inline]
+fn unweigh<V>(
+    config: &Config<V>,
+    weighs: bool,
+    key_bounded: bool,
+    bytes: &mut usize,
+    q: &mut KeyQueue<V>,
+    value: &V,
+) {
+    let w = match config.weigher {
+        Some(f) if weighs => f(value),
+        _ => 0,
+    };
+    *bytes -= w;
+    if key_bounded && w > 0 {
+        q.side().bytes -= w;
+    }
 }
 
 fn refused<V>(r: Refusal, v: V) -> OutError<V> {
