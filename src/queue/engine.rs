@@ -556,7 +556,8 @@ impl<V, W> Engine<V, W> {
     }
 
     /// Takes the oldest entry (smallest [`Stamp`] among the heads) of the keys that are channel
-    /// names matching `pattern`. O(keys). Serves after close too.
+    /// names matching `pattern`. O(keys). Serves after close too. Heads of equal age (an
+    /// [`out_front`](Self::out_front) takes its head's age) are served in no particular order.
     ///
     /// # Errors
     /// As [`try_take`](Self::try_take).
