@@ -104,8 +104,10 @@ pub(crate) enum State<V, W> {
     },
     /// A reader's clone.
     Read(V),
-    /// A producer's value went in.
-    Stored,
+    /// A producer was let in: room is reserved for its value (`counted`), or a taker waits for
+    /// it (not counted). The value goes in when the producer claims (in its own poll), so a
+    /// producer dropped before that puts nothing in.
+    Admitted { counted: bool },
     /// The engine closed with nothing for this taker or reader.
     Closed,
 }
