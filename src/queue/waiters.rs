@@ -104,8 +104,10 @@ pub(crate) enum State<V, W> {
     },
     /// A reader's clone.
     Read(V),
-    /// A producer's value went in.
-    Stored,
+    /// A producer was let in: room is reserved for its value (`counted`), or a taker waits for
+    /// it (not counted). The value goes in when the producer claims (in its own poll), so a
+    /// producer dropped before that puts nothing in.
+    Admitted { counted: bool },
     /// The engine closed with nothing for this taker or reader.
     Closed,
 }
@@ -134,6 +136,9 @@ pub(crate) struct Waiters<V, W> {
     recs: Vec<Rec<V, W>>,
     free: u32,
     busy: usize,
+    /// The generation new slots start at: above every generation a dropped slot had, so an id
+    /// from before the slab was given back never names a later waiter.
+    floor: u32,
 }
 
 impl<V, W> Waiters<V, W> {
@@ -142,6 +147,7 @@ impl<V, W> Waiters<V, W> {
             recs: Vec::new(),
             free: NIL,
             busy: 0,
+            floor: 0,
         }
     }
 
@@ -178,10 +184,10 @@ impl<V, W> Waiters<V, W> {
                 .filter(|&i| i != NIL)
                 .expect("lindy: more than 4 billion waiters");
             self.recs.push(Rec {
-                generation: 0,
+                generation: self.floor,
                 slot: Slot::Busy(busy),
             });
-            WaiterId::new(i, 0)
+            WaiterId::new(i, self.floor)
         }
     }
 
@@ -238,8 +244,10 @@ impl<V, W> Waiters<V, W> {
         self.free = i;
         self.busy -= 1;
         if self.busy == 0 && self.recs.len() > 64 {
-            // Everyone left after a burst: give the memory back (ids stay unique: the
-            // generations restart only in slots that no live id can name).
+            // Everyone left after a burst: give the memory back. New slots start above every
+            // generation used so far, so a stale id stays stale.
+            let top = self.recs.iter().map(|r| r.generation).max().unwrap_or(0);
+            self.floor = top.wrapping_add(1);
             self.recs = Vec::new();
             self.free = NIL;
         }

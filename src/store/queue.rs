@@ -3,6 +3,7 @@ use alloc::collections::BTreeMap;
 use alloc::format;
 use alloc::string::{String, ToString};
 use alloc::vec::Vec;
+use compact_str::CompactString;
 
 use super::codec::{self, FileHeader, Frame, FILE_HEADER_LEN};
 use super::options::{validate_key, validate_value, Durability, StoreOptions};
@@ -17,7 +18,8 @@ const COMPACT_CHUNK: usize = 64 << 10;
 /// A live entry's key and payload, and its age once it has been taken (to put it back in place).
 #[derive(Debug)]
 struct Live {
-    key: String,
+    /// Inline up to 24 bytes: no allocation per entry for the usual short keys.
+    key: CompactString,
     value: Vec<u8>,
     stamp: Option<Stamp>,
 }
@@ -240,6 +242,7 @@ impl<S: Storage, W> Queue<S, W> {
         // Into the engine in sequence order, so ages (stamps) follow push order across keys.
         let mut live = BTreeMap::new();
         for (key, q) in rep.queues {
+            let key = CompactString::from(key);
             for e in q {
                 live.insert(
                     e.seq,

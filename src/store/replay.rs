@@ -291,12 +291,6 @@ pub fn find_next_record(bytes: &[u8], from: usize, salt: u64) -> Option<usize> {
     scan(bytes, from, salt, &mut 0, |_| true)
 }
 
-/// The offset of the first valid record at or after `from` that was written after offset `bad`
-/// was durable: the proof that bad bytes at `bad` are damage, not a crash's unsynced tail.
-pub fn find_durable_witness(bytes: &[u8], from: usize, salt: u64, bad: u64) -> Option<usize> {
-    scan(bytes, from, salt, &mut 0, |r| r.durable > bad)
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;

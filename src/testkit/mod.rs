@@ -16,7 +16,7 @@
 //! use lindy::testkit::{run, Memory};
 //! let report = run(&mut Memory::new()).await;
 //! assert_eq!(report.failed.len(), 0, "{report}");
-//! println!("{report}"); // kit[memory]: 27 passed, 0 failed, 3 not applicable
+//! println!("{report}"); // kit[memory]: 28 passed, 0 failed, 3 not applicable
 //! # });
 //! ```
 //!
