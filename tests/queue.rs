@@ -513,3 +513,14 @@ fn restore_rebuilds_a_queue_with_ages_and_delivery_counts() {
     q.out("k", "c").unwrap();
     assert!(q.try_take("k").unwrap().stamp.as_u64() > 11);
 }
+
+#[test]
+fn waiter_ids_are_exact_as_javascript_numbers() {
+    let mut q: Engine<u32> = Engine::new();
+    for _ in 0..5_000 {
+        let id = waiting(q.take_or_wait("k", ()));
+        assert!(id.as_u64() < 1 << 53);
+        assert_eq!(WaiterId::from_u64(id.as_u64() as f64 as u64), id);
+        q.cancel(id);
+    }
+}

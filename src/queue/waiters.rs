@@ -16,11 +16,16 @@ use crate::grammar::SubscriptionId;
 
 pub(crate) const NIL: u32 = u32::MAX;
 
+/// Generations wrap at 2²¹, so an id (generation above the 32-bit slot index) stays below 2⁵³:
+/// exact as a JavaScript number.
+const GENERATIONS: u32 = 1 << 21;
+
 /// Names one waiter of an [`Engine`](super::Engine): a taker, a reader or a producer.
 ///
 /// Ids are unique for the engine's life in practice: a slot's generation moves on every time it
 /// is freed, so an id that was claimed or cancelled never names a later waiter (until the
-/// generation wraps after 2³² reuses of one slot).
+/// generation wraps, after 2²¹ reuses of one slot). Ids are below 2⁵³, so they survive a trip
+/// through a JavaScript number.
 #[derive(Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub struct WaiterId(u64);
 
@@ -240,14 +245,14 @@ impl<V, W> Waiters<V, W> {
         ) else {
             return None;
         };
-        rec.generation = rec.generation.wrapping_add(1);
+        rec.generation = (rec.generation + 1) % GENERATIONS;
         self.free = i;
         self.busy -= 1;
         if self.busy == 0 && self.recs.len() > 64 {
             // Everyone left after a burst: give the memory back. New slots start above every
             // generation used so far, so a stale id stays stale.
             let top = self.recs.iter().map(|r| r.generation).max().unwrap_or(0);
-            self.floor = top.wrapping_add(1);
+            self.floor = (top + 1) % GENERATIONS;
             self.recs = Vec::new();
             self.free = NIL;
         }
