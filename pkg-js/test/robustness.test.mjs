@@ -32,6 +32,13 @@ function check(outcome, where) {
   if (outcome !== undefined && !(outcome instanceof Error)) {
     assert.fail(`${where} threw a non-Error: ${String(outcome)}`);
   }
+  // Every error carries a stable code: a LindyError's, or Node's ERR_* for a wrong argument.
+  if (outcome !== undefined && typeof outcome.code !== "string") {
+    assert.fail(`${where} threw an error without a .code: ${outcome.name}: ${outcome.message}`);
+  }
+  if (outcome?.name === "LindyError" && !(outcome instanceof lindy.LindyError)) {
+    assert.fail(`${where} threw a LindyError that is not an instance of the exported class`);
+  }
 }
 
 async function settleQuickly(value, where) {

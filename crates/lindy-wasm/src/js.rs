@@ -7,9 +7,11 @@
 
 use alloc::format;
 use alloc::string::String;
+use core::cell::RefCell;
 use core::fmt::Display;
 
 use js_sys::{Function, Object, Reflect, Uint8Array};
+use wasm_bindgen::prelude::wasm_bindgen;
 use wasm_bindgen::{JsCast, JsValue};
 
 use lindy::error::ErrorCode;
@@ -25,8 +27,30 @@ pub fn set(target: &JsValue, name: &str, value: &JsValue) {
     let _ = Reflect::set(target, &JsValue::from_str(name), value);
 }
 
-/// A lindy error: an `Error` whose `name` is `"LindyError"` and whose `.code` is a stable code.
+std::thread_local! {
+    /// The package's `LindyError` class, once the npm entries have registered it.
+    static ERROR_CLASS: RefCell<Option<Function>> = const { RefCell::new(None) };
+}
+
+/// Registers the npm package's `LindyError` class (`pkg-js/src/errors.js`, constructed as
+/// `new LindyError(code, message)`): from then on every lindy error raised here is a real
+/// instance of it, so `err instanceof LindyError` holds in JS. The package's entries call this
+/// once, right after instantiating the module; it is not part of the public API.
+#[wasm_bindgen(js_name = __setErrorClass)]
+pub fn set_error_class(class: Function) {
+    ERROR_CLASS.with(|c| *c.borrow_mut() = Some(class));
+}
+
+/// A lindy error: an instance of the registered `LindyError` class (else an `Error` whose `name`
+/// is `"LindyError"`) whose `.code` is a stable code.
 pub fn lindy_error(code: &'static str, message: &str) -> JsValue {
+    let class = ERROR_CLASS.with(|c| c.borrow().clone());
+    if let Some(class) = class {
+        let args = js_sys::Array::of2(&JsValue::from_str(code), &JsValue::from_str(message));
+        if let Ok(err) = Reflect::construct(&class, &args) {
+            return err;
+        }
+    }
     let err = js_sys::Error::new(message);
     err.set_name("LindyError");
     set(&err, "code", &JsValue::from_str(code));

@@ -1,0 +1,4 @@
+import * as lindy from "lindy";
+import { answer, smoke } from "../smoke.js";
+
+answer(smoke(lindy));
