@@ -1,46 +1,436 @@
-// Types of the package: the classes and option types generated from the Rust surface (their
-// parameter and return types are written out in the Rust attributes, and checked by
-// test/types/usage.ts), minus the loader, plus `init` and the `LindyError` class.
-export {
-  IdbStore,
-  LindyIterator,
-  Manager,
-  Name,
-  Pattern,
-  PatternIndex,
-  Ring,
-  Space,
-  SpaceKey,
-  StreamReader,
-  StreamWriter,
-  Streams,
-} from "./dist/lindy.js";
-export type {
-  ChannelEvent,
-  ChannelInfo,
-  EventsOptions,
-  IdbStoreOptions,
-  LindyErrorCode,
-  StreamsOptions,
-  WaitOptions,
-} from "./dist/lindy.js";
-import type { LindyErrorCode } from "./dist/lindy.js";
+// The types of `lindy`, written for users: generic where values pass through (`Space<T>`,
+// `Ring<T>`, `PatternIndex<V>`), `undefined` refused where it means "nothing there", and no
+// dependency on the DOM lib or on Node's types (so a Node project without `lib: ["DOM"]`, a
+// browser project without `@types/node`, and a worker project all compile). Kept equal to the
+// runtime by test/types.test.mjs (every runtime class, method and property is declared here, and
+// nothing else).
+import type { LindyErrorCode } from "./src/errors.js";
+
+export { LindyError } from "./src/errors.js";
+export type { LindyArgumentError, LindyErrorCode } from "./src/errors.js";
+
+declare global {
+  // Declared here as in @types/node: the explicit-resource-management symbols, for projects whose
+  // `lib` predates them (`using space = new Space()` needs TypeScript 5.2+ and a runtime that has them).
+  interface SymbolConstructor {
+    readonly dispose: unique symbol;
+    readonly asyncDispose: unique symbol;
+  }
+}
+
+/** Any value lindy stores and hands back: everything but `undefined`, which means "nothing there". */
+export type Value = {} | null;
+
+/** An `AbortSignal` (the DOM's, Node's or a worker's: only these members are relied on). */
+export interface AbortSignalLike {
+  readonly aborted: boolean;
+  readonly reason?: unknown;
+}
 
 /**
- * Loads the WebAssembly module; call once before the first use (later calls return the same
- * promise). In Node it resolves at once: the import itself loads the module.
+ * Cancels a wait: `signal` rejects it with `ABORTED` (`TIMEOUT` for `AbortSignal.timeout()`),
+ * `timeoutMs` with `TIMEOUT` (`Infinity`: no timeout). Nothing is taken. Any other option is an
+ * `INVALID_CONFIG` error.
  */
-export function init(source?: string | URL | Response | PromiseLike<Response> | ArrayBuffer | ArrayBufferView | object): Promise<void>;
+export interface WaitOptions {
+  signal?: AbortSignalLike;
+  timeoutMs?: number;
+}
 
-/** Every lindy error: `code` is one of the stable codes. */
-export class LindyError extends Error {
-  constructor(code: LindyErrorCode, message: string, details?: { cause?: unknown; value?: unknown; segment?: number; offset?: number });
-  readonly name: "LindyError";
-  readonly code: LindyErrorCode;
-  /** The segment of a channel name or pattern that broke the grammar (0 = the app). */
-  readonly segment?: number;
-  /** Where in a channel name or pattern the grammar broke, in bytes. */
-  readonly offset?: number;
-  /** What a closed object refused, handed back. */
-  readonly value?: unknown;
+/** Where `init` finds the wasm: a URL (string or `URL`), a fetch `Response` or a promise of one, the bytes, or a compiled `WebAssembly.Module`. */
+export type InitSource = string | { readonly href: string } | ArrayBuffer | ArrayBufferView | PromiseLike<unknown> | object;
+
+/**
+ * Loads the WebAssembly module. In browsers, workers and bundles call it once before the first
+ * use (later calls return the same promise); by default the wasm is `lindy_bg.wasm` next to the
+ * package's glue, which Vite and webpack emit as an asset. In Node it resolves at once: the
+ * import itself loaded the module.
+ */
+export function init(source?: InitSource): Promise<void>;
+
+/** A key and the value taken from it (pattern takes). */
+export interface Entry<T> {
+  key: string;
+  value: T;
+}
+
+/**
+ * A keyed tuple space: each key is a FIFO queue of values. `out` appends, `take` removes the
+ * oldest entry (waiting for one), `read` returns it without removing it.
+ *
+ * `T` is the type of the values (all keys alike); `undefined` is refused, since `tryTake` and
+ * `tryRead` answer `undefined` for "nothing there" — store `null` instead.
+ */
+export class Space<T extends Value = Value> {
+  /** An empty, open space. */
+  constructor();
+  /**
+   * Appends `value` under `key`, waking that key's readers and its oldest taker. Throws `CLOSED`
+   * after `close()` (the value stays yours: nothing was stored).
+   */
+  out(key: string, value: T): void;
+  /** Appends every element of `values` under `key`, in order (one call for a batch). */
+  outMany(key: string, values: readonly T[]): void;
+  /**
+   * Removes and returns the oldest entry of `key`, waiting for one. Rejects with `CLOSED` once
+   * the space is closed (drain what remains with `tryTake`), `ABORTED`/`TIMEOUT` when cancelled —
+   * and then nothing was taken.
+   */
+  take(key: string, options?: WaitOptions): Promise<T>;
+  /** Returns the oldest entry of `key` without removing it, waiting for one. */
+  read(key: string, options?: WaitOptions): Promise<T>;
+  /** Removes and returns the oldest entry of `key`, or `undefined`. Never waits; works after `close()`. */
+  tryTake(key: string): T | undefined;
+  /** The oldest entry of `key` without removing it, or `undefined`. Never waits. */
+  tryRead(key: string): T | undefined;
+  /** Removes and returns up to `max` of the oldest entries of `key` (one call for a batch). */
+  takeMany(key: string, max: number): T[];
+  /**
+   * Takes the oldest entry (by `out` order) from any key that is a channel name matching
+   * `pattern`, waiting for one. Keys that are not channel names never match.
+   */
+  takeMatching(pattern: Pattern | string, options?: WaitOptions): Promise<Entry<T>>;
+  /** The oldest entry matching `pattern`, taken, or `undefined`. */
+  tryTakeMatching(pattern: Pattern | string): Entry<T> | undefined;
+  /**
+   * Every entry of `key` as it arrives: `for await (const job of space.takeEach("jobs"))`. Ends
+   * when the space is closed or `signal` fires; `break` stops taking, leaving the rest in place.
+   */
+  takeEach(key: string, options?: { signal?: AbortSignalLike }): LindyIterator<T>;
+  /** A handle bound to `key`, the fastest way to work one key from a hot loop. */
+  key(key: string): SpaceKey<T>;
+  /** The keys holding entries, sorted. */
+  keys(): string[];
+  /** Entries queued under `key`. */
+  len(key: string): number;
+  /** Closes the space: waiting takes reject with `CLOSED`, `out` throws it; entries stay for `tryTake`. Idempotent. */
+  close(): void;
+  /** Whether `close()` was called. */
+  readonly isClosed: boolean;
+  /** Entries queued across all keys. */
+  readonly size: number;
+  /** Releases the wasm memory now (the garbage collector does it otherwise); the object is unusable after. */
+  free(): void;
+  /** `close()`: for `using space = new Space()`. */
+  [Symbol.dispose](): void;
+}
+
+/** One key of a `Space`, bound once (`space.key("jobs")`): the same operations without the key. */
+export class SpaceKey<T extends Value = Value> {
+  private constructor();
+  /** The key. */
+  readonly key: string;
+  /** `space.len(key)`. */
+  readonly length: number;
+  out(value: T): void;
+  take(options?: WaitOptions): Promise<T>;
+  read(options?: WaitOptions): Promise<T>;
+  tryTake(): T | undefined;
+  tryRead(): T | undefined;
+  free(): void;
+  [Symbol.dispose](): void;
+}
+
+/**
+ * A bounded FIFO of values. A full ring refuses (`tryPush` → `false`) or makes `push` wait; after
+ * `close()`, pushes fail with `CLOSED` and pops drain what is left, then see `undefined`.
+ */
+export class Ring<T extends Value = Value> {
+  /** A ring holding up to `capacity` values (an integer from 1 to 16 777 216). */
+  constructor(capacity: number);
+  /** Appends `value` if there is room: `true` if pushed, `false` if full. Throws `CLOSED` after `close()`. */
+  tryPush(value: T): boolean;
+  /** Appends `value`, waiting for room (`CLOSED`, `ABORTED`, `TIMEOUT`: then it was not pushed). */
+  push(value: T, options?: WaitOptions): Promise<void>;
+  /** Removes and returns the oldest value, or `undefined` if the ring is empty. */
+  tryPop(): T | undefined;
+  /** Removes and returns the oldest value, waiting for one; `undefined` once closed and drained. */
+  pop(options?: WaitOptions): Promise<T | undefined>;
+  /** Closes the ring; returns `true` the first time. */
+  close(): boolean;
+  /** The most values the ring holds. */
+  readonly capacity: number;
+  /** Whether `close()` was called. */
+  readonly isClosed: boolean;
+  /** Values held now. */
+  readonly length: number;
+  /** Pops until the ring is closed and drained: `for await (const v of ring)`. */
+  [Symbol.asyncIterator](): AsyncIterableIterator<T>;
+  free(): void;
+  /** `close()`: for `using ring = new Ring(8)`. */
+  [Symbol.dispose](): void;
+}
+
+/** A validated channel name: `<public|private>:<app>.<domain>[.<id>][.<topic>]`. */
+export class Name {
+  private constructor();
+  /** Parses a channel name; throws a `CHANNEL_INVALID` `LindyError` with `.segment` and `.offset`. */
+  static parse(s: string): Name;
+  /** Whether `s` is a valid channel name (never throws). */
+  static isValid(s: unknown): boolean;
+  /** `"public"` or `"private"`. */
+  readonly visibility: "public" | "private";
+  /** Whether the name is in the private namespace. */
+  readonly isPrivate: boolean;
+  /** The first segment. */
+  readonly app: string;
+  /** The second segment. */
+  readonly domain: string;
+  /** The third segment, if any. */
+  readonly id: string | undefined;
+  /** The fourth segment, if any. */
+  readonly topic: string | undefined;
+  /** The segments after the visibility. */
+  readonly segments: string[];
+  /** The canonical string, e.g. `"public:chat.rooms.lobby"`. */
+  toString(): string;
+  /** The canonical string (so `JSON.stringify` writes the name). */
+  toJSON(): string;
+  free(): void;
+  [Symbol.dispose](): void;
+}
+
+/** A channel pattern: `*` matches one segment, a final `**` one or more. */
+export class Pattern {
+  private constructor();
+  /** Parses a pattern; throws a `PATTERN_INVALID` `LindyError` with `.segment` and `.offset`. */
+  static parse(s: string): Pattern;
+  /** Whether `name` matches (a string that is not a valid name matches nothing). */
+  matches(name: Name | string): boolean;
+  /** Whether the pattern has no wildcard. */
+  readonly isExact: boolean;
+  /** A pattern only matches names of its own visibility. */
+  readonly visibility: "public" | "private";
+  toString(): string;
+  toJSON(): string;
+  free(): void;
+  [Symbol.dispose](): void;
+}
+
+/** Values filed under patterns, looked up by name: "who is subscribed to this channel?". */
+export class PatternIndex<V = unknown> {
+  /** An empty index. */
+  constructor();
+  /** Files `value` under `pattern` and returns the subscription id. */
+  insert(pattern: Pattern | string, value: V): number;
+  /** Removes subscription `id` and returns its value (`undefined` if there is none). */
+  remove(id: number): V | undefined;
+  /** The value of subscription `id`, or `undefined`. */
+  get(id: number): V | undefined;
+  /** The values of every subscription whose pattern matches `name` (order unspecified). */
+  matches(name: Name | string): V[];
+  /** Whether any subscription matches `name`. */
+  hasMatch(name: Name | string): boolean;
+  /** Removes every subscription. */
+  clear(): void;
+  /** How many subscriptions the index holds. */
+  readonly size: number;
+  free(): void;
+  [Symbol.dispose](): void;
+}
+
+/** A channel's record, as `Manager` returns it. */
+export interface ChannelInfo {
+  name: string;
+  state: "open" | "closed" | "deleted";
+  visibility: "public" | "private";
+  ttlMs: number;
+  createdAt: number;
+  lastActive: number;
+  /** When the channel expires if not touched (epoch ms). */
+  expiresAt?: number;
+  delta: boolean;
+}
+
+/** One lifecycle transition; `missed` counts events this consumer lost by falling behind. */
+export interface ChannelEvent {
+  kind: "opened" | "closed" | "deleted";
+  name: string;
+  at: number;
+  missed: number;
+}
+
+/** Options of `Manager.events`. */
+export interface EventsOptions {
+  /** Only names matching this pattern. */
+  pattern?: Pattern | string;
+  /** Events buffered for a slow consumer before the newest are dropped (default 256). */
+  capacity?: number;
+}
+
+/**
+ * Channel lifecycle: public and private channels, TTLs, sweeps and events. The clock is
+ * `Date.now()`; nothing expires between sweeps (`sweep()`, `nextDeadline`).
+ */
+export class Manager {
+  /**
+   * An empty manager with the `Date.now()` clock. `autoSweep: true` expires channels on time by
+   * itself (a timer armed for `nextDeadline`); otherwise call `sweep()`.
+   */
+  constructor(options?: ManagerOptions);
+  /** Whether the manager sweeps by itself. */
+  readonly autoSweep: boolean;
+  /** Stops sweeping by itself (idempotent). */
+  stopAutoSweep(): void;
+  /** Opens (or refreshes, or re-opens) a public channel; `ttlMs` defaults to 30 minutes. */
+  openPublic(name: Name | string, ttlMs?: number): ChannelInfo;
+  /** Creates a private channel (`CHANNEL_EXISTS` if taken); `ttlMs` ≤ 1 hour (`CHANNEL_TTL_EXCEEDS_MAX`). */
+  createPrivate(name: Name | string, ttlMs?: number): ChannelInfo;
+  /** The channel's record (`CHANNEL_NOT_FOUND`). */
+  get(name: Name | string): ChannelInfo;
+  /** Whether the channel exists and is open. */
+  isOpen(name: Name | string): boolean;
+  /** Every live channel (open or closed). */
+  list(): ChannelInfo[];
+  /** Marks an open channel active now (`CHANNEL_CLOSED`, `CHANNEL_NOT_FOUND`). */
+  touch(name: Name | string): void;
+  /** Turns the channel's delta flag on or off (`CHANNEL_NOT_FOUND`). */
+  setDelta(name: Name | string, enabled: boolean): void;
+  /** Deletes a channel (emits `deleted`); deleting it again is a quiet no-op. */
+  delete(name: Name | string): void;
+  /** Expires every channel whose TTL has run out by now; returns how many. */
+  sweep(): number;
+  /** Lifecycle events as an async iterator. */
+  events(options?: EventsOptions): LindyIterator<ChannelEvent>;
+  /** When (epoch ms) the next channel expires, or `undefined` if none will. */
+  readonly nextDeadline: number | undefined;
+  /** How many live channels there are. */
+  readonly size: number;
+  free(): void;
+  /** `stopAutoSweep()`, then `free()`: for `using manager = new Manager({ autoSweep: true })`. */
+  [Symbol.dispose](): void;
+}
+
+/** Options of `new Manager`. */
+export interface ManagerOptions {
+  /** Expire channels on time without calling `sweep()` (default `false`). */
+  autoSweep?: boolean;
+}
+
+/** Options of `new Streams`. */
+export interface StreamsOptions {
+  /** Messages a path buffers before writers wait (default 100). */
+  bufferSize?: number;
+  /** Every reader gets every message; late readers replay the history first. */
+  persistent?: boolean;
+  /** History kept per persistent path for late readers, in bytes (default 1 MiB). */
+  replayBytes?: number;
+}
+
+/** A hub of named byte streams. A path's stream starts with its first writer or reader. */
+export class Streams {
+  constructor(options?: StreamsOptions);
+  /** A writer on `path` (`CLOSED` if the path's stream has ended or the hub is closed). */
+  writer(path: string): StreamWriter;
+  /** A reader on `path`: an async iterator of messages. */
+  reader(path: string): StreamReader;
+  /** Writes `message` to every path under `prefix` that has room, without waiting. */
+  broadcast(prefix: string, message: Uint8Array | string): { matched: number; skipped: number };
+  /** Removes `path`; returns how many messages were dropped, or `undefined` if there was none. */
+  delete(path: string): number | undefined;
+  /** Whether `path` exists. */
+  exists(path: string): boolean;
+  /** The paths under `prefix` (`""` for all), sorted. */
+  list(prefix?: string): string[];
+  /** Ends every stream and refuses new writers and readers. */
+  close(): void;
+  /** Whether `close()` was called. */
+  readonly isClosed: boolean;
+  free(): void;
+  /** `close()`: for `using hub = new Streams()`. */
+  [Symbol.dispose](): void;
+}
+
+/** Writes messages to one path. When every writer of a path has closed, its readers see the end. */
+export class StreamWriter {
+  private constructor();
+  /** Writes one message, waiting while the buffer is full (all or nothing: `CLOSED`, `ABORTED`, `TIMEOUT`). */
+  write(message: Uint8Array | string, options?: WaitOptions): Promise<void>;
+  /** Writes one message if there is room now; `false` when the buffer is full. */
+  tryWrite(message: Uint8Array | string): boolean;
+  /** Closes this writer (idempotent). */
+  close(): void;
+  /** Whether writes will fail. */
+  readonly isClosed: boolean;
+  /** The path written to. */
+  readonly path: string;
+  free(): void;
+  /** `close()`. */
+  [Symbol.dispose](): void;
+}
+
+/** Reads the messages of one path: `for await (const msg of reader)`, or `recv()`. */
+export class StreamReader {
+  private constructor();
+  /** The next message, or `undefined` at the end of the stream. */
+  recv(options?: WaitOptions): Promise<Uint8Array | undefined>;
+  /** The next message if one is there: `null` if none yet, `undefined` at the end. */
+  tryRecv(): Uint8Array | null | undefined;
+  /** Detaches from the path (the reader then sees the end). Idempotent. */
+  close(): void;
+  /** Messages this reader missed because a persistent path's history was trimmed first. */
+  readonly missed: number;
+  /** The messages as an async iterator; ends at the end of the stream. */
+  [Symbol.asyncIterator](): AsyncIterableIterator<Uint8Array>;
+  free(): void;
+  /** `close()`. */
+  [Symbol.dispose](): void;
+}
+
+/** Options of `IdbStore.open`. */
+export interface IdbStoreOptions {
+  /** IndexedDB transaction durability (default `"strict"`: a resolved push survives a power cut). */
+  durability?: "strict" | "relaxed" | "default";
+  /** Longest key accepted, in UTF-8 bytes (default 1024). */
+  maxKeyBytes?: number;
+  /** Largest payload accepted, in bytes (default 16 MiB). */
+  maxValueBytes?: number;
+}
+
+/** A durable keyed FIFO queue of byte payloads in IndexedDB (browsers and workers). */
+export class IdbStore {
+  private constructor();
+  /** Opens (creating if needed) the store in the IndexedDB database `dbName`. */
+  static open(dbName: string, options?: IdbStoreOptions): Promise<IdbStore>;
+  /** Deletes the database `dbName` with everything in it. */
+  static deleteDatabase(dbName: string): Promise<void>;
+  /**
+   * Appends the bytes of `value` (copied: any typed array, `DataView` or `ArrayBuffer`) to
+   * `key`'s queue; resolves once committed. Payloads are bytes: encode objects yourself (e.g.
+   * `new TextEncoder().encode(JSON.stringify(v))`).
+   */
+  push(key: string, value: ArrayBufferView | ArrayBuffer): Promise<void>;
+  /** Removes and returns the oldest payload of `key`, waiting for one; committed before it resolves. */
+  pull(key: string, options?: WaitOptions): Promise<Uint8Array>;
+  /** Removes and returns the oldest payload of `key` if there is one, without waiting. */
+  tryPull(key: string): Promise<Uint8Array | undefined>;
+  /** A copy of the payload a pull would take next, or `undefined`. */
+  peek(key: string): Uint8Array | undefined;
+  /** How many payloads are queued under `key`. */
+  len(key: string): number;
+  /** The keys that have queued payloads, sorted. */
+  keys(): string[];
+  /** Closes the store; resolves once accepted writes have settled. Idempotent. */
+  close(): Promise<void>;
+  /** Whether `close` was called (or the browser closed the connection). */
+  readonly isClosed: boolean;
+  /** The database name. */
+  readonly name: string;
+  free(): void;
+  /** `close()`: for `await using store = await IdbStore.open("db")`. */
+  [Symbol.asyncDispose](): Promise<void>;
+}
+
+/**
+ * The async iterator behind every `for await` over lindy (`Space.takeEach`, `Manager.events`).
+ * `break` (or `return()`) stops early and releases what it holds.
+ */
+export class LindyIterator<T = unknown> {
+  private constructor();
+  next(): Promise<IteratorResult<T, undefined>>;
+  return(value?: unknown): Promise<IteratorResult<T, undefined>>;
+  [Symbol.asyncIterator](): LindyIterator<T>;
+  free(): void;
+  /** `return()`: for `await using jobs = space.takeEach("jobs")`. */
+  [Symbol.asyncDispose](): Promise<void>;
 }

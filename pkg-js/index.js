@@ -4,8 +4,11 @@
 import initWasm from "./dist/lindy.js";
 import { installErrorClass } from "./src/init.js";
 
+import "./src/augment.js";
+
 export * from "./exports.js";
 export { LindyError } from "./src/errors.js";
+export { Manager } from "./src/manager.js";
 
 // An iife bundle (esbuild's default format, Vite's default for workers) has no
 // `import.meta.url`: there the wasm is looked for next to the running script, whose URL is only

@@ -8,8 +8,11 @@ import { installErrorClass } from "./src/init.js";
 initSync({ module: readFileSync(new URL("./dist/lindy_bg.wasm", import.meta.url)) });
 installErrorClass();
 
+import "./src/augment.js";
+
 export * from "./exports.js";
 export { LindyError } from "./src/errors.js";
+export { Manager } from "./src/manager.js";
 
 /** Resolves at once: in Node the module is loaded by the import itself. */
 export function init() {

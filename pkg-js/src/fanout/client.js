@@ -8,6 +8,8 @@
 // that dies before reading the message loses it. Use `takeLeased` + `ack()` when a job must not be
 // lost: the hub keeps the entry until the ack and puts it back at the head of its key otherwise.
 
+import { disposeBy } from "../dispose.js";
+import { rangeError, typeError } from "../errors.js";
 import {
   Code,
   Columns,
@@ -124,7 +126,7 @@ export class RemoteSpace {
   #unlisten = [];
 
   constructor(port, opts = {}) {
-    if (!port || typeof port.postMessage !== "function") throw new TypeError("connect(port): port must be a MessagePort");
+    if (!port || typeof port.postMessage !== "function") throw typeError("connect(port): port must be a MessagePort");
     this.#port = port;
     this.clientId = opts.clientId ?? randomId();
     this.#unlisten.push(listen(port, "message", (e) => this.#onMessage(e.data)));
@@ -170,7 +172,7 @@ export class RemoteSpace {
   /** Appends `value` under `key`. `{transfer: true}` moves its ArrayBuffers instead of copying them. */
   out(key, value, opts = {}) {
     checkKey(key, "out");
-    if (value === undefined) return Promise.reject(new TypeError("out: value must not be undefined"));
+    if (value === undefined) return Promise.reject(typeError("out: value must not be undefined"));
     return this._call(Op.OUT, key, NaN, NaN, value, transfersFor(value, opts.transfer));
   }
 
@@ -194,8 +196,8 @@ export class RemoteSpace {
   /** Appends every element of `values` under `key`, in order. `{transfer: true}` moves their buffers. */
   outMany(key, values, opts = {}) {
     checkKey(key, "outMany");
-    if (!Array.isArray(values)) throw new TypeError("outMany: values must be an array");
-    if (values.some((v) => v === undefined)) return Promise.reject(new TypeError("outMany: values must not contain undefined"));
+    if (!Array.isArray(values)) throw typeError("outMany: values must be an array");
+    if (values.some((v) => v === undefined)) return Promise.reject(typeError("outMany: values must not contain undefined"));
     const transfer = opts.transfer === true ? values.flatMap((v) => transfersFor(v, true)) : transfersFor(values, opts.transfer);
     return this._call(Op.OUT_MANY, key, NaN, NaN, values, transfer);
   }
@@ -203,7 +205,7 @@ export class RemoteSpace {
   /** Takes up to `max` of the oldest entries of `key` without waiting (an array, maybe empty). */
   takeMany(key, max, opts = {}) {
     checkKey(key, "takeMany");
-    if (!Number.isInteger(max) || max < 0 || max > 1_048_576) throw new RangeError(`takeMany: max must be an integer in [0, 1048576], got ${String(max)}`);
+    if (!Number.isInteger(max) || max < 0 || max > 1_048_576) throw rangeError(`takeMany: max must be an integer in [0, 1048576], got ${String(max)}`);
     return this._call(Op.TAKE_MANY, key, max, opts.transfer ? 1 : 0);
   }
 
@@ -232,13 +234,13 @@ export class RemoteSpace {
 
   /** Takes the head entry of the first key matching `pattern` (a pattern string): `{key, value}`. */
   takeMatching(pattern, opts = {}) {
-    if (typeof pattern !== "string") throw new TypeError("takeMatching: pattern must be a string on a remote space");
+    if (typeof pattern !== "string") throw typeError("takeMatching: pattern must be a string on a remote space");
     return this.#wait(Op.TAKE_MATCHING, pattern, timeout(opts, "takeMatching"), opts.transfer ? 1 : 0, opts.signal);
   }
 
   /** `{key, value}` of the oldest entry under a key matching `pattern`, taken, or `undefined`. */
   tryTakeMatching(pattern, opts = {}) {
-    if (typeof pattern !== "string") throw new TypeError("tryTakeMatching: pattern must be a string on a remote space");
+    if (typeof pattern !== "string") throw typeError("tryTakeMatching: pattern must be a string on a remote space");
     return this._call(Op.TRY_TAKE_MATCHING, pattern, NaN, opts.transfer ? 1 : 0);
   }
 
@@ -280,7 +282,7 @@ export class RemoteSpace {
   takeLeased(key, opts = {}) {
     checkKey(key, "takeLeased");
     checkMs(opts.leaseMs, "leaseMs", "takeLeased");
-    if (opts.leaseMs === 0) throw new RangeError("takeLeased: leaseMs must be > 0");
+    if (opts.leaseMs === 0) throw rangeError("takeLeased: leaseMs must be > 0");
     return this.#wait(Op.LEASE, key, timeout(opts, "takeLeased"), opts.leaseMs ?? NaN, opts.signal);
   }
 
@@ -482,3 +484,6 @@ function timeout(opts, where) {
 function closedError(why) {
   return new LindyError(Code.CLOSED, `remote space: ${why}`);
 }
+
+// `using` disconnects.
+disposeBy(RemoteSpace, "disconnect");

@@ -13,7 +13,7 @@ export interface ServableSpace {
   len(key: string): number;
   close(): void;
   takeMatching(pattern: any, options?: { signal?: AbortSignal; timeoutMs?: number }): Promise<{ key: string; value: unknown }>;
-  outMany?(key: string, values: unknown[]): void;
+  outMany?(key: string, values: readonly unknown[]): void;
   takeMany?(key: string, max: number): unknown[];
   tryTakeMatching?(pattern: any): { key: string; value: unknown } | undefined;
   /** A getter on the wasm Space (a method is accepted too). */
@@ -73,4 +73,6 @@ export declare class Connection {
   leases(): LeaseRecord[];
   /** Cancels the client's waits (nothing taken), returns its leases to the head of their keys. */
   close(reason?: string): void;
+  /** `close()`. */
+  [Symbol.dispose](): void;
 }

@@ -12,6 +12,8 @@
 // (the browser releases a dead worker's locks) — pending waits are cancelled (nothing is taken) and
 // leased entries go back to the head of their keys.
 
+import { disposeBy } from "../dispose.js";
+import { rangeError, typeError } from "../errors.js";
 import {
   Code,
   LindyError,
@@ -81,10 +83,10 @@ export class Connection {
 
   constructor(space, port, opts) {
     if (!space || typeof space.take !== "function" || typeof space.tryTake !== "function" || typeof space.out !== "function") {
-      throw new TypeError("serve(space, port): space must be a Space (needs take/tryTake/out)");
+      throw typeError("serve(space, port): space must be a Space (needs take/tryTake/out)");
     }
     if (!port || typeof port.postMessage !== "function") {
-      throw new TypeError("serve(space, port): port must be a MessagePort");
+      throw typeError("serve(space, port): port must be a MessagePort");
     }
     this.#space = space;
     this.#port = port;
@@ -96,7 +98,7 @@ export class Connection {
     };
     checkLeaseMs(this.#opts.defaultLeaseMs, "serve: defaultLeaseMs");
     if (!(this.#opts.heartbeatTimeoutMs >= 0)) {
-      throw new RangeError("serve: heartbeatTimeoutMs must be >= 0 (0 disables the heartbeat check)");
+      throw rangeError("serve: heartbeatTimeoutMs must be >= 0 (0 disables the heartbeat check)");
     }
     this.#onEvent = opts.onEvent ?? (() => {});
     this.#leases = new LeaseTable(space, {
@@ -275,7 +277,7 @@ export class Connection {
           return this.#wait(id, space.take(key, this.#waitOpts(id, a)), grant);
         }
         case Op.OUT_MANY:
-          if (!Array.isArray(value)) throw new TypeError("outMany: values must be an array");
+          if (!Array.isArray(value)) throw typeError("outMany: values must be an array");
           if (typeof space.outMany === "function") space.outMany(key, value);
           else for (const v of value) space.out(key, v);
           return this.#reply(id, St.VOID, 0, 0);
@@ -323,7 +325,7 @@ export class Connection {
           this.#emit({ type: "return", leaseId: null, key, value, reason: "abandoned" });
           return undefined;
         default:
-          throw new TypeError(`fanout hub: unknown operation ${code}`);
+          throw typeError(`fanout hub: unknown operation ${code}`);
       }
     } catch (err) {
       this.#pending.get(id)?.abort();
@@ -465,7 +467,9 @@ export class Connection {
 
 function checkLeaseMs(ms, what) {
   if (typeof ms !== "number" || !Number.isFinite(ms) || ms <= 0 || ms > MAX_LEASE_MS) {
-    throw new RangeError(`${what} must be a number of milliseconds in (0, ${MAX_LEASE_MS}], got ${String(ms)}`);
+    throw rangeError(`${what} must be a number of milliseconds in (0, ${MAX_LEASE_MS}], got ${String(ms)}`);
   }
 }
 
+// `using` closes.
+disposeBy(Connection, "close");

@@ -103,32 +103,9 @@ export class Columns {
   }
 }
 
-/** Stable error codes used by this layer (the same strings as `crate::error::codes`). */
-export const Code = Object.freeze({
-  CLOSED: "CLOSED",
-  ABORTED: "ABORTED",
-  TIMEOUT: "TIMEOUT",
-  LEASE_LOST: "LEASE_LOST",
-  NOT_CLONEABLE: "NOT_CLONEABLE",
-});
-
-/**
- * An error carrying a stable `.code`. Like the wasm package's errors, its `name` is always
- * `"LindyError"`: branch on `.code`, never on the message.
- */
-export class LindyError extends Error {
-  /**
-   * @param {string} code
-   * @param {string} message
-   * @param {{value?: unknown, cause?: unknown}} [extra]
-   */
-  constructor(code, message, extra = {}) {
-    super(message, extra.cause === undefined ? undefined : { cause: extra.cause });
-    this.name = "LindyError";
-    this.code = code;
-    if ("value" in extra) this.value = extra.value;
-  }
-}
+// One error class and one code table for the whole package (see ../errors.js).
+export { Code, LindyError } from "../errors.js";
+import { Code, LindyError, rangeError, typeError } from "../errors.js";
 
 /** The error a remote wait rejects with when its AbortSignal fires (mirrors the local Space). */
 export function abortError(signal, where) {
@@ -161,6 +138,9 @@ const BUILTIN = { TypeError, RangeError, SyntaxError, ReferenceError, EvalError,
 
 /** Rebuilds an error from its wire form: same class for built-ins, same `name`, `code`, `value`. */
 export function fromWire(wire) {
+  if (wire.name === "LindyError") {
+    return new LindyError(wire.code, wire.message, "value" in wire ? { value: wire.value } : undefined);
+  }
   const Ctor = BUILTIN[wire.name];
   const err = Ctor ? new Ctor(wire.message) : new Error(wire.message);
   if (!Ctor) err.name = wire.name;
@@ -205,13 +185,13 @@ export function transfersFor(value, transfer) {
   if (!transfer) return undefined;
   if (transfer === true) return [...collectTransferables(value)];
   if (Array.isArray(transfer)) return transfer;
-  throw new TypeError("transfer must be true or an array of Transferables");
+  throw typeError("transfer must be true or an array of Transferables");
 }
 
 /** Validates a key the way the space will, but early, so a bad call fails in the caller's stack. */
 export function checkKey(key, where) {
   if (typeof key !== "string") {
-    throw new TypeError(`${where}: key must be a string, got ${key === null ? "null" : typeof key}`);
+    throw typeError(`${where}: key must be a string, got ${key === null ? "null" : typeof key}`);
   }
 }
 
@@ -219,7 +199,7 @@ export function checkKey(key, where) {
 export function checkMs(ms, name, where) {
   if (ms === undefined) return;
   if (typeof ms !== "number" || !Number.isFinite(ms) || ms < 0) {
-    throw new RangeError(`${where}: ${name} must be a finite number of milliseconds >= 0, got ${String(ms)}`);
+    throw rangeError(`${where}: ${name} must be a finite number of milliseconds >= 0, got ${String(ms)}`);
   }
 }
 

@@ -1,8 +1,8 @@
 // The packed tarball (`npm pack`, unpacked into ./node_modules/lindy by `make js-consumers`) in
 // each place a JS developer puts it, built with the tools' defaults: Vite (page and module
 // worker), webpack 5 (page and worker), esbuild (iife page and worker), a plain page with an
-// import map and a module worker, Node ESM and Node CJS. Browsers are Debian's headless Chromium
-// driven by playwright-core.
+// import map and a module worker, Node ESM and Node CJS, and TypeScript projects without the DOM
+// lib and without Node's types. Browsers are Debian's headless Chromium driven by playwright-core.
 import { after, before, describe, test } from "node:test";
 import assert from "node:assert/strict";
 import { execFile } from "node:child_process";
@@ -17,6 +17,7 @@ import { EXPECTED } from "./smoke.js";
 
 const HERE = fileURLToPath(new URL(".", import.meta.url));
 const LINDY = join(HERE, "node_modules", "lindy");
+const TSC = fileURLToPath(new URL("../../node_modules/typescript/bin/tsc", import.meta.url));
 const run = promisify(execFile);
 
 const TYPES = { ".js": "text/javascript", ".mjs": "text/javascript", ".html": "text/html", ".wasm": "application/wasm" };
@@ -86,7 +87,7 @@ async function openPage(dir, page = "/") {
 function assertBoth({ result, errors, misses }) {
   assert.deepEqual(misses, [], "nothing the page asked for is missing");
   assert.ok(result.ok, `${result.error}\n${errors.join("\n")}`);
-  assert.deepEqual(result.value, [EXPECTED, EXPECTED], "the page and its worker both ran lindy");
+  assert.deepEqual(result.value, [EXPECTED, EXPECTED], "the page and its worker both ran lindy, and the worker reached the page's space");
 }
 
 describe("bundlers, with their defaults", () => {
@@ -143,4 +144,16 @@ describe("no bundler", () => {
     assert.equal(stdout.trim(), `${EXPECTED} function`);
     assert.equal(stderr, "", "no warning either");
   });
+});
+
+describe("TypeScript", () => {
+  for (const project of ["ts-node", "ts-dom"]) {
+    test(`the types compile in ${project === "ts-node" ? "a Node project without the DOM lib" : "a browser project without Node's types"}`, async () => {
+      try {
+        await run(process.execPath, [TSC, "-p", join(HERE, project)]);
+      } catch (e) {
+        assert.fail(`tsc found type errors:\n${e.stdout}${e.stderr}`);
+      }
+    });
+  }
 });

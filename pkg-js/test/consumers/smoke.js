@@ -18,7 +18,7 @@ export async function smoke(lindy) {
 
 export const EXPECTED = "job 7, CHANNEL_INVALID";
 
-// Pages report through `globalThis.__result` (the test polls it); workers post it to the page.
+// Pages report through `globalThis.__result` (the test polls it).
 export function report(promise) {
   promise.then(
     (value) => (globalThis.__result = { ok: true, value }),
@@ -26,16 +26,21 @@ export function report(promise) {
   );
 }
 
-export function fromWorker(worker) {
-  return new Promise((resolve, reject) => {
-    worker.onmessage = (e) => (e.data.ok ? resolve(e.data.value) : reject(new Error(e.data.error)));
-    worker.onerror = (e) => reject(new Error(`worker failed: ${e.message ?? e}`));
+// The page's half of every browser consumer: a Space the worker reaches with wrap() (the worker
+// runs smoke() on its own copy of the package and puts the outcome in the page's space).
+export function shareWithWorker(lindy, expose, worker) {
+  return lindy.init().then(() => {
+    const space = new lindy.Space();
+    expose(space, worker); // after an await: the handshake does not mind who starts first
+    return space.take("result", { timeoutMs: 15_000 });
   });
 }
 
-export function answer(promise) {
-  promise.then(
-    (value) => postMessage({ ok: true, value }),
-    (e) => postMessage({ ok: false, error: `${e?.stack ?? e}` }),
+// The worker's half.
+export function answer(lindy, wrap) {
+  const space = wrap();
+  smoke(lindy).then(
+    (value) => space.out("result", value),
+    (e) => space.out("result", `failed: ${e?.stack ?? e}`),
   );
 }

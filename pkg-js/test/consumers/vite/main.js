@@ -1,5 +1,6 @@
 import * as lindy from "lindy";
-import { fromWorker, report, smoke } from "../smoke.js";
+import { expose } from "lindy/workers";
+import { report, shareWithWorker, smoke } from "../smoke.js";
 
 const worker = new Worker(new URL("./worker.js", import.meta.url), { type: "module" });
-report(Promise.all([smoke(lindy), fromWorker(worker)]));
+report(Promise.all([smoke(lindy), shareWithWorker(lindy, expose, worker)]));

@@ -1,4 +1,5 @@
 import * as lindy from "lindy";
-import { answer, smoke } from "../smoke.js";
+import { wrap } from "lindy/workers";
+import { answer } from "../smoke.js";
 
-answer(smoke(lindy));
+answer(lindy, wrap);
