@@ -1,5 +1,5 @@
-// The public API, shared by both entries. The generated glue also exports `default`/`initSync`
-// (the loader), which the entries call themselves and keep out of the API.
+// The public API, shared by every entry. The generated glue also exports `default`/`initSync`
+// (the loader) and `SpaceCore` (the engine behind `Space`), which stay out of the API.
 export {
   IdbStore,
   LindyIterator,
@@ -8,14 +8,11 @@ export {
   Pattern,
   PatternIndex,
   Ring,
-  Space,
-  SpaceKey,
   StreamReader,
   StreamWriter,
   Streams,
 } from "./dist/lindy.js";
 
-// Space's hot methods take a faster path for keys JS has already checked (see fast.js).
-import { Space as SpaceClass } from "./dist/lindy.js";
-import { installFastPaths } from "./fast.js";
-installFastPaths(SpaceClass);
+// Space is a JS class over the wasm engine: values, keys and promises stay on the JS side and
+// only numbers cross into wasm on the hot path (src/space.js, docs/js-internals.md).
+export { Space, SpaceKey } from "./src/space.js";

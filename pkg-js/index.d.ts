@@ -48,88 +48,8 @@ export type InitSource = string | { readonly href: string } | ArrayBuffer | Arra
  */
 export function init(source?: InitSource): Promise<void>;
 
-/** A key and the value taken from it (pattern takes). */
-export interface Entry<T> {
-  key: string;
-  value: T;
-}
-
-/**
- * A keyed tuple space: each key is a FIFO queue of values. `out` appends, `take` removes the
- * oldest entry (waiting for one), `read` returns it without removing it.
- *
- * `T` is the type of the values (all keys alike); `undefined` is refused, since `tryTake` and
- * `tryRead` answer `undefined` for "nothing there" — store `null` instead.
- */
-export class Space<T extends Value = Value> {
-  /** An empty, open space. */
-  constructor();
-  /**
-   * Appends `value` under `key`, waking that key's readers and its oldest taker. Throws `CLOSED`
-   * after `close()` (the value stays yours: nothing was stored).
-   */
-  out(key: string, value: T): void;
-  /** Appends every element of `values` under `key`, in order (one call for a batch). */
-  outMany(key: string, values: readonly T[]): void;
-  /**
-   * Removes and returns the oldest entry of `key`, waiting for one. Rejects with `CLOSED` once
-   * the space is closed (drain what remains with `tryTake`), `ABORTED`/`TIMEOUT` when cancelled —
-   * and then nothing was taken.
-   */
-  take(key: string, options?: WaitOptions): Promise<T>;
-  /** Returns the oldest entry of `key` without removing it, waiting for one. */
-  read(key: string, options?: WaitOptions): Promise<T>;
-  /** Removes and returns the oldest entry of `key`, or `undefined`. Never waits; works after `close()`. */
-  tryTake(key: string): T | undefined;
-  /** The oldest entry of `key` without removing it, or `undefined`. Never waits. */
-  tryRead(key: string): T | undefined;
-  /** Removes and returns up to `max` of the oldest entries of `key` (one call for a batch). */
-  takeMany(key: string, max: number): T[];
-  /**
-   * Takes the oldest entry (by `out` order) from any key that is a channel name matching
-   * `pattern`, waiting for one. Keys that are not channel names never match.
-   */
-  takeMatching(pattern: Pattern | string, options?: WaitOptions): Promise<Entry<T>>;
-  /** The oldest entry matching `pattern`, taken, or `undefined`. */
-  tryTakeMatching(pattern: Pattern | string): Entry<T> | undefined;
-  /**
-   * Every entry of `key` as it arrives: `for await (const job of space.takeEach("jobs"))`. Ends
-   * when the space is closed or `signal` fires; `break` stops taking, leaving the rest in place.
-   */
-  takeEach(key: string, options?: { signal?: AbortSignalLike }): LindyIterator<T>;
-  /** A handle bound to `key`, the fastest way to work one key from a hot loop. */
-  key(key: string): SpaceKey<T>;
-  /** The keys holding entries, sorted. */
-  keys(): string[];
-  /** Entries queued under `key`. */
-  len(key: string): number;
-  /** Closes the space: waiting takes reject with `CLOSED`, `out` throws it; entries stay for `tryTake`. Idempotent. */
-  close(): void;
-  /** Whether `close()` was called. */
-  readonly isClosed: boolean;
-  /** Entries queued across all keys. */
-  readonly size: number;
-  /** Releases the wasm memory now (the garbage collector does it otherwise); the object is unusable after. */
-  free(): void;
-  /** `close()`: for `using space = new Space()`. */
-  [Symbol.dispose](): void;
-}
-
-/** One key of a `Space`, bound once (`space.key("jobs")`): the same operations without the key. */
-export class SpaceKey<T extends Value = Value> {
-  private constructor();
-  /** The key. */
-  readonly key: string;
-  /** `space.len(key)`. */
-  readonly length: number;
-  out(value: T): void;
-  take(options?: WaitOptions): Promise<T>;
-  read(options?: WaitOptions): Promise<T>;
-  tryTake(): T | undefined;
-  tryRead(): T | undefined;
-  free(): void;
-  [Symbol.dispose](): void;
-}
+export { Space, SpaceKey } from "./src/space.js";
+export type { Entry, LeasedEntry, LeaseWaitOptions, SpaceOptions } from "./src/space.js";
 
 /**
  * A bounded FIFO of values. A full ring refuses (`tryPush` → `false`) or makes `push` wait; after
@@ -385,6 +305,8 @@ export interface IdbStoreOptions {
   maxKeyBytes?: number;
   /** Largest payload accepted, in bytes (default 16 MiB). */
   maxValueBytes?: number;
+  /** How long `open` waits for another handle on the database to close, in ms (0: fail at once with `STORE_LOCKED`). */
+  lockTimeoutMs?: number;
 }
 
 /** A durable keyed FIFO queue of byte payloads in IndexedDB (browsers and workers). */

@@ -3,7 +3,7 @@
 //! Every error type in lindy implements [`ErrorCode`]: `err.code()` returns one of the strings
 //! below, the same in Rust, in JavaScript (`err.code`) and in logs. Codes are part of the public
 //! API: they are never renamed, only added. The JS package adds the codes only JS raises
-//! (`ABORTED`, `LEASE_LOST`, `NOT_CLONEABLE`: see `lindy_wasm::codes` in `crates/lindy-wasm`).
+//! (`ABORTED`, `NOT_CLONEABLE`, `STORE_LOCKED`: see `lindy_wasm::codes` in `crates/lindy-wasm`).
 //!
 //! | code | raised by | meaning |
 //! |---|---|---|
@@ -13,17 +13,19 @@
 //! | `CHANNEL_EXISTS` | [`channels`](crate::channels) | a private channel with that name already exists |
 //! | `CHANNEL_CLOSED` | [`channels`](crate::channels) | the public channel is closed (re-open it first) |
 //! | `CHANNEL_TTL_EXCEEDS_MAX` | [`channels`](crate::channels) | a private channel's TTL is above the maximum |
-//! | `BUFFER_FULL` | [`ring`](crate::ring) | no room: the value is handed back |
-//! | `BUFFER_EMPTY` | [`ring`](crate::ring) | nothing to take |
+//! | `BUFFER_FULL` | [`ring`](crate::ring), [`queue`](crate::queue), [`space`](crate::space) | no room: the value is handed back |
+//! | `BUFFER_EMPTY` | [`ring`](crate::ring), [`queue`](crate::queue) | nothing to take |
 //! | `CLOSED` | every waiting primitive, streams, the store | the object was closed: values are handed back |
 //! | `INVALID_PATH` | [`stream`](crate::stream) | an empty or malformed stream path |
-//! | `INVALID_CONFIG` | [`stream`](crate::stream), [`batch`](crate::batch), [`ring`](crate::ring) | a configuration value could not be parsed or is out of range (e.g. a ring capacity of 0) |
+//! | `INVALID_CONFIG` | [`stream`](crate::stream), [`batch`](crate::batch), [`ring`](crate::ring), [`queue`](crate::queue) | a configuration value could not be parsed or is out of range (e.g. a ring capacity of 0) |
 //! | `KEY_INVALID` | [`space`](crate::space), [`store`](crate::store) | an empty or over-long key |
-//! | `VALUE_TOO_LARGE` | [`store`](crate::store) | a payload above the configured maximum; nothing was written |
+//! | `VALUE_TOO_LARGE` | [`store`](crate::store), [`queue`](crate::queue) | a payload above the configured maximum; nothing was written |
 //! | `STORE_CORRUPT` | [`store`](crate::store) | the log is corrupt before its tail (the offset is in the message) |
 //! | `STORE_POISONED` | [`store`](crate::store) | an earlier fsync failed; reopen the store to recover |
 //! | `IO` | [`store`](crate::store) | the storage backend failed |
 //! | `TIMEOUT` | waiting adapters | a wait ran out of time; nothing was taken |
+//! | `LEASE_LOST` | [`queue`](crate::queue), [`space`](crate::space), the JS fan-out hub | no live lease has that id: it expired (its entry is back at the head of its key, or dead-lettered), was settled, or was never issued |
+//! | `LEASE_INVALID` | [`queue`](crate::queue), [`space`](crate::space) | a lease length of 0, above the maximum, or not a whole number of milliseconds; nothing was taken |
 
 use core::fmt;
 
@@ -53,6 +55,8 @@ pub mod codes {
     pub const STORE_POISONED: &str = "STORE_POISONED";
     pub const IO: &str = "IO";
     pub const TIMEOUT: &str = "TIMEOUT";
+    pub const LEASE_LOST: &str = "LEASE_LOST";
+    pub const LEASE_INVALID: &str = "LEASE_INVALID";
 }
 
 /// The target was closed. Carries the value the caller tried to hand in (`Closed<T>`), so nothing

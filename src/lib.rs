@@ -8,6 +8,7 @@
 //! | [`grammar`] | channel names `<visibility>:<app>.<domain>[.<id>][.<topic>]`, patterns, a pattern index |
 //! | [`ring`] | fixed-capacity rings (`Ring<T, N>`), a runtime-capacity twin, a locking ring that can wait |
 //! | [`sync`] | the lock seam (`RawMutex`), FIFO waiter lists: the waiting machinery everything else uses |
+//! | [`queue`] | the sans-IO keyed-queue engine every backend drives: FIFO per key, leases, bounds, waiters, the close rule |
 //! | [`space`] | the keyed tuple space: `out` / `take` / `read` and their probes, pattern take |
 //! | [`channels`] | channel lifecycle: public/private channels, TTLs, sweeps, events |
 //! | [`stream`] | named message streams: writers, readers, broadcast, replay for late readers |
@@ -35,6 +36,7 @@ pub mod error;
 pub mod batch;
 pub mod channels;
 pub mod grammar;
+pub mod queue;
 pub mod ring;
 pub mod space;
 pub mod store;

@@ -19,7 +19,9 @@ export type LindyErrorCode =
   | "TIMEOUT"
   | "ABORTED"
   | "LEASE_LOST"
-  | "NOT_CLONEABLE";
+  | "LEASE_INVALID"
+  | "NOT_CLONEABLE"
+  | "STORE_LOCKED";
 
 /** The codes as constants: `err.code === Code.CLOSED`. */
 export declare const Code: Readonly<{ [K in LindyErrorCode]: K }>;

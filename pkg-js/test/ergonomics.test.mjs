@@ -55,13 +55,23 @@ test("for await over a ring ends once it is closed and drained", async () => {
   assert.deepEqual(seen, ["a", "b"]);
 });
 
-test("await using on an iterator stops it like break: the rest stays in the space", async () => {
+test("stopping takeEach early (break, return(), await using) leaves the rest in the space", async () => {
   const space = new Space();
   space.outMany("jobs", [1, 2, 3]);
   const jobs = space.takeEach("jobs");
   assert.deepEqual(await jobs.next(), { value: 1, done: false });
-  await jobs[Symbol.asyncDispose]();
+  await jobs.return(); // what `break` and `await using` call on an async generator
   assert.equal(space.len("jobs"), 2);
+});
+
+test("await using on a lindy iterator (Manager.events) stops it", async () => {
+  const manager = new Manager();
+  const events = manager.events();
+  manager.openPublic("public:chat.rooms");
+  assert.equal((await events.next()).value.kind, "opened");
+  await events[Symbol.asyncDispose]();
+  manager.openPublic("public:chat.more");
+  assert.deepEqual(await events.next(), { value: undefined, done: true });
 });
 
 test("Manager { autoSweep: true } expires channels on time without sweep()", async () => {
@@ -102,7 +112,7 @@ test("console.log and String() show what an object holds", () => {
   const many = new Space();
   for (let i = 0; i < 20; i++) many.out(`k${String(i).padStart(2, "0")}`, i);
   assert.match(inspect(many), /'… 12 more'/);
-  const freed = new Space();
+  const freed = new Ring(1);
   freed.free();
-  assert.equal(inspect(freed), "Space <freed>");
+  assert.equal(inspect(freed), "Ring <freed>");
 });

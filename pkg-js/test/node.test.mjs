@@ -174,7 +174,7 @@ test("Space: the quick start, through the package's fast paths and its checking 
   assert.throws(() => space.len(null), TypeError);
   assert.throws(() => space.takeMany("k", -1), RangeError);
   await assert.rejects(space.take(undefined), TypeError);
-  // Long but valid keys (over the fast path's 1024 units) still work.
+  // Long but valid keys (3000 UTF-8 bytes, under the 4096-byte limit) work.
   const long = "é".repeat(1500); // 3000 UTF-8 bytes
   space.out(long, 1);
   assert.equal(space.tryTake(long), 1);
@@ -193,6 +193,8 @@ test("Space: the quick start, through the package's fast paths and its checking 
   assert.equal(await jobs.take(), "j");
   space.close();
   assert.throws(() => space.out("q", 1), { code: "CLOSED" });
+  // The one close rule: takes drain what is queued, then report CLOSED.
+  assert.equal(await space.take("q"), 3);
   await assert.rejects(space.take("q"), { code: "CLOSED" });
-  assert.equal(space.tryTake("q"), 3);
+  assert.equal(space.tryTake("q"), undefined);
 });

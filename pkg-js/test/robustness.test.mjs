@@ -23,7 +23,7 @@ const FRESH = {
   Streams: () => new lindy.Streams(),
   StreamWriter: () => new lindy.Streams().writer("p"),
   StreamReader: () => new lindy.Streams().reader("p"),
-  LindyIterator: () => new lindy.Space().takeEach("k"),
+  LindyIterator: () => new lindy.Manager().events(),
 };
 const SKIP = new Set(["constructor", "free"]);
 

@@ -1,16 +1,17 @@
 //! The stable error codes the JS package raises: every code of [`lindy::error::codes`], plus the
-//! ones only the JS side has (cancellation by `AbortSignal`, the fan-out hub's leases and
-//! `postMessage`).
+//! ones only the JS side has (cancellation by `AbortSignal`, `postMessage`, the IndexedDB
+//! store's lock).
 //!
 //! | code | raised by | meaning |
 //! |---|---|---|
 //! | `ABORTED` | every waiting call | an `AbortSignal` cancelled a wait; nothing was taken |
-//! | `LEASE_LOST` | the JS fan-out hub | the lease expired or was settled; its entry is back at the head of its key |
 //! | `NOT_CLONEABLE` | the JS fan-out hub | a value cannot cross a `postMessage` boundary; nothing was sent or taken |
+//! | `STORE_LOCKED` | `IdbStore.open` | another handle (this or another tab or worker) holds the database; close it, or share one store with the fan-out leader module |
 #![allow(missing_docs)]
 
 pub use lindy::error::codes::*;
 
 pub const ABORTED: &str = "ABORTED";
-pub const LEASE_LOST: &str = "LEASE_LOST";
 pub const NOT_CLONEABLE: &str = "NOT_CLONEABLE";
+/// `IdbStore.open`: the database is held by another open handle (see `IdbStore`'s Web Lock).
+pub const STORE_LOCKED: &str = "STORE_LOCKED";

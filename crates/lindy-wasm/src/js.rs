@@ -300,3 +300,18 @@ pub fn spawn_promise(
 pub fn settle(f: &Function, value: &JsValue) {
     let _ = f.call1(&JsValue::UNDEFINED, value);
 }
+
+/// The size of the package's wasm memory in bytes (it only ever grows): lets the JS tests check
+/// that dropped objects are really freed. Not API.
+#[wasm_bindgen::prelude::wasm_bindgen(js_name = __memoryBytes, skip_typescript)]
+pub fn memory_bytes() -> f64 {
+    use wasm_bindgen::JsCast;
+    wasm_bindgen::memory()
+        .dyn_into::<js_sys::WebAssembly::Memory>()
+        .map(|m| {
+            m.buffer()
+                .dyn_into::<js_sys::ArrayBuffer>()
+                .map_or(0.0, |b| f64::from(b.byte_length()))
+        })
+        .unwrap_or(0.0)
+}

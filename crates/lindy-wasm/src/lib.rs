@@ -12,7 +12,7 @@
 //! | JS export | Rust |
 //! |---|---|
 //! | `Name`, `Pattern`, `PatternIndex` | [`lindy::grammar`]: channel names, patterns, subscription index |
-//! | `Space` | [`lindy::space::LocalSpace`] of JS values: out/take/read, cancellable waits, pattern take, `takeEach` |
+//! | `Space` (JS, `pkg-js/src/space.js`) | [`SpaceCore`]: [`lindy::queue::Engine`] of JS value handles, driven with numbers only |
 //! | `Ring` | [`lindy::ring::LockingHeapRing`]: a bounded FIFO with a run-time capacity |
 //! | `Manager` | [`lindy::channels`]: channel lifecycle, `Date.now()` clock, events as an async iterator |
 //! | `Streams`, `StreamWriter`, `StreamReader` | [`lindy::stream`]: named byte streams |
@@ -34,7 +34,7 @@ mod idb_sys;
 pub mod iter;
 pub mod js;
 pub mod ring;
-pub mod space;
+pub mod space_core;
 pub mod stream;
 
 pub use channels::Manager;
@@ -42,7 +42,7 @@ pub use grammar::{Name, Pattern, PatternIndex};
 pub use idb_store::{Durability, IdbStore, IdbStoreOptions};
 pub use iter::LindyIterator;
 pub use ring::Ring;
-pub use space::{Space, SpaceKey};
+pub use space_core::SpaceCore;
 pub use stream::{StreamReader, StreamWriter, Streams};
 
 use wasm_bindgen::prelude::wasm_bindgen;
@@ -63,6 +63,11 @@ export interface IdbStoreOptions {
   maxKeyBytes?: number;
   /** Largest payload accepted, in bytes (default 16 MiB). */
   maxValueBytes?: number;
+  /**
+   * How long `open` waits for another handle on the database (this or another tab or worker) to
+   * close, in ms (default 5000); then it fails with `STORE_LOCKED`. `0` fails at once.
+   */
+  lockTimeoutMs?: number;
 }
 
 /** A channel's record, as `Manager` returns it. */
@@ -115,5 +120,5 @@ export type LindyErrorCode =
   | "CHANNEL_INVALID" | "PATTERN_INVALID" | "CHANNEL_NOT_FOUND" | "CHANNEL_EXISTS"
   | "CHANNEL_CLOSED" | "CHANNEL_TTL_EXCEEDS_MAX" | "BUFFER_FULL" | "BUFFER_EMPTY" | "CLOSED"
   | "INVALID_PATH" | "INVALID_CONFIG" | "KEY_INVALID" | "VALUE_TOO_LARGE" | "STORE_CORRUPT"
-  | "STORE_POISONED" | "IO" | "TIMEOUT" | "ABORTED";
+  | "STORE_POISONED" | "IO" | "TIMEOUT" | "ABORTED" | "LEASE_LOST" | "NOT_CLONEABLE" | "STORE_LOCKED";
 "#;

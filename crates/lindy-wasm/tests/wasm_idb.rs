@@ -438,3 +438,61 @@ async fn a_record_that_is_not_ours_is_reported_as_corrupt() {
     assert!(prop(&e, "message").contains("record 99"), "{e:?}");
     settle(IdbStore::delete_database(k(name))).await.unwrap();
 }
+
+#[wasm_bindgen_test]
+async fn two_handles_on_one_database_take_turns_and_lose_nothing() {
+    // The reported loss: A and B open one database, A pushes [1], B pushes [9], both "commit",
+    // and after a reopen only [9] is left. Now B's open waits for A's Web Lock.
+    let name = "lindy-test-two-handles";
+    let a = fresh(name).await;
+    let at_once = IdbStoreOptions {
+        lock_timeout_ms: 0.0,
+        ..IdbStoreOptions::default()
+    };
+    let e = IdbStore::open_with(name, at_once)
+        .await
+        .err()
+        .expect("locked");
+    assert_lindy(&e, "STORE_LOCKED");
+    assert!(prop(&e, "message").contains("openSharedQueue"), "{e:?}");
+    let e = rejection(IdbStore::open(
+        k(name),
+        obj(&[("lockTimeoutMs", 30.into())]),
+    ))
+    .await;
+    assert_lindy(&e, "STORE_LOCKED");
+
+    // B waits (default lockTimeoutMs) while A works.
+    let b_open = IdbStore::open(k(name), JsValue::UNDEFINED);
+    settle(a.push(k("q"), bytes("1"))).await.unwrap();
+    settle(a.push(k("q"), bytes("2"))).await.unwrap();
+    assert_eq!(pull_text(&a, "q").await, "1");
+    assert!(
+        !settled(&b_open).await,
+        "B opened while A holds the database"
+    );
+    settle(a.close()).await.unwrap();
+
+    // B got the database the moment A let go: it sees A's work and adds its own.
+    let b = settle(b_open).await.unwrap();
+    let call = |name: &str, args: &[JsValue]| -> Promise {
+        let f: js_sys::Function = js_sys::Reflect::get(&b, &k(name)).unwrap().unchecked_into();
+        f.apply(&b, &args.iter().collect())
+            .unwrap()
+            .unchecked_into()
+    };
+    settle(call("push", &[k("q"), bytes("9")])).await.unwrap();
+    assert_eq!(text(&settle(call("pull", &[k("q")])).await.unwrap()), "2");
+    // A is closed: it can neither write nor hand out B's entries.
+    assert_lindy(&rejection(a.push(k("q"), bytes("x"))).await, "CLOSED");
+    assert_lindy(&rejection(a.try_pull(k("q"))).await, "CLOSED");
+    settle(call("close", &[])).await.unwrap();
+
+    // What both committed is there, once: [9] (1 and 2 were pulled, each exactly once).
+    let c = IdbStore::open_with(name, IdbStoreOptions::default())
+        .await
+        .unwrap();
+    assert_eq!(len(&c, "q"), 1);
+    assert_eq!(pull_text(&c, "q").await, "9");
+    settle(c.close()).await.unwrap();
+}

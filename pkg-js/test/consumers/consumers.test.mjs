@@ -146,6 +146,23 @@ describe("no bundler", () => {
   });
 });
 
+describe("the README", () => {
+  test("its quick start runs to the end as written, printing what it says", async () => {
+    const readme = await readFile(join(LINDY, "README.md"), "utf8"); // the packed README
+    const section = readme.slice(readme.indexOf("## Quick start"));
+    const code = section.match(/```js\n([\s\S]*?)```/)[1];
+    const promised = section.match(/It prints ([^\n]*(?:\n[^\n]+)*?), and ends\./)[1];
+    const child = execFile(process.execPath, ["--input-type=module"], { cwd: HERE, timeout: 10_000 });
+    child.stdin.end(code);
+    let stdout = "";
+    child.stdout.on("data", (d) => (stdout += d));
+    const exit = await new Promise((resolve) => child.on("exit", (code, signal) => resolve(signal ?? code)));
+    assert.equal(exit, 0, "it ends by itself, exit code 0");
+    const lines = [...promised.matchAll(/`([^`]+)`/g)].map((m) => m[1]);
+    assert.deepEqual(stdout.trim().split("\n"), lines);
+  });
+});
+
 describe("TypeScript", () => {
   for (const project of ["ts-node", "ts-dom"]) {
     test(`the types compile in ${project === "ts-node" ? "a Node project without the DOM lib" : "a browser project without Node's types"}`, async () => {

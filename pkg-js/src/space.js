@@ -1,0 +1,748 @@
+// The package's `Space`: a keyed FIFO of JS values whose queue logic — FIFO per key, waiters
+// served in arrival order, leases, bounds, the close rule — is lindy's engine in wasm
+// (`SpaceCore`, crates/lindy-wasm/src/space_core.rs), driven through a boundary where only
+// numbers cross on the hot path (docs/js-internals.md):
+//
+// - values stay here, in a slab; the engine stores slab handles, so `read` returns the very
+//   object `out` was given and nothing is copied;
+// - keys are interned once (`#kids`: string → key id); a key is copied into wasm only on first
+//   use, after its length was checked here;
+// - a take that has to wait gets a resolver id from the engine; the `out` that serves it returns
+//   that id, and the promise is resolved here. No Promise, closure or future is made inside wasm
+//   and wasm holds no reference to any JS object, so a Space dropped with takes pending is
+//   ordinary garbage (its wasm half is freed by wasm-bindgen's FinalizationRegistry).
+
+import { SpaceCore } from "../dist/lindy.js";
+import { LindyError, describe, rangeError, typeError } from "./errors.js";
+
+// SpaceCore's result codes (space_core.rs).
+const QUEUED = -1;
+const EVENTS = -2;
+const CLOSED = -3;
+const FULL = -4;
+const KEY_TOO_LONG = -5;
+const LOST = -6;
+const INVALID = -7;
+const WAITING = -16;
+// Event kinds: six numbers per event, [rid, kind, handle, a, b, c].
+const EV_TAKEN = 0;
+const EV_READ = 1;
+const EV_CLOSED = 2;
+const EV_MATCHED = 3;
+const EV_LEASED = 4;
+
+/** Longest key, in UTF-8 bytes. A string has at least as many UTF-8 bytes as UTF-16 units, so a
+ * key with more units than this is refused before it is copied into wasm memory. */
+export const MAX_KEY_BYTES = 4096;
+/** Most entries one `takeMany` returns. */
+const MAX_BATCH = 1_048_576;
+/** The key map is swept of idle keys when it reaches this size (and then twice its live size). */
+const FIRST_SWEEP = 4096;
+
+const WAIT_OPTIONS = new Set(["signal", "timeoutMs"]);
+const LEASE_OPTIONS = new Set(["signal", "timeoutMs", "leaseMs"]);
+const SPACE_OPTIONS = new Set(["maxEntries", "maxKeyEntries", "defaultLeaseMs", "maxDeliveries", "deadLetterKey"]);
+const EACH_OPTIONS = new Set(["signal"]);
+
+const wellFormed = String.prototype.isWellFormed
+  ? (s) => s.isWellFormed()
+  : (s) => !/\p{Surrogate}/u.test(s.replace(/[\uD800-\uDBFF][\uDC00-\uDFFF]/g, ""));
+
+/** `key` in a message: quoted, shortened. */
+function show(key) {
+  return JSON.stringify(key.length > 64 ? `${key.slice(0, 61)}...` : key);
+}
+
+function closedError(what, key) {
+  return new LindyError("CLOSED", `${what}(${key === undefined ? "" : show(key)}): the space is closed`);
+}
+
+function fullError(what, key, details) {
+  return new LindyError(
+    "BUFFER_FULL",
+    `${what}(${show(key)}): the space is full (maxEntries/maxKeyEntries); the value was not stored`,
+    details,
+  );
+}
+
+function lostError(what, lease) {
+  return new LindyError(
+    "LEASE_LOST",
+    `${what}(${lease}): the lease is not held any more (it was acknowledged, returned, or it expired and its entry went back to the head of its key)`,
+  );
+}
+
+function abortError(signal, what, key) {
+  const reason = signal.reason;
+  // AbortSignal.timeout() aborts with a "TimeoutError" DOMException: that is a timeout.
+  const timedOut = reason !== null && typeof reason === "object" && reason.name === "TimeoutError";
+  return new LindyError(
+    timedOut ? "TIMEOUT" : "ABORTED",
+    `${what}(${show(key)}): ${timedOut ? "timed out" : "aborted"} by its AbortSignal; nothing was taken`,
+    { cause: reason },
+  );
+}
+
+function timeoutError(ms, what, key) {
+  return new LindyError("TIMEOUT", `${what}(${show(key)}): timed out after ${ms} ms; nothing was taken`);
+}
+
+/** Checks an options object against its known keys: anything else is INVALID_CONFIG. */
+function checkOptions(options, known, what) {
+  if (options === undefined || options === null) return undefined;
+  if (typeof options !== "object") {
+    throw typeError(`${what}: options must be an object, got ${describe(options)}`);
+  }
+  for (const k of Object.keys(options)) {
+    if (!known.has(k)) {
+      throw new LindyError(
+        "INVALID_CONFIG",
+        `${what}: unknown option ${JSON.stringify(k)} (known: ${[...known].join(", ")})`,
+      );
+    }
+  }
+  return options;
+}
+
+/** `{ signal, timeoutMs }` of a wait. `timeoutMs: Infinity` (or undefined) waits forever. */
+function waitOptions(options, known, what) {
+  const o = checkOptions(options, known, what);
+  if (o === undefined) return undefined;
+  const { signal, timeoutMs } = o;
+  if (signal !== undefined && signal !== null) {
+    if (typeof signal !== "object" || typeof signal.aborted !== "boolean" || typeof signal.addEventListener !== "function") {
+      throw typeError(`${what}: options.signal must be an AbortSignal, got ${describe(signal)}`);
+    }
+  }
+  if (timeoutMs !== undefined && timeoutMs !== Infinity) {
+    if (typeof timeoutMs !== "number") {
+      throw typeError(`${what}: options.timeoutMs must be a number, got ${describe(timeoutMs)}`);
+    }
+    if (!(timeoutMs >= 0 && timeoutMs <= 2_147_483_647)) {
+      throw rangeError(`${what}: options.timeoutMs must be between 0 and 2147483647 ms (or Infinity), got ${timeoutMs}`);
+    }
+  }
+  return o;
+}
+
+function leaseMsArg(ms, what) {
+  if (ms === undefined) return 0; // the space's default
+  if (typeof ms !== "number") throw typeError(`${what}: leaseMs must be a number, got ${describe(ms)}`);
+  if (!Number.isInteger(ms) || ms < 1 || ms > 31_536_000_000) {
+    throw new LindyError("LEASE_INVALID", `${what}: leaseMs must be a whole number of ms in 1..=31536000000 (a year), got ${ms}`);
+  }
+  return ms;
+}
+
+function countOption(o, name, what) {
+  const n = o[name];
+  if (n === undefined) return 0;
+  if (typeof n !== "number") throw typeError(`${what}: options.${name} must be a number, got ${describe(n)}`);
+  if (!Number.isInteger(n) || n < 1 || n > 4_294_967_295) {
+    throw new LindyError("INVALID_CONFIG", `${what}: options.${name} must be a whole number in 1..=4294967295, got ${n}`);
+  }
+  return n;
+}
+
+/**
+ * A keyed tuple space of JS values: each key is a FIFO queue. `out` appends, `take` removes the
+ * oldest entry (waiting for one), `read` returns it without removing it; `takeLeased` hands an
+ * entry out that comes back unless it is `ack`ed.
+ */
+export class Space {
+  #core;
+  // The value slab: handle → value; freed handles are reused (a stack).
+  #values = [];
+  #free = [];
+  // Keys: string → key id, and back.
+  #kids = new Map();
+  #names = [];
+  #sweepAt = FIRST_SWEEP;
+  // Waiting promises by resolver id: resolve, reject, and what to undo on cancel.
+  #resolve = [];
+  #reject = [];
+  #lease = []; // per rid: true when the waiter takes under a lease
+  // One timer for the earliest lease deadline.
+  #timer = undefined;
+  #timerAt = Infinity;
+
+  /**
+   * @param {{ maxEntries?: number, maxKeyEntries?: number, defaultLeaseMs?: number,
+   *   maxDeliveries?: number, deadLetterKey?: string }} [options]
+   */
+  constructor(options) {
+    const o = checkOptions(options, SPACE_OPTIONS, "new Space") ?? {};
+    const maxEntries = countOption(o, "maxEntries", "new Space");
+    const maxKeyEntries = countOption(o, "maxKeyEntries", "new Space");
+    const maxDeliveries = countOption(o, "maxDeliveries", "new Space");
+    const defaultLeaseMs = o.defaultLeaseMs === undefined ? 0 : leaseMsArg(o.defaultLeaseMs, "new Space: options.defaultLeaseMs");
+    let dead = "";
+    if (o.deadLetterKey !== undefined) {
+      dead = o.deadLetterKey;
+      if (typeof dead !== "string") throw typeError(`new Space: options.deadLetterKey must be a string, got ${describe(dead)}`);
+      if (dead === "" || dead.length > MAX_KEY_BYTES || !wellFormed(dead)) {
+        throw new LindyError("INVALID_CONFIG", "new Space: options.deadLetterKey must be a non-empty, well-formed key of at most 4096 bytes");
+      }
+    }
+    this.#core = new SpaceCore(maxEntries, maxKeyEntries, defaultLeaseMs, maxDeliveries, dead);
+  }
+
+  // ---------------------------------------------------------------- keys and values
+
+  /** The key id of `key`, interning it on first use (checked here: type, length, UTF-16). */
+  #kid(key, what, arg = "key") {
+    const kid = this.#kids.get(key);
+    return kid !== undefined ? kid : this.#intern(key, what, arg);
+  }
+
+  #intern(key, what, arg = "key") {
+    if (typeof key !== "string") {
+      throw typeError(`${what}: ${arg} must be a string, got ${describe(key)}`);
+    }
+    // Checked before the copy: a 100 MB key never reaches wasm memory.
+    if (key.length > MAX_KEY_BYTES) {
+      throw new LindyError("KEY_INVALID", `${what}: ${arg} is ${key.length} characters long, above the maximum of ${MAX_KEY_BYTES} bytes`);
+    }
+    if (!wellFormed(key)) {
+      throw new LindyError("KEY_INVALID", `${what}: ${arg} ${show(key)} contains a lone surrogate (not well-formed UTF-16)`);
+    }
+    if (this.#kids.size >= this.#sweepAt) this.#sweep();
+    const kid = this.#core.intern(key);
+    if (kid < 0) {
+      throw new LindyError("KEY_INVALID", `${what}: ${arg} is above the maximum of ${MAX_KEY_BYTES} UTF-8 bytes (or the key table is full)`);
+    }
+    this.#kids.set(key, kid);
+    this.#names[kid] = key;
+    return kid;
+  }
+
+  /** Forgets keys that hold nothing (amortised: runs when the map doubled since last time). */
+  #sweep() {
+    for (const kid of this.#core.sweepKeys()) {
+      this.#kids.delete(this.#names[kid]);
+      this.#names[kid] = undefined;
+    }
+    this.#sweepAt = Math.max(FIRST_SWEEP, 2 * this.#kids.size);
+  }
+
+  #store(value) {
+    const h = this.#free.pop();
+    if (h === undefined) return this.#values.push(value) - 1;
+    this.#values[h] = value;
+    return h;
+  }
+
+  /** The value of handle `h`, freeing the slot. */
+  #takeValue(h) {
+    const v = this.#values[h];
+    this.#values[h] = undefined;
+    this.#free.push(h);
+    return v;
+  }
+
+  #release(h) {
+    this.#values[h] = undefined;
+    this.#free.push(h);
+  }
+
+  // ---------------------------------------------------------------- waiters
+
+  /** Settles every waiter the last call made ready. */
+  #drain() {
+    const ev = this.#core.events();
+    for (let i = 0; i < ev.length; i += 6) {
+      const rid = ev[i];
+      const kind = ev[i + 1];
+      const h = ev[i + 2];
+      const resolve = this.#resolve[rid];
+      const reject = this.#reject[rid];
+      this.#forget(rid);
+      if (resolve === undefined) continue;
+      switch (kind) {
+        case EV_TAKEN:
+          resolve(this.#takeValue(h));
+          break;
+        case EV_READ:
+          resolve(this.#values[h]);
+          break;
+        case EV_MATCHED:
+          resolve({ key: this.#names[ev[i + 3]] ?? this.#core.keyName(ev[i + 3]), value: this.#takeValue(h) });
+          break;
+        case EV_LEASED:
+          resolve({ value: this.#values[h], lease: ev[i + 3], deadline: ev[i + 4], deliveries: ev[i + 5] });
+          break;
+        default:
+          reject(closedError("Space.take"));
+      }
+    }
+    this.#arm();
+  }
+
+  #forget(rid) {
+    this.#resolve[rid] = undefined;
+    this.#reject[rid] = undefined;
+    this.#lease[rid] = false;
+  }
+
+  /** A promise for waiter `rid`, cancelled by `options` (signal / timeoutMs). */
+  #wait(rid, options, what, key) {
+    return new Promise((resolve, reject) => {
+      if (options === undefined || (options.signal == null && (options.timeoutMs === undefined || options.timeoutMs === Infinity))) {
+        this.#resolve[rid] = resolve;
+        this.#reject[rid] = reject;
+        return;
+      }
+      const { signal, timeoutMs } = options;
+      let timer;
+      const done = () => {
+        if (timer !== undefined) clearTimeout(timer);
+        if (signal != null) signal.removeEventListener("abort", onAbort);
+      };
+      const cancel = (err) => {
+        // Still waiting? (A served waiter is already forgotten.) Then leave the engine's queue:
+        // nothing was taken.
+        if (this.#resolve[rid] !== resolveWrapped) return;
+        this.#forget(rid);
+        if (this.#core.cancel(rid) === EVENTS) this.#drain();
+        reject(err);
+      };
+      const onAbort = () => {
+        done();
+        cancel(abortError(signal, what, key));
+      };
+      const resolveWrapped = (v) => {
+        done();
+        resolve(v);
+      };
+      this.#resolve[rid] = resolveWrapped;
+      this.#reject[rid] = (e) => {
+        done();
+        reject(e);
+      };
+      if (signal != null) signal.addEventListener("abort", onAbort, { once: true });
+      if (timeoutMs !== undefined && timeoutMs !== Infinity) {
+        timer = setTimeout(() => {
+          done();
+          cancel(timeoutError(timeoutMs, what, key));
+        }, timeoutMs);
+      }
+    });
+  }
+
+  /** Keeps one timer armed for the earliest lease deadline (it holds the space only weakly). */
+  #arm() {
+    const at = this.#core.pollTimeout();
+    if (at < 0) {
+      if (this.#timer !== undefined) {
+        clearTimeout(this.#timer);
+        this.#timer = undefined;
+        this.#timerAt = Infinity;
+      }
+      return;
+    }
+    if (this.#timer !== undefined && this.#timerAt <= at) return;
+    if (this.#timer !== undefined) clearTimeout(this.#timer);
+    this.#timerAt = at;
+    const self = new WeakRef(this);
+    this.#timer = setTimeout(() => self.deref()?.#expire(), Math.max(0, at - Date.now()));
+    // Node: a pending lease must not keep the process alive by itself.
+    this.#timer?.unref?.();
+  }
+
+  #expire() {
+    this.#timer = undefined;
+    this.#timerAt = Infinity;
+    this.#core.handleTimeout(Date.now());
+    if (this.#core.hasEvents) this.#drain();
+    else this.#arm();
+  }
+
+  // ---------------------------------------------------------------- out
+
+  /**
+   * Appends `value` under `key`, handing it straight to the key's oldest waiting taker if there
+   * is one. Throws `CLOSED` after `close()` and `BUFFER_FULL` at a bound (the value stays yours:
+   * nothing was stored, `err.value` hands it back).
+   */
+  out(key, value) {
+    const kid = this.#kids.get(key) ?? this.#intern(key, "Space.out");
+    if (value === undefined) {
+      throw typeError(`Space.out(${show(key)}, value): value must not be undefined (tryTake/tryRead use undefined for "nothing there"); store null instead`);
+    }
+    const h = this.#store(value);
+    const r = this.#core.out(kid, h);
+    if (r === QUEUED) return;
+    if (r >= 0) {
+      // Handed to waiting taker r: resolve it with the value itself.
+      this.#release(h);
+      const resolve = this.#resolve[r];
+      this.#forget(r);
+      resolve(value);
+      return;
+    }
+    this.#outcome(r, h, "Space.out", key, value);
+  }
+
+  /** Puts `value` at the head of `key`: it is the next entry taken (O(1)). */
+  outFront(key, value) {
+    const kid = this.#kid(key, "Space.outFront");
+    if (value === undefined) {
+      throw typeError(`Space.outFront(${show(key)}, value): value must not be undefined; store null instead`);
+    }
+    const h = this.#store(value);
+    const r = this.#core.outFront(kid, h);
+    if (r === QUEUED) return;
+    if (r >= 0) {
+      this.#release(h);
+      const resolve = this.#resolve[r];
+      this.#forget(r);
+      resolve(value);
+      return;
+    }
+    this.#outcome(r, h, "Space.outFront", key, value);
+  }
+
+  #outcome(r, h, what, key, value) {
+    if (r === EVENTS) {
+      this.#drain();
+      return;
+    }
+    this.#release(h);
+    if (r === CLOSED) throw Object.assign(closedError(what, key), { value });
+    throw fullError(what, key, { value });
+  }
+
+  /**
+   * Appends every element of `values` under `key`, in order, in one call. Throws `CLOSED` after
+   * `close()` before storing anything; `BUFFER_FULL` at a bound, with the values that did not go
+   * in as `err.values` (those before them did).
+   */
+  outMany(key, values) {
+    const kid = this.#kid(key, "Space.outMany");
+    if (!Array.isArray(values)) {
+      throw typeError(`Space.outMany(${show(key)}, values): values must be an array, got ${describe(values)}`);
+    }
+    const n = values.length;
+    const hs = new Uint32Array(n);
+    for (let i = 0; i < n; i++) {
+      if (values[i] === undefined) {
+        // Nothing stored yet: undo the handles taken so far.
+        for (let j = 0; j < i; j++) this.#release(hs[j]);
+        throw typeError(`Space.outMany(${show(key)}, values): values[${i}] must not be undefined; store null instead`);
+      }
+      hs[i] = this.#store(values[i]);
+    }
+    const stored = this.#core.outMany(kid, hs);
+    if (stored === CLOSED) {
+      for (let j = 0; j < n; j++) this.#release(hs[j]);
+      throw Object.assign(closedError("Space.outMany", key), { values });
+    }
+    if (this.#core.hasEvents) this.#drain();
+    if (stored < n) {
+      for (let j = stored; j < n; j++) this.#release(hs[j]);
+      throw fullError("Space.outMany", key, { value: values.slice(stored) });
+    }
+  }
+
+  // ---------------------------------------------------------------- take / read
+
+  /** The oldest entry of `key`, taken, or `undefined`. Never waits; drains a closed space. */
+  tryTake(key) {
+    const kid = this.#kids.get(key) ?? this.#intern(key, "Space.tryTake");
+    const h = this.#core.tryTake(kid);
+    if (h < 0) return undefined;
+    const v = this.#takeValue(h);
+    if (this.#core.hasEvents) this.#drain();
+    return v;
+  }
+
+  /** Up to `max` of the oldest entries of `key`, taken, in one call. */
+  takeMany(key, max) {
+    const kid = this.#kid(key, "Space.takeMany");
+    if (typeof max !== "number") throw typeError(`Space.takeMany(${show(key)}, max): max must be a number, got ${describe(max)}`);
+    if (!Number.isInteger(max) || max < 0 || max > MAX_BATCH) {
+      throw rangeError(`Space.takeMany(${show(key)}, max): max must be an integer in 0..=${MAX_BATCH}, got ${max}`);
+    }
+    const hs = this.#core.takeMany(kid, max);
+    const out = new Array(hs.length);
+    for (let i = 0; i < hs.length; i++) out[i] = this.#takeValue(hs[i]);
+    if (this.#core.hasEvents) this.#drain();
+    return out;
+  }
+
+  /**
+   * Removes and returns the oldest entry of `key`, waiting for one. After `close()` it drains
+   * what is queued, then rejects with `CLOSED`; `ABORTED`/`TIMEOUT` when cancelled — and then
+   * nothing was taken.
+   */
+  take(key, options) {
+    let kid;
+    let opts;
+    try {
+      kid = this.#kids.get(key) ?? this.#intern(key, "Space.take");
+      if (options !== undefined) {
+        opts = waitOptions(options, WAIT_OPTIONS, "Space.take");
+        if (opts?.signal?.aborted) return Promise.reject(abortError(opts.signal, "Space.take", key));
+      }
+    } catch (err) {
+      return Promise.reject(err);
+    }
+    const r = this.#core.take(kid);
+    if (r >= 0) {
+      const v = this.#takeValue(r);
+      if (this.#core.hasEvents) this.#drain();
+      return Promise.resolve(v);
+    }
+    if (r === CLOSED) return Promise.reject(closedError("Space.take", key));
+    return this.#wait(WAITING - r, opts, "Space.take", key);
+  }
+
+  /** The oldest entry of `key` without removing it, waiting for one (`CLOSED`, `ABORTED`, `TIMEOUT` as for `take`). */
+  read(key, options) {
+    let kid;
+    let opts;
+    try {
+      kid = this.#kid(key, "Space.read");
+      opts = waitOptions(options, WAIT_OPTIONS, "Space.read");
+      if (opts?.signal?.aborted) return Promise.reject(abortError(opts.signal, "Space.read", key));
+    } catch (err) {
+      return Promise.reject(err);
+    }
+    const r = this.#core.read(kid);
+    if (r >= 0) return Promise.resolve(this.#values[r]);
+    if (r === CLOSED) return Promise.reject(closedError("Space.read", key));
+    return this.#wait(WAITING - r, opts, "Space.read", key);
+  }
+
+  /** The oldest entry of `key` without removing it, or `undefined`. Never waits. */
+  tryRead(key) {
+    const h = this.#core.tryRead(this.#kid(key, "Space.tryRead"));
+    return h >= 0 ? this.#values[h] : undefined;
+  }
+
+  /**
+   * Takes the oldest entry (by `out` order) of any key that is a channel name matching
+   * `pattern`, waiting for one; resolves `{ key, value }`.
+   */
+  takeMatching(pattern, options) {
+    let opts;
+    let r;
+    try {
+      opts = waitOptions(options, WAIT_OPTIONS, "Space.takeMatching");
+      if (opts?.signal?.aborted) return Promise.reject(abortError(opts.signal, "Space.takeMatching", String(pattern)));
+      r = this.#core.takeMatching(pattern);
+    } catch (err) {
+      return Promise.reject(err);
+    }
+    if (r >= 0) return Promise.resolve(this.#matched(r));
+    if (r === CLOSED) return Promise.reject(closedError("Space.takeMatching"));
+    return this.#wait(WAITING - r, opts, "Space.takeMatching", String(pattern));
+  }
+
+  /** `{ key, value }` of the oldest entry matching `pattern`, taken, or `undefined`. */
+  tryTakeMatching(pattern) {
+    const r = this.#core.tryTakeMatching(pattern);
+    return r >= 0 ? this.#matched(r) : undefined;
+  }
+
+  #matched(h) {
+    const kid = this.#core.lastKid;
+    const hit = { key: this.#names[kid] ?? this.#core.keyName(kid), value: this.#takeValue(h) };
+    if (this.#core.hasEvents) this.#drain();
+    return hit;
+  }
+
+  /**
+   * Every entry of `key` as it arrives: `for await (const job of space.takeEach("jobs"))`. Ends
+   * when the space is closed and drained, or `signal` fires; `break` stops taking. Each value is
+   * taken only when the loop asks for it, so stopping early leaves the rest in the space.
+   */
+  takeEach(key, options) {
+    this.#kid(key, "Space.takeEach");
+    const opts = waitOptions(options, EACH_OPTIONS, "Space.takeEach");
+    const signal = opts?.signal ?? undefined;
+    const space = this;
+    return (async function* takeEach() {
+      for (;;) {
+        if (signal?.aborted) return;
+        let v;
+        try {
+          v = await space.take(key, signal ? { signal } : undefined);
+        } catch (err) {
+          if (err?.code === "CLOSED" || err?.code === "ABORTED" || err?.code === "TIMEOUT") return;
+          throw err;
+        }
+        yield v;
+      }
+    })();
+  }
+
+  // ---------------------------------------------------------------- leases
+
+  /**
+   * Takes the oldest entry of `key` under a lease, waiting for one: resolves
+   * `{ value, lease, deadline, deliveries }`. The entry stays in the space until `ack(lease)`;
+   * `nack(lease)` or the lease running out (`leaseMs`, default `defaultLeaseMs`, 30 s) puts it
+   * back at the head of its key with its age.
+   */
+  takeLeased(key, options) {
+    let kid;
+    let opts;
+    let ms;
+    try {
+      kid = this.#kid(key, "Space.takeLeased");
+      opts = waitOptions(options, LEASE_OPTIONS, "Space.takeLeased");
+      ms = leaseMsArg(opts?.leaseMs, "Space.takeLeased");
+      if (opts?.signal?.aborted) return Promise.reject(abortError(opts.signal, "Space.takeLeased", key));
+    } catch (err) {
+      return Promise.reject(err);
+    }
+    const r = this.#core.takeLeased(kid, ms, Date.now());
+    if (r >= 0) return Promise.resolve(this.#leased(r));
+    if (r === CLOSED) return Promise.reject(closedError("Space.takeLeased", key));
+    return this.#wait(WAITING - r, opts, "Space.takeLeased", key);
+  }
+
+  /** `{ value, lease, deadline, deliveries }` of the oldest entry of `key`, leased, or `undefined`. */
+  tryTakeLeased(key, options) {
+    const kid = this.#kid(key, "Space.tryTakeLeased");
+    const opts = checkOptions(options, new Set(["leaseMs"]), "Space.tryTakeLeased");
+    const ms = leaseMsArg(opts?.leaseMs, "Space.tryTakeLeased");
+    const r = this.#core.tryTakeLeased(kid, ms, Date.now());
+    return r >= 0 ? this.#leased(r) : undefined;
+  }
+
+  #leased(h) {
+    const [lease, deadline, deliveries] = this.#core.lastLease();
+    this.#arm();
+    return { value: this.#values[h], lease, deadline, deliveries };
+  }
+
+  /** Acknowledges `lease`: its entry is done and leaves the space. Throws `LEASE_LOST`. */
+  ack(lease) {
+    const h = this.#core.ack(this.#leaseArg(lease, "Space.ack"));
+    if (h === LOST) throw lostError("Space.ack", lease);
+    this.#release(h);
+    this.#arm();
+  }
+
+  /**
+   * Returns `lease`: its entry goes back to the head of its key with its age (handed to a waiting
+   * taker first), or to the dead-letter key after `maxDeliveries`. Returns `"requeued"` or
+   * `"dead-lettered"`; throws `LEASE_LOST`.
+   */
+  nack(lease) {
+    const r = this.#core.nack(this.#leaseArg(lease, "Space.nack"));
+    if (r === LOST) throw lostError("Space.nack", lease);
+    if (r & 2) this.#drain();
+    else this.#arm();
+    return r & 1 ? "dead-lettered" : "requeued";
+  }
+
+  /** Extends `lease` to `leaseMs` from now (default `defaultLeaseMs`); returns the new deadline. */
+  extend(lease, leaseMs) {
+    const id = this.#leaseArg(lease, "Space.extend");
+    const d = this.#core.extend(id, leaseMsArg(leaseMs, "Space.extend"), Date.now());
+    if (d === LOST) throw lostError("Space.extend", lease);
+    if (d === INVALID) throw new LindyError("LEASE_INVALID", `Space.extend(${lease}, leaseMs): bad lease length`);
+    this.#arm();
+    return d;
+  }
+
+  #leaseArg(lease, what) {
+    if (typeof lease !== "number") throw typeError(`${what}(lease): lease must be a number (a lease id), got ${describe(lease)}`);
+    if (!Number.isSafeInteger(lease) || lease < 0) throw lostError(what, lease);
+    return lease;
+  }
+
+  /** Entries out on lease. */
+  get leased() {
+    return this.#core.leasedLen;
+  }
+
+  // ---------------------------------------------------------------- the rest
+
+  /**
+   * A handle bound to `key`: the same operations without the key argument, for a hot loop on
+   * one key (`const jobs = space.key("jobs"); jobs.out(v)`).
+   */
+  key(key) {
+    this.#kid(key, "Space.key");
+    return new SpaceKey(this, key);
+  }
+
+  /** Entries queued under `key`. */
+  len(key) {
+    return this.#core.len(this.#kids.get(key) ?? this.#intern(key, "Space.len"));
+  }
+
+  /** Entries queued across all keys. */
+  get size() {
+    return this.#core.size;
+  }
+
+  /** The keys holding entries, sorted. */
+  keys() {
+    return this.#core.keys().sort();
+  }
+
+  /**
+   * Closes the space (idempotent): `out` throws `CLOSED`, waiting takes reject with `CLOSED`;
+   * what is queued stays for `take`/`tryTake` to drain, and leases still settle.
+   */
+  close() {
+    this.#core.close();
+    if (this.#core.hasEvents) this.#drain();
+  }
+
+  /** Whether `close()` was called. */
+  get isClosed() {
+    return this.#core.isClosed;
+  }
+
+  [Symbol.dispose]() {
+    this.close();
+  }
+
+  get [Symbol.toStringTag]() {
+    return "Space";
+  }
+}
+
+/** One key of a `Space` (`space.key("jobs")`). */
+export class SpaceKey {
+  #space;
+  #key;
+  constructor(space, key) {
+    this.#space = space;
+    this.#key = key;
+  }
+  /** The key. */
+  get key() {
+    return this.#key;
+  }
+  out(value) {
+    return this.#space.out(this.#key, value);
+  }
+  outFront(value) {
+    return this.#space.outFront(this.#key, value);
+  }
+  take(options) {
+    return this.#space.take(this.#key, options);
+  }
+  read(options) {
+    return this.#space.read(this.#key, options);
+  }
+  tryTake() {
+    return this.#space.tryTake(this.#key);
+  }
+  tryRead() {
+    return this.#space.tryRead(this.#key);
+  }
+  takeLeased(options) {
+    return this.#space.takeLeased(this.#key, options);
+  }
+  get length() {
+    return this.#space.len(this.#key);
+  }
+}

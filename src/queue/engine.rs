@@ -1,0 +1,1424 @@
+//! [`Engine`]: the sans-IO keyed-queue state machine.
+
+use alloc::boxed::Box;
+use alloc::collections::{BTreeMap, BTreeSet, VecDeque};
+use core::fmt;
+
+use compact_str::CompactString;
+
+use super::config::{check_lease_ms, Config};
+use super::error::{ConfigError, LeaseError, OutError, TakeLeasedError, TryTakeError};
+use super::keys::{Entry, KeyQueue, Keys};
+use super::waiters::{Kind, List, State, WaiterId, Waiters, NIL};
+use crate::grammar::{Name, NameRef, Pattern, PatternIndex};
+
+/// An entry's age: its place in `out` order across the engine (smaller is older).
+///
+/// Pattern take serves the oldest head among the matching keys by this stamp, and every way an
+/// entry comes back ([`put_back`](Engine::put_back), [`nack`](Engine::nack), lease expiry, a
+/// cancelled hand-off) keeps it, so a returned entry keeps its turn.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct Stamp(pub(crate) u64);
+
+impl Stamp {
+    /// The stamp as a number (for logs and durable backends).
+    pub const fn as_u64(self) -> u64 {
+        self.0
+    }
+    /// A stamp from [`as_u64`](Self::as_u64) (a durable backend restoring entries).
+    pub const fn from_u64(stamp: u64) -> Self {
+        Stamp(stamp)
+    }
+}
+
+/// An entry taken out of the engine, with its history: put it back with
+/// [`put_back`](Engine::put_back) and it keeps its age.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Taken<V> {
+    /// The value.
+    pub value: V,
+    /// Its age (see [`Stamp`]).
+    pub stamp: Stamp,
+    /// How many times it was handed out under a lease so far (0 if never leased).
+    pub deliveries: u32,
+}
+
+/// Names one lease. Ids are never reused by an engine (a 64-bit counter), so an old id can only
+/// ever be [`LeaseError::Lost`].
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct LeaseId(u64);
+
+impl LeaseId {
+    /// The id as a number (to hand to JavaScript, or a log).
+    pub const fn as_u64(self) -> u64 {
+        self.0
+    }
+    /// An id from [`as_u64`](Self::as_u64).
+    pub const fn from_u64(id: u64) -> Self {
+        LeaseId(id)
+    }
+}
+
+/// A leased entry: the value stays in the engine until [`ack`](Engine::ack); this borrows it
+/// (clone or encode it for the consumer).
+#[derive(Debug)]
+pub struct Leased<'a, V> {
+    /// Settle the lease with this id.
+    pub id: LeaseId,
+    /// The entry's value (still owned by the engine).
+    pub value: &'a V,
+    /// The entry's age.
+    pub stamp: Stamp,
+    /// Leased deliveries including this one (1 on the first).
+    pub deliveries: u32,
+    /// When the lease expires (ms, the clock of the `now` arguments).
+    pub deadline: u64,
+}
+
+/// Where an entry went.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum Outcome {
+    /// Queued under its key.
+    Queued,
+    /// Handed straight to this waiting taker (the oldest eligible one); it is also reported by
+    /// [`pop_ready`](Engine::pop_ready), and its driver [`claim`](Engine::claim)s the entry.
+    Delivered(WaiterId),
+}
+
+/// Where a returned lease's entry went ([`nack`](Engine::nack), expiry).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum Returned {
+    /// Back at the head of its key (or handed to a waiting taker of it).
+    Requeued(Outcome),
+    /// It had been delivered `max_deliveries` times: moved to the back of the dead-letter key.
+    DeadLettered(Outcome),
+}
+
+/// The result of a take that may wait.
+#[derive(Debug, PartialEq, Eq)]
+pub enum TakeOrWait<V> {
+    /// An entry was there.
+    Taken(Taken<V>),
+    /// Nothing yet: the taker waits under this id until [`pop_ready`](Engine::pop_ready) reports
+    /// it; then [`claim`](Engine::claim) it.
+    Waiting(WaiterId),
+}
+
+/// The result of a pattern take that may wait.
+#[derive(Debug, PartialEq, Eq)]
+pub enum MatchOrWait<V> {
+    /// An entry was there, under this key.
+    Taken(Name, Taken<V>),
+    /// Nothing yet: the taker waits under this id.
+    Waiting(WaiterId),
+}
+
+/// The result of a read that may wait.
+#[derive(Debug, PartialEq, Eq)]
+pub enum ReadOrWait<V> {
+    /// A clone of the head.
+    Read(V),
+    /// Nothing yet: the reader waits under this id.
+    Waiting(WaiterId),
+}
+
+/// The result of an `out` that may wait for room.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum OutOrWait {
+    /// The value went in.
+    Done(Outcome),
+    /// No room: the engine holds the value and the producer waits under this id (first come,
+    /// first served among producers of the key).
+    Waiting(WaiterId),
+}
+
+/// What a waiter's driver finds when it [`claim`](Engine::claim)s it.
+#[derive(Debug, PartialEq, Eq)]
+pub enum Claim<V> {
+    /// Still waiting (the id stays valid).
+    Pending,
+    /// A key taker's entry.
+    Taken(Taken<V>),
+    /// A pattern taker's entry and the key it came from.
+    Matched(Name, Taken<V>),
+    /// A reader's clone.
+    Read(V),
+    /// A waiting producer's value went in.
+    Stored,
+    /// A taker or reader: closed, and nothing was there for it.
+    Closed,
+    /// A waiting producer: closed; here is its value back.
+    Refused(V),
+    /// No such waiter (already claimed or cancelled, or not an id of this engine).
+    Unknown,
+}
+
+/// Where an entry goes in its key's queue.
+#[derive(Clone, Copy)]
+enum At {
+    Back,
+    Front,
+    /// Returned entries (cancel, nack, expiry, put-back): at the head, behind only the older
+    /// entries there, so several returned entries keep their age order. O(1) unless older
+    /// entries were returned before it.
+    Age,
+}
+
+/// Why an entry could not go in.
+enum Refusal {
+    Full,
+    TooLarge,
+}
+
+struct LeaseRec<V> {
+    key: CompactString,
+    entry: Entry<V>,
+    deadline: u64,
+}
+
+/// The lease table: by id, and by deadline for [`Engine::poll_timeout`].
+struct Leases<V> {
+    by_id: BTreeMap<u64, LeaseRec<V>>,
+    by_deadline: BTreeSet<(u64, u64)>,
+    next_id: u64,
+}
+
+/// The one keyed-queue engine every lindy backend drives: FIFO per key, leases, bounds, waiters
+/// and the close rule, with no clock, no I/O and no wakers (sans-IO, in quinn-proto's shape).
+///
+/// `V` is the value; `W` is whatever the driver keeps per waiter to reach it again (a
+/// [`Waker`](core::task::Waker) for [`LocalSpace`](crate::space::LocalSpace), a resolver id
+/// for JavaScript, `()` in a test): the engine stores it and hands it back through
+/// [`pop_ready`](Self::pop_ready) when that waiter is ready — the driver wakes it, outside any
+/// lock.
+///
+/// # The model
+/// * **Keys** are FIFO queues; any string is a key. [`out`](Self::out) appends,
+///   [`try_take`](Self::try_take) pops the head, [`try_read`](Self::try_read) peeks.
+/// * **Stamps**: every entry carries its [`Stamp`] (age) and its lease delivery count.
+///   [`try_take_matching`](Self::try_take_matching) takes the oldest head among the keys that
+///   match a channel [`Pattern`].
+/// * **Waiters** ([`take_or_wait`](Self::take_or_wait),
+///   [`take_matching_or_wait`](Self::take_matching_or_wait), [`read_or_wait`](Self::read_or_wait),
+///   [`out_or_wait`](Self::out_or_wait)) get ids in one arrival order. An entry arriving for a
+///   waiting taker is **handed straight to it** ([`Outcome::Delivered`]): key takers and pattern
+///   takers are served strictly by arrival, a non-waiting take can never barge past a waiter
+///   (there is nothing queued while one waits), and a woken waiter can never lose its entry. A
+///   waiter that is [`cancel`](Self::cancel)led after it was handed an entry gives it back to
+///   the head of its key, age kept, which hands it on to the next waiter.
+/// * **Leases** ([`try_take_leased`](Self::try_take_leased)): the entry stays in the engine
+///   until [`ack`](Self::ack); [`nack`](Self::nack) and expiry
+///   ([`handle_timeout`](Self::handle_timeout)) put it back at the head of its key with its age,
+///   its delivery count kept, or on the dead-letter key after `max_deliveries`.
+/// * **Bounds** ([`Config`]): a full `out` hands the value back ([`OutError::Full`]), or waits
+///   ([`out_or_wait`](Self::out_or_wait)).
+/// * **Close** ([`close`](Self::close)): `out` is refused with the value handed back, takes
+///   drain what is queued then report closed, waiters end at once (there is nothing queued for
+///   them), leases still settle and expire (a returned entry is queued for draining).
+///
+/// ```
+/// use lindy::queue::{Claim, Engine, Outcome, TakeOrWait};
+///
+/// let mut q: Engine<&str> = Engine::new();
+/// q.out("jobs", "a").unwrap();
+/// assert_eq!(q.try_take("jobs").unwrap().value, "a");
+///
+/// // A waiting taker is handed the next entry directly.
+/// let TakeOrWait::Waiting(id) = q.take_or_wait("jobs", ()).unwrap() else { unreachable!() };
+/// assert_eq!(q.out("jobs", "b").unwrap(), Outcome::Delivered(id));
+/// assert_eq!(q.pop_ready(), Some((id, ()))); // wake it
+/// let Claim::Taken(t) = q.claim(id) else { unreachable!() };
+/// assert_eq!(t.value, "b");
+///
+/// // Leases: the entry comes back if it is not acknowledged in time.
+/// q.out("jobs", "c").unwrap();
+/// let lease = q.try_take_leased("jobs", Some(1_000), 0).unwrap().id;
+/// assert_eq!(q.poll_timeout(), Some(1_000));
+/// assert_eq!(q.handle_timeout(1_000), 1);
+/// assert_eq!(q.ack(lease).unwrap_err().code(), "LEASE_LOST");
+/// let again = q.try_take("jobs").unwrap();
+/// assert_eq!((again.value, again.deliveries), ("c", 1));
+/// # use lindy::ErrorCode;
+/// ```
+#[repr(C)]
+pub struct Engine<V, W = ()> {
+    next_stamp: u64,
+    keys: Keys<V>,
+    closed: bool,
+    /// Whether any bound is set: all accounting is skipped otherwise.
+    bounded: bool,
+    /// Whether a byte bound is set: the weigher runs only then.
+    weighs: bool,
+    /// Whether a per-key bound is set: per-key counts are kept only then.
+    key_bounded: bool,
+    next_ticket: u64,
+    /// Waiting pattern takers: `(ticket, slot)` by pattern. `None` keeps `out` free of grammar
+    /// work while nobody takes by pattern.
+    patterns: Option<Box<PatternIndex<(u64, u32)>>>,
+    waiters: Waiters<V, W>,
+    /// Waiting pattern takers in arrival order (for `close`).
+    pattern_takers: List,
+    /// Producers waiting for room, in arrival order.
+    producers: List,
+    /// Waiters made ready and not yet reported.
+    ready: VecDeque<(WaiterId, W)>,
+    leases: Leases<V>,
+    /// Queued entries, across keys.
+    queued: usize,
+    /// Leased entries.
+    in_flight: usize,
+    /// Weight of queued and leased entries (with a byte bound).
+    bytes: usize,
+    config: Config<V>,
+}
+
+impl<V, W> Default for Engine<V, W> {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl<V, W> Engine<V, W> {
+    /// An empty, open, unbounded engine. Allocates nothing until the first key arrives.
+    pub const fn new() -> Self {
+        Engine {
+            next_stamp: 0,
+            keys: Keys::new(),
+            closed: false,
+            bounded: false,
+            weighs: false,
+            key_bounded: false,
+            next_ticket: 1,
+            patterns: None,
+            waiters: Waiters::new(),
+            pattern_takers: List::new(),
+            producers: List::new(),
+            ready: VecDeque::new(),
+            leases: Leases {
+                by_id: BTreeMap::new(),
+                by_deadline: BTreeSet::new(),
+                next_id: 1,
+            },
+            queued: 0,
+            in_flight: 0,
+            bytes: 0,
+            config: Config::new(),
+        }
+    }
+
+    /// An empty engine with bounds, lease defaults and a dead-letter rule.
+    ///
+    /// # Errors
+    /// [`ConfigError`] (code `INVALID_CONFIG`) if a setting is out of range (see
+    /// [`Config::check`]).
+    pub fn with_config(config: Config<V>) -> Result<Self, ConfigError> {
+        config.check()?;
+        let mut e = Self::new();
+        e.bounded = config.bounded();
+        e.weighs = config.max_bytes.is_some() || config.key_max_bytes.is_some();
+        e.key_bounded = config.key_bounded();
+        e.config = config;
+        Ok(e)
+    }
+
+    /// The configuration.
+    pub fn config(&self) -> &Config<V> {
+        &self.config
+    }
+
+    // ------------------------------------------------------------------ observing
+
+    /// Entries queued under `key` (leased ones not counted).
+    pub fn len(&self, key: &str) -> usize {
+        self.keys
+            .hash(key)
+            .and_then(|h| self.keys.find(h, key))
+            .map_or(0, |q| q.entries.len())
+    }
+
+    /// Entries queued across all keys. O(1).
+    pub fn total_len(&self) -> usize {
+        self.queued
+    }
+
+    /// Entries out on a lease.
+    pub fn leased_len(&self) -> usize {
+        self.in_flight
+    }
+
+    /// Weight of the queued and leased entries (0 unless a byte bound is set).
+    pub fn bytes(&self) -> usize {
+        self.bytes
+    }
+
+    /// Whether nothing is queued and nothing is leased.
+    pub fn is_empty(&self) -> bool {
+        self.queued == 0 && self.in_flight == 0
+    }
+
+    /// The keys holding at least one queued entry, in no particular order.
+    pub fn keys(&self) -> impl Iterator<Item = &str> + '_ {
+        self.keys
+            .iter()
+            .filter(|q| !q.entries.is_empty())
+            .map(|q| q.key.as_str())
+    }
+
+    /// Keys present (holding entries, waiters or bounded in-flight leases).
+    pub fn key_count(&self) -> usize {
+        self.keys.live_len()
+    }
+
+    /// Waiter records in use (waiting, or ready and not yet claimed).
+    pub fn waiter_count(&self) -> usize {
+        self.waiters.len()
+    }
+
+    /// Whether [`close`](Self::close) was called.
+    pub fn is_closed(&self) -> bool {
+        self.closed
+    }
+
+    /// Releases every byte the present keys do not need.
+    pub fn shrink_to_fit(&mut self) {
+        self.keys.shrink_to_fit();
+        self.ready.shrink_to_fit();
+    }
+
+    // ------------------------------------------------------------------ producing
+
+    /// Appends `value` under `key`: handed straight to the oldest waiting taker of the key (key
+    /// or pattern taker), or queued. Every waiting reader of the key gets a clone either way.
+    ///
+    /// # Errors
+    /// The value is handed back: [`OutError::Closed`] after [`close`](Self::close),
+    /// [`OutError::Full`] under a bound (or while a producer of this key waits for room: first
+    /// come, first served), [`OutError::TooLarge`] above a byte bound.
+    #[inline]
+    pub fn out(&mut self, key: &str, value: V) -> Result<Outcome, OutError<V>> {
+        if self.closed {
+            return Err(OutError::Closed(value));
+        }
+        if !self.producers.is_empty() && self.producer_waits_for(key) {
+            return Err(OutError::Full(value));
+        }
+        let entry = Entry {
+            stamp: self.fresh_stamp(),
+            deliveries: 0,
+            value,
+        };
+        self.place(key, entry, At::Back, true)
+            .map_err(|(r, e)| refused(r, e.value))
+    }
+
+    /// Puts `value` at the *head* of `key` (it is the next one taken). It takes the age of the
+    /// head it goes in front of (a fresh stamp on an empty key); to put back an entry with its own
+    /// age and delivery count, use [`put_back`](Self::put_back). O(1).
+    ///
+    /// # Errors
+    /// As [`out`](Self::out).
+    pub fn out_front(&mut self, key: &str, value: V) -> Result<Outcome, OutError<V>> {
+        if self.closed {
+            return Err(OutError::Closed(value));
+        }
+        if !self.producers.is_empty() && self.producer_waits_for(key) {
+            return Err(OutError::Full(value));
+        }
+        let head = self
+            .keys
+            .hash(key)
+            .and_then(|h| self.keys.find(h, key))
+            .and_then(|q| q.entries.front())
+            .map(|e| e.stamp);
+        let stamp = match head {
+            Some(s) => s,
+            None => self.fresh_stamp(),
+        };
+        let entry = Entry {
+            stamp,
+            deliveries: 0,
+            value,
+        };
+        self.place(key, entry, At::Front, true)
+            .map_err(|(r, e)| refused(r, e.value))
+    }
+
+    /// Puts a taken entry back at the head of `key`, keeping its age and delivery count: as if it
+    /// had never been taken. O(1).
+    ///
+    /// # Errors
+    /// As [`out`](Self::out), handing the whole [`Taken`] back.
+    pub fn put_back(&mut self, key: &str, taken: Taken<V>) -> Result<Outcome, OutError<Taken<V>>> {
+        if self.closed {
+            return Err(OutError::Closed(taken));
+        }
+        if !self.producers.is_empty() && self.producer_waits_for(key) {
+            return Err(OutError::Full(taken));
+        }
+        let entry = Entry {
+            stamp: taken.stamp.0,
+            deliveries: taken.deliveries,
+            value: taken.value,
+        };
+        self.place(key, entry, At::Age, true)
+            .map_err(|(r, e)| refused(r, taken_of(e)))
+    }
+
+    /// Appends `value` under `key`, or, if there is no room, keeps it and registers the producer
+    /// to wait for room (the waiting form of [`out`](Self::out): back-pressure). Producers of a
+    /// key go in first come, first served; when room frees, the oldest waiting producer's value
+    /// goes in and it is reported by [`pop_ready`](Self::pop_ready) (claim: [`Claim::Stored`]).
+    /// [`cancel`](Self::cancel) hands the value back.
+    ///
+    /// # Errors
+    /// [`OutError::Closed`] or [`OutError::TooLarge`], value handed back (waiting could not help).
+    pub fn out_or_wait(
+        &mut self,
+        key: &str,
+        value: V,
+        payload: W,
+    ) -> Result<OutOrWait, OutError<V>> {
+        if self.closed {
+            return Err(OutError::Closed(value));
+        }
+        let ahead = !self.producers.is_empty() && self.producer_waits_for(key);
+        let value = if ahead {
+            if let Some(Refusal::TooLarge) = self.too_large(key, &value) {
+                return Err(OutError::TooLarge(value));
+            }
+            value
+        } else {
+            let entry = Entry {
+                stamp: self.fresh_stamp(),
+                deliveries: 0,
+                value,
+            };
+            match self.place(key, entry, At::Back, true) {
+                Ok(outcome) => return Ok(OutOrWait::Done(outcome)),
+                Err((Refusal::TooLarge, e)) => return Err(OutError::TooLarge(e.value)),
+                Err((Refusal::Full, e)) => e.value,
+            }
+        };
+        let ticket = self.fresh_ticket();
+        let id = self.waiters.alloc(
+            ticket,
+            Kind::Out {
+                key: CompactString::from(key),
+                front: false,
+            },
+            payload,
+        );
+        self.waiters.at_mut(id.index()).value = Some(value);
+        let mut list = self.producers;
+        self.waiters.push_back(&mut list, id.index());
+        self.producers = list;
+        Ok(OutOrWait::Waiting(id))
+    }
+
+    // ------------------------------------------------------------------ taking
+
+    /// Takes the head entry of `key`. Serves after [`close`](Self::close) too, until the key is
+    /// empty (the close rule: takes drain).
+    ///
+    /// # Errors
+    /// [`TryTakeError::Empty`], or [`TryTakeError::Closed`] when closed and nothing is queued.
+    #[inline]
+    pub fn try_take(&mut self, key: &str) -> Result<Taken<V>, TryTakeError> {
+        match self.pop(key) {
+            Some(e) => Ok(taken_of(e)),
+            None => Err(self.empty()),
+        }
+    }
+
+    /// Takes the oldest entry (smallest [`Stamp`] among the heads) of the keys that are channel
+    /// names matching `pattern`. O(keys). Serves after close too.
+    ///
+    /// # Errors
+    /// As [`try_take`](Self::try_take).
+    pub fn try_take_matching(
+        &mut self,
+        pattern: &Pattern,
+    ) -> Result<(Name, Taken<V>), TryTakeError> {
+        let Some(key) = self.oldest_matching_key(pattern) else {
+            return Err(self.empty());
+        };
+        let name = match NameRef::parse(&key) {
+            Ok(n) => n.to_owned(),
+            Err(_) => return Err(self.empty()), // only names match: not reached
+        };
+        match self.pop(&key) {
+            Some(e) => Ok((name, taken_of(e))),
+            None => Err(self.empty()),
+        }
+    }
+
+    /// The head entry of `key`, left in place. Serves after close too.
+    ///
+    /// # Errors
+    /// As [`try_take`](Self::try_take).
+    pub fn try_read(&self, key: &str) -> Result<&V, TryTakeError> {
+        self.keys
+            .hash(key)
+            .and_then(|h| self.keys.find(h, key))
+            .and_then(|q| q.entries.front())
+            .map(|e| &e.value)
+            .ok_or_else(|| self.empty())
+    }
+
+    /// Takes the head of `key`, or registers a waiting taker (see [`TakeOrWait`]).
+    ///
+    /// # Errors
+    /// [`TryTakeError::Closed`] when closed and nothing is queued (it never returns `Empty`).
+    pub fn take_or_wait(&mut self, key: &str, payload: W) -> Result<TakeOrWait<V>, TryTakeError> {
+        match self.try_take(key) {
+            Ok(t) => return Ok(TakeOrWait::Taken(t)),
+            Err(TryTakeError::Closed) => return Err(TryTakeError::Closed),
+            Err(TryTakeError::Empty) => {}
+        }
+        let ticket = self.fresh_ticket();
+        let hash = self.keys.seeded_hash(key);
+        let id = self.waiters.alloc(
+            ticket,
+            Kind::Take {
+                key: CompactString::from(key),
+                hash,
+            },
+            payload,
+        );
+        let mut o = self.keys.get_or_insert(hash, key);
+        let side = o.get_mut().side();
+        self.waiters.push_back(&mut side.takers, id.index());
+        self.after_new_taker();
+        Ok(TakeOrWait::Waiting(id))
+    }
+
+    /// Takes the oldest entry of the keys matching `pattern`, or registers a waiting pattern
+    /// taker. A waiting pattern taker is served by arrival together with the key takers of every
+    /// key it matches.
+    ///
+    /// # Errors
+    /// [`TryTakeError::Closed`] when closed and nothing matching is queued.
+    pub fn take_matching_or_wait(
+        &mut self,
+        pattern: &Pattern,
+        payload: W,
+    ) -> Result<MatchOrWait<V>, TryTakeError> {
+        match self.try_take_matching(pattern) {
+            Ok((n, t)) => return Ok(MatchOrWait::Taken(n, t)),
+            Err(TryTakeError::Closed) => return Err(TryTakeError::Closed),
+            Err(TryTakeError::Empty) => {}
+        }
+        let ticket = self.fresh_ticket();
+        let id = self
+            .waiters
+            .alloc(ticket, Kind::TakeMatching { sub: None }, payload);
+        let sub = self
+            .patterns
+            .get_or_insert_with(|| Box::new(PatternIndex::new()))
+            .insert(pattern, (ticket, id.index()));
+        if let Kind::TakeMatching { sub: s } = &mut self.waiters.at_mut(id.index()).kind {
+            *s = Some(sub);
+        }
+        let mut list = self.pattern_takers;
+        self.waiters.push_back(&mut list, id.index());
+        self.pattern_takers = list;
+        self.after_new_taker();
+        Ok(MatchOrWait::Waiting(id))
+    }
+
+    // ------------------------------------------------------------------ waiters
+
+    /// The next waiter made ready (handed an entry, a clone, room, or closed) and its payload:
+    /// wake it, then it [`claim`](Self::claim)s. Drain this after every mutating call.
+    #[inline]
+    pub fn pop_ready(&mut self) -> Option<(WaiterId, W)> {
+        self.ready.pop_front()
+    }
+
+    /// Whether a waiter is ready and not yet reported by [`pop_ready`](Self::pop_ready).
+    #[inline]
+    pub fn has_ready(&self) -> bool {
+        !self.ready.is_empty()
+    }
+
+    /// The payload of a waiter still waiting (to refresh a waker).
+    pub fn payload_mut(&mut self, id: WaiterId) -> Option<&mut W> {
+        match &mut self.waiters.get_mut(id)?.state {
+            State::Waiting { payload, .. } => Some(payload),
+            _ => None,
+        }
+    }
+
+    /// Whether `id` names a waiter that is still waiting.
+    pub fn is_waiting(&self, id: WaiterId) -> bool {
+        matches!(
+            self.waiters.get(id).map(|b| &b.state),
+            Some(State::Waiting { .. })
+        )
+    }
+
+    /// Collects what waiter `id` was given, freeing the id ([`Claim::Pending`] keeps it).
+    pub fn claim(&mut self, id: WaiterId) -> Claim<V> {
+        match self.waiters.get(id).map(|b| &b.state) {
+            None => return Claim::Unknown,
+            Some(State::Waiting { .. }) => return Claim::Pending,
+            Some(_) => {}
+        }
+        let Some(b) = self.waiters.free(id) else {
+            return Claim::Unknown;
+        };
+        match b.state {
+            State::Taken { entry, key: None } => Claim::Taken(taken_of(entry)),
+            State::Taken {
+                entry,
+                key: Some(key),
+            } => match NameRef::parse(&key) {
+                Ok(name) => Claim::Matched(name.to_owned(), taken_of(entry)),
+                Err(_) => Claim::Taken(taken_of(entry)), // only names match: not reached
+            },
+            State::Read(v) => Claim::Read(v),
+            State::Stored => Claim::Stored,
+            State::Closed => match b.value {
+                Some(v) => Claim::Refused(v),
+                None => Claim::Closed,
+            },
+            State::Waiting { .. } => Claim::Pending, // checked above
+        }
+    }
+
+    /// Cancels waiter `id` (its future was dropped, its JS promise abandoned). Cancel-safe in
+    /// every state: a waiting waiter leaves its queue; a taker that had been handed an entry gives
+    /// it back to the head of its key with its age (which hands it on to the next waiter, if
+    /// any); a producer gets its value back. Returns a value the driver now owns (a producer's
+    /// value, a reader's unclaimed clone), to drop outside any lock. Unknown ids are ignored.
+    pub fn cancel(&mut self, id: WaiterId) -> Option<V> {
+        let waiting = matches!(self.waiters.get(id)?.state, State::Waiting { .. });
+        if waiting {
+            self.unlink_waiting(id.index());
+        }
+        let b = self.waiters.free(id)?;
+        match b.state {
+            State::Taken { entry, key } => {
+                let key = match (key, &b.kind) {
+                    (Some(k), _) => k,
+                    (None, Kind::Take { key, .. }) => key.clone(),
+                    (None, _) => return Some(entry.value), // not reached
+                };
+                // It was handed out first, so it is the oldest of its key: back to the head.
+                let _ = self.place(&key, entry, At::Age, false);
+                self.admit_producers();
+                None
+            }
+            State::Read(v) => Some(v),
+            _ => b.value,
+        }
+    }
+
+    // ------------------------------------------------------------------ close
+
+    /// Closes the engine (idempotent): every later `out` is refused with its value handed back;
+    /// takes drain what is queued, then report closed; every waiter ends now — takers and readers
+    /// with [`Claim::Closed`] (nothing is queued for a waiting taker, or it would have been handed
+    /// the entry), producers with [`Claim::Refused`] and their value. Leases still settle and
+    /// expire; a returned entry is queued, for draining.
+    pub fn close(&mut self) {
+        if self.closed {
+            return;
+        }
+        self.closed = true;
+        let Engine {
+            keys,
+            waiters,
+            ready,
+            ..
+        } = self;
+        for q in keys.iter_mut() {
+            if let Some(side) = q.side.as_deref_mut() {
+                for list in [&mut side.takers, &mut side.readers] {
+                    while let Some(i) = waiters.pop_front(list) {
+                        if let Some(p) = waiters.settle(i, State::Closed) {
+                            ready.push_back((waiters.id_of(i), p));
+                        }
+                    }
+                }
+            }
+        }
+        self.keys.drop_idle();
+        let mut list = self.pattern_takers;
+        while let Some(i) = self.waiters.pop_front(&mut list) {
+            if let Kind::TakeMatching { sub: Some(sub) } = self.waiters.at(i).kind {
+                if let Some(p) = self.patterns.as_deref_mut() {
+                    p.remove(sub);
+                }
+            }
+            if let Some(p) = self.waiters.settle(i, State::Closed) {
+                self.ready.push_back((self.waiters.id_of(i), p));
+            }
+        }
+        self.pattern_takers = list;
+        self.patterns = None;
+        let mut list = self.producers;
+        while let Some(i) = self.waiters.pop_front(&mut list) {
+            if let Some(p) = self.waiters.settle(i, State::Closed) {
+                self.ready.push_back((self.waiters.id_of(i), p));
+            }
+        }
+        self.producers = list;
+    }
+
+    // ------------------------------------------------------------------ leases
+
+    /// Takes the head of `key` under a lease of `lease_ms` (the configured default if `None`)
+    /// from `now`: the entry stays in the engine until [`ack`](Self::ack); if the lease is
+    /// [`nack`](Self::nack)ed or expires ([`handle_timeout`](Self::handle_timeout)) it goes back
+    /// to the head of its key with its age. Serves after close too.
+    ///
+    /// # Errors
+    /// [`TakeLeasedError::Invalid`] for a lease length outside `1..=MAX_LEASE_MS` (checked first:
+    /// nothing is taken), else as [`try_take`](Self::try_take).
+    pub fn try_take_leased(
+        &mut self,
+        key: &str,
+        lease_ms: Option<u64>,
+        now: u64,
+    ) -> Result<Leased<'_, V>, TakeLeasedError> {
+        let ms = self
+            .lease_ms(lease_ms)
+            .map_err(|_| TakeLeasedError::Invalid)?;
+        let taken = self.try_take(key)?;
+        Ok(self.lease_in(CompactString::from(key), taken, ms, now))
+    }
+
+    /// [`try_take_matching`](Self::try_take_matching) under a lease (see
+    /// [`try_take_leased`](Self::try_take_leased)).
+    ///
+    /// # Errors
+    /// As [`try_take_leased`](Self::try_take_leased).
+    pub fn try_take_matching_leased(
+        &mut self,
+        pattern: &Pattern,
+        lease_ms: Option<u64>,
+        now: u64,
+    ) -> Result<(Name, Leased<'_, V>), TakeLeasedError> {
+        let ms = self
+            .lease_ms(lease_ms)
+            .map_err(|_| TakeLeasedError::Invalid)?;
+        let (name, taken) = self.try_take_matching(pattern)?;
+        let key = CompactString::from(name.as_str());
+        Ok((name, self.lease_in(key, taken, ms, now)))
+    }
+
+    /// Puts an entry the driver just took (a claimed waiting take) under a lease, as if it had
+    /// been taken by [`try_take_leased`](Self::try_take_leased). A waiting leased take is
+    /// `take_or_wait` then `lease` on claim, so the lease starts when the consumer gets the
+    /// entry.
+    ///
+    /// # Errors
+    /// [`LeaseError::Invalid`] with the entry handed back, for a bad lease length.
+    pub fn lease(
+        &mut self,
+        key: &str,
+        taken: Taken<V>,
+        lease_ms: Option<u64>,
+        now: u64,
+    ) -> Result<Leased<'_, V>, (LeaseError, Taken<V>)> {
+        match self.lease_ms(lease_ms) {
+            Ok(ms) => Ok(self.lease_in(CompactString::from(key), taken, ms, now)),
+            Err(e) => Err((e, taken)),
+        }
+    }
+
+    /// Acknowledges a lease: the entry is done and leaves the engine; its value is returned (drop
+    /// it outside any lock). Works after close too.
+    ///
+    /// # Errors
+    /// [`LeaseError::Lost`]: no live lease has that id (settled, expired, never issued).
+    pub fn ack(&mut self, id: LeaseId) -> Result<V, LeaseError> {
+        let rec = self.remove_lease(id)?;
+        self.release(&rec.key, &rec.entry);
+        self.admit_producers();
+        Ok(rec.entry.value)
+    }
+
+    /// Returns a lease: the entry goes back to the head of its key with its age and delivery
+    /// count (handed on to a waiting taker, if any), or to the dead-letter key once it has been
+    /// delivered `max_deliveries` times. Works after close too.
+    ///
+    /// # Errors
+    /// [`LeaseError::Lost`].
+    pub fn nack(&mut self, id: LeaseId) -> Result<Returned, LeaseError> {
+        let rec = self.remove_lease(id)?;
+        Ok(self.return_lease(rec))
+    }
+
+    /// Extends a lease to `lease_ms` from `now` (the configured default if `None`); returns the
+    /// new deadline.
+    ///
+    /// # Errors
+    /// [`LeaseError::Invalid`] for a bad length, [`LeaseError::Lost`] for no such lease.
+    pub fn extend(
+        &mut self,
+        id: LeaseId,
+        lease_ms: Option<u64>,
+        now: u64,
+    ) -> Result<u64, LeaseError> {
+        let ms = self.lease_ms(lease_ms)?;
+        let rec = self.leases.by_id.get_mut(&id.0).ok_or(LeaseError::Lost)?;
+        let deadline = now.saturating_add(ms);
+        self.leases.by_deadline.remove(&(rec.deadline, id.0));
+        rec.deadline = deadline;
+        self.leases.by_deadline.insert((deadline, id.0));
+        Ok(deadline)
+    }
+
+    /// The next lease deadline (ms), if any lease is out: call
+    /// [`handle_timeout`](Self::handle_timeout) then (quinn-proto's `poll_timeout`).
+    pub fn poll_timeout(&self) -> Option<u64> {
+        self.leases.by_deadline.first().map(|&(d, _)| d)
+    }
+
+    /// Returns every lease whose deadline is `<= now` as [`nack`](Self::nack) would (head of its
+    /// key, or dead-letter). Returns how many expired.
+    pub fn handle_timeout(&mut self, now: u64) -> usize {
+        let mut n = 0;
+        while let Some(&(deadline, id)) = self.leases.by_deadline.first() {
+            if deadline > now {
+                break;
+            }
+            if let Ok(rec) = self.remove_lease(LeaseId(id)) {
+                self.return_lease(rec);
+            } else {
+                self.leases.by_deadline.pop_first();
+            }
+            n += 1;
+        }
+        n
+    }
+
+    // ------------------------------------------------------------------ internals
+
+    #[inline]
+    fn fresh_stamp(&mut self) -> u64 {
+        let s = self.next_stamp;
+        self.next_stamp += 1;
+        s
+    }
+
+    fn fresh_ticket(&mut self) -> u64 {
+        let t = self.next_ticket;
+        self.next_ticket += 1;
+        t
+    }
+
+    fn empty(&self) -> TryTakeError {
+        if self.closed {
+            TryTakeError::Closed
+        } else {
+            TryTakeError::Empty
+        }
+    }
+
+    fn lease_ms(&self, ms: Option<u64>) -> Result<u64, LeaseError> {
+        check_lease_ms(ms.unwrap_or(self.config.default_lease_ms))
+    }
+
+    fn weigh(&self, v: &V) -> usize {
+        match self.config.weigher {
+            Some(f) if self.weighs => f(v),
+            _ => 0,
+        }
+    }
+
+    /// Whether a producer of `key` waits for room (a new `out` of `key` must queue behind it).
+    fn producer_waits_for(&self, key: &str) -> bool {
+        let mut i = self.producers.head;
+        while i != NIL {
+            if let Kind::Out { key: k, .. } = &self.waiters.at(i).kind {
+                if k == key {
+                    return true;
+                }
+            }
+            i = self.waiters.next_of(i);
+        }
+        false
+    }
+
+    fn too_large(&self, _key: &str, v: &V) -> Option<Refusal> {
+        if !self.weighs {
+            return None;
+        }
+        let w = self.weigh(v);
+        let over = |bound: Option<usize>| bound.is_some_and(|m| w > m);
+        (over(self.config.max_bytes) || over(self.config.key_max_bytes))
+            .then_some(Refusal::TooLarge)
+    }
+
+    /// Hands `entry` for `key` to the oldest eligible waiting taker, else queues it at the head
+    /// (`front`) or the back — after `check`ing the bounds if asked. Every waiting reader of the
+    /// key gets a clone either way. No closed check (callers decide).
+    #[inline]
+    fn place(
+        &mut self,
+        key: &str,
+        entry: Entry<V>,
+        at: At,
+        check: bool,
+    ) -> Result<Outcome, (Refusal, Entry<V>)> {
+        let weight = if self.weighs {
+            self.weigh(&entry.value)
+        } else {
+            0
+        };
+        let counted = self.queued + self.in_flight;
+        let Engine {
+            keys,
+            patterns,
+            waiters,
+            ready,
+            config,
+            bounded,
+            key_bounded,
+            bytes,
+            queued,
+            pattern_takers,
+            ..
+        } = self;
+        let hash = keys.seeded_hash(key);
+        let mut o = keys.get_or_insert(hash, key);
+        let q = o.get_mut();
+        let target = if q.side.is_some() || patterns.is_some() {
+            pick_taker(q, patterns.as_deref(), waiters)
+        } else {
+            None
+        };
+        if target.is_none() && check && *bounded {
+            if let Some(r) = fits(config, counted, *bytes, q, weight) {
+                if q.is_idle() {
+                    keys.idled(hash);
+                }
+                return Err((r, entry));
+            }
+        }
+        if let Some(side) = q.side.as_deref_mut() {
+            if !side.readers.is_empty() {
+                notify_readers(&mut side.readers, waiters, ready, &entry.value);
+            }
+        }
+        match target {
+            Some(i) => {
+                let id = waiters.id_of(i);
+                let pattern_key = match &waiters.at(i).kind {
+                    Kind::TakeMatching { sub } => {
+                        let sub = *sub;
+                        waiters.unlink(pattern_takers, i);
+                        if let (Some(p), Some(sub)) = (patterns.as_deref_mut(), sub) {
+                            p.remove(sub);
+                            if p.is_empty() {
+                                *patterns = None;
+                            }
+                        }
+                        Some(q.key.clone())
+                    }
+                    _ => {
+                        if let Some(side) = q.side.as_deref_mut() {
+                            waiters.unlink(&mut side.takers, i);
+                        }
+                        None
+                    }
+                };
+                if let Some(p) = waiters.settle(
+                    i,
+                    State::Taken {
+                        entry,
+                        key: pattern_key,
+                    },
+                ) {
+                    ready.push_back((id, p));
+                }
+                if q.is_idle() {
+                    keys.idled(hash);
+                }
+                Ok(Outcome::Delivered(id))
+            }
+            None => {
+                *queued += 1;
+                if *bounded {
+                    *bytes += weight;
+                    if *key_bounded && weight > 0 {
+                        q.side().bytes += weight;
+                    }
+                }
+                match at {
+                    At::Back => q.entries.push_back(entry),
+                    At::Front => q.entries.push_front(entry),
+                    At::Age => {
+                        let older = q
+                            .entries
+                            .iter()
+                            .take_while(|e| e.stamp < entry.stamp)
+                            .count();
+                        q.entries.insert(older, entry);
+                    }
+                }
+                Ok(Outcome::Queued)
+            }
+        }
+    }
+
+    /// Pops the head of `key`, with its accounting and idle bookkeeping.
+    #[inline]
+    fn pop(&mut self, key: &str) -> Option<Entry<V>> {
+        let hash = self.keys.hash(key)?;
+        let weight_of = self.config.weigher.filter(|_| self.weighs);
+        let mut o = self.keys.find_entry(hash, key)?;
+        let q = o.get_mut();
+        let entry = q.entries.pop_front()?;
+        self.queued -= 1;
+        if self.bounded {
+            let w = weight_of.map_or(0, |f| f(&entry.value));
+            self.bytes -= w;
+            if self.key_bounded && w > 0 {
+                q.side().bytes -= w;
+            }
+        }
+        if q.is_idle() {
+            self.keys.idled(hash);
+        }
+        if !self.producers.is_empty() {
+            self.admit_producers();
+        }
+        Some(entry)
+    }
+
+    /// The key holding the oldest head among the keys matching `pattern`.
+    fn oldest_matching_key(&self, pattern: &Pattern) -> Option<CompactString> {
+        let mut best: Option<(u64, &str)> = None;
+        for q in self.keys.iter() {
+            if let Some(head) = q.entries.front() {
+                if best.is_none_or(|(s, _)| head.stamp < s) && pattern.matches_str(&q.key) {
+                    best = Some((head.stamp, q.key.as_str()));
+                }
+            }
+        }
+        best.map(|(_, k)| CompactString::from(k))
+    }
+
+    /// A taker was just registered: a producer waiting for room may now hand it its value.
+    fn after_new_taker(&mut self) {
+        if !self.producers.is_empty() {
+            self.admit_producers();
+        }
+    }
+
+    /// Lets waiting producers in, oldest first, while there is room (or a taker to hand to).
+    fn admit_producers(&mut self) {
+        let mut i = self.producers.head;
+        while i != NIL {
+            let next = self.waiters.next_of(i);
+            let (key, front) = match &self.waiters.at(i).kind {
+                Kind::Out { key, front } => (key.clone(), *front),
+                _ => break, // not reached: only producers are in this list
+            };
+            let Some(value) = self.waiters.at_mut(i).value.take() else {
+                break;
+            };
+            let entry = Entry {
+                stamp: self.fresh_stamp(),
+                deliveries: 0,
+                value,
+            };
+            match self.place(&key, entry, if front { At::Front } else { At::Back }, true) {
+                Ok(_) => {
+                    let mut list = self.producers;
+                    self.waiters.unlink(&mut list, i);
+                    self.producers = list;
+                    let id = self.waiters.id_of(i);
+                    if let Some(p) = self.waiters.settle(i, State::Stored) {
+                        self.ready.push_back((id, p));
+                    }
+                }
+                Err((_, entry)) => {
+                    self.waiters.at_mut(i).value = Some(entry.value);
+                    if self
+                        .config
+                        .max_entries
+                        .is_some_and(|m| self.queued + self.in_flight >= m)
+                    {
+                        break; // the space is full: nobody behind fits either
+                    }
+                }
+            }
+            i = next;
+        }
+    }
+
+    /// Unlinks waiting record `i` from whichever list holds it.
+    fn unlink_waiting(&mut self, i: u32) {
+        match &self.waiters.at(i).kind {
+            Kind::Take { key, hash } | Kind::Read { key, hash, .. } => {
+                let (hash, reader) = (*hash, matches!(self.waiters.at(i).kind, Kind::Read { .. }));
+                let key = key.clone();
+                if let Some(mut o) = self.keys.find_entry(hash, &key) {
+                    let q = o.get_mut();
+                    if let Some(side) = q.side.as_deref_mut() {
+                        let list = if reader {
+                            &mut side.readers
+                        } else {
+                            &mut side.takers
+                        };
+                        self.waiters.unlink(list, i);
+                    }
+                    if q.is_idle() {
+                        self.keys.idled(hash);
+                    }
+                }
+            }
+            Kind::TakeMatching { sub } => {
+                let sub = *sub;
+                let mut list = self.pattern_takers;
+                self.waiters.unlink(&mut list, i);
+                self.pattern_takers = list;
+                if let (Some(p), Some(sub)) = (self.patterns.as_deref_mut(), sub) {
+                    p.remove(sub);
+                    if p.is_empty() {
+                        self.patterns = None;
+                    }
+                }
+            }
+            Kind::Out { .. } => {
+                let mut list = self.producers;
+                self.waiters.unlink(&mut list, i);
+                self.producers = list;
+            }
+        }
+    }
+
+    fn lease_in(
+        &mut self,
+        key: CompactString,
+        mut taken: Taken<V>,
+        ms: u64,
+        now: u64,
+    ) -> Leased<'_, V> {
+        taken.deliveries = taken.deliveries.saturating_add(1);
+        let id = self.leases.next_id;
+        self.leases.next_id += 1;
+        let deadline = now.saturating_add(ms);
+        self.in_flight += 1;
+        if self.bounded {
+            let w = self.weigh(&taken.value);
+            self.bytes += w;
+            if self.key_bounded {
+                let hash = self.keys.seeded_hash(&key);
+                let mut o = self.keys.get_or_insert(hash, &key);
+                let side = o.get_mut().side();
+                side.in_flight += 1;
+                side.bytes += w;
+            }
+        }
+        self.leases.by_deadline.insert((deadline, id));
+        let rec = self.leases.by_id.entry(id).or_insert(LeaseRec {
+            key,
+            entry: Entry {
+                stamp: taken.stamp.0,
+                deliveries: taken.deliveries,
+                value: taken.value,
+            },
+            deadline,
+        });
+        Leased {
+            id: LeaseId(id),
+            value: &rec.entry.value,
+            stamp: Stamp(rec.entry.stamp),
+            deliveries: rec.entry.deliveries,
+            deadline,
+        }
+    }
+
+    fn remove_lease(&mut self, id: LeaseId) -> Result<LeaseRec<V>, LeaseError> {
+        let rec = self.leases.by_id.remove(&id.0).ok_or(LeaseError::Lost)?;
+        self.leases.by_deadline.remove(&(rec.deadline, id.0));
+        Ok(rec)
+    }
+
+    /// A leased entry leaves the lease table: undo its accounting.
+    fn release(&mut self, key: &str, entry: &Entry<V>) {
+        self.in_flight -= 1;
+        if self.bounded {
+            let w = self.weigh(&entry.value);
+            self.bytes -= w;
+            if self.key_bounded {
+                if let Some(hash) = self.keys.hash(key) {
+                    if let Some(mut o) = self.keys.find_entry(hash, key) {
+                        let q = o.get_mut();
+                        let side = q.side();
+                        side.in_flight -= 1;
+                        side.bytes -= w;
+                        if q.is_idle() {
+                            self.keys.idled(hash);
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    fn return_lease(&mut self, rec: LeaseRec<V>) -> Returned {
+        self.release(&rec.key, &rec.entry);
+        let dead = self
+            .config
+            .max_deliveries
+            .is_some_and(|m| rec.entry.deliveries >= m);
+        let returned = if dead {
+            let key = self.config.dead_letter_key.clone();
+            // Unchecked: the entry already held its room; it only changes key.
+            match self.place(&key, rec.entry, At::Back, false) {
+                Ok(o) => Returned::DeadLettered(o),
+                Err(_) => Returned::DeadLettered(Outcome::Queued), // unchecked: not reached
+            }
+        } else {
+            match self.place(&rec.key, rec.entry, At::Age, false) {
+                Ok(o) => Returned::Requeued(o),
+                Err(_) => Returned::Requeued(Outcome::Queued), // unchecked: not reached
+            }
+        };
+        if !self.producers.is_empty() {
+            self.admit_producers();
+        }
+        returned
+    }
+}
+
+impl<V: Clone, W> Engine<V, W> {
+    /// A clone of the head of `key`, or registers a waiting reader: the next entry that arrives
+    /// for the key (queued or handed to a taker) is cloned for every waiting reader. `V::clone`
+    /// runs inside the engine.
+    ///
+    /// # Errors
+    /// [`TryTakeError::Closed`] when closed and nothing is queued.
+    pub fn read_or_wait(&mut self, key: &str, payload: W) -> Result<ReadOrWait<V>, TryTakeError> {
+        match self.try_read(key) {
+            Ok(v) => return Ok(ReadOrWait::Read(v.clone())),
+            Err(TryTakeError::Closed) => return Err(TryTakeError::Closed),
+            Err(TryTakeError::Empty) => {}
+        }
+        let ticket = self.fresh_ticket();
+        let hash = self.keys.seeded_hash(key);
+        let id = self.waiters.alloc(
+            ticket,
+            Kind::Read {
+                key: CompactString::from(key),
+                hash,
+                clone: V::clone,
+            },
+            payload,
+        );
+        let mut o = self.keys.get_or_insert(hash, key);
+        let side = o.get_mut().side();
+        self.waiters.push_back(&mut side.readers, id.index());
+        Ok(ReadOrWait::Waiting(id))
+    }
+}
+
+/// The oldest waiting taker eligible for `q`'s key: the head of its key takers or the oldest
+/// waiting pattern taker that matches, whichever arrived first.
+#[inline]
+fn pick_taker<V, W>(
+    q: &KeyQueue<V>,
+    patterns: Option<&PatternIndex<(u64, u32)>>,
+    waiters: &Waiters<V, W>,
+) -> Option<u32> {
+    let key_front = q
+        .side
+        .as_deref()
+        .map(|s| s.takers.head)
+        .filter(|&h| h != NIL);
+    if let Some(p) = patterns {
+        if let Ok(name) = NameRef::parse(&q.key) {
+            let mut best: Option<(u64, u32)> = None;
+            p.for_each_match(name, |_, &(ticket, i)| {
+                if best.is_none_or(|(t, _)| ticket < t) {
+                    best = Some((ticket, i));
+                }
+            });
+            if let Some((ticket, i)) = best {
+                if key_front.is_none_or(|f| ticket < waiters.at(f).ticket) {
+                    return Some(i);
+                }
+            }
+        }
+    }
+    key_front
+}
+
+fn notify_readers<V, W>(
+    readers: &mut List,
+    waiters: &mut Waiters<V, W>,
+    ready: &mut VecDeque<(WaiterId, W)>,
+    value: &V,
+) {
+    while let Some(i) = waiters.pop_front(readers) {
+        let copy = match &waiters.at(i).kind {
+            Kind::Read { clone, .. } => clone(value),
+            _ => continue, // not reached: only readers are in this list
+        };
+        if let Some(p) = waiters.settle(i, State::Read(copy)) {
+            ready.push_back((waiters.id_of(i), p));
+        }
+    }
+}
+
+/// Whether one more entry of `weight` fits `q`'s key and the engine.
+fn fits<V>(
+    config: &Config<V>,
+    counted: usize,
+    bytes: usize,
+    q: &KeyQueue<V>,
+    weight: usize,
+) -> Option<Refusal> {
+    let over = |bound: Option<usize>| bound.is_some_and(|m| weight > m);
+    if over(config.max_bytes) || over(config.key_max_bytes) {
+        return Some(Refusal::TooLarge);
+    }
+    if config.max_entries.is_some_and(|m| counted >= m)
+        || config.max_bytes.is_some_and(|m| bytes + weight > m)
+    {
+        return Some(Refusal::Full);
+    }
+    let (in_flight, key_bytes) = q.side.as_deref().map_or((0, 0), |s| (s.in_flight, s.bytes));
+    if config
+        .key_max_entries
+        .is_some_and(|m| q.entries.len() + in_flight >= m)
+        || config.key_max_bytes.is_some_and(|m| key_bytes + weight > m)
+    {
+        return Some(Refusal::Full);
+    }
+    None
+}
+
+fn refused<V>(r: Refusal, v: V) -> OutError<V> {
+    match r {
+        Refusal::Full => OutError::Full(v),
+        Refusal::TooLarge => OutError::TooLarge(v),
+    }
+}
+
+fn taken_of<V>(e: Entry<V>) -> Taken<V> {
+    Taken {
+        value: e.value,
+        stamp: Stamp(e.stamp),
+        deliveries: e.deliveries,
+    }
+}
+
+impl<V, W> fmt::Debug for Engine<V, W> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Engine")
+            .field("keys", &self.keys.live_len())
+            .field("queued", &self.queued)
+            .field("leased", &self.in_flight)
+            .field("waiters", &self.waiters.len())
+            .field("closed", &self.closed)
+            .finish()
+    }
+}

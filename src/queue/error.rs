@@ -1,0 +1,206 @@
+//! The engine's errors: every case named, every one with a stable [code](crate::error).
+
+use core::fmt;
+
+use crate::error::{codes, ErrorCode};
+
+/// Why an `out` was refused. Every case hands the value back ([`into_inner`](Self::into_inner)):
+/// nothing is lost silently.
+#[derive(Clone, Copy, PartialEq, Eq, Hash)]
+pub enum OutError<V> {
+    /// The engine is closed (code `CLOSED`).
+    Closed(V),
+    /// No room under the space's or the key's bound (code `BUFFER_FULL`); the waiting form of
+    /// `out` waits for room instead.
+    Full(V),
+    /// The value alone weighs more than a byte bound allows, so it could never go in (code
+    /// `VALUE_TOO_LARGE`); waiting would not help.
+    TooLarge(V),
+}
+
+impl<V> OutError<V> {
+    /// Takes the value back.
+    pub fn into_inner(self) -> V {
+        match self {
+            OutError::Closed(v) | OutError::Full(v) | OutError::TooLarge(v) => v,
+        }
+    }
+
+    /// The same error around another value.
+    pub fn map<U>(self, f: impl FnOnce(V) -> U) -> OutError<U> {
+        match self {
+            OutError::Closed(v) => OutError::Closed(f(v)),
+            OutError::Full(v) => OutError::Full(f(v)),
+            OutError::TooLarge(v) => OutError::TooLarge(f(v)),
+        }
+    }
+}
+
+impl<V> fmt::Debug for OutError<V> {
+    // Values need not be `Debug`; what matters in a log is why.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            OutError::Closed(_) => "Closed(..)",
+            OutError::Full(_) => "Full(..)",
+            OutError::TooLarge(_) => "TooLarge(..)",
+        })
+    }
+}
+
+impl<V> fmt::Display for OutError<V> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            OutError::Closed(_) => "closed: the value is handed back",
+            OutError::Full(_) => "no room under the bound: the value is handed back",
+            OutError::TooLarge(_) => "the value weighs more than the byte bound allows",
+        })
+    }
+}
+
+impl<V> ErrorCode for OutError<V> {
+    fn code(&self) -> &'static str {
+        match self {
+            OutError::Closed(_) => codes::CLOSED,
+            OutError::Full(_) => codes::BUFFER_FULL,
+            OutError::TooLarge(_) => codes::VALUE_TOO_LARGE,
+        }
+    }
+}
+
+impl<V> core::error::Error for OutError<V> {}
+
+/// Why a non-waiting take or read found nothing.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum TryTakeError {
+    /// Nothing queued there now (code `BUFFER_EMPTY`).
+    Empty,
+    /// Nothing queued and the engine is closed: nothing will come (code `CLOSED`).
+    Closed,
+}
+
+impl fmt::Display for TryTakeError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            TryTakeError::Empty => "nothing queued",
+            TryTakeError::Closed => "closed and drained",
+        })
+    }
+}
+
+impl ErrorCode for TryTakeError {
+    fn code(&self) -> &'static str {
+        match self {
+            TryTakeError::Empty => codes::BUFFER_EMPTY,
+            TryTakeError::Closed => codes::CLOSED,
+        }
+    }
+}
+
+impl core::error::Error for TryTakeError {}
+
+/// Why a lease operation failed. Nothing changed.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum LeaseError {
+    /// No live lease has that id: it was acknowledged, returned, expired (and its entry is back
+    /// at the head of its key, or dead-lettered), or never issued (code `LEASE_LOST`).
+    Lost,
+    /// A lease length of 0, above [`MAX_LEASE_MS`](super::MAX_LEASE_MS), or not a whole number
+    /// of milliseconds (NaN, infinite, negative, fractional from JavaScript) (code
+    /// `LEASE_INVALID`).
+    Invalid,
+}
+
+impl fmt::Display for LeaseError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            LeaseError::Lost => "no such lease: settled, expired or never issued",
+            LeaseError::Invalid => {
+                "a lease length must be a whole number of milliseconds in 1..=MAX_LEASE_MS"
+            }
+        })
+    }
+}
+
+impl ErrorCode for LeaseError {
+    fn code(&self) -> &'static str {
+        match self {
+            LeaseError::Lost => codes::LEASE_LOST,
+            LeaseError::Invalid => codes::LEASE_INVALID,
+        }
+    }
+}
+
+impl core::error::Error for LeaseError {}
+
+/// Why a leased take failed. Nothing was taken.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum TakeLeasedError {
+    /// Nothing queued now (code `BUFFER_EMPTY`).
+    Empty,
+    /// Nothing queued and closed (code `CLOSED`).
+    Closed,
+    /// A bad lease length (code `LEASE_INVALID`), checked before anything is taken.
+    Invalid,
+}
+
+impl From<TryTakeError> for TakeLeasedError {
+    fn from(e: TryTakeError) -> Self {
+        match e {
+            TryTakeError::Empty => TakeLeasedError::Empty,
+            TryTakeError::Closed => TakeLeasedError::Closed,
+        }
+    }
+}
+
+impl fmt::Display for TakeLeasedError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            TakeLeasedError::Empty => TryTakeError::Empty.fmt(f),
+            TakeLeasedError::Closed => TryTakeError::Closed.fmt(f),
+            TakeLeasedError::Invalid => LeaseError::Invalid.fmt(f),
+        }
+    }
+}
+
+impl ErrorCode for TakeLeasedError {
+    fn code(&self) -> &'static str {
+        match self {
+            TakeLeasedError::Empty => codes::BUFFER_EMPTY,
+            TakeLeasedError::Closed => codes::CLOSED,
+            TakeLeasedError::Invalid => codes::LEASE_INVALID,
+        }
+    }
+}
+
+impl core::error::Error for TakeLeasedError {}
+
+/// A configuration value out of range (code `INVALID_CONFIG`); the message names it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub struct ConfigError {
+    what: &'static str,
+}
+
+impl ConfigError {
+    pub(crate) const fn new(what: &'static str) -> Self {
+        ConfigError { what }
+    }
+
+    /// Which setting, and why (e.g. `"max_entries must be at least 1"`).
+    pub fn reason(&self) -> &'static str {
+        self.what
+    }
+}
+
+impl fmt::Display for ConfigError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "invalid queue configuration: {}", self.what)
+    }
+}
+
+impl ErrorCode for ConfigError {
+    fn code(&self) -> &'static str {
+        codes::INVALID_CONFIG
+    }
+}
+
+impl core::error::Error for ConfigError {}
