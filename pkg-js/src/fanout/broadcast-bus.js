@@ -18,7 +18,7 @@
 
 import { disposeBy } from "../dispose.js";
 import { rangeError, typeError } from "../errors.js";
-import { Code, LindyError, randomId } from "./protocol.js";
+import { Code, LindyError, checkOptions, randomId } from "./protocol.js";
 
 /** Default BroadcastChannel name. */
 export const DEFAULT_BUS_CHANNEL = "lindy.channels.events";
@@ -45,7 +45,8 @@ export class BroadcastBus {
    * @param {string} [name] the BroadcastChannel name (one per Manager you bridge)
    * @param {{nodeId?: string, BroadcastChannel?: typeof BroadcastChannel}} [opts]
    */
-  constructor(name = DEFAULT_BUS_CHANNEL, opts = {}) {
+  constructor(name = DEFAULT_BUS_CHANNEL, opts) {
+    opts = checkOptions(opts, ["nodeId", "BroadcastChannel"], "new BroadcastBus");
     const BC = opts.BroadcastChannel ?? globalThis.BroadcastChannel;
     if (typeof BC !== "function") throw typeError("BroadcastBus: BroadcastChannel is not available here");
     if (typeof name !== "string" || name === "") throw typeError("BroadcastBus: name must be a non-empty string");

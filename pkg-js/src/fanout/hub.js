@@ -22,6 +22,7 @@ import {
   RES_WIDTH,
   St,
   carriesValue,
+  checkOptions,
   collectTransferables,
   listen,
   toWire,
@@ -32,6 +33,9 @@ import { putFront } from "./requeue.js";
 
 /** How long a client may stay silent (no operation, no ping) before it is declared dead. */
 export const DEFAULT_HEARTBEAT_TIMEOUT_MS = 10_000;
+
+// The options `serve` knows; any other name is an INVALID_CONFIG error.
+const SERVE_OPTIONS = ["defaultLeaseMs", "heartbeatTimeoutMs", "locks", "parsePattern", "onEvent"];
 
 /**
  * Serves `space` to the client at the other end of `port`.
@@ -49,7 +53,7 @@ export const DEFAULT_HEARTBEAT_TIMEOUT_MS = 10_000;
  *   disconnect events (the demo draws from these)
  * @returns {Connection}
  */
-export function serve(space, port, opts = {}) {
+export function serve(space, port, opts) {
   return new Connection(space, port, opts);
 }
 
@@ -88,6 +92,7 @@ export class Connection {
     if (!port || typeof port.postMessage !== "function") {
       throw typeError("serve(space, port): port must be a MessagePort");
     }
+    opts = checkOptions(opts, SERVE_OPTIONS, "serve");
     this.#space = space;
     this.#port = port;
     this.#opts = {

@@ -22,7 +22,7 @@
 
 import { disposeBy } from "../dispose.js";
 import { typeError } from "../errors.js";
-import { Code, LindyError, abortError, checkKey, fromWire, randomId, toWire } from "./protocol.js";
+import { Code, LindyError, abortError, checkKey, checkOptions, fromWire, randomId, toWire } from "./protocol.js";
 
 const OPS = new Set(["push", "pull", "tryPull", "peek", "len", "keys"]);
 
@@ -65,8 +65,9 @@ export class SharedQueue {
   #watched = new Set(); // leader side: followers whose liveness lock we are waiting for
   #releaseNodeLock;
 
-  constructor(dbName, opts = {}) {
+  constructor(dbName, opts) {
     if (typeof dbName !== "string" || dbName === "") throw typeError("openSharedQueue: dbName must be a non-empty string");
+    opts = checkOptions(opts, ["open", "locks", "BroadcastChannel", "nodeId", "onRoleChange"], "openSharedQueue");
     if (typeof opts.open !== "function") throw typeError("openSharedQueue: opts.open (e.g. n => IdbStore.open(n)) is required");
     this.#locks = opts.locks ?? globalThis.navigator?.locks;
     if (!this.#locks) throw typeError("openSharedQueue: Web Locks (navigator.locks) are not available here");

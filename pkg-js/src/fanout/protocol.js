@@ -105,7 +105,7 @@ export class Columns {
 
 // One error class and one code table for the whole package (see ../errors.js).
 export { Code, LindyError } from "../errors.js";
-import { Code, LindyError, rangeError, typeError } from "../errors.js";
+import { Code, LindyError, describe, rangeError, typeError } from "../errors.js";
 
 /** The error a remote wait rejects with when its AbortSignal fires (mirrors the local Space). */
 export function abortError(signal, where) {
@@ -194,6 +194,23 @@ export function checkKey(key, where) {
     throw typeError(`${where}: key must be a string, got ${key === null ? "null" : typeof key}`);
   }
 }
+
+/**
+ * Checks an options object against the names `known` (an array): anything else is an
+ * `INVALID_CONFIG` error (a misspelt `timeout` for `timeoutMs` must not be ignored); a non-object
+ * is a `TypeError`. `undefined` and `null` mean "no options". Allocates nothing.
+ */
+export function checkOptions(opts, known, where) {
+  if (opts === undefined || opts === null) return EMPTY;
+  if (typeof opts !== "object") throw typeError(`${where}: options must be an object, got ${describe(opts)}`);
+  for (const name in opts) {
+    if (!known.includes(name)) {
+      throw new LindyError(Code.INVALID_CONFIG, `${where}: unknown option ${JSON.stringify(name)} (known: ${known.join(", ")})`);
+    }
+  }
+  return opts;
+}
+const EMPTY = Object.freeze({});
 
 /** Validates an optional non-negative finite number of milliseconds. */
 export function checkMs(ms, name, where) {
