@@ -70,18 +70,25 @@ after(async () => {
 async function openPage(dir, page = "/") {
   const server = await serveDir(dir);
   servers.push(server);
+  return { ...(await openUrl(server.url + page)), misses: server.misses };
+}
+
+/** Opens `url` in a fresh context, waits for the page's report, returns it. */
+async function openUrl(url) {
+  const misses = [];
   const context = await browser.newContext();
   const tab = await context.newPage();
   const errors = [];
   tab.on("pageerror", (e) => errors.push(`pageerror: ${e.message}`));
   tab.on("console", (m) => m.type() === "error" && errors.push(`console: ${m.text()}`));
-  await tab.goto(server.url + page);
+  tab.on("response", (r) => r.status() >= 400 && misses.push(`${r.status()} ${new URL(r.url()).pathname}`));
+  await tab.goto(url);
   const result = await tab.waitForFunction(() => globalThis.__result, null, { timeout: 20_000 }).then(
     (h) => h.jsonValue(),
     (e) => ({ ok: false, error: `no result: ${e.message}` }),
   );
   await context.close();
-  return { result, errors, misses: server.misses };
+  return { result, errors, misses };
 }
 
 function assertBoth({ result, errors, misses }) {
@@ -96,6 +103,22 @@ describe("bundlers, with their defaults", () => {
     const outDir = join(out, "vite");
     await build({ root: join(HERE, "vite"), configFile: false, logLevel: "error", build: { outDir } });
     assertBoth(await openPage(outDir));
+  });
+
+  test("Vite dev server: page and module worker (no vite.config)", async () => {
+    const { createServer } = await import("vite");
+    const server = await createServer({
+      root: join(HERE, "vite"),
+      configFile: false,
+      logLevel: "error",
+      server: { host: "127.0.0.1", port: 0, hmr: false },
+    });
+    await server.listen();
+    try {
+      assertBoth(await openUrl(server.resolvedUrls.local[0]));
+    } finally {
+      await server.close();
+    }
   });
 
   test("webpack 5: page and worker (entry and output only)", async () => {
