@@ -5,7 +5,7 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import { readFile } from "node:fs/promises";
 import { setTimeout as sleep } from "node:timers/promises";
-import { LindyError, Manager, Name, Pattern, Ring, Space, Streams, IdbStore } from "lindy";
+import { IdbStore, LindyError, Manager, Name, Pattern, PatternIndex, Ring, Space, Streams } from "lindy";
 import * as fanout from "lindy/fanout";
 import { Code } from "../src/errors.js";
 
@@ -92,4 +92,12 @@ test("timeoutMs: Infinity means no timeout", async () => {
   assert.equal(await popping, 3);
   // Finite values above what timers allow are still refused, with a code.
   await assert.rejects(space.take("k", { timeoutMs: 2 ** 40 }), { name: "RangeError", code: "ERR_OUT_OF_RANGE" });
+});
+
+test("an object whose toString throws: the user's own exception comes back, not a parse error", async () => {
+  const mine = new Error("mine");
+  const bad = { toString() { throw mine; } };
+  assert.throws(() => new PatternIndex().insert(bad, 1), (e) => e === mine);
+  assert.throws(() => new Manager().openPublic(bad), (e) => e === mine);
+  assert.throws(() => Pattern.parse("public:a.*").matches(bad), (e) => e === mine);
 });

@@ -29,14 +29,18 @@ pub fn grammar_error(err: &GrammarError) -> JsValue {
     e
 }
 
-/// The text of a name/pattern argument: a string, or one of this module's objects (their
-/// `toString()` is the canonical form). Anything else is a `TypeError`.
+/// The text of a name/pattern argument: a string, or an object with a `toString()` (this
+/// module's objects: the canonical form); a throwing `toString` passes its exception on. Anything
+/// else is a `TypeError`.
 fn text_arg(value: &JsValue, what: &str) -> Result<String, JsValue> {
     if let Some(s) = value.as_string() {
         return Ok(s);
     }
-    if value.is_object() && !value.is_function() {
-        return Ok(js::to_string(value));
+    if value.is_object()
+        && !value.is_function()
+        && js::field(wasm_bindgen::JsCast::unchecked_ref(value), "toString")?.is_function()
+    {
+        return js::to_string(value);
     }
     Err(js::type_error(&format!(
         "{what} must be a string or a {}, got {}",

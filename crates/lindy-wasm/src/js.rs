@@ -269,9 +269,10 @@ pub fn number_string(value: &JsValue) -> String {
 }
 
 /// `String(value)`: calls an object's `toString()`. A throwing `toString` is caught (a JS
-/// exception must never unwind through Rust frames that hold state) and yields `""`.
-pub fn to_string(value: &JsValue) -> String {
-    js_string(value).unwrap_or_default()
+/// exception must never unwind through Rust frames that hold state) and its exception returned,
+/// for the caller to reject with: the user sees their own error, not a confusing "it is empty".
+pub fn to_string(value: &JsValue) -> Result<String, JsValue> {
+    js_string(value)
 }
 
 #[wasm_bindgen::prelude::wasm_bindgen]
