@@ -146,12 +146,14 @@ pkg: tools
 # "not Send + Sync" there by design: that one lint is off for this target.
 WASM_CLIPPY := -D warnings -A clippy::arc_with_non_send_sync
 wasm-clippy:
-	$(CARGO) clippy --target $(WASM) $(WASM_PKG) --lib --test wasm --test wasm_idb --test wasm_space -- $(WASM_CLIPPY)
+	$(CARGO) clippy --target $(WASM) $(WASM_PKG) --lib --test wasm --test wasm_idb --test wasm_idb_kit --test wasm_space -- $(WASM_CLIPPY)
 
 # wasm-bindgen-test: the surface in Node and in headless Chromium; IndexedDB only in Chromium.
 wasm-test: tools wasm-clippy
 	$(WASM_TEST) --test wasm --test wasm_space
 	$(WASM_BROWSER) $(WASM_TEST) --test wasm --test wasm_idb --test wasm_space
+	# The conformance kit on IndexedDB; --nocapture prints its pass counts.
+	$(WASM_BROWSER) $(WASM_TEST) --test wasm_idb_kit -- --nocapture
 
 # The package as a user imports it (`import { Space } from "lindy"`), in Node and in Chromium.
 js-test: pkg

@@ -50,6 +50,7 @@ export function init(source?: InitSource): Promise<void>;
 
 export { Space, SpaceKey } from "./src/space.js";
 export type { Entry, LeasedEntry, LeaseWaitOptions, SpaceOptions } from "./src/space.js";
+import type { LeasedEntry } from "./src/space.js";
 
 /**
  * A bounded FIFO of values. A full ring refuses (`tryPush` → `false`) or makes `push` wait; after
@@ -326,6 +327,24 @@ export class IdbStore {
   pull(key: string, options?: WaitOptions): Promise<Uint8Array>;
   /** Removes and returns the oldest payload of `key` if there is one, without waiting. */
   tryPull(key: string): Promise<Uint8Array | undefined>;
+  /**
+   * The oldest payload of `key` under a lease, waiting for one. Nothing is written until
+   * `ack(lease)` deletes it; `nack(lease)`, the lease running out (`leaseMs`, default 30 000) or
+   * the page dying put it back at the head of its key, age kept.
+   */
+  pullLeased(key: string, options?: WaitOptions & { leaseMs?: number }): Promise<LeasedEntry<Uint8Array>>;
+  /** `pullLeased` without the wait, or `undefined`. */
+  tryPullLeased(key: string, leaseMs?: number): LeasedEntry<Uint8Array> | undefined;
+  /** The leased entry is done: resolves once its deletion committed (`LEASE_LOST`, `IO`). */
+  ack(lease: number): Promise<void>;
+  /** Gives `lease` back: its entry returns to the head of its key now (`LEASE_LOST`). */
+  nack(lease: number): void;
+  /** Extends `lease` to `leaseMs` from now; returns the new deadline (`LEASE_LOST`, `LEASE_INVALID`). */
+  extend(lease: number, leaseMs?: number): number;
+  /** Entries out on lease. */
+  readonly leased: number;
+  /** Refuses pushes from now on; pulls drain what is queued, then fail with `CLOSED`. Idempotent. */
+  seal(): void;
   /** A copy of the payload a pull would take next, or `undefined`. */
   peek(key: string): Uint8Array | undefined;
   /** How many payloads are queued under `key`. */

@@ -13,6 +13,7 @@
 //! | [`channels`] | channel lifecycle: public/private channels, TTLs, sweeps, events |
 //! | [`stream`] | named message streams: writers, readers, broadcast, replay for late readers |
 //! | [`batch`] | a sans-IO batcher and an async batch writer |
+//! | `testkit` | the conformance kit every queue backend runs (feature `testkit`, on by default) |
 //! | [`store`] | the durable store-and-forward queue: log codec, storage trait, file store |
 //!
 //! ## Principles
@@ -42,5 +43,7 @@ pub mod space;
 pub mod store;
 pub mod stream;
 pub mod sync;
+#[cfg(feature = "testkit")]
+pub mod testkit;
 
 pub use error::{Closed, ErrorCode, Full};

@@ -223,3 +223,60 @@ fn bus_traffic_from_many_threads_is_delivered_exactly_once() {
     assert_eq!(seen_a.len(), 800, "no duplicates");
     assert_eq!(seen_a, seen_b);
 }
+
+/// A bus that calls back into the manager that publishes to it (issue 12: `publish` used to run
+/// under the manager's registry lock, so this deadlocked). It reads the registry and, for every
+/// `Opened` of `public:audit.*`, opens a mirror channel — events caused from inside `publish`
+/// are published after it returns, in order.
+struct Reentrant {
+    node: NodeId,
+    manager: Mutex<std::sync::Weak<Manager>>,
+    sent: Mutex<Vec<(EventKind, String, usize)>>,
+}
+
+impl EventBus for Reentrant {
+    fn node_id(&self) -> NodeId {
+        self.node
+    }
+    fn publish(&self, event: &RemoteEvent) {
+        let manager = self.manager.lock().unwrap().upgrade().unwrap();
+        let seen = manager.len(); // takes the registry lock: must not deadlock
+        let name = event.event.name.to_string();
+        self.sent
+            .lock()
+            .unwrap()
+            .push((event.event.kind, name.clone(), seen));
+        if event.event.kind == EventKind::Opened && name.starts_with("public:audit.") {
+            let mirror = Name::parse(&name.replace("public:audit.", "public:mirror.")).unwrap();
+            manager.open_public(&mirror, None).unwrap();
+        }
+    }
+}
+
+#[test]
+fn a_bus_may_call_back_into_the_publishing_manager() {
+    let manager = node();
+    let bus = Arc::new(Reentrant {
+        node: NodeId(7),
+        manager: Mutex::new(Arc::downgrade(&manager)),
+        sent: Mutex::new(Vec::new()),
+    });
+    manager.set_bus(bus.clone());
+    manager
+        .open_public(&name("public:audit.log.a"), None)
+        .unwrap();
+    manager
+        .open_public(&name("public:audit.log.b"), None)
+        .unwrap();
+    let sent = bus.sent.lock().unwrap().clone();
+    assert_eq!(
+        sent,
+        [
+            (EventKind::Opened, "public:audit.log.a".to_string(), 1),
+            (EventKind::Opened, "public:mirror.log.a".to_string(), 2),
+            (EventKind::Opened, "public:audit.log.b".to_string(), 3),
+            (EventKind::Opened, "public:mirror.log.b".to_string(), 4),
+        ]
+    );
+    assert!(manager.is_open(&name("public:mirror.log.b")));
+}

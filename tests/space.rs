@@ -119,6 +119,24 @@ fn blocking_take_is_woken_by_out() {
 fn read_does_not_remove_and_every_reader_sees_the_entry() {
     let space = LocalSpace::<&str>::new();
     let mut readers: Vec<_> = (0..3).map(|_| Manual::new(space.read("cfg"))).collect();
+    for r in &mut readers {
+        assert!(r.poll().is_pending());
+    }
+    space.out("cfg", "v1").unwrap();
+    for r in &mut readers {
+        assert_eq!(r.wakes(), 1, "every reader is woken");
+        assert_eq!(r.poll(), Poll::Ready(Ok("v1")));
+    }
+    assert_eq!(space.len("cfg"), 1, "reads removed nothing");
+    assert_eq!(space.try_take("cfg"), Some("v1"), "a taker then takes it");
+}
+
+/// Changed with the queue engine (issue 12): an entry is handed straight to a waiting taker, and
+/// waiting readers get a clone of it, so readers still see every arrival.
+#[test]
+fn waiting_readers_see_an_entry_handed_to_a_waiting_taker() {
+    let space = LocalSpace::<&str>::new();
+    let mut readers: Vec<_> = (0..3).map(|_| Manual::new(space.read("cfg"))).collect();
     let mut taker = Manual::new(space.take("cfg"));
     for r in &mut readers {
         assert!(r.poll().is_pending());
@@ -129,10 +147,9 @@ fn read_does_not_remove_and_every_reader_sees_the_entry() {
         assert_eq!(r.wakes(), 1, "every reader is woken");
         assert_eq!(r.poll(), Poll::Ready(Ok("v1")));
     }
-    assert_eq!(space.len("cfg"), 1, "reads removed nothing");
+    assert_eq!(space.len("cfg"), 0, "handed straight to the waiting taker");
     assert_eq!(taker.wakes(), 1);
-    assert_eq!(taker.poll(), Poll::Ready(Ok("v1")), "a taker then takes it");
-    assert_eq!(space.len("cfg"), 0);
+    assert_eq!(taker.poll(), Poll::Ready(Ok("v1")));
 }
 
 #[test]
@@ -210,26 +227,23 @@ fn a_waiting_take_that_is_dropped_owes_nothing() {
     assert_eq!(second.poll(), Poll::Ready(Ok(1)));
 }
 
+/// Changed with the queue engine (issue 12): the entry is handed to the woken taker, so a probe
+/// can no longer barge in between its wake-up and its poll (it used to, and the taker then
+/// re-joined at the front, where two such takers could swap places).
 #[test]
-fn a_woken_taker_that_loses_the_race_keeps_its_place() {
+fn a_woken_taker_cannot_lose_its_entry_to_a_probe() {
     let space = LocalSpace::<u32>::new();
     let mut first = Manual::new(space.take("k"));
     let mut second = Manual::new(space.take("k"));
     assert!(first.poll().is_pending());
     assert!(second.poll().is_pending());
     space.out("k", 1).unwrap();
-    assert_eq!(space.try_take("k"), Some(1), "a probe barges in");
-    assert!(
-        first.poll().is_pending(),
-        "woken, found nothing, re-registered"
-    );
+    assert_eq!(space.try_take("k"), None, "nothing to barge in on");
     space.out("k", 2).unwrap();
-    assert_eq!(
-        (first.wakes(), second.wakes()),
-        (2, 0),
-        "still first in line"
-    );
-    assert_eq!(first.poll(), Poll::Ready(Ok(2)));
+    assert_eq!((first.wakes(), second.wakes()), (1, 1));
+    // Even polled in the "wrong" order, each gets the entry it was handed: FIFO by arrival.
+    assert_eq!(second.poll(), Poll::Ready(Ok(2)));
+    assert_eq!(first.poll(), Poll::Ready(Ok(1)));
 }
 
 #[test]
@@ -253,7 +267,12 @@ fn close_unblocks_every_waiter_and_out_hands_the_value_back() {
         assert_eq!(t.poll(), Poll::Ready(Err(Closed(()))));
     }
     assert_eq!(reader.poll(), Poll::Ready(Err(Closed(()))));
-    // After close, waiting forms fail even when entries exist; probes still serve.
+    // Changed with the queue engine (issue 12), the one close rule: after close, takes and reads
+    // drain what is queued, then fail (they used to fail at once, stranding the entries).
+    assert_eq!(Manual::new(space.read("d")).poll(), Poll::Ready(Ok(1)));
+    assert_eq!(space.len("d"), 1);
+    assert_eq!(space.try_read("d"), Some(1));
+    assert_eq!(Manual::new(space.take("d")).poll(), Poll::Ready(Ok(1)));
     assert_eq!(
         Manual::new(space.take("d")).poll(),
         Poll::Ready(Err(Closed(())))
@@ -262,9 +281,7 @@ fn close_unblocks_every_waiter_and_out_hands_the_value_back() {
         Manual::new(space.read("d")).poll(),
         Poll::Ready(Err(Closed(())))
     );
-    assert_eq!(space.len("d"), 1);
-    assert_eq!(space.try_read("d"), Some(1));
-    assert_eq!(space.try_take("d"), Some(1));
+    assert_eq!(space.try_take("d"), None);
     let err = space.out("d", 42).unwrap_err();
     assert_eq!(err.code(), "CLOSED");
     assert_eq!(err.into_inner(), 42, "nothing is lost silently");
@@ -389,7 +406,7 @@ fn many_producers_several_consumers_every_value_exactly_once_threads() {
         })
         .collect();
     producers.into_iter().for_each(|h| h.join().unwrap());
-    // Close once everything was consumed (close makes takers fail even with entries left).
+    // Close once everything was consumed (takers drain a closed space before they fail).
     while space.len("work") > 0 {
         thread::yield_now();
     }

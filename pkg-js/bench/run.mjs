@@ -1,7 +1,9 @@
 // `make js-bench`: the package's benchmarks in Node and in headless Chromium, printed as Markdown
 // tables with ratios (paste them into docs/sections/js.md).
+import { readFile } from "node:fs/promises";
 import { startBrowser } from "../test/support/browser.mjs";
 import { idbBench } from "./idb.mjs";
+import { putbackBench } from "./putback.mjs";
 import { spaceBench } from "./space.mjs";
 
 const only = process.argv[2];
@@ -35,12 +37,29 @@ function table(title, unit, rows, baselineLabel) {
   }
 }
 
-const SPACE = { n: 200_000, rounds: 5, batch: 1000 };
+const SPACE = { n: 200_000, rounds: 9, batch: 1000 };
 const hasSpace = "Space" in (await import("lindy"));
 if (!hasSpace) console.log("(this build has no Space: skipping the Space bench)");
 if (hasSpace && (!only || only === "space")) {
   const rows = await spaceBench(SPACE);
   pairTable(`Space out + take, one key, ${SPACE.n} pairs (Node ${process.version}, median of ${SPACE.rounds})`, rows);
+}
+
+const PUTBACK = { returns: 10_000, depths: [100, 100_000] };
+function putbackTable(where, rows) {
+  console.log(`\n### Hub put-back of returned leases (${where})\n`);
+  console.log("| case | ns per return |");
+  console.log("|---|---:|");
+  for (const r of rows) console.log(`| ${r.label} | ${Math.round(r.nsPerReturn).toLocaleString("en-US")} |`);
+  const [newest100, oldest100, , newestBig, oldestBig] = rows;
+  console.log(
+    `\nlindy at 100 000 queued ÷ at 100 queued: ${(newestBig.nsPerReturn / newest100.nsPerReturn).toFixed(2)}× newest first, ` +
+      `${(oldestBig.nsPerReturn / oldest100.nsPerReturn).toFixed(2)}× oldest first (independent of the queue's depth: must stay within 2×)`,
+  );
+}
+if (!only || only === "putback") {
+  const rows = await putbackBench({ ...PUTBACK, fanoutUrl: "lindy/fanout", peerReturns: (d) => (d > 1000 ? 20 : 10_000) });
+  putbackTable(`Node ${process.version}`, rows);
 }
 
 const chrome = await startBrowser();
@@ -50,6 +69,17 @@ try {
     const page = await chrome.newPage();
     const rows = await page.evaluate(spaceBench, SPACE);
     pairTable(`Space out + take, one key, ${SPACE.n} pairs (headless Chromium ${version}, median of ${SPACE.rounds})`, rows);
+  }
+  if (!only || only === "putback") {
+    const page = await chrome.newPage();
+    const rows = await page.evaluate(
+      async ({ src, args }) => {
+        const mod = await import(URL.createObjectURL(new Blob([src], { type: "text/javascript" })));
+        return mod.putbackBench({ ...args, peerReturns: (d) => (d > 1000 ? 20 : 10_000) });
+      },
+      { src: await readFile(new URL("./putback.mjs", import.meta.url), "utf8"), args: { ...PUTBACK, fanoutUrl: `${chrome.origin}/src/fanout/index.js` } },
+    );
+    putbackTable(`headless Chromium ${version}`, rows);
   }
   if (!only || only === "idb") {
     const page = await chrome.newPage();

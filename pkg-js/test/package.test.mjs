@@ -11,7 +11,7 @@ const root = new URL("../", import.meta.url);
 // The budget, and a regression guard: the build must not grow past GUARD; whether it is
 // within BUDGET is printed (and reported in docs/sections/js.md).
 const BUDGET = 60 * 1024;
-const GUARD = 126 * 1024;
+const GUARD = 140 * 1024;
 
 test("package.json routes node, browsers and types", async () => {
   const pkg = JSON.parse(await readFile(new URL("package.json", root), "utf8"));

@@ -36,12 +36,13 @@ pub struct RemoteEvent {
 ///
 /// The seam is sans-IO and executor-agnostic. It has two halves:
 ///
-/// * **outbound** — [`publish`](Self::publish): the manager calls it for every event it emits
-///   (its own subscribers get the event in the same critical section), *while holding its
-///   registry lock*, so the bus sees a channel's transitions in the order they happened. So
-///   `publish` must not block and must not call back into the publishing manager: it should hand
-///   the event to a transport (post a message, push onto an outgoing queue drained by an I/O
-///   task) and return. It cannot fail: a transport error is the bus's to report or retry.
+/// * **outbound** — [`publish`](Self::publish): the manager calls it for every event it emits,
+///   in the order the events happened (they are queued under the registry lock, with the local
+///   fan-out), but *with no lock held*: one thread at a time publishes the queue. So `publish` may
+///   call back into the publishing manager; it should still not block (it delays every other
+///   event of the manager): hand the event to a transport (post a message, push onto an outgoing
+///   queue drained by an I/O task) and return. It cannot fail: a transport error is the bus's to
+///   report or retry.
 /// * **inbound** — the bus's receiving side (a thread, a task, a JS `onmessage` handler) calls
 ///   [`Manager::apply_remote`] for every event it receives. The manager drops events whose
 ///   [`origin`](RemoteEvent::origin) is its own [`node_id`](Self::node_id) (the echo most
@@ -68,8 +69,9 @@ pub trait EventBus {
     /// echo by.
     fn node_id(&self) -> NodeId;
 
-    /// Hands `event` to the other nodes (the manager delivers it locally itself). Must not block
-    /// and must not call back into the publishing manager (see the trait docs).
+    /// Hands `event` to the other nodes (the manager delivers it locally itself). Should not
+    /// block. The manager calls it with no lock held, in the order the events happened, so it may
+    /// call back into the publishing manager (events that causes are published after it returns).
     fn publish(&self, event: &RemoteEvent);
 }
 

@@ -1,6 +1,7 @@
 //! [`Manager`]: channel lifecycle over a [`Registry`], with subscribers and a bus.
 
 use alloc::boxed::Box;
+use alloc::collections::VecDeque;
 use alloc::sync::Arc;
 use alloc::vec::Vec;
 use core::fmt;
@@ -25,20 +26,44 @@ struct Inner<G> {
 }
 
 impl<G> Inner<G> {
-    /// Publishes `events` on the bus, then fans them out locally. Runs under the manager's lock,
-    /// so subscribers and other nodes see one channel's transitions in the order they happened.
-    fn emit<R: RawMutex, B: EventBatch>(&self, hub: &Hub<R>, events: B) -> Wakeups {
+    /// Queues `events` for the bus and fans them out locally. Runs under the manager's lock, so
+    /// subscribers and other nodes see one channel's transitions in the order they happened; the
+    /// bus itself is called later, with no lock held ([`Manager::flush_bus`]). Returns whether
+    /// anything was queued for the bus.
+    fn emit<R: RawMutex, B: EventBatch>(
+        &self,
+        hub: &Hub<R>,
+        outbox: &Mutex<R, Outbox>,
+        events: B,
+    ) -> (Wakeups, bool) {
+        let mut queued = false;
         if let Some(bus) = &self.bus {
             let origin = bus.node_id();
-            for event in events.as_ref() {
-                bus.publish(&RemoteEvent {
-                    origin,
-                    event: event.clone(),
-                });
-            }
+            outbox.lock(|o| {
+                for event in events.as_ref() {
+                    o.queue.push_back((
+                        bus.clone(),
+                        RemoteEvent {
+                            origin,
+                            event: event.clone(),
+                        },
+                    ));
+                    queued = true;
+                }
+            });
         }
-        hub.fan_out(events)
+        (hub.fan_out(events), queued)
     }
+}
+
+/// Events waiting to be published on the bus, in the order they happened, and whether a thread
+/// is publishing them. The bus is user code, so it never runs under the registry lock (a bus that
+/// calls back into the manager would deadlock); one thread at a time drains the outbox, so the
+/// order survives.
+#[derive(Default)]
+struct Outbox {
+    queue: VecDeque<(Bus, RemoteEvent)>,
+    draining: bool,
 }
 
 /// Owns channel lifecycle: opening, creating, touching, deleting and expiring channels, and
@@ -77,6 +102,7 @@ impl<G> Inner<G> {
 /// ```
 pub struct Manager<G: Registry = MemoryRegistry, R: RawMutex = DefaultRawMutex> {
     inner: Mutex<R, Inner<G>>,
+    outbox: Mutex<R, Outbox>,
     hub: Arc<Hub<R>>,
     clock: Box<dyn Clock + Send + Sync>,
 }
@@ -116,6 +142,7 @@ impl<G: Registry, R: RawMutex> Manager<G, R> {
                 bus: None,
                 on_sweep: None,
             }),
+            outbox: Mutex::new(Outbox::default()),
             hub: Arc::new(Hub::new()),
             clock: Box::new(clock),
         }
@@ -134,16 +161,53 @@ impl<G: Registry, R: RawMutex> Manager<G, R> {
     ) -> Result<T, ChannelError> {
         let (result, wakeups) = self.inner.lock(|inner| match op(&mut inner.registry) {
             Ok((value, Some(event))) => {
-                let w = inner.emit(&self.hub, [event]);
+                let w = inner.emit(&self.hub, &self.outbox, [event]);
                 (Ok(value), Some(w))
             }
             Ok((value, None)) => (Ok(value), None),
             Err(e) => (Err(e), None),
         });
-        if let Some(w) = wakeups {
+        if let Some((w, queued)) = wakeups {
             w.wake();
+            if queued {
+                self.flush_bus();
+            }
         }
         result
+    }
+
+    /// Publishes the queued bus events, in order, with no lock held — unless another call is
+    /// already doing so (it then publishes ours too: a bus that calls back into the manager from
+    /// `publish` finds its own events published right after it returns).
+    fn flush_bus(&self) {
+        if !self
+            .outbox
+            .lock(|o| !core::mem::replace(&mut o.draining, true))
+        {
+            return;
+        }
+        // If `publish` panics, let the next caller drain (the events stay queued).
+        struct Release<'a, R: RawMutex>(&'a Mutex<R, Outbox>);
+        impl<R: RawMutex> Drop for Release<'_, R> {
+            fn drop(&mut self) {
+                self.0.lock(|o| o.draining = false);
+            }
+        }
+        let release = Release(&self.outbox);
+        loop {
+            let next = self.outbox.lock(|o| {
+                let next = o.queue.pop_front();
+                if next.is_none() {
+                    o.draining = false;
+                }
+                next
+            });
+            match next {
+                Some((bus, event)) => bus.publish(&event),
+                None => break,
+            }
+        }
+        core::mem::forget(release); // `draining` was cleared with the last (empty) pop
     }
 
     /// Opens a public channel, or refreshes or re-opens it. `ttl` defaults to
@@ -256,17 +320,20 @@ impl<G: Registry, R: RawMutex> Manager<G, R> {
     ///
     /// Then the [`on_sweep`](Self::on_sweep) hook, if any, is called with the channel list.
     pub fn sweep(&self, now: u64) -> usize {
-        let (transitions, wakeups, hook) = self.inner.lock(|inner| {
+        let (transitions, (wakeups, queued), hook) = self.inner.lock(|inner| {
             let events = inner.registry.sweep(now);
             let transitions = events.len();
-            let wakeups = inner.emit(&self.hub, events);
+            let emitted = inner.emit(&self.hub, &self.outbox, events);
             let hook = inner
                 .on_sweep
                 .clone()
                 .map(|hook| (hook, inner.registry.list()));
-            (transitions, wakeups, hook)
+            (transitions, emitted, hook)
         });
         wakeups.wake();
+        if queued {
+            self.flush_bus();
+        }
         if let Some((hook, list)) = hook {
             hook(&list);
         }

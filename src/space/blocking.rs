@@ -9,6 +9,7 @@ use std::time::{Duration, Instant};
 
 use super::LocalSpace;
 use crate::error::{codes, Closed, ErrorCode};
+use crate::queue::TryTakeError;
 use crate::sync::blocking::block_on_until;
 use crate::sync::RawMutex;
 
@@ -52,9 +53,11 @@ impl<V, R: RawMutex> LocalSpace<V, R> {
     /// The fast path of the blocking takes: an entry is there (the common case when the consumer
     /// is behind), so one lock, no future, no waker. Same semantics as the first poll of `take`.
     fn take_now(&self, key: &str) -> Result<Option<V>, WaitError> {
-        self.state
-            .lock(|s| (!s.closed).then(|| s.try_take(key)))
-            .ok_or(WaitError::Closed)
+        match self.with(|e| e.try_take(key)) {
+            Ok(t) => Ok(Some(t.value)),
+            Err(TryTakeError::Empty) => Ok(None),
+            Err(TryTakeError::Closed) => Err(WaitError::Closed),
+        }
     }
 
     /// Takes the head entry of `key`, blocking the calling thread until there is one.
@@ -63,7 +66,7 @@ impl<V, R: RawMutex> LocalSpace<V, R> {
     /// block the executor). Allocates nothing.
     ///
     /// # Errors
-    /// [`WaitError::Closed`] once the space is closed.
+    /// [`WaitError::Closed`] once the space is closed and `key` is drained.
     pub fn take_blocking(&self, key: &str) -> Result<V, WaitError> {
         if let Some(v) = self.take_now(key)? {
             return Ok(v);

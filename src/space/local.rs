@@ -1,23 +1,47 @@
-//! [`LocalSpace`]: the in-process tuple space.
+//! [`LocalSpace`]: the in-process tuple space, a driver of the [`queue::Engine`](crate::queue::Engine).
 
 use alloc::string::String;
 use alloc::vec::Vec;
 use core::fmt;
+use core::task::Waker;
 
-use super::state::State;
 use super::waiters::WakeList;
-use super::{Read, Take, TakeMatching};
-use crate::error::Closed;
+use super::{Key, OutWait, Read, Take, TakeMatching};
 use crate::grammar::{Name, Pattern};
+use crate::queue::{
+    Config, ConfigError, Engine, LeaseError, LeaseId, OutError, Returned, TakeLeasedError,
+};
 use crate::sync::{DefaultRawMutex, Mutex, RawMutex};
 
-/// The in-process tuple space: a map from keys to FIFO queues of `V`, behind one lock.
+/// A leased entry handed out by [`LocalSpace::try_take_leased`]: a clone of the value (the space
+/// keeps the entry until [`ack`](LocalSpace::ack)), the lease id to settle it with, and its
+/// delivery count.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Lease<V> {
+    /// Settle the lease with this id ([`ack`](LocalSpace::ack), [`nack`](LocalSpace::nack),
+    /// [`extend`](LocalSpace::extend)).
+    pub id: LeaseId,
+    /// A clone of the entry's value.
+    pub value: V,
+    /// Leased deliveries of this entry, this one included (1 on the first).
+    pub deliveries: u32,
+    /// When the lease expires (ms, the clock of the `now` arguments).
+    pub deadline: u64,
+}
+
+/// The in-process tuple space: a map from keys to FIFO queues of `V`, behind one lock. It drives
+/// the crate's one queue engine ([`crate::queue`]), so it has the same rules as every other
+/// backend.
 ///
-/// * [`out`](Self::out) appends an entry under a key (Linda `out`);
+/// * [`out`](Self::out) appends an entry under a key (Linda `out`); [`out_front`](Self::out_front)
+///   puts one at the head; [`out_wait`](Self::out_wait) waits for room in a bounded space;
 /// * [`take`](Self::take) removes and returns the head entry, waiting for one (Linda `in`);
 /// * [`read`](Self::read) returns a clone of the head entry without removing it (Linda `rd`);
 /// * [`try_take`](Self::try_take) / [`try_read`](Self::try_read) are their non-blocking probes;
-/// * [`close`](Self::close) wakes every waiter with [`Closed`] and makes `out` hand values back.
+/// * [`try_take_leased`](Self::try_take_leased) hands an entry out under a lease: it comes back
+///   to the head of its key unless [`ack`](Self::ack)ed in time (time is given, never read:
+///   drive [`poll_timeout`](Self::poll_timeout) / [`handle_timeout`](Self::handle_timeout));
+/// * [`close`](Self::close): `out` hands values back, takes drain what is queued then fail.
 ///
 /// Any string is a key (the empty string too). Pattern operations
 /// ([`take_matching`](Self::take_matching)) see only keys that are channel names
@@ -29,16 +53,20 @@ use crate::sync::{DefaultRawMutex, Mutex, RawMutex};
 /// key emptied and refilled in a loop costs no allocation), and the table shrinks as keys leave:
 /// a drained space holds a couple of KiB whatever it held before, and
 /// [`shrink_to_fit`](Self::shrink_to_fit) frees even that. Keys up to 24 bytes are stored inline.
+/// [`with_config`](Self::with_config) bounds the entries and bytes, per space and per key.
 ///
-/// # Wake-ups
-/// An `out` on key `K` wakes every reader waiting on `K` and exactly one taker: the oldest one
-/// waiting on `K` (or, with pattern takers, the oldest among `K`'s takers and the pattern takers
-/// matching `K`). Waiters on other keys are never touched.
+/// # Wake-ups and order
+/// An `out` on key `K` hands its entry straight to the taker that has waited longest among `K`'s
+/// takers and the pattern takers matching `K` (one wake-up), and wakes every reader of `K` with a
+/// clone. Waiters on other keys are never touched. Because the entry is handed over, a woken
+/// taker can never lose it to a barging [`try_take`](Self::try_take): takers are served strictly
+/// in arrival order.
 ///
 /// # Locks
 /// `R` picks the lock (see [`crate::sync`]): the default is a real mutex with `std`, nothing at all
 /// on single-threaded wasm, a critical section on a microcontroller. With a `Sync` lock and
-/// `V: Send` the space is `Send + Sync`. `new` is `const`, so a space can be a `static`:
+/// `V: Send` the space is `Send + Sync`. Wakers are woken and values dropped after the lock is
+/// released. `new` is `const`, so a space can be a `static`:
 ///
 /// ```
 /// use lindy::space::LocalSpace;
@@ -47,52 +75,109 @@ use crate::sync::{DefaultRawMutex, Mutex, RawMutex};
 /// assert_eq!(JOBS.try_take("jobs"), Some(7));
 /// ```
 // Aligned to a cache line on 64-bit targets: the lock word and the state written on every
-// operation then share one line (see `State`), instead of landing wherever the allocator puts them.
+// operation then share one line (see `Engine`), instead of landing wherever the allocator puts them.
 #[cfg_attr(target_pointer_width = "64", repr(align(64)))]
 pub struct LocalSpace<V, R: RawMutex = DefaultRawMutex> {
-    pub(crate) state: Mutex<R, State<V>>,
+    pub(crate) state: Mutex<R, Engine<V, Waker>>,
 }
 
 impl<V, R: RawMutex> LocalSpace<V, R> {
-    /// An empty, open space. Allocates nothing until the first key arrives.
+    /// An empty, open, unbounded space. Allocates nothing until the first key arrives.
     pub const fn new() -> Self {
         LocalSpace {
-            state: Mutex::new(State::new()),
+            state: Mutex::new(Engine::new()),
         }
     }
 
-    /// Appends `value` to the queue of `key` and wakes that key's readers and oldest taker.
-    /// Never waits: the space is unbounded.
+    /// An empty space with bounds, a default lease length and a dead-letter rule (see
+    /// [`Config`]).
+    ///
+    /// ```
+    /// use lindy::queue::Config;
+    /// use lindy::space::LocalSpace;
+    /// let space = LocalSpace::<u32>::with_config(Config::new().key_max_entries(1)).unwrap();
+    /// space.out("k", 1).unwrap();
+    /// let full = space.out("k", 2).unwrap_err();
+    /// assert_eq!((lindy::ErrorCode::code(&full), full.into_inner()), ("BUFFER_FULL", 2));
+    /// assert!(LocalSpace::<u32>::with_config(Config::new().max_entries(0)).is_err());
+    /// ```
     ///
     /// # Errors
-    /// [`Closed`] with the value handed back if the space is closed: nothing is lost silently.
-    pub fn out(&self, key: &str, value: V) -> Result<(), Closed<V>> {
+    /// [`ConfigError`] (code `INVALID_CONFIG`) for a setting out of range.
+    pub fn with_config(config: Config<V>) -> Result<Self, ConfigError> {
+        Ok(LocalSpace {
+            state: Mutex::new(Engine::with_config(config)?),
+        })
+    }
+
+    /// Runs `f` on the engine under the lock, then wakes every waiter it made ready, unlocked.
+    #[inline]
+    pub(crate) fn with<U>(&self, f: impl FnOnce(&mut Engine<V, Waker>) -> U) -> U {
         let mut wakes = WakeList::new();
-        let res = self.state.lock(|s| s.out(key, value, &mut wakes));
+        let out = self.state.lock(|e| {
+            let out = f(e);
+            wakes.collect(e);
+            out
+        });
         wakes.wake_all();
-        res
+        out
+    }
+
+    /// Appends `value` to the queue of `key`: handed straight to the key's oldest waiting taker if
+    /// there is one, and cloned to its waiting readers. Never waits.
+    ///
+    /// # Errors
+    /// The value is handed back, nothing is lost silently: [`OutError::Closed`] once the space is
+    /// closed, [`OutError::Full`] / [`OutError::TooLarge`] under a bound (see
+    /// [`with_config`](Self::with_config); [`out_wait`](Self::out_wait) waits for room instead).
+    #[inline]
+    pub fn out(&self, key: &str, value: V) -> Result<(), OutError<V>> {
+        self.with(|e| e.out(key, value)).map(|_| ())
+    }
+
+    /// Puts `value` at the head of `key`: the next take gets it (a put-back). O(1).
+    ///
+    /// # Errors
+    /// As [`out`](Self::out).
+    pub fn out_front(&self, key: &str, value: V) -> Result<(), OutError<V>> {
+        self.with(|e| e.out_front(key, value)).map(|_| ())
+    }
+
+    /// Appends `value` under `key`, waiting for room in a bounded space (back-pressure). Producers
+    /// of a key go in first come, first served.
+    ///
+    /// # Errors
+    /// Resolves to [`OutError::Closed`] (the space closed while it waited) or
+    /// [`OutError::TooLarge`], the value handed back.
+    ///
+    /// # Cancel safety
+    /// Cancel-safe: the value is in the space only if the future resolved `Ok`; dropping it
+    /// earlier takes the value back out of the space's waiting room and drops it.
+    pub fn out_wait<'a>(&'a self, key: &'a str, value: V) -> OutWait<'a, V, R> {
+        OutWait::new(self, key, value)
     }
 
     /// Takes the head entry of `key`, waiting until there is one (Linda `in`).
     ///
     /// An entry already present is returned on the first poll. The future borrows the space and
-    /// the key: no allocation.
+    /// the key.
     ///
     /// # Errors
-    /// Resolves to [`Closed`] once the space is closed, even if entries remain (use
-    /// [`try_take`](Self::try_take) to drain them).
+    /// Resolves to [`Closed`](crate::Closed) once the space is closed *and* `key` is empty: a
+    /// closed space is drained first.
     ///
-    /// # Cancel-safety
-    /// Cancel-safe: the entry leaves the space only in the poll that returns it, and a future
-    /// dropped after being woken hands its wake-up on to the next taker (see [`Take`]).
+    /// # Cancel safety
+    /// Cancel-safe: an entry handed to a dropped future goes back to the head of its key, with
+    /// its age, and on to the next taker (see [`Take`]).
     pub fn take<'a>(&'a self, key: &'a str) -> Take<'a, V, R> {
         Take::new(self, key)
     }
 
-    /// Takes the head entry of `key` if there is one; never waits. Serves entries after close
-    /// too, so a closed space can be drained.
+    /// Takes the head entry of `key` if there is one; never waits. Serves after close too, so a
+    /// closed space can be drained.
+    #[inline]
     pub fn try_take(&self, key: &str) -> Option<V> {
-        self.state.lock(|s| s.try_take(key))
+        self.with(|e| e.try_take(key).ok().map(|t| t.value))
     }
 
     /// Takes the oldest entry from any key that is a channel name matching `pattern`
@@ -100,17 +185,17 @@ impl<V, R: RawMutex> LocalSpace<V, R> {
     /// the value. Keys that are not valid channel names never match.
     ///
     /// "Oldest" is by `out` order across the space (see [`TakeMatching`]). While it waits, the
-    /// future is one of the takers an `out` on a matching key may wake: each `out` wakes the taker
-    /// that has waited longest among the key's takers and the matching pattern takers.
+    /// future is one of the takers an `out` on a matching key may be handed to: each `out` goes to
+    /// the taker that has waited longest among the key's takers and the matching pattern takers.
     ///
     /// Polling scans the keys that hold entries: O(keys). Waiting costs nothing per key.
     ///
     /// # Errors
-    /// Resolves to [`Closed`] once the space is closed.
+    /// Resolves to [`Closed`](crate::Closed) once the space is closed and no matching entry is
+    /// left.
     ///
-    /// # Cancel-safety
-    /// Cancel-safe: the entry leaves the space only in the poll that returns it, and a future
-    /// dropped after being woken hands its wake-up on (see [`TakeMatching`]).
+    /// # Cancel safety
+    /// Cancel-safe: as [`take`](Self::take).
     pub fn take_matching<'a>(&'a self, pattern: &'a Pattern) -> TakeMatching<'a, V, R> {
         TakeMatching::new(self, pattern)
     }
@@ -118,63 +203,117 @@ impl<V, R: RawMutex> LocalSpace<V, R> {
     /// Takes the oldest entry from any key matching `pattern`, if there is one; never waits.
     /// Serves after close too. O(keys).
     pub fn try_take_matching(&self, pattern: &Pattern) -> Option<(Name, V)> {
-        self.state.lock(|s| s.try_take_matching(pattern))
+        self.with(|e| e.try_take_matching(pattern).ok().map(|(n, t)| (n, t.value)))
     }
 
-    /// Entries queued under `key`.
+    /// Entries queued under `key` (leased ones not counted).
     pub fn len(&self, key: &str) -> usize {
         self.state.lock(|s| s.len(key))
     }
 
-    /// Entries queued across all keys. Walks the keys: O(number of keys).
+    /// Entries queued across all keys. O(1).
     pub fn total_len(&self) -> usize {
-        self.state.lock(|s| s.keys.total())
+        self.state.lock(|s| s.total_len())
     }
 
     /// A snapshot of the keys holding at least one entry, in no particular order.
     pub fn keys(&self) -> Vec<String> {
-        self.state.lock(|s| {
-            s.keys
-                .iter()
-                .filter(|q| !q.entries.is_empty())
-                .map(|q| String::from(q.key.as_str()))
-                .collect()
-        })
+        self.state.lock(|s| s.keys().map(String::from).collect())
     }
 
-    /// Closes the space: wakes every waiter (takers and readers of every key) with [`Closed`],
-    /// and makes every later [`out`](Self::out) hand its value back. Entries stay and can be
-    /// drained with [`try_take`](Self::try_take). Idempotent.
+    /// A handle on one key, to work it without naming it each time.
+    ///
+    /// ```
+    /// use lindy::space::LocalSpace;
+    /// let space = LocalSpace::<u32>::new();
+    /// let jobs = space.key("jobs");
+    /// jobs.out(1).unwrap();
+    /// assert_eq!((jobs.len(), jobs.try_take()), (1, Some(1)));
+    /// ```
+    pub fn key<'a>(&'a self, key: &'a str) -> Key<'a, V, R> {
+        Key::new(self, key)
+    }
+
+    /// Closes the space (idempotent): every later [`out`](Self::out) hands its value back;
+    /// takes and reads drain what is queued, then fail with [`Closed`](crate::Closed); every
+    /// waiter is woken now (nothing is queued for a waiting taker); waiting producers get their
+    /// values back. Leases still settle and expire; a returned entry is queued for draining.
     pub fn close(&self) {
-        let mut wakes = WakeList::new();
-        self.state.lock(|s| s.close(&mut wakes));
-        wakes.wake_all();
+        self.with(|e| e.close());
     }
 
     /// Whether [`close`](Self::close) was called.
     pub fn is_closed(&self) -> bool {
-        self.state.lock(|s| s.closed)
+        self.state.lock(|s| s.is_closed())
     }
 
     /// Releases every byte the present keys do not need: the table's spare room, the recycled key
     /// queue, spare queue capacity. The space shrinks on its own as keys leave; this goes further,
     /// down to no allocation at all for an empty space.
     pub fn shrink_to_fit(&self) {
-        self.state.lock(|s| s.keys.shrink_to_fit());
+        self.state.lock(|s| s.shrink_to_fit());
+    }
+
+    /// Acknowledges a lease: the entry is done and leaves the space.
+    ///
+    /// # Errors
+    /// [`LeaseError::Lost`] (code `LEASE_LOST`): no live lease has that id (settled, expired,
+    /// never issued).
+    pub fn ack(&self, id: LeaseId) -> Result<(), LeaseError> {
+        self.with(|e| e.ack(id)).map(drop)
+    }
+
+    /// Returns a lease: the entry goes back to the head of its key with its age and delivery
+    /// count (to the oldest waiting taker, if any), or to the dead-letter key after
+    /// `max_deliveries` (see [`Config::max_deliveries`]).
+    ///
+    /// # Errors
+    /// [`LeaseError::Lost`].
+    pub fn nack(&self, id: LeaseId) -> Result<Returned, LeaseError> {
+        self.with(|e| e.nack(id))
+    }
+
+    /// Extends a lease to `lease_ms` (the configured default if `None`) from `now`; returns the
+    /// new deadline.
+    ///
+    /// # Errors
+    /// [`LeaseError::Invalid`] (code `LEASE_INVALID`) for a length outside
+    /// `1..=`[`MAX_LEASE_MS`](crate::queue::MAX_LEASE_MS), [`LeaseError::Lost`] for no such lease.
+    pub fn extend(&self, id: LeaseId, lease_ms: Option<u64>, now: u64) -> Result<u64, LeaseError> {
+        self.state.lock(|s| s.extend(id, lease_ms, now))
+    }
+
+    /// The next lease deadline (ms), if any lease is out: call
+    /// [`handle_timeout`](Self::handle_timeout) then.
+    pub fn poll_timeout(&self) -> Option<u64> {
+        self.state.lock(|s| s.poll_timeout())
+    }
+
+    /// Returns every lease whose deadline is `<= now` to the head of its key (or the dead-letter
+    /// key), waking takers as entries come back. Returns how many expired.
+    pub fn handle_timeout(&self, now: u64) -> usize {
+        self.with(|e| e.handle_timeout(now))
+    }
+
+    /// Entries out on a lease.
+    pub fn leased_len(&self) -> usize {
+        self.state.lock(|s| s.leased_len())
     }
 }
 
 impl<V: Clone, R: RawMutex> LocalSpace<V, R> {
     /// Reads a clone of the head entry of `key` without removing it, waiting until there is one
-    /// (Linda `rd`). Several readers may read the same entry, and a taker may then take it.
+    /// (Linda `rd`). Several readers may read the same entry, and a taker may then take it: a
+    /// waiting reader gets a clone of the next entry that arrives, even one handed straight to a
+    /// waiting taker.
     ///
     /// `V::clone` runs under the space's lock: keep it cheap (an `Arc`, a small value) and never
     /// touch the space from it.
     ///
     /// # Errors
-    /// Resolves to [`Closed`] once the space is closed, even if entries remain.
+    /// Resolves to [`Closed`](crate::Closed) once the space is closed and `key` is empty.
     ///
-    /// # Cancel-safety
+    /// # Cancel safety
     /// Cancel-safe: a read changes nothing in the space (see [`Read`]).
     pub fn read<'a>(&'a self, key: &'a str) -> Read<'a, V, R> {
         Read::new(self, key)
@@ -182,7 +321,70 @@ impl<V: Clone, R: RawMutex> LocalSpace<V, R> {
 
     /// A clone of the head entry of `key`, if there is one; never waits. Serves after close too.
     pub fn try_read(&self, key: &str) -> Option<V> {
-        self.state.lock(|s| s.try_read(key))
+        self.state.lock(|s| s.try_read(key).ok().cloned())
+    }
+
+    /// Takes the head entry of `key` under a lease of `lease_ms` (the configured default if
+    /// `None`) starting at `now`: the space keeps the entry and returns a clone with the lease.
+    /// [`ack`](Self::ack) it when done; if it is [`nack`](Self::nack)ed, or expires
+    /// ([`handle_timeout`](Self::handle_timeout) with a `now` at or past the deadline), it goes
+    /// back to the head of its key with its age, delivery count kept.
+    ///
+    /// ```
+    /// use lindy::space::LocalSpace;
+    /// let space = LocalSpace::<&str>::new();
+    /// space.out("jobs", "resize").unwrap();
+    /// let lease = space.try_take_leased("jobs", Some(5_000), 1_000).unwrap();
+    /// assert_eq!((lease.value, lease.deliveries, lease.deadline), ("resize", 1, 6_000));
+    /// assert_eq!(space.poll_timeout(), Some(6_000));
+    /// space.handle_timeout(6_000); // the worker died: the job is back
+    /// assert_eq!(space.try_take_leased("jobs", None, 7_000).unwrap().deliveries, 2);
+    /// ```
+    ///
+    /// # Errors
+    /// [`TakeLeasedError::Invalid`] (code `LEASE_INVALID`, nothing taken) for a bad length,
+    /// [`TakeLeasedError::Empty`], or [`TakeLeasedError::Closed`] once closed and drained.
+    pub fn try_take_leased(
+        &self,
+        key: &str,
+        lease_ms: Option<u64>,
+        now: u64,
+    ) -> Result<Lease<V>, TakeLeasedError> {
+        self.with(|e| {
+            e.try_take_leased(key, lease_ms, now).map(|l| Lease {
+                id: l.id,
+                value: l.value.clone(),
+                deliveries: l.deliveries,
+                deadline: l.deadline,
+            })
+        })
+    }
+
+    /// [`try_take_matching`](Self::try_take_matching) under a lease (see
+    /// [`try_take_leased`](Self::try_take_leased)).
+    ///
+    /// # Errors
+    /// As [`try_take_leased`](Self::try_take_leased).
+    pub fn try_take_matching_leased(
+        &self,
+        pattern: &Pattern,
+        lease_ms: Option<u64>,
+        now: u64,
+    ) -> Result<(Name, Lease<V>), TakeLeasedError> {
+        self.with(|e| {
+            e.try_take_matching_leased(pattern, lease_ms, now)
+                .map(|(n, l)| {
+                    (
+                        n,
+                        Lease {
+                            id: l.id,
+                            value: l.value.clone(),
+                            deliveries: l.deliveries,
+                            deadline: l.deadline,
+                        },
+                    )
+                })
+        })
     }
 }
 
@@ -196,7 +398,7 @@ impl<V, R: RawMutex> fmt::Debug for LocalSpace<V, R> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let (keys, total, closed) = self
             .state
-            .lock(|s| (s.keys.live_len(), s.keys.total(), s.closed));
+            .lock(|s| (s.key_count(), s.total_len(), s.is_closed()));
         f.debug_struct("LocalSpace")
             .field("keys", &keys)
             .field("total_len", &total)
@@ -209,9 +411,11 @@ impl<V, R: RawMutex> fmt::Debug for LocalSpace<V, R> {
 const _: () = {
     // Thread-safe on std whenever the values may move between threads.
     const fn assert_send_sync<T: Send + Sync>() {}
+    const fn assert_send<T: Send>() {}
     const fn check<V: Send + 'static>() {
         assert_send_sync::<LocalSpace<V>>();
         assert_send_sync::<Take<'static, V>>();
+        assert_send::<OutWait<'static, V>>();
     }
     check::<alloc::boxed::Box<u8>>();
 };

@@ -6,7 +6,7 @@
 //!
 //! | Linda | [`LocalSpace`] | waits? |
 //! |---|---|---|
-//! | `out` | [`out`](LocalSpace::out) | never (the space is unbounded); hands the value back after close |
+//! | `out` | [`out`](LocalSpace::out) / [`out_wait`](LocalSpace::out_wait) | `out` never (hands the value back when closed or full); `out_wait` waits for room |
 //! | `in` | [`take`](LocalSpace::take) | yes: a cancel-safe future |
 //! | `rd` | [`read`](LocalSpace::read) | yes: a cancel-safe future |
 //! | `inp` / `rdp` | [`try_take`](LocalSpace::try_take) / [`try_read`](LocalSpace::try_read) | never |
@@ -21,18 +21,25 @@
 //! assert_eq!(space.take("jobs").await, Ok("resize a.png")); // FIFO
 //! assert_eq!(space.try_take("jobs"), Some("resize b.png"));
 //! assert_eq!(space.try_take("jobs"), None);
+//! space.out("jobs", "last").unwrap();
 //! space.close();
-//! assert!(space.take("jobs").await.is_err());
 //! assert_eq!(space.out("jobs", "late").unwrap_err().into_inner(), "late"); // handed back
+//! assert_eq!(space.take("jobs").await, Ok("last")); // a closed space drains…
+//! assert!(space.take("jobs").await.is_err()); // …then reports closed
 //! # });
 //! ```
 //!
 //! # What lindy fixes from the Go original
 //! * An `out` wakes the waiters of its own key only — every reader and exactly one taker, the
-//!   oldest — instead of broadcasting to every waiter of every key.
-//! * `out` after close hands the value back ([`Closed<V>`](crate::Closed)) instead of dropping it.
-//! * Waiting is cancel-safe: dropping a `take` never loses an entry, and a `take` woken then
-//!   dropped hands its wake-up on.
+//!   oldest — instead of broadcasting to every waiter of every key; the entry is handed straight
+//!   to that taker, so takers are served strictly in arrival order.
+//! * `out` after close hands the value back ([`OutError::Closed`](crate::queue::OutError))
+//!   instead of dropping it; takes drain what is queued, then report closed (the one close rule
+//!   of [`crate::queue`]).
+//! * Waiting is cancel-safe: dropping a `take` never loses an entry, and an entry handed to a
+//!   `take` that is then dropped goes back to the head of its key and on to the next taker.
+//! * Leases ([`try_take_leased`](LocalSpace::try_take_leased), `ack`, `nack`) and bounds
+//!   ([`with_config`](LocalSpace::with_config)) come from the [queue engine](crate::queue).
 //! * A key leaves the map when it is empty and unwatched, so memory follows the live keys.
 //!
 //! # Timeouts
@@ -41,10 +48,11 @@
 //! nothing. On `std`, [`LocalSpace::take_timeout`] and [`LocalSpace::take_blocking`] block the
 //! calling thread without any runtime.
 
+mod key;
 mod local;
+mod out_wait;
 mod pattern;
 mod read;
-mod state;
 mod take;
 mod waiters;
 
@@ -54,7 +62,9 @@ mod blocking;
 
 #[cfg(all(feature = "std", not(loom)))]
 pub use blocking::WaitError;
-pub use local::LocalSpace;
+pub use key::Key;
+pub use local::{Lease, LocalSpace};
+pub use out_wait::OutWait;
 pub use pattern::TakeMatching;
 pub use read::Read;
 pub use take::Take;
@@ -62,6 +72,7 @@ pub use take::Take;
 use core::future::{ready, Future, Ready};
 
 use crate::error::{Closed, ErrorCode};
+use crate::queue::OutError;
 use crate::sync::RawMutex;
 
 /// A keyed tuple space, whatever its backend: in-process ([`LocalSpace`]), or remote.
@@ -87,7 +98,7 @@ use crate::sync::RawMutex;
 pub trait Space<V> {
     /// Why a waiting or probing operation failed ([`Closed`] for [`LocalSpace`]).
     type Error: ErrorCode + core::error::Error;
-    /// Why an `out` failed; carries the value back ([`Closed<V>`] for [`LocalSpace`]).
+    /// Why an `out` failed; carries the value back ([`OutError<V>`] for [`LocalSpace`]).
     type OutError: ErrorCode + core::error::Error;
 
     /// The future of [`out`](Space::out).
@@ -114,15 +125,17 @@ pub trait Space<V> {
     /// Appends `value` under `key`. Cancel-safety is the backend's to state ([`LocalSpace`]:
     /// the future is ready at once, the value is in when it is created).
     fn out<'a>(&'a self, key: &'a str, value: V) -> Self::Out<'a>;
-    /// Removes and returns the head entry of `key`, waiting until there is one. Backends must be
-    /// cancel-safe: an entry leaves the space only when the future resolves with it.
+    /// Removes and returns the head entry of `key`, waiting until there is one; after `close`,
+    /// drains what is queued, then fails. Backends must be cancel-safe: an entry leaves the space
+    /// only when the future resolves with it.
     fn take<'a>(&'a self, key: &'a str) -> Self::Take<'a>;
     /// Removes and returns the head entry of `key` if there is one, without waiting for one.
     /// Backends must be cancel-safe: dropping the future before it resolves takes nothing.
     fn try_take<'a>(&'a self, key: &'a str) -> Self::TryTake<'a>;
     /// Entries queued under `key`. Changes nothing, so cancel-safe.
     fn len<'a>(&'a self, key: &'a str) -> Self::Len<'a>;
-    /// Closes the space, waking every waiter with an error. Idempotent, so dropping the future
+    /// Closes the space (the close rule of [`crate::queue`]): `out` is refused with the value
+    /// handed back, takes drain then fail, waiters are woken. Idempotent, so dropping the future
     /// and calling it again is always safe.
     fn close(&self) -> Self::Close<'_>;
     /// Whether the space is closed (as far as this handle knows).
@@ -149,9 +162,9 @@ pub trait ReadSpace<V: Clone>: Space<V> {
 
 impl<V, R: RawMutex> Space<V> for LocalSpace<V, R> {
     type Error = Closed;
-    type OutError = Closed<V>;
+    type OutError = OutError<V>;
     type Out<'a>
-        = Ready<Result<(), Closed<V>>>
+        = Ready<Result<(), OutError<V>>>
     where
         Self: 'a;
     type Take<'a>

@@ -9,21 +9,22 @@ use futures_core::FusedFuture;
 
 use super::LocalSpace;
 use crate::error::Closed;
-use crate::sync::{DefaultRawMutex, RawMutex, WaiterSlot};
+use crate::queue::{Claim, ReadOrWait, WaiterId};
+use crate::sync::{DefaultRawMutex, RawMutex};
 
 /// Reads (clones) the head entry of one key without removing it, waiting until there is one: the
 /// future returned by [`LocalSpace::read`].
 ///
-/// Every reader waiting on a key is woken by the next [`out`](LocalSpace::out) on it, and all of
-/// them see an entry; a taker may then take that same entry.
+/// Every reader waiting on a key gets a clone of the next entry that arrives for it, even one
+/// handed straight to a waiting taker.
 ///
-/// # Cancel-safety
+/// # Cancel safety
 /// Cancel-safe: a read removes nothing, so dropping it at any point changes nothing in the space.
 #[must_use = "futures do nothing unless polled"]
 pub struct Read<'a, V, R: RawMutex = DefaultRawMutex> {
     space: &'a LocalSpace<V, R>,
     key: &'a str,
-    slot: WaiterSlot,
+    waiter: Option<WaiterId>,
     /// Resolved: polling again returns `Pending` (see [`FusedFuture`]).
     done: bool,
 }
@@ -33,7 +34,7 @@ impl<'a, V, R: RawMutex> Read<'a, V, R> {
         Read {
             space,
             key,
-            slot: WaiterSlot::new(),
+            waiter: None,
             done: false,
         }
     }
@@ -52,10 +53,35 @@ impl<V: Clone, R: RawMutex> Future for Read<'_, V, R> {
         if this.done {
             return Poll::Pending;
         }
-        let poll = this
-            .space
-            .state
-            .lock(|s| s.poll_read(this.key, &mut this.slot, cx.waker()));
+        let (space, key, waiter) = (this.space, this.key, &mut this.waiter);
+        let poll = space.with(|e| match *waiter {
+            None => match e.read_or_wait(key, cx.waker().clone()) {
+                Ok(ReadOrWait::Read(v)) => Poll::Ready(Ok(v)),
+                Ok(ReadOrWait::Waiting(id)) => {
+                    *waiter = Some(id);
+                    Poll::Pending
+                }
+                Err(_) => Poll::Ready(Err(Closed(()))),
+            },
+            Some(id) => match e.claim(id) {
+                Claim::Pending => {
+                    if let Some(w) = e.payload_mut(id) {
+                        if !w.will_wake(cx.waker()) {
+                            *w = cx.waker().clone();
+                        }
+                    }
+                    Poll::Pending
+                }
+                Claim::Read(v) => {
+                    *waiter = None;
+                    Poll::Ready(Ok(v))
+                }
+                _ => {
+                    *waiter = None;
+                    Poll::Ready(Err(Closed(())))
+                }
+            },
+        });
         this.done = poll.is_ready();
         poll
     }
@@ -69,10 +95,9 @@ impl<V: Clone, R: RawMutex> FusedFuture for Read<'_, V, R> {
 
 impl<V, R: RawMutex> Drop for Read<'_, V, R> {
     fn drop(&mut self) {
-        if self.slot.is_registered() {
-            self.space
-                .state
-                .lock(|s| s.forget_reader(self.key, &mut self.slot));
+        if let Some(id) = self.waiter.take() {
+            let dropped = self.space.with(|e| e.cancel(id));
+            drop(dropped); // an unclaimed clone, dropped outside the lock
         }
     }
 }
@@ -81,7 +106,7 @@ impl<V, R: RawMutex> fmt::Debug for Read<'_, V, R> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("Read")
             .field("key", &self.key)
-            .field("waiting", &self.slot.is_registered())
+            .field("waiting", &self.waiter.is_some())
             .finish()
     }
 }

@@ -9,29 +9,28 @@ use futures_core::FusedFuture;
 
 use super::LocalSpace;
 use crate::error::Closed;
-use crate::sync::{DefaultRawMutex, RawMutex, WaiterSlot};
+use crate::queue::{Claim, TakeOrWait, TryTakeError, WaiterId};
+use crate::sync::{DefaultRawMutex, RawMutex};
 
 /// Takes the head entry of one key, waiting until there is one: the future returned by
 /// [`LocalSpace::take`].
 ///
-/// # Cancel-safety
-/// Cancel-safe. The entry leaves the space only in the `poll` that returns it, so dropping the
-/// future at any point loses nothing. If the future had been woken for an entry and is dropped
-/// before taking it, its wake-up is handed on to the next taker of the key, so no entry sits while
-/// a taker waits.
+/// # Cancel safety
+/// Cancel-safe. An `out` hands its entry straight to the oldest waiting taker; if that taker's
+/// future is dropped before it is polled again, the entry goes back to the head of its key with
+/// its age, and on to the next waiting taker. So dropping the future at any point loses nothing
+/// and strands no other taker.
 ///
 /// # Order
-/// Takers of one key are served first come, first served: the oldest waiting taker is the one an
-/// [`out`](LocalSpace::out) wakes. A taker that was woken but lost the entry to a caller that got
-/// there first (a [`try_take`](LocalSpace::try_take), or a new `take` polled in between) keeps its
-/// place at the front.
+/// Takers of one key are served first come, first served, with the key's pattern takers (see
+/// [`TakeMatching`](super::TakeMatching)). Since the entry is handed over, nothing can barge in
+/// between the wake-up and the poll: a woken taker always gets its entry.
 #[must_use = "futures do nothing unless polled"]
 pub struct Take<'a, V, R: RawMutex = DefaultRawMutex> {
     space: &'a LocalSpace<V, R>,
     key: &'a str,
-    slot: WaiterSlot,
-    /// Space-wide registration order, given on first registration (0: none yet).
-    ticket: u64,
+    /// Our waiter id while we wait.
+    waiter: Option<WaiterId>,
     /// Resolved: polling again returns `Pending` and takes nothing (see [`FusedFuture`]).
     done: bool,
 }
@@ -41,8 +40,7 @@ impl<'a, V, R: RawMutex> Take<'a, V, R> {
         Take {
             space,
             key,
-            slot: WaiterSlot::new(),
-            ticket: 0,
+            waiter: None,
             done: false,
         }
     }
@@ -61,10 +59,39 @@ impl<V, R: RawMutex> Future for Take<'_, V, R> {
         if this.done {
             return Poll::Pending; // polled after completion: take nothing more
         }
-        let poll = this
-            .space
-            .state
-            .lock(|s| s.poll_take(this.key, &mut this.slot, &mut this.ticket, cx.waker()));
+        let (space, key, waiter) = (this.space, this.key, &mut this.waiter);
+        let poll = space.with(|e| match *waiter {
+            None => match e.try_take(key) {
+                Ok(t) => Poll::Ready(Ok(t.value)),
+                Err(TryTakeError::Closed) => Poll::Ready(Err(Closed(()))),
+                Err(TryTakeError::Empty) => match e.take_or_wait(key, cx.waker().clone()) {
+                    Ok(TakeOrWait::Waiting(id)) => {
+                        *waiter = Some(id);
+                        Poll::Pending
+                    }
+                    Ok(TakeOrWait::Taken(t)) => Poll::Ready(Ok(t.value)),
+                    Err(_) => Poll::Ready(Err(Closed(()))),
+                },
+            },
+            Some(id) => match e.claim(id) {
+                Claim::Pending => {
+                    if let Some(w) = e.payload_mut(id) {
+                        if !w.will_wake(cx.waker()) {
+                            *w = cx.waker().clone();
+                        }
+                    }
+                    Poll::Pending
+                }
+                Claim::Taken(t) | Claim::Matched(_, t) => {
+                    *waiter = None;
+                    Poll::Ready(Ok(t.value))
+                }
+                _ => {
+                    *waiter = None;
+                    Poll::Ready(Err(Closed(())))
+                }
+            },
+        });
         this.done = poll.is_ready();
         poll
     }
@@ -79,15 +106,9 @@ impl<V, R: RawMutex> FusedFuture for Take<'_, V, R> {
 impl<V, R: RawMutex> Drop for Take<'_, V, R> {
     fn drop(&mut self) {
         // Never registered, or already finished: nothing to undo, no lock taken.
-        if !self.slot.is_registered() {
-            return;
-        }
-        let wake = self
-            .space
-            .state
-            .lock(|s| s.drop_take(self.key, &mut self.slot, self.ticket));
-        if let Some(w) = wake {
-            w.wake();
+        if let Some(id) = self.waiter.take() {
+            let dropped = self.space.with(|e| e.cancel(id));
+            drop(dropped); // outside the lock
         }
     }
 }
@@ -96,7 +117,7 @@ impl<V, R: RawMutex> fmt::Debug for Take<'_, V, R> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("Take")
             .field("key", &self.key)
-            .field("waiting", &self.slot.is_registered())
+            .field("waiting", &self.waiter.is_some())
             .finish()
     }
 }

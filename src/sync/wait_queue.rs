@@ -33,9 +33,19 @@ impl WaiterSlot {
 }
 
 enum Slot {
-    Free { next_free: u32 },
-    Waiting { waker: Waker, prev: u32, next: u32 },
-    Notified,
+    Free {
+        next_free: u32,
+    },
+    Waiting {
+        waker: Waker,
+        prev: u32,
+        next: u32,
+        /// Arrival order, kept across notify / re-register (see [`WaitQueue::register`]).
+        ticket: u64,
+    },
+    Notified {
+        ticket: u64,
+    },
 }
 
 /// A FIFO list of waiting futures.
@@ -47,9 +57,14 @@ enum Slot {
 /// event: lock { change state; q.notify_one() }  — wake the returned waker after unlocking
 /// ```
 /// A notified waiter that finds its item gone (another caller got there first) re-registers and
-/// keeps its place at the *front*, so FIFO order among waiters survives lost races.
+/// gets its *arrival* place back: ahead of every waiter that arrived after it, behind any older
+/// one that also re-registered. So FIFO order among waiters survives lost races, even when several
+/// notified waiters lose and re-register in any order (they used to re-join at the very front,
+/// where two of them swapped places).
 pub struct WaitQueue {
     slots: Vec<Slot>,
+    /// Next arrival ticket.
+    next_ticket: u64,
     head: u32,
     tail: u32,
     free: u32,
@@ -79,6 +94,7 @@ impl WaitQueue {
     pub const fn new() -> Self {
         WaitQueue {
             slots: Vec::new(),
+            next_ticket: 0,
             head: NIL,
             tail: NIL,
             free: NIL,
@@ -102,7 +118,7 @@ impl WaitQueue {
     pub fn is_notified(&self, slot: &WaiterSlot) -> bool {
         matches!(
             slot.0.map(|i| &self.slots[i as usize]),
-            Some(Slot::Notified)
+            Some(Slot::Notified { .. })
         )
     }
 
@@ -110,12 +126,14 @@ impl WaitQueue {
     ///
     /// * empty slot → joins the back of the queue;
     /// * already waiting → refreshes the waker (keeps its place);
-    /// * notified (it was woken but lost the race for the item) → rejoins at the *front*.
+    /// * notified (it was woken but lost the race for the item) → rejoins at its *arrival*
+    ///   place: ahead of every waiter that arrived after it.
     pub fn register(&mut self, slot: &mut WaiterSlot, waker: &Waker) {
         match slot.0 {
             None => {
                 let i = self.alloc();
-                self.link_back(i, waker.clone());
+                let ticket = self.fresh_ticket();
+                self.link_back(i, waker.clone(), ticket);
                 slot.0 = Some(i);
             }
             Some(i) => match &mut self.slots[i as usize] {
@@ -124,15 +142,25 @@ impl WaitQueue {
                         *w = waker.clone();
                     }
                 }
-                Slot::Notified => self.link_front(i, waker.clone()),
+                Slot::Notified { ticket } => {
+                    let ticket = *ticket;
+                    self.link_in_order(i, waker.clone(), ticket);
+                }
                 Slot::Free { .. } => {
                     debug_assert!(false, "WaiterSlot used with a foreign WaitQueue");
                     let i = self.alloc();
-                    self.link_back(i, waker.clone());
+                    let ticket = self.fresh_ticket();
+                    self.link_back(i, waker.clone(), ticket);
                     slot.0 = Some(i);
                 }
             },
         }
+    }
+
+    fn fresh_ticket(&mut self) -> u64 {
+        let t = self.next_ticket;
+        self.next_ticket += 1;
+        t
     }
 
     /// Frees `slot`'s place. Call it when the future completes *and* when it is dropped.
@@ -146,7 +174,7 @@ impl WaitQueue {
                 self.unlink(i);
                 false
             }
-            Slot::Notified => true,
+            Slot::Notified { .. } => true,
             Slot::Free { .. } => {
                 debug_assert!(false, "WaiterSlot used with a foreign WaitQueue");
                 return false;
@@ -165,7 +193,6 @@ impl WaitQueue {
         }
         let i = self.head;
         let waker = self.unlink(i);
-        self.slots[i as usize] = Slot::Notified;
         Some(waker)
     }
 
@@ -174,6 +201,18 @@ impl WaitQueue {
         while let Some(w) = self.notify_one() {
             w.wake();
         }
+    }
+
+    /// The arrival tickets of the waiting waiters, front to back (tests).
+    #[cfg(test)]
+    fn order(&self) -> Vec<usize> {
+        let mut out = Vec::new();
+        let mut at = self.head;
+        while let Some(Slot::Waiting { next, ticket, .. }) = self.slots.get(at as usize) {
+            out.push(*ticket as usize);
+            at = *next;
+        }
+        out
     }
 
     /// Releases spare capacity once the queue is empty.
@@ -214,11 +253,12 @@ impl WaitQueue {
         }
     }
 
-    fn link_back(&mut self, i: u32, waker: Waker) {
+    fn link_back(&mut self, i: u32, waker: Waker, ticket: u64) {
         self.slots[i as usize] = Slot::Waiting {
             waker,
             prev: self.tail,
             next: NIL,
+            ticket,
         };
         match self.tail {
             NIL => self.head = i,
@@ -228,24 +268,54 @@ impl WaitQueue {
         self.waiting += 1;
     }
 
-    fn link_front(&mut self, i: u32, waker: Waker) {
+    /// Links `i` before the first waiter that arrived after it (`ticket`). The walk passes only
+    /// older waiters that re-registered too: usually none, so it is O(1).
+    fn link_in_order(&mut self, i: u32, waker: Waker, ticket: u64) {
+        let mut at = self.head;
+        while at != NIL {
+            match &self.slots[at as usize] {
+                Slot::Waiting {
+                    ticket: t, next, ..
+                } => {
+                    if *t > ticket {
+                        break;
+                    }
+                    at = *next;
+                }
+                _ => unreachable!("the list links only waiting slots"),
+            }
+        }
+        if at == NIL {
+            return self.link_back(i, waker, ticket);
+        }
+        let prev = match &self.slots[at as usize] {
+            Slot::Waiting { prev, .. } => *prev,
+            _ => NIL,
+        };
         self.slots[i as usize] = Slot::Waiting {
             waker,
-            prev: NIL,
-            next: self.head,
+            prev,
+            next: at,
+            ticket,
         };
-        match self.head {
-            NIL => self.tail = i,
-            h => self.set_prev(h, i),
+        match prev {
+            NIL => self.head = i,
+            p => self.set_next(p, i),
         }
-        self.head = i;
+        self.set_prev(at, i);
         self.waiting += 1;
     }
 
-    /// Unlinks a waiting slot, leaving it `Notified` as a placeholder; returns its waker.
+    /// Unlinks a waiting slot, leaving it `Notified` (with its ticket) as a placeholder; returns
+    /// its waker.
     fn unlink(&mut self, i: u32) -> Waker {
-        let Slot::Waiting { waker, prev, next } =
-            core::mem::replace(&mut self.slots[i as usize], Slot::Notified)
+        let ticket = match &self.slots[i as usize] {
+            Slot::Waiting { ticket, .. } => *ticket,
+            _ => unreachable!("unlink of a slot that is not waiting"),
+        };
+        let Slot::Waiting {
+            waker, prev, next, ..
+        } = core::mem::replace(&mut self.slots[i as usize], Slot::Notified { ticket })
         else {
             unreachable!("unlink of a slot that is not waiting");
         };
@@ -357,6 +427,34 @@ mod tests {
         assert_eq!(c1.0.load(Ordering::SeqCst), 0);
     }
 
+    /// Issue 12: two woken waiters that both lose their race and re-register in the "wrong"
+    /// order used to swap places (each re-joined at the very front).
+    #[test]
+    fn two_woken_waiters_that_lose_their_race_never_swap() {
+        let mut q = WaitQueue::new();
+        let pairs: Vec<_> = (0..3).map(|_| waker()).collect();
+        let mut s: Vec<WaiterSlot> = (0..3).map(|_| WaiterSlot::new()).collect();
+        for (slot, (_, w)) in s.iter_mut().zip(&pairs) {
+            q.register(slot, w);
+        }
+        let _ = q.notify_one(); // s0
+        let _ = q.notify_one(); // s1
+                                // Both lose; the younger re-registers first.
+        q.register(&mut s[1], &pairs[1].1);
+        q.register(&mut s[0], &pairs[0].1);
+        for k in 0..3 {
+            q.notify_one().unwrap().wake();
+            assert_eq!(
+                pairs
+                    .iter()
+                    .map(|(c, _)| c.0.load(Ordering::SeqCst))
+                    .collect::<Vec<_>>(),
+                (0..3).map(|j| usize::from(j <= k)).collect::<Vec<_>>(),
+                "woken in arrival order"
+            );
+        }
+    }
+
     #[test]
     fn dropped_notified_waiter_reports_the_wake_up_to_pass_on() {
         let mut q = WaitQueue::new();
@@ -446,15 +544,21 @@ mod tests {
                         notified[k] = false;
                         model.retain(|&m| m != k);
                     }
-                    _ => { // a notified waiter lost its race and re-registers at the front
-                        if let Some(k) = (0..slots.len()).find(|&k| notified[k]) {
+                    _ => { // a notified waiter lost its race and re-registers at its arrival place
+                        // (pick a different one each time, so re-registrations come in any order)
+                        let lost: Vec<usize> = (0..slots.len()).filter(|&k| notified[k]).collect();
+                        if !lost.is_empty() {
+                            let k = lost[step % lost.len()];
                             q.register(&mut slots[k], &w);
                             notified[k] = false;
-                            model.push_front(k);
+                            // Test indices are arrival tickets: each new waiter takes the next.
+                            let at = model.iter().position(|&m| m > k).unwrap_or(model.len());
+                            model.insert(at, k);
                         }
                     }
                 }
                 proptest::prop_assert_eq!(q.len(), model.len());
+                proptest::prop_assert_eq!(q.order(), model.iter().copied().collect::<Vec<_>>(), "FIFO by arrival");
                 for (k, s) in slots.iter().enumerate() {
                     proptest::prop_assert_eq!(q.is_notified(s), notified[k]);
                 }

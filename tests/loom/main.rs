@@ -2,6 +2,7 @@
 #![cfg(loom)]
 
 mod channels;
+mod queue;
 mod ring;
 mod space;
 mod store;

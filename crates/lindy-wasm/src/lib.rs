@@ -26,23 +26,30 @@
 extern crate alloc;
 
 pub mod cancel;
+#[cfg(feature = "manager")]
 pub mod channels;
 pub mod codes;
 pub mod grammar;
+#[cfg(feature = "idb")]
 pub mod idb_store;
+#[cfg(feature = "idb")]
 mod idb_sys;
 pub mod iter;
 pub mod js;
 pub mod ring;
 pub mod space_core;
+#[cfg(feature = "streams")]
 pub mod stream;
 
+#[cfg(feature = "manager")]
 pub use channels::Manager;
 pub use grammar::{Name, Pattern, PatternIndex};
+#[cfg(feature = "idb")]
 pub use idb_store::{Durability, IdbStore, IdbStoreOptions};
 pub use iter::LindyIterator;
 pub use ring::Ring;
 pub use space_core::SpaceCore;
+#[cfg(feature = "streams")]
 pub use stream::{StreamReader, StreamWriter, Streams};
 
 use wasm_bindgen::prelude::wasm_bindgen;

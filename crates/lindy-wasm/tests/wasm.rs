@@ -361,6 +361,27 @@ mod grammar {
             .unwrap();
         assert_eq!(n.as_f64(), Some(2.0));
     }
+
+    #[wasm_bindgen_test]
+    fn an_argument_whose_to_string_throws_reports_the_users_exception() {
+        let thrower = js_sys::Function::new_no_args(
+            "return { toString() { throw new RangeError('mine, from toString'); } };",
+        )
+        .call0(&JsValue::UNDEFINED)
+        .unwrap();
+        let pattern = Pattern::parse(JsValue::from_str("public:a.*")).unwrap();
+        let mut space = lindy_wasm::SpaceCore::new(0.0, 0.0, 0.0, 0.0, "").unwrap();
+        for e in [
+            pattern.matches(thrower.clone()).unwrap_err(),
+            PatternIndex::new()
+                .insert(thrower.clone(), JsValue::NULL)
+                .unwrap_err(),
+            space.take_matching(&thrower).unwrap_err(),
+        ] {
+            assert_eq!(prop(&e, "message"), "mine, from toString");
+            assert_eq!(kind(&e), "RangeError");
+        }
+    }
 }
 
 /// Calls `it.next()` and returns `(value, done)`.

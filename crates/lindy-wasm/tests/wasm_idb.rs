@@ -496,3 +496,81 @@ async fn two_handles_on_one_database_take_turns_and_lose_nothing() {
     assert_eq!(pull_text(&c, "q").await, "9");
     settle(c.close()).await.unwrap();
 }
+
+/// `pullLeased`'s `{ value, lease, deadline, deliveries }`.
+async fn pull_leased(store: &IdbStore, key: &str, lease_ms: f64) -> (String, f64, f64) {
+    let got = settle(store.pull_leased(k(key), obj(&[("leaseMs", lease_ms.into())])))
+        .await
+        .unwrap();
+    let field = |n: &str| js_sys::Reflect::get(&got, &k(n)).unwrap();
+    (
+        text(&field("value")),
+        field("lease").as_f64().unwrap(),
+        field("deliveries").as_f64().unwrap(),
+    )
+}
+
+#[wasm_bindgen_test]
+async fn a_leased_pull_is_deleted_at_ack_and_back_after_reopen_if_not_acked() {
+    let name = "lindy-test-leases";
+    let store = fresh(name).await;
+    for v in ["a", "b", "c"] {
+        settle(store.push(k("q"), bytes(v))).await.unwrap();
+    }
+    // ack: the tombstone commits before ack resolves.
+    let (a, lease_a, first) = pull_leased(&store, "q", 60_000.0).await;
+    assert_eq!((a.as_str(), first), ("a", 1.0));
+    assert_eq!((len(&store, "q"), store.leased()), (2, 1));
+    let commits = store.commits();
+    settle(store.ack(JsValue::from_f64(lease_a))).await.unwrap();
+    assert_eq!(store.commits(), commits + 1);
+    assert_lindy(
+        &rejection(store.ack(JsValue::from_f64(lease_a))).await,
+        "LEASE_LOST",
+    );
+    // nack: back at the head, delivery count kept.
+    let (b, lease_b, _) = pull_leased(&store, "q", 60_000.0).await;
+    assert_eq!(b, "b");
+    store.nack(JsValue::from_f64(lease_b)).unwrap();
+    assert_lindy(
+        &store.nack(JsValue::from_f64(lease_b)).unwrap_err(),
+        "LEASE_LOST",
+    );
+    let (b, _, again) = pull_leased(&store, "q", 60_000.0).await;
+    assert_eq!((b.as_str(), again), ("b", 2.0));
+    // Held, not acked, when the store goes away (as if the tab died): nothing was written.
+    let store = reopen(store, name).await;
+    assert_eq!(len(&store, "q"), 2);
+    assert_eq!(pull_text(&store, "q").await, "b");
+    assert_eq!(pull_text(&store, "q").await, "c");
+    settle(store.close()).await.unwrap();
+}
+
+#[wasm_bindgen_test]
+async fn an_expired_lease_goes_back_to_the_head_and_wakes_a_waiting_pull() {
+    let store = fresh("lindy-test-lease-expiry").await;
+    settle(store.push(k("q"), bytes("x"))).await.unwrap();
+    let (_, lease, _) = pull_leased(&store, "q", 30.0).await;
+    let waiting = store.pull(k("q"), JsValue::UNDEFINED);
+    assert!(!settled(&waiting).await);
+    // The lease runs out: the entry goes to the waiting pull, whose delete commits.
+    assert_eq!(text(&settle(waiting).await.unwrap()), "x");
+    assert_lindy(
+        &rejection(store.ack(JsValue::from_f64(lease))).await,
+        "LEASE_LOST",
+    );
+    assert_eq!((len(&store, "q"), store.leased()), (0, 0));
+    // Bad leases: coded errors, never a trap.
+    for bad in [0.0, -1.0, 0.5, f64::NAN, f64::INFINITY, 1e300] {
+        let e = rejection(store.pull_leased(k("q"), obj(&[("leaseMs", bad.into())]))).await;
+        assert_lindy(&e, "LEASE_INVALID");
+    }
+    assert_type_error(&store.nack(k("nope")).unwrap_err());
+    assert_lindy(
+        &store
+            .extend(JsValue::from_f64(-1.0), JsValue::UNDEFINED)
+            .unwrap_err(),
+        "LEASE_LOST",
+    );
+    settle(store.close()).await.unwrap();
+}

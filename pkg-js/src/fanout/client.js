@@ -301,7 +301,7 @@ export class RemoteSpace {
     checkKey(key, "takeLeased");
     opts = checkOptions(opts, LEASE, "RemoteSpace.takeLeased");
     checkMs(opts.leaseMs, "leaseMs", "takeLeased");
-    if (opts.leaseMs === 0) throw rangeError("takeLeased: leaseMs must be > 0");
+    if (opts.leaseMs === 0) throw new LindyError(Code.LEASE_INVALID, "takeLeased: leaseMs must be > 0");
     return this.#wait(Op.LEASE, key, timeout(opts, "takeLeased"), opts.leaseMs ?? NaN, opts.signal);
   }
 

@@ -3,7 +3,7 @@ import type { LeaseRecord } from "./lease.js";
 /** Silence after which a client is declared dead: 10 s. */
 export declare const DEFAULT_HEARTBEAT_TIMEOUT_MS: number;
 
-/** The part of a lindy `Space` the hub uses (the wasm `Space` has all of it). */
+/** The part of a lindy `Space` the hub uses (the package's `Space` has all of it). */
 export interface ServableSpace {
   out(key: string, value: unknown): void;
   take(key: string, options?: { signal?: AbortSignal; timeoutMs?: number }): Promise<unknown>;
@@ -13,6 +13,14 @@ export interface ServableSpace {
   len(key: string): number;
   close(): void;
   takeMatching(pattern: any, options?: { signal?: AbortSignal; timeoutMs?: number }): Promise<{ key: string; value: unknown }>;
+  /** Put-back of a result that could not be delivered (O(1), at the head). */
+  outFront(key: string, value: unknown): void;
+  /** Leases: the entry stays in the space until `ack`; `nack` and expiry return it, age kept. */
+  takeLeased(key: string, options?: { signal?: AbortSignal; timeoutMs?: number; leaseMs?: number }): Promise<{ value: unknown; lease: number; deadline: number; deliveries: number }>;
+  tryTakeLeased(key: string, options?: { leaseMs?: number }): { value: unknown; lease: number; deadline: number; deliveries: number } | undefined;
+  ack(lease: number): void;
+  nack(lease: number): unknown;
+  extend(lease: number, leaseMs?: number): number;
   outMany?(key: string, values: readonly unknown[]): void;
   takeMany?(key: string, max: number): unknown[];
   tryTakeMatching?(pattern: any): { key: string; value: unknown } | undefined;
@@ -20,8 +28,6 @@ export interface ServableSpace {
   readonly size?: number | (() => number);
   readonly isClosed?: boolean;
   keys?(): string[];
-  /** Optional front insert; without it a return drains and refills the key. */
-  outFront?(key: string, value: unknown): void;
 }
 
 /** Why a connection closed. */

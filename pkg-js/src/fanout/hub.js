@@ -28,8 +28,7 @@ import {
   toWire,
   unrefTimer,
 } from "./protocol.js";
-import { DEFAULT_LEASE_MS, LeaseTable, MAX_LEASE_MS } from "./lease.js";
-import { putFront } from "./requeue.js";
+import { DEFAULT_LEASE_MS, HeldLeases, MAX_LEASE_MS } from "./lease.js";
 
 /** How long a client may stay silent (no operation, no ping) before it is declared dead. */
 export const DEFAULT_HEARTBEAT_TIMEOUT_MS = 10_000;
@@ -86,8 +85,9 @@ export class Connection {
   #onEvent;
 
   constructor(space, port, opts) {
-    if (!space || typeof space.take !== "function" || typeof space.tryTake !== "function" || typeof space.out !== "function") {
-      throw typeError("serve(space, port): space must be a Space (needs take/tryTake/out)");
+    const needs = ["take", "tryTake", "out", "outFront", "takeLeased", "tryTakeLeased", "ack", "nack", "extend"];
+    if (!space || needs.some((m) => typeof space[m] !== "function")) {
+      throw typeError(`serve(space, port): space must be a lindy Space (needs ${needs.join("/")})`);
     }
     if (!port || typeof port.postMessage !== "function") {
       throw typeError("serve(space, port): port must be a MessagePort");
@@ -106,11 +106,10 @@ export class Connection {
       throw rangeError("serve: heartbeatTimeoutMs must be >= 0 (0 disables the heartbeat check)");
     }
     this.#onEvent = opts.onEvent ?? (() => {});
-    this.#leases = new LeaseTable(space, {
+    // The leases live in the space's engine; this records which ones this client holds.
+    this.#leases = new HeldLeases(space, {
       onReturn: (lease, reason) =>
         this.#emit({ type: "return", leaseId: lease.id, key: lease.key, value: lease.value, reason }),
-      onOrphan: (lease, values, error) =>
-        this.#emit({ type: "orphan", leaseId: lease.id, key: lease.key, values, error }),
       onExpire: (lease) => this.#loseLease(lease.id),
     });
 
@@ -272,14 +271,18 @@ export class Connection {
         case Op.LEASE: {
           const leaseMs = Number.isNaN(b) ? this.#opts.defaultLeaseMs : b;
           checkLeaseMs(leaseMs, "takeLeased: leaseMs");
-          const grant = (got) => {
-            const lease = this.#leases.grant(key, got, leaseMs);
-            this.#emit({ type: "lease", leaseId: lease.id, key, value: got });
-            this.#reply(id, St.LEASE, lease.id, lease.deadline, got, () => this.#leases.nack(lease.id));
+          // The engine's lease: the entry stays in the space until ack; nack, expiry or an
+          // undeliverable reply put it back at the head of its key with its age.
+          const grant = (leased) => {
+            const lease = this.#leases.hold(key, leased);
+            this.#emit({ type: "lease", leaseId: lease.id, key, value: leased.value });
+            this.#reply(id, St.LEASE, lease.id, lease.deadline, leased.value, () => this.#leases.nack(lease.id));
           };
-          const now = space.tryTake(key);
+          const now = space.tryTakeLeased(key, { leaseMs });
           if (now !== undefined) return grant(now);
-          return this.#wait(id, space.take(key, this.#waitOpts(id, a)), grant);
+          const opts = this.#waitOpts(id, a);
+          opts.leaseMs = leaseMs;
+          return this.#wait(id, space.takeLeased(key, opts), grant);
         }
         case Op.OUT_MANY:
           if (!Array.isArray(value)) throw typeError("outMany: values must be an array");
@@ -296,7 +299,7 @@ export class Connection {
           }
           if (b === 1) for (const v of got) collectTransferables(v, this.#transfer);
           return this.#reply(id, St.VALUE, 0, 0, got, () => {
-            for (let i = got.length - 1; i >= 0; i--) putFront(space, key, got[i]);
+            for (let i = got.length - 1; i >= 0; i--) space.outFront(key, got[i]);
           });
         }
         case Op.TRY_TAKE_MATCHING: {
@@ -326,7 +329,7 @@ export class Connection {
           return undefined;
         case Op.GIVE_BACK:
           // A take the client had already abandoned: the value goes back to the head, unseen.
-          putFront(space, key, value);
+          space.outFront(key, value);
           this.#emit({ type: "return", leaseId: null, key, value, reason: "abandoned" });
           return undefined;
         default:
@@ -378,7 +381,7 @@ export class Connection {
     if (taken === undefined) return this.#reply(id, St.VALUE, 0, 0, undefined);
     const entry = isHit ? taken.value : taken;
     if (transfer) collectTransferables(entry, this.#transfer);
-    return this.#reply(id, St.VALUE, 0, 0, taken, () => putFront(this.#space, key, entry));
+    return this.#reply(id, St.VALUE, 0, 0, taken, () => this.#space.outFront(key, entry));
   }
 
   #reply(id, status, n1, n2, value, undo) {
@@ -403,7 +406,9 @@ export class Connection {
     try {
       undo?.();
     } catch (err) {
-      this.#emit({ type: "orphan", leaseId: null, key: null, values: err?.values ?? [], error: err });
+      // The space refused the put-back (it was closed): hand the value over, never drop it.
+      const values = err?.values ?? (err && "value" in err ? [err.value] : []);
+      this.#emit({ type: "orphan", leaseId: null, key: null, values, error: err });
     }
   }
 
@@ -471,8 +476,8 @@ export class Connection {
 }
 
 function checkLeaseMs(ms, what) {
-  if (typeof ms !== "number" || !Number.isFinite(ms) || ms <= 0 || ms > MAX_LEASE_MS) {
-    throw rangeError(`${what} must be a number of milliseconds in (0, ${MAX_LEASE_MS}], got ${String(ms)}`);
+  if (typeof ms !== "number" || !Number.isInteger(ms) || ms <= 0 || ms > MAX_LEASE_MS) {
+    throw new LindyError("LEASE_INVALID", `${what} must be a whole number of milliseconds in 1..=${MAX_LEASE_MS}, got ${String(ms)}`);
   }
 }
 

@@ -3,28 +3,36 @@ export declare const DEFAULT_LEASE_MS: number;
 /** Longest lease accepted: one day. */
 export declare const MAX_LEASE_MS: number;
 
-/** A leased entry as the hub sees it. */
+/** A lease one connection holds, as the hub sees it. */
 export interface LeaseRecord {
   readonly id: number;
   readonly key: string;
   readonly value: unknown;
   /** ms since the epoch. */
   readonly deadline: number;
+  /** Leased deliveries of the entry, this one included. */
+  readonly deliveries: number;
 }
 
-/** The leases of one connection (used by `serve`; exported for custom hubs). */
-export declare class LeaseTable {
+/**
+ * The leases one connection holds over a lindy `Space` (used by `serve`; exported for custom
+ * hubs). The leases live in the space's engine; this records who holds which.
+ */
+export declare class HeldLeases {
   constructor(
-    space: { out(key: string, value: unknown): void; tryTake(key: string): unknown },
+    space: {
+      ack(lease: number): void;
+      nack(lease: number): unknown;
+      extend(lease: number, leaseMs?: number): number;
+    },
     hooks?: {
       onReturn?(lease: LeaseRecord, reason: string): void;
-      onOrphan?(lease: LeaseRecord, values: unknown[], error: unknown): void;
       onExpire?(lease: LeaseRecord): void;
     },
   );
   readonly size: number;
   list(): LeaseRecord[];
-  grant(key: string, value: unknown, leaseMs: number): LeaseRecord;
+  hold(key: string, leased: { value: unknown; lease: number; deadline: number; deliveries: number }): LeaseRecord;
   /** @throws LindyError `LEASE_LOST` */
   ack(id: number): LeaseRecord;
   /** @throws LindyError `LEASE_LOST` */

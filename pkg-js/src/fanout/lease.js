@@ -1,15 +1,16 @@
-// Leases: entries handed to a worker that come back unless the worker acknowledges them.
+// Which of the space's leases one hub connection holds.
 //
-// This is the reliable-queue pattern (Redis RPOPLPUSH + a processing list; SQS visibility
-// timeouts): `takeLeased` moves an entry out of the space into this table instead of handing it
-// away for good. `ack` drops it (done); `nack`, lease expiry, or the death of the worker's
-// connection put it back at the HEAD of its key, so the next taker gets it first.
-// Delivery is therefore at-least-once: a worker that finishes a job but dies before its ack
-// causes the job to run again — make jobs idempotent, or record completion with the ack.
+// The leases themselves live in the space's engine (`space.takeLeased`, `ack`, `nack`, `extend`):
+// an entry out on lease stays in the engine until acknowledged, and a returned one goes back to
+// the head of its key with its original age and its delivery count (O(1): no draining, no
+// re-stamping, so `takeMatching` keeps serving the oldest entry first). This table only records
+// which leases this connection's client holds, so that they can be returned when the client
+// goes away, listed, and reported as lost when they run out.
+//
+// Delivery is at-least-once: a worker that finishes a job but dies before its ack causes the job
+// to run again — make jobs idempotent, or record completion with the ack.
 
-import { Code, LindyError } from "./protocol.js";
-import { putFront } from "./requeue.js";
-import { unrefTimer } from "./protocol.js";
+import { Code, LindyError, unrefTimer } from "./protocol.js";
 
 /** Default lease length when the caller does not pass `leaseMs`. */
 export const DEFAULT_LEASE_MS = 30_000;
@@ -17,109 +18,111 @@ export const DEFAULT_LEASE_MS = 30_000;
 export const MAX_LEASE_MS = 86_400_000;
 
 /**
- * The leases granted over one connection.
+ * The leases one connection holds over `space` (a lindy `Space`).
  *
- * `onReturn(lease, reason)` is called after a lease's entry went back to the space
- * (`reason` is `"nack"`, `"expired"` or the connection's close reason); `onOrphan(values, err)`
- * when the space refused them (it was closed): the values are handed over, never dropped.
+ * `onReturn(lease, reason)` is called after a lease's entry went back to the space (`reason` is
+ * `"nack"`, `"expired"` or the connection's close reason); `onExpire(lease)` when it ran out.
  */
-export class LeaseTable {
+export class HeldLeases {
   #space;
-  #leases = new Map();
-  #nextId = 1;
+  #held = new Map();
   #onReturn;
-  #onOrphan;
   #onExpire;
 
   /**
-   * @param {{out: Function, tryTake: Function}} space
-   * @param {{onReturn?: Function, onOrphan?: Function, onExpire?: Function}} [hooks]
+   * @param {import("../space.js").Space} space
+   * @param {{onReturn?: Function, onExpire?: Function}} [hooks]
    */
   constructor(space, hooks = {}) {
     this.#space = space;
     this.#onReturn = hooks.onReturn ?? (() => {});
-    this.#onOrphan = hooks.onOrphan ?? (() => {});
     this.#onExpire = hooks.onExpire ?? (() => {});
   }
 
-  /** Number of entries currently leased out. */
+  /** Number of entries this connection holds on lease. */
   get size() {
-    return this.#leases.size;
+    return this.#held.size;
   }
 
-  /** The leases currently out, oldest first (a snapshot). */
+  /** The leases held, oldest first (a snapshot). */
   list() {
-    return [...this.#leases.values()].map(({ id, key, value, deadline }) => ({ id, key, value, deadline }));
+    return [...this.#held.values()].map(({ id, key, value, deadline, deliveries }) => ({ id, key, value, deadline, deliveries }));
   }
 
-  /** Records `value` (already taken from `key`) as leased for `leaseMs`; returns the lease id. */
-  grant(key, value, leaseMs) {
-    const id = this.#nextId++;
-    const lease = { id, key, value, deadline: Date.now() + leaseMs, timer: undefined };
-    lease.timer = unrefTimer(setTimeout(() => this.#expire(id), leaseMs));
-    this.#leases.set(id, lease);
+  /** Records `leased` (what `space.takeLeased` resolved with) as held under `key`. */
+  hold(key, leased) {
+    const lease = { id: leased.lease, key, value: leased.value, deadline: leased.deadline, deliveries: leased.deliveries, timer: undefined };
+    lease.timer = this.#timer(lease);
+    this.#held.set(lease.id, lease);
     return lease;
   }
 
-  /** Acknowledges lease `id`: the entry is done and dropped. Throws `LEASE_LOST` if it was taken back. */
+  /** Acknowledges lease `id`: done, it leaves the space. Throws `LEASE_LOST`. */
   ack(id) {
     const lease = this.#claim(id, "ack");
+    this.#space.ack(id);
     return lease;
   }
 
-  /** Gives lease `id` up: its entry goes back to the head of its key now. */
+  /** Gives lease `id` up: back to the head of its key now, age kept. Throws `LEASE_LOST`. */
   nack(id) {
     const lease = this.#claim(id, "nack");
-    this.#putBack(lease, "nack");
+    this.#space.nack(id);
+    this.#onReturn(lease, "nack");
     return lease;
   }
 
-  /** Extends lease `id` to `leaseMs` from now. Throws `LEASE_LOST` if it was taken back. */
+  /** Extends lease `id` to `leaseMs` from now. Throws `LEASE_LOST`. */
   extend(id, leaseMs) {
-    const lease = this.#leases.get(id);
+    const lease = this.#held.get(id);
     if (!lease) throw lost(id, "extend");
+    lease.deadline = this.#space.extend(id, leaseMs);
     clearTimeout(lease.timer);
-    lease.deadline = Date.now() + leaseMs;
-    lease.timer = unrefTimer(setTimeout(() => this.#expire(id), leaseMs));
+    lease.timer = this.#timer(lease);
     return lease;
   }
 
-  /** Puts every outstanding entry back at the head of its key (newest first, so order is kept). */
+  /** Returns every lease held (age kept, so their order comes back by itself); how many. */
   returnAll(reason) {
-    const leases = [...this.#leases.values()];
-    this.#leases.clear();
-    // Returning newest first leaves the oldest at the very head: the original order is restored.
-    for (let i = leases.length - 1; i >= 0; i--) {
-      clearTimeout(leases[i].timer);
-      this.#putBack(leases[i], reason);
+    // Newest first: each returned entry then goes straight to the head (O(1) in the engine).
+    const leases = [...this.#held.values()].reverse();
+    this.#held.clear();
+    for (const lease of leases) {
+      clearTimeout(lease.timer);
+      try {
+        this.#space.nack(lease.id);
+      } catch {
+        continue; // it had just expired in the engine: already back
+      }
+      this.#onReturn(lease, reason);
     }
     return leases.length;
   }
 
   #claim(id, what) {
-    const lease = this.#leases.get(id);
+    const lease = this.#held.get(id);
     if (!lease) throw lost(id, what);
-    this.#leases.delete(id);
+    this.#held.delete(id);
     clearTimeout(lease.timer);
     return lease;
   }
 
-  #expire(id) {
-    const lease = this.#leases.get(id);
-    if (!lease) return;
-    this.#leases.delete(id);
-    this.#putBack(lease, "expired");
-    this.#onExpire(lease);
-  }
-
-  #putBack(lease, reason) {
-    try {
-      putFront(this.#space, lease.key, lease.value);
-    } catch (err) {
-      this.#onOrphan(lease, err.values ?? [lease.value], err);
-      return;
-    }
-    this.#onReturn(lease, reason);
+  // At the deadline the engine returns the entry by itself (the space's own timer); returning it
+  // here first is the same operation, so whichever runs first wins and the other is a no-op.
+  #timer(lease) {
+    return unrefTimer(
+      setTimeout(() => {
+        if (this.#held.get(lease.id) !== lease) return;
+        this.#held.delete(lease.id);
+        try {
+          this.#space.nack(lease.id);
+        } catch {
+          // Already expired in the engine: the entry is back at the head either way.
+        }
+        this.#onReturn(lease, "expired");
+        this.#onExpire(lease);
+      }, Math.max(0, lease.deadline - Date.now())),
+    );
   }
 }
 

@@ -112,6 +112,9 @@ describe("bundlers, with their defaults", () => {
       configFile: false,
       logLevel: "error",
       server: { host: "127.0.0.1", port: 0, hmr: false },
+      // A fresh dependency cache each run: the unpacked tarball is not in any lock file, so Vite
+      // would otherwise serve a pre-bundle of the previous build (test hygiene, not user config).
+      cacheDir: join(out, "vite-cache"),
     });
     await server.listen();
     try {

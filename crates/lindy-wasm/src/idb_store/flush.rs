@@ -9,10 +9,10 @@ use js_sys::Function;
 use wasm_bindgen::JsValue;
 
 use super::closed_error;
-use super::state::{take_entry, Entry, Op, Shared, State};
+use super::state::{wake_all, Op, Record, Shared, State};
 use super::txn::run_transaction;
 use crate::idb_sys::Completion;
-use crate::{codes, js};
+use crate::js;
 
 /// Whether a flush task must be spawned (none scheduled or running).
 pub(super) fn schedule(st: &mut State) -> bool {
@@ -67,7 +67,7 @@ pub(super) async fn flush(state: Shared) {
 
 /// Applies a transaction's outcome to memory and settles its operations.
 pub(super) fn finish(state: &Shared, ops: Vec<Op>, outcome: Result<(), JsValue>) {
-    let mut wakers: Vec<Waker> = Vec::new();
+    let wakers: Vec<Waker>;
     let mut settled: Vec<(Function, JsValue)> = Vec::new();
     let mut completions: Vec<(Rc<Completion>, Result<JsValue, JsValue>)> = Vec::new();
     {
@@ -87,64 +87,51 @@ pub(super) fn finish(state: &Shared, ops: Vec<Op>, outcome: Result<(), JsValue>)
                     },
                     Ok(()),
                 ) => {
-                    let ks = st.keys.entry(key).or_default();
-                    ks.entries.push_back(Entry {
-                        seq,
-                        value,
-                        reserved: false,
-                    });
-                    ks.available += 1;
-                    if let Some(w) = ks.waiters.notify_one() {
-                        wakers.push(w);
-                    }
+                    // Committed: now it may be taken (handed straight to a waiting pull, if any).
+                    // A closed store's engine refuses it; it is on disk and comes back on reopen.
+                    let _ = st.queue.out(&key, Record { seq, value });
                     settled.push((done.resolve, JsValue::UNDEFINED));
                 }
                 (Op::Put { done, .. }, Err(e)) => settled.push((done.reject, e.clone())),
-                (Op::Delete { key, seq, done, .. }, Ok(())) => {
-                    let value = take_entry(&mut st, &key, seq);
-                    completions.push((
-                        done,
-                        value.map(JsValue::from).ok_or_else(|| {
-                            js::lindy_error(
-                                codes::IO,
-                                "IdbStore: a pulled entry vanished from memory",
-                            )
-                        }),
-                    ));
+                (
+                    Op::Delete {
+                        lease, value, done, ..
+                    },
+                    Ok(()),
+                ) => {
+                    // The tombstone is on disk: the entry leaves the engine for good.
+                    let _ = st.queue.ack(lease);
+                    completions.push((done, Ok(value)));
                 }
                 // A delete that only failed alongside puts (a quota error is the puts' doing)
                 // gets one more try in a transaction of its own.
                 (
                     Op::Delete {
-                        key,
                         seq,
+                        lease,
+                        value,
                         done,
                         retried: false,
                     },
                     Err(_),
                 ) if had_puts && st.db.is_some() => {
                     st.pending.push(Op::Delete {
-                        key,
                         seq,
+                        lease,
+                        value,
                         done,
                         retried: true,
                     });
                 }
-                (Op::Delete { key, seq, done, .. }, Err(e)) => {
-                    // The entry stays (the delete did not happen): hand it back to the queue.
-                    if let Some(ks) = st.keys.get_mut(&key) {
-                        if let Some(entry) = ks.entries.iter_mut().find(|en| en.seq == seq) {
-                            entry.reserved = false;
-                            ks.available += 1;
-                            if let Some(w) = ks.waiters.notify_one() {
-                                wakers.push(w);
-                            }
-                        }
-                    }
+                (Op::Delete { lease, done, .. }, Err(e)) => {
+                    // The delete did not happen: the entry goes back to the head of its key, age
+                    // kept (and to whoever waits for it).
+                    let _ = st.queue.nack(lease);
                     completions.push((done, Err(e.clone())));
                 }
             }
         }
+        wakers = st.ready_wakers();
     }
     for (f, v) in settled {
         js::settle(&f, &v);
@@ -152,7 +139,5 @@ pub(super) fn finish(state: &Shared, ops: Vec<Op>, outcome: Result<(), JsValue>)
     for (c, r) in completions {
         c.complete(r);
     }
-    for w in wakers {
-        w.wake();
-    }
+    wake_all(wakers);
 }

@@ -10,72 +10,102 @@ use core::task::{Context, Poll};
 use wasm_bindgen::JsValue;
 
 use super::closed_error;
-use super::flush::{schedule, spawn_flush};
-use super::state::{reserve_locked, Shared};
+use super::state::{wake_all, Record, Shared};
 use crate::idb_sys::Completion;
-use lindy::sync::WaiterSlot;
+use lindy::queue::{Claim, TakeOrWait, Taken, WaiterId};
 
-/// Waits until an entry of `key` can be reserved (the cancellable phase of `pull`).
+/// Waits until the head entry of `key` can be taken (the cancellable phase of `pull`): a waiter
+/// of the store's engine, served in arrival order.
 pub(super) struct Reserve {
     pub(super) state: Shared,
     pub(super) key: String,
-    pub(super) slot: WaiterSlot,
+    /// The engine's waiter and its waker slot, once it waits.
+    pub(super) waiting: Option<(WaiterId, u32)>,
+}
+
+impl Reserve {
+    pub(super) fn new(state: Shared, key: String) -> Self {
+        Reserve {
+            state,
+            key,
+            waiting: None,
+        }
+    }
 }
 
 impl Future for Reserve {
-    type Output = Result<Ticket, JsValue>;
+    /// The entry, taken: the caller leases it in the same poll (nothing can run in between).
+    type Output = Result<Taken<Record>, JsValue>;
 
     fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
         let this = &mut *self;
         let mut st = this.state.borrow_mut();
         if st.closed {
-            if let Some(ks) = st.keys.get_mut(&this.key) {
-                ks.waiters.remove(&mut this.slot);
-            }
+            // (A waiter already handed an entry gives it back when dropped: nothing is lost.)
             return Poll::Ready(Err(closed_error(&st)));
         }
-        if let Some(done) = reserve_locked(&mut st, &this.key) {
-            if let Some(ks) = st.keys.get_mut(&this.key) {
-                ks.waiters.remove(&mut this.slot);
+        let taken = match this.waiting {
+            // Sealed: drain what is queued, wait for nothing.
+            None if st.sealed => match st.queue.try_take(&this.key) {
+                Ok(t) => t,
+                Err(_) => return Poll::Ready(Err(closed_error(&st))),
+            },
+            None => {
+                let slot = st.waker_slot();
+                match st.queue.take_or_wait(&this.key, slot) {
+                    Ok(TakeOrWait::Taken(t)) => {
+                        st.free_waker_slot(slot);
+                        t
+                    }
+                    Ok(TakeOrWait::Waiting(id)) => {
+                        st.wakers[slot as usize] = Some(cx.waker().clone());
+                        this.waiting = Some((id, slot));
+                        return Poll::Pending;
+                    }
+                    Err(_) => {
+                        st.free_waker_slot(slot);
+                        return Poll::Ready(Err(closed_error(&st)));
+                    }
+                }
             }
-            let spawn = schedule(&mut st);
-            drop(st);
-            if spawn {
-                spawn_flush(&this.state);
-            }
-            return Poll::Ready(Ok(Ticket(done)));
-        }
-        let ks = st.keys.entry(this.key.clone()).or_default();
-        ks.waiters.register(&mut this.slot, cx.waker());
-        Poll::Pending
+            Some((id, slot)) => match st.queue.claim(id) {
+                // Sealed while waiting: nothing was queued for it (or it would have it). Its
+                // drop cancels the waiter.
+                Claim::Pending if st.sealed => return Poll::Ready(Err(closed_error(&st))),
+                Claim::Pending => {
+                    st.wakers[slot as usize] = Some(cx.waker().clone());
+                    return Poll::Pending;
+                }
+                Claim::Taken(t) => {
+                    this.waiting = None;
+                    st.free_waker_slot(slot);
+                    t
+                }
+                _ => {
+                    this.waiting = None;
+                    st.free_waker_slot(slot);
+                    return Poll::Ready(Err(closed_error(&st)));
+                }
+            },
+        };
+        Poll::Ready(Ok(taken))
     }
 }
 
 impl Drop for Reserve {
     fn drop(&mut self) {
-        if !self.slot.is_registered() {
+        let Some((id, slot)) = self.waiting.take() else {
             return;
-        }
-        let waker = {
-            let mut st = self.state.borrow_mut();
-            let Some(ks) = st.keys.get_mut(&self.key) else {
-                return;
-            };
-            // Hand-on: a pull woken for an entry and then cancelled passes the wake-up on.
-            let notified = ks.waiters.remove(&mut self.slot);
-            let waker = if notified && ks.available > 0 {
-                ks.waiters.notify_one()
-            } else {
-                None
-            };
-            if ks.entries.is_empty() && ks.waiters.is_empty() {
-                st.keys.remove(&self.key);
-            }
-            waker
         };
-        if let Some(w) = waker {
-            w.wake();
-        }
+        let wakers = {
+            let mut st = self.state.borrow_mut();
+            // Cancel-safe: a waiter already handed an entry gives it back to the head of its key
+            // (age kept), which hands it on to the next waiting pull.
+            let _ = st.queue.cancel(id);
+            st.free_waker_slot(slot);
+            st.ready_wakers()
+        };
+        wake_all(wakers);
     }
 }
 

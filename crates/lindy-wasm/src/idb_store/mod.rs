@@ -45,6 +45,7 @@
 
 mod flush;
 mod futures;
+mod leases;
 mod lock;
 mod open;
 pub mod options;
@@ -61,13 +62,12 @@ use wasm_bindgen::JsValue;
 use self::flush::{schedule, spawn_flush};
 use self::futures::{Idle, Reserve, Ticket};
 use self::open::factory;
-use self::state::{mark_closed, new_promise, reserve, KeyState, Op, Shared, State};
+use self::state::{mark_closed, new_promise, pull_now, queue_pull, seal, Op, Shared, State};
 use crate::cancel::{Cancellable, WaitOptions};
 use crate::codes;
 use crate::idb_sys;
 use crate::js;
 use lindy::store;
-use lindy::sync::WaiterSlot;
 pub use options::{
     Durability, IdbStoreOptions, DEFAULT_LOCK_TIMEOUT_MS, DEFAULT_MAX_KEY_LEN,
     DEFAULT_MAX_VALUE_LEN,
@@ -208,17 +208,17 @@ impl IdbStore {
             Err(e) => return Promise::reject(&e),
         };
         // Fast path: an entry is there, no need for a wait future.
-        if let Some(done) = reserve(&self.state, &key) {
+        if let Some(done) = pull_now(&self.state, &key) {
             return js::spawn_promise(Ticket(done));
         }
-        let reserve = Reserve {
-            state: self.state.clone(),
-            key,
-            slot: WaiterSlot::new(),
-        };
+        let state = self.state.clone();
+        let reserve = Reserve::new(state.clone(), key.clone());
         js::spawn_promise(async move {
-            let ticket = Cancellable::new(reserve, &opts).await??;
-            ticket.await
+            let taken = Cancellable::new(reserve, &opts).await??;
+            // Same poll as the take: the entry is leased and its delete queued before anything
+            // else can run.
+            let done = queue_pull(&state, &key, taken);
+            Ticket(done).await
         })
     }
 
@@ -239,8 +239,12 @@ impl IdbStore {
                 return Promise::reject(&closed_error(&st));
             }
         }
-        match reserve(&self.state, &key) {
+        match pull_now(&self.state, &key) {
             Some(done) => js::spawn_promise(Ticket(done)),
+            // Sealed and drained: the close rule's end.
+            None if self.state.borrow().sealed => {
+                Promise::reject(&closed_error(&self.state.borrow()))
+            }
             None => Promise::resolve(&JsValue::UNDEFINED),
         }
     }
@@ -253,16 +257,16 @@ impl IdbStore {
         #[wasm_bindgen(unchecked_param_type = "string")] key: JsValue,
     ) -> Result<JsValue, JsValue> {
         let key = self.check_key(&key, "IdbStore.peek: key")?;
-        let mut st = self.state.borrow_mut();
+        let st = self.state.borrow();
         Ok(st
-            .keys
-            .get_mut(&key)
-            .and_then(KeyState::first_available)
-            .map(|e| e.value.slice(0, e.value.length()).into())
+            .queue
+            .try_read(&key)
+            .map(|r| r.value.slice(0, r.value.length()).into())
             .unwrap_or(JsValue::UNDEFINED))
     }
 
-    /// How many payloads are queued under `key` (not counting ones a pull is already taking).
+    /// How many payloads are queued under `key` (not counting ones a pull is already taking or
+    /// that are out on lease).
     /// Answers after `close` too.
     pub fn len(
         &self,
@@ -270,7 +274,7 @@ impl IdbStore {
     ) -> Result<u32, JsValue> {
         let key = self.check_key(&key, "IdbStore.len: key")?;
         let st = self.state.borrow();
-        Ok(st.keys.get(&key).map_or(0, |k| k.available as u32))
+        Ok(st.queue.len(&key) as u32)
     }
 
     /// The keys that have queued payloads, sorted.
@@ -278,10 +282,10 @@ impl IdbStore {
     pub fn keys(&self) -> Array {
         let st = self.state.borrow();
         let keys: Array = st
-            .keys
-            .iter()
-            .filter(|(_, k)| k.available > 0)
-            .map(|(name, _)| JsValue::from_str(name))
+            .queue
+            .keys()
+            .filter(|k| st.queue.len(k) > 0)
+            .map(JsValue::from_str)
             .collect();
         // Sorted by JS (`Array.prototype.sort`, UTF-16 code-unit order): keeps a sort routine
         // out of the wasm.
@@ -301,6 +305,14 @@ impl IdbStore {
         })
     }
 
+    /// Seals the store without letting go of the database — the one close rule: `push` is refused
+    /// with `CLOSED` from now on, waiting pulls with nothing queued for them end with `CLOSED`,
+    /// and `pull`/`tryPull`/`pullLeased` drain what is queued, then fail with `CLOSED`; leases
+    /// still `ack` and `nack`. `close()` seals and also releases the database. Idempotent.
+    pub fn seal(&self) {
+        seal(&self.state);
+    }
+
     /// Whether `close` was called (or the browser closed the connection).
     #[wasm_bindgen(getter, js_name = isClosed)]
     pub fn is_closed(&self) -> bool {
@@ -310,6 +322,27 @@ impl IdbStore {
 
 /// The Rust-side API (not exported to JS): for Rust callers and the wasm tests.
 impl IdbStore {
+    /// The Rust form of `pull`: a lazy future that removes and returns the oldest payload of
+    /// `key`, waiting for one; its delete has committed when it resolves.
+    ///
+    /// # Cancel safety
+    /// Dropped while it waits, it takes nothing — an entry already handed to it (and not yet
+    /// seen by it) goes back to the head of its key, age kept, and on to the next pull. Once it
+    /// has seen its entry, the entry's delete is queued: dropping it after that point deletes the
+    /// entry without delivering it, so poll it to completion once it has started.
+    pub async fn pull_async(&self, key: &str) -> Result<JsValue, JsValue> {
+        {
+            let st = self.state.borrow();
+            if st.closed {
+                return Err(closed_error(&st));
+            }
+        }
+        let taken = Reserve::new(self.state.clone(), String::from(key)).await?;
+        // Same poll as the take: leased and queued before anything else runs.
+        let done = queue_pull(&self.state, key, taken);
+        Ticket(done).await
+    }
+
     /// Test hook: the next transaction is aborted after its requests are issued, as a quota error
     /// would abort it. Exercises the "nothing half-written, clear error" path.
     #[doc(hidden)]
@@ -336,7 +369,7 @@ impl IdbStore {
         let key = self.check_key(key, "IdbStore.push: key")?;
         let value = js::bytes(value, "IdbStore.push: value")?;
         let mut st = self.state.borrow_mut();
-        if st.closed {
+        if st.sealed {
             return Err(closed_error(&st));
         }
         store::validate_value(value.length() as usize, st.opts.max_value_len)

@@ -15,7 +15,7 @@ use web_sys::{IdbDatabase, IdbFactory, IdbOpenDbRequest};
 
 use super::lock::StoreLock;
 use super::options::IdbStoreOptions;
-use super::state::{mark_closed, Entry, KeyState, State};
+use super::state::{mark_closed, Queue, Record, State};
 use super::{io_error, no_indexeddb, IdbStore, DB_VERSION, OBJECT_STORE};
 use crate::idb_sys;
 use crate::{codes, js};
@@ -45,7 +45,7 @@ impl IdbStore {
         drop(on_upgrade);
         let db: IdbDatabase = opened.map_err(fail)?.unchecked_into();
 
-        let (keys, next_seq) = match load(&db).await {
+        let (queue, next_seq) = match load(&db).await {
             Ok(loaded) => loaded,
             Err(e) => {
                 db.close();
@@ -56,11 +56,16 @@ impl IdbStore {
             name: String::from(name),
             db: Some(db.clone()),
             opts,
-            keys,
+            queue,
+            wakers: Vec::new(),
+            free_wakers: Vec::new(),
+            user_leases: HashMap::new(),
+            lease_timer: None,
             next_seq,
             pending: Vec::new(),
             flushing: false,
             closed: false,
+            sealed: false,
             lost: None,
             idle_wakers: Vec::new(),
             fail_next: false,
@@ -103,7 +108,7 @@ pub(super) fn factory() -> Result<IdbFactory, JsValue> {
 }
 
 /// Reads every record back: keys and values in one read-only transaction, both in key order.
-pub(super) async fn load(db: &IdbDatabase) -> Result<(HashMap<String, KeyState>, f64), JsValue> {
+pub(super) async fn load(db: &IdbDatabase) -> Result<(Queue, f64), JsValue> {
     let fail = |e: JsValue| io_error("IndexedDB read failed", &e);
     let tx = db.transaction_with_str(OBJECT_STORE).map_err(fail)?;
     let store = tx.object_store(OBJECT_STORE).map_err(fail)?;
@@ -118,7 +123,9 @@ pub(super) async fn load(db: &IdbDatabase) -> Result<(HashMap<String, KeyState>,
             "IndexedDB returned different numbers of keys and records",
         ));
     }
-    let mut keys: HashMap<String, KeyState> = HashMap::new();
+    // In sequence order, so every key's FIFO order and the entries' ages (pattern-free here, but
+    // kept for leases) come back as they were.
+    let mut queue = Queue::new();
     let mut next_seq = 0.0f64;
     for (seq, record) in seqs.iter().zip(records.iter()) {
         let corrupt = || {
@@ -137,14 +144,9 @@ pub(super) async fn load(db: &IdbDatabase) -> Result<(HashMap<String, KeyState>,
             .get(1)
             .dyn_into::<Uint8Array>()
             .map_err(|_| corrupt())?;
-        let ks = keys.entry(key).or_default();
-        ks.entries.push_back(Entry {
-            seq,
-            value,
-            reserved: false,
-        });
-        ks.available += 1;
+        // A fresh, unbounded engine refuses nothing.
+        let _ = queue.out(&key, Record { seq, value });
         next_seq = next_seq.max(seq + 1.0);
     }
-    Ok((keys, next_seq))
+    Ok((queue, next_seq))
 }

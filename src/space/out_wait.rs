@@ -1,0 +1,130 @@
+//! The future behind [`LocalSpace::out_wait`]: an `out` that waits for room.
+
+use core::fmt;
+use core::future::Future;
+use core::pin::Pin;
+use core::task::{Context, Poll};
+
+use futures_core::FusedFuture;
+
+use super::LocalSpace;
+use crate::queue::{Claim, OutError, OutOrWait, WaiterId};
+use crate::sync::{DefaultRawMutex, RawMutex};
+
+/// Appends a value under a key, waiting for room in a bounded space: the future returned by
+/// [`LocalSpace::out_wait`]. In an unbounded space it is ready on the first poll.
+///
+/// While it waits, the space holds the value in its waiting room: producers of a key go in first
+/// come, first served, the moment room frees (or a taker arrives to hand it to).
+///
+/// # Cancel safety
+/// Cancel-safe: the value is in the space exactly when the future resolved `Ok`. Dropped before
+/// that, the value is taken back out of the waiting room and dropped, and nothing else changes.
+#[must_use = "futures do nothing unless polled"]
+pub struct OutWait<'a, V, R: RawMutex = DefaultRawMutex> {
+    space: &'a LocalSpace<V, R>,
+    key: &'a str,
+    value: Option<V>,
+    waiter: Option<WaiterId>,
+    done: bool,
+}
+
+// The value is only moved, never pinned.
+impl<V, R: RawMutex> Unpin for OutWait<'_, V, R> {}
+
+impl<'a, V, R: RawMutex> OutWait<'a, V, R> {
+    pub(crate) fn new(space: &'a LocalSpace<V, R>, key: &'a str, value: V) -> Self {
+        OutWait {
+            space,
+            key,
+            value: Some(value),
+            waiter: None,
+            done: false,
+        }
+    }
+
+    /// The key this future puts under.
+    pub fn key(&self) -> &'a str {
+        self.key
+    }
+}
+
+impl<V, R: RawMutex> Future for OutWait<'_, V, R> {
+    type Output = Result<(), OutError<V>>;
+
+    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
+        let this = self.get_mut();
+        if this.done {
+            return Poll::Pending;
+        }
+        let (space, key, waiter) = (this.space, this.key, &mut this.waiter);
+        let value = &mut this.value;
+        let poll = space.with(|e| match *waiter {
+            None => {
+                let Some(v) = value.take() else {
+                    return Poll::Pending; // not reached: the value is there until it goes in
+                };
+                match e.out(key, v) {
+                    Ok(_) => Poll::Ready(Ok(())),
+                    Err(OutError::Full(v)) => match e.out_or_wait(key, v, cx.waker().clone()) {
+                        Ok(OutOrWait::Done(_)) => Poll::Ready(Ok(())),
+                        Ok(OutOrWait::Waiting(id)) => {
+                            *waiter = Some(id);
+                            Poll::Pending
+                        }
+                        Err(err) => Poll::Ready(Err(err)),
+                    },
+                    Err(err) => Poll::Ready(Err(err)),
+                }
+            }
+            Some(id) => match e.claim(id) {
+                Claim::Pending => {
+                    if let Some(w) = e.payload_mut(id) {
+                        if !w.will_wake(cx.waker()) {
+                            *w = cx.waker().clone();
+                        }
+                    }
+                    Poll::Pending
+                }
+                Claim::Stored => {
+                    *waiter = None;
+                    Poll::Ready(Ok(()))
+                }
+                Claim::Refused(v) => {
+                    *waiter = None;
+                    Poll::Ready(Err(OutError::Closed(v)))
+                }
+                _ => {
+                    *waiter = None;
+                    Poll::Pending // not reached: a producer's claim is one of the above
+                }
+            },
+        });
+        this.done = poll.is_ready();
+        poll
+    }
+}
+
+impl<V, R: RawMutex> FusedFuture for OutWait<'_, V, R> {
+    fn is_terminated(&self) -> bool {
+        self.done
+    }
+}
+
+impl<V, R: RawMutex> Drop for OutWait<'_, V, R> {
+    fn drop(&mut self) {
+        if let Some(id) = self.waiter.take() {
+            let value = self.space.with(|e| e.cancel(id));
+            drop(value); // outside the lock
+        }
+    }
+}
+
+impl<V, R: RawMutex> fmt::Debug for OutWait<'_, V, R> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("OutWait")
+            .field("key", &self.key)
+            .field("waiting", &self.waiter.is_some())
+            .finish()
+    }
+}

@@ -1,0 +1,176 @@
+//! The kit's reference backend: [`LocalSpace`] of bytes with a manual clock.
+
+use alloc::string::String;
+use alloc::vec::Vec;
+use core::cell::Cell;
+
+use super::{Capabilities, Harness, KitError, KitLease, Options, Queue};
+use crate::error::ErrorCode;
+use crate::grammar::Pattern;
+use crate::queue::{Config, LeaseId, OutError};
+use crate::space::LocalSpace;
+
+/// The in-memory backend for the kit: every case runs against a fresh [`LocalSpace`] of
+/// `Vec<u8>` with a manual clock ([`Queue::advance`] moves it and applies lease expiry).
+/// Everything but durability.
+#[derive(Debug, Default)]
+pub struct Memory {
+    _private: (),
+}
+
+impl Memory {
+    /// The harness.
+    pub const fn new() -> Self {
+        Memory { _private: () }
+    }
+}
+
+/// One in-memory queue under test.
+#[derive(Debug, Default)]
+pub struct MemoryQueue {
+    space: LocalSpace<Vec<u8>>,
+    now: Cell<u64>,
+}
+
+impl MemoryQueue {
+    /// The space under test.
+    pub fn space(&self) -> &LocalSpace<Vec<u8>> {
+        &self.space
+    }
+}
+
+fn out_error(e: OutError<Vec<u8>>) -> KitError {
+    let code = e.code();
+    KitError::with_value(code, e.into_inner())
+}
+
+impl Harness for Memory {
+    type Queue = MemoryQueue;
+
+    fn name(&self) -> &str {
+        "memory"
+    }
+
+    fn capabilities(&self) -> Capabilities {
+        Capabilities {
+            durable: false,
+            ..Capabilities::ALL
+        }
+    }
+
+    async fn open(&mut self, options: &Options) -> Result<MemoryQueue, KitError> {
+        let mut config = Config::new();
+        if let Some(n) = options.max_entries {
+            config = config.max_entries(n);
+        }
+        if let Some(n) = options.key_max_entries {
+            config = config.key_max_entries(n);
+        }
+        if let Some(n) = options.max_deliveries {
+            config = config.max_deliveries(n);
+        }
+        if let Some(k) = &options.dead_letter_key {
+            config = config.dead_letter_key(k);
+        }
+        let space = LocalSpace::with_config(config).map_err(|e| KitError::of(&e).detail(e))?;
+        Ok(MemoryQueue {
+            space,
+            now: Cell::new(0),
+        })
+    }
+}
+
+impl Queue for MemoryQueue {
+    async fn out(&self, key: &str, value: Vec<u8>) -> Result<(), KitError> {
+        self.space.out(key, value).map_err(out_error)
+    }
+
+    async fn try_take(&self, key: &str) -> Result<Option<Vec<u8>>, KitError> {
+        match self.space.try_take(key) {
+            Some(v) => Ok(Some(v)),
+            None if self.space.is_closed() => Err(KitError::new("CLOSED")),
+            None => Ok(None),
+        }
+    }
+
+    async fn len(&self, key: &str) -> Result<usize, KitError> {
+        Ok(self.space.len(key))
+    }
+
+    async fn close(&self) -> Result<(), KitError> {
+        self.space.close();
+        Ok(())
+    }
+
+    async fn advance(&self, ms: u64) {
+        let now = self.now.get().saturating_add(ms);
+        self.now.set(now);
+        self.space.handle_timeout(now);
+    }
+
+    async fn sleep(&self, _ms: u64) {}
+
+    async fn take(&self, key: &str) -> Result<Vec<u8>, KitError> {
+        self.space.take(key).await.map_err(|e| KitError::of(&e))
+    }
+
+    async fn out_front(&self, key: &str, value: Vec<u8>) -> Result<(), KitError> {
+        self.space.out_front(key, value).map_err(out_error)
+    }
+
+    async fn out_wait(&self, key: &str, value: Vec<u8>) -> Result<(), KitError> {
+        self.space.out_wait(key, value).await.map_err(out_error)
+    }
+
+    async fn try_take_matching(
+        &self,
+        pattern: &str,
+    ) -> Result<Option<(String, Vec<u8>)>, KitError> {
+        let pattern = Pattern::parse(pattern).map_err(|e| KitError::of(&e))?;
+        match self.space.try_take_matching(&pattern) {
+            Some((name, v)) => Ok(Some((name.into_string(), v))),
+            None if self.space.is_closed() => Err(KitError::new("CLOSED")),
+            None => Ok(None),
+        }
+    }
+
+    async fn try_take_leased(
+        &self,
+        key: &str,
+        lease_ms: u64,
+    ) -> Result<Option<KitLease>, KitError> {
+        use crate::queue::TakeLeasedError;
+        match self
+            .space
+            .try_take_leased(key, Some(lease_ms), self.now.get())
+        {
+            Ok(l) => Ok(Some(KitLease {
+                id: l.id.as_u64(),
+                value: l.value,
+                deliveries: l.deliveries,
+            })),
+            Err(TakeLeasedError::Empty) => Ok(None),
+            Err(e) => Err(KitError::of(&e)),
+        }
+    }
+
+    async fn ack(&self, lease: u64) -> Result<(), KitError> {
+        self.space
+            .ack(LeaseId::from_u64(lease))
+            .map_err(|e| KitError::of(&e))
+    }
+
+    async fn nack(&self, lease: u64) -> Result<(), KitError> {
+        self.space
+            .nack(LeaseId::from_u64(lease))
+            .map(drop)
+            .map_err(|e| KitError::of(&e))
+    }
+
+    async fn extend(&self, lease: u64, lease_ms: u64) -> Result<(), KitError> {
+        self.space
+            .extend(LeaseId::from_u64(lease), Some(lease_ms), self.now.get())
+            .map(drop)
+            .map_err(|e| KitError::of(&e))
+    }
+}
