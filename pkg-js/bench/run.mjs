@@ -45,9 +45,9 @@ if (hasSpace && (!only || only === "space")) {
   pairTable(`Space out + take, one key, ${SPACE.n} pairs (Node ${process.version}, median of ${SPACE.rounds})`, rows);
 }
 
-const PUTBACK = { returns: 10_000, depths: [100, 100_000] };
+const PUTBACK = { returns: 10_000, depths: [100, 100_000], rounds: 7 };
 function putbackTable(where, rows) {
-  console.log(`\n### Hub put-back of returned leases (${where})\n`);
+  console.log(`\n### Hub put-back of returned leases (${where}, median of ${PUTBACK.rounds})\n`);
   console.log("| case | ns per return |");
   console.log("|---|---:|");
   for (const r of rows) console.log(`| ${r.label} | ${Math.round(r.nsPerReturn).toLocaleString("en-US")} |`);

@@ -161,7 +161,6 @@ export class Space {
   // Waiting promises by resolver id: resolve, reject, and what to undo on cancel.
   #resolve = [];
   #reject = [];
-  #lease = []; // per rid: true when the waiter takes under a lease
   // One timer for the earliest lease deadline.
   #timer = undefined;
   #timerAt = Infinity;
@@ -281,7 +280,6 @@ export class Space {
   #forget(rid) {
     this.#resolve[rid] = undefined;
     this.#reject[rid] = undefined;
-    this.#lease[rid] = false;
   }
 
   /** A promise for waiter `rid`, cancelled by `options` (signal / timeoutMs). */
@@ -493,8 +491,8 @@ export class Space {
       if (this.#core.hasEvents) this.#drain();
       return Promise.resolve(v);
     }
-    if (r === CLOSED) return Promise.reject(closedError("Space.take", key));
-    return this.#wait(WAITING - r, opts, "Space.take", key);
+    if (r <= WAITING) return this.#wait(WAITING - r, opts, "Space.take", key);
+    return Promise.reject(closedError("Space.take", key));
   }
 
   /** The oldest entry of `key` without removing it, waiting for one (`CLOSED`, `ABORTED`, `TIMEOUT` as for `take`). */
@@ -510,8 +508,8 @@ export class Space {
     }
     const r = this.#core.read(kid);
     if (r >= 0) return Promise.resolve(this.#values[r]);
-    if (r === CLOSED) return Promise.reject(closedError("Space.read", key));
-    return this.#wait(WAITING - r, opts, "Space.read", key);
+    if (r <= WAITING) return this.#wait(WAITING - r, opts, "Space.read", key);
+    return Promise.reject(closedError("Space.read", key));
   }
 
   /** The oldest entry of `key` without removing it, or `undefined`. Never waits. */
@@ -529,14 +527,14 @@ export class Space {
     let r;
     try {
       opts = waitOptions(options, WAIT_OPTIONS, "Space.takeMatching");
-      if (opts?.signal?.aborted) return Promise.reject(abortError(opts.signal, "Space.takeMatching", String(pattern)));
+      if (opts?.signal?.aborted) return Promise.reject(abortError(opts.signal, "Space.takeMatching", (typeof pattern === "string" ? pattern : "pattern")));
       r = this.#core.takeMatching(pattern);
     } catch (err) {
       return Promise.reject(err);
     }
     if (r >= 0) return Promise.resolve(this.#matched(r));
-    if (r === CLOSED) return Promise.reject(closedError("Space.takeMatching"));
-    return this.#wait(WAITING - r, opts, "Space.takeMatching", String(pattern));
+    if (r <= WAITING) return this.#wait(WAITING - r, opts, "Space.takeMatching", (typeof pattern === "string" ? pattern : "pattern"));
+    return Promise.reject(closedError("Space.takeMatching"));
   }
 
   /** `{ key, value }` of the oldest entry matching `pattern`, taken, or `undefined`. */
@@ -599,8 +597,8 @@ export class Space {
     }
     const r = this.#core.takeLeased(kid, ms, Date.now());
     if (r >= 0) return Promise.resolve(this.#leased(r));
-    if (r === CLOSED) return Promise.reject(closedError("Space.takeLeased", key));
-    return this.#wait(WAITING - r, opts, "Space.takeLeased", key);
+    if (r <= WAITING) return this.#wait(WAITING - r, opts, "Space.takeLeased", key);
+    return Promise.reject(closedError("Space.takeLeased", key));
   }
 
   /** `{ value, lease, deadline, deliveries }` of the oldest entry of `key`, leased, or `undefined`. */

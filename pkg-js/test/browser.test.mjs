@@ -119,3 +119,40 @@ test("a quota error is a clear IO error and nothing of the batch is written", as
   assert.equal(out.len, 1);
   assert.deepEqual(out.after, [1, 3]);
 });
+
+test("two tabs: the second open of a database waits for the first to close, or fails with STORE_LOCKED", async () => {
+  const a = await chrome.newPage();
+  const b = await a.context().newPage(); // same origin, same storage: another tab
+  await b.goto(`${chrome.origin}/`);
+  await a.evaluate(async () => {
+    const { IdbStore } = await import("lindy");
+    await IdbStore.deleteDatabase("two-tabs");
+    globalThis.store = await IdbStore.open("two-tabs");
+    await globalThis.store.push("q", new Uint8Array([1]));
+  });
+  const locked = await b.evaluate(async () => {
+    const { IdbStore } = await import("lindy");
+    try {
+      await IdbStore.open("two-tabs", { lockTimeoutMs: 0 });
+      return "opened";
+    } catch (e) {
+      return e.code;
+    }
+  });
+  assert.equal(locked, "STORE_LOCKED");
+  // B waits; A pushes once more and closes; B gets the database with both entries.
+  const waiting = b.evaluate(async () => {
+    const { IdbStore } = await import("lindy");
+    const store = await IdbStore.open("two-tabs");
+    await store.push("q", new Uint8Array([9]));
+    const got = [];
+    while (store.len("q") > 0) got.push((await store.pull("q"))[0]);
+    await store.close();
+    return got;
+  });
+  await a.evaluate(async () => {
+    await globalThis.store.push("q", new Uint8Array([2]));
+    await globalThis.store.close();
+  });
+  assert.deepEqual(await waiting, [1, 2, 9]);
+});

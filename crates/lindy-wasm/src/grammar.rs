@@ -30,8 +30,8 @@ pub fn grammar_error(err: &GrammarError) -> JsValue {
 }
 
 /// The text of a name/pattern argument: a string, or an object with a `toString()` (this
-/// module's objects: the canonical form, as is any object's). Anything else is a `TypeError`; an
-/// object whose `toString()` throws reports that exception, the user's own.
+/// module's objects: the canonical form); a throwing `toString` passes its exception on. Anything
+/// else is a `TypeError`.
 fn text_arg(value: &JsValue, what: &str) -> Result<String, JsValue> {
     if let Some(s) = value.as_string() {
         return Ok(s);
@@ -40,7 +40,7 @@ fn text_arg(value: &JsValue, what: &str) -> Result<String, JsValue> {
         && !value.is_function()
         && js::field(wasm_bindgen::JsCast::unchecked_ref(value), "toString")?.is_function()
     {
-        return js::try_string(value);
+        return js::to_string(value);
     }
     Err(js::type_error(&format!(
         "{what} must be a string or a {}, got {}",

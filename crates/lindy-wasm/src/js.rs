@@ -269,15 +269,9 @@ pub fn number_string(value: &JsValue) -> String {
 }
 
 /// `String(value)`: calls an object's `toString()`. A throwing `toString` is caught (a JS
-/// exception must never unwind through Rust frames that hold state) and yields `""`; use
-/// [`try_string`] where the user's exception should be reported.
-pub fn to_string(value: &JsValue) -> String {
-    js_string(value).unwrap_or_default()
-}
-
-/// `String(value)`, or the exception the value's `toString()` threw — the user's own error, passed
-/// on as is (caught at the boundary, so it never unwinds through Rust frames).
-pub fn try_string(value: &JsValue) -> Result<String, JsValue> {
+/// exception must never unwind through Rust frames that hold state) and its exception returned,
+/// for the caller to reject with: the user sees their own error, not a confusing "it is empty".
+pub fn to_string(value: &JsValue) -> Result<String, JsValue> {
     js_string(value)
 }
 

@@ -574,3 +574,29 @@ async fn an_expired_lease_goes_back_to_the_head_and_wakes_a_waiting_pull() {
     );
     settle(store.close()).await.unwrap();
 }
+
+#[wasm_bindgen_test]
+async fn an_abandoned_open_does_not_keep_the_database_locked() {
+    use lindy_wasm::cancel::{Cancellable, WaitOptions};
+    let name = "lindy-test-abandoned-open";
+    let a = fresh(name).await;
+    // An open that waits for A's lock, dropped after 50 ms.
+    let give_up = WaitOptions {
+        signal: None,
+        timeout_ms: Some(50.0),
+    };
+    let waited = Cancellable::new(
+        IdbStore::open_with(name, IdbStoreOptions::default()),
+        &give_up,
+    )
+    .await;
+    assert_lindy(&waited.err().expect("timed out"), "TIMEOUT");
+    settle(a.close()).await.unwrap();
+    // Its lock request was withdrawn: the database is free at once.
+    let at_once = IdbStoreOptions {
+        lock_timeout_ms: 0.0,
+        ..IdbStoreOptions::default()
+    };
+    let c = IdbStore::open_with(name, at_once).await.unwrap();
+    settle(c.close()).await.unwrap();
+}

@@ -150,7 +150,8 @@ impl IdbStore {
     /// out (`leaseMs`, default 30 000) put it back at the head of its key with its age. If the page
     /// dies first, the entry is still in IndexedDB and back in the queue after the next open.
     ///
-    /// Cancel-safety: as `pull` — `signal`/`timeoutMs` end the wait and take nothing.
+    /// # Cancel safety
+    /// As `pull`: `signal`/`timeoutMs` end the wait and take nothing.
     #[wasm_bindgen(js_name = pullLeased, unchecked_return_type = "Promise<{ value: Uint8Array; lease: number; deadline: number; deliveries: number }>")]
     pub fn pull_leased(
         &self,

@@ -29,34 +29,71 @@ pub const DEFAULT_LOCK_TIMEOUT_MS: f64 = 5_000.0;
 #[wasm_bindgen(inline_js = r#"
 export function acquireLock(name, timeoutMs, signal) {
   const locks = globalThis.navigator && globalThis.navigator.locks;
-  if (!locks || typeof locks.request !== "function") return Promise.reject("unavailable");
-  return new Promise((resolve, reject) => {
-    let release;
-    const held = new Promise((r) => { release = r; });
-    const options = { mode: "exclusive" };
-    let timer;
-    if (timeoutMs === 0) {
-      options.ifAvailable = true;
-    } else {
-      const timeout = new AbortController();
-      timer = setTimeout(() => timeout.abort("timeout"), timeoutMs);
-      options.signal = signal && AbortSignal.any ? AbortSignal.any([signal, timeout.signal]) : timeout.signal;
-    }
+  if (!locks || typeof locks.request !== "function") {
+    return { promise: Promise.reject("unavailable"), cancel() {} };
+  }
+  let release;
+  const held = new Promise((r) => { release = r; });
+  let granted = false;
+  let cancelled = false;
+  let why = "timeout";
+  const ctl = new AbortController();
+  const options = { mode: "exclusive" };
+  let timer;
+  const onAbort = () => { why = "aborted"; ctl.abort(); };
+  if (timeoutMs === 0) {
+    options.ifAvailable = true; // (the Web Locks API refuses a signal together with ifAvailable)
+  } else {
+    timer = setTimeout(() => ctl.abort(), timeoutMs);
+    if (signal) signal.addEventListener("abort", onAbort, { once: true });
+    options.signal = ctl.signal;
+  }
+  const done = () => {
+    clearTimeout(timer);
+    if (signal) signal.removeEventListener("abort", onAbort);
+  };
+  const promise = new Promise((resolve, reject) => {
     locks.request(name, options, (lock) => {
-      clearTimeout(timer);
+      done();
+      if (cancelled) return undefined; // the open was abandoned: let go at once
       if (lock === null) { reject("timeout"); return undefined; }
+      granted = true;
       resolve(release);
       return held;
-    }).catch((err) => {
-      clearTimeout(timer);
-      reject(signal && signal.aborted ? "aborted" : "timeout");
+    }).catch(() => {
+      done();
+      reject(why);
     });
   });
+  return {
+    promise,
+    // The Rust future was dropped: stop waiting, or let go of a lock granted meanwhile.
+    cancel() {
+      cancelled = true;
+      ctl.abort();
+      if (granted) release();
+    },
+  };
 }
 "#)]
 extern "C" {
     #[wasm_bindgen(js_name = acquireLock)]
-    fn acquire_lock(name: &str, timeout_ms: f64, signal: &JsValue) -> Promise;
+    fn acquire_lock(name: &str, timeout_ms: f64, signal: &JsValue) -> JsValue;
+}
+
+/// The pending request's `cancel()`, called if the waiting future is dropped.
+struct CancelOnDrop(Option<JsValue>);
+
+impl Drop for CancelOnDrop {
+    fn drop(&mut self) {
+        if let Some(request) = self.0.take() {
+            if let Ok(cancel) = js_sys::Reflect::get(&request, &JsValue::from_str("cancel")) {
+                if let Some(f) = cancel.dyn_ref::<Function>() {
+                    let _ = f.call0(&request);
+                }
+            }
+        }
+    }
 }
 
 /// A held database lock; released by [`release`](Self::release) or when dropped.
@@ -67,13 +104,25 @@ pub(super) struct StoreLock {
 impl StoreLock {
     /// Takes the exclusive lock of database `db_name`, waiting up to `timeout_ms` (0: only if
     /// free now). `signal` (an `AbortSignal` or `undefined`) gives up the wait with `ABORTED`.
+    ///
+    /// # Cancel safety
+    /// Dropped while waiting, the lock request is withdrawn; a lock granted in the meantime is let
+    /// go at once.
     pub(super) async fn acquire(
         db_name: &str,
         timeout_ms: f64,
         signal: &JsValue,
     ) -> Result<StoreLock, JsValue> {
         let name = format!("lindy.idb.{db_name}");
-        match JsFuture::from(acquire_lock(&name, timeout_ms, signal)).await {
+        let request = acquire_lock(&name, timeout_ms, signal);
+        let promise: Promise = js_sys::Reflect::get(&request, &JsValue::from_str("promise"))
+            .map(JsCast::unchecked_into)
+            .unwrap_or_else(|_| Promise::reject(&JsValue::from_str("unavailable")));
+        // Cancel-safe: dropped while waiting, the request is withdrawn (or the lock let go).
+        let mut guard = CancelOnDrop(Some(request));
+        let outcome = JsFuture::from(promise).await;
+        guard.0 = None;
+        match outcome {
             Ok(release) => Ok(StoreLock {
                 release: release.dyn_into::<Function>().ok(),
             }),

@@ -182,9 +182,10 @@ impl IdbStore {
     /// Removes and returns the oldest payload of `key`, waiting for one if the queue is empty.
     /// The delete is committed before the promise resolves.
     ///
-    /// Cancel-safety: `signal`/`timeoutMs` cancel the wait with `ABORTED`/`TIMEOUT` and take
-    /// nothing; once an entry is assigned to this pull (its delete is queued), the pull completes
-    /// with it regardless, so an abort never loses an entry.
+    /// # Cancel safety
+    /// `signal`/`timeoutMs` cancel the wait with `ABORTED`/`TIMEOUT` and take nothing; once an
+    /// entry is assigned to this pull (its delete is queued), the pull completes with it
+    /// regardless, so an abort never loses an entry.
     #[wasm_bindgen(unchecked_return_type = "Promise<Uint8Array>")]
     pub fn pull(
         &self,

@@ -22,6 +22,11 @@ use crate::{codes, js};
 
 impl IdbStore {
     /// Opens the store on database `name` with `opts` (see [`IdbStore::open`]).
+    ///
+    /// # Cancel safety
+    /// Dropping the future before it resolves leaves nothing held: the Web Lock (if acquired) is
+    /// released when its guard drops, and the connection (if opened) is closed by the browser
+    /// when the last reference to it goes.
     pub async fn open_with(name: &str, opts: IdbStoreOptions) -> Result<IdbStore, JsValue> {
         let fail = |e: JsValue| io_error(&format!("IndexedDB open of \"{name}\" failed"), &e);
         let factory = factory()?;

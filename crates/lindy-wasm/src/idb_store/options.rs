@@ -34,7 +34,7 @@ impl Durability {
     }
 }
 
-/// Options of [`IdbStore::open`] (`{ durability, maxKeyBytes, maxValueBytes }` from JS).
+/// Options of [`IdbStore::open`](super::IdbStore::open) (`{ durability, maxKeyBytes, maxValueBytes, lockTimeoutMs }` from JS).
 #[derive(Clone, Debug)]
 pub struct IdbStoreOptions {
     /// Durability of write transactions.
