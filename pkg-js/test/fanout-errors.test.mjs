@@ -49,3 +49,14 @@ test("timeoutMs: Infinity waits; a closed space rejects with the package's Lindy
   await assert.rejects(remote.out("k", 1), (e) => e instanceof LindyError && e.code === "CLOSED");
   done();
 });
+
+test("using disconnects a RemoteSpace and closes a Connection", async () => {
+  const { remote, conn, space } = pair();
+  const waiting = remote.take("k");
+  remote[Symbol.dispose]();
+  await assert.rejects(waiting, (e) => e instanceof LindyError && e.code === "CLOSED");
+  conn[Symbol.dispose]();
+  assert.equal(conn.open, false);
+  space.out("k", 1);
+  assert.equal(space.tryTake("k"), 1, "the space itself stays usable");
+});
