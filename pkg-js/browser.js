@@ -1,8 +1,7 @@
-// Browser and web-worker entry (also what bundlers pick): fetches the wasm next to the glue
-// (`new URL(..., import.meta.url)`, so no bundler configuration is needed) and instantiates it
-// before any export is used.
-import init from "./dist/lindy.js";
+// The self-initializing entry (`lindy/auto`) for native ES module pages and bundlers that allow
+// top-level await: the API is ready when the import returns, no `init()` call needed.
+import { init } from "./index.js";
 
 await init();
 
-export * from "./exports.js";
+export * from "./index.js";

@@ -30,7 +30,9 @@ export const Code = Object.freeze({
   TIMEOUT: "TIMEOUT",
   ABORTED: "ABORTED",
   LEASE_LOST: "LEASE_LOST",
+  LEASE_INVALID: "LEASE_INVALID",
   NOT_CLONEABLE: "NOT_CLONEABLE",
+  STORE_LOCKED: "STORE_LOCKED",
 });
 
 /** The `.code` of a `TypeError` for an argument of the wrong type. */

@@ -1,4 +1,4 @@
-import type { Pattern, WaitOptions } from "../dist/lindy.js";
+import type { AbortSignalLike, Pattern, Value, WaitOptions } from "../index.js";
 
 /** Options of `new Space(options)`. Unknown options are an `INVALID_CONFIG` error. */
 export interface SpaceOptions {
@@ -31,51 +31,69 @@ export interface LeasedEntry<T> {
   deliveries: number;
 }
 
-/** Any value but `undefined` (`tryTake` uses `undefined` for "nothing there"). */
-type Defined<T> = T extends undefined ? never : T;
+/** A key and the value taken from it (pattern takes). */
+export interface Entry<T> {
+  key: string;
+  value: T;
+}
 
 /**
  * A keyed tuple space of JS values: each key is a FIFO queue. `out` appends, `take` removes the
  * oldest entry (waiting for one), `read` returns it without removing it, `takeLeased` hands one
  * out until it is acknowledged.
+ *
+ * `T` is the type of the values (all keys alike). `undefined` is refused — in the type and at run
+ * time — since `tryTake` and `tryRead` answer `undefined` for "nothing there": store `null` instead.
  */
-export class Space<T = unknown> implements Disposable {
+export class Space<T extends Value = Value> {
+  /** An empty, open space. */
   constructor(options?: SpaceOptions);
-  /** Appends `value` under `key` (handed to the oldest waiting taker first). Throws `CLOSED`, `BUFFER_FULL`. */
-  out(key: string, value: Defined<T>): void;
+  /**
+   * Appends `value` under `key` (handed to the oldest waiting taker first). Throws `CLOSED` after
+   * `close()` and `BUFFER_FULL` at a bound — the value stays yours: nothing was stored.
+   */
+  out(key: string, value: T): void;
   /** Puts `value` at the head of `key`: the next entry taken. */
-  outFront(key: string, value: Defined<T>): void;
+  outFront(key: string, value: T): void;
   /** Appends every value, in order, in one call. */
-  outMany(key: string, values: readonly Defined<T>[]): void;
-  /** Removes and returns the oldest entry of `key`, waiting for one. */
+  outMany(key: string, values: readonly T[]): void;
+  /**
+   * Removes and returns the oldest entry of `key`, waiting for one. Once the space is closed,
+   * takes drain what is queued, then reject with `CLOSED`; `ABORTED`/`TIMEOUT` when cancelled —
+   * and then nothing was taken.
+   */
   take(key: string, options?: WaitOptions): Promise<T>;
   /** The oldest entry of `key` without removing it, waiting for one. */
   read(key: string, options?: WaitOptions): Promise<T>;
   /** The oldest entry of `key`, taken, or `undefined`. Never waits. */
   tryTake(key: string): T | undefined;
-  /** The oldest entry of `key` without removing it, or `undefined`. */
+  /** The oldest entry of `key` without removing it, or `undefined`. Never waits. */
   tryRead(key: string): T | undefined;
   /** Up to `max` of the oldest entries of `key`, taken, in one call. */
   takeMany(key: string, max: number): T[];
-  /** The oldest entry of any key matching `pattern`, taken, waiting for one. */
-  takeMatching(pattern: Pattern | string, options?: WaitOptions): Promise<{ key: string; value: T }>;
+  /** The oldest entry (by `out` order) of any key that is a channel name matching `pattern`, taken, waiting for one. */
+  takeMatching(pattern: Pattern | string, options?: WaitOptions): Promise<Entry<T>>;
   /** The oldest entry of any key matching `pattern`, taken, or `undefined`. */
-  tryTakeMatching(pattern: Pattern | string): { key: string; value: T } | undefined;
-  /** Every entry of `key` as it arrives; ends when the space is closed and drained or `signal` fires. */
-  takeEach(key: string, options?: { signal?: AbortSignal }): AsyncGenerator<T, void, undefined>;
-  /** The oldest entry of `key` under a lease, waiting for one. */
+  tryTakeMatching(pattern: Pattern | string): Entry<T> | undefined;
+  /**
+   * Every entry of `key` as it arrives: `for await (const job of space.takeEach("jobs"))`. Ends
+   * when the space is closed and drained or `signal` fires; `break` stops taking, leaving the
+   * rest in the space.
+   */
+  takeEach(key: string, options?: { signal?: AbortSignalLike }): AsyncGenerator<T, void, undefined>;
+  /** The oldest entry of `key` under a lease, waiting for one; it stays in the space until `ack`. */
   takeLeased(key: string, options?: LeaseWaitOptions): Promise<LeasedEntry<T>>;
   /** The oldest entry of `key` under a lease, or `undefined`. */
   tryTakeLeased(key: string, options?: { leaseMs?: number }): LeasedEntry<T> | undefined;
-  /** The leased entry is done. Throws `LEASE_LOST`. */
+  /** The leased entry is done and leaves the space. Throws `LEASE_LOST`. */
   ack(lease: number): void;
   /** Back to the head of its key with its age (or to the dead-letter key). Throws `LEASE_LOST`. */
   nack(lease: number): "requeued" | "dead-lettered";
-  /** A new deadline `leaseMs` from now; returns it. Throws `LEASE_LOST`. */
+  /** A new deadline `leaseMs` from now; returns it. Throws `LEASE_LOST`, `LEASE_INVALID`. */
   extend(lease: number, leaseMs?: number): number;
   /** Entries out on lease. */
   readonly leased: number;
-  /** A handle bound to one key. */
+  /** A handle bound to `key`, for a hot loop on one key. */
   key(key: string): SpaceKey<T>;
   /** Entries queued under `key`. */
   len(key: string): number;
@@ -83,22 +101,26 @@ export class Space<T = unknown> implements Disposable {
   readonly size: number;
   /** The keys holding entries, sorted. */
   keys(): string[];
-  /** `out` is refused from now on; takes drain what is queued, then reject with `CLOSED`. */
+  /** `out` is refused from now on; takes drain what is queued, then reject with `CLOSED`. Idempotent. */
   close(): void;
+  /** Whether `close()` was called. */
   readonly isClosed: boolean;
+  /** `close()`: for `using space = new Space()`. */
   [Symbol.dispose](): void;
 }
 
-/** One key of a `Space`. */
-export class SpaceKey<T = unknown> {
+/** One key of a `Space` (`space.key("jobs")`): the same operations without the key argument. */
+export class SpaceKey<T extends Value = Value> {
   private constructor();
+  /** The key. */
   readonly key: string;
-  out(value: Defined<T>): void;
-  outFront(value: Defined<T>): void;
+  /** `space.len(key)`. */
+  readonly length: number;
+  out(value: T): void;
+  outFront(value: T): void;
   take(options?: WaitOptions): Promise<T>;
   read(options?: WaitOptions): Promise<T>;
   tryTake(): T | undefined;
   tryRead(): T | undefined;
   takeLeased(options?: LeaseWaitOptions): Promise<LeasedEntry<T>>;
-  readonly length: number;
 }

@@ -17,8 +17,8 @@ test("a page imports the package like any ES module", async () => {
   const page = await chrome.newPage();
   const keys = await page.evaluate(async () => Object.keys(await import("lindy")).sort());
   assert.deepEqual(keys, [
-    "IdbStore", "LindyIterator", "Manager", "Name", "Pattern", "PatternIndex", "Ring",
-    "Space", "SpaceKey", "StreamReader", "StreamWriter", "Streams",
+    "IdbStore", "LindyError", "LindyIterator", "Manager", "Name", "Pattern", "PatternIndex", "Ring",
+    "Space", "SpaceKey", "StreamReader", "StreamWriter", "Streams", "init",
   ]);
   const matched = await page.evaluate(async () => {
     const { Pattern, Space } = await import("lindy");

@@ -6,8 +6,8 @@ import * as lindy from "lindy";
 import { IdbStore, Manager, Name, Pattern, PatternIndex, Ring, Space, Streams } from "lindy";
 
 const PUBLIC_API = [
-  "IdbStore", "LindyIterator", "Manager", "Name", "Pattern", "PatternIndex", "Ring",
-  "Space", "SpaceKey", "StreamReader", "StreamWriter", "Streams",
+  "IdbStore", "LindyError", "LindyIterator", "Manager", "Name", "Pattern", "PatternIndex", "Ring",
+  "Space", "SpaceKey", "StreamReader", "StreamWriter", "Streams", "init",
 ];
 
 test("the entry exports the public API and nothing of the loader", () => {

@@ -5,10 +5,11 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import * as lindy from "lindy";
 
+const TO_STRING_THROWS = new Error("toString throws");
 const BAD = [
   undefined, null, true, 0, -1, 1.5, NaN, Infinity, 2 ** 53, 10n, "", "x".repeat(70_000),
   "\uD800", {}, [], [undefined], () => {}, Symbol("s"), new Uint8Array(2),
-  { toString() { throw new Error("toString throws"); } },
+  { toString() { throw TO_STRING_THROWS; } },
   Object.create(null),
 ];
 
@@ -31,6 +32,14 @@ function check(outcome, where) {
   if (outcome instanceof WebAssembly.RuntimeError) assert.fail(`${where} trapped: ${outcome.message}`);
   if (outcome !== undefined && !(outcome instanceof Error)) {
     assert.fail(`${where} threw a non-Error: ${String(outcome)}`);
+  }
+  // Every error carries a stable code: a LindyError's, or Node's ERR_* for a wrong argument —
+  // except the user's own exception (a throwing toString), which is passed on as it is.
+  if (outcome !== undefined && typeof outcome.code !== "string" && outcome !== TO_STRING_THROWS) {
+    assert.fail(`${where} threw an error without a .code: ${outcome.name}: ${outcome.message}`);
+  }
+  if (outcome?.name === "LindyError" && !(outcome instanceof lindy.LindyError)) {
+    assert.fail(`${where} threw a LindyError that is not an instance of the exported class`);
   }
 }
 

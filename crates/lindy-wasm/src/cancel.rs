@@ -50,6 +50,7 @@ impl WaitOptions {
         let Some(obj) = js::options(value, &format!("{what}: options"))? else {
             return Ok(WaitOptions::default());
         };
+        js::known_options(&obj, &format!("{what}: options"), &["signal", "timeoutMs"])?;
         Self::from_object(&obj, what)
     }
 
@@ -87,12 +88,26 @@ impl WaitOptions {
     }
 }
 
-/// The `ABORTED` error, with the signal's `reason` as its `.cause`.
+/// The error for a fired signal, with the signal's `reason` as its `.cause`: `TIMEOUT` when the
+/// reason is a `TimeoutError` (what `AbortSignal.timeout()` fires with), else `ABORTED`.
 pub fn aborted(signal: &AbortSignal) -> JsValue {
+    let reason = signal.reason();
+    let is_timeout = reason.is_object()
+        && js::field(reason.unchecked_ref(), "name")
+            .ok()
+            .and_then(|n| n.as_string())
+            .is_some_and(|n| n == "TimeoutError");
+    if is_timeout {
+        return js::lindy_error_caused(
+            codes::TIMEOUT,
+            "the wait timed out (its AbortSignal's timeout fired); nothing was taken",
+            &reason,
+        );
+    }
     js::lindy_error_caused(
         codes::ABORTED,
         "the wait was aborted by its AbortSignal; nothing was taken",
-        &signal.reason(),
+        &reason,
     )
 }
 

@@ -214,6 +214,7 @@ impl Manager {
         let mut capacity = DEFAULT_EVENT_CAPACITY;
         let mut pattern = None;
         if let Some(obj) = js::options(&options, "Manager.events: options")? {
+            js::known_options(&obj, "Manager.events: options", &["capacity", "pattern"])?;
             if let Some(c) = js::opt_integer(
                 &js::field(&obj, "capacity")?,
                 "Manager.events: options.capacity",

@@ -7,9 +7,11 @@
 
 use alloc::format;
 use alloc::string::String;
+use core::cell::RefCell;
 use core::fmt::Display;
 
 use js_sys::{Function, Object, Reflect, Uint8Array};
+use wasm_bindgen::prelude::wasm_bindgen;
 use wasm_bindgen::{JsCast, JsValue};
 
 use lindy::error::ErrorCode;
@@ -25,8 +27,30 @@ pub fn set(target: &JsValue, name: &str, value: &JsValue) {
     let _ = Reflect::set(target, &JsValue::from_str(name), value);
 }
 
-/// A lindy error: an `Error` whose `name` is `"LindyError"` and whose `.code` is a stable code.
+std::thread_local! {
+    /// The package's `LindyError` class, once the npm entries have registered it.
+    static ERROR_CLASS: RefCell<Option<Function>> = const { RefCell::new(None) };
+}
+
+/// Registers the npm package's `LindyError` class (`pkg-js/src/errors.js`, constructed as
+/// `new LindyError(code, message)`): from then on every lindy error raised here is a real
+/// instance of it, so `err instanceof LindyError` holds in JS. The package's entries call this
+/// once, right after instantiating the module; it is not part of the public API.
+#[wasm_bindgen(js_name = __setErrorClass)]
+pub fn set_error_class(class: Function) {
+    ERROR_CLASS.with(|c| *c.borrow_mut() = Some(class));
+}
+
+/// A lindy error: an instance of the registered `LindyError` class (else an `Error` whose `name`
+/// is `"LindyError"`) whose `.code` is a stable code.
 pub fn lindy_error(code: &'static str, message: &str) -> JsValue {
+    let class = ERROR_CLASS.with(|c| c.borrow().clone());
+    if let Some(class) = class {
+        let args = js_sys::Array::of2(&JsValue::from_str(code), &JsValue::from_str(message));
+        if let Ok(err) = Reflect::construct(&class, &args) {
+            return err;
+        }
+    }
     let err = js_sys::Error::new(message);
     err.set_name("LindyError");
     set(&err, "code", &JsValue::from_str(code));
@@ -164,6 +188,24 @@ pub fn options(value: &JsValue, what: &str) -> Result<Option<Object>, JsValue> {
     Ok(Some(value.clone().unchecked_into()))
 }
 
+/// `INVALID_CONFIG` when the options object `obj` has an own property that is not one of
+/// `known`: a misspelt option (`timeout` for `timeoutMs`) must fail, not be silently ignored.
+pub fn known_options(obj: &Object, what: &str, known: &[&str]) -> Result<(), JsValue> {
+    for name in object_keys(obj)?.iter() {
+        let name = name.as_string().unwrap_or_default();
+        if !known.contains(&name.as_str()) {
+            return Err(lindy_error(
+                crate::codes::INVALID_CONFIG,
+                &format!(
+                    "{what} has an unknown option {name:?} (known: {})",
+                    known.join(", ")
+                ),
+            ));
+        }
+    }
+    Ok(())
+}
+
 /// A property of an options object (`undefined` when missing; a throwing getter's error is passed
 /// on as is).
 pub fn field(options: &Object, name: &str) -> Result<JsValue, JsValue> {
@@ -200,8 +242,8 @@ pub fn integer(value: &JsValue, what: &str, min: f64, max: f64) -> Result<f64, J
     Ok(n)
 }
 
-/// An optional non-negative duration in milliseconds (finite, `0..=2^31-1`, the range `setTimeout`
-/// honours; fractions are allowed).
+/// An optional non-negative duration in milliseconds (`0..=2^31-1`, the range `setTimeout`
+/// honours; fractions are allowed). `Infinity` means no limit, like `undefined`.
 pub fn opt_millis(value: &JsValue, what: &str) -> Result<Option<f64>, JsValue> {
     if value.is_undefined() {
         return Ok(None);
@@ -209,9 +251,12 @@ pub fn opt_millis(value: &JsValue, what: &str) -> Result<Option<f64>, JsValue> {
     let n = value
         .as_f64()
         .ok_or_else(|| type_error(&format!("{what} must be a number, got {}", describe(value))))?;
+    if n == f64::INFINITY {
+        return Ok(None);
+    }
     if !(0.0..=2_147_483_647.0).contains(&n) {
         return Err(range_error(&format!(
-            "{what} must be between 0 and 2147483647 ms, got {}",
+            "{what} must be between 0 and 2147483647 ms (or Infinity), got {}",
             number_string(value)
         )));
     }
@@ -232,6 +277,9 @@ pub fn to_string(value: &JsValue) -> Result<String, JsValue> {
 
 #[wasm_bindgen::prelude::wasm_bindgen]
 extern "C" {
+    /// `Object.keys(o)`; a throwing proxy's error is passed on, never unwound through Rust.
+    #[wasm_bindgen(catch, js_namespace = Object, js_name = keys)]
+    fn object_keys(o: &Object) -> Result<js_sys::Array, JsValue>;
     /// The global `String(value)` conversion.
     #[wasm_bindgen(catch, js_name = String)]
     fn js_string(value: &JsValue) -> Result<String, JsValue>;

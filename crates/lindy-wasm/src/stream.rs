@@ -73,6 +73,11 @@ impl Streams {
     ) -> Result<Streams, JsValue> {
         let mut opts = StreamOptions::new();
         if let Some(obj) = js::options(&options, "new Streams: options")? {
+            js::known_options(
+                &obj,
+                "new Streams: options",
+                &["bufferSize", "persistent", "replayBytes"],
+            )?;
             if let Some(n) = js::opt_integer(
                 &js::field(&obj, "bufferSize")?,
                 "new Streams: options.bufferSize",

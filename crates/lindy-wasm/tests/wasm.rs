@@ -88,10 +88,19 @@ fn wait_options_are_validated() {
     assert_type_error(&WaitOptions::parse(&"x".into(), "take").err().unwrap());
     let bad_signal = obj(&[("signal", JsValue::from(1))]);
     assert_type_error(&WaitOptions::parse(&bad_signal, "take").err().unwrap());
-    for bad in [-1.0, f64::NAN, f64::INFINITY, 3e9] {
+    for bad in [-1.0, f64::NAN, f64::NEG_INFINITY, 3e9] {
         let o = obj(&[("timeoutMs", JsValue::from(bad))]);
         assert_range_error(&WaitOptions::parse(&o, "take").err().unwrap());
     }
+    // Infinity means no timeout.
+    let o = obj(&[("timeoutMs", JsValue::from(f64::INFINITY))]);
+    assert!(WaitOptions::parse(&o, "take").unwrap().is_empty());
+    // A misspelt option is an error, not silently ignored.
+    let o = obj(&[("timeout", JsValue::from(10))]);
+    assert_lindy(
+        &WaitOptions::parse(&o, "take").err().unwrap(),
+        "INVALID_CONFIG",
+    );
     let o = obj(&[("timeoutMs", "10".into())]);
     assert_type_error(&WaitOptions::parse(&o, "take").err().unwrap());
     let ctl = AbortController::new().unwrap();

@@ -18,6 +18,8 @@ export declare class BroadcastBus<E = unknown> {
   /** `run` without the Promise: returns an unsubscribe function. */
   subscribe(onRemote: (event: E, fromNodeId: string) => void): () => void;
   close(): void;
+  /** `close()`: for `using bus = new BroadcastBus(name)`. */
+  [Symbol.dispose](): void;
 }
 
 /** A lifecycle event as `shareEvents` yields it: the manager's event, plus where it came from. */

@@ -16,7 +16,9 @@
 // BroadcastChannel itself is best-effort between live contexts: a tab that is not open when an
 // event is published never sees it. Lifecycle state lives in the Manager's registry, not the bus.
 
-import { Code, LindyError, randomId } from "./protocol.js";
+import { disposeBy } from "../dispose.js";
+import { rangeError, typeError } from "../errors.js";
+import { Code, LindyError, checkOptions, randomId } from "./protocol.js";
 
 /** Default BroadcastChannel name. */
 export const DEFAULT_BUS_CHANNEL = "lindy.channels.events";
@@ -43,10 +45,11 @@ export class BroadcastBus {
    * @param {string} [name] the BroadcastChannel name (one per Manager you bridge)
    * @param {{nodeId?: string, BroadcastChannel?: typeof BroadcastChannel}} [opts]
    */
-  constructor(name = DEFAULT_BUS_CHANNEL, opts = {}) {
+  constructor(name = DEFAULT_BUS_CHANNEL, opts) {
+    opts = checkOptions(opts, ["nodeId", "BroadcastChannel"], "new BroadcastBus");
     const BC = opts.BroadcastChannel ?? globalThis.BroadcastChannel;
-    if (typeof BC !== "function") throw new TypeError("BroadcastBus: BroadcastChannel is not available here");
-    if (typeof name !== "string" || name === "") throw new TypeError("BroadcastBus: name must be a non-empty string");
+    if (typeof BC !== "function") throw typeError("BroadcastBus: BroadcastChannel is not available here");
+    if (typeof name !== "string" || name === "") throw typeError("BroadcastBus: name must be a non-empty string");
     this.nodeId = opts.nodeId ?? randomId();
     this.#channel = new BC(name);
     this.#channel.onmessage = (e) => this.#onMessage(e.data);
@@ -69,7 +72,7 @@ export class BroadcastBus {
    * aborts or the bus closes (then the returned Promise resolves) — the Go `Run(ctx, onRemote)`.
    */
   run(onRemote, { signal } = {}) {
-    if (typeof onRemote !== "function") throw new TypeError("BroadcastBus.run: onRemote must be a function");
+    if (typeof onRemote !== "function") throw typeError("BroadcastBus.run: onRemote must be a function");
     return new Promise((resolve) => {
       if (this.#closed || signal?.aborted) return resolve();
       const sub = { onRemote, stop: resolve };
@@ -92,7 +95,7 @@ export class BroadcastBus {
    */
   attach(manager) {
     if (!manager || typeof manager.applyRemote !== "function") {
-      throw new TypeError(
+      throw typeError(
         "BroadcastBus.attach: the manager must have applyRemote(event); for a manager with only events(), use shareEvents(manager, bus)",
       );
     }
@@ -151,9 +154,9 @@ export class BroadcastBus {
  * subscription is dropped.
  */
 export function shareEvents(manager, bus, { capacity = 256, signal } = {}) {
-  if (!manager || typeof manager.events !== "function") throw new TypeError("shareEvents: the manager must have events()");
-  if (!(bus instanceof BroadcastBus)) throw new TypeError("shareEvents: bus must be a BroadcastBus");
-  if (!Number.isInteger(capacity) || capacity < 1) throw new RangeError("shareEvents: capacity must be an integer >= 1");
+  if (!manager || typeof manager.events !== "function") throw typeError("shareEvents: the manager must have events()");
+  if (!(bus instanceof BroadcastBus)) throw typeError("shareEvents: bus must be a BroadcastBus");
+  if (!Number.isInteger(capacity) || capacity < 1) throw rangeError("shareEvents: capacity must be an integer >= 1");
   const local = manager.events();
   const buffer = [];
   const waiting = [];
@@ -214,3 +217,6 @@ export function shareEvents(manager, bus, { capacity = 256, signal } = {}) {
     },
   };
 }
+
+// `using` closes.
+disposeBy(BroadcastBus, "close");

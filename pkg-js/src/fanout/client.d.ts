@@ -80,6 +80,8 @@ export declare class RemoteSpace {
   takeLeased<T = unknown>(key: string, options?: TakeLeasedOptions): Promise<Lease<T>>;
   /** Leaves: pending calls reject with `CLOSED`; the hub returns this client's leases. */
   disconnect(): void;
+  /** `disconnect()`: for `using space = wrap()`. */
+  [Symbol.dispose](): void;
   /** Sends queued operations now rather than at the end of the microtask checkpoint. */
   flush(): void;
 }

@@ -8,6 +8,8 @@
 // that dies before reading the message loses it. Use `takeLeased` + `ack()` when a job must not be
 // lost: the hub keeps the entry until the ack and puts it back at the head of its key otherwise.
 
+import { disposeBy } from "../dispose.js";
+import { rangeError, typeError } from "../errors.js";
 import {
   Code,
   Columns,
@@ -20,6 +22,7 @@ import {
   abortError,
   carriesValue,
   checkKey,
+  checkOptions,
   checkMs,
   fromWire,
   listen,
@@ -44,7 +47,7 @@ export const CLIENT_LOCK_PREFIX = "lindy.fanout.client.";
  * @param {string} [opts.clientId] a name for this client (a random UUID by default)
  * @returns {RemoteSpace}
  */
-export function connect(port, opts = {}) {
+export function connect(port, opts) {
   return new RemoteSpace(port, opts);
 }
 
@@ -104,6 +107,13 @@ export class Lease {
   }
 }
 
+// The options each call knows; any other name is an INVALID_CONFIG error.
+const TRANSFER = ["transfer"];
+const WAIT = ["signal", "timeoutMs"];
+const TAKE = ["signal", "timeoutMs", "transfer"];
+const LEASE = ["signal", "timeoutMs", "leaseMs"];
+const CONNECT = ["heartbeatMs", "locks", "clientId"];
+
 /** The remote Space. Every method returns a Promise; see the wasm `Space` for semantics. */
 export class RemoteSpace {
   /** This client's id (also the suffix of the Web Lock it holds). */
@@ -123,8 +133,9 @@ export class RemoteSpace {
   #releaseLock;
   #unlisten = [];
 
-  constructor(port, opts = {}) {
-    if (!port || typeof port.postMessage !== "function") throw new TypeError("connect(port): port must be a MessagePort");
+  constructor(port, opts) {
+    if (!port || typeof port.postMessage !== "function") throw typeError("connect(port): port must be a MessagePort");
+    opts = checkOptions(opts, CONNECT, "connect");
     this.#port = port;
     this.clientId = opts.clientId ?? randomId();
     this.#unlisten.push(listen(port, "message", (e) => this.#onMessage(e.data)));
@@ -168,9 +179,10 @@ export class RemoteSpace {
   }
 
   /** Appends `value` under `key`. `{transfer: true}` moves its ArrayBuffers instead of copying them. */
-  out(key, value, opts = {}) {
+  out(key, value, opts) {
     checkKey(key, "out");
-    if (value === undefined) return Promise.reject(new TypeError("out: value must not be undefined"));
+    opts = checkOptions(opts, TRANSFER, "RemoteSpace.out");
+    if (value === undefined) return Promise.reject(typeError("out: value must not be undefined"));
     return this._call(Op.OUT, key, NaN, NaN, value, transfersFor(value, opts.transfer));
   }
 
@@ -180,36 +192,41 @@ export class RemoteSpace {
    * already on its way — it is put back at the head of the key. `{transfer: true}` asks the hub to
    * move the entry's ArrayBuffers rather than copy them.
    */
-  take(key, opts = {}) {
+  take(key, opts) {
     checkKey(key, "take");
+    opts = checkOptions(opts, TAKE, "RemoteSpace.take");
     return this.#wait(Op.TAKE, key, timeout(opts, "take"), opts.transfer ? 1 : 0, opts.signal);
   }
 
   /** Resolves to the head entry of `key` without removing it, waiting until there is one. */
-  read(key, opts = {}) {
+  read(key, opts) {
     checkKey(key, "read");
+    opts = checkOptions(opts, WAIT, "RemoteSpace.read");
     return this.#wait(Op.READ, key, timeout(opts, "read"), 0, opts.signal);
   }
 
   /** Appends every element of `values` under `key`, in order. `{transfer: true}` moves their buffers. */
-  outMany(key, values, opts = {}) {
+  outMany(key, values, opts) {
     checkKey(key, "outMany");
-    if (!Array.isArray(values)) throw new TypeError("outMany: values must be an array");
-    if (values.some((v) => v === undefined)) return Promise.reject(new TypeError("outMany: values must not contain undefined"));
+    opts = checkOptions(opts, TRANSFER, "RemoteSpace.outMany");
+    if (!Array.isArray(values)) throw typeError("outMany: values must be an array");
+    if (values.some((v) => v === undefined)) return Promise.reject(typeError("outMany: values must not contain undefined"));
     const transfer = opts.transfer === true ? values.flatMap((v) => transfersFor(v, true)) : transfersFor(values, opts.transfer);
     return this._call(Op.OUT_MANY, key, NaN, NaN, values, transfer);
   }
 
   /** Takes up to `max` of the oldest entries of `key` without waiting (an array, maybe empty). */
-  takeMany(key, max, opts = {}) {
+  takeMany(key, max, opts) {
     checkKey(key, "takeMany");
-    if (!Number.isInteger(max) || max < 0 || max > 1_048_576) throw new RangeError(`takeMany: max must be an integer in [0, 1048576], got ${String(max)}`);
+    opts = checkOptions(opts, TRANSFER, "RemoteSpace.takeMany");
+    if (!Number.isInteger(max) || max < 0 || max > 1_048_576) throw rangeError(`takeMany: max must be an integer in [0, 1048576], got ${String(max)}`);
     return this._call(Op.TAKE_MANY, key, max, opts.transfer ? 1 : 0);
   }
 
   /** Takes the head entry of `key` if there is one (`undefined` otherwise). */
-  tryTake(key, opts = {}) {
+  tryTake(key, opts) {
     checkKey(key, "tryTake");
+    opts = checkOptions(opts, TRANSFER, "RemoteSpace.tryTake");
     return this._call(Op.TRY_TAKE, key, NaN, opts.transfer ? 1 : 0);
   }
 
@@ -231,14 +248,16 @@ export class RemoteSpace {
   }
 
   /** Takes the head entry of the first key matching `pattern` (a pattern string): `{key, value}`. */
-  takeMatching(pattern, opts = {}) {
-    if (typeof pattern !== "string") throw new TypeError("takeMatching: pattern must be a string on a remote space");
+  takeMatching(pattern, opts) {
+    opts = checkOptions(opts, TAKE, "RemoteSpace.takeMatching");
+    if (typeof pattern !== "string") throw typeError("takeMatching: pattern must be a string on a remote space");
     return this.#wait(Op.TAKE_MATCHING, pattern, timeout(opts, "takeMatching"), opts.transfer ? 1 : 0, opts.signal);
   }
 
   /** `{key, value}` of the oldest entry under a key matching `pattern`, taken, or `undefined`. */
-  tryTakeMatching(pattern, opts = {}) {
-    if (typeof pattern !== "string") throw new TypeError("tryTakeMatching: pattern must be a string on a remote space");
+  tryTakeMatching(pattern, opts) {
+    opts = checkOptions(opts, TRANSFER, "RemoteSpace.tryTakeMatching");
+    if (typeof pattern !== "string") throw typeError("tryTakeMatching: pattern must be a string on a remote space");
     return this._call(Op.TRY_TAKE_MATCHING, pattern, NaN, opts.transfer ? 1 : 0);
   }
 
@@ -258,8 +277,9 @@ export class RemoteSpace {
   }
 
   /** `for await (const v of remote.takeEach(key))`: takes entries one at a time until the space closes. */
-  async *takeEach(key, opts = {}) {
+  async *takeEach(key, opts) {
     checkKey(key, "takeEach");
+    opts = checkOptions(opts, TAKE, "RemoteSpace.takeEach");
     for (;;) {
       let v;
       try {
@@ -277,8 +297,9 @@ export class RemoteSpace {
    * a `Lease`: `ack()` removes the entry; `nack()`, expiry, or this client's death put it back at
    * the head of `key` — at-least-once delivery.
    */
-  takeLeased(key, opts = {}) {
+  takeLeased(key, opts) {
     checkKey(key, "takeLeased");
+    opts = checkOptions(opts, LEASE, "RemoteSpace.takeLeased");
     checkMs(opts.leaseMs, "leaseMs", "takeLeased");
     if (opts.leaseMs === 0) throw new LindyError(Code.LEASE_INVALID, "takeLeased: leaseMs must be > 0");
     return this.#wait(Op.LEASE, key, timeout(opts, "takeLeased"), opts.leaseMs ?? NaN, opts.signal);
@@ -475,6 +496,7 @@ export class RemoteSpace {
 }
 
 function timeout(opts, where) {
+  if (opts.timeoutMs === Infinity) return NaN; // no timeout
   checkMs(opts.timeoutMs, "timeoutMs", where);
   return opts.timeoutMs ?? NaN;
 }
@@ -482,3 +504,6 @@ function timeout(opts, where) {
 function closedError(why) {
   return new LindyError(Code.CLOSED, `remote space: ${why}`);
 }
+
+// `using` disconnects.
+disposeBy(RemoteSpace, "disconnect");

@@ -21,7 +21,7 @@ export interface ServableSpace {
   ack(lease: number): void;
   nack(lease: number): unknown;
   extend(lease: number, leaseMs?: number): number;
-  outMany?(key: string, values: unknown[]): void;
+  outMany?(key: string, values: readonly unknown[]): void;
   takeMany?(key: string, max: number): unknown[];
   tryTakeMatching?(pattern: any): { key: string; value: unknown } | undefined;
   /** A getter on the wasm Space (a method is accepted too). */
@@ -79,4 +79,6 @@ export declare class Connection {
   leases(): LeaseRecord[];
   /** Cancels the client's waits (nothing taken), returns its leases to the head of their keys. */
   close(reason?: string): void;
+  /** `close()`. */
+  [Symbol.dispose](): void;
 }

@@ -12,6 +12,8 @@
 // (the browser releases a dead worker's locks) — pending waits are cancelled (nothing is taken) and
 // leased entries go back to the head of their keys.
 
+import { disposeBy } from "../dispose.js";
+import { rangeError, typeError } from "../errors.js";
 import {
   Code,
   LindyError,
@@ -20,6 +22,7 @@ import {
   RES_WIDTH,
   St,
   carriesValue,
+  checkOptions,
   collectTransferables,
   listen,
   toWire,
@@ -29,6 +32,9 @@ import { DEFAULT_LEASE_MS, HeldLeases, MAX_LEASE_MS } from "./lease.js";
 
 /** How long a client may stay silent (no operation, no ping) before it is declared dead. */
 export const DEFAULT_HEARTBEAT_TIMEOUT_MS = 10_000;
+
+// The options `serve` knows; any other name is an INVALID_CONFIG error.
+const SERVE_OPTIONS = ["defaultLeaseMs", "heartbeatTimeoutMs", "locks", "parsePattern", "onEvent"];
 
 /**
  * Serves `space` to the client at the other end of `port`.
@@ -46,7 +52,7 @@ export const DEFAULT_HEARTBEAT_TIMEOUT_MS = 10_000;
  *   disconnect events (the demo draws from these)
  * @returns {Connection}
  */
-export function serve(space, port, opts = {}) {
+export function serve(space, port, opts) {
   return new Connection(space, port, opts);
 }
 
@@ -81,11 +87,12 @@ export class Connection {
   constructor(space, port, opts) {
     const needs = ["take", "tryTake", "out", "outFront", "takeLeased", "tryTakeLeased", "ack", "nack", "extend"];
     if (!space || needs.some((m) => typeof space[m] !== "function")) {
-      throw new TypeError(`serve(space, port): space must be a lindy Space (needs ${needs.join("/")})`);
+      throw typeError(`serve(space, port): space must be a lindy Space (needs ${needs.join("/")})`);
     }
     if (!port || typeof port.postMessage !== "function") {
-      throw new TypeError("serve(space, port): port must be a MessagePort");
+      throw typeError("serve(space, port): port must be a MessagePort");
     }
+    opts = checkOptions(opts, SERVE_OPTIONS, "serve");
     this.#space = space;
     this.#port = port;
     this.#opts = {
@@ -96,7 +103,7 @@ export class Connection {
     };
     checkLeaseMs(this.#opts.defaultLeaseMs, "serve: defaultLeaseMs");
     if (!(this.#opts.heartbeatTimeoutMs >= 0)) {
-      throw new RangeError("serve: heartbeatTimeoutMs must be >= 0 (0 disables the heartbeat check)");
+      throw rangeError("serve: heartbeatTimeoutMs must be >= 0 (0 disables the heartbeat check)");
     }
     this.#onEvent = opts.onEvent ?? (() => {});
     // The leases live in the space's engine; this records which ones this client holds.
@@ -278,7 +285,7 @@ export class Connection {
           return this.#wait(id, space.takeLeased(key, opts), grant);
         }
         case Op.OUT_MANY:
-          if (!Array.isArray(value)) throw new TypeError("outMany: values must be an array");
+          if (!Array.isArray(value)) throw typeError("outMany: values must be an array");
           if (typeof space.outMany === "function") space.outMany(key, value);
           else for (const v of value) space.out(key, v);
           return this.#reply(id, St.VOID, 0, 0);
@@ -326,7 +333,7 @@ export class Connection {
           this.#emit({ type: "return", leaseId: null, key, value, reason: "abandoned" });
           return undefined;
         default:
-          throw new TypeError(`fanout hub: unknown operation ${code}`);
+          throw typeError(`fanout hub: unknown operation ${code}`);
       }
     } catch (err) {
       this.#pending.get(id)?.abort();
@@ -474,3 +481,5 @@ function checkLeaseMs(ms, what) {
   }
 }
 
+// `using` closes.
+disposeBy(Connection, "close");

@@ -36,6 +36,8 @@ export declare class SharedQueue {
   keys(): Promise<string[]>;
   /** A leader steps down (another tab takes over); pending calls reject with `CLOSED`. */
   close(): void;
+  /** `close()`. */
+  [Symbol.dispose](): void;
 }
 
 export declare function openSharedQueue(dbName: string, options: SharedQueueOptions): SharedQueue;

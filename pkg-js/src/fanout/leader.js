@@ -20,7 +20,9 @@
 // A follower that dies while its pull waits in the leader is noticed through the Web Lock it
 // holds for its lifetime: the leader cancels that pull (nothing is taken).
 
-import { Code, LindyError, abortError, checkKey, fromWire, randomId, toWire } from "./protocol.js";
+import { disposeBy } from "../dispose.js";
+import { typeError } from "../errors.js";
+import { Code, LindyError, abortError, checkKey, checkOptions, fromWire, randomId, toWire } from "./protocol.js";
 
 const OPS = new Set(["push", "pull", "tryPull", "peek", "len", "keys"]);
 
@@ -63,11 +65,12 @@ export class SharedQueue {
   #watched = new Set(); // leader side: followers whose liveness lock we are waiting for
   #releaseNodeLock;
 
-  constructor(dbName, opts = {}) {
-    if (typeof dbName !== "string" || dbName === "") throw new TypeError("openSharedQueue: dbName must be a non-empty string");
-    if (typeof opts.open !== "function") throw new TypeError("openSharedQueue: opts.open (e.g. n => IdbStore.open(n)) is required");
+  constructor(dbName, opts) {
+    if (typeof dbName !== "string" || dbName === "") throw typeError("openSharedQueue: dbName must be a non-empty string");
+    opts = checkOptions(opts, ["open", "locks", "BroadcastChannel", "nodeId", "onRoleChange"], "openSharedQueue");
+    if (typeof opts.open !== "function") throw typeError("openSharedQueue: opts.open (e.g. n => IdbStore.open(n)) is required");
     this.#locks = opts.locks ?? globalThis.navigator?.locks;
-    if (!this.#locks) throw new TypeError("openSharedQueue: Web Locks (navigator.locks) are not available here");
+    if (!this.#locks) throw typeError("openSharedQueue: Web Locks (navigator.locks) are not available here");
     const BC = opts.BroadcastChannel ?? globalThis.BroadcastChannel;
     this.#dbName = dbName;
     this.#open = opts.open;
@@ -90,7 +93,7 @@ export class SharedQueue {
   /** Appends `bytes` (a Uint8Array) under `key`; resolves once committed by the leader. */
   push(key, bytes) {
     checkKey(key, "push");
-    if (!(bytes instanceof Uint8Array)) return Promise.reject(new TypeError("push: bytes must be a Uint8Array"));
+    if (!(bytes instanceof Uint8Array)) return Promise.reject(typeError("push: bytes must be a Uint8Array"));
     return this.#call("push", [key, bytes]);
   }
 
@@ -263,7 +266,7 @@ export class SharedQueue {
       case "keys":
         return await store.keys();
       default:
-        throw new TypeError(`shared queue: unknown operation ${op}`);
+        throw typeError(`shared queue: unknown operation ${op}`);
     }
   }
 
@@ -300,7 +303,7 @@ export class SharedQueue {
   async #serve(m) {
     const tag = `${m.from}:${m.id}`;
     if (!OPS.has(m.op) || !Array.isArray(m.args)) {
-      this.#bc.postMessage({ t: "res", from: this.nodeId, to: m.from, id: m.id, ok: 0, v: toWire(new TypeError(`unknown operation ${m.op}`)) });
+      this.#bc.postMessage({ t: "res", from: this.nodeId, to: m.from, id: m.id, ok: 0, v: toWire(typeError(`unknown operation ${m.op}`)) });
       return;
     }
     const op = { ctl: new AbortController(), stepDown: false, done: undefined };
@@ -338,3 +341,6 @@ export class SharedQueue {
     else call.reject(fromWire(m.v));
   }
 }
+
+// `using` closes.
+disposeBy(SharedQueue, "close");

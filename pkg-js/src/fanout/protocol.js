@@ -103,33 +103,9 @@ export class Columns {
   }
 }
 
-/** Stable error codes used by this layer (the same strings as `crate::error::codes`). */
-export const Code = Object.freeze({
-  CLOSED: "CLOSED",
-  ABORTED: "ABORTED",
-  TIMEOUT: "TIMEOUT",
-  LEASE_LOST: "LEASE_LOST",
-  LEASE_INVALID: "LEASE_INVALID",
-  NOT_CLONEABLE: "NOT_CLONEABLE",
-});
-
-/**
- * An error carrying a stable `.code`. Like the wasm package's errors, its `name` is always
- * `"LindyError"`: branch on `.code`, never on the message.
- */
-export class LindyError extends Error {
-  /**
-   * @param {string} code
-   * @param {string} message
-   * @param {{value?: unknown, cause?: unknown}} [extra]
-   */
-  constructor(code, message, extra = {}) {
-    super(message, extra.cause === undefined ? undefined : { cause: extra.cause });
-    this.name = "LindyError";
-    this.code = code;
-    if ("value" in extra) this.value = extra.value;
-  }
-}
+// One error class and one code table for the whole package (see ../errors.js).
+export { Code, LindyError } from "../errors.js";
+import { Code, LindyError, describe, rangeError, typeError } from "../errors.js";
 
 /** The error a remote wait rejects with when its AbortSignal fires (mirrors the local Space). */
 export function abortError(signal, where) {
@@ -162,6 +138,9 @@ const BUILTIN = { TypeError, RangeError, SyntaxError, ReferenceError, EvalError,
 
 /** Rebuilds an error from its wire form: same class for built-ins, same `name`, `code`, `value`. */
 export function fromWire(wire) {
+  if (wire.name === "LindyError") {
+    return new LindyError(wire.code, wire.message, "value" in wire ? { value: wire.value } : undefined);
+  }
   const Ctor = BUILTIN[wire.name];
   const err = Ctor ? new Ctor(wire.message) : new Error(wire.message);
   if (!Ctor) err.name = wire.name;
@@ -206,21 +185,38 @@ export function transfersFor(value, transfer) {
   if (!transfer) return undefined;
   if (transfer === true) return [...collectTransferables(value)];
   if (Array.isArray(transfer)) return transfer;
-  throw new TypeError("transfer must be true or an array of Transferables");
+  throw typeError("transfer must be true or an array of Transferables");
 }
 
 /** Validates a key the way the space will, but early, so a bad call fails in the caller's stack. */
 export function checkKey(key, where) {
   if (typeof key !== "string") {
-    throw new TypeError(`${where}: key must be a string, got ${key === null ? "null" : typeof key}`);
+    throw typeError(`${where}: key must be a string, got ${key === null ? "null" : typeof key}`);
   }
 }
+
+/**
+ * Checks an options object against the names `known` (an array): anything else is an
+ * `INVALID_CONFIG` error (a misspelt `timeout` for `timeoutMs` must not be ignored); a non-object
+ * is a `TypeError`. `undefined` and `null` mean "no options". Allocates nothing.
+ */
+export function checkOptions(opts, known, where) {
+  if (opts === undefined || opts === null) return EMPTY;
+  if (typeof opts !== "object") throw typeError(`${where}: options must be an object, got ${describe(opts)}`);
+  for (const name in opts) {
+    if (!known.includes(name)) {
+      throw new LindyError(Code.INVALID_CONFIG, `${where}: unknown option ${JSON.stringify(name)} (known: ${known.join(", ")})`);
+    }
+  }
+  return opts;
+}
+const EMPTY = Object.freeze({});
 
 /** Validates an optional non-negative finite number of milliseconds. */
 export function checkMs(ms, name, where) {
   if (ms === undefined) return;
   if (typeof ms !== "number" || !Number.isFinite(ms) || ms < 0) {
-    throw new RangeError(`${where}: ${name} must be a finite number of milliseconds >= 0, got ${String(ms)}`);
+    throw rangeError(`${where}: ${name} must be a finite number of milliseconds >= 0, got ${String(ms)}`);
   }
 }
 

@@ -1,11 +1,10 @@
 // Compiled by test/package.test.mjs with `tsc --noEmit`: the calls below must type-check and the
 // `@ts-expect-error` lines must fail to, so the published types are real, not `any`.
-import { IdbStore, Manager, Name, Pattern, PatternIndex, Ring, Space, Streams } from "lindy";
+import { IdbStore, LindyError, Manager, Name, Pattern, PatternIndex, Ring, Space, Streams, init } from "lindy";
 import type {
   ChannelEvent,
   ChannelInfo,
   IdbStoreOptions,
-  LindyError,
   LindyErrorCode,
   WaitOptions,
 } from "lindy";
@@ -68,9 +67,11 @@ export async function usage(): Promise<void> {
   try {
     Name.parse("bad");
   } catch (e) {
-    const err = e as LindyError;
-    const code: LindyErrorCode = err.code;
-    void code;
+    if (e instanceof LindyError) {
+      const code: LindyErrorCode = e.code;
+      const where: [number | undefined, number | undefined] = [e.segment, e.offset];
+      void [code, where];
+    }
   }
 
   // @ts-expect-error: keys are strings
@@ -91,4 +92,56 @@ export async function usage(): Promise<void> {
   await writer.write(42);
 
   void [v, maybe, n, keys, vis, id, ok, sub, hits, s, bad];
+
+}
+
+export async function generics(): Promise<void> {
+  await init();
+  const jobs = new Space<{ id: number }>();
+  jobs.out("jobs", { id: 1 });
+  jobs.outMany("jobs", [{ id: 2 }, { id: 3 }]);
+  const job: { id: number } = await jobs.take("jobs");
+  const maybe: { id: number } | undefined = jobs.tryTake("jobs");
+  const entry: { key: string; value: { id: number } } = await jobs.takeMatching("public:jobs.*");
+  for await (const j of jobs.takeEach("jobs")) {
+    const id: number = j.id;
+    void id;
+  }
+  const bound = jobs.key("jobs");
+  const b: { id: number } = await bound.take({ timeoutMs: Infinity });
+  // @ts-expect-error: the space holds { id: number }
+  jobs.out("jobs", "text");
+  // @ts-expect-error: undefined means "nothing there": it is not a value
+  new Space().out("jobs", undefined);
+  // @ts-expect-error: nor can a Space be made to hold it
+  new Space<string | undefined>();
+  // @ts-expect-error: a misspelt option (the runtime throws INVALID_CONFIG too)
+  await jobs.take("jobs", { timeout: 10 });
+
+  const ring = new Ring<string>(4);
+  ring.tryPush("a");
+  const r: string | undefined = await ring.pop();
+  // @ts-expect-error: the ring holds strings
+  ring.tryPush(1);
+
+  const index = new PatternIndex<(name: string) => void>();
+  index.insert("public:chat.*", (name) => void name);
+  for (const f of index.matches("public:chat.x")) f("public:chat.x");
+
+  {
+    using space = new Space<number>();
+    space.out("n", 1);
+    using manager = new Manager({ autoSweep: true });
+    manager.openPublic("public:a.b", 1000);
+    const auto: boolean = manager.autoSweep;
+    void auto;
+  }
+  await using store = await IdbStore.open("bytes");
+  await store.push("q", new Float32Array([1.5]));
+  await store.push("q", new ArrayBuffer(8));
+  await store.push("q", new DataView(new ArrayBuffer(2)));
+  // @ts-expect-error: payloads are bytes; encode objects yourself
+  await store.push("q", { any: 1 });
+
+  void [job, maybe, entry, b, r];
 }

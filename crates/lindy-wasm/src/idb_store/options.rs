@@ -66,6 +66,16 @@ impl IdbStoreOptions {
         let Some(obj) = js::options(value, "IdbStore.open: options")? else {
             return Ok(opts);
         };
+        js::known_options(
+            &obj,
+            "IdbStore.open: options",
+            &[
+                "durability",
+                "maxKeyBytes",
+                "maxValueBytes",
+                "lockTimeoutMs",
+            ],
+        )?;
         let durability = js::field(&obj, "durability")?;
         if !durability.is_undefined() {
             let d = js::string(&durability, "IdbStore.open: options.durability")?;

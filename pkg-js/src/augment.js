@@ -1,0 +1,121 @@
+// What JS developers expect of the classes beyond their methods, added once when the package
+// loads: `using`/`await using` close what can be closed, `console.log` and `String()` say
+// something useful, and IdbStore takes any binary view. Nothing here is on a hot path.
+import {
+  IdbStore,
+  LindyIterator,
+  Name,
+  Pattern,
+  PatternIndex,
+  Ring,
+  Space,
+  SpaceKey,
+  StreamReader,
+  StreamWriter,
+  Streams,
+} from "../exports.js";
+import { asyncDisposeBy, disposeBy } from "./dispose.js";
+import { Manager } from "./manager.js";
+
+const INSPECT = Symbol.for("nodejs.util.inspect.custom");
+
+// --- explicit resource management -------------------------------------------------------------
+// wasm-bindgen makes `[Symbol.dispose]` an alias of `free()`, which destroys the object under any
+// promise still waiting on it. For objects with a `close()`, disposing means closing: waiters are
+// told (`CLOSED`, or the end of a `for await`), nothing is lost, and the garbage collector frees
+// the wasm memory as usual.
+for (const cls of [Space, Ring, Streams, StreamWriter, StreamReader]) disposeBy(cls, "close");
+// `await using store = await IdbStore.open("db")`: close() is asynchronous (pending writes
+// settle first), so the store is async-disposable only.
+asyncDisposeBy(IdbStore, "close");
+// An iterator disposed early stops like `break` does: what it has not taken stays in place.
+asyncDisposeBy(LindyIterator, "return");
+if (Symbol.dispose) {
+  delete IdbStore.prototype[Symbol.dispose];
+  delete LindyIterator.prototype[Symbol.dispose];
+}
+
+// --- console.log / String() ---------------------------------------------------------------------
+/** What each class shows: a few cheap facts, never the values it holds. */
+const SUMMARY = new Map([
+  [Space, (s) => ({ size: s.size, keys: sample(s.keys()), isClosed: s.isClosed })],
+  [SpaceKey, (k) => ({ key: k.key, length: k.length })],
+  [Ring, (r) => ({ length: r.length, capacity: r.capacity, isClosed: r.isClosed })],
+  [PatternIndex, (p) => ({ size: p.size })],
+  [Manager, (m) => ({ size: m.size, nextDeadline: m.nextDeadline, autoSweep: m.autoSweep })],
+  [Streams, (h) => ({ paths: sample(h.list("")), isClosed: h.isClosed })],
+  [StreamWriter, (w) => ({ path: w.path, isClosed: w.isClosed })],
+  [StreamReader, (r) => ({ missed: r.missed })],
+  [IdbStore, (s) => ({ name: s.name, keys: sample(s.keys()), isClosed: s.isClosed })],
+]);
+
+const SAMPLE = 8;
+function sample(keys) {
+  return keys.length <= SAMPLE ? keys : [...keys.slice(0, SAMPLE), `… ${keys.length - SAMPLE} more`];
+}
+
+/** The summary, or `null` for a freed object (its getters would throw). */
+function summarize(cls, obj) {
+  try {
+    return SUMMARY.get(cls)(obj);
+  } catch {
+    return null;
+  }
+}
+
+for (const cls of SUMMARY.keys()) {
+  const proto = cls.prototype;
+  Object.defineProperty(proto, Symbol.toStringTag, { value: cls.name, configurable: true });
+  Object.defineProperty(proto, INSPECT, {
+    value: function inspect(depth, options, nodeInspect) {
+      const facts = summarize(cls, this);
+      if (facts === null) return `${cls.name} <freed>`;
+      return `${cls.name} ${nodeInspect ? nodeInspect(facts, { ...options, depth: 2 }) : JSON.stringify(facts)}`;
+    },
+    writable: true,
+    configurable: true,
+  });
+  if (!Object.prototype.hasOwnProperty.call(proto, "toString")) {
+    Object.defineProperty(proto, "toString", {
+      value: function toString() {
+        const facts = summarize(cls, this);
+        return facts === null ? `${cls.name} <freed>` : `${cls.name} ${JSON.stringify(facts)}`;
+      },
+      writable: true,
+      configurable: true,
+    });
+  }
+}
+
+// Names and patterns print as what they are.
+for (const cls of [Name, Pattern]) {
+  Object.defineProperty(cls.prototype, INSPECT, {
+    value: function inspect() {
+      return `${cls.name} <${this.toString()}>`;
+    },
+    writable: true,
+    configurable: true,
+  });
+}
+
+// --- IdbStore takes any binary view ---------------------------------------------------------------
+// The wasm side copies from a Uint8Array; an ArrayBuffer, a DataView or any typed array is viewed
+// as its bytes here (no copy), so `store.push(k, new Float32Array(v))` just works.
+const pushBytes = IdbStore.prototype.push;
+Object.defineProperty(IdbStore.prototype, "push", {
+  value: {
+    push(key, value) {
+      return pushBytes.call(this, key, asBytes(value));
+    },
+  }.push,
+  writable: true,
+  configurable: true,
+});
+
+function asBytes(value) {
+  if (value instanceof Uint8Array) return value;
+  if (ArrayBuffer.isView(value)) return new Uint8Array(value.buffer, value.byteOffset, value.byteLength);
+  if (value instanceof ArrayBuffer) return new Uint8Array(value);
+  if (typeof SharedArrayBuffer === "function" && value instanceof SharedArrayBuffer) return new Uint8Array(value);
+  return value; // the wasm side throws the coded TypeError
+}

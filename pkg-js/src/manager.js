@@ -1,0 +1,106 @@
+// `Manager` with `{ autoSweep: true }`: the wasm Manager expires channels only when swept (the
+// core is sans-IO: it answers `nextDeadline`, and whoever owns the clock acts). This subclass owns
+// a timer armed for `nextDeadline`, re-armed after every call that can move it, so channels expire
+// on time without the caller running a sweep loop.
+import { Manager as CoreManager } from "../exports.js";
+import { LindyError, Code, typeError } from "./errors.js";
+
+// setTimeout's longest delay; a later deadline is reached in steps.
+const MAX_DELAY = 2_147_483_647;
+
+export class Manager extends CoreManager {
+  #auto = false;
+  #timer = undefined;
+
+  /**
+   * @param {{ autoSweep?: boolean }} [options] `autoSweep`: expire channels on time by itself
+   *   (a timer at `nextDeadline`; stop it with `stopAutoSweep()` or `using`).
+   */
+  constructor(options) {
+    const auto = parseOptions(options);
+    super();
+    this.#auto = auto;
+    this.#arm();
+  }
+
+  /** Whether the manager sweeps by itself. */
+  get autoSweep() {
+    return this.#auto;
+  }
+
+  /** Stops sweeping by itself (idempotent); `sweep()` still works. */
+  stopAutoSweep() {
+    this.#auto = false;
+    this.#disarm();
+  }
+
+  openPublic(name, ttlMs) {
+    return this.#after(super.openPublic(name, ttlMs));
+  }
+
+  createPrivate(name, ttlMs) {
+    return this.#after(super.createPrivate(name, ttlMs));
+  }
+
+  touch(name) {
+    return this.#after(super.touch(name));
+  }
+
+  delete(name) {
+    return this.#after(super.delete(name));
+  }
+
+  sweep() {
+    return this.#after(super.sweep());
+  }
+
+  #after(result) {
+    this.#arm();
+    return result;
+  }
+
+  #disarm() {
+    if (this.#timer !== undefined) clearTimeout(this.#timer);
+    this.#timer = undefined;
+  }
+
+  #arm() {
+    this.#disarm();
+    if (!this.#auto) return;
+    const deadline = this.nextDeadline;
+    if (deadline === undefined) return; // nothing will expire: no timer keeps the process alive
+    const delay = Math.min(Math.max(0, deadline - Date.now()), MAX_DELAY);
+    // A timer that fires a little early sweeps nothing and re-arms for what is left.
+    this.#timer = setTimeout(() => {
+      this.#timer = undefined;
+      this.sweep();
+    }, delay);
+  }
+}
+
+// `using manager = new Manager({ autoSweep: true })`: stops the timer, then frees the wasm memory.
+if (Symbol.dispose) {
+  Object.defineProperty(Manager.prototype, Symbol.dispose, {
+    value: function dispose() {
+      this.stopAutoSweep();
+      this.free();
+    },
+    writable: true,
+    configurable: true,
+  });
+}
+
+function parseOptions(options) {
+  if (options === undefined || options === null) return false;
+  if (typeof options !== "object") throw typeError(`new Manager: options must be an object, got ${typeof options}`);
+  for (const key of Object.keys(options)) {
+    if (key !== "autoSweep") {
+      throw new LindyError(Code.INVALID_CONFIG, `new Manager: options has an unknown option "${key}" (known: autoSweep)`);
+    }
+  }
+  const auto = options.autoSweep ?? false;
+  if (typeof auto !== "boolean") {
+    throw typeError(`new Manager: options.autoSweep must be a boolean, got ${typeof auto}`);
+  }
+  return auto;
+}

@@ -1,0 +1,6 @@
+// Workers do not see the page's import map: the package is imported by its path.
+import * as lindy from "/node_modules/lindy/index.js";
+import { wrap } from "/node_modules/lindy/src/workers.js";
+import { answer } from "../smoke.js";
+
+answer(lindy, wrap);

@@ -1,0 +1,6 @@
+// CommonJS: `require("lindy")` (Node loads the ES module entry with require(esm): no top-level await).
+const lindy = require("lindy");
+const { smoke } = require("../smoke.js");
+const { serve } = require("lindy/fanout");
+
+smoke(lindy).then((result) => console.log(result, typeof serve));

@@ -1,0 +1,4 @@
+import * as lindy from "lindy";
+import { smoke } from "../smoke.js";
+
+console.log(await smoke(lindy));

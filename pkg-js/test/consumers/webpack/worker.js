@@ -1,0 +1,5 @@
+import * as lindy from "lindy";
+import { wrap } from "lindy/workers";
+import { answer } from "../smoke.js";
+
+answer(lindy, wrap);

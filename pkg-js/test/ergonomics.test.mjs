@@ -1,0 +1,118 @@
+// What JS developers expect beyond the methods: `using` closes, `for await` ends on close, the
+// Manager sweeps by itself when asked, and console.log / String() say something useful.
+// (Node 20 has no `using` syntax yet: the tests call what it calls, `[Symbol.dispose]()` and
+// `[Symbol.asyncDispose]()`, at the end of the block.)
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { inspect } from "node:util";
+import { setTimeout as sleep } from "node:timers/promises";
+import { LindyError, Manager, Name, Pattern, Ring, Space, Streams } from "lindy";
+
+test("using closes a Space: waiting takes reject with CLOSED, entries stay drainable", async () => {
+  const space = new Space();
+  space.out("left", "over");
+  const waiting = space.take("empty");
+  space[Symbol.dispose]();
+  const outer = space;
+  assert.equal(outer.isClosed, true);
+  await assert.rejects(waiting, (e) => e instanceof LindyError && e.code === "CLOSED");
+  assert.equal(outer.tryTake("left"), "over");
+});
+
+test("using closes rings and streams", () => {
+  const ring = new Ring(2);
+  const hub = new Streams();
+  const writer = hub.writer("p");
+  const reader = hub.reader("p");
+  for (const d of [reader, writer, hub, ring]) d[Symbol.dispose]();
+  assert.equal(ring.isClosed, true);
+  assert.equal(hub.isClosed, true);
+  assert.equal(writer.isClosed, true);
+  assert.equal(reader.tryRecv(), undefined, "a closed reader is at its end");
+});
+
+test("for await over takeEach ends when the space is closed", async () => {
+  const space = new Space();
+  space.outMany("jobs", [1, 2, 3]);
+  const seen = [];
+  const loop = (async () => {
+    for await (const job of space.takeEach("jobs")) {
+      seen.push(job);
+      if (seen.length === 3) setTimeout(() => space.close(), 5);
+    }
+  })();
+  await loop; // ends: close() finishes the iteration instead of hanging
+  assert.deepEqual(seen, [1, 2, 3]);
+});
+
+test("for await over a ring ends once it is closed and drained", async () => {
+  const ring = new Ring(4);
+  ring.tryPush("a");
+  ring.tryPush("b");
+  ring.close();
+  const seen = [];
+  for await (const v of ring) seen.push(v);
+  assert.deepEqual(seen, ["a", "b"]);
+});
+
+test("stopping takeEach early (break, return(), await using) leaves the rest in the space", async () => {
+  const space = new Space();
+  space.outMany("jobs", [1, 2, 3]);
+  const jobs = space.takeEach("jobs");
+  assert.deepEqual(await jobs.next(), { value: 1, done: false });
+  await jobs.return(); // what `break` and `await using` call on an async generator
+  assert.equal(space.len("jobs"), 2);
+});
+
+test("await using on a lindy iterator (Manager.events) stops it", async () => {
+  const manager = new Manager();
+  const events = manager.events();
+  manager.openPublic("public:chat.rooms");
+  assert.equal((await events.next()).value.kind, "opened");
+  await events[Symbol.asyncDispose]();
+  manager.openPublic("public:chat.more");
+  assert.deepEqual(await events.next(), { value: undefined, done: true });
+});
+
+test("Manager { autoSweep: true } expires channels on time without sweep()", async () => {
+  const manager = new Manager({ autoSweep: true });
+  assert.equal(manager.autoSweep, true);
+  manager.openPublic("public:chat.rooms", 30);
+  manager.openPublic("public:chat.later", 60_000);
+  assert.equal(manager.isOpen("public:chat.rooms"), true);
+  await sleep(120);
+  assert.equal(manager.isOpen("public:chat.rooms"), false, "expired by the manager's own timer");
+  assert.equal(manager.isOpen("public:chat.later"), true);
+  manager[Symbol.dispose]();
+  assert.equal(manager.autoSweep, false);
+});
+
+test("a Manager without autoSweep expires nothing by itself; bad options are coded", async () => {
+  const manager = new Manager();
+  manager.openPublic("public:chat.rooms", 10);
+  await sleep(40);
+  assert.equal(manager.get("public:chat.rooms").state, "open");
+  assert.equal(manager.sweep(), 1);
+  assert.throws(() => new Manager({ autosweep: true }), (e) => e instanceof LindyError && e.code === "INVALID_CONFIG");
+  assert.throws(() => new Manager({ autoSweep: "yes" }), { name: "TypeError", code: "ERR_INVALID_ARG_TYPE" });
+  assert.ok(new Manager() instanceof Manager);
+});
+
+test("console.log and String() show what an object holds", () => {
+  const space = new Space();
+  space.out("jobs", { secret: "not shown" });
+  space.out("mail", 1);
+  assert.equal(inspect(space), "Space { size: 2, keys: [ 'jobs', 'mail' ], isClosed: false }");
+  assert.equal(String(space), 'Space {"size":2,"keys":["jobs","mail"],"isClosed":false}');
+  assert.equal(Object.prototype.toString.call(space), "[object Space]");
+  assert.equal(inspect(new Ring(3)), "Ring { length: 0, capacity: 3, isClosed: false }");
+  assert.equal(inspect(Name.parse("public:chat.rooms")), "Name <public:chat.rooms>");
+  assert.equal(inspect(Pattern.parse("public:chat.*")), "Pattern <public:chat.*>");
+  assert.match(inspect(new Manager()), /^Manager \{ size: 0, nextDeadline: undefined, autoSweep: false \}$/);
+  const many = new Space();
+  for (let i = 0; i < 20; i++) many.out(`k${String(i).padStart(2, "0")}`, i);
+  assert.match(inspect(many), /'… 12 more'/);
+  const freed = new Ring(1);
+  freed.free();
+  assert.equal(inspect(freed), "Ring <freed>");
+});

@@ -1,0 +1,82 @@
+// The npm tarball (`npm pack --dry-run`): exactly the files the package needs — its entries, the
+// built wasm and glue, src/, the types, README and licenses — and every file an entry or an import
+// reaches is in it.
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { execFileSync } from "node:child_process";
+import { readFile, readdir } from "node:fs/promises";
+import { posix } from "node:path";
+import { fileURLToPath } from "node:url";
+
+const root = fileURLToPath(new URL("../", import.meta.url));
+
+function packed() {
+  const npm = process.platform === "win32" ? "npm.cmd" : "npm";
+  const out = execFileSync(npm, ["pack", "--dry-run", "--json", "--ignore-scripts"], { cwd: root, encoding: "utf8" });
+  return JSON.parse(out)[0].files.map((f) => f.path).sort();
+}
+
+async function walk(dir) {
+  const out = [];
+  for (const entry of await readdir(new URL(dir, `file://${root}`), { withFileTypes: true })) {
+    const path = `${dir}${entry.name}`;
+    if (entry.isDirectory()) out.push(...(await walk(`${path}/`)));
+    else out.push(path);
+  }
+  return out;
+}
+
+const files = packed();
+
+test("the tarball holds exactly what the package needs", async () => {
+  const src = (await walk("src/")).filter((f) => /\.(d\.ts|js)$/.test(f));
+  // wasm-bindgen's inline JS snippets, if the wasm imports any.
+  const snippets = await walk("dist/snippets/").catch(() => []);
+  const expected = [
+    "LICENSE-APACHE",
+    "LICENSE-MIT",
+    "README.md",
+    "browser.js",
+    "dist/lindy.js",
+    "dist/lindy_bg.wasm",
+    "exports.js",
+    "index.d.ts",
+    "index.js",
+    "node.js",
+    "package.json",
+    ...src,
+    ...snippets,
+  ].sort();
+  assert.deepEqual(files, expected);
+});
+
+test("package.json names its license, repository and README; the licenses are the repository's", async () => {
+  const pkg = JSON.parse(await readFile(`${root}package.json`, "utf8"));
+  assert.equal(pkg.license, "MIT OR Apache-2.0");
+  assert.match(pkg.repository?.url ?? "", /^git\+https:\/\//);
+  assert.equal(pkg.repository.directory, "pkg-js");
+  for (const license of ["LICENSE-MIT", "LICENSE-APACHE"]) {
+    assert.equal(await readFile(`${root}${license}`, "utf8"), await readFile(`${root}../${license}`, "utf8"), license);
+  }
+  assert.match(await readFile(`${root}README.md`, "utf8"), /^# lindy\n/);
+});
+
+test("every export target and every relative import is in the tarball", async () => {
+  const pkg = JSON.parse(await readFile(`${root}package.json`, "utf8"));
+  const have = new Set(files);
+  const targets = [];
+  const collect = (v) => (typeof v === "string" ? targets.push(v) : Object.values(v).forEach(collect));
+  for (const [subpath, target] of Object.entries(pkg.exports)) {
+    if (subpath.includes("*")) continue; // checked through the imports below
+    collect(target);
+  }
+  for (const t of targets) assert.ok(have.has(posix.normalize(t)), `exports → ${t} is packed`);
+  for (const file of files.filter((f) => /\.(js|d\.ts)$/.test(f))) {
+    const text = await readFile(`${root}${file}`, "utf8");
+    for (const [, spec] of text.matchAll(/(?:^|\n)\s*(?:import|export)\b[^;]*?\bfrom\s*["'](\.[^"']+)["']/g)) {
+      let target = posix.normalize(posix.join(posix.dirname(file), spec));
+      if (file.endsWith(".d.ts")) target = target.replace(/\.js$/, ".d.ts");
+      assert.ok(have.has(target), `${file} imports ${spec}: ${target} is packed`);
+    }
+  }
+});
