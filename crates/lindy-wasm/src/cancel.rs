@@ -43,6 +43,12 @@ impl WaitOptions {
     /// Parses the options argument of `what` (e.g. `"take(key, options)"`): `undefined`/`null`, or
     /// an object whose `signal` is an `AbortSignal` and `timeoutMs` a non-negative number.
     pub fn parse(value: &JsValue, what: &str) -> Result<WaitOptions, JsValue> {
+        Self::parse_with(value, what, &[])
+    }
+
+    /// [`parse`](Self::parse) for a method whose options object also carries `extra` fields
+    /// (e.g. `leaseMs`), which the caller reads itself; any other field is `INVALID_CONFIG`.
+    pub fn parse_with(value: &JsValue, what: &str, extra: &[&str]) -> Result<WaitOptions, JsValue> {
         // The common case (no options) formats nothing.
         if value.is_undefined() || value.is_null() {
             return Ok(WaitOptions::default());
@@ -50,7 +56,9 @@ impl WaitOptions {
         let Some(obj) = js::options(value, &format!("{what}: options"))? else {
             return Ok(WaitOptions::default());
         };
-        js::known_options(&obj, &format!("{what}: options"), &["signal", "timeoutMs"])?;
+        let mut known = vec!["signal", "timeoutMs"];
+        known.extend_from_slice(extra);
+        js::known_options(&obj, &format!("{what}: options"), &known)?;
         Self::from_object(&obj, what)
     }
 

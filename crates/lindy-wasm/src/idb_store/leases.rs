@@ -161,7 +161,7 @@ impl IdbStore {
     ) -> Promise {
         let prepared = (|| {
             let key = self.check_key(&key, "IdbStore.pullLeased: key")?;
-            let opts = WaitOptions::parse(&options, "IdbStore.pullLeased")?;
+            let opts = WaitOptions::parse_with(&options, "IdbStore.pullLeased", &["leaseMs"])?;
             let ms = match js::options(&options, "IdbStore.pullLeased: options")? {
                 Some(o) => lease_ms(
                     &js::field(&o, "leaseMs")?,
