@@ -15,6 +15,7 @@ export type LindyErrorCode =
   | "VALUE_TOO_LARGE"
   | "STORE_CORRUPT"
   | "STORE_POISONED"
+  | "SEQUENCE_EXHAUSTED"
   | "IO"
   | "TIMEOUT"
   | "ABORTED"
