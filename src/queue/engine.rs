@@ -706,7 +706,11 @@ impl<V, W> Engine<V, W> {
     /// wake it, then it [`claim`](Self::claim)s. Drain this after every mutating call.
     #[inline]
     pub fn pop_ready(&mut self) -> Option<(WaiterId, W)> {
-        self.ready.pop_front()
+        let next = self.ready.pop_front();
+        if next.is_none() && self.ready.capacity() > 64 {
+            self.ready = VecDeque::new(); // drained after a burst (a close): give it back
+        }
+        next
     }
 
     /// Whether a waiter is ready and not yet reported by [`pop_ready`](Self::pop_ready).
@@ -957,16 +961,17 @@ impl<V, W> Engine<V, W> {
         }
     }
 
-    /// Acknowledges a lease: the entry is done and leaves the engine; its value is returned (drop
-    /// it outside any lock). Works after close too.
+    /// Acknowledges a lease: the entry is done and leaves the engine. It is returned with its
+    /// stamp and delivery count (a durable backend writes its tombstone by them; drop the value
+    /// outside any lock). Works after close too.
     ///
     /// # Errors
     /// [`LeaseError::Lost`]: no live lease has that id (settled, expired, never issued).
-    pub fn ack(&mut self, id: LeaseId) -> Result<V, LeaseError> {
+    pub fn ack(&mut self, id: LeaseId) -> Result<Taken<V>, LeaseError> {
         let rec = self.remove_lease(id)?;
         self.release(&rec.key, &rec.entry);
         self.admit_producers();
-        Ok(rec.entry.value)
+        Ok(taken_of(rec.entry))
     }
 
     /// Returns a lease: the entry goes back to the head of its key with its age and delivery
