@@ -153,7 +153,7 @@ proptest! {
                 Op::Ack(i) | Op::Nack(i) if !m.leases.is_empty() => {
                     let id = *m.leases.keys().nth(i % m.leases.len()).unwrap();
                     if let Op::Ack(_) = op {
-                        let v = q.ack(LeaseId::from_u64(id)).unwrap();
+                        let v = q.ack(LeaseId::from_u64(id)).unwrap().value;
                         prop_assert_eq!(v, m.leases.remove(&id).unwrap().1.value);
                         acked.push(v);
                     } else {

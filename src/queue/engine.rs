@@ -1,14 +1,15 @@
 //! [`Engine`]: the sans-IO keyed-queue state machine.
 
 use alloc::boxed::Box;
-use alloc::collections::{BTreeMap, BTreeSet, VecDeque};
+use alloc::collections::VecDeque;
 use core::fmt;
 
 use compact_str::CompactString;
 
-use super::config::{check_lease_ms, Config};
-use super::error::{ConfigError, LeaseError, OutError, TakeLeasedError, TryTakeError};
+use super::config::Config;
+use super::error::{ConfigError, OutError, TryTakeError};
 use super::keys::{Entry, KeyQueue, Keys};
+use super::lease::Leases;
 use super::waiters::{Kind, List, State, WaiterId, Waiters, NIL};
 use crate::grammar::{Name, NameRef, Pattern, PatternIndex};
 
@@ -43,38 +44,6 @@ pub struct Taken<V> {
     pub deliveries: u32,
 }
 
-/// Names one lease. Ids are never reused by an engine (a 64-bit counter), so an old id can only
-/// ever be [`LeaseError::Lost`].
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub struct LeaseId(u64);
-
-impl LeaseId {
-    /// The id as a number (to hand to JavaScript, or a log).
-    pub const fn as_u64(self) -> u64 {
-        self.0
-    }
-    /// An id from [`as_u64`](Self::as_u64).
-    pub const fn from_u64(id: u64) -> Self {
-        LeaseId(id)
-    }
-}
-
-/// A leased entry: the value stays in the engine until [`ack`](Engine::ack); this borrows it
-/// (clone or encode it for the consumer).
-#[derive(Debug)]
-pub struct Leased<'a, V> {
-    /// Settle the lease with this id.
-    pub id: LeaseId,
-    /// The entry's value (still owned by the engine).
-    pub value: &'a V,
-    /// The entry's age.
-    pub stamp: Stamp,
-    /// Leased deliveries including this one (1 on the first).
-    pub deliveries: u32,
-    /// When the lease expires (ms, the clock of the `now` arguments).
-    pub deadline: u64,
-}
-
 /// Where an entry went.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum Outcome {
@@ -83,15 +52,6 @@ pub enum Outcome {
     /// Handed straight to this waiting taker (the oldest eligible one); it is also reported by
     /// [`pop_ready`](Engine::pop_ready), and its driver [`claim`](Engine::claim)s the entry.
     Delivered(WaiterId),
-}
-
-/// Where a returned lease's entry went ([`nack`](Engine::nack), expiry).
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
-pub enum Returned {
-    /// Back at the head of its key (or handed to a waiting taker of it).
-    Requeued(Outcome),
-    /// It had been delivered `max_deliveries` times: moved to the back of the dead-letter key.
-    DeadLettered(Outcome),
 }
 
 /// The result of a take that may wait.
@@ -155,7 +115,7 @@ pub enum Claim<V> {
 
 /// Where an entry goes in its key's queue.
 #[derive(Clone, Copy)]
-enum At {
+pub(super) enum At {
     Back,
     Front,
     /// Returned entries (cancel, nack, expiry, put-back): at the head, behind only the older
@@ -165,22 +125,9 @@ enum At {
 }
 
 /// Why an entry could not go in.
-enum Refusal {
+pub(super) enum Refusal {
     Full,
     TooLarge,
-}
-
-struct LeaseRec<V> {
-    key: CompactString,
-    entry: Entry<V>,
-    deadline: u64,
-}
-
-/// The lease table: by id, and by deadline for [`Engine::poll_timeout`].
-struct Leases<V> {
-    by_id: BTreeMap<u64, LeaseRec<V>>,
-    by_deadline: BTreeSet<(u64, u64)>,
-    next_id: u64,
 }
 
 /// The one keyed-queue engine every lindy backend drives: FIFO per key, leases, bounds, waiters
@@ -245,35 +192,35 @@ struct Leases<V> {
 #[repr(C)]
 pub struct Engine<V, W = ()> {
     /// Waiters made ready and not yet reported.
-    ready: VecDeque<(WaiterId, W)>,
-    next_stamp: u64,
+    pub(super) ready: VecDeque<(WaiterId, W)>,
+    pub(super) next_stamp: u64,
     /// Queued entries, across keys.
-    queued: usize,
+    pub(super) queued: usize,
     /// Producers waiting for room, in arrival order.
-    producers: List,
-    closed: bool,
+    pub(super) producers: List,
+    pub(super) closed: bool,
     /// Whether any bound is set: all accounting is skipped otherwise.
-    bounded: bool,
+    pub(super) bounded: bool,
     /// Whether a byte bound is set: the weigher runs only then.
-    weighs: bool,
+    pub(super) weighs: bool,
     /// Whether a per-key bound is set: per-key counts are kept only then.
-    key_bounded: bool,
-    keys: Keys<V>,
+    pub(super) key_bounded: bool,
+    pub(super) keys: Keys<V>,
     /// Waiting pattern takers: `(ticket, slot)` by pattern. `None` keeps `out` free of grammar
     /// work while nobody takes by pattern.
-    patterns: Option<Box<PatternIndex<(u64, u32)>>>,
-    waiters: Waiters<V, W>,
+    pub(super) patterns: Option<Box<PatternIndex<(u64, u32)>>>,
+    pub(super) waiters: Waiters<V, W>,
     /// Waiting pattern takers in arrival order (for `close`).
-    pattern_takers: List,
-    next_ticket: u64,
-    leases: Leases<V>,
+    pub(super) pattern_takers: List,
+    pub(super) next_ticket: u64,
+    pub(super) leases: Leases<V>,
     /// Leased entries.
-    in_flight: usize,
+    pub(super) in_flight: usize,
     /// Room reserved for admitted producers that have not claimed yet.
-    reserved: usize,
+    pub(super) reserved: usize,
     /// Weight of queued, leased and reserved entries (with a byte bound).
-    bytes: usize,
-    config: Config<V>,
+    pub(super) bytes: usize,
+    pub(super) config: Config<V>,
 }
 
 impl<V, W> Default for Engine<V, W> {
@@ -298,11 +245,7 @@ impl<V, W> Engine<V, W> {
             pattern_takers: List::new(),
             producers: List::new(),
             ready: VecDeque::new(),
-            leases: Leases {
-                by_id: BTreeMap::new(),
-                by_deadline: BTreeSet::new(),
-                next_id: 1,
-            },
+            leases: Leases::new(),
             queued: 0,
             in_flight: 0,
             reserved: 0,
@@ -706,7 +649,11 @@ impl<V, W> Engine<V, W> {
     /// wake it, then it [`claim`](Self::claim)s. Drain this after every mutating call.
     #[inline]
     pub fn pop_ready(&mut self) -> Option<(WaiterId, W)> {
-        self.ready.pop_front()
+        let next = self.ready.pop_front();
+        if next.is_none() && self.ready.capacity() > 64 {
+            self.ready = VecDeque::new(); // drained after a burst (a close): give it back
+        }
+        next
     }
 
     /// Whether a waiter is ready and not yet reported by [`pop_ready`](Self::pop_ready).
@@ -895,139 +842,10 @@ impl<V, W> Engine<V, W> {
         self.producers = list;
     }
 
-    // ------------------------------------------------------------------ leases
-
-    /// Takes the head of `key` under a lease of `lease_ms` (the configured default if `None`)
-    /// from `now`: the entry stays in the engine until [`ack`](Self::ack); if the lease is
-    /// [`nack`](Self::nack)ed or expires ([`handle_timeout`](Self::handle_timeout)) it goes back
-    /// to the head of its key with its age. Serves after close too.
-    ///
-    /// # Errors
-    /// [`TakeLeasedError::Invalid`] for a lease length outside `1..=MAX_LEASE_MS` (checked first:
-    /// nothing is taken), else as [`try_take`](Self::try_take).
-    pub fn try_take_leased(
-        &mut self,
-        key: &str,
-        lease_ms: Option<u64>,
-        now: u64,
-    ) -> Result<Leased<'_, V>, TakeLeasedError> {
-        let ms = self
-            .lease_ms(lease_ms)
-            .map_err(|_| TakeLeasedError::Invalid)?;
-        let taken = self.try_take(key)?;
-        Ok(self.lease_in(CompactString::from(key), taken, ms, now))
-    }
-
-    /// [`try_take_matching`](Self::try_take_matching) under a lease (see
-    /// [`try_take_leased`](Self::try_take_leased)).
-    ///
-    /// # Errors
-    /// As [`try_take_leased`](Self::try_take_leased).
-    pub fn try_take_matching_leased(
-        &mut self,
-        pattern: &Pattern,
-        lease_ms: Option<u64>,
-        now: u64,
-    ) -> Result<(Name, Leased<'_, V>), TakeLeasedError> {
-        let ms = self
-            .lease_ms(lease_ms)
-            .map_err(|_| TakeLeasedError::Invalid)?;
-        let (name, taken) = self.try_take_matching(pattern)?;
-        let key = CompactString::from(name.as_str());
-        Ok((name, self.lease_in(key, taken, ms, now)))
-    }
-
-    /// Puts an entry the driver just took (a claimed waiting take) under a lease, as if it had
-    /// been taken by [`try_take_leased`](Self::try_take_leased). A waiting leased take is
-    /// `take_or_wait` then `lease` on claim, so the lease starts when the consumer gets the
-    /// entry.
-    ///
-    /// # Errors
-    /// [`LeaseError::Invalid`] with the entry handed back, for a bad lease length.
-    pub fn lease(
-        &mut self,
-        key: &str,
-        taken: Taken<V>,
-        lease_ms: Option<u64>,
-        now: u64,
-    ) -> Result<Leased<'_, V>, (LeaseError, Taken<V>)> {
-        match self.lease_ms(lease_ms) {
-            Ok(ms) => Ok(self.lease_in(CompactString::from(key), taken, ms, now)),
-            Err(e) => Err((e, taken)),
-        }
-    }
-
-    /// Acknowledges a lease: the entry is done and leaves the engine; its value is returned (drop
-    /// it outside any lock). Works after close too.
-    ///
-    /// # Errors
-    /// [`LeaseError::Lost`]: no live lease has that id (settled, expired, never issued).
-    pub fn ack(&mut self, id: LeaseId) -> Result<V, LeaseError> {
-        let rec = self.remove_lease(id)?;
-        self.release(&rec.key, &rec.entry);
-        self.admit_producers();
-        Ok(rec.entry.value)
-    }
-
-    /// Returns a lease: the entry goes back to the head of its key with its age and delivery
-    /// count (handed on to a waiting taker, if any), or to the dead-letter key once it has been
-    /// delivered `max_deliveries` times. Works after close too.
-    ///
-    /// # Errors
-    /// [`LeaseError::Lost`].
-    pub fn nack(&mut self, id: LeaseId) -> Result<Returned, LeaseError> {
-        let rec = self.remove_lease(id)?;
-        Ok(self.return_lease(rec))
-    }
-
-    /// Extends a lease to `lease_ms` from `now` (the configured default if `None`); returns the
-    /// new deadline.
-    ///
-    /// # Errors
-    /// [`LeaseError::Invalid`] for a bad length, [`LeaseError::Lost`] for no such lease.
-    pub fn extend(
-        &mut self,
-        id: LeaseId,
-        lease_ms: Option<u64>,
-        now: u64,
-    ) -> Result<u64, LeaseError> {
-        let ms = self.lease_ms(lease_ms)?;
-        let rec = self.leases.by_id.get_mut(&id.0).ok_or(LeaseError::Lost)?;
-        let deadline = now.saturating_add(ms);
-        self.leases.by_deadline.remove(&(rec.deadline, id.0));
-        rec.deadline = deadline;
-        self.leases.by_deadline.insert((deadline, id.0));
-        Ok(deadline)
-    }
-
-    /// The next lease deadline (ms), if any lease is out: call
-    /// [`handle_timeout`](Self::handle_timeout) then (quinn-proto's `poll_timeout`).
-    pub fn poll_timeout(&self) -> Option<u64> {
-        self.leases.by_deadline.first().map(|&(d, _)| d)
-    }
-
-    /// Returns every lease whose deadline is `<= now` as [`nack`](Self::nack) would (head of its
-    /// key, or dead-letter). Returns how many expired.
-    pub fn handle_timeout(&mut self, now: u64) -> usize {
-        let mut n = 0;
-        while let Some(&(deadline, id)) = self.leases.by_deadline.first() {
-            if deadline > now {
-                break;
-            }
-            if let Ok(rec) = self.remove_lease(LeaseId(id)) {
-                self.return_lease(rec);
-            } else {
-                self.leases.by_deadline.pop_first();
-            }
-            n += 1;
-        }
-        n
-    }
-
     // ------------------------------------------------------------------ internals
 
     #[inline]
-    fn fresh_stamp(&mut self) -> u64 {
+    pub(super) fn fresh_stamp(&mut self) -> u64 {
         let s = self.next_stamp;
         self.next_stamp += 1;
         s
@@ -1039,7 +857,7 @@ impl<V, W> Engine<V, W> {
         t
     }
 
-    fn empty(&self) -> TryTakeError {
+    pub(super) fn empty(&self) -> TryTakeError {
         if self.closed {
             TryTakeError::Closed
         } else {
@@ -1047,11 +865,7 @@ impl<V, W> Engine<V, W> {
         }
     }
 
-    fn lease_ms(&self, ms: Option<u64>) -> Result<u64, LeaseError> {
-        check_lease_ms(ms.unwrap_or(self.config.default_lease_ms))
-    }
-
-    fn weigh(&self, v: &V) -> usize {
+    pub(super) fn weigh(&self, v: &V) -> usize {
         match self.config.weigher {
             Some(f) if self.weighs => f(v),
             _ => 0,
@@ -1086,7 +900,7 @@ impl<V, W> Engine<V, W> {
     /// (`front`) or the back — after `check`ing the bounds if asked. Every waiting reader of the
     /// key gets a clone either way. No closed check (callers decide).
     #[inline]
-    fn place(
+    pub(super) fn place(
         &mut self,
         key: &str,
         entry: Entry<V>,
@@ -1245,7 +1059,7 @@ impl<V, W> Engine<V, W> {
     /// Lets waiting producers in, oldest first, while there is room (or a taker waits for their
     /// key): each is *admitted* — room reserved, reported ready — and its value goes in when it
     /// claims, so a producer dropped in between puts nothing in (tokio's `send` contract).
-    fn admit_producers(&mut self) {
+    pub(super) fn admit_producers(&mut self) {
         let mut i = self.producers.head;
         while i != NIL {
             let next = self.waiters.next_of(i);
@@ -1352,101 +1166,6 @@ impl<V, W> Engine<V, W> {
                 self.producers = list;
             }
         }
-    }
-
-    fn lease_in(
-        &mut self,
-        key: CompactString,
-        mut taken: Taken<V>,
-        ms: u64,
-        now: u64,
-    ) -> Leased<'_, V> {
-        taken.deliveries = taken.deliveries.saturating_add(1);
-        let id = self.leases.next_id;
-        self.leases.next_id += 1;
-        let deadline = now.saturating_add(ms);
-        self.in_flight += 1;
-        if self.bounded {
-            let w = self.weigh(&taken.value);
-            self.bytes += w;
-            if self.key_bounded {
-                let hash = self.keys.seeded_hash(&key);
-                let mut o = self.keys.get_or_insert(hash, &key);
-                let side = o.get_mut().side();
-                side.in_flight += 1;
-                side.bytes += w;
-            }
-        }
-        self.leases.by_deadline.insert((deadline, id));
-        let rec = self.leases.by_id.entry(id).or_insert(LeaseRec {
-            key,
-            entry: Entry {
-                stamp: taken.stamp.0,
-                deliveries: taken.deliveries,
-                value: taken.value,
-            },
-            deadline,
-        });
-        Leased {
-            id: LeaseId(id),
-            value: &rec.entry.value,
-            stamp: Stamp(rec.entry.stamp),
-            deliveries: rec.entry.deliveries,
-            deadline,
-        }
-    }
-
-    fn remove_lease(&mut self, id: LeaseId) -> Result<LeaseRec<V>, LeaseError> {
-        let rec = self.leases.by_id.remove(&id.0).ok_or(LeaseError::Lost)?;
-        self.leases.by_deadline.remove(&(rec.deadline, id.0));
-        Ok(rec)
-    }
-
-    /// A leased entry leaves the lease table: undo its accounting.
-    fn release(&mut self, key: &str, entry: &Entry<V>) {
-        self.in_flight -= 1;
-        if self.bounded {
-            let w = self.weigh(&entry.value);
-            self.bytes -= w;
-            if self.key_bounded {
-                if let Some(hash) = self.keys.hash(key) {
-                    if let Some(mut o) = self.keys.find_entry(hash, key) {
-                        let q = o.get_mut();
-                        let side = q.side();
-                        side.in_flight -= 1;
-                        side.bytes -= w;
-                        if q.is_idle() {
-                            self.keys.idled(hash);
-                        }
-                    }
-                }
-            }
-        }
-    }
-
-    fn return_lease(&mut self, rec: LeaseRec<V>) -> Returned {
-        self.release(&rec.key, &rec.entry);
-        let dead = self
-            .config
-            .max_deliveries
-            .is_some_and(|m| rec.entry.deliveries >= m);
-        let returned = if dead {
-            let key = self.config.dead_letter_key.clone();
-            // Unchecked: the entry already held its room; it only changes key.
-            match self.place(&key, rec.entry, At::Back, false) {
-                Ok(o) => Returned::DeadLettered(o),
-                Err(_) => Returned::DeadLettered(Outcome::Queued), // unchecked: not reached
-            }
-        } else {
-            match self.place(&rec.key, rec.entry, At::Age, false) {
-                Ok(o) => Returned::Requeued(o),
-                Err(_) => Returned::Requeued(Outcome::Queued), // unchecked: not reached
-            }
-        };
-        if !self.producers.is_empty() {
-            self.admit_producers();
-        }
-        returned
     }
 }
 
@@ -1584,7 +1303,7 @@ fn refused<V>(r: Refusal, v: V) -> OutError<V> {
     }
 }
 
-fn taken_of<V>(e: Entry<V>) -> Taken<V> {
+pub(super) fn taken_of<V>(e: Entry<V>) -> Taken<V> {
     Taken {
         value: e.value,
         stamp: Stamp(e.stamp),

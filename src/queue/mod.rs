@@ -25,12 +25,13 @@ mod config;
 mod engine;
 mod error;
 mod keys;
+mod lease;
 mod waiters;
 
 pub use config::{check_lease_ms, lease_ms_from_f64, Config, DEFAULT_LEASE_MS, MAX_LEASE_MS};
 pub use engine::{
-    Claim, Engine, LeaseId, Leased, MatchOrWait, OutOrWait, Outcome, ReadOrWait, Returned, Stamp,
-    TakeOrWait, Taken,
+    Claim, Engine, MatchOrWait, OutOrWait, Outcome, ReadOrWait, Stamp, TakeOrWait, Taken,
 };
 pub use error::{ConfigError, LeaseError, OutError, TakeLeasedError, TryTakeError};
+pub use lease::{LeaseId, Leased, Returned};
 pub use waiters::WaiterId;
