@@ -42,7 +42,7 @@ impl Harness for RedisKit {
 
     fn capabilities(&self) -> Capabilities {
         Capabilities {
-            waits: false,
+            waits: true,
             out_front: true,
             pattern_take: true,
             leases: true,
