@@ -56,14 +56,9 @@ impl Call {
     /// Runs the script with `EVAL` (the whole source), owning everything. One request whatever
     /// the server's script cache holds: for calls whose *order* on the connection matters
     /// (an `EVALSHA` answered `NOSCRIPT` is re-sent later, behind whatever was sent meanwhile).
-    pub(crate) fn eval_owned<T: FromRedisValue + Send + 'static>(
-        self,
-        conn: Connection,
-    ) -> impl std::future::Future<Output = RedisResult<T>> + Send + 'static {
-        async move {
-            let mut conn = conn;
-            self.cmd("EVAL", &self.lua.src).query_async(&mut conn).await
-        }
+    pub(crate) async fn eval_owned<T: FromRedisValue>(self, conn: Connection) -> RedisResult<T> {
+        let mut conn = conn;
+        self.cmd("EVAL", &self.lua.src).query_async(&mut conn).await
     }
 
     /// Runs the script.
