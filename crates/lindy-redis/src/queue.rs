@@ -20,6 +20,10 @@ static PUSH: LazyLock<Lua> =
     LazyLock::new(|| Lua::new(include_str!("lua/queue_push.lua").to_owned()));
 static PULL: LazyLock<Lua> =
     LazyLock::new(|| Lua::new(include_str!("lua/queue_pull.lua").to_owned()));
+static LEN: LazyLock<Lua> =
+    LazyLock::new(|| Lua::new(include_str!("lua/queue_len.lua").to_owned()));
+static CLOSE: LazyLock<Lua> =
+    LazyLock::new(|| Lua::new(include_str!("lua/queue_close.lua").to_owned()));
 static SETTLE: LazyLock<Lua> =
     LazyLock::new(|| Lua::new(include_str!("lua/queue_settle.lua").to_owned()));
 
@@ -199,8 +203,8 @@ impl RedisQueue {
             let waiters = waiters.clone();
             move |signal| match signal {
                 Signal::Message { payload } => match std::str::from_utf8(payload) {
+                    Ok("") | Err(_) => waiters.wake_all(),
                     Ok(key) => waiters.wake_key(key),
-                    Err(_) => waiters.wake_all(),
                 },
                 Signal::Connected { .. } => {
                     waiters.wake_all();
@@ -337,9 +341,6 @@ impl RedisQueue {
             if let Some(d) = self.attempt(key).await? {
                 return Ok(d);
             }
-            if self.shared.closed.load(Ordering::Acquire) {
-                return Err(Error::Closed);
-            }
             tokio::select! {
                 () = &mut notified => {}
                 () = tokio::time::sleep(self.shared.config.poll_interval) => {}
@@ -443,7 +444,7 @@ impl RedisQueue {
         self.settle("nack", d).await
     }
 
-    /// Entries of `key` not yet acked (pending ones included).
+    /// Entries of `key` waiting to be pulled (leased ones not counted).
     ///
     /// # Errors
     /// `KEY_INVALID`, `IO`.
@@ -452,11 +453,8 @@ impl RedisQueue {
     /// Cancel-safe: reads only.
     pub async fn len(&self, key: &str) -> Result<usize, Error> {
         check_key(key, self.shared.config.max_key_len)?;
-        let n: usize = redis::cmd("XLEN")
-            .arg(self.stream(key))
-            .query_async(&mut self.shared.conn.clone())
-            .await?;
-        Ok(n)
+        let n: i64 = LEN.call(self.stream(key)).run(&self.shared.conn).await?;
+        Ok(n.max(0) as usize)
     }
 
     /// Entries of `key` delivered and not yet acked (by any consumer).
@@ -516,14 +514,32 @@ impl RedisQueue {
             .collect()
     }
 
-    /// Stops this handle's waiting pulls (`CLOSED`) at their next wake-up or poll. The queue
-    /// itself stays: other handles and processes go on.
-    pub fn close(&self) {
+    /// Closes the queue for every process: `push` hands values back with `CLOSED`; pulls drain
+    /// what is queued, then fail with `CLOSED`; waiting pulls are woken. Leases can still be
+    /// settled. Idempotent.
+    ///
+    /// # Errors
+    /// `IO`.
+    ///
+    /// # Cancel safety
+    /// Cancel-safe: idempotent.
+    pub async fn close(&self) -> Result<(), Error> {
+        let _: i64 = CLOSE
+            .call(format!("{}closed", self.shared.prefix))
+            .arg(&self.shared.prefix)
+            .run(&self.shared.conn)
+            .await?;
         self.shared.closed.store(true, Ordering::Release);
         self.shared.waiters.wake_all();
+        Ok(())
     }
 
-    /// Deletes the streams of `keys` and the dead letters (tests, benchmarks).
+    /// Whether the queue is closed, as far as this handle knows.
+    pub fn is_closed(&self) -> bool {
+        self.shared.closed.load(Ordering::Acquire)
+    }
+
+    /// Deletes the streams of `keys`, the dead letters and the closed mark (tests, benchmarks).
     ///
     /// # Errors
     /// `IO`.
@@ -533,6 +549,7 @@ impl RedisQueue {
     pub async fn destroy(&self, keys: &[&str]) -> Result<(), Error> {
         let mut cmd = redis::cmd("DEL");
         cmd.arg(format!("{}dead", self.shared.prefix));
+        cmd.arg(format!("{}closed", self.shared.prefix));
         for k in keys {
             cmd.arg(self.stream(k));
         }
