@@ -1,6 +1,7 @@
 //! [`RedisQueue`]: lindy's durable keyed queue on Redis Streams consumer groups.
 
-use std::pin::pin;
+use std::future::Future;
+use std::pin::{pin, Pin};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, LazyLock};
 use std::time::Duration;
@@ -291,31 +292,29 @@ impl RedisQueue {
             .arg(self.shared.config.visibility.as_millis() as u64)
             .arg(self.shared.config.max_deliveries)
             .arg(1);
-        let (tx, rx) = oneshot::channel::<Result<Option<Delivery>, Error>>();
-        let queue = self.clone();
+        let conn = self.shared.conn.clone();
         let key = key.to_owned();
-        tokio::spawn(async move {
-            let res = call
-                .run::<Value>(&queue.shared.conn)
+        let request: PullFuture = Box::pin(async move {
+            call.run::<Value>(&conn)
                 .await
                 .map_err(Error::from_redis)
-                .and_then(|v| parse_delivery(key, v));
-            if let Err(Ok(Some(d))) = tx.send(res) {
-                let _ = queue.nack(&d).await;
-            }
+                .and_then(|v| parse_delivery(key, v))
         });
-        let mut guard = NackGuard {
+        let mut in_flight = InFlight {
             queue: self,
-            rx: Some(rx),
+            request: Some(request),
         };
-        let res = guard.rx.as_mut().expect("set").await;
-        guard.rx = None;
-        res.unwrap_or_else(|_| {
-            Err(Error::Io(redis::RedisError::from((
-                redis::ErrorKind::Io,
-                "pull task ended",
-            ))))
+        let res = std::future::poll_fn(|cx| {
+            in_flight
+                .request
+                .as_mut()
+                .expect("present until it completes")
+                .as_mut()
+                .poll(cx)
         })
+        .await;
+        in_flight.request = None;
+        res
     }
 
     async fn wait_for(&self, key: &str) -> Result<Delivery, Error> {
@@ -577,19 +576,24 @@ fn parse_delivery(key: String, v: Value) -> Result<Option<Delivery>, Error> {
     }))
 }
 
-struct NackGuard<'a> {
+type PullFuture = Pin<Box<dyn Future<Output = Result<Option<Delivery>, Error>> + Send>>;
+
+/// A pull in flight, polled in place. If the caller drops it before it completes, the request
+/// moves to a task of its own, which nacks whatever was delivered (free again at once).
+struct InFlight<'a> {
     queue: &'a RedisQueue,
-    rx: Option<oneshot::Receiver<Result<Option<Delivery>, Error>>>,
+    request: Option<PullFuture>,
 }
 
-impl Drop for NackGuard<'_> {
+impl Drop for InFlight<'_> {
     fn drop(&mut self) {
-        if let Some(mut rx) = self.rx.take() {
-            rx.close();
-            if let Ok(Ok(Some(d))) = rx.try_recv() {
-                let queue = self.queue.clone();
-                tokio::spawn(async move { queue.nack(&d).await });
-            }
+        if let Some(request) = self.request.take() {
+            let queue = self.queue.clone();
+            tokio::spawn(async move {
+                if let Ok(Some(d)) = request.await {
+                    let _ = queue.nack(&d).await;
+                }
+            });
         }
     }
 }

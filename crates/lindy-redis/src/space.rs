@@ -1,6 +1,7 @@
 //! [`RedisSpace`]: lindy's keyed tuple space shared by every process that opens it on one Redis.
 
-use std::pin::pin;
+use std::future::Future;
+use std::pin::{pin, Pin};
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, LazyLock};
 use std::time::Duration;
@@ -424,23 +425,28 @@ impl RedisSpace {
 
     /// Runs a script that may hand out an entry, cancel-safely (see [`attempt`](Self::attempt)).
     async fn run_take(&self, call: Call) -> Result<Option<Item>, Error> {
-        let (tx, rx) = oneshot::channel::<Result<Option<Item>, Error>>();
-        let space = self.clone();
-        tokio::spawn(async move {
-            let res = call
-                .run::<Value>(&space.shared.conn)
+        let conn = self.shared.conn.clone();
+        let request: TakeFuture = Box::pin(async move {
+            call.run::<Value>(&conn)
                 .await
                 .map_err(Error::from_redis)
-                .and_then(take_reply);
-            if let Err(Ok(Some(item))) = tx.send(res) {
-                space.restore(item).await;
-            }
+                .and_then(take_reply)
         });
-        let guard = RestoreGuard {
+        let mut in_flight = InFlight {
             space: self,
-            rx: Some(rx),
+            request: Some(request),
         };
-        guard.wait().await
+        let res = std::future::poll_fn(|cx| {
+            in_flight
+                .request
+                .as_mut()
+                .expect("present until it completes")
+                .as_mut()
+                .poll(cx)
+        })
+        .await;
+        in_flight.request = None;
+        res
     }
 
     /// Puts an item the caller never received back at its age (a cancelled take).
@@ -1086,35 +1092,25 @@ impl Drop for TicketGuard<'_> {
     }
 }
 
-/// Owns the reply channel of an in-flight take; if dropped with a reply waiting in it, puts the
-/// entry back.
-struct RestoreGuard<'a> {
+type TakeFuture = Pin<Box<dyn Future<Output = Result<Option<Item>, Error>> + Send>>;
+
+/// A take request in flight, polled in place (no task on the hot path). If the caller drops it
+/// before it completes, the request moves to a task of its own, which waits for the reply and
+/// puts back whatever was taken.
+struct InFlight<'a> {
     space: &'a RedisSpace,
-    rx: Option<oneshot::Receiver<Result<Option<Item>, Error>>>,
+    request: Option<TakeFuture>,
 }
 
-impl RestoreGuard<'_> {
-    async fn wait(mut self) -> Result<Option<Item>, Error> {
-        let rx = self.rx.as_mut().expect("present until taken");
-        let res = rx.await;
-        self.rx = None;
-        res.unwrap_or_else(|_| {
-            Err(Error::Io(redis::RedisError::from((
-                redis::ErrorKind::Io,
-                "take task ended",
-            ))))
-        })
-    }
-}
-
-impl Drop for RestoreGuard<'_> {
+impl Drop for InFlight<'_> {
     fn drop(&mut self) {
-        if let Some(mut rx) = self.rx.take() {
-            rx.close();
-            if let Ok(Ok(Some(item))) = rx.try_recv() {
-                let space = self.space.clone();
-                tokio::spawn(async move { space.restore(item).await });
-            }
+        if let Some(request) = self.request.take() {
+            let space = self.space.clone();
+            tokio::spawn(async move {
+                if let Ok(Some(item)) = request.await {
+                    space.restore(item).await;
+                }
+            });
         }
     }
 }
