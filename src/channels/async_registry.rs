@@ -37,32 +37,64 @@ pub trait AsyncRegistry {
     type Error: From<ChannelError> + ErrorCode + core::error::Error;
 
     /// A snapshot of the channel; deleted records are `CHANNEL_NOT_FOUND`.
+    ///
+    /// # Cancel safety
+    /// Must be cancel-safe: it only reads.
     fn get(&self, name: &Name) -> impl Future<Output = Result<Channel, Self::Error>>;
     /// Snapshots of every record that is not deleted, in no particular order.
+    ///
+    /// # Cancel safety
+    /// Must be cancel-safe: it only reads.
     fn list(&self) -> impl Future<Output = Result<Vec<Channel>, Self::Error>>;
     /// The number of records that are not deleted.
+    ///
+    /// # Cancel safety
+    /// Must be cancel-safe: it only reads.
     fn len(&self) -> impl Future<Output = Result<usize, Self::Error>>;
     /// Whether there are no records that are not deleted.
+    ///
+    /// # Cancel safety
+    /// Must be cancel-safe: it only reads.
     fn is_empty(&self) -> impl Future<Output = Result<bool, Self::Error>> {
         async { Ok(self.len().await? == 0) }
     }
     /// Creates, refreshes or re-opens a public channel at the registry's `now`.
+    ///
+    /// # Cancel safety
+    /// A dropped future may still have taken effect once sent (its event then reaches other
+    /// nodes through the registry, not this node's subscribers): implementations say which.
     fn open_public(
         &self,
         name: &Name,
         ttl: Duration,
     ) -> impl Future<Output = Result<(Channel, Option<Event>), Self::Error>>;
     /// Creates a private channel; any existing record is `CHANNEL_EXISTS`.
+    ///
+    /// # Cancel safety
+    /// A dropped future may still have taken effect once sent (its event then reaches other
+    /// nodes through the registry, not this node's subscribers): implementations say which.
     fn create_private(
         &self,
         name: &Name,
         ttl: Duration,
     ) -> impl Future<Output = Result<(Channel, Event), Self::Error>>;
     /// Refreshes an open channel's last-active time.
+    ///
+    /// # Cancel safety
+    /// A dropped future may still have taken effect once sent (its event then reaches other
+    /// nodes through the registry, not this node's subscribers): implementations say which.
     fn touch(&self, name: &Name) -> impl Future<Output = Result<(), Self::Error>>;
     /// Deletes the channel; `Ok(None)` if it was already deleted.
+    ///
+    /// # Cancel safety
+    /// A dropped future may still have taken effect once sent (its event then reaches other
+    /// nodes through the registry, not this node's subscribers): implementations say which.
     fn delete(&self, name: &Name) -> impl Future<Output = Result<Option<Event>, Self::Error>>;
     /// Turns delta encoding on or off.
+    ///
+    /// # Cancel safety
+    /// A dropped future may still have taken effect once sent (its event then reaches other
+    /// nodes through the registry, not this node's subscribers): implementations say which.
     fn set_delta(
         &self,
         name: &Name,
@@ -70,8 +102,15 @@ pub trait AsyncRegistry {
     ) -> impl Future<Output = Result<(), Self::Error>>;
     /// Runs one expiry pass at the registry's `now`; returns the transitions *this call*
     /// made (several nodes sweeping at once split the work: each transition is returned once).
+    ///
+    /// # Cancel safety
+    /// A dropped future may still have taken effect once sent (its event then reaches other
+    /// nodes through the registry, not this node's subscribers): implementations say which.
     fn sweep(&self) -> impl Future<Output = Result<Vec<Event>, Self::Error>>;
     /// The earliest time (ms, registry clock) at which a sweep has work to do.
+    ///
+    /// # Cancel safety
+    /// Must be cancel-safe: it only reads.
     fn next_deadline(&self) -> impl Future<Output = Result<Option<u64>, Self::Error>>;
 }
 
