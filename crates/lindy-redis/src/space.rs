@@ -486,6 +486,13 @@ impl RedisSpace {
         Fut: std::future::Future<Output = Result<Option<Item>, Error>>,
     {
         let registration = key.map(|k| self.shared.waiters.key(k));
+        // Outs publish a wake-up only while someone flags that it waits (see `notify` in the
+        // scripts): a reader flags its key, a pattern taker flags "any key".
+        let flag = match key {
+            Some(k) => self.key_name(&format!("w:{k}")),
+            None => self.key_name("wany"),
+        };
+        let flag_ms = (self.shared.config.poll_interval.as_millis() as u64).saturating_mul(3);
         loop {
             let notify = match &registration {
                 Some(r) => r.notify(),
@@ -493,7 +500,20 @@ impl RedisSpace {
             };
             let mut notified = pin!(notify.notified());
             notified.as_mut().enable();
-            match attempt().await {
+            let mut found = attempt().await;
+            if matches!(found, Ok(None)) {
+                // Flag, then look again: an out between the first look and the flag did not
+                // publish.
+                let _: () = redis::cmd("SET")
+                    .arg(&flag)
+                    .arg(1)
+                    .arg("PX")
+                    .arg(flag_ms.max(1))
+                    .query_async(&mut self.shared.conn.clone())
+                    .await?;
+                found = attempt().await;
+            }
+            match found {
                 Ok(Some(item)) => return Ok(item),
                 Ok(None) => {}
                 Err(Error::Closed) => {

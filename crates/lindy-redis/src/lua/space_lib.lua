@@ -19,6 +19,15 @@ local function is_closed()
   return redis.call('HEXISTS', meta, 'closed') == 1
 end
 
+-- A key went from empty to non-empty: wake the readers of `k` and the pattern takers, if any
+-- wait (they leave short-lived flags `w:K` / `wany`; a PUBLISH per out would cost every
+-- subscriber a message). Waiting takers are told by hand-off instead.
+local function notify(k)
+  if redis.call('EXISTS', P .. 'w:' .. k, P .. 'wany') > 0 then
+    redis.call('PUBLISH', P .. 'wake', k)
+  end
+end
+
 -- Waiting takers of a key queue in arrival order (zset `wq:K` scored by arrival); each has a
 -- deadline (`wexp`), refreshed whenever it looks, after which a silent waiter is presumed dead.
 -- An entry for a key with waiters goes straight to the oldest live one (`hand[ticket]`), like
@@ -54,7 +63,7 @@ local function push(k, item)
   if hand_to_waiter(k, item) then return end
   if redis.call('RPUSH', P .. 'q:' .. k, item) == 1 then
     redis.call('SADD', P .. 'keys', k)
-    redis.call('PUBLISH', P .. 'wake', k)
+    notify(k)
   end
 end
 
@@ -84,7 +93,7 @@ local function requeue(k, item)
     if not placed then redis.call('RPUSH', q, item) end
   end
   if redis.call('SADD', P .. 'keys', k) == 1 then
-    redis.call('PUBLISH', P .. 'wake', k)
+    notify(k)
   end
 end
 

@@ -13,7 +13,7 @@ if ARGV[3] == '1' then
   if hand_to_waiter(ARGV[1], item) then return 1 end
   if redis.call('LPUSH', q, item) == 1 then
     redis.call('SADD', P .. 'keys', ARGV[1])
-    redis.call('PUBLISH', P .. 'wake', ARGV[1])
+    notify(ARGV[1])
   end
   return 1
 end
