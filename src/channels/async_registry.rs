@@ -37,32 +37,64 @@ pub trait AsyncRegistry {
     type Error: From<ChannelError> + ErrorCode + core::error::Error;
 
     /// A snapshot of the channel; deleted records are `CHANNEL_NOT_FOUND`.
+    ///
+    /// # Cancel safety
+    /// Must be cancel-safe: it only reads.
     fn get(&self, name: &Name) -> impl Future<Output = Result<Channel, Self::Error>>;
     /// Snapshots of every record that is not deleted, in no particular order.
+    ///
+    /// # Cancel safety
+    /// Must be cancel-safe: it only reads.
     fn list(&self) -> impl Future<Output = Result<Vec<Channel>, Self::Error>>;
     /// The number of records that are not deleted.
+    ///
+    /// # Cancel safety
+    /// Must be cancel-safe: it only reads.
     fn len(&self) -> impl Future<Output = Result<usize, Self::Error>>;
     /// Whether there are no records that are not deleted.
+    ///
+    /// # Cancel safety
+    /// Must be cancel-safe: it only reads.
     fn is_empty(&self) -> impl Future<Output = Result<bool, Self::Error>> {
         async { Ok(self.len().await? == 0) }
     }
     /// Creates, refreshes or re-opens a public channel at the registry's `now`.
+    ///
+    /// # Cancel safety
+    /// A dropped future may still have taken effect once sent (its event then reaches other
+    /// nodes through the registry, not this node's subscribers): implementations say which.
     fn open_public(
         &self,
         name: &Name,
         ttl: Duration,
     ) -> impl Future<Output = Result<(Channel, Option<Event>), Self::Error>>;
     /// Creates a private channel; any existing record is `CHANNEL_EXISTS`.
+    ///
+    /// # Cancel safety
+    /// A dropped future may still have taken effect once sent (its event then reaches other
+    /// nodes through the registry, not this node's subscribers): implementations say which.
     fn create_private(
         &self,
         name: &Name,
         ttl: Duration,
     ) -> impl Future<Output = Result<(Channel, Event), Self::Error>>;
     /// Refreshes an open channel's last-active time.
+    ///
+    /// # Cancel safety
+    /// A dropped future may still have taken effect once sent (its event then reaches other
+    /// nodes through the registry, not this node's subscribers): implementations say which.
     fn touch(&self, name: &Name) -> impl Future<Output = Result<(), Self::Error>>;
     /// Deletes the channel; `Ok(None)` if it was already deleted.
+    ///
+    /// # Cancel safety
+    /// A dropped future may still have taken effect once sent (its event then reaches other
+    /// nodes through the registry, not this node's subscribers): implementations say which.
     fn delete(&self, name: &Name) -> impl Future<Output = Result<Option<Event>, Self::Error>>;
     /// Turns delta encoding on or off.
+    ///
+    /// # Cancel safety
+    /// A dropped future may still have taken effect once sent (its event then reaches other
+    /// nodes through the registry, not this node's subscribers): implementations say which.
     fn set_delta(
         &self,
         name: &Name,
@@ -70,8 +102,15 @@ pub trait AsyncRegistry {
     ) -> impl Future<Output = Result<(), Self::Error>>;
     /// Runs one expiry pass at the registry's `now`; returns the transitions *this call*
     /// made (several nodes sweeping at once split the work: each transition is returned once).
+    ///
+    /// # Cancel safety
+    /// A dropped future may still have taken effect once sent (its event then reaches other
+    /// nodes through the registry, not this node's subscribers): implementations say which.
     fn sweep(&self) -> impl Future<Output = Result<Vec<Event>, Self::Error>>;
     /// The earliest time (ms, registry clock) at which a sweep has work to do.
+    ///
+    /// # Cancel safety
+    /// Must be cancel-safe: it only reads.
     fn next_deadline(&self) -> impl Future<Output = Result<Option<u64>, Self::Error>>;
 }
 
@@ -323,5 +362,126 @@ impl<G, R: RawMutex> fmt::Debug for AsyncManager<G, R> {
             .field("node", &self.hub.node())
             .field("subscribers", &self.hub.subscriber_count())
             .finish()
+    }
+}
+
+#[cfg(all(test, feature = "std", not(loom)))]
+mod tests {
+    use super::*;
+    use crate::channels::{EventKind, MemoryRegistry, Registry};
+    use core::sync::atomic::{AtomicU64, Ordering};
+    use futures::executor::block_on;
+    use std::sync::Mutex;
+
+    /// The in-memory registry behind the async trait, with its own clock: what a networked
+    /// registry looks like to the manager.
+    struct Mem {
+        inner: Mutex<MemoryRegistry>,
+        now: AtomicU64,
+    }
+
+    impl Mem {
+        fn with<T>(&self, f: impl FnOnce(&mut MemoryRegistry, u64) -> T) -> T {
+            f(
+                &mut self.inner.lock().unwrap(),
+                self.now.load(Ordering::Relaxed),
+            )
+        }
+    }
+
+    impl AsyncRegistry for Mem {
+        type Error = ChannelError;
+        async fn get(&self, name: &Name) -> Result<Channel, ChannelError> {
+            self.with(|r, _| r.get(name))
+        }
+        async fn list(&self) -> Result<Vec<Channel>, ChannelError> {
+            Ok(self.with(|r, _| r.list()))
+        }
+        async fn len(&self) -> Result<usize, ChannelError> {
+            Ok(self.with(|r, _| r.len()))
+        }
+        async fn open_public(
+            &self,
+            name: &Name,
+            ttl: Duration,
+        ) -> Result<(Channel, Option<Event>), ChannelError> {
+            self.with(|r, now| r.open_public(name, ttl, now))
+        }
+        async fn create_private(
+            &self,
+            name: &Name,
+            ttl: Duration,
+        ) -> Result<(Channel, Event), ChannelError> {
+            self.with(|r, now| r.create_private(name, ttl, now))
+        }
+        async fn touch(&self, name: &Name) -> Result<(), ChannelError> {
+            self.with(|r, now| r.touch(name, now))
+        }
+        async fn delete(&self, name: &Name) -> Result<Option<Event>, ChannelError> {
+            self.with(|r, now| r.delete(name, now))
+        }
+        async fn set_delta(&self, name: &Name, enabled: bool) -> Result<(), ChannelError> {
+            self.with(|r, _| r.set_delta(name, enabled))
+        }
+        async fn sweep(&self) -> Result<Vec<Event>, ChannelError> {
+            Ok(self.with(|r, now| r.sweep(now)))
+        }
+        async fn next_deadline(&self) -> Result<Option<u64>, ChannelError> {
+            Ok(self.with(|r, _| r.next_deadline()))
+        }
+    }
+
+    #[test]
+    fn the_async_manager_validates_fans_out_and_filters_echoes() {
+        block_on(async {
+            let m = AsyncManager::new(
+                Mem {
+                    inner: Mutex::new(MemoryRegistry::new()),
+                    now: AtomicU64::new(0),
+                },
+                NodeId(1),
+            );
+            let mut sub = m.subscribe(16);
+            let room = Name::parse("public:chat.rooms.a").unwrap();
+            let dm = Name::parse("private:chat.dm.ab1").unwrap();
+            m.open_public(&room, Some(Duration::from_millis(10)))
+                .await
+                .unwrap();
+            assert_eq!(
+                m.open_public(&dm, None).await.unwrap_err().code(),
+                "CHANNEL_INVALID"
+            );
+            assert_eq!(
+                m.create_private(&dm, Some(MAX_PRIVATE_TTL + Duration::from_millis(1)))
+                    .await
+                    .unwrap_err()
+                    .code(),
+                "CHANNEL_TTL_EXCEEDS_MAX"
+            );
+            assert_eq!(m.next_deadline().await.unwrap(), Some(10));
+            m.registry().now.store(10, Ordering::Relaxed);
+            assert_eq!(m.sweep().await.unwrap(), 1);
+            assert_eq!(m.len().await.unwrap(), 1);
+            assert!(!m.is_empty().await.unwrap());
+            // A remote event is fanned out; an echo of this node's own is not.
+            let remote = |origin| RemoteEvent {
+                origin: NodeId(origin),
+                event: Event::new(EventKind::Deleted, room.clone(), 11),
+            };
+            assert!(!m.apply_remote(&remote(1)), "echo");
+            assert!(m.apply_remote(&remote(2)));
+            let seen: Vec<_> = core::iter::from_fn(|| sub.try_recv())
+                .map(|e| (e.kind, e.at))
+                .collect();
+            assert_eq!(
+                seen,
+                [
+                    (EventKind::Opened, 0),
+                    (EventKind::Closed, 10),
+                    (EventKind::Deleted, 11)
+                ]
+            );
+            assert_eq!(m.node_id(), NodeId(1));
+        });
     }
 }

@@ -7,7 +7,9 @@
 //!
 //! Every row runs `TASKS` concurrent tokio tasks on one multiplexed connection (so both sides
 //! get the same pipelining), each doing `OPS` iterations; the figure is iterations per second,
-//! the best of `ROUNDS`. Ratios compare rows of the same run.
+//! the best of `ROUNDS`. The rows of a table run interleaved, round by round (A B C A B C …), so
+//! a machine whose load changes during the run affects them alike. Ratios compare rows of the
+//! same run.
 
 use std::future::Future;
 use std::time::{Duration, Instant};
@@ -19,23 +21,20 @@ use redis::AsyncCommands;
 
 const TASKS: usize = 32;
 const OPS: usize = 500;
-const ROUNDS: usize = 3;
+const ROUNDS: usize = 5;
 
-async fn rate<F, Fut>(f: F) -> f64
+/// One round: `TASKS` tasks running `f` at once; iterations per second.
+async fn round<F, Fut>(f: &F) -> f64
 where
     F: Fn(usize) -> Fut,
     Fut: Future<Output = ()> + Send + 'static,
 {
-    let mut best = 0f64;
-    for _ in 0..ROUNDS {
-        let started = Instant::now();
-        let tasks: Vec<_> = (0..TASKS).map(|t| tokio::spawn(f(t))).collect();
-        for t in tasks {
-            t.await.unwrap();
-        }
-        best = best.max((TASKS * OPS) as f64 / started.elapsed().as_secs_f64());
+    let started = Instant::now();
+    let tasks: Vec<_> = (0..TASKS).map(|t| tokio::spawn(f(t))).collect();
+    for t in tasks {
+        t.await.unwrap();
     }
-    best
+    (TASKS * OPS) as f64 / started.elapsed().as_secs_f64()
 }
 
 fn row(name: &str, ops: f64, base: f64) {
@@ -52,7 +51,7 @@ async fn main() {
     );
 
     // 1. Space out + take vs raw RPUSH + LPOP (each task its own key: no contention).
-    let raw = rate(|t| {
+    let raw_f = |t: usize| {
         let mut c = conn.clone();
         async move {
             let key = format!("lindy-bench-raw:{{{t}}}");
@@ -62,12 +61,11 @@ async fn main() {
                 assert!(v.is_some());
             }
         }
-    })
-    .await;
+    };
     let space = RedisSpace::open_with(&conn, "bench", SpaceConfig::default())
         .await
         .unwrap();
-    let lindy = rate(|t| {
+    let lindy_f = |t: usize| {
         let s = space.clone();
         async move {
             let key = format!("k{t}");
@@ -76,9 +74,8 @@ async fn main() {
                 assert!(s.try_take(&key).await.unwrap().is_some());
             }
         }
-    })
-    .await;
-    let leased = rate(|t| {
+    };
+    let leased_f = |t: usize| {
         let s = space.clone();
         async move {
             let key = format!("k{t}");
@@ -92,15 +89,20 @@ async fn main() {
                 s.ack(&l).await.unwrap();
             }
         }
-    })
-    .await;
+    };
+    let (mut raw, mut lindy, mut leased) = (0f64, 0f64, 0f64);
+    for _ in 0..ROUNDS {
+        raw = raw.max(round(&raw_f).await);
+        lindy = lindy.max(round(&lindy_f).await);
+        leased = leased.max(round(&leased_f).await);
+    }
     println!("| space: out + take (iterations/s) | ops/s | vs raw RPUSH+LPOP |\n|---|---|---|");
     row("raw redis-rs RPUSH + LPOP", raw, raw);
     row("RedisSpace out + try_take", lindy, raw);
     row("RedisSpace out + try_take_leased + ack", leased, raw);
 
     // 2. Queue push + leased pull + ack vs raw XADD + XREADGROUP + XACK.
-    let raw_q = rate(|t| {
+    let raw_q_f = |t: usize| {
         let mut c = conn.clone();
         async move {
             let key = format!("lindy-bench-rawq:{{{t}}}");
@@ -143,10 +145,9 @@ async fn main() {
                     .unwrap();
             }
         }
-    })
-    .await;
+    };
     let queue = RedisQueue::open(&conn, "bench").await.unwrap();
-    let lindy_q = rate(|t| {
+    let lindy_q_f = |t: usize| {
         let q = queue.clone();
         async move {
             let key = format!("k{t}");
@@ -156,8 +157,12 @@ async fn main() {
                 q.ack(&d).await.unwrap();
             }
         }
-    })
-    .await;
+    };
+    let (mut raw_q, mut lindy_q) = (0f64, 0f64);
+    for _ in 0..ROUNDS {
+        raw_q = raw_q.max(round(&raw_q_f).await);
+        lindy_q = lindy_q.max(round(&lindy_q_f).await);
+    }
     println!("\n| queue: push + leased pull + ack (iterations/s) | ops/s | vs raw XADD+XREADGROUP+XACK |\n|---|---|---|");
     row("raw redis-rs XADD + XREADGROUP + XACK", raw_q, raw_q);
     row("RedisQueue push + try_pull_leased + ack", lindy_q, raw_q);

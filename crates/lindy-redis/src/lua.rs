@@ -53,6 +53,14 @@ impl Call {
         cmd
     }
 
+    /// Runs the script with `EVAL` (the whole source), owning everything. One request whatever
+    /// the server's script cache holds: for calls whose *order* on the connection matters
+    /// (an `EVALSHA` answered `NOSCRIPT` is re-sent later, behind whatever was sent meanwhile).
+    pub(crate) async fn eval_owned<T: FromRedisValue>(self, conn: Connection) -> RedisResult<T> {
+        let mut conn = conn;
+        self.cmd("EVAL", &self.lua.src).query_async(&mut conn).await
+    }
+
     /// Runs the script.
     pub(crate) async fn run<T: FromRedisValue>(&self, conn: &Connection) -> RedisResult<T> {
         let mut conn = conn.clone();

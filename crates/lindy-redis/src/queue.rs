@@ -1,6 +1,7 @@
 //! [`RedisQueue`]: lindy's durable keyed queue on Redis Streams consumer groups.
 
-use std::pin::pin;
+use std::future::Future;
+use std::pin::{pin, Pin};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, LazyLock};
 use std::time::Duration;
@@ -20,6 +21,10 @@ static PUSH: LazyLock<Lua> =
     LazyLock::new(|| Lua::new(include_str!("lua/queue_push.lua").to_owned()));
 static PULL: LazyLock<Lua> =
     LazyLock::new(|| Lua::new(include_str!("lua/queue_pull.lua").to_owned()));
+static LEN: LazyLock<Lua> =
+    LazyLock::new(|| Lua::new(include_str!("lua/queue_len.lua").to_owned()));
+static CLOSE: LazyLock<Lua> =
+    LazyLock::new(|| Lua::new(include_str!("lua/queue_close.lua").to_owned()));
 static SETTLE: LazyLock<Lua> =
     LazyLock::new(|| Lua::new(include_str!("lua/queue_settle.lua").to_owned()));
 
@@ -199,8 +204,8 @@ impl RedisQueue {
             let waiters = waiters.clone();
             move |signal| match signal {
                 Signal::Message { payload } => match std::str::from_utf8(payload) {
+                    Ok("") | Err(_) => waiters.wake_all(),
                     Ok(key) => waiters.wake_key(key),
-                    Err(_) => waiters.wake_all(),
                 },
                 Signal::Connected { .. } => {
                     waiters.wake_all();
@@ -287,31 +292,29 @@ impl RedisQueue {
             .arg(self.shared.config.visibility.as_millis() as u64)
             .arg(self.shared.config.max_deliveries)
             .arg(1);
-        let (tx, rx) = oneshot::channel::<Result<Option<Delivery>, Error>>();
-        let queue = self.clone();
+        let conn = self.shared.conn.clone();
         let key = key.to_owned();
-        tokio::spawn(async move {
-            let res = call
-                .run::<Value>(&queue.shared.conn)
+        let request: PullFuture = Box::pin(async move {
+            call.run::<Value>(&conn)
                 .await
                 .map_err(Error::from_redis)
-                .and_then(|v| parse_delivery(key, v));
-            if let Err(Ok(Some(d))) = tx.send(res) {
-                let _ = queue.nack(&d).await;
-            }
+                .and_then(|v| parse_delivery(key, v))
         });
-        let mut guard = NackGuard {
+        let mut in_flight = InFlight {
             queue: self,
-            rx: Some(rx),
+            request: Some(request),
         };
-        let res = guard.rx.as_mut().expect("set").await;
-        guard.rx = None;
-        res.unwrap_or_else(|_| {
-            Err(Error::Io(redis::RedisError::from((
-                redis::ErrorKind::Io,
-                "pull task ended",
-            ))))
+        let res = std::future::poll_fn(|cx| {
+            in_flight
+                .request
+                .as_mut()
+                .expect("present until it completes")
+                .as_mut()
+                .poll(cx)
         })
+        .await;
+        in_flight.request = None;
+        res
     }
 
     async fn wait_for(&self, key: &str) -> Result<Delivery, Error> {
@@ -336,9 +339,6 @@ impl RedisQueue {
                 .await?;
             if let Some(d) = self.attempt(key).await? {
                 return Ok(d);
-            }
-            if self.shared.closed.load(Ordering::Acquire) {
-                return Err(Error::Closed);
             }
             tokio::select! {
                 () = &mut notified => {}
@@ -443,7 +443,7 @@ impl RedisQueue {
         self.settle("nack", d).await
     }
 
-    /// Entries of `key` not yet acked (pending ones included).
+    /// Entries of `key` waiting to be pulled (leased ones not counted).
     ///
     /// # Errors
     /// `KEY_INVALID`, `IO`.
@@ -452,11 +452,8 @@ impl RedisQueue {
     /// Cancel-safe: reads only.
     pub async fn len(&self, key: &str) -> Result<usize, Error> {
         check_key(key, self.shared.config.max_key_len)?;
-        let n: usize = redis::cmd("XLEN")
-            .arg(self.stream(key))
-            .query_async(&mut self.shared.conn.clone())
-            .await?;
-        Ok(n)
+        let n: i64 = LEN.call(self.stream(key)).run(&self.shared.conn).await?;
+        Ok(n.max(0) as usize)
     }
 
     /// Entries of `key` delivered and not yet acked (by any consumer).
@@ -516,14 +513,32 @@ impl RedisQueue {
             .collect()
     }
 
-    /// Stops this handle's waiting pulls (`CLOSED`) at their next wake-up or poll. The queue
-    /// itself stays: other handles and processes go on.
-    pub fn close(&self) {
+    /// Closes the queue for every process: `push` hands values back with `CLOSED`; pulls drain
+    /// what is queued, then fail with `CLOSED`; waiting pulls are woken. Leases can still be
+    /// settled. Idempotent.
+    ///
+    /// # Errors
+    /// `IO`.
+    ///
+    /// # Cancel safety
+    /// Cancel-safe: idempotent.
+    pub async fn close(&self) -> Result<(), Error> {
+        let _: i64 = CLOSE
+            .call(format!("{}closed", self.shared.prefix))
+            .arg(&self.shared.prefix)
+            .run(&self.shared.conn)
+            .await?;
         self.shared.closed.store(true, Ordering::Release);
         self.shared.waiters.wake_all();
+        Ok(())
     }
 
-    /// Deletes the streams of `keys` and the dead letters (tests, benchmarks).
+    /// Whether the queue is closed, as far as this handle knows.
+    pub fn is_closed(&self) -> bool {
+        self.shared.closed.load(Ordering::Acquire)
+    }
+
+    /// Deletes the streams of `keys`, the dead letters and the closed mark (tests, benchmarks).
     ///
     /// # Errors
     /// `IO`.
@@ -533,6 +548,7 @@ impl RedisQueue {
     pub async fn destroy(&self, keys: &[&str]) -> Result<(), Error> {
         let mut cmd = redis::cmd("DEL");
         cmd.arg(format!("{}dead", self.shared.prefix));
+        cmd.arg(format!("{}closed", self.shared.prefix));
         for k in keys {
             cmd.arg(self.stream(k));
         }
@@ -560,19 +576,24 @@ fn parse_delivery(key: String, v: Value) -> Result<Option<Delivery>, Error> {
     }))
 }
 
-struct NackGuard<'a> {
+type PullFuture = Pin<Box<dyn Future<Output = Result<Option<Delivery>, Error>> + Send>>;
+
+/// A pull in flight, polled in place. If the caller drops it before it completes, the request
+/// moves to a task of its own, which nacks whatever was delivered (free again at once).
+struct InFlight<'a> {
     queue: &'a RedisQueue,
-    rx: Option<oneshot::Receiver<Result<Option<Delivery>, Error>>>,
+    request: Option<PullFuture>,
 }
 
-impl Drop for NackGuard<'_> {
+impl Drop for InFlight<'_> {
     fn drop(&mut self) {
-        if let Some(mut rx) = self.rx.take() {
-            rx.close();
-            if let Ok(Ok(Some(d))) = rx.try_recv() {
-                let queue = self.queue.clone();
-                tokio::spawn(async move { queue.nack(&d).await });
-            }
+        if let Some(request) = self.request.take() {
+            let queue = self.queue.clone();
+            tokio::spawn(async move {
+                if let Ok(Some(d)) = request.await {
+                    let _ = queue.nack(&d).await;
+                }
+            });
         }
     }
 }

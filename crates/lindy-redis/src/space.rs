@@ -1,7 +1,8 @@
 //! [`RedisSpace`]: lindy's keyed tuple space shared by every process that opens it on one Redis.
 
-use std::pin::pin;
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::future::Future;
+use std::pin::{pin, Pin};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, LazyLock};
 use std::time::Duration;
 
@@ -13,7 +14,7 @@ use tokio::sync::oneshot;
 use crate::conn::Connection;
 use crate::error::{check_key, check_value, Error, OutError};
 use crate::listener::{Listener, Signal};
-use crate::lua::Lua;
+use crate::lua::{Call, Lua};
 use crate::waiters::Waiters;
 
 macro_rules! space_script {
@@ -38,6 +39,7 @@ static SETTLE: LazyLock<Lua> = space_script!("space_settle.lua");
 static REAP: LazyLock<Lua> = space_script!("space_reap.lua");
 static CLOSE: LazyLock<Lua> = space_script!("space_close.lua");
 static CONFIG: LazyLock<Lua> = space_script!("space_config.lua");
+static WAIT: LazyLock<Lua> = space_script!("space_wait.lua");
 static DESTROY: LazyLock<Lua> = space_script!("space_destroy.lua");
 
 /// Limits and timings of a [`RedisSpace`] handle. Every handle of one space should use the same
@@ -54,6 +56,9 @@ pub struct SpaceConfig {
     /// How often a waiting taker re-checks without a wake-up, and requeues expired leases
     /// (default 500 ms). Wake-ups make this a safety net, not the latency.
     pub poll_interval: Duration,
+    /// How long a waiting taker may go without looking before it is presumed dead and whatever
+    /// was handed to it goes back (default 10 s; a live taker looks every poll interval).
+    pub waiter_ttl: Duration,
     /// Where dead letters go: a key of the space (taken like any other), or, if `None`, a
     /// separate list read with [`RedisSpace::dead_letters`]. Recorded space-wide by the handle
     /// that opens with `Some`.
@@ -68,6 +73,7 @@ impl Default for SpaceConfig {
             max_deliveries: 5,
             poll_interval: Duration::from_millis(500),
             dead_letter_key: None,
+            waiter_ttl: Duration::from_secs(10),
         }
     }
 }
@@ -207,6 +213,9 @@ struct Shared {
     config: SpaceConfig,
     waiters: Arc<Waiters>,
     closed: Arc<AtomicBool>,
+    /// This handle's id and ticket counter: waiting takers' tickets are `{handle}:{n}`.
+    handle: String,
+    tickets: AtomicU64,
     _listener: Listener,
 }
 
@@ -332,6 +341,8 @@ impl RedisSpace {
                 config,
                 waiters,
                 closed,
+                handle: handle_id(),
+                tickets: AtomicU64::new(0),
                 _listener: listener,
             }),
         })
@@ -409,23 +420,33 @@ impl RedisSpace {
         for k in keys {
             call = call.arg(*k);
         }
-        let (tx, rx) = oneshot::channel::<Result<Option<Item>, Error>>();
-        let space = self.clone();
-        tokio::spawn(async move {
-            let res = call
-                .run::<Value>(&space.shared.conn)
+        self.run_take(call).await
+    }
+
+    /// Runs a script that may hand out an entry, cancel-safely (see [`attempt`](Self::attempt)).
+    async fn run_take(&self, call: Call) -> Result<Option<Item>, Error> {
+        let conn = self.shared.conn.clone();
+        let request: TakeFuture = Box::pin(async move {
+            call.run::<Value>(&conn)
                 .await
                 .map_err(Error::from_redis)
-                .and_then(take_reply);
-            if let Err(Ok(Some(item))) = tx.send(res) {
-                space.restore(item).await;
-            }
+                .and_then(take_reply)
         });
-        let guard = RestoreGuard {
+        let mut in_flight = InFlight {
             space: self,
-            rx: Some(rx),
+            request: Some(request),
         };
-        guard.wait().await
+        let res = std::future::poll_fn(|cx| {
+            in_flight
+                .request
+                .as_mut()
+                .expect("present until it completes")
+                .as_mut()
+                .poll(cx)
+        })
+        .await;
+        in_flight.request = None;
+        res
     }
 
     /// Puts an item the caller never received back at its age (a cancelled take).
@@ -465,6 +486,13 @@ impl RedisSpace {
         Fut: std::future::Future<Output = Result<Option<Item>, Error>>,
     {
         let registration = key.map(|k| self.shared.waiters.key(k));
+        // Outs publish a wake-up only while someone flags that it waits (see `notify` in the
+        // scripts): a reader flags its key, a pattern taker flags "any key".
+        let flag = match key {
+            Some(k) => self.key_name(&format!("w:{k}")),
+            None => self.key_name("wany"),
+        };
+        let flag_ms = (self.shared.config.poll_interval.as_millis() as u64).saturating_mul(3);
         loop {
             let notify = match &registration {
                 Some(r) => r.notify(),
@@ -472,7 +500,20 @@ impl RedisSpace {
             };
             let mut notified = pin!(notify.notified());
             notified.as_mut().enable();
-            match attempt().await {
+            let mut found = attempt().await;
+            if matches!(found, Ok(None)) {
+                // Flag, then look again: an out between the first look and the flag did not
+                // publish.
+                let _: () = redis::cmd("SET")
+                    .arg(&flag)
+                    .arg(1)
+                    .arg("PX")
+                    .arg(flag_ms.max(1))
+                    .query_async(&mut self.shared.conn.clone())
+                    .await?;
+                found = attempt().await;
+            }
+            match found {
                 Ok(Some(item)) => return Ok(item),
                 Ok(None) => {}
                 Err(Error::Closed) => {
@@ -485,6 +526,60 @@ impl RedisSpace {
                 () = &mut notified => {}
                 () = tokio::time::sleep(self.shared.config.poll_interval) => {
                     // Nobody rang: leases may have run out (they expire silently).
+                    self.reap_expired().await?;
+                }
+            }
+        }
+    }
+
+    /// A waiting take of one key: joins the key's waiters on the server (in the order takes are
+    /// first polled, across processes), then claims what an `out` hands it.
+    async fn wait_key(&self, key: &str, lease: Option<Duration>) -> Result<Item, Error> {
+        let lease_ms = lease.map_or(0, |d| d.as_millis().max(1) as u64);
+        let ticket = format!(
+            "{}:{}",
+            self.shared.handle,
+            self.shared.tickets.fetch_add(1, Ordering::Relaxed)
+        );
+        let ttl_ms = self.shared.config.waiter_ttl.as_millis().max(1) as u64;
+        let wait_call = |phase: &str| {
+            WAIT.call(&self.shared.meta)
+                .arg(phase)
+                .arg(lease_ms)
+                .arg(self.shared.config.max_deliveries)
+                .arg(key)
+                .arg(&ticket)
+                .arg(ttl_ms)
+        };
+        let registration = self.shared.waiters.key(key);
+        let mut guard = TicketGuard {
+            space: self,
+            ticket: &ticket,
+            done: false,
+        };
+        // Sent in this first poll: takers queue in the order they were first polled.
+        let _: i64 = wait_call("register")
+            .eval_owned(self.shared.conn.clone())
+            .await?;
+        loop {
+            let mut notified = pin!(registration.notify().notified());
+            notified.as_mut().enable();
+            match self.run_take(wait_call("claim")).await {
+                Ok(Some(item)) => {
+                    guard.done = true;
+                    return Ok(item);
+                }
+                Ok(None) => {}
+                Err(Error::Closed) => {
+                    guard.done = true; // the script forgot the ticket
+                    self.shared.closed.store(true, Ordering::Release);
+                    return Err(Error::Closed);
+                }
+                Err(e) => return Err(e),
+            }
+            tokio::select! {
+                () = &mut notified => {}
+                () = tokio::time::sleep(self.shared.config.poll_interval) => {
                     self.reap_expired().await?;
                 }
             }
@@ -505,10 +600,7 @@ impl RedisSpace {
     /// back at its age (by a spawned task), so nothing is lost.
     pub async fn take(&self, key: &str) -> Result<Bytes, Error> {
         check_key(key, self.shared.config.max_key_len)?;
-        let keys = [key];
-        let item = self
-            .wait_for(Some(key), || self.attempt(&keys, None))
-            .await?;
+        let item = self.wait_key(key, None).await?;
         Ok(item.value)
     }
 
@@ -536,10 +628,7 @@ impl RedisSpace {
     pub async fn take_leased(&self, key: &str, lease: Duration) -> Result<Lease, Error> {
         check_key(key, self.shared.config.max_key_len)?;
         lease_ms(lease)?;
-        let keys = [key];
-        let item = self
-            .wait_for(Some(key), || self.attempt(&keys, Some(lease)))
-            .await?;
+        let item = self.wait_key(key, Some(lease)).await?;
         Ok(to_lease(item))
     }
 
@@ -985,35 +1074,63 @@ fn to_lease(item: Item) -> Lease {
     }
 }
 
-/// Owns the reply channel of an in-flight take; if dropped with a reply waiting in it, puts the
-/// entry back.
-struct RestoreGuard<'a> {
-    space: &'a RedisSpace,
-    rx: Option<oneshot::Receiver<Result<Option<Item>, Error>>>,
+fn handle_id() -> String {
+    use std::hash::{BuildHasher, Hasher};
+    let mut h = std::collections::hash_map::RandomState::new().build_hasher();
+    h.write_u128(
+        std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map_or(0, |d| d.as_nanos()),
+    );
+    format!("{}-{:x}", std::process::id(), h.finish())
 }
 
-impl RestoreGuard<'_> {
-    async fn wait(mut self) -> Result<Option<Item>, Error> {
-        let rx = self.rx.as_mut().expect("present until taken");
-        let res = rx.await;
-        self.rx = None;
-        res.unwrap_or_else(|_| {
-            Err(Error::Io(redis::RedisError::from((
-                redis::ErrorKind::Io,
-                "take task ended",
-            ))))
-        })
+/// A waiting take's place among the key's waiters: left when the take is dropped unfinished.
+struct TicketGuard<'a> {
+    space: &'a RedisSpace,
+    ticket: &'a str,
+    done: bool,
+}
+
+impl Drop for TicketGuard<'_> {
+    fn drop(&mut self) {
+        if self.done {
+            return;
+        }
+        let call = SETTLE
+            .call(&self.space.shared.meta)
+            .arg("unwait")
+            .arg(self.ticket)
+            .arg(0);
+        let mut leave = Box::pin(call.eval_owned::<i64>(self.space.shared.conn.clone()));
+        // Poll once here, so the command is queued on the connection before anything the caller
+        // sends next (an `out` right after dropping a take must not be handed to this ticket).
+        let mut cx = std::task::Context::from_waker(std::task::Waker::noop());
+        if std::future::Future::poll(leave.as_mut(), &mut cx).is_pending() {
+            tokio::spawn(leave);
+        }
     }
 }
 
-impl Drop for RestoreGuard<'_> {
+type TakeFuture = Pin<Box<dyn Future<Output = Result<Option<Item>, Error>> + Send>>;
+
+/// A take request in flight, polled in place (no task on the hot path). If the caller drops it
+/// before it completes, the request moves to a task of its own, which waits for the reply and
+/// puts back whatever was taken.
+struct InFlight<'a> {
+    space: &'a RedisSpace,
+    request: Option<TakeFuture>,
+}
+
+impl Drop for InFlight<'_> {
     fn drop(&mut self) {
-        if let Some(mut rx) = self.rx.take() {
-            rx.close();
-            if let Ok(Ok(Some(item))) = rx.try_recv() {
-                let space = self.space.clone();
-                tokio::spawn(async move { space.restore(item).await });
-            }
+        if let Some(request) = self.request.take() {
+            let space = self.space.clone();
+            tokio::spawn(async move {
+                if let Ok(Some(item)) = request.await {
+                    space.restore(item).await;
+                }
+            });
         }
     }
 }

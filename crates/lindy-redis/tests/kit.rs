@@ -1,5 +1,5 @@
-//! The conformance kit (`lindy::testkit`), unchanged, against RedisSpace on the standalone
-//! server and on the cluster (`make redis-test`). Prints the kit's report per backend and fails
+//! The conformance kit (`lindy::testkit`), unchanged, against RedisSpace and RedisQueue on the
+//! standalone server and on the cluster (`make redis-test`). Prints the kit's report per backend and fails
 //! on any failed case.
 //!
 //! Time is real here: the kit's `advance(ms)` sleeps `ms` and then requeues expired leases (as
@@ -15,7 +15,7 @@ use std::time::Duration;
 use lindy::error::ErrorCode;
 use lindy::grammar::Pattern;
 use lindy::testkit::{run, Capabilities, Harness, KitError, KitLease, Options, Queue, CASES};
-use lindy_redis::{Connection, Error, Lease, RedisSpace, SpaceConfig};
+use lindy_redis::{Connection, Error, Lease, QueueConfig, RedisQueue, RedisSpace, SpaceConfig};
 
 struct RedisKit {
     name: &'static str,
@@ -42,7 +42,7 @@ impl Harness for RedisKit {
 
     fn capabilities(&self) -> Capabilities {
         Capabilities {
-            waits: false,
+            waits: true,
             out_front: true,
             pattern_take: true,
             leases: true,
@@ -181,6 +181,86 @@ impl Queue for KitSpace {
     }
 }
 
+/// RedisQueue under the kit: Streams give it FIFO per key and the close rule. Not declared:
+/// `waits` — its waiting pulls (tested in tests/queue.rs) race on the server in the order their
+/// scripts arrive, not in the order the pulls were first polled (RedisSpace queues its waiters
+/// on the server; the queue does not yet); `leases` — a stream's lease is the consumer group's
+/// visibility timeout, one per queue, not one per call; `out_front` and pattern takes — a
+/// stream only appends, and each key is its own stream.
+struct QueueKit {
+    name: &'static str,
+    conn: Connection,
+    opened: Vec<(RedisQueue, Vec<String>)>,
+}
+
+struct KitQueue {
+    queue: RedisQueue,
+}
+
+impl Harness for QueueKit {
+    type Queue = KitQueue;
+
+    fn name(&self) -> &str {
+        self.name
+    }
+
+    fn capabilities(&self) -> Capabilities {
+        Capabilities::NONE
+    }
+
+    async fn open(&mut self, _options: &Options) -> Result<KitQueue, KitError> {
+        let config = QueueConfig {
+            poll_interval: Duration::from_millis(50),
+            ..QueueConfig::default()
+        };
+        let queue = RedisQueue::open_with(&self.conn, &common::unique("kitq"), config)
+            .await
+            .map_err(kit)?;
+        self.opened
+            .push((queue.clone(), vec!["k".into(), "other".into()]));
+        Ok(KitQueue { queue })
+    }
+}
+
+impl Queue for KitQueue {
+    async fn out(&self, key: &str, value: Vec<u8>) -> Result<(), KitError> {
+        self.queue
+            .push(key, value)
+            .await
+            .map(drop)
+            .map_err(|e| KitError::with_value(e.code(), e.value.to_vec()))
+    }
+
+    async fn try_take(&self, key: &str) -> Result<Option<Vec<u8>>, KitError> {
+        Ok(self
+            .queue
+            .try_pull(key)
+            .await
+            .map_err(kit)?
+            .map(|b| b.to_vec()))
+    }
+
+    async fn len(&self, key: &str) -> Result<usize, KitError> {
+        self.queue.len(key).await.map_err(kit)
+    }
+
+    async fn close(&self) -> Result<(), KitError> {
+        self.queue.close().await.map_err(kit)
+    }
+
+    async fn advance(&self, ms: u64) {
+        tokio::time::sleep(Duration::from_millis(ms)).await;
+    }
+
+    async fn sleep(&self, ms: u64) {
+        tokio::time::sleep(Duration::from_millis(ms)).await;
+    }
+
+    async fn take(&self, key: &str) -> Result<Vec<u8>, KitError> {
+        Ok(self.queue.pull(key).await.map_err(kit)?.to_vec())
+    }
+}
+
 fn main() -> ExitCode {
     let rt = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
@@ -202,6 +282,27 @@ fn main() -> ExitCode {
             let report = run(&mut harness).await;
             for s in &harness.spaces {
                 s.destroy().await.expect("clean up");
+            }
+            report
+        });
+        println!("{report}");
+        ok &= report.ok() && report.passed.len() + report.not_applicable.len() == CASES.len();
+    }
+    for (name, urls) in [
+        ("redis-queue", common::standalone_url()),
+        ("redis-queue-cluster", common::cluster_urls()),
+    ] {
+        let report = rt.block_on(async {
+            let conn = Connection::connect(&urls).await.expect("connect");
+            let mut harness = QueueKit {
+                name,
+                conn,
+                opened: Vec::new(),
+            };
+            let report = run(&mut harness).await;
+            for (q, keys) in &harness.opened {
+                let keys: Vec<&str> = keys.iter().map(String::as_str).collect();
+                q.destroy(&keys).await.expect("clean up");
             }
             report
         });

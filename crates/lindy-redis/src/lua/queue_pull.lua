@@ -6,7 +6,17 @@
 -- deletes what it hands out (at-most-once); a leased one leaves it pending for this consumer.
 local s, P, key, consumer = KEYS[1], ARGV[1], ARGV[2], ARGV[3]
 local vis, max, leased = tonumber(ARGV[4]), tonumber(ARGV[5]), ARGV[6] == '1'
-if redis.call('EXISTS', s) == 0 then return false end
+
+-- Nothing to serve: nil, or LINDY_CLOSED once the queue is closed (the close rule: pulls
+-- drain what is queued, then fail).
+local function nothing()
+  if redis.call('EXISTS', P .. 'closed') == 1 then
+    return redis.error_reply('LINDY_CLOSED the queue is closed')
+  end
+  return false
+end
+
+if redis.call('EXISTS', s) == 0 then return nothing() end
 
 local function done(id)
   redis.call('XACK', s, 'lindy', id)
@@ -44,6 +54,6 @@ for _ = 1, 16 do
 end
 
 local r = redis.call('XREADGROUP', 'GROUP', 'lindy', consumer, 'COUNT', 1, 'STREAMS', s, '>')
-if not r then return false end
+if not r then return nothing() end
 local e = r[1][2][1]
 return serve(e[1], e[2], 1)

@@ -19,16 +19,57 @@ local function is_closed()
   return redis.call('HEXISTS', meta, 'closed') == 1
 end
 
+-- A key went from empty to non-empty: wake the readers of `k` and the pattern takers, if any
+-- wait (they leave short-lived flags `w:K` / `wany`; a PUBLISH per out would cost every
+-- subscriber a message). Waiting takers are told by hand-off instead.
+local function notify(k)
+  if redis.call('EXISTS', P .. 'w:' .. k, P .. 'wany') > 0 then
+    redis.call('PUBLISH', P .. 'wake', k)
+  end
+end
+
+-- Waiting takers of a key queue in arrival order (zset `wq:K` scored by arrival); each has a
+-- deadline (`wexp`), refreshed whenever it looks, after which a silent waiter is presumed dead.
+-- An entry for a key with waiters goes straight to the oldest live one (`hand[ticket]`), like
+-- the local space's direct hand-off: waiting takers are served in arrival order.
+local function forget(t)
+  local k = redis.call('HGET', P .. 'wkey', t)
+  if k then redis.call('ZREM', P .. 'wq:' .. k, t) end
+  redis.call('ZREM', P .. 'wexp', t)
+  redis.call('HDEL', P .. 'wkey', t)
+end
+
+-- Hands `item` to the oldest live waiter of `k`; false if there is none.
+local function hand_to_waiter(k, item)
+  local wq = P .. 'wq:' .. k
+  if redis.call('EXISTS', wq) == 0 then return false end
+  local now = now_ms()
+  while true do
+    local first = redis.call('ZRANGE', wq, 0, 0)[1]
+    if not first then return false end
+    redis.call('ZREM', wq, first)
+    local exp = tonumber(redis.call('ZSCORE', P .. 'wexp', first))
+    if exp and exp >= now then
+      redis.call('HSET', P .. 'hand', first, item)
+      redis.call('PUBLISH', P .. 'wake', k)
+      return true
+    end
+    forget(first)
+  end
+end
+
 -- Appends `item` to key `k` (a new entry), waking waiters on empty -> non-empty.
 local function push(k, item)
+  if hand_to_waiter(k, item) then return end
   if redis.call('RPUSH', P .. 'q:' .. k, item) == 1 then
     redis.call('SADD', P .. 'keys', k)
-    redis.call('PUBLISH', P .. 'wake', k)
+    notify(k)
   end
 end
 
 -- Puts `item` back into key `k`'s list at its age (usually the front) and wakes waiters.
 local function requeue(k, item)
+  if hand_to_waiter(k, item) then return end
   local q = P .. 'q:' .. k
   local seq = parse(item)
   local head = redis.call('LINDEX', q, 0)
@@ -52,7 +93,7 @@ local function requeue(k, item)
     if not placed then redis.call('RPUSH', q, item) end
   end
   if redis.call('SADD', P .. 'keys', k) == 1 then
-    redis.call('PUBLISH', P .. 'wake', k)
+    notify(k)
   end
 end
 
@@ -86,12 +127,26 @@ local function release(k, item, max)
 end
 
 -- Requeues up to `limit` leases whose deadline has passed (server clock). Returns the count.
+-- A waiter that is gone (dropped, or presumed dead): whatever was handed to it goes back at its
+-- age (to the next waiter, or the list).
+local function unwait(t)
+  local item = redis.call('HGET', P .. 'hand', t)
+  local k = redis.call('HGET', P .. 'wkey', t)
+  forget(t)
+  if item then
+    redis.call('HDEL', P .. 'hand', t)
+    if k then requeue(k, item) end
+  end
+end
+
 local function reap(now, limit, max)
   local due = redis.call('ZRANGEBYSCORE', P .. 'leases', '-inf', now, 'LIMIT', 0, limit)
   for i = 1, #due do
     local k, item = unlease(due[i])
     if k then release(k, item, max) end
   end
+  local gone = redis.call('ZRANGEBYSCORE', P .. 'wexp', '-inf', now - 1, 'LIMIT', 0, limit)
+  for i = 1, #gone do unwait(gone[i]) end
   return #due
 end
 

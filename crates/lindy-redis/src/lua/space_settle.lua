@@ -3,8 +3,13 @@
 --   extend ms               the lease now ends `ms` from now
 --   ackout key value        ack and out a result in one step
 --   restore key item        (no lease) put back an entry a cancelled take removed
+--   unwait                  (the id is a waiter's ticket) a dropped waiting take leaves
 -- Returns 1 if a nack dead-lettered the entry, else 0.
 local op = ARGV[1]
+if op == 'unwait' then
+  unwait(ARGV[2])
+  return 0
+end
 if op == 'restore' then
   requeue(ARGV[4], ARGV[5])
   return 0
