@@ -9,9 +9,10 @@
 //! * [`embassy_lock`] — embassy-sync's raw mutexes as lindy's lock;
 //! * [`exit`] — ends the QEMU run with a status the runner turns into the process exit code.
 //!
-//! The binaries are in `src/bin/`: `suite` (the core's tests on the chip), `embassy` (producer and
-//! consumer tasks on embassy-executor), and the `footprint-*` programs measured in
-//! `docs/benchmarks/firmware.md`.
+//! The binaries are in `src/bin/`: `suite` (the core's tests on the chip), `embassy` (producer,
+//! consumer and worker tasks on embassy-executor, timer-driven sweep and lease expiry), `example`
+//! (the one in `docs/firmware.md`), and the `footprint-*` programs measured in
+//! `docs/benchmarks/firmware.md` (which share `src/footprint.rs`, included by path).
 #![no_std]
 #![warn(missing_docs, rust_2018_idioms)]
 
