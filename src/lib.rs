@@ -53,11 +53,11 @@ pub mod testkit;
 
 pub use error::{Closed, ErrorCode, Full, TryRecvError};
 
-/// The README draft's Rust snippets, compiled and run as doctests (`cargo test --doc`), so the
+/// The README's Rust snippets, compiled and run as doctests (`cargo test --doc`), so the
 /// front page never shows code that does not build.
 #[cfg(doctest)]
-#[doc = include_str!("../docs/readme-draft.md")]
-pub struct ReadmeDraft;
+#[doc = include_str!("../README.md")]
+pub struct Readme;
 
 /// The traits you implement or call through, in one import: `use lindy::prelude::*;`.
 ///
