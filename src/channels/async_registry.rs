@@ -470,7 +470,7 @@ mod tests {
             };
             assert!(!m.apply_remote(&remote(1)), "echo");
             assert!(m.apply_remote(&remote(2)));
-            let seen: Vec<_> = core::iter::from_fn(|| sub.try_recv())
+            let seen: Vec<_> = core::iter::from_fn(|| sub.try_recv().ok())
                 .map(|e| (e.kind, e.at))
                 .collect();
             assert_eq!(

@@ -794,22 +794,22 @@ impl<S: Storage, W> Queue<S, W> {
                 cause: cause.clone(),
             });
         }
-        let seq = self.engine.ack(id).map_err(StoreError::Lease)?;
-        let (key, stamp) = {
-            let l = self.live.get(&seq).expect("the engine holds live entries");
-            (l.key.clone(), l.stamp)
-        };
+        // The engine hands back the settled entry (its stamp and delivery count), so a failed
+        // append can put it back exactly as it was.
+        let taken = self.engine.ack(id).map_err(StoreError::Lease)?;
+        let seq = taken.value;
+        let key = self
+            .live
+            .get(&seq)
+            .expect("the engine holds live entries")
+            .key
+            .clone();
         match self.append_tombstone(&key, seq) {
             Ok(lsn) => {
                 self.live.remove(&seq);
                 Ok(lsn)
             }
             Err(e) => {
-                let taken = Taken {
-                    value: seq,
-                    stamp: stamp.expect("a leased entry has its stamp"),
-                    deliveries: 0,
-                };
                 let _ = self.engine.put_back(&key, taken);
                 Err(e)
             }

@@ -511,7 +511,7 @@ impl SpaceCore {
     /// Acknowledges lease `id`: its entry is done. The handle to free, or [`LOST`].
     pub fn ack(&mut self, id: f64) -> i32 {
         let r = match self.engine.ack(LeaseId::from_u64(id as u64)) {
-            Ok(h) => h as i32,
+            Ok(taken) => taken.value as i32,
             Err(_) => LOST,
         };
         // Room was made: waiting producers (none in JS) or nothing; keep the queue drained.
