@@ -426,9 +426,10 @@ pub fn human(x: f64) -> String {
     }
 }
 
-/// `parking_lot::RawMutex` as a lindy lock, measured beside the seam's std mutex in the same run
-/// (issue 18 tried it as the seam's `std` lock and kept std's: see `docs/benchmarks/threads.md`).
-/// Lindy's types take it as their `R` parameter (`LockingRing<u64, N, ParkingLotMutex>`).
+/// Plain `parking_lot::RawMutex` (its own contended path, which yields before parking) as a lindy
+/// lock, measured beside the seam in the same run (issue 18 tried it as the seam's `std` lock:
+/// see `docs/benchmarks/threads.md`). Lindy's types take it as their `R` parameter
+/// (`LockingRing<u64, N, ParkingLotMutex>`).
 pub struct ParkingLotMutex(parking_lot::RawMutex);
 
 // Safety: parking_lot's raw mutex excludes other threads between `lock` and `unlock`.
@@ -449,6 +450,24 @@ unsafe impl lindy::sync::RawMutex for ParkingLotMutex {
         }
         self.0.lock();
         let _unlock = Unlock(&self.0);
+        f()
+    }
+}
+
+/// The seam's `std` lock before issue 18: `std::sync::Mutex<()>` with its poison check, kept here
+/// so the "before" row runs in the same process as the current seam.
+pub struct StdSyncMutex(std::sync::Mutex<()>);
+
+// Safety: an OS mutex excludes other threads while `f` runs.
+unsafe impl lindy::sync::RawMutex for StdSyncMutex {
+    const INIT: Self = StdSyncMutex(std::sync::Mutex::new(()));
+    const REENTRANT: bool = false;
+    #[inline]
+    fn lock<R>(&self, f: impl FnOnce() -> R) -> R {
+        let _guard = self
+            .0
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
         f()
     }
 }

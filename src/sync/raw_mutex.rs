@@ -58,33 +58,70 @@ unsafe impl RawMutex for CriticalSectionRawMutex {
     }
 }
 
-/// An operating-system mutex (`std::sync::Mutex`, a futex on Linux). Poisoning is ignored:
-/// lindy's own critical sections restore their invariants before anything that can panic (user
-/// `Drop`s and wakers run outside the lock).
+/// The thread mutex on `std`: [`parking_lot::RawMutex`] (one byte, a compare-and-swap to lock and
+/// to unlock, no poison bookkeeping) with std's contention policy in front of it.
 ///
-/// Why this lock and not `parking_lot::RawMutex` (issue 18 measured both, in the same runs,
-/// `docs/benchmarks/threads.md`): parking_lot saves ~13 instructions per lock round trip (no poison
-/// check), but its contended path yields the thread (`sched_yield`) before it parks, and on a
-/// loaded machine a yield waits behind other processes: the space's one-producer/one-consumer
-/// hand-off ran 2.3× slower with it. std's mutex spins on the lock word, then sleeps on a futex.
+/// Measured in the same runs (`docs/benchmarks/threads.md`):
+/// * uncontended, parking_lot's fast path costs ~19 instructions less per lock round trip than
+///   `std::sync::Mutex` (whose poison check runs on every lock and unlock);
+/// * contended, parking_lot's own slow path yields the thread (`sched_yield`) a few times before
+///   it parks, and on a loaded machine a yield waits behind other processes' time slices: the
+///   space's one-producer/one-consumer hand-off ran 2× slower with it than with std's mutex,
+///   which spins on the lock word and then sleeps.
+///
+/// So a contended `lock` first spins like std's mutex (re-reading the lock byte, never
+/// yielding); only a holder that stays away longer than that (it was preempted) sends the
+/// waiter into parking_lot's parking path.
 #[cfg(all(feature = "std", not(loom)))]
 pub struct StdRawMutex {
-    inner: std::sync::Mutex<()>,
+    inner: parking_lot::RawMutex,
+}
+
+/// Spins on a held lock before parking (std's futex mutex spins 100 times too).
+#[cfg(all(feature = "std", not(loom)))]
+const LOCK_SPINS: u32 = 100;
+
+#[cfg(all(feature = "std", not(loom)))]
+impl StdRawMutex {
+    #[cold]
+    fn lock_contended(&self) {
+        use lock_api::RawMutex as _;
+        for _ in 0..LOCK_SPINS {
+            core::hint::spin_loop();
+            // Read before the compare-and-swap: spinning on a load keeps the line shared
+            // instead of stealing it from the holder.
+            if !self.inner.is_locked() && self.inner.try_lock() {
+                return;
+            }
+        }
+        self.inner.lock();
+    }
 }
 
 #[cfg(all(feature = "std", not(loom)))]
 unsafe impl RawMutex for StdRawMutex {
     const INIT: Self = StdRawMutex {
-        inner: std::sync::Mutex::new(()),
+        inner: <parking_lot::RawMutex as lock_api::RawMutex>::INIT,
     };
-    // `std::sync::Mutex::lock` "will not return" when the holder calls it again.
+    // A nested `lock` of parking_lot's mutex deadlocks: it never runs its closure, so `Mutex`
+    // can skip its re-entry flag.
     const REENTRANT: bool = false;
     #[inline]
     fn lock<R>(&self, f: impl FnOnce() -> R) -> R {
-        let _guard = self
-            .inner
-            .lock()
-            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        use lock_api::RawMutex as _;
+        /// Unlocks on scope exit, also when `f` unwinds.
+        struct Unlock<'a>(&'a parking_lot::RawMutex);
+        impl Drop for Unlock<'_> {
+            #[inline]
+            fn drop(&mut self) {
+                // Safety: the lock was taken just before this guard was made, on this thread.
+                unsafe { self.0.unlock() }
+            }
+        }
+        if !self.inner.try_lock() {
+            self.lock_contended();
+        }
+        let _unlock = Unlock(&self.inner);
         f()
     }
 }
