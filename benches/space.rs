@@ -19,7 +19,7 @@ use std::sync::Arc;
 use std::task::{Context, Poll, Waker};
 use std::thread;
 
-use common::{Case, CountingAlloc, ParkingLotMutex, Pick, StdSyncMutex, Table};
+use common::{Case, CountingAlloc, ParkingLotMutex, ParkingLotSpinMutex, Pick, Table};
 use lindy::space::LocalSpace;
 
 #[global_allocator]
@@ -105,7 +105,7 @@ fn single_thread_one_key() {
     .single_thread();
     let space = LocalSpace::<u64>::new();
     let parking = LocalSpace::<u64, ParkingLotMutex>::new();
-    let before = LocalSpace::<u64, StdSyncMutex>::new();
+    let spinning = LocalSpace::<u64, ParkingLotSpinMutex>::new();
     let mut keep = BareKeep::default();
     let mut fast = FastKeep::default();
     let mut remove = BareRemove::default();
@@ -121,11 +121,11 @@ fn single_thread_one_key() {
             }),
         ),
         (
-            "lindy LocalSpace, std::sync::Mutex seam (before)",
+            "lindy LocalSpace, parking_lot + spin seam (tried)",
             Box::new(|n| {
                 for i in 0..n {
-                    before.out("jobs", i).unwrap();
-                    black_box(before.try_take(black_box("jobs")));
+                    spinning.out("jobs", i).unwrap();
+                    black_box(spinning.try_take(black_box("jobs")));
                 }
             }),
         ),
@@ -368,8 +368,8 @@ fn one_producer_one_consumer() {
             Box::new(|n| space_pair::<lindy::sync::DefaultRawMutex>(n, true)),
         ),
         (
-            "lindy LocalSpace, std::sync::Mutex seam (before)",
-            Box::new(|n| space_pair::<StdSyncMutex>(n, true)),
+            "lindy LocalSpace, parking_lot + spin seam (tried)",
+            Box::new(|n| space_pair::<ParkingLotSpinMutex>(n, true)),
         ),
         (
             "lindy LocalSpace, plain parking_lot seam (tried)",
@@ -473,8 +473,8 @@ fn eight_by_eight() {
             Box::new(|n| lindy::<lindy::sync::DefaultRawMutex>(n, &names)),
         ),
         (
-            "lindy LocalSpace, std::sync::Mutex seam (before)",
-            Box::new(|n| lindy::<StdSyncMutex>(n, &names)),
+            "lindy LocalSpace, parking_lot + spin seam (tried)",
+            Box::new(|n| lindy::<ParkingLotSpinMutex>(n, &names)),
         ),
         (
             "lindy LocalSpace, plain parking_lot seam (tried)",

@@ -454,8 +454,8 @@ unsafe impl lindy::sync::RawMutex for ParkingLotMutex {
     }
 }
 
-/// The seam's `std` lock before issue 18: `std::sync::Mutex<()>` with its poison check, kept here
-/// so the "before" row runs in the same process as the current seam.
+/// `std::sync::Mutex<()>` as a lindy lock, exactly as the seam's `StdRawMutex` (the default on
+/// `std`): the "std" row of the lock comparisons.
 pub struct StdSyncMutex(std::sync::Mutex<()>);
 
 // Safety: an OS mutex excludes other threads while `f` runs.
@@ -468,6 +468,47 @@ unsafe impl lindy::sync::RawMutex for StdSyncMutex {
             .0
             .lock()
             .unwrap_or_else(std::sync::PoisonError::into_inner);
+        f()
+    }
+}
+
+/// parking_lot's raw mutex behind a std-like contended spin (up to 100 reads of the lock byte,
+/// never yielding, then parking_lot's own path): tried as the seam's `std` lock in issue 18.
+pub struct ParkingLotSpinMutex(parking_lot::RawMutex);
+
+impl ParkingLotSpinMutex {
+    #[cold]
+    fn lock_contended(&self) {
+        use parking_lot::lock_api::RawMutex as _;
+        for _ in 0..100 {
+            std::hint::spin_loop();
+            if !self.0.is_locked() && self.0.try_lock() {
+                return;
+            }
+        }
+        self.0.lock();
+    }
+}
+
+// Safety: parking_lot's raw mutex excludes other threads between `lock` and `unlock`.
+unsafe impl lindy::sync::RawMutex for ParkingLotSpinMutex {
+    const INIT: Self =
+        ParkingLotSpinMutex(<parking_lot::RawMutex as parking_lot::lock_api::RawMutex>::INIT);
+    const REENTRANT: bool = false;
+    #[inline]
+    fn lock<R>(&self, f: impl FnOnce() -> R) -> R {
+        use parking_lot::lock_api::RawMutex as _;
+        struct Unlock<'a>(&'a parking_lot::RawMutex);
+        impl Drop for Unlock<'_> {
+            fn drop(&mut self) {
+                // Safety: locked below, on this thread.
+                unsafe { self.0.unlock() }
+            }
+        }
+        if !self.0.try_lock() {
+            self.lock_contended();
+        }
+        let _unlock = Unlock(&self.0);
         f()
     }
 }

@@ -58,70 +58,35 @@ unsafe impl RawMutex for CriticalSectionRawMutex {
     }
 }
 
-/// The thread mutex on `std`: [`parking_lot::RawMutex`] (one byte, a compare-and-swap to lock and
-/// to unlock, no poison bookkeeping) with std's contention policy in front of it.
+/// An operating-system mutex (`std::sync::Mutex`, a futex on Linux). Poisoning is ignored:
+/// lindy's own critical sections restore their invariants before anything that can panic (user
+/// `Drop`s and wakers run outside the lock).
 ///
-/// Measured in the same runs (`docs/benchmarks/threads.md`):
-/// * uncontended, parking_lot's fast path costs ~19 instructions less per lock round trip than
-///   `std::sync::Mutex` (whose poison check runs on every lock and unlock);
-/// * contended, parking_lot's own slow path yields the thread (`sched_yield`) a few times before
-///   it parks, and on a loaded machine a yield waits behind other processes' time slices: the
-///   space's one-producer/one-consumer hand-off ran 2× slower with it than with std's mutex,
-///   which spins on the lock word and then sleeps.
-///
-/// So a contended `lock` first spins like std's mutex (re-reading the lock byte, never
-/// yielding); only a holder that stays away longer than that (it was preempted) sends the
-/// waiter into parking_lot's parking path.
+/// Issue 18 measured two alternatives beside it in the same runs (`docs/benchmarks/threads.md`):
+/// plain `parking_lot::RawMutex`, and parking_lot behind a std-like spin. Both save instructions
+/// uncontended (~19 and ~12 per lock round trip: no poison check), but under contention — the
+/// thread hand-offs this lock exists for — std's mutex was as fast or faster in most runs, and
+/// up to 2× faster on the space's one-producer/one-consumer hand-off (parking_lot's slow path
+/// yields, then parks through a global table; std's spins on the lock word, then sleeps on a
+/// futex).
 #[cfg(all(feature = "std", not(loom)))]
 pub struct StdRawMutex {
-    inner: parking_lot::RawMutex,
-}
-
-/// Spins on a held lock before parking (std's futex mutex spins 100 times too).
-#[cfg(all(feature = "std", not(loom)))]
-const LOCK_SPINS: u32 = 100;
-
-#[cfg(all(feature = "std", not(loom)))]
-impl StdRawMutex {
-    #[cold]
-    fn lock_contended(&self) {
-        use lock_api::RawMutex as _;
-        for _ in 0..LOCK_SPINS {
-            core::hint::spin_loop();
-            // Read before the compare-and-swap: spinning on a load keeps the line shared
-            // instead of stealing it from the holder.
-            if !self.inner.is_locked() && self.inner.try_lock() {
-                return;
-            }
-        }
-        self.inner.lock();
-    }
+    inner: std::sync::Mutex<()>,
 }
 
 #[cfg(all(feature = "std", not(loom)))]
 unsafe impl RawMutex for StdRawMutex {
     const INIT: Self = StdRawMutex {
-        inner: <parking_lot::RawMutex as lock_api::RawMutex>::INIT,
+        inner: std::sync::Mutex::new(()),
     };
-    // A nested `lock` of parking_lot's mutex deadlocks: it never runs its closure, so `Mutex`
-    // can skip its re-entry flag.
+    // `std::sync::Mutex::lock` "will not return" when the holder calls it again.
     const REENTRANT: bool = false;
     #[inline]
     fn lock<R>(&self, f: impl FnOnce() -> R) -> R {
-        use lock_api::RawMutex as _;
-        /// Unlocks on scope exit, also when `f` unwinds.
-        struct Unlock<'a>(&'a parking_lot::RawMutex);
-        impl Drop for Unlock<'_> {
-            #[inline]
-            fn drop(&mut self) {
-                // Safety: the lock was taken just before this guard was made, on this thread.
-                unsafe { self.0.unlock() }
-            }
-        }
-        if !self.inner.try_lock() {
-            self.lock_contended();
-        }
-        let _unlock = Unlock(&self.inner);
+        let _guard = self
+            .inner
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
         f()
     }
 }
