@@ -211,7 +211,7 @@ fn leases_ack_nack_expire_and_count_deliveries() {
     assert_eq!((*l.value, l.deliveries), ("a", 3));
     assert_eq!(l.deadline, 2_000 + lindy::queue::DEFAULT_LEASE_MS);
     let id = l.id;
-    assert_eq!(q.ack(id), Ok("a"));
+    assert_eq!(q.ack(id).map(|t| t.value), Ok("a"));
     assert_eq!(q.ack(id), Err(LeaseError::Lost));
     assert_eq!(q.try_take("jobs").unwrap().value, "b");
     assert!(q.is_empty());
@@ -272,7 +272,7 @@ fn bounds_refuse_with_the_value_and_count_leases_until_ack() {
     // A leased entry keeps its room until acknowledged.
     let id = q.try_take_leased("a", Some(10), 0).unwrap().id;
     assert!(matches!(q.out("a", vec![4]), Err(OutError::Full(_))));
-    assert_eq!(q.ack(id), Ok(vec![1]));
+    assert_eq!(q.ack(id).map(|t| t.value), Ok(vec![1]));
     q.out("a", vec![4]).unwrap();
     assert_eq!(q.bytes(), 10);
 }
@@ -317,9 +317,51 @@ fn a_waiting_producer_hands_straight_to_a_new_taker() {
         OutOrWait::Done(_) => unreachable!(),
     };
     let t = waiting(q.take_or_wait("k", ()));
-    assert_eq!(ready(&mut q), [t, p]);
-    assert_eq!(taken(q.claim(t)), 2);
+    assert_eq!(
+        ready(&mut q),
+        [p],
+        "the producer is let in: a taker waits for its value"
+    );
     assert_eq!(q.claim(p), Claim::Stored);
+    assert_eq!(ready(&mut q), [t], "its value went straight to the taker");
+    assert_eq!(taken(q.claim(t)), 2);
+}
+
+#[test]
+fn a_producer_dropped_after_room_freed_puts_nothing_in() {
+    let mut q: Engine<u32> = Engine::with_config(Config::new().key_max_entries(1)).unwrap();
+    q.out("k", 1).unwrap();
+    let p1 = match q.out_or_wait("k", 2, ()).unwrap() {
+        OutOrWait::Waiting(id) => id,
+        OutOrWait::Done(_) => unreachable!(),
+    };
+    let p2 = match q.out_or_wait("k", 3, ()).unwrap() {
+        OutOrWait::Waiting(id) => id,
+        OutOrWait::Done(_) => unreachable!(),
+    };
+    assert_eq!(q.try_take("k").unwrap().value, 1);
+    assert_eq!(ready(&mut q), [p1], "room is reserved for p1");
+    assert!(
+        matches!(q.out("k", 9), Err(OutError::Full(9))),
+        "the reserved room is p1's"
+    );
+    // p1 is dropped before it claims: its value comes back and the room goes to p2.
+    assert_eq!(q.cancel(p1), Some(2));
+    assert_eq!(q.len("k"), 0, "nothing went in for p1");
+    assert_eq!(ready(&mut q), [p2]);
+    assert_eq!(q.claim(p2), Claim::Stored);
+    assert_eq!(q.try_take("k").unwrap().value, 3);
+    // Admitted, then closed before it claims: refused with its value, nothing went in.
+    q.out("k", 4).unwrap();
+    let p3 = match q.out_or_wait("k", 5, ()).unwrap() {
+        OutOrWait::Waiting(id) => id,
+        OutOrWait::Done(_) => unreachable!(),
+    };
+    q.try_take("k").unwrap();
+    q.close();
+    assert_eq!(ready(&mut q), [p3]);
+    assert_eq!(q.claim(p3), Claim::Refused(5));
+    assert_eq!(q.try_take("k"), Err(TryTakeError::Closed));
 }
 
 #[test]
@@ -416,4 +458,69 @@ fn stale_waiter_ids_never_reach_a_reused_slot() {
     assert_eq!(q.claim(a), Claim::Unknown);
     assert_eq!(q.cancel(a), None);
     assert!(q.is_waiting(b));
+}
+
+#[test]
+fn stale_waiter_ids_stay_stale_after_the_slab_is_given_back() {
+    let mut q: Engine<u32> = Engine::new();
+    let ids: Vec<WaiterId> = (0..100)
+        .map(|i| waiting(q.take_or_wait(&format!("k{i}"), ())))
+        .collect();
+    for &id in &ids {
+        q.cancel(id);
+    }
+    assert_eq!(q.waiter_count(), 0);
+    let fresh: Vec<WaiterId> = (0..100)
+        .map(|i| waiting(q.take_or_wait(&format!("k{i}"), ())))
+        .collect();
+    for (old, new) in ids.iter().zip(&fresh) {
+        assert_ne!(old, new);
+        assert_eq!(q.claim(*old), Claim::Unknown);
+        assert_eq!(q.cancel(*old), None);
+    }
+    assert!(fresh.iter().all(|&id| q.is_waiting(id)));
+}
+
+#[test]
+fn restore_rebuilds_a_queue_with_ages_and_delivery_counts() {
+    use lindy::queue::{Stamp, Taken};
+    let mut q: Engine<&str> = Engine::with_config(Config::new().max_entries(1)).unwrap();
+    for (stamp, v) in [(10, "a"), (11, "b")] {
+        q.restore(
+            "k",
+            Taken {
+                value: v,
+                stamp: Stamp::from_u64(stamp),
+                deliveries: 2,
+            },
+        );
+    }
+    // Above the bound (nothing stored is refused); later stamps are younger.
+    assert_eq!(q.total_len(), 2);
+    q.restore(
+        "public:x.y",
+        Taken {
+            value: "old",
+            stamp: Stamp::from_u64(5),
+            deliveries: 0,
+        },
+    );
+    let a = q.try_take("k").unwrap();
+    assert_eq!((a.value, a.stamp.as_u64(), a.deliveries), ("a", 10, 2));
+    assert!(matches!(q.out("k", "full"), Err(OutError::Full(_))));
+    q.try_take("k").unwrap();
+    q.try_take("public:x.y").unwrap();
+    q.out("k", "c").unwrap();
+    assert!(q.try_take("k").unwrap().stamp.as_u64() > 11);
+}
+
+#[test]
+fn waiter_ids_are_exact_as_javascript_numbers() {
+    let mut q: Engine<u32> = Engine::new();
+    for _ in 0..5_000 {
+        let id = waiting(q.take_or_wait("k", ()));
+        assert!(id.as_u64() < 1 << 53);
+        assert_eq!(WaiterId::from_u64(id.as_u64() as f64 as u64), id);
+        q.cancel(id);
+    }
 }

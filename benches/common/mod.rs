@@ -145,6 +145,25 @@ fn regime() -> &'static str {
     })
 }
 
+/// The measured run of an instruction count (see [`Table::case`]): callgrind collects inside it.
+#[inline(never)]
+pub fn instr_measured(f: &mut dyn FnMut()) {
+    f();
+    std::hint::black_box(());
+}
+
+/// `LINDY_BENCH_INSTR=<part of "table title | row name">=<n>`, parsed.
+fn instr_spec() -> Option<&'static (String, u64)> {
+    static SPEC: OnceLock<Option<(String, u64)>> = OnceLock::new();
+    SPEC.get_or_init(|| {
+        let spec = std::env::var("LINDY_BENCH_INSTR").ok()?;
+        let (part, n) = spec.rsplit_once('=').expect("LINDY_BENCH_INSTR=<row>=<n>");
+        let n: u64 = n.parse().expect("LINDY_BENCH_INSTR=<row>=<n>");
+        Some((part.to_owned(), n))
+    })
+    .as_ref()
+}
+
 /// A comparison table: add cases, then [`Table::print`].
 pub struct Table {
     title: String,
@@ -193,9 +212,26 @@ impl Table {
         self.record(name, f64::NAN);
     }
 
+    /// Runs one row for `LINDY_BENCH_INSTR` (see [`case`](Self::case)), if it matches.
+    fn instr_case(&mut self, name: &str, f: &mut dyn FnMut(u64)) {
+        if let Some((part, n)) = instr_spec() {
+            if format!("{} | {}", self.title, name).contains(part.as_str()) {
+                f(*n);
+                instr_measured(&mut || f(*n));
+            }
+        }
+        self.record(name, 0.0);
+    }
+
     /// Times every case in interleaved rounds and records the picked round of each (see the
     /// module docs). `iters` operations per round, scaled down in quick mode.
     pub fn interleaved(&mut self, iters: u64, rounds: usize, pick: Pick, mut cases: Vec<Case<'_>>) {
+        if instr_spec().is_some() {
+            for (name, f) in cases.iter_mut() {
+                self.instr_case(name, f);
+            }
+            return;
+        }
         if callgrind_child().is_some() {
             for (name, f) in cases.iter_mut() {
                 self.child_case(name, f);
@@ -246,7 +282,17 @@ impl Table {
     }
 
     /// Times `f(iters)`, which must perform `iters` operations. Returns ns/op.
+    ///
+    /// `LINDY_BENCH_INSTR=<part of "table title | row name">=<n>` runs only the matching rows,
+    /// untimed: `f(n)` once to warm up, then `f(n)` inside [`instr_measured`], for instruction
+    /// counts with `valgrind --tool=callgrind --toggle-collect='*instr_measured*'` (the collected
+    /// instructions over `n` are the row's instructions per operation). Interleaved tables honour
+    /// it too. (`LINDY_BENCH_CALLGRIND=1` does the same for whole tables, from the bench itself.)
     pub fn case(&mut self, name: &str, iters: u64, mut f: impl FnMut(u64)) -> f64 {
+        if instr_spec().is_some() {
+            self.instr_case(name, &mut f);
+            return 0.0;
+        }
         if callgrind_child().is_some() {
             self.child_case(name, &mut f);
             return f64::NAN;

@@ -143,7 +143,7 @@ pub enum Claim<V> {
     Matched(Name, Taken<V>),
     /// A reader's clone.
     Read(V),
-    /// A waiting producer's value went in.
+    /// A waiting producer's value went in (in this claim).
     Stored,
     /// A taker or reader: closed, and nothing was there for it.
     Closed,
@@ -240,10 +240,17 @@ struct Leases<V> {
 /// assert_eq!((again.value, again.deliveries), ("c", 1));
 /// # use lindy::ErrorCode;
 /// ```
+// `repr(C)`, fields touched by every `out` / `take` first: they share the first cache line, and
+// the key table (cache-line aligned) starts on the next one.
 #[repr(C)]
 pub struct Engine<V, W = ()> {
+    /// Waiters made ready and not yet reported.
+    ready: VecDeque<(WaiterId, W)>,
     next_stamp: u64,
-    keys: Keys<V>,
+    /// Queued entries, across keys.
+    queued: usize,
+    /// Producers waiting for room, in arrival order.
+    producers: List,
     closed: bool,
     /// Whether any bound is set: all accounting is skipped otherwise.
     bounded: bool,
@@ -251,23 +258,20 @@ pub struct Engine<V, W = ()> {
     weighs: bool,
     /// Whether a per-key bound is set: per-key counts are kept only then.
     key_bounded: bool,
-    next_ticket: u64,
+    keys: Keys<V>,
     /// Waiting pattern takers: `(ticket, slot)` by pattern. `None` keeps `out` free of grammar
     /// work while nobody takes by pattern.
     patterns: Option<Box<PatternIndex<(u64, u32)>>>,
     waiters: Waiters<V, W>,
     /// Waiting pattern takers in arrival order (for `close`).
     pattern_takers: List,
-    /// Producers waiting for room, in arrival order.
-    producers: List,
-    /// Waiters made ready and not yet reported.
-    ready: VecDeque<(WaiterId, W)>,
+    next_ticket: u64,
     leases: Leases<V>,
-    /// Queued entries, across keys.
-    queued: usize,
     /// Leased entries.
     in_flight: usize,
-    /// Weight of queued and leased entries (with a byte bound).
+    /// Room reserved for admitted producers that have not claimed yet.
+    reserved: usize,
+    /// Weight of queued, leased and reserved entries (with a byte bound).
     bytes: usize,
     config: Config<V>,
 }
@@ -301,6 +305,7 @@ impl<V, W> Engine<V, W> {
             },
             queued: 0,
             in_flight: 0,
+            reserved: 0,
             bytes: 0,
             config: Config::new(),
         }
@@ -324,6 +329,11 @@ impl<V, W> Engine<V, W> {
     /// The configuration.
     pub fn config(&self) -> &Config<V> {
         &self.config
+    }
+
+    /// The lease length of a leased take that names none.
+    pub fn config_default_lease_ms(&self) -> u64 {
+        self.config.default_lease_ms
     }
 
     // ------------------------------------------------------------------ observing
@@ -464,11 +474,32 @@ impl<V, W> Engine<V, W> {
             .map_err(|(r, e)| refused(r, taken_of(e)))
     }
 
+    /// Appends an entry with its own age and delivery count at the back of `key`: how a durable
+    /// backend rebuilds its queues on open, replaying them oldest first. Later stamps are issued
+    /// above it. Bounds are not applied (refusing would lose stored data; a store reopened with a
+    /// smaller bound drains down to it), nor is the close rule (a durable backend opens open).
+    /// O(1).
+    pub fn restore(&mut self, key: &str, taken: Taken<V>) -> Outcome {
+        self.next_stamp = self.next_stamp.max(taken.stamp.0.saturating_add(1));
+        let entry = Entry {
+            stamp: taken.stamp.0,
+            deliveries: taken.deliveries,
+            value: taken.value,
+        };
+        match self.place(key, entry, At::Back, false) {
+            Ok(o) => o,
+            Err(_) => Outcome::Queued, // unchecked: not reached
+        }
+    }
+
     /// Appends `value` under `key`, or, if there is no room, keeps it and registers the producer
     /// to wait for room (the waiting form of [`out`](Self::out): back-pressure). Producers of a
-    /// key go in first come, first served; when room frees, the oldest waiting producer's value
-    /// goes in and it is reported by [`pop_ready`](Self::pop_ready) (claim: [`Claim::Stored`]).
-    /// [`cancel`](Self::cancel) hands the value back.
+    /// key are let in first come, first served: when room frees (or a taker waits for the key),
+    /// the oldest waiting producer is *admitted* — the room is reserved for it — and reported by
+    /// [`pop_ready`](Self::pop_ready). Its value goes in when it [`claim`](Self::claim)s
+    /// ([`Claim::Stored`]); [`cancel`](Self::cancel) before that hands the value back and puts
+    /// nothing in (the reserved room goes to the next producer). So, as with tokio's `send`, the
+    /// value is in exactly when the producer saw `Stored`.
     ///
     /// # Errors
     /// [`OutError::Closed`] or [`OutError::TooLarge`], value handed back (waiting could not help).
@@ -531,7 +562,8 @@ impl<V, W> Engine<V, W> {
     }
 
     /// Takes the oldest entry (smallest [`Stamp`] among the heads) of the keys that are channel
-    /// names matching `pattern`. O(keys). Serves after close too.
+    /// names matching `pattern`. O(keys). Serves after close too. Heads of equal age (an
+    /// [`out_front`](Self::out_front) takes its head's age) are served in no particular order.
     ///
     /// # Errors
     /// As [`try_take`](Self::try_take).
@@ -570,24 +602,66 @@ impl<V, W> Engine<V, W> {
     /// # Errors
     /// [`TryTakeError::Closed`] when closed and nothing is queued (it never returns `Empty`).
     pub fn take_or_wait(&mut self, key: &str, payload: W) -> Result<TakeOrWait<V>, TryTakeError> {
-        match self.try_take(key) {
-            Ok(t) => return Ok(TakeOrWait::Taken(t)),
-            Err(TryTakeError::Closed) => return Err(TryTakeError::Closed),
-            Err(TryTakeError::Empty) => {}
-        }
-        let ticket = self.fresh_ticket();
+        self.take_or_wait_with(key, || payload)
+    }
+
+    /// [`take_or_wait`](Self::take_or_wait), making the payload only if the taker has to wait
+    /// (a driver's waker clone is skipped when an entry is there). One key lookup either way.
+    ///
+    /// # Errors
+    /// As [`take_or_wait`](Self::take_or_wait).
+    #[inline]
+    pub fn take_or_wait_with(
+        &mut self,
+        key: &str,
+        payload: impl FnOnce() -> W,
+    ) -> Result<TakeOrWait<V>, TryTakeError> {
         let hash = self.keys.seeded_hash(key);
-        let id = self.waiters.alloc(
+        let Engine {
+            keys,
+            waiters,
+            queued,
+            bounded,
+            weighs,
+            key_bounded,
+            bytes,
+            config,
+            closed,
+            next_ticket,
+            ..
+        } = self;
+        let mut o = keys.get_or_insert(hash, key);
+        let q = o.get_mut();
+        if let Some(entry) = q.entries.pop_front() {
+            *queued -= 1;
+            if *bounded {
+                unweigh(config, *weighs, *key_bounded, bytes, q, &entry.value);
+            }
+            if q.is_idle() {
+                keys.idled(hash);
+            }
+            if !self.producers.is_empty() {
+                self.admit_producers();
+            }
+            return Ok(TakeOrWait::Taken(taken_of(entry)));
+        }
+        if *closed {
+            if q.is_idle() {
+                keys.idled(hash);
+            }
+            return Err(TryTakeError::Closed);
+        }
+        let ticket = *next_ticket;
+        *next_ticket += 1;
+        let id = waiters.alloc(
             ticket,
             Kind::Take {
-                key: CompactString::from(key),
+                key: q.key.clone(),
                 hash,
             },
-            payload,
+            payload(),
         );
-        let mut o = self.keys.get_or_insert(hash, key);
-        let side = o.get_mut().side();
-        self.waiters.push_back(&mut side.takers, id.index());
+        waiters.push_back(&mut q.side().takers, id.index());
         self.after_new_taker();
         Ok(TakeOrWait::Waiting(id))
     }
@@ -632,7 +706,11 @@ impl<V, W> Engine<V, W> {
     /// wake it, then it [`claim`](Self::claim)s. Drain this after every mutating call.
     #[inline]
     pub fn pop_ready(&mut self) -> Option<(WaiterId, W)> {
-        self.ready.pop_front()
+        let next = self.ready.pop_front();
+        if next.is_none() && self.ready.capacity() > 64 {
+            self.ready = VecDeque::new(); // drained after a burst (a close): give it back
+        }
+        next
     }
 
     /// Whether a waiter is ready and not yet reported by [`pop_ready`](Self::pop_ready).
@@ -667,6 +745,9 @@ impl<V, W> Engine<V, W> {
         let Some(b) = self.waiters.free(id) else {
             return Claim::Unknown;
         };
+        if let State::Admitted { counted } = b.state {
+            return self.claim_admitted(b.kind, b.value, counted);
+        }
         match b.state {
             State::Taken { entry, key: None } => Claim::Taken(taken_of(entry)),
             State::Taken {
@@ -677,7 +758,7 @@ impl<V, W> Engine<V, W> {
                 Err(_) => Claim::Taken(taken_of(entry)), // only names match: not reached
             },
             State::Read(v) => Claim::Read(v),
-            State::Stored => Claim::Stored,
+            State::Admitted { .. } => Claim::Stored, // handled above
             State::Closed => match b.value {
                 Some(v) => Claim::Refused(v),
                 None => Claim::Closed,
@@ -710,7 +791,59 @@ impl<V, W> Engine<V, W> {
                 None
             }
             State::Read(v) => Some(v),
+            State::Admitted { counted } => {
+                if let (true, Kind::Out { key, .. }, Some(v)) = (counted, &b.kind, &b.value) {
+                    let w = if self.weighs { self.weigh(v) } else { 0 };
+                    self.unreserve(key, w);
+                    self.admit_producers();
+                }
+                b.value
+            }
             _ => b.value,
+        }
+    }
+
+    /// A producer admitted while it waited claims: its reservation becomes its entry (or, after
+    /// close, its value comes back).
+    fn claim_admitted(&mut self, kind: Kind<V>, value: Option<V>, counted: bool) -> Claim<V> {
+        let (Kind::Out { key, front }, Some(value)) = (kind, value) else {
+            return Claim::Unknown; // not reached: only producers are admitted
+        };
+        if counted {
+            let w = if self.weighs { self.weigh(&value) } else { 0 };
+            self.unreserve(&key, w);
+        }
+        if self.closed {
+            self.admit_producers();
+            return Claim::Refused(value);
+        }
+        let entry = Entry {
+            stamp: self.fresh_stamp(),
+            deliveries: 0,
+            value,
+        };
+        let at = if front { At::Front } else { At::Back };
+        // Unchecked: the room was reserved for it (or a taker waits for it).
+        let _ = self.place(&key, entry, at, false);
+        Claim::Stored
+    }
+
+    /// Gives back the room reserved for an admitted producer's value of weight `w`.
+    fn unreserve(&mut self, key: &str, w: usize) {
+        self.reserved -= 1;
+        self.bytes -= w;
+        if self.key_bounded {
+            if let Some(hash) = self.keys.hash(key) {
+                if let Some(mut o) = self.keys.find_entry(hash, key) {
+                    let q = o.get_mut();
+                    let side = q.side();
+                    side.in_flight -= 1;
+                    side.bytes -= w;
+                    if q.is_idle() {
+                        self.keys.idled(hash);
+                    }
+                }
+            }
         }
     }
 
@@ -828,16 +961,17 @@ impl<V, W> Engine<V, W> {
         }
     }
 
-    /// Acknowledges a lease: the entry is done and leaves the engine; its value is returned (drop
-    /// it outside any lock). Works after close too.
+    /// Acknowledges a lease: the entry is done and leaves the engine. It is returned with its
+    /// stamp and delivery count (a durable backend writes its tombstone by them; drop the value
+    /// outside any lock). Works after close too.
     ///
     /// # Errors
     /// [`LeaseError::Lost`]: no live lease has that id (settled, expired, never issued).
-    pub fn ack(&mut self, id: LeaseId) -> Result<V, LeaseError> {
+    pub fn ack(&mut self, id: LeaseId) -> Result<Taken<V>, LeaseError> {
         let rec = self.remove_lease(id)?;
         self.release(&rec.key, &rec.entry);
         self.admit_producers();
-        Ok(rec.entry.value)
+        Ok(taken_of(rec.entry))
     }
 
     /// Returns a lease: the entry goes back to the head of its key with its age and delivery
@@ -969,7 +1103,6 @@ impl<V, W> Engine<V, W> {
         } else {
             0
         };
-        let counted = self.queued + self.in_flight;
         let Engine {
             keys,
             patterns,
@@ -980,6 +1113,8 @@ impl<V, W> Engine<V, W> {
             key_bounded,
             bytes,
             queued,
+            in_flight,
+            reserved,
             pattern_takers,
             ..
         } = self;
@@ -992,7 +1127,7 @@ impl<V, W> Engine<V, W> {
             None
         };
         if target.is_none() && check && *bounded {
-            if let Some(r) = fits(config, counted, *bytes, q, weight) {
+            if let Some(r) = fits(config, *queued + *in_flight + *reserved, *bytes, q, weight) {
                 if q.is_idle() {
                     keys.idled(hash);
                 }
@@ -1069,17 +1204,19 @@ impl<V, W> Engine<V, W> {
     #[inline]
     fn pop(&mut self, key: &str) -> Option<Entry<V>> {
         let hash = self.keys.hash(key)?;
-        let weight_of = self.config.weigher.filter(|_| self.weighs);
         let mut o = self.keys.find_entry(hash, key)?;
         let q = o.get_mut();
         let entry = q.entries.pop_front()?;
         self.queued -= 1;
         if self.bounded {
-            let w = weight_of.map_or(0, |f| f(&entry.value));
-            self.bytes -= w;
-            if self.key_bounded && w > 0 {
-                q.side().bytes -= w;
-            }
+            unweigh(
+                &self.config,
+                self.weighs,
+                self.key_bounded,
+                &mut self.bytes,
+                q,
+                &entry.value,
+            );
         }
         if q.is_idle() {
             self.keys.idled(hash);
@@ -1110,40 +1247,69 @@ impl<V, W> Engine<V, W> {
         }
     }
 
-    /// Lets waiting producers in, oldest first, while there is room (or a taker to hand to).
+    /// Lets waiting producers in, oldest first, while there is room (or a taker waits for their
+    /// key): each is *admitted* — room reserved, reported ready — and its value goes in when it
+    /// claims, so a producer dropped in between puts nothing in (tokio's `send` contract).
     fn admit_producers(&mut self) {
         let mut i = self.producers.head;
         while i != NIL {
             let next = self.waiters.next_of(i);
-            let (key, front) = match &self.waiters.at(i).kind {
-                Kind::Out { key, front } => (key.clone(), *front),
+            let key = match &self.waiters.at(i).kind {
+                Kind::Out { key, .. } => key.clone(),
                 _ => break, // not reached: only producers are in this list
             };
-            let Some(value) = self.waiters.at_mut(i).value.take() else {
-                break;
+            let weight = match &self.waiters.at(i).value {
+                Some(v) if self.weighs => self.weigh(v),
+                Some(_) => 0,
+                None => break, // not reached: a waiting producer holds its value
             };
-            let entry = Entry {
-                stamp: self.fresh_stamp(),
-                deliveries: 0,
-                value,
+            let hash = self.keys.seeded_hash(&key);
+            let Engine {
+                keys,
+                patterns,
+                waiters,
+                config,
+                queued,
+                in_flight,
+                reserved,
+                bytes,
+                key_bounded,
+                ..
+            } = self;
+            let mut o = keys.get_or_insert(hash, &key);
+            let q = o.get_mut();
+            let taker_waits = (q.side.is_some() || patterns.is_some())
+                && pick_taker(q, patterns.as_deref(), waiters).is_some();
+            let admitted = if taker_waits {
+                Some(false)
+            } else if fits(config, *queued + *in_flight + *reserved, *bytes, q, weight).is_none() {
+                *reserved += 1;
+                *bytes += weight;
+                if *key_bounded {
+                    let side = q.side();
+                    side.in_flight += 1;
+                    side.bytes += weight;
+                }
+                Some(true)
+            } else {
+                if q.is_idle() {
+                    keys.idled(hash);
+                }
+                None
             };
-            match self.place(&key, entry, if front { At::Front } else { At::Back }, true) {
-                Ok(_) => {
+            match admitted {
+                Some(counted) => {
                     let mut list = self.producers;
                     self.waiters.unlink(&mut list, i);
                     self.producers = list;
                     let id = self.waiters.id_of(i);
-                    if let Some(p) = self.waiters.settle(i, State::Stored) {
+                    if let Some(p) = self.waiters.settle(i, State::Admitted { counted }) {
                         self.ready.push_back((id, p));
                     }
                 }
-                Err((_, entry)) => {
-                    self.waiters.at_mut(i).value = Some(entry.value);
-                    if self
-                        .config
-                        .max_entries
-                        .is_some_and(|m| self.queued + self.in_flight >= m)
-                    {
+                None => {
+                    let counted = self.queued + self.in_flight + self.reserved;
+                    if self.config.max_entries.is_some_and(|m| counted >= m) {
                         break; // the space is full: nobody behind fits either
                     }
                 }
@@ -1394,6 +1560,26 @@ fn fits<V>(
         return Some(Refusal::Full);
     }
     None
+}
+
+/// A queued entry left `q`: takes its weight off the engine's and the key's bytes.
+#[inline]
+fn unweigh<V>(
+    config: &Config<V>,
+    weighs: bool,
+    key_bounded: bool,
+    bytes: &mut usize,
+    q: &mut KeyQueue<V>,
+    value: &V,
+) {
+    let w = match config.weigher {
+        Some(f) if weighs => f(value),
+        _ => 0,
+    };
+    *bytes -= w;
+    if key_bounded && w > 0 {
+        q.side().bytes -= w;
+    }
 }
 
 fn refused<V>(r: Refusal, v: V) -> OutError<V> {

@@ -16,11 +16,16 @@ use crate::grammar::SubscriptionId;
 
 pub(crate) const NIL: u32 = u32::MAX;
 
+/// Generations wrap at 2²¹, so an id (generation above the 32-bit slot index) stays below 2⁵³:
+/// exact as a JavaScript number.
+const GENERATIONS: u32 = 1 << 21;
+
 /// Names one waiter of an [`Engine`](super::Engine): a taker, a reader or a producer.
 ///
 /// Ids are unique for the engine's life in practice: a slot's generation moves on every time it
 /// is freed, so an id that was claimed or cancelled never names a later waiter (until the
-/// generation wraps after 2³² reuses of one slot).
+/// generation wraps, after 2²¹ reuses of one slot). Ids are below 2⁵³, so they survive a trip
+/// through a JavaScript number.
 #[derive(Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub struct WaiterId(u64);
 
@@ -104,8 +109,10 @@ pub(crate) enum State<V, W> {
     },
     /// A reader's clone.
     Read(V),
-    /// A producer's value went in.
-    Stored,
+    /// A producer was let in: room is reserved for its value (`counted`), or a taker waits for
+    /// it (not counted). The value goes in when the producer claims (in its own poll), so a
+    /// producer dropped before that puts nothing in.
+    Admitted { counted: bool },
     /// The engine closed with nothing for this taker or reader.
     Closed,
 }
@@ -134,6 +141,9 @@ pub(crate) struct Waiters<V, W> {
     recs: Vec<Rec<V, W>>,
     free: u32,
     busy: usize,
+    /// The generation new slots start at: above every generation a dropped slot had, so an id
+    /// from before the slab was given back never names a later waiter.
+    floor: u32,
 }
 
 impl<V, W> Waiters<V, W> {
@@ -142,6 +152,7 @@ impl<V, W> Waiters<V, W> {
             recs: Vec::new(),
             free: NIL,
             busy: 0,
+            floor: 0,
         }
     }
 
@@ -178,10 +189,10 @@ impl<V, W> Waiters<V, W> {
                 .filter(|&i| i != NIL)
                 .expect("lindy: more than 4 billion waiters");
             self.recs.push(Rec {
-                generation: 0,
+                generation: self.floor,
                 slot: Slot::Busy(busy),
             });
-            WaiterId::new(i, 0)
+            WaiterId::new(i, self.floor)
         }
     }
 
@@ -234,12 +245,14 @@ impl<V, W> Waiters<V, W> {
         ) else {
             return None;
         };
-        rec.generation = rec.generation.wrapping_add(1);
+        rec.generation = (rec.generation + 1) % GENERATIONS;
         self.free = i;
         self.busy -= 1;
         if self.busy == 0 && self.recs.len() > 64 {
-            // Everyone left after a burst: give the memory back (ids stay unique: the
-            // generations restart only in slots that no live id can name).
+            // Everyone left after a burst: give the memory back. New slots start above every
+            // generation used so far, so a stale id stays stale.
+            let top = self.recs.iter().map(|r| r.generation).max().unwrap_or(0);
+            self.floor = (top + 1) % GENERATIONS;
             self.recs = Vec::new();
             self.free = NIL;
         }

@@ -6,7 +6,8 @@ use core::fmt;
 use core::task::Waker;
 
 use super::waiters::WakeList;
-use super::{Key, OutWait, Read, Take, TakeMatching};
+use super::{Key, OutWait, Read, Take, TakeLeased, TakeMatching};
+use crate::channels::Clock;
 use crate::grammar::{Name, Pattern};
 use crate::queue::{
     Config, ConfigError, Engine, LeaseError, LeaseId, OutError, Returned, TakeLeasedError,
@@ -358,6 +359,38 @@ impl<V: Clone, R: RawMutex> LocalSpace<V, R> {
                 deadline: l.deadline,
             })
         })
+    }
+
+    /// Takes the head entry of `key` under a lease, waiting until there is one: the waiting form
+    /// of [`try_take_leased`](Self::try_take_leased). The lease starts when the future resolves,
+    /// at `clock`'s now (any `Fn() -> u64` of milliseconds; the one your
+    /// [`handle_timeout`](Self::handle_timeout) driver uses).
+    ///
+    /// ```
+    /// use lindy::space::LocalSpace;
+    /// # futures::executor::block_on(async {
+    /// let space = LocalSpace::<&str>::new();
+    /// space.out("jobs", "resize").unwrap();
+    /// let lease = space.take_leased("jobs", Some(1_000), || 50).await.unwrap();
+    /// assert_eq!((lease.value, lease.deadline), ("resize", 1_050));
+    /// space.ack(lease.id).unwrap();
+    /// # });
+    /// ```
+    ///
+    /// # Errors
+    /// Resolves to [`TakeLeasedError::Invalid`] for a bad lease length (nothing taken), or
+    /// [`TakeLeasedError::Closed`] once the space is closed and `key` drained.
+    ///
+    /// # Cancel safety
+    /// Cancel-safe: an entry handed to a dropped future goes back to the head of its key with its
+    /// age, and no lease is created (see [`TakeLeased`]).
+    pub fn take_leased<'a, C: Clock>(
+        &'a self,
+        key: &'a str,
+        lease_ms: Option<u64>,
+        clock: C,
+    ) -> TakeLeased<'a, V, C, R> {
+        TakeLeased::new(self, key, lease_ms, clock)
     }
 
     /// [`try_take_matching`](Self::try_take_matching) under a lease (see

@@ -54,6 +54,7 @@ mod out_wait;
 mod pattern;
 mod read;
 mod take;
+mod take_leased;
 mod waiters;
 
 // Not under loom: it drives futures with real threads and its own atomics, never modelled.
@@ -68,6 +69,7 @@ pub use out_wait::OutWait;
 pub use pattern::TakeMatching;
 pub use read::Read;
 pub use take::Take;
+pub use take_leased::TakeLeased;
 
 use core::future::{ready, Future, Ready};
 

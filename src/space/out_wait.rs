@@ -14,12 +14,15 @@ use crate::sync::{DefaultRawMutex, RawMutex};
 /// Appends a value under a key, waiting for room in a bounded space: the future returned by
 /// [`LocalSpace::out_wait`]. In an unbounded space it is ready on the first poll.
 ///
-/// While it waits, the space holds the value in its waiting room: producers of a key go in first
-/// come, first served, the moment room frees (or a taker arrives to hand it to).
+/// While it waits, the space holds the value in its waiting room: producers of a key are let in
+/// first come, first served, the moment room frees (or a taker arrives to hand it to). Room is
+/// then reserved for this producer, and its value goes in when the future is polled.
 ///
 /// # Cancel safety
-/// Cancel-safe: the value is in the space exactly when the future resolved `Ok`. Dropped before
-/// that, the value is taken back out of the waiting room and dropped, and nothing else changes.
+/// Cancel-safe: the value is in the space exactly when the future resolved `Ok` (tokio's `send`
+/// contract). Dropped before that — waiting, or let in but not yet polled — the value is taken
+/// back out of the waiting room and dropped, its reserved room goes to the next producer, and
+/// nothing else changes.
 #[must_use = "futures do nothing unless polled"]
 pub struct OutWait<'a, V, R: RawMutex = DefaultRawMutex> {
     space: &'a LocalSpace<V, R>,

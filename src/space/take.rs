@@ -9,7 +9,7 @@ use futures_core::FusedFuture;
 
 use super::LocalSpace;
 use crate::error::Closed;
-use crate::queue::{Claim, TakeOrWait, TryTakeError, WaiterId};
+use crate::queue::{Claim, TakeOrWait, WaiterId};
 use crate::sync::{DefaultRawMutex, RawMutex};
 
 /// Takes the head entry of one key, waiting until there is one: the future returned by
@@ -61,17 +61,13 @@ impl<V, R: RawMutex> Future for Take<'_, V, R> {
         }
         let (space, key, waiter) = (this.space, this.key, &mut this.waiter);
         let poll = space.with(|e| match *waiter {
-            None => match e.try_take(key) {
-                Ok(t) => Poll::Ready(Ok(t.value)),
-                Err(TryTakeError::Closed) => Poll::Ready(Err(Closed(()))),
-                Err(TryTakeError::Empty) => match e.take_or_wait(key, cx.waker().clone()) {
-                    Ok(TakeOrWait::Waiting(id)) => {
-                        *waiter = Some(id);
-                        Poll::Pending
-                    }
-                    Ok(TakeOrWait::Taken(t)) => Poll::Ready(Ok(t.value)),
-                    Err(_) => Poll::Ready(Err(Closed(()))),
-                },
+            None => match e.take_or_wait_with(key, || cx.waker().clone()) {
+                Ok(TakeOrWait::Taken(t)) => Poll::Ready(Ok(t.value)),
+                Ok(TakeOrWait::Waiting(id)) => {
+                    *waiter = Some(id);
+                    Poll::Pending
+                }
+                Err(_) => Poll::Ready(Err(Closed(()))),
             },
             Some(id) => match e.claim(id) {
                 Claim::Pending => {

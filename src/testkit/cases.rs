@@ -92,6 +92,7 @@ pub const CASES: &[Case] = &[
     Case { name: "bound_of_zero_is_invalid_config", needs: BOUNDS, about: "a bound of 0 fails to open with INVALID_CONFIG" },
     Case { name: "out_wait_waits_for_room", needs: BACK_PRESSURE, about: "a waiting out goes in when a take makes room" },
     Case { name: "dropped_out_wait_puts_nothing_in", needs: BACK_PRESSURE, about: "an out_wait dropped while waiting puts nothing in" },
+    Case { name: "out_wait_dropped_after_room_frees_puts_nothing_in", needs: BACK_PRESSURE, about: "an out_wait let in (room freed) but dropped before it ran puts nothing in; the room goes to the next producer" },
     Case { name: "close_refuses_waiting_out_with_the_value", needs: BACK_PRESSURE, about: "close ends a waiting out with CLOSED and the value handed back" },
     Case { name: "reopen_keeps_entries_in_order", needs: DURABLE, about: "after reopen, every key holds its entries in order" },
     Case { name: "reopen_returns_unacked_leases", needs: DURABLE_LEASES, about: "after reopen, un-acknowledged leases are queued again, acknowledged ones are gone" },
@@ -602,6 +603,34 @@ pub(super) async fn run_case<H: Harness>(h: &mut H, name: &str) -> Outcome {
             }
             expect_take(&q, "k", Some("a")).await?;
             q.sleep(50).await;
+            expect_take(&q, "k", None).await
+        }
+        "out_wait_dropped_after_room_frees_puts_nothing_in" => {
+            let opts = Options {
+                key_max_entries: Some(1),
+                ..Options::default()
+            };
+            let q = ok!(h.open(&opts).await);
+            ok!(q.out("k", v("a")).await);
+            let mut next = pin!(q.out_wait("k", v("c")));
+            {
+                let mut first = pin!(q.out_wait("k", v("b")));
+                check!(
+                    poll_once(first.as_mut()).is_pending(),
+                    "out_wait on a full key resolved"
+                );
+                check!(
+                    poll_once(next.as_mut()).is_pending(),
+                    "out_wait on a full key resolved"
+                );
+                expect_take(&q, "k", Some("a")).await?; // room for `first`…
+            } // …which is dropped before it runs again
+            let got = within(&q, PATIENCE_MS, next).await;
+            check!(
+                got == Some(Ok(())),
+                "the room did not pass to the next producer: {got:?}"
+            );
+            expect_take(&q, "k", Some("c")).await?;
             expect_take(&q, "k", None).await
         }
         "close_refuses_waiting_out_with_the_value" => {

@@ -16,7 +16,7 @@
 //! use lindy::testkit::{run, Memory};
 //! let report = run(&mut Memory::new()).await;
 //! assert_eq!(report.failed.len(), 0, "{report}");
-//! println!("{report}"); // kit[memory]: 27 passed, 0 failed, 3 not applicable
+//! println!("{report}"); // kit[memory]: 28 passed, 0 failed, 3 not applicable
 //! # });
 //! ```
 //!
@@ -220,6 +220,10 @@ pub trait Harness {
     /// # Errors
     /// A [`KitError`]; `INVALID_CONFIG` for an out-of-range option (the kit checks that a bound
     /// of 0 is refused).
+    ///
+    /// # Cancel safety
+    /// The kit awaits this to completion (it never drops it early); a backend states its own
+    /// cancel safety.
     async fn open(&mut self, options: &Options) -> Result<Self::Queue, KitError>;
 
     /// Closes `queue` as a crash would leave it (no ack of outstanding leases) and opens the same
@@ -227,6 +231,10 @@ pub trait Harness {
     ///
     /// # Errors
     /// A [`KitError`]; the default is `UNSUPPORTED`.
+    ///
+    /// # Cancel safety
+    /// The kit awaits this to completion (it never drops it early); a backend states its own
+    /// cancel safety.
     async fn reopen(
         &mut self,
         queue: Self::Queue,
@@ -247,32 +255,56 @@ pub trait Queue {
     ///
     /// # Errors
     /// `CLOSED` or `BUFFER_FULL` with the value handed back ([`KitError::with_value`]).
+    ///
+    /// # Cancel safety
+    /// The kit awaits this to completion (it never drops it early); a backend states its own
+    /// cancel safety.
     async fn out(&self, key: &str, value: Vec<u8>) -> Result<(), KitError>;
 
     /// Takes the head of `key` if there is one.
     ///
     /// # Errors
     /// `CLOSED` once closed and drained.
+    ///
+    /// # Cancel safety
+    /// The kit awaits this to completion (it never drops it early); a backend states its own
+    /// cancel safety.
     async fn try_take(&self, key: &str) -> Result<Option<Vec<u8>>, KitError>;
 
     /// Entries queued under `key` (not counting leased ones).
     ///
     /// # Errors
     /// A backend failure.
+    ///
+    /// # Cancel safety
+    /// The kit awaits this to completion (it never drops it early); a backend states its own
+    /// cancel safety.
     async fn len(&self, key: &str) -> Result<usize, KitError>;
 
     /// Closes the queue (the close rule: `out` refused, takes drain then `CLOSED`, waiters end).
     ///
     /// # Errors
     /// A backend failure.
+    ///
+    /// # Cancel safety
+    /// The kit awaits this to completion (it never drops it early); a backend states its own
+    /// cancel safety.
     async fn close(&self) -> Result<(), KitError>;
 
     /// Lets `ms` of lease time pass and applies expiry (a sans-IO backend moves its clock and
     /// calls `handle_timeout`; a real-time backend sleeps).
+    ///
+    /// # Cancel safety
+    /// The kit awaits this to completion (it never drops it early); a backend states its own
+    /// cancel safety.
     async fn advance(&self, ms: u64);
 
     /// Lets the backend run for up to `ms` (real-time backends sleep; a sans-IO backend returns
     /// at once). The kit uses it to bound waits, never to move lease time.
+    ///
+    /// # Cancel safety
+    /// Must be cancel-safe: the kit races it against the wait it bounds and drops it when the
+    /// wait wins (a timer is).
     async fn sleep(&self, ms: u64);
 
     /// Takes the head of `key`, waiting for one (capability `waits`).
@@ -292,6 +324,10 @@ pub trait Queue {
     ///
     /// # Errors
     /// As [`out`](Self::out).
+    ///
+    /// # Cancel safety
+    /// The kit awaits this to completion (it never drops it early); a backend states its own
+    /// cancel safety.
     async fn out_front(&self, key: &str, value: Vec<u8>) -> Result<(), KitError> {
         Err(KitError::with_value("UNSUPPORTED", value).detail(key))
     }
@@ -311,6 +347,10 @@ pub trait Queue {
     ///
     /// # Errors
     /// `CLOSED` once closed and drained; `PATTERN_INVALID`.
+    ///
+    /// # Cancel safety
+    /// The kit awaits this to completion (it never drops it early); a backend states its own
+    /// cancel safety.
     async fn try_take_matching(
         &self,
         pattern: &str,
@@ -323,6 +363,10 @@ pub trait Queue {
     ///
     /// # Errors
     /// `LEASE_INVALID` for a lease of 0 (nothing taken); `CLOSED` once closed and drained.
+    ///
+    /// # Cancel safety
+    /// The kit awaits this to completion (it never drops it early); a backend states its own
+    /// cancel safety.
     async fn try_take_leased(
         &self,
         key: &str,
@@ -336,6 +380,10 @@ pub trait Queue {
     ///
     /// # Errors
     /// `LEASE_LOST` for an unknown, settled or expired lease.
+    ///
+    /// # Cancel safety
+    /// The kit awaits this to completion (it never drops it early); a backend states its own
+    /// cancel safety.
     async fn ack(&self, lease: u64) -> Result<(), KitError> {
         let _ = lease;
         Err(KitError::unsupported())
@@ -345,6 +393,10 @@ pub trait Queue {
     ///
     /// # Errors
     /// `LEASE_LOST`.
+    ///
+    /// # Cancel safety
+    /// The kit awaits this to completion (it never drops it early); a backend states its own
+    /// cancel safety.
     async fn nack(&self, lease: u64) -> Result<(), KitError> {
         let _ = lease;
         Err(KitError::unsupported())
@@ -354,6 +406,10 @@ pub trait Queue {
     ///
     /// # Errors
     /// `LEASE_LOST`, `LEASE_INVALID`.
+    ///
+    /// # Cancel safety
+    /// The kit awaits this to completion (it never drops it early); a backend states its own
+    /// cancel safety.
     async fn extend(&self, lease: u64, lease_ms: u64) -> Result<(), KitError> {
         let _ = (lease, lease_ms);
         Err(KitError::unsupported())
@@ -403,11 +459,19 @@ impl fmt::Display for Report {
 }
 
 /// Runs every case against `harness`.
+///
+/// # Cancel safety
+/// Dropping the future drops the case in progress; every case works on its own queue from
+/// [`Harness::open`], so nothing else is affected (a durable backend may keep that queue's
+/// storage).
 pub async fn run<H: Harness>(harness: &mut H) -> Report {
     run_matching(harness, |_| true).await
 }
 
 /// Runs the cases whose name passes `filter` (the others are not reported at all).
+///
+/// # Cancel safety
+/// As [`run`].
 pub async fn run_matching<H: Harness>(harness: &mut H, filter: impl Fn(&str) -> bool) -> Report {
     let mut report = Report {
         backend: String::from(harness.name()),

@@ -111,3 +111,44 @@ fn a_cancelled_hand_off_goes_to_the_next_taker_in_line() {
         assert_eq!(space.total_len(), 0);
     });
 }
+
+/// Back-pressure: a producer waits for room in a bounded space while the consumer takes; every
+/// value arrives once, in order.
+#[test]
+fn out_wait_goes_in_when_a_take_makes_room() {
+    loom::model(|| {
+        let space: &'static Space = Box::leak(Box::new(
+            Space::with_config(lindy::queue::Config::new().key_max_entries(1)).unwrap(),
+        ));
+        space.out("k", 1).unwrap();
+        let producer =
+            loom::thread::spawn(move || loom::future::block_on(space.out_wait("k", 2)).is_ok());
+        assert_eq!(loom::future::block_on(space.take("k")), Ok(1));
+        assert_eq!(loom::future::block_on(space.take("k")), Ok(2));
+        assert!(producer.join().unwrap());
+    });
+}
+
+/// A waiting producer dropped at any point relative to the take that frees its room: its value
+/// is in the space exactly when its future resolved `Ok`, and never otherwise.
+#[test]
+fn a_dropped_out_wait_is_in_exactly_when_it_resolved() {
+    loom::model(|| {
+        let space: &'static Space = Box::leak(Box::new(
+            Space::with_config(lindy::queue::Config::new().key_max_entries(1)).unwrap(),
+        ));
+        space.out("k", 1).unwrap();
+        let producer = loom::thread::spawn(move || {
+            let mut w = Box::pin(space.out_wait("k", 2));
+            if let Poll::Ready(r) = register(&mut w) {
+                return r.is_ok();
+            }
+            loom::thread::yield_now();
+            matches!(register(&mut w), Poll::Ready(Ok(()))) // then dropped
+        });
+        assert_eq!(space.try_take("k"), Some(1));
+        let went_in = producer.join().unwrap();
+        assert_eq!(space.try_take("k"), went_in.then_some(2));
+        assert_eq!(space.total_len(), 0);
+    });
+}
