@@ -5,7 +5,7 @@
 //! (b) `LockingRing` with one producer thread and one consumer thread, capacity 1024, against
 //!     crossbeam-channel, flume, tokio's mpsc and std's `sync_channel`;
 //! (b') the same `LockingRing` single-threaded, uncontended (`uncontended`): the lock seam's own
-//!     cost, std's mutex (the seam) against parking_lot's;
+//!     cost: the seam's std mutex against plain parking_lot and parking_lot + spin;
 //! (c) allocations: with `CountingAlloc` installed, a `Ring` must make none over a long mixed
 //!     workload; the two-thread `LockingRing` run is counted too.
 //!
@@ -18,7 +18,7 @@ mod common;
 use std::collections::VecDeque;
 use std::hint::black_box;
 
-use common::{Case, CountingAlloc, ParkingLotMutex, Pick, Table};
+use common::{Case, CountingAlloc, ParkingLotMutex, ParkingLotSpinMutex, Pick, Table};
 use lindy::ring::{HeapRing, LockingRing, Ring};
 
 #[global_allocator]
@@ -171,7 +171,18 @@ fn spsc_threads() {
             }),
         ),
         (
-            "lindy LockingRing, parking_lot seam (tried)",
+            "lindy LockingRing, parking_lot + spin seam (tried)",
+            Box::new(|n| {
+                let ring: LockingRing<u64, CAP, ParkingLotSpinMutex> = LockingRing::new();
+                two_threads(
+                    n,
+                    |n| (0..n).for_each(|i| ring.push_blocking(i).unwrap()),
+                    |n| (0..n).for_each(|_| assert!(ring.pop_blocking().is_some())),
+                );
+            }),
+        ),
+        (
+            "lindy LockingRing, plain parking_lot seam (tried)",
             Box::new(|n| {
                 let ring: LockingRing<u64, CAP, ParkingLotMutex> = LockingRing::new();
                 two_threads(
@@ -245,7 +256,7 @@ fn spsc_threads() {
 }
 
 /// The lock seam's uncontended cost: `LockingRing` try_push + try_pop on one thread (two lock
-/// round trips per operation), with the seam's std mutex and with parking_lot's raw mutex.
+/// round trips per operation): the seam's std mutex against the two parking_lot locks tried.
 fn uncontended() {
     let mut t = Table::new(
         &format!(
@@ -259,7 +270,10 @@ fn uncontended() {
         push_pop_case!("lindy LockingRing<u64, 1024> (seam: std mutex)", u64,
             LockingRing::<u64, CAP>::new(),
             |q, v| push q.try_push(v).is_ok(), pop q.try_pop()),
-        push_pop_case!("lindy LockingRing<u64, 1024, ParkingLotMutex> (parking_lot, tried)", u64,
+        push_pop_case!("lindy LockingRing<u64, 1024, ParkingLotSpinMutex> (parking_lot + spin, tried)", u64,
+            LockingRing::<u64, CAP, ParkingLotSpinMutex>::new(),
+            |q, v| push q.try_push(v).is_ok(), pop q.try_pop()),
+        push_pop_case!("lindy LockingRing<u64, 1024, ParkingLotMutex> (plain parking_lot, tried)", u64,
             LockingRing::<u64, CAP, ParkingLotMutex>::new(),
             |q, v| push q.try_push(v).is_ok(), pop q.try_pop()),
         push_pop_case!("lindy Ring<u64, 1024> (no lock)", u64, Ring::<u64, CAP>::new(),

@@ -9,7 +9,7 @@
 mod common;
 
 use bytes::Bytes;
-use common::{Case, ParkingLotMutex, Pick, Table};
+use common::{Case, ParkingLotMutex, ParkingLotSpinMutex, Pick, Table};
 use futures::{SinkExt, StreamExt};
 use lindy::stream::{StreamOptions, Streams};
 use lindy::sync::{DefaultRawMutex, RawMutex};
@@ -121,7 +121,11 @@ fn run(t: &mut Table, rt: &tokio::runtime::Runtime, iters: u64, rounds: usize, p
             Box::new(|n| lindy_case::<DefaultRawMutex>(rt, false, n)),
         ),
         (
-            "lindy stream (queue path), parking_lot seam (tried)",
+            "lindy stream (queue path), parking_lot + spin seam (tried)",
+            Box::new(|n| lindy_case::<ParkingLotSpinMutex>(rt, false, n)),
+        ),
+        (
+            "lindy stream (queue path), plain parking_lot seam (tried)",
             Box::new(|n| lindy_case::<ParkingLotMutex>(rt, false, n)),
         ),
         (

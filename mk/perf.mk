@@ -8,16 +8,16 @@
 # this machine's 2 cores).
 BENCH_HOG ?= 1
 
-.PHONY: bench-callgrind bench-threads valgrind
+.PHONY: bench-callgrind bench-threads perf-valgrind
 
 # valgrind from Debian when missing (CI and fresh machines start without it).
-valgrind:
+perf-valgrind:
 	@command -v valgrind >/dev/null || { apt-get update -qq && apt-get install -y -qq valgrind; }
 
 # Each single-thread table runs itself under callgrind twice per row (N and 2N operations) and
 # reports the difference per operation: start-up and warm-up cancel out, and the count does not
 # depend on what else the machine runs.
-bench-callgrind: valgrind
+bench-callgrind: perf-valgrind
 	LINDY_BENCH_CALLGRIND=1 $(CARGO) bench --bench space -- single_thread_one_key
 	LINDY_BENCH_CALLGRIND=1 $(CARGO) bench --bench ring -- single-thread uncontended
 	LINDY_BENCH_CALLGRIND=1 $(CARGO) bench --bench stream -- current-thread

@@ -145,6 +145,25 @@ fn regime() -> &'static str {
     })
 }
 
+/// The measured run of an instruction count (see [`Table::case`]): callgrind collects inside it.
+#[inline(never)]
+pub fn instr_measured(f: &mut dyn FnMut()) {
+    f();
+    std::hint::black_box(());
+}
+
+/// `LINDY_BENCH_INSTR=<part of "table title | row name">=<n>`, parsed.
+fn instr_spec() -> Option<&'static (String, u64)> {
+    static SPEC: OnceLock<Option<(String, u64)>> = OnceLock::new();
+    SPEC.get_or_init(|| {
+        let spec = std::env::var("LINDY_BENCH_INSTR").ok()?;
+        let (part, n) = spec.rsplit_once('=').expect("LINDY_BENCH_INSTR=<row>=<n>");
+        let n: u64 = n.parse().expect("LINDY_BENCH_INSTR=<row>=<n>");
+        Some((part.to_owned(), n))
+    })
+    .as_ref()
+}
+
 /// A comparison table: add cases, then [`Table::print`].
 pub struct Table {
     title: String,
@@ -193,9 +212,26 @@ impl Table {
         self.record(name, f64::NAN);
     }
 
+    /// Runs one row for `LINDY_BENCH_INSTR` (see [`case`](Self::case)), if it matches.
+    fn instr_case(&mut self, name: &str, f: &mut dyn FnMut(u64)) {
+        if let Some((part, n)) = instr_spec() {
+            if format!("{} | {}", self.title, name).contains(part.as_str()) {
+                f(*n);
+                instr_measured(&mut || f(*n));
+            }
+        }
+        self.record(name, 0.0);
+    }
+
     /// Times every case in interleaved rounds and records the picked round of each (see the
     /// module docs). `iters` operations per round, scaled down in quick mode.
     pub fn interleaved(&mut self, iters: u64, rounds: usize, pick: Pick, mut cases: Vec<Case<'_>>) {
+        if instr_spec().is_some() {
+            for (name, f) in cases.iter_mut() {
+                self.instr_case(name, f);
+            }
+            return;
+        }
         if callgrind_child().is_some() {
             for (name, f) in cases.iter_mut() {
                 self.child_case(name, f);
@@ -246,7 +282,17 @@ impl Table {
     }
 
     /// Times `f(iters)`, which must perform `iters` operations. Returns ns/op.
+    ///
+    /// `LINDY_BENCH_INSTR=<part of "table title | row name">=<n>` runs only the matching rows,
+    /// untimed: `f(n)` once to warm up, then `f(n)` inside [`instr_measured`], for instruction
+    /// counts with `valgrind --tool=callgrind --toggle-collect='*instr_measured*'` (the collected
+    /// instructions over `n` are the row's instructions per operation). Interleaved tables honour
+    /// it too. (`LINDY_BENCH_CALLGRIND=1` does the same for whole tables, from the bench itself.)
     pub fn case(&mut self, name: &str, iters: u64, mut f: impl FnMut(u64)) -> f64 {
+        if instr_spec().is_some() {
+            self.instr_case(name, &mut f);
+            return 0.0;
+        }
         if callgrind_child().is_some() {
             self.child_case(name, &mut f);
             return f64::NAN;
@@ -426,9 +472,10 @@ pub fn human(x: f64) -> String {
     }
 }
 
-/// `parking_lot::RawMutex` as a lindy lock, measured beside the seam's std mutex in the same run
-/// (issue 18 tried it as the seam's `std` lock and kept std's: see `docs/benchmarks/threads.md`).
-/// Lindy's types take it as their `R` parameter (`LockingRing<u64, N, ParkingLotMutex>`).
+/// Plain `parking_lot::RawMutex` (its own contended path, which yields before parking) as a lindy
+/// lock, measured beside the seam in the same run (issue 18 tried it as the seam's `std` lock:
+/// see `docs/benchmarks/threads.md`). Lindy's types take it as their `R` parameter
+/// (`LockingRing<u64, N, ParkingLotMutex>`).
 pub struct ParkingLotMutex(parking_lot::RawMutex);
 
 // Safety: parking_lot's raw mutex excludes other threads between `lock` and `unlock`.
@@ -448,6 +495,65 @@ unsafe impl lindy::sync::RawMutex for ParkingLotMutex {
             }
         }
         self.0.lock();
+        let _unlock = Unlock(&self.0);
+        f()
+    }
+}
+
+/// `std::sync::Mutex<()>` as a lindy lock, exactly as the seam's `StdRawMutex` (the default on
+/// `std`): the "std" row of the lock comparisons.
+pub struct StdSyncMutex(std::sync::Mutex<()>);
+
+// Safety: an OS mutex excludes other threads while `f` runs.
+unsafe impl lindy::sync::RawMutex for StdSyncMutex {
+    const INIT: Self = StdSyncMutex(std::sync::Mutex::new(()));
+    const REENTRANT: bool = false;
+    #[inline]
+    fn lock<R>(&self, f: impl FnOnce() -> R) -> R {
+        let _guard = self
+            .0
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        f()
+    }
+}
+
+/// parking_lot's raw mutex behind a std-like contended spin (up to 100 reads of the lock byte,
+/// never yielding, then parking_lot's own path): tried as the seam's `std` lock in issue 18.
+pub struct ParkingLotSpinMutex(parking_lot::RawMutex);
+
+impl ParkingLotSpinMutex {
+    #[cold]
+    fn lock_contended(&self) {
+        use parking_lot::lock_api::RawMutex as _;
+        for _ in 0..100 {
+            std::hint::spin_loop();
+            if !self.0.is_locked() && self.0.try_lock() {
+                return;
+            }
+        }
+        self.0.lock();
+    }
+}
+
+// Safety: parking_lot's raw mutex excludes other threads between `lock` and `unlock`.
+unsafe impl lindy::sync::RawMutex for ParkingLotSpinMutex {
+    const INIT: Self =
+        ParkingLotSpinMutex(<parking_lot::RawMutex as parking_lot::lock_api::RawMutex>::INIT);
+    const REENTRANT: bool = false;
+    #[inline]
+    fn lock<R>(&self, f: impl FnOnce() -> R) -> R {
+        use parking_lot::lock_api::RawMutex as _;
+        struct Unlock<'a>(&'a parking_lot::RawMutex);
+        impl Drop for Unlock<'_> {
+            fn drop(&mut self) {
+                // Safety: locked below, on this thread.
+                unsafe { self.0.unlock() }
+            }
+        }
+        if !self.0.try_lock() {
+            self.lock_contended();
+        }
         let _unlock = Unlock(&self.0);
         f()
     }

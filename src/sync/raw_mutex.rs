@@ -62,11 +62,13 @@ unsafe impl RawMutex for CriticalSectionRawMutex {
 /// lindy's own critical sections restore their invariants before anything that can panic (user
 /// `Drop`s and wakers run outside the lock).
 ///
-/// Why this lock and not `parking_lot::RawMutex` (issue 18 measured both, in the same runs,
-/// `docs/benchmarks/threads.md`): parking_lot saves ~13 instructions per lock round trip (no poison
-/// check), but its contended path yields the thread (`sched_yield`) before it parks, and on a
-/// loaded machine a yield waits behind other processes: the space's one-producer/one-consumer
-/// hand-off ran 2.3× slower with it. std's mutex spins on the lock word, then sleeps on a futex.
+/// Issue 18 measured two alternatives beside it in the same runs (`docs/benchmarks/threads.md`):
+/// plain `parking_lot::RawMutex`, and parking_lot behind a std-like spin. Both save instructions
+/// uncontended (~19 and ~12 per lock round trip: no poison check), but under contention — the
+/// thread hand-offs this lock exists for — std's mutex was as fast or faster in most runs, and
+/// up to 2× faster on the space's one-producer/one-consumer hand-off (parking_lot's slow path
+/// yields, then parks through a global table; std's spins on the lock word, then sleeps on a
+/// futex).
 #[cfg(all(feature = "std", not(loom)))]
 pub struct StdRawMutex {
     inner: std::sync::Mutex<()>,
