@@ -10,6 +10,7 @@
 //! manager here only fans the returned events out *locally* and applies remote ones
 //! ([`apply_remote`](AsyncManager::apply_remote)).
 
+use super::manager::expect_visibility;
 use crate::sync::Arc;
 use alloc::vec::Vec;
 use core::fmt;
@@ -336,17 +337,6 @@ impl<G: AsyncRegistry, R: RawMutex> AsyncManager<G, R> {
             }
             None => false,
         }
-    }
-}
-
-fn expect_visibility(name: &Name, expected: Visibility) -> Result<(), ChannelError> {
-    if name.visibility() == expected {
-        Ok(())
-    } else {
-        Err(ChannelError::WrongVisibility {
-            channel: name.clone(),
-            expected,
-        })
     }
 }
 

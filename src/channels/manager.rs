@@ -709,7 +709,8 @@ impl<G: Registry, R: RawMutex> Manager<G, R> {
     }
 }
 
-fn expect_visibility(name: &Name, expected: Visibility) -> Result<(), ChannelError> {
+/// The visibility check `open_public` / `open_private` share with the async twin.
+pub(super) fn expect_visibility(name: &Name, expected: Visibility) -> Result<(), ChannelError> {
     if name.visibility() == expected {
         Ok(())
     } else {

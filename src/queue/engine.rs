@@ -775,16 +775,23 @@ impl<V, W> Engine<V, W> {
     fn unreserve(&mut self, key: &str, w: usize) {
         self.reserved -= 1;
         self.bytes -= w;
-        if self.key_bounded {
-            if let Some(hash) = self.keys.hash(key) {
-                if let Some(mut o) = self.keys.find_entry(hash, key) {
-                    let q = o.get_mut();
-                    let side = q.side();
-                    side.in_flight -= 1;
-                    side.bytes -= w;
-                    if q.is_idle() {
-                        self.keys.idled(hash);
-                    }
+        self.release_key_share(key, w);
+    }
+
+    /// Gives back `key`'s share of the per-key bounds for one in-flight entry of weight `w`
+    /// (a reserved producer's value, or a leased entry), and idles the key if that was its last.
+    pub(super) fn release_key_share(&mut self, key: &str, w: usize) {
+        if !self.key_bounded {
+            return;
+        }
+        if let Some(hash) = self.keys.hash(key) {
+            if let Some(mut o) = self.keys.find_entry(hash, key) {
+                let q = o.get_mut();
+                let side = q.side();
+                side.in_flight -= 1;
+                side.bytes -= w;
+                if q.is_idle() {
+                    self.keys.idled(hash);
                 }
             }
         }

@@ -262,19 +262,7 @@ impl<V, W> Engine<V, W> {
         if self.bounded {
             let w = self.weigh(&entry.value);
             self.bytes -= w;
-            if self.key_bounded {
-                if let Some(hash) = self.keys.hash(key) {
-                    if let Some(mut o) = self.keys.find_entry(hash, key) {
-                        let q = o.get_mut();
-                        let side = q.side();
-                        side.in_flight -= 1;
-                        side.bytes -= w;
-                        if q.is_idle() {
-                            self.keys.idled(hash);
-                        }
-                    }
-                }
-            }
+            self.release_key_share(key, w);
         }
     }
 
