@@ -98,7 +98,7 @@ fn a_torn_tail_is_cut_off_at_open_and_reported() -> Outcome {
     drop(q);
     let q = open(FaultStorage::from_bytes(repaired.contents()));
     ensure_eq!(q.open_report().truncated_bytes, 0);
-    let values: Vec<&[u8]> = q.entries("k").map(|e| &e.value[..]).collect();
+    let values: Vec<&[u8]> = q.entries("k").map(|e| e.value).collect();
     ensure_eq!(values, [&b"first"[..], b"third"]);
 
     // A write torn while the queue runs fails the push, and the queue takes it back out.
@@ -139,7 +139,7 @@ fn damage_in_the_middle_refuses_to_open_unless_salvaged() -> Outcome {
     )
     .unwrap();
     ensure_eq!(salvaged.open_report().skipped.len(), 1);
-    let values: Vec<&[u8]> = salvaged.entries("k").map(|e| &e.value[..]).collect();
+    let values: Vec<&[u8]> = salvaged.entries("k").map(|e| e.value).collect();
     ensure_eq!(values, [&b"a"[..], b"c"]);
     Ok(())
 }
@@ -167,7 +167,7 @@ fn a_failed_sync_poisons_the_queue_and_the_disk_tells_the_truth() -> Outcome {
     // After a power loss, reopening reads the truth back: what was durable is there, in order;
     // what was refused is not.
     let q = open(FaultStorage::from_bytes(disk.power_loss()));
-    let values: Vec<&[u8]> = q.entries("k").map(|e| &e.value[..]).collect();
+    let values: Vec<&[u8]> = q.entries("k").map(|e| e.value).collect();
     ensure_eq!(values.first(), Some(&&b"durable"[..]));
     ensure!(!values.contains(&&b"refused"[..]));
     ensure!(values.len() <= 2, "{:?}", values);
