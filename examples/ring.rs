@@ -6,7 +6,6 @@
 use futures::executor::{block_on, ThreadPool};
 use futures::StreamExt;
 use lindy::ring::{HeapRing, LockingHeapRing, LockingRing, Ring};
-use lindy::ErrorCode;
 
 fn main() {
     history();

@@ -15,7 +15,7 @@ use std::sync::{Arc, Mutex};
 use std::task::{Context, Poll, Waker};
 use std::time::Duration;
 
-use lindy::error::{codes, ErrorCode};
+use lindy::error::codes;
 use lindy::store::{FileStore, LeaseId, StoreError, StoreOptions};
 use lindy::testkit::{run, Capabilities, Harness, KitError, KitLease, Options, Queue, CASES};
 

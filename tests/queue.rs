@@ -6,7 +6,6 @@ use lindy::queue::{
     Claim, Config, Engine, LeaseError, MatchOrWait, OutError, OutOrWait, Outcome, ReadOrWait,
     Returned, TakeLeasedError, TakeOrWait, TryTakeError, WaiterId,
 };
-use lindy::ErrorCode;
 
 fn waiting<V>(r: Result<TakeOrWait<V>, TryTakeError>) -> WaiterId {
     match r {

@@ -12,7 +12,6 @@ use std::time::Duration;
 use futures::executor::LocalPool;
 use futures::task::LocalSpawnExt;
 use futures::{Sink, SinkExt, StreamExt};
-use lindy::error::ErrorCode;
 use lindy::ring::{
     HeapRing, LockingHeapRing, LockingRing, Pop, Push, Ring, RingBase, RingSink, RingStream,
     Storage, TryPopError, TryPushError,

@@ -11,7 +11,7 @@ use std::thread;
 use std::time::Duration;
 
 use lindy::space::{LocalSpace, ReadSpace, Space, WaitError};
-use lindy::{Closed, ErrorCode};
+use lindy::Closed;
 
 /// A waker that records how often it was woken, and whether since the last poll.
 #[derive(Default)]

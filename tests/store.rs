@@ -8,7 +8,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 use std::task::{Context, Poll, Wake, Waker};
 
-use lindy::error::{codes, ErrorCode};
+use lindy::error::codes;
 use lindy::store::{
     replay, Durability, FaultStorage, FileStore, ReplayOptions, Store, StoreOptions,
 };

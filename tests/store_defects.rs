@@ -4,7 +4,7 @@
 use std::fs;
 use std::path::PathBuf;
 
-use lindy::error::{codes, ErrorCode};
+use lindy::error::codes;
 use lindy::store::codec::{encode_header, FileHeader, FILE_HEADER_LEN};
 use lindy::store::{replay, FileStore, ReplayOptions, StoreOptions};
 

@@ -6,7 +6,7 @@
 use std::path::PathBuf;
 use std::process::Command;
 
-use lindy::error::{codes, ErrorCode};
+use lindy::error::codes;
 use lindy::store::FileStore;
 
 fn remount(dir: &PathBuf, mode: &str) {

@@ -12,7 +12,7 @@ use std::collections::{BTreeMap, VecDeque};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 
-use lindy::error::{codes, ErrorCode};
+use lindy::error::codes;
 use lindy::store::{Durability, FaultStorage, Queue, Store, StoreOptions};
 use proptest::prelude::*;
 

@@ -5,7 +5,7 @@ use std::fs;
 use std::path::PathBuf;
 use std::time::Duration;
 
-use lindy::error::{codes, ErrorCode};
+use lindy::error::codes;
 use lindy::store::{FaultStorage, FileStore, LeaseId, Queue, StoreOptions};
 
 fn tmp(name: &str) -> PathBuf {

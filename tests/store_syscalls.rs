@@ -8,7 +8,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::fs;
 use std::path::{Path, PathBuf};
 
-use lindy::error::{codes, ErrorCode};
+use lindy::error::codes;
 use lindy::store::{FaultKind, FaultVfs, FileStorage, FileStore, Store, StoreOptions, Syscall};
 
 type State = BTreeMap<String, Vec<Vec<u8>>>;

@@ -57,13 +57,21 @@ impl<V> fmt::Display for OutError<V> {
     }
 }
 
-impl<V> ErrorCode for OutError<V> {
-    fn code(&self) -> &'static str {
+impl<V> OutError<V> {
+    /// The stable code of this error (see [`crate::error`]); an inherent method, so it
+    /// needs no trait import.
+    pub fn code(&self) -> &'static str {
         match self {
             OutError::Closed(_) => codes::CLOSED,
             OutError::Full(_) => codes::BUFFER_FULL,
             OutError::TooLarge(_) => codes::VALUE_TOO_LARGE,
         }
+    }
+}
+
+impl<V> ErrorCode for OutError<V> {
+    fn code(&self) -> &'static str {
+        OutError::code(self)
     }
 }
 
@@ -87,12 +95,20 @@ impl fmt::Display for TryTakeError {
     }
 }
 
-impl ErrorCode for TryTakeError {
-    fn code(&self) -> &'static str {
+impl TryTakeError {
+    /// The stable code of this error (see [`crate::error`]); an inherent method, so it
+    /// needs no trait import.
+    pub fn code(&self) -> &'static str {
         match self {
             TryTakeError::Empty => codes::BUFFER_EMPTY,
             TryTakeError::Closed => codes::CLOSED,
         }
+    }
+}
+
+impl ErrorCode for TryTakeError {
+    fn code(&self) -> &'static str {
+        TryTakeError::code(self)
     }
 }
 
@@ -121,12 +137,20 @@ impl fmt::Display for LeaseError {
     }
 }
 
-impl ErrorCode for LeaseError {
-    fn code(&self) -> &'static str {
+impl LeaseError {
+    /// The stable code of this error (see [`crate::error`]); an inherent method, so it
+    /// needs no trait import.
+    pub fn code(&self) -> &'static str {
         match self {
             LeaseError::Lost => codes::LEASE_LOST,
             LeaseError::Invalid => codes::LEASE_INVALID,
         }
+    }
+}
+
+impl ErrorCode for LeaseError {
+    fn code(&self) -> &'static str {
+        LeaseError::code(self)
     }
 }
 
@@ -162,13 +186,21 @@ impl fmt::Display for TakeLeasedError {
     }
 }
 
-impl ErrorCode for TakeLeasedError {
-    fn code(&self) -> &'static str {
+impl TakeLeasedError {
+    /// The stable code of this error (see [`crate::error`]); an inherent method, so it
+    /// needs no trait import.
+    pub fn code(&self) -> &'static str {
         match self {
             TakeLeasedError::Empty => codes::BUFFER_EMPTY,
             TakeLeasedError::Closed => codes::CLOSED,
             TakeLeasedError::Invalid => codes::LEASE_INVALID,
         }
+    }
+}
+
+impl ErrorCode for TakeLeasedError {
+    fn code(&self) -> &'static str {
+        TakeLeasedError::code(self)
     }
 }
 
@@ -197,9 +229,17 @@ impl fmt::Display for ConfigError {
     }
 }
 
+impl ConfigError {
+    /// The stable code of this error (see [`crate::error`]); an inherent method, so it
+    /// needs no trait import.
+    pub fn code(&self) -> &'static str {
+        codes::INVALID_CONFIG
+    }
+}
+
 impl ErrorCode for ConfigError {
     fn code(&self) -> &'static str {
-        codes::INVALID_CONFIG
+        ConfigError::code(self)
     }
 }
 

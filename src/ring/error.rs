@@ -47,12 +47,20 @@ impl<T> fmt::Display for TryPushError<T> {
     }
 }
 
-impl<T> ErrorCode for TryPushError<T> {
-    fn code(&self) -> &'static str {
+impl<T> TryPushError<T> {
+    /// The stable code of this error (see [`crate::error`]); an inherent method, so it
+    /// needs no trait import.
+    pub fn code(&self) -> &'static str {
         match self {
             TryPushError::Full(_) => codes::BUFFER_FULL,
             TryPushError::Closed(_) => codes::CLOSED,
         }
+    }
+}
+
+impl<T> ErrorCode for TryPushError<T> {
+    fn code(&self) -> &'static str {
+        TryPushError::code(self)
     }
 }
 
@@ -89,12 +97,20 @@ impl fmt::Display for TryPopError {
     }
 }
 
-impl ErrorCode for TryPopError {
-    fn code(&self) -> &'static str {
+impl TryPopError {
+    /// The stable code of this error (see [`crate::error`]); an inherent method, so it
+    /// needs no trait import.
+    pub fn code(&self) -> &'static str {
         match self {
             TryPopError::Empty => codes::BUFFER_EMPTY,
             TryPopError::Closed => codes::CLOSED,
         }
+    }
+}
+
+impl ErrorCode for TryPopError {
+    fn code(&self) -> &'static str {
+        TryPopError::code(self)
     }
 }
 
@@ -123,9 +139,17 @@ impl fmt::Display for CapacityError {
     }
 }
 
+impl CapacityError {
+    /// The stable code of this error (see [`crate::error`]); an inherent method, so it
+    /// needs no trait import.
+    pub fn code(&self) -> &'static str {
+        codes::INVALID_CONFIG
+    }
+}
+
 impl ErrorCode for CapacityError {
     fn code(&self) -> &'static str {
-        codes::INVALID_CONFIG
+        CapacityError::code(self)
     }
 }
 

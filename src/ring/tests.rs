@@ -12,7 +12,7 @@ use core::task::{Context, Poll, Waker};
 use std::panic::{catch_unwind, AssertUnwindSafe};
 
 use super::*;
-use crate::error::{ErrorCode, Full};
+use crate::error::Full;
 use crate::sync::NoopRawMutex;
 
 /// Counts drops; panics in `drop` when `panics` is set (after counting).

@@ -37,12 +37,20 @@ impl fmt::Display for WaitError {
     }
 }
 
-impl ErrorCode for WaitError {
-    fn code(&self) -> &'static str {
+impl WaitError {
+    /// The stable code of this error (see [`crate::error`]); an inherent method, so it
+    /// needs no trait import.
+    pub fn code(&self) -> &'static str {
         match self {
             WaitError::Closed => codes::CLOSED,
             WaitError::TimedOut => codes::TIMEOUT,
         }
+    }
+}
+
+impl ErrorCode for WaitError {
+    fn code(&self) -> &'static str {
+        WaitError::code(self)
     }
 }
 

@@ -5,7 +5,6 @@ use alloc::vec::Vec;
 use core::cell::Cell;
 
 use super::{Capabilities, Harness, KitError, KitLease, Options, Queue};
-use crate::error::ErrorCode;
 use crate::grammar::Pattern;
 use crate::queue::{Config, LeaseId, OutError};
 use crate::space::LocalSpace;

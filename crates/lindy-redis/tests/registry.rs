@@ -7,7 +7,6 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use lindy::channels::{AsyncManager, Event, EventKind, State, Subscription};
-use lindy::error::ErrorCode;
 use lindy::grammar::Name;
 use lindy_redis::{Connection, RedisBus, RedisRegistry};
 
