@@ -1,8 +1,8 @@
 //! A [`Timer`] whose clock moves only when told to: for tests, simulations and hosts that
 //! bring their own notion of time.
 
-use alloc::collections::BTreeMap;
 use crate::sync::Arc;
+use alloc::collections::BTreeMap;
 use alloc::vec::Vec;
 use core::future::Future;
 use core::pin::Pin;

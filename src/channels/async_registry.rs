@@ -37,32 +37,62 @@ pub trait AsyncRegistry {
     type Error: From<ChannelError> + ErrorCode + core::error::Error;
 
     /// A snapshot of the channel; deleted records are `CHANNEL_NOT_FOUND`.
+    ///
+    /// # Cancel safety
+    /// Reads only: dropping the future changes nothing.
     fn get(&self, name: &Name) -> impl Future<Output = Result<Channel, Self::Error>>;
     /// Snapshots of every record that is not deleted, in no particular order.
+    ///
+    /// # Cancel safety
+    /// Reads only: dropping the future changes nothing.
     fn list(&self) -> impl Future<Output = Result<Vec<Channel>, Self::Error>>;
     /// The number of records that are not deleted.
+    ///
+    /// # Cancel safety
+    /// Reads only: dropping the future changes nothing.
     fn len(&self) -> impl Future<Output = Result<usize, Self::Error>>;
     /// Whether there are no records that are not deleted.
+    ///
+    /// # Cancel safety
+    /// Reads only: dropping the future changes nothing.
     fn is_empty(&self) -> impl Future<Output = Result<bool, Self::Error>> {
         async { Ok(self.len().await? == 0) }
     }
     /// Creates, refreshes or re-opens a public channel at the registry's `now`.
+    ///
+    /// # Cancel safety
+    /// Once sent, the call may take effect even if the future is dropped; an implementation
+    /// applies it whole or not at all.
     fn open_public(
         &self,
         name: &Name,
         ttl: Duration,
     ) -> impl Future<Output = Result<(Channel, Option<Event>), Self::Error>>;
     /// Creates a private channel; any existing record is `CHANNEL_EXISTS`.
+    ///
+    /// # Cancel safety
+    /// Once sent, the call may take effect even if the future is dropped; an implementation
+    /// applies it whole or not at all.
     fn create_private(
         &self,
         name: &Name,
         ttl: Duration,
     ) -> impl Future<Output = Result<(Channel, Event), Self::Error>>;
     /// Refreshes an open channel's last-active time.
+    ///
+    /// # Cancel safety
+    /// Cancel-safe in effect: a touch is idempotent.
     fn touch(&self, name: &Name) -> impl Future<Output = Result<(), Self::Error>>;
     /// Deletes the channel; `Ok(None)` if it was already deleted.
+    ///
+    /// # Cancel safety
+    /// Once sent, the call may take effect even if the future is dropped; an implementation
+    /// applies it whole or not at all.
     fn delete(&self, name: &Name) -> impl Future<Output = Result<Option<Event>, Self::Error>>;
     /// Turns delta encoding on or off.
+    ///
+    /// # Cancel safety
+    /// Cancel-safe in effect: setting the flag is idempotent.
     fn set_delta(
         &self,
         name: &Name,
@@ -70,8 +100,14 @@ pub trait AsyncRegistry {
     ) -> impl Future<Output = Result<(), Self::Error>>;
     /// Runs one expiry pass at the registry's `now`; returns the transitions *this call*
     /// made (several nodes sweeping at once split the work: each transition is returned once).
+    ///
+    /// # Cancel safety
+    /// Not cancel-safe: transitions made by a dropped call are not returned to anyone.
     fn sweep(&self) -> impl Future<Output = Result<Vec<Event>, Self::Error>>;
     /// The earliest time (ms, registry clock) at which a sweep has work to do.
+    ///
+    /// # Cancel safety
+    /// Reads only: dropping the future changes nothing.
     fn next_deadline(&self) -> impl Future<Output = Result<Option<u64>, Self::Error>>;
 }
 

@@ -410,7 +410,11 @@ impl<T, S: Storage<T>, R> core::fmt::Debug for LockingRingBase<T, S, R> {
 }
 
 /// The future of [`LockingRingBase::push`]: resolves to `Ok(())` once the value is in the ring, or
-/// `Err(Closed(value))` if the ring closed first. See `push` for cancel-safety.
+/// `Err(Closed(value))` if the ring closed first.
+///
+/// # Cancel safety
+/// Dropping it before it completes pushes nothing; the value is dropped with it (recover it
+/// first with [`Push::cancel`]). A wake-up for room it had not used passes to the next producer.
 #[must_use = "futures do nothing unless polled"]
 pub struct Push<'a, T, S: Storage<T>, R: RawMutex = DefaultRawMutex> {
     ring: &'a LockingRingBase<T, S, R>,
@@ -455,7 +459,11 @@ impl<T, S: Storage<T>, R: RawMutex> core::fmt::Debug for Push<'_, T, S, R> {
 }
 
 /// The future of [`LockingRingBase::pop`]: resolves to the oldest value, or `None` once the ring
-/// is closed and drained. Cancel-safe (see `pop`).
+/// is closed and drained.
+///
+/// # Cancel safety
+/// Cancel-safe: a value is taken only in the poll that returns it. A wake-up for a value it had
+/// not taken passes to the next waiting consumer.
 #[must_use = "futures do nothing unless polled"]
 pub struct Pop<'a, T, S: Storage<T>, R: RawMutex = DefaultRawMutex> {
     ring: &'a LockingRingBase<T, S, R>,

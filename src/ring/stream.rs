@@ -91,7 +91,8 @@ impl<T, S: Storage<T>, R: RawMutex> core::fmt::Debug for RingStream<'_, T, S, R>
 /// could be pushed; `Full(v)` only when `start_send` is called while a value is still held (a
 /// `poll_ready` was skipped).
 ///
-/// Cancel-safety: a sink dropped while holding a value drops that value (flush or close first to
+/// # Cancel safety
+/// A sink dropped while holding a value drops that value (flush or close first to
 /// deliver it); a sink dropped after being woken for room passes the wake-up on.
 ///
 /// ```

@@ -122,21 +122,34 @@ pub trait Space<V> {
     where
         Self: 'a;
 
-    /// Appends `value` under `key`. Cancel-safety is the backend's to state ([`LocalSpace`]:
-    /// the future is ready at once, the value is in when it is created).
+    /// Appends `value` under `key`.
+    ///
+    /// # Cancel safety
+    /// The backend's to state ([`LocalSpace`]: the future is ready at once, the value is in
+    /// when it is created).
     fn out<'a>(&'a self, key: &'a str, value: V) -> Self::Out<'a>;
     /// Removes and returns the head entry of `key`, waiting until there is one; after `close`,
-    /// drains what is queued, then fails. Backends must be cancel-safe: an entry leaves the space
-    /// only when the future resolves with it.
+    /// drains what is queued, then fails.
+    ///
+    /// # Cancel safety
+    /// Backends must be cancel-safe: an entry leaves the space only when the future resolves
+    /// with it.
     fn take<'a>(&'a self, key: &'a str) -> Self::Take<'a>;
     /// Removes and returns the head entry of `key` if there is one, without waiting for one.
+    ///
+    /// # Cancel safety
     /// Backends must be cancel-safe: dropping the future before it resolves takes nothing.
     fn try_take<'a>(&'a self, key: &'a str) -> Self::TryTake<'a>;
-    /// Entries queued under `key`. Changes nothing, so cancel-safe.
+    /// Entries queued under `key`.
+    ///
+    /// # Cancel safety
+    /// Cancel-safe: changes nothing.
     fn len<'a>(&'a self, key: &'a str) -> Self::Len<'a>;
     /// Closes the space (the close rule of [`crate::queue`]): `out` is refused with the value
-    /// handed back, takes drain then fail, waiters are woken. Idempotent, so dropping the future
-    /// and calling it again is always safe.
+    /// handed back, takes drain then fail, waiters are woken.
+    ///
+    /// # Cancel safety
+    /// Idempotent, so dropping the future and calling it again is always safe.
     fn close(&self) -> Self::Close<'_>;
     /// Whether the space is closed (as far as this handle knows).
     fn is_closed(&self) -> bool;
@@ -153,10 +166,15 @@ pub trait ReadSpace<V: Clone>: Space<V> {
     where
         Self: 'a;
 
-    /// A copy of the head entry of `key`, waiting until there is one; nothing is removed, so
-    /// dropping the future at any point is cancel-safe.
+    /// A copy of the head entry of `key`, waiting until there is one.
+    ///
+    /// # Cancel safety
+    /// Cancel-safe: nothing is removed.
     fn read<'a>(&'a self, key: &'a str) -> Self::Read<'a>;
-    /// A copy of the head entry of `key` if there is one, without waiting. Cancel-safe.
+    /// A copy of the head entry of `key` if there is one, without waiting.
+    ///
+    /// # Cancel safety
+    /// Cancel-safe: nothing is removed.
     fn try_read<'a>(&'a self, key: &'a str) -> Self::TryRead<'a>;
 }
 

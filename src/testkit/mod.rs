@@ -403,11 +403,18 @@ impl fmt::Display for Report {
 }
 
 /// Runs every case against `harness`.
+///
+/// # Cancel safety
+/// Not cancel-safe: a dropped run stops mid-case and leaves the harness in whatever state that
+/// case had reached.
 pub async fn run<H: Harness>(harness: &mut H) -> Report {
     run_matching(harness, |_| true).await
 }
 
 /// Runs the cases whose name passes `filter` (the others are not reported at all).
+///
+/// # Cancel safety
+/// As [`run`].
 pub async fn run_matching<H: Harness>(harness: &mut H, filter: impl Fn(&str) -> bool) -> Report {
     let mut report = Report {
         backend: String::from(harness.name()),
