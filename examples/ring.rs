@@ -58,7 +58,7 @@ fn threads_with_back_pressure() {
         RING.close();
     });
     let (mut count, mut sum) = (0, 0);
-    while let Some(v) = RING.pop_blocking() {
+    while let Some(v) = RING.take_blocking() {
         count += 1;
         sum += v;
     }

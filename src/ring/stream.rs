@@ -15,7 +15,7 @@ use crate::sync::{DefaultRawMutex, RawMutex, WaiterSlot};
 /// ([`LockingRingBase::stream`]): yields values oldest first and ends once the ring is closed and
 /// drained.
 ///
-/// Cancel-safe like [`pop`](LockingRingBase::pop): a value is taken only by the `poll_next` that
+/// Cancel-safe like [`take`](LockingRingBase::take): a value is taken only by the `poll_next` that
 /// returns it; a stream dropped after being woken passes the wake-up on.
 ///
 /// ```

@@ -32,7 +32,7 @@ async fn sensor() {
             let _ = JOBS.out("public:app.jobs.calibrate", reading);
         }
     }
-    READINGS.close(); // the consumer drains what is left, then `pop` gives `None`
+    READINGS.close(); // the consumer drains what is left, then `take` gives `None`
     JOBS.close();
 }
 
@@ -60,7 +60,7 @@ async fn main(spawner: Spawner) {
     spawner.spawn(worker().unwrap());
 
     let mut sum = 0u32;
-    while let Some(reading) = READINGS.pop().await {
+    while let Some(reading) = READINGS.take().await {
         sum += u32::from(reading);
     }
     hprintln!("sum of readings: {}", sum);

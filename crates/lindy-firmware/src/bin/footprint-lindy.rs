@@ -47,7 +47,7 @@ fn main() -> ! {
     let key = name.as_str();
     for reading in 0..black_box(32u32) {
         if RING.len() == RING.capacity() {
-            while let Ok(v) = RING.try_pop() {
+            while let Ok(v) = RING.try_take() {
                 if SPACE.out(key, v).is_err() {
                     exit(false);
                 }
@@ -57,7 +57,7 @@ fn main() -> ! {
             exit(false);
         }
     }
-    while let Some(v) = run_ready(RING.pop(), 1).flatten() {
+    while let Some(v) = run_ready(RING.take(), 1).flatten() {
         if SPACE.out(key, v).is_err() {
             exit(false);
         }

@@ -114,7 +114,7 @@ async fn producer(manager: &'static Manager) {
 #[embassy_executor::task]
 async fn consumer() {
     let mut expected = 0;
-    while let Some(v) = RING.pop().await {
+    while let Some(v) = RING.take().await {
         if v != expected {
             IN_ORDER.store(0, Ordering::Relaxed);
         }
