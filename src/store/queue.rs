@@ -311,7 +311,7 @@ impl<S: Storage, W> Queue<S, W> {
     /// never lost — and the store is poisoned (every later write fails with `STORE_POISONED`).
     ///
     /// Errors: `KEY_INVALID`, `CLOSED`, `STORE_POISONED`, `IO` (the entry stays queued).
-    pub fn try_pull(&mut self, key: &str) -> Result<Option<Vec<u8>>, StoreError> {
+    pub fn try_take(&mut self, key: &str) -> Result<Option<Vec<u8>>, StoreError> {
         let Some((entry, _)) = self.append_pull(key)? else {
             return Ok(None);
         };
@@ -321,6 +321,12 @@ impl<S: Storage, W> Queue<S, W> {
         let _ = self.maybe_auto_compact();
         self.release_if_drained();
         Ok(Some(entry.entry.value))
+    }
+
+    /// Renamed [`try_take`](Self::try_take).
+    #[deprecated(since = "0.2.0", note = "renamed to `try_take`")]
+    pub fn try_pull(&mut self, key: &str) -> Result<Option<Vec<u8>>, StoreError> {
+        self.try_take(key)
     }
 
     /// A copy of the oldest entry under `key`. Works after close.
