@@ -6,7 +6,6 @@ use alloc::vec::Vec;
 use core::pin::pin;
 use core::task::Poll;
 
-use lindy::error::ErrorCode;
 use lindy::queue::{Config, OutError, Returned, TakeLeasedError};
 use lindy::space::LocalSpace;
 use lindy_firmware::harness::{Case, Outcome};

@@ -6,7 +6,6 @@ use core::cell::Cell;
 use core::pin::pin;
 use core::task::Poll;
 
-use lindy::error::ErrorCode;
 use lindy::ring::{CapacityError, HeapRing, LockingRing, Ring, TryTakeError, TryPushError};
 use lindy_firmware::harness::{Case, Outcome};
 use lindy_firmware::wake::{poll_with, wakes};

@@ -3,7 +3,6 @@
 
 use alloc::vec::Vec;
 
-use lindy::error::ErrorCode;
 use lindy::store::codec::{self, FILE_HEADER_LEN, RECORD_HEADER_LEN};
 use lindy::store::{replay, Durability, FaultStorage, Queue, ReplayOptions, StoreOptions};
 use lindy_firmware::harness::{Case, Outcome};
