@@ -80,4 +80,5 @@ pub use file::{FileStorage, FileSyncer};
 #[cfg(feature = "std")]
 #[allow(deprecated)]
 pub use shared::Pull;
+#[cfg(feature = "std")]
 pub use shared::{FileStore, Store, Take};
