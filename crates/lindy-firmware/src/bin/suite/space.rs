@@ -5,7 +5,6 @@ use alloc::vec::Vec;
 use core::pin::pin;
 use core::task::Poll;
 
-use lindy::error::ErrorCode;
 use lindy::grammar::Pattern;
 use lindy::space::{LocalSpace, Space};
 use lindy_firmware::harness::{Case, Outcome};
