@@ -6,7 +6,7 @@ use core::fmt;
 use core::task::Waker;
 
 use super::waiters::WakeList;
-use super::{Key, OutWait, Read, Take, TakeMatching};
+use super::{Key, Peek, Push, Take, TakeMatching};
 use crate::grammar::{Name, Pattern};
 use crate::queue::{
     Config, ConfigError, Engine, LeaseError, LeaseId, OutError, Returned, TakeLeasedError,
@@ -129,18 +129,30 @@ impl<V, R: RawMutex> LocalSpace<V, R> {
     /// # Errors
     /// The value is handed back, nothing is lost silently: [`OutError::Closed`] once the space is
     /// closed, [`OutError::Full`] / [`OutError::TooLarge`] under a bound (see
-    /// [`with_config`](Self::with_config); [`out_wait`](Self::out_wait) waits for room instead).
+    /// [`with_config`](Self::with_config); [`push`](Self::push) waits for room instead).
     #[inline]
-    pub fn out(&self, key: &str, value: V) -> Result<(), OutError<V>> {
+    pub fn try_push(&self, key: &str, value: V) -> Result<(), OutError<V>> {
         self.with(|e| e.out(key, value)).map(|_| ())
+    }
+
+    /// Renamed [`try_push`](Self::try_push).
+    #[deprecated(since = "0.2.0", note = "renamed to `try_push`")]
+    pub fn out(&self, key: &str, value: V) -> Result<(), OutError<V>> {
+        self.try_push(key, value)
     }
 
     /// Puts `value` at the head of `key`: the next take gets it (a put-back). O(1).
     ///
     /// # Errors
-    /// As [`out`](Self::out).
-    pub fn out_front(&self, key: &str, value: V) -> Result<(), OutError<V>> {
+    /// As [`try_push`](Self::try_push).
+    pub fn push_front(&self, key: &str, value: V) -> Result<(), OutError<V>> {
         self.with(|e| e.out_front(key, value)).map(|_| ())
+    }
+
+    /// Renamed [`push_front`](Self::push_front).
+    #[deprecated(since = "0.2.0", note = "renamed to `push_front`")]
+    pub fn out_front(&self, key: &str, value: V) -> Result<(), OutError<V>> {
+        self.push_front(key, value)
     }
 
     /// Appends `value` under `key`, waiting for room in a bounded space (back-pressure). Producers
@@ -153,8 +165,14 @@ impl<V, R: RawMutex> LocalSpace<V, R> {
     /// # Cancel safety
     /// Cancel-safe: the value is in the space only if the future resolved `Ok`; dropping it
     /// earlier takes the value back out of the space's waiting room and drops it.
-    pub fn out_wait<'a>(&'a self, key: &'a str, value: V) -> OutWait<'a, V, R> {
-        OutWait::new(self, key, value)
+    pub fn push<'a>(&'a self, key: &'a str, value: V) -> Push<'a, V, R> {
+        Push::new(self, key, value)
+    }
+
+    /// Renamed [`push`](Self::push).
+    #[deprecated(since = "0.2.0", note = "renamed to `push`")]
+    pub fn out_wait<'a>(&'a self, key: &'a str, value: V) -> Push<'a, V, R> {
+        self.push(key, value)
     }
 
     /// Takes the head entry of `key`, waiting until there is one (Linda `in`).
@@ -314,14 +332,26 @@ impl<V: Clone, R: RawMutex> LocalSpace<V, R> {
     /// Resolves to [`Closed`](crate::Closed) once the space is closed and `key` is empty.
     ///
     /// # Cancel safety
-    /// Cancel-safe: a read changes nothing in the space (see [`Read`]).
-    pub fn read<'a>(&'a self, key: &'a str) -> Read<'a, V, R> {
-        Read::new(self, key)
+    /// Cancel-safe: a read changes nothing in the space (see [`Peek`]).
+    pub fn peek<'a>(&'a self, key: &'a str) -> Peek<'a, V, R> {
+        Peek::new(self, key)
+    }
+
+    /// Renamed [`peek`](Self::peek).
+    #[deprecated(since = "0.2.0", note = "renamed to `peek`")]
+    pub fn read<'a>(&'a self, key: &'a str) -> Peek<'a, V, R> {
+        self.peek(key)
     }
 
     /// A clone of the head entry of `key`, if there is one; never waits. Serves after close too.
-    pub fn try_read(&self, key: &str) -> Option<V> {
+    pub fn try_peek(&self, key: &str) -> Option<V> {
         self.state.lock(|s| s.try_read(key).ok().cloned())
+    }
+
+    /// Renamed [`try_peek`](Self::try_peek).
+    #[deprecated(since = "0.2.0", note = "renamed to `try_peek`")]
+    pub fn try_read(&self, key: &str) -> Option<V> {
+        self.try_peek(key)
     }
 
     /// Takes the head entry of `key` under a lease of `lease_ms` (the configured default if
@@ -415,7 +445,7 @@ const _: () = {
     const fn check<V: Send + 'static>() {
         assert_send_sync::<LocalSpace<V>>();
         assert_send_sync::<Take<'static, V>>();
-        assert_send::<OutWait<'static, V>>();
+        assert_send::<Push<'static, V>>();
     }
     check::<alloc::boxed::Box<u8>>();
 };

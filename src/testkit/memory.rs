@@ -81,7 +81,7 @@ impl Harness for Memory {
 
 impl Queue for MemoryQueue {
     async fn out(&self, key: &str, value: Vec<u8>) -> Result<(), KitError> {
-        self.space.out(key, value).map_err(out_error)
+        self.space.try_push(key, value).map_err(out_error)
     }
 
     async fn try_take(&self, key: &str) -> Result<Option<Vec<u8>>, KitError> {
@@ -114,11 +114,11 @@ impl Queue for MemoryQueue {
     }
 
     async fn out_front(&self, key: &str, value: Vec<u8>) -> Result<(), KitError> {
-        self.space.out_front(key, value).map_err(out_error)
+        self.space.push_front(key, value).map_err(out_error)
     }
 
     async fn out_wait(&self, key: &str, value: Vec<u8>) -> Result<(), KitError> {
-        self.space.out_wait(key, value).await.map_err(out_error)
+        self.space.push(key, value).await.map_err(out_error)
     }
 
     async fn try_take_matching(

@@ -29,7 +29,7 @@ async fn sensor() {
     for reading in 0..100 {
         READINGS.push(reading).await.ok(); // waits while the ring is full
         if reading % 10 == 0 {
-            let _ = JOBS.out("public:app.jobs.calibrate", reading);
+            let _ = JOBS.try_push("public:app.jobs.calibrate", reading);
         }
     }
     READINGS.close(); // the consumer drains what is left, then `take` gives `None`

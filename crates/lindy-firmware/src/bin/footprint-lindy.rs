@@ -48,7 +48,7 @@ fn main() -> ! {
     for reading in 0..black_box(32u32) {
         if RING.len() == RING.capacity() {
             while let Ok(v) = RING.try_take() {
-                if SPACE.out(key, v).is_err() {
+                if SPACE.try_push(key, v).is_err() {
                     exit(false);
                 }
             }
@@ -58,7 +58,7 @@ fn main() -> ! {
         }
     }
     while let Some(v) = run_ready(RING.take(), 1).flatten() {
-        if SPACE.out(key, v).is_err() {
+        if SPACE.try_push(key, v).is_err() {
             exit(false);
         }
         if RING.is_empty() {
