@@ -290,22 +290,35 @@ impl<G: AsyncRegistry, R: RawMutex> AsyncManager<G, R> {
     ///
     /// # Cancel safety
     /// As [`open_public`](Self::open_public).
-    pub async fn sweep(&self) -> Result<usize, G::Error> {
+    pub async fn handle_timeout(&self) -> Result<usize, G::Error> {
         let events = self.registry.sweep().await?;
         let n = events.len();
         self.emit(events);
         Ok(n)
     }
 
-    /// When the next sweep has work, in ms on the registry's clock.
+    /// Renamed [`handle_timeout`](Self::handle_timeout).
+    #[deprecated(since = "0.2.0", note = "renamed to `handle_timeout`")]
+    pub async fn sweep(&self) -> Result<usize, G::Error> {
+        self.handle_timeout().await
+    }
+
+    /// When [`handle_timeout`](Self::handle_timeout) next has work, in ms on the registry's
+    /// clock.
     ///
     /// # Errors
     /// The backend's.
     ///
     /// # Cancel safety
     /// Cancel-safe: reads only.
-    pub async fn next_deadline(&self) -> Result<Option<u64>, G::Error> {
+    pub async fn poll_timeout(&self) -> Result<Option<u64>, G::Error> {
         self.registry.next_deadline().await
+    }
+
+    /// Renamed [`poll_timeout`](Self::poll_timeout).
+    #[deprecated(since = "0.2.0", note = "renamed to `poll_timeout`")]
+    pub async fn next_deadline(&self) -> Result<Option<u64>, G::Error> {
+        self.poll_timeout().await
     }
 
     /// A subscription to every event, local and remote, holding up to `capacity`.
