@@ -81,7 +81,7 @@ pub enum Outcome {
     /// Queued under its key.
     Queued,
     /// Handed straight to this waiting taker (the oldest eligible one); it is also reported by
-    /// [`pop_ready`](Engine::pop_ready), and its driver [`claim`](Engine::claim)s the entry.
+    /// [`take_ready`](Engine::take_ready), and its driver [`claim`](Engine::claim)s the entry.
     Delivered(WaiterId),
 }
 
@@ -99,7 +99,7 @@ pub enum Returned {
 pub enum TakeOrWait<V> {
     /// An entry was there.
     Taken(Taken<V>),
-    /// Nothing yet: the taker waits under this id until [`pop_ready`](Engine::pop_ready) reports
+    /// Nothing yet: the taker waits under this id until [`take_ready`](Engine::take_ready) reports
     /// it; then [`claim`](Engine::claim) it.
     Waiting(WaiterId),
 }
@@ -189,18 +189,18 @@ struct Leases<V> {
 /// `V` is the value; `W` is whatever the driver keeps per waiter to reach it again (a
 /// [`Waker`](core::task::Waker) for [`LocalSpace`](crate::space::LocalSpace), a resolver id
 /// for JavaScript, `()` in a test): the engine stores it and hands it back through
-/// [`pop_ready`](Self::pop_ready) when that waiter is ready — the driver wakes it, outside any
+/// [`take_ready`](Self::take_ready) when that waiter is ready — the driver wakes it, outside any
 /// lock.
 ///
 /// # The model
-/// * **Keys** are FIFO queues; any string is a key. [`out`](Self::out) appends,
-///   [`try_take`](Self::try_take) pops the head, [`try_read`](Self::try_read) peeks.
+/// * **Keys** are FIFO queues; any string is a key. [`try_push`](Self::try_push) appends,
+///   [`try_take`](Self::try_take) pops the head, [`try_peek`](Self::try_peek) peeks.
 /// * **Stamps**: every entry carries its [`Stamp`] (age) and its lease delivery count.
 ///   [`try_take_matching`](Self::try_take_matching) takes the oldest head among the keys that
 ///   match a channel [`Pattern`].
 /// * **Waiters** ([`take_or_wait`](Self::take_or_wait),
-///   [`take_matching_or_wait`](Self::take_matching_or_wait), [`read_or_wait`](Self::read_or_wait),
-///   [`out_or_wait`](Self::out_or_wait)) get ids in one arrival order. An entry arriving for a
+///   [`take_matching_or_wait`](Self::take_matching_or_wait), [`peek_or_wait`](Self::peek_or_wait),
+///   [`push_or_wait`](Self::push_or_wait)) get ids in one arrival order. An entry arriving for a
 ///   waiting taker is **handed straight to it** ([`Outcome::Delivered`]): key takers and pattern
 ///   takers are served strictly by arrival, a non-waiting take can never barge past a waiter
 ///   (there is nothing queued while one waits), and a woken waiter can never lose its entry. A
@@ -211,7 +211,7 @@ struct Leases<V> {
 ///   ([`handle_timeout`](Self::handle_timeout)) put it back at the head of its key with its age,
 ///   its delivery count kept, or on the dead-letter key after `max_deliveries`.
 /// * **Bounds** ([`Config`]): a full `out` hands the value back ([`OutError::Full`]), or waits
-///   ([`out_or_wait`](Self::out_or_wait)).
+///   ([`push_or_wait`](Self::push_or_wait)).
 /// * **Close** ([`close`](Self::close)): `out` is refused with the value handed back, takes
 ///   drain what is queued then report closed, waiters end at once (there is nothing queued for
 ///   them), leases still settle and expire (a returned entry is queued for draining).
@@ -395,7 +395,7 @@ impl<V, W> Engine<V, W> {
     /// [`OutError::Full`] under a bound (or while a producer of this key waits for room: first
     /// come, first served), [`OutError::TooLarge`] above a byte bound.
     #[inline]
-    pub fn out(&mut self, key: &str, value: V) -> Result<Outcome, OutError<V>> {
+    pub fn try_push(&mut self, key: &str, value: V) -> Result<Outcome, OutError<V>> {
         if self.closed {
             return Err(OutError::Closed(value));
         }
@@ -411,13 +411,19 @@ impl<V, W> Engine<V, W> {
             .map_err(|(r, e)| refused(r, e.value))
     }
 
+    /// Renamed [`try_push`](Self::try_push).
+    #[deprecated(since = "0.2.0", note = "renamed to `try_push`")]
+    pub fn out(&mut self, key: &str, value: V) -> Result<Outcome, OutError<V>> {
+        self.try_push(key, value)
+    }
+
     /// Puts `value` at the *head* of `key` (it is the next one taken). It takes the age of the
     /// head it goes in front of (a fresh stamp on an empty key); to put back an entry with its own
     /// age and delivery count, use [`put_back`](Self::put_back). O(1).
     ///
     /// # Errors
-    /// As [`out`](Self::out).
-    pub fn out_front(&mut self, key: &str, value: V) -> Result<Outcome, OutError<V>> {
+    /// As [`try_push`](Self::try_push).
+    pub fn push_front(&mut self, key: &str, value: V) -> Result<Outcome, OutError<V>> {
         if self.closed {
             return Err(OutError::Closed(value));
         }
@@ -443,11 +449,17 @@ impl<V, W> Engine<V, W> {
             .map_err(|(r, e)| refused(r, e.value))
     }
 
+    /// Renamed [`push_front`](Self::push_front).
+    #[deprecated(since = "0.2.0", note = "renamed to `push_front`")]
+    pub fn out_front(&mut self, key: &str, value: V) -> Result<Outcome, OutError<V>> {
+        self.push_front(key, value)
+    }
+
     /// Puts a taken entry back at the head of `key`, keeping its age and delivery count: as if it
     /// had never been taken. O(1).
     ///
     /// # Errors
-    /// As [`out`](Self::out), handing the whole [`Taken`] back.
+    /// As [`try_push`](Self::try_push), handing the whole [`Taken`] back.
     pub fn put_back(&mut self, key: &str, taken: Taken<V>) -> Result<Outcome, OutError<Taken<V>>> {
         if self.closed {
             return Err(OutError::Closed(taken));
@@ -465,14 +477,14 @@ impl<V, W> Engine<V, W> {
     }
 
     /// Appends `value` under `key`, or, if there is no room, keeps it and registers the producer
-    /// to wait for room (the waiting form of [`out`](Self::out): back-pressure). Producers of a
+    /// to wait for room (the waiting form of [`try_push`](Self::try_push): back-pressure). Producers of a
     /// key go in first come, first served; when room frees, the oldest waiting producer's value
-    /// goes in and it is reported by [`pop_ready`](Self::pop_ready) (claim: [`Claim::Stored`]).
+    /// goes in and it is reported by [`take_ready`](Self::take_ready) (claim: [`Claim::Stored`]).
     /// [`cancel`](Self::cancel) hands the value back.
     ///
     /// # Errors
     /// [`OutError::Closed`] or [`OutError::TooLarge`], value handed back (waiting could not help).
-    pub fn out_or_wait(
+    pub fn push_or_wait(
         &mut self,
         key: &str,
         value: V,
@@ -513,6 +525,17 @@ impl<V, W> Engine<V, W> {
         self.waiters.push_back(&mut list, id.index());
         self.producers = list;
         Ok(OutOrWait::Waiting(id))
+    }
+
+    /// Renamed [`push_or_wait`](Self::push_or_wait).
+    #[deprecated(since = "0.2.0", note = "renamed to `push_or_wait`")]
+    pub fn out_or_wait(
+        &mut self,
+        key: &str,
+        value: V,
+        payload: W,
+    ) -> Result<OutOrWait, OutError<V>> {
+        self.push_or_wait(key, value, payload)
     }
 
     // ------------------------------------------------------------------ taking
@@ -556,13 +579,19 @@ impl<V, W> Engine<V, W> {
     ///
     /// # Errors
     /// As [`try_take`](Self::try_take).
-    pub fn try_read(&self, key: &str) -> Result<&V, TryTakeError> {
+    pub fn try_peek(&self, key: &str) -> Result<&V, TryTakeError> {
         self.keys
             .hash(key)
             .and_then(|h| self.keys.find(h, key))
             .and_then(|q| q.entries.front())
             .map(|e| &e.value)
             .ok_or_else(|| self.empty())
+    }
+
+    /// Renamed [`try_peek`](Self::try_peek).
+    #[deprecated(since = "0.2.0", note = "renamed to `try_peek`")]
+    pub fn try_read(&self, key: &str) -> Result<&V, TryTakeError> {
+        self.try_peek(key)
     }
 
     /// Takes the head of `key`, or registers a waiting taker (see [`TakeOrWait`]).
@@ -631,11 +660,17 @@ impl<V, W> Engine<V, W> {
     /// The next waiter made ready (handed an entry, a clone, room, or closed) and its payload:
     /// wake it, then it [`claim`](Self::claim)s. Drain this after every mutating call.
     #[inline]
-    pub fn pop_ready(&mut self) -> Option<(WaiterId, W)> {
+    pub fn take_ready(&mut self) -> Option<(WaiterId, W)> {
         self.ready.pop_front()
     }
 
-    /// Whether a waiter is ready and not yet reported by [`pop_ready`](Self::pop_ready).
+    /// Renamed [`take_ready`](Self::take_ready).
+    #[deprecated(since = "0.2.0", note = "renamed to `take_ready`")]
+    pub fn pop_ready(&mut self) -> Option<(WaiterId, W)> {
+        self.take_ready()
+    }
+
+    /// Whether a waiter is ready and not yet reported by [`take_ready`](Self::take_ready).
     #[inline]
     pub fn has_ready(&self) -> bool {
         !self.ready.is_empty()
@@ -1296,8 +1331,8 @@ impl<V: Clone, W> Engine<V, W> {
     ///
     /// # Errors
     /// [`TryTakeError::Closed`] when closed and nothing is queued.
-    pub fn read_or_wait(&mut self, key: &str, payload: W) -> Result<ReadOrWait<V>, TryTakeError> {
-        match self.try_read(key) {
+    pub fn peek_or_wait(&mut self, key: &str, payload: W) -> Result<ReadOrWait<V>, TryTakeError> {
+        match self.try_peek(key) {
             Ok(v) => return Ok(ReadOrWait::Read(v.clone())),
             Err(TryTakeError::Closed) => return Err(TryTakeError::Closed),
             Err(TryTakeError::Empty) => {}
@@ -1317,6 +1352,12 @@ impl<V: Clone, W> Engine<V, W> {
         let side = o.get_mut().side();
         self.waiters.push_back(&mut side.readers, id.index());
         Ok(ReadOrWait::Waiting(id))
+    }
+
+    /// Renamed [`peek_or_wait`](Self::peek_or_wait).
+    #[deprecated(since = "0.2.0", note = "renamed to `peek_or_wait`")]
+    pub fn read_or_wait(&mut self, key: &str, payload: W) -> Result<ReadOrWait<V>, TryTakeError> {
+        self.peek_or_wait(key, payload)
     }
 }
 

@@ -132,7 +132,7 @@ impl<V, R: RawMutex> LocalSpace<V, R> {
     /// [`with_config`](Self::with_config); [`push`](Self::push) waits for room instead).
     #[inline]
     pub fn try_push(&self, key: &str, value: V) -> Result<(), OutError<V>> {
-        self.with(|e| e.out(key, value)).map(|_| ())
+        self.with(|e| e.try_push(key, value)).map(|_| ())
     }
 
     /// Renamed [`try_push`](Self::try_push).
@@ -146,7 +146,7 @@ impl<V, R: RawMutex> LocalSpace<V, R> {
     /// # Errors
     /// As [`try_push`](Self::try_push).
     pub fn push_front(&self, key: &str, value: V) -> Result<(), OutError<V>> {
-        self.with(|e| e.out_front(key, value)).map(|_| ())
+        self.with(|e| e.push_front(key, value)).map(|_| ())
     }
 
     /// Renamed [`push_front`](Self::push_front).
@@ -345,7 +345,7 @@ impl<V: Clone, R: RawMutex> LocalSpace<V, R> {
 
     /// A clone of the head entry of `key`, if there is one; never waits. Serves after close too.
     pub fn try_peek(&self, key: &str) -> Option<V> {
-        self.state.lock(|s| s.try_read(key).ok().cloned())
+        self.state.lock(|s| s.try_peek(key).ok().cloned())
     }
 
     /// Renamed [`try_peek`](Self::try_peek).

@@ -64,9 +64,9 @@ impl<V, R: RawMutex> Future for Push<'_, V, R> {
                 let Some(v) = value.take() else {
                     return Poll::Pending; // not reached: the value is there until it goes in
                 };
-                match e.out(key, v) {
+                match e.try_push(key, v) {
                     Ok(_) => Poll::Ready(Ok(())),
-                    Err(OutError::Full(v)) => match e.out_or_wait(key, v, cx.waker().clone()) {
+                    Err(OutError::Full(v)) => match e.push_or_wait(key, v, cx.waker().clone()) {
                         Ok(OutOrWait::Done(_)) => Poll::Ready(Ok(())),
                         Ok(OutOrWait::Waiting(id)) => {
                             *waiter = Some(id);

@@ -55,7 +55,7 @@ impl<V: Clone, R: RawMutex> Future for Peek<'_, V, R> {
         }
         let (space, key, waiter) = (this.space, this.key, &mut this.waiter);
         let poll = space.with(|e| match *waiter {
-            None => match e.read_or_wait(key, cx.waker().clone()) {
+            None => match e.peek_or_wait(key, cx.waker().clone()) {
                 Ok(ReadOrWait::Read(v)) => Poll::Ready(Ok(v)),
                 Ok(ReadOrWait::Waiting(id)) => {
                     *waiter = Some(id);

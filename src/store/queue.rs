@@ -254,7 +254,7 @@ impl<S: Storage, W> Queue<S, W> {
         let mut engine = Engine::new();
         for (&seq, l) in &live {
             // An unbounded, open engine takes every value.
-            let _ = engine.out(&l.key, seq);
+            let _ = engine.try_push(&l.key, seq);
         }
         let mut q = Queue {
             storage,
@@ -336,7 +336,7 @@ impl<S: Storage, W> Queue<S, W> {
 
     /// The oldest entry under `key`, borrowed.
     pub fn peek_ref(&self, key: &str) -> Option<&[u8]> {
-        let seq = self.engine.try_read(key).ok()?;
+        let seq = self.engine.try_peek(key).ok()?;
         self.live.get(seq).map(|l| &l.value[..])
     }
 
@@ -677,7 +677,7 @@ impl<S: Storage, W> Queue<S, W> {
             },
         );
         // An unbounded, open engine takes every value (the store refuses writes after close).
-        let _ = self.engine.out(key, seq);
+        let _ = self.engine.try_push(key, seq);
         Ok((seq, lsn))
     }
 
@@ -777,7 +777,7 @@ impl<S: Storage, W> Queue<S, W> {
     /// The next waiter the engine made ready (handed an entry, or ended by close or poison).
     #[cfg_attr(not(feature = "std"), allow(dead_code))] // used by the std Store
     pub(crate) fn pop_ready(&mut self) -> Option<W> {
-        self.engine.pop_ready().map(|(_, w)| w)
+        self.engine.take_ready().map(|(_, w)| w)
     }
 
     fn closed_or_poisoned(&self) -> StoreError {

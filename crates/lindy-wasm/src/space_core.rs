@@ -277,7 +277,7 @@ impl SpaceCore {
         let Some(key) = name_of(&self.names, kid) else {
             return KEY_TOO_LONG;
         };
-        let r = self.engine.out(key, h);
+        let r = self.engine.try_push(key, h);
         self.after_out(r)
     }
 
@@ -287,7 +287,7 @@ impl SpaceCore {
         let Some(key) = name_of(&self.names, kid) else {
             return KEY_TOO_LONG;
         };
-        let r = self.engine.out_front(key, h);
+        let r = self.engine.push_front(key, h);
         self.after_out(r)
     }
 
@@ -304,7 +304,7 @@ impl SpaceCore {
         }
         let mut n = 0;
         for &h in hs {
-            match self.engine.out(&key, h) {
+            match self.engine.try_push(&key, h) {
                 Ok(_) => n += 1,
                 Err(_) => break,
             }
@@ -375,7 +375,7 @@ impl SpaceCore {
         let Some(key) = self.name(kid) else {
             return QUEUED;
         };
-        match self.engine.try_read(key) {
+        match self.engine.try_peek(key) {
             Ok(&h) => h as i32,
             Err(TryTakeError::Empty) => QUEUED,
             Err(TryTakeError::Closed) => CLOSED,
@@ -388,7 +388,7 @@ impl SpaceCore {
             return QUEUED;
         };
         let rid = alloc_rid(&mut self.rids, &mut self.free_rids);
-        match self.engine.read_or_wait(key, rid) {
+        match self.engine.peek_or_wait(key, rid) {
             Ok(ReadOrWait::Read(h)) => {
                 self.free_rids.push(rid);
                 h as i32
@@ -682,7 +682,7 @@ impl SpaceCore {
             Ok(Outcome::Delivered(id)) => {
                 // The common wake-up: one plain key taker, nothing else ready — answer with its
                 // rid alone, no events.
-                if let Some((ready, rid)) = self.engine.pop_ready() {
+                if let Some((ready, rid)) = self.engine.take_ready() {
                     let plain = self
                         .rids
                         .get(rid as usize)
@@ -714,7 +714,7 @@ impl SpaceCore {
 
     /// Claims every ready waiter into `events`.
     fn drain_ready(&mut self) {
-        while let Some((id, rid)) = self.engine.pop_ready() {
+        while let Some((id, rid)) = self.engine.take_ready() {
             self.report(id, rid);
         }
     }
