@@ -3,7 +3,7 @@
 
 use lindy::grammar::Pattern;
 use lindy::queue::{
-    Claim, Config, Engine, LeaseError, MatchOrWait, OutError, OutOrWait, Outcome, ReadOrWait,
+    Claim, Config, Engine, LeaseError, MatchOrWait, OutOrWait, Outcome, PushError, ReadOrWait,
     Returned, TakeLeasedError, TakeOrWait, TryTakeError, WaiterId,
 };
 
@@ -267,10 +267,10 @@ fn bounds_refuse_with_the_value_and_count_leases_until_ack() {
     assert_eq!(e.code(), "VALUE_TOO_LARGE");
     q.try_push("b", vec![0; 8]).unwrap();
     assert_eq!(q.bytes(), 10);
-    assert!(matches!(q.try_push("c", vec![]), Err(OutError::Full(_))));
+    assert!(matches!(q.try_push("c", vec![]), Err(PushError::Full(_))));
     // A leased entry keeps its room until acknowledged.
     let id = q.try_take_leased("a", Some(10), 0).unwrap().id;
-    assert!(matches!(q.try_push("a", vec![4]), Err(OutError::Full(_))));
+    assert!(matches!(q.try_push("a", vec![4]), Err(PushError::Full(_))));
     assert_eq!(q.ack(id), Ok(vec![1]));
     q.try_push("a", vec![4]).unwrap();
     assert_eq!(q.bytes(), 10);
@@ -291,7 +291,7 @@ fn a_waiting_producer_goes_in_when_room_frees_first_come_first_served() {
     // Another key is not blocked by k's producers.
     assert!(matches!(q.push_or_wait("j", 9, ()), Ok(OutOrWait::Done(_))));
     // A plain out of k queues behind the waiting producers: refused.
-    assert!(matches!(q.try_push("k", 4), Err(OutError::Full(4))));
+    assert!(matches!(q.try_push("k", 4), Err(PushError::Full(4))));
     assert_eq!(q.try_take("k").unwrap().value, 1);
     assert_eq!(ready(&mut q), [p1]);
     assert_eq!(q.claim(p1), Claim::Stored);
@@ -338,7 +338,7 @@ fn the_close_rule() {
     // out refused with the value handed back.
     let e = q.try_push("k", 3).unwrap_err();
     assert_eq!((e.code(), e.into_inner()), ("CLOSED", 3));
-    assert!(matches!(q.push_front("k", 4), Err(OutError::Closed(4))));
+    assert!(matches!(q.push_front("k", 4), Err(PushError::Closed(4))));
     // takes drain, then report closed.
     assert!(matches!(q.take_or_wait("k", ()), Ok(TakeOrWait::Taken(t)) if t.value == 2));
     assert_eq!(q.try_take("k"), Err(TryTakeError::Closed));

@@ -7,7 +7,7 @@ use core::fmt;
 use compact_str::CompactString;
 
 use super::config::{check_lease_ms, Config};
-use super::error::{ConfigError, LeaseError, OutError, TakeLeasedError, TryTakeError};
+use super::error::{ConfigError, LeaseError, PushError, TakeLeasedError, TryTakeError};
 use super::keys::{Entry, KeyQueue, Keys};
 use super::waiters::{Kind, List, State, WaiterId, Waiters, NIL};
 use crate::grammar::{Name, NameRef, Pattern, PatternIndex};
@@ -210,7 +210,7 @@ struct Leases<V> {
 ///   until [`ack`](Self::ack); [`nack`](Self::nack) and expiry
 ///   ([`handle_timeout`](Self::handle_timeout)) put it back at the head of its key with its age,
 ///   its delivery count kept, or on the dead-letter key after `max_deliveries`.
-/// * **Bounds** ([`Config`]): a full `out` hands the value back ([`OutError::Full`]), or waits
+/// * **Bounds** ([`Config`]): a full `out` hands the value back ([`PushError::Full`]), or waits
 ///   ([`push_or_wait`](Self::push_or_wait)).
 /// * **Close** ([`close`](Self::close)): `out` is refused with the value handed back, takes
 ///   drain what is queued then report closed, waiters end at once (there is nothing queued for
@@ -220,18 +220,18 @@ struct Leases<V> {
 /// use lindy::queue::{Claim, Engine, Outcome, TakeOrWait};
 ///
 /// let mut q: Engine<&str> = Engine::new();
-/// q.out("jobs", "a").unwrap();
+/// q.try_push("jobs", "a").unwrap();
 /// assert_eq!(q.try_take("jobs").unwrap().value, "a");
 ///
 /// // A waiting taker is handed the next entry directly.
 /// let TakeOrWait::Waiting(id) = q.take_or_wait("jobs", ()).unwrap() else { unreachable!() };
-/// assert_eq!(q.out("jobs", "b").unwrap(), Outcome::Delivered(id));
-/// assert_eq!(q.pop_ready(), Some((id, ()))); // wake it
+/// assert_eq!(q.try_push("jobs", "b").unwrap(), Outcome::Delivered(id));
+/// assert_eq!(q.take_ready(), Some((id, ()))); // wake it
 /// let Claim::Taken(t) = q.claim(id) else { unreachable!() };
 /// assert_eq!(t.value, "b");
 ///
 /// // Leases: the entry comes back if it is not acknowledged in time.
-/// q.out("jobs", "c").unwrap();
+/// q.try_push("jobs", "c").unwrap();
 /// let lease = q.try_take_leased("jobs", Some(1_000), 0).unwrap().id;
 /// assert_eq!(q.poll_timeout(), Some(1_000));
 /// assert_eq!(q.handle_timeout(1_000), 1);
@@ -391,16 +391,16 @@ impl<V, W> Engine<V, W> {
     /// or pattern taker), or queued. Every waiting reader of the key gets a clone either way.
     ///
     /// # Errors
-    /// The value is handed back: [`OutError::Closed`] after [`close`](Self::close),
-    /// [`OutError::Full`] under a bound (or while a producer of this key waits for room: first
-    /// come, first served), [`OutError::TooLarge`] above a byte bound.
+    /// The value is handed back: [`PushError::Closed`] after [`close`](Self::close),
+    /// [`PushError::Full`] under a bound (or while a producer of this key waits for room: first
+    /// come, first served), [`PushError::TooLarge`] above a byte bound.
     #[inline]
-    pub fn try_push(&mut self, key: &str, value: V) -> Result<Outcome, OutError<V>> {
+    pub fn try_push(&mut self, key: &str, value: V) -> Result<Outcome, PushError<V>> {
         if self.closed {
-            return Err(OutError::Closed(value));
+            return Err(PushError::Closed(value));
         }
         if !self.producers.is_empty() && self.producer_waits_for(key) {
-            return Err(OutError::Full(value));
+            return Err(PushError::Full(value));
         }
         let entry = Entry {
             stamp: self.fresh_stamp(),
@@ -413,7 +413,7 @@ impl<V, W> Engine<V, W> {
 
     /// Renamed [`try_push`](Self::try_push).
     #[deprecated(since = "0.2.0", note = "renamed to `try_push`")]
-    pub fn out(&mut self, key: &str, value: V) -> Result<Outcome, OutError<V>> {
+    pub fn out(&mut self, key: &str, value: V) -> Result<Outcome, PushError<V>> {
         self.try_push(key, value)
     }
 
@@ -423,12 +423,12 @@ impl<V, W> Engine<V, W> {
     ///
     /// # Errors
     /// As [`try_push`](Self::try_push).
-    pub fn push_front(&mut self, key: &str, value: V) -> Result<Outcome, OutError<V>> {
+    pub fn push_front(&mut self, key: &str, value: V) -> Result<Outcome, PushError<V>> {
         if self.closed {
-            return Err(OutError::Closed(value));
+            return Err(PushError::Closed(value));
         }
         if !self.producers.is_empty() && self.producer_waits_for(key) {
-            return Err(OutError::Full(value));
+            return Err(PushError::Full(value));
         }
         let head = self
             .keys
@@ -451,7 +451,7 @@ impl<V, W> Engine<V, W> {
 
     /// Renamed [`push_front`](Self::push_front).
     #[deprecated(since = "0.2.0", note = "renamed to `push_front`")]
-    pub fn out_front(&mut self, key: &str, value: V) -> Result<Outcome, OutError<V>> {
+    pub fn out_front(&mut self, key: &str, value: V) -> Result<Outcome, PushError<V>> {
         self.push_front(key, value)
     }
 
@@ -460,12 +460,12 @@ impl<V, W> Engine<V, W> {
     ///
     /// # Errors
     /// As [`try_push`](Self::try_push), handing the whole [`Taken`] back.
-    pub fn put_back(&mut self, key: &str, taken: Taken<V>) -> Result<Outcome, OutError<Taken<V>>> {
+    pub fn put_back(&mut self, key: &str, taken: Taken<V>) -> Result<Outcome, PushError<Taken<V>>> {
         if self.closed {
-            return Err(OutError::Closed(taken));
+            return Err(PushError::Closed(taken));
         }
         if !self.producers.is_empty() && self.producer_waits_for(key) {
-            return Err(OutError::Full(taken));
+            return Err(PushError::Full(taken));
         }
         let entry = Entry {
             stamp: taken.stamp.0,
@@ -483,20 +483,20 @@ impl<V, W> Engine<V, W> {
     /// [`cancel`](Self::cancel) hands the value back.
     ///
     /// # Errors
-    /// [`OutError::Closed`] or [`OutError::TooLarge`], value handed back (waiting could not help).
+    /// [`PushError::Closed`] or [`PushError::TooLarge`], value handed back (waiting could not help).
     pub fn push_or_wait(
         &mut self,
         key: &str,
         value: V,
         payload: W,
-    ) -> Result<OutOrWait, OutError<V>> {
+    ) -> Result<OutOrWait, PushError<V>> {
         if self.closed {
-            return Err(OutError::Closed(value));
+            return Err(PushError::Closed(value));
         }
         let ahead = !self.producers.is_empty() && self.producer_waits_for(key);
         let value = if ahead {
             if let Some(Refusal::TooLarge) = self.too_large(key, &value) {
-                return Err(OutError::TooLarge(value));
+                return Err(PushError::TooLarge(value));
             }
             value
         } else {
@@ -507,7 +507,7 @@ impl<V, W> Engine<V, W> {
             };
             match self.place(key, entry, At::Back, true) {
                 Ok(outcome) => return Ok(OutOrWait::Done(outcome)),
-                Err((Refusal::TooLarge, e)) => return Err(OutError::TooLarge(e.value)),
+                Err((Refusal::TooLarge, e)) => return Err(PushError::TooLarge(e.value)),
                 Err((Refusal::Full, e)) => e.value,
             }
         };
@@ -534,7 +534,7 @@ impl<V, W> Engine<V, W> {
         key: &str,
         value: V,
         payload: W,
-    ) -> Result<OutOrWait, OutError<V>> {
+    ) -> Result<OutOrWait, PushError<V>> {
         self.push_or_wait(key, value, payload)
     }
 
@@ -1437,10 +1437,10 @@ fn fits<V>(
     None
 }
 
-fn refused<V>(r: Refusal, v: V) -> OutError<V> {
+fn refused<V>(r: Refusal, v: V) -> PushError<V> {
     match r {
-        Refusal::Full => OutError::Full(v),
-        Refusal::TooLarge => OutError::TooLarge(v),
+        Refusal::Full => PushError::Full(v),
+        Refusal::TooLarge => PushError::TooLarge(v),
     }
 }
 

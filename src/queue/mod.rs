@@ -32,5 +32,7 @@ pub use engine::{
     Claim, Engine, LeaseId, Leased, MatchOrWait, OutOrWait, Outcome, ReadOrWait, Returned, Stamp,
     TakeOrWait, Taken,
 };
-pub use error::{ConfigError, LeaseError, OutError, TakeLeasedError, TryTakeError};
+#[allow(deprecated)]
+pub use error::OutError;
+pub use error::{ConfigError, LeaseError, PushError, TakeLeasedError, TryTakeError};
 pub use waiters::WaiterId;

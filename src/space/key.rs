@@ -3,7 +3,7 @@
 use core::fmt;
 
 use super::{LocalSpace, Peek, Push, Take};
-use crate::queue::OutError;
+use crate::queue::PushError;
 use crate::sync::{DefaultRawMutex, RawMutex};
 
 /// One key of a [`LocalSpace`], from [`LocalSpace::key`]: the space's key operations without
@@ -35,13 +35,13 @@ impl<'a, V, R: RawMutex> Key<'a, V, R> {
     ///
     /// # Errors
     /// As [`LocalSpace::try_push`].
-    pub fn try_push(&self, value: V) -> Result<(), OutError<V>> {
+    pub fn try_push(&self, value: V) -> Result<(), PushError<V>> {
         self.space.try_push(self.key, value)
     }
 
     /// Renamed [`try_push`](Self::try_push).
     #[deprecated(since = "0.2.0", note = "renamed to `try_push`")]
-    pub fn out(&self, value: V) -> Result<(), OutError<V>> {
+    pub fn out(&self, value: V) -> Result<(), PushError<V>> {
         self.try_push(value)
     }
 
@@ -49,13 +49,13 @@ impl<'a, V, R: RawMutex> Key<'a, V, R> {
     ///
     /// # Errors
     /// As [`LocalSpace::try_push`].
-    pub fn push_front(&self, value: V) -> Result<(), OutError<V>> {
+    pub fn push_front(&self, value: V) -> Result<(), PushError<V>> {
         self.space.push_front(self.key, value)
     }
 
     /// Renamed [`push_front`](Self::push_front).
     #[deprecated(since = "0.2.0", note = "renamed to `push_front`")]
-    pub fn out_front(&self, value: V) -> Result<(), OutError<V>> {
+    pub fn out_front(&self, value: V) -> Result<(), PushError<V>> {
         self.push_front(value)
     }
 

@@ -9,7 +9,7 @@ use super::waiters::WakeList;
 use super::{Key, Peek, Push, Take, TakeMatching};
 use crate::grammar::{Name, Pattern};
 use crate::queue::{
-    Config, ConfigError, Engine, LeaseError, LeaseId, OutError, Returned, TakeLeasedError,
+    Config, ConfigError, Engine, LeaseError, LeaseId, PushError, Returned, TakeLeasedError,
 };
 use crate::sync::{DefaultRawMutex, Mutex, RawMutex};
 
@@ -71,7 +71,7 @@ pub struct Lease<V> {
 /// ```
 /// use lindy::space::LocalSpace;
 /// static JOBS: LocalSpace<u32> = LocalSpace::new();
-/// JOBS.out("jobs", 7).unwrap();
+/// JOBS.try_push("jobs", 7).unwrap();
 /// assert_eq!(JOBS.try_take("jobs"), Some(7));
 /// ```
 // Aligned to a cache line on 64-bit targets: the lock word and the state written on every
@@ -96,8 +96,8 @@ impl<V, R: RawMutex> LocalSpace<V, R> {
     /// use lindy::queue::Config;
     /// use lindy::space::LocalSpace;
     /// let space = LocalSpace::<u32>::with_config(Config::new().key_max_entries(1)).unwrap();
-    /// space.out("k", 1).unwrap();
-    /// let full = space.out("k", 2).unwrap_err();
+    /// space.try_push("k", 1).unwrap();
+    /// let full = space.try_push("k", 2).unwrap_err();
     /// assert_eq!((lindy::ErrorCode::code(&full), full.into_inner()), ("BUFFER_FULL", 2));
     /// assert!(LocalSpace::<u32>::with_config(Config::new().max_entries(0)).is_err());
     /// ```
@@ -127,17 +127,17 @@ impl<V, R: RawMutex> LocalSpace<V, R> {
     /// there is one, and cloned to its waiting readers. Never waits.
     ///
     /// # Errors
-    /// The value is handed back, nothing is lost silently: [`OutError::Closed`] once the space is
-    /// closed, [`OutError::Full`] / [`OutError::TooLarge`] under a bound (see
+    /// The value is handed back, nothing is lost silently: [`PushError::Closed`] once the space is
+    /// closed, [`PushError::Full`] / [`PushError::TooLarge`] under a bound (see
     /// [`with_config`](Self::with_config); [`push`](Self::push) waits for room instead).
     #[inline]
-    pub fn try_push(&self, key: &str, value: V) -> Result<(), OutError<V>> {
+    pub fn try_push(&self, key: &str, value: V) -> Result<(), PushError<V>> {
         self.with(|e| e.try_push(key, value)).map(|_| ())
     }
 
     /// Renamed [`try_push`](Self::try_push).
     #[deprecated(since = "0.2.0", note = "renamed to `try_push`")]
-    pub fn out(&self, key: &str, value: V) -> Result<(), OutError<V>> {
+    pub fn out(&self, key: &str, value: V) -> Result<(), PushError<V>> {
         self.try_push(key, value)
     }
 
@@ -145,13 +145,13 @@ impl<V, R: RawMutex> LocalSpace<V, R> {
     ///
     /// # Errors
     /// As [`try_push`](Self::try_push).
-    pub fn push_front(&self, key: &str, value: V) -> Result<(), OutError<V>> {
+    pub fn push_front(&self, key: &str, value: V) -> Result<(), PushError<V>> {
         self.with(|e| e.push_front(key, value)).map(|_| ())
     }
 
     /// Renamed [`push_front`](Self::push_front).
     #[deprecated(since = "0.2.0", note = "renamed to `push_front`")]
-    pub fn out_front(&self, key: &str, value: V) -> Result<(), OutError<V>> {
+    pub fn out_front(&self, key: &str, value: V) -> Result<(), PushError<V>> {
         self.push_front(key, value)
     }
 
@@ -159,8 +159,8 @@ impl<V, R: RawMutex> LocalSpace<V, R> {
     /// of a key go in first come, first served.
     ///
     /// # Errors
-    /// Resolves to [`OutError::Closed`] (the space closed while it waited) or
-    /// [`OutError::TooLarge`], the value handed back.
+    /// Resolves to [`PushError::Closed`] (the space closed while it waited) or
+    /// [`PushError::TooLarge`], the value handed back.
     ///
     /// # Cancel safety
     /// Cancel-safe: the value is in the space only if the future resolved `Ok`; dropping it
@@ -245,7 +245,7 @@ impl<V, R: RawMutex> LocalSpace<V, R> {
     /// use lindy::space::LocalSpace;
     /// let space = LocalSpace::<u32>::new();
     /// let jobs = space.key("jobs");
-    /// jobs.out(1).unwrap();
+    /// jobs.try_push(1).unwrap();
     /// assert_eq!((jobs.len(), jobs.try_take()), (1, Some(1)));
     /// ```
     pub fn key<'a>(&'a self, key: &'a str) -> Key<'a, V, R> {
@@ -363,7 +363,7 @@ impl<V: Clone, R: RawMutex> LocalSpace<V, R> {
     /// ```
     /// use lindy::space::LocalSpace;
     /// let space = LocalSpace::<&str>::new();
-    /// space.out("jobs", "resize").unwrap();
+    /// space.try_push("jobs", "resize").unwrap();
     /// let lease = space.try_take_leased("jobs", Some(5_000), 1_000).unwrap();
     /// assert_eq!((lease.value, lease.deliveries, lease.deadline), ("resize", 1, 6_000));
     /// assert_eq!(space.poll_timeout(), Some(6_000));

@@ -33,7 +33,7 @@
 //! * A push wakes the waiters of its own key only — every reader and exactly one taker, the
 //!   oldest — instead of broadcasting to every waiter of every key; the entry is handed straight
 //!   to that taker, so takers are served strictly in arrival order.
-//! * A push after close hands the value back ([`OutError::Closed`](crate::queue::OutError))
+//! * A push after close hands the value back ([`PushError::Closed`](crate::queue::PushError))
 //!   instead of dropping it; takes drain what is queued, then report closed (the one close rule
 //!   of [`crate::queue`]).
 //! * Waiting is cancel-safe: dropping a `take` never loses an entry, and an entry handed to a
@@ -76,7 +76,7 @@ pub use take::Take;
 use core::future::{ready, Future, Ready};
 
 use crate::error::{Closed, ErrorCode};
-use crate::queue::OutError;
+use crate::queue::PushError;
 use crate::sync::RawMutex;
 
 /// A keyed tuple space, whatever its backend: in-process ([`LocalSpace`]), or remote.
@@ -102,11 +102,11 @@ use crate::sync::RawMutex;
 pub trait Space<V> {
     /// Why a waiting or probing operation failed ([`Closed`] for [`LocalSpace`]).
     type Error: ErrorCode + core::error::Error;
-    /// Why a `push` failed; carries the value back ([`OutError<V>`] for [`LocalSpace`]).
-    type OutError: ErrorCode + core::error::Error;
+    /// Why a `push` failed; carries the value back ([`PushError<V>`] for [`LocalSpace`]).
+    type PushError: ErrorCode + core::error::Error;
 
     /// The future of [`push`](Space::push).
-    type Push<'a>: Future<Output = Result<(), Self::OutError>>
+    type Push<'a>: Future<Output = Result<(), Self::PushError>>
     where
         Self: 'a;
     /// The future of [`take`](Space::take).
@@ -184,9 +184,9 @@ pub trait PeekSpace<V: Clone>: Space<V> {
 
 impl<V, R: RawMutex> Space<V> for LocalSpace<V, R> {
     type Error = Closed;
-    type OutError = OutError<V>;
+    type PushError = PushError<V>;
     type Push<'a>
-        = Ready<Result<(), OutError<V>>>
+        = Ready<Result<(), PushError<V>>>
     where
         Self: 'a;
     type Take<'a>

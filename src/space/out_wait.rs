@@ -8,7 +8,7 @@ use core::task::{Context, Poll};
 use futures_core::FusedFuture;
 
 use super::LocalSpace;
-use crate::queue::{Claim, OutError, OutOrWait, WaiterId};
+use crate::queue::{Claim, OutOrWait, PushError, WaiterId};
 use crate::sync::{DefaultRawMutex, RawMutex};
 
 /// Appends a value under a key, waiting for room in a bounded space: the future returned by
@@ -50,7 +50,7 @@ impl<'a, V, R: RawMutex> Push<'a, V, R> {
 }
 
 impl<V, R: RawMutex> Future for Push<'_, V, R> {
-    type Output = Result<(), OutError<V>>;
+    type Output = Result<(), PushError<V>>;
 
     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
         let this = self.get_mut();
@@ -66,7 +66,7 @@ impl<V, R: RawMutex> Future for Push<'_, V, R> {
                 };
                 match e.try_push(key, v) {
                     Ok(_) => Poll::Ready(Ok(())),
-                    Err(OutError::Full(v)) => match e.push_or_wait(key, v, cx.waker().clone()) {
+                    Err(PushError::Full(v)) => match e.push_or_wait(key, v, cx.waker().clone()) {
                         Ok(OutOrWait::Done(_)) => Poll::Ready(Ok(())),
                         Ok(OutOrWait::Waiting(id)) => {
                             *waiter = Some(id);
@@ -92,7 +92,7 @@ impl<V, R: RawMutex> Future for Push<'_, V, R> {
                 }
                 Claim::Refused(v) => {
                     *waiter = None;
-                    Poll::Ready(Err(OutError::Closed(v)))
+                    Poll::Ready(Err(PushError::Closed(v)))
                 }
                 _ => {
                     *waiter = None;

@@ -6,7 +6,7 @@ use core::cell::Cell;
 
 use super::{Capabilities, Harness, KitError, KitLease, Options, Queue};
 use crate::grammar::Pattern;
-use crate::queue::{Config, LeaseId, OutError};
+use crate::queue::{Config, LeaseId, PushError};
 use crate::space::LocalSpace;
 
 /// The in-memory backend for the kit: every case runs against a fresh [`LocalSpace`] of
@@ -38,7 +38,7 @@ impl MemoryQueue {
     }
 }
 
-fn out_error(e: OutError<Vec<u8>>) -> KitError {
+fn out_error(e: PushError<Vec<u8>>) -> KitError {
     let code = e.code();
     KitError::with_value(code, e.into_inner())
 }

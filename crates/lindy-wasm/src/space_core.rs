@@ -43,7 +43,7 @@ use wasm_bindgen::JsValue;
 use super::grammar::pattern_arg;
 use super::js;
 use lindy::queue::{
-    Claim, Config, Engine, LeaseId, MatchOrWait, OutError, Outcome, ReadOrWait, Returned,
+    Claim, Config, Engine, LeaseId, MatchOrWait, Outcome, PushError, ReadOrWait, Returned,
     TakeOrWait, Taken, TryTakeError, WaiterId,
 };
 
@@ -152,10 +152,10 @@ fn lease_arg(ms: f64) -> Result<Option<u64>, i32> {
         .map_err(|_| INVALID)
 }
 
-fn encode_out(r: Result<Outcome, OutError<u32>>) -> Result<Outcome, i32> {
+fn encode_out(r: Result<Outcome, PushError<u32>>) -> Result<Outcome, i32> {
     r.map_err(|e| match e {
-        OutError::Closed(_) => CLOSED,
-        OutError::Full(_) | OutError::TooLarge(_) => FULL,
+        PushError::Closed(_) => CLOSED,
+        PushError::Full(_) | PushError::TooLarge(_) => FULL,
     })
 }
 
@@ -675,7 +675,7 @@ impl SpaceCore {
     }
 
     /// After an `out`: the fast answer when exactly one key taker got the entry, else events.
-    fn after_out(&mut self, r: Result<Outcome, OutError<u32>>) -> i32 {
+    fn after_out(&mut self, r: Result<Outcome, PushError<u32>>) -> i32 {
         match encode_out(r) {
             Err(code) => code,
             Ok(Outcome::Queued) if !self.engine.has_ready() => QUEUED,

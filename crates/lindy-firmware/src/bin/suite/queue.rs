@@ -6,7 +6,7 @@ use alloc::vec::Vec;
 use core::pin::pin;
 use core::task::Poll;
 
-use lindy::queue::{Config, OutError, Returned, TakeLeasedError};
+use lindy::queue::{Config, PushError, Returned, TakeLeasedError};
 use lindy::space::LocalSpace;
 use lindy_firmware::harness::{Case, Outcome};
 use lindy_firmware::wake::{poll_with, wakes};
@@ -98,7 +98,7 @@ fn bounds_hand_the_value_back_with_a_code() -> Outcome {
     ensure_eq!(full.code(), "BUFFER_FULL");
     ensure_eq!(full.into_inner(), [2]);
     let big = space.try_push("b", vec![3; 9]).unwrap_err();
-    ensure!(matches!(big, OutError::TooLarge(_)));
+    ensure!(matches!(big, PushError::TooLarge(_)));
     ensure_eq!(big.code(), "VALUE_TOO_LARGE");
     space.try_push("b", vec![4]).unwrap();
     space.try_push("c", vec![5]).unwrap();
@@ -132,7 +132,7 @@ fn a_waiting_out_gets_room_when_a_taker_frees_it() -> Outcome {
     let mut late = pin!(space.push("k", 3));
     ensure!(matches!(
         poll_with(late.as_mut(), 0),
-        Poll::Ready(Err(OutError::Closed(3)))
+        Poll::Ready(Err(PushError::Closed(3)))
     ));
     Ok(())
 }
