@@ -102,10 +102,16 @@ fn bounds_hand_the_value_back_with_a_code() -> Outcome {
     ensure_eq!(big.code(), "VALUE_TOO_LARGE");
     space.try_push("b", vec![4]).unwrap();
     space.try_push("c", vec![5]).unwrap();
-    ensure_eq!(space.try_push("d", vec![6]).unwrap_err().code(), "BUFFER_FULL"); // three in all
-                                                                            // A leased entry keeps its room until it is acknowledged.
+    ensure_eq!(
+        space.try_push("d", vec![6]).unwrap_err().code(),
+        "BUFFER_FULL"
+    ); // three in all
+       // A leased entry keeps its room until it is acknowledged.
     let lease = space.try_take_leased("c", None, 0).unwrap();
-    ensure_eq!(space.try_push("d", vec![6]).unwrap_err().code(), "BUFFER_FULL");
+    ensure_eq!(
+        space.try_push("d", vec![6]).unwrap_err().code(),
+        "BUFFER_FULL"
+    );
     space.ack(lease.id).unwrap();
     space.try_push("d", vec![6]).unwrap();
     let bad = LocalSpace::<u8>::with_config(Config::new().max_entries(0)).unwrap_err();

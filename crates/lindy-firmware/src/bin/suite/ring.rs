@@ -6,7 +6,7 @@ use core::cell::Cell;
 use core::pin::pin;
 use core::task::Poll;
 
-use lindy::ring::{CapacityError, HeapRing, LockingRing, Ring, TryTakeError, TryPushError};
+use lindy::ring::{CapacityError, HeapRing, LockingRing, Ring, TryPushError, TryTakeError};
 use lindy_firmware::harness::{Case, Outcome};
 use lindy_firmware::wake::{poll_with, wakes};
 use lindy_firmware::{cases, ensure, ensure_eq};

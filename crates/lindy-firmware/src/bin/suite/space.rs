@@ -104,8 +104,12 @@ fn take_matching_takes_the_oldest_across_matching_keys() -> Outcome {
     let space: LocalSpace<&str> = LocalSpace::new();
     let jobs = Pattern::parse("public:app.jobs.*").unwrap();
     space.try_push("public:app.jobs.b", "first").unwrap();
-    space.try_push("not a channel name", "never matches").unwrap();
-    space.try_push("public:app.other.a", "other domain").unwrap();
+    space
+        .try_push("not a channel name", "never matches")
+        .unwrap();
+    space
+        .try_push("public:app.other.a", "other domain")
+        .unwrap();
     space.try_push("public:app.jobs.a", "second").unwrap();
     let (name, v) = space.try_take_matching(&jobs).unwrap();
     ensure_eq!((name.as_str(), v), ("public:app.jobs.b", "first"));
