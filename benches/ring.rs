@@ -90,9 +90,9 @@ fn single_thread<T: Make + 'static>(label: &str) {
     .single_thread();
     let cases = vec![
         push_pop_case!("lindy Ring<T, 1024>", T, Ring::<T, CAP>::new(),
-            |q, v| push q.try_push(v).is_ok(), pop q.try_pop()),
+            |q, v| push q.try_push(v).is_ok(), pop q.try_take()),
         push_pop_case!("lindy HeapRing<T> (1024)", T, HeapRing::<T>::with_capacity(CAP).unwrap(),
-            |q, v| push q.try_push(v).is_ok(), pop q.try_pop()),
+            |q, v| push q.try_push(v).is_ok(), pop q.try_take()),
         push_pop_case!("heapless::spsc::Queue<T, 1024>", T, heapless::spsc::Queue::<T, CAP>::new(),
             |q, v| push q.enqueue(v).is_ok(), pop q.dequeue()),
         push_pop_case!("heapless::Deque<T, 1024>", T, heapless::Deque::<T, CAP>::new(),
@@ -166,7 +166,7 @@ fn spsc_threads() {
                 two_threads(
                     n,
                     |n| (0..n).for_each(|i| ring.push_blocking(i).unwrap()),
-                    |n| (0..n).for_each(|_| assert!(ring.pop_blocking().is_some())),
+                    |n| (0..n).for_each(|_| assert!(ring.take_blocking().is_some())),
                 );
             }),
         ),
@@ -177,7 +177,7 @@ fn spsc_threads() {
                 two_threads(
                     n,
                     |n| (0..n).for_each(|i| ring.push_blocking(i).unwrap()),
-                    |n| (0..n).for_each(|_| assert!(ring.pop_blocking().is_some())),
+                    |n| (0..n).for_each(|_| assert!(ring.take_blocking().is_some())),
                 );
             }),
         ),
@@ -188,7 +188,7 @@ fn spsc_threads() {
                 two_threads(
                     n,
                     |n| (0..n).for_each(|i| ring.push_blocking(i).unwrap()),
-                    |n| (0..n).for_each(|_| assert!(ring.pop_blocking().is_some())),
+                    |n| (0..n).for_each(|_| assert!(ring.take_blocking().is_some())),
                 );
             }),
         ),
@@ -269,15 +269,15 @@ fn uncontended() {
     let cases = vec![
         push_pop_case!("lindy LockingRing<u64, 1024> (seam: std mutex)", u64,
             LockingRing::<u64, CAP>::new(),
-            |q, v| push q.try_push(v).is_ok(), pop q.try_pop()),
+            |q, v| push q.try_push(v).is_ok(), pop q.try_take()),
         push_pop_case!("lindy LockingRing<u64, 1024, ParkingLotSpinMutex> (parking_lot + spin, tried)", u64,
             LockingRing::<u64, CAP, ParkingLotSpinMutex>::new(),
-            |q, v| push q.try_push(v).is_ok(), pop q.try_pop()),
+            |q, v| push q.try_push(v).is_ok(), pop q.try_take()),
         push_pop_case!("lindy LockingRing<u64, 1024, ParkingLotMutex> (plain parking_lot, tried)", u64,
             LockingRing::<u64, CAP, ParkingLotMutex>::new(),
-            |q, v| push q.try_push(v).is_ok(), pop q.try_pop()),
+            |q, v| push q.try_push(v).is_ok(), pop q.try_take()),
         push_pop_case!("lindy Ring<u64, 1024> (no lock)", u64, Ring::<u64, CAP>::new(),
-            |q, v| push q.try_push(v).is_ok(), pop q.try_pop()),
+            |q, v| push q.try_push(v).is_ok(), pop q.try_take()),
     ];
     t.interleaved(OPS, ROUNDS_1T, Pick::Best, cases);
     t.print();
@@ -289,7 +289,7 @@ fn zero_alloc() {
     let before = common::alloc_count();
     for i in 0..1_000_000u64 {
         if i % 3 == 2 {
-            black_box(ring.try_pop());
+            black_box(ring.try_take());
         } else if ring.try_push(i).is_err() {
             black_box(ring.push_overwrite(i));
         }
@@ -307,7 +307,7 @@ fn zero_alloc() {
     two_threads(
         1_000_000,
         |n| (0..n).for_each(|i| shared.push_blocking(i).unwrap()),
-        |n| (0..n).for_each(|_| assert!(shared.pop_blocking().is_some())),
+        |n| (0..n).for_each(|_| assert!(shared.take_blocking().is_some())),
     );
     println!(
         "LockingRing, 1M messages between two threads: {} allocations (spawning the producer \

@@ -117,7 +117,7 @@ fn single_thread_one_key() {
             ONE_KEY_LINDY,
             Box::new(|n| {
                 for i in 0..n {
-                    space.out("jobs", i).unwrap();
+                    space.try_push("jobs", i).unwrap();
                     black_box(space.try_take(black_box("jobs")));
                 }
             }),
@@ -126,7 +126,7 @@ fn single_thread_one_key() {
             "lindy LocalSpace, parking_lot + spin seam (tried)",
             Box::new(|n| {
                 for i in 0..n {
-                    spinning.out("jobs", i).unwrap();
+                    spinning.try_push("jobs", i).unwrap();
                     black_box(spinning.try_take(black_box("jobs")));
                 }
             }),
@@ -135,7 +135,7 @@ fn single_thread_one_key() {
             "lindy LocalSpace, plain parking_lot seam (tried)",
             Box::new(|n| {
                 for i in 0..n {
-                    parking.out("jobs", i).unwrap();
+                    parking.try_push("jobs", i).unwrap();
                     black_box(parking.try_take(black_box("jobs")));
                 }
             }),
@@ -145,7 +145,7 @@ fn single_thread_one_key() {
             Box::new(|n| {
                 let mut cx = Context::from_waker(waker);
                 for i in 0..n {
-                    space.out("jobs", i).unwrap();
+                    space.try_push("jobs", i).unwrap();
                     let mut f = std::pin::pin!(space.take(black_box("jobs")));
                     match f.as_mut().poll(&mut cx) {
                         Poll::Ready(v) => {
@@ -163,7 +163,7 @@ fn single_thread_one_key() {
                 for i in 0..n {
                     let mut f = std::pin::pin!(space.take(black_box("jobs")));
                     assert!(f.as_mut().poll(&mut cx).is_pending());
-                    space.out("jobs", i).unwrap();
+                    space.try_push("jobs", i).unwrap();
                     match f.as_mut().poll(&mut cx) {
                         Poll::Ready(v) => {
                             black_box(v.unwrap());
@@ -233,7 +233,7 @@ fn single_thread_many_keys() {
     t.case("lindy LocalSpace", 5_000_000, |n| {
         for _ in 0..rounds(n) {
             for (i, k) in ks.iter().enumerate() {
-                space.out(k, i as u64).unwrap();
+                space.try_push(k, i as u64).unwrap();
             }
             for k in &ks {
                 black_box(space.try_take(k));
@@ -295,14 +295,14 @@ fn single_thread_many_keys() {
     let mut keep = BareKeep::default();
     let mut fast = FastKeep::default();
     for k in &ks {
-        space.out(k, 0).unwrap();
+        space.try_push(k, 0).unwrap();
         keep.out(k, 0);
         fast.out(k, 0);
     }
     t.case("lindy LocalSpace", 10_000_000, |n| {
         for i in 0..n as usize {
             let k = &ks[i % K];
-            space.out(k, i as u64).unwrap();
+            space.try_push(k, i as u64).unwrap();
             black_box(space.try_take(k));
         }
     });
@@ -340,7 +340,7 @@ fn space_pair<R: lindy::sync::RawMutex + Send + Sync + 'static>(n: u64, blocking
     let space = Arc::new(LocalSpace::<u64, R>::new());
     let s2 = space.clone();
     pair(
-        move || (0..n).for_each(|i| space.out("jobs", i).unwrap()),
+        move || (0..n).for_each(|i| space.try_push("jobs", i).unwrap()),
         move || {
             (0..n).for_each(|_| {
                 let v = if blocking {
@@ -482,7 +482,7 @@ fn eight_by_eight() {
         many_to_many(
             n,
             Arc::new(S(LocalSpace::<u64, R>::new(), names.clone())),
-            |s, k, v| s.0.out(&s.1[k], v).unwrap(),
+            |s, k, v| s.0.try_push(&s.1[k], v).unwrap(),
             |s, k| s.0.take_blocking(&s.1[k]).unwrap(),
         );
     }

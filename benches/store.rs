@@ -128,7 +128,7 @@ fn always_eight_writers(d: &Path) {
                 threaded(THREADS, total, |i, n| {
                     for _ in 0..n {
                         store.push(&keys[i], &VALUE).unwrap();
-                        store.try_pull(&keys[i]).unwrap().unwrap();
+                        store.try_take(&keys[i]).unwrap().unwrap();
                     }
                 })
             })

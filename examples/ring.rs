@@ -6,7 +6,6 @@
 use futures::executor::{block_on, ThreadPool};
 use futures::StreamExt;
 use lindy::ring::{HeapRing, LockingHeapRing, LockingRing, Ring};
-use lindy::ErrorCode;
 
 fn main() {
     history();
@@ -59,7 +58,7 @@ fn threads_with_back_pressure() {
         RING.close();
     });
     let (mut count, mut sum) = (0, 0);
-    while let Some(v) = RING.pop_blocking() {
+    while let Some(v) = RING.take_blocking() {
         count += 1;
         sum += v;
     }

@@ -35,7 +35,7 @@ fn main() {
 
     // A config entry that every worker reads (not takes) before starting.
     space
-        .out("public:images.config", Job::Config { max_width: 4096 })
+        .try_push("public:images.config", Job::Config { max_width: 4096 })
         .unwrap();
 
     // Workers: each takes from its own queue until the space closes.
@@ -45,7 +45,7 @@ fn main() {
             let (space, done) = (space.clone(), done.clone());
             thread::spawn(move || {
                 let Job::Config { max_width } =
-                    futures::executor::block_on(space.read("public:images.config")).unwrap()
+                    futures::executor::block_on(space.peek("public:images.config")).unwrap()
                 else {
                     unreachable!("the config key only holds config")
                 };
@@ -94,7 +94,7 @@ fn main() {
                     let worker = (image % WORKERS as u64) as usize;
                     let job = if image % 50_000 == 0 {
                         let key = format!("public:images.failed.q{worker}");
-                        space.out(
+                        space.try_push(
                             &key,
                             Job::Failed {
                                 image,
@@ -102,7 +102,7 @@ fn main() {
                             },
                         )
                     } else {
-                        space.out(
+                        space.try_push(
                             &queue(worker),
                             Job::Resize {
                                 image,
@@ -126,7 +126,7 @@ fn main() {
     }
     space.close();
     let late = space
-        .out(&queue(0), Job::Resize { image: 0, width: 1 })
+        .try_push(&queue(0), Job::Resize { image: 0, width: 1 })
         .unwrap_err();
 
     let mut total = 0;
@@ -154,7 +154,7 @@ fn main() {
     println!(
         "after close: `out` handed the job back ({}), the config entry is still readable: {:?}",
         ErrorCode::code(&late),
-        space.try_read("public:images.config"),
+        space.try_peek("public:images.config"),
     );
     assert_eq!(
         total + failures.len() as u64,

@@ -18,7 +18,7 @@ fn main() -> Result<(), StoreError> {
         for reading in ["temp=21.5", "temp=21.7", "temp=22.0"] {
             store.push("sensor-7", reading.as_bytes())?; // fsynced before it returns
         }
-        let first = store.try_pull("sensor-7")?.expect("queued");
+        let first = store.try_take("sensor-7")?.expect("queued");
         println!(
             "forwarded before the crash: {}",
             String::from_utf8_lossy(&first)
@@ -47,7 +47,7 @@ fn main() -> Result<(), StoreError> {
     store.push("sensor-7", b"temp=22.4")?; // lands after the cut, not behind the garbage
                                            // The endpoint is back: forward everything, in order. `pull` waits when the queue is empty.
     while store.len("sensor-7") > 0 {
-        let msg = futures::executor::block_on(store.pull("sensor-7"))?;
+        let msg = futures::executor::block_on(store.take("sensor-7"))?;
         println!(
             "forwarded after restart:    {}",
             String::from_utf8_lossy(&msg)

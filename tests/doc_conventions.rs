@@ -6,8 +6,9 @@
 //!   has a `# Cancel safety` heading, with exactly that text;
 //! * no doc uses another spelling of that heading (`# Cancel-safety`, `**Cancel-safety**`, ...).
 //!
-//! `CHECKED` lists the parts of the tree that follow the conventions; a module joins it when its
-//! docs are brought in line (docs/vocabulary.md lists what is left).
+//! `CHECKED` lists the parts of the tree that follow all the conventions; a module joins it when
+//! its examples are written (docs/vocabulary.md lists what is left). The cancel-safety rules hold
+//! for the whole workspace already (`CANCEL_SAFETY_CHECKED`).
 
 use std::fs;
 use std::path::{Path, PathBuf};
@@ -19,6 +20,15 @@ const CHECKED: &[&str] = &[
     "src/stream",
     "src/config.rs",
     "src/error.rs",
+];
+
+/// Files and directories held to the two cancel-safety rules (not to the example rule).
+const CANCEL_SAFETY_CHECKED: &[&str] = &[
+    "src",
+    "crates/lindy-firmware/src",
+    "crates/lindy-log/src",
+    "crates/lindy-redis/src",
+    "crates/lindy-wasm/src",
 ];
 
 /// Items whose example waits for another branch's rewrite of their docs (kept out of this
@@ -38,6 +48,9 @@ const EXEMPT: &[(&str, &str, &str)] = &[
 
 fn rust_files(path: &Path, out: &mut Vec<PathBuf>) {
     if path.is_dir() {
+        if path.ends_with("target") || path.ends_with("node_modules") {
+            return; // build output and vendored packages
+        }
         let mut entries: Vec<_> = fs::read_dir(path)
             .unwrap()
             .map(|e| e.unwrap().path())
@@ -226,6 +239,64 @@ fn checked_modules_follow_the_doc_conventions() {
     assert!(
         problems.is_empty(),
         "{} doc problems:\n{}",
+        problems.len(),
+        problems.join("\n")
+    );
+}
+
+/// The cancel-safety problems of one file: other spellings of the heading, and futures without it.
+fn cancel_safety_problems(rel: &str, source: &str) -> Vec<String> {
+    let mut problems = Vec::new();
+    let futures = future_types(source);
+    for (n, line) in source.lines().enumerate() {
+        let l = line.to_ascii_lowercase();
+        if l.trim_start().starts_with("//")
+            && (l.contains("# cancel-safety")
+                || l.contains("**cancel-safe")
+                || l.contains("cancel-safety:**")
+                || l.trim_start()
+                    .trim_start_matches('/')
+                    .trim_start()
+                    .starts_with("cancel-safety:"))
+        {
+            problems.push(format!(
+                "{rel}:{}: write the heading as `# Cancel safety`",
+                n + 1
+            ));
+        }
+    }
+    for item in items(source) {
+        let is_future = item.kind == "future fn" || futures.contains(&item.name);
+        if is_future
+            && !item.attrs.contains("#[deprecated")
+            && !item.doc.contains("# Cancel safety")
+        {
+            problems.push(format!(
+                "{rel}:{} `{}`: a future without a `# Cancel safety` heading",
+                item.line, item.name
+            ));
+        }
+    }
+    problems
+}
+
+#[test]
+fn every_future_in_the_workspace_has_the_cancel_safety_heading() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let mut files = Vec::new();
+    for path in CANCEL_SAFETY_CHECKED {
+        rust_files(&root.join(path), &mut files);
+    }
+    let mut problems = Vec::new();
+    for file in &files {
+        let source = fs::read_to_string(file).unwrap();
+        let rel = file.strip_prefix(root).unwrap().display().to_string();
+        problems.extend(cancel_safety_problems(&rel, &source));
+    }
+    assert!(files.len() > 50, "the workspace was found");
+    assert!(
+        problems.is_empty(),
+        "{} cancel-safety problems:\n{}",
         problems.len(),
         problems.join("\n")
     );

@@ -15,7 +15,7 @@ use std::sync::{Arc, Mutex};
 use std::task::{Context, Poll, Waker};
 use std::time::Duration;
 
-use lindy::error::{codes, ErrorCode};
+use lindy::error::codes;
 use lindy::store::{FileStore, LeaseId, StoreError, StoreOptions};
 use lindy::testkit::{run, Capabilities, Harness, KitError, KitLease, Options, Queue, CASES};
 
@@ -125,7 +125,7 @@ impl Queue for FileQueue {
     }
 
     async fn try_take(&self, key: &str) -> Result<Option<Vec<u8>>, KitError> {
-        self.store.try_pull(key).map_err(err)
+        self.store.try_take(key).map_err(err)
     }
 
     async fn len(&self, key: &str) -> Result<usize, KitError> {
@@ -146,7 +146,7 @@ impl Queue for FileQueue {
     }
 
     async fn take(&self, key: &str) -> Result<Vec<u8>, KitError> {
-        self.store.pull(key).await.map_err(err)
+        self.store.take(key).await.map_err(err)
     }
 
     async fn try_take_leased(

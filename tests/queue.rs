@@ -3,10 +3,9 @@
 
 use lindy::grammar::Pattern;
 use lindy::queue::{
-    Claim, Config, Engine, LeaseError, MatchOrWait, OutError, OutOrWait, Outcome, ReadOrWait,
+    Claim, Config, Engine, LeaseError, MatchOrWait, OutOrWait, Outcome, PushError, ReadOrWait,
     Returned, TakeLeasedError, TakeOrWait, TryTakeError, WaiterId,
 };
-use lindy::ErrorCode;
 
 fn waiting<V>(r: Result<TakeOrWait<V>, TryTakeError>) -> WaiterId {
     match r {
@@ -31,7 +30,7 @@ fn taken<V>(c: Claim<V>) -> V {
 }
 
 fn ready<V, W>(q: &mut Engine<V, W>) -> Vec<WaiterId> {
-    std::iter::from_fn(|| q.pop_ready().map(|(id, _)| id)).collect()
+    std::iter::from_fn(|| q.take_ready().map(|(id, _)| id)).collect()
 }
 
 fn pat(s: &str) -> Pattern {
@@ -44,11 +43,11 @@ fn fifo_per_key_with_probes_and_counts() {
     assert_eq!(q.try_take("k"), Err(TryTakeError::Empty));
     assert_eq!(q.try_take("k").unwrap_err().code(), "BUFFER_EMPTY");
     for v in 1..=3 {
-        assert_eq!(q.out("k", v), Ok(Outcome::Queued));
+        assert_eq!(q.try_push("k", v), Ok(Outcome::Queued));
     }
-    q.out("other", 9).unwrap();
+    q.try_push("other", 9).unwrap();
     assert_eq!((q.len("k"), q.total_len()), (3, 4));
-    assert_eq!(q.try_read("k"), Ok(&1));
+    assert_eq!(q.try_peek("k"), Ok(&1));
     let got: Vec<u32> = (0..3).map(|_| q.try_take("k").unwrap().value).collect();
     assert_eq!(got, [1, 2, 3]);
     assert_eq!(q.keys().collect::<Vec<_>>(), ["other"]);
@@ -58,14 +57,14 @@ fn fifo_per_key_with_probes_and_counts() {
 #[test]
 fn out_front_is_next_and_put_back_keeps_age_and_deliveries() {
     let mut q: Engine<&str> = Engine::new();
-    q.out("a", "a1").unwrap();
-    q.out("b", "b1").unwrap();
-    q.out("a", "a2").unwrap();
+    q.try_push("a", "a1").unwrap();
+    q.try_push("b", "b1").unwrap();
+    q.try_push("a", "a2").unwrap();
     let a1 = q.try_take("a").unwrap();
     // Put back: a1 is again the oldest entry of the whole engine.
     q.put_back("a", a1.clone()).unwrap();
     assert_eq!(q.try_take("a").unwrap(), a1);
-    q.out_front("a", "first").unwrap();
+    q.push_front("a", "first").unwrap();
     assert_eq!(q.try_take("a").unwrap().value, "first");
     assert_eq!(q.try_take("a").unwrap().value, "a2");
 }
@@ -73,10 +72,10 @@ fn out_front_is_next_and_put_back_keeps_age_and_deliveries() {
 #[test]
 fn pattern_take_serves_the_oldest_head_and_put_back_keeps_its_turn() {
     let mut q: Engine<u32> = Engine::new();
-    q.out("public:app.jobs.b", 1).unwrap();
-    q.out("public:app.other.x", 2).unwrap();
-    q.out("public:app.jobs.a", 3).unwrap();
-    q.out("not a name", 4).unwrap();
+    q.try_push("public:app.jobs.b", 1).unwrap();
+    q.try_push("public:app.other.x", 2).unwrap();
+    q.try_push("public:app.jobs.a", 3).unwrap();
+    q.try_push("not a name", 4).unwrap();
     let jobs = pat("public:app.jobs.*");
     let (k, t) = q.try_take_matching(&jobs).unwrap();
     assert_eq!((k.as_str(), t.value), ("public:app.jobs.b", 1));
@@ -94,10 +93,10 @@ fn a_waiting_taker_is_handed_the_entry_and_probes_cannot_barge() {
     let first = waiting(q.take_or_wait("k", ()));
     let second = waiting(q.take_or_wait("k", ()));
     assert_eq!(q.claim(first), Claim::Pending);
-    assert_eq!(q.out("k", 1), Ok(Outcome::Delivered(first)));
+    assert_eq!(q.try_push("k", 1), Ok(Outcome::Delivered(first)));
     // Nothing is queued for a probe to steal: the woken waiter cannot lose its entry.
     assert_eq!(q.try_take("k"), Err(TryTakeError::Empty));
-    assert_eq!(q.out("k", 2), Ok(Outcome::Delivered(second)));
+    assert_eq!(q.try_push("k", 2), Ok(Outcome::Delivered(second)));
     assert_eq!(ready(&mut q), [first, second]);
     assert_eq!(taken(q.claim(second)), 2);
     assert_eq!(taken(q.claim(first)), 1);
@@ -116,7 +115,7 @@ fn key_takers_and_pattern_takers_are_served_by_arrival() {
     let pat4 = waiting_match(q.take_matching_or_wait(&p, ()));
     let mut served = Vec::new();
     for v in 0..4 {
-        match q.out("public:app.jobs.a", v).unwrap() {
+        match q.try_push("public:app.jobs.a", v).unwrap() {
             Outcome::Delivered(id) => served.push(id),
             Outcome::Queued => panic!("a taker was waiting"),
         }
@@ -133,7 +132,7 @@ fn a_cancelled_taker_hands_its_entry_to_the_next_waiter_keeping_its_age() {
     let mut q: Engine<u32> = Engine::new();
     let first = waiting(q.take_or_wait("k", ()));
     let second = waiting(q.take_or_wait("k", ()));
-    q.out("k", 7).unwrap();
+    q.try_push("k", 7).unwrap();
     assert_eq!(ready(&mut q), [first]);
     assert_eq!(q.cancel(first), None);
     assert_eq!(ready(&mut q), [second], "handed on");
@@ -141,8 +140,8 @@ fn a_cancelled_taker_hands_its_entry_to_the_next_waiter_keeping_its_age() {
 
     // With nobody else waiting, it goes back to the head, ahead of later entries.
     let lone = waiting(q.take_or_wait("k", ()));
-    q.out("k", 8).unwrap();
-    q.out("k", 9).unwrap();
+    q.try_push("k", 8).unwrap();
+    q.try_push("k", 9).unwrap();
     q.cancel(lone);
     assert_eq!(q.try_take("k").unwrap().value, 8);
     assert_eq!(q.try_take("k").unwrap().value, 9);
@@ -156,8 +155,8 @@ fn a_cancelled_waiting_taker_leaves_no_trace() {
     let b = waiting(q.take_or_wait("k", ()));
     let c = waiting(q.take_or_wait("k", ()));
     q.cancel(b);
-    q.out("k", 1).unwrap();
-    q.out("k", 2).unwrap();
+    q.try_push("k", 1).unwrap();
+    q.try_push("k", 2).unwrap();
     assert_eq!(ready(&mut q), [a, c]);
     q.cancel(a);
     q.cancel(c); // both gave their entries back
@@ -169,18 +168,18 @@ fn a_cancelled_waiting_taker_leaves_no_trace() {
 #[test]
 fn readers_get_a_clone_of_every_arrival_even_one_handed_to_a_taker() {
     let mut q: Engine<String> = Engine::new();
-    let r1 = match q.read_or_wait("cfg", ()).unwrap() {
+    let r1 = match q.peek_or_wait("cfg", ()).unwrap() {
         ReadOrWait::Waiting(id) => id,
         ReadOrWait::Read(_) => unreachable!(),
     };
     let t = waiting(q.take_or_wait("cfg", ()));
-    assert_eq!(q.out("cfg", "v1".into()), Ok(Outcome::Delivered(t)));
+    assert_eq!(q.try_push("cfg", "v1".into()), Ok(Outcome::Delivered(t)));
     assert_eq!(ready(&mut q), [r1, t]);
     assert_eq!(q.claim(r1), Claim::Read("v1".to_string()));
     assert_eq!(taken(q.claim(t)), "v1");
-    q.out("cfg", "v2".into()).unwrap();
+    q.try_push("cfg", "v2".into()).unwrap();
     assert_eq!(
-        q.read_or_wait("cfg", ()).unwrap(),
+        q.peek_or_wait("cfg", ()).unwrap(),
         ReadOrWait::Read("v2".into())
     );
 }
@@ -188,8 +187,8 @@ fn readers_get_a_clone_of_every_arrival_even_one_handed_to_a_taker() {
 #[test]
 fn leases_ack_nack_expire_and_count_deliveries() {
     let mut q: Engine<&str> = Engine::new();
-    q.out("jobs", "a").unwrap();
-    q.out("jobs", "b").unwrap();
+    q.try_push("jobs", "a").unwrap();
+    q.try_push("jobs", "b").unwrap();
     let l = q.try_take_leased("jobs", Some(100), 1_000).unwrap();
     assert_eq!((*l.value, l.deliveries, l.deadline), ("a", 1, 1_100));
     let (id, stamp) = (l.id, l.stamp);
@@ -220,7 +219,7 @@ fn leases_ack_nack_expire_and_count_deliveries() {
 #[test]
 fn a_returned_lease_is_handed_to_a_waiting_taker() {
     let mut q: Engine<u32> = Engine::new();
-    q.out("k", 5).unwrap();
+    q.try_push("k", 5).unwrap();
     let id = q.try_take_leased("k", Some(10), 0).unwrap().id;
     let w = waiting(q.take_or_wait("k", ()));
     assert_eq!(q.handle_timeout(10), 1);
@@ -236,8 +235,8 @@ fn a_returned_lease_is_handed_to_a_waiting_taker() {
 fn poisoned_entries_move_to_the_dead_letter_key() {
     let mut q: Engine<&str> =
         Engine::with_config(Config::new().max_deliveries(2).dead_letter_key("dlq")).unwrap();
-    q.out("jobs", "poison").unwrap();
-    q.out("jobs", "fine").unwrap();
+    q.try_push("jobs", "poison").unwrap();
+    q.try_push("jobs", "fine").unwrap();
     let id = q.try_take_leased("jobs", Some(5), 0).unwrap().id;
     assert_eq!(q.nack(id), Ok(Returned::Requeued(Outcome::Queued)));
     let id = q.try_take_leased("jobs", Some(5), 0).unwrap().id;
@@ -259,47 +258,47 @@ fn bounds_refuse_with_the_value_and_count_leases_until_ack() {
             .weigher(|v: &Vec<u8>| v.len()),
     )
     .unwrap();
-    q.out("a", vec![1]).unwrap();
-    q.out("a", vec![2]).unwrap();
-    let e = q.out("a", vec![3]).unwrap_err();
+    q.try_push("a", vec![1]).unwrap();
+    q.try_push("a", vec![2]).unwrap();
+    let e = q.try_push("a", vec![3]).unwrap_err();
     assert_eq!(e.code(), "BUFFER_FULL");
     assert_eq!(e.into_inner(), vec![3]);
-    let e = q.out("b", vec![0; 11]).unwrap_err();
+    let e = q.try_push("b", vec![0; 11]).unwrap_err();
     assert_eq!(e.code(), "VALUE_TOO_LARGE");
-    q.out("b", vec![0; 8]).unwrap();
+    q.try_push("b", vec![0; 8]).unwrap();
     assert_eq!(q.bytes(), 10);
-    assert!(matches!(q.out("c", vec![]), Err(OutError::Full(_))));
+    assert!(matches!(q.try_push("c", vec![]), Err(PushError::Full(_))));
     // A leased entry keeps its room until acknowledged.
     let id = q.try_take_leased("a", Some(10), 0).unwrap().id;
-    assert!(matches!(q.out("a", vec![4]), Err(OutError::Full(_))));
+    assert!(matches!(q.try_push("a", vec![4]), Err(PushError::Full(_))));
     assert_eq!(q.ack(id).map(|t| t.value), Ok(vec![1]));
-    q.out("a", vec![4]).unwrap();
+    q.try_push("a", vec![4]).unwrap();
     assert_eq!(q.bytes(), 10);
 }
 
 #[test]
 fn a_waiting_producer_goes_in_when_room_frees_first_come_first_served() {
     let mut q: Engine<u32> = Engine::with_config(Config::new().key_max_entries(1)).unwrap();
-    q.out("k", 1).unwrap();
-    let p1 = match q.out_or_wait("k", 2, ()).unwrap() {
+    q.try_push("k", 1).unwrap();
+    let p1 = match q.push_or_wait("k", 2, ()).unwrap() {
         OutOrWait::Waiting(id) => id,
         OutOrWait::Done(_) => unreachable!(),
     };
-    let p2 = match q.out_or_wait("k", 3, ()).unwrap() {
+    let p2 = match q.push_or_wait("k", 3, ()).unwrap() {
         OutOrWait::Waiting(id) => id,
         OutOrWait::Done(_) => unreachable!(),
     };
     // Another key is not blocked by k's producers.
-    assert!(matches!(q.out_or_wait("j", 9, ()), Ok(OutOrWait::Done(_))));
+    assert!(matches!(q.push_or_wait("j", 9, ()), Ok(OutOrWait::Done(_))));
     // A plain out of k queues behind the waiting producers: refused.
-    assert!(matches!(q.out("k", 4), Err(OutError::Full(4))));
+    assert!(matches!(q.try_push("k", 4), Err(PushError::Full(4))));
     assert_eq!(q.try_take("k").unwrap().value, 1);
     assert_eq!(ready(&mut q), [p1]);
     assert_eq!(q.claim(p1), Claim::Stored);
     assert_eq!(q.try_take("k").unwrap().value, 2);
     assert_eq!(ready(&mut q), [p2]);
     // A cancelled producer gets its value back.
-    let p3 = match q.out_or_wait("k", 5, ()).unwrap() {
+    let p3 = match q.push_or_wait("k", 5, ()).unwrap() {
         OutOrWait::Waiting(id) => id,
         OutOrWait::Done(_) => unreachable!(),
     };
@@ -311,8 +310,8 @@ fn a_waiting_producer_goes_in_when_room_frees_first_come_first_served() {
 #[test]
 fn a_waiting_producer_hands_straight_to_a_new_taker() {
     let mut q: Engine<u32> = Engine::with_config(Config::new().max_entries(1)).unwrap();
-    q.out("full", 1).unwrap();
-    let p = match q.out_or_wait("k", 2, ()).unwrap() {
+    q.try_push("full", 1).unwrap();
+    let p = match q.push_or_wait("k", 2, ()).unwrap() {
         OutOrWait::Waiting(id) => id,
         OutOrWait::Done(_) => unreachable!(),
     };
@@ -330,19 +329,19 @@ fn a_waiting_producer_hands_straight_to_a_new_taker() {
 #[test]
 fn a_producer_dropped_after_room_freed_puts_nothing_in() {
     let mut q: Engine<u32> = Engine::with_config(Config::new().key_max_entries(1)).unwrap();
-    q.out("k", 1).unwrap();
-    let p1 = match q.out_or_wait("k", 2, ()).unwrap() {
+    q.try_push("k", 1).unwrap();
+    let p1 = match q.push_or_wait("k", 2, ()).unwrap() {
         OutOrWait::Waiting(id) => id,
         OutOrWait::Done(_) => unreachable!(),
     };
-    let p2 = match q.out_or_wait("k", 3, ()).unwrap() {
+    let p2 = match q.push_or_wait("k", 3, ()).unwrap() {
         OutOrWait::Waiting(id) => id,
         OutOrWait::Done(_) => unreachable!(),
     };
     assert_eq!(q.try_take("k").unwrap().value, 1);
     assert_eq!(ready(&mut q), [p1], "room is reserved for p1");
     assert!(
-        matches!(q.out("k", 9), Err(OutError::Full(9))),
+        matches!(q.try_push("k", 9), Err(PushError::Full(9))),
         "the reserved room is p1's"
     );
     // p1 is dropped before it claims: its value comes back and the room goes to p2.
@@ -352,8 +351,8 @@ fn a_producer_dropped_after_room_freed_puts_nothing_in() {
     assert_eq!(q.claim(p2), Claim::Stored);
     assert_eq!(q.try_take("k").unwrap().value, 3);
     // Admitted, then closed before it claims: refused with its value, nothing went in.
-    q.out("k", 4).unwrap();
-    let p3 = match q.out_or_wait("k", 5, ()).unwrap() {
+    q.try_push("k", 4).unwrap();
+    let p3 = match q.push_or_wait("k", 5, ()).unwrap() {
         OutOrWait::Waiting(id) => id,
         OutOrWait::Done(_) => unreachable!(),
     };
@@ -367,8 +366,8 @@ fn a_producer_dropped_after_room_freed_puts_nothing_in() {
 #[test]
 fn the_close_rule() {
     let mut q: Engine<u32> = Engine::new();
-    q.out("k", 1).unwrap();
-    q.out("k", 2).unwrap();
+    q.try_push("k", 1).unwrap();
+    q.try_push("k", 2).unwrap();
     let lease = q.try_take_leased("k", Some(10), 0).unwrap().id;
     let waiter = waiting(q.take_or_wait("empty", ()));
     let pwaiter = waiting_match(q.take_matching_or_wait(&pat("public:**"), ()));
@@ -379,9 +378,9 @@ fn the_close_rule() {
     assert_eq!(q.claim(waiter), Claim::Closed);
     assert_eq!(q.claim(pwaiter), Claim::Closed);
     // out refused with the value handed back.
-    let e = q.out("k", 3).unwrap_err();
+    let e = q.try_push("k", 3).unwrap_err();
     assert_eq!((e.code(), e.into_inner()), ("CLOSED", 3));
-    assert!(matches!(q.out_front("k", 4), Err(OutError::Closed(4))));
+    assert!(matches!(q.push_front("k", 4), Err(PushError::Closed(4))));
     // takes drain, then report closed.
     assert!(matches!(q.take_or_wait("k", ()), Ok(TakeOrWait::Taken(t)) if t.value == 2));
     assert_eq!(q.try_take("k"), Err(TryTakeError::Closed));
@@ -397,8 +396,8 @@ fn the_close_rule() {
 #[test]
 fn close_refuses_waiting_producers_with_their_values() {
     let mut q: Engine<u32> = Engine::with_config(Config::new().max_entries(1)).unwrap();
-    q.out("k", 1).unwrap();
-    let p = match q.out_or_wait("k", 2, ()).unwrap() {
+    q.try_push("k", 1).unwrap();
+    let p = match q.push_or_wait("k", 2, ()).unwrap() {
         OutOrWait::Waiting(id) => id,
         OutOrWait::Done(_) => unreachable!(),
     };
@@ -410,7 +409,7 @@ fn close_refuses_waiting_producers_with_their_values() {
 #[test]
 fn bad_input_gets_coded_errors_and_takes_nothing() {
     let mut q: Engine<u32> = Engine::new();
-    q.out("k", 1).unwrap();
+    q.try_push("k", 1).unwrap();
     for bad in [
         Some(0),
         Some(lindy::queue::MAX_LEASE_MS + 1),
@@ -507,10 +506,10 @@ fn restore_rebuilds_a_queue_with_ages_and_delivery_counts() {
     );
     let a = q.try_take("k").unwrap();
     assert_eq!((a.value, a.stamp.as_u64(), a.deliveries), ("a", 10, 2));
-    assert!(matches!(q.out("k", "full"), Err(OutError::Full(_))));
+    assert!(matches!(q.try_push("k", "full"), Err(PushError::Full(_))));
     q.try_take("k").unwrap();
     q.try_take("public:x.y").unwrap();
-    q.out("k", "c").unwrap();
+    q.try_push("k", "c").unwrap();
     assert!(q.try_take("k").unwrap().stamp.as_u64() > 11);
 }
 

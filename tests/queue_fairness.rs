@@ -85,7 +85,7 @@ proptest! {
                 Op::Out => {
                     let v = next_value;
                     next_value += 1;
-                    space.out(KEY, v).unwrap();
+                    space.try_push(KEY, v).unwrap();
                     // The oldest taker still waiting in the model gets it.
                     match expected.iter().position(|e| e.is_none()) {
                         Some(i) if waiting > 0 => {

@@ -95,14 +95,14 @@ proptest! {
         for op in ops {
             match op {
                 Op::Out(k) => {
-                    q.out(KEYS[k], next_value).unwrap();
+                    q.try_push(KEYS[k], next_value).unwrap();
                     let e = E { stamp: m.next_stamp, deliveries: 0, value: next_value };
                     m.next_stamp += 1;
                     m.q(KEYS[k]).push_back(e);
                     next_value += 1;
                 }
                 Op::OutFront(k) => {
-                    q.out_front(KEYS[k], next_value).unwrap();
+                    q.push_front(KEYS[k], next_value).unwrap();
                     let stamp = match m.q(KEYS[k]).front() {
                         Some(h) => h.stamp,
                         None => { m.next_stamp += 1; m.next_stamp - 1 }

@@ -6,7 +6,6 @@ use std::thread;
 
 use lindy::queue::{Config, LeaseError, Returned, TakeLeasedError};
 use lindy::space::LocalSpace;
-use lindy::ErrorCode;
 
 #[test]
 fn out_wait_applies_back_pressure_across_threads_and_loses_nothing() {
@@ -18,7 +17,7 @@ fn out_wait_applies_back_pressure_across_threads_and_loses_nothing() {
             thread::spawn(move || {
                 futures::executor::block_on(async {
                     for i in 0..N {
-                        space.out_wait("jobs", p * N + i).await.unwrap();
+                        space.push("jobs", p * N + i).await.unwrap();
                         assert!(space.len("jobs") <= 8, "the bound holds");
                     }
                 })
@@ -45,7 +44,7 @@ fn out_wait_applies_back_pressure_across_threads_and_loses_nothing() {
 #[test]
 fn a_dropped_out_wait_takes_its_value_back_out() {
     let space = LocalSpace::<String>::with_config(Config::new().max_entries(1)).unwrap();
-    space.out("k", "a".into()).unwrap();
+    space.try_push("k", "a".into()).unwrap();
     let rt = tokio::runtime::Builder::new_current_thread()
         .enable_time()
         .build()
@@ -53,7 +52,7 @@ fn a_dropped_out_wait_takes_its_value_back_out() {
     rt.block_on(async {
         let r = tokio::time::timeout(
             std::time::Duration::from_millis(10),
-            space.out_wait("k", "b".into()),
+            space.push("k", "b".into()),
         )
         .await;
         assert!(r.is_err(), "no room: timed out");
@@ -65,8 +64,8 @@ fn a_dropped_out_wait_takes_its_value_back_out() {
         "the dropped out_wait left nothing behind"
     );
     // A closed space refuses a waiting out with the value.
-    space.out("k", "c".into()).unwrap();
-    let mut w = Box::pin(space.out_wait("k", "d".into()));
+    space.try_push("k", "c".into()).unwrap();
+    let mut w = Box::pin(space.push("k", "d".into()));
     let waker = std::task::Waker::noop();
     assert!(w
         .as_mut()
@@ -83,7 +82,7 @@ fn a_dropped_out_wait_takes_its_value_back_out() {
 #[test]
 fn an_expired_lease_is_handed_to_a_waiting_taker() {
     let space = Arc::new(LocalSpace::<&str>::new());
-    space.out("jobs", "resize").unwrap();
+    space.try_push("jobs", "resize").unwrap();
     let lease = space.try_take_leased("jobs", Some(100), 0).unwrap();
     let waiter = {
         let space = space.clone();
@@ -103,7 +102,7 @@ fn leases_through_the_space() {
         Config::new().max_deliveries(2).dead_letter_key("jobs.dead"),
     )
     .unwrap();
-    space.out("jobs", "a".into()).unwrap();
+    space.try_push("jobs", "a".into()).unwrap();
     let l = space.try_take_leased("jobs", Some(1_000), 0).unwrap();
     assert_eq!(
         (l.value.as_str(), l.deliveries, l.deadline),
@@ -135,17 +134,17 @@ fn leases_through_the_space() {
 fn out_front_and_the_key_handle() {
     let space = LocalSpace::<u32>::new();
     let jobs = space.key("jobs");
-    jobs.out(1).unwrap();
-    jobs.out(2).unwrap();
-    jobs.out_front(0).unwrap();
+    jobs.try_push(1).unwrap();
+    jobs.try_push(2).unwrap();
+    jobs.push_front(0).unwrap();
     assert_eq!(jobs.len(), 3);
     assert_eq!(
         [jobs.try_take(), jobs.try_take(), jobs.try_take()],
         [Some(0), Some(1), Some(2)]
     );
     assert!(jobs.is_empty());
-    jobs.out(7).unwrap();
-    assert_eq!(futures::executor::block_on(jobs.read()), Ok(7));
+    jobs.try_push(7).unwrap();
+    assert_eq!(futures::executor::block_on(jobs.peek()), Ok(7));
     assert_eq!(futures::executor::block_on(jobs.take()), Ok(7));
     assert_eq!(jobs.name(), "jobs");
 }
@@ -156,10 +155,10 @@ fn bounds_and_bad_configuration() {
         Config::new().max_bytes(4).weigher(|v: &Vec<u8>| v.len()),
     )
     .unwrap();
-    space.out("k", vec![1, 2, 3]).unwrap();
-    let e = space.out("k", vec![4, 5]).unwrap_err();
+    space.try_push("k", vec![1, 2, 3]).unwrap();
+    let e = space.try_push("k", vec![4, 5]).unwrap_err();
     assert_eq!((e.code(), e.into_inner()), ("BUFFER_FULL", vec![4, 5]));
-    let e = space.out("k", vec![0; 5]).unwrap_err();
+    let e = space.try_push("k", vec![0; 5]).unwrap_err();
     assert_eq!(e.code(), "VALUE_TOO_LARGE");
     for bad in [
         Config::<u8>::new().max_entries(0),
@@ -185,7 +184,7 @@ fn a_waiting_leased_take_starts_its_lease_when_it_resolves() {
     let mut take = Box::pin(space.take_leased("jobs", Some(100), clock));
     assert!(take.as_mut().poll(&mut cx).is_pending());
     now.store(500, Ordering::SeqCst);
-    space.out("jobs", "a").unwrap();
+    space.try_push("jobs", "a").unwrap();
     let lease = match take.as_mut().poll(&mut cx) {
         std::task::Poll::Ready(l) => l.unwrap(),
         std::task::Poll::Pending => panic!("handed an entry, still pending"),
@@ -198,7 +197,7 @@ fn a_waiting_leased_take_starts_its_lease_when_it_resolves() {
     // Dropped after being handed an entry: the entry is back, no lease made.
     let mut dropped = Box::pin(space.take_leased("jobs", None, clock));
     assert!(dropped.as_mut().poll(&mut cx).is_pending());
-    space.out("jobs", "b").unwrap();
+    space.try_push("jobs", "b").unwrap();
     drop(dropped);
     assert_eq!((space.len("jobs"), space.leased_len()), (1, 1));
     // A bad length is refused before anything is taken.

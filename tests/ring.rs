@@ -12,10 +12,9 @@ use std::time::Duration;
 use futures::executor::LocalPool;
 use futures::task::LocalSpawnExt;
 use futures::{Sink, SinkExt, StreamExt};
-use lindy::error::ErrorCode;
 use lindy::ring::{
-    HeapRing, LockingHeapRing, LockingRing, Pop, Push, Ring, RingBase, RingSink, RingStream,
-    Storage, TryPopError, TryPushError,
+    HeapRing, LockingHeapRing, LockingRing, Push, Ring, RingBase, RingSink, RingStream, Storage,
+    Take, TryPushError, TryTakeError,
 };
 use lindy::{Closed, Full};
 use proptest::prelude::*;
@@ -57,7 +56,7 @@ fn check_against_model<S: Storage<u16> + ?Sized>(
                     prop_assert_eq!(got, Err(Full(v)));
                 }
             }
-            Op::Pop => prop_assert_eq!(ring.try_pop(), model.pop_front()),
+            Op::Pop => prop_assert_eq!(ring.try_take(), model.pop_front()),
             Op::Overwrite(v) => {
                 let evicted = if model.len() == cap {
                     model.pop_front()
@@ -117,7 +116,7 @@ fn shared_types_are_send_and_sync_on_std() {
     send_sync::<LockingRing<String, 4>>();
     send_sync::<LockingHeapRing<String>>();
     send::<Push<'static, String, [std::mem::MaybeUninit<String>; 4]>>();
-    send::<Pop<'static, String, [std::mem::MaybeUninit<String>; 4]>>();
+    send::<Take<'static, String, [std::mem::MaybeUninit<String>; 4]>>();
     send::<RingStream<'static, String, [std::mem::MaybeUninit<String>; 4]>>();
     send::<RingSink<'static, String, [std::mem::MaybeUninit<String>; 4]>>();
 }
@@ -138,7 +137,7 @@ fn waiting_consumers_are_served_in_fifo_order() {
     for id in 0..3u32 {
         let (ring, order) = (ring.clone(), order.clone());
         spawn_parked(&mut pool, async move {
-            let v = ring.pop().await.unwrap();
+            let v = ring.take().await.unwrap();
             order.lock().unwrap().push((id, v));
         });
     }
@@ -161,11 +160,11 @@ fn waiting_producers_are_served_in_fifo_order() {
     }
     let mut got = vec![];
     for _ in 0..4 {
-        got.push(ring.try_pop().unwrap()); // frees the slot: the oldest producer fills it
+        got.push(ring.try_take().unwrap()); // frees the slot: the oldest producer fills it
         pool.run_until_stalled();
     }
     assert_eq!(got, [0, 1, 2, 3]);
-    assert_eq!(ring.try_pop(), Err(TryPopError::Empty));
+    assert_eq!(ring.try_take(), Err(TryTakeError::Empty));
 }
 
 #[test]
@@ -180,7 +179,7 @@ fn close_wakes_every_waiter_and_hands_values_back() {
         spawn_parked(&mut pool, {
             let done = done.clone();
             async move {
-                assert_eq!(empty.pop().await, None);
+                assert_eq!(empty.take().await, None);
                 done.fetch_add(1, Ordering::SeqCst);
             }
         });
@@ -206,7 +205,7 @@ fn close_wakes_every_waiter_and_hands_values_back() {
         "every waiter woke and finished"
     );
     assert_eq!(
-        full.try_pop().as_deref(),
+        full.try_take().as_deref(),
         Ok("kept"),
         "values inside survive close"
     );
@@ -215,7 +214,7 @@ fn close_wakes_every_waiter_and_hands_values_back() {
 #[test]
 fn woken_then_dropped_pop_hands_the_value_to_the_next_waiter_futures_executor() {
     let ring: Arc<LockingRing<u32, 2>> = Arc::new(LockingRing::new());
-    let mut first = Box::pin(ring.pop());
+    let mut first = Box::pin(ring.take());
     let mut cx = Context::from_waker(Waker::noop());
     assert!(first.as_mut().poll(&mut cx).is_pending(), "first in line");
 
@@ -223,7 +222,7 @@ fn woken_then_dropped_pop_hands_the_value_to_the_next_waiter_futures_executor() 
     let mut pool = LocalPool::new();
     let (r, g) = (ring.clone(), got.clone());
     spawn_parked(&mut pool, async move {
-        g.store(r.pop().await.unwrap() as usize, Ordering::SeqCst);
+        g.store(r.take().await.unwrap() as usize, Ordering::SeqCst);
     });
     ring.try_push(42).unwrap(); // wakes `first`, not the task
     pool.run_until_stalled();
@@ -248,12 +247,12 @@ fn woken_then_dropped_push_hands_the_room_to_the_next_producer() {
     let mut pool = LocalPool::new();
     let r = ring.clone();
     spawn_parked(&mut pool, async move { r.push(2).await.unwrap() });
-    assert_eq!(ring.try_pop(), Ok(0)); // room: wakes `first`
+    assert_eq!(ring.try_take(), Ok(0)); // room: wakes `first`
     pool.run_until_stalled();
     assert_eq!(ring.len(), 0, "the second producer was not woken yet");
     drop(first);
     pool.run_until_stalled();
-    assert_eq!(ring.try_pop(), Ok(2), "the second producer got the room");
+    assert_eq!(ring.try_take(), Ok(2), "the second producer got the room");
 }
 
 #[test]
@@ -301,12 +300,12 @@ fn sink_holds_one_value_when_another_producer_took_the_room() {
     let again = Pin::new(&mut sink).start_send(2).unwrap_err(); // poll_ready was skipped
     assert!(matches!(again, TryPushError::Full(2)));
     assert!(Pin::new(&mut sink).poll_flush(&mut cx).is_pending());
-    assert_eq!(ring.try_pop(), Ok(0));
+    assert_eq!(ring.try_take(), Ok(0));
     assert!(matches!(
         Pin::new(&mut sink).poll_flush(&mut cx),
         Poll::Ready(Ok(()))
     ));
-    assert_eq!(ring.try_pop(), Ok(1));
+    assert_eq!(ring.try_take(), Ok(1));
 }
 
 // ---------------------------------------------------------------- tokio, multi-thread
@@ -321,7 +320,7 @@ async fn tokio_many_producers_and_consumers_lose_nothing() {
             let ring = ring.clone();
             tokio::spawn(async move {
                 let mut got = vec![];
-                while let Some(v) = ring.pop().await {
+                while let Some(v) = ring.take().await {
                     got.push(v);
                 }
                 got
@@ -368,7 +367,7 @@ async fn tokio_cancelled_pops_lose_no_value() {
                 let mut got = vec![];
                 loop {
                     tokio::select! {
-                        v = ring.pop() => match v {
+                        v = ring.take() => match v {
                             Some(v) => got.push(v),
                             None => return got,
                         },
@@ -394,7 +393,7 @@ async fn tokio_cancelled_pops_lose_no_value() {
 async fn tokio_woken_then_dropped_pop_hands_the_wake_up_on() {
     let ring: Arc<LockingRing<u32, 2>> = Arc::new(LockingRing::new());
     // Boxed so `drop(first)` really drops the future (dropping a `pin!` reference would not).
-    let mut first = Box::pin(ring.pop());
+    let mut first = Box::pin(ring.take());
     assert!(futures::poll!(first.as_mut()).is_pending(), "first in line");
 
     // A second consumer task parks behind it and reports once it is parked.
@@ -402,7 +401,7 @@ async fn tokio_woken_then_dropped_pop_hands_the_wake_up_on() {
     let second = tokio::spawn({
         let ring = ring.clone();
         async move {
-            let mut pop = pin!(ring.pop());
+            let mut pop = pin!(ring.take());
             let mut parked_tx = Some(parked_tx);
             std::future::poll_fn(|cx| {
                 let poll = pop.as_mut().poll(cx);
@@ -459,7 +458,7 @@ fn blocking_spsc_threads_keep_fifo_order() {
             ring.close();
         });
         let mut expected = 0;
-        while let Some(v) = ring.pop_blocking() {
+        while let Some(v) = ring.take_blocking() {
             assert_eq!(v, expected);
             expected += 1;
         }
@@ -474,7 +473,7 @@ fn close_releases_blocked_threads() {
     let full: LockingRing<u32, 1> = LockingRing::new();
     full.try_push(0).unwrap();
     std::thread::scope(|s| {
-        let popper = s.spawn(|| empty.pop_blocking());
+        let popper = s.spawn(|| empty.take_blocking());
         let pusher = s.spawn(|| full.push_blocking(5));
         // Whether they are parked yet or not, close must release them.
         empty.close();

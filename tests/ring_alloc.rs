@@ -48,7 +48,7 @@ fn workout<S: lindy::ring::Storage<u64> + ?Sized>(ring: &mut lindy::ring::RingBa
     for i in 0..100_000u64 {
         match i % 5 {
             0 | 1 => drop(black_box(ring.try_push(i))),
-            2 => drop(black_box(ring.try_pop())),
+            2 => drop(black_box(ring.try_take())),
             3 => drop(black_box(ring.push_overwrite(i))),
             _ => drop(black_box(ring.iter().rev().sum::<u64>())),
         }
@@ -86,12 +86,12 @@ fn locking_ring_allocates_nothing_once_its_waiter_lists_are_warm() {
                 }
                 assert!(ring.try_push(0).is_err());
                 for _ in 0..4 {
-                    black_box(ring.pop().await);
+                    black_box(ring.take().await);
                 }
             }
         });
         // A parked waiter: its slot is taken from the queue's storage, which is kept.
-        let mut pop = std::pin::pin!(ring.pop());
+        let mut pop = std::pin::pin!(ring.take());
         let waker = std::task::Waker::noop();
         let mut cx = std::task::Context::from_waker(waker);
         assert!(std::future::Future::poll(pop.as_mut(), &mut cx).is_pending());

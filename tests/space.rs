@@ -10,8 +10,8 @@ use std::task::{Context, Poll, Wake, Waker};
 use std::thread;
 use std::time::Duration;
 
-use lindy::space::{LocalSpace, ReadSpace, Space, WaitError};
-use lindy::{Closed, ErrorCode};
+use lindy::space::{LocalSpace, PeekSpace, Space, WaitError};
+use lindy::Closed;
 
 /// A waker that records how often it was woken, and whether since the last poll.
 #[derive(Default)]
@@ -67,14 +67,14 @@ impl<F: Future> Manual<F> {
 fn fifo_and_probes() {
     let space = LocalSpace::<u32>::new();
     assert_eq!(space.try_take("q"), None);
-    assert_eq!(space.try_read("q"), None);
+    assert_eq!(space.try_peek("q"), None);
     for v in 1..=3 {
-        space.out("q", v).unwrap();
+        space.try_push("q", v).unwrap();
     }
-    space.out("other", 9).unwrap();
+    space.try_push("other", 9).unwrap();
     assert_eq!(space.len("q"), 3);
     assert_eq!(space.total_len(), 4);
-    assert_eq!(space.try_read("q"), Some(1));
+    assert_eq!(space.try_peek("q"), Some(1));
     assert_eq!(space.try_take("q"), Some(1));
     assert_eq!(space.try_take("q"), Some(2));
     assert_eq!(space.try_take("q"), Some(3));
@@ -82,18 +82,18 @@ fn fifo_and_probes() {
     assert_eq!(space.len("q"), 0);
     assert_eq!(space.keys(), vec!["other".to_string()]);
     // The empty string is a key like any other.
-    space.out("", 5).unwrap();
+    space.try_push("", 5).unwrap();
     assert_eq!(space.try_take(""), Some(5));
 }
 
 #[test]
 fn an_entry_already_present_is_returned_on_the_first_poll() {
     let space = LocalSpace::<u32>::new();
-    space.out("k", 1).unwrap();
+    space.try_push("k", 1).unwrap();
     let mut t = Manual::new(space.take("k"));
     assert_eq!(t.poll(), Poll::Ready(Ok(1)));
-    space.out("k", 2).unwrap();
-    let mut r = Manual::new(space.read("k"));
+    space.try_push("k", 2).unwrap();
+    let mut r = Manual::new(space.peek("k"));
     assert_eq!(r.poll(), Poll::Ready(Ok(2)));
 }
 
@@ -105,12 +105,12 @@ fn blocking_take_is_woken_by_out() {
         thread::spawn(move || futures::executor::block_on(space.take("job")))
     };
     // Whether the taker parks before or after this `out`, it must get the value.
-    space.out("job", "payload".to_string()).unwrap();
+    space.try_push("job", "payload".to_string()).unwrap();
     assert_eq!(taker.join().unwrap(), Ok("payload".to_string()));
 
     let mut t = Manual::new(space.take("job"));
     assert!(t.poll().is_pending());
-    space.out("job", "later".to_string()).unwrap();
+    space.try_push("job", "later".to_string()).unwrap();
     assert_eq!(t.wakes(), 1);
     assert_eq!(t.poll(), Poll::Ready(Ok("later".to_string())));
 }
@@ -118,11 +118,11 @@ fn blocking_take_is_woken_by_out() {
 #[test]
 fn read_does_not_remove_and_every_reader_sees_the_entry() {
     let space = LocalSpace::<&str>::new();
-    let mut readers: Vec<_> = (0..3).map(|_| Manual::new(space.read("cfg"))).collect();
+    let mut readers: Vec<_> = (0..3).map(|_| Manual::new(space.peek("cfg"))).collect();
     for r in &mut readers {
         assert!(r.poll().is_pending());
     }
-    space.out("cfg", "v1").unwrap();
+    space.try_push("cfg", "v1").unwrap();
     for r in &mut readers {
         assert_eq!(r.wakes(), 1, "every reader is woken");
         assert_eq!(r.poll(), Poll::Ready(Ok("v1")));
@@ -136,13 +136,13 @@ fn read_does_not_remove_and_every_reader_sees_the_entry() {
 #[test]
 fn waiting_readers_see_an_entry_handed_to_a_waiting_taker() {
     let space = LocalSpace::<&str>::new();
-    let mut readers: Vec<_> = (0..3).map(|_| Manual::new(space.read("cfg"))).collect();
+    let mut readers: Vec<_> = (0..3).map(|_| Manual::new(space.peek("cfg"))).collect();
     let mut taker = Manual::new(space.take("cfg"));
     for r in &mut readers {
         assert!(r.poll().is_pending());
     }
     assert!(taker.poll().is_pending());
-    space.out("cfg", "v1").unwrap();
+    space.try_push("cfg", "v1").unwrap();
     for r in &mut readers {
         assert_eq!(r.wakes(), 1, "every reader is woken");
         assert_eq!(r.poll(), Poll::Ready(Ok("v1")));
@@ -159,12 +159,12 @@ fn an_out_wakes_exactly_one_taker_the_oldest() {
     for t in &mut takers {
         assert!(t.poll().is_pending());
     }
-    space.out("k", 10).unwrap();
+    space.try_push("k", 10).unwrap();
     assert_eq!(
         takers.iter().map(Manual::wakes).collect::<Vec<_>>(),
         [1, 0, 0, 0]
     );
-    space.out("k", 11).unwrap();
+    space.try_push("k", 11).unwrap();
     assert_eq!(
         takers.iter().map(Manual::wakes).collect::<Vec<_>>(),
         [1, 1, 0, 0]
@@ -177,13 +177,13 @@ fn an_out_wakes_exactly_one_taker_the_oldest() {
 fn a_waiter_on_one_key_is_never_woken_by_another_key() {
     let space = LocalSpace::<u32>::new();
     let mut on_a = Manual::new(space.take("a"));
-    let mut reader_a = Manual::new(space.read("a"));
+    let mut reader_a = Manual::new(space.peek("a"));
     assert!(on_a.poll().is_pending());
     assert!(reader_a.poll().is_pending());
     let mut on_b = Manual::new(space.take("b"));
     assert!(on_b.poll().is_pending());
     for v in 0..1000 {
-        space.out("b", v).unwrap();
+        space.try_push("b", v).unwrap();
         if v % 2 == 0 {
             // The waiter on b consumes some; whatever happens on b, a stays asleep.
             if on_b.woken() {
@@ -196,7 +196,7 @@ fn a_waiter_on_one_key_is_never_woken_by_another_key() {
     assert_eq!(on_a.wakes(), 0, "the taker on a was never woken");
     assert_eq!(reader_a.wakes(), 0, "the reader on a was never woken");
     assert_eq!(on_a.polls, 1);
-    space.out("a", 7).unwrap();
+    space.try_push("a", 7).unwrap();
     assert_eq!((on_a.wakes(), reader_a.wakes()), (1, 1));
 }
 
@@ -207,7 +207,7 @@ fn a_woken_take_that_is_dropped_hands_the_wake_up_on() {
     let mut second = Manual::new(space.take("k"));
     assert!(first.poll().is_pending());
     assert!(second.poll().is_pending());
-    space.out("k", 1).unwrap();
+    space.try_push("k", 1).unwrap();
     assert_eq!((first.wakes(), second.wakes()), (1, 0));
     drop(first); // cancelled after being woken, before taking
     assert_eq!(second.wakes(), 1, "the wake-up was handed on");
@@ -222,7 +222,7 @@ fn a_waiting_take_that_is_dropped_owes_nothing() {
     assert!(first.poll().is_pending());
     assert!(second.poll().is_pending());
     drop(first); // cancelled while waiting
-    space.out("k", 1).unwrap();
+    space.try_push("k", 1).unwrap();
     assert_eq!(second.wakes(), 1);
     assert_eq!(second.poll(), Poll::Ready(Ok(1)));
 }
@@ -237,9 +237,9 @@ fn a_woken_taker_cannot_lose_its_entry_to_a_probe() {
     let mut second = Manual::new(space.take("k"));
     assert!(first.poll().is_pending());
     assert!(second.poll().is_pending());
-    space.out("k", 1).unwrap();
+    space.try_push("k", 1).unwrap();
     assert_eq!(space.try_take("k"), None, "nothing to barge in on");
-    space.out("k", 2).unwrap();
+    space.try_push("k", 2).unwrap();
     assert_eq!((first.wakes(), second.wakes()), (1, 1));
     // Even polled in the "wrong" order, each gets the entry it was handed: FIFO by arrival.
     assert_eq!(second.poll(), Poll::Ready(Ok(2)));
@@ -253,12 +253,12 @@ fn close_unblocks_every_waiter_and_out_hands_the_value_back() {
         .iter()
         .map(|k| Manual::new(space.take(k)))
         .collect();
-    let mut reader = Manual::new(space.read("c"));
+    let mut reader = Manual::new(space.peek("c"));
     for t in &mut takers {
         assert!(t.poll().is_pending());
     }
     assert!(reader.poll().is_pending());
-    space.out("d", 1).unwrap();
+    space.try_push("d", 1).unwrap();
     space.close();
     space.close(); // idempotent
     assert!(space.is_closed());
@@ -269,20 +269,20 @@ fn close_unblocks_every_waiter_and_out_hands_the_value_back() {
     assert_eq!(reader.poll(), Poll::Ready(Err(Closed(()))));
     // Changed with the queue engine (issue 12), the one close rule: after close, takes and reads
     // drain what is queued, then fail (they used to fail at once, stranding the entries).
-    assert_eq!(Manual::new(space.read("d")).poll(), Poll::Ready(Ok(1)));
+    assert_eq!(Manual::new(space.peek("d")).poll(), Poll::Ready(Ok(1)));
     assert_eq!(space.len("d"), 1);
-    assert_eq!(space.try_read("d"), Some(1));
+    assert_eq!(space.try_peek("d"), Some(1));
     assert_eq!(Manual::new(space.take("d")).poll(), Poll::Ready(Ok(1)));
     assert_eq!(
         Manual::new(space.take("d")).poll(),
         Poll::Ready(Err(Closed(())))
     );
     assert_eq!(
-        Manual::new(space.read("d")).poll(),
+        Manual::new(space.peek("d")).poll(),
         Poll::Ready(Err(Closed(())))
     );
     assert_eq!(space.try_take("d"), None);
-    let err = space.out("d", 42).unwrap_err();
+    let err = space.try_push("d", 42).unwrap_err();
     assert_eq!(err.code(), "CLOSED");
     assert_eq!(err.into_inner(), 42, "nothing is lost silently");
     drop(takers);
@@ -320,18 +320,18 @@ fn take_timeout_times_out_without_taking_and_succeeds_when_an_entry_comes() {
         "the timed-out waiter left no trace"
     );
     assert_eq!(
-        space.read_timeout("k", Duration::from_millis(5)),
+        space.peek_timeout("k", Duration::from_millis(5)),
         Err(WaitError::TimedOut)
     );
 
     let producer = {
         let space = space.clone();
-        thread::spawn(move || space.out("k", 5).unwrap())
+        thread::spawn(move || space.try_push("k", 5).unwrap())
     };
     // Generous: the test passes as soon as the entry arrives, and never depends on timing.
     assert_eq!(space.take_timeout("k", Duration::from_secs(60)), Ok(5));
     producer.join().unwrap();
-    space.out("k", 6).unwrap();
+    space.try_push("k", 6).unwrap();
     assert_eq!(
         space.take_timeout("k", Duration::MAX),
         Ok(6),
@@ -349,7 +349,7 @@ fn async_timeout_with_an_executor_timer_takes_nothing() {
         let space = LocalSpace::<u32>::new();
         let r = tokio::time::timeout(Duration::from_millis(10), space.take("k")).await;
         assert!(r.is_err(), "timed out");
-        space.out("k", 1).unwrap();
+        space.try_push("k", 1).unwrap();
         assert_eq!(space.len("k"), 1, "the timed-out take took nothing");
         let r = tokio::time::timeout(Duration::from_secs(60), space.take("k")).await;
         assert_eq!(r.unwrap(), Ok(1));
@@ -359,10 +359,10 @@ fn async_timeout_with_an_executor_timer_takes_nothing() {
 #[test]
 fn empty_keys_leave_the_table() {
     let space = LocalSpace::<u32>::new();
-    space.out("a", 1).unwrap();
+    space.try_push("a", 1).unwrap();
     let mut t = Manual::new(space.take("b"));
     assert!(t.poll().is_pending());
-    let mut r = Manual::new(space.read("c"));
+    let mut r = Manual::new(space.peek("c"));
     assert!(r.poll().is_pending());
     assert_eq!(
         format!("{space:?}"),
@@ -400,7 +400,7 @@ fn many_producers_several_consumers_every_value_exactly_once_threads() {
             let space = space.clone();
             thread::spawn(move || {
                 for i in 0..PER {
-                    space.out("work", p * PER + i).unwrap();
+                    space.try_push("work", p * PER + i).unwrap();
                 }
             })
         })
@@ -445,7 +445,7 @@ fn many_producers_several_consumers_every_value_exactly_once_tokio() {
                 let space = space.clone();
                 tokio::spawn(async move {
                     for i in 0..PER {
-                        space.out("work", p * PER + i).unwrap();
+                        space.try_push("work", p * PER + i).unwrap();
                         if i % 64 == 0 {
                             tokio::task::yield_now().await;
                         }
@@ -489,7 +489,7 @@ fn cancelled_woken_take_hands_on_under_tokio() {
         for _ in 0..4 {
             tokio::task::yield_now().await;
         }
-        space.out("k", 7).unwrap(); // wakes `first`…
+        space.try_push("k", 7).unwrap(); // wakes `first`…
         first.abort(); // …which is dropped before it runs
         assert!(first.await.unwrap_err().is_cancelled());
         assert_eq!(second.await.unwrap(), Ok(7), "the wake-up was handed on");
@@ -522,7 +522,7 @@ fn cancelled_woken_take_hands_on_under_futures_executor() {
         })
         .unwrap();
     pool.run_until_stalled(); // both parked
-    space.out("k", 7).unwrap(); // wakes `first`…
+    space.try_push("k", 7).unwrap(); // wakes `first`…
     abort.abort(); // …which is dropped before it takes
     assert!(pool.run_until(first).is_err(), "first was aborted");
     assert_eq!(pool.run_until(second), Ok(7), "the wake-up was handed on");
@@ -530,11 +530,11 @@ fn cancelled_woken_take_hands_on_under_futures_executor() {
 
 #[test]
 fn the_trait_drives_the_local_backend() {
-    async fn exercise<S: ReadSpace<u32>>(s: &S) -> Result<(), S::Error> {
-        assert!(s.out("k", 1).await.is_ok());
+    async fn exercise<S: PeekSpace<u32>>(s: &S) -> Result<(), S::Error> {
+        assert!(s.push("k", 1).await.is_ok());
         assert_eq!(s.len("k").await?, 1);
-        assert_eq!(s.read("k").await?, 1);
-        assert_eq!(s.try_read("k").await?, Some(1));
+        assert_eq!(s.peek("k").await?, 1);
+        assert_eq!(s.try_peek("k").await?, Some(1));
         assert_eq!(s.take("k").await?, 1);
         assert_eq!(s.try_take("k").await?, None);
         s.close().await?;
@@ -543,7 +543,7 @@ fn the_trait_drives_the_local_backend() {
     }
     let space = LocalSpace::<u32>::new();
     futures::executor::block_on(exercise(&space)).unwrap();
-    let e = futures::executor::block_on(Space::out(&space, "k", 3)).unwrap_err();
+    let e = futures::executor::block_on(Space::push(&space, "k", 3)).unwrap_err();
     assert_eq!(e.into_inner(), 3);
 }
 
@@ -552,7 +552,7 @@ fn futures_are_send_for_multi_threaded_runtimes() {
     fn assert_send<T: Send>(_: &T) {}
     let space = LocalSpace::<String>::new();
     assert_send(&space.take("k"));
-    assert_send(&space.read("k"));
+    assert_send(&space.peek("k"));
 }
 
 mod cancel_safety {
@@ -634,7 +634,7 @@ mod cancel_safety {
             for op in ops {
                 match op {
                     Op::Out(k) => {
-                        space.out(KEYS[k], next).unwrap();
+                        space.try_push(KEYS[k], next).unwrap();
                         next += 1;
                     }
                     Op::TryTake(k) => got.extend(space.try_take(KEYS[k])),
@@ -708,11 +708,11 @@ mod pattern_take {
     #[test]
     fn try_take_matching_takes_the_oldest_entry_among_matching_keys() {
         let space = LocalSpace::<u32>::new();
-        space.out("public:app.jobs.b", 1).unwrap();
-        space.out("public:app.other.x", 2).unwrap();
-        space.out("public:app.jobs.a", 3).unwrap();
-        space.out("public:app.jobs.b", 4).unwrap();
-        space.out("not a channel name", 5).unwrap();
+        space.try_push("public:app.jobs.b", 1).unwrap();
+        space.try_push("public:app.other.x", 2).unwrap();
+        space.try_push("public:app.jobs.a", 3).unwrap();
+        space.try_push("public:app.jobs.b", 4).unwrap();
+        space.try_push("not a channel name", 5).unwrap();
         let jobs = pat("public:app.jobs.*");
         let take = |p: &Pattern| {
             space
@@ -738,7 +738,7 @@ mod pattern_take {
     #[test]
     fn take_matching_returns_the_key_as_a_name() {
         let space = LocalSpace::<u32>::new();
-        space.out("public:app.jobs.7", 1).unwrap();
+        space.try_push("public:app.jobs.7", 1).unwrap();
         let p = pat("public:app.jobs.*");
         let (name, v): (Name, u32) = futures::executor::block_on(space.take_matching(&p)).unwrap();
         assert_eq!((name.id(), v), (Some("7"), 1));
@@ -750,12 +750,12 @@ mod pattern_take {
         let p = pat("public:app.jobs.*");
         let mut t = Manual::new(space.take_matching(&p));
         assert!(t.poll().is_pending());
-        space.out("public:app.other.1", 1).unwrap();
-        space.out("public:app.jobs", 2).unwrap(); // two segments: `*` needs a third
-        space.out("private:app.jobs.1", 3).unwrap();
-        space.out("garbage", 4).unwrap();
+        space.try_push("public:app.other.1", 1).unwrap();
+        space.try_push("public:app.jobs", 2).unwrap(); // two segments: `*` needs a third
+        space.try_push("private:app.jobs.1", 3).unwrap();
+        space.try_push("garbage", 4).unwrap();
         assert_eq!(t.wakes(), 0);
-        space.out("public:app.jobs.9", 5).unwrap();
+        space.try_push("public:app.jobs.9", 5).unwrap();
         assert_eq!(t.wakes(), 1);
         let got = t.poll().map(|r| r.map(|(k, v)| (k.into_string(), v)));
         assert_eq!(got, Poll::Ready(Ok(("public:app.jobs.9".to_string(), 5))));
@@ -771,17 +771,17 @@ mod pattern_take {
         assert!(key_first.poll().is_pending());
         assert!(pattern_second.poll().is_pending());
         assert!(key_third.poll().is_pending());
-        space.out("public:app.jobs.a", 1).unwrap();
+        space.try_push("public:app.jobs.a", 1).unwrap();
         assert_eq!(
             (key_first.wakes(), pattern_second.wakes(), key_third.wakes()),
             (1, 0, 0)
         );
-        space.out("public:app.jobs.a", 2).unwrap();
+        space.try_push("public:app.jobs.a", 2).unwrap();
         assert_eq!(
             (key_first.wakes(), pattern_second.wakes(), key_third.wakes()),
             (1, 1, 0)
         );
-        space.out("public:app.jobs.a", 3).unwrap();
+        space.try_push("public:app.jobs.a", 3).unwrap();
         assert_eq!(
             (key_first.wakes(), pattern_second.wakes(), key_third.wakes()),
             (1, 1, 1)
@@ -799,7 +799,7 @@ mod pattern_take {
         let mut by_key = Manual::new(space.take("public:app.jobs.a"));
         assert!(by_pattern.poll().is_pending());
         assert!(by_key.poll().is_pending());
-        space.out("public:app.jobs.a", 1).unwrap();
+        space.try_push("public:app.jobs.a", 1).unwrap();
         assert_eq!((by_pattern.wakes(), by_key.wakes()), (1, 0));
         drop(by_pattern);
         assert_eq!(by_key.wakes(), 1, "handed on to the key taker");
@@ -810,7 +810,7 @@ mod pattern_take {
         let mut by_pattern = Manual::new(space.take_matching(&p));
         assert!(by_key.poll().is_pending());
         assert!(by_pattern.poll().is_pending());
-        space.out("public:app.jobs.a", 2).unwrap();
+        space.try_push("public:app.jobs.a", 2).unwrap();
         drop(by_key);
         assert_eq!(by_pattern.wakes(), 1);
         assert!(matches!(by_pattern.poll(), Poll::Ready(Ok((_, 2)))));
@@ -828,8 +828,8 @@ mod pattern_take {
         assert!(t1.poll().is_pending());
         assert!(pt.poll().is_pending());
         assert!(t2.poll().is_pending());
-        space.out("public:app.jobs.one", 1).unwrap(); // → t1, the oldest eligible
-        space.out("public:app.jobs.two", 2).unwrap(); // → pt, older than t2
+        space.try_push("public:app.jobs.one", 1).unwrap(); // → t1, the oldest eligible
+        space.try_push("public:app.jobs.two", 2).unwrap(); // → pt, older than t2
         assert_eq!((t1.wakes(), pt.wakes(), t2.wakes()), (1, 1, 0));
         // pt runs first; the oldest matching entry is 1, but pt was woken for 2.
         assert!(matches!(pt.poll(), Poll::Ready(Ok((_, 2)))));
@@ -868,7 +868,9 @@ mod pattern_take {
             })
             .collect();
         for i in 0..3000u64 {
-            space.out(&format!("public:app.jobs.{}", i % 7), i).unwrap();
+            space
+                .try_push(&format!("public:app.jobs.{}", i % 7), i)
+                .unwrap();
         }
         while space.total_len() > 0 {
             thread::yield_now();
@@ -981,7 +983,7 @@ mod pattern_cancel_safety {
             for op in ops {
                 match op {
                     Op::Out(k) => {
-                        space.out(KEYS[k], next).unwrap();
+                        space.try_push(KEYS[k], next).unwrap();
                         next += 1;
                     }
                     Op::TryTake(k) => got.extend(space.try_take(KEYS[k])),
@@ -1047,7 +1049,7 @@ mod pattern_cancel_safety {
 fn futures_are_fused_and_work_in_select() {
     use futures::future::FusedFuture;
     let space = LocalSpace::<u32>::new();
-    space.out("b", 2).unwrap();
+    space.try_push("b", 2).unwrap();
     futures::executor::block_on(async {
         let mut a = std::pin::pin!(space.take("a"));
         let mut b = std::pin::pin!(space.take("b"));
@@ -1060,8 +1062,8 @@ fn futures_are_fused_and_work_in_select() {
         assert!(!a.is_terminated());
     });
     // A take polled again after it resolved takes nothing more.
-    space.out("k", 1).unwrap();
-    space.out("k", 2).unwrap();
+    space.try_push("k", 1).unwrap();
+    space.try_push("k", 2).unwrap();
     let mut t = Manual::new(space.take("k"));
     assert_eq!(t.poll(), Poll::Ready(Ok(1)));
     assert!(t.poll().is_pending());
@@ -1072,16 +1074,16 @@ fn futures_are_fused_and_work_in_select() {
 fn every_lock_of_the_seam_drives_the_space() {
     use lindy::sync::{CriticalSectionRawMutex, NoopRawMutex};
     fn exercise<R: lindy::sync::RawMutex>(space: &LocalSpace<u32, R>) {
-        space.out("k", 1).unwrap();
+        space.try_push("k", 1).unwrap();
         let mut t = Manual::new(space.take("k"));
         assert_eq!(t.poll(), Poll::Ready(Ok(1)));
         let mut t = Manual::new(space.take("k"));
         assert!(t.poll().is_pending());
-        space.out("k", 2).unwrap();
+        space.try_push("k", 2).unwrap();
         assert_eq!(t.wakes(), 1);
         assert_eq!(t.poll(), Poll::Ready(Ok(2)));
         space.close();
-        assert_eq!(space.out("k", 3).unwrap_err().into_inner(), 3);
+        assert_eq!(space.try_push("k", 3).unwrap_err().into_inner(), 3);
     }
     // What single-threaded wasm uses by default, and what a microcontroller uses.
     exercise(&LocalSpace::<u32, NoopRawMutex>::new());

@@ -69,7 +69,7 @@ fn main() {
 
     // 1. A million keys with one entry each, drained with probes.
     for i in 0..KEYS {
-        space.out(key(&mut buf, i), i as u64).unwrap();
+        space.try_push(key(&mut buf, i), i as u64).unwrap();
     }
     let full = live() - baseline;
     for i in 0..KEYS {
@@ -104,7 +104,7 @@ fn main() {
         assert!(t.as_mut().poll(&mut cx).is_pending());
     }
     for (i, k) in keys.iter().enumerate() {
-        space.out(k, i as u64).unwrap();
+        space.try_push(k, i as u64).unwrap();
     }
     for (i, t) in takes.iter_mut().enumerate() {
         assert_eq!(t.as_mut().poll(&mut cx), Poll::Ready(Ok(i as u64)));
@@ -119,7 +119,7 @@ fn main() {
 
     // 3. Waiters that give up (cancelled takes and reads) leave nothing behind.
     let mut takes: Vec<_> = keys.iter().map(|k| Box::pin(space.take(k))).collect();
-    let mut reads: Vec<_> = keys.iter().map(|k| Box::pin(space.read(k))).collect();
+    let mut reads: Vec<_> = keys.iter().map(|k| Box::pin(space.peek(k))).collect();
     for t in &mut takes {
         assert!(t.as_mut().poll(&mut cx).is_pending());
     }

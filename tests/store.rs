@@ -8,7 +8,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 use std::task::{Context, Poll, Wake, Waker};
 
-use lindy::error::{codes, ErrorCode};
+use lindy::error::codes;
 use lindy::store::{
     replay, Durability, FaultStorage, FileStore, ReplayOptions, Store, StoreOptions,
 };
@@ -22,7 +22,7 @@ fn tmp(name: &str) -> PathBuf {
 }
 
 fn drain(s: &FileStore, key: &str) -> Vec<Vec<u8>> {
-    std::iter::from_fn(|| s.try_pull(key).unwrap()).collect()
+    std::iter::from_fn(|| s.try_take(key).unwrap()).collect()
 }
 
 #[test]
@@ -41,7 +41,7 @@ fn fifo_per_key() {
         (0..5u8).map(|i| vec![i]).collect::<Vec<_>>()
     );
     assert_eq!(s.keys(), ["b"]);
-    assert_eq!(s.try_pull("a").unwrap(), None);
+    assert_eq!(s.try_take("a").unwrap(), None);
     assert_eq!(s.peek("b"), Some(vec![10]));
 }
 
@@ -55,7 +55,7 @@ fn reopen_after_partial_pulls_keeps_the_rest_in_order() {
             s.push("k", &[i]).unwrap();
         }
         for i in 0..4u8 {
-            assert_eq!(s.try_pull("k").unwrap(), Some(vec![i]));
+            assert_eq!(s.try_take("k").unwrap(), Some(vec![i]));
         }
         // dropped without close: a crash
     }
@@ -78,7 +78,7 @@ fn blocking_pull_is_woken_by_a_push_from_another_thread() {
     let s = Arc::new(FileStore::open(&path).unwrap());
     let consumer = {
         let s = s.clone();
-        std::thread::spawn(move || futures::executor::block_on(s.pull("jobs")).unwrap())
+        std::thread::spawn(move || futures::executor::block_on(s.take("jobs")).unwrap())
     };
     // No sleep needed: whether the consumer registered yet or not, the entry reaches it.
     s.push("jobs", b"work").unwrap();
@@ -102,7 +102,7 @@ async fn producers_and_consumers_on_tokio_deliver_everything_exactly_once() {
             tokio::spawn(async move {
                 let mut got = vec![];
                 for _ in 0..50 {
-                    got.push(s.pull("q").await.unwrap());
+                    got.push(s.take("q").await.unwrap());
                 }
                 got
             })
@@ -158,8 +158,8 @@ fn a_woken_pull_that_is_dropped_hands_the_wake_up_on() {
         Arc::new(Flag(AtomicBool::new(false))),
     );
     let (wa, wb) = (Waker::from(fa.clone()), Waker::from(fb.clone()));
-    let mut a = Box::pin(s.pull("k"));
-    let mut b = Box::pin(s.pull("k"));
+    let mut a = Box::pin(s.take("k"));
+    let mut b = Box::pin(s.take("k"));
     assert!(a.as_mut().poll(&mut Context::from_waker(&wa)).is_pending());
     assert!(b.as_mut().poll(&mut Context::from_waker(&wb)).is_pending());
     s.push("k", b"one").unwrap();
@@ -178,18 +178,18 @@ fn a_woken_pull_that_is_dropped_hands_the_wake_up_on() {
 async fn cancel_safety_under_tokio() {
     let path = tmp("handon-tokio");
     let s = FileStore::open(&path).unwrap();
-    let mut a = Box::pin(s.pull("k"));
-    let mut b = Box::pin(s.pull("k"));
+    let mut a = Box::pin(s.take("k"));
+    let mut b = Box::pin(s.take("k"));
     assert!(futures::poll!(a.as_mut()).is_pending());
     assert!(futures::poll!(b.as_mut()).is_pending());
     s.push("k", b"one").unwrap();
     drop(a);
     assert_eq!(b.await.unwrap(), b"one");
     // A pull cancelled by a timeout removes nothing either.
-    let r = tokio::time::timeout(std::time::Duration::from_millis(1), s.pull("k")).await;
+    let r = tokio::time::timeout(std::time::Duration::from_millis(1), s.take("k")).await;
     assert!(r.is_err());
     s.push("k", b"two").unwrap();
-    assert_eq!(s.pull("k").await.unwrap(), b"two");
+    assert_eq!(s.take("k").await.unwrap(), b"two");
 }
 
 #[test]
@@ -201,8 +201,8 @@ fn compact_shrinks_the_file_and_reopen_keeps_live_entries_and_sequence() {
             .unwrap();
     }
     for _ in 0..45 {
-        s.try_pull("even").unwrap().unwrap();
-        s.try_pull("odd").unwrap().unwrap();
+        s.try_take("even").unwrap().unwrap();
+        s.try_take("odd").unwrap().unwrap();
     }
     let before = fs::metadata(&path).unwrap().len();
     s.compact().unwrap();
@@ -228,7 +228,7 @@ fn compacting_everything_away_does_not_reuse_sequence_numbers() {
     let path = tmp("compact-empty");
     let s = FileStore::open(&path).unwrap();
     s.push("k", b"1").unwrap();
-    s.try_pull("k").unwrap();
+    s.try_take("k").unwrap();
     s.compact().unwrap();
     s.push("k", b"2").unwrap();
     drop(s);
@@ -246,7 +246,7 @@ fn auto_compaction_kicks_in_past_the_dead_ratio() {
     for i in 0..200u32 {
         s.push("k", &i.to_le_bytes()).unwrap();
         if i >= 10 {
-            s.try_pull("k").unwrap().unwrap();
+            s.try_take("k").unwrap().unwrap();
         }
     }
     let st = s.stats();
@@ -315,7 +315,7 @@ fn payloads_are_copied_in_and_out() {
     let mut peeked = s.peek("k").unwrap();
     peeked.fill(b'y');
     assert_eq!(s.peek("k").unwrap(), b"original");
-    assert_eq!(s.try_pull("k").unwrap().unwrap(), b"original");
+    assert_eq!(s.try_take("k").unwrap().unwrap(), b"original");
 }
 
 #[test]
@@ -324,7 +324,7 @@ fn after_close_writes_fail_and_reads_answer() {
     let s = FileStore::open(&path).unwrap();
     s.push("k", b"v").unwrap();
     let waiting = {
-        let mut f = Box::pin(s.pull("other"));
+        let mut f = Box::pin(s.take("other"));
         assert!(poll_once(&mut f).is_pending());
         f
     };
@@ -346,10 +346,10 @@ fn after_close_writes_fail_and_reads_answer() {
         FileStore::open(&path).is_err(),
         "still draining: still locked"
     );
-    assert_eq!(s.try_pull("k").unwrap(), Some(b"v".to_vec()));
-    assert_eq!(s.try_pull("k").unwrap_err().code(), codes::CLOSED);
+    assert_eq!(s.try_take("k").unwrap(), Some(b"v".to_vec()));
+    assert_eq!(s.try_take("k").unwrap_err().code(), codes::CLOSED);
     assert_eq!(
-        futures::executor::block_on(s.pull("k")).unwrap_err().code(),
+        futures::executor::block_on(s.take("k")).unwrap_err().code(),
         codes::CLOSED
     );
     let again = FileStore::open(&path).expect("drained: released");
@@ -373,7 +373,7 @@ fn limits_reject_bad_keys_and_big_values_without_writing() {
         s.push("123456789", b"v").unwrap_err().code(),
         codes::KEY_INVALID
     );
-    assert_eq!(s.try_pull("").unwrap_err().code(), codes::KEY_INVALID);
+    assert_eq!(s.try_take("").unwrap_err().code(), codes::KEY_INVALID);
     let e = s.push("k", &[0; 17]).unwrap_err();
     assert_eq!(e.code(), codes::VALUE_TOO_LARGE);
     assert!(e.to_string().contains("17 bytes"), "{e}");
@@ -461,7 +461,7 @@ fn a_failed_fsync_poisons_the_store_until_reopen() {
     let storage = FaultStorage::new();
     let store = Store::<FaultStorage>::with_storage(storage.clone(), StoreOptions::new()).unwrap();
     store.push("k", b"acked").unwrap();
-    let mut waiting = Box::pin(store.pull("other"));
+    let mut waiting = Box::pin(store.take("other"));
     assert!(poll_once(&mut waiting).is_pending());
     storage.fail_sync(0);
     let e = store.push("k", b"failed").unwrap_err();
@@ -476,7 +476,7 @@ fn a_failed_fsync_poisons_the_store_until_reopen() {
     // Every later write fails, even though the next fsync would "succeed" (fsyncgate).
     for e in [
         store.push("k", b"x").unwrap_err(),
-        store.try_pull("k").unwrap_err(),
+        store.try_take("k").unwrap_err(),
         store.compact().unwrap_err(),
         futures::executor::block_on(waiting).unwrap_err(),
     ] {
@@ -490,7 +490,7 @@ fn a_failed_fsync_poisons_the_store_until_reopen() {
         StoreOptions::new(),
     )
     .unwrap();
-    assert_eq!(reopened.try_pull("k").unwrap(), Some(b"acked".to_vec()));
+    assert_eq!(reopened.try_take("k").unwrap(), Some(b"acked".to_vec()));
 }
 
 #[test]

@@ -87,7 +87,7 @@ fn crash_child() {
             }
             55..=97 => {
                 say(&format!("T {key}"));
-                let got = store.try_pull(key).expect("child: pull");
+                let got = store.try_take(key).expect("child: pull");
                 match got {
                     Some(v) => say(&format!("t {}", String::from_utf8(v).unwrap())),
                     None => say("t -"),

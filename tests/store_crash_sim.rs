@@ -148,7 +148,7 @@ type Outcome = Result<(Option<Vec<u8>>, Option<LeaseId>), lindy::store::StoreErr
 fn run_op(q: &mut Queue<FileStorage<CrashVfs>>, run: &Run, op: &Op) -> Outcome {
     match op {
         Op::Push(k, v) => q.push(KEYS[*k], v).map(|()| (None, None)),
-        Op::Pull(k) => q.try_pull(KEYS[*k]).map(|v| (v, None)),
+        Op::Pull(k) => q.try_take(KEYS[*k]).map(|v| (v, None)),
         Op::Lease(k) => q
             .take_leased(KEYS[*k], None, 0)
             .map(|l| l.map_or((None, None), |l| (Some(l.value), Some(l.id)))),

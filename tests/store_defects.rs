@@ -4,7 +4,7 @@
 use std::fs;
 use std::path::PathBuf;
 
-use lindy::error::{codes, ErrorCode};
+use lindy::error::codes;
 use lindy::store::codec::{encode_header, FileHeader, FILE_HEADER_LEN};
 use lindy::store::{replay, FileStore, ReplayOptions, StoreOptions};
 
@@ -49,8 +49,8 @@ fn d1_a_torn_megabyte_of_integers_reopens_in_linear_work() {
         s.open_report().truncated_bytes,
         32 + 1 + value.len() as u64 - 1
     );
-    assert_eq!(s.try_pull("k").unwrap(), Some(b"before".to_vec()));
-    assert_eq!(s.try_pull("k").unwrap(), None);
+    assert_eq!(s.try_take("k").unwrap(), Some(b"before".to_vec()));
+    assert_eq!(s.try_take("k").unwrap(), None);
 }
 
 /// Defect 2: a log pushed into itself as a payload and torn was `STORE_CORRUPT` ("followed by
@@ -62,7 +62,7 @@ fn d2_a_log_forwarded_through_itself_and_torn_reopens() {
     for i in 0..4u8 {
         s.push("k", &[i; 9]).unwrap();
     }
-    s.try_pull("k").unwrap();
+    s.try_take("k").unwrap();
     let own = fs::read(&path).unwrap();
     s.push("fwd", &own).unwrap();
     s.close().unwrap();
@@ -120,7 +120,7 @@ fn d3_compacting_through_a_symlink_keeps_the_link() {
         s.push("k", &[i]).unwrap();
     }
     for _ in 0..9 {
-        s.try_pull("k").unwrap();
+        s.try_take("k").unwrap();
     }
     s.compact().unwrap();
     s.push("k", b"after").unwrap();
@@ -131,8 +131,8 @@ fn d3_compacting_through_a_symlink_keeps_the_link() {
         .file_type()
         .is_symlink());
     let s = FileStore::open(&path).unwrap();
-    assert_eq!(s.try_pull("k").unwrap(), Some(vec![9]));
-    assert_eq!(s.try_pull("k").unwrap(), Some(b"after".to_vec()));
+    assert_eq!(s.try_take("k").unwrap(), Some(vec![9]));
+    assert_eq!(s.try_take("k").unwrap(), Some(b"after".to_vec()));
 }
 
 /// Defect 4: with the next sequence number near `u64::MAX`, a debug build panicked after the
@@ -156,7 +156,7 @@ fn d4_sequence_exhaustion_is_refused_before_the_append() {
     s.close().unwrap();
     drop(s); // a closed store with entries keeps the file to drain them
     let s = FileStore::open(&path).unwrap();
-    assert_eq!(s.try_pull("k").unwrap(), Some(b"last".to_vec()));
+    assert_eq!(s.try_take("k").unwrap(), Some(b"last".to_vec()));
     // Pulls and compaction keep working on an exhausted log.
     s.compact().unwrap();
     assert_eq!(
@@ -174,24 +174,24 @@ fn close_releases_the_lock_for_an_in_process_reopen() {
     let path = tmp("close");
     let s = FileStore::open(&path).unwrap();
     s.push("k", b"v").unwrap();
-    assert_eq!(s.try_pull("k").unwrap(), Some(b"v".to_vec()));
+    assert_eq!(s.try_take("k").unwrap(), Some(b"v".to_vec()));
     s.close().unwrap();
     let again = FileStore::open(&path).expect("close released the lock");
     again.push("k", b"w").unwrap();
     // The closed store still answers reads and refuses writes.
     assert_eq!(s.len("k"), 0);
     assert_eq!(s.push("k", b"x").unwrap_err().code(), codes::CLOSED);
-    assert_eq!(s.try_pull("k").unwrap_err().code(), codes::CLOSED);
+    assert_eq!(s.try_take("k").unwrap_err().code(), codes::CLOSED);
     // With entries left, the closed store keeps the file to drain them; dropping it releases.
     again.close().unwrap();
     assert!(FileStore::open(&path).is_err());
-    assert_eq!(again.try_pull("k").unwrap(), Some(b"w".to_vec()));
+    assert_eq!(again.try_take("k").unwrap(), Some(b"w".to_vec()));
     let third = FileStore::open(&path).expect("drained: released");
     third.push("k", b"y").unwrap();
     third.close().unwrap();
     drop(third);
     let fourth = FileStore::open(&path).expect("a dropped store releases at once");
-    assert_eq!(fourth.try_pull("k").unwrap(), Some(b"y".to_vec()));
+    assert_eq!(fourth.try_take("k").unwrap(), Some(b"y".to_vec()));
 }
 
 /// Limits: the largest key, a value at the configured maximum, and 100k keys survive a reopen.
@@ -245,7 +245,7 @@ fn d6_a_committer_thread_that_cannot_start_is_an_io_error() {
         s.push("k", b"v").unwrap();
         let e = s.take_leased("k", None).unwrap_err();
         assert_eq!(e.code(), codes::IO, "{e}");
-        let e = futures::executor::block_on(s.pull("k")).unwrap_err();
+        let e = futures::executor::block_on(s.take("k")).unwrap_err();
         assert_eq!(e.code(), codes::IO, "{e}");
         assert_eq!(s.len("k"), 1, "nothing was taken");
         println!("d6-child-ok");

@@ -6,7 +6,7 @@
 use std::path::PathBuf;
 use std::process::Command;
 
-use lindy::error::{codes, ErrorCode};
+use lindy::error::codes;
 use lindy::store::FileStore;
 
 fn remount(dir: &PathBuf, mode: &str) {
@@ -57,7 +57,7 @@ fn a_full_disk_and_a_read_only_one_fail_cleanly_and_lose_nothing() {
     );
     // Pull half of them (tombstones are small).
     for i in 0..acked / 2 {
-        let v = s.try_pull("k").unwrap().unwrap();
+        let v = s.try_take("k").unwrap().unwrap();
         assert_eq!(v[..4], i.to_le_bytes());
     }
     s.close().unwrap();
@@ -72,7 +72,7 @@ fn a_full_disk_and_a_read_only_one_fail_cleanly_and_lose_nothing() {
     let s = FileStore::open(&path).unwrap();
     assert_eq!(s.len("k"), (acked - acked / 2) as usize);
     assert_eq!(
-        s.try_pull("k").unwrap().unwrap()[..4],
+        s.try_take("k").unwrap().unwrap()[..4],
         (acked / 2).to_le_bytes()
     );
     s.close().unwrap();

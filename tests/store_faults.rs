@@ -12,7 +12,7 @@ use std::collections::{BTreeMap, VecDeque};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 
-use lindy::error::{codes, ErrorCode};
+use lindy::error::codes;
 use lindy::store::{Durability, FaultStorage, Queue, Store, StoreOptions};
 use proptest::prelude::*;
 
@@ -49,7 +49,7 @@ fn base() -> Vec<u8> {
     q.push("a", b"a2").unwrap();
     q.push("b", b"b1").unwrap();
     q.push("a", b"a3").unwrap();
-    assert_eq!(q.try_pull("a").unwrap(), Some(b"a1".to_vec()));
+    assert_eq!(q.try_take("a").unwrap(), Some(b"a1".to_vec()));
     fs.power_loss()
 }
 
@@ -78,7 +78,7 @@ fn every_failing_io_in_push_pull_and_compact_errors_cleanly_or_recovers() {
             fs.fail_io(n);
             let r = match op {
                 Op::Push => q.push("a", b"new").map(|()| None),
-                Op::Pull => q.try_pull("a"),
+                Op::Pull => q.try_take("a"),
                 Op::Compact => q.compact().map(|()| None),
             };
             let fired = fs.ios() > ios + n;
@@ -195,7 +195,7 @@ fn power_loss_with_a_partly_written_back_tail_reopens_to_a_prefix() {
     for v in &values {
         q.push("k", v).unwrap();
     }
-    assert_eq!(q.try_pull("k").unwrap(), Some(values[0].clone()));
+    assert_eq!(q.try_take("k").unwrap(), Some(values[0].clone()));
     for keep in 0..=fs.unsynced_len() {
         let r = reopen(fs.power_loss_keeping(keep));
         let pushed: Vec<Vec<u8>> = r.entries("k").map(|e| e.value.to_vec()).collect();
@@ -311,7 +311,7 @@ proptest! {
                 }
                 Step::Pull(k) => {
                     let want = model.get_mut(keys[k as usize]).and_then(VecDeque::pop_front);
-                    prop_assert_eq!(q.try_pull(keys[k as usize]).unwrap(), want);
+                    prop_assert_eq!(q.try_take(keys[k as usize]).unwrap(), want);
                 }
                 Step::Compact => q.compact().unwrap(),
                 Step::Reopen => {

@@ -5,7 +5,7 @@ use std::fs;
 use std::path::PathBuf;
 use std::time::Duration;
 
-use lindy::error::{codes, ErrorCode};
+use lindy::error::codes;
 use lindy::store::{FaultStorage, FileStore, LeaseId, Queue, StoreOptions};
 
 fn tmp(name: &str) -> PathBuf {
@@ -73,7 +73,7 @@ fn nack_and_expiry_put_the_entry_back_at_the_head_with_its_age() {
     assert_eq!(q.handle_timeout(250), 1);
     assert_eq!(q.ack(l.id).unwrap_err().code(), codes::LEASE_LOST);
     assert_eq!(
-        q.try_pull("k").unwrap(),
+        q.try_take("k").unwrap(),
         Some(b"1".to_vec()),
         "back at the head"
     );
@@ -143,7 +143,7 @@ fn file_store_leases_expire_on_the_committer_thread_and_wake_a_pull() {
     assert_eq!(s.len("k"), 0);
     // Nobody acks: the lease expires and the waiting pull gets the entry (no timing assertion:
     // this only has to finish).
-    let again = futures::executor::block_on(s.pull("k")).unwrap();
+    let again = futures::executor::block_on(s.take("k")).unwrap();
     assert_eq!(again, b"job");
     assert_eq!(s.ack(lease.id).unwrap_err().code(), codes::LEASE_LOST);
     // An unacknowledged lease survives a reopen.
@@ -152,12 +152,12 @@ fn file_store_leases_expire_on_the_committer_thread_and_wake_a_pull() {
     s.close().unwrap();
     drop(s); // a closed store with entries keeps the file to drain them
     let s = FileStore::open(&path).unwrap();
-    assert_eq!(s.try_pull("k").unwrap(), Some(b"second".to_vec()));
+    assert_eq!(s.try_take("k").unwrap(), Some(b"second".to_vec()));
     // nack wakes a waiting pull too.
     s.push("k", b"third").unwrap();
     let l = s.take_leased("k", None).unwrap().unwrap();
     std::thread::scope(|sc| {
-        let t = sc.spawn(|| futures::executor::block_on(s.pull("k")).unwrap());
+        let t = sc.spawn(|| futures::executor::block_on(s.take("k")).unwrap());
         s.nack(l.id).unwrap();
         assert_eq!(t.join().unwrap(), b"third");
     });

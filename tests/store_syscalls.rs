@@ -8,7 +8,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::fs;
 use std::path::{Path, PathBuf};
 
-use lindy::error::{codes, ErrorCode};
+use lindy::error::codes;
 use lindy::store::{FaultKind, FaultVfs, FileStorage, FileStore, Store, StoreOptions, Syscall};
 
 type State = BTreeMap<String, Vec<Vec<u8>>>;
@@ -46,7 +46,7 @@ fn base(path: &Path, torn: bool) {
     for (k, v) in [("a", "a1"), ("a", "a2"), ("b", "b1"), ("a", "a3")] {
         s.push(k, v.as_bytes()).unwrap();
     }
-    s.try_pull("a").unwrap();
+    s.try_take("a").unwrap();
     if torn {
         s.push("a", b"torn-away").unwrap();
     }
@@ -116,7 +116,7 @@ fn every_syscall_failure_errors_cleanly_and_reopens_to_an_acknowledged_state() {
                         let r = match op {
                             Op::Open => Ok(None),
                             Op::Push => s.push("a", b"new").map(|()| None),
-                            Op::Pull => s.try_pull("a"),
+                            Op::Pull => s.try_take("a"),
                             Op::Compact => s.compact().map(|()| None),
                             Op::Close => s.close().map(|()| None),
                         };

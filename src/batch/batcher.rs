@@ -189,7 +189,7 @@ impl<T> Batcher<T> {
     /// b.handle_timeout(99);
     /// assert_eq!(b.ready_len(), 0);
     /// b.handle_timeout(100);
-    /// assert!(matches!(b.pop_with_reason(), Some((_, Reason::Timeout))));
+    /// assert!(matches!(b.take_with_reason(), Some((_, Reason::Timeout))));
     /// ```
     pub fn handle_timeout(&mut self, now: u64) {
         self.now = self.now.max(now);

@@ -294,22 +294,35 @@ impl<G: AsyncRegistry, R: RawMutex> AsyncManager<G, R> {
     ///
     /// # Cancel safety
     /// As [`open_public`](Self::open_public).
-    pub async fn sweep(&self) -> Result<usize, G::Error> {
+    pub async fn handle_timeout(&self) -> Result<usize, G::Error> {
         let events = self.registry.sweep().await?;
         let n = events.len();
         self.emit(events);
         Ok(n)
     }
 
-    /// When the next sweep has work, in ms on the registry's clock.
+    /// Renamed [`handle_timeout`](Self::handle_timeout).
+    #[deprecated(since = "0.2.0", note = "renamed to `handle_timeout`")]
+    pub async fn sweep(&self) -> Result<usize, G::Error> {
+        self.handle_timeout().await
+    }
+
+    /// When [`handle_timeout`](Self::handle_timeout) next has work, in ms on the registry's
+    /// clock.
     ///
     /// # Errors
     /// The backend's.
     ///
     /// # Cancel safety
     /// Cancel-safe: reads only.
-    pub async fn next_deadline(&self) -> Result<Option<u64>, G::Error> {
+    pub async fn poll_timeout(&self) -> Result<Option<u64>, G::Error> {
         self.registry.next_deadline().await
+    }
+
+    /// Renamed [`poll_timeout`](Self::poll_timeout).
+    #[deprecated(since = "0.2.0", note = "renamed to `poll_timeout`")]
+    pub async fn next_deadline(&self) -> Result<Option<u64>, G::Error> {
+        self.poll_timeout().await
     }
 
     /// A subscription to every event, local and remote, holding up to `capacity`.
@@ -448,9 +461,9 @@ mod tests {
                     .code(),
                 "CHANNEL_TTL_EXCEEDS_MAX"
             );
-            assert_eq!(m.next_deadline().await.unwrap(), Some(10));
+            assert_eq!(m.poll_timeout().await.unwrap(), Some(10));
             m.registry().now.store(10, Ordering::Relaxed);
-            assert_eq!(m.sweep().await.unwrap(), 1);
+            assert_eq!(m.handle_timeout().await.unwrap(), 1);
             assert_eq!(m.len().await.unwrap(), 1);
             assert!(!m.is_empty().await.unwrap());
             // A remote event is fanned out; an echo of this node's own is not.

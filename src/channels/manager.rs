@@ -472,44 +472,19 @@ impl<G: Registry, R: RawMutex> Manager<G, R> {
         self.inner.lock(|inner| inner.registry.is_delta(name))
     }
 
-    /// Runs one expiry pass at `now` (ms): every open channel idle for at least its TTL
-    /// (`now - last_active >= ttl`) expires — a public one is closed (event `Closed`), a private
-    /// one deleted and removed (event `Deleted`). Returns the number of transitions.
-    ///
-    /// Then the [`on_sweep`](Self::on_sweep) hook, if any, is called with the channel list.
+    /// Renamed [`handle_timeout`](Self::handle_timeout).
     #[deprecated(since = "0.2.0", note = "renamed `handle_timeout` (acts at `now`)")]
     pub fn sweep(&self, now: u64) -> usize {
-        let (transitions, (wakeups, queued), hook) = self.inner.lock(|inner| {
-            let events = inner.registry.sweep(now);
-            let transitions = events.len();
-            let emitted = inner.emit(&self.hub, &self.outbox, events);
-            let hook = inner
-                .on_sweep
-                .clone()
-                .map(|hook| (hook, inner.registry.list()));
-            (transitions, emitted, hook)
-        });
-        wakeups.wake();
-        if queued {
-            self.flush_bus();
-        }
-        if let Some((hook, list)) = hook {
-            hook(&list);
-        }
-        transitions
+        self.handle_timeout(now)
     }
 
-    /// [`sweep`](Self::sweep) at the clock's now.
+    /// Renamed [`handle_timeout_now`](Self::handle_timeout_now).
     #[deprecated(since = "0.2.0", note = "renamed `handle_timeout_now`")]
     pub fn sweep_now(&self) -> usize {
         self.handle_timeout_now()
     }
 
-    /// The earliest time (ms) at which a sweep has work to do — a channel's expiry, or a
-    /// tombstone's reap time — or `None` if nothing can expire. A sans-IO driver sleeps until
-    /// then and calls [`sweep`](Self::sweep); since touches only move deadlines later, sweeping
-    /// then is never too late (at worst it finds the channel was touched and reports a later
-    /// deadline next time).
+    /// Renamed [`poll_timeout`](Self::poll_timeout).
     #[deprecated(
         since = "0.2.0",
         note = "renamed `poll_timeout` (answers the next deadline)"
@@ -745,8 +720,24 @@ impl<G: Registry, R: RawMutex> Manager<G, R> {
     /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
     pub fn handle_timeout(&self, now: u64) -> usize {
-        #[allow(deprecated)] // the body still lives under the old name (one edit, after merges)
-        self.sweep(now)
+        let (transitions, (wakeups, queued), hook) = self.inner.lock(|inner| {
+            let events = inner.registry.sweep(now);
+            let transitions = events.len();
+            let emitted = inner.emit(&self.hub, &self.outbox, events);
+            let hook = inner
+                .on_sweep
+                .clone()
+                .map(|hook| (hook, inner.registry.list()));
+            (transitions, emitted, hook)
+        });
+        wakeups.wake();
+        if queued {
+            self.flush_bus();
+        }
+        if let Some((hook, list)) = hook {
+            hook(&list);
+        }
+        transitions
     }
 
     /// [`handle_timeout`](Self::handle_timeout) at the manager clock's now.

@@ -61,14 +61,14 @@ pub fn lease_ms_from_f64(ms: f64) -> Result<u64, LeaseError> {
 /// A leased entry keeps its room until it is acknowledged, so a returned lease always fits.
 ///
 /// ```
-/// use lindy::queue::{Config, Engine, OutError};
+/// use lindy::queue::{Config, Engine, PushError};
 /// let config = Config::new().max_entries(2).key_max_bytes(8).weigher(|v: &Vec<u8>| v.len());
 /// let mut q: Engine<Vec<u8>> = Engine::with_config(config).unwrap();
-/// q.out("a", vec![1; 8]).unwrap();
-/// assert!(matches!(q.out("a", vec![1]), Err(OutError::Full(_)))); // key "a" holds 8 bytes
-/// assert!(matches!(q.out("b", vec![1; 9]), Err(OutError::TooLarge(_))));
-/// q.out("b", vec![2]).unwrap();
-/// assert!(matches!(q.out("c", vec![3]), Err(OutError::Full(_)))); // two entries in all
+/// q.try_push("a", vec![1; 8]).unwrap();
+/// assert!(matches!(q.try_push("a", vec![1]), Err(PushError::Full(_)))); // key "a" holds 8 bytes
+/// assert!(matches!(q.try_push("b", vec![1; 9]), Err(PushError::TooLarge(_))));
+/// q.try_push("b", vec![2]).unwrap();
+/// assert!(matches!(q.try_push("c", vec![3]), Err(PushError::Full(_)))); // two entries in all
 /// assert_eq!(lindy::ErrorCode::code(&Config::<u8>::new().max_entries(0).check().unwrap_err()), "INVALID_CONFIG");
 /// ```
 pub struct Config<V> {

@@ -7,7 +7,7 @@ use core::fmt;
 use compact_str::CompactString;
 
 use super::config::Config;
-use super::error::{ConfigError, OutError, TryTakeError};
+use super::error::{ConfigError, PushError, TryTakeError};
 use super::keys::{Entry, KeyQueue, Keys};
 use super::lease::Leases;
 use super::waiters::{Kind, List, State, WaiterId, Waiters, NIL};
@@ -50,7 +50,7 @@ pub enum Outcome {
     /// Queued under its key.
     Queued,
     /// Handed straight to this waiting taker (the oldest eligible one); it is also reported by
-    /// [`pop_ready`](Engine::pop_ready), and its driver [`claim`](Engine::claim)s the entry.
+    /// [`take_ready`](Engine::take_ready), and its driver [`claim`](Engine::claim)s the entry.
     Delivered(WaiterId),
 }
 
@@ -59,7 +59,7 @@ pub enum Outcome {
 pub enum TakeOrWait<V> {
     /// An entry was there.
     Taken(Taken<V>),
-    /// Nothing yet: the taker waits under this id until [`pop_ready`](Engine::pop_ready) reports
+    /// Nothing yet: the taker waits under this id until [`take_ready`](Engine::take_ready) reports
     /// it; then [`claim`](Engine::claim) it.
     Waiting(WaiterId),
 }
@@ -136,18 +136,18 @@ pub(super) enum Refusal {
 /// `V` is the value; `W` is whatever the driver keeps per waiter to reach it again (a
 /// [`Waker`](core::task::Waker) for [`LocalSpace`](crate::space::LocalSpace), a resolver id
 /// for JavaScript, `()` in a test): the engine stores it and hands it back through
-/// [`pop_ready`](Self::pop_ready) when that waiter is ready — the driver wakes it, outside any
+/// [`take_ready`](Self::take_ready) when that waiter is ready — the driver wakes it, outside any
 /// lock.
 ///
 /// # The model
-/// * **Keys** are FIFO queues; any string is a key. [`out`](Self::out) appends,
-///   [`try_take`](Self::try_take) pops the head, [`try_read`](Self::try_read) peeks.
+/// * **Keys** are FIFO queues; any string is a key. [`try_push`](Self::try_push) appends,
+///   [`try_take`](Self::try_take) pops the head, [`try_peek`](Self::try_peek) peeks.
 /// * **Stamps**: every entry carries its [`Stamp`] (age) and its lease delivery count.
 ///   [`try_take_matching`](Self::try_take_matching) takes the oldest head among the keys that
 ///   match a channel [`Pattern`].
 /// * **Waiters** ([`take_or_wait`](Self::take_or_wait),
-///   [`take_matching_or_wait`](Self::take_matching_or_wait), [`read_or_wait`](Self::read_or_wait),
-///   [`out_or_wait`](Self::out_or_wait)) get ids in one arrival order. An entry arriving for a
+///   [`take_matching_or_wait`](Self::take_matching_or_wait), [`peek_or_wait`](Self::peek_or_wait),
+///   [`push_or_wait`](Self::push_or_wait)) get ids in one arrival order. An entry arriving for a
 ///   waiting taker is **handed straight to it** ([`Outcome::Delivered`]): key takers and pattern
 ///   takers are served strictly by arrival, a non-waiting take can never barge past a waiter
 ///   (there is nothing queued while one waits), and a woken waiter can never lose its entry. A
@@ -157,8 +157,8 @@ pub(super) enum Refusal {
 ///   until [`ack`](Self::ack); [`nack`](Self::nack) and expiry
 ///   ([`handle_timeout`](Self::handle_timeout)) put it back at the head of its key with its age,
 ///   its delivery count kept, or on the dead-letter key after `max_deliveries`.
-/// * **Bounds** ([`Config`]): a full `out` hands the value back ([`OutError::Full`]), or waits
-///   ([`out_or_wait`](Self::out_or_wait)).
+/// * **Bounds** ([`Config`]): a full `out` hands the value back ([`PushError::Full`]), or waits
+///   ([`push_or_wait`](Self::push_or_wait)).
 /// * **Close** ([`close`](Self::close)): `out` is refused with the value handed back, takes
 ///   drain what is queued then report closed, waiters end at once (there is nothing queued for
 ///   them), leases still settle and expire (a returned entry is queued for draining).
@@ -167,18 +167,18 @@ pub(super) enum Refusal {
 /// use lindy::queue::{Claim, Engine, Outcome, TakeOrWait};
 ///
 /// let mut q: Engine<&str> = Engine::new();
-/// q.out("jobs", "a").unwrap();
+/// q.try_push("jobs", "a").unwrap();
 /// assert_eq!(q.try_take("jobs").unwrap().value, "a");
 ///
 /// // A waiting taker is handed the next entry directly.
 /// let TakeOrWait::Waiting(id) = q.take_or_wait("jobs", ()).unwrap() else { unreachable!() };
-/// assert_eq!(q.out("jobs", "b").unwrap(), Outcome::Delivered(id));
-/// assert_eq!(q.pop_ready(), Some((id, ()))); // wake it
+/// assert_eq!(q.try_push("jobs", "b").unwrap(), Outcome::Delivered(id));
+/// assert_eq!(q.take_ready(), Some((id, ()))); // wake it
 /// let Claim::Taken(t) = q.claim(id) else { unreachable!() };
 /// assert_eq!(t.value, "b");
 ///
 /// // Leases: the entry comes back if it is not acknowledged in time.
-/// q.out("jobs", "c").unwrap();
+/// q.try_push("jobs", "c").unwrap();
 /// let lease = q.try_take_leased("jobs", Some(1_000), 0).unwrap().id;
 /// assert_eq!(q.poll_timeout(), Some(1_000));
 /// assert_eq!(q.handle_timeout(1_000), 1);
@@ -344,16 +344,16 @@ impl<V, W> Engine<V, W> {
     /// or pattern taker), or queued. Every waiting reader of the key gets a clone either way.
     ///
     /// # Errors
-    /// The value is handed back: [`OutError::Closed`] after [`close`](Self::close),
-    /// [`OutError::Full`] under a bound (or while a producer of this key waits for room: first
-    /// come, first served), [`OutError::TooLarge`] above a byte bound.
+    /// The value is handed back: [`PushError::Closed`] after [`close`](Self::close),
+    /// [`PushError::Full`] under a bound (or while a producer of this key waits for room: first
+    /// come, first served), [`PushError::TooLarge`] above a byte bound.
     #[inline]
-    pub fn out(&mut self, key: &str, value: V) -> Result<Outcome, OutError<V>> {
+    pub fn try_push(&mut self, key: &str, value: V) -> Result<Outcome, PushError<V>> {
         if self.closed {
-            return Err(OutError::Closed(value));
+            return Err(PushError::Closed(value));
         }
         if !self.producers.is_empty() && self.producer_waits_for(key) {
-            return Err(OutError::Full(value));
+            return Err(PushError::Full(value));
         }
         let entry = Entry {
             stamp: self.fresh_stamp(),
@@ -364,18 +364,24 @@ impl<V, W> Engine<V, W> {
             .map_err(|(r, e)| refused(r, e.value))
     }
 
+    /// Renamed [`try_push`](Self::try_push).
+    #[deprecated(since = "0.2.0", note = "renamed to `try_push`")]
+    pub fn out(&mut self, key: &str, value: V) -> Result<Outcome, PushError<V>> {
+        self.try_push(key, value)
+    }
+
     /// Puts `value` at the *head* of `key` (it is the next one taken). It takes the age of the
     /// head it goes in front of (a fresh stamp on an empty key); to put back an entry with its own
     /// age and delivery count, use [`put_back`](Self::put_back). O(1).
     ///
     /// # Errors
-    /// As [`out`](Self::out).
-    pub fn out_front(&mut self, key: &str, value: V) -> Result<Outcome, OutError<V>> {
+    /// As [`try_push`](Self::try_push).
+    pub fn push_front(&mut self, key: &str, value: V) -> Result<Outcome, PushError<V>> {
         if self.closed {
-            return Err(OutError::Closed(value));
+            return Err(PushError::Closed(value));
         }
         if !self.producers.is_empty() && self.producer_waits_for(key) {
-            return Err(OutError::Full(value));
+            return Err(PushError::Full(value));
         }
         let head = self
             .keys
@@ -396,17 +402,23 @@ impl<V, W> Engine<V, W> {
             .map_err(|(r, e)| refused(r, e.value))
     }
 
+    /// Renamed [`push_front`](Self::push_front).
+    #[deprecated(since = "0.2.0", note = "renamed to `push_front`")]
+    pub fn out_front(&mut self, key: &str, value: V) -> Result<Outcome, PushError<V>> {
+        self.push_front(key, value)
+    }
+
     /// Puts a taken entry back at the head of `key`, keeping its age and delivery count: as if it
     /// had never been taken. O(1).
     ///
     /// # Errors
-    /// As [`out`](Self::out), handing the whole [`Taken`] back.
-    pub fn put_back(&mut self, key: &str, taken: Taken<V>) -> Result<Outcome, OutError<Taken<V>>> {
+    /// As [`try_push`](Self::try_push), handing the whole [`Taken`] back.
+    pub fn put_back(&mut self, key: &str, taken: Taken<V>) -> Result<Outcome, PushError<Taken<V>>> {
         if self.closed {
-            return Err(OutError::Closed(taken));
+            return Err(PushError::Closed(taken));
         }
         if !self.producers.is_empty() && self.producer_waits_for(key) {
-            return Err(OutError::Full(taken));
+            return Err(PushError::Full(taken));
         }
         let entry = Entry {
             stamp: taken.stamp.0,
@@ -436,29 +448,29 @@ impl<V, W> Engine<V, W> {
     }
 
     /// Appends `value` under `key`, or, if there is no room, keeps it and registers the producer
-    /// to wait for room (the waiting form of [`out`](Self::out): back-pressure). Producers of a
+    /// to wait for room (the waiting form of [`try_push`](Self::try_push): back-pressure). Producers of a
     /// key are let in first come, first served: when room frees (or a taker waits for the key),
     /// the oldest waiting producer is *admitted* — the room is reserved for it — and reported by
-    /// [`pop_ready`](Self::pop_ready). Its value goes in when it [`claim`](Self::claim)s
+    /// [`take_ready`](Self::take_ready). Its value goes in when it [`claim`](Self::claim)s
     /// ([`Claim::Stored`]); [`cancel`](Self::cancel) before that hands the value back and puts
     /// nothing in (the reserved room goes to the next producer). So, as with tokio's `send`, the
     /// value is in exactly when the producer saw `Stored`.
     ///
     /// # Errors
-    /// [`OutError::Closed`] or [`OutError::TooLarge`], value handed back (waiting could not help).
-    pub fn out_or_wait(
+    /// [`PushError::Closed`] or [`PushError::TooLarge`], value handed back (waiting could not help).
+    pub fn push_or_wait(
         &mut self,
         key: &str,
         value: V,
         payload: W,
-    ) -> Result<OutOrWait, OutError<V>> {
+    ) -> Result<OutOrWait, PushError<V>> {
         if self.closed {
-            return Err(OutError::Closed(value));
+            return Err(PushError::Closed(value));
         }
         let ahead = !self.producers.is_empty() && self.producer_waits_for(key);
         let value = if ahead {
             if let Some(Refusal::TooLarge) = self.too_large(key, &value) {
-                return Err(OutError::TooLarge(value));
+                return Err(PushError::TooLarge(value));
             }
             value
         } else {
@@ -469,7 +481,7 @@ impl<V, W> Engine<V, W> {
             };
             match self.place(key, entry, At::Back, true) {
                 Ok(outcome) => return Ok(OutOrWait::Done(outcome)),
-                Err((Refusal::TooLarge, e)) => return Err(OutError::TooLarge(e.value)),
+                Err((Refusal::TooLarge, e)) => return Err(PushError::TooLarge(e.value)),
                 Err((Refusal::Full, e)) => e.value,
             }
         };
@@ -487,6 +499,17 @@ impl<V, W> Engine<V, W> {
         self.waiters.push_back(&mut list, id.index());
         self.producers = list;
         Ok(OutOrWait::Waiting(id))
+    }
+
+    /// Renamed [`push_or_wait`](Self::push_or_wait).
+    #[deprecated(since = "0.2.0", note = "renamed to `push_or_wait`")]
+    pub fn out_or_wait(
+        &mut self,
+        key: &str,
+        value: V,
+        payload: W,
+    ) -> Result<OutOrWait, PushError<V>> {
+        self.push_or_wait(key, value, payload)
     }
 
     // ------------------------------------------------------------------ taking
@@ -531,13 +554,19 @@ impl<V, W> Engine<V, W> {
     ///
     /// # Errors
     /// As [`try_take`](Self::try_take).
-    pub fn try_read(&self, key: &str) -> Result<&V, TryTakeError> {
+    pub fn try_peek(&self, key: &str) -> Result<&V, TryTakeError> {
         self.keys
             .hash(key)
             .and_then(|h| self.keys.find(h, key))
             .and_then(|q| q.entries.front())
             .map(|e| &e.value)
             .ok_or_else(|| self.empty())
+    }
+
+    /// Renamed [`try_peek`](Self::try_peek).
+    #[deprecated(since = "0.2.0", note = "renamed to `try_peek`")]
+    pub fn try_read(&self, key: &str) -> Result<&V, TryTakeError> {
+        self.try_peek(key)
     }
 
     /// Takes the head of `key`, or registers a waiting taker (see [`TakeOrWait`]).
@@ -648,7 +677,7 @@ impl<V, W> Engine<V, W> {
     /// The next waiter made ready (handed an entry, a clone, room, or closed) and its payload:
     /// wake it, then it [`claim`](Self::claim)s. Drain this after every mutating call.
     #[inline]
-    pub fn pop_ready(&mut self) -> Option<(WaiterId, W)> {
+    pub fn take_ready(&mut self) -> Option<(WaiterId, W)> {
         let next = self.ready.pop_front();
         if next.is_none() && self.ready.capacity() > 64 {
             self.ready = VecDeque::new(); // drained after a burst (a close): give it back
@@ -656,7 +685,13 @@ impl<V, W> Engine<V, W> {
         next
     }
 
-    /// Whether a waiter is ready and not yet reported by [`pop_ready`](Self::pop_ready).
+    /// Renamed [`take_ready`](Self::take_ready).
+    #[deprecated(since = "0.2.0", note = "renamed to `take_ready`")]
+    pub fn pop_ready(&mut self) -> Option<(WaiterId, W)> {
+        self.take_ready()
+    }
+
+    /// Whether a waiter is ready and not yet reported by [`take_ready`](Self::take_ready).
     #[inline]
     pub fn has_ready(&self) -> bool {
         !self.ready.is_empty()
@@ -1183,8 +1218,8 @@ impl<V: Clone, W> Engine<V, W> {
     ///
     /// # Errors
     /// [`TryTakeError::Closed`] when closed and nothing is queued.
-    pub fn read_or_wait(&mut self, key: &str, payload: W) -> Result<ReadOrWait<V>, TryTakeError> {
-        match self.try_read(key) {
+    pub fn peek_or_wait(&mut self, key: &str, payload: W) -> Result<ReadOrWait<V>, TryTakeError> {
+        match self.try_peek(key) {
             Ok(v) => return Ok(ReadOrWait::Read(v.clone())),
             Err(TryTakeError::Closed) => return Err(TryTakeError::Closed),
             Err(TryTakeError::Empty) => {}
@@ -1204,6 +1239,12 @@ impl<V: Clone, W> Engine<V, W> {
         let side = o.get_mut().side();
         self.waiters.push_back(&mut side.readers, id.index());
         Ok(ReadOrWait::Waiting(id))
+    }
+
+    /// Renamed [`peek_or_wait`](Self::peek_or_wait).
+    #[deprecated(since = "0.2.0", note = "renamed to `peek_or_wait`")]
+    pub fn read_or_wait(&mut self, key: &str, payload: W) -> Result<ReadOrWait<V>, TryTakeError> {
+        self.peek_or_wait(key, payload)
     }
 }
 
@@ -1303,10 +1344,10 @@ fn unweigh<V>(
     }
 }
 
-fn refused<V>(r: Refusal, v: V) -> OutError<V> {
+fn refused<V>(r: Refusal, v: V) -> PushError<V> {
     match r {
-        Refusal::Full => OutError::Full(v),
-        Refusal::TooLarge => OutError::TooLarge(v),
+        Refusal::Full => PushError::Full(v),
+        Refusal::TooLarge => PushError::TooLarge(v),
     }
 }
 

@@ -4,70 +4,82 @@ use core::fmt;
 
 use crate::error::{codes, ErrorCode};
 
-/// Why an `out` was refused. Every case hands the value back ([`into_inner`](Self::into_inner)):
+/// Why a push was refused. Every case hands the value back ([`into_inner`](Self::into_inner)):
 /// nothing is lost silently.
 #[derive(Clone, Copy, PartialEq, Eq, Hash)]
-pub enum OutError<V> {
+pub enum PushError<V> {
     /// The engine is closed (code `CLOSED`).
     Closed(V),
     /// No room under the space's or the key's bound (code `BUFFER_FULL`); the waiting form of
-    /// `out` waits for room instead.
+    /// push waits for room instead.
     Full(V),
     /// The value alone weighs more than a byte bound allows, so it could never go in (code
     /// `VALUE_TOO_LARGE`); waiting would not help.
     TooLarge(V),
 }
 
-impl<V> OutError<V> {
+impl<V> PushError<V> {
     /// Takes the value back.
     pub fn into_inner(self) -> V {
         match self {
-            OutError::Closed(v) | OutError::Full(v) | OutError::TooLarge(v) => v,
+            PushError::Closed(v) | PushError::Full(v) | PushError::TooLarge(v) => v,
         }
     }
 
     /// The same error around another value.
-    pub fn map<U>(self, f: impl FnOnce(V) -> U) -> OutError<U> {
+    pub fn map<U>(self, f: impl FnOnce(V) -> U) -> PushError<U> {
         match self {
-            OutError::Closed(v) => OutError::Closed(f(v)),
-            OutError::Full(v) => OutError::Full(f(v)),
-            OutError::TooLarge(v) => OutError::TooLarge(f(v)),
+            PushError::Closed(v) => PushError::Closed(f(v)),
+            PushError::Full(v) => PushError::Full(f(v)),
+            PushError::TooLarge(v) => PushError::TooLarge(f(v)),
         }
     }
 }
 
-impl<V> fmt::Debug for OutError<V> {
+impl<V> fmt::Debug for PushError<V> {
     // Values need not be `Debug`; what matters in a log is why.
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(match self {
-            OutError::Closed(_) => "Closed(..)",
-            OutError::Full(_) => "Full(..)",
-            OutError::TooLarge(_) => "TooLarge(..)",
+            PushError::Closed(_) => "Closed(..)",
+            PushError::Full(_) => "Full(..)",
+            PushError::TooLarge(_) => "TooLarge(..)",
         })
     }
 }
 
-impl<V> fmt::Display for OutError<V> {
+impl<V> fmt::Display for PushError<V> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(match self {
-            OutError::Closed(_) => "closed: the value is handed back",
-            OutError::Full(_) => "no room under the bound: the value is handed back",
-            OutError::TooLarge(_) => "the value weighs more than the byte bound allows",
+            PushError::Closed(_) => "closed: the value is handed back",
+            PushError::Full(_) => "no room under the bound: the value is handed back",
+            PushError::TooLarge(_) => "the value weighs more than the byte bound allows",
         })
     }
 }
 
-impl<V> ErrorCode for OutError<V> {
-    fn code(&self) -> &'static str {
+impl<V> PushError<V> {
+    /// The stable code of this error (see [`crate::error`]); an inherent method, so it
+    /// needs no trait import.
+    pub fn code(&self) -> &'static str {
         match self {
-            OutError::Closed(_) => codes::CLOSED,
-            OutError::Full(_) => codes::BUFFER_FULL,
-            OutError::TooLarge(_) => codes::VALUE_TOO_LARGE,
+            PushError::Closed(_) => codes::CLOSED,
+            PushError::Full(_) => codes::BUFFER_FULL,
+            PushError::TooLarge(_) => codes::VALUE_TOO_LARGE,
         }
     }
 }
 
-impl<V> core::error::Error for OutError<V> {}
+impl<V> ErrorCode for PushError<V> {
+    fn code(&self) -> &'static str {
+        PushError::code(self)
+    }
+}
+
+impl<V> core::error::Error for PushError<V> {}
+
+/// Renamed [`PushError`].
+#[deprecated(since = "0.2.0", note = "renamed to `PushError`")]
+pub type OutError<V> = PushError<V>;
 
 /// Why a non-waiting take or read found nothing.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
@@ -87,12 +99,20 @@ impl fmt::Display for TryTakeError {
     }
 }
 
-impl ErrorCode for TryTakeError {
-    fn code(&self) -> &'static str {
+impl TryTakeError {
+    /// The stable code of this error (see [`crate::error`]); an inherent method, so it
+    /// needs no trait import.
+    pub fn code(&self) -> &'static str {
         match self {
             TryTakeError::Empty => codes::BUFFER_EMPTY,
             TryTakeError::Closed => codes::CLOSED,
         }
+    }
+}
+
+impl ErrorCode for TryTakeError {
+    fn code(&self) -> &'static str {
+        TryTakeError::code(self)
     }
 }
 
@@ -121,12 +141,20 @@ impl fmt::Display for LeaseError {
     }
 }
 
-impl ErrorCode for LeaseError {
-    fn code(&self) -> &'static str {
+impl LeaseError {
+    /// The stable code of this error (see [`crate::error`]); an inherent method, so it
+    /// needs no trait import.
+    pub fn code(&self) -> &'static str {
         match self {
             LeaseError::Lost => codes::LEASE_LOST,
             LeaseError::Invalid => codes::LEASE_INVALID,
         }
+    }
+}
+
+impl ErrorCode for LeaseError {
+    fn code(&self) -> &'static str {
+        LeaseError::code(self)
     }
 }
 
@@ -162,13 +190,21 @@ impl fmt::Display for TakeLeasedError {
     }
 }
 
-impl ErrorCode for TakeLeasedError {
-    fn code(&self) -> &'static str {
+impl TakeLeasedError {
+    /// The stable code of this error (see [`crate::error`]); an inherent method, so it
+    /// needs no trait import.
+    pub fn code(&self) -> &'static str {
         match self {
             TakeLeasedError::Empty => codes::BUFFER_EMPTY,
             TakeLeasedError::Closed => codes::CLOSED,
             TakeLeasedError::Invalid => codes::LEASE_INVALID,
         }
+    }
+}
+
+impl ErrorCode for TakeLeasedError {
+    fn code(&self) -> &'static str {
+        TakeLeasedError::code(self)
     }
 }
 
@@ -197,9 +233,17 @@ impl fmt::Display for ConfigError {
     }
 }
 
+impl ConfigError {
+    /// The stable code of this error (see [`crate::error`]); an inherent method, so it
+    /// needs no trait import.
+    pub fn code(&self) -> &'static str {
+        codes::INVALID_CONFIG
+    }
+}
+
 impl ErrorCode for ConfigError {
     fn code(&self) -> &'static str {
-        codes::INVALID_CONFIG
+        ConfigError::code(self)
     }
 }
 

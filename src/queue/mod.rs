@@ -32,6 +32,8 @@ pub use config::{check_lease_ms, lease_ms_from_f64, Config, DEFAULT_LEASE_MS, MA
 pub use engine::{
     Claim, Engine, MatchOrWait, OutOrWait, Outcome, ReadOrWait, Stamp, TakeOrWait, Taken,
 };
-pub use error::{ConfigError, LeaseError, OutError, TakeLeasedError, TryTakeError};
+#[allow(deprecated)]
+pub use error::OutError;
+pub use error::{ConfigError, LeaseError, PushError, TakeLeasedError, TryTakeError};
 pub use lease::{LeaseId, Leased, Returned};
 pub use waiters::WaiterId;

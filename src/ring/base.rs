@@ -27,7 +27,7 @@ use crate::error::Full;
 pub struct RingBase<T, S: Storage<T> + ?Sized> {
     /// Position of the oldest value. Positions run over `0..2 * capacity` (each slot has two
     /// names, `slot` and `slot + capacity`), so `head == tail` means empty and
-    /// `tail - head == capacity` means full: no separate length, and a push or a pop writes a
+    /// `tail - head == capacity` means full: no separate length, and a push or a take writes a
     /// single index.
     head: usize,
     /// Position the next push writes.
@@ -48,7 +48,7 @@ pub struct RingBase<T, S: Storage<T> + ?Sized> {
 /// ring.try_push("b")?;
 /// let full = ring.try_push("c").unwrap_err();
 /// assert_eq!(full.into_inner(), "c"); // handed back, not lost
-/// assert_eq!(ring.try_pop(), Some("a"));
+/// assert_eq!(ring.try_take(), Some("a"));
 /// assert_eq!(ring.push_overwrite("d"), None);
 /// assert_eq!(ring.push_overwrite("e"), Some("b")); // full: evicts the oldest
 /// assert!(ring.iter().eq(&["d", "e"]));
@@ -217,7 +217,7 @@ impl<T, S: Storage<T> + ?Sized> RingBase<T, S> {
 
     /// Removes and returns the value at the front (the oldest), or `None` if the ring is empty.
     #[inline]
-    pub fn try_pop(&mut self) -> Option<T> {
+    pub fn try_take(&mut self) -> Option<T> {
         if self.is_empty() {
             return None;
         }
@@ -228,6 +228,13 @@ impl<T, S: Storage<T> + ?Sized> RingBase<T, S> {
         let value = unsafe { self.buf.slots().get_unchecked(slot).assume_init_read() };
         self.head = self.advance(self.head, 1);
         Some(value)
+    }
+
+    /// Renamed [`try_take`](Self::try_take).
+    #[deprecated(since = "0.2.0", note = "renamed to `try_take`")]
+    #[inline]
+    pub fn try_pop(&mut self) -> Option<T> {
+        self.try_take()
     }
 
     /// Appends `value`; when the ring is full, first evicts the oldest value and returns it
@@ -266,7 +273,7 @@ impl<T, S: Storage<T> + ?Sized> RingBase<T, S> {
         Some(evicted)
     }
 
-    /// The oldest value (the next [`try_pop`](Self::try_pop)), without removing it.
+    /// The oldest value (the next [`try_take`](Self::try_take)), without removing it.
     pub fn front(&self) -> Option<&T> {
         self.get(0)
     }

@@ -25,7 +25,7 @@ impl<T, S: Storage<T>, R: RawMutex> LockingRingBase<T, S, R> {
     ///         }
     ///         ring.close();
     ///     });
-    ///     let got: Vec<i32> = std::iter::from_fn(|| ring.pop_blocking()).collect();
+    ///     let got: Vec<i32> = std::iter::from_fn(|| ring.take_blocking()).collect();
     ///     assert_eq!(got, (0..100).collect::<Vec<_>>());
     /// });
     /// # Ok::<(), Box<dyn std::error::Error>>(())
@@ -36,9 +36,25 @@ impl<T, S: Storage<T>, R: RawMutex> LockingRingBase<T, S, R> {
         block_on(self.push(value))
     }
 
-    /// Pops the oldest value, parking the calling thread while the ring is empty; `None` once the
-    /// ring is closed and drained (for consumer threads; in async code use [`pop`](Self::pop)).
+    /// Takes the oldest value, parking the calling thread while the ring is empty; `None` once the
+    /// ring is closed and drained (for consumer threads; in async code use [`take`](Self::take)).
+    ///
+    /// ```
+    /// use lindy::ring::LockingRing;
+    ///
+    /// let ring: LockingRing<u8, 2> = LockingRing::new();
+    /// ring.push_blocking(7).unwrap();
+    /// ring.close();
+    /// assert_eq!(ring.take_blocking(), Some(7));
+    /// assert_eq!(ring.take_blocking(), None);
+    /// ```
+    pub fn take_blocking(&self) -> Option<T> {
+        block_on(self.take())
+    }
+
+    /// Renamed [`take_blocking`](Self::take_blocking).
+    #[deprecated(since = "0.2.0", note = "renamed to `take_blocking`")]
     pub fn pop_blocking(&self) -> Option<T> {
-        block_on(self.pop())
+        self.take_blocking()
     }
 }

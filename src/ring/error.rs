@@ -47,12 +47,20 @@ impl<T> fmt::Display for TryPushError<T> {
     }
 }
 
-impl<T> ErrorCode for TryPushError<T> {
-    fn code(&self) -> &'static str {
+impl<T> TryPushError<T> {
+    /// The stable code of this error (see [`crate::error`]); an inherent method, so it
+    /// needs no trait import.
+    pub fn code(&self) -> &'static str {
         match self {
             TryPushError::Full(_) => codes::BUFFER_FULL,
             TryPushError::Closed(_) => codes::CLOSED,
         }
+    }
+}
+
+impl<T> ErrorCode for TryPushError<T> {
+    fn code(&self) -> &'static str {
+        TryPushError::code(self)
     }
 }
 
@@ -70,35 +78,47 @@ impl<T> From<crate::error::Closed<T>> for TryPushError<T> {
     }
 }
 
-/// A [`LockingRing::try_pop`](super::LockingRingBase::try_pop) that found nothing: the ring was
+/// A [`LockingRing::try_take`](super::LockingRingBase::try_take) that found nothing: the ring was
 /// empty (`BUFFER_EMPTY`) or closed and drained (`CLOSED`).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
-pub enum TryPopError {
-    /// Nothing to take right now; try again later or `pop().await` to wait for a value.
+pub enum TryTakeError {
+    /// Nothing to take right now; try again later or `take().await` to wait for a value.
     Empty,
     /// The ring was closed and every value was taken: nothing will ever arrive.
     Closed,
 }
 
-impl fmt::Display for TryPopError {
+impl fmt::Display for TryTakeError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(match self {
-            TryPopError::Empty => "ring pop: buffer empty",
-            TryPopError::Closed => "ring pop: ring closed and drained",
+            TryTakeError::Empty => "ring take: buffer empty",
+            TryTakeError::Closed => "ring take: ring closed and drained",
         })
     }
 }
 
-impl ErrorCode for TryPopError {
-    fn code(&self) -> &'static str {
+impl TryTakeError {
+    /// The stable code of this error (see [`crate::error`]); an inherent method, so it
+    /// needs no trait import.
+    pub fn code(&self) -> &'static str {
         match self {
-            TryPopError::Empty => codes::BUFFER_EMPTY,
-            TryPopError::Closed => codes::CLOSED,
+            TryTakeError::Empty => codes::BUFFER_EMPTY,
+            TryTakeError::Closed => codes::CLOSED,
         }
     }
 }
 
-impl core::error::Error for TryPopError {}
+impl ErrorCode for TryTakeError {
+    fn code(&self) -> &'static str {
+        TryTakeError::code(self)
+    }
+}
+
+impl core::error::Error for TryTakeError {}
+
+/// Renamed [`TryTakeError`].
+#[deprecated(since = "0.2.0", note = "renamed to `TryTakeError`")]
+pub type TryPopError = TryTakeError;
 
 /// A runtime capacity that cannot make a ring (`INVALID_CONFIG`).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
@@ -123,9 +143,17 @@ impl fmt::Display for CapacityError {
     }
 }
 
+impl CapacityError {
+    /// The stable code of this error (see [`crate::error`]); an inherent method, so it
+    /// needs no trait import.
+    pub fn code(&self) -> &'static str {
+        codes::INVALID_CONFIG
+    }
+}
+
 impl ErrorCode for CapacityError {
     fn code(&self) -> &'static str {
-        codes::INVALID_CONFIG
+        CapacityError::code(self)
     }
 }
 

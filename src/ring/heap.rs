@@ -18,7 +18,7 @@ use super::error::CapacityError;
 /// ring.try_push('a')?;
 /// ring.try_push('b')?;
 /// assert!(ring.is_full());
-/// assert_eq!(ring.try_pop(), Some('a'));
+/// assert_eq!(ring.try_take(), Some('a'));
 /// # Ok::<(), Box<dyn std::error::Error>>(())
 /// ```
 pub type HeapRing<T> = RingBase<T, Box<[MaybeUninit<T>]>>;

@@ -128,7 +128,7 @@ impl<T> ExactSizeIterator for IterMut<'_, T> {
 
 impl<T> FusedIterator for IterMut<'_, T> {}
 
-/// Owning iterator: pops a ring's values oldest first; values not taken are dropped with it.
+/// Owning iterator: takes a ring's values oldest first; values not taken are dropped with it.
 pub struct IntoIter<T, S: Storage<T>> {
     ring: RingBase<T, S>,
 }
@@ -144,7 +144,7 @@ impl<T, S: Storage<T>> Iterator for IntoIter<T, S> {
 
     #[inline]
     fn next(&mut self) -> Option<T> {
-        self.ring.try_pop()
+        self.ring.try_take()
     }
 
     fn size_hint(&self) -> (usize, Option<usize>) {

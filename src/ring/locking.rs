@@ -7,7 +7,7 @@ use core::pin::Pin;
 use core::task::{Context, Poll, Waker};
 
 use super::base::RingBase;
-use super::error::{CapacityError, TryPopError, TryPushError};
+use super::error::{CapacityError, TryPushError, TryTakeError};
 use super::heap::alloc_slots;
 use super::storage::Storage;
 use super::stream::{RingSink, RingStream};
@@ -18,15 +18,15 @@ use crate::sync::{DefaultRawMutex, Mutex, RawMutex, WaitQueue, WaiterSlot};
 /// data; use it through its aliases [`LockingRing<T, N, R>`](LockingRing) (capacity in the type,
 /// `const fn new()`) and [`LockingHeapRing<T, R>`](LockingHeapRing) (capacity at run time).
 ///
-/// * `try_push` / `try_pop` never wait;
-/// * [`push`](Self::push) / [`pop`](Self::pop) return futures that run on any executor;
-/// * [`close`](Self::close) ends it: waiters wake, pushes hand their value back, pops drain what
+/// * `try_push` / `try_take` never wait;
+/// * [`push`](Self::push) / [`take`](Self::take) return futures that run on any executor;
+/// * [`close`](Self::close) ends it: waiters wake, pushes hand their value back, takes drain what
 ///   is left and then return `None`;
 /// * [`stream`](Self::stream) / [`sink`](Self::sink) adapt it to `futures` `Stream` / `Sink`;
-/// * on `std`, `push_blocking` / `pop_blocking` park the calling thread instead.
+/// * on `std`, `push_blocking` / `take_blocking` park the calling thread instead.
 ///
 /// Waiting producers are served in FIFO order, and so are waiting consumers: the oldest waiter is
-/// woken first, and a woken waiter that loses a race (e.g. to a non-waiting `try_pop`) keeps its
+/// woken first, and a woken waiter that loses a race (e.g. to a non-waiting `try_take`) keeps its
 /// place at the front. Wake-ups are never lost to cancellation: a future dropped after it was
 /// woken passes the wake-up on to the next waiter.
 ///
@@ -48,9 +48,9 @@ pub struct LockingRingBase<T, S: Storage<T>, R = DefaultRawMutex> {
 ///     EVENTS.push(1).await?;
 ///     EVENTS.push(2).await?;
 ///     EVENTS.close();
-///     assert_eq!(EVENTS.pop().await, Some(1));
-///     assert_eq!(EVENTS.pop().await, Some(2));
-///     assert_eq!(EVENTS.pop().await, None); // closed and drained
+///     assert_eq!(EVENTS.take().await, Some(1));
+///     assert_eq!(EVENTS.take().await, Some(2));
+///     assert_eq!(EVENTS.take().await, None); // closed and drained
 ///     Ok::<(), lindy::Closed<u32>>(())
 /// })?;
 /// # Ok::<(), lindy::Closed<u32>>(())
@@ -66,7 +66,7 @@ pub type LockingRing<T, const N: usize, R = DefaultRawMutex> =
 /// let ring = LockingHeapRing::with_capacity(1)?;
 /// ring.try_push("a")?;
 /// assert!(ring.try_push("b").is_err()); // full: the value is handed back in the error
-/// assert_eq!(ring.try_pop(), Ok("a"));
+/// assert_eq!(ring.try_take(), Ok("a"));
 /// # Ok::<(), Box<dyn std::error::Error>>(())
 /// ```
 pub type LockingHeapRing<T, R = DefaultRawMutex> = LockingRingBase<T, Box<[MaybeUninit<T>]>, R>;
@@ -166,31 +166,37 @@ impl<T, S: Storage<T>, R: RawMutex> LockingRingBase<T, S, R> {
         result
     }
 
-    /// Pops the oldest value, without waiting. Values pushed before [`close`](Self::close) can
-    /// still be popped after it.
+    /// Takes the oldest value, without waiting. Values pushed before [`close`](Self::close) can
+    /// still be taken after it.
     ///
     /// # Errors
-    /// [`TryPopError::Empty`] (`BUFFER_EMPTY`) when there is nothing to take,
-    /// [`TryPopError::Closed`] (`CLOSED`) when the ring is closed and drained.
+    /// [`TryTakeError::Empty`] (`BUFFER_EMPTY`) when there is nothing to take,
+    /// [`TryTakeError::Closed`] (`CLOSED`) when the ring is closed and drained.
     ///
     /// ```
-    /// use lindy::ring::{LockingRing, TryPopError};
+    /// use lindy::ring::{LockingRing, TryTakeError};
     ///
     /// let ring: LockingRing<u8, 2> = LockingRing::new();
-    /// assert_eq!(ring.try_pop(), Err(TryPopError::Empty));
+    /// assert_eq!(ring.try_take(), Err(TryTakeError::Empty));
     /// ring.try_push(1).unwrap();
     /// ring.close();
-    /// assert_eq!(ring.try_pop(), Ok(1)); // what was pushed before close is still there
-    /// assert_eq!(ring.try_pop(), Err(TryPopError::Closed));
+    /// assert_eq!(ring.try_take(), Ok(1)); // what was pushed before close is still there
+    /// assert_eq!(ring.try_take(), Err(TryTakeError::Closed));
     /// ```
-    pub fn try_pop(&self) -> Result<T, TryPopError> {
-        let (result, waker) = self.state.lock(|s| match s.ring.try_pop() {
+    pub fn try_take(&self) -> Result<T, TryTakeError> {
+        let (result, waker) = self.state.lock(|s| match s.ring.try_take() {
             Some(v) => (Ok(v), s.room.notify_one()),
-            None if s.closed => (Err(TryPopError::Closed), None),
-            None => (Err(TryPopError::Empty), None),
+            None if s.closed => (Err(TryTakeError::Closed), None),
+            None => (Err(TryTakeError::Empty), None),
         });
         wake(waker);
         result
+    }
+
+    /// Renamed [`try_take`](Self::try_take).
+    #[deprecated(since = "0.2.0", note = "renamed to `try_take`")]
+    pub fn try_pop(&self) -> Result<T, TryTakeError> {
+        self.try_take()
     }
 
     /// Pushes `value` at the back, waiting for room while the ring is full.
@@ -209,9 +215,9 @@ impl<T, S: Storage<T>, R: RawMutex> LockingRingBase<T, S, R> {
     /// let ring: LockingRing<u32, 1> = LockingRing::new();
     /// futures::executor::block_on(async {
     ///     ring.push(1).await.unwrap();
-    ///     // Full: this push waits until the pop below makes room.
-    ///     let (pushed, popped) = futures::join!(ring.push(2), ring.pop());
-    ///     assert_eq!((pushed, popped), (Ok(()), Some(1)));
+    ///     // Full: this push waits until the take below makes room.
+    ///     let (pushed, taken) = futures::join!(ring.push(2), ring.take());
+    ///     assert_eq!((pushed, taken), (Ok(()), Some(1)));
     ///     ring.close();
     ///     assert_eq!(ring.push(3).await.unwrap_err().into_inner(), 3);
     /// });
@@ -224,7 +230,7 @@ impl<T, S: Storage<T>, R: RawMutex> LockingRingBase<T, S, R> {
         }
     }
 
-    /// Pops the oldest value, waiting for one while the ring is empty; resolves to `None` once the
+    /// Takes the oldest value, waiting for one while the ring is empty; resolves to `None` once the
     /// ring is closed and drained.
     ///
     /// # Cancel safety
@@ -237,20 +243,26 @@ impl<T, S: Storage<T>, R: RawMutex> LockingRingBase<T, S, R> {
     ///
     /// let ring: LockingRing<&str, 4> = LockingRing::new();
     /// futures::executor::block_on(async {
-    ///     // The pop waits; the push (polled after it by `join!`) wakes it.
-    ///     let (popped, pushed) = futures::join!(ring.pop(), ring.push("job"));
-    ///     assert_eq!((popped, pushed), (Some("job"), Ok(())));
+    ///     // The take waits; the push (polled after it by `join!`) wakes it.
+    ///     let (taken, pushed) = futures::join!(ring.take(), ring.push("job"));
+    ///     assert_eq!((taken, pushed), (Some("job"), Ok(())));
     /// });
     /// ```
-    pub fn pop(&self) -> Pop<'_, T, S, R> {
-        Pop {
+    pub fn take(&self) -> Take<'_, T, S, R> {
+        Take {
             ring: self,
             slot: WaiterSlot::new(),
         }
     }
 
+    /// Renamed [`take`](Self::take).
+    #[deprecated(since = "0.2.0", note = "renamed to `take`")]
+    pub fn pop(&self) -> Take<'_, T, S, R> {
+        self.take()
+    }
+
     /// Closes the ring: every waiting producer and consumer wakes; pushes from now on hand their
-    /// value back (`CLOSED`); pops still take what is left, then return `None`.
+    /// value back (`CLOSED`); takes still take what is left, then return `None`.
     ///
     /// Idempotent: returns `true` for the call that closed the ring, `false` afterwards.
     ///
@@ -259,8 +271,8 @@ impl<T, S: Storage<T>, R: RawMutex> LockingRingBase<T, S, R> {
     ///
     /// let ring: LockingRing<u8, 1> = LockingRing::new();
     /// futures::executor::block_on(async {
-    ///     let (popped, closed) = futures::join!(ring.pop(), async { ring.close() });
-    ///     assert_eq!((popped, closed), (None, true)); // the waiting pop woke up empty-handed
+    ///     let (taken, closed) = futures::join!(ring.take(), async { ring.close() });
+    ///     assert_eq!((taken, closed), (None, true)); // the waiting take woke up empty-handed
     ///     assert!(!ring.close());
     /// });
     /// ```
@@ -302,8 +314,8 @@ impl<T, S: Storage<T>, R: RawMutex> LockingRingBase<T, S, R> {
         self.state.lock(|s| s.ring.capacity())
     }
 
-    /// A [`Stream`](futures_core::Stream) of popped values, ending when the ring is closed and
-    /// drained. Any number of streams (and `pop`s) may consume one ring: each value goes to one.
+    /// A [`Stream`](futures_core::Stream) of taken values, ending when the ring is closed and
+    /// drained. Any number of streams (and `take`s) may consume one ring: each value goes to one.
     pub fn stream(&self) -> RingStream<'_, T, S, R> {
         RingStream::new(self)
     }
@@ -319,10 +331,10 @@ impl<T, S: Storage<T>, R: RawMutex> LockingRingBase<T, S, R> {
         self.state.into_inner().ring
     }
 
-    /// The shared pop step of [`Pop`] and [`RingStream`]: take a value, or see the ring closed
+    /// The shared take step of [`Take`] and [`RingStream`]: take a value, or see the ring closed
     /// and drained, or park `slot` in the consumer queue.
     pub(super) fn poll_pop(&self, slot: &mut WaiterSlot, cx: &mut Context<'_>) -> Poll<Option<T>> {
-        let (poll, waker) = self.state.lock(|s| match s.ring.try_pop() {
+        let (poll, waker) = self.state.lock(|s| match s.ring.try_take() {
             Some(v) => {
                 s.data.remove(slot);
                 (Poll::Ready(Some(v)), s.room.notify_one())
@@ -410,7 +422,11 @@ impl<T, S: Storage<T>, R> core::fmt::Debug for LockingRingBase<T, S, R> {
 }
 
 /// The future of [`LockingRingBase::push`]: resolves to `Ok(())` once the value is in the ring, or
-/// `Err(Closed(value))` if the ring closed first. See `push` for cancel-safety.
+/// `Err(Closed(value))` if the ring closed first.
+///
+/// # Cancel safety
+/// Dropping it before it completes pushes nothing; the value is dropped with it (recover it
+/// first with [`Push::cancel`]). A wake-up for room it had not used passes to the next producer.
 #[must_use = "futures do nothing unless polled"]
 pub struct Push<'a, T, S: Storage<T>, R: RawMutex = DefaultRawMutex> {
     ring: &'a LockingRingBase<T, S, R>,
@@ -454,32 +470,40 @@ impl<T, S: Storage<T>, R: RawMutex> core::fmt::Debug for Push<'_, T, S, R> {
     }
 }
 
-/// The future of [`LockingRingBase::pop`]: resolves to the oldest value, or `None` once the ring
-/// is closed and drained. Cancel-safe (see `pop`).
+/// The future of [`LockingRingBase::take`]: resolves to the oldest value, or `None` once the ring
+/// is closed and drained.
+///
+/// # Cancel safety
+/// Cancel-safe: a value is taken only in the poll that returns it. A wake-up for a value it had
+/// not taken passes to the next waiting consumer.
 #[must_use = "futures do nothing unless polled"]
-pub struct Pop<'a, T, S: Storage<T>, R: RawMutex = DefaultRawMutex> {
+pub struct Take<'a, T, S: Storage<T>, R: RawMutex = DefaultRawMutex> {
     ring: &'a LockingRingBase<T, S, R>,
     slot: WaiterSlot,
 }
 
-impl<T, S: Storage<T>, R: RawMutex> Future for Pop<'_, T, S, R> {
+impl<T, S: Storage<T>, R: RawMutex> Future for Take<'_, T, S, R> {
     type Output = Option<T>;
 
-    /// Polling again after completion pops again.
+    /// Polling again after completion takes again.
     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<T>> {
         let this = self.get_mut();
         this.ring.poll_pop(&mut this.slot, cx)
     }
 }
 
-impl<T, S: Storage<T>, R: RawMutex> Drop for Pop<'_, T, S, R> {
+impl<T, S: Storage<T>, R: RawMutex> Drop for Take<'_, T, S, R> {
     fn drop(&mut self) {
         self.ring.cancel_pop(&mut self.slot);
     }
 }
 
-impl<T, S: Storage<T>, R: RawMutex> core::fmt::Debug for Pop<'_, T, S, R> {
+impl<T, S: Storage<T>, R: RawMutex> core::fmt::Debug for Take<'_, T, S, R> {
     fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
-        f.write_str("Pop { .. }")
+        f.write_str("Take { .. }")
     }
 }
+
+/// Renamed [`Take`].
+#[deprecated(since = "0.2.0", note = "renamed to `Take`")]
+pub type Pop<'a, T, S, R = DefaultRawMutex> = Take<'a, T, S, R>;

@@ -5,7 +5,7 @@
 //! | [`Ring<T, N>`](Ring) | one (`&mut self`) | `N`, in the type; no allocation, `const fn new()` | no |
 //! | [`HeapRing<T>`](HeapRing) | one | chosen at run time, allocated once | no |
 //! | [`RingView<T>`](RingView) | one | erased: `&mut Ring<T, N>` coerces to it | no |
-//! | [`LockingRing<T, N, R>`](LockingRing) | shared (`&self`) | `N`, `const fn new()` (a `static`) | `push` / `pop` futures, `Stream`, `Sink` |
+//! | [`LockingRing<T, N, R>`](LockingRing) | shared (`&self`) | `N`, `const fn new()` (a `static`) | `push` / `take` futures, `Stream`, `Sink` |
 //! | [`LockingHeapRing<T, R>`](LockingHeapRing) | shared | chosen at run time | same |
 //!
 //! All of them are one implementation, [`RingBase`], over three kinds of [`Storage`]; write code
@@ -31,7 +31,7 @@
 //! static JOBS: LockingRing<&str, 16> = LockingRing::new();
 //! futures::executor::block_on(async {
 //!     JOBS.push("resize").await.unwrap();
-//!     assert_eq!(JOBS.pop().await, Some("resize"));
+//!     assert_eq!(JOBS.take().await, Some("resize"));
 //! });
 //! ```
 //!
@@ -50,10 +50,14 @@ mod storage;
 mod stream;
 
 pub use base::{Ring, RingBase, RingView};
-pub use error::{CapacityError, TryPopError, TryPushError};
+#[allow(deprecated)]
+pub use error::TryPopError;
+pub use error::{CapacityError, TryPushError, TryTakeError};
 pub use heap::HeapRing;
 pub use iter::{IntoIter, Iter, IterMut};
-pub use locking::{LockingHeapRing, LockingRing, LockingRingBase, Pop, Push};
+#[allow(deprecated)]
+pub use locking::Pop;
+pub use locking::{LockingHeapRing, LockingRing, LockingRingBase, Push, Take};
 pub use storage::Storage;
 pub use stream::{RingSink, RingStream};
 

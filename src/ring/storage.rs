@@ -18,7 +18,7 @@ use core::mem::MaybeUninit;
 /// use lindy::ring::{HeapRing, Ring, RingBase, Storage};
 ///
 /// fn drain_sum<S: Storage<u32> + ?Sized>(ring: &mut RingBase<u32, S>) -> u32 {
-///     core::iter::from_fn(|| ring.try_pop()).sum()
+///     core::iter::from_fn(|| ring.try_take()).sum()
 /// }
 ///
 /// let mut fixed: Ring<u32, 4> = Ring::new();

@@ -15,7 +15,7 @@ use crate::sync::{DefaultRawMutex, RawMutex, WaiterSlot};
 /// ([`LockingRingBase::stream`]): yields values oldest first and ends once the ring is closed and
 /// drained.
 ///
-/// Cancel-safe like [`pop`](LockingRingBase::pop): a value is taken only by the `poll_next` that
+/// Cancel-safe like [`take`](LockingRingBase::take): a value is taken only by the `poll_next` that
 /// returns it; a stream dropped after being woken passes the wake-up on.
 ///
 /// ```
@@ -91,7 +91,8 @@ impl<T, S: Storage<T>, R: RawMutex> core::fmt::Debug for RingStream<'_, T, S, R>
 /// could be pushed; `Full(v)` only when `start_send` is called while a value is still held (a
 /// `poll_ready` was skipped).
 ///
-/// Cancel-safety: a sink dropped while holding a value drops that value (flush or close first to
+/// # Cancel safety
+/// A sink dropped while holding a value drops that value (flush or close first to
 /// deliver it); a sink dropped after being woken for room passes the wake-up on.
 ///
 /// ```

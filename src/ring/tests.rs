@@ -12,7 +12,7 @@ use core::task::{Context, Poll, Waker};
 use std::panic::{catch_unwind, AssertUnwindSafe};
 
 use super::*;
-use crate::error::{ErrorCode, Full};
+use crate::error::Full;
 use crate::sync::NoopRawMutex;
 
 /// Counts drops; panics in `drop` when `panics` is set (after counting).
@@ -45,12 +45,12 @@ fn ring_capacity_one() {
     r.try_push(7).unwrap();
     assert!(r.is_full());
     assert_eq!(r.try_push(8), Err(Full(8)));
-    assert_eq!(r.try_pop(), Some(7));
-    assert_eq!(r.try_pop(), None);
+    assert_eq!(r.try_take(), Some(7));
+    assert_eq!(r.try_take(), None);
     for v in 0..10 {
         r.try_push(v).unwrap();
         assert_eq!(r.front(), Some(&v));
-        assert_eq!(r.try_pop(), Some(v));
+        assert_eq!(r.try_take(), Some(v));
     }
 }
 
@@ -65,7 +65,7 @@ fn ring_exact_fill_then_full_hands_the_value_back_in_fifo_order() {
     assert_eq!(err.code(), "BUFFER_FULL");
     assert_eq!(err.into_inner(), "e");
     assert_eq!(r.len(), 4);
-    let out: Vec<String> = core::iter::from_fn(|| r.try_pop()).collect();
+    let out: Vec<String> = core::iter::from_fn(|| r.try_take()).collect();
     assert_eq!(out, ["a", "b", "c", "d"]);
 }
 
@@ -84,7 +84,7 @@ fn ring_wraps_around_over_many_partial_drain_cycles() {
         let (a, b) = r.as_slices();
         assert_eq!(a.len() + b.len(), r.len());
         for _ in 0..=(cycle % 3).min(r.len() as u32) {
-            if let Some(v) = r.try_pop() {
+            if let Some(v) = r.try_take() {
                 assert_eq!(v, next_out);
                 next_out += 1;
             }
@@ -99,8 +99,8 @@ fn ring_accessors_follow_the_wrapped_order() {
     for v in 0..4 {
         r.try_push(v).unwrap();
     }
-    r.try_pop();
-    r.try_pop();
+    r.try_take();
+    r.try_take();
     r.try_push(4).unwrap();
     r.try_push(5).unwrap(); // occupied slots wrap: [4, 5, 2, 3]
     let (a, b) = r.as_slices();
@@ -130,7 +130,7 @@ fn ring_clear_drops_everything_once_and_the_ring_is_reusable() {
     for _ in 0..3 {
         assert!(r.try_push(tracked(&drops)).is_ok());
     }
-    drop(r.try_pop());
+    drop(r.try_take());
     assert!(r.try_push(tracked(&drops)).is_ok()); // wrapped
     r.clear();
     assert_eq!(drops.get(), 4);
@@ -146,7 +146,7 @@ fn ring_overwrite_evicts_oldest_first() {
     let evicted: Vec<u32> = (0..10).filter_map(|v| r.push_overwrite(v)).collect();
     assert_eq!(evicted, (0..7).collect::<Vec<_>>());
     assert!(r.iter().copied().eq([7, 8, 9]));
-    assert_eq!(r.try_pop(), Some(7));
+    assert_eq!(r.try_take(), Some(7));
     assert_eq!(r.push_overwrite(10), None);
     assert!(r.iter().copied().eq([8, 9, 10]));
 }
@@ -172,8 +172,8 @@ fn ring_drop_continues_after_a_panicking_drop() {
         for _ in 0..4 {
             assert!(r.try_push(tracked(&drops)).is_ok());
         }
-        drop(r.try_pop());
-        drop(r.try_pop());
+        drop(r.try_take());
+        drop(r.try_take());
         for _ in 0..2 {
             assert!(r.try_push(tracked(&drops)).is_ok());
         }
@@ -248,7 +248,7 @@ fn zero_sized_values_with_the_largest_capacity() {
         r.try_push(()).unwrap();
     }
     for _ in 0..7 {
-        r.try_pop().unwrap();
+        r.try_take().unwrap();
     }
     for _ in 0..10 {
         r.try_push(()).unwrap();
@@ -259,7 +259,7 @@ fn zero_sized_values_with_the_largest_capacity() {
     let mut pow2: HeapRing<()> = HeapRing::with_capacity(1 << (usize::BITS - 2)).unwrap();
     for _ in 0..5 {
         pow2.try_push(()).unwrap();
-        pow2.try_pop().unwrap();
+        pow2.try_take().unwrap();
     }
     pow2.try_push(()).unwrap();
     assert_eq!(pow2.len(), 1);
@@ -281,7 +281,7 @@ fn a_view_is_the_same_ring() {
 fn a_static_ring_is_const_constructed() {
     static RING: LockingRing<u32, 2, crate::sync::CriticalSectionRawMutex> = LockingRing::new();
     RING.try_push(1).unwrap();
-    assert_eq!(RING.try_pop(), Ok(1));
+    assert_eq!(RING.try_take(), Ok(1));
 }
 
 // ---- LockingRing with hand-driven futures (no executor, so Miri runs them) ----
@@ -293,8 +293,8 @@ fn noop_cx() -> Context<'static> {
 #[test]
 fn locking_ring_try_api_and_errors() {
     let ring: LockingRing<String, 1, NoopRawMutex> = LockingRing::new();
-    assert_eq!(ring.try_pop(), Err(TryPopError::Empty));
-    assert_eq!(TryPopError::Empty.code(), "BUFFER_EMPTY");
+    assert_eq!(ring.try_take(), Err(TryTakeError::Empty));
+    assert_eq!(TryTakeError::Empty.code(), "BUFFER_EMPTY");
     ring.try_push("a".into()).unwrap();
     let full = ring.try_push("b".into()).unwrap_err();
     assert_eq!((full.code(), full.is_closed()), ("BUFFER_FULL", false));
@@ -303,9 +303,9 @@ fn locking_ring_try_api_and_errors() {
     assert!(!ring.close(), "close is idempotent");
     let closed = ring.try_push("c".into()).unwrap_err();
     assert_eq!((closed.code(), closed.into_inner()), ("CLOSED", "c".into()));
-    assert_eq!(ring.try_pop().as_deref(), Ok("a"), "drains after close");
-    assert_eq!(ring.try_pop(), Err(TryPopError::Closed));
-    assert_eq!(TryPopError::Closed.code(), "CLOSED");
+    assert_eq!(ring.try_take().as_deref(), Ok("a"), "drains after close");
+    assert_eq!(ring.try_take(), Err(TryTakeError::Closed));
+    assert_eq!(TryTakeError::Closed.code(), "CLOSED");
     assert!(ring.is_closed() && ring.is_empty());
     assert_eq!(ring.capacity(), 1);
 }
@@ -333,8 +333,8 @@ fn locking_ring_woken_then_dropped_pop_hands_the_value_on() {
     let ring: LockingRing<String, 2, NoopRawMutex> = LockingRing::new();
     let (first_wakes, first_waker) = counting_waker();
     let (second_wakes, second_waker) = counting_waker();
-    let mut first = alloc::boxed::Box::pin(ring.pop());
-    let mut second = pin!(ring.pop());
+    let mut first = alloc::boxed::Box::pin(ring.take());
+    let mut second = pin!(ring.take());
     assert!(first
         .as_mut()
         .poll(&mut Context::from_waker(&first_waker))
@@ -362,8 +362,8 @@ fn locking_ring_dropped_pop_that_was_not_woken_wakes_nobody() {
     let ring: LockingRing<u8, 2, NoopRawMutex> = LockingRing::new();
     let (wakes_a, waker_a) = counting_waker();
     let (wakes_b, waker_b) = counting_waker();
-    let mut a = alloc::boxed::Box::pin(ring.pop());
-    let mut b = alloc::boxed::Box::pin(ring.pop());
+    let mut a = alloc::boxed::Box::pin(ring.take());
+    let mut b = alloc::boxed::Box::pin(ring.take());
     assert!(a
         .as_mut()
         .poll(&mut Context::from_waker(&waker_a))
@@ -392,7 +392,7 @@ fn locking_ring_push_waits_for_room_and_cancel_returns_the_value() {
     assert_eq!(waiting.cancel().as_deref(), Some("b"));
     let mut waiting = ring.push("c".into());
     assert!(Pin::new(&mut waiting).poll(&mut cx).is_pending());
-    assert_eq!(ring.try_pop().as_deref(), Ok("a"));
+    assert_eq!(ring.try_take().as_deref(), Ok("a"));
     assert_eq!(Pin::new(&mut waiting).poll(&mut cx), Poll::Ready(Ok(())));
     assert_eq!(waiting.cancel(), None, "already pushed");
     assert_eq!(ring.len(), 1);

@@ -37,12 +37,20 @@ impl fmt::Display for WaitError {
     }
 }
 
-impl ErrorCode for WaitError {
-    fn code(&self) -> &'static str {
+impl WaitError {
+    /// The stable code of this error (see [`crate::error`]); an inherent method, so it
+    /// needs no trait import.
+    pub fn code(&self) -> &'static str {
         match self {
             WaitError::Closed => codes::CLOSED,
             WaitError::TimedOut => codes::TIMEOUT,
         }
+    }
+}
+
+impl ErrorCode for WaitError {
+    fn code(&self) -> &'static str {
+        WaitError::code(self)
     }
 }
 
@@ -97,15 +105,21 @@ impl<V, R: RawMutex> LocalSpace<V, R> {
 
 impl<V: Clone, R: RawMutex> LocalSpace<V, R> {
     /// Reads a clone of the head entry of `key`, blocking the calling thread for at most
-    /// `timeout` (see [`read`](Self::read)).
+    /// `timeout` (see [`peek`](Self::peek)).
     ///
     /// # Errors
     /// [`WaitError::TimedOut`] if no entry came in time, [`WaitError::Closed`] once closed.
-    pub fn read_timeout(&self, key: &str, timeout: Duration) -> Result<V, WaitError> {
+    pub fn peek_timeout(&self, key: &str, timeout: Duration) -> Result<V, WaitError> {
         let deadline = Instant::now().checked_add(timeout);
-        match block_on_until(self.read(key), deadline) {
+        match block_on_until(self.peek(key), deadline) {
             Some(res) => Ok(res?),
             None => Err(WaitError::TimedOut),
         }
+    }
+
+    /// Renamed [`peek_timeout`](Self::peek_timeout).
+    #[deprecated(since = "0.2.0", note = "renamed to `peek_timeout`")]
+    pub fn read_timeout(&self, key: &str, timeout: Duration) -> Result<V, WaitError> {
+        self.peek_timeout(key, timeout)
     }
 }

@@ -2,8 +2,8 @@
 
 use core::fmt;
 
-use super::{LocalSpace, OutWait, Read, Take};
-use crate::queue::OutError;
+use super::{LocalSpace, Peek, Push, Take};
+use crate::queue::PushError;
 use crate::sync::{DefaultRawMutex, RawMutex};
 
 /// One key of a [`LocalSpace`], from [`LocalSpace::key`]: the space's key operations without
@@ -31,28 +31,46 @@ impl<'a, V, R: RawMutex> Key<'a, V, R> {
         self.key
     }
 
-    /// [`LocalSpace::out`] on this key.
+    /// [`LocalSpace::try_push`] on this key.
     ///
     /// # Errors
-    /// As [`LocalSpace::out`].
-    pub fn out(&self, value: V) -> Result<(), OutError<V>> {
-        self.space.out(self.key, value)
+    /// As [`LocalSpace::try_push`].
+    pub fn try_push(&self, value: V) -> Result<(), PushError<V>> {
+        self.space.try_push(self.key, value)
     }
 
-    /// [`LocalSpace::out_front`] on this key.
+    /// Renamed [`try_push`](Self::try_push).
+    #[deprecated(since = "0.2.0", note = "renamed to `try_push`")]
+    pub fn out(&self, value: V) -> Result<(), PushError<V>> {
+        self.try_push(value)
+    }
+
+    /// [`LocalSpace::push_front`] on this key.
     ///
     /// # Errors
-    /// As [`LocalSpace::out`].
-    pub fn out_front(&self, value: V) -> Result<(), OutError<V>> {
-        self.space.out_front(self.key, value)
+    /// As [`LocalSpace::try_push`].
+    pub fn push_front(&self, value: V) -> Result<(), PushError<V>> {
+        self.space.push_front(self.key, value)
     }
 
-    /// [`LocalSpace::out_wait`] on this key.
+    /// Renamed [`push_front`](Self::push_front).
+    #[deprecated(since = "0.2.0", note = "renamed to `push_front`")]
+    pub fn out_front(&self, value: V) -> Result<(), PushError<V>> {
+        self.push_front(value)
+    }
+
+    /// [`LocalSpace::push`] on this key.
     ///
     /// # Cancel safety
-    /// As [`LocalSpace::out_wait`]: the value is in only if the future resolved `Ok`.
-    pub fn out_wait(&self, value: V) -> OutWait<'a, V, R> {
-        self.space.out_wait(self.key, value)
+    /// As [`LocalSpace::push`]: the value is in only if the future resolved `Ok`.
+    pub fn push(&self, value: V) -> Push<'a, V, R> {
+        self.space.push(self.key, value)
+    }
+
+    /// Renamed [`push`](Self::push).
+    #[deprecated(since = "0.2.0", note = "renamed to `push`")]
+    pub fn out_wait(&self, value: V) -> Push<'a, V, R> {
+        self.push(value)
     }
 
     /// [`LocalSpace::take`] on this key.
@@ -80,17 +98,29 @@ impl<'a, V, R: RawMutex> Key<'a, V, R> {
 }
 
 impl<'a, V: Clone, R: RawMutex> Key<'a, V, R> {
-    /// [`LocalSpace::read`] on this key.
+    /// [`LocalSpace::peek`] on this key.
     ///
     /// # Cancel safety
-    /// As [`LocalSpace::read`]: a read changes nothing.
-    pub fn read(&self) -> Read<'a, V, R> {
-        self.space.read(self.key)
+    /// As [`LocalSpace::peek`]: a read changes nothing.
+    pub fn peek(&self) -> Peek<'a, V, R> {
+        self.space.peek(self.key)
     }
 
-    /// [`LocalSpace::try_read`] on this key.
+    /// Renamed [`peek`](Self::peek).
+    #[deprecated(since = "0.2.0", note = "renamed to `peek`")]
+    pub fn read(&self) -> Peek<'a, V, R> {
+        self.peek()
+    }
+
+    /// [`LocalSpace::try_peek`] on this key.
+    pub fn try_peek(&self) -> Option<V> {
+        self.space.try_peek(self.key)
+    }
+
+    /// Renamed [`try_peek`](Self::try_peek).
+    #[deprecated(since = "0.2.0", note = "renamed to `try_peek`")]
     pub fn try_read(&self) -> Option<V> {
-        self.space.try_read(self.key)
+        self.try_peek()
     }
 }
 

@@ -6,11 +6,11 @@ use core::fmt;
 use core::task::Waker;
 
 use super::waiters::WakeList;
-use super::{Key, OutWait, Read, Take, TakeLeased, TakeMatching};
+use super::{Key, Peek, Push, Take, TakeLeased, TakeMatching};
 use crate::channels::Clock;
 use crate::grammar::{Name, Pattern};
 use crate::queue::{
-    Config, ConfigError, Engine, LeaseError, LeaseId, OutError, Returned, TakeLeasedError,
+    Config, ConfigError, Engine, LeaseError, LeaseId, PushError, Returned, TakeLeasedError,
 };
 use crate::sync::{DefaultRawMutex, Mutex, RawMutex};
 
@@ -72,7 +72,7 @@ pub struct Lease<V> {
 /// ```
 /// use lindy::space::LocalSpace;
 /// static JOBS: LocalSpace<u32> = LocalSpace::new();
-/// JOBS.out("jobs", 7).unwrap();
+/// JOBS.try_push("jobs", 7).unwrap();
 /// assert_eq!(JOBS.try_take("jobs"), Some(7));
 /// ```
 // Aligned to a cache line on 64-bit targets: the lock word and the state written on every
@@ -97,8 +97,8 @@ impl<V, R: RawMutex> LocalSpace<V, R> {
     /// use lindy::queue::Config;
     /// use lindy::space::LocalSpace;
     /// let space = LocalSpace::<u32>::with_config(Config::new().key_max_entries(1)).unwrap();
-    /// space.out("k", 1).unwrap();
-    /// let full = space.out("k", 2).unwrap_err();
+    /// space.try_push("k", 1).unwrap();
+    /// let full = space.try_push("k", 2).unwrap_err();
     /// assert_eq!((lindy::ErrorCode::code(&full), full.into_inner()), ("BUFFER_FULL", 2));
     /// assert!(LocalSpace::<u32>::with_config(Config::new().max_entries(0)).is_err());
     /// ```
@@ -128,34 +128,52 @@ impl<V, R: RawMutex> LocalSpace<V, R> {
     /// there is one, and cloned to its waiting readers. Never waits.
     ///
     /// # Errors
-    /// The value is handed back, nothing is lost silently: [`OutError::Closed`] once the space is
-    /// closed, [`OutError::Full`] / [`OutError::TooLarge`] under a bound (see
-    /// [`with_config`](Self::with_config); [`out_wait`](Self::out_wait) waits for room instead).
+    /// The value is handed back, nothing is lost silently: [`PushError::Closed`] once the space is
+    /// closed, [`PushError::Full`] / [`PushError::TooLarge`] under a bound (see
+    /// [`with_config`](Self::with_config); [`push`](Self::push) waits for room instead).
     #[inline]
-    pub fn out(&self, key: &str, value: V) -> Result<(), OutError<V>> {
-        self.with(|e| e.out(key, value)).map(|_| ())
+    pub fn try_push(&self, key: &str, value: V) -> Result<(), PushError<V>> {
+        self.with(|e| e.try_push(key, value)).map(|_| ())
+    }
+
+    /// Renamed [`try_push`](Self::try_push).
+    #[deprecated(since = "0.2.0", note = "renamed to `try_push`")]
+    pub fn out(&self, key: &str, value: V) -> Result<(), PushError<V>> {
+        self.try_push(key, value)
     }
 
     /// Puts `value` at the head of `key`: the next take gets it (a put-back). O(1).
     ///
     /// # Errors
-    /// As [`out`](Self::out).
-    pub fn out_front(&self, key: &str, value: V) -> Result<(), OutError<V>> {
-        self.with(|e| e.out_front(key, value)).map(|_| ())
+    /// As [`try_push`](Self::try_push).
+    pub fn push_front(&self, key: &str, value: V) -> Result<(), PushError<V>> {
+        self.with(|e| e.push_front(key, value)).map(|_| ())
+    }
+
+    /// Renamed [`push_front`](Self::push_front).
+    #[deprecated(since = "0.2.0", note = "renamed to `push_front`")]
+    pub fn out_front(&self, key: &str, value: V) -> Result<(), PushError<V>> {
+        self.push_front(key, value)
     }
 
     /// Appends `value` under `key`, waiting for room in a bounded space (back-pressure). Producers
     /// of a key go in first come, first served.
     ///
     /// # Errors
-    /// Resolves to [`OutError::Closed`] (the space closed while it waited) or
-    /// [`OutError::TooLarge`], the value handed back.
+    /// Resolves to [`PushError::Closed`] (the space closed while it waited) or
+    /// [`PushError::TooLarge`], the value handed back.
     ///
     /// # Cancel safety
     /// Cancel-safe: the value is in the space only if the future resolved `Ok`; dropping it
     /// earlier takes the value back out of the space's waiting room and drops it.
-    pub fn out_wait<'a>(&'a self, key: &'a str, value: V) -> OutWait<'a, V, R> {
-        OutWait::new(self, key, value)
+    pub fn push<'a>(&'a self, key: &'a str, value: V) -> Push<'a, V, R> {
+        Push::new(self, key, value)
+    }
+
+    /// Renamed [`push`](Self::push).
+    #[deprecated(since = "0.2.0", note = "renamed to `push`")]
+    pub fn out_wait<'a>(&'a self, key: &'a str, value: V) -> Push<'a, V, R> {
+        self.push(key, value)
     }
 
     /// Takes the head entry of `key`, waiting until there is one (Linda `in`).
@@ -228,7 +246,7 @@ impl<V, R: RawMutex> LocalSpace<V, R> {
     /// use lindy::space::LocalSpace;
     /// let space = LocalSpace::<u32>::new();
     /// let jobs = space.key("jobs");
-    /// jobs.out(1).unwrap();
+    /// jobs.try_push(1).unwrap();
     /// assert_eq!((jobs.len(), jobs.try_take()), (1, Some(1)));
     /// ```
     pub fn key<'a>(&'a self, key: &'a str) -> Key<'a, V, R> {
@@ -315,14 +333,26 @@ impl<V: Clone, R: RawMutex> LocalSpace<V, R> {
     /// Resolves to [`Closed`](crate::Closed) once the space is closed and `key` is empty.
     ///
     /// # Cancel safety
-    /// Cancel-safe: a read changes nothing in the space (see [`Read`]).
-    pub fn read<'a>(&'a self, key: &'a str) -> Read<'a, V, R> {
-        Read::new(self, key)
+    /// Cancel-safe: a read changes nothing in the space (see [`Peek`]).
+    pub fn peek<'a>(&'a self, key: &'a str) -> Peek<'a, V, R> {
+        Peek::new(self, key)
+    }
+
+    /// Renamed [`peek`](Self::peek).
+    #[deprecated(since = "0.2.0", note = "renamed to `peek`")]
+    pub fn read<'a>(&'a self, key: &'a str) -> Peek<'a, V, R> {
+        self.peek(key)
     }
 
     /// A clone of the head entry of `key`, if there is one; never waits. Serves after close too.
+    pub fn try_peek(&self, key: &str) -> Option<V> {
+        self.state.lock(|s| s.try_peek(key).ok().cloned())
+    }
+
+    /// Renamed [`try_peek`](Self::try_peek).
+    #[deprecated(since = "0.2.0", note = "renamed to `try_peek`")]
     pub fn try_read(&self, key: &str) -> Option<V> {
-        self.state.lock(|s| s.try_read(key).ok().cloned())
+        self.try_peek(key)
     }
 
     /// Takes the head entry of `key` under a lease of `lease_ms` (the configured default if
@@ -334,7 +364,7 @@ impl<V: Clone, R: RawMutex> LocalSpace<V, R> {
     /// ```
     /// use lindy::space::LocalSpace;
     /// let space = LocalSpace::<&str>::new();
-    /// space.out("jobs", "resize").unwrap();
+    /// space.try_push("jobs", "resize").unwrap();
     /// let lease = space.try_take_leased("jobs", Some(5_000), 1_000).unwrap();
     /// assert_eq!((lease.value, lease.deliveries, lease.deadline), ("resize", 1, 6_000));
     /// assert_eq!(space.poll_timeout(), Some(6_000));
@@ -448,7 +478,7 @@ const _: () = {
     const fn check<V: Send + 'static>() {
         assert_send_sync::<LocalSpace<V>>();
         assert_send_sync::<Take<'static, V>>();
-        assert_send::<OutWait<'static, V>>();
+        assert_send::<Push<'static, V>>();
     }
     check::<alloc::boxed::Box<u8>>();
 };

@@ -1,39 +1,39 @@
-//! The keyed tuple space: producers `out` entries under keys, consumers `take` or `read` them.
+//! The keyed tuple space: producers `push` entries under keys, consumers `take` or `peek` them.
 //!
-//! A key holds a FIFO queue, so a key *is* a queue and `out`/`take` is a producer/consumer
-//! hand-off; `read` peeks without removing. This is the Linda model (`out`, `in`, `rd`, `inp`,
+//! A key holds a FIFO queue, so a key *is* a queue and `push`/`take` is a producer/consumer
+//! hand-off; `peek` reads without removing. This is the Linda model (`out`, `in`, `rd`, `inp`,
 //! `rdp`) with Rust futures for the waiting forms:
 //!
 //! | Linda | [`LocalSpace`] | waits? |
 //! |---|---|---|
-//! | `out` | [`out`](LocalSpace::out) / [`out_wait`](LocalSpace::out_wait) | `out` never (hands the value back when closed or full); `out_wait` waits for room |
+//! | `out` | [`try_push`](LocalSpace::try_push) / [`push`](LocalSpace::push) | `try_push` never (hands the value back when closed or full); `push` waits for room |
 //! | `in` | [`take`](LocalSpace::take) | yes: a cancel-safe future |
-//! | `rd` | [`read`](LocalSpace::read) | yes: a cancel-safe future |
-//! | `inp` / `rdp` | [`try_take`](LocalSpace::try_take) / [`try_read`](LocalSpace::try_read) | never |
+//! | `rd` | [`peek`](LocalSpace::peek) | yes: a cancel-safe future |
+//! | `inp` / `rdp` | [`try_take`](LocalSpace::try_take) / [`try_peek`](LocalSpace::try_peek) | never |
 //!
 //! ```
 //! use lindy::space::LocalSpace;
 //! # futures::executor::block_on(async {
 //! let space: LocalSpace<&str> = LocalSpace::new();
-//! space.out("jobs", "resize a.png").unwrap();
-//! space.out("jobs", "resize b.png").unwrap();
-//! assert_eq!(space.read("jobs").await, Ok("resize a.png")); // still there
+//! space.try_push("jobs", "resize a.png").unwrap();
+//! space.try_push("jobs", "resize b.png").unwrap();
+//! assert_eq!(space.peek("jobs").await, Ok("resize a.png")); // still there
 //! assert_eq!(space.take("jobs").await, Ok("resize a.png")); // FIFO
 //! assert_eq!(space.try_take("jobs"), Some("resize b.png"));
 //! assert_eq!(space.try_take("jobs"), None);
-//! space.out("jobs", "last").unwrap();
+//! space.try_push("jobs", "last").unwrap();
 //! space.close();
-//! assert_eq!(space.out("jobs", "late").unwrap_err().into_inner(), "late"); // handed back
+//! assert_eq!(space.try_push("jobs", "late").unwrap_err().into_inner(), "late"); // handed back
 //! assert_eq!(space.take("jobs").await, Ok("last")); // a closed space drains…
 //! assert!(space.take("jobs").await.is_err()); // …then reports closed
 //! # });
 //! ```
 //!
 //! # What lindy fixes from the Go original
-//! * An `out` wakes the waiters of its own key only — every reader and exactly one taker, the
+//! * A push wakes the waiters of its own key only — every reader and exactly one taker, the
 //!   oldest — instead of broadcasting to every waiter of every key; the entry is handed straight
 //!   to that taker, so takers are served strictly in arrival order.
-//! * `out` after close hands the value back ([`OutError::Closed`](crate::queue::OutError))
+//! * A push after close hands the value back ([`PushError::Closed`](crate::queue::PushError))
 //!   instead of dropping it; takes drain what is queued, then report closed (the one close rule
 //!   of [`crate::queue`]).
 //! * Waiting is cancel-safe: dropping a `take` never loses an entry, and an entry handed to a
@@ -65,8 +65,12 @@ mod blocking;
 pub use blocking::WaitError;
 pub use key::Key;
 pub use local::{Lease, LocalSpace};
+#[allow(deprecated)]
 pub use out_wait::OutWait;
+pub use out_wait::Push;
 pub use pattern::TakeMatching;
+pub use read::Peek;
+#[allow(deprecated)]
 pub use read::Read;
 pub use take::Take;
 pub use take_leased::TakeLeased;
@@ -74,7 +78,7 @@ pub use take_leased::TakeLeased;
 use core::future::{ready, Future, Ready};
 
 use crate::error::{Closed, ErrorCode};
-use crate::queue::OutError;
+use crate::queue::PushError;
 use crate::sync::RawMutex;
 
 /// A keyed tuple space, whatever its backend: in-process ([`LocalSpace`]), or remote.
@@ -87,8 +91,8 @@ use crate::sync::RawMutex;
 /// use lindy::space::{LocalSpace, Space};
 ///
 /// async fn hand_off<S: Space<u32>>(space: &S) -> Result<u32, S::Error> {
-///     // `out` errors hand the value back; here we only care that it went in.
-///     let _ = space.out("jobs", 41).await;
+///     // `push` errors hand the value back; here we only care that it went in.
+///     let _ = space.push("jobs", 41).await;
 ///     space.take("jobs").await.map(|v| v + 1)
 /// }
 /// let space = LocalSpace::<u32>::new();
@@ -100,11 +104,11 @@ use crate::sync::RawMutex;
 pub trait Space<V> {
     /// Why a waiting or probing operation failed ([`Closed`] for [`LocalSpace`]).
     type Error: ErrorCode + core::error::Error;
-    /// Why an `out` failed; carries the value back ([`OutError<V>`] for [`LocalSpace`]).
-    type OutError: ErrorCode + core::error::Error;
+    /// Why a `push` failed; carries the value back ([`PushError<V>`] for [`LocalSpace`]).
+    type PushError: ErrorCode + core::error::Error;
 
-    /// The future of [`out`](Space::out).
-    type Out<'a>: Future<Output = Result<(), Self::OutError>>
+    /// The future of [`push`](Space::push).
+    type Push<'a>: Future<Output = Result<(), Self::PushError>>
     where
         Self: 'a;
     /// The future of [`take`](Space::take).
@@ -124,49 +128,67 @@ pub trait Space<V> {
     where
         Self: 'a;
 
-    /// Appends `value` under `key`. Cancel-safety is the backend's to state ([`LocalSpace`]:
-    /// the future is ready at once, the value is in when it is created).
-    fn out<'a>(&'a self, key: &'a str, value: V) -> Self::Out<'a>;
+    /// Appends `value` under `key`.
+    ///
+    /// # Cancel safety
+    /// The backend's to state ([`LocalSpace`]: the future is ready at once, the value is in
+    /// when it is created).
+    fn push<'a>(&'a self, key: &'a str, value: V) -> Self::Push<'a>;
     /// Removes and returns the head entry of `key`, waiting until there is one; after `close`,
-    /// drains what is queued, then fails. Backends must be cancel-safe: an entry leaves the space
-    /// only when the future resolves with it.
+    /// drains what is queued, then fails.
+    ///
+    /// # Cancel safety
+    /// Backends must be cancel-safe: an entry leaves the space only when the future resolves
+    /// with it.
     fn take<'a>(&'a self, key: &'a str) -> Self::Take<'a>;
     /// Removes and returns the head entry of `key` if there is one, without waiting for one.
+    ///
+    /// # Cancel safety
     /// Backends must be cancel-safe: dropping the future before it resolves takes nothing.
     fn try_take<'a>(&'a self, key: &'a str) -> Self::TryTake<'a>;
-    /// Entries queued under `key`. Changes nothing, so cancel-safe.
+    /// Entries queued under `key`.
+    ///
+    /// # Cancel safety
+    /// Cancel-safe: changes nothing.
     fn len<'a>(&'a self, key: &'a str) -> Self::Len<'a>;
-    /// Closes the space (the close rule of [`crate::queue`]): `out` is refused with the value
-    /// handed back, takes drain then fail, waiters are woken. Idempotent, so dropping the future
-    /// and calling it again is always safe.
+    /// Closes the space (the close rule of [`crate::queue`]): `push` is refused with the value
+    /// handed back, takes drain then fail, waiters are woken.
+    ///
+    /// # Cancel safety
+    /// Idempotent, so dropping the future and calling it again is always safe.
     fn close(&self) -> Self::Close<'_>;
     /// Whether the space is closed (as far as this handle knows).
     fn is_closed(&self) -> bool;
 }
 
 /// The reading half of a tuple space, for values that can be cloned.
-pub trait ReadSpace<V: Clone>: Space<V> {
-    /// The future of [`read`](ReadSpace::read).
-    type Read<'a>: Future<Output = Result<V, Self::Error>>
+pub trait PeekSpace<V: Clone>: Space<V> {
+    /// The future of [`peek`](PeekSpace::peek).
+    type Peek<'a>: Future<Output = Result<V, Self::Error>>
     where
         Self: 'a;
-    /// The future of [`try_read`](ReadSpace::try_read).
-    type TryRead<'a>: Future<Output = Result<Option<V>, Self::Error>>
+    /// The future of [`try_peek`](PeekSpace::try_peek).
+    type TryPeek<'a>: Future<Output = Result<Option<V>, Self::Error>>
     where
         Self: 'a;
 
-    /// A copy of the head entry of `key`, waiting until there is one; nothing is removed, so
-    /// dropping the future at any point is cancel-safe.
-    fn read<'a>(&'a self, key: &'a str) -> Self::Read<'a>;
-    /// A copy of the head entry of `key` if there is one, without waiting. Cancel-safe.
-    fn try_read<'a>(&'a self, key: &'a str) -> Self::TryRead<'a>;
+    /// A copy of the head entry of `key`, waiting until there is one.
+    ///
+    /// # Cancel safety
+    /// Cancel-safe: nothing is removed.
+    fn peek<'a>(&'a self, key: &'a str) -> Self::Peek<'a>;
+    /// A copy of the head entry of `key` if there is one, without waiting.
+    ///
+    /// # Cancel safety
+    /// Cancel-safe: nothing is removed.
+    fn try_peek<'a>(&'a self, key: &'a str) -> Self::TryPeek<'a>;
 }
 
 impl<V, R: RawMutex> Space<V> for LocalSpace<V, R> {
     type Error = Closed;
-    type OutError = OutError<V>;
-    type Out<'a>
-        = Ready<Result<(), OutError<V>>>
+    type PushError = PushError<V>;
+    type Push<'a>
+        = Ready<Result<(), PushError<V>>>
     where
         Self: 'a;
     type Take<'a>
@@ -186,8 +208,8 @@ impl<V, R: RawMutex> Space<V> for LocalSpace<V, R> {
     where
         Self: 'a;
 
-    fn out<'a>(&'a self, key: &'a str, value: V) -> Self::Out<'a> {
-        ready(LocalSpace::out(self, key, value))
+    fn push<'a>(&'a self, key: &'a str, value: V) -> Self::Push<'a> {
+        ready(LocalSpace::try_push(self, key, value))
     }
     fn take<'a>(&'a self, key: &'a str) -> Self::Take<'a> {
         LocalSpace::take(self, key)
@@ -207,20 +229,20 @@ impl<V, R: RawMutex> Space<V> for LocalSpace<V, R> {
     }
 }
 
-impl<V: Clone, R: RawMutex> ReadSpace<V> for LocalSpace<V, R> {
-    type Read<'a>
-        = Read<'a, V, R>
+impl<V: Clone, R: RawMutex> PeekSpace<V> for LocalSpace<V, R> {
+    type Peek<'a>
+        = Peek<'a, V, R>
     where
         Self: 'a;
-    type TryRead<'a>
+    type TryPeek<'a>
         = Ready<Result<Option<V>, Closed>>
     where
         Self: 'a;
 
-    fn read<'a>(&'a self, key: &'a str) -> Self::Read<'a> {
-        LocalSpace::read(self, key)
+    fn peek<'a>(&'a self, key: &'a str) -> Self::Peek<'a> {
+        LocalSpace::peek(self, key)
     }
-    fn try_read<'a>(&'a self, key: &'a str) -> Self::TryRead<'a> {
-        ready(Ok(LocalSpace::try_read(self, key)))
+    fn try_peek<'a>(&'a self, key: &'a str) -> Self::TryPeek<'a> {
+        ready(Ok(LocalSpace::try_peek(self, key)))
     }
 }

@@ -1,4 +1,4 @@
-//! The future behind [`LocalSpace::out_wait`]: an `out` that waits for room.
+//! The future behind [`LocalSpace::push`]: a push that waits for room.
 
 use core::fmt;
 use core::future::Future;
@@ -8,11 +8,11 @@ use core::task::{Context, Poll};
 use futures_core::FusedFuture;
 
 use super::LocalSpace;
-use crate::queue::{Claim, OutError, OutOrWait, WaiterId};
+use crate::queue::{Claim, OutOrWait, PushError, WaiterId};
 use crate::sync::{DefaultRawMutex, RawMutex};
 
 /// Appends a value under a key, waiting for room in a bounded space: the future returned by
-/// [`LocalSpace::out_wait`]. In an unbounded space it is ready on the first poll.
+/// [`LocalSpace::push`]. In an unbounded space it is ready on the first poll.
 ///
 /// While it waits, the space holds the value in its waiting room: producers of a key are let in
 /// first come, first served, the moment room frees (or a taker arrives to hand it to). Room is
@@ -24,7 +24,7 @@ use crate::sync::{DefaultRawMutex, RawMutex};
 /// back out of the waiting room and dropped, its reserved room goes to the next producer, and
 /// nothing else changes.
 #[must_use = "futures do nothing unless polled"]
-pub struct OutWait<'a, V, R: RawMutex = DefaultRawMutex> {
+pub struct Push<'a, V, R: RawMutex = DefaultRawMutex> {
     space: &'a LocalSpace<V, R>,
     key: &'a str,
     value: Option<V>,
@@ -33,11 +33,11 @@ pub struct OutWait<'a, V, R: RawMutex = DefaultRawMutex> {
 }
 
 // The value is only moved, never pinned.
-impl<V, R: RawMutex> Unpin for OutWait<'_, V, R> {}
+impl<V, R: RawMutex> Unpin for Push<'_, V, R> {}
 
-impl<'a, V, R: RawMutex> OutWait<'a, V, R> {
+impl<'a, V, R: RawMutex> Push<'a, V, R> {
     pub(crate) fn new(space: &'a LocalSpace<V, R>, key: &'a str, value: V) -> Self {
-        OutWait {
+        Push {
             space,
             key,
             value: Some(value),
@@ -52,8 +52,8 @@ impl<'a, V, R: RawMutex> OutWait<'a, V, R> {
     }
 }
 
-impl<V, R: RawMutex> Future for OutWait<'_, V, R> {
-    type Output = Result<(), OutError<V>>;
+impl<V, R: RawMutex> Future for Push<'_, V, R> {
+    type Output = Result<(), PushError<V>>;
 
     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
         let this = self.get_mut();
@@ -67,9 +67,9 @@ impl<V, R: RawMutex> Future for OutWait<'_, V, R> {
                 let Some(v) = value.take() else {
                     return Poll::Pending; // not reached: the value is there until it goes in
                 };
-                match e.out(key, v) {
+                match e.try_push(key, v) {
                     Ok(_) => Poll::Ready(Ok(())),
-                    Err(OutError::Full(v)) => match e.out_or_wait(key, v, cx.waker().clone()) {
+                    Err(PushError::Full(v)) => match e.push_or_wait(key, v, cx.waker().clone()) {
                         Ok(OutOrWait::Done(_)) => Poll::Ready(Ok(())),
                         Ok(OutOrWait::Waiting(id)) => {
                             *waiter = Some(id);
@@ -95,7 +95,7 @@ impl<V, R: RawMutex> Future for OutWait<'_, V, R> {
                 }
                 Claim::Refused(v) => {
                     *waiter = None;
-                    Poll::Ready(Err(OutError::Closed(v)))
+                    Poll::Ready(Err(PushError::Closed(v)))
                 }
                 _ => {
                     *waiter = None;
@@ -108,13 +108,13 @@ impl<V, R: RawMutex> Future for OutWait<'_, V, R> {
     }
 }
 
-impl<V, R: RawMutex> FusedFuture for OutWait<'_, V, R> {
+impl<V, R: RawMutex> FusedFuture for Push<'_, V, R> {
     fn is_terminated(&self) -> bool {
         self.done
     }
 }
 
-impl<V, R: RawMutex> Drop for OutWait<'_, V, R> {
+impl<V, R: RawMutex> Drop for Push<'_, V, R> {
     fn drop(&mut self) {
         if let Some(id) = self.waiter.take() {
             let value = self.space.with(|e| e.cancel(id));
@@ -123,11 +123,15 @@ impl<V, R: RawMutex> Drop for OutWait<'_, V, R> {
     }
 }
 
-impl<V, R: RawMutex> fmt::Debug for OutWait<'_, V, R> {
+impl<V, R: RawMutex> fmt::Debug for Push<'_, V, R> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("OutWait")
+        f.debug_struct("Push")
             .field("key", &self.key)
             .field("waiting", &self.waiter.is_some())
             .finish()
     }
 }
+
+/// Renamed [`Push`].
+#[deprecated(since = "0.2.0", note = "renamed to `Push`")]
+pub type OutWait<'a, V, R = DefaultRawMutex> = Push<'a, V, R>;

@@ -1,4 +1,4 @@
-//! The future behind [`LocalSpace::read`].
+//! The future behind [`LocalSpace::peek`].
 
 use core::fmt;
 use core::future::Future;
@@ -13,7 +13,7 @@ use crate::queue::{Claim, ReadOrWait, WaiterId};
 use crate::sync::{DefaultRawMutex, RawMutex};
 
 /// Reads (clones) the head entry of one key without removing it, waiting until there is one: the
-/// future returned by [`LocalSpace::read`].
+/// future returned by [`LocalSpace::peek`].
 ///
 /// Every reader waiting on a key gets a clone of the next entry that arrives for it, even one
 /// handed straight to a waiting taker.
@@ -21,7 +21,7 @@ use crate::sync::{DefaultRawMutex, RawMutex};
 /// # Cancel safety
 /// Cancel-safe: a read removes nothing, so dropping it at any point changes nothing in the space.
 #[must_use = "futures do nothing unless polled"]
-pub struct Read<'a, V, R: RawMutex = DefaultRawMutex> {
+pub struct Peek<'a, V, R: RawMutex = DefaultRawMutex> {
     space: &'a LocalSpace<V, R>,
     key: &'a str,
     waiter: Option<WaiterId>,
@@ -29,9 +29,9 @@ pub struct Read<'a, V, R: RawMutex = DefaultRawMutex> {
     done: bool,
 }
 
-impl<'a, V, R: RawMutex> Read<'a, V, R> {
+impl<'a, V, R: RawMutex> Peek<'a, V, R> {
     pub(crate) fn new(space: &'a LocalSpace<V, R>, key: &'a str) -> Self {
-        Read {
+        Peek {
             space,
             key,
             waiter: None,
@@ -45,7 +45,7 @@ impl<'a, V, R: RawMutex> Read<'a, V, R> {
     }
 }
 
-impl<V: Clone, R: RawMutex> Future for Read<'_, V, R> {
+impl<V: Clone, R: RawMutex> Future for Peek<'_, V, R> {
     type Output = Result<V, Closed>;
 
     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
@@ -55,7 +55,7 @@ impl<V: Clone, R: RawMutex> Future for Read<'_, V, R> {
         }
         let (space, key, waiter) = (this.space, this.key, &mut this.waiter);
         let poll = space.with(|e| match *waiter {
-            None => match e.read_or_wait(key, cx.waker().clone()) {
+            None => match e.peek_or_wait(key, cx.waker().clone()) {
                 Ok(ReadOrWait::Read(v)) => Poll::Ready(Ok(v)),
                 Ok(ReadOrWait::Waiting(id)) => {
                     *waiter = Some(id);
@@ -87,13 +87,13 @@ impl<V: Clone, R: RawMutex> Future for Read<'_, V, R> {
     }
 }
 
-impl<V: Clone, R: RawMutex> FusedFuture for Read<'_, V, R> {
+impl<V: Clone, R: RawMutex> FusedFuture for Peek<'_, V, R> {
     fn is_terminated(&self) -> bool {
         self.done
     }
 }
 
-impl<V, R: RawMutex> Drop for Read<'_, V, R> {
+impl<V, R: RawMutex> Drop for Peek<'_, V, R> {
     fn drop(&mut self) {
         if let Some(id) = self.waiter.take() {
             let dropped = self.space.with(|e| e.cancel(id));
@@ -102,11 +102,15 @@ impl<V, R: RawMutex> Drop for Read<'_, V, R> {
     }
 }
 
-impl<V, R: RawMutex> fmt::Debug for Read<'_, V, R> {
+impl<V, R: RawMutex> fmt::Debug for Peek<'_, V, R> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("Read")
+        f.debug_struct("Peek")
             .field("key", &self.key)
             .field("waiting", &self.waiter.is_some())
             .finish()
     }
 }
+
+/// Renamed [`Peek`].
+#[deprecated(since = "0.2.0", note = "renamed to `Peek`")]
+pub type Read<'a, V, R = DefaultRawMutex> = Peek<'a, V, R>;

@@ -34,7 +34,7 @@ impl WakeList {
     #[inline]
     pub(crate) fn collect<V>(&mut self, engine: &mut Engine<V, Waker>) {
         if engine.has_ready() {
-            while let Some((_, waker)) = engine.pop_ready() {
+            while let Some((_, waker)) = engine.take_ready() {
                 self.push(waker);
             }
         }

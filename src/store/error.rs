@@ -84,8 +84,10 @@ impl From<StorageError> for StoreError {
     }
 }
 
-impl ErrorCode for StoreError {
-    fn code(&self) -> &'static str {
+impl StoreError {
+    /// The stable code of this error (see [`crate::error`]); an inherent method, so it
+    /// needs no trait import.
+    pub fn code(&self) -> &'static str {
         match self {
             StoreError::KeyInvalid { .. } => codes::KEY_INVALID,
             StoreError::ValueTooLarge { .. } => codes::VALUE_TOO_LARGE,
@@ -96,6 +98,12 @@ impl ErrorCode for StoreError {
             StoreError::SequenceExhausted => codes::SEQUENCE_EXHAUSTED,
             StoreError::Lease(e) => e.code(),
         }
+    }
+}
+
+impl ErrorCode for StoreError {
+    fn code(&self) -> &'static str {
+        StoreError::code(self)
     }
 }
 

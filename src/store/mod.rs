@@ -14,7 +14,7 @@
 //!   it drives the [`crate::queue`] engine for FIFO order, waiting takers and leases),
 //!   [`FaultStorage`] (an in-memory storage that tears writes, fails I/O and loses power on demand);
 //! * std: [`FileStorage`] over the [`vfs`] syscall seam, and [`Store`] / [`FileStore`] — shared by
-//!   threads, `pull(key).await` waits for an entry (served in arrival order), concurrent writers
+//!   threads, `take(key).await` waits for an entry (served in arrival order), concurrent writers
 //!   share fsyncs (group commit, run off the polling thread for async pulls), leased takes with
 //!   `ack` / `nack` / expiry, and [`Durability::Interval`] runs a background flusher. For tests:
 //!   [`FaultVfs`] fails any syscall, [`CrashVfs`] simulates a power loss of the page cache.
@@ -32,8 +32,8 @@
 //!
 //! let store = FileStore::open(&path)?;
 //! assert_eq!(store.len("device-7"), 2);
-//! assert_eq!(store.try_pull("device-7")?, Some(b"reading 1".to_vec()));
-//! let next = futures::executor::block_on(store.pull("device-7"))?; // waits if empty
+//! assert_eq!(store.try_take("device-7")?, Some(b"reading 1".to_vec()));
+//! let next = futures::executor::block_on(store.take("device-7"))?; // waits if empty
 //! assert_eq!(next, b"reading 2");
 //! store.close()?;
 //! # std::fs::remove_dir_all(&dir).unwrap();
@@ -78,4 +78,7 @@ pub use fault_vfs::{FaultFile, FaultKind, FaultVfs, Syscall};
 #[cfg(feature = "std")]
 pub use file::{FileStorage, FileSyncer};
 #[cfg(feature = "std")]
-pub use shared::{FileStore, Pull, Store};
+#[allow(deprecated)]
+pub use shared::Pull;
+#[cfg(feature = "std")]
+pub use shared::{FileStore, Store, Take};

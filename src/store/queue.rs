@@ -257,7 +257,7 @@ impl<S: Storage, W> Queue<S, W> {
         let mut engine = Engine::new();
         for (&seq, l) in &live {
             // An unbounded, open engine takes every value.
-            let _ = engine.out(&l.key, seq);
+            let _ = engine.try_push(&l.key, seq);
         }
         let mut q = Queue {
             storage,
@@ -314,7 +314,7 @@ impl<S: Storage, W> Queue<S, W> {
     /// never lost — and the store is poisoned (every later write fails with `STORE_POISONED`).
     ///
     /// Errors: `KEY_INVALID`, `CLOSED`, `STORE_POISONED`, `IO` (the entry stays queued).
-    pub fn try_pull(&mut self, key: &str) -> Result<Option<Vec<u8>>, StoreError> {
+    pub fn try_take(&mut self, key: &str) -> Result<Option<Vec<u8>>, StoreError> {
         let Some((entry, _)) = self.append_pull(key)? else {
             return Ok(None);
         };
@@ -326,6 +326,12 @@ impl<S: Storage, W> Queue<S, W> {
         Ok(Some(entry.entry.value))
     }
 
+    /// Renamed [`try_take`](Self::try_take).
+    #[deprecated(since = "0.2.0", note = "renamed to `try_take`")]
+    pub fn try_pull(&mut self, key: &str) -> Result<Option<Vec<u8>>, StoreError> {
+        self.try_take(key)
+    }
+
     /// A copy of the oldest entry under `key`. Works after close.
     pub fn peek(&self, key: &str) -> Option<Vec<u8>> {
         self.peek_ref(key).map(<[u8]>::to_vec)
@@ -333,7 +339,7 @@ impl<S: Storage, W> Queue<S, W> {
 
     /// The oldest entry under `key`, borrowed.
     pub fn peek_ref(&self, key: &str) -> Option<&[u8]> {
-        let seq = self.engine.try_read(key).ok()?;
+        let seq = self.engine.try_peek(key).ok()?;
         self.live.get(seq).map(|l| &l.value[..])
     }
 
@@ -674,7 +680,7 @@ impl<S: Storage, W> Queue<S, W> {
             },
         );
         // An unbounded, open engine takes every value (the store refuses writes after close).
-        let _ = self.engine.out(key, seq);
+        let _ = self.engine.try_push(key, seq);
         Ok((seq, lsn))
     }
 
@@ -774,7 +780,7 @@ impl<S: Storage, W> Queue<S, W> {
     /// The next waiter the engine made ready (handed an entry, or ended by close or poison).
     #[cfg_attr(not(feature = "std"), allow(dead_code))] // used by the std Store
     pub(crate) fn pop_ready(&mut self) -> Option<W> {
-        self.engine.pop_ready().map(|(_, w)| w)
+        self.engine.take_ready().map(|(_, w)| w)
     }
 
     fn closed_or_poisoned(&self) -> StoreError {

@@ -33,8 +33,8 @@ pub type FileStore<R = DefaultRawMutex> = Store<FileStorage, R>;
 
 /// The durable queue, shared between threads and tasks.
 ///
-/// * `push` and `try_pull` block the calling thread for the durability step (an fsync under
-///   [`Durability::Always`]); [`pull`](Store::pull) is a future that waits for an entry.
+/// * `push` and `try_take` block the calling thread for the durability step (an fsync under
+///   [`Durability::Always`]); [`take`](Store::take) is a future that waits for an entry.
 /// * **Group commit**: writers append their record under the lock and then wait for the log to be
 ///   durable up to it. The first one in becomes the leader and fsyncs *outside* the lock; writers
 ///   that arrive meanwhile append behind it and the next leader's single fsync covers all of them.
@@ -477,7 +477,7 @@ where
     /// poisoned.
     ///
     /// Errors: `KEY_INVALID`, `CLOSED`, `STORE_POISONED`, `IO` (the entry stays queued).
-    pub fn try_pull(&self, key: &str) -> Result<Option<Vec<u8>>, StoreError> {
+    pub fn try_take(&self, key: &str) -> Result<Option<Vec<u8>>, StoreError> {
         let _busy = Busy::enter(&self.shared.busy);
         let Some((entry, lsn)) = self.shared.state.lock(|st| st.queue.append_pull(key))? else {
             return Ok(None);
@@ -485,8 +485,14 @@ where
         Ok(Some(self.shared.finish_pull(entry, lsn)))
     }
 
+    /// Renamed [`try_take`](Self::try_take).
+    #[deprecated(since = "0.2.0", note = "renamed to `try_take`")]
+    pub fn try_pull(&self, key: &str) -> Result<Option<Vec<u8>>, StoreError> {
+        self.try_take(key)
+    }
+
     /// Waits for an entry under `key`, then removes and returns it (like
-    /// [`try_pull`](Self::try_pull)); woken by [`push`](Self::push). Waiters on a key are served
+    /// [`try_take`](Self::try_take)); woken by [`push`](Self::push). Waiters on a key are served
     /// in FIFO order. Fails with `CLOSED` if the store is closed while waiting, `STORE_POISONED`
     /// if it is poisoned.
     ///
@@ -502,8 +508,8 @@ where
     /// fsync), it puts the entry back at its place in the key — a restore record in the log, so a
     /// crash cannot lose it either — and waits for that record to be durable: the one case where
     /// dropping blocks the dropping thread, for one group-commit fsync.
-    pub fn pull(&self, key: &str) -> Pull<'_, S, R> {
-        Pull {
+    pub fn take(&self, key: &str) -> Take<'_, S, R> {
+        Take {
             store: self,
             key: key.into(),
             state: PullState::Start,
@@ -511,10 +517,16 @@ where
         }
     }
 
+    /// Renamed [`take`](Self::take).
+    #[deprecated(since = "0.2.0", note = "renamed to `take`")]
+    pub fn pull(&self, key: &str) -> Take<'_, S, R> {
+        self.take(key)
+    }
+
     /// Takes the oldest entry under `key` on a lease of `lease` (30 s if `None`), without
     /// waiting. Nothing is written: the entry stays in the log until [`ack`](Self::ack) writes its
     /// tombstone; [`nack`](Self::nack) or expiry puts it back at the head of its key (age kept),
-    /// waking a waiting [`pull`](Self::pull). After a crash or a reopen every un-acknowledged
+    /// waking a waiting [`take`](Self::take). After a crash or a reopen every un-acknowledged
     /// lease is back in the queue: delivery is **at least once**. Expiry runs on the store's
     /// committer thread (started by the first lease).
     ///
@@ -562,7 +574,7 @@ where
     }
 
     /// Returns a lease: its entry goes back to the head of its key, age kept, and a waiting
-    /// [`pull`](Self::pull) of the key is woken. Nothing is written. Errors: `LEASE_LOST`.
+    /// [`take`](Self::take) of the key is woken. Nothing is written. Errors: `LEASE_LOST`.
     pub fn nack(&self, id: LeaseId) -> Result<(), StoreError> {
         let w = self.shared.state.lock(|st| {
             st.queue.nack(id)?;
@@ -651,7 +663,7 @@ where
     }
 
     /// Closes, by the one close rule of `crate::queue`: afterwards `push` fails with `CLOSED`;
-    /// `pull`, `try_pull` and `take_leased` **drain** what is queued (each writing its tombstone),
+    /// `take`, `try_take` and `take_leased` **drain** what is queued (each writing its tombstone),
     /// then fail with `CLOSED` — and waiting pulls on empty keys wake with it; leases still
     /// settle; `compact` fails with `CLOSED`; `peek`, `len`, `keys` still answer.
     /// Pending writes are synced outside the store's lock (through group commit), and the
@@ -746,13 +758,13 @@ impl<S: Storage, R: RawMutex> core::fmt::Debug for Store<S, R> {
     }
 }
 
-/// The future returned by [`Store::pull`].
+/// The future returned by [`Store::take`].
 ///
 /// # Cancel safety
 ///
-/// Cancel-safe: dropping it never loses an entry (details on [`Store::pull`]).
+/// Cancel-safe: dropping it never loses an entry (details on [`Store::take`]).
 #[must_use = "futures do nothing unless polled"]
-pub struct Pull<'a, S: Storage, R: RawMutex = DefaultRawMutex>
+pub struct Take<'a, S: Storage, R: RawMutex = DefaultRawMutex>
 where
     S::Syncer: SyncHandle,
 {
@@ -763,6 +775,10 @@ where
     slot: WaiterSlot,
 }
 
+/// Renamed [`Take`].
+#[deprecated(since = "0.2.0", note = "renamed to `Take`")]
+pub type Pull<'a, S, R = DefaultRawMutex> = Take<'a, S, R>;
+
 enum PullState {
     Start,
     /// Waiting in the queue engine (arrival order; a push is handed straight to it).
@@ -772,7 +788,7 @@ enum PullState {
     Done,
 }
 
-impl<S, R> Pull<'_, S, R>
+impl<S, R> Take<'_, S, R>
 where
     S: Storage + Send + 'static,
     S::Syncer: Send,
@@ -821,7 +837,7 @@ where
     }
 }
 
-impl<S, R> Future for Pull<'_, S, R>
+impl<S, R> Future for Take<'_, S, R>
 where
     S: Storage + Send + 'static,
     S::Syncer: Send,
@@ -882,7 +898,7 @@ where
     }
 }
 
-impl<S: Storage, R: RawMutex> Drop for Pull<'_, S, R>
+impl<S: Storage, R: RawMutex> Drop for Take<'_, S, R>
 where
     S::Syncer: SyncHandle,
 {
@@ -925,12 +941,12 @@ where
     }
 }
 
-impl<S: Storage, R: RawMutex> core::fmt::Debug for Pull<'_, S, R>
+impl<S: Storage, R: RawMutex> core::fmt::Debug for Take<'_, S, R>
 where
     S::Syncer: SyncHandle,
 {
     fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
-        f.debug_struct("Pull")
+        f.debug_struct("Take")
             .field("key", &self.key)
             .field("taken", &matches!(self.state, PullState::Taken(..)))
             .finish()
@@ -946,6 +962,6 @@ mod tests {
         fn assert_send_sync<T: Send + Sync>() {}
         assert_send_sync::<FileStore>();
         assert_send_sync::<Store<super::super::FaultStorage>>();
-        assert_send_sync::<Pull<'static, FileStorage>>();
+        assert_send_sync::<Take<'static, FileStorage>>();
     }
 }

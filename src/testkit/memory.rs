@@ -5,9 +5,8 @@ use alloc::vec::Vec;
 use core::cell::Cell;
 
 use super::{Capabilities, Harness, KitError, KitLease, Options, Queue};
-use crate::error::ErrorCode;
 use crate::grammar::Pattern;
-use crate::queue::{Config, LeaseId, OutError};
+use crate::queue::{Config, LeaseId, PushError};
 use crate::space::LocalSpace;
 
 /// The in-memory backend for the kit: every case runs against a fresh [`LocalSpace`] of
@@ -39,7 +38,7 @@ impl MemoryQueue {
     }
 }
 
-fn out_error(e: OutError<Vec<u8>>) -> KitError {
+fn out_error(e: PushError<Vec<u8>>) -> KitError {
     let code = e.code();
     KitError::with_value(code, e.into_inner())
 }
@@ -82,7 +81,7 @@ impl Harness for Memory {
 
 impl Queue for MemoryQueue {
     async fn out(&self, key: &str, value: Vec<u8>) -> Result<(), KitError> {
-        self.space.out(key, value).map_err(out_error)
+        self.space.try_push(key, value).map_err(out_error)
     }
 
     async fn try_take(&self, key: &str) -> Result<Option<Vec<u8>>, KitError> {
@@ -115,11 +114,11 @@ impl Queue for MemoryQueue {
     }
 
     async fn out_front(&self, key: &str, value: Vec<u8>) -> Result<(), KitError> {
-        self.space.out_front(key, value).map_err(out_error)
+        self.space.push_front(key, value).map_err(out_error)
     }
 
     async fn out_wait(&self, key: &str, value: Vec<u8>) -> Result<(), KitError> {
-        self.space.out_wait(key, value).await.map_err(out_error)
+        self.space.push(key, value).await.map_err(out_error)
     }
 
     async fn try_take_matching(

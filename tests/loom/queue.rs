@@ -41,8 +41,8 @@ fn woken_takers_never_swap_and_probes_never_barge() {
         let first = loom::thread::spawn(move || loom::future::block_on(first).unwrap());
         let second = loom::thread::spawn(move || loom::future::block_on(second).unwrap());
         let prober = loom::thread::spawn(move || space.try_take("k"));
-        space.out("k", 1).unwrap();
-        space.out("k", 2).unwrap();
+        space.try_push("k", 1).unwrap();
+        space.try_push("k", 2).unwrap();
         assert_eq!(
             first.join().unwrap(),
             1,
@@ -81,8 +81,8 @@ fn key_and_pattern_takers_are_served_by_arrival() {
                 assert_eq!(name.as_str(), "public:app.jobs.a");
                 v
             });
-            space.out("public:app.jobs.a", 1).unwrap();
-            space.out("public:app.jobs.a", 2).unwrap();
+            space.try_push("public:app.jobs.a", 1).unwrap();
+            space.try_push("public:app.jobs.a", 2).unwrap();
             let (k, p) = (by_key.join().unwrap(), by_pattern.join().unwrap());
             if pattern_first {
                 assert_eq!((p, k), (1, 2), "the pattern taker arrived first");
@@ -105,7 +105,7 @@ fn a_cancelled_hand_off_goes_to_the_next_taker_in_line() {
         assert!(register(&mut next).is_pending());
         let cancelled = loom::thread::spawn(move || drop(cancelled));
         let next = loom::thread::spawn(move || loom::future::block_on(next).unwrap());
-        space.out("k", 7).unwrap();
+        space.try_push("k", 7).unwrap();
         cancelled.join().unwrap();
         assert_eq!(next.join().unwrap(), 7);
         assert_eq!(space.total_len(), 0);

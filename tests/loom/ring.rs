@@ -28,8 +28,8 @@ fn push_and_pop_wait_for_each_other() {
                 block_on(r.push(2)).unwrap();
             })
         };
-        assert_eq!(block_on(r.pop()), Some(1));
-        assert_eq!(block_on(r.pop()), Some(2));
+        assert_eq!(block_on(r.take()), Some(1));
+        assert_eq!(block_on(r.take()), Some(2));
         producer.join().unwrap();
     });
 }
@@ -44,7 +44,7 @@ fn close_wakes_waiting_producer_and_consumer() {
         let empty = ring::<1>();
         let consumer = {
             let empty = empty.clone();
-            thread::spawn(move || block_on(empty.pop()))
+            thread::spawn(move || block_on(empty.take()))
         };
         let producer = {
             let full = full.clone();
@@ -54,7 +54,7 @@ fn close_wakes_waiting_producer_and_consumer() {
         full.close();
         assert_eq!(consumer.join().unwrap(), None);
         assert_eq!(producer.join().unwrap().unwrap_err().into_inner(), 5);
-        assert_eq!(full.try_pop(), Ok(0));
+        assert_eq!(full.try_take(), Ok(0));
     });
 }
 
@@ -68,7 +68,7 @@ fn woken_then_dropped_pop_hands_the_wake_up_on() {
         let cancelled = {
             let r = r.clone();
             thread::spawn(move || {
-                let mut pop = Box::pin(r.pop());
+                let mut pop = Box::pin(r.take());
                 let mut cx = Context::from_waker(Waker::noop());
                 match pop.as_mut().poll(&mut cx) {
                     Poll::Ready(v) => v,
@@ -81,7 +81,7 @@ fn woken_then_dropped_pop_hands_the_wake_up_on() {
         };
         let waiting = {
             let r = r.clone();
-            thread::spawn(move || block_on(r.pop()))
+            thread::spawn(move || block_on(r.take()))
         };
         r.try_push(7).unwrap();
         if cancelled.join().unwrap() == Some(7) {
@@ -115,11 +115,11 @@ fn woken_then_dropped_push_hands_the_room_on() {
             let r = r.clone();
             thread::spawn(move || block_on(r.push(2)).unwrap())
         };
-        assert_eq!(r.try_pop(), Ok(0));
+        assert_eq!(r.try_take(), Ok(0));
         if cancelled.join().unwrap() {
-            assert_eq!(block_on(r.pop()), Some(1)); // makes room for the waiting producer
+            assert_eq!(block_on(r.take()), Some(1)); // makes room for the waiting producer
         }
         waiting.join().unwrap();
-        assert_eq!(r.try_pop(), Ok(2));
+        assert_eq!(r.try_take(), Ok(2));
     });
 }

@@ -21,9 +21,9 @@ fn out_and_take_race_without_losing_a_wake_up() {
         };
         let producer = {
             let space = space.clone();
-            loom::thread::spawn(move || space.out("k", 1).unwrap())
+            loom::thread::spawn(move || space.try_push("k", 1).unwrap())
         };
-        space.out("k", 2).unwrap();
+        space.try_push("k", 2).unwrap();
         let mine = loom::future::block_on(space.take("k")).unwrap();
         let theirs = taker.join().unwrap().unwrap();
         producer.join().unwrap();
@@ -59,12 +59,12 @@ fn woken_then_dropped_take_hands_the_wake_up_on() {
             let space = space.clone();
             loom::thread::spawn(move || loom::future::block_on(space.take("k")).unwrap())
         };
-        space.out("k", 7).unwrap();
+        space.try_push("k", 7).unwrap();
         match cancelled.join().unwrap() {
             // The cancelled one took it: give the waiting taker another.
             Some(v) => {
                 assert_eq!(v, 7);
-                space.out("k", 8).unwrap();
+                space.try_push("k", 8).unwrap();
                 assert_eq!(waiting.join().unwrap(), 8);
             }
             None => assert_eq!(waiting.join().unwrap(), 7),
@@ -85,7 +85,7 @@ fn close_races_take_and_out_without_loss() {
         };
         let producer = {
             let space = space.clone();
-            loom::thread::spawn(move || space.out("k", 5))
+            loom::thread::spawn(move || space.try_push("k", 5))
         };
         space.close();
         let taken = taker.join().unwrap().ok();
@@ -105,17 +105,17 @@ fn read_and_take_both_see_one_out() {
         let space = Arc::new(LocalSpace::<u32, StdRawMutex>::new());
         let reader = {
             let space = space.clone();
-            loom::thread::spawn(move || loom::future::block_on(space.read("k")).unwrap())
+            loom::thread::spawn(move || loom::future::block_on(space.peek("k")).unwrap())
         };
         let taker = {
             let space = space.clone();
             loom::thread::spawn(move || loom::future::block_on(space.take("k")).unwrap())
         };
-        space.out("k", 3).unwrap();
+        space.try_push("k", 3).unwrap();
         assert_eq!(taker.join().unwrap(), 3);
         // The reader may run after the taker took the only entry: give it one more then.
         if space.total_len() == 0 {
-            space.out("k", 3).unwrap();
+            space.try_push("k", 3).unwrap();
         }
         assert_eq!(reader.join().unwrap(), 3);
     });
@@ -136,9 +136,9 @@ fn pattern_taker_and_key_taker_race_outs() {
         };
         let producer = {
             let space = space.clone();
-            loom::thread::spawn(move || space.out("public:app.jobs.a", 1).unwrap())
+            loom::thread::spawn(move || space.try_push("public:app.jobs.a", 1).unwrap())
         };
-        space.out("public:app.jobs.a", 2).unwrap();
+        space.try_push("public:app.jobs.a", 2).unwrap();
         let mine = loom::future::block_on(space.take("public:app.jobs.a")).unwrap();
         let theirs = by_pattern.join().unwrap();
         producer.join().unwrap();
@@ -172,11 +172,11 @@ fn woken_then_dropped_pattern_taker_hands_the_wake_up_on() {
             let space = space.clone();
             loom::thread::spawn(move || loom::future::block_on(space.take("public:app.k")).unwrap())
         };
-        space.out("public:app.k", 7).unwrap();
+        space.try_push("public:app.k", 7).unwrap();
         match cancelled.join().unwrap() {
             Some(v) => {
                 assert_eq!(v, 7);
-                space.out("public:app.k", 8).unwrap();
+                space.try_push("public:app.k", 8).unwrap();
                 assert_eq!(waiting.join().unwrap(), 8);
             }
             None => assert_eq!(waiting.join().unwrap(), 7),

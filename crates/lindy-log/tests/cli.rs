@@ -36,7 +36,7 @@ fn sample(name: &str) -> PathBuf {
         s.push("jobs", v.as_bytes()).unwrap();
     }
     s.push("mail", b"hi\n\x00").unwrap();
-    s.try_pull("jobs").unwrap();
+    s.try_take("jobs").unwrap();
     s.close().unwrap();
     path
 }

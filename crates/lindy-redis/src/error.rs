@@ -76,8 +76,10 @@ impl From<ChannelError> for Error {
     }
 }
 
-impl ErrorCode for Error {
-    fn code(&self) -> &'static str {
+impl Error {
+    /// The stable code of this error (see [`lindy::error`](lindy::error)); an inherent method, so it
+    /// needs no trait import.
+    pub fn code(&self) -> &'static str {
         match self {
             Error::Config(_) => codes::INVALID_CONFIG,
             Error::Io(_) => codes::IO,
@@ -88,6 +90,12 @@ impl ErrorCode for Error {
             Error::LeaseInvalid(_) => codes::LEASE_INVALID,
             Error::Channel(e) => e.code(),
         }
+    }
+}
+
+impl ErrorCode for Error {
+    fn code(&self) -> &'static str {
+        Error::code(self)
     }
 }
 
@@ -137,9 +145,17 @@ impl OutError {
     }
 }
 
+impl OutError {
+    /// The stable code of this error (see [`lindy::error`](lindy::error)); an inherent method, so it
+    /// needs no trait import.
+    pub fn code(&self) -> &'static str {
+        self.error.code()
+    }
+}
+
 impl ErrorCode for OutError {
     fn code(&self) -> &'static str {
-        self.error.code()
+        OutError::code(self)
     }
 }
 

@@ -9,7 +9,6 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use lindy::channels::{EventKind, Subscription};
-use lindy::error::ErrorCode;
 use lindy::grammar::Name;
 use lindy_redis::{
     Config, Connection, QueueConfig, RedisBus, RedisQueue, RedisRegistry, RedisSpace, SpaceConfig,

@@ -12,7 +12,6 @@ use std::process::ExitCode;
 use std::sync::Mutex;
 use std::time::Duration;
 
-use lindy::error::ErrorCode;
 use lindy::grammar::Pattern;
 use lindy::testkit::{run, Capabilities, Harness, KitError, KitLease, Options, Queue, CASES};
 use lindy_redis::{Connection, Error, Lease, QueueConfig, RedisQueue, RedisSpace, SpaceConfig};

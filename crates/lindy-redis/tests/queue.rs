@@ -6,7 +6,6 @@ use std::collections::HashSet;
 use std::time::Duration;
 
 use bytes::Bytes;
-use lindy::error::ErrorCode;
 use lindy_redis::{Connection, QueueConfig, RedisQueue};
 
 fn config(visibility_ms: u64, max_deliveries: u32) -> QueueConfig {

@@ -7,7 +7,6 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use lindy::channels::{AsyncManager, Event, EventKind, State, Subscription};
-use lindy::error::ErrorCode;
 use lindy::grammar::Name;
 use lindy_redis::{Connection, RedisBus, RedisRegistry};
 
@@ -41,11 +40,11 @@ async fn transition_table(conn: Connection) {
     m.set_delta(&room, true).await.unwrap();
     assert!(m.get(&room).await.unwrap().delta);
     assert_eq!(m.len().await.unwrap(), 1);
-    assert!(m.next_deadline().await.unwrap().is_some());
+    assert!(m.poll_timeout().await.unwrap().is_some());
 
     tokio::time::sleep(Duration::from_millis(60)).await;
-    assert_eq!(m.sweep().await.unwrap(), 1);
-    assert_eq!(m.sweep().await.unwrap(), 0);
+    assert_eq!(m.handle_timeout().await.unwrap(), 1);
+    assert_eq!(m.handle_timeout().await.unwrap(), 0);
     assert_eq!(m.get(&room).await.unwrap().state, State::Closed);
     assert_eq!(m.touch(&room).await.unwrap_err().code(), "CHANNEL_CLOSED");
     let c = m.open_public(&room, None).await.unwrap(); // re-open
@@ -86,7 +85,7 @@ async fn transition_table(conn: Connection) {
         "CHANNEL_NOT_FOUND"
     );
     tokio::time::sleep(Duration::from_millis(60)).await;
-    assert_eq!(m.sweep().await.unwrap(), 1);
+    assert_eq!(m.handle_timeout().await.unwrap(), 1);
     assert_eq!(
         m.get(&secret).await.unwrap_err().code(),
         "CHANNEL_NOT_FOUND"
@@ -135,7 +134,7 @@ async fn nodes_sweeping_together(conn: Connection) {
     tokio::time::sleep(Duration::from_millis(50)).await;
     let sweeps = nodes.iter().map(|(m, _)| {
         let m = m.clone();
-        tokio::spawn(async move { m.sweep().await.unwrap() })
+        tokio::spawn(async move { m.handle_timeout().await.unwrap() })
     });
     let mut total = 0;
     for s in sweeps {

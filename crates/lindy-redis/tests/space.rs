@@ -6,7 +6,6 @@ use std::collections::HashSet;
 use std::time::Duration;
 
 use bytes::Bytes;
-use lindy::error::ErrorCode;
 use lindy::grammar::Pattern;
 use lindy_redis::{Connection, Nacked, RedisSpace, SpaceConfig};
 

@@ -229,6 +229,10 @@ impl Drop for Trigger {
 /// A future that ends with the inner future's output, or with the cancellation error when the
 /// signal or the timeout fires first. The inner future is polled first on every poll, so a value
 /// that is ready wins over a cancellation in the same turn.
+///
+/// # Cancel safety
+/// As the inner future's: dropping it drops the inner future and disarms the trigger (the
+/// abort listener and the timer are removed).
 pub struct Cancellable<F> {
     inner: Pin<alloc::boxed::Box<F>>,
     trigger: Option<Trigger>,

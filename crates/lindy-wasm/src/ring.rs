@@ -16,7 +16,7 @@ use super::cancel::{Cancellable, WaitOptions};
 use super::iter::LindyIterator;
 use super::js;
 use crate::codes;
-use lindy::ring::{LockingHeapRing, TryPopError, TryPushError};
+use lindy::ring::{LockingHeapRing, TryPushError, TryTakeError};
 
 /// The largest capacity accepted from JS.
 const MAX_CAPACITY: f64 = 16_777_216.0;
@@ -75,9 +75,9 @@ impl Ring {
     /// Removes and returns the oldest value, or `undefined` if the ring is empty.
     #[wasm_bindgen(js_name = tryPop, unchecked_return_type = "unknown")]
     pub fn try_pop(&self) -> JsValue {
-        match self.inner.try_pop() {
+        match self.inner.try_take() {
             Ok(v) => v,
-            Err(TryPopError::Empty | TryPopError::Closed) => JsValue::UNDEFINED,
+            Err(TryTakeError::Empty | TryTakeError::Closed) => JsValue::UNDEFINED,
         }
     }
 
@@ -125,14 +125,14 @@ impl Ring {
             Ok(o) => o,
             Err(e) => return Promise::reject(&e),
         };
-        match self.inner.try_pop() {
+        match self.inner.try_take() {
             Ok(v) => return Promise::resolve(&v),
-            Err(TryPopError::Closed) => return Promise::resolve(&JsValue::UNDEFINED),
-            Err(TryPopError::Empty) => {}
+            Err(TryTakeError::Closed) => return Promise::resolve(&JsValue::UNDEFINED),
+            Err(TryTakeError::Empty) => {}
         }
         let ring = self.inner.clone();
         js::spawn_promise(async move {
-            let popped = Cancellable::new(ring.pop(), &opts).await?;
+            let popped = Cancellable::new(ring.take(), &opts).await?;
             Ok(popped.unwrap_or(JsValue::UNDEFINED))
         })
     }
@@ -189,7 +189,7 @@ impl Stream for Pops {
         let this = self.get_mut();
         let wait = this.wait.get_or_insert_with(|| {
             let ring = this.ring.clone();
-            Box::pin(async move { ring.pop().await })
+            Box::pin(async move { ring.take().await })
         });
         match wait.as_mut().poll(cx) {
             Poll::Pending => Poll::Pending,

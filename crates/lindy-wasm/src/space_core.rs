@@ -43,7 +43,7 @@ use wasm_bindgen::JsValue;
 use super::grammar::pattern_arg;
 use super::js;
 use lindy::queue::{
-    Claim, Config, Engine, LeaseId, MatchOrWait, OutError, Outcome, ReadOrWait, Returned,
+    Claim, Config, Engine, LeaseId, MatchOrWait, Outcome, PushError, ReadOrWait, Returned,
     TakeOrWait, Taken, TryTakeError, WaiterId,
 };
 
@@ -152,10 +152,10 @@ fn lease_arg(ms: f64) -> Result<Option<u64>, i32> {
         .map_err(|_| INVALID)
 }
 
-fn encode_out(r: Result<Outcome, OutError<u32>>) -> Result<Outcome, i32> {
+fn encode_out(r: Result<Outcome, PushError<u32>>) -> Result<Outcome, i32> {
     r.map_err(|e| match e {
-        OutError::Closed(_) => CLOSED,
-        OutError::Full(_) | OutError::TooLarge(_) => FULL,
+        PushError::Closed(_) => CLOSED,
+        PushError::Full(_) | PushError::TooLarge(_) => FULL,
     })
 }
 
@@ -277,7 +277,7 @@ impl SpaceCore {
         let Some(key) = name_of(&self.names, kid) else {
             return KEY_TOO_LONG;
         };
-        let r = self.engine.out(key, h);
+        let r = self.engine.try_push(key, h);
         self.after_out(r)
     }
 
@@ -287,7 +287,7 @@ impl SpaceCore {
         let Some(key) = name_of(&self.names, kid) else {
             return KEY_TOO_LONG;
         };
-        let r = self.engine.out_front(key, h);
+        let r = self.engine.push_front(key, h);
         self.after_out(r)
     }
 
@@ -304,7 +304,7 @@ impl SpaceCore {
         }
         let mut n = 0;
         for &h in hs {
-            match self.engine.out(&key, h) {
+            match self.engine.try_push(&key, h) {
                 Ok(_) => n += 1,
                 Err(_) => break,
             }
@@ -375,7 +375,7 @@ impl SpaceCore {
         let Some(key) = self.name(kid) else {
             return QUEUED;
         };
-        match self.engine.try_read(key) {
+        match self.engine.try_peek(key) {
             Ok(&h) => h as i32,
             Err(TryTakeError::Empty) => QUEUED,
             Err(TryTakeError::Closed) => CLOSED,
@@ -388,7 +388,7 @@ impl SpaceCore {
             return QUEUED;
         };
         let rid = alloc_rid(&mut self.rids, &mut self.free_rids);
-        match self.engine.read_or_wait(key, rid) {
+        match self.engine.peek_or_wait(key, rid) {
             Ok(ReadOrWait::Read(h)) => {
                 self.free_rids.push(rid);
                 h as i32
@@ -675,14 +675,14 @@ impl SpaceCore {
     }
 
     /// After an `out`: the fast answer when exactly one key taker got the entry, else events.
-    fn after_out(&mut self, r: Result<Outcome, OutError<u32>>) -> i32 {
+    fn after_out(&mut self, r: Result<Outcome, PushError<u32>>) -> i32 {
         match encode_out(r) {
             Err(code) => code,
             Ok(Outcome::Queued) if !self.engine.has_ready() => QUEUED,
             Ok(Outcome::Delivered(id)) => {
                 // The common wake-up: one plain key taker, nothing else ready — answer with its
                 // rid alone, no events.
-                if let Some((ready, rid)) = self.engine.pop_ready() {
+                if let Some((ready, rid)) = self.engine.take_ready() {
                     let plain = self
                         .rids
                         .get(rid as usize)
@@ -714,7 +714,7 @@ impl SpaceCore {
 
     /// Claims every ready waiter into `events`.
     fn drain_ready(&mut self) {
-        while let Some((id, rid)) = self.engine.pop_ready() {
+        while let Some((id, rid)) = self.engine.take_ready() {
             self.report(id, rid);
         }
     }

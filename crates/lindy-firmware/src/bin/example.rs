@@ -29,10 +29,10 @@ async fn sensor() {
     for reading in 0..100 {
         READINGS.push(reading).await.ok(); // waits while the ring is full
         if reading % 10 == 0 {
-            let _ = JOBS.out("public:app.jobs.calibrate", reading);
+            let _ = JOBS.try_push("public:app.jobs.calibrate", reading);
         }
     }
-    READINGS.close(); // the consumer drains what is left, then `pop` gives `None`
+    READINGS.close(); // the consumer drains what is left, then `take` gives `None`
     JOBS.close();
 }
 
@@ -60,7 +60,7 @@ async fn main(spawner: Spawner) {
     spawner.spawn(worker().unwrap());
 
     let mut sum = 0u32;
-    while let Some(reading) = READINGS.pop().await {
+    while let Some(reading) = READINGS.take().await {
         sum += u32::from(reading);
     }
     hprintln!("sum of readings: {}", sum);

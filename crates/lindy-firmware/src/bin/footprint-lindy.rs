@@ -47,8 +47,8 @@ fn main() -> ! {
     let key = name.as_str();
     for reading in 0..black_box(32u32) {
         if RING.len() == RING.capacity() {
-            while let Ok(v) = RING.try_pop() {
-                if SPACE.out(key, v).is_err() {
+            while let Ok(v) = RING.try_take() {
+                if SPACE.try_push(key, v).is_err() {
                     exit(false);
                 }
             }
@@ -57,8 +57,8 @@ fn main() -> ! {
             exit(false);
         }
     }
-    while let Some(v) = run_ready(RING.pop(), 1).flatten() {
-        if SPACE.out(key, v).is_err() {
+    while let Some(v) = run_ready(RING.take(), 1).flatten() {
+        if SPACE.try_push(key, v).is_err() {
             exit(false);
         }
         if RING.is_empty() {

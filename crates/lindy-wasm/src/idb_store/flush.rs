@@ -89,7 +89,7 @@ pub(super) fn finish(state: &Shared, ops: Vec<Op>, outcome: Result<(), JsValue>)
                 ) => {
                     // Committed: now it may be taken (handed straight to a waiting pull, if any).
                     // A closed store's engine refuses it; it is on disk and comes back on reopen.
-                    let _ = st.queue.out(&key, Record { seq, value });
+                    let _ = st.queue.try_push(&key, Record { seq, value });
                     settled.push((done.resolve, JsValue::UNDEFINED));
                 }
                 (Op::Put { done, .. }, Err(e)) => settled.push((done.reject, e.clone())),

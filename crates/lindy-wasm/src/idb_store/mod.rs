@@ -261,7 +261,7 @@ impl IdbStore {
         let st = self.state.borrow();
         Ok(st
             .queue
-            .try_read(&key)
+            .try_peek(&key)
             .map(|r| r.value.slice(0, r.value.length()).into())
             .unwrap_or(JsValue::UNDEFINED))
     }

@@ -150,7 +150,7 @@ pub(super) async fn load(db: &IdbDatabase) -> Result<(Queue, f64), JsValue> {
             .dyn_into::<Uint8Array>()
             .map_err(|_| corrupt())?;
         // A fresh, unbounded engine refuses nothing.
-        let _ = queue.out(&key, Record { seq, value });
+        let _ = queue.try_push(&key, Record { seq, value });
         next_seq = next_seq.max(seq + 1.0);
     }
     Ok((queue, next_seq))

@@ -153,7 +153,7 @@ impl State {
     /// The wakers of every waiter the engine made ready (they claim when polled).
     pub(super) fn ready_wakers(&mut self) -> Vec<Waker> {
         let mut out = Vec::new();
-        while let Some((_, slot)) = self.queue.pop_ready() {
+        while let Some((_, slot)) = self.queue.take_ready() {
             if let Some(w) = self.wakers.get_mut(slot as usize).and_then(Option::take) {
                 out.push(w);
             }

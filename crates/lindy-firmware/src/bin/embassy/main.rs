@@ -97,7 +97,7 @@ async fn producer(manager: &'static Manager) {
         }
         if i % JOB_EVERY == 0 {
             let key = alloc::format!("public:demo.jobs.{}", i / JOB_EVERY % 3);
-            if JOBS.out(&key, i).is_err() {
+            if JOBS.try_push(&key, i).is_err() {
                 fail("space closed under the producer");
             }
         }
@@ -114,7 +114,7 @@ async fn producer(manager: &'static Manager) {
 #[embassy_executor::task]
 async fn consumer() {
     let mut expected = 0;
-    while let Some(v) = RING.pop().await {
+    while let Some(v) = RING.take().await {
         if v != expected {
             IN_ORDER.store(0, Ordering::Relaxed);
         }
@@ -211,7 +211,7 @@ async fn main(spawner: Spawner) {
 
     // A worker takes a job under a lease and dies without acknowledging it: the lease timer
     // expires the lease and the job is handed to the next taker, here `main`.
-    LEASED.out("public:demo.retry", 7).expect("space open");
+    LEASED.try_push("public:demo.retry", 7).expect("space open");
     let lease = LEASED
         .try_take_leased("public:demo.retry", Some(LEASE_MS), now_ms())
         .expect("a job to lease");

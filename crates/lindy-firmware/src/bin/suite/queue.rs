@@ -6,8 +6,7 @@ use alloc::vec::Vec;
 use core::pin::pin;
 use core::task::Poll;
 
-use lindy::error::ErrorCode;
-use lindy::queue::{Config, OutError, Returned, TakeLeasedError};
+use lindy::queue::{Config, PushError, Returned, TakeLeasedError};
 use lindy::space::LocalSpace;
 use lindy_firmware::harness::{Case, Outcome};
 use lindy_firmware::wake::{poll_with, wakes};
@@ -24,8 +23,8 @@ pub const CASES: [Case; 6] = cases![
 
 fn an_acked_lease_is_gone_and_a_nacked_one_is_back_at_the_head() -> Outcome {
     let space: LocalSpace<u32> = LocalSpace::new();
-    space.out("jobs", 1).unwrap();
-    space.out("jobs", 2).unwrap();
+    space.try_push("jobs", 1).unwrap();
+    space.try_push("jobs", 2).unwrap();
     let first = space.try_take_leased("jobs", Some(1_000), 0).unwrap();
     ensure_eq!(
         (first.value, first.deliveries, first.deadline),
@@ -52,8 +51,8 @@ fn an_acked_lease_is_gone_and_a_nacked_one_is_back_at_the_head() -> Outcome {
 
 fn an_expired_lease_comes_back_at_its_deadline_and_not_before() -> Outcome {
     let space: LocalSpace<&str> = LocalSpace::new();
-    space.out("jobs", "a").unwrap();
-    space.out("jobs", "b").unwrap();
+    space.try_push("jobs", "a").unwrap();
+    space.try_push("jobs", "b").unwrap();
     let lease = space.try_take_leased("jobs", Some(500), 1_000).unwrap();
     ensure_eq!(space.poll_timeout(), Some(1_500));
     ensure_eq!(space.extend(lease.id, Some(1_000), 1_200), Ok(2_200));
@@ -77,7 +76,7 @@ fn an_entry_delivered_too_often_goes_to_the_dead_letter_key() -> Outcome {
             .dead_letter_key("public:app.dead"),
     )
     .unwrap();
-    space.out("jobs", 7).unwrap();
+    space.try_push("jobs", 7).unwrap();
     let l1 = space.try_take_leased("jobs", Some(10), 0).unwrap();
     ensure!(matches!(space.nack(l1.id), Ok(Returned::Requeued(_))));
     let l2 = space.try_take_leased("jobs", Some(10), 0).unwrap();
@@ -94,21 +93,27 @@ fn bounds_hand_the_value_back_with_a_code() -> Outcome {
         .key_max_bytes(8)
         .weigher(|v: &Vec<u8>| v.len());
     let space: LocalSpace<Vec<u8>> = LocalSpace::with_config(config).unwrap();
-    space.out("a", vec![1; 8]).unwrap();
-    let full = space.out("a", vec![2]).unwrap_err();
+    space.try_push("a", vec![1; 8]).unwrap();
+    let full = space.try_push("a", vec![2]).unwrap_err();
     ensure_eq!(full.code(), "BUFFER_FULL");
     ensure_eq!(full.into_inner(), [2]);
-    let big = space.out("b", vec![3; 9]).unwrap_err();
-    ensure!(matches!(big, OutError::TooLarge(_)));
+    let big = space.try_push("b", vec![3; 9]).unwrap_err();
+    ensure!(matches!(big, PushError::TooLarge(_)));
     ensure_eq!(big.code(), "VALUE_TOO_LARGE");
-    space.out("b", vec![4]).unwrap();
-    space.out("c", vec![5]).unwrap();
-    ensure_eq!(space.out("d", vec![6]).unwrap_err().code(), "BUFFER_FULL"); // three in all
-                                                                            // A leased entry keeps its room until it is acknowledged.
+    space.try_push("b", vec![4]).unwrap();
+    space.try_push("c", vec![5]).unwrap();
+    ensure_eq!(
+        space.try_push("d", vec![6]).unwrap_err().code(),
+        "BUFFER_FULL"
+    ); // three in all
+       // A leased entry keeps its room until it is acknowledged.
     let lease = space.try_take_leased("c", None, 0).unwrap();
-    ensure_eq!(space.out("d", vec![6]).unwrap_err().code(), "BUFFER_FULL");
+    ensure_eq!(
+        space.try_push("d", vec![6]).unwrap_err().code(),
+        "BUFFER_FULL"
+    );
     space.ack(lease.id).unwrap();
-    space.out("d", vec![6]).unwrap();
+    space.try_push("d", vec![6]).unwrap();
     let bad = LocalSpace::<u8>::with_config(Config::new().max_entries(0)).unwrap_err();
     ensure_eq!(bad.code(), "INVALID_CONFIG");
     Ok(())
@@ -116,12 +121,12 @@ fn bounds_hand_the_value_back_with_a_code() -> Outcome {
 
 fn a_waiting_out_gets_room_when_a_taker_frees_it() -> Outcome {
     let space = LocalSpace::<u32>::with_config(Config::new().key_max_entries(1)).unwrap();
-    space.out("k", 1).unwrap();
-    let mut second = pin!(space.out_wait("k", 2));
+    space.try_push("k", 1).unwrap();
+    let mut second = pin!(space.push("k", 2));
     ensure!(poll_with(second.as_mut(), 0).is_pending());
     {
         // A cancelled waiting out takes its value back out of the waiting room.
-        let mut cancelled = pin!(space.out_wait("k", 99));
+        let mut cancelled = pin!(space.push("k", 99));
         ensure!(poll_with(cancelled.as_mut(), 1).is_pending());
     }
     ensure_eq!(space.try_take("k"), Some(1));
@@ -130,23 +135,23 @@ fn a_waiting_out_gets_room_when_a_taker_frees_it() -> Outcome {
     ensure_eq!(space.try_take("k"), Some(2));
     ensure_eq!(space.try_take("k"), None); // 99 never went in
     space.close();
-    let mut late = pin!(space.out_wait("k", 3));
+    let mut late = pin!(space.push("k", 3));
     ensure!(matches!(
         poll_with(late.as_mut(), 0),
-        Poll::Ready(Err(OutError::Closed(3)))
+        Poll::Ready(Err(PushError::Closed(3)))
     ));
     Ok(())
 }
 
 fn out_front_jumps_the_queue_and_a_waiting_taker_gets_it_directly() -> Outcome {
     let space: LocalSpace<u32> = LocalSpace::new();
-    space.out("k", 1).unwrap();
-    space.out_front("k", 0).unwrap();
+    space.try_push("k", 1).unwrap();
+    space.push_front("k", 0).unwrap();
     ensure_eq!(space.try_take("k"), Some(0));
     ensure_eq!(space.try_take("k"), Some(1));
     let mut take = pin!(space.take("k"));
     ensure!(poll_with(take.as_mut(), 0).is_pending());
-    space.out("k", 5).unwrap();
+    space.try_push("k", 5).unwrap();
     // Handed over, not queued: a barging probe cannot steal it from the woken taker.
     ensure_eq!(space.try_take("k"), None);
     ensure_eq!(poll_with(take.as_mut(), 0), Poll::Ready(Ok(5)));

@@ -6,8 +6,7 @@ use core::cell::Cell;
 use core::pin::pin;
 use core::task::Poll;
 
-use lindy::error::ErrorCode;
-use lindy::ring::{CapacityError, HeapRing, LockingRing, Ring, TryPopError, TryPushError};
+use lindy::ring::{CapacityError, HeapRing, LockingRing, Ring, TryPushError, TryTakeError};
 use lindy_firmware::harness::{Case, Outcome};
 use lindy_firmware::wake::{poll_with, wakes};
 use lindy_firmware::{cases, ensure, ensure_eq};
@@ -31,7 +30,7 @@ fn a_full_ring_hands_the_value_back() -> Outcome {
     let err = ring.try_push(3).unwrap_err();
     ensure_eq!(err.code(), "BUFFER_FULL");
     ensure_eq!(err.into_inner(), 3);
-    ensure_eq!(ring.try_pop(), Some(0));
+    ensure_eq!(ring.try_take(), Some(0));
     ensure!(ring.try_push(3).is_ok());
     ensure!(ring.iter().eq(&[1, 2, 3]));
     Ok(())
@@ -49,7 +48,7 @@ fn the_ring_wraps_and_overwrites_the_oldest() -> Outcome {
     let (a, b) = ring.as_slices();
     ensure_eq!(a.len() + b.len(), 4);
     ensure_eq!(ring.push_overwrite(10), Some(6));
-    let drained: Vec<u32> = core::iter::from_fn(|| ring.try_pop()).collect();
+    let drained: Vec<u32> = core::iter::from_fn(|| ring.try_take()).collect();
     ensure_eq!(drained, [7, 8, 9, 10]);
     ensure!(ring.is_empty());
     // Erased capacity: code written over `&mut RingView<T>` takes a ring of any N.
@@ -73,7 +72,7 @@ fn every_value_is_dropped_exactly_once() -> Outcome {
             drop(ring.push_overwrite(Counted(drops.clone()))); // two evicted
         }
         ensure_eq!(drops.get(), 2);
-        drop(ring.try_pop()); // one popped
+        drop(ring.try_take()); // one popped
         ensure_eq!(drops.get(), 3);
     } // three still inside, dropped with the ring
     ensure_eq!(drops.get(), 6);
@@ -96,9 +95,9 @@ fn a_heap_ring_too_large_for_the_chip_is_an_error_not_an_abort() -> Outcome {
 
 fn a_waiting_pop_is_woken_by_a_push() -> Outcome {
     let ring: LockingRing<u32, 2> = LockingRing::new();
-    let mut pop = pin!(ring.pop());
+    let mut pop = pin!(ring.take());
     ensure!(poll_with(pop.as_mut(), 0).is_pending());
-    ensure_eq!(ring.try_pop(), Err(TryPopError::Empty));
+    ensure_eq!(ring.try_take(), Err(TryTakeError::Empty));
     ring.try_push(7).unwrap();
     ensure_eq!(wakes(0), 1);
     ensure_eq!(poll_with(pop.as_mut(), 0), Poll::Ready(Some(7)));
@@ -110,10 +109,10 @@ fn a_waiting_push_is_woken_by_a_pop() -> Outcome {
     ring.try_push(1).unwrap();
     let mut push = pin!(ring.push(2));
     ensure!(poll_with(push.as_mut(), 0).is_pending());
-    ensure_eq!(ring.try_pop(), Ok(1));
+    ensure_eq!(ring.try_take(), Ok(1));
     ensure_eq!(wakes(0), 1);
     ensure_eq!(poll_with(push.as_mut(), 0), Poll::Ready(Ok(())));
-    ensure_eq!(ring.try_pop(), Ok(2));
+    ensure_eq!(ring.try_take(), Ok(2));
     // A cancelled push gives its value back.
     ring.try_push(3).unwrap();
     let mut blocked = ring.push(4);
@@ -130,10 +129,10 @@ fn a_static_locking_ring_closes_and_drains() -> Outcome {
     ensure!(EVENTS.close());
     ensure!(!EVENTS.close());
     ensure!(matches!(EVENTS.try_push(3), Err(TryPushError::Closed(3))));
-    ensure_eq!(EVENTS.try_pop(), Ok(1));
-    ensure_eq!(EVENTS.try_pop(), Ok(2));
-    ensure_eq!(EVENTS.try_pop(), Err(TryPopError::Closed));
-    let mut pop = pin!(EVENTS.pop());
+    ensure_eq!(EVENTS.try_take(), Ok(1));
+    ensure_eq!(EVENTS.try_take(), Ok(2));
+    ensure_eq!(EVENTS.try_take(), Err(TryTakeError::Closed));
+    let mut pop = pin!(EVENTS.take());
     ensure_eq!(poll_with(pop.as_mut(), 0), Poll::Ready(None));
     Ok(())
 }

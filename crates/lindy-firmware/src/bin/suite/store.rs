@@ -3,7 +3,6 @@
 
 use alloc::vec::Vec;
 
-use lindy::error::ErrorCode;
 use lindy::store::codec::{self, FILE_HEADER_LEN, RECORD_HEADER_LEN};
 use lindy::store::{replay, Durability, FaultStorage, Queue, ReplayOptions, StoreOptions};
 use lindy_firmware::harness::{Case, Outcome};
@@ -65,15 +64,15 @@ fn pushed_entries_survive_a_reopen_in_order() -> Outcome {
         q.push("sensor", v).unwrap();
     }
     q.push("other", b"x").unwrap();
-    ensure_eq!(q.try_pull("sensor").unwrap(), Some(b"r1".to_vec()));
+    ensure_eq!(q.try_take("sensor").unwrap(), Some(b"r1".to_vec()));
     drop(q); // a crash: no close. Everything was synced (Durability::Always).
 
     let mut q = open(FaultStorage::from_bytes(disk.power_loss()));
     ensure_eq!(q.open_report().records, 5); // 4 outs and 1 tombstone
     ensure_eq!(q.len("sensor"), 2);
-    ensure_eq!(q.try_pull("sensor").unwrap(), Some(b"r2".to_vec()));
-    ensure_eq!(q.try_pull("sensor").unwrap(), Some(b"r3".to_vec()));
-    ensure_eq!(q.try_pull("sensor").unwrap(), None);
+    ensure_eq!(q.try_take("sensor").unwrap(), Some(b"r2".to_vec()));
+    ensure_eq!(q.try_take("sensor").unwrap(), Some(b"r3".to_vec()));
+    ensure_eq!(q.try_take("sensor").unwrap(), None);
     ensure_eq!(q.peek_ref("other"), Some(&b"x"[..]));
     Ok(())
 }
@@ -162,7 +161,7 @@ fn a_failed_sync_poisons_the_queue_and_the_disk_tells_the_truth() -> Outcome {
         q.push("k", b"refused").unwrap_err().code(),
         "STORE_POISONED"
     );
-    ensure!(q.try_pull("k").is_err());
+    ensure!(q.try_take("k").is_err());
     drop(q);
     // After a power loss, reopening reads the truth back: what was durable is there, in order;
     // what was refused is not.
