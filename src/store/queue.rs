@@ -7,7 +7,7 @@ use compact_str::CompactString;
 
 use super::codec::{self, FileHeader, Frame, FILE_HEADER_LEN};
 use super::options::{validate_key, validate_value, Durability, StoreOptions};
-use super::replay::{replay, Entry, ReplayOptions, Skipped};
+use super::replay::{replay_into, Entry, LiveSet, ReplayOptions, Skipped};
 use super::storage::{Storage, StorageError, StorageOp};
 use super::StoreError;
 use crate::queue::{Claim, Engine, LeaseId, Stamp, TakeLeasedError, TakeOrWait, Taken, WaiterId};
@@ -22,6 +22,51 @@ struct Live {
     key: CompactString,
     value: Vec<u8>,
     stamp: Option<Stamp>,
+}
+
+/// Replay's target when a store opens: the live entries by sequence number, built in place.
+#[derive(Default)]
+struct LiveMap(BTreeMap<u64, Live>);
+
+impl LiveSet for LiveMap {
+    fn push(&mut self, key: &str, seq: u64, value: &[u8]) {
+        // The previous entry usually has the same key: share its (inline or heap) string.
+        let key = match self.0.last_key_value() {
+            Some((_, last)) if last.key == key => last.key.clone(),
+            _ => CompactString::from(key),
+        };
+        self.0.insert(
+            seq,
+            Live {
+                key,
+                value: value.to_vec(),
+                stamp: None,
+            },
+        );
+    }
+
+    fn restore(&mut self, key: &str, seq: u64, value: &[u8]) -> Result<(), &'static str> {
+        match self.0.entry(seq) {
+            alloc::collections::btree_map::Entry::Occupied(_) => {
+                Err("restore of an entry that is live")
+            }
+            alloc::collections::btree_map::Entry::Vacant(v) => {
+                v.insert(Live {
+                    key: key.into(),
+                    value: value.to_vec(),
+                    stamp: None,
+                });
+                Ok(())
+            }
+        }
+    }
+
+    fn remove(&mut self, key: &str, seq: u64) -> Result<usize, &'static str> {
+        match self.0.get(&seq) {
+            Some(l) if l.key == key => Ok(self.0.remove(&seq).map_or(0, |l| l.value.len())),
+            _ => Err("tombstone for an entry that is not live under its key"),
+        }
+    }
 }
 
 /// A live entry, borrowed: its sequence number and payload.
@@ -212,11 +257,15 @@ impl<S: Storage, W> Queue<S, W> {
     /// and with `IO` if the storage fails.
     pub(crate) fn open_any(mut storage: S, opts: StoreOptions) -> Result<Self, StoreError> {
         let bytes = storage.read_all()?;
-        let rep = replay(
+        // Replay straight into the map of live entries (in sequence order: each out record's
+        // number is above every earlier one).
+        let mut live = LiveMap::default();
+        let rep = replay_into(
             &bytes,
             ReplayOptions {
                 salvage: opts.salvage,
             },
+            &mut live,
         )?;
         drop(bytes);
         let mut report = OpenReport {
@@ -246,32 +295,12 @@ impl<S: Storage, W> Queue<S, W> {
             }
         };
         // Into the engine in sequence order, so ages (stamps) follow push order across keys.
-        // The entries are gathered into one vector, sorted (a single key's queue is already in
-        // order, so the sort only merges keys) and bulk-loaded into the map: a million live
-        // entries cost one linear build instead of a million descents from the root.
-        let mut sorted = Vec::with_capacity(usize::try_from(rep.stats.live_entries).unwrap_or(0));
-        for (key, q) in rep.queues {
-            let key = CompactString::from(key);
-            sorted.extend(q.into_iter().map(|e| {
-                (
-                    e.seq,
-                    Live {
-                        key: key.clone(),
-                        value: e.value,
-                        stamp: None,
-                    },
-                )
-            }));
-        }
-        sorted.sort_unstable_by_key(|&(seq, _)| seq);
+        let live = live.0;
         let mut engine = Engine::new();
-        for (seq, l) in &sorted {
+        for (&seq, l) in &live {
             // An unbounded, open engine takes every value.
-            let _ = engine.out(&l.key, *seq);
+            let _ = engine.out(&l.key, seq);
         }
-        // Sequence numbers are unique and sorted: `from_iter` finds the one run and builds the
-        // tree bottom-up.
-        let live: BTreeMap<u64, Live> = sorted.into_iter().collect();
         let mut q = Queue {
             storage,
             salt,
