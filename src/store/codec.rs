@@ -222,23 +222,26 @@ fn encode(
 ) -> Result<(), StoreError> {
     validate_key(key, MAX_KEY_LEN)?;
     validate_value(value.len(), MAX_VALUE_LEN)?;
-    let start = buf.len();
+    // The fixed header is assembled on the stack and its CRCs computed before anything is
+    // copied: three copies into `buf`, no patching afterwards.
+    let mut h = [0u8; RECORD_HEADER_LEN];
+    h[8] = op.byte();
+    h[10..12].copy_from_slice(&(key.len() as u16).to_le_bytes());
+    h[12..16].copy_from_slice(&(value.len() as u32).to_le_bytes());
+    h[16..24].copy_from_slice(&seq.to_le_bytes());
+    h[24..32].copy_from_slice(&frame.durable.min(frame.offset).to_le_bytes());
+    let seed = seeded(frame.salt, frame.offset);
+    let head = head_crc(seed.clone(), &h);
+    let mut body = seed;
+    body.update(&head.to_le_bytes());
+    body.update(key.as_bytes());
+    body.update(value);
+    h[0..4].copy_from_slice(&head.to_le_bytes());
+    h[4..8].copy_from_slice(&body.finalize().to_le_bytes());
     buf.reserve(record_len(key.len(), value.len()));
-    buf.extend_from_slice(&[0; 8]); // the two CRCs, filled below
-    buf.push(op.byte());
-    buf.push(0);
-    buf.extend_from_slice(&(key.len() as u16).to_le_bytes());
-    buf.extend_from_slice(&(value.len() as u32).to_le_bytes());
-    buf.extend_from_slice(&seq.to_le_bytes());
-    buf.extend_from_slice(&frame.durable.min(frame.offset).to_le_bytes());
+    buf.extend_from_slice(&h);
     buf.extend_from_slice(key.as_bytes());
     buf.extend_from_slice(value);
-    let rec = &buf[start..];
-    let seed = seeded(frame.salt, frame.offset);
-    let head = head_crc(seed.clone(), rec);
-    let body = body_crc(seed, head, &rec[RECORD_HEADER_LEN..]);
-    buf[start..start + 4].copy_from_slice(&head.to_le_bytes());
-    buf[start + 4..start + 8].copy_from_slice(&body.to_le_bytes());
     Ok(())
 }
 
@@ -280,9 +283,11 @@ fn new_seed() -> Seed {
 
 /// The CRC state after the log's salt and the record's offset: what binds a record to its place.
 fn seeded(salt: u64, offset: u64) -> Seed {
+    let mut bytes = [0u8; 16];
+    bytes[..8].copy_from_slice(&salt.to_le_bytes());
+    bytes[8..].copy_from_slice(&offset.to_le_bytes());
     let mut d = new_seed();
-    d.update(&salt.to_le_bytes());
-    d.update(&offset.to_le_bytes());
+    d.update(&bytes);
     d
 }
 
@@ -414,6 +419,21 @@ mod tests {
                 );
             }
         }
+    }
+
+    #[test]
+    fn record_crcs_are_the_documented_checksums() {
+        // head_crc = CRC-32C(salt ‖ at ‖ bytes 8..32), body_crc = CRC-32C(salt ‖ at ‖ head_crc
+        // ‖ key ‖ value), computed here in one pass each with the table CRC.
+        let mut buf = vec![];
+        encode_out(&mut buf, AT, 5, "jobs", b"payload").unwrap();
+        let mut prefix = vec![];
+        prefix.extend_from_slice(&AT.salt.to_le_bytes());
+        prefix.extend_from_slice(&AT.offset.to_le_bytes());
+        let head = CRC32C.checksum(&[&prefix[..], &buf[8..32]].concat());
+        let body = CRC32C.checksum(&[&prefix[..], &head.to_le_bytes(), &buf[32..]].concat());
+        assert_eq!(u32_at(&buf, 0), head);
+        assert_eq!(u32_at(&buf, 4), body);
     }
 
     #[test]
