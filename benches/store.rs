@@ -233,6 +233,26 @@ fn never_million(d: &Path) -> PathBuf {
         "lindy FileStore::push (Never: one write(2) per push)",
         median(lindy),
     );
+    // The same with a 64 KiB write buffer (StoreOptions::with_write_buffer): one write(2) per
+    // ~400 records; a process crash may lose what is buffered. Its peer is BufWriter below.
+    let buffered_opts = opts.clone().with_write_buffer(64 << 10);
+    let bp = d.join("never-buffered.log");
+    let mut lindy_buffered = vec![];
+    for _ in 0..3 {
+        fresh(&bp);
+        let store = FileStore::open_with(&bp, buffered_opts.clone()).unwrap();
+        let start = Instant::now();
+        for _ in 0..n {
+            store.push("k", &VALUE).unwrap();
+        }
+        store.close().unwrap();
+        lindy_buffered.push(start.elapsed().as_nanos() as f64 / n as f64);
+    }
+    fresh(&bp);
+    t.record(
+        "lindy FileStore::push (Never + 64 KiB write buffer, close included)",
+        median(lindy_buffered),
+    );
     let rec = [0xABu8; RECORD];
     let rp = d.join("raw.bin");
     let mut buffered = vec![];

@@ -561,3 +561,34 @@ fn a_log_open_in_one_store_cannot_be_opened_by_another() {
     let s = FileStore::open(&path).expect("the lock is released on drop");
     assert_eq!(s.len("k"), 1);
 }
+
+/// `Never` with a write buffer through the shared store: records reach the file at sync points
+/// (the group-commit path's `sync`, and `close`), and everything is there after a reopen.
+#[test]
+fn never_with_a_write_buffer_writes_at_sync_points() {
+    let path = tmp("write-buffer");
+    let opts = StoreOptions::new()
+        .with_durability(Durability::Never)
+        .with_write_buffer(4096);
+    let s = FileStore::open_with(&path, opts.clone()).unwrap();
+    for i in 0..1000u32 {
+        s.push("k", &i.to_le_bytes()).unwrap();
+    }
+    let record = 32 + 1 + 4;
+    let full = 32 + 1000 * record as u64;
+    let on_disk = fs::metadata(&path).unwrap().len();
+    assert!(
+        on_disk < full && full - on_disk < 4096,
+        "{on_disk} of {full}"
+    );
+    assert_eq!(s.stats().log_bytes, full);
+    s.sync().unwrap();
+    assert_eq!(fs::metadata(&path).unwrap().len(), full);
+    assert_eq!(s.try_pull("k").unwrap(), Some(0u32.to_le_bytes().to_vec()));
+    s.close().unwrap();
+    drop(s);
+    let s = FileStore::open_with(&path, opts).unwrap();
+    assert_eq!(s.len("k"), 999);
+    assert_eq!(s.peek("k"), Some(1u32.to_le_bytes().to_vec()));
+    s.close().unwrap();
+}

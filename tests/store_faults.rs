@@ -334,3 +334,103 @@ proptest! {
         }
     }
 }
+
+/// The `Never` write buffer: records stay in the process until a sync point, a crash (the
+/// storage as it is) loses only a suffix of the operations, and a sync or close writes them all.
+#[test]
+fn write_buffer_holds_records_until_a_sync_point_and_a_crash_loses_a_suffix() {
+    let fs = FaultStorage::new();
+    let opts = StoreOptions::new()
+        .with_durability(Durability::Never)
+        .with_write_buffer(256);
+    let mut q = Queue::open(fs.clone(), opts.clone()).unwrap();
+    let header = fs.contents().len();
+    let values: Vec<Vec<u8>> = (0..20u8).map(|i| vec![i; 40]).collect();
+    let mut flushed_at = vec![];
+    for v in &values {
+        q.push("k", v).unwrap();
+        flushed_at.push(fs.contents().len());
+    }
+    // 73-byte records in a 256-byte buffer: three per write(2), the fourth flushes them.
+    assert_eq!(flushed_at[0], header, "the first record is buffered");
+    assert!(flushed_at.iter().filter(|&&l| l > header).count() >= 15);
+    assert!(
+        fs.contents().len() < header + 20 * 73,
+        "the tail is still buffered"
+    );
+    // A crash now (the storage as it is): a prefix of the pushes, nothing torn.
+    let crashed = reopen(fs.contents());
+    let kept: Vec<Vec<u8>> = crashed.entries("k").map(|e| e.value.to_vec()).collect();
+    assert!(kept.len() >= 17 && kept[..] == values[..kept.len()]);
+    // A sync writes the buffer first; then everything survives a power loss.
+    q.sync().unwrap();
+    assert_eq!(fs.contents().len(), header + 20 * 73);
+    let r = reopen(fs.power_loss());
+    assert_eq!(r.entries("k").count(), 20);
+    // A pull's tombstone is buffered too; close writes it.
+    assert_eq!(q.try_pull("k").unwrap(), Some(values[0].clone()));
+    q.close().unwrap();
+    let r = reopen(fs.power_loss());
+    assert_eq!(r.entries("k").count(), 19);
+}
+
+/// A record larger than the buffer is written directly, behind what was buffered.
+#[test]
+fn write_buffer_writes_a_record_larger_than_itself_directly_and_in_order() {
+    let fs = FaultStorage::new();
+    let opts = StoreOptions::new()
+        .with_durability(Durability::Never)
+        .with_write_buffer(64);
+    let mut q = Queue::open(fs.clone(), opts).unwrap();
+    q.push("k", b"small").unwrap();
+    q.push("k", &[9; 500]).unwrap();
+    let r = reopen(fs.contents());
+    let got: Vec<Vec<u8>> = r.entries("k").map(|e| e.value.to_vec()).collect();
+    assert_eq!(got, vec![b"small".to_vec(), vec![9; 500]]);
+}
+
+/// A failed write of the buffer poisons: memory is ahead of the log, and reopening shows what
+/// the log really holds (a prefix, nothing torn in front of later records).
+#[test]
+fn write_buffer_failing_to_reach_the_log_poisons_and_the_log_stays_a_prefix() {
+    let fs = FaultStorage::new();
+    let opts = StoreOptions::new()
+        .with_durability(Durability::Never)
+        .with_write_buffer(256);
+    let mut q = Queue::open(fs.clone(), opts).unwrap();
+    for i in 0..3u8 {
+        q.push("k", &[i; 40]).unwrap();
+    }
+    fs.tear_next_append(100);
+    // The fourth push would not fit: the buffer's write tears and fails, the push adds nothing.
+    let e = q.push("k", &[3; 40]).unwrap_err();
+    assert_eq!(e.code(), codes::IO);
+    assert_eq!(q.len("k"), 3, "memory keeps the three buffered entries");
+    assert_eq!(
+        q.push("k", b"more").unwrap_err().code(),
+        codes::STORE_POISONED
+    );
+    assert_eq!(q.sync().unwrap_err().code(), codes::STORE_POISONED);
+    fs.clear_faults();
+    let r = reopen(fs.contents());
+    let kept: Vec<Vec<u8>> = r.entries("k").map(|e| e.value.to_vec()).collect();
+    assert!(
+        kept.len() <= 3
+            && kept
+                .iter()
+                .enumerate()
+                .all(|(i, v)| v == &vec![i as u8; 40])
+    );
+}
+
+/// Without `Never` the option is ignored: every push is in the storage when it returns.
+#[test]
+fn write_buffer_is_ignored_unless_never() {
+    let fs = FaultStorage::new();
+    let opts = StoreOptions::new()
+        .with_durability(Durability::Interval(1000))
+        .with_write_buffer(1 << 16);
+    let mut q = Queue::open(fs.clone(), opts).unwrap();
+    q.push("k", b"v").unwrap();
+    assert_eq!(reopen(fs.contents()).len("k"), 1);
+}

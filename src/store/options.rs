@@ -72,6 +72,7 @@ pub struct StoreOptions {
     pub(crate) compact_dead_ratio: f64,
     pub(crate) salvage: bool,
     pub(crate) lease_clock: Option<LeaseClock>,
+    pub(crate) write_buffer: usize,
 }
 
 /// A clock for lease deadlines, in milliseconds (see [`StoreOptions::with_lease_clock`]).
@@ -110,6 +111,7 @@ impl StoreOptions {
             compact_dead_ratio: 0.5,
             salvage: false,
             lease_clock: None,
+            write_buffer: 0,
         }
     }
 
@@ -161,6 +163,31 @@ impl StoreOptions {
     pub const fn with_lease_clock(mut self, clock: fn() -> u64) -> Self {
         self.lease_clock = Some(LeaseClock(clock));
         self
+    }
+
+    /// Under [`Durability::Never`] only: records collect in an in-process buffer of up to
+    /// `bytes` and reach the log in one `write(2)` when the next one would not fit, and at every
+    /// sync point — [`sync`](super::Queue::sync), [`close`](super::Queue::close), a compaction
+    /// (which writes the live entries from memory, so the buffer is simply dropped). 0 (the
+    /// default) turns it off: one `write(2)` per record. A record larger than the buffer is
+    /// written directly (after what is buffered).
+    ///
+    /// **What it costs.** Without it, a push or pull under `Never` is in the page cache when it
+    /// returns, so a process crash (`kill -9`, a panic that aborts) loses nothing. With it, a
+    /// process crash — and dropping the store without `close` — loses the records still in the
+    /// buffer: at most `bytes` of the newest pushes and pulls, always a suffix of the operations
+    /// (the log stays a valid prefix: a pulled entry can come back, an entry pushed after it
+    /// cannot survive without it). A failed write of the buffer poisons the store
+    /// (`STORE_POISONED`): the entries in memory are then ahead of the log.
+    /// Ignored under the other durability modes.
+    pub const fn with_write_buffer(mut self, bytes: usize) -> Self {
+        self.write_buffer = bytes;
+        self
+    }
+
+    /// The write buffer's size in bytes (0: off); see [`with_write_buffer`](Self::with_write_buffer).
+    pub const fn write_buffer(&self) -> usize {
+        self.write_buffer
     }
 
     /// The durability mode.

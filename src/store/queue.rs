@@ -7,7 +7,7 @@ use compact_str::CompactString;
 
 use super::codec::{self, FileHeader, Frame, FILE_HEADER_LEN};
 use super::options::{validate_key, validate_value, Durability, StoreOptions};
-use super::replay::{replay, Entry, ReplayOptions, Skipped};
+use super::replay::{replay_into, Entry, LiveSet, ReplayOptions, Skipped};
 use super::storage::{Storage, StorageError, StorageOp};
 use super::StoreError;
 use crate::queue::{Claim, Engine, LeaseId, Stamp, TakeLeasedError, TakeOrWait, Taken, WaiterId};
@@ -22,6 +22,51 @@ struct Live {
     key: CompactString,
     value: Vec<u8>,
     stamp: Option<Stamp>,
+}
+
+/// Replay's target when a store opens: the live entries by sequence number, built in place.
+#[derive(Default)]
+struct LiveMap(BTreeMap<u64, Live>);
+
+impl LiveSet for LiveMap {
+    fn push(&mut self, key: &str, seq: u64, value: &[u8]) {
+        // The previous entry usually has the same key: share its (inline or heap) string.
+        let key = match self.0.last_key_value() {
+            Some((_, last)) if last.key == key => last.key.clone(),
+            _ => CompactString::from(key),
+        };
+        self.0.insert(
+            seq,
+            Live {
+                key,
+                value: value.to_vec(),
+                stamp: None,
+            },
+        );
+    }
+
+    fn restore(&mut self, key: &str, seq: u64, value: &[u8]) -> Result<(), &'static str> {
+        match self.0.entry(seq) {
+            alloc::collections::btree_map::Entry::Occupied(_) => {
+                Err("restore of an entry that is live")
+            }
+            alloc::collections::btree_map::Entry::Vacant(v) => {
+                v.insert(Live {
+                    key: key.into(),
+                    value: value.to_vec(),
+                    stamp: None,
+                });
+                Ok(())
+            }
+        }
+    }
+
+    fn remove(&mut self, key: &str, seq: u64) -> Result<usize, &'static str> {
+        match self.0.get(&seq) {
+            Some(l) if l.key == key => Ok(self.0.remove(&seq).map_or(0, |l| l.value.len())),
+            _ => Err("tombstone for an entry that is not live under its key"),
+        }
+    }
 }
 
 /// A live entry, borrowed: its sequence number and payload.
@@ -166,6 +211,12 @@ pub struct Queue<S: Storage, W = ()> {
     /// Closed and drained: the storage was released.
     released: bool,
     scratch: Vec<u8>,
+    /// Records encoded but not yet handed to the storage ([`StoreOptions::with_write_buffer`]):
+    /// the last `pending.len()` bytes of `log_len` and the last `pending_records` of `written`.
+    pending: Vec<u8>,
+    pending_records: u64,
+    /// The write buffer's capacity: 0 unless `Durability::Never` with a write buffer.
+    buffer_cap: usize,
     report: OpenReport,
     compactions: u64,
     syncs: u64,
@@ -206,11 +257,15 @@ impl<S: Storage, W> Queue<S, W> {
     /// and with `IO` if the storage fails.
     pub(crate) fn open_any(mut storage: S, opts: StoreOptions) -> Result<Self, StoreError> {
         let bytes = storage.read_all()?;
-        let rep = replay(
+        // Replay straight into the map of live entries (in sequence order: each out record's
+        // number is above every earlier one).
+        let mut live = LiveMap::default();
+        let rep = replay_into(
             &bytes,
             ReplayOptions {
                 salvage: opts.salvage,
             },
+            &mut live,
         )?;
         drop(bytes);
         let mut report = OpenReport {
@@ -240,20 +295,7 @@ impl<S: Storage, W> Queue<S, W> {
             }
         };
         // Into the engine in sequence order, so ages (stamps) follow push order across keys.
-        let mut live = BTreeMap::new();
-        for (key, q) in rep.queues {
-            let key = CompactString::from(key);
-            for e in q {
-                live.insert(
-                    e.seq,
-                    Live {
-                        key: key.clone(),
-                        value: e.value,
-                        stamp: None,
-                    },
-                );
-            }
-        }
+        let live = live.0;
         let mut engine = Engine::new();
         for (&seq, l) in &live {
             // An unbounded, open engine takes every value.
@@ -274,6 +316,13 @@ impl<S: Storage, W> Queue<S, W> {
             closed: false,
             released: false,
             scratch: Vec::new(),
+            pending: Vec::new(),
+            pending_records: 0,
+            buffer_cap: if opts.durability == Durability::Never {
+                opts.write_buffer
+            } else {
+                0
+            },
             report: OpenReport::default(),
             compactions: 0,
             syncs: 0,
@@ -492,7 +541,11 @@ impl<S: Storage, W> Queue<S, W> {
         match self.storage.sync() {
             Ok(()) => {
                 self.mark_durable(target);
-                Ok(())
+                // A failed write of the buffer poisoned: the sync covered only what got out.
+                match self.poison {
+                    Some(_) => Err(self.closed_or_poisoned()),
+                    None => Ok(()),
+                }
             }
             Err(e) => Err(self.poison_with(e)),
         }
@@ -544,6 +597,9 @@ impl<S: Storage, W> Queue<S, W> {
                     return Err(self.outcome_unknown(e, "close"));
                 }
             }
+            if self.poison.is_some() {
+                return Err(self.closed_or_poisoned()); // the buffer's write failed
+            }
         }
         self.release_if_drained();
         Ok(())
@@ -567,6 +623,9 @@ impl<S: Storage, W> Queue<S, W> {
                     self.poison_with(e);
                     return false;
                 }
+            }
+            if self.poison.is_some() {
+                return false; // the buffer's write failed
             }
         }
         self.storage.close();
@@ -619,7 +678,10 @@ impl<S: Storage, W> Queue<S, W> {
     }
 
     /// Gives the storage back (without syncing: use [`close`](Self::close) first for that).
-    pub fn into_storage(self) -> S {
+    /// Records still in the write buffer are appended first (a failure loses them, as a crash
+    /// would).
+    pub fn into_storage(mut self) -> S {
+        let _ = self.flush_pending();
         self.storage
     }
 
@@ -900,11 +962,42 @@ impl<S: Storage, W> Queue<S, W> {
         self.syncs += 1;
     }
 
-    /// What a sync issued now covers: the records written so far and the log's length.
-    pub(crate) fn sync_point(&self) -> SyncPoint {
+    /// What a sync issued now covers: the records written so far and the log's length. The
+    /// write buffer goes to the storage first; if that fails (the store is then poisoned) the
+    /// point covers only what the storage holds.
+    pub(crate) fn sync_point(&mut self) -> SyncPoint {
+        let _ = self.flush_pending();
         SyncPoint {
-            lsn: self.written,
-            len: self.log_len,
+            lsn: self.written - self.pending_records,
+            len: self.log_len - self.pending.len() as u64,
+        }
+    }
+
+    /// Hands the write buffer to the storage in one append. A failure poisons: the entries in
+    /// memory are ahead of the log, and a partial write may sit at its end.
+    fn flush_pending(&mut self) -> Result<(), StoreError> {
+        if self.pending.is_empty() {
+            return Ok(());
+        }
+        if self.poison.is_some() {
+            return Err(self.closed_or_poisoned());
+        }
+        match self.storage.append(&self.pending) {
+            Ok(()) => {
+                self.pending.clear();
+                self.pending_records = 0;
+                Ok(())
+            }
+            Err(e) => {
+                let on_disk = self.log_len - self.pending.len() as u64;
+                let _ = self.storage.truncate(on_disk);
+                self.poison = Some(format!(
+                    "{e}; {} buffered records did not reach the log",
+                    self.pending_records
+                ));
+                self.engine.close();
+                Err(StoreError::Io(e))
+            }
         }
     }
 
@@ -981,8 +1074,26 @@ impl<S: Storage, W> Queue<S, W> {
         (dead as f64) > ratio * self.log_len as f64
     }
 
-    /// Appends `scratch`; on failure cuts the log back so nothing is ever written behind garbage.
+    /// Appends `scratch` (to the write buffer, when there is one and the record fits); on
+    /// failure cuts the log back so nothing is ever written behind garbage.
     fn append_scratch(&mut self) -> Result<u64, StoreError> {
+        if self.buffer_cap > 0 {
+            if self.pending.len() + self.scratch.len() > self.buffer_cap {
+                // Nothing of this record is recorded yet: a failure here adds nothing.
+                self.flush_pending()?;
+            }
+            if self.scratch.len() <= self.buffer_cap {
+                if self.pending.capacity() == 0 {
+                    self.pending.reserve_exact(self.buffer_cap);
+                }
+                self.pending.extend_from_slice(&self.scratch);
+                self.pending_records += 1;
+                self.log_len += self.scratch.len() as u64;
+                self.written += 1;
+                return Ok(self.written);
+            }
+            // Larger than the buffer: written directly, behind the (now empty) buffer.
+        }
         match self.storage.append(&self.scratch) {
             Ok(()) => {
                 self.log_len += self.scratch.len() as u64;
@@ -1045,6 +1156,9 @@ impl<S: Storage, W> Queue<S, W> {
         })();
         match result {
             Ok(()) => {
+                // The new log holds every live entry: buffered records are superseded.
+                self.pending.clear();
+                self.pending_records = 0;
                 self.log_len = new_len;
                 self.live_bytes = new_len;
                 self.durable = self.written;

@@ -107,6 +107,74 @@ pub struct ReplayOptions {
 
 /// Replays a whole log image. See the [module docs](self) for the algorithm.
 pub fn replay(bytes: &[u8], opts: ReplayOptions) -> Result<Replay, StoreError> {
+    let mut queues = HashMap::new();
+    let mut out = replay_into(bytes, opts, &mut queues)?;
+    out.queues = queues;
+    Ok(out)
+}
+
+/// Where replay puts the live entries it finds. [`replay`] keeps a FIFO per key; the store
+/// builds its map of live entries directly, so opening a big log makes no intermediate copy of
+/// its entries. Each method either applies the record or says which rule it breaks (and changes
+/// nothing).
+pub(crate) trait LiveSet {
+    /// An out record (its sequence number is above every earlier one).
+    fn push(&mut self, key: &str, seq: u64, value: &[u8]);
+    /// A restore of an earlier entry `seq` of `key`.
+    fn restore(&mut self, key: &str, seq: u64, value: &[u8]) -> Result<(), &'static str>;
+    /// A tombstone: removes entry `seq` of `key`, returning its payload's length.
+    fn remove(&mut self, key: &str, seq: u64) -> Result<usize, &'static str>;
+}
+
+impl LiveSet for HashMap<String, VecDeque<Entry>> {
+    fn push(&mut self, key: &str, seq: u64, value: &[u8]) {
+        self.entry_ref(key).or_default().push_back(Entry {
+            seq,
+            value: value.to_vec(),
+        });
+    }
+
+    fn restore(&mut self, key: &str, seq: u64, value: &[u8]) -> Result<(), &'static str> {
+        let q = self.entry_ref(key).or_default();
+        match q.binary_search_by_key(&seq, |e| e.seq) {
+            Ok(_) => Err("restore of an entry that is live"),
+            Err(at) => {
+                q.insert(
+                    at,
+                    Entry {
+                        seq,
+                        value: value.to_vec(),
+                    },
+                );
+                Ok(())
+            }
+        }
+    }
+
+    fn remove(&mut self, key: &str, seq: u64) -> Result<usize, &'static str> {
+        let Some(q) = self.get_mut(key) else {
+            return Err("tombstone for a key with no live entry");
+        };
+        // Usually the head; any live entry of the key once leases are acknowledged out of
+        // order. Entries of a key are in sequence order.
+        let gone = match q.binary_search_by_key(&seq, |e| e.seq) {
+            Ok(0) => q.pop_front().map_or(0, |e| e.value.len()),
+            Ok(at) => q.remove(at).map_or(0, |e| e.value.len()),
+            Err(_) => return Err("tombstone for an entry that is not live under its key"),
+        };
+        if q.is_empty() {
+            self.remove(key);
+        }
+        Ok(gone)
+    }
+}
+
+/// [`replay`] into `live`; the returned [`Replay`]'s `queues` stay empty.
+pub(crate) fn replay_into(
+    bytes: &[u8],
+    opts: ReplayOptions,
+    live: &mut impl LiveSet,
+) -> Result<Replay, StoreError> {
     let mut out = Replay::default();
     if bytes.is_empty() {
         return Ok(out);
@@ -125,7 +193,7 @@ pub fn replay(bytes: &[u8], opts: ReplayOptions) -> Result<Replay, StoreError> {
         );
         match decoded {
             Decoded::Record(rec, len) => {
-                if let Err(reason) = apply(&mut out, &mut after_last_out, rec, len) {
+                if let Err(reason) = apply(&mut out, live, &mut after_last_out, rec, len) {
                     if !opts.salvage {
                         return Err(StoreError::corrupt(pos as u64, reason));
                     }
@@ -198,6 +266,7 @@ pub fn replay(bytes: &[u8], opts: ReplayOptions) -> Result<Replay, StoreError> {
 /// Applies one valid record; an error means the record breaks the log's rules.
 fn apply(
     out: &mut Replay,
+    live: &mut impl LiveSet,
     after_last_out: &mut u64,
     rec: Record<'_>,
     len: usize,
@@ -210,11 +279,7 @@ fn apply(
                 return Err("sequence number goes backwards");
             }
             let next = rec.seq.checked_add(1).ok_or("sequence number overflow")?;
-            let q = out.queues.entry_ref(rec.key).or_default();
-            q.push_back(Entry {
-                seq: rec.seq,
-                value: rec.value.to_vec(),
-            });
+            live.push(rec.key, rec.seq, rec.value);
             *after_last_out = next;
             out.stats.outs += 1;
             out.stats.live_entries += 1;
@@ -224,35 +289,13 @@ fn apply(
             if rec.seq >= *after_last_out {
                 return Err("restore of an entry that was never pushed");
             }
-            let q = out.queues.entry_ref(rec.key).or_default();
-            match q.binary_search_by_key(&rec.seq, |e| e.seq) {
-                Ok(_) => return Err("restore of an entry that is live"),
-                Err(at) => q.insert(
-                    at,
-                    Entry {
-                        seq: rec.seq,
-                        value: rec.value.to_vec(),
-                    },
-                ),
-            }
+            live.restore(rec.key, rec.seq, rec.value)?;
             out.stats.restores += 1;
             out.stats.live_entries += 1;
             out.stats.live_bytes += len as u64;
         }
         Op::Tombstone => {
-            let Some(q) = out.queues.get_mut(rec.key) else {
-                return Err("tombstone for a key with no live entry");
-            };
-            // Usually the head; any live entry of the key once leases are acknowledged out of
-            // order. Entries of a key are in sequence order.
-            let gone = match q.binary_search_by_key(&rec.seq, |e| e.seq) {
-                Ok(0) => q.pop_front().map_or(0, |e| e.value.len()),
-                Ok(at) => q.remove(at).map_or(0, |e| e.value.len()),
-                Err(_) => return Err("tombstone for an entry that is not live under its key"),
-            };
-            if q.is_empty() {
-                out.queues.remove(rec.key);
-            }
+            let gone = live.remove(rec.key, rec.seq)?;
             out.stats.tombstones += 1;
             out.stats.live_entries -= 1;
             out.stats.live_bytes -= codec::record_len(rec.key.len(), gone) as u64;
