@@ -584,7 +584,7 @@ fn never_with_a_write_buffer_writes_at_sync_points() {
     assert_eq!(s.stats().log_bytes, full);
     s.sync().unwrap();
     assert_eq!(fs::metadata(&path).unwrap().len(), full);
-    assert_eq!(s.try_pull("k").unwrap(), Some(0u32.to_le_bytes().to_vec()));
+    assert_eq!(s.try_take("k").unwrap(), Some(0u32.to_le_bytes().to_vec()));
     s.close().unwrap();
     drop(s);
     let s = FileStore::open_with(&path, opts).unwrap();

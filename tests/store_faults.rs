@@ -368,7 +368,7 @@ fn write_buffer_holds_records_until_a_sync_point_and_a_crash_loses_a_suffix() {
     let r = reopen(fs.power_loss());
     assert_eq!(r.entries("k").count(), 20);
     // A pull's tombstone is buffered too; close writes it.
-    assert_eq!(q.try_pull("k").unwrap(), Some(values[0].clone()));
+    assert_eq!(q.try_take("k").unwrap(), Some(values[0].clone()));
     q.close().unwrap();
     let r = reopen(fs.power_loss());
     assert_eq!(r.entries("k").count(), 19);
