@@ -29,6 +29,8 @@ demo:
 	$(CARGO) run --quiet --release --example space
 	$(CARGO) run --quiet --release --example ring
 	$(CARGO) run --quiet --release --example store
+	@echo; echo "== across machines: worker processes sharing one RedisSpace, one killed mid-run"
+	$(MAKE) --no-print-directory demo-redis
 	@echo; echo "== the web demo: worker fan-out job board (Ctrl-C to stop)"
 	$(MAKE) --no-print-directory demo-web
 
