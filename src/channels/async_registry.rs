@@ -20,11 +20,12 @@ use core::time::Duration;
 use super::bus::{NodeId, RemoteEvent};
 use super::subscribe::{Hub, Subscription};
 use super::{
-    Channel, ChannelError, Event, DEFAULT_PRIVATE_TTL, DEFAULT_PUBLIC_TTL, MAX_PRIVATE_TTL,
+    Channel, ChannelError, Clock, Event, Registry, DEFAULT_PRIVATE_TTL, DEFAULT_PUBLIC_TTL,
+    MAX_PRIVATE_TTL,
 };
 use crate::error::ErrorCode;
 use crate::grammar::{Name, Pattern, Visibility};
-use crate::sync::{DefaultRawMutex, RawMutex};
+use crate::sync::{DefaultRawMutex, Mutex, RawMutex};
 
 /// Where channel records live, when that is across a network: the rules of
 /// [`Registry`](super::Registry) (its transition table applies unchanged), with the registry's
@@ -113,6 +114,194 @@ pub trait AsyncRegistry {
     /// # Cancel safety
     /// Must be cancel-safe: it only reads.
     fn next_deadline(&self) -> impl Future<Output = Result<Option<u64>, Self::Error>>;
+}
+
+/// An [`AsyncRegistry`] over a blocking [`Registry`] (e.g. [`MemoryRegistry`](super::MemoryRegistry)) and a
+/// [`Clock`]: every call takes the lock, reads `now` from the clock and runs the registry's
+/// method, so each future is ready on its first poll.
+///
+/// What it is for: tests of code written against [`AsyncRegistry`] (no network, and a clock the
+/// test moves); running such code in a single process, where the in-memory registry is all there
+/// is; and the examples of this module. It is the networked registry's shape with the network
+/// taken out: one clock for every call, read under the lock (as a networked registry reads its
+/// own time inside its atomic script), `&self` calls serialised by a
+/// [`Mutex`](crate::sync::Mutex) with the lock `R` (so it works without std, on every target
+/// [`Manager`](super::Manager) does). It publishes nothing to other nodes: there are none.
+///
+/// ```
+/// use futures::executor::block_on;
+/// use lindy::channels::{AsyncManager, BlockingRegistry, MemoryRegistry, NodeId};
+/// use lindy::grammar::Name;
+///
+/// let manager = AsyncManager::new(BlockingRegistry::new(MemoryRegistry::new(), || 0), NodeId(1));
+/// let room = Name::parse("public:chat.rooms.lobby")?;
+/// block_on(manager.open_public(&room, None))?;
+/// assert_eq!(block_on(manager.len())?, 1);
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+pub struct BlockingRegistry<G, C, R: RawMutex = DefaultRawMutex> {
+    registry: Mutex<R, G>,
+    clock: C,
+}
+
+impl<G: Registry, C: Clock> BlockingRegistry<G, C, DefaultRawMutex> {
+    /// `registry` behind the default lock, with `clock` (any `Fn() -> u64` of milliseconds)
+    /// as the registry's `now`.
+    ///
+    /// ```
+    /// use futures::executor::block_on;
+    /// use lindy::channels::{AsyncRegistry, BlockingRegistry, MemoryRegistry};
+    ///
+    /// let registry = BlockingRegistry::new(MemoryRegistry::new(), || 0);
+    /// assert!(block_on(registry.is_empty())?);
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn new(registry: G, clock: C) -> Self {
+        Self::with_raw_mutex(registry, clock)
+    }
+}
+
+impl<G: Registry, C: Clock, R: RawMutex> BlockingRegistry<G, C, R> {
+    /// As [`new`](BlockingRegistry::new), with another lock (e.g. [`NoopRawMutex`] for a
+    /// single-threaded program).
+    ///
+    /// [`NoopRawMutex`]: crate::sync::NoopRawMutex
+    ///
+    /// ```
+    /// use futures::executor::block_on;
+    /// use lindy::channels::{AsyncRegistry, BlockingRegistry, MemoryRegistry};
+    /// use lindy::sync::NoopRawMutex;
+    ///
+    /// let registry = BlockingRegistry::<_, _, NoopRawMutex>::with_raw_mutex(MemoryRegistry::new(), || 0);
+    /// assert_eq!(block_on(registry.len())?, 0);
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn with_raw_mutex(registry: G, clock: C) -> Self {
+        BlockingRegistry {
+            registry: Mutex::new(registry),
+            clock,
+        }
+    }
+
+    /// Runs `f` on the registry under the lock: for what [`AsyncRegistry`] does not ask (e.g.
+    /// [`Registry::is_delta`]), or to set up a test.
+    ///
+    /// # Panics
+    /// If `f` calls back into this registry (the lock is not re-entrant).
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// use futures::executor::block_on;
+    /// use lindy::channels::{AsyncRegistry, BlockingRegistry, MemoryRegistry, Registry};
+    /// use lindy::grammar::Name;
+    ///
+    /// let registry = BlockingRegistry::new(MemoryRegistry::new(), || 0);
+    /// let room = Name::parse("public:a.b")?;
+    /// block_on(registry.open_public(&room, Duration::from_secs(1)))?;
+    /// block_on(registry.set_delta(&room, true))?;
+    /// assert!(registry.lock(|r| r.is_delta(&room)));
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn lock<T>(&self, f: impl FnOnce(&mut G) -> T) -> T {
+        self.registry.lock(f)
+    }
+
+    /// The clock.
+    ///
+    /// ```
+    /// use lindy::channels::{BlockingRegistry, Clock, MemoryRegistry};
+    ///
+    /// let registry = BlockingRegistry::new(MemoryRegistry::new(), || 42);
+    /// assert_eq!(registry.clock().now_ms(), 42);
+    /// ```
+    pub fn clock(&self) -> &C {
+        &self.clock
+    }
+
+    /// The registry, giving up the adapter.
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// use futures::executor::block_on;
+    /// use lindy::channels::{AsyncRegistry, BlockingRegistry, MemoryRegistry, Registry};
+    /// use lindy::grammar::Name;
+    ///
+    /// let registry = BlockingRegistry::new(MemoryRegistry::new(), || 0);
+    /// block_on(registry.open_public(&Name::parse("public:a.b")?, Duration::from_secs(1)))?;
+    /// let memory: MemoryRegistry = registry.into_inner();
+    /// assert_eq!(memory.len(), 1);
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn into_inner(self) -> G {
+        self.registry.into_inner()
+    }
+
+    /// Runs `f` on the registry with the clock's `now`, both under the lock.
+    fn at_now<T>(&self, f: impl FnOnce(&mut G, u64) -> T) -> T {
+        self.registry.lock(|r| f(r, self.clock.now_ms()))
+    }
+}
+
+impl<G: Registry, C: Clock, R: RawMutex> AsyncRegistry for BlockingRegistry<G, C, R> {
+    type Error = ChannelError;
+
+    async fn get(&self, name: &Name) -> Result<Channel, ChannelError> {
+        self.lock(|r| r.get(name))
+    }
+
+    async fn list(&self) -> Result<Vec<Channel>, ChannelError> {
+        Ok(self.lock(|r| r.list()))
+    }
+
+    async fn len(&self) -> Result<usize, ChannelError> {
+        Ok(self.lock(|r| r.len()))
+    }
+
+    async fn is_empty(&self) -> Result<bool, ChannelError> {
+        Ok(self.lock(|r| r.is_empty()))
+    }
+
+    async fn open_public(
+        &self,
+        name: &Name,
+        ttl: Duration,
+    ) -> Result<(Channel, Option<Event>), ChannelError> {
+        self.at_now(|r, now| r.open_public(name, ttl, now))
+    }
+
+    async fn create_private(
+        &self,
+        name: &Name,
+        ttl: Duration,
+    ) -> Result<(Channel, Event), ChannelError> {
+        self.at_now(|r, now| r.create_private(name, ttl, now))
+    }
+
+    async fn touch(&self, name: &Name) -> Result<(), ChannelError> {
+        self.at_now(|r, now| r.touch(name, now))
+    }
+
+    async fn delete(&self, name: &Name) -> Result<Option<Event>, ChannelError> {
+        self.at_now(|r, now| r.delete(name, now))
+    }
+
+    async fn set_delta(&self, name: &Name, enabled: bool) -> Result<(), ChannelError> {
+        self.lock(|r| r.set_delta(name, enabled))
+    }
+
+    async fn sweep(&self) -> Result<Vec<Event>, ChannelError> {
+        Ok(self.at_now(|r, now| r.sweep(now)))
+    }
+
+    async fn next_deadline(&self) -> Result<Option<u64>, ChannelError> {
+        Ok(self.lock(|r| r.next_deadline()))
+    }
+}
+
+impl<G, C, R: RawMutex> fmt::Debug for BlockingRegistry<G, C, R> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("BlockingRegistry").finish_non_exhaustive()
+    }
 }
 
 /// The [`Manager`](super::Manager) over an [`AsyncRegistry`]: the same validation (visibility,
@@ -371,77 +560,22 @@ impl<G, R: RawMutex> fmt::Debug for AsyncManager<G, R> {
 #[cfg(all(test, feature = "std", not(loom)))]
 mod tests {
     use super::*;
-    use crate::channels::{EventKind, MemoryRegistry, Registry};
+    use crate::channels::{EventKind, MemoryRegistry};
     use core::sync::atomic::{AtomicU64, Ordering};
     use futures::executor::block_on;
-    use std::sync::Mutex;
-
-    /// The in-memory registry behind the async trait, with its own clock: what a networked
-    /// registry looks like to the manager.
-    struct Mem {
-        inner: Mutex<MemoryRegistry>,
-        now: AtomicU64,
-    }
-
-    impl Mem {
-        fn with<T>(&self, f: impl FnOnce(&mut MemoryRegistry, u64) -> T) -> T {
-            f(
-                &mut self.inner.lock().unwrap(),
-                self.now.load(Ordering::Relaxed),
-            )
-        }
-    }
-
-    impl AsyncRegistry for Mem {
-        type Error = ChannelError;
-        async fn get(&self, name: &Name) -> Result<Channel, ChannelError> {
-            self.with(|r, _| r.get(name))
-        }
-        async fn list(&self) -> Result<Vec<Channel>, ChannelError> {
-            Ok(self.with(|r, _| r.list()))
-        }
-        async fn len(&self) -> Result<usize, ChannelError> {
-            Ok(self.with(|r, _| r.len()))
-        }
-        async fn open_public(
-            &self,
-            name: &Name,
-            ttl: Duration,
-        ) -> Result<(Channel, Option<Event>), ChannelError> {
-            self.with(|r, now| r.open_public(name, ttl, now))
-        }
-        async fn create_private(
-            &self,
-            name: &Name,
-            ttl: Duration,
-        ) -> Result<(Channel, Event), ChannelError> {
-            self.with(|r, now| r.create_private(name, ttl, now))
-        }
-        async fn touch(&self, name: &Name) -> Result<(), ChannelError> {
-            self.with(|r, now| r.touch(name, now))
-        }
-        async fn delete(&self, name: &Name) -> Result<Option<Event>, ChannelError> {
-            self.with(|r, now| r.delete(name, now))
-        }
-        async fn set_delta(&self, name: &Name, enabled: bool) -> Result<(), ChannelError> {
-            self.with(|r, _| r.set_delta(name, enabled))
-        }
-        async fn sweep(&self) -> Result<Vec<Event>, ChannelError> {
-            Ok(self.with(|r, now| r.sweep(now)))
-        }
-        async fn next_deadline(&self) -> Result<Option<u64>, ChannelError> {
-            Ok(self.with(|r, _| r.next_deadline()))
-        }
-    }
 
     #[test]
     fn the_async_manager_validates_fans_out_and_filters_echoes() {
         block_on(async {
+            // The in-memory registry behind the async trait, with its own clock: what a
+            // networked registry looks like to the manager.
+            let now = Arc::new(AtomicU64::new(0));
+            let clock = {
+                let now = now.clone();
+                move || now.load(Ordering::Relaxed)
+            };
             let m = AsyncManager::new(
-                Mem {
-                    inner: Mutex::new(MemoryRegistry::new()),
-                    now: AtomicU64::new(0),
-                },
+                BlockingRegistry::new(MemoryRegistry::new(), clock),
                 NodeId(1),
             );
             let mut sub = m.subscribe(16);
@@ -462,7 +596,7 @@ mod tests {
                 "CHANNEL_TTL_EXCEEDS_MAX"
             );
             assert_eq!(m.poll_timeout().await.unwrap(), Some(10));
-            m.registry().now.store(10, Ordering::Relaxed);
+            now.store(10, Ordering::Relaxed);
             assert_eq!(m.handle_timeout().await.unwrap(), 1);
             assert_eq!(m.len().await.unwrap(), 1);
             assert!(!m.is_empty().await.unwrap());
