@@ -15,6 +15,7 @@
 //! | `SweeperHandle` (std) | a timer thread running [`Manager::handle_timeout_now`] ([`Manager::run_sweeper`]) |
 //! | [`ChannelError`] | what was refused, for which channel, with a stable code |
 //! | [`AsyncRegistry`], [`AsyncManager`] | the async twin, for a registry behind a network (`lindy-redis`) |
+//! | [`BlockingRegistry`] | an [`AsyncRegistry`] over a [`Registry`] and a [`Clock`]: for tests, one process, the examples |
 //!
 //! # Rules
 //!
@@ -100,7 +101,7 @@ mod subscribe;
 #[cfg(feature = "std")]
 mod sweeper;
 
-pub use async_registry::{AsyncManager, AsyncRegistry};
+pub use async_registry::{AsyncManager, AsyncRegistry, BlockingRegistry};
 pub use bus::{EventBus, NodeId, RemoteEvent};
 // Not on targets without compare-and-swap (Cortex-M0): see `crate::sync::Arc`.
 #[cfg(target_has_atomic = "ptr")]
@@ -162,6 +163,7 @@ mod tests {
         assert_send_sync::<LocalBus>();
         assert_send_sync::<LocalBusPort>();
         assert_send_sync::<SweeperHandle>();
+        assert_send_sync::<BlockingRegistry<MemoryRegistry, fn() -> u64>>();
         fn assert_send<T: Send>() {}
         assert_send::<Recv<'static>>();
     }
