@@ -21,8 +21,13 @@ msrv:
 	$(CARGO) clippy --lib --all-features --quiet -- -D clippy::incompatible_msrv
 	$(CARGO) test --quiet --test msrv
 
+# docs.rs builds with nightly; a machine without a nightly toolchain (none can be fetched on some)
+# builds the same docs on stable with RUSTC_BOOTSTRAP=1, which unlocks `doc_cfg` the same way.
 docs-rs:
-	RUSTDOCFLAGS="--cfg docsrs -D warnings" $(CARGO) +nightly doc --no-deps --lib --features serde,tokio --quiet
+	@if rustup toolchain list 2>/dev/null | grep -q '^nightly'; then tc=+nightly; boot=; \
+	else tc=; boot=1; echo "docs-rs: no nightly toolchain here, stable with RUSTC_BOOTSTRAP=1"; fi; \
+	RUSTC_BOOTSTRAP=$$boot RUSTDOCFLAGS="--cfg docsrs -D warnings" \
+	  $(CARGO) $$tc doc --no-deps --lib --features serde,tokio --quiet --target-dir target/docs-rs
 
 publish-npm: pkg
 	cd pkg-js && npm pack --dry-run --json 2>/dev/null > ../target/npm-pack.json
