@@ -8,14 +8,13 @@ use std::time::Duration;
 
 use bytes::Bytes;
 use redis::Value;
-use tokio::sync::oneshot;
 
 use crate::conn::Connection;
 use crate::error::{check_key, check_value, Error, OutError};
-use crate::listener::{Listener, Signal};
+use crate::listener::Listener;
 use crate::lua::Lua;
 use crate::space::check_name;
-use crate::waiters::Waiters;
+use crate::waiters::{subscribe_wakeups, Waiters};
 
 static PUSH: LazyLock<Lua> =
     LazyLock::new(|| Lua::new(include_str!("lua/queue_push.lua").to_owned()));
@@ -198,33 +197,7 @@ impl RedisQueue {
         }
         let prefix = format!("lindy:q:{{{name}}}:");
         let waiters = Arc::new(Waiters::default());
-        let (ready_tx, ready_rx) = oneshot::channel();
-        let ready_tx = std::sync::Mutex::new(Some(ready_tx));
-        let listener = Listener::spawn(conn.config().clients()?, vec![format!("{prefix}wake")], {
-            let waiters = waiters.clone();
-            move |signal| match signal {
-                Signal::Message { payload } => match std::str::from_utf8(payload) {
-                    Ok("") | Err(_) => waiters.wake_all(),
-                    Ok(key) => waiters.wake_key(key),
-                },
-                Signal::Connected { .. } => {
-                    waiters.wake_all();
-                    if let Some(tx) = ready_tx.lock().unwrap_or_else(|e| e.into_inner()).take() {
-                        let _ = tx.send(());
-                    }
-                }
-                Signal::Disconnected => {}
-            }
-        });
-        match tokio::time::timeout(conn.config().connection_timeout * 2, ready_rx).await {
-            Ok(Ok(())) => {}
-            _ => {
-                return Err(Error::Io(redis::RedisError::from((
-                    redis::ErrorKind::Io,
-                    "could not subscribe to the queue's wake-up channel",
-                ))))
-            }
-        }
+        let listener = subscribe_wakeups(conn, &prefix, "queue", waiters.clone(), None).await?;
         Ok(RedisQueue {
             shared: Arc::new(Shared {
                 conn: conn.clone(),

@@ -9,13 +9,12 @@ use std::time::Duration;
 use bytes::Bytes;
 use lindy::grammar::{Name, Pattern};
 use redis::Value;
-use tokio::sync::oneshot;
 
 use crate::conn::Connection;
 use crate::error::{check_key, check_value, Error, OutError};
-use crate::listener::{Listener, Signal};
+use crate::listener::Listener;
 use crate::lua::{Call, Lua};
-use crate::waiters::Waiters;
+use crate::waiters::{subscribe_wakeups, Waiters};
 
 macro_rules! space_script {
     ($file:literal) => {
@@ -291,40 +290,14 @@ impl RedisSpace {
         let prefix = format!("lindy:sp:{{{name}}}:");
         let waiters = Arc::new(Waiters::default());
         let closed = Arc::new(AtomicBool::new(false));
-        let (ready_tx, ready_rx) = oneshot::channel();
-        let ready_tx = std::sync::Mutex::new(Some(ready_tx));
-        let listener = Listener::spawn(conn.config().clients()?, vec![format!("{prefix}wake")], {
-            let waiters = waiters.clone();
-            let closed = closed.clone();
-            move |signal| match signal {
-                Signal::Message { payload, .. } => match std::str::from_utf8(payload) {
-                    Ok("") => {
-                        closed.store(true, Ordering::Release);
-                        waiters.wake_all();
-                    }
-                    Ok(key) => waiters.wake_key(key),
-                    Err(_) => waiters.wake_all(),
-                },
-                Signal::Connected { .. } => {
-                    // Anything published while we were away is unknown: everyone re-checks.
-                    waiters.wake_all();
-                    if let Some(tx) = ready_tx.lock().unwrap_or_else(|e| e.into_inner()).take() {
-                        let _ = tx.send(());
-                    }
-                }
-                Signal::Disconnected => {}
-            }
-        });
-        let timeout = conn.config().connection_timeout * 2;
-        match tokio::time::timeout(timeout, ready_rx).await {
-            Ok(Ok(())) => {}
-            _ => {
-                return Err(Error::Io(redis::RedisError::from((
-                    redis::ErrorKind::Io,
-                    "could not subscribe to the space's wake-up channel",
-                ))))
-            }
-        }
+        let listener = subscribe_wakeups(
+            conn,
+            &prefix,
+            "space",
+            waiters.clone(),
+            Some(closed.clone()),
+        )
+        .await?;
         if let Some(dead) = &config.dead_letter_key {
             check_key(dead, config.max_key_len)?;
             let _: i64 = CONFIG

@@ -73,3 +73,50 @@ impl Waiters {
         self.any.notify_waiters();
     }
 }
+
+/// Subscribes `waiters` to an object's wake-up channel (`{prefix}wake`): a message naming a key
+/// wakes that key's waiters, an empty one (the object was closed: `closed`, if given, records it)
+/// or an unreadable one wakes everyone, and so does every (re)connection — anything published
+/// while away is unknown, so everyone re-checks. Resolves once the first subscription is live.
+pub(crate) async fn subscribe_wakeups(
+    conn: &crate::Connection,
+    prefix: &str,
+    what: &str,
+    waiters: Arc<Waiters>,
+    closed: Option<Arc<std::sync::atomic::AtomicBool>>,
+) -> Result<crate::listener::Listener, crate::Error> {
+    use crate::listener::{Listener, Signal};
+    let (ready_tx, ready_rx) = tokio::sync::oneshot::channel();
+    let ready_tx = Mutex::new(Some(ready_tx));
+    let listener = Listener::spawn(
+        conn.config().clients()?,
+        vec![format!("{prefix}wake")],
+        move |signal| match signal {
+            Signal::Message { payload, .. } => match std::str::from_utf8(payload) {
+                Ok("") => {
+                    if let Some(closed) = &closed {
+                        closed.store(true, std::sync::atomic::Ordering::Release);
+                    }
+                    waiters.wake_all();
+                }
+                Ok(key) => waiters.wake_key(key),
+                Err(_) => waiters.wake_all(),
+            },
+            Signal::Connected { .. } => {
+                waiters.wake_all();
+                if let Some(tx) = ready_tx.lock().unwrap_or_else(|e| e.into_inner()).take() {
+                    let _ = tx.send(());
+                }
+            }
+            Signal::Disconnected => {}
+        },
+    );
+    match tokio::time::timeout(conn.config().connection_timeout * 2, ready_rx).await {
+        Ok(Ok(())) => Ok(listener),
+        _ => Err(crate::Error::Io(redis::RedisError::from((
+            redis::ErrorKind::Io,
+            "could not subscribe to the wake-up channel",
+            format!("of the {what}"),
+        )))),
+    }
+}
