@@ -1,8 +1,12 @@
 # Ready to publish (issue 17): the crates.io and npm dry runs, and the declared MSRV.
 #
-# * publish-crates: `cargo publish --dry-run` packs every publishable crate of the workspace and
-#   builds each from its packed sources alone (what crates.io would get). --allow-dirty: the gate
-#   runs after builds that may leave untracked files; the packed file list is fixed by `include`.
+# * publish-crates: `cargo publish --dry-run --workspace` packs every publishable crate of the
+#   workspace (lindy, lindy-log, lindy-redis; lindy-wasm is `publish = false` and lindy-firmware
+#   is outside the workspace) and builds each from its packed sources alone (what crates.io would
+#   get). The members depend on `lindy` by path + version: cargo packs lindy first and resolves
+#   the others against that package in a temporary local registry, so nothing needs to be on
+#   crates.io yet. --allow-dirty: the gate runs after builds that may leave untracked files; the
+#   packed file list is fixed by each crate's `include`.
 # * msrv: the toolchain of `rust-version` cannot be installed on these machines (only stable and
 #   nightly exist and no toolchain can be fetched), so the MSRV is checked by what does not need
 #   it: clippy's `incompatible_msrv` lint (std APIs newer than `rust-version`, denied here) and
