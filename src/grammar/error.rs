@@ -6,6 +6,13 @@ use super::{MAX_NAME_LEN, MAX_PATTERN_DEPTH, MAX_SEGMENT_LEN};
 use crate::error::{codes, ErrorCode};
 
 /// What was being parsed when the error was found: it decides the [code](ErrorCode::code).
+///
+/// ```
+/// use lindy::grammar::{Name, Pattern, Subject};
+///
+/// assert_eq!(Name::parse("public:a").unwrap_err().subject(), Subject::Name);
+/// assert_eq!(Pattern::parse("public:a*").unwrap_err().subject(), Subject::Pattern);
+/// ```
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum Subject {
     /// A channel name ([`Name`](super::Name), [`NameRef`](super::NameRef)): code `CHANNEL_INVALID`.
@@ -16,6 +23,24 @@ pub enum Subject {
 
 /// Which rule the input broke. Match on it to react to one kind of mistake; the position (segment
 /// and byte offset) is on the [`GrammarError`] itself.
+///
+/// ```
+/// use lindy::grammar::{GrammarErrorKind, Name};
+///
+/// // Turn a rule into a message for your own users.
+/// fn hint(input: &str) -> &'static str {
+///     match Name::parse(input).map_err(|e| e.kind()) {
+///         Ok(_) => "ok",
+///         Err(GrammarErrorKind::MissingVisibility) => "start with public: or private:",
+///         Err(GrammarErrorKind::PrivateWithoutId) => "a private channel needs an id",
+///         Err(GrammarErrorKind::InvalidChar { .. }) => "use a-z, 0-9, - and _",
+///         Err(_) => "not a channel name",
+///     }
+/// }
+/// assert_eq!(hint("chat.rooms"), "start with public: or private:");
+/// assert_eq!(hint("private:chat.dm"), "a private channel needs an id");
+/// assert_eq!(hint("public:chat.Rooms"), "use a-z, 0-9, - and _");
+/// ```
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum GrammarErrorKind {
@@ -114,16 +139,38 @@ impl GrammarError {
     }
 
     /// Which rule was broken.
+    ///
+    /// ```
+    /// use lindy::grammar::{GrammarErrorKind, Name};
+    ///
+    /// let err = Name::parse("public:a.b.c.d.e").unwrap_err();
+    /// assert_eq!(err.kind(), GrammarErrorKind::TooManySegments { max: 4 });
+    /// ```
     pub const fn kind(&self) -> GrammarErrorKind {
         self.kind
     }
 
     /// Whether a name or a pattern was being parsed.
+    ///
+    /// ```
+    /// use lindy::grammar::{Pattern, Subject};
+    ///
+    /// let err = Pattern::parse("public:chat.**.x").unwrap_err();
+    /// assert_eq!(err.subject(), Subject::Pattern);
+    /// assert_eq!(err.code(), "PATTERN_INVALID");
+    /// ```
     pub const fn subject(&self) -> Subject {
         self.subject
     }
 
     /// The index of the offending segment (0 = the app), when the error is inside one.
+    ///
+    /// ```
+    /// use lindy::grammar::Name;
+    ///
+    /// assert_eq!(Name::parse("public:chat..lobby").unwrap_err().segment(), Some(1));
+    /// assert_eq!(Name::parse("").unwrap_err().segment(), None); // no segment to point at
+    /// ```
     pub const fn segment(&self) -> Option<usize> {
         match self.segment {
             Some(s) => Some(s as usize),
@@ -133,6 +180,15 @@ impl GrammarError {
 
     /// The byte offset in the input (for [`Name::build`](super::Name::build): in the name it
     /// would have rendered) where the problem is, when there is one place to point at.
+    ///
+    /// ```
+    /// use lindy::grammar::Name;
+    ///
+    /// let input = "public:chat.r00m$";
+    /// let err = Name::parse(input).unwrap_err();
+    /// let at = err.offset().unwrap();
+    /// assert_eq!(&input[at..], "$"); // point at the culprit
+    /// ```
     pub const fn offset(&self) -> Option<usize> {
         self.offset
     }

@@ -11,11 +11,32 @@ use super::{Name, NameRef, Pattern, PatternSegment};
 /// The handle [`PatternIndex::insert`] returns; pass it to [`remove`](PatternIndex::remove).
 ///
 /// Ids are never reused within one index, so a stale id cannot remove someone else's entry.
+///
+/// ```
+/// use lindy::grammar::{Pattern, PatternIndex};
+///
+/// let mut index = PatternIndex::new();
+/// let id = index.insert(&Pattern::parse("public:chat.**")?, "audit");
+/// assert_eq!(index.remove(id), Some("audit"));
+/// assert_eq!(index.remove(id), None); // a stale id removes nothing, ever
+/// # Ok::<(), lindy::grammar::GrammarError>(())
+/// ```
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub struct SubscriptionId(u64);
 
 impl SubscriptionId {
     /// The id as a number (unique within its index, increasing in insertion order).
+    ///
+    /// ```
+    /// use lindy::grammar::{Pattern, PatternIndex};
+    ///
+    /// let mut index = PatternIndex::new();
+    /// let p = Pattern::parse("public:chat.**")?;
+    /// let (a, b) = (index.insert(&p, 1), index.insert(&p, 2));
+    /// assert!(a.as_u64() < b.as_u64());
+    /// assert_eq!(b.to_string(), format!("sub#{}", b.as_u64()));
+    /// # Ok::<(), lindy::grammar::GrammarError>(())
+    /// ```
     pub const fn as_u64(self) -> u64 {
         self.0
     }
@@ -195,6 +216,13 @@ fn shrink_map<K: Eq + core::hash::Hash, T>(map: &mut HashMap<K, T>) {
 
 impl<V> PatternIndex<V> {
     /// An empty index.
+    ///
+    /// ```
+    /// use lindy::grammar::PatternIndex;
+    ///
+    /// let index: PatternIndex<&str> = PatternIndex::new();
+    /// assert!(index.is_empty());
+    /// ```
     pub fn new() -> Self {
         PatternIndex {
             roots: [Node::new(), Node::new()],
@@ -205,6 +233,18 @@ impl<V> PatternIndex<V> {
 
     /// Files `value` under `pattern` and returns its id. Several values may share a pattern (and
     /// the same value may be inserted under several): each insert is its own subscription.
+    ///
+    /// ```
+    /// use lindy::grammar::{Name, Pattern, PatternIndex};
+    ///
+    /// let mut index = PatternIndex::new();
+    /// let p = Pattern::parse("public:chat.*.lobby")?;
+    /// let first = index.insert(&p, "bot-a");
+    /// let second = index.insert(&p, "bot-b"); // same pattern, its own subscription
+    /// assert_ne!(first, second);
+    /// assert_eq!(index.matches(&Name::parse("public:chat.rooms.lobby")?).len(), 2);
+    /// # Ok::<(), lindy::grammar::GrammarError>(())
+    /// ```
     pub fn insert(&mut self, pattern: &Pattern, value: V) -> SubscriptionId {
         let id = SubscriptionId(self.next_id);
         self.next_id += 1;
@@ -231,6 +271,17 @@ impl<V> PatternIndex<V> {
 
     /// Removes the subscription and returns its value; `None` if `id` is not in the index (already
     /// removed, or from another index). Nodes left empty are freed.
+    ///
+    /// ```
+    /// use lindy::grammar::{Name, Pattern, PatternIndex};
+    ///
+    /// let mut index = PatternIndex::new();
+    /// let id = index.insert(&Pattern::parse("public:chat.**")?, "audit");
+    /// assert_eq!(index.remove(id), Some("audit"));
+    /// assert!(!index.has_match(Name::parse("public:chat.rooms")?.as_name_ref()));
+    /// assert!(index.is_empty());
+    /// # Ok::<(), lindy::grammar::GrammarError>(())
+    /// ```
     pub fn remove(&mut self, id: SubscriptionId) -> Option<V> {
         let pattern = self.patterns.remove(&id)?;
         shrink_map(&mut self.patterns);
@@ -240,6 +291,21 @@ impl<V> PatternIndex<V> {
     /// Calls `f` with the id and value of every subscription whose pattern matches `name`, and
     /// returns how many there were. Allocates nothing; visits each subscription at most once.
     /// The order is unspecified (within one pattern it is insertion order).
+    ///
+    /// ```
+    /// use lindy::grammar::{NameRef, Pattern, PatternIndex};
+    ///
+    /// let mut index = PatternIndex::new();
+    /// index.insert(&Pattern::parse("public:chat.**")?, 10);
+    /// index.insert(&Pattern::parse("public:chat.rooms.*")?, 5);
+    /// index.insert(&Pattern::parse("public:news.**")?, 1);
+    ///
+    /// // A string key, checked without allocating: parse it borrowed, sum what matches.
+    /// let mut total = 0;
+    /// let hits = index.for_each_match(NameRef::parse("public:chat.rooms.lobby")?, |_, v| total += v);
+    /// assert_eq!((hits, total), (2, 15));
+    /// # Ok::<(), lindy::grammar::GrammarError>(())
+    /// ```
     #[inline]
     pub fn for_each_match<F: FnMut(SubscriptionId, &V)>(
         &self,
@@ -256,6 +322,18 @@ impl<V> PatternIndex<V> {
 
     /// Every matching subscription, collected (see [`for_each_match`](Self::for_each_match) for
     /// the allocation-free form).
+    ///
+    /// ```
+    /// use lindy::grammar::{Name, Pattern, PatternIndex};
+    ///
+    /// let mut index = PatternIndex::new();
+    /// let id = index.insert(&Pattern::parse("private:chat.dm.*")?, "dm-bot");
+    /// index.insert(&Pattern::parse("public:chat.**")?, "public-bot"); // another visibility
+    ///
+    /// let hits = index.matches(&Name::parse("private:chat.dm.u42")?);
+    /// assert_eq!(hits, [(id, &"dm-bot")]);
+    /// # Ok::<(), lindy::grammar::GrammarError>(())
+    /// ```
     pub fn matches(&self, name: &Name) -> Vec<(SubscriptionId, &V)> {
         let mut out = Vec::new();
         self.roots[name.visibility().index()]
@@ -264,12 +342,33 @@ impl<V> PatternIndex<V> {
     }
 
     /// Whether any subscription matches `name`.
+    ///
+    /// ```
+    /// use lindy::grammar::{NameRef, Pattern, PatternIndex};
+    ///
+    /// let mut index = PatternIndex::new();
+    /// index.insert(&Pattern::parse("public:chat.*")?, ());
+    /// assert!(index.has_match(NameRef::parse("public:chat.rooms")?));
+    /// assert!(!index.has_match(NameRef::parse("public:chat.rooms.lobby")?)); // `*` is one segment
+    /// # Ok::<(), lindy::grammar::GrammarError>(())
+    /// ```
     pub fn has_match(&self, name: NameRef<'_>) -> bool {
         // A walk without early exit is still O(depth); the index stays simple.
         self.for_each_match(name, |_, _| {}) > 0
     }
 
     /// The value of subscription `id`.
+    ///
+    /// ```
+    /// use lindy::grammar::{Pattern, PatternIndex};
+    ///
+    /// let mut index = PatternIndex::new();
+    /// let id = index.insert(&Pattern::parse("public:chat.**")?, "audit");
+    /// assert_eq!(index.get(id), Some(&"audit"));
+    /// index.remove(id);
+    /// assert_eq!(index.get(id), None);
+    /// # Ok::<(), lindy::grammar::GrammarError>(())
+    /// ```
     pub fn get(&self, id: SubscriptionId) -> Option<&V> {
         let pattern = self.patterns.get(&id)?;
         let list = self.roots[pattern.visibility().index()].find(pattern)?;
@@ -277,6 +376,17 @@ impl<V> PatternIndex<V> {
     }
 
     /// The value of subscription `id`, mutably.
+    ///
+    /// ```
+    /// use lindy::grammar::{Name, Pattern, PatternIndex};
+    ///
+    /// // Per-subscription counters, bumped in place.
+    /// let mut index = PatternIndex::new();
+    /// let id = index.insert(&Pattern::parse("public:chat.**")?, 0u32);
+    /// *index.get_mut(id).unwrap() += 1;
+    /// assert_eq!(index.matches(&Name::parse("public:chat.rooms")?), [(id, &1)]);
+    /// # Ok::<(), lindy::grammar::GrammarError>(())
+    /// ```
     pub fn get_mut(&mut self, id: SubscriptionId) -> Option<&mut V> {
         let pattern = self.patterns.get(&id)?;
         let list = self.roots[pattern.visibility().index()].find_mut(pattern)?;
@@ -284,26 +394,80 @@ impl<V> PatternIndex<V> {
     }
 
     /// The pattern subscription `id` was inserted with.
+    ///
+    /// ```
+    /// use lindy::grammar::{Pattern, PatternIndex};
+    ///
+    /// let mut index = PatternIndex::new();
+    /// let id = index.insert(&Pattern::parse("public:chat.*.lobby")?, ());
+    /// assert_eq!(index.pattern(id).map(Pattern::as_str), Some("public:chat.*.lobby"));
+    /// # Ok::<(), lindy::grammar::GrammarError>(())
+    /// ```
     pub fn pattern(&self, id: SubscriptionId) -> Option<&Pattern> {
         self.patterns.get(&id)
     }
 
     /// Whether `id` is in the index.
+    ///
+    /// ```
+    /// use lindy::grammar::{Pattern, PatternIndex};
+    ///
+    /// let mut index = PatternIndex::new();
+    /// let id = index.insert(&Pattern::parse("public:chat.**")?, ());
+    /// assert!(index.contains(id));
+    /// index.remove(id);
+    /// assert!(!index.contains(id));
+    /// # Ok::<(), lindy::grammar::GrammarError>(())
+    /// ```
     pub fn contains(&self, id: SubscriptionId) -> bool {
         self.patterns.contains_key(&id)
     }
 
     /// The number of subscriptions.
+    ///
+    /// ```
+    /// use lindy::grammar::{Pattern, PatternIndex};
+    ///
+    /// let mut index = PatternIndex::new();
+    /// let p = Pattern::parse("public:chat.**")?;
+    /// index.insert(&p, 'a');
+    /// index.insert(&p, 'b');
+    /// assert_eq!(index.len(), 2); // subscriptions, not distinct patterns
+    /// # Ok::<(), lindy::grammar::GrammarError>(())
+    /// ```
     pub fn len(&self) -> usize {
         self.patterns.len()
     }
 
     /// Whether there are no subscriptions.
+    ///
+    /// ```
+    /// use lindy::grammar::{Pattern, PatternIndex};
+    ///
+    /// let mut index = PatternIndex::new();
+    /// assert!(index.is_empty());
+    /// index.insert(&Pattern::parse("public:chat.**")?, ());
+    /// assert!(!index.is_empty());
+    /// # Ok::<(), lindy::grammar::GrammarError>(())
+    /// ```
     pub fn is_empty(&self) -> bool {
         self.patterns.is_empty()
     }
 
     /// Removes every subscription and frees the trie. Ids keep increasing.
+    ///
+    /// ```
+    /// use lindy::grammar::{Pattern, PatternIndex};
+    ///
+    /// let mut index = PatternIndex::new();
+    /// let p = Pattern::parse("public:chat.**")?;
+    /// let old = index.insert(&p, ());
+    /// index.clear();
+    /// assert!(index.is_empty());
+    /// let new = index.insert(&p, ());
+    /// assert!(new.as_u64() > old.as_u64()); // ids are never reused
+    /// # Ok::<(), lindy::grammar::GrammarError>(())
+    /// ```
     pub fn clear(&mut self) {
         self.roots = [Node::new(), Node::new()];
         self.patterns = HashMap::new();

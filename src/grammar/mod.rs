@@ -56,19 +56,69 @@ pub use name::{Name, NameRef, Segments};
 pub use pattern::{Pattern, PatternSegment, PatternSegments};
 
 /// The longest segment, in bytes. Longer segments are rejected (a guard against abuse).
+///
+/// ```
+/// use lindy::grammar::{GrammarErrorKind, Name, MAX_SEGMENT_LEN};
+///
+/// let long = format!("public:chat.{}", "a".repeat(MAX_SEGMENT_LEN + 1));
+/// assert_eq!(
+///     Name::parse(&long).unwrap_err().kind(),
+///     GrammarErrorKind::SegmentTooLong { len: MAX_SEGMENT_LEN + 1 }
+/// );
+/// ```
 pub const MAX_SEGMENT_LEN: usize = 64;
 
 /// The longest name or pattern, in bytes, visibility prefix included.
+///
+/// ```
+/// use lindy::grammar::{GrammarErrorKind, Name, MAX_NAME_LEN};
+///
+/// // A key from the outside world: check the length before it reaches storage.
+/// let key = format!("public:{}", ["abcdefgh"; 40].join("."));
+/// assert!(key.len() > MAX_NAME_LEN);
+/// assert!(matches!(Name::parse(&key).unwrap_err().kind(), GrammarErrorKind::TooLong { .. }));
+/// ```
 pub const MAX_NAME_LEN: usize = 255;
 
 /// The most segments a pattern may have. Deeper patterns are rejected at parse time, so a
 /// pathological `**.**.**…` cannot become a denial-of-service vector.
+///
+/// ```
+/// use lindy::grammar::{GrammarErrorKind, Pattern, MAX_PATTERN_DEPTH};
+///
+/// let deep = format!("public:{}", ["*"; MAX_PATTERN_DEPTH + 1].join("."));
+/// assert_eq!(
+///     Pattern::parse(&deep).unwrap_err().kind(),
+///     GrammarErrorKind::TooManySegments { max: MAX_PATTERN_DEPTH }
+/// );
+/// ```
 pub const MAX_PATTERN_DEPTH: usize = 8;
 
 /// The fewest segments a name has (`app.domain`).
+///
+/// ```
+/// use lindy::grammar::{GrammarErrorKind, Name, MIN_NAME_SEGMENTS};
+///
+/// assert_eq!(Name::parse("public:chat.rooms").unwrap().segment_count(), MIN_NAME_SEGMENTS);
+/// assert_eq!(
+///     Name::parse("public:chat").unwrap_err().kind(),
+///     GrammarErrorKind::TooFewSegments { found: 1 }
+/// );
+/// ```
 pub const MIN_NAME_SEGMENTS: usize = 2;
 
 /// The most segments a name has (`app.domain.id.topic`).
+///
+/// ```
+/// use lindy::grammar::{GrammarErrorKind, Name, MAX_NAME_SEGMENTS};
+///
+/// let name = Name::parse("private:chat.dm.u42.typing").unwrap();
+/// assert_eq!(name.segment_count(), MAX_NAME_SEGMENTS);
+/// assert_eq!(
+///     Name::parse("private:chat.dm.u42.typing.extra").unwrap_err().kind(),
+///     GrammarErrorKind::TooManySegments { max: MAX_NAME_SEGMENTS }
+/// );
+/// ```
 pub const MAX_NAME_SEGMENTS: usize = 4;
 
 /// The namespace a channel lives in; the prefix before the `:`.
@@ -92,6 +142,14 @@ pub enum Visibility {
 
 impl Visibility {
     /// `"public"` or `"private"`.
+    ///
+    /// ```
+    /// use lindy::grammar::{Name, Visibility};
+    ///
+    /// let name: Name = "private:chat.dm.u42".parse().unwrap();
+    /// assert_eq!(name.visibility().as_str(), "private");
+    /// assert!(name.as_str().starts_with(Visibility::Private.as_str()));
+    /// ```
     pub const fn as_str(self) -> &'static str {
         match self {
             Visibility::Public => "public",

@@ -90,60 +90,143 @@ impl<'a> NameRef<'a> {
     }
 
     /// The whole name, e.g. `"public:chat.rooms"`.
+    ///
+    /// ```
+    /// use lindy::grammar::NameRef;
+    ///
+    /// let key = "public:chat.rooms";
+    /// let name = NameRef::parse(key)?;
+    /// assert_eq!(name.as_str(), key); // the same slice, not a copy
+    /// assert!(core::ptr::eq(name.as_str(), key));
+    /// # Ok::<(), lindy::grammar::GrammarError>(())
+    /// ```
     #[inline]
     pub const fn as_str(self) -> &'a str {
         self.s
     }
 
     /// `public` or `private`.
+    ///
+    /// ```
+    /// use lindy::grammar::{NameRef, Visibility};
+    ///
+    /// assert_eq!(NameRef::parse("public:chat.rooms")?.visibility(), Visibility::Public);
+    /// assert_eq!(NameRef::parse("private:chat.dm.u42")?.visibility(), Visibility::Private);
+    /// # Ok::<(), lindy::grammar::GrammarError>(())
+    /// ```
     #[inline]
     pub const fn visibility(self) -> Visibility {
         self.layout.visibility
     }
 
     /// Whether the name is in the private namespace.
+    ///
+    /// ```
+    /// use lindy::grammar::NameRef;
+    ///
+    /// assert!(NameRef::parse("private:chat.dm.u42")?.is_private());
+    /// assert!(!NameRef::parse("public:chat.rooms")?.is_private());
+    /// # Ok::<(), lindy::grammar::GrammarError>(())
+    /// ```
     #[inline]
     pub const fn is_private(self) -> bool {
         matches!(self.layout.visibility, Visibility::Private)
     }
 
     /// The first segment.
+    ///
+    /// ```
+    /// use lindy::grammar::NameRef;
+    ///
+    /// assert_eq!(NameRef::parse("public:chat.rooms.lobby")?.app(), "chat");
+    /// # Ok::<(), lindy::grammar::GrammarError>(())
+    /// ```
     #[inline]
     pub fn app(self) -> &'a str {
         self.segment_unchecked(0)
     }
 
     /// The second segment.
+    ///
+    /// ```
+    /// use lindy::grammar::NameRef;
+    ///
+    /// assert_eq!(NameRef::parse("public:chat.rooms.lobby")?.domain(), "rooms");
+    /// # Ok::<(), lindy::grammar::GrammarError>(())
+    /// ```
     #[inline]
     pub fn domain(self) -> &'a str {
         self.segment_unchecked(1)
     }
 
     /// The third segment, if any (always present on private names).
+    ///
+    /// ```
+    /// use lindy::grammar::NameRef;
+    ///
+    /// assert_eq!(NameRef::parse("public:chat.rooms.lobby")?.id(), Some("lobby"));
+    /// assert_eq!(NameRef::parse("public:chat.rooms")?.id(), None);
+    /// # Ok::<(), lindy::grammar::GrammarError>(())
+    /// ```
     #[inline]
     pub fn id(self) -> Option<&'a str> {
         self.segment(2)
     }
 
     /// The fourth segment, if any.
+    ///
+    /// ```
+    /// use lindy::grammar::NameRef;
+    ///
+    /// assert_eq!(NameRef::parse("private:chat.dm.u42.typing")?.topic(), Some("typing"));
+    /// assert_eq!(NameRef::parse("private:chat.dm.u42")?.topic(), None);
+    /// # Ok::<(), lindy::grammar::GrammarError>(())
+    /// ```
     #[inline]
     pub fn topic(self) -> Option<&'a str> {
         self.segment(3)
     }
 
     /// The number of segments after the visibility: 2, 3 or 4.
+    ///
+    /// ```
+    /// use lindy::grammar::NameRef;
+    ///
+    /// assert_eq!(NameRef::parse("public:chat.rooms")?.segment_count(), 2);
+    /// assert_eq!(NameRef::parse("private:chat.dm.u42.typing")?.segment_count(), 4);
+    /// # Ok::<(), lindy::grammar::GrammarError>(())
+    /// ```
     #[inline]
     pub const fn segment_count(self) -> usize {
         self.layout.count as usize
     }
 
     /// Segment `i` (0 = app), or `None` past the last one.
+    ///
+    /// ```
+    /// use lindy::grammar::NameRef;
+    ///
+    /// let name = NameRef::parse("public:chat.rooms.lobby")?;
+    /// assert_eq!(name.segment(0), Some("chat"));
+    /// assert_eq!(name.segment(2), Some("lobby"));
+    /// assert_eq!(name.segment(3), None);
+    /// # Ok::<(), lindy::grammar::GrammarError>(())
+    /// ```
     #[inline]
     pub fn segment(self, i: usize) -> Option<&'a str> {
         (i < self.segment_count()).then(|| self.segment_unchecked(i))
     }
 
     /// The segments after the visibility, in order.
+    ///
+    /// ```
+    /// use lindy::grammar::NameRef;
+    ///
+    /// let name = NameRef::parse("public:chat.rooms.lobby")?;
+    /// assert_eq!(name.segments().collect::<Vec<_>>(), ["chat", "rooms", "lobby"]);
+    /// assert_eq!(name.segments().len(), name.segment_count());
+    /// # Ok::<(), lindy::grammar::GrammarError>(())
+    /// ```
     pub fn segments(self) -> Segments<'a> {
         Segments {
             name: self,
@@ -152,6 +235,23 @@ impl<'a> NameRef<'a> {
     }
 
     /// Copies the name into an owned [`Name`] (one allocation, no re-validation).
+    ///
+    /// ```
+    /// use lindy::grammar::{Name, NameRef};
+    ///
+    /// fn remember(key: &str, seen: &mut Vec<Name>) -> Result<(), lindy::grammar::GrammarError> {
+    ///     let name = NameRef::parse(key)?; // validate without allocating
+    ///     if !seen.iter().any(|n| n.as_str() == name.as_str()) {
+    ///         seen.push(name.to_owned()); // allocate only for what is kept
+    ///     }
+    ///     Ok(())
+    /// }
+    /// let mut seen = Vec::new();
+    /// remember("public:chat.rooms", &mut seen)?;
+    /// remember("public:chat.rooms", &mut seen)?;
+    /// assert_eq!(seen.len(), 1);
+    /// # Ok::<(), lindy::grammar::GrammarError>(())
+    /// ```
     #[allow(clippy::wrong_self_convention, clippy::should_implement_trait)]
     pub fn to_owned(self) -> Name {
         Name {
@@ -244,6 +344,17 @@ impl<'a> TryFrom<&'a str> for NameRef<'a> {
 }
 
 /// The segments of a name after the visibility; see [`NameRef::segments`] and [`Name::segments`].
+///
+/// ```
+/// use lindy::grammar::Name;
+///
+/// let name: Name = "public:scores.live.match-7".parse()?;
+/// let mut segments = name.segments();
+/// assert_eq!(segments.next(), Some("scores"));
+/// assert_eq!(segments.len(), 2); // an ExactSizeIterator: what is left
+/// assert_eq!(segments.collect::<Vec<_>>(), ["live", "match-7"]);
+/// # Ok::<(), lindy::grammar::GrammarError>(())
+/// ```
 #[derive(Clone, Debug)]
 pub struct Segments<'a> {
     name: NameRef<'a>,
@@ -371,6 +482,16 @@ impl Name {
     }
 
     /// The borrowed form, for APIs that take a [`NameRef`] (no copy, no re-validation).
+    ///
+    /// ```
+    /// use lindy::grammar::{Name, Pattern};
+    ///
+    /// let name: Name = "public:chat.rooms.lobby".parse()?;
+    /// let pattern = Pattern::parse("public:chat.rooms.*")?;
+    /// assert!(pattern.matches_ref(name.as_name_ref()));
+    /// assert_eq!(name.as_name_ref().as_str(), name.as_str());
+    /// # Ok::<(), lindy::grammar::GrammarError>(())
+    /// ```
     #[inline]
     pub fn as_name_ref(&self) -> NameRef<'_> {
         NameRef {
@@ -380,65 +501,152 @@ impl Name {
     }
 
     /// The whole name, e.g. `"public:chat.rooms"`.
+    ///
+    /// ```
+    /// use lindy::grammar::Name;
+    ///
+    /// let name: Name = "public:chat.rooms".parse()?;
+    /// assert_eq!(name.as_str(), "public:chat.rooms");
+    /// # Ok::<(), lindy::grammar::GrammarError>(())
+    /// ```
     #[inline]
     pub fn as_str(&self) -> &str {
         &self.s
     }
 
     /// Gives the canonical string back.
+    ///
+    /// ```
+    /// use lindy::grammar::Name;
+    ///
+    /// let name: Name = "public:chat.rooms".parse()?;
+    /// let s: String = name.into_string(); // no copy
+    /// assert_eq!(s, "public:chat.rooms");
+    /// # Ok::<(), lindy::grammar::GrammarError>(())
+    /// ```
     pub fn into_string(self) -> String {
         self.s
     }
 
     /// `public` or `private`.
+    ///
+    /// ```
+    /// use lindy::grammar::{Name, Visibility};
+    ///
+    /// let name: Name = "private:chat.dm.u42".parse()?;
+    /// assert_eq!(name.visibility(), Visibility::Private);
+    /// # Ok::<(), lindy::grammar::GrammarError>(())
+    /// ```
     #[inline]
     pub fn visibility(&self) -> Visibility {
         self.layout.visibility
     }
 
     /// Whether the name is in the private namespace.
+    ///
+    /// ```
+    /// use lindy::grammar::Name;
+    ///
+    /// assert!("private:chat.dm.u42".parse::<Name>()?.is_private());
+    /// assert!(!"public:chat.rooms".parse::<Name>()?.is_private());
+    /// # Ok::<(), lindy::grammar::GrammarError>(())
+    /// ```
     #[inline]
     pub fn is_private(&self) -> bool {
         self.as_name_ref().is_private()
     }
 
     /// The first segment.
+    ///
+    /// ```
+    /// use lindy::grammar::Name;
+    ///
+    /// assert_eq!("public:scores.live".parse::<Name>()?.app(), "scores");
+    /// # Ok::<(), lindy::grammar::GrammarError>(())
+    /// ```
     #[inline]
     pub fn app(&self) -> &str {
         self.as_name_ref().app()
     }
 
     /// The second segment.
+    ///
+    /// ```
+    /// use lindy::grammar::Name;
+    ///
+    /// assert_eq!("public:scores.live".parse::<Name>()?.domain(), "live");
+    /// # Ok::<(), lindy::grammar::GrammarError>(())
+    /// ```
     #[inline]
     pub fn domain(&self) -> &str {
         self.as_name_ref().domain()
     }
 
     /// The third segment, if any (always present on private names).
+    ///
+    /// ```
+    /// use lindy::grammar::Name;
+    ///
+    /// assert_eq!("private:chat.dm.u42".parse::<Name>()?.id(), Some("u42"));
+    /// assert_eq!("public:chat.rooms".parse::<Name>()?.id(), None);
+    /// # Ok::<(), lindy::grammar::GrammarError>(())
+    /// ```
     #[inline]
     pub fn id(&self) -> Option<&str> {
         self.as_name_ref().id()
     }
 
     /// The fourth segment, if any.
+    ///
+    /// ```
+    /// use lindy::grammar::Name;
+    ///
+    /// assert_eq!("private:chat.dm.u42.typing".parse::<Name>()?.topic(), Some("typing"));
+    /// assert_eq!("private:chat.dm.u42".parse::<Name>()?.topic(), None);
+    /// # Ok::<(), lindy::grammar::GrammarError>(())
+    /// ```
     #[inline]
     pub fn topic(&self) -> Option<&str> {
         self.as_name_ref().topic()
     }
 
     /// The number of segments after the visibility: 2, 3 or 4.
+    ///
+    /// ```
+    /// use lindy::grammar::Name;
+    ///
+    /// assert_eq!("public:scores.live.match-7".parse::<Name>()?.segment_count(), 3);
+    /// # Ok::<(), lindy::grammar::GrammarError>(())
+    /// ```
     #[inline]
     pub fn segment_count(&self) -> usize {
         self.layout.count as usize
     }
 
     /// Segment `i` (0 = app), or `None` past the last one.
+    ///
+    /// ```
+    /// use lindy::grammar::Name;
+    ///
+    /// let name: Name = "public:scores.live.match-7".parse()?;
+    /// assert_eq!(name.segment(1), Some("live"));
+    /// assert_eq!(name.segment(3), None);
+    /// # Ok::<(), lindy::grammar::GrammarError>(())
+    /// ```
     #[inline]
     pub fn segment(&self, i: usize) -> Option<&str> {
         self.as_name_ref().segment(i)
     }
 
     /// The segments after the visibility, in order.
+    ///
+    /// ```
+    /// use lindy::grammar::Name;
+    ///
+    /// let name: Name = "public:scores.live.match-7".parse()?;
+    /// assert_eq!(name.segments().collect::<Vec<_>>().join("/"), "scores/live/match-7");
+    /// # Ok::<(), lindy::grammar::GrammarError>(())
+    /// ```
     pub fn segments(&self) -> Segments<'_> {
         self.as_name_ref().segments()
     }

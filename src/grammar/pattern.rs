@@ -46,6 +46,17 @@ pub struct Pattern {
 }
 
 /// One segment of a [`Pattern`].
+///
+/// ```
+/// use lindy::grammar::{Pattern, PatternSegment};
+///
+/// let p = Pattern::parse("public:chat.*.**")?;
+/// assert_eq!(
+///     p.segments().collect::<Vec<_>>(),
+///     [PatternSegment::Literal("chat"), PatternSegment::Star, PatternSegment::DoubleStar]
+/// );
+/// # Ok::<(), lindy::grammar::GrammarError>(())
+/// ```
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum PatternSegment<'a> {
     /// Matches exactly this segment.
@@ -81,6 +92,17 @@ impl Pattern {
     }
 
     /// A pattern that matches exactly `name` and nothing else (every name is a valid pattern).
+    ///
+    /// ```
+    /// use lindy::grammar::{Name, Pattern};
+    ///
+    /// let name = Name::parse("public:chat.rooms.lobby")?;
+    /// let p = Pattern::exact(&name);
+    /// assert!(p.is_exact());
+    /// assert!(p.matches(&name));
+    /// assert!(!p.matches_str("public:chat.rooms.hall"));
+    /// # Ok::<(), lindy::grammar::GrammarError>(())
+    /// ```
     pub fn exact(name: &Name) -> Self {
         let n = name.as_name_ref();
         let mut ends = [0u8; super::MAX_PATTERN_DEPTH];
@@ -101,12 +123,35 @@ impl Pattern {
     }
 
     /// Whether `name` matches. Never allocates.
+    ///
+    /// ```
+    /// use lindy::grammar::{Name, Pattern};
+    ///
+    /// let p = Pattern::parse("public:chat.**")?;
+    /// assert!(p.matches(&Name::parse("public:chat.rooms")?));
+    /// assert!(p.matches(&Name::parse("public:chat.rooms.lobby.typing")?));
+    /// assert!(!p.matches(&Name::parse("private:chat.dm.u42")?)); // other visibility
+    /// # Ok::<(), lindy::grammar::GrammarError>(())
+    /// ```
     #[inline]
     pub fn matches(&self, name: &Name) -> bool {
         self.matches_ref(name.as_name_ref())
     }
 
     /// Whether the borrowed `name` matches: the allocation-free hot path for string keys.
+    ///
+    /// ```
+    /// use lindy::grammar::{NameRef, Pattern};
+    ///
+    /// let p = Pattern::parse("public:chat.*.lobby")?;
+    /// let keys = ["public:chat.rooms.lobby", "public:chat.games.lobby", "public:chat.rooms.hall"];
+    /// let hits = keys
+    ///     .iter()
+    ///     .filter(|k| NameRef::parse(k).is_ok_and(|n| p.matches_ref(n)))
+    ///     .count();
+    /// assert_eq!(hits, 2);
+    /// # Ok::<(), lindy::grammar::GrammarError>(())
+    /// ```
     #[inline]
     pub fn matches_ref(&self, name: NameRef<'_>) -> bool {
         let l = &self.layout;
@@ -133,36 +178,88 @@ impl Pattern {
     }
 
     /// Parses `name` without allocating and matches it; an invalid name matches nothing.
+    ///
+    /// ```
+    /// use lindy::grammar::Pattern;
+    ///
+    /// let p = Pattern::parse("public:chat.*")?;
+    /// assert!(p.matches_str("public:chat.rooms"));
+    /// assert!(!p.matches_str("public:chat.Rooms")); // not a valid name: matches nothing
+    /// # Ok::<(), lindy::grammar::GrammarError>(())
+    /// ```
     #[inline]
     pub fn matches_str(&self, name: &str) -> bool {
         NameRef::parse(name).is_ok_and(|n| self.matches_ref(n))
     }
 
     /// The pattern's visibility; it only ever matches names of the same visibility.
+    ///
+    /// ```
+    /// use lindy::grammar::{Pattern, Visibility};
+    ///
+    /// assert_eq!(Pattern::parse("private:chat.dm.*")?.visibility(), Visibility::Private);
+    /// # Ok::<(), lindy::grammar::GrammarError>(())
+    /// ```
     #[inline]
     pub fn visibility(&self) -> Visibility {
         self.layout.visibility
     }
 
     /// The pattern as parsed, e.g. `"public:chat.*.lobby"`.
+    ///
+    /// ```
+    /// use lindy::grammar::Pattern;
+    ///
+    /// let p = Pattern::parse("public:chat.*.lobby")?;
+    /// assert_eq!(p.as_str(), "public:chat.*.lobby");
+    /// assert_eq!(p.to_string(), p.as_str());
+    /// # Ok::<(), lindy::grammar::GrammarError>(())
+    /// ```
     #[inline]
     pub fn as_str(&self) -> &str {
         &self.s
     }
 
     /// The number of segments after the visibility (1 to `MAX_PATTERN_DEPTH`).
+    ///
+    /// ```
+    /// use lindy::grammar::Pattern;
+    ///
+    /// assert_eq!(Pattern::parse("public:chat.*.lobby")?.segment_count(), 3);
+    /// assert_eq!(Pattern::parse("public:**")?.segment_count(), 1);
+    /// # Ok::<(), lindy::grammar::GrammarError>(())
+    /// ```
     #[inline]
     pub fn segment_count(&self) -> usize {
         self.layout.count as usize
     }
 
     /// Whether the pattern has no wildcard (it matches at most one name).
+    ///
+    /// ```
+    /// use lindy::grammar::Pattern;
+    ///
+    /// assert!(Pattern::parse("public:chat.rooms")?.is_exact());
+    /// assert!(!Pattern::parse("public:chat.*")?.is_exact());
+    /// # Ok::<(), lindy::grammar::GrammarError>(())
+    /// ```
     #[inline]
     pub fn is_exact(&self) -> bool {
         self.layout.stars == 0 && !self.layout.tail
     }
 
     /// Segment `i`, or `None` past the last one.
+    ///
+    /// ```
+    /// use lindy::grammar::{Pattern, PatternSegment};
+    ///
+    /// let p = Pattern::parse("public:chat.*.**")?;
+    /// assert_eq!(p.segment(0), Some(PatternSegment::Literal("chat")));
+    /// assert_eq!(p.segment(1), Some(PatternSegment::Star));
+    /// assert_eq!(p.segment(2), Some(PatternSegment::DoubleStar));
+    /// assert_eq!(p.segment(3), None);
+    /// # Ok::<(), lindy::grammar::GrammarError>(())
+    /// ```
     pub fn segment(&self, i: usize) -> Option<PatternSegment<'_>> {
         if i >= self.segment_count() {
             return None;
@@ -177,6 +274,15 @@ impl Pattern {
     }
 
     /// The segments after the visibility, in order.
+    ///
+    /// ```
+    /// use lindy::grammar::{Pattern, PatternSegment};
+    ///
+    /// let p = Pattern::parse("public:chat.*.lobby")?;
+    /// let wildcards = p.segments().filter(|s| *s == PatternSegment::Star).count();
+    /// assert_eq!(wildcards, 1);
+    /// # Ok::<(), lindy::grammar::GrammarError>(())
+    /// ```
     pub fn segments(&self) -> PatternSegments<'_> {
         PatternSegments {
             pattern: self,
@@ -199,6 +305,18 @@ impl Pattern {
 }
 
 /// The segments of a [`Pattern`]; see [`Pattern::segments`].
+///
+/// ```
+/// use lindy::grammar::{Pattern, PatternSegment};
+///
+/// let p = Pattern::parse("public:chat.**")?;
+/// let mut segments = p.segments();
+/// assert_eq!(segments.len(), 2);
+/// assert_eq!(segments.next(), Some(PatternSegment::Literal("chat")));
+/// assert_eq!(segments.next(), Some(PatternSegment::DoubleStar));
+/// assert_eq!(segments.next(), None);
+/// # Ok::<(), lindy::grammar::GrammarError>(())
+/// ```
 #[derive(Clone, Debug)]
 pub struct PatternSegments<'a> {
     pattern: &'a Pattern,
