@@ -9,6 +9,17 @@ use super::RawMutex;
 /// [`lock`](Mutex::lock) runs a closure with `&mut T`; there is no guard, so a lock can never be
 /// held across an `.await`. A re-entrant `lock` from inside the closure panics instead of aliasing
 /// (`NoopRawMutex` and critical sections are re-entrant by nature; this check keeps `&mut T` unique).
+///
+/// ```
+/// use lindy::sync::{DefaultRawMutex, Mutex};
+///
+/// // A `static` needs no lazy initialisation: `new` is `const`.
+/// static SEEN: Mutex<DefaultRawMutex, Vec<&str>> = Mutex::new(Vec::new());
+///
+/// SEEN.lock(|seen| seen.push("public:chat.rooms"));
+/// let count = SEEN.lock(|seen| seen.len()); // the closure's result comes out
+/// assert_eq!(count, 1);
+/// ```
 pub struct Mutex<R, T: ?Sized> {
     raw: R,
     locked: Cell<bool>,
@@ -22,6 +33,15 @@ unsafe impl<R: RawMutex + Send, T: ?Sized + Send> Send for Mutex<R, T> {}
 
 impl<R: RawMutex, T> Mutex<R, T> {
     /// A new unlocked mutex (usable in `static`s).
+    ///
+    /// ```
+    /// use lindy::sync::{CriticalSectionRawMutex, Mutex};
+    ///
+    /// // State an interrupt handler and the main loop share on a microcontroller.
+    /// static TICKS: Mutex<CriticalSectionRawMutex, u64> = Mutex::new(0);
+    /// TICKS.lock(|t| *t += 1);
+    /// assert_eq!(TICKS.lock(|t| *t), 1);
+    /// ```
     pub const fn new(value: T) -> Self {
         Mutex {
             raw: R::INIT,
@@ -31,6 +51,14 @@ impl<R: RawMutex, T> Mutex<R, T> {
     }
 
     /// Consumes the mutex, returning the data.
+    ///
+    /// ```
+    /// use lindy::sync::{DefaultRawMutex, Mutex};
+    ///
+    /// let m: Mutex<DefaultRawMutex, _> = Mutex::new(vec![1, 2]);
+    /// m.lock(|v| v.push(3));
+    /// assert_eq!(m.into_inner(), [1, 2, 3]);
+    /// ```
     pub fn into_inner(self) -> T {
         self.data.into_inner()
     }
@@ -42,6 +70,21 @@ impl<R: RawMutex, T: ?Sized> Mutex<R, T> {
     /// # Panics
     /// If called re-entrantly on the same mutex from inside `f` (with a non-re-entrant raw lock
     /// in a release build, the raw lock's own behaviour applies instead: `std` deadlocks or panics).
+    ///
+    /// ```
+    /// use std::sync::Arc;
+    /// use lindy::sync::{DefaultRawMutex, Mutex};
+    ///
+    /// let total = Arc::new(Mutex::<DefaultRawMutex, u64>::new(0));
+    /// let threads: Vec<_> = (0..4)
+    ///     .map(|_| {
+    ///         let total = Arc::clone(&total);
+    ///         std::thread::spawn(move || (0..1000).for_each(|_| total.lock(|t| *t += 1)))
+    ///     })
+    ///     .collect();
+    /// threads.into_iter().for_each(|t| t.join().unwrap());
+    /// assert_eq!(total.lock(|t| *t), 4000);
+    /// ```
     #[inline]
     pub fn lock<U>(&self, f: impl FnOnce(&mut T) -> U) -> U {
         self.raw.lock(|| {
@@ -65,6 +108,14 @@ impl<R: RawMutex, T: ?Sized> Mutex<R, T> {
     }
 
     /// Exclusive access without locking (the borrow checker proves exclusivity).
+    ///
+    /// ```
+    /// use lindy::sync::{DefaultRawMutex, Mutex};
+    ///
+    /// let mut m: Mutex<DefaultRawMutex, u32> = Mutex::new(1);
+    /// *m.get_mut() += 1; // `&mut self`: nobody else can hold it, so no lock is taken
+    /// assert_eq!(m.lock(|n| *n), 2);
+    /// ```
     pub fn get_mut(&mut self) -> &mut T {
         self.data.get_mut()
     }

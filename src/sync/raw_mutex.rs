@@ -25,6 +25,23 @@ pub unsafe trait RawMutex {
 
 /// No locking at all, for single-threaded targets (wasm without threads). Not `Sync`, so the
 /// compiler rejects any attempt to share it between threads.
+///
+/// ```
+/// use lindy::sync::{Mutex, NoopRawMutex};
+///
+/// // One thread (wasm without threads, a single-threaded executor): locking costs nothing.
+/// let log: Mutex<NoopRawMutex, Vec<u8>> = Mutex::new(Vec::new());
+/// log.lock(|l| l.push(1));
+/// assert_eq!(log.lock(|l| l.len()), 1);
+/// ```
+///
+/// It is not `Sync`, so sharing it with another thread does not compile:
+///
+/// ```compile_fail
+/// use lindy::sync::{Mutex, NoopRawMutex};
+///
+/// static SHARED: Mutex<NoopRawMutex, u32> = Mutex::new(0); // error: `NoopRawMutex` is not `Sync`
+/// ```
 pub struct NoopRawMutex {
     _not_sync: PhantomData<*mut ()>,
 }
@@ -45,6 +62,19 @@ unsafe impl RawMutex for NoopRawMutex {
 /// A critical section (the `critical-section` crate): the right lock on a microcontroller, where
 /// an interrupt handler may share state with the main loop. The firmware picks the implementation
 /// (e.g. `cortex-m`'s `critical-section-single-core` feature).
+///
+/// ```
+/// use lindy::sync::{CriticalSectionRawMutex, Mutex};
+///
+/// // On a Cortex-M the firmware links an implementation (cortex-m's
+/// // `critical-section-single-core`); on a host, `critical-section`'s `std` feature does.
+/// static EVENTS: Mutex<CriticalSectionRawMutex, u32> = Mutex::new(0);
+/// fn on_interrupt() {
+///     EVENTS.lock(|n| *n += 1);
+/// }
+/// on_interrupt();
+/// assert_eq!(EVENTS.lock(|n| *n), 1);
+/// ```
 pub struct CriticalSectionRawMutex {
     _private: (),
 }
@@ -69,6 +99,14 @@ unsafe impl RawMutex for CriticalSectionRawMutex {
 /// up to 2× faster on the space's one-producer/one-consumer hand-off (parking_lot's slow path
 /// yields, then parks through a global table; std's spins on the lock word, then sleeps on a
 /// futex).
+///
+/// ```
+/// use lindy::sync::{Mutex, StdRawMutex};
+///
+/// static QUEUE: Mutex<StdRawMutex, Vec<u32>> = Mutex::new(Vec::new());
+/// std::thread::spawn(|| QUEUE.lock(|q| q.push(7))).join().unwrap();
+/// assert_eq!(QUEUE.lock(|q| q.pop()), Some(7));
+/// ```
 #[cfg(all(feature = "std", not(loom)))]
 pub struct StdRawMutex {
     inner: std::sync::Mutex<()>,
@@ -94,6 +132,15 @@ unsafe impl RawMutex for StdRawMutex {
 /// Under loom the "std" mutex is a loom mutex, so every interleaving of lindy's critical sections
 /// is explored. Loom objects cannot be built in `const`, so it is created on first use (loom runs
 /// its threads as coroutines: the `OnceLock` itself is never contended).
+///
+/// ```
+/// use lindy::sync::{Mutex, StdRawMutex};
+///
+/// // Under loom this is a loom mutex; the code using it does not change.
+/// let m: Mutex<StdRawMutex, u32> = Mutex::new(0);
+/// m.lock(|n| *n += 1);
+/// assert_eq!(m.into_inner(), 1);
+/// ```
 #[cfg(all(feature = "std", loom))]
 pub struct StdRawMutex {
     inner: std::sync::OnceLock<loom::sync::Mutex<()>>,
@@ -118,15 +165,45 @@ unsafe impl RawMutex for StdRawMutex {
 /// * wasm32 without the `atomics` target feature → [`NoopRawMutex`] (one thread: no lock, no atomics);
 /// * `std` → [`StdRawMutex`];
 /// * otherwise (microcontrollers) → [`CriticalSectionRawMutex`].
+///
+/// ```
+/// use lindy::sync::{DefaultRawMutex, Mutex};
+///
+/// // Code that names no lock builds on every target (a `static` needs a `Sync` lock, which
+/// // single-threaded wasm does not have: keep such state in a local or a `thread_local!`).
+/// let count: Mutex<DefaultRawMutex, u32> = Mutex::new(0);
+/// count.lock(|n| *n += 1);
+/// assert_eq!(count.lock(|n| *n), 1);
+/// ```
 #[cfg(all(target_arch = "wasm32", not(target_feature = "atomics")))]
 pub type DefaultRawMutex = NoopRawMutex;
-/// The lock lindy uses when you do not name one (see the wasm32 variant's docs).
+/// The lock lindy uses when you do not name one: [`NoopRawMutex`] on wasm32 without the
+/// `atomics` target feature, [`StdRawMutex`] with `std`, [`CriticalSectionRawMutex`] otherwise.
+///
+/// ```
+/// use lindy::sync::{DefaultRawMutex, Mutex};
+///
+/// // Code that names no lock builds on every target; on `std` it is a real mutex.
+/// static COUNT: Mutex<DefaultRawMutex, u32> = Mutex::new(0);
+/// std::thread::spawn(|| COUNT.lock(|n| *n += 1)).join().unwrap();
+/// assert_eq!(COUNT.lock(|n| *n), 1);
+/// ```
 #[cfg(all(
     not(all(target_arch = "wasm32", not(target_feature = "atomics"))),
     feature = "std"
 ))]
 pub type DefaultRawMutex = StdRawMutex;
-/// The lock lindy uses when you do not name one (see the wasm32 variant's docs).
+/// The lock lindy uses when you do not name one: [`NoopRawMutex`] on wasm32 without the
+/// `atomics` target feature, [`StdRawMutex`] with `std`, [`CriticalSectionRawMutex`] otherwise.
+///
+/// ```
+/// use lindy::sync::{DefaultRawMutex, Mutex};
+///
+/// // Code that names no lock builds on every target.
+/// static COUNT: Mutex<DefaultRawMutex, u32> = Mutex::new(0);
+/// COUNT.lock(|n| *n += 1);
+/// assert_eq!(COUNT.lock(|n| *n), 1);
+/// ```
 #[cfg(all(
     not(all(target_arch = "wasm32", not(target_feature = "atomics"))),
     not(feature = "std")

@@ -17,16 +17,47 @@ const NIL: u32 = u32::MAX;
 ///
 /// A slot belongs to one queue: using it with another queue is a logic error (caught by a debug
 /// assertion, harmless otherwise).
+///
+/// ```
+/// use lindy::sync::{WaitQueue, WaiterSlot};
+/// use std::task::Waker;
+///
+/// let mut queue = WaitQueue::new();
+/// let mut slot = WaiterSlot::new(); // one per future, stored in the future
+/// queue.register(&mut slot, Waker::noop());
+/// assert!(slot.is_registered());
+/// queue.remove(&mut slot); // on completion and in `Drop`
+/// assert!(!slot.is_registered());
+/// ```
 #[derive(Debug, Default)]
 pub struct WaiterSlot(Option<u32>);
 
 impl WaiterSlot {
     /// An empty slot (not in any queue).
+    ///
+    /// ```
+    /// use lindy::sync::WaiterSlot;
+    ///
+    /// let slot = WaiterSlot::new();
+    /// assert!(!slot.is_registered());
+    /// ```
     pub const fn new() -> Self {
         WaiterSlot(None)
     }
 
     /// Whether this slot currently holds a place (waiting or notified) in a queue.
+    ///
+    /// ```
+    /// use lindy::sync::{WaitQueue, WaiterSlot};
+    /// use std::task::Waker;
+    ///
+    /// let (mut queue, mut slot) = (WaitQueue::new(), WaiterSlot::new());
+    /// queue.register(&mut slot, Waker::noop());
+    /// let _waker = queue.notify_one();
+    /// assert!(slot.is_registered()); // notified still holds a place until removed
+    /// queue.remove(&mut slot);
+    /// assert!(!slot.is_registered());
+    /// ```
     pub fn is_registered(&self) -> bool {
         self.0.is_some()
     }
@@ -91,6 +122,19 @@ impl core::fmt::Debug for WaitQueue {
 
 impl WaitQueue {
     /// An empty queue; allocates nothing until the first waiter registers.
+    ///
+    /// ```
+    /// use lindy::sync::{DefaultRawMutex, Mutex, WaitQueue};
+    ///
+    /// // The queue lives inside the state it guards, behind the same lock.
+    /// struct State {
+    ///     items: Vec<u32>,
+    ///     takers: WaitQueue,
+    /// }
+    /// static STATE: Mutex<DefaultRawMutex, State> =
+    ///     Mutex::new(State { items: Vec::new(), takers: WaitQueue::new() });
+    /// assert!(STATE.lock(|s| s.takers.is_empty() && s.items.is_empty()));
+    /// ```
     pub const fn new() -> Self {
         WaitQueue {
             slots: Vec::new(),
@@ -104,17 +148,54 @@ impl WaitQueue {
     }
 
     /// Waiters registered and not yet notified.
+    ///
+    /// ```
+    /// use lindy::sync::{WaitQueue, WaiterSlot};
+    /// use std::task::Waker;
+    ///
+    /// let mut queue = WaitQueue::new();
+    /// let (mut a, mut b) = (WaiterSlot::new(), WaiterSlot::new());
+    /// queue.register(&mut a, Waker::noop());
+    /// queue.register(&mut b, Waker::noop());
+    /// assert_eq!(queue.len(), 2);
+    /// let _ = queue.notify_one();
+    /// assert_eq!(queue.len(), 1); // `a` is notified: no longer waiting
+    /// ```
     pub fn len(&self) -> usize {
         self.waiting
     }
 
     /// No slot in use: nobody waiting and no notification outstanding. A container may drop or
     /// recycle the queue only when this holds.
+    ///
+    /// ```
+    /// use lindy::sync::{WaitQueue, WaiterSlot};
+    /// use std::task::Waker;
+    ///
+    /// let (mut queue, mut slot) = (WaitQueue::new(), WaiterSlot::new());
+    /// queue.register(&mut slot, Waker::noop());
+    /// let _ = queue.notify_one();
+    /// assert_eq!(queue.len(), 0);
+    /// assert!(!queue.is_empty()); // a notification is outstanding: keep the queue
+    /// queue.remove(&mut slot);
+    /// assert!(queue.is_empty());
+    /// ```
     pub fn is_empty(&self) -> bool {
         self.in_use == 0
     }
 
     /// Whether `slot` was notified and has not been removed or re-registered since.
+    ///
+    /// ```
+    /// use lindy::sync::{WaitQueue, WaiterSlot};
+    /// use std::task::Waker;
+    ///
+    /// let (mut queue, mut slot) = (WaitQueue::new(), WaiterSlot::new());
+    /// queue.register(&mut slot, Waker::noop());
+    /// assert!(!queue.is_notified(&slot));
+    /// let _ = queue.notify_one();
+    /// assert!(queue.is_notified(&slot));
+    /// ```
     pub fn is_notified(&self, slot: &WaiterSlot) -> bool {
         matches!(
             slot.0.map(|i| &self.slots[i as usize]),
@@ -128,6 +209,54 @@ impl WaitQueue {
     /// * already waiting → refreshes the waker (keeps its place);
     /// * notified (it was woken but lost the race for the item) → rejoins at its *arrival*
     ///   place: ahead of every waiter that arrived after it.
+    ///
+    /// ```
+    /// // A one-slot mailbox with a waiting `take`, on the protocol above.
+    /// use std::future::Future;
+    /// use std::pin::Pin;
+    /// use std::task::{Context, Poll};
+    /// use lindy::sync::{DefaultRawMutex, Mutex, WaitQueue, WaiterSlot};
+    ///
+    /// struct State { item: Option<u32>, takers: WaitQueue }
+    /// struct Mailbox(Mutex<DefaultRawMutex, State>);
+    /// struct Take<'a> { mailbox: &'a Mailbox, slot: WaiterSlot }
+    ///
+    /// impl Mailbox {
+    ///     fn put(&self, v: u32) {
+    ///         let waker = self.0.lock(|s| { s.item = Some(v); s.takers.notify_one() });
+    ///         if let Some(w) = waker { w.wake() } // after unlocking
+    ///     }
+    ///     fn take(&self) -> Take<'_> { Take { mailbox: self, slot: WaiterSlot::new() } }
+    /// }
+    /// impl Future for Take<'_> {
+    ///     type Output = u32;
+    ///     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<u32> {
+    ///         let this = self.get_mut();
+    ///         this.mailbox.0.lock(|s| match s.item.take() {
+    ///             Some(v) => { s.takers.remove(&mut this.slot); Poll::Ready(v) }
+    ///             None => { s.takers.register(&mut this.slot, cx.waker()); Poll::Pending }
+    ///         })
+    ///     }
+    /// }
+    /// impl Drop for Take<'_> {
+    ///     fn drop(&mut self) {
+    ///         // Hand-on: a woken take dropped before taking passes the wake-up to the next one.
+    ///         let waker = self.mailbox.0.lock(|s| {
+    ///             let woken = s.takers.remove(&mut self.slot);
+    ///             if woken && s.item.is_some() { s.takers.notify_one() } else { None }
+    ///         });
+    ///         if let Some(w) = waker { w.wake() }
+    ///     }
+    /// }
+    ///
+    /// let mailbox = Mailbox(Mutex::new(State { item: None, takers: WaitQueue::new() }));
+    /// std::thread::scope(|s| {
+    ///     let taker = s.spawn(|| futures::executor::block_on(mailbox.take()));
+    ///     while mailbox.0.lock(|s| s.takers.len()) == 0 { std::thread::yield_now() }
+    ///     mailbox.put(42);
+    ///     assert_eq!(taker.join().unwrap(), 42);
+    /// });
+    /// ```
     pub fn register(&mut self, slot: &mut WaiterSlot, waker: &Waker) {
         match slot.0 {
             None => {
@@ -167,6 +296,23 @@ impl WaitQueue {
     ///
     /// Returns `true` if the waiter had been notified and had not yet acted on it: a future being
     /// dropped must then pass the wake-up on (`notify_one`) if what it was woken for is still there.
+    ///
+    /// ```
+    /// use lindy::sync::{WaitQueue, WaiterSlot};
+    /// use std::task::Waker;
+    ///
+    /// let mut queue = WaitQueue::new();
+    /// let (mut first, mut second) = (WaiterSlot::new(), WaiterSlot::new());
+    /// queue.register(&mut first, Waker::noop());
+    /// queue.register(&mut second, Waker::noop());
+    /// let _ = queue.notify_one(); // an item arrived: `first` is woken
+    ///
+    /// // `first` is dropped before it polls: it was notified, so it must pass the wake-up on.
+    /// if queue.remove(&mut first) {
+    ///     assert!(queue.notify_one().is_some()); // `second` gets it
+    /// }
+    /// assert!(queue.is_notified(&second));
+    /// ```
     #[inline]
     pub fn remove(&mut self, slot: &mut WaiterSlot) -> bool {
         // The hot path of every completing poll: the future never waited.
@@ -194,6 +340,18 @@ impl WaitQueue {
 
     /// Notifies the oldest waiter and returns its waker: call `wake()` *after* releasing the lock,
     /// so the woken task does not immediately contend for it.
+    ///
+    /// ```
+    /// use lindy::sync::{WaitQueue, WaiterSlot};
+    /// use std::task::Waker;
+    ///
+    /// let mut queue = WaitQueue::new();
+    /// assert!(queue.notify_one().is_none()); // nobody waiting: nothing to wake
+    /// let mut slot = WaiterSlot::new();
+    /// queue.register(&mut slot, Waker::noop());
+    /// let waker = queue.notify_one().expect("the oldest waiter");
+    /// waker.wake(); // in real code: after the lock is released
+    /// ```
     #[must_use = "wake the returned waker (after unlocking)"]
     #[inline]
     pub fn notify_one(&mut self) -> Option<Waker> {
@@ -211,6 +369,21 @@ impl WaitQueue {
     }
 
     /// Notifies every waiter, waking them in FIFO order.
+    ///
+    /// ```
+    /// use lindy::sync::{WaitQueue, WaiterSlot};
+    /// use std::task::Waker;
+    ///
+    /// // On close: every waiter must wake and see the closed state.
+    /// let mut queue = WaitQueue::new();
+    /// let mut slots = [WaiterSlot::new(), WaiterSlot::new(), WaiterSlot::new()];
+    /// for slot in &mut slots {
+    ///     queue.register(slot, Waker::noop());
+    /// }
+    /// queue.notify_all();
+    /// assert_eq!(queue.len(), 0);
+    /// assert!(slots.iter().all(|s| queue.is_notified(s)));
+    /// ```
     pub fn notify_all(&mut self) {
         while let Some(w) = self.notify_one() {
             w.wake();
@@ -230,6 +403,22 @@ impl WaitQueue {
     }
 
     /// Releases spare capacity once the queue is empty.
+    ///
+    /// ```
+    /// use lindy::sync::{WaitQueue, WaiterSlot};
+    /// use std::task::Waker;
+    ///
+    /// let mut queue = WaitQueue::new();
+    /// let mut slots: Vec<WaiterSlot> = (0..1000).map(|_| WaiterSlot::new()).collect();
+    /// for slot in &mut slots {
+    ///     queue.register(slot, Waker::noop());
+    /// }
+    /// for slot in &mut slots {
+    ///     queue.remove(slot);
+    /// }
+    /// queue.shrink_to_fit(); // a burst of waiters is over: give the memory back
+    /// assert!(queue.is_empty());
+    /// ```
     pub fn shrink_to_fit(&mut self) {
         if self.in_use == 0 {
             self.slots = Vec::new();
