@@ -1,8 +1,8 @@
 //! The documentation conventions of `docs/vocabulary.md`, checked on the source:
 //!
 //! * every public item (function, method, type, trait, trait method, constant) has a runnable
-//!   example (a code block) in its rustdoc — deprecated aliases and `#[doc(hidden)]` items
-//!   excepted;
+//!   example (a code block) in its rustdoc — deprecated aliases, `#[doc(hidden)]` and
+//!   `#[cfg(doctest)]` items excepted;
 //! * every async fn, every function returning a future and every type that implements `Future`
 //!   has a `# Cancel safety` heading, with exactly that text;
 //! * no doc uses another spelling of that heading (`# Cancel-safety`, `**Cancel-safety**`, ...).
@@ -219,8 +219,12 @@ fn checked_modules_follow_the_doc_conventions() {
             }
         }
         for item in items(&source) {
-            // Deprecated aliases point at their replacement; hidden items are not public API.
-            if item.attrs.contains("#[deprecated") || item.attrs.contains("#[doc(hidden)]") {
+            // Deprecated aliases point at their replacement; hidden and doctest-only items
+            // are not public API.
+            if item.attrs.contains("#[deprecated")
+                || item.attrs.contains("#[doc(hidden)]")
+                || item.attrs.contains("#[cfg(doctest)]")
+            {
                 continue;
             }
             let exempt = EXEMPT

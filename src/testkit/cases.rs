@@ -8,6 +8,14 @@ use core::pin::pin;
 use super::{poll_once, within, Capabilities, Harness, KitError, Options, Queue};
 
 /// One case of the kit: its name (as reported), what it needs, and what it checks.
+///
+/// ```
+/// use lindy::testkit::{Capabilities, CASES};
+///
+/// let case = CASES.iter().find(|c| c.name == "dropped_woken_take_hands_on").unwrap();
+/// assert_eq!(case.needs, Capabilities { waits: true, ..Capabilities::NONE });
+/// assert!(case.about.contains("hands the entry on"));
+/// ```
 #[derive(Clone, Copy, Debug)]
 pub struct Case {
     /// The name in the report.
@@ -65,6 +73,16 @@ const DURABLE_LEASES: Capabilities = Capabilities {
 };
 
 /// Every case, in the order [`run`](super::run) runs them.
+///
+/// ```
+/// use lindy::testkit::CASES;
+///
+/// // The kit as documentation: one line per behaviour every backend must have.
+/// for case in CASES {
+///     assert!(!case.about.is_empty(), "{} says what it checks", case.name);
+/// }
+/// assert!(CASES.iter().any(|c| c.name == "takers_served_in_arrival_order"));
+/// ```
 pub const CASES: &[Case] = &[
     Case { name: "fifo_per_key", needs: BASIC, about: "each key is a FIFO; keys are independent; an empty key takes nothing" },
     Case { name: "close_refuses_out_with_the_value", needs: BASIC, about: "after close, out fails with CLOSED and hands the value back; close is idempotent" },

@@ -12,6 +12,17 @@ use crate::space::LocalSpace;
 /// The in-memory backend for the kit: every case runs against a fresh [`LocalSpace`] of
 /// `Vec<u8>` with a manual clock ([`Queue::advance`] moves it and applies lease expiry).
 /// Everything but durability.
+///
+/// ```
+/// use lindy::testkit::{run, Memory};
+///
+/// # futures::executor::block_on(async {
+/// let report = run(&mut Memory::new()).await;
+/// assert!(report.ok(), "{report}");
+/// assert_eq!(report.not_applicable.iter().map(|(_, need)| *need).collect::<Vec<_>>(),
+///            vec!["durable"; report.not_applicable.len()]);
+/// # });
+/// ```
 #[derive(Debug, Default)]
 pub struct Memory {
     _private: (),
@@ -19,12 +30,32 @@ pub struct Memory {
 
 impl Memory {
     /// The harness.
+    ///
+    /// ```
+    /// use lindy::testkit::{Harness, Memory};
+    ///
+    /// let harness = Memory::new();
+    /// assert_eq!(harness.name(), "memory");
+    /// ```
     pub const fn new() -> Self {
         Memory { _private: () }
     }
 }
 
 /// One in-memory queue under test.
+///
+/// ```
+/// use lindy::testkit::{Harness, Memory, Options, Queue};
+///
+/// # futures::executor::block_on(async {
+/// let q = Memory::new().open(&Options::default()).await.unwrap();
+/// q.out("jobs", b"a".to_vec()).await.unwrap();
+/// let lease = q.try_take_leased("jobs", 100).await.unwrap().unwrap();
+/// q.advance(100).await; // the manual clock: the lease runs out, the entry comes back
+/// assert_eq!(q.len("jobs").await.unwrap(), 1);
+/// assert!(q.ack(lease.id).await.is_err()); // LEASE_LOST
+/// # });
+/// ```
 #[derive(Debug, Default)]
 pub struct MemoryQueue {
     space: LocalSpace<Vec<u8>>,
@@ -33,6 +64,17 @@ pub struct MemoryQueue {
 
 impl MemoryQueue {
     /// The space under test.
+    ///
+    /// ```
+    /// use lindy::testkit::{Harness, Memory, Options, Queue};
+    ///
+    /// # futures::executor::block_on(async {
+    /// let q = Memory::new().open(&Options::default()).await.unwrap();
+    /// q.out("k", b"a".to_vec()).await.unwrap();
+    /// // Look under the kit's interface at the space itself.
+    /// assert_eq!(q.space().try_peek("k"), Some(b"a".to_vec()));
+    /// # });
+    /// ```
     pub fn space(&self) -> &LocalSpace<Vec<u8>> {
         &self.space
     }

@@ -47,6 +47,16 @@ use crate::error::ErrorCode;
 
 /// A failed backend operation, as the kit sees it: a stable code and, for a refused `out`, the
 /// value handed back.
+///
+/// ```
+/// use lindy::testkit::KitError;
+///
+/// // A backend maps its failures to the kit's codes; a refused push hands the value back.
+/// let full = KitError::with_value("BUFFER_FULL", b"job".to_vec()).detail("key k holds 8");
+/// assert_eq!(full.code, "BUFFER_FULL");
+/// assert_eq!(full.value.as_deref(), Some(&b"job"[..]));
+/// assert_eq!(full.to_string(), "BUFFER_FULL (value handed back): key k holds 8");
+/// ```
 #[derive(Clone, PartialEq, Eq)]
 pub struct KitError {
     /// The stable code (see [`crate::error`]), or `UNSUPPORTED` / `BACKEND` for the kit's own.
@@ -59,6 +69,13 @@ pub struct KitError {
 
 impl KitError {
     /// An error with `code` and no value.
+    ///
+    /// ```
+    /// use lindy::testkit::KitError;
+    ///
+    /// let closed = KitError::new("CLOSED");
+    /// assert_eq!((closed.code.as_str(), closed.value), ("CLOSED", None));
+    /// ```
     pub fn new(code: &str) -> Self {
         KitError {
             code: String::from(code),
@@ -68,6 +85,13 @@ impl KitError {
     }
 
     /// An error with `code` handing `value` back.
+    ///
+    /// ```
+    /// use lindy::testkit::KitError;
+    ///
+    /// let err = KitError::with_value("CLOSED", b"late".to_vec());
+    /// assert_eq!(err.value, Some(b"late".to_vec())); // the kit checks nothing was lost
+    /// ```
     pub fn with_value(code: &str, value: Vec<u8>) -> Self {
         KitError {
             value: Some(value),
@@ -76,17 +100,41 @@ impl KitError {
     }
 
     /// The kit's error from any lindy error.
+    ///
+    /// ```
+    /// use lindy::space::LocalSpace;
+    /// use lindy::testkit::KitError;
+    ///
+    /// let space: LocalSpace<Vec<u8>> = LocalSpace::new();
+    /// space.close();
+    /// let refused = space.try_push("k", b"late".to_vec()).unwrap_err();
+    /// let err = KitError::of(&refused);
+    /// assert_eq!(err.code, "CLOSED");
+    /// ```
     pub fn of(e: &impl ErrorCode) -> Self {
         Self::new(e.code())
     }
 
     /// Adds free text for the report.
+    ///
+    /// ```
+    /// use lindy::testkit::KitError;
+    ///
+    /// let err = KitError::new("BACKEND").detail(format_args!("connection reset after {} ms", 30));
+    /// assert_eq!(err.to_string(), "BACKEND: connection reset after 30 ms");
+    /// ```
     pub fn detail(mut self, detail: impl fmt::Display) -> Self {
         self.detail = alloc::format!("{detail}");
         self
     }
 
     /// The default body of an optional method.
+    ///
+    /// ```
+    /// use lindy::testkit::KitError;
+    ///
+    /// assert_eq!(KitError::unsupported().code, "UNSUPPORTED");
+    /// ```
     pub fn unsupported() -> Self {
         Self::new("UNSUPPORTED")
     }
@@ -113,6 +161,15 @@ impl fmt::Display for KitError {
 
 /// What a backend supports. A case that needs something the backend lacks is reported as not
 /// applicable, by name.
+///
+/// ```
+/// use lindy::testkit::Capabilities;
+///
+/// // A backend with FIFO, leases and durability, but no waiting takes and no bounds.
+/// let caps = Capabilities { leases: true, durable: true, ..Capabilities::NONE };
+/// let waiting_case = Capabilities { waits: true, ..Capabilities::NONE };
+/// assert_eq!(caps.lacks(&waiting_case), Some("waits")); // reported as not applicable
+/// ```
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub struct Capabilities {
     /// `take` futures that wait ([`Queue::take`]), dropped safely at any point.
@@ -137,6 +194,13 @@ pub struct Capabilities {
 
 impl Capabilities {
     /// Everything.
+    ///
+    /// ```
+    /// use lindy::testkit::{Capabilities, CASES};
+    ///
+    /// // A backend declaring everything runs every case.
+    /// assert!(CASES.iter().all(|case| Capabilities::ALL.lacks(&case.needs).is_none()));
+    /// ```
     pub const ALL: Capabilities = Capabilities {
         waits: true,
         out_front: true,
@@ -149,6 +213,18 @@ impl Capabilities {
     };
 
     /// Only the basic FIFO and close cases.
+    ///
+    /// ```
+    /// use lindy::testkit::{Capabilities, CASES};
+    ///
+    /// // The cases every backend runs, whatever it declares.
+    /// let basic: Vec<_> = CASES
+    ///     .iter()
+    ///     .filter(|case| Capabilities::NONE.lacks(&case.needs).is_none())
+    ///     .map(|case| case.name)
+    ///     .collect();
+    /// assert!(basic.contains(&"fifo_per_key"));
+    /// ```
     pub const NONE: Capabilities = Capabilities {
         waits: false,
         out_front: false,
@@ -161,6 +237,15 @@ impl Capabilities {
     };
 
     /// Whether `self` has everything `need` asks for; else the name of the first thing missing.
+    ///
+    /// ```
+    /// use lindy::testkit::Capabilities;
+    ///
+    /// let redis_like = Capabilities { durable: false, ..Capabilities::ALL };
+    /// let needs = Capabilities { leases: true, durable: true, ..Capabilities::NONE };
+    /// assert_eq!(redis_like.lacks(&needs), Some("durable"));
+    /// assert_eq!(Capabilities::ALL.lacks(&needs), None);
+    /// ```
     pub fn lacks(&self, need: &Capabilities) -> Option<&'static str> {
         let pairs = [
             (need.waits, self.waits, "waits"),
@@ -180,6 +265,17 @@ impl Capabilities {
 }
 
 /// How a case wants its queue opened.
+///
+/// ```
+/// use lindy::testkit::{Harness, Memory, Options};
+///
+/// # futures::executor::block_on(async {
+/// let opts = Options { key_max_entries: Some(1), ..Options::default() };
+/// let q = Memory::new().open(&opts).await.unwrap();
+/// q.space().try_push("k", vec![1]).unwrap();
+/// assert_eq!(q.space().try_push("k", vec![2]).unwrap_err().code(), "BUFFER_FULL");
+/// # });
+/// ```
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct Options {
     /// At most this many entries (queued plus leased) in the queue.
@@ -193,6 +289,18 @@ pub struct Options {
 }
 
 /// A leased entry.
+///
+/// ```
+/// use lindy::testkit::{Harness, Memory, Options, Queue};
+///
+/// # futures::executor::block_on(async {
+/// let q = Memory::new().open(&Options::default()).await.unwrap();
+/// q.out("jobs", b"resize".to_vec()).await.unwrap();
+/// let lease = q.try_take_leased("jobs", 30_000).await.unwrap().expect("an entry");
+/// assert_eq!((lease.value.as_slice(), lease.deliveries), (&b"resize"[..], 1));
+/// q.ack(lease.id).await.unwrap();
+/// # });
+/// ```
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct KitLease {
     /// The lease id (settle with it).
@@ -204,15 +312,46 @@ pub struct KitLease {
 }
 
 /// Opens queues for the kit: one fresh, empty queue per case.
+///
+/// ```
+/// use lindy::testkit::{run, Harness, Memory, Options, Queue};
+///
+/// # futures::executor::block_on(async {
+/// let mut harness = Memory::new();
+/// assert_eq!(harness.name(), "memory");
+/// let q = harness.open(&Options::default()).await.unwrap(); // what each case does first
+/// q.out("k", b"a".to_vec()).await.unwrap();
+/// assert_eq!(q.len("k").await.unwrap(), 1);
+/// assert!(run(&mut harness).await.ok());
+/// # });
+/// ```
 #[allow(async_fn_in_trait)] // no `Send` bound on purpose: wasm backends are single-threaded
 pub trait Harness {
     /// The open queue.
     type Queue: Queue;
 
     /// The backend's name in the report (`memory`, `file`, `idb`, `redis`, …).
+    ///
+    /// ```
+    /// use lindy::testkit::{run, Harness, Memory};
+    ///
+    /// # futures::executor::block_on(async {
+    /// let mut harness = Memory::new();
+    /// let report = run(&mut harness).await;
+    /// assert_eq!(report.backend, harness.name());
+    /// # });
+    /// ```
     fn name(&self) -> &str;
 
     /// What the backend supports.
+    ///
+    /// ```
+    /// use lindy::testkit::{Harness, Memory};
+    ///
+    /// // The in-memory backend does everything but survive a restart.
+    /// let caps = Memory::new().capabilities();
+    /// assert!(caps.leases && caps.waits && !caps.durable);
+    /// ```
     fn capabilities(&self) -> Capabilities;
 
     /// A fresh, empty, open queue honouring `options`.
@@ -249,6 +388,56 @@ pub trait Harness {
 ///
 /// Every future must be cancel-safe where the kit drops it: a dropped `take` takes nothing, a
 /// dropped `out_wait` puts nothing in.
+///
+/// ```
+/// // A whole backend: a map of FIFOs with the close rule, declaring no optional capability.
+/// use std::cell::{Cell, RefCell};
+/// use std::collections::{HashMap, VecDeque};
+/// use lindy::testkit::{run, Capabilities, Harness, KitError, Options, Queue};
+///
+/// #[derive(Default)]
+/// struct Fifos { keys: RefCell<HashMap<String, VecDeque<Vec<u8>>>>, closed: Cell<bool> }
+///
+/// impl Queue for Fifos {
+///     async fn out(&self, key: &str, value: Vec<u8>) -> Result<(), KitError> {
+///         if self.closed.get() {
+///             return Err(KitError::with_value("CLOSED", value)); // hand the value back
+///         }
+///         self.keys.borrow_mut().entry(key.to_owned()).or_default().push_back(value);
+///         Ok(())
+///     }
+///     async fn try_take(&self, key: &str) -> Result<Option<Vec<u8>>, KitError> {
+///         match self.keys.borrow_mut().get_mut(key).and_then(VecDeque::pop_front) {
+///             None if self.closed.get() => Err(KitError::new("CLOSED")), // drained
+///             taken => Ok(taken),
+///         }
+///     }
+///     async fn len(&self, key: &str) -> Result<usize, KitError> {
+///         Ok(self.keys.borrow().get(key).map_or(0, VecDeque::len))
+///     }
+///     async fn close(&self) -> Result<(), KitError> {
+///         self.closed.set(true);
+///         Ok(())
+///     }
+///     async fn advance(&self, _ms: u64) {} // no leases, no clock
+///     async fn sleep(&self, _ms: u64) {}
+/// }
+///
+/// struct FifoHarness;
+/// impl Harness for FifoHarness {
+///     type Queue = Fifos;
+///     fn name(&self) -> &str { "fifos" }
+///     fn capabilities(&self) -> Capabilities { Capabilities::NONE }
+///     async fn open(&mut self, _: &Options) -> Result<Fifos, KitError> { Ok(Fifos::default()) }
+/// }
+///
+/// # futures::executor::block_on(async {
+/// let report = run(&mut FifoHarness).await;
+/// assert!(report.ok(), "{report}");
+/// assert_eq!(report.passed, ["fifo_per_key", "close_refuses_out_with_the_value", "close_drains_then_reports_closed"]);
+/// assert!(!report.not_applicable.is_empty()); // every other case, by name
+/// # });
+/// ```
 #[allow(async_fn_in_trait)] // no `Send` bound on purpose: wasm backends are single-threaded
 pub trait Queue {
     /// Appends `value` under `key`.
@@ -417,6 +606,17 @@ pub trait Queue {
 }
 
 /// The outcome of one kit run.
+///
+/// ```
+/// use lindy::testkit::{run_matching, Memory};
+///
+/// # futures::executor::block_on(async {
+/// let report = run_matching(&mut Memory::new(), |name| name.starts_with("close")).await;
+/// assert!(report.ok());
+/// assert!(report.to_string().starts_with("kit[memory]: "));
+/// assert!(report.passed.iter().all(|name| name.starts_with("close")));
+/// # });
+/// ```
 #[derive(Clone, Debug, Default)]
 pub struct Report {
     /// The backend's name.
@@ -431,6 +631,16 @@ pub struct Report {
 
 impl Report {
     /// Whether nothing failed.
+    ///
+    /// ```
+    /// use lindy::testkit::{run, Memory};
+    ///
+    /// # futures::executor::block_on(async {
+    /// let report = run(&mut Memory::new()).await;
+    /// // In a test: fail with the whole report, which names every failed case and why.
+    /// assert!(report.ok(), "{report}");
+    /// # });
+    /// ```
     pub fn ok(&self) -> bool {
         self.failed.is_empty()
     }
@@ -464,6 +674,18 @@ impl fmt::Display for Report {
 /// Dropping the future drops the case in progress; every case works on its own queue from
 /// [`Harness::open`], so nothing else is affected (a durable backend may keep that queue's
 /// storage).
+///
+/// ```
+/// use lindy::testkit::{run, Memory, CASES};
+///
+/// # futures::executor::block_on(async {
+/// let report = run(&mut Memory::new()).await;
+/// assert!(report.ok(), "{report}");
+/// // Every case is accounted for: passed, failed or not applicable.
+/// let total = report.passed.len() + report.failed.len() + report.not_applicable.len();
+/// assert_eq!(total, CASES.len());
+/// # });
+/// ```
 pub async fn run<H: Harness>(harness: &mut H) -> Report {
     run_matching(harness, |_| true).await
 }
@@ -472,6 +694,16 @@ pub async fn run<H: Harness>(harness: &mut H) -> Report {
 ///
 /// # Cancel safety
 /// As [`run`].
+///
+/// ```
+/// use lindy::testkit::{run_matching, Memory};
+///
+/// # futures::executor::block_on(async {
+/// // Re-run one failing case while fixing a backend.
+/// let report = run_matching(&mut Memory::new(), |name| name == "fifo_per_key").await;
+/// assert_eq!(report.passed, ["fifo_per_key"]);
+/// # });
+/// ```
 pub async fn run_matching<H: Harness>(harness: &mut H, filter: impl Fn(&str) -> bool) -> Report {
     let mut report = Report {
         backend: String::from(harness.name()),
