@@ -122,6 +122,35 @@ pub trait EventBus {
     /// Hands `event` to the other nodes (the manager delivers it locally itself). Should not
     /// block. The manager calls it with no lock held, in the order the events happened, so it may
     /// call back into the publishing manager (events that causes are published after it returns).
+    ///
+    /// ```
+    /// use std::sync::{mpsc, Arc, Mutex};
+    /// use lindy::channels::{EventBus, EventKind, Manager, NodeId, RemoteEvent};
+    /// use lindy::grammar::Name;
+    ///
+    /// /// Hands each event to a sender task over a channel: never blocks, never fails.
+    /// struct Wire(Mutex<mpsc::Sender<RemoteEvent>>);
+    /// impl EventBus for Wire {
+    ///     fn node_id(&self) -> NodeId { NodeId(1) }
+    ///     fn publish(&self, event: &RemoteEvent) {
+    ///         let _ = self.0.lock().unwrap().send(event.clone()); // a closed wire is the bus's to report
+    ///     }
+    /// }
+    ///
+    /// let (tx, rx) = mpsc::channel();
+    /// let a = Manager::with_clock(|| 5);
+    /// a.set_bus(Arc::new(Wire(Mutex::new(tx))));
+    /// let b = Manager::with_clock(|| 5); // the other node: here, in the same process
+    /// let mut on_b = b.subscribe(8);
+    ///
+    /// a.open_public(&Name::parse("public:chat.rooms")?, None)?;
+    /// for event in rx.try_iter() {
+    ///     b.apply_remote(&event); // the receiving side of the transport
+    /// }
+    /// let got = on_b.try_recv()?;
+    /// assert_eq!((got.kind, got.name.as_str()), (EventKind::Opened, "public:chat.rooms"));
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     fn publish(&self, event: &RemoteEvent);
 }
 
@@ -299,6 +328,23 @@ impl<R: RawMutex> fmt::Debug for LocalBus<R> {
 }
 
 /// One node's port on a [`LocalBus`]: the [`EventBus`] a manager attached to it holds.
+///
+/// ```
+/// use std::sync::Arc;
+/// use lindy::channels::{EventKind, LocalBus, Manager};
+/// use lindy::grammar::Name;
+///
+/// // `attach` gives each manager its port; a transition on one reaches the others' subscribers.
+/// let bus = LocalBus::new();
+/// let (a, b) = (Arc::new(Manager::with_clock(|| 0)), Arc::new(Manager::with_clock(|| 0)));
+/// bus.attach(&a);
+/// bus.attach(&b);
+/// let mut on_b = b.subscribe(4);
+/// a.open_public(&Name::parse("public:scores.live")?, None)?;
+/// assert_eq!(on_b.try_recv()?.kind, EventKind::Opened);
+/// assert_eq!(bus.published(), 1);
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
 #[cfg(target_has_atomic = "ptr")]
 pub struct LocalBusPort<R: RawMutex = DefaultRawMutex> {
     shared: Arc<Mutex<R, LocalBusState>>,

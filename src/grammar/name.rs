@@ -76,6 +76,8 @@ impl<'a> NameRef<'a> {
     /// # Errors
     /// A [`GrammarError`] with code `CHANNEL_INVALID` naming the broken rule and where.
     ///
+    /// # Examples
+    ///
     /// ```
     /// use lindy::grammar::NameRef;
     ///
@@ -388,6 +390,8 @@ impl Name {
     /// # Errors
     /// A [`GrammarError`] with code `CHANNEL_INVALID` naming the broken rule and where.
     ///
+    /// # Examples
+    ///
     /// ```
     /// use lindy::grammar::{GrammarErrorKind, Name};
     ///
@@ -412,6 +416,8 @@ impl Name {
     /// is a `topic` but no `id` (the rendered name would read the topic as the id); or if the
     /// whole name would exceed [`MAX_NAME_LEN`]. Offsets in the error point into the name as it
     /// would have been rendered.
+    ///
+    /// # Examples
     ///
     /// ```
     /// use lindy::grammar::{GrammarErrorKind, Name, Visibility};

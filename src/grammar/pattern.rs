@@ -73,6 +73,8 @@ impl Pattern {
     /// # Errors
     /// A [`GrammarError`] with code `PATTERN_INVALID` naming the broken rule and where.
     ///
+    /// # Examples
+    ///
     /// ```
     /// use lindy::grammar::{GrammarErrorKind, Pattern};
     ///

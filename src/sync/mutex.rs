@@ -71,6 +71,8 @@ impl<R: RawMutex, T: ?Sized> Mutex<R, T> {
     /// If called re-entrantly on the same mutex from inside `f` (with a non-re-entrant raw lock
     /// in a release build, the raw lock's own behaviour applies instead: `std` deadlocks or panics).
     ///
+    /// # Examples
+    ///
     /// ```
     /// use std::sync::Arc;
     /// use lindy::sync::{DefaultRawMutex, Mutex};

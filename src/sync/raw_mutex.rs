@@ -8,11 +8,59 @@ use core::marker::PhantomData;
 /// While `f` runs inside [`lock`](RawMutex::lock), no other call to `lock` on the same instance may
 /// be running `f` on another thread. (Re-entrant calls on the *same* thread are caught one level up,
 /// by [`Mutex`](super::Mutex).) An implementation that is `Sync` must therefore really exclude.
+///
+/// # Examples
+///
+/// ```
+/// // A spin lock as the seam (say, for a multi-core target without an OS).
+/// use std::sync::atomic::{AtomicBool, Ordering};
+/// use lindy::sync::{Mutex, RawMutex};
+///
+/// struct SpinRawMutex(AtomicBool);
+///
+/// // Safety: `lock` runs `f` only while holding the flag, which one caller at a time can set.
+/// unsafe impl RawMutex for SpinRawMutex {
+///     const INIT: Self = SpinRawMutex(AtomicBool::new(false));
+///     const REENTRANT: bool = false; // a nested `lock` spins forever: it never runs its closure
+///     fn lock<R>(&self, f: impl FnOnce() -> R) -> R {
+///         while self.0.swap(true, Ordering::Acquire) {
+///             core::hint::spin_loop();
+///         }
+///         let result = f();
+///         self.0.store(false, Ordering::Release);
+///         result
+///     }
+/// }
+///
+/// static HITS: Mutex<SpinRawMutex, u32> = Mutex::new(0);
+/// std::thread::scope(|s| {
+///     for _ in 0..4 {
+///         s.spawn(|| (0..100).for_each(|_| HITS.lock(|n| *n += 1)));
+///     }
+/// });
+/// assert_eq!(HITS.lock(|n| *n), 400);
+/// ```
 pub unsafe trait RawMutex {
     /// An unlocked instance, usable in `const` context (so lindy's types can be `static`).
+    ///
+    /// ```
+    /// use lindy::sync::{CriticalSectionRawMutex, RawMutex};
+    ///
+    /// // `INIT` is what lets `Mutex::new` (and so every lindy type) be a `const fn`.
+    /// const LOCK: CriticalSectionRawMutex = CriticalSectionRawMutex::INIT;
+    /// assert_eq!(LOCK.lock(|| 1 + 1), 2);
+    /// ```
     const INIT: Self;
 
     /// Runs `f` with the lock held.
+    ///
+    /// ```
+    /// use lindy::sync::{NoopRawMutex, RawMutex};
+    ///
+    /// let raw = NoopRawMutex::INIT;
+    /// let answer = raw.lock(|| 6 * 7); // the closure's result comes out
+    /// assert_eq!(answer, 42);
+    /// ```
     fn lock<R>(&self, f: impl FnOnce() -> R) -> R;
 
     /// Whether a `lock` nested inside `f` on the same instance can run its closure (no lock, a
@@ -20,6 +68,14 @@ pub unsafe trait RawMutex {
     /// `&mut T`) only when this is `true`, or in debug builds. Set it to `false` only if a nested
     /// `lock` never runs its closure (it deadlocks or panics, as an OS mutex does): the check
     /// writes to the lock's cache line, and costs ~20% of a contended ring operation.
+    ///
+    /// ```
+    /// use lindy::sync::{CriticalSectionRawMutex, NoopRawMutex, RawMutex, StdRawMutex};
+    ///
+    /// assert!(NoopRawMutex::REENTRANT); // no lock at all: a nested call just runs
+    /// assert!(CriticalSectionRawMutex::REENTRANT); // critical sections nest
+    /// assert!(!StdRawMutex::REENTRANT); // an OS mutex never runs a nested closure
+    /// ```
     const REENTRANT: bool = true;
 }
 

@@ -363,6 +363,20 @@ pub trait Harness {
     /// # Cancel safety
     /// The kit awaits this to completion (it never drops it early); a backend states its own
     /// cancel safety.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use lindy::testkit::{Harness, Memory, Options};
+    ///
+    /// # futures::executor::block_on(async {
+    /// let mut harness = Memory::new();
+    /// // A bound of 0 is refused, as the kit checks.
+    /// let zero = Options { max_entries: Some(0), ..Options::default() };
+    /// assert_eq!(harness.open(&zero).await.unwrap_err().code, "INVALID_CONFIG");
+    /// assert!(harness.open(&Options::default()).await.is_ok());
+    /// # });
+    /// ```
     async fn open(&mut self, options: &Options) -> Result<Self::Queue, KitError>;
 
     /// Closes `queue` as a crash would leave it (no ack of outstanding leases) and opens the same
@@ -374,6 +388,19 @@ pub trait Harness {
     /// # Cancel safety
     /// The kit awaits this to completion (it never drops it early); a backend states its own
     /// cancel safety.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use lindy::testkit::{Harness, Memory, Options};
+    ///
+    /// # futures::executor::block_on(async {
+    /// // The in-memory backend is not durable: it keeps the default body.
+    /// let mut harness = Memory::new();
+    /// let q = harness.open(&Options::default()).await.unwrap();
+    /// assert_eq!(harness.reopen(q, &Options::default()).await.unwrap_err().code, "UNSUPPORTED");
+    /// # });
+    /// ```
     async fn reopen(
         &mut self,
         queue: Self::Queue,
@@ -448,6 +475,20 @@ pub trait Queue {
     /// # Cancel safety
     /// The kit awaits this to completion (it never drops it early); a backend states its own
     /// cancel safety.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use lindy::testkit::{Harness, Memory, Options, Queue};
+    ///
+    /// # futures::executor::block_on(async {
+    /// let q = Memory::new().open(&Options::default()).await.unwrap();
+    /// q.out("k", b"a".to_vec()).await.unwrap();
+    /// q.close().await.unwrap();
+    /// let refused = q.out("k", b"late".to_vec()).await.unwrap_err();
+    /// assert_eq!((refused.code.as_str(), refused.value), ("CLOSED", Some(b"late".to_vec())));
+    /// # });
+    /// ```
     async fn out(&self, key: &str, value: Vec<u8>) -> Result<(), KitError>;
 
     /// Takes the head of `key` if there is one.
@@ -458,6 +499,21 @@ pub trait Queue {
     /// # Cancel safety
     /// The kit awaits this to completion (it never drops it early); a backend states its own
     /// cancel safety.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use lindy::testkit::{Harness, Memory, Options, Queue};
+    ///
+    /// # futures::executor::block_on(async {
+    /// let q = Memory::new().open(&Options::default()).await.unwrap();
+    /// assert_eq!(q.try_take("k").await.unwrap(), None); // empty: nothing, not an error
+    /// q.out("k", b"a".to_vec()).await.unwrap();
+    /// q.close().await.unwrap();
+    /// assert_eq!(q.try_take("k").await.unwrap(), Some(b"a".to_vec())); // closed: drains first
+    /// assert_eq!(q.try_take("k").await.unwrap_err().code, "CLOSED");
+    /// # });
+    /// ```
     async fn try_take(&self, key: &str) -> Result<Option<Vec<u8>>, KitError>;
 
     /// Entries queued under `key` (not counting leased ones).
@@ -468,6 +524,20 @@ pub trait Queue {
     /// # Cancel safety
     /// The kit awaits this to completion (it never drops it early); a backend states its own
     /// cancel safety.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use lindy::testkit::{Harness, Memory, Options, Queue};
+    ///
+    /// # futures::executor::block_on(async {
+    /// let q = Memory::new().open(&Options::default()).await.unwrap();
+    /// q.out("k", b"a".to_vec()).await.unwrap();
+    /// q.out("k", b"b".to_vec()).await.unwrap();
+    /// let _lease = q.try_take_leased("k", 1_000).await.unwrap();
+    /// assert_eq!(q.len("k").await.unwrap(), 1); // the leased one is not queued
+    /// # });
+    /// ```
     async fn len(&self, key: &str) -> Result<usize, KitError>;
 
     /// Closes the queue (the close rule: `out` refused, takes drain then `CLOSED`, waiters end).
@@ -478,6 +548,19 @@ pub trait Queue {
     /// # Cancel safety
     /// The kit awaits this to completion (it never drops it early); a backend states its own
     /// cancel safety.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use lindy::testkit::{Harness, Memory, Options, Queue};
+    ///
+    /// # futures::executor::block_on(async {
+    /// let q = Memory::new().open(&Options::default()).await.unwrap();
+    /// q.close().await.unwrap();
+    /// q.close().await.unwrap(); // idempotent
+    /// assert_eq!(q.try_take("k").await.unwrap_err().code, "CLOSED");
+    /// # });
+    /// ```
     async fn close(&self) -> Result<(), KitError>;
 
     /// Lets `ms` of lease time pass and applies expiry (a sans-IO backend moves its clock and
@@ -486,6 +569,23 @@ pub trait Queue {
     /// # Cancel safety
     /// The kit awaits this to completion (it never drops it early); a backend states its own
     /// cancel safety.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use lindy::testkit::{Harness, Memory, Options, Queue};
+    ///
+    /// # futures::executor::block_on(async {
+    /// let q = Memory::new().open(&Options::default()).await.unwrap();
+    /// q.out("k", b"a".to_vec()).await.unwrap();
+    /// let lease = q.try_take_leased("k", 500).await.unwrap().unwrap();
+    /// q.advance(499).await;
+    /// assert_eq!(q.len("k").await.unwrap(), 0); // still leased
+    /// q.advance(1).await;
+    /// assert_eq!(q.len("k").await.unwrap(), 1); // expired: back at the head
+    /// assert_eq!(q.ack(lease.id).await.unwrap_err().code, "LEASE_LOST");
+    /// # });
+    /// ```
     async fn advance(&self, ms: u64);
 
     /// Lets the backend run for up to `ms` (real-time backends sleep; a sans-IO backend returns
@@ -494,6 +594,20 @@ pub trait Queue {
     /// # Cancel safety
     /// Must be cancel-safe: the kit races it against the wait it bounds and drops it when the
     /// wait wins (a timer is).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use lindy::testkit::{Harness, Memory, Options, Queue};
+    ///
+    /// # futures::executor::block_on(async {
+    /// let q = Memory::new().open(&Options::default()).await.unwrap();
+    /// q.out("k", b"a".to_vec()).await.unwrap();
+    /// let lease = q.try_take_leased("k", 10).await.unwrap().unwrap();
+    /// q.sleep(1_000).await; // sans-IO backend: returns at once and moves no lease time
+    /// q.ack(lease.id).await.unwrap(); // so the lease is still held
+    /// # });
+    /// ```
     async fn sleep(&self, ms: u64);
 
     /// Takes the head of `key`, waiting for one (capability `waits`).
@@ -504,6 +618,22 @@ pub trait Queue {
     ///
     /// # Errors
     /// `CLOSED` once closed and drained.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use std::pin::pin;
+    /// use futures::poll;
+    /// use lindy::testkit::{Harness, Memory, Options, Queue};
+    ///
+    /// # futures::executor::block_on(async {
+    /// let q = Memory::new().open(&Options::default()).await.unwrap();
+    /// let mut take = pin!(q.take("k"));
+    /// assert!(poll!(take.as_mut()).is_pending()); // waits for an entry
+    /// q.out("k", b"a".to_vec()).await.unwrap();
+    /// assert_eq!(take.await.unwrap(), b"a");
+    /// # });
+    /// ```
     async fn take(&self, key: &str) -> Result<Vec<u8>, KitError> {
         let _ = key;
         Err(KitError::unsupported())
@@ -517,6 +647,19 @@ pub trait Queue {
     /// # Cancel safety
     /// The kit awaits this to completion (it never drops it early); a backend states its own
     /// cancel safety.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use lindy::testkit::{Harness, Memory, Options, Queue};
+    ///
+    /// # futures::executor::block_on(async {
+    /// let q = Memory::new().open(&Options::default()).await.unwrap();
+    /// q.out("k", b"b".to_vec()).await.unwrap();
+    /// q.out_front("k", b"a".to_vec()).await.unwrap(); // e.g. a job put back after a failed attempt
+    /// assert_eq!(q.try_take("k").await.unwrap(), Some(b"a".to_vec()));
+    /// # });
+    /// ```
     async fn out_front(&self, key: &str, value: Vec<u8>) -> Result<(), KitError> {
         Err(KitError::with_value("UNSUPPORTED", value).detail(key))
     }
@@ -528,6 +671,25 @@ pub trait Queue {
     ///
     /// # Errors
     /// `CLOSED` with the value handed back.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use std::pin::pin;
+    /// use futures::poll;
+    /// use lindy::testkit::{Harness, Memory, Options, Queue};
+    ///
+    /// # futures::executor::block_on(async {
+    /// let opts = Options { max_entries: Some(1), ..Options::default() };
+    /// let q = Memory::new().open(&opts).await.unwrap();
+    /// q.out("k", b"a".to_vec()).await.unwrap();
+    /// let mut push = pin!(q.out_wait("k", b"b".to_vec()));
+    /// assert!(poll!(push.as_mut()).is_pending()); // full: back-pressure
+    /// assert_eq!(q.try_take("k").await.unwrap(), Some(b"a".to_vec()));
+    /// push.await.unwrap(); // room again
+    /// assert_eq!(q.len("k").await.unwrap(), 1);
+    /// # });
+    /// ```
     async fn out_wait(&self, key: &str, value: Vec<u8>) -> Result<(), KitError> {
         Err(KitError::with_value("UNSUPPORTED", value).detail(key))
     }
@@ -540,6 +702,20 @@ pub trait Queue {
     /// # Cancel safety
     /// The kit awaits this to completion (it never drops it early); a backend states its own
     /// cancel safety.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use lindy::testkit::{Harness, Memory, Options, Queue};
+    ///
+    /// # futures::executor::block_on(async {
+    /// let q = Memory::new().open(&Options::default()).await.unwrap();
+    /// q.out("public:jobs.resize", b"older".to_vec()).await.unwrap();
+    /// q.out("public:jobs.encode", b"newer".to_vec()).await.unwrap();
+    /// let (key, value) = q.try_take_matching("public:jobs.*").await.unwrap().unwrap();
+    /// assert_eq!((key.as_str(), value.as_slice()), ("public:jobs.resize", &b"older"[..]));
+    /// # });
+    /// ```
     async fn try_take_matching(
         &self,
         pattern: &str,
@@ -556,6 +732,20 @@ pub trait Queue {
     /// # Cancel safety
     /// The kit awaits this to completion (it never drops it early); a backend states its own
     /// cancel safety.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use lindy::testkit::{Harness, Memory, Options, Queue};
+    ///
+    /// # futures::executor::block_on(async {
+    /// let q = Memory::new().open(&Options::default()).await.unwrap();
+    /// assert_eq!(q.try_take_leased("k", 0).await.unwrap_err().code, "LEASE_INVALID");
+    /// q.out("k", b"a".to_vec()).await.unwrap();
+    /// let lease = q.try_take_leased("k", 1_000).await.unwrap().unwrap();
+    /// assert_eq!((lease.value, lease.deliveries), (b"a".to_vec(), 1));
+    /// # });
+    /// ```
     async fn try_take_leased(
         &self,
         key: &str,
@@ -573,6 +763,22 @@ pub trait Queue {
     /// # Cancel safety
     /// The kit awaits this to completion (it never drops it early); a backend states its own
     /// cancel safety.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use lindy::testkit::{Harness, Memory, Options, Queue};
+    ///
+    /// # futures::executor::block_on(async {
+    /// let q = Memory::new().open(&Options::default()).await.unwrap();
+    /// q.out("k", b"a".to_vec()).await.unwrap();
+    /// let lease = q.try_take_leased("k", 1_000).await.unwrap().unwrap();
+    /// q.ack(lease.id).await.unwrap(); // done: gone for good
+    /// assert_eq!(q.ack(lease.id).await.unwrap_err().code, "LEASE_LOST"); // settled already
+    /// q.advance(2_000).await;
+    /// assert_eq!(q.len("k").await.unwrap(), 0);
+    /// # });
+    /// ```
     async fn ack(&self, lease: u64) -> Result<(), KitError> {
         let _ = lease;
         Err(KitError::unsupported())
@@ -586,6 +792,22 @@ pub trait Queue {
     /// # Cancel safety
     /// The kit awaits this to completion (it never drops it early); a backend states its own
     /// cancel safety.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use lindy::testkit::{Harness, Memory, Options, Queue};
+    ///
+    /// # futures::executor::block_on(async {
+    /// let q = Memory::new().open(&Options::default()).await.unwrap();
+    /// q.out("k", b"a".to_vec()).await.unwrap();
+    /// q.out("k", b"b".to_vec()).await.unwrap();
+    /// let lease = q.try_take_leased("k", 1_000).await.unwrap().unwrap();
+    /// q.nack(lease.id).await.unwrap(); // back to the head at once
+    /// let again = q.try_take_leased("k", 1_000).await.unwrap().unwrap();
+    /// assert_eq!((again.value, again.deliveries), (b"a".to_vec(), 2));
+    /// # });
+    /// ```
     async fn nack(&self, lease: u64) -> Result<(), KitError> {
         let _ = lease;
         Err(KitError::unsupported())
@@ -599,6 +821,22 @@ pub trait Queue {
     /// # Cancel safety
     /// The kit awaits this to completion (it never drops it early); a backend states its own
     /// cancel safety.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use lindy::testkit::{Harness, Memory, Options, Queue};
+    ///
+    /// # futures::executor::block_on(async {
+    /// let q = Memory::new().open(&Options::default()).await.unwrap();
+    /// q.out("k", b"a".to_vec()).await.unwrap();
+    /// let lease = q.try_take_leased("k", 100).await.unwrap().unwrap();
+    /// q.advance(90).await;
+    /// q.extend(lease.id, 100).await.unwrap(); // 100 ms from now: until 190
+    /// q.advance(90).await;
+    /// q.ack(lease.id).await.unwrap(); // still held at 180
+    /// # });
+    /// ```
     async fn extend(&self, lease: u64, lease_ms: u64) -> Result<(), KitError> {
         let _ = (lease, lease_ms);
         Err(KitError::unsupported())
@@ -675,6 +913,8 @@ impl fmt::Display for Report {
 /// [`Harness::open`], so nothing else is affected (a durable backend may keep that queue's
 /// storage).
 ///
+/// # Examples
+///
 /// ```
 /// use lindy::testkit::{run, Memory, CASES};
 ///
@@ -694,6 +934,8 @@ pub async fn run<H: Harness>(harness: &mut H) -> Report {
 ///
 /// # Cancel safety
 /// As [`run`].
+///
+/// # Examples
 ///
 /// ```
 /// use lindy::testkit::{run_matching, Memory};
