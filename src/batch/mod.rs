@@ -17,6 +17,21 @@
 //!   (feature `tokio`: tokio's clock, so paused-time tests work). Bring your own by
 //!   implementing [`Timer`].
 //!
+//! # When a batch completes
+//!
+//! | trigger | [`Reason`] |
+//! |---|---|
+//! | it holds `max_rows` rows ([`BatchOptions::DEFAULT_MAX_ROWS`]; 0 = unlimited) | `Rows` |
+//! | it holds `max_bytes` bytes ([`BatchOptions::DEFAULT_MAX_BYTES`]; 0 = unlimited), or the next row would not fit | `Bytes` |
+//! | `timeout_ms` passed since its first row ([`BatchOptions::DEFAULT_TIMEOUT_MS`]; 0 = no timer) | `Timeout` |
+//! | a message of another kind arrives: every pending batch completes first, oldest first | `KindChange` |
+//! | [`Batcher::flush`] / [`Batcher::close`] | `Flush` / `Close` |
+//!
+//! An insert larger than what is left of its table's batch is split: the parts carry bytes in
+//! proportion to their rows (`share(i) = bytes·i/rows`, so they add up exactly and never exceed
+//! the limit). A single row above `max_bytes` travels alone. The other kinds gather their table
+//! names into one batch, limited by `max_rows`. Rows are never de-duplicated.
+//!
 //! Differences from the seed, on purpose:
 //! * Batches are values handed to one call, not channels the handler drains; calls are made
 //!   one at a time in batch order (the seed ran one goroutine per table). Ordering between

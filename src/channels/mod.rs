@@ -87,6 +87,10 @@
 //! ]);
 //! # Ok::<(), Box<dyn std::error::Error>>(())
 //! ```
+//!
+//! `cargo run --example channels` (part of `make demo`) tells the same story across two
+//! managers sharing a [`LocalBus`], with a pattern-filtered subscriber and one too slow to keep
+//! up, whose missed events are counted.
 
 use core::time::Duration;
 

@@ -41,6 +41,82 @@
 //! assert_eq!(hits, ["chat-logger", "lobby-bot"]);
 //! # Ok::<(), lindy::grammar::GrammarError>(())
 //! ```
+//!
+//! # Names, accepted and refused
+//!
+//! Every refusal is a [`GrammarError`] naming the rule, the segment and the byte offset — never
+//! a panic.
+//!
+//! | input | verdict | why |
+//! |---|---|---|
+//! | `public:chat.rooms` | ok | app `chat`, domain `rooms` |
+//! | `public:chat.rooms.lobby` | ok | id `lobby` |
+//! | `private:chat.dm.u-42.typing` | ok | id `u-42`, topic `typing` |
+//! | `public:0.-.__.9` | ok | digits, `-` and `_` may be anywhere |
+//! | `private:chat.dm` | refused | a private name needs an id |
+//! | `public:chat` | refused | 1 segment; at least 2 |
+//! | `public:a.b.c.d.e` | refused | segment 4 is one too many |
+//! | `public:chat.Rooms` | refused | segment 1 has `'R'` at byte 12 (uppercase) |
+//! | `public:chat.réception` | refused | segment 1 has `'é'` at byte 13 (non-ASCII) |
+//! | `public:chat..rooms` | refused | segment 1, at byte 12, is empty |
+//! | `public:chat.rooms:lobby` | refused | `':'` may only follow the visibility |
+//! | `Public:chat.rooms` | refused | the visibility is `public` or `private`, lowercase |
+//! | `chat.rooms` | refused | no visibility |
+//! | `public:chat.` + 70 × `x` | refused | segment 1 is 70 bytes, the maximum is [`MAX_SEGMENT_LEN`] |
+//!
+//! ```
+//! # use lindy::grammar::Name;
+//! // The table above, checked.
+//! for ok in ["public:chat.rooms", "private:chat.dm.u-42.typing", "public:0.-.__.9"] {
+//!     assert!(Name::parse(ok).is_ok(), "{ok}");
+//! }
+//! for (bad, segment, offset) in [("public:chat.Rooms", Some(1), Some(12)),
+//!                                ("public:chat.réception", Some(1), Some(13)),
+//!                                ("public:chat..rooms", Some(1), Some(12))] {
+//!     let err = Name::parse(bad).unwrap_err();
+//!     assert_eq!((err.code(), err.segment(), err.offset()), ("CHANNEL_INVALID", segment, offset));
+//! }
+//! let long = format!("public:chat.{}", "x".repeat(70));
+//! for bad in ["private:chat.dm", "public:chat", "public:a.b.c.d.e", "public:chat.rooms:lobby",
+//!             "Public:chat.rooms", "chat.rooms", &long] {
+//!     assert!(Name::parse(bad).is_err(), "{bad}");
+//! }
+//! ```
+//!
+//! [`Name::build`] applies the same rules to the parts, and also refuses a topic without an id
+//! (it would render as a name whose id is the topic).
+//!
+//! # What a pattern matches
+//!
+//! Wildcards are whole segments (`room*`, `*x` and `***` are refused), the visibility is never a
+//! wildcard, and a pattern only matches names of its own visibility. Names have at most four
+//! segments, so a longer pattern is valid but matches nothing.
+//!
+//! | pattern | `public:chat.rooms` | `public:chat.rooms.lobby` | `public:chat.rooms.lobby.typing` | `private:chat.rooms.lobby` |
+//! |---|:-:|:-:|:-:|:-:|
+//! | `public:chat.rooms` | yes | – | – | – |
+//! | `public:chat.*` | yes | – | – | – |
+//! | `public:chat.*.lobby` | – | yes | – | – |
+//! | `public:chat.**` | yes | yes | yes | – |
+//! | `public:**` | yes | yes | yes | – |
+//! | `private:*.*.lobby` | – | – | – | yes |
+//!
+//! ```
+//! # use lindy::grammar::Pattern;
+//! let names = ["public:chat.rooms", "public:chat.rooms.lobby",
+//!              "public:chat.rooms.lobby.typing", "private:chat.rooms.lobby"];
+//! let row = |p: &str| {
+//!     let p = Pattern::parse(p).unwrap();
+//!     names.map(|n| p.matches_str(n))
+//! };
+//! assert_eq!(row("public:chat.*"), [true, false, false, false]);
+//! assert_eq!(row("public:chat.*.lobby"), [false, true, false, false]);
+//! assert_eq!(row("public:chat.**"), [true, true, true, false]);
+//! assert_eq!(row("private:*.*.lobby"), [false, false, false, true]);
+//! ```
+//!
+//! With the `serde` feature, [`Name`], [`Pattern`] and [`Visibility`] serialize as their strings
+//! and are validated when deserialized.
 
 use core::fmt;
 use core::str::FromStr;

@@ -31,11 +31,21 @@
 //! lost) and then delivered the same messages again from the channel (duplicates). Here the
 //! history *is* the log, and each reader's cursor moves through it once.
 //!
+//! | | queue path (default) | persistent path |
+//! |---|---|---|
+//! | several readers | compete: each message goes to one reader | each reader gets every message |
+//! | a late reader gets | what is still buffered | the retained history, in order, each message once, then live ones |
+//! | writers wait when | `buffer_size` messages are unread | the slowest reader is `buffer_size` *live* messages behind; with no reader, never |
+//! | memory | at most `buffer_size` messages | at most `buffer_size` live messages plus `replay_bytes` of history |
+//!
 //! # Lifecycle
 //! Paths are created by the first [`writer`](Streams::writer) or [`reader`](Streams::reader).
 //! Once a path's stream has ended, `writer` on it fails with `CLOSED` (late readers can still
 //! replay it); [`delete`](Streams::delete) removes it (readers see EOF at once) so the name can
 //! be reused. [`close`](Streams::close) ends every stream and refuses new handles.
+//! [`exists`](Streams::exists), [`list`](Streams::list), [`channel_count`](Streams::channel_count)
+//! and [`stats`](Streams::stats) look inside; [`broadcast_matching`](Streams::broadcast_matching)
+//! writes to every path that is a channel name matching a grammar pattern.
 //!
 //! # Example
 //! ```
