@@ -13,7 +13,8 @@
 #   tests/msrv.rs (no dependency in the resolved graph declares a newer `rust-version`).
 # * publish-npm: `npm pack --dry-run` on the built package, checking the files npm users need.
 # * docs-rs: the docs.rs build (nightly, `--cfg docsrs`, the features in
-#   [package.metadata.docs.rs]) without warnings.
+#   [package.metadata.docs.rs]) of lindy and lindy-redis without warnings (lindy-log is a
+#   binary: docs.rs shows its README).
 .PHONY: publish-check publish-crates publish-npm msrv docs-rs
 
 publish-check: publish-crates msrv docs-rs publish-npm
@@ -23,6 +24,7 @@ publish-crates:
 
 msrv:
 	$(CARGO) clippy --lib --all-features --quiet -- -D clippy::incompatible_msrv
+	$(CARGO) clippy -p lindy-redis -p lindy-log --quiet -- -D clippy::incompatible_msrv
 	$(CARGO) test --quiet --test msrv
 
 # docs.rs builds with nightly; a machine without a nightly toolchain (none can be fetched on some)
@@ -31,7 +33,9 @@ docs-rs:
 	@if rustup toolchain list 2>/dev/null | grep -q '^nightly'; then tc=+nightly; boot=; \
 	else tc=; boot=1; echo "docs-rs: no nightly toolchain here, stable with RUSTC_BOOTSTRAP=1"; fi; \
 	RUSTC_BOOTSTRAP=$$boot RUSTDOCFLAGS="--cfg docsrs -D warnings" \
-	  $(CARGO) $$tc doc --no-deps --lib --features serde,tokio --quiet --target-dir target/docs-rs
+	  $(CARGO) $$tc doc --no-deps --lib --features serde,tokio --quiet --target-dir target/docs-rs && \
+	RUSTC_BOOTSTRAP=$$boot RUSTDOCFLAGS="--cfg docsrs -D warnings" \
+	  $(CARGO) $$tc doc --no-deps --lib -p lindy-redis --quiet --target-dir target/docs-rs
 
 publish-npm: pkg
 	cd pkg-js && npm pack --dry-run --json 2>/dev/null > ../target/npm-pack.json

@@ -10,7 +10,7 @@
 //! | [`ring`] | fixed-capacity rings (`Ring<T, N>`), a runtime-capacity twin, a locking ring that can wait |
 //! | [`sync`] | the lock seam (`RawMutex`), FIFO waiter lists: the waiting machinery everything else uses |
 //! | [`queue`] | the sans-IO keyed-queue engine every backend drives: FIFO per key, leases, bounds, waiters, the close rule |
-//! | [`space`] | the keyed tuple space: `out` / `take` / `read` and their probes, pattern take |
+//! | [`space`] | the keyed tuple space: `push` / `take` / `peek` and their `try_*` forms, pattern take, leases |
 //! | [`channels`] | channel lifecycle: public/private channels, TTLs, sweeps, events |
 //! | [`stream`] | named message streams: writers, readers, broadcast, replay for late readers |
 //! | [`batch`] | a sans-IO batcher and an async batch writer |
@@ -27,6 +27,45 @@
 //! * **One vocabulary.** One verb per act across modules and JS (`push` / `take` / `peek`,
 //!   `try_*` returning enums that name their cases, `poll_timeout()` / `handle_timeout(now)`):
 //!   see `docs/vocabulary.md`.
+//!
+//! ## A first taste
+//!
+//! ```
+//! use lindy::grammar::Pattern;
+//! use lindy::space::LocalSpace;
+//!
+//! # futures::executor::block_on(async {
+//! // A key is a FIFO queue; a waiting `take` is a future that runs on any executor.
+//! let jobs: LocalSpace<&str> = LocalSpace::new();
+//! jobs.try_push("public:images.resize.q1", "a.png").unwrap();
+//! jobs.try_push("public:images.resize.q0", "b.png").unwrap();
+//! assert_eq!(jobs.take("public:images.resize.q1").await, Ok("a.png"));
+//!
+//! // Channel patterns route across keys: the oldest entry among the matching keys.
+//! let any_queue = Pattern::parse("public:images.resize.*").unwrap();
+//! let (key, job) = jobs.try_take_matching(&any_queue).unwrap();
+//! assert_eq!((key.as_str(), job), ("public:images.resize.q0", "b.png"));
+//!
+//! // Close: a push is refused and the value comes back, with a stable code.
+//! jobs.close();
+//! let refused = jobs.try_push("public:images.resize.q0", "late.png").unwrap_err();
+//! assert_eq!(refused.code(), "CLOSED");
+//! assert_eq!(refused.into_inner(), "late.png");
+//! # });
+//! ```
+//!
+//! ## Features
+//!
+//! | feature | default | what it adds |
+//! |---|---|---|
+//! | `std` | yes | file storage, timer and sweeper threads, blocking helpers, a real mutex as the default lock |
+//! | `testkit` | yes | `lindy::testkit`, the conformance kit (no dependencies) |
+//! | `serde` | no | `Serialize` / `Deserialize` for names, patterns and events |
+//! | `tokio` | no | `batch::TokioTimer`: batch timeouts on tokio's clock |
+//!
+//! Without default features the crate is `no_std` + `alloc` (microcontrollers, wasm). Beside it:
+//! `lindy-redis` (the registry, bus, space and queue on Redis), `lindy-log` (the store log's
+//! operator CLI) and the npm package `lindy` (wasm, for browsers, workers and Node).
 #![no_std]
 #![cfg_attr(docsrs, feature(doc_cfg))]
 #![warn(missing_docs, rust_2018_idioms, unreachable_pub)]

@@ -250,7 +250,7 @@ pub type DefaultRawMutex = NoopRawMutex;
 ))]
 pub type DefaultRawMutex = StdRawMutex;
 /// The lock lindy uses when you do not name one: [`NoopRawMutex`] on wasm32 without the
-/// `atomics` target feature, [`StdRawMutex`] with `std`, [`CriticalSectionRawMutex`] otherwise.
+/// `atomics` target feature, `StdRawMutex` with `std`, [`CriticalSectionRawMutex`] otherwise.
 ///
 /// ```
 /// use lindy::sync::{DefaultRawMutex, Mutex};
