@@ -92,6 +92,37 @@ enum Slot {
 /// one that also re-registered. So FIFO order among waiters survives lost races, even when several
 /// notified waiters lose and re-register in any order (they used to re-join at the very front,
 /// where two of them swapped places).
+///
+/// # Examples
+///
+/// ```
+/// use std::sync::Arc;
+/// use std::sync::atomic::{AtomicUsize, Ordering};
+/// use std::task::{Wake, Waker};
+/// use lindy::sync::{WaitQueue, WaiterSlot};
+///
+/// /// A waker that counts its wake-ups.
+/// struct Count(AtomicUsize);
+/// impl Wake for Count {
+///     fn wake(self: Arc<Self>) { self.0.fetch_add(1, Ordering::Relaxed); }
+/// }
+/// let (a, b) = (Arc::new(Count(AtomicUsize::new(0))), Arc::new(Count(AtomicUsize::new(0))));
+///
+/// let mut queue = WaitQueue::new();
+/// let (mut first, mut second) = (WaiterSlot::new(), WaiterSlot::new());
+/// queue.register(&mut first, &Waker::from(a.clone()));
+/// queue.register(&mut second, &Waker::from(b.clone()));
+///
+/// // One item arrives: the oldest waiter, and only it, is woken.
+/// queue.notify_one().unwrap().wake();
+/// assert_eq!((a.0.load(Ordering::Relaxed), b.0.load(Ordering::Relaxed)), (1, 0));
+///
+/// // The woken future is dropped before it takes the item: it hands the wake-up on.
+/// if queue.remove(&mut first) {
+///     queue.notify_one().unwrap().wake();
+/// }
+/// assert_eq!(b.0.load(Ordering::Relaxed), 1);
+/// ```
 pub struct WaitQueue {
     slots: Vec<Slot>,
     /// Next arrival ticket.
