@@ -25,16 +25,26 @@ use crate::error::{Closed, ErrorCode};
 /// default (the seed's `DummyHandler`); `write_table` must be written.
 ///
 /// ```
-/// use lindy::batch::Client;
+/// use lindy::batch::{BatchOptions, BatchWriter, Client, ManualTimer, Message};
 ///
-/// struct Printer;
-/// impl Client<u32> for Printer {
+/// /// Sums the rows each table received: the one method a client must write.
+/// #[derive(Default)]
+/// struct Totals(Vec<(String, u32)>);
+/// impl Client<u32> for Totals {
 ///     type Error = core::convert::Infallible;
 ///     async fn write_table(&mut self, table: &str, rows: Vec<u32>) -> Result<(), Self::Error> {
-///         println!("{table}: {rows:?}");
+///         self.0.push((table.to_owned(), rows.iter().sum()));
 ///         Ok(())
 ///     }
 /// }
+///
+/// let opts = BatchOptions::new().max_rows(2);
+/// let mut w = BatchWriter::new(Totals::default(), ManualTimer::new(), opts);
+/// # futures::executor::block_on(async {
+/// w.write(Message::insert("orders", vec![1, 2, 3], 24)).await.unwrap(); // 2 rows, then 1
+/// w.close().await;
+/// # });
+/// assert_eq!(w.client().0, [("orders".to_owned(), 3), ("orders".to_owned(), 3)]);
 /// ```
 pub trait Client<T> {
     /// What a failed call reports.

@@ -181,11 +181,19 @@ impl<R: RawMutex> core::fmt::Debug for Writer<R> {
 /// Cancel-safe (see [`Writer::write`]).
 ///
 /// ```
+/// use std::pin::pin;
+/// use futures::poll;
+/// use lindy::stream::{Streams, Write};
+///
 /// # futures::executor::block_on(async {
-/// let hub = lindy::stream::Streams::new();
-/// let w = hub.writer("p").unwrap();
-/// let write: lindy::stream::Write<'_> = w.write("x");
-/// write.await.unwrap();
+/// let hub = Streams::from_config([("buffer_size", "1")]).unwrap();
+/// let (w, mut r) = (hub.writer("p").unwrap(), hub.reader("p").unwrap());
+/// w.write("a").await.unwrap();
+/// let mut second: std::pin::Pin<&mut Write<'_>> = pin!(w.write("b"));
+/// assert!(poll!(second.as_mut()).is_pending()); // the path is full: back-pressure
+/// assert_eq!(r.recv().await.as_deref(), Some(&b"a"[..]));
+/// second.await.unwrap(); // room again
+/// assert_eq!(r.recv().await.as_deref(), Some(&b"b"[..]));
 /// # });
 /// ```
 #[must_use = "futures do nothing unless awaited"]
