@@ -1,8 +1,8 @@
 //! The documentation conventions of `docs/vocabulary.md`, checked on the source:
 //!
 //! * every public item (function, method, type, trait, trait method, constant) has a runnable
-//!   example (a code block rustdoc compiles and runs: not `text`, `ignore` or `no_run`) in its
-//!   rustdoc — deprecated aliases, `#[doc(hidden)]` and
+//!   example (a code block rustdoc compiles, and runs unless `no_run`: not `text` or `ignore`)
+//!   in its rustdoc — deprecated aliases, `#[doc(hidden)]` and
 //!   `#[cfg(doctest)]` items excepted;
 //! * every async fn, every function returning a future and every type that implements `Future`
 //!   has a `# Cancel safety` heading, with exactly that text;
@@ -180,8 +180,9 @@ fn items(source: &str) -> Vec<Item> {
     items
 }
 
-/// Whether a doc comment opens a code block rustdoc compiles and runs: a bare fence, `rust`,
-/// `should_panic` or `edition…` (not `text`, `ignore`, `no_run`, `compile_fail`).
+/// Whether a doc comment opens a code block rustdoc compiles: a bare fence, `rust`,
+/// `should_panic`, `edition…`, or `no_run` (for what needs a server or a device: compiled, not
+/// run) — not `text`, `ignore` or `compile_fail`.
 fn has_runnable_example(doc: &str) -> bool {
     let mut in_block = false;
     for line in doc.lines() {
@@ -193,6 +194,7 @@ fn has_runnable_example(doc: &str) -> bool {
                 attr.is_empty()
                     || attr == "rust"
                     || attr == "should_panic"
+                    || attr == "no_run"
                     || attr.starts_with("edition")
             });
             if runs {
