@@ -419,7 +419,9 @@ export class Space {
         // nothing was taken.
         if (this.#resolve[rid] !== resolveWrapped) return;
         this.#forget(rid);
+        // The engine may give a handed-over entry back to its key.
         this.#credit = 0;
+        this.#bufAlone = false;
         if (this.#core.cancel(rid) === EVENTS) this.#drain();
         reject(err);
       };

@@ -149,3 +149,23 @@ test("the old names still work (deprecated aliases of push, pushFront, pushMany,
   assert.equal(await key.read(), -1);
   assert.deepEqual(space.takeMany("k", 10), [-1, 0, 1, 2, 3, 4]);
 });
+
+test("a nacked or expired lease goes back ahead of buffered pushes", async () => {
+  const space = new Space();
+  space.push("k", "old");
+  const { lease } = space.tryTakeLeased("k", { leaseMs: 60_000 });
+  space.push("k", "new1");
+  assert.equal(space.tryTake("k"), "new1"); // the engine holds nothing queued under "k" now
+  space.push("k", "new2");
+  assert.equal(space.nack(lease), "requeued");
+  assert.equal(space.tryTake("k"), "old");
+  assert.equal(space.tryTake("k"), "new2");
+
+  space.push("k", "old");
+  space.tryTakeLeased("k", { leaseMs: 20 });
+  space.push("k", "new1");
+  assert.equal(space.tryTake("k"), "new1");
+  space.push("k", "new2");
+  await new Promise((r) => setTimeout(r, 60)); // the lease expires: "old" is back at the head
+  assert.deepEqual(space.takeMany("k", 5), ["old", "new2"]);
+});
