@@ -183,6 +183,12 @@ export class Space {
   // The engine is known to hold nothing queued under #bufKid (learned from a take that found it
   // empty while nobody waited; forgotten by every flush).
   #bufAlone = false;
+  // Plain takes (no options) of #bufKid waiting on the JS side, in arrival order: only while the
+  // engine and the buffer hold nothing for the key and nobody waits in the engine. #flush() hands
+  // them to the engine as its own waiters, in the same order.
+  #wqRes = [];
+  #wqRej = [];
+  #wqHead = 0;
   // Entries that may still be buffered without passing the space's bound (counted down; refilled
   // from the engine's count; zeroed by anything that may add entries behind the buffer's back).
   #credit = 0;
@@ -286,6 +292,7 @@ export class Space {
   /** Hands the buffered entries to the engine, in order (one call). */
   #flush() {
     this.#bufAlone = false;
+    if (this.#wqHead !== this.#wqRes.length) this.#flushWaiters();
     const n = this.#buf.length - this.#bufHead;
     if (n === 0) return;
     const kid = this.#bufKid;
@@ -318,9 +325,56 @@ export class Space {
     }
   }
 
+  /** Hands the JS-side waiting takes to the engine, oldest first (the buffer is empty then). */
+  #flushWaiters() {
+    const res = this.#wqRes;
+    const rej = this.#wqRej;
+    const from = this.#wqHead;
+    const kid = this.#bufKid;
+    this.#wqRes = [];
+    this.#wqRej = [];
+    this.#wqHead = 0;
+    for (let i = from; i < res.length; i++) {
+      const r = this.#core.take(kid);
+      if (r <= WAITING) {
+        const rid = WAITING - r;
+        this.#waiting++;
+        this.#resolve[rid] = res[i];
+        this.#reject[rid] = rej[i];
+      } else if (r >= 0) {
+        // Cannot happen (the key held nothing): serve it all the same.
+        res[i](this.#takeValue(r));
+        if (this.#core.hasEvents) this.#drain();
+      } else {
+        rej[i](closedError("Space.take", this.#names[kid]));
+      }
+    }
+  }
+
+  /** Resolves the oldest JS-side waiting take with `value`. */
+  #handToWaiter(value) {
+    const i = this.#wqHead;
+    const res = this.#wqRes;
+    const resolve = res[i];
+    res[i] = undefined;
+    this.#wqRej[i] = undefined;
+    if (i + 1 === res.length) {
+      res.length = 0;
+      this.#wqRej.length = 0;
+      this.#wqHead = 0;
+    } else if (i >= BUF_COMPACT && 2 * i >= res.length) {
+      this.#wqRes = res.slice(i + 1);
+      this.#wqRej = this.#wqRej.slice(i + 1);
+      this.#wqHead = 0;
+    } else {
+      this.#wqHead = i + 1;
+    }
+    resolve(value);
+  }
+
   /** Whether `count` more entries may be buffered for key `kid` (switching the buffer to it). */
   #bufferable(kid, count) {
-    if (this.#waiting !== 0 || !this.#buffering) return false;
+    if (this.#waiting !== 0 || !this.#buffering || this.#wqHead !== this.#wqRes.length) return false;
     if (kid !== this.#bufKid) {
       this.#flush();
       this.#bufKid = kid;
@@ -489,11 +543,15 @@ export class Space {
     if (value === undefined) {
       throw typeError(`Space.push(${show(key)}, value): value must not be undefined (tryTake/tryPeek use undefined for "nothing there"); store null instead`);
     }
-    if (kid === this.#bufKid && this.#credit > 0 && this.#waiting === 0) {
-      // The hot path: nobody waits and there is room (#bufferable without the call).
-      this.#credit--;
-      this.#buf.push(value);
-      return;
+    if (kid === this.#bufKid && this.#waiting === 0) {
+      // The hot paths: a take of this key waits on the JS side, or nobody waits and there is room
+      // (#bufferable without the call).
+      if (this.#wqHead !== this.#wqRes.length) return this.#handToWaiter(value);
+      if (this.#credit > 0) {
+        this.#credit--;
+        this.#buf.push(value);
+        return;
+      }
     }
     if (!this.#pushSlow(kid, value, "Space.push", key)) throw fullError("Space.push", key, { value });
   }
@@ -678,11 +736,25 @@ export class Space {
     } catch (err) {
       return Promise.reject(err);
     }
+    if (kid !== this.#bufKid && options === undefined && this.#waiting === 0 && this.#buffering &&
+        this.#bufHead === this.#buf.length && this.#wqHead === this.#wqRes.length) {
+      // Nothing buffered, nobody waiting: the buffer may follow this key at no cost.
+      this.#bufKid = kid;
+      this.#bufAlone = false;
+    }
     if (kid === this.#bufKid) {
       const v = this.#bufTake(kid);
       if (v !== undefined) return Promise.resolve(v);
+      if (this.#bufAlone && options === undefined && this.#waiting === 0) {
+        // Nothing for the key anywhere and nobody waiting in the engine: wait on the JS side
+        // (a push of this key resolves it directly; #flush() moves it into the engine).
+        return new Promise((resolve, reject) => {
+          this.#wqRes.push(resolve);
+          this.#wqRej.push(reject);
+        });
+      }
     }
-    // A take that may wait: nothing may stay buffered while a promise waits.
+    // A take that may wait in the engine: nothing may stay buffered while a promise waits there.
     this.#flush();
     const r = this.#core.take(kid);
     if (r >= 0) {

@@ -58,7 +58,9 @@ async function run(space, seed, steps, log) {
       // A take that may wait: its settlement is logged when it happens, in order.
       const id = waits.length;
       const ac = new AbortController();
-      const p = (r() < 0.5 ? space.take(key, { signal: ac.signal }) : space.peek(key, { signal: ac.signal })).then(
+      const how = r();
+      // A plain take (no options) may wait on the JS side; one with a signal waits in the engine.
+      const p = (how < 0.4 ? space.take(key) : how < 0.7 ? space.take(key, { signal: ac.signal }) : space.peek(key, { signal: ac.signal })).then(
         (v) => log.push(["settled", id, { v }]),
         (e) => log.push(["settled", id, { code: e.code }]),
       );
@@ -91,6 +93,7 @@ async function run(space, seed, steps, log) {
     else await Promise.resolve(); // let settled promises run their logging
   }
   for (const w of waits) w.ac?.abort("end");
+  // Plain takes still waiting end with the close.
   space.close();
   await Promise.all(waits.map((w) => w.p));
   // Whatever is left, drained key by key.
