@@ -41,8 +41,15 @@ export async function hub(): Promise<void> {
 
 export async function worker(port: MessagePort): Promise<void> {
   const remote: RemoteSpace = connect(port, { heartbeatMs: 1000 });
-  await remote.out("jobs", { id: 1 });
-  await remote.out("bytes", new Uint8Array(8), { transfer: true });
+  await remote.push("jobs", { id: 1 });
+  await remote.push("bytes", new Uint8Array(8), { transfer: true });
+  await remote.pushMany("jobs", [{ id: 2 }]);
+  const head: { id: number } | undefined = await remote.tryPeek<{ id: number }>("jobs");
+  const same: { id: number } = await remote.peek<{ id: number }>("jobs", { timeoutMs: 10 });
+  // The old names still type-check (deprecated aliases).
+  await remote.out("jobs", { id: 3 });
+  void head;
+  void same;
   const job = await remote.take<{ id: number }>("jobs", { signal: AbortSignal.timeout(100), timeoutMs: 50, transfer: true });
   const id: number = job.id;
   const maybe: string | undefined = await remote.tryTake<string>("jobs");
