@@ -39,8 +39,8 @@ const EV_LEASED = 4;
 export const MAX_KEY_BYTES = 4096;
 /** The engine's bound when `maxEntries` is not given (space_core.rs `DEFAULT_MAX_ENTRIES`). */
 const DEFAULT_MAX_ENTRIES = 16_777_216;
-/** The push buffer is compacted once this many taken slots lead it (and they are half of it). */
-const BUF_COMPACT = 1024;
+/** A `Fifo` is compacted once this many taken slots lead it (and they are half of it). */
+const FIFO_COMPACT = 1024;
 /** Most entries one `takeMany` returns. */
 const MAX_BATCH = 1_048_576;
 /** The key map is swept of idle keys when it reaches this size (and then twice its live size). */
@@ -152,6 +152,72 @@ function countOption(o, name, what) {
 }
 
 /**
+ * A FIFO over an array with moving ends: O(1) `push`/`shift` without `Array#shift` or writes to
+ * `length` (both cost a runtime call in V8 on the hot path). Memory: compacted when the taken
+ * slots at its head are more than `FIFO_COMPACT` and half of it; a large array is let go when
+ * it empties.
+ */
+class Fifo {
+  items = [];
+  head = 0;
+  tail = 0;
+
+  get size() {
+    return this.tail - this.head;
+  }
+
+  push(v) {
+    this.items[this.tail++] = v;
+  }
+
+  /** The oldest item, removed, or `undefined`. */
+  shift() {
+    const i = this.head;
+    if (i === this.tail) return undefined;
+    const v = this.items[i];
+    this.items[i] = undefined;
+    this.head = i + 1;
+    if (this.head === this.tail) this.clear();
+    else if (this.head >= FIFO_COMPACT && 2 * this.head >= this.tail) this.#compact();
+    return v;
+  }
+
+  /** Up to `k` oldest items, removed. */
+  take(k) {
+    const from = this.head;
+    const to = Math.min(this.tail, from + k);
+    if (from === 0 && to === this.items.length) {
+      // Everything, and nothing else in the array: hand the array itself over.
+      const all = this.items;
+      this.items = [];
+      this.tail = 0;
+      return all;
+    }
+    const out = this.items.slice(from, to);
+    if (to === this.tail) this.clear();
+    else {
+      this.items.fill(undefined, from, to);
+      this.head = to;
+      if (this.head >= FIFO_COMPACT && 2 * this.head >= this.tail) this.#compact();
+    }
+    return out;
+  }
+
+  clear() {
+    if (this.items.length > FIFO_COMPACT) this.items = [];
+    else this.items.fill(undefined, this.head, this.tail);
+    this.head = 0;
+    this.tail = 0;
+  }
+
+  #compact() {
+    this.items = this.items.slice(this.head, this.tail);
+    this.tail -= this.head;
+    this.head = 0;
+  }
+}
+
+/**
  * A keyed tuple space of JS values: each key is a FIFO queue. `push` appends, `take` removes the
  * oldest entry (waiting for one), `peek` returns it without removing it; `takeLeased` hands an
  * entry out that comes back unless it is `ack`ed. (`out`, `outFront`, `outMany`, `read`,
@@ -178,17 +244,14 @@ export class Space {
   // while nobody waits, not yet handed to the engine. They are logically at the back of that key;
   // #flush() hands them over, in order, before any operation that could observe them otherwise.
   #bufKid = -1;
-  #buf = [];
-  #bufHead = 0;
+  #buf = new Fifo();
   // The engine is known to hold nothing queued under #bufKid (learned from a take that found it
   // empty while nobody waited; forgotten by every flush).
   #bufAlone = false;
   // Plain takes (no options) of #bufKid waiting on the JS side, in arrival order: only while the
   // engine and the buffer hold nothing for the key and nobody waits in the engine. #flush() hands
   // them to the engine as its own waiters, in the same order.
-  #wqRes = [];
-  #wqRej = [];
-  #wqHead = 0;
+  #wq = new Fifo(); // resolve, reject, resolve, reject, ...
   // Entries that may still be buffered without passing the space's bound (counted down; refilled
   // from the engine's count; zeroed by anything that may add entries behind the buffer's back).
   #credit = 0;
@@ -292,13 +355,11 @@ export class Space {
   /** Hands the buffered entries to the engine, in order (one call). */
   #flush() {
     this.#bufAlone = false;
-    if (this.#wqHead !== this.#wqRes.length) this.#flushWaiters();
-    const n = this.#buf.length - this.#bufHead;
+    if (this.#wq.size !== 0) this.#flushWaiters();
+    const n = this.#buf.size;
     if (n === 0) return;
     const kid = this.#bufKid;
-    const vals = this.#bufHead === 0 ? this.#buf : this.#buf.slice(this.#bufHead);
-    this.#buf = [];
-    this.#bufHead = 0;
+    const vals = this.#buf.take(n);
     if (n === 1) {
       const h = this.#store(vals[0]);
       const r = this.#core.out(kid, h);
@@ -306,7 +367,7 @@ export class Space {
       if (r === EVENTS) return this.#drain();
       // Cannot happen (open, room counted, nobody waiting): keep the entry rather than lose it.
       this.#release(h);
-      this.#buf = vals;
+      this.#buf.push(vals[0]);
       this.#buffering = false;
       this.#credit = 0;
       return;
@@ -319,7 +380,7 @@ export class Space {
       // As above: cannot happen; what did not go in stays buffered.
       const from = stored < 0 ? 0 : stored;
       for (let j = from; j < n; j++) this.#release(hs[j]);
-      this.#buf = vals.slice(from);
+      for (let j = from; j < n; j++) this.#buf.push(vals[j]);
       this.#buffering = false;
       this.#credit = 0;
     }
@@ -327,54 +388,35 @@ export class Space {
 
   /** Hands the JS-side waiting takes to the engine, oldest first (the buffer is empty then). */
   #flushWaiters() {
-    const res = this.#wqRes;
-    const rej = this.#wqRej;
-    const from = this.#wqHead;
+    const wq = this.#wq.take(this.#wq.size);
     const kid = this.#bufKid;
-    this.#wqRes = [];
-    this.#wqRej = [];
-    this.#wqHead = 0;
-    for (let i = from; i < res.length; i++) {
+    for (let i = 0; i < wq.length; i += 2) {
       const r = this.#core.take(kid);
       if (r <= WAITING) {
         const rid = WAITING - r;
         this.#waiting++;
-        this.#resolve[rid] = res[i];
-        this.#reject[rid] = rej[i];
+        this.#resolve[rid] = wq[i];
+        this.#reject[rid] = wq[i + 1];
       } else if (r >= 0) {
         // Cannot happen (the key held nothing): serve it all the same.
-        res[i](this.#takeValue(r));
+        wq[i](this.#takeValue(r));
         if (this.#core.hasEvents) this.#drain();
       } else {
-        rej[i](closedError("Space.take", this.#names[kid]));
+        wq[i + 1](closedError("Space.take", this.#names[kid]));
       }
     }
   }
 
   /** Resolves the oldest JS-side waiting take with `value`. */
   #handToWaiter(value) {
-    const i = this.#wqHead;
-    const res = this.#wqRes;
-    const resolve = res[i];
-    res[i] = undefined;
-    this.#wqRej[i] = undefined;
-    if (i + 1 === res.length) {
-      res.length = 0;
-      this.#wqRej.length = 0;
-      this.#wqHead = 0;
-    } else if (i >= BUF_COMPACT && 2 * i >= res.length) {
-      this.#wqRes = res.slice(i + 1);
-      this.#wqRej = this.#wqRej.slice(i + 1);
-      this.#wqHead = 0;
-    } else {
-      this.#wqHead = i + 1;
-    }
+    const resolve = this.#wq.shift();
+    this.#wq.shift(); // its reject
     resolve(value);
   }
 
   /** Whether `count` more entries may be buffered for key `kid` (switching the buffer to it). */
   #bufferable(kid, count) {
-    if (this.#waiting !== 0 || !this.#buffering || this.#wqHead !== this.#wqRes.length) return false;
+    if (this.#waiting !== 0 || !this.#buffering || this.#wq.size !== 0) return false;
     if (kid !== this.#bufKid) {
       this.#flush();
       this.#bufKid = kid;
@@ -397,21 +439,7 @@ export class Space {
       if (h !== QUEUED || this.#waiting !== 0) return undefined;
       this.#bufAlone = true;
     }
-    const head = this.#bufHead;
-    const buf = this.#buf;
-    if (head === buf.length) return undefined;
-    const v = buf[head];
-    buf[head] = undefined;
-    if (head + 1 === buf.length) {
-      buf.length = 0;
-      this.#bufHead = 0;
-    } else if (head >= BUF_COMPACT && 2 * head >= buf.length) {
-      this.#buf = buf.slice(head + 1);
-      this.#bufHead = 0;
-    } else {
-      this.#bufHead = head + 1;
-    }
-    return v;
+    return this.#buf.shift();
   }
 
   // ---------------------------------------------------------------- waiters
@@ -546,7 +574,7 @@ export class Space {
     if (kid === this.#bufKid && this.#waiting === 0) {
       // The hot paths: a take of this key waits on the JS side, or nobody waits and there is room
       // (#bufferable without the call).
-      if (this.#wqHead !== this.#wqRes.length) return this.#handToWaiter(value);
+      if (this.#wq.size !== 0) return this.#handToWaiter(value);
       if (this.#credit > 0) {
         this.#credit--;
         this.#buf.push(value);
@@ -695,27 +723,11 @@ export class Space {
       if (hs.length < max && this.#waiting === 0) this.#bufAlone = true;
       else return out;
     }
-    const head = this.#bufHead;
-    const buf = this.#buf;
-    const k = Math.min(max - out.length, buf.length - head);
-    if (k === 0) return out;
-    if (out.length === 0 && head === 0 && k === buf.length) {
-      // The whole buffer: hand the array itself over.
-      this.#buf = [];
-      return buf;
-    }
-    for (let i = 0; i < k; i++) out.push(buf[head + i]);
-    if (head + k === buf.length) {
-      this.#buf = [];
-      this.#bufHead = 0;
-    } else {
-      buf.fill(undefined, head, head + k);
-      this.#bufHead = head + k;
-      if (this.#bufHead >= BUF_COMPACT && 2 * this.#bufHead >= buf.length) {
-        this.#buf = buf.slice(this.#bufHead);
-        this.#bufHead = 0;
-      }
-    }
+    const k = max - out.length;
+    if (k === 0 || this.#buf.size === 0) return out;
+    const more = this.#buf.take(k);
+    if (out.length === 0) return more;
+    for (let i = 0; i < more.length; i++) out.push(more[i]);
     return out;
   }
 
@@ -737,7 +749,7 @@ export class Space {
       return Promise.reject(err);
     }
     if (kid !== this.#bufKid && options === undefined && this.#waiting === 0 && this.#buffering &&
-        this.#bufHead === this.#buf.length && this.#wqHead === this.#wqRes.length) {
+        this.#buf.size === 0 && this.#wq.size === 0) {
       // Nothing buffered, nobody waiting: the buffer may follow this key at no cost.
       this.#bufKid = kid;
       this.#bufAlone = false;
@@ -749,8 +761,8 @@ export class Space {
         // Nothing for the key anywhere and nobody waiting in the engine: wait on the JS side
         // (a push of this key resolves it directly; #flush() moves it into the engine).
         return new Promise((resolve, reject) => {
-          this.#wqRes.push(resolve);
-          this.#wqRej.push(reject);
+          this.#wq.push(resolve);
+          this.#wq.push(reject);
         });
       }
     }
