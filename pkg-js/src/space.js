@@ -419,6 +419,8 @@ export class Space {
     if (this.#waiting !== 0 || !this.#buffering || this.#wq.size !== 0) return false;
     if (kid !== this.#bufKid) {
       this.#flush();
+      // (A flush the engine refused — it cannot be — keeps its entries and turns buffering off.)
+      if (!this.#buffering) return false;
       this.#bufKid = kid;
     }
     if (this.#credit >= count) return true;
