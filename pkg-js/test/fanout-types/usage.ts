@@ -102,7 +102,10 @@ export async function crossTab(open: (name: string) => Promise<{
 
   const queue: SharedQueue = openSharedQueue("db", { open, onRoleChange: (role) => role === "leader" });
   await queue.push("k", new Uint8Array([1]));
-  const v: Uint8Array = await queue.pull("k", { signal: AbortSignal.timeout(10) });
+  const v: Uint8Array = await queue.take("k", { signal: AbortSignal.timeout(10) });
+  const maybe: Uint8Array | undefined = await queue.tryTake("k");
+  // The old names still type-check (deprecated aliases).
+  const old: Uint8Array = await queue.pull("k");
   const len: number = await queue.len("k");
   // @ts-expect-error payloads are bytes
   await queue.push("k", "text");
