@@ -596,6 +596,10 @@ export class Space {
     if (value === undefined) {
       throw typeError(`Space.tryPush(${show(key)}, value): value must not be undefined; store null instead`);
     }
+    if (kid === this.#bufKid && this.#waiting === 0 && this.#wq.size !== 0) {
+      this.#handToWaiter(value);
+      return true;
+    }
     return this.#pushSlow(kid, value, "Space.tryPush", key);
   }
 
