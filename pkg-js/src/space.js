@@ -248,10 +248,13 @@ export class Space {
   // The engine is known to hold nothing queued under #bufKid (learned from a take that found it
   // empty while nobody waited; forgotten by every flush).
   #bufAlone = false;
-  // Plain takes (no options) of #bufKid waiting on the JS side, in arrival order: only while the
-  // engine and the buffer hold nothing for the key and nobody waits in the engine. #flush() hands
-  // them to the engine as its own waiters, in the same order.
-  #wq = new Fifo(); // resolve, reject, resolve, reject, ...
+  // Takes of #bufKid waiting on the JS side, in arrival order: only while the engine and the
+  // buffer hold nothing for the key and nobody waits in the engine. Each is `{ resolve, reject,
+  // rid }`; `resolve` is null once it was served or cancelled (then it is skipped). #flush() hands
+  // the others to the engine as its own waiters, in the same order (`rid` says where they went).
+  #wq = new Fifo();
+  // Cancelled entries still in #wq (dropped in bulk once they are half of it).
+  #wqDead = 0;
   // Entries that may still be buffered without passing the space's bound (counted down; refilled
   // from the engine's count; zeroed by anything that may add entries behind the buffer's back).
   #credit = 0;
@@ -388,30 +391,108 @@ export class Space {
 
   /** Hands the JS-side waiting takes to the engine, oldest first (the buffer is empty then). */
   #flushWaiters() {
-    const wq = this.#wq.take(this.#wq.size);
+    const ws = this.#wq.take(this.#wq.size);
+    this.#wqDead = 0;
     const kid = this.#bufKid;
-    for (let i = 0; i < wq.length; i += 2) {
+    for (let i = 0; i < ws.length; i++) {
+      const w = ws[i];
+      if (w.resolve === null) continue;
       const r = this.#core.take(kid);
       if (r <= WAITING) {
         const rid = WAITING - r;
+        w.rid = rid;
         this.#waiting++;
-        this.#resolve[rid] = wq[i];
-        this.#reject[rid] = wq[i + 1];
+        this.#resolve[rid] = w.resolve;
+        this.#reject[rid] = w.reject;
       } else if (r >= 0) {
         // Cannot happen (the key held nothing): serve it all the same.
-        wq[i](this.#takeValue(r));
+        const resolve = w.resolve;
+        w.resolve = null;
+        resolve(this.#takeValue(r));
         if (this.#core.hasEvents) this.#drain();
       } else {
-        wq[i + 1](closedError("Space.take", this.#names[kid]));
+        w.resolve = null;
+        w.reject(closedError("Space.take", this.#names[kid]));
       }
     }
   }
 
-  /** Resolves the oldest JS-side waiting take with `value`. */
+  /** Resolves the oldest JS-side waiting take with `value`; `false` if none is left. */
   #handToWaiter(value) {
-    const resolve = this.#wq.shift();
-    this.#wq.shift(); // its reject
-    resolve(value);
+    for (let w = this.#wq.shift(); w !== undefined; w = this.#wq.shift()) {
+      const resolve = w.resolve;
+      if (resolve === null) {
+        this.#wqDead--; // cancelled
+        continue;
+      }
+      w.resolve = null; // served: an abort that comes later finds nothing to cancel
+      resolve(value);
+      return true;
+    }
+    return false;
+  }
+
+  /** Counts a cancelled JS-side take; rebuilds the line without them once they are half of it. */
+  #buried() {
+    this.#wqDead++;
+    if (this.#wqDead >= 32 && 2 * this.#wqDead >= this.#wq.size) {
+      const ws = this.#wq.take(this.#wq.size);
+      for (let i = 0; i < ws.length; i++) if (ws[i].resolve !== null) this.#wq.push(ws[i]);
+      this.#wqDead = 0;
+    }
+  }
+
+  /** A take of #bufKid waiting on the JS side, cancelled by `options` (signal / timeoutMs). */
+  #waitJs(options, what, key) {
+    return new Promise((resolve, reject) => {
+      const w = { resolve, reject, rid: -1 };
+      this.#wq.push(w);
+      if (options === undefined || (options.signal == null && (options.timeoutMs === undefined || options.timeoutMs === Infinity))) {
+        return;
+      }
+      const { signal, timeoutMs } = options;
+      let timer;
+      const done = () => {
+        if (timer !== undefined) clearTimeout(timer);
+        if (signal != null) signal.removeEventListener("abort", onAbort);
+      };
+      const cancel = (err) => {
+        if (w.rid < 0) {
+          // Still on the JS side: leave the line (a tombstone pushes and flushes skip).
+          if (w.resolve === null) return;
+          w.resolve = null;
+          this.#buried();
+          reject(err);
+          return;
+        }
+        // Moved into the engine by a flush: leave the engine's queue, as #wait does.
+        if (this.#resolve[w.rid] !== w.resolve) return;
+        this.#forget(w.rid);
+        this.#credit = 0;
+        this.#bufAlone = false;
+        if (this.#core.cancel(w.rid) === EVENTS) this.#drain();
+        reject(err);
+      };
+      const onAbort = () => {
+        done();
+        cancel(abortError(signal, what, key));
+      };
+      w.resolve = (v) => {
+        done();
+        resolve(v);
+      };
+      w.reject = (e) => {
+        done();
+        reject(e);
+      };
+      if (signal != null) signal.addEventListener("abort", onAbort, { once: true });
+      if (timeoutMs !== undefined && timeoutMs !== Infinity) {
+        timer = setTimeout(() => {
+          done();
+          cancel(timeoutError(timeoutMs, what, key));
+        }, timeoutMs);
+      }
+    });
   }
 
   /** Whether `count` more entries may be buffered for key `kid` (switching the buffer to it). */
@@ -576,7 +657,7 @@ export class Space {
     if (kid === this.#bufKid && this.#waiting === 0) {
       // The hot paths: a take of this key waits on the JS side, or nobody waits and there is room
       // (#bufferable without the call).
-      if (this.#wq.size !== 0) return this.#handToWaiter(value);
+      if (this.#wq.size !== 0 && this.#handToWaiter(value)) return;
       if (this.#credit > 0) {
         this.#credit--;
         this.#buf.push(value);
@@ -596,10 +677,7 @@ export class Space {
     if (value === undefined) {
       throw typeError(`Space.tryPush(${show(key)}, value): value must not be undefined; store null instead`);
     }
-    if (kid === this.#bufKid && this.#waiting === 0 && this.#wq.size !== 0) {
-      this.#handToWaiter(value);
-      return true;
-    }
+    if (kid === this.#bufKid && this.#waiting === 0 && this.#wq.size !== 0 && this.#handToWaiter(value)) return true;
     return this.#pushSlow(kid, value, "Space.tryPush", key);
   }
 
@@ -610,7 +688,9 @@ export class Space {
       this.#buf.push(value);
       return true;
     }
-    this.#flush();
+    // Takes waiting on the JS side for another key cannot be served by this entry and nothing is
+    // buffered meanwhile: they stay where they are.
+    if (kid === this.#bufKid || this.#wq.size === 0) this.#flush();
     this.#credit = 0;
     const h = this.#store(value);
     const r = this.#core.out(kid, h);
@@ -754,8 +834,7 @@ export class Space {
     } catch (err) {
       return Promise.reject(err);
     }
-    if (kid !== this.#bufKid && options === undefined && this.#waiting === 0 && this.#buffering &&
-        this.#buf.size === 0 && this.#wq.size === 0) {
+    if (kid !== this.#bufKid && this.#waiting === 0 && this.#buffering && this.#buf.size === 0 && this.#wq.size === 0) {
       // Nothing buffered, nobody waiting: the buffer may follow this key at no cost.
       this.#bufKid = kid;
       this.#bufAlone = false;
@@ -763,13 +842,10 @@ export class Space {
     if (kid === this.#bufKid) {
       const v = this.#bufTake(kid);
       if (v !== undefined) return Promise.resolve(v);
-      if (this.#bufAlone && options === undefined && this.#waiting === 0) {
+      if (this.#bufAlone && this.#waiting === 0) {
         // Nothing for the key anywhere and nobody waiting in the engine: wait on the JS side
         // (a push of this key resolves it directly; #flush() moves it into the engine).
-        return new Promise((resolve, reject) => {
-          this.#wq.push(resolve);
-          this.#wq.push(reject);
-        });
+        return this.#waitJs(opts, "Space.take", key);
       }
     }
     // A take that may wait in the engine: nothing may stay buffered while a promise waits there.

@@ -172,3 +172,37 @@ test("a nacked or expired lease goes back ahead of buffered pushes", async () =>
   await new Promise((r) => setTimeout(r, 60)); // the lease expires: "old" is back at the head
   assert.deepEqual(space.takeMany("k", 5), ["old", "new2"]);
 });
+
+test("takes waiting on the JS side: cancelled ones take nothing, the rest are served in order", async () => {
+  const space = new Space();
+  assert.equal(space.tryTake("k"), undefined); // the engine says "k" is empty: takes wait on the JS side
+  // Many cancelled takes (they are dropped in bulk), with live ones among them.
+  const live = [];
+  for (let i = 0; i < 10_000; i++) {
+    const ac = new AbortController();
+    const p = space.take("k", { signal: ac.signal });
+    if (i % 1000 === 0) live.push(p);
+    else {
+      ac.abort("stop");
+      await assert.rejects(p, { code: "ABORTED" });
+    }
+  }
+  const timedOut = space.take("k", { timeoutMs: 5 });
+  await assert.rejects(timedOut, { code: "TIMEOUT" });
+  // A push to another key leaves them waiting; pushes to "k" serve them oldest first.
+  space.push("other", "o");
+  for (let i = 0; i < live.length; i++) space.push("k", i);
+  assert.deepEqual(await Promise.all(live), Array.from({ length: live.length }, (_, i) => i));
+  space.push("k", "rest");
+  assert.deepEqual([space.tryTake("other"), space.tryTake("k"), space.len("k")], ["o", "rest", 0]);
+
+  // Moved into the engine by a flush (a peek flushes), then cancelled: nothing taken.
+  const ac = new AbortController();
+  const moved = space.take("k", { signal: ac.signal });
+  const after = space.take("k");
+  await assert.rejects(space.peek("k", { timeoutMs: 1 }), { code: "TIMEOUT" });
+  ac.abort("stop");
+  await assert.rejects(moved, { code: "ABORTED" });
+  space.push("k", "x");
+  assert.equal(await after, "x");
+});
