@@ -111,3 +111,23 @@ export async function crossTab(open: (name: string) => Promise<{
   await queue.push("k", "text");
   queue.close();
 }
+
+// The Space's words (docs/vocabulary.md), typed; the old names stay callable.
+export async function spaceWords(): Promise<void> {
+  const jobs = new Space<{ id: number }>();
+  jobs.push("jobs", { id: 1 });
+  const stored: boolean = jobs.tryPush("jobs", { id: 2 });
+  jobs.pushFront("jobs", { id: 0 });
+  jobs.pushMany("jobs", [{ id: 3 }]);
+  const head: { id: number } | undefined = jobs.tryPeek("jobs");
+  const first: { id: number } = await jobs.peek("jobs", { timeoutMs: 10 });
+  const key = jobs.key("jobs");
+  key.push({ id: 4 });
+  const some: { id: number }[] = key.takeMany(2);
+  jobs.out("jobs", { id: 5 });
+  // @ts-expect-error: undefined means "nothing there"
+  jobs.tryPush("jobs", undefined);
+  // @ts-expect-error: the space holds { id: number }
+  key.push("text");
+  void [stored, head, first, some];
+}
