@@ -8,21 +8,15 @@ import { spaceBench } from "./space.mjs";
 
 const only = process.argv[2];
 
-// Space rows come in pairs (lindy, then the pure-JS peer for the same case): each lindy row's
-// ratio is against its peer, and the batched lindy row also against the per-call peer.
+// One row per case: lindy's Space, the same Space with its push buffer off (every call crosses
+// into the engine), the pure-JS peer, and the ratios against the peer of the same run.
 function pairTable(title, rows) {
+  const n = (x) => Math.round(x).toLocaleString("en-US");
   console.log(`\n### ${title}\n`);
-  console.log("| case | pairs/s | lindy ÷ pure JS |");
-  console.log("|---|---:|---:|");
-  const perCall = rows.find((r) => r.label === "pure JS Map<string, Array>: out + tryTake");
-  for (let i = 0; i < rows.length; i += 2) {
-    const [l, js] = [rows[i], rows[i + 1]];
-    let ratio = `${(l.opsPerSec / js.opsPerSec).toFixed(2)}×`;
-    if (l.label.includes("outMany") && perCall) {
-      ratio += ` (${(l.opsPerSec / perCall.opsPerSec).toFixed(2)}× pure JS per call)`;
-    }
-    console.log(`| ${l.label} | ${Math.round(l.opsPerSec).toLocaleString("en-US")} | ${ratio} |`);
-    console.log(`| ${js.label} | ${Math.round(js.opsPerSec).toLocaleString("en-US")} | |`);
+  console.log("| case | lindy pairs/s | buffer off pairs/s | pure JS pairs/s | lindy ÷ pure JS | buffer off ÷ pure JS |");
+  console.log("|---|---:|---:|---:|---:|---:|");
+  for (const r of rows) {
+    console.log(`| ${r.label} | ${n(r.lindy)} | ${n(r.engine)} | ${n(r.js)} | ${(r.lindy / r.js).toFixed(2)}× | ${(r.engine / r.js).toFixed(2)}× |`);
   }
 }
 
@@ -42,7 +36,7 @@ const hasSpace = "Space" in (await import("lindy"));
 if (!hasSpace) console.log("(this build has no Space: skipping the Space bench)");
 if (hasSpace && (!only || only === "space")) {
   const rows = await spaceBench(SPACE);
-  pairTable(`Space out + take, one key, ${SPACE.n} pairs (Node ${process.version}, median of ${SPACE.rounds})`, rows);
+  pairTable(`Space push + take, ${SPACE.n} pairs (Node ${process.version}, median of ${SPACE.rounds})`, rows);
 }
 
 const PUTBACK = { returns: 10_000, depths: [100, 100_000], rounds: 7 };
@@ -68,7 +62,7 @@ try {
   if (hasSpace && (!only || only === "space")) {
     const page = await chrome.newPage();
     const rows = await page.evaluate(spaceBench, SPACE);
-    pairTable(`Space out + take, one key, ${SPACE.n} pairs (headless Chromium ${version}, median of ${SPACE.rounds})`, rows);
+    pairTable(`Space push + take, ${SPACE.n} pairs (headless Chromium ${version}, median of ${SPACE.rounds})`, rows);
   }
   if (!only || only === "putback") {
     const page = await chrome.newPage();

@@ -1,5 +1,9 @@
-// Space: out + take pairs through the package vs a pure-JS Map<string, Array> queue doing the same
-// work, on one key. The same function runs in Node and in the page (it imports "lindy" itself).
+// Space: push + take pairs through the package vs a pure-JS Map<string, Array> queue doing the same
+// work. The same function runs in Node and in the page (it imports "lindy" itself).
+//
+// Three sides per case, rounds interleaved: lindy's Space as users get it; the same Space with
+// its JS push buffer off (a per-key bound turns it off, so every call crosses into the engine —
+// what every call cost before the buffer); and the pure-JS peer.
 export async function spaceBench({ n, rounds, batch }) {
   const { Space } = await import("lindy");
 
@@ -9,7 +13,7 @@ export async function spaceBench({ n, rounds, batch }) {
       this.queues = new Map();
       this.waiters = new Map();
     }
-    out(key, value) {
+    push(key, value) {
       const w = this.waiters.get(key);
       if (w && w.length > 0) return w.shift()(value);
       let q = this.queues.get(key);
@@ -32,11 +36,11 @@ export async function spaceBench({ n, rounds, batch }) {
         w.push(resolve);
       });
     }
-    outMany(key, values) {
-      for (const v of values) this.out(key, v);
+    pushMany(key, values) {
+      for (const v of values) this.push(key, v);
     }
     key(key) {
-      return { out: (v) => this.out(key, v), tryTake: () => this.tryTake(key), take: () => this.take(key) };
+      return { push: (v) => this.push(key, v), tryTake: () => this.tryTake(key), take: () => this.take(key) };
     }
     takeMany(key, max) {
       const out = [];
@@ -51,45 +55,56 @@ export async function spaceBench({ n, rounds, batch }) {
 
   const payload = { job: "resize", size: 128 };
   const cases = {
-    "out + tryTake": (s) => {
+    "push + tryTake": (s) => {
       let got = 0;
       for (let i = 0; i < n; i++) {
-        s.out("jobs", payload);
+        s.push("jobs", payload);
         if (s.tryTake("jobs") !== undefined) got++;
       }
       return got;
     },
-    "out + tryTake on a key handle (space.key)": (s) => {
+    "push + tryTake on a key handle (space.key)": (s) => {
       const jobs = s.key("jobs");
       let got = 0;
       for (let i = 0; i < n; i++) {
-        jobs.out(payload);
+        jobs.push(payload);
         if (jobs.tryTake() !== undefined) got++;
       }
       return got;
     },
-    "out + await take": async (s) => {
+    // The buffer's worst case: every push switches keys, so each one is handed to the engine.
+    "push + tryTake, two keys alternating": (s) => {
+      let got = 0;
+      for (let i = 0; i < n; i += 2) {
+        s.push("a", payload);
+        s.push("b", payload);
+        if (s.tryTake("a") !== undefined) got++;
+        if (s.tryTake("b") !== undefined) got++;
+      }
+      return got;
+    },
+    "push + await take": async (s) => {
       let got = 0;
       for (let i = 0; i < n; i++) {
-        s.out("jobs", payload);
+        s.push("jobs", payload);
         if ((await s.take("jobs")) !== undefined) got++;
       }
       return got;
     },
-    "take waiting, then out (wake-up path)": async (s) => {
+    "take waiting, then push (wake-up path)": async (s) => {
       let got = 0;
-      for (let i = 0; i < n / 10; i++) {
+      for (let i = 0; i < n; i++) {
         const p = s.take("jobs");
-        s.out("jobs", payload);
+        s.push("jobs", payload);
         if ((await p) !== undefined) got++;
       }
-      return got * 10; // counted as n pairs-equivalents below
+      return got;
     },
-    [`outMany + takeMany (batches of ${batch})`]: (s) => {
+    [`pushMany + takeMany (batches of ${batch})`]: (s) => {
       const values = new Array(batch).fill(payload);
       let got = 0;
       for (let i = 0; i < n / batch; i++) {
-        s.outMany("jobs", values);
+        s.pushMany("jobs", values);
         got += s.takeMany("jobs", batch).length;
       }
       return got;
@@ -108,25 +123,31 @@ export async function spaceBench({ n, rounds, batch }) {
   };
   const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 
+  // A per-key bound far above anything reached turns the push buffer off (src/space.js).
+  const unbuffered = () => new Space({ maxKeyEntries: 4_294_967_295 });
   const rows = [];
   for (const [label, run] of Object.entries(cases)) {
     const lindyTimes = [];
+    const engineTimes = [];
     const jsTimes = [];
     for (let r = 0; r < rounds + 1; r++) {
       const l = await timeOne(() => new Space(), run);
+      const e = await timeOne(unbuffered, run);
       const j = await timeOne(() => new JsSpace(), run);
       if (r > 0) {
         // round 0 warms up
         lindyTimes.push(l);
+        engineTimes.push(e);
         jsTimes.push(j);
       }
     }
-    const lindyMs = median(lindyTimes);
-    const jsMs = median(jsTimes);
-    const isWake = label.startsWith("take waiting");
-    const pairs = isWake ? n / 10 : n;
-    rows.push({ label: `lindy Space: ${label}`, opsPerSec: pairs / (lindyMs / 1000) });
-    rows.push({ label: `pure JS Map<string, Array>: ${label}`, opsPerSec: pairs / (jsMs / 1000) });
+    const perSec = (ms) => n / (ms / 1000);
+    rows.push({
+      label,
+      lindy: perSec(median(lindyTimes)),
+      engine: perSec(median(engineTimes)),
+      js: perSec(median(jsTimes)),
+    });
   }
   return rows;
 }

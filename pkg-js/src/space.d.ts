@@ -2,7 +2,7 @@ import type { AbortSignalLike, Pattern, Value, WaitOptions } from "../index.js";
 
 /** Options of `new Space(options)`. Unknown options are an `INVALID_CONFIG` error. */
 export interface SpaceOptions {
-  /** Queued plus leased entries the space holds at most (default 16 777 216); then `out` throws `BUFFER_FULL`. */
+  /** Queued plus leased entries the space holds at most (default 16 777 216); then `push` throws `BUFFER_FULL`. */
   maxEntries?: number;
   /** Queued plus leased entries one key holds at most (default: no per-key bound). */
   maxKeyEntries?: number;
@@ -38,24 +38,37 @@ export interface Entry<T> {
 }
 
 /**
- * A keyed tuple space of JS values: each key is a FIFO queue. `out` appends, `take` removes the
- * oldest entry (waiting for one), `read` returns it without removing it, `takeLeased` hands one
- * out until it is acknowledged.
+ * A keyed tuple space of JS values: each key is a FIFO queue. `push` appends, `take` removes the
+ * oldest entry (waiting for one), `peek` returns it without removing it, `takeLeased` hands one
+ * out until it is acknowledged (the words of docs/vocabulary.md; `out`, `outFront`, `outMany`,
+ * `read` and `tryRead` are deprecated aliases).
  *
  * `T` is the type of the values (all keys alike). `undefined` is refused — in the type and at run
- * time — since `tryTake` and `tryRead` answer `undefined` for "nothing there": store `null` instead.
+ * time — since `tryTake` and `tryPeek` answer `undefined` for "nothing there": store `null` instead.
  */
 export class Space<T extends Value = Value> {
   /** An empty, open space. */
   constructor(options?: SpaceOptions);
   /**
-   * Appends `value` under `key` (handed to the oldest waiting taker first). Throws `CLOSED` after
-   * `close()` and `BUFFER_FULL` at a bound — the value stays yours: nothing was stored.
+   * Appends `value` under `key` (handed to the oldest waiting taker first). Never waits: throws
+   * `CLOSED` after `close()` and `BUFFER_FULL` at a bound — the value stays yours (`err.value`):
+   * nothing was stored.
    */
+  push(key: string, value: T): void;
+  /**
+   * As `push`, but a bound is an answer, not an error: `true` if stored (or handed to a waiting
+   * taker), `false` if the space or the key is full (nothing stored). Throws `CLOSED`.
+   */
+  tryPush(key: string, value: T): boolean;
+  /** Puts `value` at the head of `key`: the next entry taken. Throws as `push`. */
+  pushFront(key: string, value: T): void;
+  /** Appends every value, in order, in one call. `BUFFER_FULL` carries the values not stored as `err.value`. */
+  pushMany(key: string, values: readonly T[]): void;
+  /** @deprecated Renamed {@link Space.push} (docs/vocabulary.md); kept for one minor version. */
   out(key: string, value: T): void;
-  /** Puts `value` at the head of `key`: the next entry taken. */
+  /** @deprecated Renamed {@link Space.pushFront}. */
   outFront(key: string, value: T): void;
-  /** Appends every value, in order, in one call. */
+  /** @deprecated Renamed {@link Space.pushMany}. */
   outMany(key: string, values: readonly T[]): void;
   /**
    * Removes and returns the oldest entry of `key`, waiting for one. Once the space is closed,
@@ -64,14 +77,18 @@ export class Space<T extends Value = Value> {
    */
   take(key: string, options?: WaitOptions): Promise<T>;
   /** The oldest entry of `key` without removing it, waiting for one. */
-  read(key: string, options?: WaitOptions): Promise<T>;
+  peek(key: string, options?: WaitOptions): Promise<T>;
   /** The oldest entry of `key`, taken, or `undefined`. Never waits. */
   tryTake(key: string): T | undefined;
   /** The oldest entry of `key` without removing it, or `undefined`. Never waits. */
+  tryPeek(key: string): T | undefined;
+  /** @deprecated Renamed {@link Space.peek}. */
+  read(key: string, options?: WaitOptions): Promise<T>;
+  /** @deprecated Renamed {@link Space.tryPeek}. */
   tryRead(key: string): T | undefined;
   /** Up to `max` of the oldest entries of `key`, taken, in one call. */
   takeMany(key: string, max: number): T[];
-  /** The oldest entry (by `out` order) of any key that is a channel name matching `pattern`, taken, waiting for one. */
+  /** The oldest entry (by `push` order) of any key that is a channel name matching `pattern`, taken, waiting for one. */
   takeMatching(pattern: Pattern | string, options?: WaitOptions): Promise<Entry<T>>;
   /** The oldest entry of any key matching `pattern`, taken, or `undefined`. */
   tryTakeMatching(pattern: Pattern | string): Entry<T> | undefined;
@@ -101,7 +118,7 @@ export class Space<T extends Value = Value> {
   readonly size: number;
   /** The keys holding entries, sorted. */
   keys(): string[];
-  /** `out` is refused from now on; takes drain what is queued, then reject with `CLOSED`. Idempotent. */
+  /** `push` is refused from now on; takes drain what is queued, then reject with `CLOSED`. Idempotent. */
   close(): void;
   /** Whether `close()` was called. */
   readonly isClosed: boolean;
@@ -116,11 +133,22 @@ export class SpaceKey<T extends Value = Value> {
   readonly key: string;
   /** `space.len(key)`. */
   readonly length: number;
-  out(value: T): void;
-  outFront(value: T): void;
+  push(value: T): void;
+  tryPush(value: T): boolean;
+  pushFront(value: T): void;
+  pushMany(values: readonly T[]): void;
   take(options?: WaitOptions): Promise<T>;
-  read(options?: WaitOptions): Promise<T>;
+  peek(options?: WaitOptions): Promise<T>;
   tryTake(): T | undefined;
-  tryRead(): T | undefined;
+  tryPeek(): T | undefined;
+  takeMany(max: number): T[];
   takeLeased(options?: LeaseWaitOptions): Promise<LeasedEntry<T>>;
+  /** @deprecated Renamed {@link SpaceKey.push}. */
+  out(value: T): void;
+  /** @deprecated Renamed {@link SpaceKey.pushFront}. */
+  outFront(value: T): void;
+  /** @deprecated Renamed {@link SpaceKey.peek}. */
+  read(options?: WaitOptions): Promise<T>;
+  /** @deprecated Renamed {@link SpaceKey.tryPeek}. */
+  tryRead(): T | undefined;
 }

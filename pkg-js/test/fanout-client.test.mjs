@@ -6,31 +6,31 @@ import { connect, serve } from "../src/fanout/index.js";
 
 test("every Space operation works remotely", async () => {
   const { space, remote, done } = pair();
-  await remote.out("jobs", { n: 1 });
-  await remote.out("jobs", { n: 2 });
+  await remote.push("jobs", { n: 1 });
+  await remote.push("jobs", { n: 2 });
   assert.equal(await remote.len("jobs"), 2);
-  assert.deepEqual(await remote.tryRead("jobs"), { n: 1 });
-  assert.deepEqual(await remote.read("jobs"), { n: 1 });
+  assert.deepEqual(await remote.tryPeek("jobs"), { n: 1 });
+  assert.deepEqual(await remote.peek("jobs"), { n: 1 });
   assert.deepEqual(await remote.take("jobs"), { n: 1 });
   assert.deepEqual(await remote.tryTake("jobs"), { n: 2 });
   assert.equal(await remote.tryTake("jobs"), undefined);
-  assert.equal(await remote.tryRead("jobs"), undefined);
+  assert.equal(await remote.tryPeek("jobs"), undefined);
   assert.equal(space.len("jobs"), 0);
 
   // A take that waits is served when a value arrives on the hub's side.
   const waiting = remote.take("later");
-  space.out("later", "here");
+  space.push("later", "here");
   assert.equal(await waiting, "here");
   done();
 });
 
 test("takeMatching and takeEach", async () => {
   const { space, remote, done } = pair();
-  space.out("public:app.orders.7", "order-7");
+  space.push("public:app.orders.7", "order-7");
   const hit = await remote.takeMatching("public:app.orders.*");
   assert.deepEqual(hit, { key: "public:app.orders.7", value: "order-7" });
 
-  for (const i of [1, 2, 3]) space.out("each", i);
+  for (const i of [1, 2, 3]) space.push("each", i);
   const seen = [];
   for await (const v of remote.takeEach("each")) {
     seen.push(v);
@@ -44,8 +44,8 @@ test("operations issued in one task travel as one message", async () => {
   const { space, remote, posts, conn, done } = pair();
   const before = posts.n;
   const outs = [];
-  for (let i = 0; i < 100; i++) outs.push(remote.out("batch", i));
-  const lens = [remote.len("batch"), remote.tryRead("batch")];
+  for (let i = 0; i < 100; i++) outs.push(remote.push("batch", i));
+  const lens = [remote.len("batch"), remote.tryPeek("batch")];
   await Promise.all([...outs, ...lens]);
   assert.equal(posts.n - before, 1, "100 outs + 2 reads were sent as exactly one message");
   assert.equal(space.len("batch"), 100);
@@ -63,19 +63,19 @@ test("operations issued in one task travel as one message", async () => {
 test("ArrayBuffers are transferred when the caller opts in, copied otherwise", async () => {
   const { space, remote, done } = pair();
   const moved = new Uint8Array([1, 2, 3]);
-  await remote.out("bytes", moved, { transfer: true });
+  await remote.push("bytes", moved, { transfer: true });
   assert.equal(moved.byteLength, 0, "transferred: the sender's view is detached");
   const copied = new Uint8Array([4, 5]);
-  await remote.out("bytes", copied);
+  await remote.push("bytes", copied);
   assert.equal(copied.byteLength, 2, "not transferred without opting in");
   const buf = new ArrayBuffer(8);
-  await remote.out("bytes", { payload: buf }, { transfer: [buf] });
+  await remote.push("bytes", { payload: buf }, { transfer: [buf] });
   assert.equal(buf.byteLength, 0, "an explicit transfer list works too");
 
   assert.deepEqual([...space.tryTake("bytes")], [1, 2, 3]);
   // The hub moves taken buffers to the worker when asked: its copy is detached, nothing is copied.
   const stored = new Uint8Array([9, 9, 9, 9]);
-  space.out("bytes2", stored);
+  space.push("bytes2", stored);
   const got = await remote.take("bytes2", { transfer: true });
   assert.deepEqual([...got], [9, 9, 9, 9]);
   assert.equal(stored.byteLength, 0, "the hub's copy was transferred, not cloned");
@@ -91,7 +91,7 @@ test("an AbortSignal cancels the wait on the hub: nothing is taken", async () =>
   await assert.rejects(waiting, (e) => e.code === "ABORTED" && e.name === "LindyError");
   // The hub's take was cancelled: a value put now stays in the space.
   await new Promise((r) => setTimeout(r, 10));
-  space.out("never", "kept");
+  space.push("never", "kept");
   await new Promise((r) => setTimeout(r, 10));
   assert.equal(space.len("never"), 1);
   assert.equal(space.tryTake("never"), "kept");
@@ -103,8 +103,8 @@ test("an AbortSignal cancels the wait on the hub: nothing is taken", async () =>
 
 test("an abort that loses the race puts the entry back at the head of its key", async () => {
   const { space, remote, done } = pair();
-  space.out("race", "first");
-  space.out("race", "second");
+  space.push("race", "first");
+  space.push("race", "second");
   const ctl = new AbortController();
   const p = remote.take("race", { signal: ctl.signal });
   remote.flush(); // the take is on its way and the hub will serve it at once...
@@ -120,34 +120,34 @@ test("an abort that loses the race puts the entry back at the head of its key", 
 test("timeoutMs cancels the wait with TIMEOUT", async () => {
   const { space, remote, done } = pair();
   await assert.rejects(remote.take("t", { timeoutMs: 5 }), { code: "TIMEOUT" });
-  space.out("t", 1);
+  space.push("t", 1);
   assert.equal(space.len("t"), 1, "the timed-out take took nothing");
   done();
 });
 
 test("errors keep their code and handed-back value; bad input fails in the caller", async () => {
   const { space, remote, done } = pair();
-  assert.throws(() => remote.out(42, "x"), TypeError);
+  assert.throws(() => remote.push(42, "x"), TypeError);
   assert.throws(() => remote.take(null), TypeError);
   assert.throws(() => remote.take("k", { timeoutMs: -1 }), RangeError);
   assert.throws(() => remote.takeLeased("k", { leaseMs: Number.NaN }), RangeError);
-  await assert.rejects(remote.out("k", undefined), TypeError);
+  await assert.rejects(remote.push("k", undefined), TypeError);
   space.close();
-  await assert.rejects(remote.out("k", "mine"), (e) => e.code === "CLOSED" && e.value === "mine");
+  await assert.rejects(remote.push("k", "mine"), (e) => e.code === "CLOSED" && e.value === "mine");
   await assert.rejects(remote.take("k"), { code: "CLOSED" });
   done();
 });
 
 test("a value that cannot be cloned fails alone, the rest of the batch goes through", async () => {
   const { space, remote, done } = pair();
-  const [ok1, bad, ok2] = await Promise.allSettled([remote.out("c", 1), remote.out("c", () => {}), remote.out("c", 2)]);
+  const [ok1, bad, ok2] = await Promise.allSettled([remote.push("c", 1), remote.push("c", () => {}), remote.push("c", 2)]);
   assert.equal(ok1.status, "fulfilled");
   assert.equal(ok2.status, "fulfilled");
   assert.equal(bad.reason.code, "NOT_CLONEABLE");
   assert.equal(space.len("c"), 2);
 
   // The hub side: an uncloneable entry is put back, not lost.
-  space.out("fn", () => 1);
+  space.push("fn", () => 1);
   await assert.rejects(remote.take("fn"), { code: "NOT_CLONEABLE" });
   assert.equal(space.len("fn"), 1);
   done();
@@ -162,7 +162,7 @@ test("disconnect rejects pending calls with CLOSED and the space stays usable", 
   await assert.rejects(remote.len("x"), { code: "CLOSED" });
   await new Promise((r) => setTimeout(r, 5));
   assert.equal(conn.open, false);
-  space.out("x", "still here");
+  space.push("x", "still here");
   assert.equal(space.len("x"), 1, "the cancelled take took nothing");
 });
 
@@ -182,10 +182,10 @@ test("the hub closing the connection rejects the client's pending calls with CLO
 
 test("read waits without taking; several readers see the same head", async () => {
   const { space, remote, done } = pair();
-  const r1 = remote.read("k");
-  const r2 = remote.read("k");
+  const r1 = remote.peek("k");
+  const r2 = remote.peek("k");
   await new Promise((r) => setTimeout(r, 5));
-  space.out("k", "head");
+  space.push("k", "head");
   assert.deepEqual(await Promise.all([r1, r2]), ["head", "head"]);
   assert.equal(space.len("k"), 1);
   done();
@@ -201,24 +201,34 @@ test("an idle client pings so the hub keeps it alive", { timeout: 10_000 }, asyn
   done();
 });
 
-test("the batch calls: outMany, takeMany, tryTakeMatching, size, keys", async () => {
+test("the batch calls: pushMany, takeMany, tryTakeMatching, size, keys", async () => {
   const { space, remote, done } = pair();
-  await remote.outMany("jobs", [1, 2, 3, 4]);
+  await remote.pushMany("jobs", [1, 2, 3, 4]);
   assert.equal(space.len("jobs"), 4);
   assert.deepEqual(await remote.takeMany("jobs", 3), [1, 2, 3]);
   assert.deepEqual(await remote.takeMany("jobs", 10), [4]);
   assert.deepEqual(await remote.takeMany("jobs", 10), []);
-  space.out("public:app.orders.1", "o1");
-  space.out("b", 1);
+  space.push("public:app.orders.1", "o1");
+  space.push("b", 1);
   assert.equal(await remote.size(), 2);
   assert.equal(await remote.isClosed(), false);
   assert.deepEqual(await remote.keys(), ["b", "public:app.orders.1"]);
   assert.deepEqual(await remote.tryTakeMatching("public:app.orders.*"), { key: "public:app.orders.1", value: "o1" });
   assert.equal(await remote.tryTakeMatching("public:app.orders.*"), undefined);
   assert.throws(() => remote.takeMany("jobs", -1), RangeError);
-  assert.throws(() => remote.outMany("jobs", "nope"), TypeError);
+  assert.throws(() => remote.pushMany("jobs", "nope"), TypeError);
   const bufs = [new Uint8Array([1]), new Uint8Array([2])];
-  await remote.outMany("bytes", bufs, { transfer: true });
+  await remote.pushMany("bytes", bufs, { transfer: true });
   assert.deepEqual(bufs.map((b) => b.byteLength), [0, 0], "every element's buffer was transferred");
+  done();
+});
+
+test("the old names still work on the remote side (deprecated aliases of push, pushMany, peek, tryPeek)", async () => {
+  const { remote, done } = pair();
+  await remote.out("k", 1);
+  await remote.outMany("k", [2, 3]);
+  assert.equal(await remote.tryRead("k"), 1);
+  assert.equal(await remote.read("k"), 1);
+  assert.deepEqual(await remote.takeMany("k", 10), [1, 2, 3]);
   done();
 });

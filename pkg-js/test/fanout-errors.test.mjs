@@ -13,8 +13,8 @@ const invalid = (e) => e instanceof LindyError && e.code === "INVALID_CONFIG";
 test("argument errors carry Node's codes", async () => {
   const { remote, space, done } = pair();
   assert.throws(() => remote.take(42), coded("TypeError", "ERR_INVALID_ARG_TYPE"));
-  assert.throws(() => remote.outMany("k", "not an array"), coded("TypeError", "ERR_INVALID_ARG_TYPE"));
-  await assert.rejects(remote.out("k", undefined), coded("TypeError", "ERR_INVALID_ARG_TYPE"));
+  assert.throws(() => remote.pushMany("k", "not an array"), coded("TypeError", "ERR_INVALID_ARG_TYPE"));
+  await assert.rejects(remote.push("k", undefined), coded("TypeError", "ERR_INVALID_ARG_TYPE"));
   assert.throws(() => remote.takeMany("k", -1), coded("RangeError", "ERR_OUT_OF_RANGE"));
   assert.throws(() => remote.take("k", { timeoutMs: -1 }), coded("RangeError", "ERR_OUT_OF_RANGE"));
   assert.throws(() => connect({}), coded("TypeError", "ERR_INVALID_ARG_TYPE"));
@@ -28,9 +28,9 @@ test("argument errors carry Node's codes", async () => {
 test("unknown options are INVALID_CONFIG, everywhere", async () => {
   const { remote, space, done } = pair();
   assert.throws(() => remote.take("k", { timeout: 10 }), invalid);
-  assert.throws(() => remote.read("k", { transfer: true }), invalid);
+  assert.throws(() => remote.peek("k", { transfer: true }), invalid);
   assert.throws(() => remote.takeLeased("k", { lease: 10 }), invalid);
-  assert.throws(() => remote.out("k", 1, { transfers: true }), invalid);
+  assert.throws(() => remote.push("k", 1, { transfers: true }), invalid);
   assert.throws(() => remote.take("k", "fast"), coded("TypeError", "ERR_INVALID_ARG_TYPE"));
   const { port1, port2 } = new MessageChannel();
   assert.throws(() => serve(space, port1, { heartbeat: 5 }), invalid);
@@ -43,10 +43,10 @@ test("unknown options are INVALID_CONFIG, everywhere", async () => {
 test("timeoutMs: Infinity waits; a closed space rejects with the package's LindyError", async () => {
   const { remote, space, done } = pair();
   const waiting = remote.take("k", { timeoutMs: Infinity });
-  await remote.out("k", "v");
+  await remote.push("k", "v");
   assert.equal(await waiting, "v");
   space.close();
-  await assert.rejects(remote.out("k", 1), (e) => e instanceof LindyError && e.code === "CLOSED");
+  await assert.rejects(remote.push("k", 1), (e) => e instanceof LindyError && e.code === "CLOSED");
   done();
 });
 
@@ -57,6 +57,6 @@ test("using disconnects a RemoteSpace and closes a Connection", async () => {
   await assert.rejects(waiting, (e) => e instanceof LindyError && e.code === "CLOSED");
   conn[Symbol.dispose]();
   assert.equal(conn.open, false);
-  space.out("k", 1);
+  space.push("k", 1);
   assert.equal(space.tryTake("k"), 1, "the space itself stays usable");
 });

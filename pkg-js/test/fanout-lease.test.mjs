@@ -17,7 +17,7 @@ function drain(space, key) {
 
 test("ack removes the entry for good", T, async () => {
   const { space, remote, events, conn, done } = pair();
-  space.out("jobs", "a");
+  space.push("jobs", "a");
   const lease = await remote.takeLeased("jobs", { leaseMs: 60_000 });
   assert.equal(lease.value, "a");
   assert.equal(lease.key, "jobs");
@@ -35,7 +35,7 @@ test("ack removes the entry for good", T, async () => {
 
 test("nack puts the entry back at the head of its key", T, async () => {
   const { space, remote, done } = pair();
-  for (const v of ["a", "b", "c"]) space.out("jobs", v);
+  for (const v of ["a", "b", "c"]) space.push("jobs", v);
   const lease = await remote.takeLeased("jobs");
   assert.equal(lease.value, "a");
   await lease.nack();
@@ -45,7 +45,7 @@ test("nack puts the entry back at the head of its key", T, async () => {
 
 test("an expired lease returns to the head, the worker is told, and a late ack is refused", T, async () => {
   const { space, remote, events, done } = pair();
-  for (const v of ["a", "b"]) space.out("jobs", v);
+  for (const v of ["a", "b"]) space.push("jobs", v);
   const lease = await remote.takeLeased("jobs", { leaseMs: 20 });
   const lost = new Promise((r) => lease.signal.addEventListener("abort", r));
   await waitForEvent(events, (e) => e.type === "return" && e.reason === "expired");
@@ -58,7 +58,7 @@ test("an expired lease returns to the head, the worker is told, and a late ack i
 
 test("extend keeps the lease; ack then succeeds", T, async () => {
   const { space, remote, done } = pair();
-  space.out("jobs", "a");
+  space.push("jobs", "a");
   const lease = await remote.takeLeased("jobs", { leaseMs: 60_000 });
   const deadline = await lease.extend(120_000);
   assert.ok(deadline > Date.now() + 60_000);
@@ -69,7 +69,7 @@ test("extend keeps the lease; ack then succeeds", T, async () => {
 
 test("disconnect returns every lease, oldest at the head", T, async () => {
   const { space, remote, conn, events } = pair();
-  for (const v of [1, 2, 3, 4, 5]) space.out("jobs", v);
+  for (const v of [1, 2, 3, 4, 5]) space.push("jobs", v);
   const held = await Promise.all([remote.takeLeased("jobs"), remote.takeLeased("jobs"), remote.takeLeased("jobs")]);
   assert.deepEqual(held.map((l) => l.value), [1, 2, 3]);
   remote.disconnect();
@@ -80,7 +80,7 @@ test("disconnect returns every lease, oldest at the head", T, async () => {
 
 test("a terminated worker's leases return to the head (port close)", T, async () => {
   const space = new Space();
-  for (const v of ["j1", "j2", "j3", "j4"]) space.out("jobs", v);
+  for (const v of ["j1", "j2", "j3", "j4"]) space.push("jobs", v);
   const events = [];
   const { port1, port2 } = new MessageChannel();
   serve(space, port1, { locks: null, onEvent: (e) => events.push(e) });
@@ -98,7 +98,7 @@ test("a terminated worker's leases return to the head (port close)", T, async ()
 
 test("a silent client is declared dead when its heartbeat stops", T, async () => {
   const space = new Space();
-  space.out("jobs", "x");
+  space.push("jobs", "x");
   const events = [];
   const { port1, port2 } = new MessageChannel();
   serve(space, port1, { locks: null, heartbeatTimeoutMs: 40, onEvent: (e) => events.push(e) });
@@ -114,7 +114,7 @@ test("a silent client is declared dead when its heartbeat stops", T, async () =>
 
 test("a lease that arrives after its wait was aborted is given back", T, async () => {
   const { space, remote, done } = pair();
-  for (const v of ["a", "b"]) space.out("jobs", v);
+  for (const v of ["a", "b"]) space.push("jobs", v);
   const ctl = new AbortController();
   const p = remote.takeLeased("jobs", { signal: ctl.signal });
   remote.flush();
@@ -127,7 +127,7 @@ test("a lease that arrives after its wait was aborted is given back", T, async (
 
 test("a lease returned after the space closed is queued for draining, not dropped", T, async () => {
   const { space, remote, done } = pair();
-  space.out("jobs", "precious");
+  space.push("jobs", "precious");
   const lease = await remote.takeLeased("jobs");
   space.close();
   await lease.nack(); // the one close rule: leases still settle; a returned entry can be drained
@@ -138,7 +138,7 @@ test("a lease returned after the space closed is queued for draining, not droppe
 test("4 workers, one killed mid-run: every job is acked exactly once", T, async () => {
   const space = new Space();
   const N = 400;
-  for (let i = 0; i < N; i++) space.out("jobs", i);
+  for (let i = 0; i < N; i++) space.push("jobs", i);
   const acked = new Map();
   const returned = [];
   const workers = [];
@@ -169,7 +169,7 @@ test("4 workers, one killed mid-run: every job is acked exactly once", T, async 
 
 test("leases are per connection: another client cannot ack them, and a disconnect rejects local ones", T, async () => {
   const space = new Space();
-  space.out("jobs", "a");
+  space.push("jobs", "a");
   const one = pair({ space });
   const two = pair({ space });
   const lease = await one.remote.takeLeased("jobs");
@@ -188,7 +188,7 @@ test("takeLeased validates leaseMs; the hub refuses out-of-range leases", T, asy
   const { remote, space, done } = pair();
   assert.throws(() => remote.takeLeased("jobs", { leaseMs: 0 }), { code: "LEASE_INVALID" });
   assert.throws(() => remote.takeLeased("jobs", { leaseMs: -5 }), RangeError);
-  space.out("jobs", "x");
+  space.push("jobs", "x");
   await assert.rejects(remote.takeLeased("jobs", { leaseMs: 10 ** 12 }), { code: "LEASE_INVALID" });
   assert.equal(space.len("jobs"), 1, "a refused lease took nothing");
   done();

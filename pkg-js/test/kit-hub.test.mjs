@@ -27,7 +27,7 @@ function open(options = {}) {
   const remote = connect(port2, { locks: null, heartbeatMs: 0 });
   const leases = new Map();
   const q = {
-    out: (k, v) => remote.out(k, v),
+    push: (k, v) => remote.push(k, v),
     async tryTake(k) {
       const v = await remote.tryTake(k);
       // The JS Space says "nothing there" with undefined; closed-and-drained is CLOSED.
@@ -77,8 +77,8 @@ async function expectTake(q, k, want) {
 const CASES = {
   fifo_per_key: [{}, async (q) => {
     await expectTake(q, "k", undefined);
-    for (const s of ["a", "b", "c"]) await q.out("k", s);
-    await q.out("other", "x");
+    for (const s of ["a", "b", "c"]) await q.push("k", s);
+    await q.push("other", "x");
     assert.equal(await q.len("k"), 3);
     for (const s of ["a", "b", "c"]) await expectTake(q, "k", s);
     await expectTake(q, "k", undefined);
@@ -87,11 +87,11 @@ const CASES = {
   close_refuses_out_with_the_value: [{}, async (q) => {
     await q.close();
     await q.close();
-    await assert.rejects(q.out("k", "v"), (e) => e.code === "CLOSED" && e.value === "v");
+    await assert.rejects(q.push("k", "v"), (e) => e.code === "CLOSED" && e.value === "v");
   }],
   close_drains_then_reports_closed: [{}, async (q) => {
-    await q.out("k", "a");
-    await q.out("k", "b");
+    await q.push("k", "a");
+    await q.push("k", "b");
     await q.close();
     await expectTake(q, "k", "a");
     await expectTake(q, "k", "b");
@@ -99,28 +99,28 @@ const CASES = {
   }],
   out_front_is_taken_next: [{ out_front: true }],
   pattern_take_oldest_head_first: [{ pattern_take: true }, async (q) => {
-    await q.out("public:app.jobs.b", "1");
-    await q.out("public:app.other.x", "2");
-    await q.out("public:app.jobs.a", "3");
-    await q.out("public:app.jobs.b", "4");
+    await q.push("public:app.jobs.b", "1");
+    await q.push("public:app.other.x", "2");
+    await q.push("public:app.jobs.a", "3");
+    await q.push("public:app.jobs.b", "4");
     const got = [];
     for (let hit; (hit = await q.tryTakeMatching("public:app.jobs.*")) !== undefined; ) got.push(`${hit.key}=${hit.value}`);
     assert.deepEqual(got, ["public:app.jobs.b=1", "public:app.jobs.a=3", "public:app.jobs.b=4"]);
     assert.deepEqual(await q.tryTakeMatching("public:app.**"), { key: "public:app.other.x", value: "2" });
   }],
   pattern_take_skips_keys_that_are_not_names: [{ pattern_take: true }, async (q) => {
-    await q.out("not a channel name", "x");
+    await q.push("not a channel name", "x");
     assert.equal(await q.tryTakeMatching("public:**"), undefined);
     await expectTake(q, "not a channel name", "x");
   }],
   waiting_take_gets_a_later_out: [{ waits: true }, async (q) => {
     const t = q.take("k");
     assert.equal(await within(t, 50), "still waiting");
-    await q.out("k", "a");
+    await q.push("k", "a");
     assert.equal(await within(t), "a");
   }],
   waiting_take_drains_a_closed_queue: [{ waits: true }, async (q) => {
-    await q.out("k", "a");
+    await q.push("k", "a");
     await q.close();
     assert.equal(await within(q.take("k")), "a");
     assert.equal(await code(within(q.take("k"))), "CLOSED");
@@ -131,7 +131,7 @@ const CASES = {
     assert.equal(await within(t, 50), "still waiting");
     ac.abort();
     assert.equal(await code(t), "ABORTED");
-    await q.out("k", "a");
+    await q.push("k", "a");
     await expectTake(q, "k", "a");
   }],
   dropped_woken_take_hands_on: [{ waits: true }, async (q) => {
@@ -139,7 +139,7 @@ const CASES = {
     const first = q.take("k", ac.signal);
     const second = q.take("k");
     assert.equal(await within(first, 50), "still waiting");
-    const out = q.out("k", "a");
+    const out = q.push("k", "a");
     ac.abort(); // the first, chosen by the out, gives up before it sees the entry
     await out;
     const r1 = await code(first);
@@ -152,7 +152,7 @@ const CASES = {
   takers_served_in_arrival_order: [{ waits: true }, async (q) => {
     const ts = [q.take("k"), q.take("k"), q.take("k")];
     assert.equal(await within(ts[0], 50), "still waiting");
-    for (const s of ["1", "2", "3"]) await q.out("k", s);
+    for (const s of ["1", "2", "3"]) await q.push("k", s);
     assert.deepEqual([await ts[2], await ts[1], await ts[0]], ["3", "2", "1"]);
   }],
   close_ends_waiting_takes: [{ waits: true }, async (q) => {
@@ -162,7 +162,7 @@ const CASES = {
     assert.equal(await code(within(t)), "CLOSED");
   }],
   lease_ack_settles: [{ leases: true }, async (q) => {
-    await q.out("k", "a");
+    await q.push("k", "a");
     const l = await q.tryTakeLeased("k", 1000);
     assert.equal(l.value, "a");
     assert.equal(await q.len("k"), 0, "a leased entry is still counted as queued");
@@ -172,8 +172,8 @@ const CASES = {
     assert.equal(await code(q.ack(l.id)), "LEASE_LOST");
   }],
   lease_expiry_requeues_at_the_head: [{ leases: true }, async (q) => {
-    await q.out("k", "a");
-    await q.out("k", "b");
+    await q.push("k", "a");
+    await q.push("k", "b");
     assert.ok(await q.tryTakeLeased("k", 300));
     await q.advance(600);
     assert.equal(await q.len("k"), 2, "the expired entry is not back");
@@ -181,8 +181,8 @@ const CASES = {
     await expectTake(q, "k", "b");
   }],
   nack_returns_to_the_head_and_counts: [{ leases: true }, async (q) => {
-    await q.out("k", "a");
-    await q.out("k", "b");
+    await q.push("k", "a");
+    await q.push("k", "b");
     const l = await q.tryTakeLeased("k", 10_000);
     await q.nack(l.id);
     const l2 = await q.tryTakeLeased("k", 10_000);
@@ -192,14 +192,14 @@ const CASES = {
     await expectTake(q, "k", "b");
   }],
   expired_lease_cannot_be_acked: [{ leases: true }, async (q) => {
-    await q.out("k", "a");
+    await q.push("k", "a");
     const l = await q.tryTakeLeased("k", 300);
     await q.advance(600);
     assert.equal(await code(q.ack(l.id)), "LEASE_LOST");
     assert.equal(await q.len("k"), 1, "the entry is not queued after a late ack");
   }],
   extend_keeps_a_lease: [{ leases: true }, async (q) => {
-    await q.out("k", "a");
+    await q.push("k", "a");
     const l = await q.tryTakeLeased("k", 600);
     await q.advance(350);
     await q.extend(l.id, 600);
@@ -208,7 +208,7 @@ const CASES = {
     await expectTake(q, "k", undefined);
   }],
   bad_lease_length_is_refused: [{ leases: true }, async (q) => {
-    await q.out("k", "a");
+    await q.push("k", "a");
     assert.equal(await code(q.tryTakeLeased("k", 0)), "LEASE_INVALID");
     assert.equal(await q.len("k"), 1, "a refused lease took the entry");
   }],
@@ -217,7 +217,7 @@ const CASES = {
     assert.equal(await code(q.nack(2 ** 52)), "LEASE_LOST");
   }],
   leases_settle_after_close: [{ leases: true }, async (q) => {
-    for (const s of ["a", "b", "c"]) await q.out("k", s);
+    for (const s of ["a", "b", "c"]) await q.push("k", s);
     const la = await q.tryTakeLeased("k", 10_000);
     const lb = await q.tryTakeLeased("k", 10_000);
     await q.close();
@@ -228,8 +228,8 @@ const CASES = {
     assert.equal(await code(q.tryTake("k")), "CLOSED");
   }],
   dead_letter_after_max_deliveries: [{ dead_letter: true }, async (q) => {
-    await q.out("k", "poison");
-    await q.out("k", "fine");
+    await q.push("k", "poison");
+    await q.push("k", "fine");
     for (let round = 1; round <= 2; round++) {
       const l = await q.tryTakeLeased("k", 10_000);
       assert.equal(l.value, "poison", `round ${round}`);
@@ -239,20 +239,20 @@ const CASES = {
     await expectTake(q, "k", "fine");
   }, { maxDeliveries: 2, deadLetterKey: "dead" }],
   full_out_is_refused_with_the_value: [{ bounds: true }, async (q) => {
-    await q.out("k", "1");
-    await q.out("k", "2");
-    await assert.rejects(q.out("k", "3"), (e) => e.code === "BUFFER_FULL" && e.value === "3");
-    await q.out("other", "x");
+    await q.push("k", "1");
+    await q.push("k", "2");
+    await assert.rejects(q.push("k", "3"), (e) => e.code === "BUFFER_FULL" && e.value === "3");
+    await q.push("other", "x");
     await expectTake(q, "k", "1");
-    await q.out("k", "3");
+    await q.push("k", "3");
     assert.equal(await q.len("k"), 2);
   }, { keyMaxEntries: 2 }],
   leased_entries_hold_their_room: [{ bounds: true, leases: true }, async (q) => {
-    await q.out("k", "a");
+    await q.push("k", "a");
     const l = await q.tryTakeLeased("k", 10_000);
-    assert.equal(await code(q.out("k", "b")), "BUFFER_FULL");
+    assert.equal(await code(q.push("k", "b")), "BUFFER_FULL");
     await q.ack(l.id);
-    await q.out("k", "b");
+    await q.push("k", "b");
   }, { maxEntries: 1 }],
   bound_of_zero_is_invalid_config: [{ bounds: true }, "open-fails", { maxEntries: 0 }],
   out_wait_waits_for_room: [{ back_pressure: true }],

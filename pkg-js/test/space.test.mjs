@@ -19,8 +19,8 @@ test("waiting takers are served in arrival order; a cancelled one takes nothing"
   const second = space.take("k", { timeoutMs: Infinity });
   ac.abort("stop");
   await assert.rejects(gone, (e) => e.code === "ABORTED" && e.cause === "stop" && /Space\.take\("k"\)/.test(e.message));
-  space.out("k", 1);
-  space.out("k", 2);
+  space.push("k", 1);
+  space.push("k", 2);
   assert.deepEqual([await first, await second], [1, 2]);
   // (Node's AbortSignal.timeout timer does not keep the process alive: a plain timer does.)
   await Promise.all([
@@ -33,19 +33,19 @@ test("waiting takers are served in arrival order; a cancelled one takes nothing"
   await assert.rejects(space.take("k", { timeout: 10 }), { code: "INVALID_CONFIG" });
 });
 
-test("outFront puts back at the head; reads return the same object", async () => {
+test("pushFront puts back at the head; peeks return the same object", async () => {
   const space = new Space();
   const job = { id: 1 };
-  space.out("k", "b");
-  space.outFront("k", job);
-  assert.equal(await space.read("k"), job);
-  assert.equal(space.tryRead("k"), job);
+  space.push("k", "b");
+  space.pushFront("k", job);
+  assert.equal(await space.peek("k"), job);
+  assert.equal(space.tryPeek("k"), job);
   assert.deepEqual(space.takeMany("k", 5), [job, "b"]);
 });
 
 test("leases: ack removes, nack and expiry put back at the head with the delivery count", async () => {
   const space = new Space({ maxDeliveries: 3, deadLetterKey: "dlq" });
-  space.outMany("jobs", ["a", "b"]);
+  space.pushMany("jobs", ["a", "b"]);
   const l1 = await space.takeLeased("jobs", { leaseMs: 1000 });
   assert.equal(l1.value, "a");
   assert.equal(l1.deliveries, 1);
@@ -66,7 +66,7 @@ test("leases: ack removes, nack and expiry put back at the head with the deliver
   assert.equal(space.size, 0);
   // A waiting leased take gets its lease with the entry.
   const waiting = space.takeLeased("more", { leaseMs: 500 });
-  space.out("more", "m");
+  space.push("more", "m");
   const l5 = await waiting;
   assert.deepEqual([l5.value, l5.deliveries], ["m", 1]);
   space.ack(l5.lease);
@@ -79,12 +79,12 @@ test("leases: ack removes, nack and expiry put back at the head with the deliver
 
 test("bounds: a full space refuses with BUFFER_FULL and hands the value back", () => {
   const space = new Space({ maxEntries: 3, maxKeyEntries: 2 });
-  space.out("a", 1);
-  space.out("a", 2);
+  space.push("a", 1);
+  space.push("a", 2);
   const v = { big: true };
-  assert.throws(() => space.out("a", v), (e) => e.code === "BUFFER_FULL" && e.value === v);
-  space.out("b", 3);
-  assert.throws(() => space.outMany("c", [4, 5]), (e) => e.code === "BUFFER_FULL");
+  assert.throws(() => space.push("a", v), (e) => e.code === "BUFFER_FULL" && e.value === v);
+  space.push("b", 3);
+  assert.throws(() => space.pushMany("c", [4, 5]), (e) => e.code === "BUFFER_FULL");
   assert.throws(() => new Space({ maxEntries: 0 }), { code: "INVALID_CONFIG" });
   assert.throws(() => new Space({ maxEntries: NaN }), { code: "INVALID_CONFIG" });
   assert.throws(() => new Space({ capacity: 3 }), { code: "INVALID_CONFIG" });
@@ -92,19 +92,19 @@ test("bounds: a full space refuses with BUFFER_FULL and hands the value back", (
 
 test("close: outs refused, waiters end, takes drain then report CLOSED", async () => {
   const space = new Space();
-  space.out("q", 1);
+  space.push("q", 1);
   const waiting = space.take("empty");
   const each = (async () => {
     const got = [];
     for await (const v of space.takeEach("stream")) got.push(v);
     return got;
   })();
-  space.out("stream", "s1");
+  space.push("stream", "s1");
   await tick();
   space.close();
   await assert.rejects(waiting, { code: "CLOSED" });
   assert.deepEqual(await each, ["s1"]);
-  assert.throws(() => space.out("q", 2), (e) => e.code === "CLOSED" && e.value === 2);
+  assert.throws(() => space.push("q", 2), (e) => e.code === "CLOSED" && e.value === 2);
   assert.equal(await space.take("q"), 1);
   await assert.rejects(space.take("q"), { code: "CLOSED" });
 });
@@ -113,13 +113,13 @@ test("keys are checked before they reach wasm memory, and messages name the call
   const space = new Space();
   const before = __memoryBytes();
   const huge = "k".repeat(100 * 1024 * 1024);
-  assert.throws(() => space.out(huge, 1), (e) => e.code === "KEY_INVALID" && /Space\.out: key is 104857600 characters/.test(e.message));
+  assert.throws(() => space.push(huge, 1), (e) => e.code === "KEY_INVALID" && /Space\.push: key is 104857600 characters/.test(e.message));
   assert.equal(__memoryBytes(), before, "a 100 MB key grew wasm memory");
-  assert.throws(() => space.outMany("k", [1, undefined]), /values\[1\] must not be undefined/);
-  assert.throws(() => space.out("k"), /Space\.out\("k", value\)/);
+  assert.throws(() => space.pushMany("k", [1, undefined]), /values\[1\] must not be undefined/);
+  assert.throws(() => space.push("k"), /Space\.push\("k", value\)/);
   // 4096 units of 3-byte characters: under the unit check, over the byte limit.
-  assert.throws(() => space.out("€".repeat(4096), 1), { code: "KEY_INVALID" });
-  space.out("€".repeat(1365), 1);
+  assert.throws(() => space.push("€".repeat(4096), 1), { code: "KEY_INVALID" });
+  space.push("€".repeat(1365), 1);
 });
 
 test("a Space dropped while take/takeEach wait is collected and its wasm memory reused", async () => {
@@ -131,7 +131,7 @@ test("a Space dropped while take/takeEach wait is collected and its wasm memory 
       space.take("jobs").catch(() => {});
       const it = space.takeEach("events");
       it.next().catch(() => {});
-      space.out("other", i);
+      space.push("other", i);
       registry.register(space, i);
     }
   };

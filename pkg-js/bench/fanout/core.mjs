@@ -11,8 +11,8 @@ import { STOP } from "./loop.mjs";
  */
 export async function runOnce(env, { transport, workers, lanes, leased = false, jobs }) {
   const space = new env.Space();
-  for (let i = 0; i < jobs; i++) space.out("jobs", i);
-  for (let i = 0; i < workers * lanes; i++) space.out("jobs", STOP);
+  for (let i = 0; i < jobs; i++) space.push("jobs", i);
+  for (let i = 0; i < workers * lanes; i++) space.push("jobs", STOP);
   const threads = [];
   const connections = [];
   for (let w = 0; w < workers; w++) {
@@ -99,7 +99,7 @@ export function report(rows, { jobs, lanes, runs, where }) {
   const ratio = at4.hub.jobsPerSec / at4.rpc1.jobsPerSec;
   const same = at4.hub.jobsPerSec / at4.rpc.jobsPerSec;
   return [
-    `fan-out, ${where}: ${fmt(jobs)} jobs (take + out each), median of ${runs} runs`,
+    `fan-out, ${where}: ${fmt(jobs)} jobs (take + push each), median of ${runs} runs`,
     "",
     line(head),
     `|${widths.map((w) => "-".repeat(w + 2)).join("|")}|`,

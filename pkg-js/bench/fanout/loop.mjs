@@ -1,5 +1,5 @@
 // The job loop a bench worker runs, the same in a worker_threads worker and a browser worker:
-// `lanes` concurrent loops, each `take` a job, compute, `out` a result, until it takes STOP.
+// `lanes` concurrent loops, each `take` a job, compute, `push` a result, until it takes STOP.
 // Through the fan-out client (batched) or the RPC baseline (one message per operation).
 import { connect } from "../../src/fanout/client.js";
 import { wrap } from "./rpc.js";
@@ -21,12 +21,12 @@ export async function benchWorker({ port, transport, lanes, leased }, reply, go)
       if (leased) {
         const lease = await space.takeLeased("jobs");
         if (lease.value === STOP) return void (await lease.ack());
-        space.out("results", lease.value * 2);
+        space.push("results", lease.value * 2);
         await lease.ack();
       } else {
         const job = await space.take("jobs");
         if (job === STOP) return;
-        await space.out("results", job * 2);
+        await space.push("results", job * 2);
       }
       done++;
     }

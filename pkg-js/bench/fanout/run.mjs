@@ -3,12 +3,12 @@
 //   node pkg-js/bench/fanout/run.mjs [--jobs N] [--lanes W] [--runs R] [--browser]
 //
 // The main thread owns a lindy Space (the wasm package) holding N jobs; 1, 2 or 4 workers drain
-// it. A worker runs job loops: take a job, compute, out a result, until it takes a STOP sentinel.
+// it. A worker runs job loops: take a job, compute, push a result, until it takes a STOP sentinel.
 // Every transport does exactly the same operations against the same space:
 //   hub            W concurrent loops per worker over `connect(port)`: the operations of one task
 //                  travel as one message, the answers as one reply
 //   hub leased     the same with takeLeased + out + ack (at-least-once, one more operation per job)
-//   RPC, 1 loop    the baseline the issue names: Comlink-style `await api.take(); await api.out()`,
+//   RPC, 1 loop    the baseline the issue names: Comlink-style `await api.take(); await api.push()`,
 //                  one postMessage round trip per operation
 //   RPC, W loops   the same RPC with as many concurrent loops as the hub (one message per
 //                  operation, but pipelined): isolates what batching buys from what concurrency buys

@@ -55,14 +55,24 @@ export declare class RemoteSpace {
   readonly leased: number;
   readonly stats: { messagesOut: number; ops: number; messagesIn: number };
   /** Appends `value` under `key`; `{transfer: true}` (or a list) moves ArrayBuffers instead of copying. */
-  out(key: string, value: unknown, options?: { transfer?: boolean | Transferable[] }): Promise<void>;
+  push(key: string, value: unknown, options?: { transfer?: boolean | Transferable[] }): Promise<void>;
   /** Appends every element of `values` under `key`, in order (one operation). */
+  pushMany(key: string, values: unknown[], options?: { transfer?: boolean | Transferable[] }): Promise<void>;
+  /** @deprecated Renamed {@link RemoteSpace.push} (docs/vocabulary.md). */
+  out(key: string, value: unknown, options?: { transfer?: boolean | Transferable[] }): Promise<void>;
+  /** @deprecated Renamed {@link RemoteSpace.pushMany}. */
   outMany(key: string, values: unknown[], options?: { transfer?: boolean | Transferable[] }): Promise<void>;
   take<T = unknown>(key: string, options?: RemoteTakeOptions): Promise<T>;
   /** Up to `max` of the oldest entries of `key`, taken without waiting. */
   takeMany<T = unknown>(key: string, max: number, options?: { transfer?: boolean }): Promise<T[]>;
-  read<T = unknown>(key: string, options?: RemoteWaitOptions): Promise<T>;
+  /** The head entry of `key` without removing it, waiting until there is one. */
+  peek<T = unknown>(key: string, options?: RemoteWaitOptions): Promise<T>;
   tryTake<T = unknown>(key: string, options?: { transfer?: boolean }): Promise<T | undefined>;
+  /** The head entry of `key`, not removed, or `undefined`. */
+  tryPeek<T = unknown>(key: string): Promise<T | undefined>;
+  /** @deprecated Renamed {@link RemoteSpace.peek}. */
+  read<T = unknown>(key: string, options?: RemoteWaitOptions): Promise<T>;
+  /** @deprecated Renamed {@link RemoteSpace.tryPeek}. */
   tryRead<T = unknown>(key: string): Promise<T | undefined>;
   len(key: string): Promise<number>;
   /** Entries queued across all keys (the local `size` getter, as a call). */

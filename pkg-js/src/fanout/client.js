@@ -1,7 +1,7 @@
 // The client: the Space API, as Promises, over a port served by `serve` on the owning thread.
 //
 // Every call is queued and the queue is posted as ONE message at the end of the current
-// microtask checkpoint, so `await Promise.all(jobs.map(j => remote.out("jobs", j)))` costs one
+// microtask checkpoint, so `await Promise.all(jobs.map(j => remote.push("jobs", j)))` costs one
 // postMessage, not one per job. Results come back batched the same way.
 //
 // Delivery: plain `take` is AT-MOST-ONCE — once the hub has taken an entry and posted it, a worker
@@ -179,10 +179,10 @@ export class RemoteSpace {
   }
 
   /** Appends `value` under `key`. `{transfer: true}` moves its ArrayBuffers instead of copying them. */
-  out(key, value, opts) {
-    checkKey(key, "out");
-    opts = checkOptions(opts, TRANSFER, "RemoteSpace.out");
-    if (value === undefined) return Promise.reject(typeError("out: value must not be undefined"));
+  push(key, value, opts) {
+    checkKey(key, "push");
+    opts = checkOptions(opts, TRANSFER, "RemoteSpace.push");
+    if (value === undefined) return Promise.reject(typeError("push: value must not be undefined"));
     return this._call(Op.OUT, key, NaN, NaN, value, transfersFor(value, opts.transfer));
   }
 
@@ -199,18 +199,18 @@ export class RemoteSpace {
   }
 
   /** Resolves to the head entry of `key` without removing it, waiting until there is one. */
-  read(key, opts) {
-    checkKey(key, "read");
-    opts = checkOptions(opts, WAIT, "RemoteSpace.read");
-    return this.#wait(Op.READ, key, timeout(opts, "read"), 0, opts.signal);
+  peek(key, opts) {
+    checkKey(key, "peek");
+    opts = checkOptions(opts, WAIT, "RemoteSpace.peek");
+    return this.#wait(Op.READ, key, timeout(opts, "peek"), 0, opts.signal);
   }
 
   /** Appends every element of `values` under `key`, in order. `{transfer: true}` moves their buffers. */
-  outMany(key, values, opts) {
-    checkKey(key, "outMany");
-    opts = checkOptions(opts, TRANSFER, "RemoteSpace.outMany");
-    if (!Array.isArray(values)) throw typeError("outMany: values must be an array");
-    if (values.some((v) => v === undefined)) return Promise.reject(typeError("outMany: values must not contain undefined"));
+  pushMany(key, values, opts) {
+    checkKey(key, "pushMany");
+    opts = checkOptions(opts, TRANSFER, "RemoteSpace.pushMany");
+    if (!Array.isArray(values)) throw typeError("pushMany: values must be an array");
+    if (values.some((v) => v === undefined)) return Promise.reject(typeError("pushMany: values must not contain undefined"));
     const transfer = opts.transfer === true ? values.flatMap((v) => transfersFor(v, true)) : transfersFor(values, opts.transfer);
     return this._call(Op.OUT_MANY, key, NaN, NaN, values, transfer);
   }
@@ -231,9 +231,29 @@ export class RemoteSpace {
   }
 
   /** The head entry of `key` if there is one (`undefined` otherwise), not removed. */
-  tryRead(key) {
-    checkKey(key, "tryRead");
+  tryPeek(key) {
+    checkKey(key, "tryPeek");
     return this._call(Op.TRY_READ, key);
+  }
+
+  /** @deprecated Renamed `push` (docs/vocabulary.md). */
+  out(key, value, opts) {
+    return this.push(key, value, opts);
+  }
+
+  /** @deprecated Renamed `pushMany`. */
+  outMany(key, values, opts) {
+    return this.pushMany(key, values, opts);
+  }
+
+  /** @deprecated Renamed `peek`. */
+  read(key, opts) {
+    return this.peek(key, opts);
+  }
+
+  /** @deprecated Renamed `tryPeek`. */
+  tryRead(key) {
+    return this.tryPeek(key);
   }
 
   /** Number of entries under `key`. */

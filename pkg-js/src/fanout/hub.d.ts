@@ -5,23 +5,23 @@ export declare const DEFAULT_HEARTBEAT_TIMEOUT_MS: number;
 
 /** The part of a lindy `Space` the hub uses (the package's `Space` has all of it). */
 export interface ServableSpace {
-  out(key: string, value: unknown): void;
+  push(key: string, value: unknown): void;
   take(key: string, options?: { signal?: AbortSignal; timeoutMs?: number }): Promise<unknown>;
-  read(key: string, options?: { signal?: AbortSignal; timeoutMs?: number }): Promise<unknown>;
+  peek(key: string, options?: { signal?: AbortSignal; timeoutMs?: number }): Promise<unknown>;
   tryTake(key: string): unknown;
-  tryRead(key: string): unknown;
+  tryPeek(key: string): unknown;
   len(key: string): number;
   close(): void;
   takeMatching(pattern: any, options?: { signal?: AbortSignal; timeoutMs?: number }): Promise<{ key: string; value: unknown }>;
   /** Put-back of a result that could not be delivered (O(1), at the head). */
-  outFront(key: string, value: unknown): void;
+  pushFront(key: string, value: unknown): void;
   /** Leases: the entry stays in the space until `ack`; `nack` and expiry return it, age kept. */
   takeLeased(key: string, options?: { signal?: AbortSignal; timeoutMs?: number; leaseMs?: number }): Promise<{ value: unknown; lease: number; deadline: number; deliveries: number }>;
   tryTakeLeased(key: string, options?: { leaseMs?: number }): { value: unknown; lease: number; deadline: number; deliveries: number } | undefined;
   ack(lease: number): void;
   nack(lease: number): unknown;
   extend(lease: number, leaseMs?: number): number;
-  outMany?(key: string, values: readonly unknown[]): void;
+  pushMany?(key: string, values: readonly unknown[]): void;
   takeMany?(key: string, max: number): unknown[];
   tryTakeMatching?(pattern: any): { key: string; value: unknown } | undefined;
   /** A getter on the wasm Space (a method is accepted too). */

@@ -85,7 +85,7 @@ export class Connection {
   #onEvent;
 
   constructor(space, port, opts) {
-    const needs = ["take", "tryTake", "out", "outFront", "takeLeased", "tryTakeLeased", "ack", "nack", "extend"];
+    const needs = ["take", "tryTake", "push", "pushFront", "takeLeased", "tryTakeLeased", "ack", "nack", "extend"];
     if (!space || needs.some((m) => typeof space[m] !== "function")) {
       throw typeError(`serve(space, port): space must be a lindy Space (needs ${needs.join("/")})`);
     }
@@ -239,12 +239,12 @@ export class Connection {
     try {
       switch (code) {
         case Op.OUT:
-          space.out(key, value);
+          space.push(key, value);
           return this.#reply(id, St.VOID, 0, 0);
         case Op.TRY_TAKE:
           return this.#replyTaken(id, key, space.tryTake(key), b === 1);
         case Op.TRY_READ:
-          return this.#reply(id, St.VALUE, 0, 0, space.tryRead(key));
+          return this.#reply(id, St.VALUE, 0, 0, space.tryPeek(key));
         case Op.LEN:
           return this.#reply(id, St.NUMBER, space.len(key), 0);
         case Op.CLOSE:
@@ -258,9 +258,9 @@ export class Connection {
           return this.#wait(id, space.take(key, this.#waitOpts(id, a)), (got) => this.#replyTaken(id, key, got, b === 1));
         }
         case Op.READ: {
-          const now = space.tryRead(key);
+          const now = space.tryPeek(key);
           if (now !== undefined) return this.#reply(id, St.VALUE, 0, 0, now);
-          return this.#wait(id, space.read(key, this.#waitOpts(id, a)), (got) => this.#reply(id, St.VALUE, 0, 0, got));
+          return this.#wait(id, space.peek(key, this.#waitOpts(id, a)), (got) => this.#reply(id, St.VALUE, 0, 0, got));
         }
         case Op.TAKE_MATCHING: {
           const pattern = this.#opts.parsePattern(key);
@@ -285,9 +285,9 @@ export class Connection {
           return this.#wait(id, space.takeLeased(key, opts), grant);
         }
         case Op.OUT_MANY:
-          if (!Array.isArray(value)) throw typeError("outMany: values must be an array");
-          if (typeof space.outMany === "function") space.outMany(key, value);
-          else for (const v of value) space.out(key, v);
+          if (!Array.isArray(value)) throw typeError("pushMany: values must be an array");
+          if (typeof space.pushMany === "function") space.pushMany(key, value);
+          else for (const v of value) space.push(key, v);
           return this.#reply(id, St.VOID, 0, 0);
         case Op.TAKE_MANY: {
           const max = Math.max(0, Math.min(a, 1_048_576));
@@ -299,7 +299,7 @@ export class Connection {
           }
           if (b === 1) for (const v of got) collectTransferables(v, this.#transfer);
           return this.#reply(id, St.VALUE, 0, 0, got, () => {
-            for (let i = got.length - 1; i >= 0; i--) space.outFront(key, got[i]);
+            for (let i = got.length - 1; i >= 0; i--) space.pushFront(key, got[i]);
           });
         }
         case Op.TRY_TAKE_MATCHING: {
@@ -329,7 +329,7 @@ export class Connection {
           return undefined;
         case Op.GIVE_BACK:
           // A take the client had already abandoned: the value goes back to the head, unseen.
-          space.outFront(key, value);
+          space.pushFront(key, value);
           this.#emit({ type: "return", leaseId: null, key, value, reason: "abandoned" });
           return undefined;
         default:
@@ -341,7 +341,7 @@ export class Connection {
       if (code === Op.GIVE_BACK) {
         this.#emit({ type: "orphan", leaseId: null, key, values: err?.values ?? [value], error: err });
       } else {
-        // A refused `out` hands the value back: the caller's own copy may have been transferred.
+        // A refused `push` hands the value back: the caller's own copy may have been transferred.
         this.#fail(id, err, code === Op.OUT || code === Op.OUT_MANY ? { value } : undefined);
       }
       return undefined;
@@ -381,7 +381,7 @@ export class Connection {
     if (taken === undefined) return this.#reply(id, St.VALUE, 0, 0, undefined);
     const entry = isHit ? taken.value : taken;
     if (transfer) collectTransferables(entry, this.#transfer);
-    return this.#reply(id, St.VALUE, 0, 0, taken, () => this.#space.outFront(key, entry));
+    return this.#reply(id, St.VALUE, 0, 0, taken, () => this.#space.pushFront(key, entry));
   }
 
   #reply(id, status, n1, n2, value, undo) {

@@ -1,8 +1,13 @@
-/** The store operations the leader runs (the wasm `IdbStore` has them all). */
+/**
+ * The store operations the leader runs (the wasm `IdbStore` has them all). A store has `take` or
+ * (its old name) `pull`, and `tryTake` or `tryPull`; the new name is used where both exist.
+ */
 export interface LeaderStore {
   push(key: string, value: Uint8Array): Promise<void>;
-  pull(key: string, options?: { signal?: AbortSignal }): Promise<Uint8Array>;
-  tryPull(key: string): Promise<Uint8Array | undefined>;
+  take?(key: string, options?: { signal?: AbortSignal }): Promise<Uint8Array>;
+  tryTake?(key: string): Promise<Uint8Array | undefined>;
+  pull?(key: string, options?: { signal?: AbortSignal }): Promise<Uint8Array>;
+  tryPull?(key: string): Promise<Uint8Array | undefined>;
   peek(key: string): Uint8Array | undefined | Promise<Uint8Array | undefined>;
   len(key: string): number | Promise<number>;
   keys(): string[] | Promise<string[]>;
@@ -28,8 +33,16 @@ export declare class SharedQueue {
   readonly role: "leader" | "follower" | "closed";
   readonly leaderId: string | null;
   push(key: string, bytes: Uint8Array): Promise<void>;
-  /** On abort: rejects with `ABORTED` once the leader confirms nothing was taken, else resolves with the value. */
+  /**
+   * Removes and returns the head of `key`, waiting for one. On abort: rejects with `ABORTED` once
+   * the leader confirms nothing was taken, else resolves with the value.
+   */
+  take(key: string, options?: { signal?: AbortSignal }): Promise<Uint8Array>;
+  /** The head of `key` removed, or `undefined`. */
+  tryTake(key: string): Promise<Uint8Array | undefined>;
+  /** @deprecated Renamed {@link SharedQueue.take} (docs/vocabulary.md). */
   pull(key: string, options?: { signal?: AbortSignal }): Promise<Uint8Array>;
+  /** @deprecated Renamed {@link SharedQueue.tryTake}. */
   tryPull(key: string): Promise<Uint8Array | undefined>;
   peek(key: string): Promise<Uint8Array | undefined>;
   len(key: string): Promise<number>;

@@ -101,15 +101,27 @@ export class SharedQueue {
    * Removes and returns the head of `key`, waiting for one. On abort: rejects with `ABORTED` once
    * the leader confirms nothing was taken; if a value won the race, resolves with it (never lost).
    */
-  pull(key, { signal } = {}) {
-    checkKey(key, "pull");
+  take(key, { signal } = {}) {
+    checkKey(key, "take");
+    // On the wire between tabs the operation keeps its first name, so tabs running the previous
+    // version of the package still understand each other.
     return this.#call("pull", [key], signal);
   }
 
   /** The head of `key` removed, or `undefined`. */
-  tryPull(key) {
-    checkKey(key, "tryPull");
+  tryTake(key) {
+    checkKey(key, "tryTake");
     return this.#call("tryPull", [key]);
+  }
+
+  /** @deprecated Renamed `take` (docs/vocabulary.md). */
+  pull(key, options) {
+    return this.take(key, options);
+  }
+
+  /** @deprecated Renamed `tryTake`. */
+  tryPull(key) {
+    return this.tryTake(key);
   }
 
   /** The head of `key` without removing it, or `undefined`. */
@@ -256,9 +268,10 @@ export class SharedQueue {
       case "push":
         return await store.push(args[0], args[1]);
       case "pull":
-        return await store.pull(args[0], { signal });
+        // The store's new name where it has it (IdbStore.take), else the old one.
+        return await (typeof store.take === "function" ? store.take(args[0], { signal }) : store.pull(args[0], { signal }));
       case "tryPull":
-        return await store.tryPull(args[0]);
+        return await (typeof store.tryTake === "function" ? store.tryTake(args[0]) : store.tryPull(args[0]));
       case "peek":
         return await store.peek(args[0]);
       case "len":

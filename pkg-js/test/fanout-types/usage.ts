@@ -41,8 +41,15 @@ export async function hub(): Promise<void> {
 
 export async function worker(port: MessagePort): Promise<void> {
   const remote: RemoteSpace = connect(port, { heartbeatMs: 1000 });
-  await remote.out("jobs", { id: 1 });
-  await remote.out("bytes", new Uint8Array(8), { transfer: true });
+  await remote.push("jobs", { id: 1 });
+  await remote.push("bytes", new Uint8Array(8), { transfer: true });
+  await remote.pushMany("jobs", [{ id: 2 }]);
+  const head: { id: number } | undefined = await remote.tryPeek<{ id: number }>("jobs");
+  const same: { id: number } = await remote.peek<{ id: number }>("jobs", { timeoutMs: 10 });
+  // The old names still type-check (deprecated aliases).
+  await remote.out("jobs", { id: 3 });
+  void head;
+  void same;
   const job = await remote.take<{ id: number }>("jobs", { signal: AbortSignal.timeout(100), timeoutMs: 50, transfer: true });
   const id: number = job.id;
   const maybe: string | undefined = await remote.tryTake<string>("jobs");
@@ -95,9 +102,32 @@ export async function crossTab(open: (name: string) => Promise<{
 
   const queue: SharedQueue = openSharedQueue("db", { open, onRoleChange: (role) => role === "leader" });
   await queue.push("k", new Uint8Array([1]));
-  const v: Uint8Array = await queue.pull("k", { signal: AbortSignal.timeout(10) });
+  const v: Uint8Array = await queue.take("k", { signal: AbortSignal.timeout(10) });
+  const maybe: Uint8Array | undefined = await queue.tryTake("k");
+  // The old names still type-check (deprecated aliases).
+  const old: Uint8Array = await queue.pull("k");
   const len: number = await queue.len("k");
   // @ts-expect-error payloads are bytes
   await queue.push("k", "text");
   queue.close();
+}
+
+// The Space's words (docs/vocabulary.md), typed; the old names stay callable.
+export async function spaceWords(): Promise<void> {
+  const jobs = new Space<{ id: number }>();
+  jobs.push("jobs", { id: 1 });
+  const stored: boolean = jobs.tryPush("jobs", { id: 2 });
+  jobs.pushFront("jobs", { id: 0 });
+  jobs.pushMany("jobs", [{ id: 3 }]);
+  const head: { id: number } | undefined = jobs.tryPeek("jobs");
+  const first: { id: number } = await jobs.peek("jobs", { timeoutMs: 10 });
+  const key = jobs.key("jobs");
+  key.push({ id: 4 });
+  const some: { id: number }[] = key.takeMany(2);
+  jobs.out("jobs", { id: 5 });
+  // @ts-expect-error: undefined means "nothing there"
+  jobs.tryPush("jobs", undefined);
+  // @ts-expect-error: the space holds { id: number }
+  key.push("text");
+  void [stored, head, first, some];
 }

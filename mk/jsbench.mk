@@ -1,0 +1,12 @@
+# The npm package's performance targets (issue 14), one command each; no gate (timings never gate).
+#
+#   make js-bench               Space vs pure JS, hub put-back, IndexedDB: Node + headless Chromium
+#   make fanout-bench           fan-out hub vs one postMessage RPC per operation, Node worker_threads
+#   make fanout-bench-browser   the same in headless Chromium with module workers
+#   make js-bench-all           all three, in that order (the tables of docs/benchmarks/js.md)
+.PHONY: fanout-bench-browser js-bench-all
+
+fanout-bench-browser: pkg
+	node pkg-js/bench/fanout/run.mjs --browser
+
+js-bench-all: js-bench fanout-bench fanout-bench-browser
