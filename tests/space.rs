@@ -545,6 +545,71 @@ fn the_trait_drives_the_local_backend() {
     futures::executor::block_on(exercise(&space)).unwrap();
     let e = futures::executor::block_on(Space::push(&space, "k", 3)).unwrap_err();
     assert_eq!(e.into_inner(), 3);
+    let e = futures::executor::block_on(Space::try_push(&space, "k", 4)).unwrap_err();
+    assert_eq!(e.into_inner(), 4);
+}
+
+/// Issue 17: the trait's `push` waits for room in a bounded space (it used to answer `Full` at
+/// once), `try_push` is the form that never waits, and a `push` dropped while waiting puts nothing
+/// in.
+#[test]
+fn the_traits_push_waits_for_room_and_try_push_does_not() {
+    use lindy::queue::{Config, PushError};
+    let space = LocalSpace::<u32>::with_config(Config::new().key_max_entries(1)).unwrap();
+    futures::executor::block_on(Space::push(&space, "k", 1)).unwrap();
+
+    // Full: `try_push` hands the value back at once…
+    let full = futures::executor::block_on(Space::try_push(&space, "k", 2)).unwrap_err();
+    assert_eq!((full.code(), full.into_inner()), ("BUFFER_FULL", 2));
+
+    // …while `push` waits, and goes in when a take makes room.
+    let mut waiting = Manual::new(Space::push(&space, "k", 3));
+    assert!(waiting.poll().is_pending());
+    assert_eq!(space.len("k"), 1);
+    assert_eq!(space.try_take("k"), Some(1));
+    assert!(waiting.woken(), "the take made room: the producer is woken");
+    assert_eq!(waiting.poll(), Poll::Ready(Ok(())));
+    assert_eq!(space.try_take("k"), Some(3));
+
+    // Dropped while waiting: nothing goes in, and the room is not held.
+    space.try_push("k", 4).unwrap();
+    let mut dropped = Manual::new(Space::push(&space, "k", 5));
+    assert!(dropped.poll().is_pending());
+    drop(dropped);
+    assert_eq!(space.try_take("k"), Some(4));
+    assert_eq!(space.try_take("k"), None, "the dropped push put nothing in");
+
+    // Closed while waiting: the value is handed back.
+    space.try_push("k", 6).unwrap();
+    let mut refused = Manual::new(Space::push(&space, "k", 7));
+    assert!(refused.poll().is_pending());
+    futures::executor::block_on(Space::close(&space)).unwrap();
+    match refused.poll() {
+        Poll::Ready(Err(PushError::Closed(v))) => assert_eq!(v, 7),
+        other => panic!("want Closed(7), got {other:?}"),
+    }
+}
+
+/// The trait's waiting `push` across threads: a producer blocked on a full key is let in by a
+/// consumer on another thread, and every value arrives once, in order.
+#[test]
+fn the_traits_push_hands_off_across_threads_under_back_pressure() {
+    use lindy::queue::Config;
+    let space = Arc::new(LocalSpace::<u32>::with_config(Config::new().key_max_entries(2)).unwrap());
+    let producer = {
+        let space = space.clone();
+        thread::spawn(move || {
+            for i in 0..1_000 {
+                futures::executor::block_on(Space::push(&*space, "k", i)).unwrap();
+            }
+        })
+    };
+    let got: Vec<u32> = (0..1_000)
+        .map(|_| space.take_blocking("k").unwrap())
+        .collect();
+    producer.join().unwrap();
+    assert_eq!(got, (0..1_000).collect::<Vec<_>>());
+    assert_eq!(space.len("k"), 0);
 }
 
 #[test]

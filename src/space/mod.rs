@@ -99,6 +99,24 @@ use crate::sync::RawMutex;
 /// assert_eq!(futures::executor::block_on(hand_off(&space)), Ok(42));
 /// ```
 ///
+/// `push` waits for room in a bounded space; `try_push` answers at once:
+///
+/// ```
+/// use lindy::queue::Config;
+/// use lindy::space::{LocalSpace, Space};
+/// use futures::FutureExt;
+/// # futures::executor::block_on(async {
+/// let space = LocalSpace::<u32>::with_config(Config::new().key_max_entries(1)).unwrap();
+/// Space::try_push(&space, "jobs", 1).await.unwrap();
+/// assert_eq!(Space::try_push(&space, "jobs", 2).await.unwrap_err().into_inner(), 2); // full
+/// let mut waiting = Space::push(&space, "jobs", 2);
+/// assert!((&mut waiting).now_or_never().is_none()); // waits for room…
+/// assert_eq!(space.try_take("jobs"), Some(1));
+/// waiting.await.unwrap(); // …and goes in once a take made some
+/// assert_eq!(space.try_take("jobs"), Some(2));
+/// # });
+/// ```
+///
 /// The futures are associated types, so generic code can require them to be `Send`
 /// (`where for<'a> S::Take<'a>: Send`) when it spawns them on a multi-threaded runtime.
 pub trait Space<V> {
@@ -109,6 +127,10 @@ pub trait Space<V> {
 
     /// The future of [`push`](Space::push).
     type Push<'a>: Future<Output = Result<(), Self::PushError>>
+    where
+        Self: 'a;
+    /// The future of [`try_push`](Space::try_push).
+    type TryPush<'a>: Future<Output = Result<(), Self::PushError>>
     where
         Self: 'a;
     /// The future of [`take`](Space::take).
@@ -128,12 +150,29 @@ pub trait Space<V> {
     where
         Self: 'a;
 
-    /// Appends `value` under `key`.
+    /// Appends `value` under `key`, waiting for room in a bounded space (back-pressure).
+    ///
+    /// # Errors
+    /// Resolves to the backend's [`PushError`](Space::PushError), the value handed back, when
+    /// waiting cannot help: the space is closed (before or while it waits), or the value can
+    /// never fit.
+    ///
+    /// # Cancel safety
+    /// Backends must be cancel-safe: the value is in the space exactly when the future resolved
+    /// `Ok` (tokio's `send` contract); dropped earlier, it puts nothing in. So a timeout around
+    /// it (`tokio::time::timeout(d, space.push(k, v))`) either stored the value or did not.
+    /// [`LocalSpace`]: see [`Push`].
+    fn push<'a>(&'a self, key: &'a str, value: V) -> Self::Push<'a>;
+    /// Appends `value` under `key` if there is room now, without waiting for room.
+    ///
+    /// # Errors
+    /// Resolves to the backend's [`PushError`](Space::PushError), the value handed back: closed,
+    /// full (a bounded space), too large.
     ///
     /// # Cancel safety
     /// The backend's to state ([`LocalSpace`]: the future is ready at once, the value is in
-    /// when it is created).
-    fn push<'a>(&'a self, key: &'a str, value: V) -> Self::Push<'a>;
+    /// when it is created, whether or not it is polled).
+    fn try_push<'a>(&'a self, key: &'a str, value: V) -> Self::TryPush<'a>;
     /// Removes and returns the head entry of `key`, waiting until there is one; after `close`,
     /// drains what is queued, then fails.
     ///
@@ -188,6 +227,10 @@ impl<V, R: RawMutex> Space<V> for LocalSpace<V, R> {
     type Error = Closed;
     type PushError = PushError<V>;
     type Push<'a>
+        = Push<'a, V, R>
+    where
+        Self: 'a;
+    type TryPush<'a>
         = Ready<Result<(), PushError<V>>>
     where
         Self: 'a;
@@ -209,6 +252,9 @@ impl<V, R: RawMutex> Space<V> for LocalSpace<V, R> {
         Self: 'a;
 
     fn push<'a>(&'a self, key: &'a str, value: V) -> Self::Push<'a> {
+        LocalSpace::push(self, key, value)
+    }
+    fn try_push<'a>(&'a self, key: &'a str, value: V) -> Self::TryPush<'a> {
         ready(LocalSpace::try_push(self, key, value))
     }
     fn take<'a>(&'a self, key: &'a str) -> Self::Take<'a> {
