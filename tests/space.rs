@@ -1154,3 +1154,125 @@ fn every_lock_of_the_seam_drives_the_space() {
     exercise(&LocalSpace::<u32, NoopRawMutex>::new());
     exercise(&LocalSpace::<u32, CriticalSectionRawMutex>::new());
 }
+
+mod key_handle {
+    //! A [`Key`](lindy::space::Key) handle carries its key's hash into the engine: mixed freely
+    //! with the `&str` operations, across keys leaving and re-entering the table, table growth and
+    //! `shrink_to_fit`, it must behave exactly like naming the key.
+    use super::*;
+    use proptest::prelude::*;
+    use std::collections::{HashMap, VecDeque};
+
+    const KEYS: [&str; 4] = [
+        "jobs",
+        "",
+        "public:app.a-rather-long-key-name-beyond-inline",
+        "b",
+    ];
+
+    #[derive(Clone, Debug)]
+    enum Op {
+        PushByHandle(usize),
+        PushByName(usize),
+        TakeByHandle(usize),
+        TakeByName(usize),
+        TakeFutureByHandle(usize),
+        /// Fills the table with other keys and drains them: growth, eviction, the spare queue.
+        Churn(u8),
+        Shrink,
+    }
+
+    fn op() -> impl Strategy<Value = Op> {
+        let k = 0..KEYS.len();
+        prop_oneof![
+            3 => k.clone().prop_map(Op::PushByHandle),
+            2 => k.clone().prop_map(Op::PushByName),
+            3 => k.clone().prop_map(Op::TakeByHandle),
+            2 => k.clone().prop_map(Op::TakeByName),
+            1 => k.prop_map(Op::TakeFutureByHandle),
+            1 => any::<u8>().prop_map(Op::Churn),
+            1 => Just(Op::Shrink),
+        ]
+    }
+
+    proptest! {
+        #[test]
+        fn a_key_handle_agrees_with_naming_the_key(ops in proptest::collection::vec(op(), 1..200)) {
+            let space = LocalSpace::<u32>::new();
+            // Handles made first, on an empty space (the table's hasher is seeded by the first).
+            let handles: Vec<_> = KEYS.iter().map(|k| space.key(k)).collect();
+            let mut model: HashMap<&str, VecDeque<u32>> = HashMap::new();
+            let mut next = 0u32;
+            for op in ops {
+                match op {
+                    Op::PushByHandle(k) | Op::PushByName(k) => {
+                        next += 1;
+                        if matches!(op, Op::PushByHandle(_)) {
+                            handles[k].try_push(next).unwrap();
+                        } else {
+                            space.try_push(KEYS[k], next).unwrap();
+                        }
+                        model.entry(KEYS[k]).or_default().push_back(next);
+                    }
+                    Op::TakeByHandle(k) => {
+                        let want = model.entry(KEYS[k]).or_default().pop_front();
+                        prop_assert_eq!(handles[k].try_take(), want);
+                    }
+                    Op::TakeByName(k) => {
+                        let want = model.entry(KEYS[k]).or_default().pop_front();
+                        prop_assert_eq!(space.try_take(KEYS[k]), want);
+                    }
+                    Op::TakeFutureByHandle(k) => {
+                        let want = model.entry(KEYS[k]).or_default().pop_front();
+                        let mut f = Manual::new(handles[k].take());
+                        match (f.poll(), want) {
+                            (Poll::Ready(got), Some(w)) => prop_assert_eq!(got, Ok(w)),
+                            (Poll::Pending, None) => {
+                                // Waiting: a push by name reaches the handle's taker.
+                                next += 1;
+                                space.try_push(KEYS[k], next).unwrap();
+                                prop_assert!(f.woken());
+                                prop_assert_eq!(f.poll(), Poll::Ready(Ok(next)));
+                            }
+                            (got, want) => prop_assert!(false, "take gave {:?}, want {:?}", got, want),
+                        }
+                    }
+                    Op::Churn(n) => {
+                        let others: Vec<String> = (0..n).map(|i| format!("churn.{i}")).collect();
+                        for o in &others {
+                            space.try_push(o, 0).unwrap();
+                        }
+                        for o in &others {
+                            prop_assert_eq!(space.try_take(o), Some(0));
+                        }
+                    }
+                    Op::Shrink => space.shrink_to_fit(),
+                }
+                for (k, h) in KEYS.iter().zip(&handles) {
+                    let want = model.get(k).map_or(0, VecDeque::len);
+                    prop_assert_eq!(h.len(), want);
+                    prop_assert_eq!(space.len(k), want);
+                }
+                prop_assert_eq!(space.total_len(), model.values().map(VecDeque::len).sum::<usize>());
+            }
+        }
+    }
+
+    #[test]
+    fn key_handles_hand_off_across_threads() {
+        let space = Arc::new(LocalSpace::<u32>::new());
+        let consumer = {
+            let space = space.clone();
+            thread::spawn(move || {
+                let jobs = space.key("jobs");
+                (0..10_000)
+                    .map(|_| jobs.take_blocking().unwrap())
+                    .collect::<Vec<_>>()
+            })
+        };
+        let jobs = space.key("jobs");
+        (0..10_000).for_each(|i| jobs.try_push(i).unwrap());
+        assert_eq!(consumer.join().unwrap(), (0..10_000).collect::<Vec<_>>());
+        assert!(jobs.is_empty());
+    }
+}

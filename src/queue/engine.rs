@@ -349,6 +349,30 @@ impl<V, W> Engine<V, W> {
     /// come, first served), [`PushError::TooLarge`] above a byte bound.
     #[inline]
     pub fn try_push(&mut self, key: &str, value: V) -> Result<Outcome, PushError<V>> {
+        let hash = self.keys.seeded_hash(key);
+        self.try_push_hashed(hash, key, value)
+    }
+
+    /// The hash of `key` in this engine's key table, seeding the table's hasher on first use.
+    /// It never changes for the engine's life, so a key handle ([`crate::space::Key`]) computes
+    /// it once and passes it to the `*_hashed` entry points, which skip hashing the key again.
+    ///
+    /// Crate-private on purpose: a hash from another engine (another seed) would file the key
+    /// under the wrong bucket. A key handle borrows its space, so its hash is always this
+    /// engine's.
+    #[inline]
+    pub(crate) fn key_hash(&mut self, key: &str) -> u64 {
+        self.keys.seeded_hash(key)
+    }
+
+    /// [`try_push`](Self::try_push) with `key`'s [`key_hash`](Self::key_hash).
+    #[inline]
+    pub(crate) fn try_push_hashed(
+        &mut self,
+        hash: u64,
+        key: &str,
+        value: V,
+    ) -> Result<Outcome, PushError<V>> {
         if self.closed {
             return Err(PushError::Closed(value));
         }
@@ -360,7 +384,7 @@ impl<V, W> Engine<V, W> {
             deliveries: 0,
             value,
         };
-        self.place(key, entry, At::Back, true)
+        self.place_hashed(hash, key, entry, At::Back, true)
             .map_err(|(r, e)| refused(r, e.value))
     }
 
@@ -527,6 +551,25 @@ impl<V, W> Engine<V, W> {
         }
     }
 
+    /// [`try_take`](Self::try_take) with `key`'s [`key_hash`](Self::key_hash).
+    #[inline]
+    pub(crate) fn try_take_hashed(
+        &mut self,
+        hash: u64,
+        key: &str,
+    ) -> Result<Taken<V>, TryTakeError> {
+        match self.pop_hashed(hash, key) {
+            Some(e) => Ok(taken_of(e)),
+            None => Err(self.empty()),
+        }
+    }
+
+    /// [`len`](Self::len) with `key`'s [`key_hash`](Self::key_hash).
+    #[inline]
+    pub(crate) fn len_hashed(&self, hash: u64, key: &str) -> usize {
+        self.keys.find(hash, key).map_or(0, |q| q.entries.len())
+    }
+
     /// Takes the oldest entry (smallest [`Stamp`] among the heads) of the keys that are channel
     /// names matching `pattern`. O(keys). Serves after close too. Heads of equal age (an
     /// [`out_front`](Self::out_front) takes its head's age) are served in no particular order.
@@ -589,6 +632,18 @@ impl<V, W> Engine<V, W> {
         payload: impl FnOnce() -> W,
     ) -> Result<TakeOrWait<V>, TryTakeError> {
         let hash = self.keys.seeded_hash(key);
+        self.take_or_wait_with_hashed(hash, key, payload)
+    }
+
+    /// [`take_or_wait_with`](Self::take_or_wait_with) with `key`'s
+    /// [`key_hash`](Self::key_hash).
+    #[inline]
+    pub(crate) fn take_or_wait_with_hashed(
+        &mut self,
+        hash: u64,
+        key: &str,
+        payload: impl FnOnce() -> W,
+    ) -> Result<TakeOrWait<V>, TryTakeError> {
         let Engine {
             keys,
             waiters,
@@ -949,6 +1004,20 @@ impl<V, W> Engine<V, W> {
         at: At,
         check: bool,
     ) -> Result<Outcome, (Refusal, Entry<V>)> {
+        let hash = self.keys.seeded_hash(key);
+        self.place_hashed(hash, key, entry, at, check)
+    }
+
+    /// [`place`](Self::place) with `key`'s [`key_hash`](Self::key_hash).
+    #[inline]
+    fn place_hashed(
+        &mut self,
+        hash: u64,
+        key: &str,
+        entry: Entry<V>,
+        at: At,
+        check: bool,
+    ) -> Result<Outcome, (Refusal, Entry<V>)> {
         let weight = if self.weighs {
             self.weigh(&entry.value)
         } else {
@@ -969,7 +1038,6 @@ impl<V, W> Engine<V, W> {
             pattern_takers,
             ..
         } = self;
-        let hash = keys.seeded_hash(key);
         let mut o = keys.get_or_insert(hash, key);
         let q = o.get_mut();
         let target = if q.side.is_some() || patterns.is_some() {
@@ -1055,6 +1123,12 @@ impl<V, W> Engine<V, W> {
     #[inline]
     fn pop(&mut self, key: &str) -> Option<Entry<V>> {
         let hash = self.keys.hash(key)?;
+        self.pop_hashed(hash, key)
+    }
+
+    /// [`pop`](Self::pop) with `key`'s [`key_hash`](Self::key_hash).
+    #[inline]
+    fn pop_hashed(&mut self, hash: u64, key: &str) -> Option<Entry<V>> {
         let mut o = self.keys.find_entry(hash, key)?;
         let q = o.get_mut();
         let entry = q.entries.pop_front()?;

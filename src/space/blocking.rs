@@ -7,9 +7,8 @@
 use core::fmt;
 use std::time::{Duration, Instant};
 
-use super::LocalSpace;
+use super::{Key, LocalSpace};
 use crate::error::{codes, Closed, ErrorCode};
-use crate::queue::TryTakeError;
 use crate::sync::blocking::block_on_until;
 use crate::sync::RawMutex;
 
@@ -56,50 +55,92 @@ impl ErrorCode for WaitError {
 
 impl std::error::Error for WaitError {}
 
-/// The waker of a thread blocked on a future: a flag, plus an unpark when the thread may sleep.
 impl<V, R: RawMutex> LocalSpace<V, R> {
-    /// The fast path of the blocking takes: an entry is there (the common case when the consumer
-    /// is behind), so one lock, no future, no waker. Same semantics as the first poll of `take`.
-    fn take_now(&self, key: &str) -> Result<Option<V>, WaitError> {
-        match self.with(|e| e.try_take(key)) {
-            Ok(t) => Ok(Some(t.value)),
-            Err(TryTakeError::Empty) => Ok(None),
-            Err(TryTakeError::Closed) => Err(WaitError::Closed),
-        }
-    }
-
     /// Takes the head entry of `key`, blocking the calling thread until there is one.
     ///
     /// For threads without an async runtime; never call it from inside an async task (it would
     /// block the executor). Allocates nothing.
     ///
+    /// ```
+    /// use lindy::space::LocalSpace;
+    /// use std::sync::Arc;
+    /// let space = Arc::new(LocalSpace::<u32>::new());
+    /// let producer = { let s = space.clone(); std::thread::spawn(move || s.try_push("jobs", 7)) };
+    /// assert_eq!(space.take_blocking("jobs"), Ok(7));
+    /// producer.join().unwrap().unwrap();
+    /// ```
+    ///
     /// # Errors
     /// [`WaitError::Closed`] once the space is closed and `key` is drained.
     pub fn take_blocking(&self, key: &str) -> Result<V, WaitError> {
-        if let Some(v) = self.take_now(key)? {
-            return Ok(v);
-        }
-        match block_on_until(self.take(key), None) {
-            Some(res) => Ok(res?),
-            None => Err(WaitError::TimedOut), // no deadline: never happens
-        }
+        wait(self.take(key), None)
     }
 
     /// Takes the head entry of `key`, blocking the calling thread for at most `timeout`.
+    ///
+    /// ```
+    /// use lindy::space::{LocalSpace, WaitError};
+    /// use std::time::Duration;
+    /// let space = LocalSpace::<u32>::new();
+    /// assert_eq!(space.take_timeout("jobs", Duration::from_millis(1)), Err(WaitError::TimedOut));
+    /// space.try_push("jobs", 1).unwrap();
+    /// assert_eq!(space.take_timeout("jobs", Duration::from_millis(1)), Ok(1));
+    /// ```
     ///
     /// # Errors
     /// [`WaitError::TimedOut`] if no entry came in time (nothing was taken), or
     /// [`WaitError::Closed`] once the space is closed.
     pub fn take_timeout(&self, key: &str, timeout: Duration) -> Result<V, WaitError> {
-        if let Some(v) = self.take_now(key)? {
-            return Ok(v);
-        }
-        // A timeout too large for the clock means "no timeout".
-        let deadline = Instant::now().checked_add(timeout);
-        match block_on_until(self.take(key), deadline) {
-            Some(res) => Ok(res?),
-            None => Err(WaitError::TimedOut),
-        }
+        wait(self.take(key), Some(timeout))
+    }
+}
+
+/// Drives a take future on this thread. The future's first poll *is* the non-waiting take (an
+/// entry already there costs one lock round trip and no waker clone), so there is no separate
+/// `try_take` first: a wait costs two round trips (register, claim), not three.
+fn wait<V>(
+    take: impl core::future::Future<Output = Result<V, Closed>>,
+    timeout: Option<Duration>,
+) -> Result<V, WaitError> {
+    // A timeout too large for the clock means "no timeout".
+    let deadline = timeout.and_then(|t| Instant::now().checked_add(t));
+    match block_on_until(take, deadline) {
+        Some(res) => Ok(res?),
+        None => Err(WaitError::TimedOut),
+    }
+}
+
+impl<V, R: RawMutex> Key<'_, V, R> {
+    /// [`LocalSpace::take_blocking`] on this key, without hashing it.
+    ///
+    /// ```
+    /// use lindy::space::LocalSpace;
+    /// let space = LocalSpace::<u32>::new();
+    /// let jobs = space.key("jobs");
+    /// jobs.try_push(7).unwrap();
+    /// assert_eq!(jobs.take_blocking(), Ok(7));
+    /// ```
+    ///
+    /// # Errors
+    /// As [`LocalSpace::take_blocking`].
+    pub fn take_blocking(&self) -> Result<V, WaitError> {
+        wait(self.take(), None)
+    }
+
+    /// [`LocalSpace::take_timeout`] on this key, without hashing it.
+    ///
+    /// ```
+    /// use lindy::space::{LocalSpace, WaitError};
+    /// use std::time::Duration;
+    /// let space = LocalSpace::<u32>::new();
+    /// let jobs = space.key("jobs");
+    /// assert_eq!(jobs.take_timeout(Duration::from_millis(1)), Err(WaitError::TimedOut));
+    /// ```
+    ///
+    /// # Errors
+    /// As [`LocalSpace::take_timeout`].
+    pub fn take_timeout(&self, timeout: Duration) -> Result<V, WaitError> {
+        wait(self.take(), Some(timeout))
     }
 }
 

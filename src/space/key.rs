@@ -8,9 +8,26 @@ use crate::sync::{DefaultRawMutex, RawMutex};
 
 /// One key of a [`LocalSpace`], from [`LocalSpace::key`]: the space's key operations without
 /// naming the key each time. Copy it freely.
+///
+/// The handle carries the key's hash in the space's key table, computed once when it is made,
+/// so its [`try_push`](Self::try_push), [`try_take`](Self::try_take), [`take`](Self::take) and
+/// [`len`](Self::len) skip hashing the key: use one in a hot loop on one key.
+///
+/// ```
+/// use lindy::space::LocalSpace;
+/// let space = LocalSpace::<u64>::new();
+/// let jobs = space.key("jobs");
+/// for i in 0..1_000 {
+///     jobs.try_push(i).unwrap();
+///     assert_eq!(jobs.try_take(), Some(i));
+/// }
+/// assert_eq!(jobs.name(), "jobs");
+/// ```
 pub struct Key<'a, V, R: RawMutex = DefaultRawMutex> {
     space: &'a LocalSpace<V, R>,
     key: &'a str,
+    /// `key`'s hash in `space`'s key table (`Engine::key_hash`): fixed for the space's life.
+    hash: u64,
 }
 
 impl<V, R: RawMutex> Clone for Key<'_, V, R> {
@@ -23,20 +40,39 @@ impl<V, R: RawMutex> Copy for Key<'_, V, R> {}
 
 impl<'a, V, R: RawMutex> Key<'a, V, R> {
     pub(crate) fn new(space: &'a LocalSpace<V, R>, key: &'a str) -> Self {
-        Key { space, key }
+        // One lock to hash the key with the table's seed (seeding it if this is the first key).
+        let hash = space.state.lock(|e| e.key_hash(key));
+        Key { space, key, hash }
     }
 
     /// The key's name.
+    ///
+    /// ```
+    /// use lindy::space::LocalSpace;
+    /// let space = LocalSpace::<u32>::new();
+    /// assert_eq!(space.key("jobs").name(), "jobs");
+    /// ```
     pub fn name(&self) -> &'a str {
         self.key
     }
 
-    /// [`LocalSpace::try_push`] on this key.
+    /// [`LocalSpace::try_push`] on this key, without hashing it.
+    ///
+    /// ```
+    /// use lindy::space::LocalSpace;
+    /// let space = LocalSpace::<u32>::new();
+    /// space.key("jobs").try_push(1).unwrap();
+    /// assert_eq!(space.try_take("jobs"), Some(1));
+    /// ```
     ///
     /// # Errors
     /// As [`LocalSpace::try_push`].
+    #[inline]
     pub fn try_push(&self, value: V) -> Result<(), PushError<V>> {
-        self.space.try_push(self.key, value)
+        let (hash, key) = (self.hash, self.key);
+        self.space
+            .with(|e| e.try_push_hashed(hash, key, value))
+            .map(|_| ())
     }
 
     /// Renamed [`try_push`](Self::try_push).
@@ -73,25 +109,62 @@ impl<'a, V, R: RawMutex> Key<'a, V, R> {
         self.push(value)
     }
 
-    /// [`LocalSpace::take`] on this key.
+    /// [`LocalSpace::take`] on this key, without hashing it.
+    ///
+    /// ```
+    /// use lindy::space::LocalSpace;
+    /// # futures::executor::block_on(async {
+    /// let space = LocalSpace::<u32>::new();
+    /// let jobs = space.key("jobs");
+    /// jobs.try_push(7).unwrap();
+    /// assert_eq!(jobs.take().await, Ok(7));
+    /// # });
+    /// ```
     ///
     /// # Cancel safety
     /// As [`LocalSpace::take`]: an entry handed to a dropped future goes back to the head.
     pub fn take(&self) -> Take<'a, V, R> {
-        self.space.take(self.key)
+        Take::with_hash(self.space, self.key, self.hash)
     }
 
-    /// [`LocalSpace::try_take`] on this key.
+    /// [`LocalSpace::try_take`] on this key, without hashing it.
+    ///
+    /// ```
+    /// use lindy::space::LocalSpace;
+    /// let space = LocalSpace::<u32>::new();
+    /// let jobs = space.key("jobs");
+    /// assert_eq!(jobs.try_take(), None);
+    /// space.try_push("jobs", 1).unwrap();
+    /// assert_eq!(jobs.try_take(), Some(1));
+    /// ```
+    #[inline]
     pub fn try_take(&self) -> Option<V> {
-        self.space.try_take(self.key)
+        let (hash, key) = (self.hash, self.key);
+        self.space
+            .with(|e| e.try_take_hashed(hash, key).ok().map(|t| t.value))
     }
 
-    /// [`LocalSpace::len`] of this key.
+    /// [`LocalSpace::len`] of this key, without hashing it.
+    ///
+    /// ```
+    /// use lindy::space::LocalSpace;
+    /// let space = LocalSpace::<u32>::new();
+    /// let jobs = space.key("jobs");
+    /// jobs.try_push(1).unwrap();
+    /// assert_eq!(jobs.len(), 1);
+    /// ```
     pub fn len(&self) -> usize {
-        self.space.len(self.key)
+        let (hash, key) = (self.hash, self.key);
+        self.space.state.lock(|e| e.len_hashed(hash, key))
     }
 
     /// Whether nothing is queued under this key.
+    ///
+    /// ```
+    /// use lindy::space::LocalSpace;
+    /// let space = LocalSpace::<u32>::new();
+    /// assert!(space.key("jobs").is_empty());
+    /// ```
     pub fn is_empty(&self) -> bool {
         self.len() == 0
     }
