@@ -20,7 +20,6 @@ const CHECKED: &[&str] = &[
     "src/stream",
     "src/config.rs",
     "src/error.rs",
-    "src/queue",
     "src/space",
 ];
 

@@ -13,6 +13,15 @@ use crate::sync::blocking::block_on_until;
 use crate::sync::RawMutex;
 
 /// Why a blocking wait on the space ended without a value.
+///
+/// ```
+/// use lindy::space::{LocalSpace, WaitError};
+/// use std::time::Duration;
+/// let space = LocalSpace::<u32>::new();
+/// assert_eq!(space.take_timeout("jobs", Duration::ZERO), Err(WaitError::TimedOut));
+/// space.close();
+/// assert_eq!(space.take_blocking("jobs"), Err(WaitError::Closed));
+/// ```
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum WaitError {
     /// The space was closed before an entry came (code `CLOSED`).
@@ -39,6 +48,11 @@ impl fmt::Display for WaitError {
 impl WaitError {
     /// The stable code of this error (see [`crate::error`]); an inherent method, so it
     /// needs no trait import.
+    ///
+    /// ```
+    /// use lindy::space::WaitError;
+    /// assert_eq!((WaitError::Closed.code(), WaitError::TimedOut.code()), ("CLOSED", "TIMEOUT"));
+    /// ```
     pub fn code(&self) -> &'static str {
         match self {
             WaitError::Closed => codes::CLOSED,
@@ -147,6 +161,15 @@ impl<V, R: RawMutex> Key<'_, V, R> {
 impl<V: Clone, R: RawMutex> LocalSpace<V, R> {
     /// Reads a clone of the head entry of `key`, blocking the calling thread for at most
     /// `timeout` (see [`peek`](Self::peek)).
+    ///
+    /// ```
+    /// use lindy::space::{LocalSpace, WaitError};
+    /// use std::time::Duration;
+    /// let space = LocalSpace::<u32>::new();
+    /// assert_eq!(space.peek_timeout("config", Duration::from_millis(1)), Err(WaitError::TimedOut));
+    /// space.try_push("config", 7).unwrap();
+    /// assert_eq!(space.peek_timeout("config", Duration::from_millis(1)), Ok(7));
+    /// ```
     ///
     /// # Errors
     /// [`WaitError::TimedOut`] if no entry came in time, [`WaitError::Closed`] once closed.

@@ -83,6 +83,15 @@ impl<'a, V, R: RawMutex> Key<'a, V, R> {
 
     /// [`LocalSpace::push_front`] on this key.
     ///
+    /// ```
+    /// use lindy::space::LocalSpace;
+    /// let space = LocalSpace::<u32>::new();
+    /// let jobs = space.key("jobs");
+    /// jobs.try_push(1).unwrap();
+    /// jobs.push_front(0).unwrap();
+    /// assert_eq!(jobs.try_take(), Some(0));
+    /// ```
+    ///
     /// # Errors
     /// As [`LocalSpace::try_push`].
     pub fn push_front(&self, value: V) -> Result<(), PushError<V>> {
@@ -96,6 +105,15 @@ impl<'a, V, R: RawMutex> Key<'a, V, R> {
     }
 
     /// [`LocalSpace::push`] on this key.
+    ///
+    /// ```
+    /// use lindy::space::LocalSpace;
+    /// # futures::executor::block_on(async {
+    /// let space = LocalSpace::<u32>::new();
+    /// space.key("jobs").push(1).await.unwrap();
+    /// assert_eq!(space.try_take("jobs"), Some(1));
+    /// # });
+    /// ```
     ///
     /// # Cancel safety
     /// As [`LocalSpace::push`]: the value is in only if the future resolved `Ok`.
@@ -173,6 +191,16 @@ impl<'a, V, R: RawMutex> Key<'a, V, R> {
 impl<'a, V: Clone, R: RawMutex> Key<'a, V, R> {
     /// [`LocalSpace::peek`] on this key.
     ///
+    /// ```
+    /// use lindy::space::LocalSpace;
+    /// # futures::executor::block_on(async {
+    /// let space = LocalSpace::<u32>::new();
+    /// let config = space.key("config");
+    /// config.try_push(7).unwrap();
+    /// assert_eq!(config.peek().await, Ok(7));
+    /// # });
+    /// ```
+    ///
     /// # Cancel safety
     /// As [`LocalSpace::peek`]: a read changes nothing.
     pub fn peek(&self) -> Peek<'a, V, R> {
@@ -186,6 +214,15 @@ impl<'a, V: Clone, R: RawMutex> Key<'a, V, R> {
     }
 
     /// [`LocalSpace::try_peek`] on this key.
+    ///
+    /// ```
+    /// use lindy::space::LocalSpace;
+    /// let space = LocalSpace::<u32>::new();
+    /// let config = space.key("config");
+    /// assert_eq!(config.try_peek(), None);
+    /// config.try_push(7).unwrap();
+    /// assert_eq!(config.try_peek(), Some(7));
+    /// ```
     pub fn try_peek(&self) -> Option<V> {
         self.space.try_peek(self.key)
     }

@@ -152,6 +152,15 @@ pub trait Space<V> {
 
     /// Appends `value` under `key`, waiting for room in a bounded space (back-pressure).
     ///
+    /// ```
+    /// use lindy::space::{LocalSpace, Space};
+    /// # futures::executor::block_on(async {
+    /// let space = LocalSpace::<u32>::new();
+    /// Space::push(&space, "jobs", 1).await.unwrap();
+    /// assert_eq!(space.try_take("jobs"), Some(1));
+    /// # });
+    /// ```
+    ///
     /// # Errors
     /// Resolves to the backend's [`PushError`](Space::PushError), the value handed back, when
     /// waiting cannot help: the space is closed (before or while it waits), or the value can
@@ -165,6 +174,16 @@ pub trait Space<V> {
     fn push<'a>(&'a self, key: &'a str, value: V) -> Self::Push<'a>;
     /// Appends `value` under `key` if there is room now, without waiting for room.
     ///
+    /// ```
+    /// use lindy::space::{LocalSpace, Space};
+    /// # futures::executor::block_on(async {
+    /// let space = LocalSpace::<u32>::new();
+    /// Space::close(&space).await.unwrap();
+    /// let refused = Space::try_push(&space, "jobs", 1).await.unwrap_err();
+    /// assert_eq!(refused.into_inner(), 1);
+    /// # });
+    /// ```
+    ///
     /// # Errors
     /// Resolves to the backend's [`PushError`](Space::PushError), the value handed back: closed,
     /// full (a bounded space), too large.
@@ -176,16 +195,42 @@ pub trait Space<V> {
     /// Removes and returns the head entry of `key`, waiting until there is one; after `close`,
     /// drains what is queued, then fails.
     ///
+    /// ```
+    /// use lindy::space::{LocalSpace, Space};
+    /// # futures::executor::block_on(async {
+    /// let space = LocalSpace::<u32>::new();
+    /// space.try_push("jobs", 1).unwrap();
+    /// assert_eq!(Space::take(&space, "jobs").await, Ok(1));
+    /// # });
+    /// ```
+    ///
     /// # Cancel safety
     /// Backends must be cancel-safe: an entry leaves the space only when the future resolves
     /// with it.
     fn take<'a>(&'a self, key: &'a str) -> Self::Take<'a>;
     /// Removes and returns the head entry of `key` if there is one, without waiting for one.
     ///
+    /// ```
+    /// use lindy::space::{LocalSpace, Space};
+    /// # futures::executor::block_on(async {
+    /// let space = LocalSpace::<u32>::new();
+    /// assert_eq!(Space::try_take(&space, "jobs").await, Ok(None));
+    /// # });
+    /// ```
+    ///
     /// # Cancel safety
     /// Backends must be cancel-safe: dropping the future before it resolves takes nothing.
     fn try_take<'a>(&'a self, key: &'a str) -> Self::TryTake<'a>;
     /// Entries queued under `key`.
+    ///
+    /// ```
+    /// use lindy::space::{LocalSpace, Space};
+    /// # futures::executor::block_on(async {
+    /// let space = LocalSpace::<u32>::new();
+    /// space.try_push("jobs", 1).unwrap();
+    /// assert_eq!(Space::len(&space, "jobs").await, Ok(1));
+    /// # });
+    /// ```
     ///
     /// # Cancel safety
     /// Cancel-safe: changes nothing.
@@ -193,14 +238,40 @@ pub trait Space<V> {
     /// Closes the space (the close rule of [`crate::queue`]): `push` is refused with the value
     /// handed back, takes drain then fail, waiters are woken.
     ///
+    /// ```
+    /// use lindy::space::{LocalSpace, Space};
+    /// # futures::executor::block_on(async {
+    /// let space = LocalSpace::<u32>::new();
+    /// Space::close(&space).await.unwrap();
+    /// Space::close(&space).await.unwrap(); // idempotent
+    /// assert!(Space::is_closed(&space));
+    /// # });
+    /// ```
+    ///
     /// # Cancel safety
     /// Idempotent, so dropping the future and calling it again is always safe.
     fn close(&self) -> Self::Close<'_>;
     /// Whether the space is closed (as far as this handle knows).
+    ///
+    /// ```
+    /// use lindy::space::{LocalSpace, Space};
+    /// let space = LocalSpace::<u32>::new();
+    /// assert!(!Space::is_closed(&space));
+    /// ```
     fn is_closed(&self) -> bool;
 }
 
 /// The reading half of a tuple space, for values that can be cloned.
+///
+/// ```
+/// use lindy::space::{LocalSpace, PeekSpace};
+/// async fn current<S: PeekSpace<u32>>(space: &S) -> Option<u32> {
+///     space.try_peek("config").await.ok().flatten()
+/// }
+/// let space = LocalSpace::<u32>::new();
+/// space.try_push("config", 7).unwrap();
+/// assert_eq!(futures::executor::block_on(current(&space)), Some(7));
+/// ```
 pub trait PeekSpace<V: Clone>: Space<V> {
     /// The future of [`peek`](PeekSpace::peek).
     type Peek<'a>: Future<Output = Result<V, Self::Error>>
@@ -213,10 +284,27 @@ pub trait PeekSpace<V: Clone>: Space<V> {
 
     /// A copy of the head entry of `key`, waiting until there is one.
     ///
+    /// ```
+    /// use lindy::space::{LocalSpace, PeekSpace};
+    /// # futures::executor::block_on(async {
+    /// let space = LocalSpace::<u32>::new();
+    /// space.try_push("config", 7).unwrap();
+    /// assert_eq!(PeekSpace::peek(&space, "config").await, Ok(7));
+    /// # });
+    /// ```
+    ///
     /// # Cancel safety
     /// Cancel-safe: nothing is removed.
     fn peek<'a>(&'a self, key: &'a str) -> Self::Peek<'a>;
     /// A copy of the head entry of `key` if there is one, without waiting.
+    ///
+    /// ```
+    /// use lindy::space::{LocalSpace, PeekSpace};
+    /// # futures::executor::block_on(async {
+    /// let space = LocalSpace::<u32>::new();
+    /// assert_eq!(PeekSpace::try_peek(&space, "config").await, Ok(None));
+    /// # });
+    /// ```
     ///
     /// # Cancel safety
     /// Cancel-safe: nothing is removed.

@@ -15,6 +15,19 @@ use crate::sync::{DefaultRawMutex, RawMutex};
 /// Takes the head entry of one key, waiting until there is one: the future returned by
 /// [`LocalSpace::take`].
 ///
+/// ```
+/// use lindy::space::LocalSpace;
+/// use futures::FutureExt;
+/// # futures::executor::block_on(async {
+/// let space = LocalSpace::<u32>::new();
+/// let mut first = space.take("jobs");
+/// assert!((&mut first).now_or_never().is_none()); // waits
+/// drop(first); // cancelled: takes nothing
+/// space.try_push("jobs", 1).unwrap();
+/// assert_eq!(space.take("jobs").await, Ok(1));
+/// # });
+/// ```
+///
 /// # Cancel safety
 /// Cancel-safe. An `out` hands its entry straight to the oldest waiting taker; if that taker's
 /// future is dropped before it is polled again, the entry goes back to the head of its key with
@@ -57,6 +70,12 @@ impl<'a, V, R: RawMutex> Take<'a, V, R> {
     }
 
     /// The key this future takes from.
+    ///
+    /// ```
+    /// use lindy::space::LocalSpace;
+    /// let space = LocalSpace::<u32>::new();
+    /// assert_eq!(space.take("jobs").key(), "jobs");
+    /// ```
     pub fn key(&self) -> &'a str {
         self.key
     }
