@@ -20,6 +20,7 @@ const CHECKED: &[&str] = &[
     "src/stream",
     "src/config.rs",
     "src/error.rs",
+    "src/queue",
     "src/space",
 ];
 
