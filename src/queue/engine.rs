@@ -1388,6 +1388,16 @@ impl<V, W> Engine<V, W> {
         } = self;
         let mut o = keys.get_or_insert(hash, key);
         let q = o.get_mut();
+        // The common case first: no taker or reader on the key, no pattern taker, no bound.
+        if q.side.is_none() && patterns.is_none() && !*bounded {
+            *queued += 1;
+            match at {
+                At::Back => q.entries.push_back(entry),
+                At::Front => q.entries.push_front(entry),
+                At::Age => place_by_age(&mut q.entries, entry),
+            }
+            return Ok(Outcome::Queued);
+        }
         let target = if q.side.is_some() || patterns.is_some() {
             pick_taker(q, patterns.as_deref(), waiters)
         } else {
@@ -1453,14 +1463,7 @@ impl<V, W> Engine<V, W> {
                 match at {
                     At::Back => q.entries.push_back(entry),
                     At::Front => q.entries.push_front(entry),
-                    At::Age => {
-                        let older = q
-                            .entries
-                            .iter()
-                            .take_while(|e| e.stamp < entry.stamp)
-                            .count();
-                        q.entries.insert(older, entry);
-                    }
+                    At::Age => place_by_age(&mut q.entries, entry),
                 }
                 Ok(Outcome::Queued)
             }
@@ -1725,6 +1728,12 @@ fn notify_readers<V, W>(
             ready.push_back((waiters.id_of(i), p));
         }
     }
+}
+
+/// Inserts a returned entry at the head of its key, behind only the older entries there.
+fn place_by_age<V>(entries: &mut VecDeque<Entry<V>>, entry: Entry<V>) {
+    let older = entries.iter().take_while(|e| e.stamp < entry.stamp).count();
+    entries.insert(older, entry);
 }
 
 /// Whether one more entry of `weight` fits `q`'s key and the engine.
