@@ -5,10 +5,12 @@
 //! drops the future, which takes nothing.
 
 use core::fmt;
+use core::task::Waker;
 use std::time::{Duration, Instant};
 
 use super::{Key, LocalSpace};
 use crate::error::{codes, Closed, ErrorCode};
+use crate::queue::{Engine, Taken, TryTakeError};
 use crate::sync::blocking::block_on_until;
 use crate::sync::RawMutex;
 
@@ -87,7 +89,10 @@ impl<V, R: RawMutex> LocalSpace<V, R> {
     /// # Errors
     /// [`WaitError::Closed`] once the space is closed and `key` is drained.
     pub fn take_blocking(&self, key: &str) -> Result<V, WaitError> {
-        wait(self.take(key), None)
+        match self.take_now(|e| e.try_take(key))? {
+            Some(v) => Ok(v),
+            None => wait(self.take(key), None),
+        }
     }
 
     /// Takes the head entry of `key`, blocking the calling thread for at most `timeout`.
@@ -105,13 +110,30 @@ impl<V, R: RawMutex> LocalSpace<V, R> {
     /// [`WaitError::TimedOut`] if no entry came in time (nothing was taken), or
     /// [`WaitError::Closed`] once the space is closed.
     pub fn take_timeout(&self, key: &str, timeout: Duration) -> Result<V, WaitError> {
-        wait(self.take(key), Some(timeout))
+        match self.take_now(|e| e.try_take(key))? {
+            Some(v) => Ok(v),
+            None => wait(self.take(key), Some(timeout)),
+        }
+    }
+
+    /// The fast path of the blocking takes: an entry is there (the common case when the consumer
+    /// is behind), so one lock round trip, no future, no thread-local, no waker. A wait then
+    /// costs a third round trip (the future's first poll tries again before it registers); that
+    /// is cheaper than setting up the future for every entry that is already there (measured:
+    /// `docs/benchmarks/threads.md`, lever 6).
+    fn take_now(
+        &self,
+        take: impl FnOnce(&mut Engine<V, Waker>) -> Result<Taken<V>, TryTakeError>,
+    ) -> Result<Option<V>, WaitError> {
+        match self.with(take) {
+            Ok(t) => Ok(Some(t.value)),
+            Err(TryTakeError::Empty) => Ok(None),
+            Err(TryTakeError::Closed) => Err(WaitError::Closed),
+        }
     }
 }
 
-/// Drives a take future on this thread. The future's first poll *is* the non-waiting take (an
-/// entry already there costs one lock round trip and no waker clone), so there is no separate
-/// `try_take` first: a wait costs two round trips (register, claim), not three.
+/// Drives a take future on this thread until it resolves or `timeout` passes.
 fn wait<V>(
     take: impl core::future::Future<Output = Result<V, Closed>>,
     timeout: Option<Duration>,
@@ -138,7 +160,11 @@ impl<V, R: RawMutex> Key<'_, V, R> {
     /// # Errors
     /// As [`LocalSpace::take_blocking`].
     pub fn take_blocking(&self) -> Result<V, WaitError> {
-        wait(self.take(), None)
+        let (hash, key) = (self.hash(), self.name());
+        match self.space().take_now(|e| e.try_take_hashed(hash, key))? {
+            Some(v) => Ok(v),
+            None => wait(self.take(), None),
+        }
     }
 
     /// [`LocalSpace::take_timeout`] on this key, without hashing it.
@@ -154,7 +180,11 @@ impl<V, R: RawMutex> Key<'_, V, R> {
     /// # Errors
     /// As [`LocalSpace::take_timeout`].
     pub fn take_timeout(&self, timeout: Duration) -> Result<V, WaitError> {
-        wait(self.take(), Some(timeout))
+        let (hash, key) = (self.hash(), self.name());
+        match self.space().take_now(|e| e.try_take_hashed(hash, key))? {
+            Some(v) => Ok(v),
+            None => wait(self.take(), Some(timeout)),
+        }
     }
 }
 

@@ -45,6 +45,16 @@ impl<'a, V, R: RawMutex> Key<'a, V, R> {
         Key { space, key, hash }
     }
 
+    /// The space this handle works on.
+    pub(crate) fn space(&self) -> &'a LocalSpace<V, R> {
+        self.space
+    }
+
+    /// The key's hash in the space's key table.
+    pub(crate) fn hash(&self) -> u64 {
+        self.hash
+    }
+
     /// The key's name.
     ///
     /// ```
