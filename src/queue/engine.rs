@@ -562,6 +562,11 @@ impl<V, W> Engine<V, W> {
         key: &str,
         value: V,
     ) -> Result<Outcome, PushError<V>> {
+        debug_assert_eq!(
+            self.keys.hash(key),
+            Some(hash),
+            "a key hash from another engine"
+        );
         if self.closed {
             return Err(PushError::Closed(value));
         }
@@ -805,6 +810,11 @@ impl<V, W> Engine<V, W> {
     /// [`len`](Self::len) with `key`'s [`key_hash`](Self::key_hash).
     #[inline]
     pub(crate) fn len_hashed(&self, hash: u64, key: &str) -> usize {
+        debug_assert_eq!(
+            self.keys.hash(key),
+            Some(hash),
+            "a key hash from another engine"
+        );
         self.keys.find(hash, key).map_or(0, |q| q.entries.len())
     }
 
@@ -918,6 +928,11 @@ impl<V, W> Engine<V, W> {
         key: &str,
         payload: impl FnOnce() -> W,
     ) -> Result<TakeOrWait<V>, TryTakeError> {
+        debug_assert_eq!(
+            self.keys.hash(key),
+            Some(hash),
+            "a key hash from another engine"
+        );
         let Engine {
             keys,
             waiters,
@@ -1480,6 +1495,11 @@ impl<V, W> Engine<V, W> {
     /// [`pop`](Self::pop) with `key`'s [`key_hash`](Self::key_hash).
     #[inline]
     fn pop_hashed(&mut self, hash: u64, key: &str) -> Option<Entry<V>> {
+        debug_assert_eq!(
+            self.keys.hash(key),
+            Some(hash),
+            "a key hash from another engine"
+        );
         let mut o = self.keys.find_entry(hash, key)?;
         let q = o.get_mut();
         let entry = q.entries.pop_front()?;
