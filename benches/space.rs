@@ -94,6 +94,7 @@ const ROUNDS_1T: usize = 21;
 const ROUNDS_2T: usize = 7;
 
 const ONE_KEY_LINDY: &str = "lindy LocalSpace (out + try_take)";
+const ONE_KEY_HANDLE: &str = "lindy Key handle (space.key(\"jobs\"): try_push + try_take)";
 const ONE_KEY_FLOOR: &str =
     "bare hashbrown::HashMap<String, VecDeque> (foldhash, keeps empty keys)";
 
@@ -112,6 +113,7 @@ fn single_thread_one_key() {
     let mut fast = FastKeep::default();
     let mut remove = BareRemove::default();
     let waker = Waker::noop();
+    let jobs = space.key("jobs");
     let cases: Vec<Case<'_>> = vec![
         (
             ONE_KEY_LINDY,
@@ -119,6 +121,16 @@ fn single_thread_one_key() {
                 for i in 0..n {
                     space.try_push("jobs", i).unwrap();
                     black_box(space.try_take(black_box("jobs")));
+                }
+            }),
+        ),
+        (
+            ONE_KEY_HANDLE,
+            Box::new(|n| {
+                let jobs = black_box(jobs);
+                for i in 0..n {
+                    jobs.try_push(i).unwrap();
+                    black_box(jobs.try_take());
                 }
             }),
         ),
@@ -203,20 +215,26 @@ fn single_thread_one_key() {
     ];
     t.interleaved(1_000_000, ROUNDS_1T, Pick::Best, cases);
     t.print();
-    let (lindy, floor) = (t.get(ONE_KEY_LINDY).unwrap(), t.get(ONE_KEY_FLOOR).unwrap());
-    print!(
-        "\nissue 18 target: single thread ≤ 1.5× the hashbrown floor: {lindy:.1} ns vs {floor:.1} ns → \
-         {:.2}× ({})",
-        lindy / floor,
-        common::verdict(lindy / floor, 1.5)
-    );
-    match (t.ir(ONE_KEY_LINDY), t.ir(ONE_KEY_FLOOR)) {
-        (Some(a), Some(b)) => println!(
-            "; instructions {a:.0} vs {b:.0} → {:.2}× ({})",
-            a / b,
-            common::verdict(a / b, 1.5)
-        ),
-        _ => println!(),
+    println!();
+    for (row, how) in [
+        (ONE_KEY_LINDY, "naming the key"),
+        (ONE_KEY_HANDLE, "a Key handle"),
+    ] {
+        let (lindy, floor) = (t.get(row).unwrap(), t.get(ONE_KEY_FLOOR).unwrap());
+        print!(
+            "issue 18 target: single thread ≤ 1.5× the hashbrown floor, {how}: {lindy:.1} ns vs \
+             {floor:.1} ns → {:.2}× ({})",
+            lindy / floor,
+            common::verdict(lindy / floor, 1.5)
+        );
+        match (t.ir(row), t.ir(ONE_KEY_FLOOR)) {
+            (Some(a), Some(b)) => println!(
+                "; instructions {a:.0} vs {b:.0} → {:.2}× ({})",
+                a / b,
+                common::verdict(a / b, 1.5)
+            ),
+            _ => println!(),
+        }
     }
 }
 
@@ -354,6 +372,24 @@ fn space_pair<R: lindy::sync::RawMutex + Send + Sync + 'static>(n: u64, blocking
     );
 }
 
+/// [`space_pair`] through a `Key` handle on each side (the key hashed once per thread).
+fn space_pair_handle(n: u64) {
+    let space = Arc::new(LocalSpace::<u64>::new());
+    let s2 = space.clone();
+    pair(
+        move || {
+            let jobs = space.key("jobs");
+            (0..n).for_each(|i| jobs.try_push(i).unwrap())
+        },
+        move || {
+            let jobs = s2.key("jobs");
+            (0..n).for_each(|_| {
+                black_box(jobs.take_blocking().unwrap());
+            })
+        },
+    );
+}
+
 /// `send` / `recv` of a channel, one producer thread and one consumer thread.
 macro_rules! channel_pair {
     ($make:expr) => {
@@ -372,6 +408,7 @@ macro_rules! channel_pair {
 }
 
 const PAIR_LINDY: &str = "lindy LocalSpace (out / take_blocking)";
+const PAIR_HANDLE: &str = "lindy Key handle (try_push / take_blocking)";
 
 fn one_producer_one_consumer() {
     let mut t = Table::new(
@@ -398,6 +435,7 @@ fn one_producer_one_consumer() {
             "lindy LocalSpace (out / futures::executor::block_on(take))",
             Box::new(|n| space_pair::<lindy::sync::DefaultRawMutex>(n, false)),
         ),
+        (PAIR_HANDLE, Box::new(space_pair_handle)),
         ("flume::bounded(1024)", channel_pair!(flume::bounded(1024))),
         ("flume::unbounded", channel_pair!(flume::unbounded())),
         (
@@ -411,17 +449,19 @@ fn one_producer_one_consumer() {
     ];
     t.interleaved(1_000_000, ROUNDS_2T, Pick::Median, cases);
     t.print();
-    let lindy = t.get(PAIR_LINDY).unwrap();
-    for (peer, target) in [
-        ("flume::unbounded", "≤ 1.0× flume"),
-        ("crossbeam_channel::unbounded", "moonshot ≤ 1.0× crossbeam"),
-    ] {
-        let ns = t.get(peer).unwrap();
-        println!(
-            "issue 18 target {target}: {lindy:.1} ns vs {peer} {ns:.1} ns → {:.2}× ({})",
-            lindy / ns,
-            common::verdict(lindy / ns, 1.0)
-        );
+    for row in [PAIR_LINDY, PAIR_HANDLE] {
+        let lindy = t.get(row).unwrap();
+        for (peer, target) in [
+            ("flume::unbounded", "≤ 1.0× flume"),
+            ("crossbeam_channel::unbounded", "moonshot ≤ 1.0× crossbeam"),
+        ] {
+            let ns = t.get(peer).unwrap();
+            println!(
+                "issue 18 target {target} ({row}): {lindy:.1} ns vs {peer} {ns:.1} ns → {:.2}× ({})",
+                lindy / ns,
+                common::verdict(lindy / ns, 1.0)
+            );
+        }
     }
 }
 
@@ -467,6 +507,41 @@ fn many_to_many<S: Send + Sync + 'static>(
 }
 
 const EIGHT_LINDY: &str = "lindy LocalSpace (one space, 64 keys)";
+const EIGHT_HANDLE: &str = "lindy LocalSpace, Key handles (one space, 64 keys)";
+
+/// [`many_to_many`] on one space through `Key` handles: each thread makes the handles of its keys
+/// once (scoped threads, so the handles borrow the space), then works them.
+fn many_to_many_handles(n: u64, names: &[String]) {
+    let space = LocalSpace::<u64>::new();
+    let per_key = (n as usize).div_ceil(KEYS);
+    let per_producer_round = KEYS / P;
+    thread::scope(|scope| {
+        for c in 0..C {
+            let space = &space;
+            scope.spawn(move || {
+                let mine: Vec<_> = (0..KEYS / C)
+                    .map(|j| space.key(&names[c * (KEYS / C) + j]))
+                    .collect();
+                for i in 0..per_key * (KEYS / C) {
+                    black_box(mine[i % (KEYS / C)].take_blocking().unwrap());
+                }
+            });
+        }
+        for p in 0..P {
+            let space = &space;
+            scope.spawn(move || {
+                let mine: Vec<_> = (0..per_producer_round)
+                    .map(|j| space.key(&names[p + P * j]))
+                    .collect();
+                for round in 0..per_key {
+                    for k in &mine {
+                        k.try_push(round as u64).unwrap();
+                    }
+                }
+            });
+        }
+    });
+}
 
 fn eight_by_eight() {
     let mut t = Table::new(
@@ -491,6 +566,7 @@ fn eight_by_eight() {
             EIGHT_LINDY,
             Box::new(|n| lindy::<lindy::sync::DefaultRawMutex>(n, &names)),
         ),
+        (EIGHT_HANDLE, Box::new(|n| many_to_many_handles(n, &names))),
         (
             "lindy LocalSpace, parking_lot + spin seam (tried)",
             Box::new(|n| lindy::<ParkingLotSpinMutex>(n, &names)),
@@ -526,16 +602,19 @@ fn eight_by_eight() {
     ];
     t.interleaved(1_280_000, ROUNDS_2T, Pick::Median, cases);
     t.print();
-    let (lindy, flume) = (
-        t.get(EIGHT_LINDY).unwrap(),
-        t.get("flume::unbounded, one channel per key").unwrap(),
-    );
-    println!(
-        "\nissue 18 target 8p/8c ≤ 1.0× flume, a channel per key: {lindy:.1} ns vs {flume:.1} ns → \
-         {:.2}× ({})",
-        lindy / flume,
-        common::verdict(lindy / flume, 1.0)
-    );
+    println!();
+    for row in [EIGHT_LINDY, EIGHT_HANDLE] {
+        let (lindy, flume) = (
+            t.get(row).unwrap(),
+            t.get("flume::unbounded, one channel per key").unwrap(),
+        );
+        println!(
+            "issue 18 target 8p/8c ≤ 1.0× flume, a channel per key ({row}): {lindy:.1} ns vs \
+             {flume:.1} ns → {:.2}× ({})",
+            lindy / flume,
+            common::verdict(lindy / flume, 1.0)
+        );
+    }
 }
 
 fn main() {

@@ -545,6 +545,71 @@ fn the_trait_drives_the_local_backend() {
     futures::executor::block_on(exercise(&space)).unwrap();
     let e = futures::executor::block_on(Space::push(&space, "k", 3)).unwrap_err();
     assert_eq!(e.into_inner(), 3);
+    let e = futures::executor::block_on(Space::try_push(&space, "k", 4)).unwrap_err();
+    assert_eq!(e.into_inner(), 4);
+}
+
+/// Issue 17: the trait's `push` waits for room in a bounded space (it used to answer `Full` at
+/// once), `try_push` is the form that never waits, and a `push` dropped while waiting puts nothing
+/// in.
+#[test]
+fn the_traits_push_waits_for_room_and_try_push_does_not() {
+    use lindy::queue::{Config, PushError};
+    let space = LocalSpace::<u32>::with_config(Config::new().key_max_entries(1)).unwrap();
+    futures::executor::block_on(Space::push(&space, "k", 1)).unwrap();
+
+    // Full: `try_push` hands the value back at once…
+    let full = futures::executor::block_on(Space::try_push(&space, "k", 2)).unwrap_err();
+    assert_eq!((full.code(), full.into_inner()), ("BUFFER_FULL", 2));
+
+    // …while `push` waits, and goes in when a take makes room.
+    let mut waiting = Manual::new(Space::push(&space, "k", 3));
+    assert!(waiting.poll().is_pending());
+    assert_eq!(space.len("k"), 1);
+    assert_eq!(space.try_take("k"), Some(1));
+    assert!(waiting.woken(), "the take made room: the producer is woken");
+    assert_eq!(waiting.poll(), Poll::Ready(Ok(())));
+    assert_eq!(space.try_take("k"), Some(3));
+
+    // Dropped while waiting: nothing goes in, and the room is not held.
+    space.try_push("k", 4).unwrap();
+    let mut dropped = Manual::new(Space::push(&space, "k", 5));
+    assert!(dropped.poll().is_pending());
+    drop(dropped);
+    assert_eq!(space.try_take("k"), Some(4));
+    assert_eq!(space.try_take("k"), None, "the dropped push put nothing in");
+
+    // Closed while waiting: the value is handed back.
+    space.try_push("k", 6).unwrap();
+    let mut refused = Manual::new(Space::push(&space, "k", 7));
+    assert!(refused.poll().is_pending());
+    futures::executor::block_on(Space::close(&space)).unwrap();
+    match refused.poll() {
+        Poll::Ready(Err(PushError::Closed(v))) => assert_eq!(v, 7),
+        other => panic!("want Closed(7), got {other:?}"),
+    }
+}
+
+/// The trait's waiting `push` across threads: a producer blocked on a full key is let in by a
+/// consumer on another thread, and every value arrives once, in order.
+#[test]
+fn the_traits_push_hands_off_across_threads_under_back_pressure() {
+    use lindy::queue::Config;
+    let space = Arc::new(LocalSpace::<u32>::with_config(Config::new().key_max_entries(2)).unwrap());
+    let producer = {
+        let space = space.clone();
+        thread::spawn(move || {
+            for i in 0..1_000 {
+                futures::executor::block_on(Space::push(&*space, "k", i)).unwrap();
+            }
+        })
+    };
+    let got: Vec<u32> = (0..1_000)
+        .map(|_| space.take_blocking("k").unwrap())
+        .collect();
+    producer.join().unwrap();
+    assert_eq!(got, (0..1_000).collect::<Vec<_>>());
+    assert_eq!(space.len("k"), 0);
 }
 
 #[test]
@@ -1088,4 +1153,126 @@ fn every_lock_of_the_seam_drives_the_space() {
     // What single-threaded wasm uses by default, and what a microcontroller uses.
     exercise(&LocalSpace::<u32, NoopRawMutex>::new());
     exercise(&LocalSpace::<u32, CriticalSectionRawMutex>::new());
+}
+
+mod key_handle {
+    //! A [`Key`](lindy::space::Key) handle carries its key's hash into the engine: mixed freely
+    //! with the `&str` operations, across keys leaving and re-entering the table, table growth and
+    //! `shrink_to_fit`, it must behave exactly like naming the key.
+    use super::*;
+    use proptest::prelude::*;
+    use std::collections::{HashMap, VecDeque};
+
+    const KEYS: [&str; 4] = [
+        "jobs",
+        "",
+        "public:app.a-rather-long-key-name-beyond-inline",
+        "b",
+    ];
+
+    #[derive(Clone, Debug)]
+    enum Op {
+        PushByHandle(usize),
+        PushByName(usize),
+        TakeByHandle(usize),
+        TakeByName(usize),
+        TakeFutureByHandle(usize),
+        /// Fills the table with other keys and drains them: growth, eviction, the spare queue.
+        Churn(u8),
+        Shrink,
+    }
+
+    fn op() -> impl Strategy<Value = Op> {
+        let k = 0..KEYS.len();
+        prop_oneof![
+            3 => k.clone().prop_map(Op::PushByHandle),
+            2 => k.clone().prop_map(Op::PushByName),
+            3 => k.clone().prop_map(Op::TakeByHandle),
+            2 => k.clone().prop_map(Op::TakeByName),
+            1 => k.prop_map(Op::TakeFutureByHandle),
+            1 => any::<u8>().prop_map(Op::Churn),
+            1 => Just(Op::Shrink),
+        ]
+    }
+
+    proptest! {
+        #[test]
+        fn a_key_handle_agrees_with_naming_the_key(ops in proptest::collection::vec(op(), 1..200)) {
+            let space = LocalSpace::<u32>::new();
+            // Handles made first, on an empty space (the table's hasher is seeded by the first).
+            let handles: Vec<_> = KEYS.iter().map(|k| space.key(k)).collect();
+            let mut model: HashMap<&str, VecDeque<u32>> = HashMap::new();
+            let mut next = 0u32;
+            for op in ops {
+                match op {
+                    Op::PushByHandle(k) | Op::PushByName(k) => {
+                        next += 1;
+                        if matches!(op, Op::PushByHandle(_)) {
+                            handles[k].try_push(next).unwrap();
+                        } else {
+                            space.try_push(KEYS[k], next).unwrap();
+                        }
+                        model.entry(KEYS[k]).or_default().push_back(next);
+                    }
+                    Op::TakeByHandle(k) => {
+                        let want = model.entry(KEYS[k]).or_default().pop_front();
+                        prop_assert_eq!(handles[k].try_take(), want);
+                    }
+                    Op::TakeByName(k) => {
+                        let want = model.entry(KEYS[k]).or_default().pop_front();
+                        prop_assert_eq!(space.try_take(KEYS[k]), want);
+                    }
+                    Op::TakeFutureByHandle(k) => {
+                        let want = model.entry(KEYS[k]).or_default().pop_front();
+                        let mut f = Manual::new(handles[k].take());
+                        match (f.poll(), want) {
+                            (Poll::Ready(got), Some(w)) => prop_assert_eq!(got, Ok(w)),
+                            (Poll::Pending, None) => {
+                                // Waiting: a push by name reaches the handle's taker.
+                                next += 1;
+                                space.try_push(KEYS[k], next).unwrap();
+                                prop_assert!(f.woken());
+                                prop_assert_eq!(f.poll(), Poll::Ready(Ok(next)));
+                            }
+                            (got, want) => prop_assert!(false, "take gave {:?}, want {:?}", got, want),
+                        }
+                    }
+                    Op::Churn(n) => {
+                        let others: Vec<String> = (0..n).map(|i| format!("churn.{i}")).collect();
+                        for o in &others {
+                            space.try_push(o, 0).unwrap();
+                        }
+                        for o in &others {
+                            prop_assert_eq!(space.try_take(o), Some(0));
+                        }
+                    }
+                    Op::Shrink => space.shrink_to_fit(),
+                }
+                for (k, h) in KEYS.iter().zip(&handles) {
+                    let want = model.get(k).map_or(0, VecDeque::len);
+                    prop_assert_eq!(h.len(), want);
+                    prop_assert_eq!(space.len(k), want);
+                }
+                prop_assert_eq!(space.total_len(), model.values().map(VecDeque::len).sum::<usize>());
+            }
+        }
+    }
+
+    #[test]
+    fn key_handles_hand_off_across_threads() {
+        let space = Arc::new(LocalSpace::<u32>::new());
+        let consumer = {
+            let space = space.clone();
+            thread::spawn(move || {
+                let jobs = space.key("jobs");
+                (0..10_000)
+                    .map(|_| jobs.take_blocking().unwrap())
+                    .collect::<Vec<_>>()
+            })
+        };
+        let jobs = space.key("jobs");
+        (0..10_000).for_each(|i| jobs.try_push(i).unwrap());
+        assert_eq!(consumer.join().unwrap(), (0..10_000).collect::<Vec<_>>());
+        assert!(jobs.is_empty());
+    }
 }

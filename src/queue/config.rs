@@ -8,12 +8,31 @@ use super::error::{ConfigError, LeaseError};
 
 /// The longest lease: one year in milliseconds. Longer is almost certainly a unit mistake
 /// (seconds or microseconds passed as milliseconds), so it is refused with `LEASE_INVALID`.
+///
+/// ```
+/// use lindy::queue::{check_lease_ms, MAX_LEASE_MS};
+/// assert!(check_lease_ms(MAX_LEASE_MS).is_ok());
+/// assert!(check_lease_ms(MAX_LEASE_MS + 1).is_err());
+/// ```
 pub const MAX_LEASE_MS: u64 = 365 * 24 * 60 * 60 * 1000;
 
 /// The lease length used when a leased take passes none: 30 seconds.
+///
+/// ```
+/// use lindy::queue::{Engine, DEFAULT_LEASE_MS};
+/// let mut q: Engine<u32> = Engine::new();
+/// q.try_push("k", 1).unwrap();
+/// assert_eq!(q.try_take_leased("k", None, 0).unwrap().deadline, DEFAULT_LEASE_MS);
+/// ```
 pub const DEFAULT_LEASE_MS: u64 = 30_000;
 
 /// Checks a lease length in milliseconds: `1..=MAX_LEASE_MS`.
+///
+/// ```
+/// use lindy::queue::check_lease_ms;
+/// assert_eq!(check_lease_ms(1_000), Ok(1_000));
+/// assert_eq!(check_lease_ms(0).unwrap_err().code(), "LEASE_INVALID");
+/// ```
 ///
 /// # Errors
 /// [`LeaseError::Invalid`] (code `LEASE_INVALID`) for 0 or above [`MAX_LEASE_MS`].
@@ -120,6 +139,12 @@ impl<V> Default for Config<V> {
 
 impl<V> Config<V> {
     /// Unbounded, 30 s default leases, no dead-letter rule.
+    ///
+    /// ```
+    /// use lindy::queue::{Config, Engine};
+    /// let q: Engine<u32> = Engine::with_config(Config::new()).unwrap(); // as `Engine::new()`
+    /// assert!(q.is_empty());
+    /// ```
     pub const fn new() -> Self {
         Config {
             max_entries: None,
@@ -135,24 +160,54 @@ impl<V> Config<V> {
 
     /// At most `n` entries (queued plus leased) across the engine. 0 is refused by
     /// [`check`](Self::check).
+    ///
+    /// ```
+    /// use lindy::queue::{Config, Engine, PushError};
+    /// let mut q: Engine<u32> = Engine::with_config(Config::new().max_entries(1)).unwrap();
+    /// q.try_push("a", 1).unwrap();
+    /// assert_eq!(q.try_push("b", 2), Err(PushError::Full(2))); // across keys
+    /// ```
     pub fn max_entries(mut self, n: usize) -> Self {
         self.max_entries = Some(n);
         self
     }
 
     /// At most `n` bytes (by the [`weigher`](Self::weigher)) across the engine.
+    ///
+    /// ```
+    /// use lindy::queue::{Config, Engine, PushError};
+    /// let config = Config::new().max_bytes(10).weigher(|v: &String| v.len());
+    /// let mut q: Engine<String> = Engine::with_config(config).unwrap();
+    /// q.try_push("a", "123456".into()).unwrap();
+    /// assert!(matches!(q.try_push("b", "123456".into()), Err(PushError::Full(_))));
+    /// ```
     pub fn max_bytes(mut self, n: usize) -> Self {
         self.max_bytes = Some(n);
         self
     }
 
     /// At most `n` entries (queued plus leased) under any one key.
+    ///
+    /// ```
+    /// use lindy::queue::{Config, Engine, PushError};
+    /// let mut q: Engine<u32> = Engine::with_config(Config::new().key_max_entries(1)).unwrap();
+    /// q.try_push("a", 1).unwrap();
+    /// assert_eq!(q.try_push("a", 2), Err(PushError::Full(2)));
+    /// q.try_push("b", 3).unwrap(); // another key has its own room
+    /// ```
     pub fn key_max_entries(mut self, n: usize) -> Self {
         self.key_max_entries = Some(n);
         self
     }
 
     /// At most `n` bytes (by the [`weigher`](Self::weigher)) under any one key.
+    ///
+    /// ```
+    /// use lindy::queue::{Config, Engine, PushError};
+    /// let config = Config::new().key_max_bytes(4).weigher(|v: &String| v.len());
+    /// let mut q: Engine<String> = Engine::with_config(config).unwrap();
+    /// assert!(matches!(q.try_push("a", "12345".into()), Err(PushError::TooLarge(_)))); // never fits
+    /// ```
     pub fn key_max_bytes(mut self, n: usize) -> Self {
         self.key_max_bytes = Some(n);
         self
@@ -161,12 +216,27 @@ impl<V> Config<V> {
     /// How many bytes a value counts for the byte bounds (e.g. `|v: &Vec<u8>| v.len()`). It runs
     /// under the engine's driver's lock: keep it cheap and deterministic (it must give the same
     /// answer for the same value every time).
+    ///
+    /// ```
+    /// use lindy::queue::{Config, Engine, PushError};
+    /// let config = Config::new().max_bytes(3).weigher(|v: &Vec<u8>| v.len());
+    /// let mut q: Engine<Vec<u8>> = Engine::with_config(config).unwrap();
+    /// q.try_push("k", vec![1, 2]).unwrap();
+    /// assert_eq!(q.bytes(), 2);
+    /// ```
     pub fn weigher(mut self, weigh: fn(&V) -> usize) -> Self {
         self.weigher = Some(weigh);
         self
     }
 
     /// The lease length of a leased take that names none (default [`DEFAULT_LEASE_MS`]).
+    ///
+    /// ```
+    /// use lindy::queue::{Config, Engine};
+    /// let mut q: Engine<u32> = Engine::with_config(Config::new().default_lease_ms(500)).unwrap();
+    /// q.try_push("k", 1).unwrap();
+    /// assert_eq!(q.try_take_leased("k", None, 1_000).unwrap().deadline, 1_500);
+    /// ```
     pub fn default_lease_ms(mut self, ms: u64) -> Self {
         self.default_lease_ms = ms;
         self
@@ -174,6 +244,16 @@ impl<V> Config<V> {
 
     /// After `n` leased deliveries, an entry whose lease is returned or expires moves to the
     /// dead-letter key instead of its own key's head. 0 is refused by [`check`](Self::check).
+    ///
+    /// ```
+    /// use lindy::queue::{Config, Engine, Returned};
+    /// let config = Config::new().max_deliveries(1).dead_letter_key("dead");
+    /// let mut q: Engine<u32> = Engine::with_config(config).unwrap();
+    /// q.try_push("k", 1).unwrap();
+    /// let id = q.try_take_leased("k", None, 0).unwrap().id;
+    /// assert!(matches!(q.nack(id), Ok(Returned::DeadLettered(_))));
+    /// assert_eq!(q.try_take("dead").unwrap().value, 1);
+    /// ```
     pub fn max_deliveries(mut self, n: u32) -> Self {
         self.max_deliveries = Some(n);
         self
@@ -181,12 +261,28 @@ impl<V> Config<V> {
 
     /// The key dead-lettered entries go to (default `"dead-letter"`). It is a key like any
     /// other: take from it, watch it, bound it.
+    ///
+    /// ```
+    /// use lindy::queue::{Config, Engine};
+    /// let config = Config::new().max_deliveries(1).dead_letter_key("failed.jobs");
+    /// let mut q: Engine<u32> = Engine::with_config(config).unwrap();
+    /// q.try_push("jobs", 1).unwrap();
+    /// q.try_take_leased("jobs", Some(10), 0).unwrap();
+    /// q.handle_timeout(10); // expired once: its one delivery is used up
+    /// assert_eq!(q.len("failed.jobs"), 1);
+    /// ```
     pub fn dead_letter_key(mut self, key: &str) -> Self {
         self.dead_letter_key = CompactString::from(key);
         self
     }
 
     /// Checks every setting.
+    ///
+    /// ```
+    /// use lindy::queue::Config;
+    /// assert!(Config::<u32>::new().max_entries(1).check().is_ok());
+    /// assert_eq!(Config::<u32>::new().key_max_entries(0).check().unwrap_err().code(), "INVALID_CONFIG");
+    /// ```
     ///
     /// # Errors
     /// [`ConfigError`] (code `INVALID_CONFIG`) naming the first bad setting: a bound of 0, a byte

@@ -18,15 +18,34 @@ use crate::grammar::{Name, NameRef, Pattern, PatternIndex};
 /// Pattern take serves the oldest head among the matching keys by this stamp, and every way an
 /// entry comes back ([`put_back`](Engine::put_back), [`nack`](Engine::nack), lease expiry, a
 /// cancelled hand-off) keeps it, so a returned entry keeps its turn.
+///
+/// ```
+/// use lindy::queue::Engine;
+/// let mut q: Engine<&str> = Engine::new();
+/// q.try_push("a", "old").unwrap();
+/// q.try_push("b", "new").unwrap();
+/// let (a, b) = (q.try_take("a").unwrap().stamp, q.try_take("b").unwrap().stamp);
+/// assert!(a < b); // older is smaller
+/// ```
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub struct Stamp(pub(crate) u64);
 
 impl Stamp {
     /// The stamp as a number (for logs and durable backends).
+    ///
+    /// ```
+    /// use lindy::queue::Stamp;
+    /// assert_eq!(Stamp::from_u64(7).as_u64(), 7);
+    /// ```
     pub const fn as_u64(self) -> u64 {
         self.0
     }
     /// A stamp from [`as_u64`](Self::as_u64) (a durable backend restoring entries).
+    ///
+    /// ```
+    /// use lindy::queue::Stamp;
+    /// assert!(Stamp::from_u64(1) < Stamp::from_u64(2));
+    /// ```
     pub const fn from_u64(stamp: u64) -> Self {
         Stamp(stamp)
     }
@@ -34,6 +53,15 @@ impl Stamp {
 
 /// An entry taken out of the engine, with its history: put it back with
 /// [`put_back`](Engine::put_back) and it keeps its age.
+///
+/// ```
+/// use lindy::queue::Engine;
+/// let mut q: Engine<&str> = Engine::new();
+/// q.try_push("k", "v").unwrap();
+/// let taken = q.try_take("k").unwrap();
+/// assert_eq!((taken.value, taken.deliveries), ("v", 0));
+/// q.put_back("k", taken).unwrap(); // keeps its age
+/// ```
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Taken<V> {
     /// The value.
@@ -45,6 +73,15 @@ pub struct Taken<V> {
 }
 
 /// Where an entry went.
+///
+/// ```
+/// use lindy::queue::{Engine, Outcome, TakeOrWait};
+/// let mut q: Engine<u32> = Engine::new();
+/// assert_eq!(q.try_push("k", 1), Ok(Outcome::Queued));
+/// q.try_take("k").unwrap();
+/// let Ok(TakeOrWait::Waiting(id)) = q.take_or_wait("k", ()) else { unreachable!() };
+/// assert_eq!(q.try_push("k", 2), Ok(Outcome::Delivered(id)));
+/// ```
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum Outcome {
     /// Queued under its key.
@@ -55,6 +92,14 @@ pub enum Outcome {
 }
 
 /// The result of a take that may wait.
+///
+/// ```
+/// use lindy::queue::{Engine, TakeOrWait};
+/// let mut q: Engine<u32> = Engine::new();
+/// q.try_push("k", 1).unwrap();
+/// assert!(matches!(q.take_or_wait("k", ()), Ok(TakeOrWait::Taken(t)) if t.value == 1));
+/// assert!(matches!(q.take_or_wait("k", ()), Ok(TakeOrWait::Waiting(_))));
+/// ```
 #[derive(Debug, PartialEq, Eq)]
 pub enum TakeOrWait<V> {
     /// An entry was there.
@@ -65,6 +110,14 @@ pub enum TakeOrWait<V> {
 }
 
 /// The result of a pattern take that may wait.
+///
+/// ```
+/// use lindy::grammar::Pattern;
+/// use lindy::queue::{Engine, MatchOrWait};
+/// let mut q: Engine<u32> = Engine::new();
+/// let p = Pattern::parse("public:jobs.*").unwrap();
+/// assert!(matches!(q.take_matching_or_wait(&p, ()), Ok(MatchOrWait::Waiting(_))));
+/// ```
 #[derive(Debug, PartialEq, Eq)]
 pub enum MatchOrWait<V> {
     /// An entry was there, under this key.
@@ -74,6 +127,14 @@ pub enum MatchOrWait<V> {
 }
 
 /// The result of a read that may wait.
+///
+/// ```
+/// use lindy::queue::{Engine, ReadOrWait};
+/// let mut q: Engine<u32> = Engine::new();
+/// assert!(matches!(q.peek_or_wait("k", ()), Ok(ReadOrWait::Waiting(_))));
+/// q.try_push("k", 1).unwrap();
+/// assert_eq!(q.peek_or_wait("k", ()), Ok(ReadOrWait::Read(1)));
+/// ```
 #[derive(Debug, PartialEq, Eq)]
 pub enum ReadOrWait<V> {
     /// A clone of the head.
@@ -83,6 +144,13 @@ pub enum ReadOrWait<V> {
 }
 
 /// The result of an `out` that may wait for room.
+///
+/// ```
+/// use lindy::queue::{Config, Engine, OutOrWait, Outcome};
+/// let mut q: Engine<u32> = Engine::with_config(Config::new().max_entries(1)).unwrap();
+/// assert_eq!(q.push_or_wait("k", 1, ()), Ok(OutOrWait::Done(Outcome::Queued)));
+/// assert!(matches!(q.push_or_wait("k", 2, ()), Ok(OutOrWait::Waiting(_))));
+/// ```
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum OutOrWait {
     /// The value went in.
@@ -93,6 +161,16 @@ pub enum OutOrWait {
 }
 
 /// What a waiter's driver finds when it [`claim`](Engine::claim)s it.
+///
+/// ```
+/// use lindy::queue::{Claim, Engine, TakeOrWait};
+/// let mut q: Engine<u32> = Engine::new();
+/// let Ok(TakeOrWait::Waiting(id)) = q.take_or_wait("k", ()) else { unreachable!() };
+/// assert_eq!(q.claim(id), Claim::Pending);
+/// q.try_push("k", 1).unwrap();
+/// assert!(matches!(q.claim(id), Claim::Taken(t) if t.value == 1));
+/// assert_eq!(q.claim(id), Claim::Unknown); // claimed once
+/// ```
 #[derive(Debug, PartialEq, Eq)]
 pub enum Claim<V> {
     /// Still waiting (the id stays valid).
@@ -130,6 +208,8 @@ pub(super) enum Refusal {
     TooLarge,
 }
 
+// `repr(C)`, fields touched by every `out` / `take` first: they share the first cache line, and
+// the key table (cache-line aligned) starts on the next one.
 /// The one keyed-queue engine every lindy backend drives: FIFO per key, leases, bounds, waiters
 /// and the close rule, with no clock, no I/O and no wakers (sans-IO, in quinn-proto's shape).
 ///
@@ -187,8 +267,6 @@ pub(super) enum Refusal {
 /// assert_eq!((again.value, again.deliveries), ("c", 1));
 /// # use lindy::ErrorCode;
 /// ```
-// `repr(C)`, fields touched by every `out` / `take` first: they share the first cache line, and
-// the key table (cache-line aligned) starts on the next one.
 #[repr(C)]
 pub struct Engine<V, W = ()> {
     /// Waiters made ready and not yet reported.
@@ -231,6 +309,12 @@ impl<V, W> Default for Engine<V, W> {
 
 impl<V, W> Engine<V, W> {
     /// An empty, open, unbounded engine. Allocates nothing until the first key arrives.
+    ///
+    /// ```
+    /// use lindy::queue::Engine;
+    /// let q: Engine<u32> = Engine::new();
+    /// assert!(q.is_empty());
+    /// ```
     pub const fn new() -> Self {
         Engine {
             next_stamp: 0,
@@ -256,6 +340,13 @@ impl<V, W> Engine<V, W> {
 
     /// An empty engine with bounds, lease defaults and a dead-letter rule.
     ///
+    /// ```
+    /// use lindy::queue::{Config, Engine};
+    /// let q: Engine<u32> = Engine::with_config(Config::new().max_entries(10)).unwrap();
+    /// assert!(format!("{:?}", q.config()).contains("max_entries: Some(10)"));
+    /// assert_eq!(Engine::<u32>::with_config(Config::new().max_entries(0)).unwrap_err().code(), "INVALID_CONFIG");
+    /// ```
+    ///
     /// # Errors
     /// [`ConfigError`] (code `INVALID_CONFIG`) if a setting is out of range (see
     /// [`Config::check`]).
@@ -270,11 +361,24 @@ impl<V, W> Engine<V, W> {
     }
 
     /// The configuration.
+    ///
+    /// ```
+    /// use lindy::queue::{Config, Engine};
+    /// let q: Engine<u32> = Engine::with_config(Config::new().key_max_entries(3)).unwrap();
+    /// assert!(format!("{:?}", q.config()).contains("key_max_entries: Some(3)"));
+    /// ```
     pub fn config(&self) -> &Config<V> {
         &self.config
     }
 
     /// The lease length of a leased take that names none.
+    ///
+    /// ```
+    /// use lindy::queue::{Config, Engine, DEFAULT_LEASE_MS};
+    /// assert_eq!(Engine::<u32>::new().config_default_lease_ms(), DEFAULT_LEASE_MS);
+    /// let q: Engine<u32> = Engine::with_config(Config::new().default_lease_ms(500)).unwrap();
+    /// assert_eq!(q.config_default_lease_ms(), 500);
+    /// ```
     pub fn config_default_lease_ms(&self) -> u64 {
         self.config.default_lease_ms
     }
@@ -282,6 +386,13 @@ impl<V, W> Engine<V, W> {
     // ------------------------------------------------------------------ observing
 
     /// Entries queued under `key` (leased ones not counted).
+    ///
+    /// ```
+    /// use lindy::queue::Engine;
+    /// let mut q: Engine<u32> = Engine::new();
+    /// q.try_push("k", 1).unwrap();
+    /// assert_eq!((q.len("k"), q.len("other")), (1, 0));
+    /// ```
     pub fn len(&self, key: &str) -> usize {
         self.keys
             .hash(key)
@@ -290,26 +401,65 @@ impl<V, W> Engine<V, W> {
     }
 
     /// Entries queued across all keys. O(1).
+    ///
+    /// ```
+    /// use lindy::queue::Engine;
+    /// let mut q: Engine<u32> = Engine::new();
+    /// q.try_push("a", 1).unwrap();
+    /// q.try_push("b", 2).unwrap();
+    /// assert_eq!(q.total_len(), 2);
+    /// ```
     pub fn total_len(&self) -> usize {
         self.queued
     }
 
     /// Entries out on a lease.
+    ///
+    /// ```
+    /// use lindy::queue::Engine;
+    /// let mut q: Engine<u32> = Engine::new();
+    /// q.try_push("k", 1).unwrap();
+    /// q.try_take_leased("k", None, 0).unwrap();
+    /// assert_eq!((q.leased_len(), q.total_len()), (1, 0));
+    /// ```
     pub fn leased_len(&self) -> usize {
         self.in_flight
     }
 
     /// Weight of the queued and leased entries (0 unless a byte bound is set).
+    ///
+    /// ```
+    /// use lindy::queue::{Config, Engine};
+    /// let config = Config::new().max_bytes(100).weigher(|v: &Vec<u8>| v.len());
+    /// let mut q = Engine::<Vec<u8>>::with_config(config).unwrap();
+    /// q.try_push("k", vec![0; 30]).unwrap();
+    /// assert_eq!(q.bytes(), 30);
+    /// ```
     pub fn bytes(&self) -> usize {
         self.bytes
     }
 
     /// Whether nothing is queued and nothing is leased.
+    ///
+    /// ```
+    /// use lindy::queue::Engine;
+    /// let mut q: Engine<u32> = Engine::new();
+    /// q.try_push("k", 1).unwrap();
+    /// q.try_take_leased("k", None, 0).unwrap();
+    /// assert!(!q.is_empty()); // a leased entry still counts
+    /// ```
     pub fn is_empty(&self) -> bool {
         self.queued == 0 && self.in_flight == 0
     }
 
     /// The keys holding at least one queued entry, in no particular order.
+    ///
+    /// ```
+    /// use lindy::queue::Engine;
+    /// let mut q: Engine<u32> = Engine::new();
+    /// q.try_push("k", 1).unwrap();
+    /// assert_eq!(q.keys().collect::<Vec<_>>(), ["k"]);
+    /// ```
     pub fn keys(&self) -> impl Iterator<Item = &str> + '_ {
         self.keys
             .iter()
@@ -318,21 +468,51 @@ impl<V, W> Engine<V, W> {
     }
 
     /// Keys present (holding entries, waiters or bounded in-flight leases).
+    ///
+    /// ```
+    /// use lindy::queue::Engine;
+    /// let mut q: Engine<u32> = Engine::new();
+    /// q.take_or_wait("waited-on", ()).unwrap();
+    /// assert_eq!(q.key_count(), 1); // a waiter keeps its key
+    /// ```
     pub fn key_count(&self) -> usize {
         self.keys.live_len()
     }
 
     /// Waiter records in use (waiting, or ready and not yet claimed).
+    ///
+    /// ```
+    /// use lindy::queue::Engine;
+    /// let mut q: Engine<u32> = Engine::new();
+    /// q.take_or_wait("k", ()).unwrap();
+    /// assert_eq!(q.waiter_count(), 1);
+    /// ```
     pub fn waiter_count(&self) -> usize {
         self.waiters.len()
     }
 
     /// Whether [`close`](Self::close) was called.
+    ///
+    /// ```
+    /// use lindy::queue::Engine;
+    /// let mut q: Engine<u32> = Engine::new();
+    /// q.close();
+    /// assert!(q.is_closed());
+    /// ```
     pub fn is_closed(&self) -> bool {
         self.closed
     }
 
     /// Releases every byte the present keys do not need.
+    ///
+    /// ```
+    /// use lindy::queue::Engine;
+    /// let mut q: Engine<u32> = Engine::new();
+    /// (0..100).for_each(|i| { q.try_push(&i.to_string(), i).unwrap(); });
+    /// (0..100).for_each(|i| { q.try_take(&i.to_string()).unwrap(); });
+    /// q.shrink_to_fit();
+    /// assert_eq!(q.key_count(), 0);
+    /// ```
     pub fn shrink_to_fit(&mut self) {
         self.keys.shrink_to_fit();
         self.ready.shrink_to_fit();
@@ -343,12 +523,50 @@ impl<V, W> Engine<V, W> {
     /// Appends `value` under `key`: handed straight to the oldest waiting taker of the key (key
     /// or pattern taker), or queued. Every waiting reader of the key gets a clone either way.
     ///
+    /// ```
+    /// use lindy::queue::{Config, Engine, PushError};
+    /// let mut q: Engine<u32> = Engine::with_config(Config::new().max_entries(1)).unwrap();
+    /// q.try_push("k", 1).unwrap();
+    /// assert_eq!(q.try_push("k", 2), Err(PushError::Full(2))); // handed back
+    /// q.close();
+    /// assert_eq!(q.try_push("k", 3), Err(PushError::Closed(3)));
+    /// ```
+    ///
     /// # Errors
     /// The value is handed back: [`PushError::Closed`] after [`close`](Self::close),
     /// [`PushError::Full`] under a bound (or while a producer of this key waits for room: first
     /// come, first served), [`PushError::TooLarge`] above a byte bound.
     #[inline]
     pub fn try_push(&mut self, key: &str, value: V) -> Result<Outcome, PushError<V>> {
+        let hash = self.keys.seeded_hash(key);
+        self.try_push_hashed(hash, key, value)
+    }
+
+    /// The hash of `key` in this engine's key table, seeding the table's hasher on first use.
+    /// It never changes for the engine's life, so a key handle ([`crate::space::Key`]) computes
+    /// it once and passes it to the `*_hashed` entry points, which skip hashing the key again.
+    ///
+    /// Crate-private on purpose: a hash from another engine (another seed) would file the key
+    /// under the wrong bucket. A key handle borrows its space, so its hash is always this
+    /// engine's.
+    #[inline]
+    pub(crate) fn key_hash(&mut self, key: &str) -> u64 {
+        self.keys.seeded_hash(key)
+    }
+
+    /// [`try_push`](Self::try_push) with `key`'s [`key_hash`](Self::key_hash).
+    #[inline]
+    pub(crate) fn try_push_hashed(
+        &mut self,
+        hash: u64,
+        key: &str,
+        value: V,
+    ) -> Result<Outcome, PushError<V>> {
+        debug_assert_eq!(
+            self.keys.hash(key),
+            Some(hash),
+            "a key hash from another engine"
+        );
         if self.closed {
             return Err(PushError::Closed(value));
         }
@@ -360,7 +578,7 @@ impl<V, W> Engine<V, W> {
             deliveries: 0,
             value,
         };
-        self.place(key, entry, At::Back, true)
+        self.place_hashed(hash, key, entry, At::Back, true)
             .map_err(|(r, e)| refused(r, e.value))
     }
 
@@ -373,6 +591,14 @@ impl<V, W> Engine<V, W> {
     /// Puts `value` at the *head* of `key` (it is the next one taken). It takes the age of the
     /// head it goes in front of (a fresh stamp on an empty key); to put back an entry with its own
     /// age and delivery count, use [`put_back`](Self::put_back). O(1).
+    ///
+    /// ```
+    /// use lindy::queue::Engine;
+    /// let mut q: Engine<u32> = Engine::new();
+    /// q.try_push("k", 1).unwrap();
+    /// q.push_front("k", 0).unwrap();
+    /// assert_eq!(q.try_take("k").unwrap().value, 0);
+    /// ```
     ///
     /// # Errors
     /// As [`try_push`](Self::try_push).
@@ -411,6 +637,16 @@ impl<V, W> Engine<V, W> {
     /// Puts a taken entry back at the head of `key`, keeping its age and delivery count: as if it
     /// had never been taken. O(1).
     ///
+    /// ```
+    /// use lindy::queue::Engine;
+    /// let mut q: Engine<u32> = Engine::new();
+    /// q.try_push("k", 1).unwrap();
+    /// q.try_push("k", 2).unwrap();
+    /// let first = q.try_take("k").unwrap();
+    /// q.put_back("k", first).unwrap();
+    /// assert_eq!(q.try_take("k").unwrap().value, 1); // back at the head
+    /// ```
+    ///
     /// # Errors
     /// As [`try_push`](Self::try_push), handing the whole [`Taken`] back.
     pub fn put_back(&mut self, key: &str, taken: Taken<V>) -> Result<Outcome, PushError<Taken<V>>> {
@@ -434,6 +670,16 @@ impl<V, W> Engine<V, W> {
     /// above it. Bounds are not applied (refusing would lose stored data; a store reopened with a
     /// smaller bound drains down to it), nor is the close rule (a durable backend opens open).
     /// O(1).
+    ///
+    /// ```
+    /// use lindy::queue::{Engine, Stamp, Taken};
+    /// let mut q: Engine<u32> = Engine::new();
+    /// q.restore("k", Taken { value: 1, stamp: Stamp::from_u64(41), deliveries: 2 });
+    /// q.try_push("k", 2).unwrap(); // stamped after the restored entry
+    /// let t = q.try_take("k").unwrap();
+    /// assert_eq!((t.value, t.stamp.as_u64(), t.deliveries), (1, 41, 2));
+    /// assert!(q.try_take("k").unwrap().stamp.as_u64() > 41);
+    /// ```
     pub fn restore(&mut self, key: &str, taken: Taken<V>) -> Outcome {
         self.next_stamp = self.next_stamp.max(taken.stamp.0.saturating_add(1));
         let entry = Entry {
@@ -455,6 +701,17 @@ impl<V, W> Engine<V, W> {
     /// ([`Claim::Stored`]); [`cancel`](Self::cancel) before that hands the value back and puts
     /// nothing in (the reserved room goes to the next producer). So, as with tokio's `send`, the
     /// value is in exactly when the producer saw `Stored`.
+    ///
+    /// ```
+    /// use lindy::queue::{Claim, Config, Engine, OutOrWait};
+    /// let mut q: Engine<u32> = Engine::with_config(Config::new().max_entries(1)).unwrap();
+    /// q.try_push("k", 1).unwrap();
+    /// let Ok(OutOrWait::Waiting(id)) = q.push_or_wait("k", 2, ()) else { unreachable!() };
+    /// q.try_take("k").unwrap(); // room: the producer is admitted…
+    /// assert_eq!(q.take_ready(), Some((id, ())));
+    /// assert_eq!(q.claim(id), Claim::Stored); // …and its value goes in as it claims
+    /// assert_eq!(q.try_take("k").unwrap().value, 2);
+    /// ```
     ///
     /// # Errors
     /// [`PushError::Closed`] or [`PushError::TooLarge`], value handed back (waiting could not help).
@@ -517,6 +774,16 @@ impl<V, W> Engine<V, W> {
     /// Takes the head entry of `key`. Serves after [`close`](Self::close) too, until the key is
     /// empty (the close rule: takes drain).
     ///
+    /// ```
+    /// use lindy::queue::{Engine, TryTakeError};
+    /// let mut q: Engine<u32> = Engine::new();
+    /// assert_eq!(q.try_take("k").unwrap_err(), TryTakeError::Empty);
+    /// q.try_push("k", 1).unwrap();
+    /// q.close();
+    /// assert_eq!(q.try_take("k").unwrap().value, 1); // drains after close
+    /// assert_eq!(q.try_take("k").unwrap_err(), TryTakeError::Closed);
+    /// ```
+    ///
     /// # Errors
     /// [`TryTakeError::Empty`], or [`TryTakeError::Closed`] when closed and nothing is queued.
     #[inline]
@@ -527,9 +794,43 @@ impl<V, W> Engine<V, W> {
         }
     }
 
+    /// [`try_take`](Self::try_take) with `key`'s [`key_hash`](Self::key_hash).
+    #[inline]
+    pub(crate) fn try_take_hashed(
+        &mut self,
+        hash: u64,
+        key: &str,
+    ) -> Result<Taken<V>, TryTakeError> {
+        match self.pop_hashed(hash, key) {
+            Some(e) => Ok(taken_of(e)),
+            None => Err(self.empty()),
+        }
+    }
+
+    /// [`len`](Self::len) with `key`'s [`key_hash`](Self::key_hash).
+    #[inline]
+    pub(crate) fn len_hashed(&self, hash: u64, key: &str) -> usize {
+        debug_assert_eq!(
+            self.keys.hash(key),
+            Some(hash),
+            "a key hash from another engine"
+        );
+        self.keys.find(hash, key).map_or(0, |q| q.entries.len())
+    }
+
     /// Takes the oldest entry (smallest [`Stamp`] among the heads) of the keys that are channel
     /// names matching `pattern`. O(keys). Serves after close too. Heads of equal age (an
     /// [`out_front`](Self::out_front) takes its head's age) are served in no particular order.
+    ///
+    /// ```
+    /// use lindy::grammar::Pattern;
+    /// use lindy::queue::Engine;
+    /// let mut q: Engine<u32> = Engine::new();
+    /// q.try_push("public:jobs.b", 1).unwrap();
+    /// q.try_push("public:jobs.a", 2).unwrap();
+    /// let (key, t) = q.try_take_matching(&Pattern::parse("public:jobs.*").unwrap()).unwrap();
+    /// assert_eq!((key.as_str(), t.value), ("public:jobs.b", 1)); // the oldest head
+    /// ```
     ///
     /// # Errors
     /// As [`try_take`](Self::try_take).
@@ -552,6 +853,14 @@ impl<V, W> Engine<V, W> {
 
     /// The head entry of `key`, left in place. Serves after close too.
     ///
+    /// ```
+    /// use lindy::queue::Engine;
+    /// let mut q: Engine<u32> = Engine::new();
+    /// q.try_push("k", 1).unwrap();
+    /// assert_eq!(q.try_peek("k"), Ok(&1));
+    /// assert_eq!(q.len("k"), 1);
+    /// ```
+    ///
     /// # Errors
     /// As [`try_take`](Self::try_take).
     pub fn try_peek(&self, key: &str) -> Result<&V, TryTakeError> {
@@ -571,6 +880,15 @@ impl<V, W> Engine<V, W> {
 
     /// Takes the head of `key`, or registers a waiting taker (see [`TakeOrWait`]).
     ///
+    /// ```
+    /// use lindy::queue::{Claim, Engine, TakeOrWait};
+    /// let mut q: Engine<u32, &str> = Engine::new();
+    /// let Ok(TakeOrWait::Waiting(id)) = q.take_or_wait("k", "waker of task 1") else { unreachable!() };
+    /// q.try_push("k", 7).unwrap();
+    /// assert_eq!(q.take_ready(), Some((id, "waker of task 1"))); // wake it
+    /// assert!(matches!(q.claim(id), Claim::Taken(t) if t.value == 7));
+    /// ```
+    ///
     /// # Errors
     /// [`TryTakeError::Closed`] when closed and nothing is queued (it never returns `Empty`).
     pub fn take_or_wait(&mut self, key: &str, payload: W) -> Result<TakeOrWait<V>, TryTakeError> {
@@ -579,6 +897,15 @@ impl<V, W> Engine<V, W> {
 
     /// [`take_or_wait`](Self::take_or_wait), making the payload only if the taker has to wait
     /// (a driver's waker clone is skipped when an entry is there). One key lookup either way.
+    ///
+    /// ```
+    /// use lindy::queue::{Engine, TakeOrWait};
+    /// let mut q: Engine<u32, String> = Engine::new();
+    /// q.try_push("k", 1).unwrap();
+    /// // The payload is built only if the taker has to wait.
+    /// let r = q.take_or_wait_with("k", || unreachable!("an entry is there"));
+    /// assert!(matches!(r, Ok(TakeOrWait::Taken(t)) if t.value == 1));
+    /// ```
     ///
     /// # Errors
     /// As [`take_or_wait`](Self::take_or_wait).
@@ -589,6 +916,23 @@ impl<V, W> Engine<V, W> {
         payload: impl FnOnce() -> W,
     ) -> Result<TakeOrWait<V>, TryTakeError> {
         let hash = self.keys.seeded_hash(key);
+        self.take_or_wait_with_hashed(hash, key, payload)
+    }
+
+    /// [`take_or_wait_with`](Self::take_or_wait_with) with `key`'s
+    /// [`key_hash`](Self::key_hash).
+    #[inline]
+    pub(crate) fn take_or_wait_with_hashed(
+        &mut self,
+        hash: u64,
+        key: &str,
+        payload: impl FnOnce() -> W,
+    ) -> Result<TakeOrWait<V>, TryTakeError> {
+        debug_assert_eq!(
+            self.keys.hash(key),
+            Some(hash),
+            "a key hash from another engine"
+        );
         let Engine {
             keys,
             waiters,
@@ -642,6 +986,16 @@ impl<V, W> Engine<V, W> {
     /// taker. A waiting pattern taker is served by arrival together with the key takers of every
     /// key it matches.
     ///
+    /// ```
+    /// use lindy::grammar::Pattern;
+    /// use lindy::queue::{Claim, Engine, MatchOrWait};
+    /// let mut q: Engine<u32> = Engine::new();
+    /// let p = Pattern::parse("public:jobs.*").unwrap();
+    /// let Ok(MatchOrWait::Waiting(id)) = q.take_matching_or_wait(&p, ()) else { unreachable!() };
+    /// q.try_push("public:jobs.a", 1).unwrap();
+    /// assert!(matches!(q.claim(id), Claim::Matched(k, t) if k.as_str() == "public:jobs.a" && t.value == 1));
+    /// ```
+    ///
     /// # Errors
     /// [`TryTakeError::Closed`] when closed and nothing matching is queued.
     pub fn take_matching_or_wait(
@@ -676,6 +1030,15 @@ impl<V, W> Engine<V, W> {
 
     /// The next waiter made ready (handed an entry, a clone, room, or closed) and its payload:
     /// wake it, then it [`claim`](Self::claim)s. Drain this after every mutating call.
+    ///
+    /// ```
+    /// use lindy::queue::Engine;
+    /// let mut q: Engine<u32, char> = Engine::new();
+    /// q.take_or_wait("k", 'w').unwrap();
+    /// assert_eq!(q.take_ready(), None);
+    /// q.try_push("k", 1).unwrap();
+    /// assert!(matches!(q.take_ready(), Some((_, 'w'))));
+    /// ```
     #[inline]
     pub fn take_ready(&mut self) -> Option<(WaiterId, W)> {
         let next = self.ready.pop_front();
@@ -692,12 +1055,29 @@ impl<V, W> Engine<V, W> {
     }
 
     /// Whether a waiter is ready and not yet reported by [`take_ready`](Self::take_ready).
+    ///
+    /// ```
+    /// use lindy::queue::Engine;
+    /// let mut q: Engine<u32> = Engine::new();
+    /// q.take_or_wait("k", ()).unwrap();
+    /// q.try_push("k", 1).unwrap();
+    /// assert!(q.has_ready());
+    /// ```
     #[inline]
     pub fn has_ready(&self) -> bool {
         !self.ready.is_empty()
     }
 
     /// The payload of a waiter still waiting (to refresh a waker).
+    ///
+    /// ```
+    /// use lindy::queue::{Engine, TakeOrWait};
+    /// let mut q: Engine<u32, u8> = Engine::new();
+    /// let Ok(TakeOrWait::Waiting(id)) = q.take_or_wait("k", 1) else { unreachable!() };
+    /// *q.payload_mut(id).unwrap() = 2; // a newer waker
+    /// q.try_push("k", 1).unwrap();
+    /// assert_eq!(q.take_ready(), Some((id, 2)));
+    /// ```
     pub fn payload_mut(&mut self, id: WaiterId) -> Option<&mut W> {
         match &mut self.waiters.get_mut(id)?.state {
             State::Waiting { payload, .. } => Some(payload),
@@ -706,6 +1086,15 @@ impl<V, W> Engine<V, W> {
     }
 
     /// Whether `id` names a waiter that is still waiting.
+    ///
+    /// ```
+    /// use lindy::queue::{Engine, TakeOrWait};
+    /// let mut q: Engine<u32> = Engine::new();
+    /// let Ok(TakeOrWait::Waiting(id)) = q.take_or_wait("k", ()) else { unreachable!() };
+    /// assert!(q.is_waiting(id));
+    /// q.try_push("k", 1).unwrap();
+    /// assert!(!q.is_waiting(id)); // handed its entry
+    /// ```
     pub fn is_waiting(&self, id: WaiterId) -> bool {
         matches!(
             self.waiters.get(id).map(|b| &b.state),
@@ -714,6 +1103,14 @@ impl<V, W> Engine<V, W> {
     }
 
     /// Collects what waiter `id` was given, freeing the id ([`Claim::Pending`] keeps it).
+    ///
+    /// ```
+    /// use lindy::queue::{Claim, Engine, TakeOrWait};
+    /// let mut q: Engine<u32> = Engine::new();
+    /// let Ok(TakeOrWait::Waiting(id)) = q.take_or_wait("k", ()) else { unreachable!() };
+    /// q.close();
+    /// assert_eq!(q.claim(id), Claim::Closed);
+    /// ```
     pub fn claim(&mut self, id: WaiterId) -> Claim<V> {
         match self.waiters.get(id).map(|b| &b.state) {
             None => return Claim::Unknown,
@@ -750,6 +1147,16 @@ impl<V, W> Engine<V, W> {
     /// it back to the head of its key with its age (which hands it on to the next waiter, if
     /// any); a producer gets its value back. Returns a value the driver now owns (a producer's
     /// value, a reader's unclaimed clone), to drop outside any lock. Unknown ids are ignored.
+    ///
+    /// ```
+    /// use lindy::queue::{Engine, Outcome, TakeOrWait};
+    /// let mut q: Engine<u32> = Engine::new();
+    /// let Ok(TakeOrWait::Waiting(a)) = q.take_or_wait("k", ()) else { unreachable!() };
+    /// let Ok(TakeOrWait::Waiting(b)) = q.take_or_wait("k", ()) else { unreachable!() };
+    /// assert_eq!(q.try_push("k", 1), Ok(Outcome::Delivered(a)));
+    /// q.cancel(a); // `a` was dropped after it was handed the entry…
+    /// assert!(!q.is_waiting(b)); // …which went on to `b`
+    /// ```
     pub fn cancel(&mut self, id: WaiterId) -> Option<V> {
         let waiting = matches!(self.waiters.get(id)?.state, State::Waiting { .. });
         if waiting {
@@ -839,6 +1246,17 @@ impl<V, W> Engine<V, W> {
     /// with [`Claim::Closed`] (nothing is queued for a waiting taker, or it would have been handed
     /// the entry), producers with [`Claim::Refused`] and their value. Leases still settle and
     /// expire; a returned entry is queued, for draining.
+    ///
+    /// ```
+    /// use lindy::queue::{Claim, Engine, TakeOrWait};
+    /// let mut q: Engine<u32> = Engine::new();
+    /// q.try_push("k", 1).unwrap();
+    /// q.close();
+    /// assert!(q.try_push("k", 2).is_err());
+    /// assert_eq!(q.try_take("k").unwrap().value, 1); // drains
+    /// let Err(e) = q.take_or_wait("k", ()) else { unreachable!() };
+    /// assert_eq!(e.code(), "CLOSED");
+    /// ```
     pub fn close(&mut self) {
         if self.closed {
             return;
@@ -949,6 +1367,20 @@ impl<V, W> Engine<V, W> {
         at: At,
         check: bool,
     ) -> Result<Outcome, (Refusal, Entry<V>)> {
+        let hash = self.keys.seeded_hash(key);
+        self.place_hashed(hash, key, entry, at, check)
+    }
+
+    /// [`place`](Self::place) with `key`'s [`key_hash`](Self::key_hash).
+    #[inline]
+    fn place_hashed(
+        &mut self,
+        hash: u64,
+        key: &str,
+        entry: Entry<V>,
+        at: At,
+        check: bool,
+    ) -> Result<Outcome, (Refusal, Entry<V>)> {
         let weight = if self.weighs {
             self.weigh(&entry.value)
         } else {
@@ -969,9 +1401,18 @@ impl<V, W> Engine<V, W> {
             pattern_takers,
             ..
         } = self;
-        let hash = keys.seeded_hash(key);
         let mut o = keys.get_or_insert(hash, key);
         let q = o.get_mut();
+        // The common case first: no taker or reader on the key, no pattern taker, no bound.
+        if q.side.is_none() && patterns.is_none() && !*bounded {
+            *queued += 1;
+            match at {
+                At::Back => q.entries.push_back(entry),
+                At::Front => q.entries.push_front(entry),
+                At::Age => place_by_age(&mut q.entries, entry),
+            }
+            return Ok(Outcome::Queued);
+        }
         let target = if q.side.is_some() || patterns.is_some() {
             pick_taker(q, patterns.as_deref(), waiters)
         } else {
@@ -1037,14 +1478,7 @@ impl<V, W> Engine<V, W> {
                 match at {
                     At::Back => q.entries.push_back(entry),
                     At::Front => q.entries.push_front(entry),
-                    At::Age => {
-                        let older = q
-                            .entries
-                            .iter()
-                            .take_while(|e| e.stamp < entry.stamp)
-                            .count();
-                        q.entries.insert(older, entry);
-                    }
+                    At::Age => place_by_age(&mut q.entries, entry),
                 }
                 Ok(Outcome::Queued)
             }
@@ -1055,6 +1489,17 @@ impl<V, W> Engine<V, W> {
     #[inline]
     fn pop(&mut self, key: &str) -> Option<Entry<V>> {
         let hash = self.keys.hash(key)?;
+        self.pop_hashed(hash, key)
+    }
+
+    /// [`pop`](Self::pop) with `key`'s [`key_hash`](Self::key_hash).
+    #[inline]
+    fn pop_hashed(&mut self, hash: u64, key: &str) -> Option<Entry<V>> {
+        debug_assert_eq!(
+            self.keys.hash(key),
+            Some(hash),
+            "a key hash from another engine"
+        );
         let mut o = self.keys.find_entry(hash, key)?;
         let q = o.get_mut();
         let entry = q.entries.pop_front()?;
@@ -1216,6 +1661,15 @@ impl<V: Clone, W> Engine<V, W> {
     /// for the key (queued or handed to a taker) is cloned for every waiting reader. `V::clone`
     /// runs inside the engine.
     ///
+    /// ```
+    /// use lindy::queue::{Claim, Engine, ReadOrWait};
+    /// let mut q: Engine<u32> = Engine::new();
+    /// let Ok(ReadOrWait::Waiting(id)) = q.peek_or_wait("k", ()) else { unreachable!() };
+    /// q.try_push("k", 5).unwrap();
+    /// assert_eq!(q.claim(id), Claim::Read(5));
+    /// assert_eq!(q.len("k"), 1); // a read leaves the entry
+    /// ```
+    ///
     /// # Errors
     /// [`TryTakeError::Closed`] when closed and nothing is queued.
     pub fn peek_or_wait(&mut self, key: &str, payload: W) -> Result<ReadOrWait<V>, TryTakeError> {
@@ -1294,6 +1748,12 @@ fn notify_readers<V, W>(
             ready.push_back((waiters.id_of(i), p));
         }
     }
+}
+
+/// Inserts a returned entry at the head of its key, behind only the older entries there.
+fn place_by_age<V>(entries: &mut VecDeque<Entry<V>>, entry: Entry<V>) {
+    let older = entries.iter().take_while(|e| e.stamp < entry.stamp).count();
+    entries.insert(older, entry);
 }
 
 /// Whether one more entry of `weight` fits `q`'s key and the engine.

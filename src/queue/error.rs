@@ -6,6 +6,14 @@ use crate::error::{codes, ErrorCode};
 
 /// Why a push was refused. Every case hands the value back ([`into_inner`](Self::into_inner)):
 /// nothing is lost silently.
+///
+/// ```
+/// use lindy::queue::{Engine, PushError};
+/// let mut q: Engine<&str> = Engine::new();
+/// q.close();
+/// let err = q.try_push("k", "job").unwrap_err();
+/// assert_eq!((err.code(), err.into_inner()), ("CLOSED", "job"));
+/// ```
 #[derive(Clone, Copy, PartialEq, Eq, Hash)]
 pub enum PushError<V> {
     /// The engine is closed (code `CLOSED`).
@@ -20,6 +28,11 @@ pub enum PushError<V> {
 
 impl<V> PushError<V> {
     /// Takes the value back.
+    ///
+    /// ```
+    /// use lindy::queue::PushError;
+    /// assert_eq!(PushError::Full(7).into_inner(), 7);
+    /// ```
     pub fn into_inner(self) -> V {
         match self {
             PushError::Closed(v) | PushError::Full(v) | PushError::TooLarge(v) => v,
@@ -27,6 +40,11 @@ impl<V> PushError<V> {
     }
 
     /// The same error around another value.
+    ///
+    /// ```
+    /// use lindy::queue::PushError;
+    /// assert_eq!(PushError::Full(7).map(|v| v * 2), PushError::Full(14));
+    /// ```
     pub fn map<U>(self, f: impl FnOnce(V) -> U) -> PushError<U> {
         match self {
             PushError::Closed(v) => PushError::Closed(f(v)),
@@ -60,6 +78,11 @@ impl<V> fmt::Display for PushError<V> {
 impl<V> PushError<V> {
     /// The stable code of this error (see [`crate::error`]); an inherent method, so it
     /// needs no trait import.
+    ///
+    /// ```
+    /// use lindy::queue::PushError;
+    /// assert_eq!(PushError::TooLarge(()).code(), "VALUE_TOO_LARGE");
+    /// ```
     pub fn code(&self) -> &'static str {
         match self {
             PushError::Closed(_) => codes::CLOSED,
@@ -82,6 +105,12 @@ impl<V> core::error::Error for PushError<V> {}
 pub type OutError<V> = PushError<V>;
 
 /// Why a non-waiting take or read found nothing.
+///
+/// ```
+/// use lindy::queue::{Engine, TryTakeError};
+/// let mut q: Engine<u32> = Engine::new();
+/// assert_eq!(q.try_take("k").unwrap_err(), TryTakeError::Empty);
+/// ```
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum TryTakeError {
     /// Nothing queued there now (code `BUFFER_EMPTY`).
@@ -102,6 +131,11 @@ impl fmt::Display for TryTakeError {
 impl TryTakeError {
     /// The stable code of this error (see [`crate::error`]); an inherent method, so it
     /// needs no trait import.
+    ///
+    /// ```
+    /// use lindy::queue::TryTakeError;
+    /// assert_eq!((TryTakeError::Empty.code(), TryTakeError::Closed.code()), ("BUFFER_EMPTY", "CLOSED"));
+    /// ```
     pub fn code(&self) -> &'static str {
         match self {
             TryTakeError::Empty => codes::BUFFER_EMPTY,
@@ -119,6 +153,12 @@ impl ErrorCode for TryTakeError {
 impl core::error::Error for TryTakeError {}
 
 /// Why a lease operation failed. Nothing changed.
+///
+/// ```
+/// use lindy::queue::{Engine, LeaseError, LeaseId};
+/// let mut q: Engine<u32> = Engine::new();
+/// assert_eq!(q.ack(LeaseId::from_u64(99)).unwrap_err(), LeaseError::Lost);
+/// ```
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum LeaseError {
     /// No live lease has that id: it was acknowledged, returned, expired (and its entry is back
@@ -144,6 +184,11 @@ impl fmt::Display for LeaseError {
 impl LeaseError {
     /// The stable code of this error (see [`crate::error`]); an inherent method, so it
     /// needs no trait import.
+    ///
+    /// ```
+    /// use lindy::queue::LeaseError;
+    /// assert_eq!((LeaseError::Lost.code(), LeaseError::Invalid.code()), ("LEASE_LOST", "LEASE_INVALID"));
+    /// ```
     pub fn code(&self) -> &'static str {
         match self {
             LeaseError::Lost => codes::LEASE_LOST,
@@ -161,6 +206,14 @@ impl ErrorCode for LeaseError {
 impl core::error::Error for LeaseError {}
 
 /// Why a leased take failed. Nothing was taken.
+///
+/// ```
+/// use lindy::queue::{Engine, TakeLeasedError};
+/// let mut q: Engine<u32> = Engine::new();
+/// q.try_push("k", 1).unwrap();
+/// assert_eq!(q.try_take_leased("k", Some(0), 0).unwrap_err(), TakeLeasedError::Invalid);
+/// assert_eq!(q.len("k"), 1); // nothing taken
+/// ```
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum TakeLeasedError {
     /// Nothing queued now (code `BUFFER_EMPTY`).
@@ -193,6 +246,11 @@ impl fmt::Display for TakeLeasedError {
 impl TakeLeasedError {
     /// The stable code of this error (see [`crate::error`]); an inherent method, so it
     /// needs no trait import.
+    ///
+    /// ```
+    /// use lindy::queue::TakeLeasedError;
+    /// assert_eq!(TakeLeasedError::Empty.code(), "BUFFER_EMPTY");
+    /// ```
     pub fn code(&self) -> &'static str {
         match self {
             TakeLeasedError::Empty => codes::BUFFER_EMPTY,
@@ -211,6 +269,12 @@ impl ErrorCode for TakeLeasedError {
 impl core::error::Error for TakeLeasedError {}
 
 /// A configuration value out of range (code `INVALID_CONFIG`); the message names it.
+///
+/// ```
+/// use lindy::queue::Config;
+/// let err = Config::<u32>::new().max_entries(0).check().unwrap_err();
+/// assert_eq!(err.code(), "INVALID_CONFIG");
+/// ```
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub struct ConfigError {
     what: &'static str,
@@ -222,6 +286,12 @@ impl ConfigError {
     }
 
     /// Which setting, and why (e.g. `"max_entries must be at least 1"`).
+    ///
+    /// ```
+    /// use lindy::queue::Config;
+    /// let err = Config::<u32>::new().max_entries(0).check().unwrap_err();
+    /// assert!(err.reason().contains("max_entries"));
+    /// ```
     pub fn reason(&self) -> &'static str {
         self.what
     }
@@ -236,6 +306,11 @@ impl fmt::Display for ConfigError {
 impl ConfigError {
     /// The stable code of this error (see [`crate::error`]); an inherent method, so it
     /// needs no trait import.
+    ///
+    /// ```
+    /// use lindy::queue::Config;
+    /// assert_eq!(Config::<u32>::new().max_bytes(0).check().unwrap_err().code(), "INVALID_CONFIG");
+    /// ```
     pub fn code(&self) -> &'static str {
         codes::INVALID_CONFIG
     }

@@ -13,15 +13,35 @@ use crate::grammar::{Name, Pattern};
 
 /// Names one lease. Ids are never reused by an engine (a 64-bit counter), so an old id can only
 /// ever be [`LeaseError::Lost`].
+///
+/// ```
+/// use lindy::queue::{Engine, LeaseId};
+/// let mut q: Engine<u32> = Engine::new();
+/// q.try_push("k", 1).unwrap();
+/// let id = q.try_take_leased("k", None, 0).unwrap().id;
+/// let over_the_wire = id.as_u64();
+/// q.ack(LeaseId::from_u64(over_the_wire)).unwrap();
+/// ```
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub struct LeaseId(u64);
 
 impl LeaseId {
     /// The id as a number (to hand to JavaScript, or a log).
+    ///
+    /// ```
+    /// use lindy::queue::LeaseId;
+    /// assert_eq!(LeaseId::from_u64(3).as_u64(), 3);
+    /// ```
     pub const fn as_u64(self) -> u64 {
         self.0
     }
     /// An id from [`as_u64`](Self::as_u64).
+    ///
+    /// ```
+    /// use lindy::queue::{Engine, LeaseId};
+    /// let mut q: Engine<u32> = Engine::new();
+    /// assert_eq!(q.ack(LeaseId::from_u64(12345)).unwrap_err().code(), "LEASE_LOST");
+    /// ```
     pub const fn from_u64(id: u64) -> Self {
         LeaseId(id)
     }
@@ -29,6 +49,14 @@ impl LeaseId {
 
 /// A leased entry: the value stays in the engine until [`ack`](Engine::ack); this borrows it
 /// (clone or encode it for the consumer).
+///
+/// ```
+/// use lindy::queue::Engine;
+/// let mut q: Engine<&str> = Engine::new();
+/// q.try_push("k", "job").unwrap();
+/// let lease = q.try_take_leased("k", Some(100), 5).unwrap();
+/// assert_eq!((*lease.value, lease.deliveries, lease.deadline), ("job", 1, 105));
+/// ```
 #[derive(Debug)]
 pub struct Leased<'a, V> {
     /// Settle the lease with this id.
@@ -44,6 +72,14 @@ pub struct Leased<'a, V> {
 }
 
 /// Where a returned lease's entry went ([`nack`](Engine::nack), expiry).
+///
+/// ```
+/// use lindy::queue::{Engine, Returned};
+/// let mut q: Engine<u32> = Engine::new();
+/// q.try_push("k", 1).unwrap();
+/// let id = q.try_take_leased("k", None, 0).unwrap().id;
+/// assert!(matches!(q.nack(id), Ok(Returned::Requeued(_))));
+/// ```
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum Returned {
     /// Back at the head of its key (or handed to a waiting taker of it).
@@ -81,6 +117,15 @@ impl<V, W> Engine<V, W> {
     /// [`nack`](Self::nack)ed or expires ([`handle_timeout`](Self::handle_timeout)) it goes back
     /// to the head of its key with its age. Serves after close too.
     ///
+    /// ```
+    /// use lindy::queue::Engine;
+    /// let mut q: Engine<u32> = Engine::new();
+    /// q.try_push("k", 1).unwrap();
+    /// let id = q.try_take_leased("k", Some(1_000), 0).unwrap().id;
+    /// assert_eq!((q.len("k"), q.leased_len()), (0, 1));
+    /// q.ack(id).unwrap();
+    /// ```
+    ///
     /// # Errors
     /// [`TakeLeasedError::Invalid`] for a lease length outside `1..=MAX_LEASE_MS` (checked first:
     /// nothing is taken), else as [`try_take`](Self::try_take).
@@ -99,6 +144,16 @@ impl<V, W> Engine<V, W> {
 
     /// [`try_take_matching`](Self::try_take_matching) under a lease (see
     /// [`try_take_leased`](Self::try_take_leased)).
+    ///
+    /// ```
+    /// use lindy::grammar::Pattern;
+    /// use lindy::queue::Engine;
+    /// let mut q: Engine<u32> = Engine::new();
+    /// q.try_push("public:jobs.a", 1).unwrap();
+    /// let p = Pattern::parse("public:jobs.*").unwrap();
+    /// let (key, lease) = q.try_take_matching_leased(&p, None, 0).unwrap();
+    /// assert_eq!((key.as_str(), *lease.value), ("public:jobs.a", 1));
+    /// ```
     ///
     /// # Errors
     /// As [`try_take_leased`](Self::try_take_leased).
@@ -121,6 +176,15 @@ impl<V, W> Engine<V, W> {
     /// `take_or_wait` then `lease` on claim, so the lease starts when the consumer gets the
     /// entry.
     ///
+    /// ```
+    /// use lindy::queue::Engine;
+    /// let mut q: Engine<u32> = Engine::new();
+    /// q.try_push("k", 1).unwrap();
+    /// let taken = q.try_take("k").unwrap(); // e.g. a claimed waiting take
+    /// let deadline = q.lease("k", taken, Some(50), 10).unwrap().deadline;
+    /// assert_eq!((deadline, q.leased_len()), (60, 1));
+    /// ```
+    ///
     /// # Errors
     /// [`LeaseError::Invalid`] with the entry handed back, for a bad lease length.
     pub fn lease(
@@ -140,6 +204,15 @@ impl<V, W> Engine<V, W> {
     /// stamp and delivery count (a durable backend writes its tombstone by them; drop the value
     /// outside any lock). Works after close too.
     ///
+    /// ```
+    /// use lindy::queue::Engine;
+    /// let mut q: Engine<u32> = Engine::new();
+    /// q.try_push("k", 1).unwrap();
+    /// let id = q.try_take_leased("k", None, 0).unwrap().id;
+    /// assert_eq!(q.ack(id).unwrap().value, 1);
+    /// assert!(q.is_empty());
+    /// ```
+    ///
     /// # Errors
     /// [`LeaseError::Lost`]: no live lease has that id (settled, expired, never issued).
     pub fn ack(&mut self, id: LeaseId) -> Result<Taken<V>, LeaseError> {
@@ -153,6 +226,15 @@ impl<V, W> Engine<V, W> {
     /// count (handed on to a waiting taker, if any), or to the dead-letter key once it has been
     /// delivered `max_deliveries` times. Works after close too.
     ///
+    /// ```
+    /// use lindy::queue::Engine;
+    /// let mut q: Engine<u32> = Engine::new();
+    /// q.try_push("k", 1).unwrap();
+    /// let id = q.try_take_leased("k", None, 0).unwrap().id;
+    /// q.nack(id).unwrap();
+    /// assert_eq!(q.try_take("k").unwrap().deliveries, 1);
+    /// ```
+    ///
     /// # Errors
     /// [`LeaseError::Lost`].
     pub fn nack(&mut self, id: LeaseId) -> Result<Returned, LeaseError> {
@@ -162,6 +244,15 @@ impl<V, W> Engine<V, W> {
 
     /// Extends a lease to `lease_ms` from `now` (the configured default if `None`); returns the
     /// new deadline.
+    ///
+    /// ```
+    /// use lindy::queue::Engine;
+    /// let mut q: Engine<u32> = Engine::new();
+    /// q.try_push("k", 1).unwrap();
+    /// let id = q.try_take_leased("k", Some(100), 0).unwrap().id;
+    /// assert_eq!(q.extend(id, Some(100), 90), Ok(190));
+    /// assert_eq!(q.poll_timeout(), Some(190));
+    /// ```
     ///
     /// # Errors
     /// [`LeaseError::Invalid`] for a bad length, [`LeaseError::Lost`] for no such lease.
@@ -182,12 +273,31 @@ impl<V, W> Engine<V, W> {
 
     /// The next lease deadline (ms), if any lease is out: call
     /// [`handle_timeout`](Self::handle_timeout) then (quinn-proto's `poll_timeout`).
+    ///
+    /// ```
+    /// use lindy::queue::Engine;
+    /// let mut q: Engine<u32> = Engine::new();
+    /// assert_eq!(q.poll_timeout(), None);
+    /// q.try_push("k", 1).unwrap();
+    /// q.try_take_leased("k", Some(100), 0).unwrap();
+    /// assert_eq!(q.poll_timeout(), Some(100));
+    /// ```
     pub fn poll_timeout(&self) -> Option<u64> {
         self.leases.by_deadline.first().map(|&(d, _)| d)
     }
 
     /// Returns every lease whose deadline is `<= now` as [`nack`](Self::nack) would (head of its
     /// key, or dead-letter). Returns how many expired.
+    ///
+    /// ```
+    /// use lindy::queue::Engine;
+    /// let mut q: Engine<u32> = Engine::new();
+    /// q.try_push("k", 1).unwrap();
+    /// q.try_take_leased("k", Some(100), 0).unwrap();
+    /// assert_eq!(q.handle_timeout(99), 0);
+    /// assert_eq!(q.handle_timeout(100), 1);
+    /// assert_eq!(q.len("k"), 1);
+    /// ```
     pub fn handle_timeout(&mut self, now: u64) -> usize {
         let mut n = 0;
         while let Some(&(deadline, id)) = self.leases.by_deadline.first() {

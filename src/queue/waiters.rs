@@ -26,6 +26,13 @@ const GENERATIONS: u32 = 1 << 21;
 /// is freed, so an id that was claimed or cancelled never names a later waiter (until the
 /// generation wraps, after 2²¹ reuses of one slot). Ids are below 2⁵³, so they survive a trip
 /// through a JavaScript number.
+///
+/// ```
+/// use lindy::queue::{Engine, TakeOrWait};
+/// let mut q: Engine<u32> = Engine::new();
+/// let Ok(TakeOrWait::Waiting(id)) = q.take_or_wait("k", ()) else { unreachable!() };
+/// assert!(q.is_waiting(id));
+/// ```
 #[derive(Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub struct WaiterId(u64);
 
@@ -41,11 +48,22 @@ impl WaiterId {
     }
     /// The id as a number (to hand to JavaScript, or a log). Round-trips through
     /// [`from_u64`](Self::from_u64).
+    ///
+    /// ```
+    /// use lindy::queue::WaiterId;
+    /// assert_eq!(WaiterId::from_u64(9).as_u64(), 9);
+    /// ```
     pub const fn as_u64(self) -> u64 {
         self.0
     }
     /// An id from [`as_u64`](Self::as_u64). A number that names no live waiter is simply
     /// unknown to the engine (every operation on it reports so).
+    ///
+    /// ```
+    /// use lindy::queue::{Claim, Engine, WaiterId};
+    /// let mut q: Engine<u32> = Engine::new();
+    /// assert_eq!(q.claim(WaiterId::from_u64(42)), Claim::Unknown);
+    /// ```
     pub const fn from_u64(id: u64) -> Self {
         WaiterId(id)
     }

@@ -17,6 +17,15 @@ use crate::sync::{DefaultRawMutex, Mutex, RawMutex};
 /// A leased entry handed out by [`LocalSpace::try_take_leased`]: a clone of the value (the space
 /// keeps the entry until [`ack`](LocalSpace::ack)), the lease id to settle it with, and its
 /// delivery count.
+///
+/// ```
+/// use lindy::space::LocalSpace;
+/// let space = LocalSpace::<&str>::new();
+/// space.try_push("jobs", "resize").unwrap();
+/// let lease = space.try_take_leased("jobs", Some(1_000), 0).unwrap();
+/// assert_eq!((lease.value, lease.deliveries, lease.deadline), ("resize", 1, 1_000));
+/// space.ack(lease.id).unwrap();
+/// ```
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Lease<V> {
     /// Settle the lease with this id ([`ack`](LocalSpace::ack), [`nack`](LocalSpace::nack),
@@ -30,6 +39,8 @@ pub struct Lease<V> {
     pub deadline: u64,
 }
 
+// Aligned to a cache line on 64-bit targets: the lock word and the state written on every
+// operation then share one line (see `Engine`), instead of landing wherever the allocator puts them.
 /// The in-process tuple space: a map from keys to FIFO queues of `V`, behind one lock. It drives
 /// the crate's one queue engine ([`crate::queue`]), so it has the same rules as every other
 /// backend.
@@ -75,8 +86,6 @@ pub struct Lease<V> {
 /// JOBS.try_push("jobs", 7).unwrap();
 /// assert_eq!(JOBS.try_take("jobs"), Some(7));
 /// ```
-// Aligned to a cache line on 64-bit targets: the lock word and the state written on every
-// operation then share one line (see `Engine`), instead of landing wherever the allocator puts them.
 #[cfg_attr(target_pointer_width = "64", repr(align(64)))]
 pub struct LocalSpace<V, R: RawMutex = DefaultRawMutex> {
     pub(crate) state: Mutex<R, Engine<V, Waker>>,
@@ -84,6 +93,12 @@ pub struct LocalSpace<V, R: RawMutex = DefaultRawMutex> {
 
 impl<V, R: RawMutex> LocalSpace<V, R> {
     /// An empty, open, unbounded space. Allocates nothing until the first key arrives.
+    ///
+    /// ```
+    /// use lindy::space::LocalSpace;
+    /// let space = LocalSpace::<u32>::new();
+    /// assert_eq!(space.total_len(), 0);
+    /// ```
     pub const fn new() -> Self {
         LocalSpace {
             state: Mutex::new(Engine::new()),
@@ -127,6 +142,14 @@ impl<V, R: RawMutex> LocalSpace<V, R> {
     /// Appends `value` to the queue of `key`: handed straight to the key's oldest waiting taker if
     /// there is one, and cloned to its waiting readers. Never waits.
     ///
+    /// ```
+    /// use lindy::space::LocalSpace;
+    /// let space = LocalSpace::<u32>::new();
+    /// space.try_push("jobs", 1).unwrap();
+    /// space.close();
+    /// assert_eq!(space.try_push("jobs", 2).unwrap_err().into_inner(), 2); // handed back
+    /// ```
+    ///
     /// # Errors
     /// The value is handed back, nothing is lost silently: [`PushError::Closed`] once the space is
     /// closed, [`PushError::Full`] / [`PushError::TooLarge`] under a bound (see
@@ -144,6 +167,14 @@ impl<V, R: RawMutex> LocalSpace<V, R> {
 
     /// Puts `value` at the head of `key`: the next take gets it (a put-back). O(1).
     ///
+    /// ```
+    /// use lindy::space::LocalSpace;
+    /// let space = LocalSpace::<u32>::new();
+    /// space.try_push("jobs", 1).unwrap();
+    /// space.push_front("jobs", 0).unwrap();
+    /// assert_eq!(space.try_take("jobs"), Some(0));
+    /// ```
+    ///
     /// # Errors
     /// As [`try_push`](Self::try_push).
     pub fn push_front(&self, key: &str, value: V) -> Result<(), PushError<V>> {
@@ -158,6 +189,20 @@ impl<V, R: RawMutex> LocalSpace<V, R> {
 
     /// Appends `value` under `key`, waiting for room in a bounded space (back-pressure). Producers
     /// of a key go in first come, first served.
+    ///
+    /// ```
+    /// use lindy::queue::Config;
+    /// use lindy::space::LocalSpace;
+    /// use futures::FutureExt;
+    /// # futures::executor::block_on(async {
+    /// let space = LocalSpace::<u32>::with_config(Config::new().key_max_entries(1)).unwrap();
+    /// space.push("jobs", 1).await.unwrap(); // room: in at once
+    /// let mut second = space.push("jobs", 2);
+    /// assert!((&mut second).now_or_never().is_none()); // full: it waits
+    /// assert_eq!(space.try_take("jobs"), Some(1)); // room frees…
+    /// second.await.unwrap(); // …and the waiting push goes in
+    /// # });
+    /// ```
     ///
     /// # Errors
     /// Resolves to [`PushError::Closed`] (the space closed while it waited) or
@@ -181,6 +226,17 @@ impl<V, R: RawMutex> LocalSpace<V, R> {
     /// An entry already present is returned on the first poll. The future borrows the space and
     /// the key.
     ///
+    /// ```
+    /// use lindy::space::LocalSpace;
+    /// # futures::executor::block_on(async {
+    /// let space = LocalSpace::<u32>::new();
+    /// space.try_push("jobs", 1).unwrap();
+    /// assert_eq!(space.take("jobs").await, Ok(1));
+    /// space.close();
+    /// assert!(space.take("jobs").await.is_err()); // closed and drained
+    /// # });
+    /// ```
+    ///
     /// # Errors
     /// Resolves to [`Closed`](crate::Closed) once the space is closed *and* `key` is empty: a
     /// closed space is drained first.
@@ -194,6 +250,14 @@ impl<V, R: RawMutex> LocalSpace<V, R> {
 
     /// Takes the head entry of `key` if there is one; never waits. Serves after close too, so a
     /// closed space can be drained.
+    ///
+    /// ```
+    /// use lindy::space::LocalSpace;
+    /// let space = LocalSpace::<u32>::new();
+    /// assert_eq!(space.try_take("jobs"), None);
+    /// space.try_push("jobs", 1).unwrap();
+    /// assert_eq!(space.try_take("jobs"), Some(1));
+    /// ```
     #[inline]
     pub fn try_take(&self, key: &str) -> Option<V> {
         self.with(|e| e.try_take(key).ok().map(|t| t.value))
@@ -209,6 +273,19 @@ impl<V, R: RawMutex> LocalSpace<V, R> {
     ///
     /// Polling scans the keys that hold entries: O(keys). Waiting costs nothing per key.
     ///
+    /// ```
+    /// use lindy::grammar::Pattern;
+    /// use lindy::space::LocalSpace;
+    /// # futures::executor::block_on(async {
+    /// let space = LocalSpace::<u32>::new();
+    /// space.try_push("public:app.jobs.b", 1).unwrap();
+    /// space.try_push("public:app.jobs.a", 2).unwrap();
+    /// let jobs = Pattern::parse("public:app.jobs.*").unwrap();
+    /// let (key, value) = space.take_matching(&jobs).await.unwrap();
+    /// assert_eq!((key.as_str(), value), ("public:app.jobs.b", 1)); // the oldest first
+    /// # });
+    /// ```
+    ///
     /// # Errors
     /// Resolves to [`Closed`](crate::Closed) once the space is closed and no matching entry is
     /// left.
@@ -221,21 +298,54 @@ impl<V, R: RawMutex> LocalSpace<V, R> {
 
     /// Takes the oldest entry from any key matching `pattern`, if there is one; never waits.
     /// Serves after close too. O(keys).
+    ///
+    /// ```
+    /// use lindy::grammar::Pattern;
+    /// use lindy::space::LocalSpace;
+    /// let space = LocalSpace::<u32>::new();
+    /// space.try_push("not a channel name", 0).unwrap();
+    /// space.try_push("public:app.jobs.a", 1).unwrap();
+    /// let jobs = Pattern::parse("public:app.jobs.*").unwrap();
+    /// assert_eq!(space.try_take_matching(&jobs).map(|(k, v)| (k.to_string(), v)), Some(("public:app.jobs.a".into(), 1)));
+    /// assert_eq!(space.try_take_matching(&jobs), None);
+    /// ```
     pub fn try_take_matching(&self, pattern: &Pattern) -> Option<(Name, V)> {
         self.with(|e| e.try_take_matching(pattern).ok().map(|(n, t)| (n, t.value)))
     }
 
     /// Entries queued under `key` (leased ones not counted).
+    ///
+    /// ```
+    /// use lindy::space::LocalSpace;
+    /// let space = LocalSpace::<u32>::new();
+    /// space.try_push("jobs", 1).unwrap();
+    /// assert_eq!((space.len("jobs"), space.len("other")), (1, 0));
+    /// ```
     pub fn len(&self, key: &str) -> usize {
         self.state.lock(|s| s.len(key))
     }
 
     /// Entries queued across all keys. O(1).
+    ///
+    /// ```
+    /// use lindy::space::LocalSpace;
+    /// let space = LocalSpace::<u32>::new();
+    /// space.try_push("a", 1).unwrap();
+    /// space.try_push("b", 2).unwrap();
+    /// assert_eq!(space.total_len(), 2);
+    /// ```
     pub fn total_len(&self) -> usize {
         self.state.lock(|s| s.total_len())
     }
 
     /// A snapshot of the keys holding at least one entry, in no particular order.
+    ///
+    /// ```
+    /// use lindy::space::LocalSpace;
+    /// let space = LocalSpace::<u32>::new();
+    /// space.try_push("jobs", 1).unwrap();
+    /// assert_eq!(space.keys(), ["jobs"]);
+    /// ```
     pub fn keys(&self) -> Vec<String> {
         self.state.lock(|s| s.keys().map(String::from).collect())
     }
@@ -257,11 +367,27 @@ impl<V, R: RawMutex> LocalSpace<V, R> {
     /// takes and reads drain what is queued, then fail with [`Closed`](crate::Closed); every
     /// waiter is woken now (nothing is queued for a waiting taker); waiting producers get their
     /// values back. Leases still settle and expire; a returned entry is queued for draining.
+    ///
+    /// ```
+    /// use lindy::space::LocalSpace;
+    /// let space = LocalSpace::<u32>::new();
+    /// space.try_push("jobs", 1).unwrap();
+    /// space.close();
+    /// assert!(space.try_push("jobs", 2).is_err());
+    /// assert_eq!(space.try_take("jobs"), Some(1)); // drains
+    /// ```
     pub fn close(&self) {
         self.with(|e| e.close());
     }
 
     /// Whether [`close`](Self::close) was called.
+    ///
+    /// ```
+    /// use lindy::space::LocalSpace;
+    /// let space = LocalSpace::<u32>::new();
+    /// space.close();
+    /// assert!(space.is_closed());
+    /// ```
     pub fn is_closed(&self) -> bool {
         self.state.lock(|s| s.is_closed())
     }
@@ -269,11 +395,29 @@ impl<V, R: RawMutex> LocalSpace<V, R> {
     /// Releases every byte the present keys do not need: the table's spare room, the recycled key
     /// queue, spare queue capacity. The space shrinks on its own as keys leave; this goes further,
     /// down to no allocation at all for an empty space.
+    ///
+    /// ```
+    /// use lindy::space::LocalSpace;
+    /// let space = LocalSpace::<u32>::new();
+    /// (0..1_000).for_each(|i| space.try_push(&i.to_string(), i).unwrap());
+    /// (0..1_000).for_each(|i| assert_eq!(space.try_take(&i.to_string()), Some(i)));
+    /// space.shrink_to_fit(); // back to no allocation
+    /// assert_eq!(space.total_len(), 0);
+    /// ```
     pub fn shrink_to_fit(&self) {
         self.state.lock(|s| s.shrink_to_fit());
     }
 
     /// Acknowledges a lease: the entry is done and leaves the space.
+    ///
+    /// ```
+    /// use lindy::space::LocalSpace;
+    /// let space = LocalSpace::<u32>::new();
+    /// space.try_push("jobs", 1).unwrap();
+    /// let lease = space.try_take_leased("jobs", None, 0).unwrap();
+    /// space.ack(lease.id).unwrap();
+    /// assert_eq!(space.ack(lease.id).unwrap_err().code(), "LEASE_LOST"); // settled once
+    /// ```
     ///
     /// # Errors
     /// [`LeaseError::Lost`] (code `LEASE_LOST`): no live lease has that id (settled, expired,
@@ -286,6 +430,15 @@ impl<V, R: RawMutex> LocalSpace<V, R> {
     /// count (to the oldest waiting taker, if any), or to the dead-letter key after
     /// `max_deliveries` (see [`Config::max_deliveries`]).
     ///
+    /// ```
+    /// use lindy::space::LocalSpace;
+    /// let space = LocalSpace::<u32>::new();
+    /// space.try_push("jobs", 1).unwrap();
+    /// let lease = space.try_take_leased("jobs", None, 0).unwrap();
+    /// space.nack(lease.id).unwrap();
+    /// assert_eq!(space.try_take_leased("jobs", None, 0).unwrap().deliveries, 2); // back, counted
+    /// ```
+    ///
     /// # Errors
     /// [`LeaseError::Lost`].
     pub fn nack(&self, id: LeaseId) -> Result<Returned, LeaseError> {
@@ -294,6 +447,15 @@ impl<V, R: RawMutex> LocalSpace<V, R> {
 
     /// Extends a lease to `lease_ms` (the configured default if `None`) from `now`; returns the
     /// new deadline.
+    ///
+    /// ```
+    /// use lindy::space::LocalSpace;
+    /// let space = LocalSpace::<u32>::new();
+    /// space.try_push("jobs", 1).unwrap();
+    /// let lease = space.try_take_leased("jobs", Some(1_000), 0).unwrap();
+    /// assert_eq!(space.extend(lease.id, Some(5_000), 900), Ok(5_900));
+    /// assert_eq!(space.handle_timeout(1_000), 0); // still leased
+    /// ```
     ///
     /// # Errors
     /// [`LeaseError::Invalid`] (code `LEASE_INVALID`) for a length outside
@@ -304,17 +466,44 @@ impl<V, R: RawMutex> LocalSpace<V, R> {
 
     /// The next lease deadline (ms), if any lease is out: call
     /// [`handle_timeout`](Self::handle_timeout) then.
+    ///
+    /// ```
+    /// use lindy::space::LocalSpace;
+    /// let space = LocalSpace::<u32>::new();
+    /// assert_eq!(space.poll_timeout(), None);
+    /// space.try_push("jobs", 1).unwrap();
+    /// space.try_take_leased("jobs", Some(250), 1_000).unwrap();
+    /// assert_eq!(space.poll_timeout(), Some(1_250));
+    /// ```
     pub fn poll_timeout(&self) -> Option<u64> {
         self.state.lock(|s| s.poll_timeout())
     }
 
     /// Returns every lease whose deadline is `<= now` to the head of its key (or the dead-letter
     /// key), waking takers as entries come back. Returns how many expired.
+    ///
+    /// ```
+    /// use lindy::space::LocalSpace;
+    /// let space = LocalSpace::<u32>::new();
+    /// space.try_push("jobs", 1).unwrap();
+    /// space.try_take_leased("jobs", Some(250), 0).unwrap();
+    /// assert_eq!(space.handle_timeout(249), 0);
+    /// assert_eq!(space.handle_timeout(250), 1);
+    /// assert_eq!(space.try_take("jobs"), Some(1)); // back at the head
+    /// ```
     pub fn handle_timeout(&self, now: u64) -> usize {
         self.with(|e| e.handle_timeout(now))
     }
 
     /// Entries out on a lease.
+    ///
+    /// ```
+    /// use lindy::space::LocalSpace;
+    /// let space = LocalSpace::<u32>::new();
+    /// space.try_push("jobs", 1).unwrap();
+    /// space.try_take_leased("jobs", None, 0).unwrap();
+    /// assert_eq!((space.leased_len(), space.len("jobs")), (1, 0));
+    /// ```
     pub fn leased_len(&self) -> usize {
         self.state.lock(|s| s.leased_len())
     }
@@ -328,6 +517,16 @@ impl<V: Clone, R: RawMutex> LocalSpace<V, R> {
     ///
     /// `V::clone` runs under the space's lock: keep it cheap (an `Arc`, a small value) and never
     /// touch the space from it.
+    ///
+    /// ```
+    /// use lindy::space::LocalSpace;
+    /// # futures::executor::block_on(async {
+    /// let space = LocalSpace::<u32>::new();
+    /// space.try_push("config", 7).unwrap();
+    /// assert_eq!(space.peek("config").await, Ok(7));
+    /// assert_eq!(space.len("config"), 1); // still there
+    /// # });
+    /// ```
     ///
     /// # Errors
     /// Resolves to [`Closed`](crate::Closed) once the space is closed and `key` is empty.
@@ -345,6 +544,14 @@ impl<V: Clone, R: RawMutex> LocalSpace<V, R> {
     }
 
     /// A clone of the head entry of `key`, if there is one; never waits. Serves after close too.
+    ///
+    /// ```
+    /// use lindy::space::LocalSpace;
+    /// let space = LocalSpace::<u32>::new();
+    /// assert_eq!(space.try_peek("config"), None);
+    /// space.try_push("config", 7).unwrap();
+    /// assert_eq!(space.try_peek("config"), Some(7));
+    /// ```
     pub fn try_peek(&self, key: &str) -> Option<V> {
         self.state.lock(|s| s.try_peek(key).ok().cloned())
     }
@@ -425,6 +632,17 @@ impl<V: Clone, R: RawMutex> LocalSpace<V, R> {
 
     /// [`try_take_matching`](Self::try_take_matching) under a lease (see
     /// [`try_take_leased`](Self::try_take_leased)).
+    ///
+    /// ```
+    /// use lindy::grammar::Pattern;
+    /// use lindy::space::LocalSpace;
+    /// let space = LocalSpace::<u32>::new();
+    /// space.try_push("public:app.jobs.a", 1).unwrap();
+    /// let jobs = Pattern::parse("public:app.jobs.*").unwrap();
+    /// let (key, lease) = space.try_take_matching_leased(&jobs, Some(1_000), 0).unwrap();
+    /// assert_eq!((key.as_str(), lease.value), ("public:app.jobs.a", 1));
+    /// space.ack(lease.id).unwrap();
+    /// ```
     ///
     /// # Errors
     /// As [`try_take_leased`](Self::try_take_leased).

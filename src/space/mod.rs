@@ -99,6 +99,24 @@ use crate::sync::RawMutex;
 /// assert_eq!(futures::executor::block_on(hand_off(&space)), Ok(42));
 /// ```
 ///
+/// `push` waits for room in a bounded space; `try_push` answers at once:
+///
+/// ```
+/// use lindy::queue::Config;
+/// use lindy::space::{LocalSpace, Space};
+/// use futures::FutureExt;
+/// # futures::executor::block_on(async {
+/// let space = LocalSpace::<u32>::with_config(Config::new().key_max_entries(1)).unwrap();
+/// Space::try_push(&space, "jobs", 1).await.unwrap();
+/// assert_eq!(Space::try_push(&space, "jobs", 2).await.unwrap_err().into_inner(), 2); // full
+/// let mut waiting = Space::push(&space, "jobs", 2);
+/// assert!((&mut waiting).now_or_never().is_none()); // waits for room…
+/// assert_eq!(space.try_take("jobs"), Some(1));
+/// waiting.await.unwrap(); // …and goes in once a take made some
+/// assert_eq!(space.try_take("jobs"), Some(2));
+/// # });
+/// ```
+///
 /// The futures are associated types, so generic code can require them to be `Send`
 /// (`where for<'a> S::Take<'a>: Send`) when it spawns them on a multi-threaded runtime.
 pub trait Space<V> {
@@ -109,6 +127,10 @@ pub trait Space<V> {
 
     /// The future of [`push`](Space::push).
     type Push<'a>: Future<Output = Result<(), Self::PushError>>
+    where
+        Self: 'a;
+    /// The future of [`try_push`](Space::try_push).
+    type TryPush<'a>: Future<Output = Result<(), Self::PushError>>
     where
         Self: 'a;
     /// The future of [`take`](Space::take).
@@ -128,14 +150,59 @@ pub trait Space<V> {
     where
         Self: 'a;
 
-    /// Appends `value` under `key`.
+    /// Appends `value` under `key`, waiting for room in a bounded space (back-pressure).
+    ///
+    /// ```
+    /// use lindy::space::{LocalSpace, Space};
+    /// # futures::executor::block_on(async {
+    /// let space = LocalSpace::<u32>::new();
+    /// Space::push(&space, "jobs", 1).await.unwrap();
+    /// assert_eq!(space.try_take("jobs"), Some(1));
+    /// # });
+    /// ```
+    ///
+    /// # Errors
+    /// Resolves to the backend's [`PushError`](Space::PushError), the value handed back, when
+    /// waiting cannot help: the space is closed (before or while it waits), or the value can
+    /// never fit.
+    ///
+    /// # Cancel safety
+    /// Backends must be cancel-safe: the value is in the space exactly when the future resolved
+    /// `Ok` (tokio's `send` contract); dropped earlier, it puts nothing in. So a timeout around
+    /// it (`tokio::time::timeout(d, space.push(k, v))`) either stored the value or did not.
+    /// [`LocalSpace`]: see [`Push`].
+    fn push<'a>(&'a self, key: &'a str, value: V) -> Self::Push<'a>;
+    /// Appends `value` under `key` if there is room now, without waiting for room.
+    ///
+    /// ```
+    /// use lindy::space::{LocalSpace, Space};
+    /// # futures::executor::block_on(async {
+    /// let space = LocalSpace::<u32>::new();
+    /// Space::close(&space).await.unwrap();
+    /// let refused = Space::try_push(&space, "jobs", 1).await.unwrap_err();
+    /// assert_eq!(refused.into_inner(), 1);
+    /// # });
+    /// ```
+    ///
+    /// # Errors
+    /// Resolves to the backend's [`PushError`](Space::PushError), the value handed back: closed,
+    /// full (a bounded space), too large.
     ///
     /// # Cancel safety
     /// The backend's to state ([`LocalSpace`]: the future is ready at once, the value is in
-    /// when it is created).
-    fn push<'a>(&'a self, key: &'a str, value: V) -> Self::Push<'a>;
+    /// when it is created, whether or not it is polled).
+    fn try_push<'a>(&'a self, key: &'a str, value: V) -> Self::TryPush<'a>;
     /// Removes and returns the head entry of `key`, waiting until there is one; after `close`,
     /// drains what is queued, then fails.
+    ///
+    /// ```
+    /// use lindy::space::{LocalSpace, Space};
+    /// # futures::executor::block_on(async {
+    /// let space = LocalSpace::<u32>::new();
+    /// space.try_push("jobs", 1).unwrap();
+    /// assert_eq!(Space::take(&space, "jobs").await, Ok(1));
+    /// # });
+    /// ```
     ///
     /// # Cancel safety
     /// Backends must be cancel-safe: an entry leaves the space only when the future resolves
@@ -143,10 +210,27 @@ pub trait Space<V> {
     fn take<'a>(&'a self, key: &'a str) -> Self::Take<'a>;
     /// Removes and returns the head entry of `key` if there is one, without waiting for one.
     ///
+    /// ```
+    /// use lindy::space::{LocalSpace, Space};
+    /// # futures::executor::block_on(async {
+    /// let space = LocalSpace::<u32>::new();
+    /// assert_eq!(Space::try_take(&space, "jobs").await, Ok(None));
+    /// # });
+    /// ```
+    ///
     /// # Cancel safety
     /// Backends must be cancel-safe: dropping the future before it resolves takes nothing.
     fn try_take<'a>(&'a self, key: &'a str) -> Self::TryTake<'a>;
     /// Entries queued under `key`.
+    ///
+    /// ```
+    /// use lindy::space::{LocalSpace, Space};
+    /// # futures::executor::block_on(async {
+    /// let space = LocalSpace::<u32>::new();
+    /// space.try_push("jobs", 1).unwrap();
+    /// assert_eq!(Space::len(&space, "jobs").await, Ok(1));
+    /// # });
+    /// ```
     ///
     /// # Cancel safety
     /// Cancel-safe: changes nothing.
@@ -154,14 +238,40 @@ pub trait Space<V> {
     /// Closes the space (the close rule of [`crate::queue`]): `push` is refused with the value
     /// handed back, takes drain then fail, waiters are woken.
     ///
+    /// ```
+    /// use lindy::space::{LocalSpace, Space};
+    /// # futures::executor::block_on(async {
+    /// let space = LocalSpace::<u32>::new();
+    /// Space::close(&space).await.unwrap();
+    /// Space::close(&space).await.unwrap(); // idempotent
+    /// assert!(Space::is_closed(&space));
+    /// # });
+    /// ```
+    ///
     /// # Cancel safety
     /// Idempotent, so dropping the future and calling it again is always safe.
     fn close(&self) -> Self::Close<'_>;
     /// Whether the space is closed (as far as this handle knows).
+    ///
+    /// ```
+    /// use lindy::space::{LocalSpace, Space};
+    /// let space = LocalSpace::<u32>::new();
+    /// assert!(!Space::is_closed(&space));
+    /// ```
     fn is_closed(&self) -> bool;
 }
 
 /// The reading half of a tuple space, for values that can be cloned.
+///
+/// ```
+/// use lindy::space::{LocalSpace, PeekSpace};
+/// async fn current<S: PeekSpace<u32>>(space: &S) -> Option<u32> {
+///     space.try_peek("config").await.ok().flatten()
+/// }
+/// let space = LocalSpace::<u32>::new();
+/// space.try_push("config", 7).unwrap();
+/// assert_eq!(futures::executor::block_on(current(&space)), Some(7));
+/// ```
 pub trait PeekSpace<V: Clone>: Space<V> {
     /// The future of [`peek`](PeekSpace::peek).
     type Peek<'a>: Future<Output = Result<V, Self::Error>>
@@ -174,10 +284,27 @@ pub trait PeekSpace<V: Clone>: Space<V> {
 
     /// A copy of the head entry of `key`, waiting until there is one.
     ///
+    /// ```
+    /// use lindy::space::{LocalSpace, PeekSpace};
+    /// # futures::executor::block_on(async {
+    /// let space = LocalSpace::<u32>::new();
+    /// space.try_push("config", 7).unwrap();
+    /// assert_eq!(PeekSpace::peek(&space, "config").await, Ok(7));
+    /// # });
+    /// ```
+    ///
     /// # Cancel safety
     /// Cancel-safe: nothing is removed.
     fn peek<'a>(&'a self, key: &'a str) -> Self::Peek<'a>;
     /// A copy of the head entry of `key` if there is one, without waiting.
+    ///
+    /// ```
+    /// use lindy::space::{LocalSpace, PeekSpace};
+    /// # futures::executor::block_on(async {
+    /// let space = LocalSpace::<u32>::new();
+    /// assert_eq!(PeekSpace::try_peek(&space, "config").await, Ok(None));
+    /// # });
+    /// ```
     ///
     /// # Cancel safety
     /// Cancel-safe: nothing is removed.
@@ -188,6 +315,10 @@ impl<V, R: RawMutex> Space<V> for LocalSpace<V, R> {
     type Error = Closed;
     type PushError = PushError<V>;
     type Push<'a>
+        = Push<'a, V, R>
+    where
+        Self: 'a;
+    type TryPush<'a>
         = Ready<Result<(), PushError<V>>>
     where
         Self: 'a;
@@ -209,6 +340,9 @@ impl<V, R: RawMutex> Space<V> for LocalSpace<V, R> {
         Self: 'a;
 
     fn push<'a>(&'a self, key: &'a str, value: V) -> Self::Push<'a> {
+        LocalSpace::push(self, key, value)
+    }
+    fn try_push<'a>(&'a self, key: &'a str, value: V) -> Self::TryPush<'a> {
         ready(LocalSpace::try_push(self, key, value))
     }
     fn take<'a>(&'a self, key: &'a str) -> Self::Take<'a> {

@@ -18,6 +18,19 @@ use crate::sync::{DefaultRawMutex, RawMutex};
 /// first come, first served, the moment room frees (or a taker arrives to hand it to). Room is
 /// then reserved for this producer, and its value goes in when the future is polled.
 ///
+/// ```
+/// use lindy::queue::Config;
+/// use lindy::space::LocalSpace;
+/// # futures::executor::block_on(async {
+/// let space = LocalSpace::<u32>::with_config(Config::new().max_entries(1)).unwrap();
+/// space.try_push("a", 1).unwrap();
+/// let waiting = space.push("b", 2); // full: waits for room
+/// assert_eq!(space.try_take("a"), Some(1));
+/// waiting.await.unwrap();
+/// assert_eq!(space.try_take("b"), Some(2));
+/// # });
+/// ```
+///
 /// # Cancel safety
 /// Cancel-safe: the value is in the space exactly when the future resolved `Ok` (tokio's `send`
 /// contract). Dropped before that — waiting, or let in but not yet polled — the value is taken
@@ -47,6 +60,12 @@ impl<'a, V, R: RawMutex> Push<'a, V, R> {
     }
 
     /// The key this future puts under.
+    ///
+    /// ```
+    /// use lindy::space::LocalSpace;
+    /// let space = LocalSpace::<u32>::new();
+    /// assert_eq!(space.push("jobs", 1).key(), "jobs");
+    /// ```
     pub fn key(&self) -> &'a str {
         self.key
     }

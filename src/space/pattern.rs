@@ -18,6 +18,21 @@ use crate::sync::{DefaultRawMutex, RawMutex};
 /// Takes the oldest entry from any key matching a pattern, waiting until there is one: the future
 /// returned by [`LocalSpace::take_matching`].
 ///
+/// ```
+/// use lindy::grammar::Pattern;
+/// use lindy::space::LocalSpace;
+/// use futures::FutureExt;
+/// # futures::executor::block_on(async {
+/// let space = LocalSpace::<u32>::new();
+/// let jobs = Pattern::parse("public:app.jobs.*").unwrap();
+/// let mut taker = space.take_matching(&jobs);
+/// assert!((&mut taker).now_or_never().is_none()); // waits
+/// space.try_push("public:app.jobs.resize", 1).unwrap();
+/// let (key, value) = taker.await.unwrap();
+/// assert_eq!((key.as_str(), value), ("public:app.jobs.resize", 1));
+/// # });
+/// ```
+///
 /// # Which entry
 /// Every entry is stamped at `out` with a space-wide sequence number (its age; a put-back or a
 /// returned lease keeps it). A pattern take that finds entries when it is polled takes the one
@@ -56,6 +71,14 @@ impl<'a, V, R: RawMutex> TakeMatching<'a, V, R> {
     }
 
     /// The pattern this future takes for.
+    ///
+    /// ```
+    /// use lindy::grammar::Pattern;
+    /// use lindy::space::LocalSpace;
+    /// let space = LocalSpace::<u32>::new();
+    /// let jobs = Pattern::parse("public:app.jobs.*").unwrap();
+    /// assert_eq!(space.take_matching(&jobs).pattern(), &jobs);
+    /// ```
     pub fn pattern(&self) -> &'a Pattern {
         self.pattern
     }

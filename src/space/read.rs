@@ -18,6 +18,19 @@ use crate::sync::{DefaultRawMutex, RawMutex};
 /// Every reader waiting on a key gets a clone of the next entry that arrives for it, even one
 /// handed straight to a waiting taker.
 ///
+/// ```
+/// use lindy::space::LocalSpace;
+/// use futures::FutureExt;
+/// # futures::executor::block_on(async {
+/// let space = LocalSpace::<u32>::new();
+/// let mut reader = space.peek("config");
+/// assert!((&mut reader).now_or_never().is_none()); // waits
+/// space.try_push("config", 7).unwrap();
+/// assert_eq!(reader.await, Ok(7));
+/// assert_eq!(space.try_take("config"), Some(7)); // a peek leaves it there
+/// # });
+/// ```
+///
 /// # Cancel safety
 /// Cancel-safe: a read removes nothing, so dropping it at any point changes nothing in the space.
 #[must_use = "futures do nothing unless polled"]
@@ -40,6 +53,12 @@ impl<'a, V, R: RawMutex> Peek<'a, V, R> {
     }
 
     /// The key this future reads.
+    ///
+    /// ```
+    /// use lindy::space::LocalSpace;
+    /// let space = LocalSpace::<u32>::new();
+    /// assert_eq!(space.peek("config").key(), "config");
+    /// ```
     pub fn key(&self) -> &'a str {
         self.key
     }

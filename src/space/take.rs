@@ -15,6 +15,19 @@ use crate::sync::{DefaultRawMutex, RawMutex};
 /// Takes the head entry of one key, waiting until there is one: the future returned by
 /// [`LocalSpace::take`].
 ///
+/// ```
+/// use lindy::space::LocalSpace;
+/// use futures::FutureExt;
+/// # futures::executor::block_on(async {
+/// let space = LocalSpace::<u32>::new();
+/// let mut first = space.take("jobs");
+/// assert!((&mut first).now_or_never().is_none()); // waits
+/// drop(first); // cancelled: takes nothing
+/// space.try_push("jobs", 1).unwrap();
+/// assert_eq!(space.take("jobs").await, Ok(1));
+/// # });
+/// ```
+///
 /// # Cancel safety
 /// Cancel-safe. An `out` hands its entry straight to the oldest waiting taker; if that taker's
 /// future is dropped before it is polled again, the entry goes back to the head of its key with
@@ -29,6 +42,8 @@ use crate::sync::{DefaultRawMutex, RawMutex};
 pub struct Take<'a, V, R: RawMutex = DefaultRawMutex> {
     space: &'a LocalSpace<V, R>,
     key: &'a str,
+    /// The key's hash in the space's table, when a [`Key`](super::Key) handle made this future.
+    hash: Option<u64>,
     /// Our waiter id while we wait.
     waiter: Option<WaiterId>,
     /// Resolved: polling again returns `Pending` and takes nothing (see [`FusedFuture`]).
@@ -40,12 +55,27 @@ impl<'a, V, R: RawMutex> Take<'a, V, R> {
         Take {
             space,
             key,
+            hash: None,
             waiter: None,
             done: false,
         }
     }
 
+    /// A take whose key's hash is known (from a [`Key`](super::Key) handle of `space`).
+    pub(crate) fn with_hash(space: &'a LocalSpace<V, R>, key: &'a str, hash: u64) -> Self {
+        Take {
+            hash: Some(hash),
+            ..Self::new(space, key)
+        }
+    }
+
     /// The key this future takes from.
+    ///
+    /// ```
+    /// use lindy::space::LocalSpace;
+    /// let space = LocalSpace::<u32>::new();
+    /// assert_eq!(space.take("jobs").key(), "jobs");
+    /// ```
     pub fn key(&self) -> &'a str {
         self.key
     }
@@ -59,9 +89,12 @@ impl<V, R: RawMutex> Future for Take<'_, V, R> {
         if this.done {
             return Poll::Pending; // polled after completion: take nothing more
         }
-        let (space, key, waiter) = (this.space, this.key, &mut this.waiter);
+        let (space, key, hash, waiter) = (this.space, this.key, this.hash, &mut this.waiter);
         let poll = space.with(|e| match *waiter {
-            None => match e.take_or_wait_with(key, || cx.waker().clone()) {
+            None => match match hash {
+                Some(h) => e.take_or_wait_with_hashed(h, key, || cx.waker().clone()),
+                None => e.take_or_wait_with(key, || cx.waker().clone()),
+            } {
                 Ok(TakeOrWait::Taken(t)) => Poll::Ready(Ok(t.value)),
                 Ok(TakeOrWait::Waiting(id)) => {
                     *waiter = Some(id);

@@ -16,6 +16,16 @@ use crate::sync::{DefaultRawMutex, RawMutex};
 /// by [`LocalSpace::take_leased`]. The lease starts when the future resolves (at `clock`'s now),
 /// not when it started waiting.
 ///
+/// ```
+/// use lindy::space::LocalSpace;
+/// # futures::executor::block_on(async {
+/// let space = LocalSpace::<u32>::new();
+/// space.try_push("jobs", 1).unwrap();
+/// let lease = space.take_leased("jobs", Some(100), || 5).await.unwrap();
+/// assert_eq!((lease.value, lease.deadline), (1, 105));
+/// # });
+/// ```
+///
 /// # Cancel safety
 /// Cancel-safe, as [`Take`](super::Take): an entry handed to a dropped future goes back to the
 /// head of its key with its age, and no lease is created.
@@ -47,6 +57,12 @@ impl<'a, V, C, R: RawMutex> TakeLeased<'a, V, C, R> {
     }
 
     /// The key this future takes from.
+    ///
+    /// ```
+    /// use lindy::space::LocalSpace;
+    /// let space = LocalSpace::<u32>::new();
+    /// assert_eq!(space.take_leased("jobs", None, || 0).key(), "jobs");
+    /// ```
     pub fn key(&self) -> &'a str {
         self.key
     }

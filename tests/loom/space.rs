@@ -183,3 +183,45 @@ fn woken_then_dropped_pattern_taker_hands_the_wake_up_on() {
         }
     });
 }
+
+/// Key handles carry their key's hash into the engine: a handle made on one thread, a producer
+/// making its own handle on another (racing the first key's insertion and the table's hasher
+/// seeding), and a producer naming the key — the handle's takes get every value exactly once.
+#[test]
+fn key_handles_hand_off_like_named_keys() {
+    loom::model(|| {
+        let space: &'static Space = Box::leak(Box::new(Space::new()));
+        let producer = loom::thread::spawn(move || space.key("k").try_push(1).unwrap());
+        let jobs = space.key("k");
+        space.try_push("k", 2).unwrap();
+        let mut got = [
+            loom::future::block_on(jobs.take()).unwrap(),
+            loom::future::block_on(jobs.take()).unwrap(),
+        ];
+        producer.join().unwrap();
+        got.sort();
+        assert_eq!(got, [1, 2]);
+        assert!(jobs.is_empty());
+        assert_eq!(space.total_len(), 0);
+    });
+}
+
+/// The `Space` trait's waiting `push` (issue 17) against a take on another thread, in a space
+/// bounded to one entry: the push waits for room, goes in once, and nothing is lost.
+#[test]
+fn the_traits_push_waits_for_room_across_threads() {
+    use lindy::queue::Config;
+    loom::model(|| {
+        let space: &'static Space = Box::leak(Box::new(
+            Space::with_config(Config::new().key_max_entries(1)).unwrap(),
+        ));
+        space.try_push("k", 1).unwrap();
+        let producer = loom::thread::spawn(move || {
+            loom::future::block_on(lindy::space::Space::push(space, "k", 2))
+        });
+        assert_eq!(loom::future::block_on(space.take("k")), Ok(1));
+        assert_eq!(loom::future::block_on(space.take("k")), Ok(2));
+        assert!(producer.join().unwrap().is_ok());
+        assert_eq!(space.total_len(), 0);
+    });
+}
