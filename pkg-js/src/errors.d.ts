@@ -22,7 +22,8 @@ export type LindyErrorCode =
   | "LEASE_LOST"
   | "LEASE_INVALID"
   | "NOT_CLONEABLE"
-  | "STORE_LOCKED";
+  | "STORE_LOCKED"
+  | "NOT_INITIALIZED";
 
 /** The codes as constants: `err.code === Code.CLOSED`. */
 export declare const Code: Readonly<{ [K in LindyErrorCode]: K }>;

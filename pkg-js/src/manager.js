@@ -2,7 +2,7 @@
 // core is sans-IO: it answers `nextDeadline`, and whoever owns the clock acts). This subclass owns
 // a timer armed for `nextDeadline`, re-armed after every call that can move it, so channels expire
 // on time without the caller running a sweep loop.
-import { Manager as CoreManager } from "../exports.js";
+import { Manager as CoreManager } from "../dist/channels.js";
 import { LindyError, Code, typeError } from "./errors.js";
 
 // setTimeout's longest delay; a later deadline is reached in steps.
@@ -54,6 +54,19 @@ export class Manager extends CoreManager {
     return this.#after(super.sweep());
   }
 
+  /**
+   * Expires every channel whose TTL has run out by now; returns how many (quinn-proto's name for
+   * the sans-IO step; `sweep` is its deprecated alias).
+   */
+  handleTimeout() {
+    return this.sweep();
+  }
+
+  /** When (epoch ms) the next channel expires, or `undefined` if none will (`nextDeadline`, deprecated). */
+  get pollTimeout() {
+    return this.nextDeadline;
+  }
+
   #after(result) {
     this.#arm();
     return result;
@@ -67,13 +80,13 @@ export class Manager extends CoreManager {
   #arm() {
     this.#disarm();
     if (!this.#auto) return;
-    const deadline = this.nextDeadline;
+    const deadline = this.pollTimeout;
     if (deadline === undefined) return; // nothing will expire: no timer keeps the process alive
     const delay = Math.min(Math.max(0, deadline - Date.now()), MAX_DELAY);
     // A timer that fires a little early sweeps nothing and re-arms for what is left.
     this.#timer = setTimeout(() => {
       this.#timer = undefined;
-      this.sweep();
+      this.handleTimeout();
     }, delay);
   }
 }

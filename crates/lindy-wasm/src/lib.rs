@@ -29,25 +29,33 @@ pub mod cancel;
 #[cfg(feature = "manager")]
 pub mod channels;
 pub mod codes;
+#[cfg(any(feature = "space", feature = "manager"))]
 pub mod grammar;
 #[cfg(feature = "idb")]
 pub mod idb_store;
 #[cfg(feature = "idb")]
 mod idb_sys;
+#[cfg(any(feature = "space", feature = "manager", feature = "streams"))]
 pub mod iter;
 pub mod js;
+#[cfg(feature = "space")]
 pub mod ring;
+#[cfg(feature = "space")]
 pub mod space_core;
 #[cfg(feature = "streams")]
 pub mod stream;
 
 #[cfg(feature = "manager")]
 pub use channels::Manager;
+#[cfg(feature = "space")]
 pub use grammar::{Name, Pattern, PatternIndex};
 #[cfg(feature = "idb")]
 pub use idb_store::{Durability, IdbStore, IdbStoreOptions};
+#[cfg(any(feature = "space", feature = "manager", feature = "streams"))]
 pub use iter::LindyIterator;
+#[cfg(feature = "space")]
 pub use ring::Ring;
+#[cfg(feature = "space")]
 pub use space_core::SpaceCore;
 #[cfg(feature = "streams")]
 pub use stream::{StreamReader, StreamWriter, Streams};
@@ -128,5 +136,5 @@ export type LindyErrorCode =
   | "CHANNEL_CLOSED" | "CHANNEL_TTL_EXCEEDS_MAX" | "BUFFER_FULL" | "BUFFER_EMPTY" | "CLOSED"
   | "INVALID_PATH" | "INVALID_CONFIG" | "KEY_INVALID" | "VALUE_TOO_LARGE" | "STORE_CORRUPT"
   | "STORE_POISONED" | "IO" | "TIMEOUT" | "ABORTED" | "LEASE_LOST" | "LEASE_INVALID" | "NOT_CLONEABLE"
-  | "STORE_LOCKED";
+  | "STORE_LOCKED" | "NOT_INITIALIZED";
 "#;
