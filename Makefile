@@ -146,7 +146,7 @@ pkg: tools
 	for e in $(PKG_ENTRIES); do \
 	  IFS=: read -r entry features out file budget <<<"$$e"; \
 	  $(CARGO) build --quiet --lib --target $(WASM) --profile wasm-release $(WASM_PKG) --no-default-features --features "$$features"; \
-	  wasm-bindgen --target web --out-dir $(PKG_DIST) --out-name "$$out" target/$(WASM)/wasm-release/lindy_wasm.wasm; \
+	  wasm-bindgen --target web --no-typescript --out-dir $(PKG_DIST) --out-name "$$out" target/$(WASM)/wasm-release/lindy_wasm.wasm; \
 	  $(WASM_OPT) $(WASM_OPT_FLAGS) "$(PKG_DIST)/$${out}_bg.wasm" -o "$(PKG_DIST)/$${out}_bg.wasm"; \
 	done
 	cd pkg-js && node scripts/sizes.mjs $(foreach e,$(PKG_ENTRIES),$(word 1,$(subst :, ,$(e)))=$(word 4,$(subst :, ,$(e))):dist/$(word 3,$(subst :, ,$(e)))_bg.wasm:$(word 5,$(subst :, ,$(e))):$(word 6,$(subst :, ,$(e))))
