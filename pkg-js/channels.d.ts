@@ -92,8 +92,10 @@ export class Manager {
 
 /** Options of `new Manager`. */
 export interface ManagerOptions {
-  /** Expire channels on time without calling `sweep()` (default `false`). */
+  /** Expire channels on time without calling `handleTimeout()` (default `false`). */
   autoSweep?: boolean;
+  /** Live channels the manager holds at once (default 65 536); opening one more is `BUFFER_FULL`. */
+  maxChannels?: number;
 }
 
 /** Options of `new Streams`. */
@@ -104,6 +106,10 @@ export interface StreamsOptions {
   persistent?: boolean;
   /** History kept per persistent path for late readers, in bytes (default 1 MiB). */
   replayBytes?: number;
+  /** The largest message accepted, in bytes (default 1 MiB); a larger one is `VALUE_TOO_LARGE`. */
+  maxMessageBytes?: number;
+  /** Paths the hub holds at once (default 1024); a writer or reader on one more is `BUFFER_FULL`. */
+  maxPaths?: number;
 }
 
 /** A hub of named byte streams. A path's stream starts with its first writer or reader. */

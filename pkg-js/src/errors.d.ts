@@ -23,7 +23,8 @@ export type LindyErrorCode =
   | "LEASE_INVALID"
   | "NOT_CLONEABLE"
   | "STORE_LOCKED"
-  | "NOT_INITIALIZED";
+  | "NOT_INITIALIZED"
+  | "OUT_OF_MEMORY";
 
 /** The codes as constants: `err.code === Code.CLOSED`. */
 export declare const Code: Readonly<{ [K in LindyErrorCode]: K }>;

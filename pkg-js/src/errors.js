@@ -35,6 +35,7 @@ export const Code = Object.freeze({
   NOT_CLONEABLE: "NOT_CLONEABLE",
   STORE_LOCKED: "STORE_LOCKED",
   NOT_INITIALIZED: "NOT_INITIALIZED",
+  OUT_OF_MEMORY: "OUT_OF_MEMORY",
 });
 
 /** The `.code` of a `TypeError` for an argument of the wrong type. */

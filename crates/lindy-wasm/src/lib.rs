@@ -122,6 +122,10 @@ export interface StreamsOptions {
   persistent?: boolean;
   /** History kept per persistent path for late readers, in bytes (default 1 MiB). */
   replayBytes?: number;
+  /** The largest message accepted, in bytes (default 1 MiB). */
+  maxMessageBytes?: number;
+  /** Paths the hub holds at once (default 1024). */
+  maxPaths?: number;
 }
 
 /** Every lindy error: `name` is `"LindyError"` and `code` one of the stable codes. */
@@ -136,5 +140,5 @@ export type LindyErrorCode =
   | "CHANNEL_CLOSED" | "CHANNEL_TTL_EXCEEDS_MAX" | "BUFFER_FULL" | "BUFFER_EMPTY" | "CLOSED"
   | "INVALID_PATH" | "INVALID_CONFIG" | "KEY_INVALID" | "VALUE_TOO_LARGE" | "STORE_CORRUPT"
   | "STORE_POISONED" | "IO" | "TIMEOUT" | "ABORTED" | "LEASE_LOST" | "LEASE_INVALID" | "NOT_CLONEABLE"
-  | "STORE_LOCKED" | "NOT_INITIALIZED";
+  | "STORE_LOCKED" | "NOT_INITIALIZED" | "OUT_OF_MEMORY";
 "#;
