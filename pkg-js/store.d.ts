@@ -21,6 +21,13 @@ export interface IdbStoreOptions {
   maxKeyBytes?: number;
   /** Largest payload accepted, in bytes (default 16 MiB). */
   maxValueBytes?: number;
+  /**
+   * Payloads the store holds at once — queued, leased or being written (default 1 000 000); one
+   * more `push` rejects with `BUFFER_FULL` and writes nothing.
+   */
+  maxEntries?: number;
+  /** Payload bytes the store holds at once (default 256 MiB); a `push` past it is `BUFFER_FULL`. */
+  maxBytes?: number;
   /** How long `open` waits for another handle on the database to close, in ms (0: fail at once with `STORE_LOCKED`). */
   lockTimeoutMs?: number;
 }

@@ -104,6 +104,39 @@ test("an entry used before `await init()` throws NOT_INITIALIZED; after it, it w
   assert.deepEqual(seen.after, ["ok", "ok", "ok", "1", "true"]);
 });
 
+test("IdbStore bounds: maxEntries and maxBytes refuse a push with BUFFER_FULL and write nothing", async () => {
+  const page = await chrome.newPage();
+  const seen = await page.evaluate(async () => {
+    const { IdbStore, LindyError } = await import("lindy/store");
+    const code = (p) => p.then(() => "ok", (e) => (e instanceof LindyError ? e.code : `${e}`));
+    await IdbStore.deleteDatabase("bounds");
+    const s = await IdbStore.open("bounds", { maxEntries: 2, maxBytes: 10 });
+    const out = [];
+    out.push(await code(s.push("k", new Uint8Array(4))));
+    out.push(await code(s.push("k", new Uint8Array(4))));
+    out.push(await code(s.push("k", new Uint8Array(1)))); // a third payload
+    out.push(s.len("k"));
+    await s.take("k"); // room for one more payload, 4 bytes
+    out.push(await code(s.push("k", new Uint8Array(7)))); // 4 + 7 > 10 bytes
+    out.push(await code(s.push("k", new Uint8Array(6)))); // 4 + 6 = 10: fits
+    const leased = await s.takeLeased("k"); // a leased payload still counts
+    out.push(await code(s.push("j", new Uint8Array(1))));
+    await s.ack(leased.lease);
+    out.push(await code(s.push("j", new Uint8Array(1))));
+    out.push(await code(IdbStore.open("x", { maxEntries: 0 })));
+    out.push(await code(IdbStore.open("x", { maxEntry: 1 })));
+    await s.close();
+    const again = await IdbStore.open("bounds");
+    out.push(again.keys().map((k) => `${k}:${again.len(k)}`).join(","));
+    await again.close();
+    await IdbStore.deleteDatabase("bounds");
+    return out;
+  });
+  assert.deepEqual(seen.slice(0, 8), ["ok", "ok", "BUFFER_FULL", 2, "BUFFER_FULL", "ok", "BUFFER_FULL", "ok"]);
+  assert.match(seen[8], /^RangeError: .*maxEntries/);
+  assert.deepEqual(seen.slice(9), ["INVALID_CONFIG", "j:1,k:1"], "what was refused was never written");
+});
+
 test("a module worker uses the package and shares IndexedDB with the page", async () => {
   const page = await chrome.newPage();
   const result = await page.evaluate(async () => {

@@ -78,6 +78,10 @@ export interface IdbStoreOptions {
   maxKeyBytes?: number;
   /** Largest payload accepted, in bytes (default 16 MiB). */
   maxValueBytes?: number;
+  /** Payloads held at once: queued, leased or being written (default 1 000 000). */
+  maxEntries?: number;
+  /** Payload bytes held at once (default 256 MiB). */
+  maxBytes?: number;
   /**
    * How long `open` waits for another handle on the database (this or another tab or worker) to
    * close, in ms (default 5000); then it fails with `STORE_LOCKED`. `0` fails at once.
