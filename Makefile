@@ -130,13 +130,14 @@ tools: setup
 # an entry loads only its own wasm (docs/js-packaging.md): `lindy` (Space, Ring, grammar),
 # `lindy/channels` (Manager, Streams), `lindy/store` (IdbStore). Each is one ESM build
 # (wasm-bindgen --target web) that the browser entry loads with fetch and the Node entry with
-# readFile; then wasm-opt -Oz. Last, the size table: what a page loads for each entry (its JS
+# readFile; then wasm-opt -Oz, and the glue reprinted without wasm-bindgen's copies of the Rust
+# doc comments (scripts/strip-comments.mjs). Last, the size table: what a page loads for each entry (its JS
 # module graph + its wasm), raw and gzipped, against the entry's budget; over budget fails.
 # The `wasm-release` profile (root Cargo.toml) adds `panic = "abort"` and per-crate opt-levels.
 # The budget is the ceiling `make pkg` holds today (a size regression fails it); the target (issue
 # 14: 60 KB gzipped for what `import "lindy"` loads) is printed next to it until it is met.
 #   entry : lindy-wasm features : output name : browser entry file : gzipped budget : target (bytes)
-PKG_ENTRIES := lindy:space:lindy:index.js:100352:61440 \
+PKG_ENTRIES := lindy:space:lindy:index.js:98304:61440 \
   lindy/channels:manager,streams:channels:channels.js:90112:61440 \
   lindy/store:idb:store:store.js:87040:61440
 WASM_OPT_FLAGS := -Oz --strip-debug --strip-producers --enable-reference-types --enable-bulk-memory \
@@ -148,6 +149,7 @@ pkg: tools
 	  $(CARGO) build --quiet --lib --target $(WASM) --profile wasm-release $(WASM_PKG) --no-default-features --features "$$features"; \
 	  wasm-bindgen --target web --no-typescript --out-dir $(PKG_DIST) --out-name "$$out" target/$(WASM)/wasm-release/lindy_wasm.wasm; \
 	  $(WASM_OPT) $(WASM_OPT_FLAGS) "$(PKG_DIST)/$${out}_bg.wasm" -o "$(PKG_DIST)/$${out}_bg.wasm"; \
+	  node pkg-js/scripts/strip-comments.mjs "$(PKG_DIST)/$${out}.js"; \
 	done
 	cd pkg-js && node scripts/sizes.mjs $(foreach e,$(PKG_ENTRIES),$(word 1,$(subst :, ,$(e)))=$(word 4,$(subst :, ,$(e))):dist/$(word 3,$(subst :, ,$(e)))_bg.wasm:$(word 5,$(subst :, ,$(e))):$(word 6,$(subst :, ,$(e))))
 
