@@ -80,7 +80,7 @@ export class Manager {
   /** Lifecycle events as an async iterator. */
   events(options?: EventsOptions): LindyIterator<ChannelEvent>;
   /** When (epoch ms) the next channel expires, or `undefined` if none will: call `handleTimeout()` then. */
-  readonly pollTimeout: number | undefined;
+  pollTimeout(): number | undefined;
   /** @deprecated the old name of `pollTimeout` (docs/vocabulary.md). */
   readonly nextDeadline: number | undefined;
   /** How many live channels there are. */

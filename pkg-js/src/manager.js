@@ -17,7 +17,7 @@ export class Manager extends CoreManager {
 
   /**
    * @param {{ autoSweep?: boolean, maxChannels?: number }} [options] `autoSweep`: expire
-   *   channels on time by itself (a timer at `pollTimeout`; stop it with `stopAutoSweep()` or
+   *   channels on time by itself (a timer at `pollTimeout()`; stop it with `stopAutoSweep()` or
    *   `using`). `maxChannels` (default 65 536): live channels held at once; opening one more is
    *   `BUFFER_FULL`, so a stream of new names cannot grow wasm memory without bound.
    */
@@ -84,8 +84,11 @@ export class Manager extends CoreManager {
     return this.sweep();
   }
 
-  /** When (epoch ms) the next channel expires, or `undefined` if none will (`nextDeadline`, deprecated). */
-  get pollTimeout() {
+  /**
+   * When (epoch ms) the next channel expires, or `undefined` if none will: call
+   * `handleTimeout()` then (the `nextDeadline` getter is its deprecated alias).
+   */
+  pollTimeout() {
     return this.nextDeadline;
   }
 
@@ -102,7 +105,7 @@ export class Manager extends CoreManager {
   #arm() {
     this.#disarm();
     if (!this.#auto) return;
-    const deadline = this.pollTimeout;
+    const deadline = this.pollTimeout();
     if (deadline === undefined) return; // nothing will expire: no timer keeps the process alive
     const delay = Math.min(Math.max(0, deadline - Date.now()), MAX_DELAY);
     // A timer that fires a little early sweeps nothing and re-arms for what is left.

@@ -207,3 +207,24 @@ test("Space: the quick start, through the package's fast paths and its checking 
   await assert.rejects(space.take("q"), { code: "CLOSED" });
   assert.equal(space.tryTake("q"), undefined);
 });
+
+test("the vocabulary's names (docs/vocabulary.md), the old ones kept as aliases of the same functions", async () => {
+  assert.equal(Ring.prototype.take, Ring.prototype.pop);
+  assert.equal(Ring.prototype.tryTake, Ring.prototype.tryPop);
+  const ring = new Ring(2);
+  ring.tryPush("a");
+  ring.tryPush("b");
+  assert.equal(ring.tryTake(), "a");
+  assert.equal(await ring.take(), "b");
+  for (const [now, old] of [["take", "pull"], ["tryTake", "tryPull"], ["takeLeased", "pullLeased"], ["tryTakeLeased", "tryPullLeased"]]) {
+    assert.equal(typeof IdbStore.prototype[now], "function", now);
+    assert.equal(IdbStore.prototype[now], IdbStore.prototype[old], `${now} is ${old}`);
+  }
+  const manager = new Manager();
+  assert.equal(manager.pollTimeout(), undefined);
+  manager.openPublic("public:vocab.a", 60_000);
+  assert.equal(manager.pollTimeout(), manager.nextDeadline);
+  assert.ok(manager.pollTimeout() > Date.now());
+  assert.equal(manager.handleTimeout(), 0, "nothing expired yet");
+  assert.equal(manager.sweep(), 0, "the deprecated name still works");
+});
