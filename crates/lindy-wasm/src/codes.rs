@@ -7,7 +7,7 @@
 //! | `ABORTED` | every waiting call | an `AbortSignal` cancelled a wait; nothing was taken |
 //! | `NOT_CLONEABLE` | the JS fan-out hub | a value cannot cross a `postMessage` boundary; nothing was sent or taken |
 //! | `NOT_INITIALIZED` | every browser entry (`lindy`, `lindy/channels`, `lindy/store`) | the entry's class was used before `await init()` resolved (the wasm is not loaded yet) |
-//! | `OUT_OF_MEMORY` | `Streams`, `StreamWriter` (and any call copying a user's bytes into wasm) | wasm memory could not grow for the value; nothing was stored and the instance keeps working |
+//! | `OUT_OF_MEMORY` | `Streams`, `StreamWriter`, `new Ring` (and any call copying a user's bytes into wasm) | wasm memory could not grow for the value; nothing was stored and the instance keeps working |
 //! | `STORE_LOCKED` | `IdbStore.open` | another handle (this or another tab or worker) holds the database; close it, or share one store with the fan-out leader module |
 #![allow(missing_docs)]
 
