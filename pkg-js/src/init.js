@@ -11,8 +11,9 @@ const scriptUrl = globalThis.document?.currentScript?.src || globalThis.location
 const hasMetaUrl = typeof import.meta.url === "string";
 
 /**
- * The `init()` of an entry whose generated glue is `glue` and whose wasm file is `wasmFile`,
- * and `ready()`, which says whether it has resolved.
+ * The loader of the entry `entry` (its subpath, named in `NOT_INITIALIZED` messages) whose
+ * generated glue is `glue` and whose wasm file is `wasmFile`: its `init()`, and `ready()`, which
+ * says whether that has resolved.
  */
 export function initializer(glue, wasmFile, entry) {
   let ready = false;
