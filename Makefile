@@ -106,7 +106,6 @@ PKG_DIST := pkg-js/dist
 # wasm-opt from npm's `binaryen` (pinned in pkg-js/package-lock.json): Debian's binaryen 108 breaks
 # wasm-bindgen's externref table (the module then fails at init in Table.set).
 WASM_OPT := node pkg-js/node_modules/binaryen/bin/wasm-opt
-WASM_GZ_BUDGET := 61440
 # Scoped runs: the wasm test runner exits 1 with "no tests to run!" on a binary without tests.
 WASM_TEST := CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_RUNNER=wasm-bindgen-test-runner \
   $(CARGO) test --target $(WASM) $(WASM_PKG)
@@ -127,19 +126,32 @@ tools: setup
 	  cd pkg-js && npm ci --no-audit --no-fund && cp package-lock.json node_modules/.lindy-lock; \
 	fi
 
-# Builds pkg-js/dist: one ESM build (wasm-bindgen --target web) that pkg-js/browser.js loads with
-# fetch and pkg-js/node.js with readFile; then wasm-opt -Oz, and prints the gzipped size.
-# The `wasm-release` profile (root Cargo.toml) adds `panic = "abort"` and opt-level "s" to release
-# for this build only.
+# Builds pkg-js/dist: one wasm per package entry, each from the lindy-wasm features it needs, so
+# an entry loads only its own wasm (docs/js-packaging.md): `lindy` (Space, Ring, grammar),
+# `lindy/channels` (Manager, Streams), `lindy/store` (IdbStore). Each is one ESM build
+# (wasm-bindgen --target web) that the browser entry loads with fetch and the Node entry with
+# readFile; then wasm-opt -Oz, and the glue reprinted without wasm-bindgen's copies of the Rust
+# doc comments (scripts/strip-comments.mjs). Last, the size table: what a page loads for each entry (its JS
+# module graph + its wasm), raw and gzipped, against the entry's budget; over budget fails.
+# The `wasm-release` profile (root Cargo.toml) adds `panic = "abort"` and per-crate opt-levels.
+# The budget is the ceiling `make pkg` holds today (a size regression fails it); the target (issue
+# 14: 60 KB gzipped for what `import "lindy"` loads) is printed next to it until it is met.
+#   entry : lindy-wasm features : output name : browser entry file : gzipped budget : target (bytes)
+PKG_ENTRIES := lindy:space:lindy:index.js:98304:61440 \
+  lindy/channels:manager,streams:channels:channels.js:90112:61440 \
+  lindy/store:idb:store:store.js:87040:61440
+WASM_OPT_FLAGS := -Oz --strip-debug --strip-producers --enable-reference-types --enable-bulk-memory \
+  --enable-nontrapping-float-to-int --enable-sign-ext --enable-mutable-globals --enable-multivalue
 pkg: tools
-	$(CARGO) build --lib --target $(WASM) --profile wasm-release $(WASM_PKG)
 	rm -rf $(PKG_DIST) && mkdir -p $(PKG_DIST)
-	wasm-bindgen --target web --out-dir $(PKG_DIST) --out-name lindy target/$(WASM)/wasm-release/lindy_wasm.wasm
-	$(WASM_OPT) -Oz --strip-debug --strip-producers --enable-reference-types --enable-bulk-memory \
-	  --enable-nontrapping-float-to-int --enable-sign-ext --enable-mutable-globals --enable-multivalue \
-	  $(PKG_DIST)/lindy_bg.wasm -o $(PKG_DIST)/lindy_bg.wasm
-	@raw=$$(stat -c %s $(PKG_DIST)/lindy_bg.wasm); gz=$$(gzip -9c $(PKG_DIST)/lindy_bg.wasm | wc -c); \
-	  echo "pkg-js/dist/lindy_bg.wasm: $$raw bytes, $$gz bytes gzipped (budget $(WASM_GZ_BUDGET))"
+	for e in $(PKG_ENTRIES); do \
+	  IFS=: read -r entry features out file budget <<<"$$e"; \
+	  $(CARGO) build --quiet --lib --target $(WASM) --profile wasm-release $(WASM_PKG) --no-default-features --features "$$features"; \
+	  wasm-bindgen --target web --no-typescript --out-dir $(PKG_DIST) --out-name "$$out" target/$(WASM)/wasm-release/lindy_wasm.wasm; \
+	  $(WASM_OPT) $(WASM_OPT_FLAGS) "$(PKG_DIST)/$${out}_bg.wasm" -o "$(PKG_DIST)/$${out}_bg.wasm"; \
+	  node pkg-js/scripts/strip-comments.mjs "$(PKG_DIST)/$${out}.js"; \
+	done
+	cd pkg-js && node scripts/sizes.mjs $(foreach e,$(PKG_ENTRIES),$(word 1,$(subst :, ,$(e)))=$(word 4,$(subst :, ,$(e))):dist/$(word 3,$(subst :, ,$(e)))_bg.wasm:$(word 5,$(subst :, ,$(e))):$(word 6,$(subst :, ,$(e))))
 
 # On single-threaded wasm the default lock is not Sync, so an Arc around lindy's state is
 # "not Send + Sync" there by design: that one lint is off for this target.

@@ -180,7 +180,7 @@ test("cross-tab: a follower's waiting pull survives the leader's death; an abort
     page.on("pageerror", (err) => errors.push(err));
     await page.goto(`${server.url}/www/blank.html`);
     await page.evaluate(async () => {
-      const { IdbStore } = await import("/pkg-js/browser.js");
+      const { IdbStore } = await import("/pkg-js/store.js");
       const { openSharedQueue } = await import("/pkg-js/src/fanout/leader.js");
       globalThis.roles = [];
       globalThis.q = openSharedQueue("lindy-e2e-failover", {
@@ -249,7 +249,8 @@ test("cross-tab: wasm Manager lifecycle events shared between tabs (shareEvents)
     const page = await context.newPage();
     await page.goto(`${server.url}/www/blank.html`);
     await page.evaluate(async (id) => {
-      const { Manager } = await import("/pkg-js/browser.js");
+      const { Manager, init } = await import("/pkg-js/channels.js");
+      await init();
       const { BroadcastBus, shareEvents } = await import("/pkg-js/src/fanout/broadcast-bus.js");
       globalThis.manager = new Manager();
       globalThis.got = [];

@@ -5,18 +5,12 @@ wasm-doc: setup
 	RUSTDOCFLAGS="-D warnings" $(CARGO) doc --no-deps $(WASM_PKG) --target $(WASM) --quiet
 GATES += wasm-doc
 
-## The size of a core-only wasm (Space, Ring, grammar: `--no-default-features`) against the
-## 60 KB gzipped budget of what `import "lindy"` should load. Informational (not in the gate):
-## the package still ships one wasm with everything (see docs/js-internals.md).
-.PHONY: wasm-size
-WASM_CORE_DIR := target/wasm-core
-WASM_CORE_BUDGET := 61440
-wasm-size: tools
-	$(CARGO) build --lib --target $(WASM) --profile wasm-release $(WASM_PKG) --no-default-features
-	rm -rf $(WASM_CORE_DIR) && mkdir -p $(WASM_CORE_DIR)
-	wasm-bindgen --target web --out-dir $(WASM_CORE_DIR) --out-name lindy target/$(WASM)/wasm-release/lindy_wasm.wasm
-	$(WASM_OPT) -Oz --strip-debug --strip-producers --enable-reference-types --enable-bulk-memory \
-	  --enable-nontrapping-float-to-int --enable-sign-ext --enable-mutable-globals --enable-multivalue \
-	  $(WASM_CORE_DIR)/lindy_bg.wasm -o $(WASM_CORE_DIR)/lindy_bg.wasm
-	@gz=$$(gzip -9c $(WASM_CORE_DIR)/lindy_bg.wasm | wc -c); glue=$$(gzip -9c $(WASM_CORE_DIR)/lindy.js | wc -c); \
-	  echo "core wasm (Space, Ring, grammar): $$gz bytes gzipped + glue $$glue (budget $(WASM_CORE_BUDGET) for the wasm: $$([ $$gz -le $(WASM_CORE_BUDGET) ] && echo within || echo OVER))"
+## Each package entry's wasm is lindy-wasm built with only that entry's features (`make pkg`,
+## PKG_ENTRIES in the Makefile): every one of those feature sets must build warning-free on its
+## own (a module used only by another entry would otherwise leave dead code or broken cfgs).
+.PHONY: wasm-entries-clippy
+wasm-entries-clippy: setup
+	for features in $(foreach e,$(PKG_ENTRIES),$(word 2,$(subst :, ,$(e)))); do \
+	  $(CARGO) clippy --quiet --lib --target $(WASM) $(WASM_PKG) --no-default-features --features "$$features" -- $(WASM_CLIPPY); \
+	done
+GATES += wasm-entries-clippy

@@ -41,16 +41,16 @@ export interface WaitOptions {
 export type InitSource = string | { readonly href: string } | ArrayBuffer | ArrayBufferView | PromiseLike<unknown> | object;
 
 /**
- * Loads the WebAssembly module. In browsers, workers and bundles call it once before the first
- * use (later calls return the same promise); by default the wasm is `lindy_bg.wasm` next to the
- * package's glue, which Vite and webpack emit as an asset. In Node it resolves at once: the
- * import itself loaded the module.
+ * Loads this entry's WebAssembly module. In browsers, workers and bundles call it once before the
+ * first use (later calls resolve at once; before it, the classes throw `NOT_INITIALIZED`); by
+ * default the wasm is `lindy_bg.wasm` next to the package's glue, which Vite and webpack emit as
+ * an asset. In Node it resolves at once: the import itself loaded the module. `lindy/channels`
+ * and `lindy/store` have their own wasm and their own `init`.
  */
 export function init(source?: InitSource): Promise<void>;
 
 export { Space, SpaceKey } from "./src/space.js";
 export type { Entry, LeasedEntry, LeaseWaitOptions, SpaceOptions } from "./src/space.js";
-import type { LeasedEntry } from "./src/space.js";
 
 /**
  * A bounded FIFO of values. A full ring refuses (`tryPush` → `false`) or makes `push` wait; after
@@ -64,8 +64,12 @@ export class Ring<T extends Value = Value> {
   /** Appends `value`, waiting for room (`CLOSED`, `ABORTED`, `TIMEOUT`: then it was not pushed). */
   push(value: T, options?: WaitOptions): Promise<void>;
   /** Removes and returns the oldest value, or `undefined` if the ring is empty. */
-  tryPop(): T | undefined;
+  tryTake(): T | undefined;
   /** Removes and returns the oldest value, waiting for one; `undefined` once closed and drained. */
+  take(options?: WaitOptions): Promise<T | undefined>;
+  /** @deprecated the old name of `tryTake` (docs/vocabulary.md). */
+  tryPop(): T | undefined;
+  /** @deprecated the old name of `take` (docs/vocabulary.md). */
   pop(options?: WaitOptions): Promise<T | undefined>;
   /** Closes the ring; returns `true` the first time. */
   close(): boolean;
@@ -150,220 +154,11 @@ export class PatternIndex<V = unknown> {
   [Symbol.dispose](): void;
 }
 
-/** A channel's record, as `Manager` returns it. */
-export interface ChannelInfo {
-  name: string;
-  state: "open" | "closed" | "deleted";
-  visibility: "public" | "private";
-  ttlMs: number;
-  createdAt: number;
-  lastActive: number;
-  /** When the channel expires if not touched (epoch ms). */
-  expiresAt?: number;
-  delta: boolean;
-}
 
-/** One lifecycle transition; `missed` counts events this consumer lost by falling behind. */
-export interface ChannelEvent {
-  kind: "opened" | "closed" | "deleted";
-  name: string;
-  at: number;
-  missed: number;
-}
-
-/** Options of `Manager.events`. */
-export interface EventsOptions {
-  /** Only names matching this pattern. */
-  pattern?: Pattern | string;
-  /** Events buffered for a slow consumer before the newest are dropped (default 256). */
-  capacity?: number;
-}
 
 /**
- * Channel lifecycle: public and private channels, TTLs, sweeps and events. The clock is
- * `Date.now()`; nothing expires between sweeps (`sweep()`, `nextDeadline`).
- */
-export class Manager {
-  /**
-   * An empty manager with the `Date.now()` clock. `autoSweep: true` expires channels on time by
-   * itself (a timer armed for `nextDeadline`); otherwise call `sweep()`.
-   */
-  constructor(options?: ManagerOptions);
-  /** Whether the manager sweeps by itself. */
-  readonly autoSweep: boolean;
-  /** Stops sweeping by itself (idempotent). */
-  stopAutoSweep(): void;
-  /** Opens (or refreshes, or re-opens) a public channel; `ttlMs` defaults to 30 minutes. */
-  openPublic(name: Name | string, ttlMs?: number): ChannelInfo;
-  /** Creates a private channel (`CHANNEL_EXISTS` if taken); `ttlMs` ≤ 1 hour (`CHANNEL_TTL_EXCEEDS_MAX`). */
-  createPrivate(name: Name | string, ttlMs?: number): ChannelInfo;
-  /** The channel's record (`CHANNEL_NOT_FOUND`). */
-  get(name: Name | string): ChannelInfo;
-  /** Whether the channel exists and is open. */
-  isOpen(name: Name | string): boolean;
-  /** Every live channel (open or closed). */
-  list(): ChannelInfo[];
-  /** Marks an open channel active now (`CHANNEL_CLOSED`, `CHANNEL_NOT_FOUND`). */
-  touch(name: Name | string): void;
-  /** Turns the channel's delta flag on or off (`CHANNEL_NOT_FOUND`). */
-  setDelta(name: Name | string, enabled: boolean): void;
-  /** Deletes a channel (emits `deleted`); deleting it again is a quiet no-op. */
-  delete(name: Name | string): void;
-  /** Expires every channel whose TTL has run out by now; returns how many. */
-  sweep(): number;
-  /** Lifecycle events as an async iterator. */
-  events(options?: EventsOptions): LindyIterator<ChannelEvent>;
-  /** When (epoch ms) the next channel expires, or `undefined` if none will. */
-  readonly nextDeadline: number | undefined;
-  /** How many live channels there are. */
-  readonly size: number;
-  free(): void;
-  /** `stopAutoSweep()`, then `free()`: for `using manager = new Manager({ autoSweep: true })`. */
-  [Symbol.dispose](): void;
-}
-
-/** Options of `new Manager`. */
-export interface ManagerOptions {
-  /** Expire channels on time without calling `sweep()` (default `false`). */
-  autoSweep?: boolean;
-}
-
-/** Options of `new Streams`. */
-export interface StreamsOptions {
-  /** Messages a path buffers before writers wait (default 100). */
-  bufferSize?: number;
-  /** Every reader gets every message; late readers replay the history first. */
-  persistent?: boolean;
-  /** History kept per persistent path for late readers, in bytes (default 1 MiB). */
-  replayBytes?: number;
-}
-
-/** A hub of named byte streams. A path's stream starts with its first writer or reader. */
-export class Streams {
-  constructor(options?: StreamsOptions);
-  /** A writer on `path` (`CLOSED` if the path's stream has ended or the hub is closed). */
-  writer(path: string): StreamWriter;
-  /** A reader on `path`: an async iterator of messages. */
-  reader(path: string): StreamReader;
-  /** Writes `message` to every path under `prefix` that has room, without waiting. */
-  broadcast(prefix: string, message: Uint8Array | string): { matched: number; skipped: number };
-  /** Removes `path`; returns how many messages were dropped, or `undefined` if there was none. */
-  delete(path: string): number | undefined;
-  /** Whether `path` exists. */
-  exists(path: string): boolean;
-  /** The paths under `prefix` (`""` for all), sorted. */
-  list(prefix?: string): string[];
-  /** Ends every stream and refuses new writers and readers. */
-  close(): void;
-  /** Whether `close()` was called. */
-  readonly isClosed: boolean;
-  free(): void;
-  /** `close()`: for `using hub = new Streams()`. */
-  [Symbol.dispose](): void;
-}
-
-/** Writes messages to one path. When every writer of a path has closed, its readers see the end. */
-export class StreamWriter {
-  private constructor();
-  /** Writes one message, waiting while the buffer is full (all or nothing: `CLOSED`, `ABORTED`, `TIMEOUT`). */
-  write(message: Uint8Array | string, options?: WaitOptions): Promise<void>;
-  /** Writes one message if there is room now; `false` when the buffer is full. */
-  tryWrite(message: Uint8Array | string): boolean;
-  /** Closes this writer (idempotent). */
-  close(): void;
-  /** Whether writes will fail. */
-  readonly isClosed: boolean;
-  /** The path written to. */
-  readonly path: string;
-  free(): void;
-  /** `close()`. */
-  [Symbol.dispose](): void;
-}
-
-/** Reads the messages of one path: `for await (const msg of reader)`, or `recv()`. */
-export class StreamReader {
-  private constructor();
-  /** The next message, or `undefined` at the end of the stream. */
-  recv(options?: WaitOptions): Promise<Uint8Array | undefined>;
-  /** The next message if one is there: `null` if none yet, `undefined` at the end. */
-  tryRecv(): Uint8Array | null | undefined;
-  /** Detaches from the path (the reader then sees the end). Idempotent. */
-  close(): void;
-  /** Messages this reader missed because a persistent path's history was trimmed first. */
-  readonly missed: number;
-  /** The messages as an async iterator; ends at the end of the stream. */
-  [Symbol.asyncIterator](): AsyncIterableIterator<Uint8Array>;
-  free(): void;
-  /** `close()`. */
-  [Symbol.dispose](): void;
-}
-
-/** Options of `IdbStore.open`. */
-export interface IdbStoreOptions {
-  /** IndexedDB transaction durability (default `"strict"`: a resolved push survives a power cut). */
-  durability?: "strict" | "relaxed" | "default";
-  /** Longest key accepted, in UTF-8 bytes (default 1024). */
-  maxKeyBytes?: number;
-  /** Largest payload accepted, in bytes (default 16 MiB). */
-  maxValueBytes?: number;
-  /** How long `open` waits for another handle on the database to close, in ms (0: fail at once with `STORE_LOCKED`). */
-  lockTimeoutMs?: number;
-}
-
-/** A durable keyed FIFO queue of byte payloads in IndexedDB (browsers and workers). */
-export class IdbStore {
-  private constructor();
-  /** Opens (creating if needed) the store in the IndexedDB database `dbName`. */
-  static open(dbName: string, options?: IdbStoreOptions): Promise<IdbStore>;
-  /** Deletes the database `dbName` with everything in it. */
-  static deleteDatabase(dbName: string): Promise<void>;
-  /**
-   * Appends the bytes of `value` (copied: any typed array, `DataView` or `ArrayBuffer`) to
-   * `key`'s queue; resolves once committed. Payloads are bytes: encode objects yourself (e.g.
-   * `new TextEncoder().encode(JSON.stringify(v))`).
-   */
-  push(key: string, value: ArrayBufferView | ArrayBuffer): Promise<void>;
-  /** Removes and returns the oldest payload of `key`, waiting for one; committed before it resolves. */
-  pull(key: string, options?: WaitOptions): Promise<Uint8Array>;
-  /** Removes and returns the oldest payload of `key` if there is one, without waiting. */
-  tryPull(key: string): Promise<Uint8Array | undefined>;
-  /**
-   * The oldest payload of `key` under a lease, waiting for one. Nothing is written until
-   * `ack(lease)` deletes it; `nack(lease)`, the lease running out (`leaseMs`, default 30 000) or
-   * the page dying put it back at the head of its key, age kept.
-   */
-  pullLeased(key: string, options?: WaitOptions & { leaseMs?: number }): Promise<LeasedEntry<Uint8Array>>;
-  /** `pullLeased` without the wait, or `undefined`. */
-  tryPullLeased(key: string, leaseMs?: number): LeasedEntry<Uint8Array> | undefined;
-  /** The leased entry is done: resolves once its deletion committed (`LEASE_LOST`, `IO`). */
-  ack(lease: number): Promise<void>;
-  /** Gives `lease` back: its entry returns to the head of its key now (`LEASE_LOST`). */
-  nack(lease: number): void;
-  /** Extends `lease` to `leaseMs` from now; returns the new deadline (`LEASE_LOST`, `LEASE_INVALID`). */
-  extend(lease: number, leaseMs?: number): number;
-  /** Entries out on lease. */
-  readonly leased: number;
-  /** Refuses pushes from now on; pulls drain what is queued, then fail with `CLOSED`. Idempotent. */
-  seal(): void;
-  /** A copy of the payload a pull would take next, or `undefined`. */
-  peek(key: string): Uint8Array | undefined;
-  /** How many payloads are queued under `key`. */
-  len(key: string): number;
-  /** The keys that have queued payloads, sorted. */
-  keys(): string[];
-  /** Closes the store; resolves once accepted writes have settled. Idempotent. */
-  close(): Promise<void>;
-  /** Whether `close` was called (or the browser closed the connection). */
-  readonly isClosed: boolean;
-  /** The database name. */
-  readonly name: string;
-  free(): void;
-  /** `close()`: for `await using store = await IdbStore.open("db")`. */
-  [Symbol.asyncDispose](): Promise<void>;
-}
-
-/**
- * The async iterator behind every `for await` over lindy (`Space.takeEach`, `Manager.events`).
+ * The async iterator behind every `for await` over lindy (`Space.takeEach`, `Ring`, and in
+ * `lindy/channels` `Manager.events`, `StreamReader`).
  * `break` (or `return()`) stops early and releases what it holds.
  */
 export class LindyIterator<T = unknown> {

@@ -2,7 +2,8 @@
 // Jobs are taken with leases; a worker killed from the page gives its leased jobs back (they go to
 // the head of the queue) and the others finish them. Every number on the page comes from the
 // hub's events, so "done exactly once" is checked, not assumed.
-import { IdbStore, Space } from "lindy";
+import { Space } from "lindy";
+import { IdbStore } from "lindy/store";
 import { serve } from "lindy/fanout";
 import { openSharedQueue } from "lindy/fanout/leader";
 import { ThroughputChart } from "./chart.js";

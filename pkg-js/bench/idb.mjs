@@ -2,7 +2,7 @@
 // database and the same payloads; the figure is (2 N) operations / elapsed time, median of rounds.
 // Runs inside headless Chromium (page.evaluate), so it only uses browser APIs and imports.
 export async function idbBench({ n, rounds }) {
-  const { IdbStore } = await import("lindy");
+  const { IdbStore } = await import("lindy/store");
   const keyval = await import("idb-keyval");
   const payload = new Uint8Array(128).fill(7);
 

@@ -1,21 +1,8 @@
-// What JS developers expect of the classes beyond their methods, added once when the package
+// What JS developers expect of the classes beyond their methods, added once when an entry
 // loads: `using`/`await using` close what can be closed, `console.log` and `String()` say
-// something useful, and IdbStore takes any binary view. Nothing here is on a hot path.
-import {
-  IdbStore,
-  LindyIterator,
-  Name,
-  Pattern,
-  PatternIndex,
-  Ring,
-  Space,
-  SpaceKey,
-  StreamReader,
-  StreamWriter,
-  Streams,
-} from "../exports.js";
+// something useful, and IdbStore takes any binary view. Nothing here is on a hot path. Each entry
+// (`lindy`, `lindy/channels`, `lindy/store`) applies the part for its own classes.
 import { asyncDisposeBy, disposeBy } from "./dispose.js";
-import { Manager } from "./manager.js";
 
 const INSPECT = Symbol.for("nodejs.util.inspect.custom");
 
@@ -23,31 +10,30 @@ const INSPECT = Symbol.for("nodejs.util.inspect.custom");
 // wasm-bindgen makes `[Symbol.dispose]` an alias of `free()`, which destroys the object under any
 // promise still waiting on it. For objects with a `close()`, disposing means closing: waiters are
 // told (`CLOSED`, or the end of a `for await`), nothing is lost, and the garbage collector frees
-// the wasm memory as usual.
-for (const cls of [Space, Ring, Streams, StreamWriter, StreamReader]) disposeBy(cls, "close");
-// `await using store = await IdbStore.open("db")`: close() is asynchronous (pending writes
-// settle first), so the store is async-disposable only.
-asyncDisposeBy(IdbStore, "close");
-// An iterator disposed early stops like `break` does: what it has not taken stays in place.
-asyncDisposeBy(LindyIterator, "return");
-if (Symbol.dispose) {
-  delete IdbStore.prototype[Symbol.dispose];
-  delete LindyIterator.prototype[Symbol.dispose];
+// the wasm memory as usual. An iterator disposed early stops like `break` does: what it has not
+// taken stays in place.
+function closeOnDispose(classes, iterator) {
+  for (const cls of classes) disposeBy(cls, "close");
+  asyncDisposeBy(iterator, "return");
+  if (Symbol.dispose) delete iterator.prototype[Symbol.dispose];
+}
+
+// --- vocabulary (docs/vocabulary.md) -----------------------------------------------------------
+// The names of the Rust core (`take`, `tryTake`, …) on every surface; the old names stay as
+// deprecated aliases of the very same functions (so `ring.pop === ring.take`).
+function speak(cls, names) {
+  for (const [name, old] of Object.entries(names)) {
+    Object.defineProperty(cls.prototype, name, {
+      value: cls.prototype[old],
+      writable: true,
+      configurable: true,
+    });
+  }
 }
 
 // --- console.log / String() ---------------------------------------------------------------------
 /** What each class shows: a few cheap facts, never the values it holds. */
-const SUMMARY = new Map([
-  [Space, (s) => ({ size: s.size, keys: sample(s.keys()), isClosed: s.isClosed })],
-  [SpaceKey, (k) => ({ key: k.key, length: k.length })],
-  [Ring, (r) => ({ length: r.length, capacity: r.capacity, isClosed: r.isClosed })],
-  [PatternIndex, (p) => ({ size: p.size })],
-  [Manager, (m) => ({ size: m.size, nextDeadline: m.nextDeadline, autoSweep: m.autoSweep })],
-  [Streams, (h) => ({ paths: sample(h.list("")), isClosed: h.isClosed })],
-  [StreamWriter, (w) => ({ path: w.path, isClosed: w.isClosed })],
-  [StreamReader, (r) => ({ missed: r.missed })],
-  [IdbStore, (s) => ({ name: s.name, keys: sample(s.keys()), isClosed: s.isClosed })],
-]);
+const SUMMARY = new Map();
 
 const SAMPLE = 8;
 function sample(keys) {
@@ -63,54 +49,32 @@ function summarize(cls, obj) {
   }
 }
 
-for (const cls of SUMMARY.keys()) {
-  const proto = cls.prototype;
-  Object.defineProperty(proto, Symbol.toStringTag, { value: cls.name, configurable: true });
-  Object.defineProperty(proto, INSPECT, {
-    value: function inspect(depth, options, nodeInspect) {
-      const facts = summarize(cls, this);
-      if (facts === null) return `${cls.name} <freed>`;
-      return `${cls.name} ${nodeInspect ? nodeInspect(facts, { ...options, depth: 2 }) : JSON.stringify(facts)}`;
-    },
-    writable: true,
-    configurable: true,
-  });
-  if (!Object.prototype.hasOwnProperty.call(proto, "toString")) {
-    Object.defineProperty(proto, "toString", {
-      value: function toString() {
+function describeBy(summary) {
+  for (const [cls, facts] of summary) {
+    SUMMARY.set(cls, facts);
+    const proto = cls.prototype;
+    Object.defineProperty(proto, Symbol.toStringTag, { value: cls.name, configurable: true });
+    Object.defineProperty(proto, INSPECT, {
+      value: function inspect(depth, options, nodeInspect) {
         const facts = summarize(cls, this);
-        return facts === null ? `${cls.name} <freed>` : `${cls.name} ${JSON.stringify(facts)}`;
+        if (facts === null) return `${cls.name} <freed>`;
+        return `${cls.name} ${nodeInspect ? nodeInspect(facts, { ...options, depth: 2 }) : JSON.stringify(facts)}`;
       },
       writable: true,
       configurable: true,
     });
+    if (!Object.prototype.hasOwnProperty.call(proto, "toString")) {
+      Object.defineProperty(proto, "toString", {
+        value: function toString() {
+          const facts = summarize(cls, this);
+          return facts === null ? `${cls.name} <freed>` : `${cls.name} ${JSON.stringify(facts)}`;
+        },
+        writable: true,
+        configurable: true,
+      });
+    }
   }
 }
-
-// Names and patterns print as what they are.
-for (const cls of [Name, Pattern]) {
-  Object.defineProperty(cls.prototype, INSPECT, {
-    value: function inspect() {
-      return `${cls.name} <${this.toString()}>`;
-    },
-    writable: true,
-    configurable: true,
-  });
-}
-
-// --- IdbStore takes any binary view ---------------------------------------------------------------
-// The wasm side copies from a Uint8Array; an ArrayBuffer, a DataView or any typed array is viewed
-// as its bytes here (no copy), so `store.push(k, new Float32Array(v))` just works.
-const pushBytes = IdbStore.prototype.push;
-Object.defineProperty(IdbStore.prototype, "push", {
-  value: {
-    push(key, value) {
-      return pushBytes.call(this, key, asBytes(value));
-    },
-  }.push,
-  writable: true,
-  configurable: true,
-});
 
 function asBytes(value) {
   if (value instanceof Uint8Array) return value;
@@ -118,4 +82,62 @@ function asBytes(value) {
   if (value instanceof ArrayBuffer) return new Uint8Array(value);
   if (typeof SharedArrayBuffer === "function" && value instanceof SharedArrayBuffer) return new Uint8Array(value);
   return value; // the wasm side throws the coded TypeError
+}
+
+// --- one function per entry -------------------------------------------------------------------------
+
+/** `lindy`: Space, SpaceKey, Ring, Name, Pattern, PatternIndex, LindyIterator. */
+export function augmentCore({ Space, SpaceKey, Ring, Name, Pattern, PatternIndex, LindyIterator }) {
+  closeOnDispose([Space, Ring], LindyIterator);
+  speak(Ring, { take: "pop", tryTake: "tryPop" });
+  describeBy([
+    [Space, (s) => ({ size: s.size, keys: sample(s.keys()), isClosed: s.isClosed })],
+    [SpaceKey, (k) => ({ key: k.key, length: k.length })],
+    [Ring, (r) => ({ length: r.length, capacity: r.capacity, isClosed: r.isClosed })],
+    [PatternIndex, (p) => ({ size: p.size })],
+  ]);
+  // Names and patterns print as what they are.
+  for (const cls of [Name, Pattern]) {
+    Object.defineProperty(cls.prototype, INSPECT, {
+      value: function inspect() {
+        return `${cls.name} <${this.toString()}>`;
+      },
+      writable: true,
+      configurable: true,
+    });
+  }
+}
+
+/** `lindy/channels`: Manager, Streams, StreamWriter, StreamReader, LindyIterator. */
+export function augmentChannels({ Manager, Streams, StreamWriter, StreamReader, LindyIterator }) {
+  closeOnDispose([Streams, StreamWriter, StreamReader], LindyIterator);
+  describeBy([
+    [Manager, (m) => ({ size: m.size, pollTimeout: m.pollTimeout(), autoSweep: m.autoSweep })],
+    [Streams, (h) => ({ paths: sample(h.list("")), isClosed: h.isClosed })],
+    [StreamWriter, (w) => ({ path: w.path, isClosed: w.isClosed })],
+    [StreamReader, (r) => ({ missed: r.missed })],
+  ]);
+}
+
+/** `lindy/store`: IdbStore. */
+export function augmentStore({ IdbStore }) {
+  // `await using store = await IdbStore.open("db")`: close() is asynchronous (pending writes
+  // settle first), so the store is async-disposable only.
+  asyncDisposeBy(IdbStore, "close");
+  speak(IdbStore, { take: "pull", tryTake: "tryPull", takeLeased: "pullLeased", tryTakeLeased: "tryPullLeased" });
+  if (Symbol.dispose) delete IdbStore.prototype[Symbol.dispose];
+  describeBy([[IdbStore, (s) => ({ name: s.name, keys: sample(s.keys()), isClosed: s.isClosed })]]);
+  // IdbStore takes any binary view: the wasm side copies from a Uint8Array; an ArrayBuffer, a
+  // DataView or any typed array is viewed as its bytes here (no copy), so
+  // `store.push(k, new Float32Array(v))` just works.
+  const pushBytes = IdbStore.prototype.push;
+  Object.defineProperty(IdbStore.prototype, "push", {
+    value: {
+      push(key, value) {
+        return pushBytes.call(this, key, asBytes(value));
+      },
+    }.push,
+    writable: true,
+    configurable: true,
+  });
 }

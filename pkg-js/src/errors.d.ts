@@ -22,7 +22,9 @@ export type LindyErrorCode =
   | "LEASE_LOST"
   | "LEASE_INVALID"
   | "NOT_CLONEABLE"
-  | "STORE_LOCKED";
+  | "STORE_LOCKED"
+  | "NOT_INITIALIZED"
+  | "OUT_OF_MEMORY";
 
 /** The codes as constants: `err.code === Code.CLOSED`. */
 export declare const Code: Readonly<{ [K in LindyErrorCode]: K }>;

@@ -34,6 +34,8 @@ export const Code = Object.freeze({
   LEASE_INVALID: "LEASE_INVALID",
   NOT_CLONEABLE: "NOT_CLONEABLE",
   STORE_LOCKED: "STORE_LOCKED",
+  NOT_INITIALIZED: "NOT_INITIALIZED",
+  OUT_OF_MEMORY: "OUT_OF_MEMORY",
 });
 
 /** The `.code` of a `TypeError` for an argument of the wrong type. */

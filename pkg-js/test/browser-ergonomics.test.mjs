@@ -15,7 +15,7 @@ after(async () => {
 test("IdbStore.push takes any ArrayBufferView or ArrayBuffer; asyncDispose closes", async () => {
   const page = await chrome.newPage();
   const result = await page.evaluate(async () => {
-    const { IdbStore } = await import("lindy");
+    const { IdbStore } = await import("lindy/store");
     await IdbStore.deleteDatabase("views");
     const store = await IdbStore.open("views");
     const f32 = new Float32Array([1.5, -2]);

@@ -15,10 +15,13 @@ after(async () => {
 
 test("a page imports the package like any ES module", async () => {
   const page = await chrome.newPage();
-  const keys = await page.evaluate(async () => Object.keys(await import("lindy")).sort());
+  const keys = await page.evaluate(async () =>
+    Promise.all(["lindy", "lindy/channels", "lindy/store"].map(async (e) => Object.keys(await import(e)).sort())),
+  );
   assert.deepEqual(keys, [
-    "IdbStore", "LindyError", "LindyIterator", "Manager", "Name", "Pattern", "PatternIndex", "Ring",
-    "Space", "SpaceKey", "StreamReader", "StreamWriter", "Streams", "init",
+    ["LindyError", "LindyIterator", "Name", "Pattern", "PatternIndex", "Ring", "Space", "SpaceKey", "init"],
+    ["LindyError", "LindyIterator", "Manager", "StreamReader", "StreamWriter", "Streams", "init"],
+    ["IdbStore", "LindyError", "init"],
   ]);
   const matched = await page.evaluate(async () => {
     const { Pattern, Space } = await import("lindy");
@@ -34,7 +37,7 @@ test("a page imports the package like any ES module", async () => {
 test("IdbStore data survives a page reload", async () => {
   const page = await chrome.newPage();
   const before = await page.evaluate(async () => {
-    const { IdbStore } = await import("lindy");
+    const { IdbStore } = await import("lindy/store");
     await IdbStore.deleteDatabase("reload");
     const store = await IdbStore.open("reload");
     const enc = new TextEncoder();
@@ -46,7 +49,7 @@ test("IdbStore data survives a page reload", async () => {
   assert.equal(before, 2);
   await page.reload();
   const after = await page.evaluate(async () => {
-    const { IdbStore } = await import("lindy");
+    const { IdbStore } = await import("lindy/store");
     const store = await IdbStore.open("reload");
     const dec = new TextDecoder();
     const out = [store.len("jobs"), dec.decode(await store.pull("jobs")), dec.decode(await store.pull("jobs"))];
@@ -56,11 +59,90 @@ test("IdbStore data survives a page reload", async () => {
   assert.deepEqual(after, [2, "b", "c"]);
 });
 
+test("an entry used before `await init()` throws NOT_INITIALIZED; after it, it works", async () => {
+  const page = await chrome.newPage();
+  const seen = await page.evaluate(async () => {
+    // The entries that do not load their wasm by themselves (lindy/auto does; this page's
+    // import map points "lindy" at it, so the plain entry is imported by path).
+    const core = await import("/index.js");
+    const channels = await import("/channels.js");
+    const outcome = (f) => {
+      try {
+        f();
+        return "ok";
+      } catch (e) {
+        return `${e instanceof core.LindyError ? "LindyError" : e.name} ${e.code}: ${e.message}`;
+      }
+    };
+    const before = [
+      outcome(() => new core.Space()),
+      outcome(() => new core.Ring(2)),
+      outcome(() => core.Name.parse("public:a.b")),
+      outcome(() => new core.PatternIndex()),
+      outcome(() => new channels.Manager()),
+      outcome(() => new channels.Streams()),
+    ];
+    await core.init();
+    await channels.init();
+    await core.init(); // idempotent
+    const space = new core.Space();
+    space.out("k", 1);
+    const after = [
+      outcome(() => new core.Ring(2)),
+      outcome(() => core.Name.parse("public:a.b")),
+      outcome(() => new channels.Manager().openPublic("public:a.b")),
+      String(space.tryTake("k")),
+      String(new core.Space() instanceof core.Space),
+    ];
+    return { before, after };
+  });
+  assert.equal(seen.before.length, 6);
+  for (const line of seen.before) assert.match(line, /^LindyError NOT_INITIALIZED: .*await init\(\)/);
+  assert.match(seen.before[0], /^LindyError NOT_INITIALIZED: Space: "lindy" is not initialized/);
+  assert.match(seen.before[2], /Name\.parse: "lindy" is not initialized/);
+  assert.match(seen.before[4], /Manager: "lindy\/channels" is not initialized/);
+  assert.deepEqual(seen.after, ["ok", "ok", "ok", "1", "true"]);
+});
+
+test("IdbStore bounds: maxEntries and maxBytes refuse a push with BUFFER_FULL and write nothing", async () => {
+  const page = await chrome.newPage();
+  const seen = await page.evaluate(async () => {
+    const { IdbStore, LindyError } = await import("lindy/store");
+    const code = (p) => p.then(() => "ok", (e) => (e instanceof LindyError ? e.code : `${e}`));
+    await IdbStore.deleteDatabase("bounds");
+    const s = await IdbStore.open("bounds", { maxEntries: 2, maxBytes: 10 });
+    const out = [];
+    out.push(await code(s.push("k", new Uint8Array(4))));
+    out.push(await code(s.push("k", new Uint8Array(4))));
+    out.push(await code(s.push("k", new Uint8Array(1)))); // a third payload
+    out.push(s.len("k"));
+    await s.take("k"); // room for one more payload, 4 bytes
+    out.push(await code(s.push("k", new Uint8Array(7)))); // 4 + 7 > 10 bytes
+    out.push(await code(s.push("k", new Uint8Array(6)))); // 4 + 6 = 10: fits
+    const leased = await s.takeLeased("k"); // a leased payload still counts
+    out.push(await code(s.push("j", new Uint8Array(1))));
+    await s.ack(leased.lease);
+    out.push(await code(s.push("j", new Uint8Array(1))));
+    out.push(await code(IdbStore.open("x", { maxEntries: 0 })));
+    out.push(await code(IdbStore.open("x", { maxEntry: 1 })));
+    await s.close();
+    const again = await IdbStore.open("bounds");
+    out.push(again.keys().map((k) => `${k}:${again.len(k)}`).join(","));
+    await again.close();
+    await IdbStore.deleteDatabase("bounds");
+    return out;
+  });
+  assert.deepEqual(seen.slice(0, 8), ["ok", "ok", "BUFFER_FULL", 2, "BUFFER_FULL", "ok", "BUFFER_FULL", "ok"]);
+  assert.match(seen[8], /^RangeError: .*maxEntries/);
+  assert.deepEqual(seen.slice(9), ["INVALID_CONFIG", "j:1,k:1"], "what was refused was never written");
+});
+
 test("a module worker uses the package and shares IndexedDB with the page", async () => {
   const page = await chrome.newPage();
   const result = await page.evaluate(async () => {
     const src = `
-      const { IdbStore, Name } = await import("${location.origin}/browser.js");
+      const { Name } = await import("${location.origin}/browser.js");
+      const { IdbStore } = await import("${location.origin}/store.js");
       const store = await IdbStore.open("worker-db");
       await store.push("from-worker", new TextEncoder().encode(Name.parse("public:w.jobs").app));
       await store.close();
@@ -71,7 +153,7 @@ test("a module worker uses the package and shares IndexedDB with the page", asyn
       worker.onmessage = (e) => resolve(e.data);
       worker.onerror = (e) => reject(new Error(e.message));
     });
-    const { IdbStore } = await import("lindy");
+    const { IdbStore } = await import("lindy/store");
     const store = await IdbStore.open("worker-db");
     const v = new TextDecoder().decode(await store.pull("from-worker"));
     await store.close();
@@ -86,7 +168,7 @@ test("a quota error is a clear IO error and nothing of the batch is written", as
   const cdp = await page.context().newCDPSession(page);
   await cdp.send("Storage.overrideQuotaForOrigin", { origin: chrome.origin, quotaSize: 2 * 1024 * 1024 });
   const out = await page.evaluate(async () => {
-    const { IdbStore } = await import("lindy");
+    const { IdbStore } = await import("lindy/store");
     await IdbStore.deleteDatabase("quota");
     const store = await IdbStore.open("quota", { maxValueBytes: 64 << 20 });
     await store.push("q", new Uint8Array([1]));
@@ -125,13 +207,13 @@ test("two tabs: the second open of a database waits for the first to close, or f
   const b = await a.context().newPage(); // same origin, same storage: another tab
   await b.goto(`${chrome.origin}/`);
   await a.evaluate(async () => {
-    const { IdbStore } = await import("lindy");
+    const { IdbStore } = await import("lindy/store");
     await IdbStore.deleteDatabase("two-tabs");
     globalThis.store = await IdbStore.open("two-tabs");
     await globalThis.store.push("q", new Uint8Array([1]));
   });
   const locked = await b.evaluate(async () => {
-    const { IdbStore } = await import("lindy");
+    const { IdbStore } = await import("lindy/store");
     try {
       await IdbStore.open("two-tabs", { lockTimeoutMs: 0 });
       return "opened";
@@ -142,7 +224,7 @@ test("two tabs: the second open of a database waits for the first to close, or f
   assert.equal(locked, "STORE_LOCKED");
   // B waits; A pushes once more and closes; B gets the database with both entries.
   const waiting = b.evaluate(async () => {
-    const { IdbStore } = await import("lindy");
+    const { IdbStore } = await import("lindy/store");
     const store = await IdbStore.open("two-tabs");
     await store.push("q", new Uint8Array([9]));
     const got = [];

@@ -6,7 +6,8 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import { inspect } from "node:util";
 import { setTimeout as sleep } from "node:timers/promises";
-import { LindyError, Manager, Name, Pattern, Ring, Space, Streams } from "lindy";
+import { LindyError, Name, Pattern, Ring, Space } from "lindy";
+import { Manager, Streams } from "lindy/channels";
 
 test("using closes a Space: waiting takes reject with CLOSED, entries stay drainable", async () => {
   const space = new Space();
@@ -108,7 +109,7 @@ test("console.log and String() show what an object holds", () => {
   assert.equal(inspect(new Ring(3)), "Ring { length: 0, capacity: 3, isClosed: false }");
   assert.equal(inspect(Name.parse("public:chat.rooms")), "Name <public:chat.rooms>");
   assert.equal(inspect(Pattern.parse("public:chat.*")), "Pattern <public:chat.*>");
-  assert.match(inspect(new Manager()), /^Manager \{ size: 0, nextDeadline: undefined, autoSweep: false \}$/);
+  assert.match(inspect(new Manager()), /^Manager \{ size: 0, pollTimeout: undefined, autoSweep: false \}$/);
   const many = new Space();
   for (let i = 0; i < 20; i++) many.out(`k${String(i).padStart(2, "0")}`, i);
   assert.match(inspect(many), /'… 12 more'/);

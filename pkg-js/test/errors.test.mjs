@@ -5,7 +5,9 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import { readFile } from "node:fs/promises";
 import { setTimeout as sleep } from "node:timers/promises";
-import { IdbStore, LindyError, Manager, Name, Pattern, PatternIndex, Ring, Space, Streams } from "lindy";
+import { LindyError, Name, Pattern, PatternIndex, Ring, Space } from "lindy";
+import { Manager, Streams } from "lindy/channels";
+import { IdbStore } from "lindy/store";
 import * as fanout from "lindy/fanout";
 import { Code } from "../src/errors.js";
 

@@ -3,17 +3,26 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import * as lindy from "lindy";
-import { IdbStore, Manager, Name, Pattern, PatternIndex, Ring, Space, Streams } from "lindy";
+import * as lindyChannels from "lindy/channels";
+import * as lindyStore from "lindy/store";
+import { Name, Pattern, PatternIndex, Ring, Space } from "lindy";
+import { Manager, Streams } from "lindy/channels";
+import { IdbStore } from "lindy/store";
 
-const PUBLIC_API = [
-  "IdbStore", "LindyError", "LindyIterator", "Manager", "Name", "Pattern", "PatternIndex", "Ring",
-  "Space", "SpaceKey", "StreamReader", "StreamWriter", "Streams", "init",
-];
+const PUBLIC_API = {
+  lindy: [lindy, ["LindyError", "LindyIterator", "Name", "Pattern", "PatternIndex", "Ring", "Space", "SpaceKey", "init"]],
+  "lindy/channels": [lindyChannels, ["LindyError", "LindyIterator", "Manager", "StreamReader", "StreamWriter", "Streams", "init"]],
+  "lindy/store": [lindyStore, ["IdbStore", "LindyError", "init"]],
+};
 
-test("the entry exports the public API and nothing of the loader", () => {
-  assert.deepEqual(Object.keys(lindy).sort(), [...PUBLIC_API].sort());
-  assert.equal(lindy.default, undefined);
-  assert.equal(lindy.initSync, undefined);
+test("each entry exports its public API and nothing of the loader", () => {
+  for (const [entry, [module, api]] of Object.entries(PUBLIC_API)) {
+    assert.deepEqual(Object.keys(module).sort(), [...api].sort(), entry);
+    assert.equal(module.default, undefined, entry);
+    assert.equal(module.initSync, undefined, entry);
+  }
+  assert.equal(lindyChannels.LindyError, lindy.LindyError, "one LindyError class for every entry");
+  assert.equal(lindyStore.LindyError, lindy.LindyError, "one LindyError class for every entry");
 });
 
 test("IdbStore fails with a clear error where there is no IndexedDB", async () => {
@@ -197,4 +206,25 @@ test("Space: the quick start, through the package's fast paths and its checking 
   assert.equal(await space.take("q"), 3);
   await assert.rejects(space.take("q"), { code: "CLOSED" });
   assert.equal(space.tryTake("q"), undefined);
+});
+
+test("the vocabulary's names (docs/vocabulary.md), the old ones kept as aliases of the same functions", async () => {
+  assert.equal(Ring.prototype.take, Ring.prototype.pop);
+  assert.equal(Ring.prototype.tryTake, Ring.prototype.tryPop);
+  const ring = new Ring(2);
+  ring.tryPush("a");
+  ring.tryPush("b");
+  assert.equal(ring.tryTake(), "a");
+  assert.equal(await ring.take(), "b");
+  for (const [now, old] of [["take", "pull"], ["tryTake", "tryPull"], ["takeLeased", "pullLeased"], ["tryTakeLeased", "tryPullLeased"]]) {
+    assert.equal(typeof IdbStore.prototype[now], "function", now);
+    assert.equal(IdbStore.prototype[now], IdbStore.prototype[old], `${now} is ${old}`);
+  }
+  const manager = new Manager();
+  assert.equal(manager.pollTimeout(), undefined);
+  manager.openPublic("public:vocab.a", 60_000);
+  assert.equal(manager.pollTimeout(), manager.nextDeadline);
+  assert.ok(manager.pollTimeout() > Date.now());
+  assert.equal(manager.handleTimeout(), 0, "nothing expired yet");
+  assert.equal(manager.sweep(), 0, "the deprecated name still works");
 });

@@ -3,7 +3,12 @@
 // WebAssembly.RuntimeError (a trap) — and the module keeps working afterwards.
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import * as lindy from "lindy";
+import * as core from "lindy";
+import * as channels from "lindy/channels";
+import * as store from "lindy/store";
+
+// Every entry's classes (LindyIterator: the channels entry's, which `FRESH` makes).
+const lindy = { ...store, ...core, ...channels };
 
 const TO_STRING_THROWS = new Error("toString throws");
 const BAD = [

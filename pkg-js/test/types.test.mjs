@@ -1,17 +1,25 @@
-// index.d.ts is written by hand for users, so this keeps it honest against the runtime: every
-// exported class's methods, getters and statics are declared, and nothing that does not exist.
+// index.d.ts, channels.d.ts and store.d.ts are written by hand for users, so this keeps them honest
+// against the runtime: every exported class's methods, getters and statics are declared, and
+// nothing that does not exist.
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { fileURLToPath } from "node:url";
 import ts from "typescript";
 import * as lindy from "lindy";
+import * as lindyChannels from "lindy/channels";
+import * as lindyStore from "lindy/store";
 
-const DTS = fileURLToPath(new URL("../index.d.ts", import.meta.url));
+const ENTRIES = [
+  ["index.d.ts", lindy],
+  ["channels.d.ts", lindyChannels],
+  ["store.d.ts", lindyStore],
+];
 // Symbol-keyed members are compared separately; names starting with "__" are private fast paths;
 // every object has a toString.
 const hidden = (name) => name === "constructor" || name === "toString" || name.startsWith("__");
 
-function declared() {
+function declared(file) {
+  const DTS = fileURLToPath(new URL(`../${file}`, import.meta.url));
   const program = ts.createProgram([DTS], { strict: true, noEmit: true, target: ts.ScriptTarget.ES2022 });
   const checker = program.getTypeChecker();
   const module = checker.getSymbolAtLocation(program.getSourceFile(DTS));
@@ -55,16 +63,18 @@ function runtime(cls) {
   return { instance, statics, symbols: [...new Set(symbols)] };
 }
 
-test("every runtime class is declared with exactly its members", () => {
-  const types = declared();
-  const classes = Object.entries(lindy).filter(([, v]) => typeof v === "function" && /^class /.test(String(v)));
-  assert.deepEqual(Object.keys(types).sort(), classes.map(([k]) => k).sort());
-  for (const [name, cls] of classes) {
-    if (name === "LindyError") continue; // an Error subclass: its members are data properties
-    const want = runtime(cls);
-    const got = types[name];
-    assert.deepEqual(got.instance, want.instance, `${name}: instance members`);
-    assert.deepEqual(got.statics, want.statics, `${name}: statics`);
-    assert.deepEqual(got.symbols, want.symbols, `${name}: symbol-keyed members`);
+test("every runtime class of every entry is declared with exactly its members", () => {
+  for (const [file, entry] of ENTRIES) {
+    const types = declared(file);
+    const classes = Object.entries(entry).filter(([, v]) => typeof v === "function" && /^class /.test(String(v)));
+    assert.deepEqual(Object.keys(types).sort(), classes.map(([k]) => k).sort(), file);
+    for (const [name, cls] of classes) {
+      if (name === "LindyError") continue; // an Error subclass: its members are data properties
+      const want = runtime(cls);
+      const got = types[name];
+      assert.deepEqual(got.instance, want.instance, `${file} ${name}: instance members`);
+      assert.deepEqual(got.statics, want.statics, `${file} ${name}: statics`);
+      assert.deepEqual(got.symbols, want.symbols, `${file} ${name}: symbol-keyed members`);
+    }
   }
 });

@@ -6,16 +6,22 @@
 
 use alloc::format;
 use alloc::string::String;
+#[cfg(feature = "space")]
 use alloc::vec::Vec;
+#[cfg(feature = "space")]
 use core::cell::RefCell;
 
+#[cfg(feature = "space")]
 use js_sys::Array;
+#[cfg(feature = "space")]
 use wasm_bindgen::prelude::wasm_bindgen;
 use wasm_bindgen::JsValue;
 
 use super::js;
 use lindy::error::ErrorCode;
-use lindy::grammar::{self as g, GrammarError, SubscriptionId};
+#[cfg(feature = "space")]
+use lindy::grammar::SubscriptionId;
+use lindy::grammar::{self as g, GrammarError};
 
 /// A `GrammarError` as a JS lindy error, with `.segment` and `.offset` when known.
 pub fn grammar_error(err: &GrammarError) -> JsValue {
@@ -65,14 +71,17 @@ pub fn pattern_arg(value: &JsValue, what: &str) -> Result<g::Pattern, JsValue> {
     g::Pattern::parse(&s).map_err(|e| grammar_error(&e))
 }
 
+#[cfg(feature = "space")]
 fn opt_str(s: Option<&str>) -> JsValue {
     s.map_or(JsValue::UNDEFINED, JsValue::from_str)
 }
 
+#[cfg(feature = "space")]
 /// A validated channel name: `<public|private>:<app>.<domain>[.<id>][.<topic>]`.
 #[wasm_bindgen]
 pub struct Name(g::Name);
 
+#[cfg(feature = "space")]
 #[wasm_bindgen]
 impl Name {
     /// Parses a channel name; throws a `CHANNEL_INVALID` lindy error saying what is wrong and
@@ -145,6 +154,7 @@ impl Name {
     }
 }
 
+#[cfg(feature = "space")]
 impl Name {
     /// The Rust name.
     pub fn inner(&self) -> &g::Name {
@@ -152,10 +162,12 @@ impl Name {
     }
 }
 
+#[cfg(feature = "space")]
 /// A channel pattern: `*` matches one segment, a final `**` one or more.
 #[wasm_bindgen]
 pub struct Pattern(g::Pattern);
 
+#[cfg(feature = "space")]
 #[wasm_bindgen]
 impl Pattern {
     /// Parses a pattern; throws a `PATTERN_INVALID` lindy error (with `.segment`, `.offset`) or a
@@ -204,6 +216,7 @@ impl Pattern {
     }
 }
 
+#[cfg(feature = "space")]
 impl Pattern {
     /// The Rust pattern.
     pub fn inner(&self) -> &g::Pattern {
@@ -211,6 +224,7 @@ impl Pattern {
     }
 }
 
+#[cfg(feature = "space")]
 /// Values filed under patterns, looked up by name: "who is subscribed to this channel?".
 ///
 /// Every method takes `&self` and borrows the index only after its arguments are converted: an
@@ -221,6 +235,7 @@ pub struct PatternIndex {
     inner: RefCell<IndexState>,
 }
 
+#[cfg(feature = "space")]
 struct IndexState {
     index: g::PatternIndex<JsValue>,
     /// JS holds ids as numbers; this maps them back to the index's ids. Ids only grow, so
@@ -228,12 +243,14 @@ struct IndexState {
     ids: Vec<SubscriptionId>,
 }
 
+#[cfg(feature = "space")]
 impl Default for PatternIndex {
     fn default() -> Self {
         Self::new()
     }
 }
 
+#[cfg(feature = "space")]
 #[wasm_bindgen]
 impl PatternIndex {
     /// An empty index.
@@ -330,6 +347,7 @@ impl PatternIndex {
     }
 }
 
+#[cfg(feature = "space")]
 impl PatternIndex {
     fn id_arg(&self, id: &JsValue, what: &str) -> Result<Option<SubscriptionId>, JsValue> {
         let n = id.as_f64().ok_or_else(|| {

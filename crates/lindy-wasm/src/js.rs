@@ -163,6 +163,28 @@ fn is_well_formed(value: &JsValue) -> bool {
         .is_some_and(|s| s.is_valid_utf16())
 }
 
+/// A copy of `bytes` in wasm memory, allocated fallibly: when wasm memory cannot grow by that
+/// much, an `OUT_OF_MEMORY` lindy error (nothing was stored) instead of the trap an infallible
+/// allocation would be, which would kill the whole instance.
+pub fn copy_in(bytes: &Uint8Array, what: &str) -> Result<alloc::vec::Vec<u8>, JsValue> {
+    let len = bytes.length() as usize;
+    let mut v = alloc::vec::Vec::new();
+    if v.try_reserve_exact(len).is_err() {
+        return Err(out_of_memory(what, len));
+    }
+    v.resize(len, 0);
+    bytes.copy_to(&mut v);
+    Ok(v)
+}
+
+/// The `OUT_OF_MEMORY` error: wasm memory could not grow by `bytes` for `what`.
+pub fn out_of_memory(what: &str, bytes: usize) -> JsValue {
+    lindy_error(
+        crate::codes::OUT_OF_MEMORY,
+        &format!("{what}: wasm memory cannot grow by {bytes} bytes; nothing was stored"),
+    )
+}
+
 /// `value` as a `Uint8Array`, or a `TypeError`.
 pub fn bytes(value: &JsValue, what: &str) -> Result<Uint8Array, JsValue> {
     value.dyn_ref::<Uint8Array>().cloned().ok_or_else(|| {

@@ -51,7 +51,14 @@ impl Ring {
         #[wasm_bindgen(unchecked_param_type = "number")] capacity: JsValue,
     ) -> Result<Ring, JsValue> {
         let n = js::integer(&capacity, "new Ring: capacity", 1.0, MAX_CAPACITY)?;
-        let ring = LockingHeapRing::with_capacity(n as usize).map_err(|e| js::from_code(&e))?;
+        // `n` is in range, so the only failure left is wasm memory that cannot grow for the
+        // slots: `OUT_OF_MEMORY`, the same code as every other surface's exhaustion.
+        let ring = LockingHeapRing::with_capacity(n as usize).map_err(|e| match e {
+            lindy::ring::CapacityError::TooLarge { .. } => {
+                js::out_of_memory("new Ring", n as usize * core::mem::size_of::<JsValue>())
+            }
+            other => js::from_code(&other),
+        })?;
         Ok(Ring {
             inner: Rc::new(ring),
         })

@@ -39,18 +39,44 @@ fn path_arg(value: &JsValue, what: &str) -> Result<alloc::string::String, JsValu
     Ok(path)
 }
 
-/// A message argument: a `Uint8Array` (copied) or a string (its UTF-8).
-fn message_arg(value: &JsValue, what: &str) -> Result<Bytes, JsValue> {
-    if let Some(s) = value.as_string() {
+/// Default of `maxMessageBytes`: the largest message a hub accepts, in bytes.
+pub const DEFAULT_MAX_MESSAGE_BYTES: usize = 1 << 20;
+/// Default of `maxPaths`: how many paths a hub holds at once.
+pub const DEFAULT_MAX_PATHS: usize = 1024;
+
+/// A message argument: a `Uint8Array` (copied) or a string (its UTF-8), at most `max` bytes.
+/// Both are measured before anything is copied into wasm memory (a string has at least as many
+/// UTF-8 bytes as UTF-16 units), and the copy is fallible (`OUT_OF_MEMORY`, never a trap).
+fn message_arg(value: &JsValue, what: &str, max: usize) -> Result<Bytes, JsValue> {
+    if let Some(s) = value.dyn_ref::<js_sys::JsString>() {
+        if s.length() as usize > max {
+            return Err(too_large(what, s.length() as usize, max));
+        }
+        let s = js::to_string(value)?;
+        if s.len() > max {
+            return Err(too_large(what, s.len(), max));
+        }
         return Ok(Bytes::from(s.into_bytes()));
     }
     match value.dyn_ref::<Uint8Array>() {
-        Some(arr) => Ok(Bytes::from(arr.to_vec())),
+        Some(arr) => {
+            if arr.length() as usize > max {
+                return Err(too_large(what, arr.length() as usize, max));
+            }
+            Ok(Bytes::from(js::copy_in(arr, what)?))
+        }
         None => Err(js::type_error(&format!(
             "{what} must be a Uint8Array or a string, got {}",
             js::describe(value)
         ))),
     }
+}
+
+fn too_large(what: &str, len: usize, max: usize) -> JsValue {
+    js::lindy_error(
+        codes::VALUE_TOO_LARGE,
+        &format!("{what} is {len} bytes (or more), over the hub's maxMessageBytes {max}; nothing was written"),
+    )
 }
 
 fn bytes_out(b: &[u8]) -> JsValue {
@@ -62,21 +88,33 @@ fn bytes_out(b: &[u8]) -> JsValue {
 #[wasm_bindgen]
 pub struct Streams {
     hub: st::Streams,
+    max_message_bytes: usize,
+    max_paths: usize,
 }
 
 #[wasm_bindgen]
 impl Streams {
-    /// A hub; `options`: `{ bufferSize = 100, persistent = false, replayBytes = 1 MiB }`.
+    /// A hub; `options`: `{ bufferSize = 100, persistent = false, replayBytes = 1 MiB,
+    /// maxMessageBytes = 1 MiB, maxPaths = 1024 }`. The bounds keep what a hub can hold finite:
+    /// at most `maxPaths × (bufferSize × maxMessageBytes + replayBytes)` bytes of messages.
     #[wasm_bindgen(constructor)]
     pub fn new(
         #[wasm_bindgen(unchecked_optional_param_type = "StreamsOptions")] options: JsValue,
     ) -> Result<Streams, JsValue> {
         let mut opts = StreamOptions::new();
+        let mut max_message_bytes = DEFAULT_MAX_MESSAGE_BYTES;
+        let mut max_paths = DEFAULT_MAX_PATHS;
         if let Some(obj) = js::options(&options, "new Streams: options")? {
             js::known_options(
                 &obj,
                 "new Streams: options",
-                &["bufferSize", "persistent", "replayBytes"],
+                &[
+                    "bufferSize",
+                    "persistent",
+                    "replayBytes",
+                    "maxMessageBytes",
+                    "maxPaths",
+                ],
             )?;
             if let Some(n) = js::opt_integer(
                 &js::field(&obj, "bufferSize")?,
@@ -104,9 +142,27 @@ impl Streams {
             )? {
                 opts = opts.replay_bytes(n as usize);
             }
+            if let Some(n) = js::opt_integer(
+                &js::field(&obj, "maxMessageBytes")?,
+                "new Streams: options.maxMessageBytes",
+                1.0,
+                4_294_967_295.0,
+            )? {
+                max_message_bytes = n as usize;
+            }
+            if let Some(n) = js::opt_integer(
+                &js::field(&obj, "maxPaths")?,
+                "new Streams: options.maxPaths",
+                1.0,
+                16_777_216.0,
+            )? {
+                max_paths = n as usize;
+            }
         }
         Ok(Streams {
             hub: st::Streams::with_options(opts),
+            max_message_bytes,
+            max_paths,
         })
     }
 
@@ -116,10 +172,12 @@ impl Streams {
         #[wasm_bindgen(unchecked_param_type = "string")] path: JsValue,
     ) -> Result<StreamWriter, JsValue> {
         let path = path_arg(&path, "Streams.writer: path")?;
+        self.check_room(&path, "Streams.writer")?;
         let w = self.hub.writer(&path).map_err(|e| js::from_code(&e))?;
         Ok(StreamWriter {
             inner: Rc::new(RefCell::new(w)),
             close_requested: Rc::new(Cell::new(false)),
+            max_message_bytes: self.max_message_bytes,
         })
     }
 
@@ -129,6 +187,7 @@ impl Streams {
         #[wasm_bindgen(unchecked_param_type = "string")] path: JsValue,
     ) -> Result<StreamReader, JsValue> {
         let path = path_arg(&path, "Streams.reader: path")?;
+        self.check_room(&path, "Streams.reader")?;
         let r = self.hub.reader(&path).map_err(|e| js::from_code(&e))?;
         Ok(StreamReader {
             inner: Rc::new(RefCell::new(Some(r))),
@@ -144,7 +203,11 @@ impl Streams {
         #[wasm_bindgen(unchecked_param_type = "Uint8Array | string")] message: JsValue,
     ) -> Result<JsValue, JsValue> {
         let prefix = js::string(&prefix, "Streams.broadcast: prefix")?;
-        let msg = message_arg(&message, "Streams.broadcast: message")?;
+        let msg = message_arg(
+            &message,
+            "Streams.broadcast: message",
+            self.max_message_bytes,
+        )?;
         let report = self.hub.broadcast(&prefix, msg);
         let o = Object::new();
         js::set(&o, "matched", &JsValue::from(report.matched() as u32));
@@ -205,12 +268,30 @@ impl Streams {
     }
 }
 
+impl Streams {
+    /// `BUFFER_FULL` when `path` would be a new path beyond `maxPaths`.
+    fn check_room(&self, path: &str, what: &str) -> Result<(), JsValue> {
+        if self.hub.channel_count() >= self.max_paths && !self.hub.exists(path) {
+            return Err(js::lindy_error(
+                codes::BUFFER_FULL,
+                &format!(
+                    "{what}: the hub holds its maxPaths {} paths; delete one or raise maxPaths",
+                    self.max_paths
+                ),
+            ));
+        }
+        Ok(())
+    }
+}
+
 /// Writes messages to one path. When every writer of a path has closed, its readers see the end.
 #[wasm_bindgen]
 pub struct StreamWriter {
     inner: Rc<RefCell<st::Writer>>,
     /// `close()` came while a `write` held the writer: the write closes it when it ends.
     close_requested: Rc<Cell<bool>>,
+    /// The hub's `maxMessageBytes`.
+    max_message_bytes: usize,
 }
 
 #[wasm_bindgen]
@@ -224,7 +305,12 @@ impl StreamWriter {
         #[wasm_bindgen(unchecked_param_type = "Uint8Array | string")] message: JsValue,
         #[wasm_bindgen(unchecked_optional_param_type = "WaitOptions")] options: JsValue,
     ) -> Promise {
-        let prepared = message_arg(&message, "StreamWriter.write: message").and_then(|m| {
+        let prepared = message_arg(
+            &message,
+            "StreamWriter.write: message",
+            self.max_message_bytes,
+        )
+        .and_then(|m| {
             let opts = WaitOptions::parse(&options, "StreamWriter.write")?;
             opts.check_aborted()?;
             Ok((m, opts))
@@ -260,7 +346,11 @@ impl StreamWriter {
         &self,
         #[wasm_bindgen(unchecked_param_type = "Uint8Array | string")] message: JsValue,
     ) -> Result<bool, JsValue> {
-        let msg = message_arg(&message, "StreamWriter.tryWrite: message")?;
+        let msg = message_arg(
+            &message,
+            "StreamWriter.tryWrite: message",
+            self.max_message_bytes,
+        )?;
         let w = self
             .inner
             .try_borrow()

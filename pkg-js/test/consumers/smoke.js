@@ -1,6 +1,8 @@
-// What every consumer runs, in a page, a worker or Node: load the package, hand a value through
-// a waiting take, and check that a bad name fails with a coded LindyError.
-export async function smoke(lindy) {
+// What every consumer runs, in a page, a worker or Node, with every entry of the package: `lindy`
+// (hand a value through a waiting take; a bad name fails with a coded LindyError),
+// `lindy/channels` (a Manager opens a channel, a stream carries a message) and `lindy/store` (an
+// IdbStore round trip where there is IndexedDB; a coded IO error where there is none, as in Node).
+export async function smoke(lindy, channels, store) {
   const { init, LindyError, Name, Space } = lindy;
   await init();
   const space = new Space();
@@ -13,10 +15,45 @@ export async function smoke(lindy) {
   } catch (e) {
     code = e instanceof LindyError ? e.code : `not a LindyError: ${e}`;
   }
-  return `job ${job.id}, ${code}`;
+  return `job ${job.id}, ${code}, ${await smokeChannels(channels)}, ${await smokeStore(store)}`;
 }
 
-export const EXPECTED = "job 7, CHANNEL_INVALID";
+async function smokeChannels({ init, Manager, Streams, LindyError }) {
+  await init();
+  const manager = new Manager();
+  manager.openPublic("public:smoke.rooms", 1000);
+  const hub = new Streams();
+  const reader = hub.reader("smoke/a");
+  const writer = hub.writer("smoke/a");
+  await writer.write(new Uint8Array([3]));
+  const msg = await reader.recv();
+  let code = "no error";
+  try {
+    manager.get("public:smoke.none");
+  } catch (e) {
+    code = e instanceof LindyError ? e.code : `not a LindyError: ${e}`;
+  }
+  return `${manager.size} channel, message ${msg[0]}, ${code}`;
+}
+
+async function smokeStore({ IdbStore, LindyError }) {
+  // IdbStore.open loads the store's wasm by itself: no init() here on purpose.
+  const db = `smoke-${Math.random().toString(36).slice(2)}`;
+  if (!globalThis.indexedDB) {
+    return IdbStore.open(db).then(
+      () => "store: opened without IndexedDB?",
+      (e) => (e instanceof LindyError && e.code === "IO" ? "store ok" : `store: ${e}`),
+    );
+  }
+  const s = await IdbStore.open(db);
+  await s.push("k", new Uint8Array([5]));
+  const v = await s.take("k");
+  await s.close();
+  await IdbStore.deleteDatabase(db);
+  return v[0] === 5 ? "store ok" : `store: got ${v}`;
+}
+
+export const EXPECTED = "job 7, CHANNEL_INVALID, 1 channel, message 3, CHANNEL_NOT_FOUND, store ok";
 
 // Pages report through `globalThis.__result` (the test polls it).
 export function report(promise) {
@@ -37,9 +74,9 @@ export function shareWithWorker(lindy, expose, worker) {
 }
 
 // The worker's half.
-export function answer(lindy, wrap) {
+export function answer(lindy, wrap, channels, store) {
   const space = wrap();
-  smoke(lindy).then(
+  smoke(lindy, channels, store).then(
     (value) => space.out("result", value),
     (e) => space.out("result", `failed: ${e?.stack ?? e}`),
   );

@@ -1,10 +1,15 @@
 // Compiled by both TypeScript consumers (ts-node: lib es2022 + @types/node, no DOM; ts-dom: the
 // DOM lib, no Node types), with skipLibCheck off: the package's types must stand on either.
-import { init, LindyError, Manager, Name, Ring, Space } from "lindy";
+import { init, LindyError, Name, Ring, Space } from "lindy";
+import { Manager, init as initChannels } from "lindy/channels";
+import { IdbStore } from "lindy/store";
 import type { LindyErrorCode, WaitOptions } from "lindy";
 
 export async function usage(): Promise<LindyErrorCode | number> {
   await init();
+  await initChannels();
+  const open: (dbName: string) => Promise<IdbStore> = (n) => IdbStore.open(n);
+  void open;
   const space = new Space<{ id: number }>();
   space.out("jobs", { id: 1 });
   const options: WaitOptions = { signal: AbortSignal.timeout(1000), timeoutMs: Infinity };

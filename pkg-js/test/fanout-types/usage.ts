@@ -14,7 +14,8 @@ import {
   shareEvents,
 } from "../../src/fanout/index.js";
 import type { HubEvent, ServableSpace } from "../../src/fanout/index.js";
-import { Manager, Space } from "lindy";
+import { Space } from "lindy";
+import { Manager } from "lindy/channels";
 
 // The package's own Space is what `serve` takes (catches drift between the two surfaces).
 const space: ServableSpace = new Space();

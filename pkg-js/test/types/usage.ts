@@ -1,15 +1,14 @@
 // Compiled by test/package.test.mjs with `tsc --noEmit`: the calls below must type-check and the
 // `@ts-expect-error` lines must fail to, so the published types are real, not `any`.
-import { IdbStore, LindyError, Manager, Name, Pattern, PatternIndex, Ring, Space, Streams, init } from "lindy";
-import type {
-  ChannelEvent,
-  ChannelInfo,
-  IdbStoreOptions,
-  LindyErrorCode,
-  WaitOptions,
-} from "lindy";
+import { LindyError, Name, Pattern, PatternIndex, Ring, Space, init } from "lindy";
+import type { LindyErrorCode, WaitOptions } from "lindy";
+import { Manager, Streams, init as initChannels } from "lindy/channels";
+import type { ChannelEvent, ChannelInfo } from "lindy/channels";
+import { IdbStore, init as initStore } from "lindy/store";
+import type { IdbStoreOptions } from "lindy/store";
 
 export async function usage(): Promise<void> {
+  await Promise.all([init(), initChannels(), initStore()]);
   const opts: IdbStoreOptions = { durability: "strict", maxValueBytes: 1 << 20 };
   const store: IdbStore = await IdbStore.open("jobs", opts);
   await store.push("q", new Uint8Array([1, 2]));

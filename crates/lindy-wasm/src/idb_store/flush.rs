@@ -89,10 +89,15 @@ pub(super) fn finish(state: &Shared, ops: Vec<Op>, outcome: Result<(), JsValue>)
                 ) => {
                     // Committed: now it may be taken (handed straight to a waiting pull, if any).
                     // A closed store's engine refuses it; it is on disk and comes back on reopen.
+                    st.puts_in_flight -= 1;
                     let _ = st.queue.try_push(&key, Record { seq, value });
                     settled.push((done.resolve, JsValue::UNDEFINED));
                 }
-                (Op::Put { done, .. }, Err(e)) => settled.push((done.reject, e.clone())),
+                (Op::Put { value, done, .. }, Err(e)) => {
+                    st.puts_in_flight -= 1;
+                    st.held_bytes -= f64::from(value.length());
+                    settled.push((done.reject, e.clone()));
+                }
                 (
                     Op::Delete {
                         lease, value, done, ..
@@ -100,7 +105,9 @@ pub(super) fn finish(state: &Shared, ops: Vec<Op>, outcome: Result<(), JsValue>)
                     Ok(()),
                 ) => {
                     // The tombstone is on disk: the entry leaves the engine for good.
-                    let _ = st.queue.ack(lease);
+                    if let Ok(gone) = st.queue.ack(lease) {
+                        st.held_bytes -= f64::from(gone.value.value.length());
+                    }
                     completions.push((done, Ok(value)));
                 }
                 // A delete that only failed alongside puts (a quota error is the puts' doing)

@@ -375,6 +375,28 @@ impl IdbStore {
         }
         store::validate_value(value.length() as usize, st.opts.max_value_len)
             .map_err(|e| js::from_code(&e))?;
+        let held = st.queue.total_len() + st.queue.leased_len() + st.puts_in_flight;
+        if held >= st.opts.max_entries {
+            return Err(js::lindy_error(
+                codes::BUFFER_FULL,
+                &format!(
+                    "IdbStore.push: the store holds its maxEntries {} payloads; nothing was written",
+                    st.opts.max_entries
+                ),
+            ));
+        }
+        if st.held_bytes + f64::from(value.length()) > st.opts.max_bytes as f64 {
+            return Err(js::lindy_error(
+                codes::BUFFER_FULL,
+                &format!(
+                    "IdbStore.push: {} more bytes would pass the store's maxBytes {}; nothing was written",
+                    value.length(),
+                    st.opts.max_bytes
+                ),
+            ));
+        }
+        st.puts_in_flight += 1;
+        st.held_bytes += f64::from(value.length());
         // Copy in: the caller may reuse its buffer, and a view on a larger buffer would otherwise
         // make IndexedDB store the whole buffer.
         let copy = Uint8Array::new_with_length(value.length());

@@ -50,7 +50,7 @@ impl IdbStore {
         drop(on_upgrade);
         let db: IdbDatabase = opened.map_err(fail)?.unchecked_into();
 
-        let (queue, next_seq) = match load(&db).await {
+        let (queue, next_seq, held_bytes) = match load(&db).await {
             Ok(loaded) => loaded,
             Err(e) => {
                 db.close();
@@ -67,6 +67,8 @@ impl IdbStore {
             user_leases: HashMap::new(),
             lease_timer: None,
             next_seq,
+            puts_in_flight: 0,
+            held_bytes,
             pending: Vec::new(),
             flushing: false,
             closed: false,
@@ -113,7 +115,7 @@ pub(super) fn factory() -> Result<IdbFactory, JsValue> {
 }
 
 /// Reads every record back: keys and values in one read-only transaction, both in key order.
-pub(super) async fn load(db: &IdbDatabase) -> Result<(Queue, f64), JsValue> {
+pub(super) async fn load(db: &IdbDatabase) -> Result<(Queue, f64, f64), JsValue> {
     let fail = |e: JsValue| io_error("IndexedDB read failed", &e);
     let tx = db.transaction_with_str(OBJECT_STORE).map_err(fail)?;
     let store = tx.object_store(OBJECT_STORE).map_err(fail)?;
@@ -132,6 +134,7 @@ pub(super) async fn load(db: &IdbDatabase) -> Result<(Queue, f64), JsValue> {
     // kept for leases) come back as they were.
     let mut queue = Queue::new();
     let mut next_seq = 0.0f64;
+    let mut held_bytes = 0.0f64;
     for (seq, record) in seqs.iter().zip(records.iter()) {
         let corrupt = || {
             js::lindy_error(
@@ -149,9 +152,11 @@ pub(super) async fn load(db: &IdbDatabase) -> Result<(Queue, f64), JsValue> {
             .get(1)
             .dyn_into::<Uint8Array>()
             .map_err(|_| corrupt())?;
-        // A fresh, unbounded engine refuses nothing.
+        held_bytes += f64::from(value.length());
+        // A fresh, unbounded engine refuses nothing. (What was stored under larger bounds is
+        // all loaded: nothing on disk is dropped; pushes wait for room below the bounds.)
         let _ = queue.try_push(&key, Record { seq, value });
         next_seq = next_seq.max(seq + 1.0);
     }
-    Ok((queue, next_seq))
+    Ok((queue, next_seq, held_bytes))
 }

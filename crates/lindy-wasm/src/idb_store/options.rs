@@ -34,7 +34,12 @@ impl Durability {
     }
 }
 
-/// Options of [`IdbStore::open`](super::IdbStore::open) (`{ durability, maxKeyBytes, maxValueBytes, lockTimeoutMs }` from JS).
+/// Default of `maxEntries`: payloads a store holds at once (queued, leased or being written).
+pub const DEFAULT_MAX_ENTRIES: usize = 1_000_000;
+/// Default of `maxBytes`: payload bytes a store holds at once (its in-memory mirror keeps them).
+pub const DEFAULT_MAX_BYTES: usize = 256 << 20;
+
+/// Options of [`IdbStore::open`](super::IdbStore::open) (`{ durability, maxKeyBytes, maxValueBytes, maxEntries, maxBytes, lockTimeoutMs }` from JS).
 #[derive(Clone, Debug)]
 pub struct IdbStoreOptions {
     /// Durability of write transactions.
@@ -43,6 +48,10 @@ pub struct IdbStoreOptions {
     pub max_key_len: usize,
     /// Largest payload accepted, in bytes.
     pub max_value_len: usize,
+    /// Payloads held at once (queued, leased or being written); one more push is `BUFFER_FULL`.
+    pub max_entries: usize,
+    /// Payload bytes held at once; a push past it is `BUFFER_FULL`.
+    pub max_bytes: usize,
     /// How long `open` waits for another handle on the database to close (ms; 0: fail at once
     /// with `STORE_LOCKED` if it is held). See [`DEFAULT_LOCK_TIMEOUT_MS`].
     pub lock_timeout_ms: f64,
@@ -54,6 +63,8 @@ impl Default for IdbStoreOptions {
             durability: Durability::Strict,
             max_key_len: DEFAULT_MAX_KEY_LEN,
             max_value_len: DEFAULT_MAX_VALUE_LEN,
+            max_entries: DEFAULT_MAX_ENTRIES,
+            max_bytes: DEFAULT_MAX_BYTES,
             lock_timeout_ms: DEFAULT_LOCK_TIMEOUT_MS,
         }
     }
@@ -73,6 +84,8 @@ impl IdbStoreOptions {
                 "durability",
                 "maxKeyBytes",
                 "maxValueBytes",
+                "maxEntries",
+                "maxBytes",
                 "lockTimeoutMs",
             ],
         )?;
@@ -105,6 +118,22 @@ impl IdbStoreOptions {
             MAX_VALUE_LIMIT as f64,
         )? {
             opts.max_value_len = n as usize;
+        }
+        if let Some(n) = js::opt_integer(
+            &js::field(&obj, "maxEntries")?,
+            "IdbStore.open: options.maxEntries",
+            1.0,
+            4_294_967_295.0,
+        )? {
+            opts.max_entries = n as usize;
+        }
+        if let Some(n) = js::opt_integer(
+            &js::field(&obj, "maxBytes")?,
+            "IdbStore.open: options.maxBytes",
+            1.0,
+            9_007_199_254_740_991.0,
+        )? {
+            opts.max_bytes = n as usize;
         }
         if let Some(ms) = js::opt_millis(
             &js::field(&obj, "lockTimeoutMs")?,

@@ -94,6 +94,11 @@ pub(super) struct State {
     /// The timer armed for the engine's next lease deadline: `(deadline, timer id)`.
     pub(super) lease_timer: Option<(u64, wasm_bindgen::JsValue)>,
     pub(super) next_seq: f64,
+    /// Pushes accepted and not yet committed (or failed): with the engine's queued and leased
+    /// entries, what `maxEntries` bounds.
+    pub(super) puts_in_flight: usize,
+    /// Payload bytes held: queued, leased and being written (what `maxBytes` bounds).
+    pub(super) held_bytes: f64,
     pub(super) pending: Vec<Op>,
     /// A flush task is scheduled or running.
     pub(super) flushing: bool,

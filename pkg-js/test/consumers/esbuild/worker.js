@@ -1,5 +1,7 @@
 import * as lindy from "lindy";
+import * as channels from "lindy/channels";
+import * as store from "lindy/store";
 import { wrap } from "lindy/workers";
 import { answer } from "../smoke.js";
 
-answer(lindy, wrap);
+answer(lindy, wrap, channels, store);

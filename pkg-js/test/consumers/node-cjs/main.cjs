@@ -1,6 +1,8 @@
 // CommonJS: `require("lindy")` (Node loads the ES module entry with require(esm): no top-level await).
 const lindy = require("lindy");
+const channels = require("lindy/channels");
+const store = require("lindy/store");
 const { smoke } = require("../smoke.js");
 const { serve } = require("lindy/fanout");
 
-smoke(lindy).then((result) => console.log(result, typeof serve));
+smoke(lindy, channels, store).then((result) => console.log(result, typeof serve));

@@ -1,4 +1,6 @@
 import * as lindy from "lindy";
+import * as channels from "lindy/channels";
+import * as store from "lindy/store";
 import { smoke } from "../smoke.js";
 
-console.log(await smoke(lindy));
+console.log(await smoke(lindy, channels, store));

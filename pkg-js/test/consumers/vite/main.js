@@ -1,6 +1,8 @@
 import * as lindy from "lindy";
+import * as channels from "lindy/channels";
+import * as store from "lindy/store";
 import { expose } from "lindy/workers";
 import { report, shareWithWorker, smoke } from "../smoke.js";
 
 const worker = new Worker(new URL("./worker.js", import.meta.url), { type: "module" });
-report(Promise.all([smoke(lindy), shareWithWorker(lindy, expose, worker)]));
+report(Promise.all([smoke(lindy, channels, store), shareWithWorker(lindy, expose, worker)]));
