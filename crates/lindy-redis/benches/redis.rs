@@ -3,6 +3,7 @@
 //! ```text
 //! make redis-bench        # starts a standalone redis-server, runs this, stops it
 //! LINDY_REDIS_URL=redis://127.0.0.1:6379 cargo bench -p lindy-redis --bench redis
+//! LINDY_BENCH=space make redis-bench   # only some tables: space, queue, sweep (comma-separated)
 //! ```
 //!
 //! Every row runs `TASKS` concurrent tokio tasks on one multiplexed connection (so both sides
@@ -46,10 +47,24 @@ async fn main() {
     let url = std::env::var("LINDY_REDIS_URL")
         .expect("set LINDY_REDIS_URL (make redis-bench starts a server)");
     let conn = Connection::connect(&url).await.unwrap();
+    let only = std::env::var("LINDY_BENCH").unwrap_or_default();
+    let wanted = |table: &str| only.is_empty() || only.split(',').any(|t| t.trim() == table);
     println!(
         "lindy-redis bench: {TASKS} tasks x {OPS} iterations on one connection, best of {ROUNDS}\n"
     );
 
+    if wanted("space") {
+        space_table(&conn).await;
+    }
+    if wanted("queue") {
+        queue_table(&conn).await;
+    }
+    if wanted("sweep") {
+        sweep_table(&conn).await;
+    }
+}
+
+async fn space_table(conn: &Connection) {
     // 1. Space out + take vs raw RPUSH + LPOP (each task its own key: no contention).
     let raw_f = |t: usize| {
         let mut c = conn.clone();
@@ -62,7 +77,7 @@ async fn main() {
             }
         }
     };
-    let space = RedisSpace::open_with(&conn, "bench", SpaceConfig::default())
+    let space = RedisSpace::open_with(conn, "bench", SpaceConfig::default())
         .await
         .unwrap();
     let lindy_f = |t: usize| {
@@ -101,6 +116,17 @@ async fn main() {
     row("RedisSpace out + try_take", lindy, raw);
     row("RedisSpace out + try_take_leased + ack", leased, raw);
 
+    space.destroy().await.unwrap();
+    for t in 0..TASKS {
+        let _: i64 = redis::cmd("DEL")
+            .arg(format!("lindy-bench-raw:{{{t}}}"))
+            .query_async(&mut conn.clone())
+            .await
+            .unwrap();
+    }
+}
+
+async fn queue_table(conn: &Connection) {
     // 2. Queue push + leased pull + ack vs raw XADD + XREADGROUP + XACK.
     let raw_q_f = |t: usize| {
         let mut c = conn.clone();
@@ -146,7 +172,7 @@ async fn main() {
             }
         }
     };
-    let queue = RedisQueue::open(&conn, "bench").await.unwrap();
+    let queue = RedisQueue::open(conn, "bench").await.unwrap();
     let lindy_q_f = |t: usize| {
         let q = queue.clone();
         async move {
@@ -167,11 +193,22 @@ async fn main() {
     row("raw redis-rs XADD + XREADGROUP + XACK", raw_q, raw_q);
     row("RedisQueue push + try_pull_leased + ack", lindy_q, raw_q);
 
+    for t in 0..TASKS {
+        queue.destroy(&[&format!("k{t}")]).await.unwrap();
+        let _: i64 = redis::cmd("DEL")
+            .arg(format!("lindy-bench-rawq:{{{t}}}"))
+            .query_async(&mut conn.clone())
+            .await
+            .unwrap();
+    }
+}
+
+async fn sweep_table(conn: &Connection) {
     // 3. Sweep of 100 000 channels: 1 % due vs 100 % due, and the seed's full-hash scan.
     let n = 100_000usize;
     let mut results = Vec::new();
     for due_pct in [1usize, 100] {
-        let reg = RedisRegistry::new(&conn, &format!("bench-sweep-{due_pct}")).unwrap();
+        let reg = RedisRegistry::new(conn, &format!("bench-sweep-{due_pct}")).unwrap();
         reg.destroy().await.unwrap();
         let due = n * due_pct / 100;
         let fill: Vec<_> = (0..TASKS)
@@ -217,19 +254,5 @@ async fn main() {
             took.as_secs_f64() / base,
             scan.as_secs_f64() * 1e3
         );
-    }
-    space.destroy().await.unwrap();
-    let mut keys: Vec<String> = Vec::new();
-    for t in 0..TASKS {
-        keys.push(format!("lindy-bench-raw:{{{t}}}"));
-        keys.push(format!("lindy-bench-rawq:{{{t}}}"));
-        queue.destroy(&[&format!("k{t}")]).await.unwrap();
-    }
-    for k in keys {
-        let _: i64 = redis::cmd("DEL")
-            .arg(k)
-            .query_async(&mut conn.clone())
-            .await
-            .unwrap();
     }
 }

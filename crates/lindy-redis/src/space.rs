@@ -16,18 +16,21 @@ use crate::listener::Listener;
 use crate::lua::{Call, Lua};
 use crate::waiters::{subscribe_wakeups, Waiters};
 
+/// A space script: the head (`meta`, `P`), then the body with the shared helpers inserted at
+/// its `--@lib` line (after the fast path), or before the body if it has none.
+fn space_source(body: &str) -> String {
+    const HEAD: &str = include_str!("lua/space_head.lua");
+    const LIB: &str = include_str!("lua/space_lib.lua");
+    let body = match body.split_once("--@lib\n") {
+        Some((fast, rest)) => format!("{fast}{LIB}\n{rest}"),
+        None => format!("{LIB}\n{body}"),
+    };
+    format!("{HEAD}{body}")
+}
+
 macro_rules! space_script {
     ($file:literal) => {
-        LazyLock::new(|| {
-            Lua::new(
-                concat!(
-                    include_str!("lua/space_lib.lua"),
-                    "\n",
-                    include_str!(concat!("lua/", $file))
-                )
-                .to_owned(),
-            )
-        })
+        LazyLock::new(|| Lua::new(space_source(include_str!(concat!("lua/", $file)))))
     };
 }
 
@@ -40,6 +43,8 @@ static CLOSE: LazyLock<Lua> = space_script!("space_close.lua");
 static CONFIG: LazyLock<Lua> = space_script!("space_config.lua");
 static WAIT: LazyLock<Lua> = space_script!("space_wait.lua");
 static DESTROY: LazyLock<Lua> = space_script!("space_destroy.lua");
+static INDEX: LazyLock<Lua> = space_script!("space_index.lua");
+static KEYS: LazyLock<Lua> = space_script!("space_keys.lua");
 
 /// Limits and timings of a [`RedisSpace`] handle. Every handle of one space should use the same
 /// `max_deliveries` (it is applied by whichever handle requeues an entry).
@@ -953,7 +958,9 @@ impl RedisSpace {
         Ok(n)
     }
 
-    /// The keys holding at least one entry, in no particular order.
+    /// The keys holding at least one entry, in no particular order. The first call on a space
+    /// (or its first pattern take) makes the space keep its key set from then on (see
+    /// `docs/redis.md`): a one-time `SCAN` of the space's keys, in steps.
     ///
     /// # Errors
     /// `IO`.
@@ -961,11 +968,41 @@ impl RedisSpace {
     /// # Cancel safety
     /// Cancel-safe: reads only.
     pub async fn keys(&self) -> Result<Vec<String>, Error> {
-        let keys: Vec<String> = redis::cmd("SMEMBERS")
-            .arg(self.key_name("keys"))
-            .query_async(&mut self.shared.conn.clone())
-            .await?;
-        Ok(keys)
+        loop {
+            let keys: Option<Vec<String>> =
+                KEYS.call(&self.shared.meta).run(&self.shared.conn).await?;
+            match keys {
+                Some(keys) => return Ok(keys),
+                None => self.build_key_set().await?,
+            }
+        }
+    }
+
+    /// Makes the space keep its set of non-empty keys (the first pattern take or `keys()` of a
+    /// space does this once, for every process): marks it kept, then adds the keys that were
+    /// already non-empty, one `SCAN` step per script run so the server never blocks for long.
+    async fn build_key_set(&self) -> Result<(), Error> {
+        let mut pattern = String::new();
+        for c in self.key_name("").chars() {
+            if matches!(c, '*' | '?' | '[' | ']' | '\\') {
+                pattern.push('\\');
+            }
+            pattern.push(c);
+        }
+        pattern.push_str("q:*");
+        let mut cursor = b"0".to_vec();
+        loop {
+            let next: Value = INDEX
+                .call(&self.shared.meta)
+                .arg(&cursor)
+                .arg(&pattern)
+                .run(&self.shared.conn)
+                .await?;
+            match bulk(next) {
+                Some(next) => cursor = next,
+                None => return Ok(()), // -1: the set is complete
+            }
+        }
     }
 
     /// Closes the space for every process: waiting takes and reads fail with `CLOSED`, `out`
@@ -1017,6 +1054,7 @@ impl RedisSpace {
     /// # Cancel safety
     /// Cancel-safe: one atomic script.
     pub async fn destroy(&self) -> Result<(), Error> {
+        self.build_key_set().await?;
         let _: i64 = DESTROY
             .call(&self.shared.meta)
             .run(&self.shared.conn)
