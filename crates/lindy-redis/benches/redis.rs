@@ -24,23 +24,74 @@ const TASKS: usize = 32;
 const OPS: usize = 500;
 const ROUNDS: usize = 5;
 
-/// One round: `TASKS` tasks running `f` at once; iterations per second.
-async fn round<F, Fut>(f: &F) -> f64
+/// CPU seconds the server has used (`INFO cpu`: user + sys of its main process).
+async fn server_cpu(conn: &Connection) -> f64 {
+    let info: String = redis::cmd("INFO")
+        .arg("cpu")
+        .query_async(&mut conn.clone())
+        .await
+        .unwrap();
+    info.lines()
+        .filter_map(|l| l.split_once(':'))
+        .filter(|(k, _)| *k == "used_cpu_user" || *k == "used_cpu_sys")
+        .map(|(_, v)| v.trim().parse::<f64>().unwrap())
+        .sum()
+}
+
+/// CPU seconds this process (the client) has used, from `/proc/self/stat` (utime + stime).
+fn client_cpu() -> f64 {
+    let stat = std::fs::read_to_string("/proc/self/stat").unwrap();
+    // Fields after the `(comm)`: state is field 3, utime 14 and stime 15.
+    let rest = &stat[stat.rfind(')').unwrap() + 2..];
+    let f: Vec<&str> = rest.split(' ').collect();
+    let ticks: f64 = f[11].parse::<f64>().unwrap() + f[12].parse::<f64>().unwrap();
+    ticks / 100.0 // USER_HZ, 100 on Linux
+}
+
+/// A row's figures over its rounds: the best throughput, and the CPU each side spent per
+/// iteration over all rounds (robust to a loaded machine, unlike the throughput).
+#[derive(Default)]
+struct Row {
+    best: f64,
+    server: f64,
+    client: f64,
+    iterations: usize,
+}
+
+impl Row {
+    fn print(&self, name: &str, base: &Row) {
+        let per = |s: f64| s * 1e6 / self.iterations as f64;
+        println!(
+            "| {name} | {:.0} | {:.2}x | {:.1} | {:.1} |",
+            self.best,
+            self.best / base.best,
+            per(self.server),
+            per(self.client)
+        );
+    }
+}
+
+/// One round: `TASKS` tasks running `f` at once, added to `row`.
+async fn round<F, Fut>(conn: &Connection, row: &mut Row, f: &F)
 where
     F: Fn(usize) -> Fut,
     Fut: Future<Output = ()> + Send + 'static,
 {
+    let (server0, client0) = (server_cpu(conn).await, client_cpu());
     let started = Instant::now();
     let tasks: Vec<_> = (0..TASKS).map(|t| tokio::spawn(f(t))).collect();
     for t in tasks {
         t.await.unwrap();
     }
-    (TASKS * OPS) as f64 / started.elapsed().as_secs_f64()
+    let ops = (TASKS * OPS) as f64 / started.elapsed().as_secs_f64();
+    row.best = row.best.max(ops);
+    row.server += server_cpu(conn).await - server0;
+    row.client += client_cpu() - client0;
+    row.iterations += TASKS * OPS;
 }
 
-fn row(name: &str, ops: f64, base: f64) {
-    println!("| {name} | {:.0} | {:.2}x |", ops, ops / base);
-}
+const COST_HEAD: &str = "server CPU µs/iteration | client CPU µs/iteration |";
+const COST_RULE: &str = "---|---|";
 
 #[tokio::main(flavor = "multi_thread", worker_threads = 2)]
 async fn main() {
@@ -105,16 +156,16 @@ async fn space_table(conn: &Connection) {
             }
         }
     };
-    let (mut raw, mut lindy, mut leased) = (0f64, 0f64, 0f64);
+    let (mut raw, mut lindy, mut leased) = (Row::default(), Row::default(), Row::default());
     for _ in 0..ROUNDS {
-        raw = raw.max(round(&raw_f).await);
-        lindy = lindy.max(round(&lindy_f).await);
-        leased = leased.max(round(&leased_f).await);
+        round(conn, &mut raw, &raw_f).await;
+        round(conn, &mut lindy, &lindy_f).await;
+        round(conn, &mut leased, &leased_f).await;
     }
-    println!("| space: out + take (iterations/s) | ops/s | vs raw RPUSH+LPOP |\n|---|---|---|");
-    row("raw redis-rs RPUSH + LPOP", raw, raw);
-    row("RedisSpace out + try_take", lindy, raw);
-    row("RedisSpace out + try_take_leased + ack", leased, raw);
+    println!("| space: out + take (iterations/s) | ops/s | vs raw RPUSH+LPOP | {COST_HEAD}\n|---|---|---|{COST_RULE}");
+    raw.print("raw redis-rs RPUSH + LPOP", &raw);
+    lindy.print("RedisSpace out + try_take", &raw);
+    leased.print("RedisSpace out + try_take_leased + ack", &raw);
 
     space.destroy().await.unwrap();
     for t in 0..TASKS {
@@ -184,14 +235,14 @@ async fn queue_table(conn: &Connection) {
             }
         }
     };
-    let (mut raw_q, mut lindy_q) = (0f64, 0f64);
+    let (mut raw_q, mut lindy_q) = (Row::default(), Row::default());
     for _ in 0..ROUNDS {
-        raw_q = raw_q.max(round(&raw_q_f).await);
-        lindy_q = lindy_q.max(round(&lindy_q_f).await);
+        round(conn, &mut raw_q, &raw_q_f).await;
+        round(conn, &mut lindy_q, &lindy_q_f).await;
     }
-    println!("\n| queue: push + leased pull + ack (iterations/s) | ops/s | vs raw XADD+XREADGROUP+XACK |\n|---|---|---|");
-    row("raw redis-rs XADD + XREADGROUP + XACK", raw_q, raw_q);
-    row("RedisQueue push + try_pull_leased + ack", lindy_q, raw_q);
+    println!("\n| queue: push + leased pull + ack (iterations/s) | ops/s | vs raw XADD+XREADGROUP+XACK | {COST_HEAD}\n|---|---|---|{COST_RULE}");
+    raw_q.print("raw redis-rs XADD + XREADGROUP + XACK", &raw_q);
+    lindy_q.print("RedisQueue push + try_pull_leased + ack", &raw_q);
 
     for t in 0..TASKS {
         queue.destroy(&[&format!("k{t}")]).await.unwrap();

@@ -188,10 +188,21 @@ fn bulk(v: Value) -> Option<Vec<u8>> {
     }
 }
 
-/// Reads a take script's reply: nil, or `{key, item[, deadline]}`.
-fn take_reply(v: Value) -> Result<Option<Item>, Error> {
-    let Value::Array(parts) = v else {
-        return Ok(None);
+/// Reads a take script's reply: nil, `{key, item[, deadline, id]}`, or (the fast path of a
+/// plain take of one key, `key`) the item alone.
+fn take_reply(v: Value, key: Option<String>) -> Result<Option<Item>, Error> {
+    let parts = match v {
+        Value::Array(parts) => parts,
+        Value::BulkString(raw) => {
+            return match key {
+                Some(key) => parse_item(key, Bytes::from(raw), None).map(Some),
+                None => Err(Error::Io(redis::RedisError::from((
+                    redis::ErrorKind::Parse,
+                    "malformed take reply",
+                )))),
+            };
+        }
+        _ => return Ok(None),
     };
     let mut parts = parts.into_iter();
     let malformed = || {
@@ -398,17 +409,22 @@ impl RedisSpace {
         for k in keys {
             call = call.arg(*k);
         }
-        self.run_take(call).await
+        let key = match keys {
+            [key] => Some((*key).to_owned()),
+            _ => None,
+        };
+        self.run_take(call, key).await
     }
 
     /// Runs a script that may hand out an entry, cancel-safely (see [`attempt`](Self::attempt)).
-    async fn run_take(&self, call: Call) -> Result<Option<Item>, Error> {
+    /// `key`: the key of a one-key take (its fast path replies with the item alone).
+    async fn run_take(&self, call: Call, key: Option<String>) -> Result<Option<Item>, Error> {
         let conn = self.shared.conn.clone();
         let request: TakeFuture = Box::pin(async move {
             call.run::<Value>(&conn)
                 .await
                 .map_err(Error::from_redis)
-                .and_then(take_reply)
+                .and_then(|v| take_reply(v, key))
         });
         let mut in_flight = InFlight {
             space: self,
@@ -542,7 +558,7 @@ impl RedisSpace {
         loop {
             let mut notified = pin!(registration.notify().notified());
             notified.as_mut().enable();
-            match self.run_take(wait_call("claim")).await {
+            match self.run_take(wait_call("claim"), None).await {
                 Ok(Some(item)) => {
                     guard.done = true;
                     return Ok(item);

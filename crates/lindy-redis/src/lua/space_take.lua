@@ -3,7 +3,7 @@
 -- With none: only reports whether the space is closed. The close rule: takes drain what is
 -- queued, then fail with LINDY_CLOSED.
 --
--- Fast path, a plain take of one key: LPOP, plus the key-set upkeep only where the space keeps
+-- Fast path, a plain take of one key (replies with the item alone): LPOP, plus the key-set upkeep only where the space keeps
 -- one (see `indexed` in space_lib.lua).
 if ARGV[1] == '0' and #ARGV == 3 then
   local q = P .. 'q:' .. ARGV[3]
@@ -12,7 +12,7 @@ if ARGV[1] == '0' and #ARGV == 3 then
     if redis.call('EXISTS', P .. 'ix') == 1 and redis.call('LLEN', q) == 0 then
       redis.call('SREM', P .. 'keys', ARGV[3])
     end
-    return {ARGV[3], item}
+    return item
   end
   if redis.call('EXISTS', P .. 'closed') == 1 then
     return redis.error_reply('LINDY_CLOSED the space is closed')
