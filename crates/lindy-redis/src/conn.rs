@@ -99,7 +99,8 @@ impl Config {
 #[derive(Clone)]
 pub struct Connection {
     inner: Inner,
-    config: Config,
+    /// Shared: every call clones the handle, which must stay allocation-free.
+    config: std::sync::Arc<Config>,
 }
 
 #[derive(Clone)]
@@ -157,7 +158,7 @@ impl Connection {
         };
         Ok(Connection {
             inner,
-            config: config.clone(),
+            config: std::sync::Arc::new(config.clone()),
         })
     }
 

@@ -410,22 +410,52 @@ impl RedisSpace {
             call = call.arg(*k);
         }
         let key = match keys {
-            [key] => Some((*key).to_owned()),
-            _ => None,
+            [key] => (*key).to_owned(),
+            _ => return self.run_take(call, None).await,
         };
-        self.run_take(call, key).await
+        if lease.is_some() {
+            return self.run_take(call, Some(key)).await;
+        }
+        // A plain take of one key is a plain `LPOP`: an entry is handed out exactly as the take
+        // script would (it pops the head and checks nothing else). The key set of a space that
+        // keeps one is cleaned of the emptied key lazily, by the next listing (`keys`). Only an
+        // empty list needs the script, for the close rule (and whatever arrived meanwhile).
+        let conn = self.shared.conn.clone();
+        let list = self.key_name(&format!("q:{key}"));
+        self.run_request(Box::pin(async move {
+            let raw: Option<Vec<u8>> = redis::cmd("LPOP")
+                .arg(&list)
+                .query_async(&mut conn.clone())
+                .await
+                .map_err(Error::from_redis)?;
+            match raw {
+                Some(raw) => parse_item(key, Bytes::from(raw), None).map(Some),
+                None => call
+                    .run::<Value>(&conn)
+                    .await
+                    .map_err(Error::from_redis)
+                    .and_then(|v| take_reply(v, Some(key))),
+            }
+        }))
+        .await
     }
 
     /// Runs a script that may hand out an entry, cancel-safely (see [`attempt`](Self::attempt)).
     /// `key`: the key of a one-key take (its fast path replies with the item alone).
     async fn run_take(&self, call: Call, key: Option<String>) -> Result<Option<Item>, Error> {
         let conn = self.shared.conn.clone();
-        let request: TakeFuture = Box::pin(async move {
+        self.run_request(Box::pin(async move {
             call.run::<Value>(&conn)
                 .await
                 .map_err(Error::from_redis)
                 .and_then(|v| take_reply(v, key))
-        });
+        }))
+        .await
+    }
+
+    /// Polls a take request in place; if dropped unfinished, a task finishes it and puts back
+    /// whatever it took.
+    async fn run_request(&self, request: TakeFuture) -> Result<Option<Item>, Error> {
         let mut in_flight = InFlight {
             space: self,
             request: Some(request),
