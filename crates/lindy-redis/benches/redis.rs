@@ -136,7 +136,7 @@ async fn space_table(conn: &Connection) {
         async move {
             let key = format!("k{t}");
             for i in 0..OPS {
-                s.out(&key, i.to_le_bytes().to_vec()).await.unwrap();
+                s.push(&key, i.to_le_bytes().to_vec()).await.unwrap();
                 assert!(s.try_take(&key).await.unwrap().is_some());
             }
         }
@@ -146,7 +146,7 @@ async fn space_table(conn: &Connection) {
         async move {
             let key = format!("k{t}");
             for i in 0..OPS {
-                s.out(&key, i.to_le_bytes().to_vec()).await.unwrap();
+                s.push(&key, i.to_le_bytes().to_vec()).await.unwrap();
                 let l = s
                     .try_take_leased(&key, Duration::from_secs(30))
                     .await
@@ -230,7 +230,7 @@ async fn queue_table(conn: &Connection) {
             let key = format!("k{t}");
             for i in 0..OPS {
                 q.push(&key, i.to_le_bytes().to_vec()).await.unwrap();
-                let d = q.try_pull_leased(&key).await.unwrap().unwrap();
+                let d = q.try_take_leased(&key).await.unwrap().unwrap();
                 q.ack(&d).await.unwrap();
             }
         }

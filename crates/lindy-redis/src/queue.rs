@@ -10,7 +10,7 @@ use bytes::Bytes;
 use redis::Value;
 
 use crate::conn::Connection;
-use crate::error::{check_key, check_value, Error, OutError};
+use crate::error::{check_key, check_value, Error, PushError};
 use crate::listener::Listener;
 use crate::lua::Lua;
 use crate::space::check_name;
@@ -112,12 +112,12 @@ struct Shared {
 /// consumer id per handle (unique per process: pid and a random part).
 ///
 /// * [`push`](Self::push) appends (`XADD`), durable as the server's AOF makes it.
-/// * [`pull_leased`](Self::pull_leased) hands out the oldest entry that is free: first any whose
+/// * [`take_leased`](Self::take_leased) hands out the oldest entry that is free: first any whose
 ///   visibility timeout ran out (its consumer died, or nacked) — claimed with `XAUTOCLAIM` —
 ///   then new ones (`XREADGROUP`, never `BLOCK`). It stays pending for this consumer until
 ///   [`ack`](Self::ack) (`XACK` + `XDEL`). A consumer that dies keeps its entries pending until the
 ///   timeout; then another claims them. After `max_deliveries` an entry goes to the dead letters.
-/// * [`pull`](Self::pull) is a leased pull acked as soon as the value is handed over: an entry
+/// * [`take`](Self::take) is a leased take acked as soon as the value is handed over: an entry
 ///   is lost only if the caller drops it after receiving it.
 ///
 /// Keys share the hash tag `{name}`: runs unchanged on Redis Cluster.
@@ -229,17 +229,17 @@ impl RedisQueue {
     /// Appends `value` under `key`; returns its stream id.
     ///
     /// # Errors
-    /// [`OutError`] with the value back: `KEY_INVALID`, `VALUE_TOO_LARGE` (nothing sent), `IO`
+    /// [`PushError`] with the value back: `KEY_INVALID`, `VALUE_TOO_LARGE` (nothing sent), `IO`
     /// (the value may or may not be stored: a retry is at-least-once).
     ///
     /// # Cancel safety
     /// As [`RedisSpace::out`](crate::RedisSpace::out): dropping after sending may still store.
-    pub async fn push(&self, key: &str, value: impl Into<Bytes>) -> Result<String, OutError> {
+    pub async fn push(&self, key: &str, value: impl Into<Bytes>) -> Result<String, PushError> {
         let value = value.into();
         let checked = check_key(key, self.shared.config.max_key_len)
             .and_then(|()| check_value(value.len(), self.shared.config.max_value_len));
         if let Err(error) = checked {
-            return Err(OutError { error, value });
+            return Err(PushError { error, value });
         }
         let res: Result<String, _> = PUSH
             .call(self.stream(key))
@@ -248,13 +248,13 @@ impl RedisQueue {
             .arg(value.as_ref())
             .run(&self.shared.conn)
             .await;
-        res.map_err(|e| OutError {
+        res.map_err(|e| PushError {
             error: Error::from_redis(e),
             value,
         })
     }
 
-    /// One pull script, in a task of its own so a dropped caller loses nothing: a delivery that
+    /// One take script, in a task of its own so a dropped caller loses nothing: a delivery that
     /// never reached the caller is nacked (claimable again at once).
     async fn attempt(&self, key: &str) -> Result<Option<Delivery>, Error> {
         let call = PULL
@@ -328,7 +328,7 @@ impl RedisQueue {
     ///
     /// # Cancel safety
     /// Cancel-safe: a delivery made to a dropped future is nacked (free again at once).
-    pub async fn pull_leased(&self, key: &str) -> Result<Delivery, Error> {
+    pub async fn take_leased(&self, key: &str) -> Result<Delivery, Error> {
         self.wait_for(key).await
     }
 
@@ -338,8 +338,8 @@ impl RedisQueue {
     /// `KEY_INVALID`, `IO`.
     ///
     /// # Cancel safety
-    /// Cancel-safe, as [`pull_leased`](Self::pull_leased).
-    pub async fn try_pull_leased(&self, key: &str) -> Result<Option<Delivery>, Error> {
+    /// Cancel-safe, as [`take_leased`](Self::take_leased).
+    pub async fn try_take_leased(&self, key: &str) -> Result<Option<Delivery>, Error> {
         check_key(key, self.shared.config.max_key_len)?;
         self.attempt(key).await
     }
@@ -347,12 +347,12 @@ impl RedisQueue {
     /// The oldest free entry of `key`, removed, waiting until there is one.
     ///
     /// # Errors
-    /// As [`pull_leased`](Self::pull_leased).
+    /// As [`take_leased`](Self::take_leased).
     ///
     /// # Cancel safety
     /// Cancel-safe until the value is handed over (then it is acked; if that ack is lost the
     /// entry is delivered again after the timeout).
-    pub async fn pull(&self, key: &str) -> Result<Bytes, Error> {
+    pub async fn take(&self, key: &str) -> Result<Bytes, Error> {
         let d = self.wait_for(key).await?;
         self.ack_handed_over(d).await
     }
@@ -363,9 +363,9 @@ impl RedisQueue {
     /// `KEY_INVALID`, `IO`.
     ///
     /// # Cancel safety
-    /// As [`pull`](Self::pull).
-    pub async fn try_pull(&self, key: &str) -> Result<Option<Bytes>, Error> {
-        match self.try_pull_leased(key).await? {
+    /// As [`take`](Self::take).
+    pub async fn try_take(&self, key: &str) -> Result<Option<Bytes>, Error> {
+        match self.try_take_leased(key).await? {
             Some(d) => self.ack_handed_over(d).await.map(Some),
             None => Ok(None),
         }
@@ -390,6 +390,54 @@ impl RedisQueue {
             .run(&self.shared.conn)
             .await?;
         Ok(())
+    }
+
+    /// Renamed [`take`](Self::take).
+    ///
+    /// # Errors
+    /// As [`take`](Self::take).
+    ///
+    /// # Cancel safety
+    /// As [`take`](Self::take).
+    #[deprecated(since = "0.2.0", note = "renamed to `take`")]
+    pub async fn pull(&self, key: &str) -> Result<Bytes, Error> {
+        self.take(key).await
+    }
+
+    /// Renamed [`try_take`](Self::try_take).
+    ///
+    /// # Errors
+    /// As [`try_take`](Self::try_take).
+    ///
+    /// # Cancel safety
+    /// As [`try_take`](Self::try_take).
+    #[deprecated(since = "0.2.0", note = "renamed to `try_take`")]
+    pub async fn try_pull(&self, key: &str) -> Result<Option<Bytes>, Error> {
+        self.try_take(key).await
+    }
+
+    /// Renamed [`take_leased`](Self::take_leased).
+    ///
+    /// # Errors
+    /// As [`take_leased`](Self::take_leased).
+    ///
+    /// # Cancel safety
+    /// As [`take_leased`](Self::take_leased).
+    #[deprecated(since = "0.2.0", note = "renamed to `take_leased`")]
+    pub async fn pull_leased(&self, key: &str) -> Result<Delivery, Error> {
+        self.take_leased(key).await
+    }
+
+    /// Renamed [`try_take_leased`](Self::try_take_leased).
+    ///
+    /// # Errors
+    /// As [`try_take_leased`](Self::try_take_leased).
+    ///
+    /// # Cancel safety
+    /// As [`try_take_leased`](Self::try_take_leased).
+    #[deprecated(since = "0.2.0", note = "renamed to `try_take_leased`")]
+    pub async fn try_pull_leased(&self, key: &str) -> Result<Option<Delivery>, Error> {
+        self.try_take_leased(key).await
     }
 
     /// Settles a delivery: the entry is removed.
@@ -551,7 +599,7 @@ fn parse_delivery(key: String, v: Value) -> Result<Option<Delivery>, Error> {
 
 type PullFuture = Pin<Box<dyn Future<Output = Result<Option<Delivery>, Error>> + Send>>;
 
-/// A pull in flight, polled in place. If the caller drops it before it completes, the request
+/// A take in flight, polled in place. If the caller drops it before it completes, the request
 /// moves to a task of its own, which nacks whatever was delivered (free again at once).
 struct InFlight<'a> {
     queue: &'a RedisQueue,

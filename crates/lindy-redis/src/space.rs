@@ -11,7 +11,7 @@ use lindy::grammar::{Name, Pattern};
 use redis::Value;
 
 use crate::conn::Connection;
-use crate::error::{check_key, check_value, Error, OutError};
+use crate::error::{check_key, check_value, Error, PushError};
 use crate::listener::Listener;
 use crate::lua::{Call, Lua};
 use crate::waiters::{subscribe_wakeups, Waiters};
@@ -115,7 +115,7 @@ impl Lease {
     pub fn deadline_ms(&self) -> u64 {
         self.deadline_ms
     }
-    /// The entry's age rank in the space (its `out` sequence number).
+    /// The entry's age rank in the space (its `push` sequence number).
     pub fn seq(&self) -> u64 {
         self.seq
     }
@@ -238,7 +238,7 @@ struct Shared {
 /// (standalone or cluster) shares it.
 ///
 /// The same rules as [`lindy::space::LocalSpace`] — FIFO per key, `take` waits, `try_take`
-/// drains after close, `out` after close hands the value back, pattern takes serve the oldest
+/// drains after close, `push` after close hands the value back, pattern takes serve the oldest
 /// entry across matching keys — plus the lease model: [`take_leased`](Self::take_leased) hands
 /// an entry out for a time; [`ack`](Self::ack) removes it, [`nack`](Self::nack) or an expired
 /// lease puts it back *at its age* (usually the head of its key) and counts the delivery; after
@@ -349,34 +349,95 @@ impl RedisSpace {
     /// Appends `value` under `key`.
     ///
     /// # Errors
-    /// [`OutError`] with the value handed back: `KEY_INVALID`, `VALUE_TOO_LARGE` (nothing sent),
+    /// [`PushError`] with the value handed back: `KEY_INVALID`, `VALUE_TOO_LARGE` (nothing sent),
     /// `CLOSED`, or `IO` — after which the value may or may not be stored (the reply was lost).
     ///
     /// # Cancel safety
     /// Not cancel-safe in the strict sense: once sent, dropping the future does not unsend the
     /// value, which may then be stored without the caller knowing. Nothing is lost; a retry may
     /// duplicate it.
-    pub async fn out(&self, key: &str, value: impl Into<Bytes>) -> Result<(), OutError> {
-        self.out_at(key, value.into(), false).await
+    pub async fn push(&self, key: &str, value: impl Into<Bytes>) -> Result<(), PushError> {
+        self.push_at(key, value.into(), false).await
     }
 
     /// Puts `value` at the head of `key`: it is taken next. It takes the age of the key's
     /// current head (so the key keeps its place in pattern takes).
     ///
     /// # Errors
-    /// As [`out`](Self::out).
+    /// As [`push`](Self::push).
     ///
     /// # Cancel safety
-    /// As [`out`](Self::out).
-    pub async fn out_front(&self, key: &str, value: impl Into<Bytes>) -> Result<(), OutError> {
-        self.out_at(key, value.into(), true).await
+    /// As [`push`](Self::push).
+    pub async fn push_front(&self, key: &str, value: impl Into<Bytes>) -> Result<(), PushError> {
+        self.push_at(key, value.into(), true).await
     }
 
-    async fn out_at(&self, key: &str, value: Bytes, front: bool) -> Result<(), OutError> {
+    /// The same as [`push`](Self::push): a Redis space has no bound, so a push never waits
+    /// for room. Kept so that code moves between [`lindy::space::LocalSpace`] and this space
+    /// with the same verbs.
+    ///
+    /// # Errors
+    /// As [`push`](Self::push).
+    ///
+    /// # Cancel safety
+    /// As [`push`](Self::push).
+    pub async fn try_push(&self, key: &str, value: impl Into<Bytes>) -> Result<(), PushError> {
+        self.push(key, value).await
+    }
+
+    /// Renamed [`push`](Self::push).
+    ///
+    /// # Errors
+    /// As [`push`](Self::push).
+    ///
+    /// # Cancel safety
+    /// As [`push`](Self::push).
+    #[deprecated(since = "0.2.0", note = "renamed to `push`")]
+    pub async fn out(&self, key: &str, value: impl Into<Bytes>) -> Result<(), PushError> {
+        self.push(key, value).await
+    }
+
+    /// Renamed [`push_front`](Self::push_front).
+    ///
+    /// # Errors
+    /// As [`push`](Self::push).
+    ///
+    /// # Cancel safety
+    /// As [`push`](Self::push).
+    #[deprecated(since = "0.2.0", note = "renamed to `push_front`")]
+    pub async fn out_front(&self, key: &str, value: impl Into<Bytes>) -> Result<(), PushError> {
+        self.push_front(key, value).await
+    }
+
+    /// Renamed [`peek`](Self::peek).
+    ///
+    /// # Errors
+    /// As [`peek`](Self::peek).
+    ///
+    /// # Cancel safety
+    /// Cancel-safe: reads only.
+    #[deprecated(since = "0.2.0", note = "renamed to `peek`")]
+    pub async fn read(&self, key: &str) -> Result<Bytes, Error> {
+        self.peek(key).await
+    }
+
+    /// Renamed [`try_peek`](Self::try_peek).
+    ///
+    /// # Errors
+    /// As [`try_peek`](Self::try_peek).
+    ///
+    /// # Cancel safety
+    /// Cancel-safe: reads only.
+    #[deprecated(since = "0.2.0", note = "renamed to `try_peek`")]
+    pub async fn try_read(&self, key: &str) -> Result<Option<Bytes>, Error> {
+        self.try_peek(key).await
+    }
+
+    async fn push_at(&self, key: &str, value: Bytes, front: bool) -> Result<(), PushError> {
         let checked = check_key(key, self.shared.config.max_key_len)
             .and_then(|()| check_value(value.len(), self.shared.config.max_value_len));
         if let Err(error) = checked {
-            return Err(OutError { error, value });
+            return Err(PushError { error, value });
         }
         let res: Result<i64, _> = OUT
             .call(&self.shared.meta)
@@ -392,7 +453,7 @@ impl RedisSpace {
                 if matches!(error, Error::Closed) {
                     self.shared.closed.store(true, Ordering::Release);
                 }
-                Err(OutError { error, value })
+                Err(PushError { error, value })
             }
         }
     }
@@ -557,7 +618,7 @@ impl RedisSpace {
     }
 
     /// A waiting take of one key: joins the key's waiters on the server (in the order takes are
-    /// first polled, across processes), then claims what an `out` hands it.
+    /// first polled, across processes), then claims what a `push` hands it.
     async fn wait_key(&self, key: &str, lease: Option<Duration>) -> Result<Item, Error> {
         let lease_ms = lease.map_or(0, |d| d.as_millis().max(1) as u64);
         let ticket = format!(
@@ -702,7 +763,7 @@ impl RedisSpace {
         }
     }
 
-    /// Takes the oldest entry (by `out` order across the space) from any key that is a channel
+    /// Takes the oldest entry (by `push` order across the space) from any key that is a channel
     /// name matching `pattern`, waiting until there is one. Lists the non-empty keys (O(keys)),
     /// then one script takes the oldest head among the matching ones.
     ///
@@ -942,7 +1003,7 @@ impl RedisSpace {
     ///
     /// # Cancel safety
     /// Cancel-safe: reads only.
-    pub async fn read(&self, key: &str) -> Result<Bytes, Error> {
+    pub async fn peek(&self, key: &str) -> Result<Bytes, Error> {
         check_key(key, self.shared.config.max_key_len)?;
         let item = self
             .wait_for(Some(key), || async {
@@ -968,7 +1029,7 @@ impl RedisSpace {
     ///
     /// # Cancel safety
     /// Cancel-safe: reads only.
-    pub async fn try_read(&self, key: &str) -> Result<Option<Bytes>, Error> {
+    pub async fn try_peek(&self, key: &str) -> Result<Option<Bytes>, Error> {
         check_key(key, self.shared.config.max_key_len)?;
         self.read_head(key, false).await
     }
@@ -1051,7 +1112,7 @@ impl RedisSpace {
         }
     }
 
-    /// Closes the space for every process: waiting takes and reads fail with `CLOSED`, `out`
+    /// Closes the space for every process: waiting takes and reads fail with `CLOSED`, `push`
     /// hands values back; entries and leases stay (drain with `try_take`, settle leases).
     /// Idempotent.
     ///
@@ -1068,7 +1129,7 @@ impl RedisSpace {
     }
 
     /// Opens a closed space again for every process (an operator's undo of
-    /// [`close`](Self::close)): `out` is accepted again. Idempotent.
+    /// [`close`](Self::close)): `push` is accepted again. Idempotent.
     ///
     /// # Errors
     /// `IO`.
@@ -1161,7 +1222,7 @@ impl Drop for TicketGuard<'_> {
             .arg(0);
         let mut leave = Box::pin(call.eval_owned::<i64>(self.space.shared.conn.clone()));
         // Poll once here, so the command is queued on the connection before anything the caller
-        // sends next (an `out` right after dropping a take must not be handed to this ticket).
+        // sends next (a `push` right after dropping a take must not be handed to this ticket).
         let mut cx = std::task::Context::from_waker(std::task::Waker::noop());
         if std::future::Future::poll(leave.as_mut(), &mut cx).is_pending() {
             tokio::spawn(leave);

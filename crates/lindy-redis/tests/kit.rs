@@ -84,7 +84,7 @@ impl KitSpace {
 impl Queue for KitSpace {
     async fn out(&self, key: &str, value: Vec<u8>) -> Result<(), KitError> {
         self.space
-            .out(key, value)
+            .push(key, value)
             .await
             .map_err(|e| KitError::with_value(e.code(), e.value.to_vec()))
     }
@@ -121,7 +121,7 @@ impl Queue for KitSpace {
 
     async fn out_front(&self, key: &str, value: Vec<u8>) -> Result<(), KitError> {
         self.space
-            .out_front(key, value)
+            .push_front(key, value)
             .await
             .map_err(|e| KitError::with_value(e.code(), e.value.to_vec()))
     }
@@ -233,7 +233,7 @@ impl Queue for KitQueue {
     async fn try_take(&self, key: &str) -> Result<Option<Vec<u8>>, KitError> {
         Ok(self
             .queue
-            .try_pull(key)
+            .try_take(key)
             .await
             .map_err(kit)?
             .map(|b| b.to_vec()))
@@ -256,7 +256,7 @@ impl Queue for KitQueue {
     }
 
     async fn take(&self, key: &str) -> Result<Vec<u8>, KitError> {
-        Ok(self.queue.pull(key).await.map_err(kit)?.to_vec())
+        Ok(self.queue.take(key).await.map_err(kit)?.to_vec())
     }
 }
 
