@@ -116,7 +116,7 @@ async fn main() {
 }
 
 async fn space_table(conn: &Connection) {
-    // 1. Space out + take vs raw RPUSH + LPOP (each task its own key: no contention).
+    // 1. Space push + take vs raw RPUSH + LPOP (each task its own key: no contention).
     let raw_f = |t: usize| {
         let mut c = conn.clone();
         async move {
@@ -162,10 +162,10 @@ async fn space_table(conn: &Connection) {
         round(conn, &mut lindy, &lindy_f).await;
         round(conn, &mut leased, &leased_f).await;
     }
-    println!("| space: out + take (iterations/s) | ops/s | vs raw RPUSH+LPOP | {COST_HEAD}\n|---|---|---|{COST_RULE}");
+    println!("| space: push + take (iterations/s) | ops/s | vs raw RPUSH+LPOP | {COST_HEAD}\n|---|---|---|{COST_RULE}");
     raw.print("raw redis-rs RPUSH + LPOP", &raw);
-    lindy.print("RedisSpace out + try_take", &raw);
-    leased.print("RedisSpace out + try_take_leased + ack", &raw);
+    lindy.print("RedisSpace push + try_take", &raw);
+    leased.print("RedisSpace push + try_take_leased + ack", &raw);
 
     space.destroy().await.unwrap();
     for t in 0..TASKS {
@@ -240,9 +240,9 @@ async fn queue_table(conn: &Connection) {
         round(conn, &mut raw_q, &raw_q_f).await;
         round(conn, &mut lindy_q, &lindy_q_f).await;
     }
-    println!("\n| queue: push + leased pull + ack (iterations/s) | ops/s | vs raw XADD+XREADGROUP+XACK | {COST_HEAD}\n|---|---|---|{COST_RULE}");
+    println!("\n| queue: push + leased take + ack (iterations/s) | ops/s | vs raw XADD+XREADGROUP+XACK | {COST_HEAD}\n|---|---|---|{COST_RULE}");
     raw_q.print("raw redis-rs XADD + XREADGROUP + XACK", &raw_q);
-    lindy_q.print("RedisQueue push + try_pull_leased + ack", &raw_q);
+    lindy_q.print("RedisQueue push + try_take_leased + ack", &raw_q);
 
     for t in 0..TASKS {
         queue.destroy(&[&format!("k{t}")]).await.unwrap();

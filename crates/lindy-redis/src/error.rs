@@ -22,6 +22,18 @@ use lindy::error::{codes, ErrorCode};
 /// An `IO` error on a call that changes state is *ambiguous*: the server may or may not have
 /// applied it (the reply was lost). Each operation's rustdoc says what that means for it; the
 /// at-least-once argument is in `docs/redis.md`.
+///
+/// # Examples
+///
+/// ```no_run
+/// # async fn demo(space: lindy_redis::RedisSpace) -> Result<(), Box<dyn std::error::Error>> {
+/// match space.take("jobs").await {
+///     Ok(job) => println!("{job:?}"),
+///     Err(e) if e.code() == "CLOSED" => println!("no more jobs"),
+///     Err(e) => return Err(e.into()),
+/// }
+/// # Ok(()) }
+/// ```
 #[derive(Debug)]
 #[non_exhaustive]
 pub enum Error {
@@ -79,6 +91,13 @@ impl From<ChannelError> for Error {
 impl Error {
     /// The stable code of this error (see [`lindy::error`](lindy::error)); an inherent method, so it
     /// needs no trait import.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let e = lindy_redis::Error::Closed;
+    /// assert_eq!(e.code(), "CLOSED");
+    /// ```
     pub fn code(&self) -> &'static str {
         match self {
             Error::Config(_) => codes::INVALID_CONFIG,
@@ -130,6 +149,17 @@ impl std::error::Error for Error {
 ///
 /// After an `IO` error the value may still have been stored (the reply was lost): pushing it again
 /// is at-least-once.
+///
+/// # Examples
+///
+/// ```no_run
+/// # async fn demo(space: lindy_redis::RedisSpace) -> Result<(), Box<dyn std::error::Error>> {
+/// if let Err(e) = space.push("resize", "a.png").await {
+///     let value = e.into_inner(); // nothing lost
+///     println!("kept {value:?}");
+/// }
+/// # Ok(()) }
+/// ```
 #[derive(Debug)]
 pub struct PushError {
     /// Why it failed.
@@ -144,6 +174,17 @@ pub type OutError = PushError;
 
 impl PushError {
     /// Takes the value back.
+    ///
+    /// # Examples
+    ///
+    /// ```no_run
+    /// # async fn demo(space: lindy_redis::RedisSpace) -> Result<(), Box<dyn std::error::Error>> {
+    /// if let Err(e) = space.push("resize", "a.png").await {
+    ///     let value = e.into_inner();
+    ///     println!("kept {value:?}");
+    /// }
+    /// # Ok(()) }
+    /// ```
     pub fn into_inner(self) -> bytes::Bytes {
         self.value
     }
@@ -152,6 +193,16 @@ impl PushError {
 impl PushError {
     /// The stable code of this error (see [`lindy::error`](lindy::error)); an inherent method, so it
     /// needs no trait import.
+    ///
+    /// # Examples
+    ///
+    /// ```no_run
+    /// # async fn demo(space: lindy_redis::RedisSpace) -> Result<(), Box<dyn std::error::Error>> {
+    /// if let Err(e) = space.push("resize", "a.png").await {
+    ///     eprintln!("{}", e.code()); // e.g. "VALUE_TOO_LARGE"
+    /// }
+    /// # Ok(()) }
+    /// ```
     pub fn code(&self) -> &'static str {
         self.error.code()
     }

@@ -48,6 +48,21 @@ static KEYS: LazyLock<Lua> = space_script!("space_keys.lua");
 
 /// Limits and timings of a [`RedisSpace`] handle. Every handle of one space should use the same
 /// `max_deliveries` (it is applied by whichever handle requeues an entry).
+///
+/// # Examples
+///
+/// ```no_run
+/// use std::time::Duration;
+/// use lindy_redis::{RedisSpace, SpaceConfig};
+/// # async fn demo(conn: lindy_redis::Connection) -> Result<(), Box<dyn std::error::Error>> {
+/// let config = SpaceConfig {
+///     max_deliveries: 3,
+///     poll_interval: Duration::from_millis(200),
+///     ..SpaceConfig::default()
+/// };
+/// let space = RedisSpace::open_with(&conn, "jobs", config).await?;
+/// # Ok(()) }
+/// ```
 #[derive(Clone, Debug)]
 pub struct SpaceConfig {
     /// Longest key, in bytes (default 1024).
@@ -84,6 +99,17 @@ impl Default for SpaceConfig {
 
 /// An entry taken under a lease: settle it with [`RedisSpace::ack`] or [`RedisSpace::nack`]
 /// before [`deadline_ms`](Self::deadline_ms), or any node requeues it (keeping its age).
+///
+/// # Examples
+///
+/// ```no_run
+/// use std::time::Duration;
+/// # async fn demo(space: lindy_redis::RedisSpace) -> Result<(), Box<dyn std::error::Error>> {
+/// let lease = space.take_leased("jobs", Duration::from_secs(30)).await?;
+/// println!("job {:?}, delivery {}", lease.value(), lease.delivery());
+/// space.ack(&lease).await?;
+/// # Ok(()) }
+/// ```
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Lease {
     id: u64,
@@ -96,32 +122,109 @@ pub struct Lease {
 
 impl Lease {
     /// The lease's id: unique in the space, never reused (a re-delivery is a new lease).
+    ///
+    /// # Examples
+    ///
+    /// ```no_run
+    /// use std::time::Duration;
+    /// # async fn demo(space: lindy_redis::RedisSpace) -> Result<(), Box<dyn std::error::Error>> {
+    /// let lease = space.take_leased("jobs", Duration::from_secs(30)).await?;
+    /// println!("lease {}", lease.id());
+    /// # Ok(()) }
+    /// ```
     pub fn id(&self) -> u64 {
         self.id
     }
     /// The key it was taken from.
+    ///
+    /// # Examples
+    ///
+    /// ```no_run
+    /// use std::time::Duration;
+    /// # async fn demo(space: lindy_redis::RedisSpace) -> Result<(), Box<dyn std::error::Error>> {
+    /// let lease = space.take_leased("jobs", Duration::from_secs(30)).await?;
+    /// assert_eq!(lease.key(), "jobs");
+    /// # Ok(()) }
+    /// ```
     pub fn key(&self) -> &str {
         &self.key
     }
     /// The value.
+    ///
+    /// # Examples
+    ///
+    /// ```no_run
+    /// use std::time::Duration;
+    /// # async fn demo(space: lindy_redis::RedisSpace) -> Result<(), Box<dyn std::error::Error>> {
+    /// let lease = space.take_leased("jobs", Duration::from_secs(30)).await?;
+    /// let job: &[u8] = lease.value();
+    /// # let _ = job;
+    /// # Ok(()) }
+    /// ```
     pub fn value(&self) -> &Bytes {
         &self.value
     }
     /// Which delivery this is (1 the first time).
+    ///
+    /// # Examples
+    ///
+    /// ```no_run
+    /// use std::time::Duration;
+    /// # async fn demo(space: lindy_redis::RedisSpace) -> Result<(), Box<dyn std::error::Error>> {
+    /// let lease = space.take_leased("jobs", Duration::from_secs(30)).await?;
+    /// if lease.delivery() > 1 {
+    ///     println!("a retry");
+    /// }
+    /// # Ok(()) }
+    /// ```
     pub fn delivery(&self) -> u32 {
         self.delivery
     }
     /// When the lease ends, in ms on the server clock (`TIME`).
+    ///
+    /// # Examples
+    ///
+    /// ```no_run
+    /// use std::time::Duration;
+    /// # async fn demo(space: lindy_redis::RedisSpace) -> Result<(), Box<dyn std::error::Error>> {
+    /// let lease = space.take_leased("jobs", Duration::from_secs(30)).await?;
+    /// println!("settle before {} ms (server clock)", lease.deadline_ms());
+    /// # Ok(()) }
+    /// ```
     pub fn deadline_ms(&self) -> u64 {
         self.deadline_ms
     }
     /// The entry's age rank in the space (its `push` sequence number).
+    ///
+    /// # Examples
+    ///
+    /// ```no_run
+    /// use std::time::Duration;
+    /// # async fn demo(space: lindy_redis::RedisSpace) -> Result<(), Box<dyn std::error::Error>> {
+    /// let lease = space.take_leased("jobs", Duration::from_secs(30)).await?;
+    /// println!("entry #{} of the space", lease.seq());
+    /// # Ok(()) }
+    /// ```
     pub fn seq(&self) -> u64 {
         self.seq
     }
 }
 
 /// What a [`nack`](RedisSpace::nack) did.
+///
+/// # Examples
+///
+/// ```no_run
+/// use std::time::Duration;
+/// use lindy_redis::Nacked;
+/// # async fn demo(space: lindy_redis::RedisSpace) -> Result<(), Box<dyn std::error::Error>> {
+/// let lease = space.take_leased("jobs", Duration::from_secs(30)).await?;
+/// match space.nack(&lease).await? {
+///     Nacked::Requeued => println!("back at the head of its key"),
+///     Nacked::DeadLettered => println!("given up on"),
+/// }
+/// # Ok(()) }
+/// ```
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Nacked {
     /// Back at the head of its key, in age order.
@@ -131,6 +234,16 @@ pub enum Nacked {
 }
 
 /// An entry that was dead-lettered.
+///
+/// # Examples
+///
+/// ```no_run
+/// # async fn demo(space: lindy_redis::RedisSpace) -> Result<(), Box<dyn std::error::Error>> {
+/// for dead in space.dead_letters(10).await? {
+///     println!("{}: {:?} after {} deliveries", dead.key, dead.value, dead.deliveries);
+/// }
+/// # Ok(()) }
+/// ```
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct DeadLetter {
     /// The key it was taken from.
@@ -247,6 +360,20 @@ struct Shared {
 /// Every operation is one atomic Lua script on the server, and all keys of a space share one
 /// hash tag (`{name}`), so it runs unchanged on Redis Cluster. Waiting takes never block a
 /// connection (see `docs/redis.md`). The handle is cheap to clone; it needs a tokio runtime.
+///
+/// # Examples
+///
+/// ```no_run
+/// use lindy_redis::{Connection, RedisSpace};
+/// # async fn demo() -> Result<(), Box<dyn std::error::Error>> {
+/// let conn = Connection::connect("redis://127.0.0.1:6379").await?;
+/// let space = RedisSpace::open(&conn, "jobs").await?;
+/// space.push("resize", "a.png").await?;
+/// // In this process or any other that opened "jobs" on the same Redis:
+/// let job = space.take("resize").await?;
+/// assert_eq!(job, "a.png");
+/// # Ok(()) }
+/// ```
 #[derive(Clone)]
 pub struct RedisSpace {
     shared: Arc<Shared>,
@@ -281,6 +408,15 @@ impl RedisSpace {
     ///
     /// # Cancel safety
     /// Cancel-safe: opening stores nothing.
+    ///
+    /// # Examples
+    ///
+    /// ```no_run
+    /// use lindy_redis::RedisSpace;
+    /// # async fn demo(conn: lindy_redis::Connection) -> Result<(), Box<dyn std::error::Error>> {
+    /// let space = RedisSpace::open(&conn, "jobs").await?;
+    /// # Ok(()) }
+    /// ```
     pub async fn open(conn: &Connection, name: &str) -> Result<Self, Error> {
         Self::open_with(conn, name, SpaceConfig::default()).await
     }
@@ -292,6 +428,16 @@ impl RedisSpace {
     ///
     /// # Cancel safety
     /// Cancel-safe: opening stores nothing.
+    ///
+    /// # Examples
+    ///
+    /// ```no_run
+    /// use lindy_redis::{RedisSpace, SpaceConfig};
+    /// # async fn demo(conn: lindy_redis::Connection) -> Result<(), Box<dyn std::error::Error>> {
+    /// let config = SpaceConfig { dead_letter_key: Some("failed".into()), ..SpaceConfig::default() };
+    /// let space = RedisSpace::open_with(&conn, "jobs", config).await?;
+    /// # Ok(()) }
+    /// ```
     pub async fn open_with(
         conn: &Connection,
         name: &str,
@@ -338,6 +484,14 @@ impl RedisSpace {
     }
 
     /// The space's name.
+    ///
+    /// # Examples
+    ///
+    /// ```no_run
+    /// # async fn demo(space: lindy_redis::RedisSpace) -> Result<(), Box<dyn std::error::Error>> {
+    /// println!("space {}", space.name());
+    /// # Ok(()) }
+    /// ```
     pub fn name(&self) -> &str {
         &self.shared.name
     }
@@ -356,6 +510,16 @@ impl RedisSpace {
     /// Not cancel-safe in the strict sense: once sent, dropping the future does not unsend the
     /// value, which may then be stored without the caller knowing. Nothing is lost; a retry may
     /// duplicate it.
+    ///
+    /// # Examples
+    ///
+    /// ```no_run
+    /// # async fn demo(space: lindy_redis::RedisSpace) -> Result<(), Box<dyn std::error::Error>> {
+    /// if let Err(e) = space.push("resize", "a.png").await {
+    ///     eprintln!("not queued ({}): {:?}", e.code(), e.into_inner());
+    /// }
+    /// # Ok(()) }
+    /// ```
     pub async fn push(&self, key: &str, value: impl Into<Bytes>) -> Result<(), PushError> {
         self.push_at(key, value.into(), false).await
     }
@@ -368,6 +532,15 @@ impl RedisSpace {
     ///
     /// # Cancel safety
     /// As [`push`](Self::push).
+    ///
+    /// # Examples
+    ///
+    /// ```no_run
+    /// # async fn demo(space: lindy_redis::RedisSpace) -> Result<(), Box<dyn std::error::Error>> {
+    /// space.push_front("resize", "urgent.png").await?;
+    /// assert_eq!(space.take("resize").await?, "urgent.png");
+    /// # Ok(()) }
+    /// ```
     pub async fn push_front(&self, key: &str, value: impl Into<Bytes>) -> Result<(), PushError> {
         self.push_at(key, value.into(), true).await
     }
@@ -381,6 +554,14 @@ impl RedisSpace {
     ///
     /// # Cancel safety
     /// As [`push`](Self::push).
+    ///
+    /// # Examples
+    ///
+    /// ```no_run
+    /// # async fn demo(space: lindy_redis::RedisSpace) -> Result<(), Box<dyn std::error::Error>> {
+    /// space.try_push("resize", "a.png").await?;
+    /// # Ok(()) }
+    /// ```
     pub async fn try_push(&self, key: &str, value: impl Into<Bytes>) -> Result<(), PushError> {
         self.push(key, value).await
     }
@@ -683,6 +864,15 @@ impl RedisSpace {
     /// # Cancel safety
     /// Cancel-safe: if the future is dropped while a take is in flight, the entry it took is put
     /// back at its age (by a spawned task), so nothing is lost.
+    ///
+    /// # Examples
+    ///
+    /// ```no_run
+    /// # async fn demo(space: lindy_redis::RedisSpace) -> Result<(), Box<dyn std::error::Error>> {
+    /// let job = space.take("resize").await?;
+    /// println!("{job:?}");
+    /// # Ok(()) }
+    /// ```
     pub async fn take(&self, key: &str) -> Result<Bytes, Error> {
         check_key(key, self.shared.config.max_key_len)?;
         let item = self.wait_key(key, None).await?;
@@ -696,6 +886,16 @@ impl RedisSpace {
     ///
     /// # Cancel safety
     /// Cancel-safe, as [`take`](Self::take).
+    ///
+    /// # Examples
+    ///
+    /// ```no_run
+    /// # async fn demo(space: lindy_redis::RedisSpace) -> Result<(), Box<dyn std::error::Error>> {
+    /// while let Some(job) = space.try_take("resize").await? {
+    ///     println!("{job:?}");
+    /// }
+    /// # Ok(()) }
+    /// ```
     pub async fn try_take(&self, key: &str) -> Result<Option<Bytes>, Error> {
         check_key(key, self.shared.config.max_key_len)?;
         Ok(self.attempt(&[key], None).await?.map(|i| i.value))
@@ -710,6 +910,17 @@ impl RedisSpace {
     ///
     /// # Cancel safety
     /// Cancel-safe: a lease granted to a dropped future is released at once (or runs out).
+    ///
+    /// # Examples
+    ///
+    /// ```no_run
+    /// use std::time::Duration;
+    /// # async fn demo(space: lindy_redis::RedisSpace) -> Result<(), Box<dyn std::error::Error>> {
+    /// let lease = space.take_leased("jobs", Duration::from_secs(30)).await?;
+    /// // ... do the job, then:
+    /// space.ack(&lease).await?;
+    /// # Ok(()) }
+    /// ```
     pub async fn take_leased(&self, key: &str, lease: Duration) -> Result<Lease, Error> {
         check_key(key, self.shared.config.max_key_len)?;
         lease_ms(lease)?;
@@ -724,6 +935,17 @@ impl RedisSpace {
     ///
     /// # Cancel safety
     /// Cancel-safe, as [`take_leased`](Self::take_leased).
+    ///
+    /// # Examples
+    ///
+    /// ```no_run
+    /// use std::time::Duration;
+    /// # async fn demo(space: lindy_redis::RedisSpace) -> Result<(), Box<dyn std::error::Error>> {
+    /// if let Some(lease) = space.try_take_leased("jobs", Duration::from_secs(30)).await? {
+    ///     space.ack(&lease).await?;
+    /// }
+    /// # Ok(()) }
+    /// ```
     pub async fn try_take_leased(
         &self,
         key: &str,
@@ -772,6 +994,17 @@ impl RedisSpace {
     ///
     /// # Cancel safety
     /// Cancel-safe, as [`take`](Self::take).
+    ///
+    /// # Examples
+    ///
+    /// ```no_run
+    /// use lindy::grammar::Pattern;
+    /// # async fn demo(space: lindy_redis::RedisSpace) -> Result<(), Box<dyn std::error::Error>> {
+    /// let jobs = Pattern::parse("public:app.jobs.*")?;
+    /// let (key, job) = space.take_matching(&jobs).await?;
+    /// println!("{}: {job:?}", key.as_str());
+    /// # Ok(()) }
+    /// ```
     pub async fn take_matching(&self, pattern: &Pattern) -> Result<(Name, Bytes), Error> {
         let item = self
             .wait_for(None, || self.attempt_matching(pattern, None))
@@ -787,6 +1020,18 @@ impl RedisSpace {
     ///
     /// # Cancel safety
     /// Cancel-safe, as [`take`](Self::take).
+    ///
+    /// # Examples
+    ///
+    /// ```no_run
+    /// use lindy::grammar::Pattern;
+    /// # async fn demo(space: lindy_redis::RedisSpace) -> Result<(), Box<dyn std::error::Error>> {
+    /// let jobs = Pattern::parse("public:app.jobs.*")?;
+    /// while let Some((key, job)) = space.try_take_matching(&jobs).await? {
+    ///     println!("{}: {job:?}", key.as_str());
+    /// }
+    /// # Ok(()) }
+    /// ```
     pub async fn try_take_matching(
         &self,
         pattern: &Pattern,
@@ -807,6 +1052,18 @@ impl RedisSpace {
     ///
     /// # Cancel safety
     /// Cancel-safe, as [`take_leased`](Self::take_leased).
+    ///
+    /// # Examples
+    ///
+    /// ```no_run
+    /// use std::time::Duration;
+    /// use lindy::grammar::Pattern;
+    /// # async fn demo(space: lindy_redis::RedisSpace) -> Result<(), Box<dyn std::error::Error>> {
+    /// let jobs = Pattern::parse("public:app.jobs.*")?;
+    /// let lease = space.take_matching_leased(&jobs, Duration::from_secs(30)).await?;
+    /// space.ack(&lease).await?;
+    /// # Ok(()) }
+    /// ```
     pub async fn take_matching_leased(
         &self,
         pattern: &Pattern,
@@ -838,6 +1095,17 @@ impl RedisSpace {
     ///
     /// # Cancel safety
     /// Cancel-safe in effect: extending again sets the same kind of deadline.
+    ///
+    /// # Examples
+    ///
+    /// ```no_run
+    /// use std::time::Duration;
+    /// # async fn demo(space: lindy_redis::RedisSpace) -> Result<(), Box<dyn std::error::Error>> {
+    /// let lease = space.take_leased("jobs", Duration::from_secs(30)).await?;
+    /// // A long job: keep the lease alive.
+    /// space.extend(&lease, Duration::from_secs(30)).await?;
+    /// # Ok(()) }
+    /// ```
     pub async fn extend(&self, lease: &Lease, by: Duration) -> Result<(), Error> {
         let ms = lease_ms(by)?;
         let _: i64 = SETTLE
@@ -860,6 +1128,16 @@ impl RedisSpace {
     ///
     /// # Cancel safety
     /// Idempotent in effect: dropping and acking again is `Ok` or `LEASE_LOST`, never a double.
+    ///
+    /// # Examples
+    ///
+    /// ```no_run
+    /// use std::time::Duration;
+    /// # async fn demo(space: lindy_redis::RedisSpace) -> Result<(), Box<dyn std::error::Error>> {
+    /// let lease = space.take_leased("jobs", Duration::from_secs(30)).await?;
+    /// space.ack(&lease).await?;
+    /// # Ok(()) }
+    /// ```
     pub async fn ack(&self, lease: &Lease) -> Result<(), Error> {
         self.settle("ack", lease).await.map(drop)
     }
@@ -875,6 +1153,17 @@ impl RedisSpace {
     ///
     /// # Cancel safety
     /// As [`ack`](Self::ack): both or neither, once.
+    ///
+    /// # Examples
+    ///
+    /// ```no_run
+    /// use std::time::Duration;
+    /// # async fn demo(space: lindy_redis::RedisSpace) -> Result<(), Box<dyn std::error::Error>> {
+    /// let lease = space.take_leased("jobs", Duration::from_secs(30)).await?;
+    /// // The result is written once, whatever happened to earlier deliveries of the job.
+    /// space.ack_with(&lease, "results", "done").await?;
+    /// # Ok(()) }
+    /// ```
     pub async fn ack_with(
         &self,
         lease: &Lease,
@@ -904,6 +1193,16 @@ impl RedisSpace {
     ///
     /// # Cancel safety
     /// As [`ack`](Self::ack).
+    ///
+    /// # Examples
+    ///
+    /// ```no_run
+    /// use std::time::Duration;
+    /// # async fn demo(space: lindy_redis::RedisSpace) -> Result<(), Box<dyn std::error::Error>> {
+    /// let lease = space.take_leased("jobs", Duration::from_secs(30)).await?;
+    /// space.nack(&lease).await?; // back at its age, delivery counted
+    /// # Ok(()) }
+    /// ```
     pub async fn nack(&self, lease: &Lease) -> Result<Nacked, Error> {
         Ok(match self.settle("nack", lease).await? {
             1 => Nacked::DeadLettered,
@@ -920,6 +1219,15 @@ impl RedisSpace {
     ///
     /// # Cancel safety
     /// Cancel-safe: each batch is one atomic script.
+    ///
+    /// # Examples
+    ///
+    /// ```no_run
+    /// # async fn demo(space: lindy_redis::RedisSpace) -> Result<(), Box<dyn std::error::Error>> {
+    /// let requeued = space.reap_expired().await?;
+    /// println!("{requeued} expired leases requeued");
+    /// # Ok(()) }
+    /// ```
     pub async fn reap_expired(&self) -> Result<usize, Error> {
         let mut total = 0;
         loop {
@@ -943,6 +1251,14 @@ impl RedisSpace {
     ///
     /// # Cancel safety
     /// Cancel-safe: reads only.
+    ///
+    /// # Examples
+    ///
+    /// ```no_run
+    /// # async fn demo(space: lindy_redis::RedisSpace) -> Result<(), Box<dyn std::error::Error>> {
+    /// println!("{} leases held", space.leased().await?);
+    /// # Ok(()) }
+    /// ```
     pub async fn leased(&self) -> Result<usize, Error> {
         let n: usize = redis::cmd("ZCARD")
             .arg(self.key_name("leases"))
@@ -958,6 +1274,16 @@ impl RedisSpace {
     ///
     /// # Cancel safety
     /// Cancel-safe: reads only.
+    ///
+    /// # Examples
+    ///
+    /// ```no_run
+    /// # async fn demo(space: lindy_redis::RedisSpace) -> Result<(), Box<dyn std::error::Error>> {
+    /// for dead in space.dead_letters(100).await? {
+    ///     println!("{}: {:?}", dead.key, dead.value);
+    /// }
+    /// # Ok(()) }
+    /// ```
     pub async fn dead_letters(&self, limit: usize) -> Result<Vec<DeadLetter>, Error> {
         if limit == 0 {
             return Ok(Vec::new());
@@ -1003,6 +1329,15 @@ impl RedisSpace {
     ///
     /// # Cancel safety
     /// Cancel-safe: reads only.
+    ///
+    /// # Examples
+    ///
+    /// ```no_run
+    /// # async fn demo(space: lindy_redis::RedisSpace) -> Result<(), Box<dyn std::error::Error>> {
+    /// let head = space.peek("config").await?; // waits until there is one
+    /// println!("{head:?}");
+    /// # Ok(()) }
+    /// ```
     pub async fn peek(&self, key: &str) -> Result<Bytes, Error> {
         check_key(key, self.shared.config.max_key_len)?;
         let item = self
@@ -1029,6 +1364,16 @@ impl RedisSpace {
     ///
     /// # Cancel safety
     /// Cancel-safe: reads only.
+    ///
+    /// # Examples
+    ///
+    /// ```no_run
+    /// # async fn demo(space: lindy_redis::RedisSpace) -> Result<(), Box<dyn std::error::Error>> {
+    /// if let Some(head) = space.try_peek("config").await? {
+    ///     println!("{head:?}");
+    /// }
+    /// # Ok(()) }
+    /// ```
     pub async fn try_peek(&self, key: &str) -> Result<Option<Bytes>, Error> {
         check_key(key, self.shared.config.max_key_len)?;
         self.read_head(key, false).await
@@ -1056,6 +1401,14 @@ impl RedisSpace {
     ///
     /// # Cancel safety
     /// Cancel-safe: reads only.
+    ///
+    /// # Examples
+    ///
+    /// ```no_run
+    /// # async fn demo(space: lindy_redis::RedisSpace) -> Result<(), Box<dyn std::error::Error>> {
+    /// println!("{} queued", space.len("resize").await?);
+    /// # Ok(()) }
+    /// ```
     pub async fn len(&self, key: &str) -> Result<usize, Error> {
         check_key(key, self.shared.config.max_key_len)?;
         let n: usize = redis::cmd("LLEN")
@@ -1074,6 +1427,16 @@ impl RedisSpace {
     ///
     /// # Cancel safety
     /// Cancel-safe: reads only.
+    ///
+    /// # Examples
+    ///
+    /// ```no_run
+    /// # async fn demo(space: lindy_redis::RedisSpace) -> Result<(), Box<dyn std::error::Error>> {
+    /// for key in space.keys().await? {
+    ///     println!("{key}");
+    /// }
+    /// # Ok(()) }
+    /// ```
     pub async fn keys(&self) -> Result<Vec<String>, Error> {
         loop {
             let keys: Option<Vec<String>> =
@@ -1121,6 +1484,18 @@ impl RedisSpace {
     ///
     /// # Cancel safety
     /// Cancel-safe: idempotent, call it again.
+    ///
+    /// # Examples
+    ///
+    /// ```no_run
+    /// # async fn demo(space: lindy_redis::RedisSpace) -> Result<(), Box<dyn std::error::Error>> {
+    /// space.close().await?;
+    /// assert!(space.is_closed());
+    /// while let Some(job) = space.try_take("resize").await? {
+    ///     println!("draining {job:?}");
+    /// }
+    /// # Ok(()) }
+    /// ```
     pub async fn close(&self) -> Result<(), Error> {
         let _: i64 = CLOSE.call(&self.shared.meta).run(&self.shared.conn).await?;
         self.shared.closed.store(true, Ordering::Release);
@@ -1136,6 +1511,16 @@ impl RedisSpace {
     ///
     /// # Cancel safety
     /// Cancel-safe: idempotent.
+    ///
+    /// # Examples
+    ///
+    /// ```no_run
+    /// # async fn demo(space: lindy_redis::RedisSpace) -> Result<(), Box<dyn std::error::Error>> {
+    /// space.close().await?;
+    /// space.reopen().await?;
+    /// space.push("resize", "a.png").await?;
+    /// # Ok(()) }
+    /// ```
     pub async fn reopen(&self) -> Result<(), Error> {
         let _: i64 = CLOSE
             .call(&self.shared.meta)
@@ -1148,6 +1533,16 @@ impl RedisSpace {
 
     /// Whether the space is closed, as far as this handle knows (it learns from its own
     /// `close`, from the close broadcast, and from any call refused with `CLOSED`).
+    ///
+    /// # Examples
+    ///
+    /// ```no_run
+    /// # async fn demo(space: lindy_redis::RedisSpace) -> Result<(), Box<dyn std::error::Error>> {
+    /// if !space.is_closed() {
+    ///     space.push("resize", "a.png").await?;
+    /// }
+    /// # Ok(()) }
+    /// ```
     pub fn is_closed(&self) -> bool {
         self.shared.closed.load(Ordering::Acquire)
     }
@@ -1160,6 +1555,14 @@ impl RedisSpace {
     ///
     /// # Cancel safety
     /// Cancel-safe: one atomic script.
+    ///
+    /// # Examples
+    ///
+    /// ```no_run
+    /// # async fn demo(space: lindy_redis::RedisSpace) -> Result<(), Box<dyn std::error::Error>> {
+    /// space.destroy().await?; // a clean slate for the next test
+    /// # Ok(()) }
+    /// ```
     pub async fn destroy(&self) -> Result<(), Error> {
         self.build_key_set().await?;
         let _: i64 = DESTROY
