@@ -773,6 +773,33 @@ impl RedisQueue {
         Ok(())
     }
 
+    /// Opens a closed queue again for every process (an operator's undo of
+    /// [`close`](Self::close)): pushes are accepted again; the entries never left. Idempotent.
+    ///
+    /// # Errors
+    /// `IO`.
+    ///
+    /// # Cancel safety
+    /// Cancel-safe: idempotent (one `DEL` of the `closed` mark).
+    ///
+    /// # Examples
+    ///
+    /// ```no_run
+    /// # async fn demo(queue: lindy_redis::RedisQueue) -> Result<(), Box<dyn std::error::Error>> {
+    /// queue.close().await?;
+    /// queue.reopen().await?;
+    /// queue.push("outbox", "hello").await?;
+    /// # Ok(()) }
+    /// ```
+    pub async fn reopen(&self) -> Result<(), Error> {
+        let _: i64 = redis::cmd("DEL")
+            .arg(format!("{}closed", self.shared.prefix))
+            .query_async(&mut self.shared.conn.clone())
+            .await?;
+        self.shared.closed.store(false, Ordering::Release);
+        Ok(())
+    }
+
     /// Whether the queue is closed, as far as this handle knows.
     ///
     /// # Examples

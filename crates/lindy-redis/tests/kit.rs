@@ -180,7 +180,11 @@ impl Queue for KitSpace {
     }
 }
 
-/// RedisQueue under the kit: Streams give it FIFO per key and the close rule. Not declared:
+/// RedisQueue under the kit: Streams give it FIFO per key and the close rule, and `durable`:
+/// the harness's reopen drops the handle without settling anything (as a crash would), opens a
+/// new handle on the same name, and — as an operator restarting a closed queue would — calls
+/// `reopen()` (the `closed` mark is shared state in Redis, not a property of the handle).
+/// Not declared:
 /// `waits` — its waiting pulls (tested in tests/queue.rs) race on the server in the order their
 /// scripts arrive, not in the order the pulls were first polled (RedisSpace queues its waiters
 /// on the server; the queue does not yet); `leases` — a stream's lease is the consumer group's
@@ -204,20 +208,37 @@ impl Harness for QueueKit {
     }
 
     fn capabilities(&self) -> Capabilities {
-        Capabilities::NONE
+        Capabilities {
+            durable: true,
+            ..Capabilities::NONE
+        }
     }
 
     async fn open(&mut self, _options: &Options) -> Result<KitQueue, KitError> {
-        let config = QueueConfig {
-            poll_interval: Duration::from_millis(50),
-            ..QueueConfig::default()
-        };
-        let queue = RedisQueue::open_with(&self.conn, &common::unique("kitq"), config)
+        let name = common::unique("kitq");
+        let queue = RedisQueue::open_with(&self.conn, &name, queue_config())
             .await
             .map_err(kit)?;
         self.opened
-            .push((queue.clone(), vec!["k".into(), "other".into()]));
+            .push((queue.clone(), vec!["k".into(), "j".into(), "other".into()]));
         Ok(KitQueue { queue })
+    }
+
+    async fn reopen(&mut self, queue: KitQueue, _options: &Options) -> Result<KitQueue, KitError> {
+        let name = queue.queue.name().to_owned();
+        drop(queue);
+        let queue = RedisQueue::open_with(&self.conn, &name, queue_config())
+            .await
+            .map_err(kit)?;
+        queue.reopen().await.map_err(kit)?;
+        Ok(KitQueue { queue })
+    }
+}
+
+fn queue_config() -> QueueConfig {
+    QueueConfig {
+        poll_interval: Duration::from_millis(50),
+        ..QueueConfig::default()
     }
 }
 
