@@ -314,3 +314,53 @@ async fn bad_url_and_refused_connection() {
         .unwrap_err();
     assert_eq!(e.code(), "IO", "{e}");
 }
+
+/// The set of non-empty keys is kept only once something lists it: entries pushed before that
+/// are found by the one-time build, plain takes (a bare `LPOP`) leave emptied keys that the next
+/// listing drops, and a later push of a kept space goes into the set at once.
+async fn key_set_on_demand(conn: Connection) {
+    let s = space(&conn).await;
+    // Many keys before the set exists, so the build takes several SCAN steps on a busy server.
+    for i in 0..600 {
+        s.push(&format!("public:app.bulk.k{i}"), format!("v{i}"))
+            .await
+            .unwrap();
+    }
+    s.push("public:app.jobs.a", "a1").await.unwrap();
+    s.push("public:app.jobs.b", "b1").await.unwrap();
+    let jobs = Pattern::parse("public:app.jobs.*").unwrap();
+    let (key, v) = s.try_take_matching(&jobs).await.unwrap().unwrap();
+    assert_eq!((key.as_str(), v), ("public:app.jobs.a", Bytes::from("a1")));
+    // Now kept: a plain take empties b (no script), the listing drops it.
+    assert_eq!(
+        s.try_take("public:app.jobs.b").await.unwrap().unwrap(),
+        "b1"
+    );
+    let keys: HashSet<String> = s.keys().await.unwrap().into_iter().collect();
+    assert_eq!(keys.len(), 600);
+    assert!(!keys.iter().any(|k| k.starts_with("public:app.jobs.")));
+    // A push after the set exists is listed (and taken by pattern) at once.
+    s.push("public:app.jobs.c", "c1").await.unwrap();
+    let (key, _) = s.try_take_matching(&jobs).await.unwrap().unwrap();
+    assert_eq!(key.as_str(), "public:app.jobs.c");
+    assert_eq!(s.try_take_matching(&jobs).await.unwrap(), None);
+    // Another handle of the same space sees the same set.
+    let other = RedisSpace::open(&conn, s.name()).await.unwrap();
+    assert_eq!(other.keys().await.unwrap().len(), 600);
+    s.destroy().await.unwrap();
+    assert!(other.keys().await.unwrap().is_empty());
+}
+both!(key_set, key_set_on_demand);
+
+/// `destroy` of a space that never kept its key set still deletes every list.
+async fn destroy_without_key_set(conn: Connection) {
+    let s = space(&conn).await;
+    for k in ["a", "b", "c"] {
+        s.push(k, "v").await.unwrap();
+    }
+    s.destroy().await.unwrap();
+    for k in ["a", "b", "c"] {
+        assert_eq!(s.len(k).await.unwrap(), 0);
+    }
+}
+both!(destroy_plain, destroy_without_key_set);
