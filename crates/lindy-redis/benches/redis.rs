@@ -3,6 +3,7 @@
 //! ```text
 //! make redis-bench        # starts a standalone redis-server, runs this, stops it
 //! LINDY_REDIS_URL=redis://127.0.0.1:6379 cargo bench -p lindy-redis --bench redis
+//! LINDY_BENCH=space make redis-bench   # only some tables: space, queue, sweep (comma-separated)
 //! ```
 //!
 //! Every row runs `TASKS` concurrent tokio tasks on one multiplexed connection (so both sides
@@ -23,34 +24,99 @@ const TASKS: usize = 32;
 const OPS: usize = 500;
 const ROUNDS: usize = 5;
 
-/// One round: `TASKS` tasks running `f` at once; iterations per second.
-async fn round<F, Fut>(f: &F) -> f64
+/// CPU seconds the server has used (`INFO cpu`: user + sys of its main process).
+async fn server_cpu(conn: &Connection) -> f64 {
+    let info: String = redis::cmd("INFO")
+        .arg("cpu")
+        .query_async(&mut conn.clone())
+        .await
+        .unwrap();
+    info.lines()
+        .filter_map(|l| l.split_once(':'))
+        .filter(|(k, _)| *k == "used_cpu_user" || *k == "used_cpu_sys")
+        .map(|(_, v)| v.trim().parse::<f64>().unwrap())
+        .sum()
+}
+
+/// CPU seconds this process (the client) has used, from `/proc/self/stat` (utime + stime).
+fn client_cpu() -> f64 {
+    let stat = std::fs::read_to_string("/proc/self/stat").unwrap();
+    // Fields after the `(comm)`: state is field 3, utime 14 and stime 15.
+    let rest = &stat[stat.rfind(')').unwrap() + 2..];
+    let f: Vec<&str> = rest.split(' ').collect();
+    let ticks: f64 = f[11].parse::<f64>().unwrap() + f[12].parse::<f64>().unwrap();
+    ticks / 100.0 // USER_HZ, 100 on Linux
+}
+
+/// A row's figures over its rounds: the best throughput, and the CPU each side spent per
+/// iteration over all rounds (robust to a loaded machine, unlike the throughput).
+#[derive(Default)]
+struct Row {
+    best: f64,
+    server: f64,
+    client: f64,
+    iterations: usize,
+}
+
+impl Row {
+    fn print(&self, name: &str, base: &Row) {
+        let per = |s: f64| s * 1e6 / self.iterations as f64;
+        println!(
+            "| {name} | {:.0} | {:.2}x | {:.1} | {:.1} |",
+            self.best,
+            self.best / base.best,
+            per(self.server),
+            per(self.client)
+        );
+    }
+}
+
+/// One round: `TASKS` tasks running `f` at once, added to `row`.
+async fn round<F, Fut>(conn: &Connection, row: &mut Row, f: &F)
 where
     F: Fn(usize) -> Fut,
     Fut: Future<Output = ()> + Send + 'static,
 {
+    let (server0, client0) = (server_cpu(conn).await, client_cpu());
     let started = Instant::now();
     let tasks: Vec<_> = (0..TASKS).map(|t| tokio::spawn(f(t))).collect();
     for t in tasks {
         t.await.unwrap();
     }
-    (TASKS * OPS) as f64 / started.elapsed().as_secs_f64()
+    let ops = (TASKS * OPS) as f64 / started.elapsed().as_secs_f64();
+    row.best = row.best.max(ops);
+    row.server += server_cpu(conn).await - server0;
+    row.client += client_cpu() - client0;
+    row.iterations += TASKS * OPS;
 }
 
-fn row(name: &str, ops: f64, base: f64) {
-    println!("| {name} | {:.0} | {:.2}x |", ops, ops / base);
-}
+const COST_HEAD: &str = "server CPU µs/iteration | client CPU µs/iteration |";
+const COST_RULE: &str = "---|---|";
 
 #[tokio::main(flavor = "multi_thread", worker_threads = 2)]
 async fn main() {
     let url = std::env::var("LINDY_REDIS_URL")
         .expect("set LINDY_REDIS_URL (make redis-bench starts a server)");
     let conn = Connection::connect(&url).await.unwrap();
+    let only = std::env::var("LINDY_BENCH").unwrap_or_default();
+    let wanted = |table: &str| only.is_empty() || only.split(',').any(|t| t.trim() == table);
     println!(
         "lindy-redis bench: {TASKS} tasks x {OPS} iterations on one connection, best of {ROUNDS}\n"
     );
 
-    // 1. Space out + take vs raw RPUSH + LPOP (each task its own key: no contention).
+    if wanted("space") {
+        space_table(&conn).await;
+    }
+    if wanted("queue") {
+        queue_table(&conn).await;
+    }
+    if wanted("sweep") {
+        sweep_table(&conn).await;
+    }
+}
+
+async fn space_table(conn: &Connection) {
+    // 1. Space push + take vs raw RPUSH + LPOP (each task its own key: no contention).
     let raw_f = |t: usize| {
         let mut c = conn.clone();
         async move {
@@ -62,7 +128,7 @@ async fn main() {
             }
         }
     };
-    let space = RedisSpace::open_with(&conn, "bench", SpaceConfig::default())
+    let space = RedisSpace::open_with(conn, "bench", SpaceConfig::default())
         .await
         .unwrap();
     let lindy_f = |t: usize| {
@@ -70,7 +136,7 @@ async fn main() {
         async move {
             let key = format!("k{t}");
             for i in 0..OPS {
-                s.out(&key, i.to_le_bytes().to_vec()).await.unwrap();
+                s.push(&key, i.to_le_bytes().to_vec()).await.unwrap();
                 assert!(s.try_take(&key).await.unwrap().is_some());
             }
         }
@@ -80,7 +146,7 @@ async fn main() {
         async move {
             let key = format!("k{t}");
             for i in 0..OPS {
-                s.out(&key, i.to_le_bytes().to_vec()).await.unwrap();
+                s.push(&key, i.to_le_bytes().to_vec()).await.unwrap();
                 let l = s
                     .try_take_leased(&key, Duration::from_secs(30))
                     .await
@@ -90,17 +156,28 @@ async fn main() {
             }
         }
     };
-    let (mut raw, mut lindy, mut leased) = (0f64, 0f64, 0f64);
+    let (mut raw, mut lindy, mut leased) = (Row::default(), Row::default(), Row::default());
     for _ in 0..ROUNDS {
-        raw = raw.max(round(&raw_f).await);
-        lindy = lindy.max(round(&lindy_f).await);
-        leased = leased.max(round(&leased_f).await);
+        round(conn, &mut raw, &raw_f).await;
+        round(conn, &mut lindy, &lindy_f).await;
+        round(conn, &mut leased, &leased_f).await;
     }
-    println!("| space: out + take (iterations/s) | ops/s | vs raw RPUSH+LPOP |\n|---|---|---|");
-    row("raw redis-rs RPUSH + LPOP", raw, raw);
-    row("RedisSpace out + try_take", lindy, raw);
-    row("RedisSpace out + try_take_leased + ack", leased, raw);
+    println!("| space: push + take (iterations/s) | ops/s | vs raw RPUSH+LPOP | {COST_HEAD}\n|---|---|---|{COST_RULE}");
+    raw.print("raw redis-rs RPUSH + LPOP", &raw);
+    lindy.print("RedisSpace push + try_take", &raw);
+    leased.print("RedisSpace push + try_take_leased + ack", &raw);
 
+    space.destroy().await.unwrap();
+    for t in 0..TASKS {
+        let _: i64 = redis::cmd("DEL")
+            .arg(format!("lindy-bench-raw:{{{t}}}"))
+            .query_async(&mut conn.clone())
+            .await
+            .unwrap();
+    }
+}
+
+async fn queue_table(conn: &Connection) {
     // 2. Queue push + leased pull + ack vs raw XADD + XREADGROUP + XACK.
     let raw_q_f = |t: usize| {
         let mut c = conn.clone();
@@ -146,32 +223,43 @@ async fn main() {
             }
         }
     };
-    let queue = RedisQueue::open(&conn, "bench").await.unwrap();
+    let queue = RedisQueue::open(conn, "bench").await.unwrap();
     let lindy_q_f = |t: usize| {
         let q = queue.clone();
         async move {
             let key = format!("k{t}");
             for i in 0..OPS {
                 q.push(&key, i.to_le_bytes().to_vec()).await.unwrap();
-                let d = q.try_pull_leased(&key).await.unwrap().unwrap();
+                let d = q.try_take_leased(&key).await.unwrap().unwrap();
                 q.ack(&d).await.unwrap();
             }
         }
     };
-    let (mut raw_q, mut lindy_q) = (0f64, 0f64);
+    let (mut raw_q, mut lindy_q) = (Row::default(), Row::default());
     for _ in 0..ROUNDS {
-        raw_q = raw_q.max(round(&raw_q_f).await);
-        lindy_q = lindy_q.max(round(&lindy_q_f).await);
+        round(conn, &mut raw_q, &raw_q_f).await;
+        round(conn, &mut lindy_q, &lindy_q_f).await;
     }
-    println!("\n| queue: push + leased pull + ack (iterations/s) | ops/s | vs raw XADD+XREADGROUP+XACK |\n|---|---|---|");
-    row("raw redis-rs XADD + XREADGROUP + XACK", raw_q, raw_q);
-    row("RedisQueue push + try_pull_leased + ack", lindy_q, raw_q);
+    println!("\n| queue: push + leased take + ack (iterations/s) | ops/s | vs raw XADD+XREADGROUP+XACK | {COST_HEAD}\n|---|---|---|{COST_RULE}");
+    raw_q.print("raw redis-rs XADD + XREADGROUP + XACK", &raw_q);
+    lindy_q.print("RedisQueue push + try_take_leased + ack", &raw_q);
 
+    for t in 0..TASKS {
+        queue.destroy(&[&format!("k{t}")]).await.unwrap();
+        let _: i64 = redis::cmd("DEL")
+            .arg(format!("lindy-bench-rawq:{{{t}}}"))
+            .query_async(&mut conn.clone())
+            .await
+            .unwrap();
+    }
+}
+
+async fn sweep_table(conn: &Connection) {
     // 3. Sweep of 100 000 channels: 1 % due vs 100 % due, and the seed's full-hash scan.
     let n = 100_000usize;
     let mut results = Vec::new();
     for due_pct in [1usize, 100] {
-        let reg = RedisRegistry::new(&conn, &format!("bench-sweep-{due_pct}")).unwrap();
+        let reg = RedisRegistry::new(conn, &format!("bench-sweep-{due_pct}")).unwrap();
         reg.destroy().await.unwrap();
         let due = n * due_pct / 100;
         let fill: Vec<_> = (0..TASKS)
@@ -217,19 +305,5 @@ async fn main() {
             took.as_secs_f64() / base,
             scan.as_secs_f64() * 1e3
         );
-    }
-    space.destroy().await.unwrap();
-    let mut keys: Vec<String> = Vec::new();
-    for t in 0..TASKS {
-        keys.push(format!("lindy-bench-raw:{{{t}}}"));
-        keys.push(format!("lindy-bench-rawq:{{{t}}}"));
-        queue.destroy(&[&format!("k{t}")]).await.unwrap();
-    }
-    for k in keys {
-        let _: i64 = redis::cmd("DEL")
-            .arg(k)
-            .query_async(&mut conn.clone())
-            .await
-            .unwrap();
     }
 }

@@ -101,7 +101,7 @@ async fn coordinator(url: &str, args: Args) -> Result<bool, Box<dyn std::error::
     );
     for i in 0..args.jobs {
         space
-            .out("jobs", format!("job-{i:04}"))
+            .push("jobs", format!("job-{i:04}"))
             .await
             .map_err(|e| e.error)?;
     }

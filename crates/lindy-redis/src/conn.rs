@@ -15,6 +15,19 @@ use crate::error::Error;
 /// fires when the server or the network is in trouble (the default is 5 s, not redis-rs's 500 ms,
 /// which a loaded CI machine can exceed). Waiting for entries is done with pub/sub wake-ups on a
 /// separate connection that has no response timeout (see `docs/redis.md`).
+///
+/// # Examples
+///
+/// ```no_run
+/// use std::time::Duration;
+/// use lindy_redis::Config;
+/// # async fn demo() -> Result<(), lindy_redis::Error> {
+/// let mut config = Config::standalone("redis://127.0.0.1:6379");
+/// config.response_timeout = Duration::from_secs(2);
+/// let conn = config.connect().await?;
+/// # let _ = conn;
+/// # Ok(()) }
+/// ```
 #[derive(Clone, Debug)]
 pub struct Config {
     /// One URL (`redis://127.0.0.1:6379`) for a standalone server, several for a cluster.
@@ -31,6 +44,13 @@ pub struct Config {
 
 impl Config {
     /// A standalone server at `url`.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let config = lindy_redis::Config::standalone("redis://127.0.0.1:6379");
+    /// assert!(!config.cluster);
+    /// ```
     pub fn standalone(url: impl Into<String>) -> Self {
         Config {
             nodes: vec![url.into()],
@@ -42,6 +62,14 @@ impl Config {
     }
 
     /// A Redis Cluster reached through any of `urls`.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let config = lindy_redis::Config::cluster(["redis://10.0.0.1:7000", "redis://10.0.0.2:7000"]);
+    /// assert!(config.cluster);
+    /// assert_eq!(config.nodes.len(), 2);
+    /// ```
     pub fn cluster<I, S>(urls: I) -> Self
     where
         I: IntoIterator<Item = S>,
@@ -55,6 +83,14 @@ impl Config {
     }
 
     /// Parses `redis://host:port` (standalone) or a comma-separated list of URLs (a cluster).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use lindy_redis::Config;
+    /// assert!(!Config::parse("redis://127.0.0.1:6379").cluster);
+    /// assert!(Config::parse("redis://a:7000, redis://b:7000").cluster);
+    /// ```
     pub fn parse(urls: &str) -> Self {
         let nodes: Vec<&str> = urls
             .split(',')
@@ -75,6 +111,16 @@ impl Config {
     ///
     /// # Cancel safety
     /// Cancel-safe: dropping the future drops the half-open connection; nothing was stored.
+    ///
+    /// # Examples
+    ///
+    /// ```no_run
+    /// use lindy_redis::Config;
+    /// # async fn demo() -> Result<(), lindy_redis::Error> {
+    /// let conn = Config::parse("redis://127.0.0.1:6379").connect().await?;
+    /// # let _ = conn;
+    /// # Ok(()) }
+    /// ```
     pub async fn connect(&self) -> Result<Connection, Error> {
         Connection::open(self).await
     }
@@ -96,10 +142,22 @@ impl Config {
 /// A cloneable, multiplexed connection to a standalone server (reconnecting on its own, through
 /// redis-rs's `ConnectionManager`) or to a cluster (redis-rs's cluster connection, which follows
 /// `MOVED`). Clones share one socket per node; calls from many tasks are pipelined on it.
+///
+/// # Examples
+///
+/// ```no_run
+/// use lindy_redis::{Connection, RedisSpace};
+/// # async fn demo() -> Result<(), lindy_redis::Error> {
+/// let conn = Connection::connect("redis://127.0.0.1:6379").await?;
+/// let space = RedisSpace::open(&conn, "jobs").await?; // clones share one multiplexed connection
+/// # let _ = space;
+/// # Ok(()) }
+/// ```
 #[derive(Clone)]
 pub struct Connection {
     inner: Inner,
-    config: Config,
+    /// Shared: every call clones the handle, which must stay allocation-free.
+    config: std::sync::Arc<Config>,
 }
 
 #[derive(Clone)]
@@ -125,6 +183,16 @@ impl Connection {
     ///
     /// # Cancel safety
     /// Cancel-safe: nothing was stored.
+    ///
+    /// # Examples
+    ///
+    /// ```no_run
+    /// use lindy_redis::{Config, Connection};
+    /// # async fn demo() -> Result<(), lindy_redis::Error> {
+    /// let conn = Connection::open(&Config::parse("redis://127.0.0.1:6379")).await?;
+    /// # let _ = conn;
+    /// # Ok(()) }
+    /// ```
     pub async fn open(config: &Config) -> Result<Self, Error> {
         let clients = config.clients()?;
         let inner = if config.cluster {
@@ -157,7 +225,7 @@ impl Connection {
         };
         Ok(Connection {
             inner,
-            config: config.clone(),
+            config: std::sync::Arc::new(config.clone()),
         })
     }
 
@@ -168,16 +236,42 @@ impl Connection {
     ///
     /// # Cancel safety
     /// Cancel-safe: nothing was stored.
+    ///
+    /// # Examples
+    ///
+    /// ```no_run
+    /// use lindy_redis::Connection;
+    /// # async fn demo() -> Result<(), lindy_redis::Error> {
+    /// let conn = Connection::connect("redis://127.0.0.1:7000,redis://127.0.0.1:7001").await?;
+    /// assert!(conn.is_cluster());
+    /// # Ok(()) }
+    /// ```
     pub async fn connect(urls: &str) -> Result<Self, Error> {
         Self::open(&Config::parse(urls)).await
     }
 
     /// The configuration this connection was opened with.
+    ///
+    /// # Examples
+    ///
+    /// ```no_run
+    /// # async fn demo(conn: lindy_redis::Connection) -> Result<(), Box<dyn std::error::Error>> {
+    /// println!("nodes: {:?}", conn.config().nodes);
+    /// # Ok(()) }
+    /// ```
     pub fn config(&self) -> &Config {
         &self.config
     }
 
     /// Whether this is a cluster connection.
+    ///
+    /// # Examples
+    ///
+    /// ```no_run
+    /// # async fn demo(conn: lindy_redis::Connection) -> Result<(), Box<dyn std::error::Error>> {
+    /// println!("cluster: {}", conn.is_cluster());
+    /// # Ok(()) }
+    /// ```
     pub fn is_cluster(&self) -> bool {
         matches!(self.inner, Inner::Cluster(_))
     }
@@ -190,6 +284,15 @@ impl Connection {
     ///
     /// # Cancel safety
     /// Cancel-safe: reads only.
+    ///
+    /// # Examples
+    ///
+    /// ```no_run
+    /// # async fn demo(conn: lindy_redis::Connection) -> Result<(), Box<dyn std::error::Error>> {
+    /// let now = conn.server_time_ms("jobs").await?; // the clock of the node serving `{jobs}`
+    /// println!("{now}");
+    /// # Ok(()) }
+    /// ```
     pub async fn server_time_ms(&self, tag: &str) -> Result<u64, Error> {
         // EVAL routes by its key on a cluster; `TIME` alone would go to a random node.
         let (s, us): (u64, u64) = redis::Script::new(

@@ -14,7 +14,7 @@ use lindy::error::{codes, ErrorCode};
 /// | [`Io`](Error::Io) | `IO` | refused connection, the server went away mid-call, a timeout, any server-side failure |
 /// | [`KeyInvalid`](Error::KeyInvalid) | `KEY_INVALID` | an empty or over-long key, or a Redis key of the wrong type (`WRONGTYPE`) |
 /// | [`ValueTooLarge`](Error::ValueTooLarge) | `VALUE_TOO_LARGE` | a value above the handle's limit: nothing was sent |
-/// | [`Closed`](Error::Closed) | `CLOSED` | the space was closed (an `out` hands its value back in [`OutError`]) |
+/// | [`Closed`](Error::Closed) | `CLOSED` | the space was closed (a `push` hands its value back in [`PushError`]) |
 /// | [`LeaseInvalid`](Error::LeaseInvalid) | `LEASE_INVALID` | a lease of 0, above a year, or not whole milliseconds: nothing taken |
 /// | [`LeaseLost`](Error::LeaseLost) | `LEASE_LOST` | an `ack`/`nack` of a lease that expired or was settled: the entry was requeued (or dead-lettered) |
 /// | [`Channel`](Error::Channel) | the channel's code | a registry rule refused the call (`CHANNEL_NOT_FOUND`, …) |
@@ -22,6 +22,18 @@ use lindy::error::{codes, ErrorCode};
 /// An `IO` error on a call that changes state is *ambiguous*: the server may or may not have
 /// applied it (the reply was lost). Each operation's rustdoc says what that means for it; the
 /// at-least-once argument is in `docs/redis.md`.
+///
+/// # Examples
+///
+/// ```no_run
+/// # async fn demo(space: lindy_redis::RedisSpace) -> Result<(), Box<dyn std::error::Error>> {
+/// match space.take("jobs").await {
+///     Ok(job) => println!("{job:?}"),
+///     Err(e) if e.code() == "CLOSED" => println!("no more jobs"),
+///     Err(e) => return Err(e.into()),
+/// }
+/// # Ok(()) }
+/// ```
 #[derive(Debug)]
 #[non_exhaustive]
 pub enum Error {
@@ -79,6 +91,13 @@ impl From<ChannelError> for Error {
 impl Error {
     /// The stable code of this error (see [`lindy::error`](lindy::error)); an inherent method, so it
     /// needs no trait import.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let e = lindy_redis::Error::Closed;
+    /// assert_eq!(e.code(), "CLOSED");
+    /// ```
     pub fn code(&self) -> &'static str {
         match self {
             Error::Config(_) => codes::INVALID_CONFIG,
@@ -126,46 +145,82 @@ impl std::error::Error for Error {
     }
 }
 
-/// An `out` that failed: the error and the value, handed back (nothing is lost silently).
+/// A `push` that failed: the error and the value, handed back (nothing is lost silently).
 ///
 /// After an `IO` error the value may still have been stored (the reply was lost): pushing it again
 /// is at-least-once.
+///
+/// # Examples
+///
+/// ```no_run
+/// # async fn demo(space: lindy_redis::RedisSpace) -> Result<(), Box<dyn std::error::Error>> {
+/// if let Err(e) = space.push("resize", "a.png").await {
+///     let value = e.into_inner(); // nothing lost
+///     println!("kept {value:?}");
+/// }
+/// # Ok(()) }
+/// ```
 #[derive(Debug)]
-pub struct OutError {
+pub struct PushError {
     /// Why it failed.
     pub error: Error,
     /// The value that was to be stored.
     pub value: bytes::Bytes,
 }
 
-impl OutError {
+/// Renamed [`PushError`].
+#[deprecated(since = "0.2.0", note = "renamed to `PushError`")]
+pub type OutError = PushError;
+
+impl PushError {
     /// Takes the value back.
+    ///
+    /// # Examples
+    ///
+    /// ```no_run
+    /// # async fn demo(space: lindy_redis::RedisSpace) -> Result<(), Box<dyn std::error::Error>> {
+    /// if let Err(e) = space.push("resize", "a.png").await {
+    ///     let value = e.into_inner();
+    ///     println!("kept {value:?}");
+    /// }
+    /// # Ok(()) }
+    /// ```
     pub fn into_inner(self) -> bytes::Bytes {
         self.value
     }
 }
 
-impl OutError {
+impl PushError {
     /// The stable code of this error (see [`lindy::error`](lindy::error)); an inherent method, so it
     /// needs no trait import.
+    ///
+    /// # Examples
+    ///
+    /// ```no_run
+    /// # async fn demo(space: lindy_redis::RedisSpace) -> Result<(), Box<dyn std::error::Error>> {
+    /// if let Err(e) = space.push("resize", "a.png").await {
+    ///     eprintln!("{}", e.code()); // e.g. "VALUE_TOO_LARGE"
+    /// }
+    /// # Ok(()) }
+    /// ```
     pub fn code(&self) -> &'static str {
         self.error.code()
     }
 }
 
-impl ErrorCode for OutError {
+impl ErrorCode for PushError {
     fn code(&self) -> &'static str {
-        OutError::code(self)
+        PushError::code(self)
     }
 }
 
-impl fmt::Display for OutError {
+impl fmt::Display for PushError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         fmt::Display::fmt(&self.error, f)
     }
 }
 
-impl std::error::Error for OutError {
+impl std::error::Error for PushError {
     fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
         Some(&self.error)
     }

@@ -22,7 +22,9 @@ mod space;
 mod waiters;
 
 pub use conn::{Config, Connection};
-pub use error::{Error, OutError};
+#[allow(deprecated)]
+pub use error::OutError;
+pub use error::{Error, PushError};
 pub use queue::{Delivery, QueueConfig, QueueDeadLetter, RedisQueue};
 pub use registry::{BusStats, RedisBus, RedisRegistry};
 pub use space::{DeadLetter, Lease, Nacked, RedisSpace, SpaceConfig};

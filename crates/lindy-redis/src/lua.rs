@@ -2,7 +2,7 @@
 //! `NOSCRIPT` — e.g. after a server restart — and [`Call`], an owned invocation that can move
 //! into a spawned task.
 
-use redis::{Cmd, FromRedisValue, RedisResult, ToRedisArgs};
+use redis::{Arg, Cmd, FromRedisValue, RedisResult, ToRedisArgs};
 
 use crate::conn::Connection;
 
@@ -19,37 +19,36 @@ impl Lua {
     }
 
     /// A call with `key` (every script here takes one key: the object's anchor key, whose hash
-    /// tag routes the call on a cluster).
+    /// tag routes the call on a cluster). The `EVALSHA` command is built in place as arguments
+    /// are added: each argument is copied once, into the request.
     pub(crate) fn call(&'static self, key: impl ToRedisArgs) -> Call {
-        let mut args = Vec::new();
-        key.write_redis_args(&mut args);
-        Call {
-            lua: self,
-            key: args,
-            args: Vec::new(),
-        }
+        let mut cmd = redis::cmd("EVALSHA");
+        cmd.arg(&self.sha).arg(1).arg(key);
+        Call { lua: self, cmd }
     }
 }
 
-/// One invocation: the script, its key and its arguments, owned.
+/// One invocation: the script and its `EVALSHA` request (key and arguments), owned.
 pub(crate) struct Call {
     lua: &'static Lua,
-    key: Vec<Vec<u8>>,
-    args: Vec<Vec<u8>>,
+    cmd: Cmd,
 }
 
 impl Call {
     pub(crate) fn arg(mut self, arg: impl ToRedisArgs) -> Self {
-        arg.write_redis_args(&mut self.args);
+        self.cmd.arg(arg);
         self
     }
 
-    fn cmd(&self, verb: &str, script: &str) -> Cmd {
-        let mut cmd = redis::cmd(verb);
-        cmd.arg(script)
-            .arg(self.key.len())
-            .arg(&self.key)
-            .arg(&self.args);
+    /// The same call as an `EVAL` carrying the whole source.
+    fn eval_cmd(&self) -> Cmd {
+        let mut cmd = redis::cmd("EVAL");
+        cmd.arg(&self.lua.src);
+        for arg in self.cmd.args_iter().skip(2) {
+            if let Arg::Simple(bytes) = arg {
+                cmd.arg(bytes);
+            }
+        }
         cmd
     }
 
@@ -58,19 +57,15 @@ impl Call {
     /// (an `EVALSHA` answered `NOSCRIPT` is re-sent later, behind whatever was sent meanwhile).
     pub(crate) async fn eval_owned<T: FromRedisValue>(self, conn: Connection) -> RedisResult<T> {
         let mut conn = conn;
-        self.cmd("EVAL", &self.lua.src).query_async(&mut conn).await
+        self.eval_cmd().query_async(&mut conn).await
     }
 
     /// Runs the script.
     pub(crate) async fn run<T: FromRedisValue>(&self, conn: &Connection) -> RedisResult<T> {
         let mut conn = conn.clone();
-        match self
-            .cmd("EVALSHA", &self.lua.sha)
-            .query_async(&mut conn)
-            .await
-        {
+        match self.cmd.query_async(&mut conn).await {
             Err(e) if e.kind() == redis::ErrorKind::Server(redis::ServerErrorKind::NoScript) => {
-                self.cmd("EVAL", &self.lua.src).query_async(&mut conn).await
+                self.eval_cmd().query_async(&mut conn).await
             }
             other => other,
         }

@@ -10,7 +10,7 @@ use bytes::Bytes;
 use redis::Value;
 
 use crate::conn::Connection;
-use crate::error::{check_key, check_value, Error, OutError};
+use crate::error::{check_key, check_value, Error, PushError};
 use crate::listener::Listener;
 use crate::lua::Lua;
 use crate::space::check_name;
@@ -28,6 +28,17 @@ static SETTLE: LazyLock<Lua> =
     LazyLock::new(|| Lua::new(include_str!("lua/queue_settle.lua").to_owned()));
 
 /// Limits and timings of a [`RedisQueue`] handle (every handle of a queue should agree).
+///
+/// # Examples
+///
+/// ```no_run
+/// use std::time::Duration;
+/// use lindy_redis::{QueueConfig, RedisQueue};
+/// # async fn demo(conn: lindy_redis::Connection) -> Result<(), Box<dyn std::error::Error>> {
+/// let config = QueueConfig { visibility: Duration::from_secs(60), max_deliveries: 3, ..QueueConfig::default() };
+/// let queue = RedisQueue::open_with(&conn, "mail", config).await?;
+/// # Ok(()) }
+/// ```
 #[derive(Clone, Debug)]
 pub struct QueueConfig {
     /// How long a leased entry stays with its consumer before any other may claim it
@@ -59,6 +70,16 @@ impl Default for QueueConfig {
 
 /// An entry handed to this consumer; settle it with [`RedisQueue::ack`] or
 /// [`RedisQueue::nack`] before the visibility timeout, or another consumer claims it.
+///
+/// # Examples
+///
+/// ```no_run
+/// # async fn demo(queue: lindy_redis::RedisQueue) -> Result<(), Box<dyn std::error::Error>> {
+/// let d = queue.take_leased("jobs").await?;
+/// println!("{} #{}: {:?}", d.key(), d.id(), d.value());
+/// queue.ack(&d).await?;
+/// # Ok(()) }
+/// ```
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Delivery {
     key: String,
@@ -69,24 +90,73 @@ pub struct Delivery {
 
 impl Delivery {
     /// The key it was pulled from.
+    ///
+    /// # Examples
+    ///
+    /// ```no_run
+    /// # async fn demo(queue: lindy_redis::RedisQueue) -> Result<(), Box<dyn std::error::Error>> {
+    /// let d = queue.take_leased("jobs").await?;
+    /// assert_eq!(d.key(), "jobs");
+    /// # Ok(()) }
+    /// ```
     pub fn key(&self) -> &str {
         &self.key
     }
     /// The stream entry id (`<ms>-<seq>`): its place in the key's order.
+    ///
+    /// # Examples
+    ///
+    /// ```no_run
+    /// # async fn demo(queue: lindy_redis::RedisQueue) -> Result<(), Box<dyn std::error::Error>> {
+    /// let d = queue.take_leased("jobs").await?;
+    /// println!("stream entry {}", d.id());
+    /// # Ok(()) }
+    /// ```
     pub fn id(&self) -> &str {
         &self.id
     }
     /// The value.
+    ///
+    /// # Examples
+    ///
+    /// ```no_run
+    /// # async fn demo(queue: lindy_redis::RedisQueue) -> Result<(), Box<dyn std::error::Error>> {
+    /// let d = queue.take_leased("jobs").await?;
+    /// let job: &[u8] = d.value();
+    /// # let _ = job;
+    /// # Ok(()) }
+    /// ```
     pub fn value(&self) -> &Bytes {
         &self.value
     }
     /// Which delivery this is (1 the first time).
+    ///
+    /// # Examples
+    ///
+    /// ```no_run
+    /// # async fn demo(queue: lindy_redis::RedisQueue) -> Result<(), Box<dyn std::error::Error>> {
+    /// let d = queue.take_leased("jobs").await?;
+    /// if d.deliveries() > 1 {
+    ///     println!("a retry");
+    /// }
+    /// # Ok(()) }
+    /// ```
     pub fn deliveries(&self) -> u32 {
         self.deliveries
     }
 }
 
 /// A dead-lettered entry.
+///
+/// # Examples
+///
+/// ```no_run
+/// # async fn demo(queue: lindy_redis::RedisQueue) -> Result<(), Box<dyn std::error::Error>> {
+/// for dead in queue.dead_letters(10).await? {
+///     println!("{}: {:?} after {} deliveries", dead.key, dead.value, dead.deliveries);
+/// }
+/// # Ok(()) }
+/// ```
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct QueueDeadLetter {
     /// Its key.
@@ -112,15 +182,29 @@ struct Shared {
 /// consumer id per handle (unique per process: pid and a random part).
 ///
 /// * [`push`](Self::push) appends (`XADD`), durable as the server's AOF makes it.
-/// * [`pull_leased`](Self::pull_leased) hands out the oldest entry that is free: first any whose
+/// * [`take_leased`](Self::take_leased) hands out the oldest entry that is free: first any whose
 ///   visibility timeout ran out (its consumer died, or nacked) — claimed with `XAUTOCLAIM` —
 ///   then new ones (`XREADGROUP`, never `BLOCK`). It stays pending for this consumer until
 ///   [`ack`](Self::ack) (`XACK` + `XDEL`). A consumer that dies keeps its entries pending until the
 ///   timeout; then another claims them. After `max_deliveries` an entry goes to the dead letters.
-/// * [`pull`](Self::pull) is a leased pull acked as soon as the value is handed over: an entry
+/// * [`take`](Self::take) is a leased take acked as soon as the value is handed over: an entry
 ///   is lost only if the caller drops it after receiving it.
 ///
 /// Keys share the hash tag `{name}`: runs unchanged on Redis Cluster.
+///
+/// # Examples
+///
+/// ```no_run
+/// use lindy_redis::{Connection, RedisQueue};
+/// # async fn demo() -> Result<(), Box<dyn std::error::Error>> {
+/// let conn = Connection::connect("redis://127.0.0.1:6379").await?;
+/// let queue = RedisQueue::open(&conn, "mail").await?;
+/// queue.push("outbox", "hello").await?;
+/// let d = queue.take_leased("outbox").await?;
+/// // ... send it, then:
+/// queue.ack(&d).await?;
+/// # Ok(()) }
+/// ```
 #[derive(Clone)]
 pub struct RedisQueue {
     shared: Arc<Shared>,
@@ -169,6 +253,15 @@ impl RedisQueue {
     ///
     /// # Cancel safety
     /// Cancel-safe: stores nothing.
+    ///
+    /// # Examples
+    ///
+    /// ```no_run
+    /// use lindy_redis::RedisQueue;
+    /// # async fn demo(conn: lindy_redis::Connection) -> Result<(), Box<dyn std::error::Error>> {
+    /// let queue = RedisQueue::open(&conn, "mail").await?;
+    /// # Ok(()) }
+    /// ```
     pub async fn open(conn: &Connection, name: &str) -> Result<Self, Error> {
         Self::open_with(conn, name, QueueConfig::default()).await
     }
@@ -180,6 +273,16 @@ impl RedisQueue {
     ///
     /// # Cancel safety
     /// Cancel-safe: stores nothing.
+    ///
+    /// # Examples
+    ///
+    /// ```no_run
+    /// use lindy_redis::{QueueConfig, RedisQueue};
+    /// # async fn demo(conn: lindy_redis::Connection) -> Result<(), Box<dyn std::error::Error>> {
+    /// let config = QueueConfig { max_deliveries: 10, ..QueueConfig::default() };
+    /// let queue = RedisQueue::open_with(&conn, "mail", config).await?;
+    /// # Ok(()) }
+    /// ```
     pub async fn open_with(
         conn: &Connection,
         name: &str,
@@ -213,11 +316,27 @@ impl RedisQueue {
     }
 
     /// This handle's consumer id (unique per process and handle).
+    ///
+    /// # Examples
+    ///
+    /// ```no_run
+    /// # async fn demo(queue: lindy_redis::RedisQueue) -> Result<(), Box<dyn std::error::Error>> {
+    /// println!("this process reads as {}", queue.consumer_id());
+    /// # Ok(()) }
+    /// ```
     pub fn consumer_id(&self) -> &str {
         &self.shared.consumer
     }
 
     /// The queue's name.
+    ///
+    /// # Examples
+    ///
+    /// ```no_run
+    /// # async fn demo(queue: lindy_redis::RedisQueue) -> Result<(), Box<dyn std::error::Error>> {
+    /// println!("queue {}", queue.name());
+    /// # Ok(()) }
+    /// ```
     pub fn name(&self) -> &str {
         &self.shared.name
     }
@@ -229,17 +348,26 @@ impl RedisQueue {
     /// Appends `value` under `key`; returns its stream id.
     ///
     /// # Errors
-    /// [`OutError`] with the value back: `KEY_INVALID`, `VALUE_TOO_LARGE` (nothing sent), `IO`
+    /// [`PushError`] with the value back: `KEY_INVALID`, `VALUE_TOO_LARGE` (nothing sent), `IO`
     /// (the value may or may not be stored: a retry is at-least-once).
     ///
     /// # Cancel safety
     /// As [`RedisSpace::out`](crate::RedisSpace::out): dropping after sending may still store.
-    pub async fn push(&self, key: &str, value: impl Into<Bytes>) -> Result<String, OutError> {
+    ///
+    /// # Examples
+    ///
+    /// ```no_run
+    /// # async fn demo(queue: lindy_redis::RedisQueue) -> Result<(), Box<dyn std::error::Error>> {
+    /// let id = queue.push("outbox", "hello").await?;
+    /// println!("stored as {id}");
+    /// # Ok(()) }
+    /// ```
+    pub async fn push(&self, key: &str, value: impl Into<Bytes>) -> Result<String, PushError> {
         let value = value.into();
         let checked = check_key(key, self.shared.config.max_key_len)
             .and_then(|()| check_value(value.len(), self.shared.config.max_value_len));
         if let Err(error) = checked {
-            return Err(OutError { error, value });
+            return Err(PushError { error, value });
         }
         let res: Result<String, _> = PUSH
             .call(self.stream(key))
@@ -248,13 +376,13 @@ impl RedisQueue {
             .arg(value.as_ref())
             .run(&self.shared.conn)
             .await;
-        res.map_err(|e| OutError {
+        res.map_err(|e| PushError {
             error: Error::from_redis(e),
             value,
         })
     }
 
-    /// One pull script, in a task of its own so a dropped caller loses nothing: a delivery that
+    /// One take script, in a task of its own so a dropped caller loses nothing: a delivery that
     /// never reached the caller is nacked (claimable again at once).
     async fn attempt(&self, key: &str) -> Result<Option<Delivery>, Error> {
         let call = PULL
@@ -328,7 +456,16 @@ impl RedisQueue {
     ///
     /// # Cancel safety
     /// Cancel-safe: a delivery made to a dropped future is nacked (free again at once).
-    pub async fn pull_leased(&self, key: &str) -> Result<Delivery, Error> {
+    ///
+    /// # Examples
+    ///
+    /// ```no_run
+    /// # async fn demo(queue: lindy_redis::RedisQueue) -> Result<(), Box<dyn std::error::Error>> {
+    /// let d = queue.take_leased("outbox").await?;
+    /// queue.ack(&d).await?;
+    /// # Ok(()) }
+    /// ```
+    pub async fn take_leased(&self, key: &str) -> Result<Delivery, Error> {
         self.wait_for(key).await
     }
 
@@ -338,8 +475,18 @@ impl RedisQueue {
     /// `KEY_INVALID`, `IO`.
     ///
     /// # Cancel safety
-    /// Cancel-safe, as [`pull_leased`](Self::pull_leased).
-    pub async fn try_pull_leased(&self, key: &str) -> Result<Option<Delivery>, Error> {
+    /// Cancel-safe, as [`take_leased`](Self::take_leased).
+    ///
+    /// # Examples
+    ///
+    /// ```no_run
+    /// # async fn demo(queue: lindy_redis::RedisQueue) -> Result<(), Box<dyn std::error::Error>> {
+    /// while let Some(d) = queue.try_take_leased("outbox").await? {
+    ///     queue.ack(&d).await?;
+    /// }
+    /// # Ok(()) }
+    /// ```
+    pub async fn try_take_leased(&self, key: &str) -> Result<Option<Delivery>, Error> {
         check_key(key, self.shared.config.max_key_len)?;
         self.attempt(key).await
     }
@@ -347,12 +494,21 @@ impl RedisQueue {
     /// The oldest free entry of `key`, removed, waiting until there is one.
     ///
     /// # Errors
-    /// As [`pull_leased`](Self::pull_leased).
+    /// As [`take_leased`](Self::take_leased).
     ///
     /// # Cancel safety
     /// Cancel-safe until the value is handed over (then it is acked; if that ack is lost the
     /// entry is delivered again after the timeout).
-    pub async fn pull(&self, key: &str) -> Result<Bytes, Error> {
+    ///
+    /// # Examples
+    ///
+    /// ```no_run
+    /// # async fn demo(queue: lindy_redis::RedisQueue) -> Result<(), Box<dyn std::error::Error>> {
+    /// let mail = queue.take("outbox").await?;
+    /// println!("{mail:?}");
+    /// # Ok(()) }
+    /// ```
+    pub async fn take(&self, key: &str) -> Result<Bytes, Error> {
         let d = self.wait_for(key).await?;
         self.ack_handed_over(d).await
     }
@@ -363,9 +519,19 @@ impl RedisQueue {
     /// `KEY_INVALID`, `IO`.
     ///
     /// # Cancel safety
-    /// As [`pull`](Self::pull).
-    pub async fn try_pull(&self, key: &str) -> Result<Option<Bytes>, Error> {
-        match self.try_pull_leased(key).await? {
+    /// As [`take`](Self::take).
+    ///
+    /// # Examples
+    ///
+    /// ```no_run
+    /// # async fn demo(queue: lindy_redis::RedisQueue) -> Result<(), Box<dyn std::error::Error>> {
+    /// while let Some(mail) = queue.try_take("outbox").await? {
+    ///     println!("{mail:?}");
+    /// }
+    /// # Ok(()) }
+    /// ```
+    pub async fn try_take(&self, key: &str) -> Result<Option<Bytes>, Error> {
+        match self.try_take_leased(key).await? {
             Some(d) => self.ack_handed_over(d).await.map(Some),
             None => Ok(None),
         }
@@ -392,6 +558,54 @@ impl RedisQueue {
         Ok(())
     }
 
+    /// Renamed [`take`](Self::take).
+    ///
+    /// # Errors
+    /// As [`take`](Self::take).
+    ///
+    /// # Cancel safety
+    /// As [`take`](Self::take).
+    #[deprecated(since = "0.2.0", note = "renamed to `take`")]
+    pub async fn pull(&self, key: &str) -> Result<Bytes, Error> {
+        self.take(key).await
+    }
+
+    /// Renamed [`try_take`](Self::try_take).
+    ///
+    /// # Errors
+    /// As [`try_take`](Self::try_take).
+    ///
+    /// # Cancel safety
+    /// As [`try_take`](Self::try_take).
+    #[deprecated(since = "0.2.0", note = "renamed to `try_take`")]
+    pub async fn try_pull(&self, key: &str) -> Result<Option<Bytes>, Error> {
+        self.try_take(key).await
+    }
+
+    /// Renamed [`take_leased`](Self::take_leased).
+    ///
+    /// # Errors
+    /// As [`take_leased`](Self::take_leased).
+    ///
+    /// # Cancel safety
+    /// As [`take_leased`](Self::take_leased).
+    #[deprecated(since = "0.2.0", note = "renamed to `take_leased`")]
+    pub async fn pull_leased(&self, key: &str) -> Result<Delivery, Error> {
+        self.take_leased(key).await
+    }
+
+    /// Renamed [`try_take_leased`](Self::try_take_leased).
+    ///
+    /// # Errors
+    /// As [`try_take_leased`](Self::try_take_leased).
+    ///
+    /// # Cancel safety
+    /// As [`try_take_leased`](Self::try_take_leased).
+    #[deprecated(since = "0.2.0", note = "renamed to `try_take_leased`")]
+    pub async fn try_pull_leased(&self, key: &str) -> Result<Option<Delivery>, Error> {
+        self.try_take_leased(key).await
+    }
+
     /// Settles a delivery: the entry is removed.
     ///
     /// # Errors
@@ -400,6 +614,15 @@ impl RedisQueue {
     ///
     /// # Cancel safety
     /// Cancel-safe in effect: acking again is `Ok` or `LEASE_LOST`, never a double.
+    ///
+    /// # Examples
+    ///
+    /// ```no_run
+    /// # async fn demo(queue: lindy_redis::RedisQueue) -> Result<(), Box<dyn std::error::Error>> {
+    /// let d = queue.take_leased("outbox").await?;
+    /// queue.ack(&d).await?;
+    /// # Ok(()) }
+    /// ```
     pub async fn ack(&self, d: &Delivery) -> Result<(), Error> {
         self.settle("ack", d).await
     }
@@ -412,6 +635,15 @@ impl RedisQueue {
     ///
     /// # Cancel safety
     /// As [`ack`](Self::ack).
+    ///
+    /// # Examples
+    ///
+    /// ```no_run
+    /// # async fn demo(queue: lindy_redis::RedisQueue) -> Result<(), Box<dyn std::error::Error>> {
+    /// let d = queue.take_leased("outbox").await?;
+    /// queue.nack(&d).await?; // claimable again at once
+    /// # Ok(()) }
+    /// ```
     pub async fn nack(&self, d: &Delivery) -> Result<(), Error> {
         self.settle("nack", d).await
     }
@@ -423,6 +655,14 @@ impl RedisQueue {
     ///
     /// # Cancel safety
     /// Cancel-safe: reads only.
+    ///
+    /// # Examples
+    ///
+    /// ```no_run
+    /// # async fn demo(queue: lindy_redis::RedisQueue) -> Result<(), Box<dyn std::error::Error>> {
+    /// println!("{} waiting", queue.len("outbox").await?);
+    /// # Ok(()) }
+    /// ```
     pub async fn len(&self, key: &str) -> Result<usize, Error> {
         check_key(key, self.shared.config.max_key_len)?;
         let n: i64 = LEN.call(self.stream(key)).run(&self.shared.conn).await?;
@@ -436,6 +676,14 @@ impl RedisQueue {
     ///
     /// # Cancel safety
     /// Cancel-safe: reads only.
+    ///
+    /// # Examples
+    ///
+    /// ```no_run
+    /// # async fn demo(queue: lindy_redis::RedisQueue) -> Result<(), Box<dyn std::error::Error>> {
+    /// println!("{} leased", queue.pending("outbox").await?);
+    /// # Ok(()) }
+    /// ```
     pub async fn pending(&self, key: &str) -> Result<usize, Error> {
         check_key(key, self.shared.config.max_key_len)?;
         let exists: bool = redis::cmd("EXISTS")
@@ -463,6 +711,16 @@ impl RedisQueue {
     ///
     /// # Cancel safety
     /// Cancel-safe: reads only.
+    ///
+    /// # Examples
+    ///
+    /// ```no_run
+    /// # async fn demo(queue: lindy_redis::RedisQueue) -> Result<(), Box<dyn std::error::Error>> {
+    /// for dead in queue.dead_letters(100).await? {
+    ///     println!("{}: {:?}", dead.key, dead.value);
+    /// }
+    /// # Ok(()) }
+    /// ```
     pub async fn dead_letters(&self, limit: usize) -> Result<Vec<QueueDeadLetter>, Error> {
         let reply: redis::streams::StreamRangeReply = redis::cmd("XRANGE")
             .arg(format!("{}dead", self.shared.prefix))
@@ -495,6 +753,15 @@ impl RedisQueue {
     ///
     /// # Cancel safety
     /// Cancel-safe: idempotent.
+    ///
+    /// # Examples
+    ///
+    /// ```no_run
+    /// # async fn demo(queue: lindy_redis::RedisQueue) -> Result<(), Box<dyn std::error::Error>> {
+    /// queue.close().await?;
+    /// assert!(queue.is_closed());
+    /// # Ok(()) }
+    /// ```
     pub async fn close(&self) -> Result<(), Error> {
         let _: i64 = CLOSE
             .call(format!("{}closed", self.shared.prefix))
@@ -506,7 +773,44 @@ impl RedisQueue {
         Ok(())
     }
 
+    /// Opens a closed queue again for every process (an operator's undo of
+    /// [`close`](Self::close)): pushes are accepted again; the entries never left. Idempotent.
+    ///
+    /// # Errors
+    /// `IO`.
+    ///
+    /// # Cancel safety
+    /// Cancel-safe: idempotent (one `DEL` of the `closed` mark).
+    ///
+    /// # Examples
+    ///
+    /// ```no_run
+    /// # async fn demo(queue: lindy_redis::RedisQueue) -> Result<(), Box<dyn std::error::Error>> {
+    /// queue.close().await?;
+    /// queue.reopen().await?;
+    /// queue.push("outbox", "hello").await?;
+    /// # Ok(()) }
+    /// ```
+    pub async fn reopen(&self) -> Result<(), Error> {
+        let _: i64 = redis::cmd("DEL")
+            .arg(format!("{}closed", self.shared.prefix))
+            .query_async(&mut self.shared.conn.clone())
+            .await?;
+        self.shared.closed.store(false, Ordering::Release);
+        Ok(())
+    }
+
     /// Whether the queue is closed, as far as this handle knows.
+    ///
+    /// # Examples
+    ///
+    /// ```no_run
+    /// # async fn demo(queue: lindy_redis::RedisQueue) -> Result<(), Box<dyn std::error::Error>> {
+    /// if !queue.is_closed() {
+    ///     queue.push("outbox", "hello").await?;
+    /// }
+    /// # Ok(()) }
+    /// ```
     pub fn is_closed(&self) -> bool {
         self.shared.closed.load(Ordering::Acquire)
     }
@@ -518,6 +822,14 @@ impl RedisQueue {
     ///
     /// # Cancel safety
     /// Cancel-safe: one `DEL`.
+    ///
+    /// # Examples
+    ///
+    /// ```no_run
+    /// # async fn demo(queue: lindy_redis::RedisQueue) -> Result<(), Box<dyn std::error::Error>> {
+    /// queue.destroy(&["outbox"]).await?; // a clean slate for the next test
+    /// # Ok(()) }
+    /// ```
     pub async fn destroy(&self, keys: &[&str]) -> Result<(), Error> {
         let mut cmd = redis::cmd("DEL");
         cmd.arg(format!("{}dead", self.shared.prefix));
@@ -551,7 +863,7 @@ fn parse_delivery(key: String, v: Value) -> Result<Option<Delivery>, Error> {
 
 type PullFuture = Pin<Box<dyn Future<Output = Result<Option<Delivery>, Error>> + Send>>;
 
-/// A pull in flight, polled in place. If the caller drops it before it completes, the request
+/// A take in flight, polled in place. If the caller drops it before it completes, the request
 /// moves to a task of its own, which nacks whatever was delivered (free again at once).
 struct InFlight<'a> {
     queue: &'a RedisQueue,

@@ -52,6 +52,19 @@ const SWEEP_BATCH: usize = 1000;
 /// * All keys share the hash tag `{name}`: it runs unchanged on Redis Cluster.
 ///
 /// Use it through [`AsyncManager`] (see [`RedisBus::attach`]).
+///
+/// # Examples
+///
+/// ```no_run
+/// use lindy::grammar::Name;
+/// use lindy_redis::{RedisBus, RedisRegistry};
+/// # async fn demo(conn: lindy_redis::Connection) -> Result<(), Box<dyn std::error::Error>> {
+/// let registry = RedisRegistry::new(&conn, "chat")?;
+/// let (manager, _bus) = RedisBus::attach(registry).await?;
+/// let room = Name::parse("public:chat.lobby")?;
+/// manager.open_public(&room, None).await?;
+/// # Ok(()) }
+/// ```
 #[derive(Clone)]
 pub struct RedisRegistry {
     conn: Connection,
@@ -147,6 +160,16 @@ impl RedisRegistry {
     ///
     /// # Errors
     /// `KEY_INVALID` for an empty or over-long name or one with `{`/`}`.
+    ///
+    /// # Examples
+    ///
+    /// ```no_run
+    /// use lindy_redis::RedisRegistry;
+    /// # async fn demo(conn: lindy_redis::Connection) -> Result<(), Box<dyn std::error::Error>> {
+    /// let registry = RedisRegistry::new(&conn, "chat")?;
+    /// println!("node {:?}", registry.node_id());
+    /// # Ok(()) }
+    /// ```
     pub fn new(conn: &Connection, name: &str) -> Result<Self, Error> {
         check_name(name)?;
         let prefix = format!("lindy:reg:{{{name}}}:");
@@ -162,12 +185,30 @@ impl RedisRegistry {
     /// Keeps about `len` events in the registry's event stream (default 10 000): a node that is
     /// disconnected for longer than that many transitions learns that it lost some
     /// ([`RedisBus::lost`]).
+    ///
+    /// # Examples
+    ///
+    /// ```no_run
+    /// use lindy_redis::RedisRegistry;
+    /// # async fn demo(conn: lindy_redis::Connection) -> Result<(), Box<dyn std::error::Error>> {
+    /// let registry = RedisRegistry::new(&conn, "chat")?.with_log_len(100_000);
+    /// # let _ = registry;
+    /// # Ok(()) }
+    /// ```
     pub fn with_log_len(mut self, len: usize) -> Self {
         self.log_len = len.max(1);
         self
     }
 
     /// The id this node's transitions carry.
+    ///
+    /// # Examples
+    ///
+    /// ```no_run
+    /// # async fn demo(registry: lindy_redis::RedisRegistry) -> Result<(), Box<dyn std::error::Error>> {
+    /// println!("this node is {:?}", registry.node_id());
+    /// # Ok(()) }
+    /// ```
     pub fn node_id(&self) -> NodeId {
         self.node
     }
@@ -207,6 +248,14 @@ impl RedisRegistry {
     ///
     /// # Cancel safety
     /// Cancel-safe: one `DEL`.
+    ///
+    /// # Examples
+    ///
+    /// ```no_run
+    /// # async fn demo(registry: lindy_redis::RedisRegistry) -> Result<(), Box<dyn std::error::Error>> {
+    /// registry.destroy().await?; // a clean slate for the next test
+    /// # Ok(()) }
+    /// ```
     pub async fn destroy(&self) -> Result<(), Error> {
         let _: i64 = redis::cmd("DEL")
             .arg(&self.ch)
@@ -392,6 +441,17 @@ struct BusState {
 }
 
 /// Counters of a [`RedisBus`].
+///
+/// # Examples
+///
+/// ```no_run
+/// use lindy_redis::RedisBus;
+/// # async fn demo(registry: lindy_redis::RedisRegistry) -> Result<(), Box<dyn std::error::Error>> {
+/// let (_manager, bus) = RedisBus::attach(registry).await?;
+/// let stats = bus.stats();
+/// println!("{} delivered, {} missed and resynced, {} lost", stats.delivered, stats.missed, stats.lost);
+/// # Ok(()) }
+/// ```
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub struct BusStats {
     /// Remote events applied to the manager (live or by resync).
@@ -420,6 +480,18 @@ type Apply = Arc<dyn Fn(&RemoteEvent) + Send + Sync>;
 ///   missed from the stream before applying live ones again: the manager learns what it missed,
 ///   and [`BusStats::missed`] counts them. Events trimmed from the stream meanwhile are counted
 ///   in [`BusStats::lost`].
+///
+/// # Examples
+///
+/// ```no_run
+/// use lindy_redis::RedisBus;
+/// # async fn demo(registry: lindy_redis::RedisRegistry) -> Result<(), Box<dyn std::error::Error>> {
+/// let (manager, bus) = RedisBus::attach(registry).await?;
+/// // `manager` now sees every other node's transitions; `bus` counts them.
+/// println!("{:?}", bus.stats());
+/// # let _ = manager;
+/// # Ok(()) }
+/// ```
 pub struct RedisBus {
     state: Arc<Mutex<BusState>>,
     _listener: Listener,
@@ -477,6 +549,16 @@ impl RedisBus {
     ///
     /// # Cancel safety
     /// Cancel-safe: stores nothing.
+    ///
+    /// # Examples
+    ///
+    /// ```no_run
+    /// use lindy_redis::RedisBus;
+    /// # async fn demo(registry: lindy_redis::RedisRegistry) -> Result<(), Box<dyn std::error::Error>> {
+    /// let (manager, _bus) = RedisBus::attach(registry).await?;
+    /// # let _ = manager;
+    /// # Ok(()) }
+    /// ```
     pub async fn attach(
         registry: RedisRegistry,
     ) -> Result<(Arc<AsyncManager<RedisRegistry>>, RedisBus), Error> {
@@ -499,6 +581,17 @@ impl RedisBus {
     ///
     /// # Cancel safety
     /// Cancel-safe: stores nothing.
+    ///
+    /// # Examples
+    ///
+    /// ```no_run
+    /// use std::sync::Arc;
+    /// use lindy_redis::RedisBus;
+    /// # async fn demo(registry: lindy_redis::RedisRegistry) -> Result<(), Box<dyn std::error::Error>> {
+    /// let bus = RedisBus::start(&registry, Arc::new(|event| println!("{event:?}"))).await?;
+    /// # let _ = bus;
+    /// # Ok(()) }
+    /// ```
     pub async fn start(
         registry: &RedisRegistry,
         apply: Arc<dyn Fn(&RemoteEvent) + Send + Sync>,
@@ -568,6 +661,16 @@ impl RedisBus {
     }
 
     /// The bus's counters.
+    ///
+    /// # Examples
+    ///
+    /// ```no_run
+    /// use lindy_redis::RedisBus;
+    /// # async fn demo(registry: lindy_redis::RedisRegistry) -> Result<(), Box<dyn std::error::Error>> {
+    /// let (_manager, bus) = RedisBus::attach(registry).await?;
+    /// println!("{:?}", bus.stats());
+    /// # Ok(()) }
+    /// ```
     pub fn stats(&self) -> BusStats {
         let s = self.state.lock().unwrap_or_else(|e| e.into_inner());
         BusStats {
@@ -580,11 +683,34 @@ impl RedisBus {
     }
 
     /// Events missed by pub/sub and recovered from the stream ([`BusStats::missed`]).
+    ///
+    /// # Examples
+    ///
+    /// ```no_run
+    /// use lindy_redis::RedisBus;
+    /// # async fn demo(registry: lindy_redis::RedisRegistry) -> Result<(), Box<dyn std::error::Error>> {
+    /// let (_manager, bus) = RedisBus::attach(registry).await?;
+    /// println!("{} events learned by resync", bus.missed());
+    /// # Ok(()) }
+    /// ```
     pub fn missed(&self) -> u64 {
         self.stats().missed
     }
 
     /// Events missed and gone ([`BusStats::lost`]).
+    ///
+    /// # Examples
+    ///
+    /// ```no_run
+    /// use lindy_redis::RedisBus;
+    /// # async fn demo(registry: lindy_redis::RedisRegistry) -> Result<(), Box<dyn std::error::Error>> {
+    /// let (manager, bus) = RedisBus::attach(registry).await?;
+    /// if bus.lost() > 0 {
+    ///     // Trimmed from the event stream before we saw them: re-read the channel list.
+    ///     println!("{:?}", manager.list().await?);
+    /// }
+    /// # Ok(()) }
+    /// ```
     pub fn lost(&self) -> u64 {
         self.stats().lost
     }

@@ -11,23 +11,26 @@ use lindy::grammar::{Name, Pattern};
 use redis::Value;
 
 use crate::conn::Connection;
-use crate::error::{check_key, check_value, Error, OutError};
+use crate::error::{check_key, check_value, Error, PushError};
 use crate::listener::Listener;
 use crate::lua::{Call, Lua};
 use crate::waiters::{subscribe_wakeups, Waiters};
 
+/// A space script: the head (`meta`, `P`), then the body with the shared helpers inserted at
+/// its `--@lib` line (after the fast path), or before the body if it has none.
+fn space_source(body: &str) -> String {
+    const HEAD: &str = include_str!("lua/space_head.lua");
+    const LIB: &str = include_str!("lua/space_lib.lua");
+    let body = match body.split_once("--@lib\n") {
+        Some((fast, rest)) => format!("{fast}{LIB}\n{rest}"),
+        None => format!("{LIB}\n{body}"),
+    };
+    format!("{HEAD}{body}")
+}
+
 macro_rules! space_script {
     ($file:literal) => {
-        LazyLock::new(|| {
-            Lua::new(
-                concat!(
-                    include_str!("lua/space_lib.lua"),
-                    "\n",
-                    include_str!(concat!("lua/", $file))
-                )
-                .to_owned(),
-            )
-        })
+        LazyLock::new(|| Lua::new(space_source(include_str!(concat!("lua/", $file)))))
     };
 }
 
@@ -40,9 +43,26 @@ static CLOSE: LazyLock<Lua> = space_script!("space_close.lua");
 static CONFIG: LazyLock<Lua> = space_script!("space_config.lua");
 static WAIT: LazyLock<Lua> = space_script!("space_wait.lua");
 static DESTROY: LazyLock<Lua> = space_script!("space_destroy.lua");
+static INDEX: LazyLock<Lua> = space_script!("space_index.lua");
+static KEYS: LazyLock<Lua> = space_script!("space_keys.lua");
 
 /// Limits and timings of a [`RedisSpace`] handle. Every handle of one space should use the same
 /// `max_deliveries` (it is applied by whichever handle requeues an entry).
+///
+/// # Examples
+///
+/// ```no_run
+/// use std::time::Duration;
+/// use lindy_redis::{RedisSpace, SpaceConfig};
+/// # async fn demo(conn: lindy_redis::Connection) -> Result<(), Box<dyn std::error::Error>> {
+/// let config = SpaceConfig {
+///     max_deliveries: 3,
+///     poll_interval: Duration::from_millis(200),
+///     ..SpaceConfig::default()
+/// };
+/// let space = RedisSpace::open_with(&conn, "jobs", config).await?;
+/// # Ok(()) }
+/// ```
 #[derive(Clone, Debug)]
 pub struct SpaceConfig {
     /// Longest key, in bytes (default 1024).
@@ -79,6 +99,17 @@ impl Default for SpaceConfig {
 
 /// An entry taken under a lease: settle it with [`RedisSpace::ack`] or [`RedisSpace::nack`]
 /// before [`deadline_ms`](Self::deadline_ms), or any node requeues it (keeping its age).
+///
+/// # Examples
+///
+/// ```no_run
+/// use std::time::Duration;
+/// # async fn demo(space: lindy_redis::RedisSpace) -> Result<(), Box<dyn std::error::Error>> {
+/// let lease = space.take_leased("jobs", Duration::from_secs(30)).await?;
+/// println!("job {:?}, delivery {}", lease.value(), lease.delivery());
+/// space.ack(&lease).await?;
+/// # Ok(()) }
+/// ```
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Lease {
     id: u64,
@@ -91,32 +122,109 @@ pub struct Lease {
 
 impl Lease {
     /// The lease's id: unique in the space, never reused (a re-delivery is a new lease).
+    ///
+    /// # Examples
+    ///
+    /// ```no_run
+    /// use std::time::Duration;
+    /// # async fn demo(space: lindy_redis::RedisSpace) -> Result<(), Box<dyn std::error::Error>> {
+    /// let lease = space.take_leased("jobs", Duration::from_secs(30)).await?;
+    /// println!("lease {}", lease.id());
+    /// # Ok(()) }
+    /// ```
     pub fn id(&self) -> u64 {
         self.id
     }
     /// The key it was taken from.
+    ///
+    /// # Examples
+    ///
+    /// ```no_run
+    /// use std::time::Duration;
+    /// # async fn demo(space: lindy_redis::RedisSpace) -> Result<(), Box<dyn std::error::Error>> {
+    /// let lease = space.take_leased("jobs", Duration::from_secs(30)).await?;
+    /// assert_eq!(lease.key(), "jobs");
+    /// # Ok(()) }
+    /// ```
     pub fn key(&self) -> &str {
         &self.key
     }
     /// The value.
+    ///
+    /// # Examples
+    ///
+    /// ```no_run
+    /// use std::time::Duration;
+    /// # async fn demo(space: lindy_redis::RedisSpace) -> Result<(), Box<dyn std::error::Error>> {
+    /// let lease = space.take_leased("jobs", Duration::from_secs(30)).await?;
+    /// let job: &[u8] = lease.value();
+    /// # let _ = job;
+    /// # Ok(()) }
+    /// ```
     pub fn value(&self) -> &Bytes {
         &self.value
     }
     /// Which delivery this is (1 the first time).
+    ///
+    /// # Examples
+    ///
+    /// ```no_run
+    /// use std::time::Duration;
+    /// # async fn demo(space: lindy_redis::RedisSpace) -> Result<(), Box<dyn std::error::Error>> {
+    /// let lease = space.take_leased("jobs", Duration::from_secs(30)).await?;
+    /// if lease.delivery() > 1 {
+    ///     println!("a retry");
+    /// }
+    /// # Ok(()) }
+    /// ```
     pub fn delivery(&self) -> u32 {
         self.delivery
     }
     /// When the lease ends, in ms on the server clock (`TIME`).
+    ///
+    /// # Examples
+    ///
+    /// ```no_run
+    /// use std::time::Duration;
+    /// # async fn demo(space: lindy_redis::RedisSpace) -> Result<(), Box<dyn std::error::Error>> {
+    /// let lease = space.take_leased("jobs", Duration::from_secs(30)).await?;
+    /// println!("settle before {} ms (server clock)", lease.deadline_ms());
+    /// # Ok(()) }
+    /// ```
     pub fn deadline_ms(&self) -> u64 {
         self.deadline_ms
     }
-    /// The entry's age rank in the space (its `out` sequence number).
+    /// The entry's age rank in the space (its `push` sequence number).
+    ///
+    /// # Examples
+    ///
+    /// ```no_run
+    /// use std::time::Duration;
+    /// # async fn demo(space: lindy_redis::RedisSpace) -> Result<(), Box<dyn std::error::Error>> {
+    /// let lease = space.take_leased("jobs", Duration::from_secs(30)).await?;
+    /// println!("entry #{} of the space", lease.seq());
+    /// # Ok(()) }
+    /// ```
     pub fn seq(&self) -> u64 {
         self.seq
     }
 }
 
 /// What a [`nack`](RedisSpace::nack) did.
+///
+/// # Examples
+///
+/// ```no_run
+/// use std::time::Duration;
+/// use lindy_redis::Nacked;
+/// # async fn demo(space: lindy_redis::RedisSpace) -> Result<(), Box<dyn std::error::Error>> {
+/// let lease = space.take_leased("jobs", Duration::from_secs(30)).await?;
+/// match space.nack(&lease).await? {
+///     Nacked::Requeued => println!("back at the head of its key"),
+///     Nacked::DeadLettered => println!("given up on"),
+/// }
+/// # Ok(()) }
+/// ```
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Nacked {
     /// Back at the head of its key, in age order.
@@ -126,6 +234,16 @@ pub enum Nacked {
 }
 
 /// An entry that was dead-lettered.
+///
+/// # Examples
+///
+/// ```no_run
+/// # async fn demo(space: lindy_redis::RedisSpace) -> Result<(), Box<dyn std::error::Error>> {
+/// for dead in space.dead_letters(10).await? {
+///     println!("{}: {:?} after {} deliveries", dead.key, dead.value, dead.deliveries);
+/// }
+/// # Ok(()) }
+/// ```
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct DeadLetter {
     /// The key it was taken from.
@@ -183,10 +301,21 @@ fn bulk(v: Value) -> Option<Vec<u8>> {
     }
 }
 
-/// Reads a take script's reply: nil, or `{key, item[, deadline]}`.
-fn take_reply(v: Value) -> Result<Option<Item>, Error> {
-    let Value::Array(parts) = v else {
-        return Ok(None);
+/// Reads a take script's reply: nil, `{key, item[, deadline, id]}`, or (the fast path of a
+/// plain take of one key, `key`) the item alone.
+fn take_reply(v: Value, key: Option<String>) -> Result<Option<Item>, Error> {
+    let parts = match v {
+        Value::Array(parts) => parts,
+        Value::BulkString(raw) => {
+            return match key {
+                Some(key) => parse_item(key, Bytes::from(raw), None).map(Some),
+                None => Err(Error::Io(redis::RedisError::from((
+                    redis::ErrorKind::Parse,
+                    "malformed take reply",
+                )))),
+            };
+        }
+        _ => return Ok(None),
     };
     let mut parts = parts.into_iter();
     let malformed = || {
@@ -222,7 +351,7 @@ struct Shared {
 /// (standalone or cluster) shares it.
 ///
 /// The same rules as [`lindy::space::LocalSpace`] — FIFO per key, `take` waits, `try_take`
-/// drains after close, `out` after close hands the value back, pattern takes serve the oldest
+/// drains after close, `push` after close hands the value back, pattern takes serve the oldest
 /// entry across matching keys — plus the lease model: [`take_leased`](Self::take_leased) hands
 /// an entry out for a time; [`ack`](Self::ack) removes it, [`nack`](Self::nack) or an expired
 /// lease puts it back *at its age* (usually the head of its key) and counts the delivery; after
@@ -231,6 +360,20 @@ struct Shared {
 /// Every operation is one atomic Lua script on the server, and all keys of a space share one
 /// hash tag (`{name}`), so it runs unchanged on Redis Cluster. Waiting takes never block a
 /// connection (see `docs/redis.md`). The handle is cheap to clone; it needs a tokio runtime.
+///
+/// # Examples
+///
+/// ```no_run
+/// use lindy_redis::{Connection, RedisSpace};
+/// # async fn demo() -> Result<(), Box<dyn std::error::Error>> {
+/// let conn = Connection::connect("redis://127.0.0.1:6379").await?;
+/// let space = RedisSpace::open(&conn, "jobs").await?;
+/// space.push("resize", "a.png").await?;
+/// // In this process or any other that opened "jobs" on the same Redis:
+/// let job = space.take("resize").await?;
+/// assert_eq!(job, "a.png");
+/// # Ok(()) }
+/// ```
 #[derive(Clone)]
 pub struct RedisSpace {
     shared: Arc<Shared>,
@@ -265,6 +408,15 @@ impl RedisSpace {
     ///
     /// # Cancel safety
     /// Cancel-safe: opening stores nothing.
+    ///
+    /// # Examples
+    ///
+    /// ```no_run
+    /// use lindy_redis::RedisSpace;
+    /// # async fn demo(conn: lindy_redis::Connection) -> Result<(), Box<dyn std::error::Error>> {
+    /// let space = RedisSpace::open(&conn, "jobs").await?;
+    /// # Ok(()) }
+    /// ```
     pub async fn open(conn: &Connection, name: &str) -> Result<Self, Error> {
         Self::open_with(conn, name, SpaceConfig::default()).await
     }
@@ -276,6 +428,16 @@ impl RedisSpace {
     ///
     /// # Cancel safety
     /// Cancel-safe: opening stores nothing.
+    ///
+    /// # Examples
+    ///
+    /// ```no_run
+    /// use lindy_redis::{RedisSpace, SpaceConfig};
+    /// # async fn demo(conn: lindy_redis::Connection) -> Result<(), Box<dyn std::error::Error>> {
+    /// let config = SpaceConfig { dead_letter_key: Some("failed".into()), ..SpaceConfig::default() };
+    /// let space = RedisSpace::open_with(&conn, "jobs", config).await?;
+    /// # Ok(()) }
+    /// ```
     pub async fn open_with(
         conn: &Connection,
         name: &str,
@@ -322,6 +484,14 @@ impl RedisSpace {
     }
 
     /// The space's name.
+    ///
+    /// # Examples
+    ///
+    /// ```no_run
+    /// # async fn demo(space: lindy_redis::RedisSpace) -> Result<(), Box<dyn std::error::Error>> {
+    /// println!("space {}", space.name());
+    /// # Ok(()) }
+    /// ```
     pub fn name(&self) -> &str {
         &self.shared.name
     }
@@ -333,34 +503,122 @@ impl RedisSpace {
     /// Appends `value` under `key`.
     ///
     /// # Errors
-    /// [`OutError`] with the value handed back: `KEY_INVALID`, `VALUE_TOO_LARGE` (nothing sent),
+    /// [`PushError`] with the value handed back: `KEY_INVALID`, `VALUE_TOO_LARGE` (nothing sent),
     /// `CLOSED`, or `IO` — after which the value may or may not be stored (the reply was lost).
     ///
     /// # Cancel safety
     /// Not cancel-safe in the strict sense: once sent, dropping the future does not unsend the
     /// value, which may then be stored without the caller knowing. Nothing is lost; a retry may
     /// duplicate it.
-    pub async fn out(&self, key: &str, value: impl Into<Bytes>) -> Result<(), OutError> {
-        self.out_at(key, value.into(), false).await
+    ///
+    /// # Examples
+    ///
+    /// ```no_run
+    /// # async fn demo(space: lindy_redis::RedisSpace) -> Result<(), Box<dyn std::error::Error>> {
+    /// if let Err(e) = space.push("resize", "a.png").await {
+    ///     eprintln!("not queued ({}): {:?}", e.code(), e.into_inner());
+    /// }
+    /// # Ok(()) }
+    /// ```
+    pub async fn push(&self, key: &str, value: impl Into<Bytes>) -> Result<(), PushError> {
+        self.push_at(key, value.into(), false).await
     }
 
     /// Puts `value` at the head of `key`: it is taken next. It takes the age of the key's
     /// current head (so the key keeps its place in pattern takes).
     ///
     /// # Errors
-    /// As [`out`](Self::out).
+    /// As [`push`](Self::push).
     ///
     /// # Cancel safety
-    /// As [`out`](Self::out).
-    pub async fn out_front(&self, key: &str, value: impl Into<Bytes>) -> Result<(), OutError> {
-        self.out_at(key, value.into(), true).await
+    /// As [`push`](Self::push).
+    ///
+    /// # Examples
+    ///
+    /// ```no_run
+    /// # async fn demo(space: lindy_redis::RedisSpace) -> Result<(), Box<dyn std::error::Error>> {
+    /// space.push_front("resize", "urgent.png").await?;
+    /// assert_eq!(space.take("resize").await?, "urgent.png");
+    /// # Ok(()) }
+    /// ```
+    pub async fn push_front(&self, key: &str, value: impl Into<Bytes>) -> Result<(), PushError> {
+        self.push_at(key, value.into(), true).await
     }
 
-    async fn out_at(&self, key: &str, value: Bytes, front: bool) -> Result<(), OutError> {
+    /// The same as [`push`](Self::push): a Redis space has no bound, so a push never waits
+    /// for room. Kept so that code moves between [`lindy::space::LocalSpace`] and this space
+    /// with the same verbs.
+    ///
+    /// # Errors
+    /// As [`push`](Self::push).
+    ///
+    /// # Cancel safety
+    /// As [`push`](Self::push).
+    ///
+    /// # Examples
+    ///
+    /// ```no_run
+    /// # async fn demo(space: lindy_redis::RedisSpace) -> Result<(), Box<dyn std::error::Error>> {
+    /// space.try_push("resize", "a.png").await?;
+    /// # Ok(()) }
+    /// ```
+    pub async fn try_push(&self, key: &str, value: impl Into<Bytes>) -> Result<(), PushError> {
+        self.push(key, value).await
+    }
+
+    /// Renamed [`push`](Self::push).
+    ///
+    /// # Errors
+    /// As [`push`](Self::push).
+    ///
+    /// # Cancel safety
+    /// As [`push`](Self::push).
+    #[deprecated(since = "0.2.0", note = "renamed to `push`")]
+    pub async fn out(&self, key: &str, value: impl Into<Bytes>) -> Result<(), PushError> {
+        self.push(key, value).await
+    }
+
+    /// Renamed [`push_front`](Self::push_front).
+    ///
+    /// # Errors
+    /// As [`push`](Self::push).
+    ///
+    /// # Cancel safety
+    /// As [`push`](Self::push).
+    #[deprecated(since = "0.2.0", note = "renamed to `push_front`")]
+    pub async fn out_front(&self, key: &str, value: impl Into<Bytes>) -> Result<(), PushError> {
+        self.push_front(key, value).await
+    }
+
+    /// Renamed [`peek`](Self::peek).
+    ///
+    /// # Errors
+    /// As [`peek`](Self::peek).
+    ///
+    /// # Cancel safety
+    /// Cancel-safe: reads only.
+    #[deprecated(since = "0.2.0", note = "renamed to `peek`")]
+    pub async fn read(&self, key: &str) -> Result<Bytes, Error> {
+        self.peek(key).await
+    }
+
+    /// Renamed [`try_peek`](Self::try_peek).
+    ///
+    /// # Errors
+    /// As [`try_peek`](Self::try_peek).
+    ///
+    /// # Cancel safety
+    /// Cancel-safe: reads only.
+    #[deprecated(since = "0.2.0", note = "renamed to `try_peek`")]
+    pub async fn try_read(&self, key: &str) -> Result<Option<Bytes>, Error> {
+        self.try_peek(key).await
+    }
+
+    async fn push_at(&self, key: &str, value: Bytes, front: bool) -> Result<(), PushError> {
         let checked = check_key(key, self.shared.config.max_key_len)
             .and_then(|()| check_value(value.len(), self.shared.config.max_value_len));
         if let Err(error) = checked {
-            return Err(OutError { error, value });
+            return Err(PushError { error, value });
         }
         let res: Result<i64, _> = OUT
             .call(&self.shared.meta)
@@ -376,7 +634,7 @@ impl RedisSpace {
                 if matches!(error, Error::Closed) {
                     self.shared.closed.store(true, Ordering::Release);
                 }
-                Err(OutError { error, value })
+                Err(PushError { error, value })
             }
         }
     }
@@ -393,18 +651,53 @@ impl RedisSpace {
         for k in keys {
             call = call.arg(*k);
         }
-        self.run_take(call).await
+        let key = match keys {
+            [key] => (*key).to_owned(),
+            _ => return self.run_take(call, None).await,
+        };
+        if lease.is_some() {
+            return self.run_take(call, Some(key)).await;
+        }
+        // A plain take of one key is a plain `LPOP`: an entry is handed out exactly as the take
+        // script would (it pops the head and checks nothing else). The key set of a space that
+        // keeps one is cleaned of the emptied key lazily, by the next listing (`keys`). Only an
+        // empty list needs the script, for the close rule (and whatever arrived meanwhile).
+        let conn = self.shared.conn.clone();
+        let list = self.key_name(&format!("q:{key}"));
+        self.run_request(Box::pin(async move {
+            let raw: Option<Vec<u8>> = redis::cmd("LPOP")
+                .arg(&list)
+                .query_async(&mut conn.clone())
+                .await
+                .map_err(Error::from_redis)?;
+            match raw {
+                Some(raw) => parse_item(key, Bytes::from(raw), None).map(Some),
+                None => call
+                    .run::<Value>(&conn)
+                    .await
+                    .map_err(Error::from_redis)
+                    .and_then(|v| take_reply(v, Some(key))),
+            }
+        }))
+        .await
     }
 
     /// Runs a script that may hand out an entry, cancel-safely (see [`attempt`](Self::attempt)).
-    async fn run_take(&self, call: Call) -> Result<Option<Item>, Error> {
+    /// `key`: the key of a one-key take (its fast path replies with the item alone).
+    async fn run_take(&self, call: Call, key: Option<String>) -> Result<Option<Item>, Error> {
         let conn = self.shared.conn.clone();
-        let request: TakeFuture = Box::pin(async move {
+        self.run_request(Box::pin(async move {
             call.run::<Value>(&conn)
                 .await
                 .map_err(Error::from_redis)
-                .and_then(take_reply)
-        });
+                .and_then(|v| take_reply(v, key))
+        }))
+        .await
+    }
+
+    /// Polls a take request in place; if dropped unfinished, a task finishes it and puts back
+    /// whatever it took.
+    async fn run_request(&self, request: TakeFuture) -> Result<Option<Item>, Error> {
         let mut in_flight = InFlight {
             space: self,
             request: Some(request),
@@ -506,7 +799,7 @@ impl RedisSpace {
     }
 
     /// A waiting take of one key: joins the key's waiters on the server (in the order takes are
-    /// first polled, across processes), then claims what an `out` hands it.
+    /// first polled, across processes), then claims what a `push` hands it.
     async fn wait_key(&self, key: &str, lease: Option<Duration>) -> Result<Item, Error> {
         let lease_ms = lease.map_or(0, |d| d.as_millis().max(1) as u64);
         let ticket = format!(
@@ -537,7 +830,7 @@ impl RedisSpace {
         loop {
             let mut notified = pin!(registration.notify().notified());
             notified.as_mut().enable();
-            match self.run_take(wait_call("claim")).await {
+            match self.run_take(wait_call("claim"), None).await {
                 Ok(Some(item)) => {
                     guard.done = true;
                     return Ok(item);
@@ -571,6 +864,15 @@ impl RedisSpace {
     /// # Cancel safety
     /// Cancel-safe: if the future is dropped while a take is in flight, the entry it took is put
     /// back at its age (by a spawned task), so nothing is lost.
+    ///
+    /// # Examples
+    ///
+    /// ```no_run
+    /// # async fn demo(space: lindy_redis::RedisSpace) -> Result<(), Box<dyn std::error::Error>> {
+    /// let job = space.take("resize").await?;
+    /// println!("{job:?}");
+    /// # Ok(()) }
+    /// ```
     pub async fn take(&self, key: &str) -> Result<Bytes, Error> {
         check_key(key, self.shared.config.max_key_len)?;
         let item = self.wait_key(key, None).await?;
@@ -584,6 +886,16 @@ impl RedisSpace {
     ///
     /// # Cancel safety
     /// Cancel-safe, as [`take`](Self::take).
+    ///
+    /// # Examples
+    ///
+    /// ```no_run
+    /// # async fn demo(space: lindy_redis::RedisSpace) -> Result<(), Box<dyn std::error::Error>> {
+    /// while let Some(job) = space.try_take("resize").await? {
+    ///     println!("{job:?}");
+    /// }
+    /// # Ok(()) }
+    /// ```
     pub async fn try_take(&self, key: &str) -> Result<Option<Bytes>, Error> {
         check_key(key, self.shared.config.max_key_len)?;
         Ok(self.attempt(&[key], None).await?.map(|i| i.value))
@@ -598,6 +910,17 @@ impl RedisSpace {
     ///
     /// # Cancel safety
     /// Cancel-safe: a lease granted to a dropped future is released at once (or runs out).
+    ///
+    /// # Examples
+    ///
+    /// ```no_run
+    /// use std::time::Duration;
+    /// # async fn demo(space: lindy_redis::RedisSpace) -> Result<(), Box<dyn std::error::Error>> {
+    /// let lease = space.take_leased("jobs", Duration::from_secs(30)).await?;
+    /// // ... do the job, then:
+    /// space.ack(&lease).await?;
+    /// # Ok(()) }
+    /// ```
     pub async fn take_leased(&self, key: &str, lease: Duration) -> Result<Lease, Error> {
         check_key(key, self.shared.config.max_key_len)?;
         lease_ms(lease)?;
@@ -612,6 +935,17 @@ impl RedisSpace {
     ///
     /// # Cancel safety
     /// Cancel-safe, as [`take_leased`](Self::take_leased).
+    ///
+    /// # Examples
+    ///
+    /// ```no_run
+    /// use std::time::Duration;
+    /// # async fn demo(space: lindy_redis::RedisSpace) -> Result<(), Box<dyn std::error::Error>> {
+    /// if let Some(lease) = space.try_take_leased("jobs", Duration::from_secs(30)).await? {
+    ///     space.ack(&lease).await?;
+    /// }
+    /// # Ok(()) }
+    /// ```
     pub async fn try_take_leased(
         &self,
         key: &str,
@@ -651,7 +985,7 @@ impl RedisSpace {
         }
     }
 
-    /// Takes the oldest entry (by `out` order across the space) from any key that is a channel
+    /// Takes the oldest entry (by `push` order across the space) from any key that is a channel
     /// name matching `pattern`, waiting until there is one. Lists the non-empty keys (O(keys)),
     /// then one script takes the oldest head among the matching ones.
     ///
@@ -660,6 +994,17 @@ impl RedisSpace {
     ///
     /// # Cancel safety
     /// Cancel-safe, as [`take`](Self::take).
+    ///
+    /// # Examples
+    ///
+    /// ```no_run
+    /// use lindy::grammar::Pattern;
+    /// # async fn demo(space: lindy_redis::RedisSpace) -> Result<(), Box<dyn std::error::Error>> {
+    /// let jobs = Pattern::parse("public:app.jobs.*")?;
+    /// let (key, job) = space.take_matching(&jobs).await?;
+    /// println!("{}: {job:?}", key.as_str());
+    /// # Ok(()) }
+    /// ```
     pub async fn take_matching(&self, pattern: &Pattern) -> Result<(Name, Bytes), Error> {
         let item = self
             .wait_for(None, || self.attempt_matching(pattern, None))
@@ -675,6 +1020,18 @@ impl RedisSpace {
     ///
     /// # Cancel safety
     /// Cancel-safe, as [`take`](Self::take).
+    ///
+    /// # Examples
+    ///
+    /// ```no_run
+    /// use lindy::grammar::Pattern;
+    /// # async fn demo(space: lindy_redis::RedisSpace) -> Result<(), Box<dyn std::error::Error>> {
+    /// let jobs = Pattern::parse("public:app.jobs.*")?;
+    /// while let Some((key, job)) = space.try_take_matching(&jobs).await? {
+    ///     println!("{}: {job:?}", key.as_str());
+    /// }
+    /// # Ok(()) }
+    /// ```
     pub async fn try_take_matching(
         &self,
         pattern: &Pattern,
@@ -695,6 +1052,18 @@ impl RedisSpace {
     ///
     /// # Cancel safety
     /// Cancel-safe, as [`take_leased`](Self::take_leased).
+    ///
+    /// # Examples
+    ///
+    /// ```no_run
+    /// use std::time::Duration;
+    /// use lindy::grammar::Pattern;
+    /// # async fn demo(space: lindy_redis::RedisSpace) -> Result<(), Box<dyn std::error::Error>> {
+    /// let jobs = Pattern::parse("public:app.jobs.*")?;
+    /// let lease = space.take_matching_leased(&jobs, Duration::from_secs(30)).await?;
+    /// space.ack(&lease).await?;
+    /// # Ok(()) }
+    /// ```
     pub async fn take_matching_leased(
         &self,
         pattern: &Pattern,
@@ -726,6 +1095,17 @@ impl RedisSpace {
     ///
     /// # Cancel safety
     /// Cancel-safe in effect: extending again sets the same kind of deadline.
+    ///
+    /// # Examples
+    ///
+    /// ```no_run
+    /// use std::time::Duration;
+    /// # async fn demo(space: lindy_redis::RedisSpace) -> Result<(), Box<dyn std::error::Error>> {
+    /// let lease = space.take_leased("jobs", Duration::from_secs(30)).await?;
+    /// // A long job: keep the lease alive.
+    /// space.extend(&lease, Duration::from_secs(30)).await?;
+    /// # Ok(()) }
+    /// ```
     pub async fn extend(&self, lease: &Lease, by: Duration) -> Result<(), Error> {
         let ms = lease_ms(by)?;
         let _: i64 = SETTLE
@@ -748,6 +1128,16 @@ impl RedisSpace {
     ///
     /// # Cancel safety
     /// Idempotent in effect: dropping and acking again is `Ok` or `LEASE_LOST`, never a double.
+    ///
+    /// # Examples
+    ///
+    /// ```no_run
+    /// use std::time::Duration;
+    /// # async fn demo(space: lindy_redis::RedisSpace) -> Result<(), Box<dyn std::error::Error>> {
+    /// let lease = space.take_leased("jobs", Duration::from_secs(30)).await?;
+    /// space.ack(&lease).await?;
+    /// # Ok(()) }
+    /// ```
     pub async fn ack(&self, lease: &Lease) -> Result<(), Error> {
         self.settle("ack", lease).await.map(drop)
     }
@@ -763,6 +1153,17 @@ impl RedisSpace {
     ///
     /// # Cancel safety
     /// As [`ack`](Self::ack): both or neither, once.
+    ///
+    /// # Examples
+    ///
+    /// ```no_run
+    /// use std::time::Duration;
+    /// # async fn demo(space: lindy_redis::RedisSpace) -> Result<(), Box<dyn std::error::Error>> {
+    /// let lease = space.take_leased("jobs", Duration::from_secs(30)).await?;
+    /// // The result is written once, whatever happened to earlier deliveries of the job.
+    /// space.ack_with(&lease, "results", "done").await?;
+    /// # Ok(()) }
+    /// ```
     pub async fn ack_with(
         &self,
         lease: &Lease,
@@ -792,6 +1193,16 @@ impl RedisSpace {
     ///
     /// # Cancel safety
     /// As [`ack`](Self::ack).
+    ///
+    /// # Examples
+    ///
+    /// ```no_run
+    /// use std::time::Duration;
+    /// # async fn demo(space: lindy_redis::RedisSpace) -> Result<(), Box<dyn std::error::Error>> {
+    /// let lease = space.take_leased("jobs", Duration::from_secs(30)).await?;
+    /// space.nack(&lease).await?; // back at its age, delivery counted
+    /// # Ok(()) }
+    /// ```
     pub async fn nack(&self, lease: &Lease) -> Result<Nacked, Error> {
         Ok(match self.settle("nack", lease).await? {
             1 => Nacked::DeadLettered,
@@ -808,6 +1219,15 @@ impl RedisSpace {
     ///
     /// # Cancel safety
     /// Cancel-safe: each batch is one atomic script.
+    ///
+    /// # Examples
+    ///
+    /// ```no_run
+    /// # async fn demo(space: lindy_redis::RedisSpace) -> Result<(), Box<dyn std::error::Error>> {
+    /// let requeued = space.reap_expired().await?;
+    /// println!("{requeued} expired leases requeued");
+    /// # Ok(()) }
+    /// ```
     pub async fn reap_expired(&self) -> Result<usize, Error> {
         let mut total = 0;
         loop {
@@ -831,6 +1251,14 @@ impl RedisSpace {
     ///
     /// # Cancel safety
     /// Cancel-safe: reads only.
+    ///
+    /// # Examples
+    ///
+    /// ```no_run
+    /// # async fn demo(space: lindy_redis::RedisSpace) -> Result<(), Box<dyn std::error::Error>> {
+    /// println!("{} leases held", space.leased().await?);
+    /// # Ok(()) }
+    /// ```
     pub async fn leased(&self) -> Result<usize, Error> {
         let n: usize = redis::cmd("ZCARD")
             .arg(self.key_name("leases"))
@@ -846,6 +1274,16 @@ impl RedisSpace {
     ///
     /// # Cancel safety
     /// Cancel-safe: reads only.
+    ///
+    /// # Examples
+    ///
+    /// ```no_run
+    /// # async fn demo(space: lindy_redis::RedisSpace) -> Result<(), Box<dyn std::error::Error>> {
+    /// for dead in space.dead_letters(100).await? {
+    ///     println!("{}: {:?}", dead.key, dead.value);
+    /// }
+    /// # Ok(()) }
+    /// ```
     pub async fn dead_letters(&self, limit: usize) -> Result<Vec<DeadLetter>, Error> {
         if limit == 0 {
             return Ok(Vec::new());
@@ -891,7 +1329,16 @@ impl RedisSpace {
     ///
     /// # Cancel safety
     /// Cancel-safe: reads only.
-    pub async fn read(&self, key: &str) -> Result<Bytes, Error> {
+    ///
+    /// # Examples
+    ///
+    /// ```no_run
+    /// # async fn demo(space: lindy_redis::RedisSpace) -> Result<(), Box<dyn std::error::Error>> {
+    /// let head = space.peek("config").await?; // waits until there is one
+    /// println!("{head:?}");
+    /// # Ok(()) }
+    /// ```
+    pub async fn peek(&self, key: &str) -> Result<Bytes, Error> {
         check_key(key, self.shared.config.max_key_len)?;
         let item = self
             .wait_for(Some(key), || async {
@@ -917,7 +1364,17 @@ impl RedisSpace {
     ///
     /// # Cancel safety
     /// Cancel-safe: reads only.
-    pub async fn try_read(&self, key: &str) -> Result<Option<Bytes>, Error> {
+    ///
+    /// # Examples
+    ///
+    /// ```no_run
+    /// # async fn demo(space: lindy_redis::RedisSpace) -> Result<(), Box<dyn std::error::Error>> {
+    /// if let Some(head) = space.try_peek("config").await? {
+    ///     println!("{head:?}");
+    /// }
+    /// # Ok(()) }
+    /// ```
+    pub async fn try_peek(&self, key: &str) -> Result<Option<Bytes>, Error> {
         check_key(key, self.shared.config.max_key_len)?;
         self.read_head(key, false).await
     }
@@ -944,6 +1401,14 @@ impl RedisSpace {
     ///
     /// # Cancel safety
     /// Cancel-safe: reads only.
+    ///
+    /// # Examples
+    ///
+    /// ```no_run
+    /// # async fn demo(space: lindy_redis::RedisSpace) -> Result<(), Box<dyn std::error::Error>> {
+    /// println!("{} queued", space.len("resize").await?);
+    /// # Ok(()) }
+    /// ```
     pub async fn len(&self, key: &str) -> Result<usize, Error> {
         check_key(key, self.shared.config.max_key_len)?;
         let n: usize = redis::cmd("LLEN")
@@ -953,22 +1418,64 @@ impl RedisSpace {
         Ok(n)
     }
 
-    /// The keys holding at least one entry, in no particular order.
+    /// The keys holding at least one entry, in no particular order. The first call on a space
+    /// (or its first pattern take) makes the space keep its key set from then on (see
+    /// `docs/redis.md`): a one-time `SCAN` of the space's keys, in steps.
     ///
     /// # Errors
     /// `IO`.
     ///
     /// # Cancel safety
     /// Cancel-safe: reads only.
+    ///
+    /// # Examples
+    ///
+    /// ```no_run
+    /// # async fn demo(space: lindy_redis::RedisSpace) -> Result<(), Box<dyn std::error::Error>> {
+    /// for key in space.keys().await? {
+    ///     println!("{key}");
+    /// }
+    /// # Ok(()) }
+    /// ```
     pub async fn keys(&self) -> Result<Vec<String>, Error> {
-        let keys: Vec<String> = redis::cmd("SMEMBERS")
-            .arg(self.key_name("keys"))
-            .query_async(&mut self.shared.conn.clone())
-            .await?;
-        Ok(keys)
+        loop {
+            let keys: Option<Vec<String>> =
+                KEYS.call(&self.shared.meta).run(&self.shared.conn).await?;
+            match keys {
+                Some(keys) => return Ok(keys),
+                None => self.build_key_set().await?,
+            }
+        }
     }
 
-    /// Closes the space for every process: waiting takes and reads fail with `CLOSED`, `out`
+    /// Makes the space keep its set of non-empty keys (the first pattern take or `keys()` of a
+    /// space does this once, for every process): marks it kept, then adds the keys that were
+    /// already non-empty, one `SCAN` step per script run so the server never blocks for long.
+    async fn build_key_set(&self) -> Result<(), Error> {
+        let mut pattern = String::new();
+        for c in self.key_name("").chars() {
+            if matches!(c, '*' | '?' | '[' | ']' | '\\') {
+                pattern.push('\\');
+            }
+            pattern.push(c);
+        }
+        pattern.push_str("q:*");
+        let mut cursor = b"0".to_vec();
+        loop {
+            let next: Value = INDEX
+                .call(&self.shared.meta)
+                .arg(&cursor)
+                .arg(&pattern)
+                .run(&self.shared.conn)
+                .await?;
+            match bulk(next) {
+                Some(next) => cursor = next,
+                None => return Ok(()), // -1: the set is complete
+            }
+        }
+    }
+
+    /// Closes the space for every process: waiting takes and reads fail with `CLOSED`, `push`
     /// hands values back; entries and leases stay (drain with `try_take`, settle leases).
     /// Idempotent.
     ///
@@ -977,6 +1484,18 @@ impl RedisSpace {
     ///
     /// # Cancel safety
     /// Cancel-safe: idempotent, call it again.
+    ///
+    /// # Examples
+    ///
+    /// ```no_run
+    /// # async fn demo(space: lindy_redis::RedisSpace) -> Result<(), Box<dyn std::error::Error>> {
+    /// space.close().await?;
+    /// assert!(space.is_closed());
+    /// while let Some(job) = space.try_take("resize").await? {
+    ///     println!("draining {job:?}");
+    /// }
+    /// # Ok(()) }
+    /// ```
     pub async fn close(&self) -> Result<(), Error> {
         let _: i64 = CLOSE.call(&self.shared.meta).run(&self.shared.conn).await?;
         self.shared.closed.store(true, Ordering::Release);
@@ -985,13 +1504,23 @@ impl RedisSpace {
     }
 
     /// Opens a closed space again for every process (an operator's undo of
-    /// [`close`](Self::close)): `out` is accepted again. Idempotent.
+    /// [`close`](Self::close)): `push` is accepted again. Idempotent.
     ///
     /// # Errors
     /// `IO`.
     ///
     /// # Cancel safety
     /// Cancel-safe: idempotent.
+    ///
+    /// # Examples
+    ///
+    /// ```no_run
+    /// # async fn demo(space: lindy_redis::RedisSpace) -> Result<(), Box<dyn std::error::Error>> {
+    /// space.close().await?;
+    /// space.reopen().await?;
+    /// space.push("resize", "a.png").await?;
+    /// # Ok(()) }
+    /// ```
     pub async fn reopen(&self) -> Result<(), Error> {
         let _: i64 = CLOSE
             .call(&self.shared.meta)
@@ -1004,6 +1533,16 @@ impl RedisSpace {
 
     /// Whether the space is closed, as far as this handle knows (it learns from its own
     /// `close`, from the close broadcast, and from any call refused with `CLOSED`).
+    ///
+    /// # Examples
+    ///
+    /// ```no_run
+    /// # async fn demo(space: lindy_redis::RedisSpace) -> Result<(), Box<dyn std::error::Error>> {
+    /// if !space.is_closed() {
+    ///     space.push("resize", "a.png").await?;
+    /// }
+    /// # Ok(()) }
+    /// ```
     pub fn is_closed(&self) -> bool {
         self.shared.closed.load(Ordering::Acquire)
     }
@@ -1016,7 +1555,16 @@ impl RedisSpace {
     ///
     /// # Cancel safety
     /// Cancel-safe: one atomic script.
+    ///
+    /// # Examples
+    ///
+    /// ```no_run
+    /// # async fn demo(space: lindy_redis::RedisSpace) -> Result<(), Box<dyn std::error::Error>> {
+    /// space.destroy().await?; // a clean slate for the next test
+    /// # Ok(()) }
+    /// ```
     pub async fn destroy(&self) -> Result<(), Error> {
+        self.build_key_set().await?;
         let _: i64 = DESTROY
             .call(&self.shared.meta)
             .run(&self.shared.conn)
@@ -1077,7 +1625,7 @@ impl Drop for TicketGuard<'_> {
             .arg(0);
         let mut leave = Box::pin(call.eval_owned::<i64>(self.space.shared.conn.clone()));
         // Poll once here, so the command is queued on the connection before anything the caller
-        // sends next (an `out` right after dropping a take must not be handed to this ticket).
+        // sends next (a `push` right after dropping a take must not be handed to this ticket).
         let mut cx = std::task::Context::from_waker(std::task::Waker::noop());
         if std::future::Future::poll(leave.as_mut(), &mut cx).is_pending() {
             tokio::spawn(leave);

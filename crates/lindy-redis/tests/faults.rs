@@ -170,7 +170,7 @@ async fn server_restart_loses_no_acknowledged_push_and_subscriptions_resume() {
         tokio::spawn(async move {
             let mut acked = 0u32;
             for i in 0..4000u32 {
-                let a = space.out("k", i.to_string()).await.is_ok();
+                let a = space.push("k", i.to_string()).await.is_ok();
                 let b = queue.push("k", i.to_string()).await.is_ok();
                 if a && b {
                     acked += 1;
@@ -204,7 +204,7 @@ async fn server_restart_loses_no_acknowledged_push_and_subscriptions_resume() {
     );
     for i in 0..acked {
         assert_eq!(space.try_take("k").await.unwrap().unwrap(), i.to_string());
-        assert_eq!(queue.try_pull("k").await.unwrap().unwrap(), i.to_string());
+        assert_eq!(queue.try_take("k").await.unwrap().unwrap(), i.to_string());
     }
 
     // Subscriptions resumed: a waiting take is woken by pub/sub (the poll is 60 s away).
@@ -214,10 +214,10 @@ async fn server_restart_loses_no_acknowledged_push_and_subscriptions_resume() {
     };
     let queue_waiter = {
         let queue = queue.clone();
-        tokio::spawn(async move { queue.pull("wake").await })
+        tokio::spawn(async move { queue.take("wake").await })
     };
     tokio::time::sleep(Duration::from_millis(200)).await;
-    space.out("wake", "up").await.unwrap();
+    space.push("wake", "up").await.unwrap();
     queue.push("wake", "up").await.unwrap();
     let got = tokio::time::timeout(Duration::from_secs(10), waiter)
         .await

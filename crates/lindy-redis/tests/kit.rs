@@ -84,7 +84,7 @@ impl KitSpace {
 impl Queue for KitSpace {
     async fn out(&self, key: &str, value: Vec<u8>) -> Result<(), KitError> {
         self.space
-            .out(key, value)
+            .push(key, value)
             .await
             .map_err(|e| KitError::with_value(e.code(), e.value.to_vec()))
     }
@@ -121,7 +121,7 @@ impl Queue for KitSpace {
 
     async fn out_front(&self, key: &str, value: Vec<u8>) -> Result<(), KitError> {
         self.space
-            .out_front(key, value)
+            .push_front(key, value)
             .await
             .map_err(|e| KitError::with_value(e.code(), e.value.to_vec()))
     }
@@ -180,7 +180,11 @@ impl Queue for KitSpace {
     }
 }
 
-/// RedisQueue under the kit: Streams give it FIFO per key and the close rule. Not declared:
+/// RedisQueue under the kit: Streams give it FIFO per key and the close rule, and `durable`:
+/// the harness's reopen drops the handle without settling anything (as a crash would), opens a
+/// new handle on the same name, and — as an operator restarting a closed queue would — calls
+/// `reopen()` (the `closed` mark is shared state in Redis, not a property of the handle).
+/// Not declared:
 /// `waits` — its waiting pulls (tested in tests/queue.rs) race on the server in the order their
 /// scripts arrive, not in the order the pulls were first polled (RedisSpace queues its waiters
 /// on the server; the queue does not yet); `leases` — a stream's lease is the consumer group's
@@ -204,20 +208,37 @@ impl Harness for QueueKit {
     }
 
     fn capabilities(&self) -> Capabilities {
-        Capabilities::NONE
+        Capabilities {
+            durable: true,
+            ..Capabilities::NONE
+        }
     }
 
     async fn open(&mut self, _options: &Options) -> Result<KitQueue, KitError> {
-        let config = QueueConfig {
-            poll_interval: Duration::from_millis(50),
-            ..QueueConfig::default()
-        };
-        let queue = RedisQueue::open_with(&self.conn, &common::unique("kitq"), config)
+        let name = common::unique("kitq");
+        let queue = RedisQueue::open_with(&self.conn, &name, queue_config())
             .await
             .map_err(kit)?;
         self.opened
-            .push((queue.clone(), vec!["k".into(), "other".into()]));
+            .push((queue.clone(), vec!["k".into(), "j".into(), "other".into()]));
         Ok(KitQueue { queue })
+    }
+
+    async fn reopen(&mut self, queue: KitQueue, _options: &Options) -> Result<KitQueue, KitError> {
+        let name = queue.queue.name().to_owned();
+        drop(queue);
+        let queue = RedisQueue::open_with(&self.conn, &name, queue_config())
+            .await
+            .map_err(kit)?;
+        queue.reopen().await.map_err(kit)?;
+        Ok(KitQueue { queue })
+    }
+}
+
+fn queue_config() -> QueueConfig {
+    QueueConfig {
+        poll_interval: Duration::from_millis(50),
+        ..QueueConfig::default()
     }
 }
 
@@ -233,7 +254,7 @@ impl Queue for KitQueue {
     async fn try_take(&self, key: &str) -> Result<Option<Vec<u8>>, KitError> {
         Ok(self
             .queue
-            .try_pull(key)
+            .try_take(key)
             .await
             .map_err(kit)?
             .map(|b| b.to_vec()))
@@ -256,7 +277,7 @@ impl Queue for KitQueue {
     }
 
     async fn take(&self, key: &str) -> Result<Vec<u8>, KitError> {
-        Ok(self.queue.pull(key).await.map_err(kit)?.to_vec())
+        Ok(self.queue.take(key).await.map_err(kit)?.to_vec())
     }
 }
 

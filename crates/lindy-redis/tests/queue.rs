@@ -20,15 +20,15 @@ fn config(visibility_ms: u64, max_deliveries: u32) -> QueueConfig {
 async fn push_pull_fifo(conn: Connection) {
     let name = common::unique("q");
     let q = RedisQueue::open(&conn, &name).await.unwrap();
-    assert_eq!(q.try_pull("k").await.unwrap(), None, "no stream yet");
+    assert_eq!(q.try_take("k").await.unwrap(), None, "no stream yet");
     for i in 0..10 {
         q.push("k", format!("v{i}")).await.unwrap();
     }
     assert_eq!(q.len("k").await.unwrap(), 10);
     for i in 0..10 {
-        assert_eq!(q.pull("k").await.unwrap(), format!("v{i}"));
+        assert_eq!(q.take("k").await.unwrap(), format!("v{i}"));
     }
-    assert_eq!(q.try_pull("k").await.unwrap(), None);
+    assert_eq!(q.try_take("k").await.unwrap(), None);
     tokio::time::sleep(Duration::from_millis(100)).await; // the acks of `pull` land
     assert_eq!(q.len("k").await.unwrap(), 0, "acked entries are deleted");
     let e = q.push("k", vec![0u8; (1 << 20) + 1]).await.unwrap_err();
@@ -50,14 +50,14 @@ async fn visibility_and_dead_letters(conn: Connection) {
     a.push("k", "x").await.unwrap();
     a.push("k", "y").await.unwrap();
     // a leases x and "dies" (never settles): pending until the timeout, then b claims it first.
-    let x1 = a.pull_leased("k").await.unwrap();
+    let x1 = a.take_leased("k").await.unwrap();
     assert_eq!((x1.value().as_ref(), x1.deliveries()), (&b"x"[..], 1));
     assert_eq!(a.pending("k").await.unwrap(), 1);
-    let y = b.pull_leased("k").await.unwrap();
+    let y = b.take_leased("k").await.unwrap();
     assert_eq!(y.value(), "y", "x is still leased to a");
     b.ack(&y).await.unwrap();
     tokio::time::sleep(Duration::from_millis(200)).await;
-    let x2 = b.pull_leased("k").await.unwrap();
+    let x2 = b.take_leased("k").await.unwrap();
     assert_eq!((x2.value().as_ref(), x2.deliveries()), (&b"x"[..], 2));
     assert_eq!(
         a.ack(&x1).await.unwrap_err().code(),
@@ -67,11 +67,11 @@ async fn visibility_and_dead_letters(conn: Connection) {
     // nack: free again at once, ahead of newer entries.
     a.push("k", "z").await.unwrap();
     b.nack(&x2).await.unwrap();
-    let x3 = a.pull_leased("k").await.unwrap();
+    let x3 = a.take_leased("k").await.unwrap();
     assert_eq!((x3.value().as_ref(), x3.deliveries()), (&b"x"[..], 3));
     a.nack(&x3).await.unwrap();
     // Delivered 3 times: the next pull dead-letters it and serves z.
-    let z = b.pull_leased("k").await.unwrap();
+    let z = b.take_leased("k").await.unwrap();
     assert_eq!(z.value(), "z");
     let dead = a.dead_letters(10).await.unwrap();
     assert_eq!(dead.len(), 1);
@@ -98,7 +98,7 @@ async fn waiting_pull_and_cancel(conn: Connection) {
         .unwrap();
     let waiter = {
         let c = consumer.clone();
-        tokio::spawn(async move { c.pull("k").await.unwrap() })
+        tokio::spawn(async move { c.take("k").await.unwrap() })
     };
     tokio::time::sleep(Duration::from_millis(100)).await;
     producer.push("k", "woken").await.unwrap();
@@ -113,7 +113,7 @@ async fn waiting_pull_and_cancel(conn: Connection) {
     let mut cut = 0u32;
     while got.len() < n as usize {
         let budget = Duration::from_micros(50 << (cut % 12)); // 50 µs .. 100 ms, cycling
-        match tokio::time::timeout(budget, consumer.pull_leased("k")).await {
+        match tokio::time::timeout(budget, consumer.take_leased("k")).await {
             Ok(d) => {
                 let d = d.unwrap();
                 assert!(got.insert(d.value().clone()), "each entry once");
@@ -124,7 +124,7 @@ async fn waiting_pull_and_cancel(conn: Connection) {
     }
     assert!(cut > 0);
     tokio::time::sleep(Duration::from_millis(200)).await;
-    assert_eq!(consumer.try_pull("k").await.unwrap(), None);
+    assert_eq!(consumer.try_take("k").await.unwrap(), None);
     assert_eq!(consumer.len("k").await.unwrap(), 0);
     let want: HashSet<Bytes> = (0..n).map(|i| Bytes::from(i.to_string())).collect();
     assert_eq!(got, want);

@@ -18,21 +18,21 @@ async fn space(conn: &Connection) -> RedisSpace {
 async fn fifo_per_key(conn: Connection) {
     let s = space(&conn).await;
     for i in 0..5 {
-        s.out("jobs", format!("j{i}")).await.unwrap();
+        s.push("jobs", format!("j{i}")).await.unwrap();
     }
-    s.out("other", "o").await.unwrap();
+    s.push("other", "o").await.unwrap();
     assert_eq!(s.len("jobs").await.unwrap(), 5);
-    assert_eq!(s.try_read("jobs").await.unwrap().unwrap(), "j0");
-    assert_eq!(s.read("jobs").await.unwrap(), "j0");
+    assert_eq!(s.try_peek("jobs").await.unwrap().unwrap(), "j0");
+    assert_eq!(s.peek("jobs").await.unwrap(), "j0");
     for i in 0..5 {
         assert_eq!(s.take("jobs").await.unwrap(), format!("j{i}"));
     }
     assert_eq!(s.try_take("jobs").await.unwrap(), None);
-    assert_eq!(s.try_read("jobs").await.unwrap(), None);
+    assert_eq!(s.try_peek("jobs").await.unwrap(), None);
     assert_eq!(s.keys().await.unwrap(), vec!["other".to_string()]);
     // Binary values survive, including the separators the scripts use.
     let bin = Bytes::from_static(b"\0:1:2:\xff\n");
-    s.out("bin", bin.clone()).await.unwrap();
+    s.push("bin", bin.clone()).await.unwrap();
     assert_eq!(s.take("bin").await.unwrap(), bin);
     s.destroy().await.unwrap();
 }
@@ -41,8 +41,8 @@ both!(fifo, fifo_per_key);
 async fn close_rules(conn: Connection) {
     let s = space(&conn).await;
     let other = RedisSpace::open(&conn, s.name()).await.unwrap();
-    s.out("k", "a").await.unwrap();
-    s.out("k", "b").await.unwrap();
+    s.push("k", "a").await.unwrap();
+    s.push("k", "b").await.unwrap();
     let waiter = {
         let other = other.clone();
         tokio::spawn(async move { other.take("empty").await })
@@ -56,11 +56,11 @@ async fn close_rules(conn: Connection) {
         "the close broadcast wakes waiters of other handles"
     );
     assert!(other.is_closed());
-    let back = s.out("k", "late").await.unwrap_err();
+    let back = s.push("k", "late").await.unwrap_err();
     assert_eq!(back.code(), "CLOSED");
     assert_eq!(back.into_inner(), "late", "the value is handed back");
     // The close rule: takes drain what is queued, then fail with CLOSED.
-    assert_eq!(s.read("k").await.unwrap(), "a");
+    assert_eq!(s.peek("k").await.unwrap(), "a");
     assert_eq!(s.take("k").await.unwrap(), "a", "a waiting take drains");
     assert_eq!(
         s.try_take("k").await.unwrap().unwrap(),
@@ -69,10 +69,10 @@ async fn close_rules(conn: Connection) {
     );
     assert_eq!(s.take("k").await.unwrap_err().code(), "CLOSED");
     assert_eq!(s.try_take("k").await.unwrap_err().code(), "CLOSED");
-    assert_eq!(s.read("k").await.unwrap_err().code(), "CLOSED");
-    assert_eq!(s.try_read("k").await.unwrap(), None);
+    assert_eq!(s.peek("k").await.unwrap_err().code(), "CLOSED");
+    assert_eq!(s.try_peek("k").await.unwrap(), None);
     s.reopen().await.unwrap();
-    s.out("k", "again").await.unwrap();
+    s.push("k", "again").await.unwrap();
     assert_eq!(s.take("k").await.unwrap(), "again");
     s.close().await.unwrap(); // idempotent
     s.destroy().await.unwrap();
@@ -91,7 +91,7 @@ async fn blocking_take_across_handles(conn: Connection) {
         got
     });
     for i in 0..n {
-        s.out("q", format!("{i}")).await.unwrap();
+        s.push("q", format!("{i}")).await.unwrap();
         if i % 50 == 0 {
             tokio::time::sleep(Duration::from_millis(20)).await;
         }
@@ -110,7 +110,7 @@ async fn cancelled_takes_lose_nothing(conn: Connection) {
         let s = s.clone();
         tokio::spawn(async move {
             for i in 0..n {
-                s.out("c", i.to_string()).await.unwrap();
+                s.push("c", i.to_string()).await.unwrap();
                 if i % 10 == 0 {
                     tokio::task::yield_now().await;
                 }
@@ -144,11 +144,11 @@ both!(cancel, cancelled_takes_lose_nothing);
 
 async fn pattern_take_oldest_first(conn: Connection) {
     let s = space(&conn).await;
-    s.out("public:app.jobs.b", "b1").await.unwrap();
-    s.out("public:app.other.x", "x1").await.unwrap();
-    s.out("public:app.jobs.a", "a1").await.unwrap();
-    s.out("public:app.jobs.b", "b2").await.unwrap();
-    s.out("not a channel", "n").await.unwrap();
+    s.push("public:app.jobs.b", "b1").await.unwrap();
+    s.push("public:app.other.x", "x1").await.unwrap();
+    s.push("public:app.jobs.a", "a1").await.unwrap();
+    s.push("public:app.jobs.b", "b2").await.unwrap();
+    s.push("not a channel", "n").await.unwrap();
     let p = Pattern::parse("public:app.jobs.*").unwrap();
     let mut order = Vec::new();
     while let Some((name, v)) = s.try_take_matching(&p).await.unwrap() {
@@ -166,7 +166,7 @@ async fn pattern_take_oldest_first(conn: Connection) {
     let other = RedisSpace::open(&conn, s.name()).await.unwrap();
     let waiter = tokio::spawn(async move { other.take_matching(&p).await.unwrap() });
     tokio::time::sleep(Duration::from_millis(50)).await;
-    s.out("public:app.jobs.c", "c1").await.unwrap();
+    s.push("public:app.jobs.c", "c1").await.unwrap();
     let (name, v) = waiter.await.unwrap();
     assert_eq!(
         (name.as_str(), v.as_ref()),
@@ -188,7 +188,7 @@ async fn leases(conn: Connection) {
         .unwrap();
     let other = RedisSpace::open_with(&conn, &name, config).await.unwrap();
     for v in ["a", "b", "c"] {
-        s.out("k", v).await.unwrap();
+        s.push("k", v).await.unwrap();
     }
     // ack removes.
     let a = s.take_leased("k", Duration::from_secs(30)).await.unwrap();
@@ -202,11 +202,11 @@ async fn leases(conn: Connection) {
     // nack keeps age: b, then c leased; nack c then b: back in age order at the head.
     let b = s.take_leased("k", Duration::from_secs(30)).await.unwrap();
     let c = s.take_leased("k", Duration::from_secs(30)).await.unwrap();
-    s.out("k", "d").await.unwrap();
+    s.push("k", "d").await.unwrap();
     assert_eq!(s.leased().await.unwrap(), 2);
     assert_eq!(s.nack(&c).await.unwrap(), Nacked::Requeued);
     assert_eq!(s.nack(&b).await.unwrap(), Nacked::Requeued);
-    assert_eq!(s.try_read("k").await.unwrap().unwrap(), "b");
+    assert_eq!(s.try_peek("k").await.unwrap().unwrap(), "b");
     // Expiry: leased by one handle, requeued by the other after the deadline; the old
     // holder's ack is then refused.
     let b2 = s
@@ -241,7 +241,7 @@ async fn leases(conn: Connection) {
     s.ack(&c2).await.unwrap();
     assert_eq!(s.take("k").await.unwrap(), "d");
     // A waiting leased take picks up an expired lease without anyone else reaping.
-    s.out("k", "e").await.unwrap();
+    s.push("k", "e").await.unwrap();
     let e = s.take_leased("k", Duration::from_millis(50)).await.unwrap();
     let e2 = tokio::time::timeout(
         Duration::from_secs(5),
@@ -268,10 +268,10 @@ async fn bad_input(conn: Connection) {
     )
     .await
     .unwrap();
-    let e = s.out("k", vec![0u8; 17]).await.unwrap_err();
+    let e = s.push("k", vec![0u8; 17]).await.unwrap_err();
     assert_eq!(e.code(), "VALUE_TOO_LARGE");
     assert_eq!(e.into_inner().len(), 17, "handed back");
-    assert_eq!(s.out("", "x").await.unwrap_err().code(), "KEY_INVALID");
+    assert_eq!(s.push("", "x").await.unwrap_err().code(), "KEY_INVALID");
     assert_eq!(s.take("123456789").await.unwrap_err().code(), "KEY_INVALID");
     assert_eq!(s.len("k").await.unwrap(), 0, "nothing was written");
     assert_eq!(
@@ -286,7 +286,7 @@ async fn bad_input(conn: Connection) {
         .query_async(&mut conn.clone())
         .await
         .unwrap();
-    let e = s.out("k", "v").await.unwrap_err();
+    let e = s.push("k", "v").await.unwrap_err();
     assert_eq!(e.code(), "KEY_INVALID", "{e}");
     assert_eq!(e.into_inner(), "v");
     assert_eq!(s.try_take("k").await.unwrap_err().code(), "KEY_INVALID");
@@ -314,3 +314,53 @@ async fn bad_url_and_refused_connection() {
         .unwrap_err();
     assert_eq!(e.code(), "IO", "{e}");
 }
+
+/// The set of non-empty keys is kept only once something lists it: entries pushed before that
+/// are found by the one-time build, plain takes (a bare `LPOP`) leave emptied keys that the next
+/// listing drops, and a later push of a kept space goes into the set at once.
+async fn key_set_on_demand(conn: Connection) {
+    let s = space(&conn).await;
+    // Many keys before the set exists, so the build takes several SCAN steps on a busy server.
+    for i in 0..600 {
+        s.push(&format!("public:app.bulk.k{i}"), format!("v{i}"))
+            .await
+            .unwrap();
+    }
+    s.push("public:app.jobs.a", "a1").await.unwrap();
+    s.push("public:app.jobs.b", "b1").await.unwrap();
+    let jobs = Pattern::parse("public:app.jobs.*").unwrap();
+    let (key, v) = s.try_take_matching(&jobs).await.unwrap().unwrap();
+    assert_eq!((key.as_str(), v), ("public:app.jobs.a", Bytes::from("a1")));
+    // Now kept: a plain take empties b (no script), the listing drops it.
+    assert_eq!(
+        s.try_take("public:app.jobs.b").await.unwrap().unwrap(),
+        "b1"
+    );
+    let keys: HashSet<String> = s.keys().await.unwrap().into_iter().collect();
+    assert_eq!(keys.len(), 600);
+    assert!(!keys.iter().any(|k| k.starts_with("public:app.jobs.")));
+    // A push after the set exists is listed (and taken by pattern) at once.
+    s.push("public:app.jobs.c", "c1").await.unwrap();
+    let (key, _) = s.try_take_matching(&jobs).await.unwrap().unwrap();
+    assert_eq!(key.as_str(), "public:app.jobs.c");
+    assert_eq!(s.try_take_matching(&jobs).await.unwrap(), None);
+    // Another handle of the same space sees the same set.
+    let other = RedisSpace::open(&conn, s.name()).await.unwrap();
+    assert_eq!(other.keys().await.unwrap().len(), 600);
+    s.destroy().await.unwrap();
+    assert!(other.keys().await.unwrap().is_empty());
+}
+both!(key_set, key_set_on_demand);
+
+/// `destroy` of a space that never kept its key set still deletes every list.
+async fn destroy_without_key_set(conn: Connection) {
+    let s = space(&conn).await;
+    for k in ["a", "b", "c"] {
+        s.push(k, "v").await.unwrap();
+    }
+    s.destroy().await.unwrap();
+    for k in ["a", "b", "c"] {
+        assert_eq!(s.len(k).await.unwrap(), 0);
+    }
+}
+both!(destroy_plain, destroy_without_key_set);

@@ -1,7 +1,5 @@
--- Shared helpers of the space scripts (prepended to each). KEYS[1] is the space's `meta` hash;
--- every other key is derived from its prefix, so all keys of a space share its {hash tag}.
-local meta = KEYS[1]
-local P = string.sub(meta, 1, -5)
+-- Shared helpers of the space scripts, inserted at a script's `--@lib` line (after its fast
+-- path, so a call that takes the fast path never builds these closures) or after the head.
 
 -- An item is "seq:deliveries:value": seq orders entries by age across the space.
 local function parse(item)
@@ -15,10 +13,6 @@ local function now_ms()
   return tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
 end
 
-local function is_closed()
-  return redis.call('HEXISTS', meta, 'closed') == 1
-end
-
 -- A key went from empty to non-empty: wake the readers of `k` and the pattern takers, if any
 -- wait (they leave short-lived flags `w:K` / `wany`; a PUBLISH per out would cost every
 -- subscriber a message). Waiting takers are told by hand-off instead.
@@ -27,6 +21,24 @@ local function notify(k)
     redis.call('PUBLISH', P .. 'wake', k)
   end
 end
+
+local function is_closed()
+  return redis.call('EXISTS', P .. 'closed') == 1
+end
+
+-- Whether the space keeps its key set (`keys`, listed by pattern takes): only once a pattern
+-- take or `keys()` asked for it (`ix` = building | ready), so plain spaces skip the upkeep.
+local function indexed()
+  return redis.call('EXISTS', P .. 'ix') == 1
+end
+
+-- Key `k` went from empty to non-empty (`len` is its new length).
+local function became_nonempty(k, len)
+  if len ~= 1 then return end
+  if indexed() then redis.call('SADD', P .. 'keys', k) end
+  notify(k)
+end
+
 
 -- Waiting takers of a key queue in arrival order (zset `wq:K` scored by arrival); each has a
 -- deadline (`wexp`), refreshed whenever it looks, after which a silent waiter is presumed dead.
@@ -61,10 +73,7 @@ end
 -- Appends `item` to key `k` (a new entry), waking waiters on empty -> non-empty.
 local function push(k, item)
   if hand_to_waiter(k, item) then return end
-  if redis.call('RPUSH', P .. 'q:' .. k, item) == 1 then
-    redis.call('SADD', P .. 'keys', k)
-    notify(k)
-  end
+  became_nonempty(k, redis.call('RPUSH', P .. 'q:' .. k, item))
 end
 
 -- Puts `item` back into key `k`'s list at its age (usually the front) and wakes waiters.
@@ -74,27 +83,22 @@ local function requeue(k, item)
   local seq = parse(item)
   local head = redis.call('LINDEX', q, 0)
   if not head or parse(head) >= seq then
-    redis.call('LPUSH', q, item)
-  else
-    local placed = false
-    local from = 0
-    while not placed do
-      local chunk = redis.call('LRANGE', q, from, from + 63)
-      if #chunk == 0 then break end
-      for i = 1, #chunk do
-        if parse(chunk[i]) >= seq then
-          redis.call('LINSERT', q, 'BEFORE', chunk[i], item)
-          placed = true
-          break
-        end
+    became_nonempty(k, redis.call('LPUSH', q, item))
+    return
+  end
+  local from = 0
+  while true do
+    local chunk = redis.call('LRANGE', q, from, from + 63)
+    if #chunk == 0 then break end
+    for i = 1, #chunk do
+      if parse(chunk[i]) >= seq then
+        redis.call('LINSERT', q, 'BEFORE', chunk[i], item)
+        return
       end
-      from = from + 64
     end
-    if not placed then redis.call('RPUSH', q, item) end
+    from = from + 64
   end
-  if redis.call('SADD', P .. 'keys', k) == 1 then
-    notify(k)
-  end
+  redis.call('RPUSH', q, item)
 end
 
 -- Settles lease `id`: removes it and returns its key and item, or nil if not held.
@@ -154,7 +158,7 @@ end
 local function pop(k)
   local q = P .. 'q:' .. k
   local item = redis.call('LPOP', q)
-  if item and redis.call('LLEN', q) == 0 then
+  if item and indexed() and redis.call('LLEN', q) == 0 then
     redis.call('SREM', P .. 'keys', k)
   end
   return item
