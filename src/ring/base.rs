@@ -129,6 +129,32 @@ impl<T, S: Storage<T>> RingBase<T, S> {
             buf,
         }
     }
+
+    /// Splits the ring into its storage and its `(head, tail)` positions, without dropping a
+    /// value: the values between `head` and `tail` now belong to the caller (the locking ring
+    /// keeps them in place and hands them back through [`from_raw_parts`](Self::from_raw_parts)).
+    pub(crate) fn into_raw_parts(self) -> (S, usize, usize) {
+        let this = core::mem::ManuallyDrop::new(self);
+        // Safety: `this` is never used or dropped again, so `buf` is moved out exactly once.
+        (unsafe { ptr::read(&this.buf) }, this.head, this.tail)
+    }
+
+    /// The inverse of [`into_raw_parts`](Self::into_raw_parts).
+    ///
+    /// # Safety
+    /// `head` and `tail` are positions (`< 2 · capacity`) at most `capacity` apart, and exactly
+    /// the slots from `head` up to `tail` hold initialised values, which the ring now owns.
+    pub(crate) unsafe fn from_raw_parts(buf: S, head: usize, tail: usize) -> Self {
+        let ring = RingBase {
+            head,
+            tail,
+            _owns: PhantomData,
+            buf,
+        };
+        debug_assert!(head < 2 * ring.capacity() && tail < 2 * ring.capacity());
+        debug_assert!(ring.len() <= ring.capacity());
+        ring
+    }
 }
 
 impl<T, S: Storage<T> + ?Sized> RingBase<T, S> {
