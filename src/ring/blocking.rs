@@ -1,11 +1,26 @@
 //! Thread-blocking conveniences over the async API (`std` only): the same futures, driven by a
 //! tiny executor that parks the calling thread.
 
+use core::hint::spin_loop;
+
 use super::locking::LockingRingBase;
+use super::error::{TryPushError, TryTakeError};
 use super::storage::Storage;
 use crate::error::Closed;
 use crate::sync::blocking::block_on;
 use crate::sync::RawMutex;
+
+/// Tries before joining a wait queue, with exponentially longer busy-waits between them
+/// (crossbeam's `Backoff` spin phase: `2^step` spin hints, 127 in all). A hand-off partner on
+/// the other core usually answers within that window, and then neither side touches the wait
+/// queues: a parked waiter would make every push or take on the other side lock them to notify
+/// it. No `yield_now` phase (it slowed the loaded regime: see `sync::blocking`).
+const SPIN_STEPS: u32 = 7;
+
+#[inline]
+fn backoff(step: u32) {
+    (0..1u32 << step).for_each(|_| spin_loop());
+}
 
 impl<T, S: Storage<T>, R: RawMutex> LockingRingBase<T, S, R> {
     /// Pushes `value`, parking the calling thread while the ring is full (for producer threads;
@@ -31,8 +46,15 @@ impl<T, S: Storage<T>, R: RawMutex> LockingRingBase<T, S, R> {
     /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
     pub fn push_blocking(&self, value: T) -> Result<(), Closed<T>> {
-        // The future's first poll is the `try_push` (one lock round trip whether or not it has
-        // to wait); a future that never waited leaves without locking again.
+        let mut value = value;
+        for step in 0..SPIN_STEPS {
+            match self.try_push(value) {
+                Ok(()) => return Ok(()),
+                Err(TryPushError::Closed(v)) => return Err(Closed(v)),
+                Err(TryPushError::Full(v)) => value = v,
+            }
+            backoff(step);
+        }
         block_on(self.push(value))
     }
 
@@ -49,6 +71,13 @@ impl<T, S: Storage<T>, R: RawMutex> LockingRingBase<T, S, R> {
     /// assert_eq!(ring.take_blocking(), None);
     /// ```
     pub fn take_blocking(&self) -> Option<T> {
+        for step in 0..SPIN_STEPS {
+            match self.try_take() {
+                Ok(v) => return Some(v),
+                Err(TryTakeError::Closed) => return None,
+                Err(TryTakeError::Empty) => backoff(step),
+            }
+        }
         block_on(self.take())
     }
 
