@@ -3,8 +3,8 @@
 
 use core::hint::spin_loop;
 
-use super::locking::LockingRingBase;
 use super::error::{TryPushError, TryTakeError};
+use super::locking::LockingRingBase;
 use super::storage::Storage;
 use crate::error::Closed;
 use crate::sync::blocking::block_on;

@@ -51,6 +51,22 @@ use crate::sync::{DefaultRawMutex, Mutex, RawMutex, WaitQueue, WaiterSlot};
 /// compare-and-swap (Cortex-M0) with [`CriticalSectionRawMutex`](crate::sync::CriticalSectionRawMutex).
 ///
 /// With the default lock on `std` the ring is `Send + Sync` for `T: Send`.
+///
+/// ```
+/// use lindy::ring::{LockingHeapRing, LockingRing, LockingRingBase, Storage};
+/// use lindy::sync::RawMutex;
+///
+/// // One function for both the fixed and the heap-allocated locking ring.
+/// fn drain<T, S: Storage<T>, R: RawMutex>(ring: &LockingRingBase<T, S, R>) -> Vec<T> {
+///     std::iter::from_fn(|| ring.try_take().ok()).collect()
+/// }
+/// let fixed: LockingRing<u8, 4> = LockingRing::new();
+/// let heap = LockingHeapRing::with_capacity(4)?;
+/// fixed.try_push(1)?;
+/// heap.try_push(2)?;
+/// assert_eq!((drain(&fixed), drain(&heap)), (vec![1], vec![2]));
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
 pub struct LockingRingBase<T, S: Storage<T>, R = DefaultRawMutex> {
     /// Producers: their lock (guarding their copy of `head`) and `tail`.
     producer: CachePadded<Side<R>>,
@@ -215,6 +231,15 @@ impl<T, const N: usize, R: RawMutex> LockingRing<T, N, R> {
     /// ```compile_fail
     /// let ring: lindy::ring::LockingRing<u8, 0> = lindy::ring::LockingRing::new();
     /// ```
+    ///
+    /// ```
+    /// use lindy::ring::LockingRing;
+    ///
+    /// static QUEUE: LockingRing<u32, 4> = LockingRing::new();
+    /// QUEUE.try_push(1)?;
+    /// assert_eq!(QUEUE.try_take(), Ok(1));
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     #[cfg(not(loom))]
     pub const fn new() -> Self {
         let () = Self::CAPACITY_OK;
@@ -222,6 +247,11 @@ impl<T, const N: usize, R: RawMutex> LockingRing<T, N, R> {
     }
 
     /// An empty, open ring (under loom, whose atomics cannot be built in `const`).
+    ///
+    /// ```
+    /// let ring: lindy::ring::LockingRing<u8, 2> = lindy::ring::LockingRing::new();
+    /// assert!(ring.is_empty());
+    /// ```
     #[cfg(loom)]
     pub fn new() -> Self {
         let () = Self::CAPACITY_OK;
@@ -664,11 +694,35 @@ impl<T, S: Storage<T>, R: RawMutex> LockingRingBase<T, S, R> {
 
     /// A [`Stream`](futures_core::Stream) of taken values, ending when the ring is closed and
     /// drained. Any number of streams (and `take`s) may consume one ring: each value goes to one.
+    ///
+    /// ```
+    /// use futures::StreamExt;
+    ///
+    /// let ring: lindy::ring::LockingRing<u8, 4> = lindy::ring::LockingRing::new();
+    /// ring.try_push(1)?;
+    /// ring.close();
+    /// let all: Vec<u8> = futures::executor::block_on(ring.stream().collect());
+    /// assert_eq!(all, [1]);
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn stream(&self) -> RingStream<'_, T, S, R> {
         RingStream::new(self)
     }
 
     /// A [`Sink`](futures_sink::Sink) pushing into the ring; closing the sink closes the ring.
+    ///
+    /// ```
+    /// use futures::SinkExt;
+    ///
+    /// let ring: lindy::ring::LockingRing<u8, 4> = lindy::ring::LockingRing::new();
+    /// futures::executor::block_on(async {
+    ///     let mut sink = ring.sink();
+    ///     sink.send(1).await?;
+    ///     sink.close().await // closes the ring
+    /// })?;
+    /// assert_eq!((ring.try_take(), ring.is_closed()), (Ok(1), true));
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn sink(&self) -> RingSink<'_, T, S, R> {
         RingSink::new(self)
     }
@@ -859,6 +913,12 @@ impl<T, S: Storage<T>, R> core::fmt::Debug for LockingRingBase<T, S, R> {
 /// # Cancel safety
 /// Dropping it before it completes pushes nothing; the value is dropped with it (recover it
 /// first with [`Push::cancel`]). A wake-up for room it had not used passes to the next producer.
+///
+/// ```
+/// let ring: lindy::ring::LockingRing<u8, 1> = lindy::ring::LockingRing::new();
+/// let push: lindy::ring::Push<'_, u8, _> = ring.push(1);
+/// assert_eq!(futures::executor::block_on(push), Ok(()));
+/// ```
 #[must_use = "futures do nothing unless polled"]
 pub struct Push<'a, T, S: Storage<T>, R: RawMutex = DefaultRawMutex> {
     ring: &'a LockingRingBase<T, S, R>,
@@ -869,6 +929,19 @@ pub struct Push<'a, T, S: Storage<T>, R: RawMutex = DefaultRawMutex> {
 impl<T, S: Storage<T>, R: RawMutex> Push<'_, T, S, R> {
     /// Abandons the push and returns its value, unless it was already pushed (then `None`).
     /// The way to cancel without losing the value (e.g. after a timeout won a `select!`).
+    ///
+    /// ```
+    /// use std::future::Future;
+    /// use std::task::{Context, Poll, Waker};
+    ///
+    /// let ring: lindy::ring::LockingRing<u8, 1> = lindy::ring::LockingRing::new();
+    /// ring.try_push(1)?;
+    /// let mut push = ring.push(2);
+    /// let mut cx = Context::from_waker(Waker::noop());
+    /// assert!(std::pin::Pin::new(&mut push).poll(&mut cx).is_pending()); // full: it waits
+    /// assert_eq!(push.cancel(), Some(2)); // given up: the value comes back
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn cancel(mut self) -> Option<T> {
         self.value.take()
         // `Drop` leaves the queue and passes on an unused wake-up.
@@ -908,6 +981,14 @@ impl<T, S: Storage<T>, R: RawMutex> core::fmt::Debug for Push<'_, T, S, R> {
 /// # Cancel safety
 /// Cancel-safe: a value is taken only in the poll that returns it. A wake-up for a value it had
 /// not taken passes to the next waiting consumer.
+///
+/// ```
+/// let ring: lindy::ring::LockingRing<u8, 1> = lindy::ring::LockingRing::new();
+/// ring.try_push(5)?;
+/// let take: lindy::ring::Take<'_, u8, _> = ring.take();
+/// assert_eq!(futures::executor::block_on(take), Some(5));
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
 #[must_use = "futures do nothing unless polled"]
 pub struct Take<'a, T, S: Storage<T>, R: RawMutex = DefaultRawMutex> {
     ring: &'a LockingRingBase<T, S, R>,

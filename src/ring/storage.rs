@@ -42,6 +42,14 @@ pub(crate) mod sealed {
     use super::*;
 
     /// The slots themselves. `slots().len()` is the capacity and never changes.
+    ///
+    /// ```
+    /// // Crate-private and sealed; from outside, name the public `Storage` bound instead:
+    /// fn capacity<S: lindy::ring::Storage<u8> + ?Sized>(ring: &lindy::ring::RingBase<u8, S>) -> usize {
+    ///     ring.capacity()
+    /// }
+    /// assert_eq!(capacity(&lindy::ring::Ring::<u8, 3>::new()), 3);
+    /// ```
     pub trait Slots<T> {
         fn slots(&self) -> &[MaybeUninit<T>];
         fn slots_mut(&mut self) -> &mut [MaybeUninit<T>];
