@@ -111,6 +111,22 @@ struct Waiters {
     data: WaitQueue,
 }
 
+impl Waiters {
+    /// Republishes both "waiting" flags from the queues; called under the waiters lock after
+    /// every change to them. `len` counts registered waiters not yet notified (`is_empty` would
+    /// count notified ones too, which need no further wake-up).
+    #[allow(clippy::len_zero)]
+    #[inline]
+    fn publish(&self, flags: &Flags) {
+        flags
+            .data_waiting
+            .store(self.data.len() > 0, Ordering::Relaxed);
+        flags
+            .room_waiting
+            .store(self.room.len() > 0, Ordering::Relaxed);
+    }
+}
+
 /// Aligns its value to a cache line (twice that where the CPU prefetches line pairs), so what
 /// producers write and what consumers write never share a line. The sizes are crossbeam-utils'
 /// `CachePadded` table.
@@ -449,9 +465,7 @@ impl<T, S: Storage<T>, R: RawMutex> LockingRingBase<T, S, R> {
     fn notify_consumer(&self) {
         let waker = self.waiters.lock(|w| {
             let waker = w.data.notify_one();
-            self.flags
-                .data_waiting
-                .store(w.data.len() > 0, Ordering::Relaxed);
+            w.publish(&self.flags);
             waker
         });
         wake(waker);
@@ -461,9 +475,7 @@ impl<T, S: Storage<T>, R: RawMutex> LockingRingBase<T, S, R> {
     fn notify_producer(&self) {
         let waker = self.waiters.lock(|w| {
             let waker = w.room.notify_one();
-            self.flags
-                .room_waiting
-                .store(w.room.len() > 0, Ordering::Relaxed);
+            w.publish(&self.flags);
             waker
         });
         wake(waker);
@@ -627,12 +639,7 @@ impl<T, S: Storage<T>, R: RawMutex> LockingRingBase<T, S, R> {
         // lock, after we set the flag) and completes, so this ends.
         while let Some(w) = self.waiters.lock(|w| {
             let waker = w.data.notify_one().or_else(|| w.room.notify_one());
-            self.flags
-                .data_waiting
-                .store(w.data.len() > 0, Ordering::Relaxed);
-            self.flags
-                .room_waiting
-                .store(w.room.len() > 0, Ordering::Relaxed);
+            w.publish(&self.flags);
             waker
         }) {
             w.wake();
@@ -791,9 +798,7 @@ impl<T, S: Storage<T>, R: RawMutex> LockingRingBase<T, S, R> {
         if slot.is_registered() {
             self.waiters.lock(|w| {
                 w.data.remove(slot);
-                self.flags
-                    .data_waiting
-                    .store(w.data.len() > 0, Ordering::Relaxed);
+                w.publish(&self.flags);
             });
         }
     }
@@ -809,9 +814,7 @@ impl<T, S: Storage<T>, R: RawMutex> LockingRingBase<T, S, R> {
             } else {
                 None
             };
-            self.flags
-                .data_waiting
-                .store(w.data.len() > 0, Ordering::Relaxed);
+            w.publish(&self.flags);
             waker
         });
         wake(waker);
@@ -859,9 +862,7 @@ impl<T, S: Storage<T>, R: RawMutex> LockingRingBase<T, S, R> {
         if slot.is_registered() {
             self.waiters.lock(|w| {
                 w.room.remove(slot);
-                self.flags
-                    .room_waiting
-                    .store(w.room.len() > 0, Ordering::Relaxed);
+                w.publish(&self.flags);
             });
         }
         Poll::Ready(done)
@@ -878,9 +879,7 @@ impl<T, S: Storage<T>, R: RawMutex> LockingRingBase<T, S, R> {
             } else {
                 None
             };
-            self.flags
-                .room_waiting
-                .store(w.room.len() > 0, Ordering::Relaxed);
+            w.publish(&self.flags);
             waker
         });
         wake(waker);
