@@ -26,6 +26,10 @@ impl<T, S: Storage<T>, R: RawMutex> LockingRingBase<T, S, R> {
     /// Pushes `value`, parking the calling thread while the ring is full (for producer threads;
     /// in async code use [`push`](Self::push)). Never call it from inside an async task.
     ///
+    /// A full ring is retried for a few microseconds before the thread joins the producers' wait
+    /// queue (see `SPIN_STEPS`), so like [`try_push`](Self::try_push) it may overtake a producer
+    /// that is already parked.
+    ///
     /// # Errors
     /// `Closed(value)` (`CLOSED`) if the ring is or gets closed before there was room.
     ///
@@ -60,6 +64,9 @@ impl<T, S: Storage<T>, R: RawMutex> LockingRingBase<T, S, R> {
 
     /// Takes the oldest value, parking the calling thread while the ring is empty; `None` once the
     /// ring is closed and drained (for consumer threads; in async code use [`take`](Self::take)).
+    ///
+    /// An empty ring is retried for a few microseconds before the thread joins the consumers'
+    /// wait queue, so like [`try_take`](Self::try_take) it may overtake a parked consumer.
     ///
     /// ```
     /// use lindy::ring::LockingRing;
