@@ -51,15 +51,25 @@ impl<T, S: Storage<T>, R: RawMutex> LockingRingBase<T, S, R> {
     /// ```
     pub fn push_blocking(&self, value: T) -> Result<(), Closed<T>> {
         let mut value = value;
-        for step in 0..SPIN_STEPS {
+        let mut step = 0;
+        loop {
             match self.try_push(value) {
                 Ok(()) => return Ok(()),
                 Err(TryPushError::Closed(v)) => return Err(Closed(v)),
                 Err(TryPushError::Full(v)) => value = v,
             }
-            backoff(step);
+            // Wait until the ring shows room, looking without the producer lock; then try again.
+            loop {
+                if step == SPIN_STEPS {
+                    return block_on(self.push(value));
+                }
+                backoff(step);
+                step += 1;
+                if !self.looks_full() || self.is_closed() {
+                    break;
+                }
+            }
         }
-        block_on(self.push(value))
     }
 
     /// Takes the oldest value, parking the calling thread while the ring is empty; `None` once the
@@ -78,14 +88,25 @@ impl<T, S: Storage<T>, R: RawMutex> LockingRingBase<T, S, R> {
     /// assert_eq!(ring.take_blocking(), None);
     /// ```
     pub fn take_blocking(&self) -> Option<T> {
-        for step in 0..SPIN_STEPS {
+        let mut step = 0;
+        loop {
             match self.try_take() {
                 Ok(v) => return Some(v),
                 Err(TryTakeError::Closed) => return None,
-                Err(TryTakeError::Empty) => backoff(step),
+                Err(TryTakeError::Empty) => {}
+            }
+            // Wait until the ring shows a value, looking without the consumer lock.
+            loop {
+                if step == SPIN_STEPS {
+                    return block_on(self.take());
+                }
+                backoff(step);
+                step += 1;
+                if !self.looks_empty() || self.is_closed() {
+                    break;
+                }
             }
         }
-        block_on(self.take())
     }
 
     /// Renamed [`take_blocking`](Self::take_blocking).

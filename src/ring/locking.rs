@@ -450,12 +450,12 @@ impl<T, S: Storage<T>, R: RawMutex> LockingRingBase<T, S, R> {
 
     /// Whether the ring holds nothing, as far as this thread can see now (for hand-on decisions;
     /// a racing push notifies by itself).
-    fn looks_empty(&self) -> bool {
+    pub(super) fn looks_empty(&self) -> bool {
         self.consumer.pos.load(Ordering::Acquire) == self.producer.pos.load(Ordering::Acquire)
     }
 
     /// Whether the ring looks full (see [`looks_empty`](Self::looks_empty)).
-    fn looks_full(&self) -> bool {
+    pub(super) fn looks_full(&self) -> bool {
         let cap = self.slots().1;
         let head = self.consumer.pos.load(Ordering::Acquire);
         distance(head, self.producer.pos.load(Ordering::Acquire), cap) >= cap
