@@ -792,15 +792,13 @@ impl<T, S: Storage<T>, R: RawMutex> LockingRingBase<T, S, R> {
         }
     }
 
-    /// A completed consumer leaves the queue (if it ever joined).
+    /// A completed consumer leaves the queue (if it ever joined). Its value came from the ring,
+    /// not from a wake-up, so a wake-up that reached it meanwhile (a push notifies the oldest
+    /// waiter, which may be this one, between its take and this call) was meant for a value it
+    /// did not take: it is passed on, as by a dropped consumer.
     #[inline]
     fn leave_consumers(&self, slot: &mut WaiterSlot) {
-        if slot.is_registered() {
-            self.waiters.lock(|w| {
-                w.data.remove(slot);
-                w.publish(&self.flags);
-            });
-        }
+        self.cancel_pop(slot);
     }
 
     /// Leaves the consumer queue (a dropped consumer); passes an unused wake-up on.
@@ -852,19 +850,15 @@ impl<T, S: Storage<T>, R: RawMutex> LockingRingBase<T, S, R> {
         }
     }
 
-    /// A completed producer leaves the queue (if it ever joined).
+    /// A completed producer leaves the queue (if it ever joined), passing on a wake-up for room
+    /// that reached it after it had pushed (see [`leave_consumers`](Self::leave_consumers)).
     #[inline]
     fn leave_producers(
         &self,
         slot: &mut WaiterSlot,
         done: Result<(), Closed<T>>,
     ) -> Poll<Result<(), Closed<T>>> {
-        if slot.is_registered() {
-            self.waiters.lock(|w| {
-                w.room.remove(slot);
-                w.publish(&self.flags);
-            });
-        }
+        self.cancel_push(slot);
         Poll::Ready(done)
     }
 
