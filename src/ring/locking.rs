@@ -15,7 +15,7 @@ use super::heap::alloc_slots;
 use super::storage::Storage;
 use super::stream::{RingSink, RingStream};
 use crate::error::Closed;
-use crate::sync::atomic::{fence, AtomicBool, AtomicUsize, Ordering};
+use crate::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use crate::sync::{DefaultRawMutex, Mutex, RawMutex, WaitQueue, WaiterSlot};
 
 /// A FIFO ring shared through `&self`, whose producers can wait for room and consumers for
@@ -42,13 +42,17 @@ use crate::sync::{DefaultRawMutex, Mutex, RawMutex, WaitQueue, WaiterSlot};
 /// the two positions, each on its own cache line. A hand-off between one producer thread and one
 /// consumer thread moves the position lines only when a side runs out of what it last saw.
 ///
-/// The wait queues sit behind a third lock, touched only when somebody waits: a parking future
-/// registers, raises its side's "waiting" flag, then (after a `SeqCst` fence) looks at the ring
-/// again; a push or take publishes its position, fences, then reads the flag. One of the two
-/// always sees the other (Dekker's pattern), so no wake-up is lost, and the common case — nobody
-/// waiting — costs one fence and one read of a line nobody writes. Wakers are woken after every
-/// lock is released. Only loads, stores and fences are used, so the ring works on targets without
-/// compare-and-swap (Cortex-M0) with [`CriticalSectionRawMutex`](crate::sync::CriticalSectionRawMutex).
+/// The wait queues sit behind a third lock, touched only when somebody waits. A consumer that
+/// must wait registers in its queue, then raises the "consumer waiting" flag *under the
+/// producers' lock*, then looks at the ring once more; a push reads that flag inside the same
+/// lock, after publishing its value. So a push is wholly before the raise (and the consumer's
+/// second look finds its value) or wholly after it (and the push sees the flag and wakes the
+/// oldest waiter): no wake-up is lost, and no fence or extra read-modify-write sits on the fast
+/// path. Producers waiting for room mirror it through the consumers' lock. A waiter that
+/// completes after a wake-up it did not use (its value came from its own second look) passes
+/// the wake-up on. Wakers are woken after every lock is released. Only atomic loads and stores
+/// are used, so the ring works on targets without compare-and-swap (Cortex-M0) with
+/// [`CriticalSectionRawMutex`](crate::sync::CriticalSectionRawMutex).
 ///
 /// With the default lock on `std` the ring is `Send + Sync` for `T: Send`.
 ///
@@ -97,10 +101,11 @@ struct Side<R> {
 struct Flags {
     /// Set once, under the producer lock.
     closed: AtomicBool,
-    /// Some consumer is registered in `Waiters::data` (not yet notified). Written under the
-    /// waiters lock.
+    /// Some consumer may be registered in `Waiters::data`, not yet notified: raised by a parking
+    /// consumer under the producer lock (where pushes read it), republished from the queue
+    /// under the waiters lock (a stale `true` costs one empty notify, never a lost wake-up).
     data_waiting: AtomicBool,
-    /// Some producer is registered in `Waiters::room`. Written under the waiters lock.
+    /// The producers' twin: raised under the consumer lock, where takes read it.
     room_waiting: AtomicBool,
 }
 
@@ -405,17 +410,19 @@ impl<T, S: Storage<T>, R: RawMutex> LockingRingBase<T, S, R> {
             // no consumer reads it; we hold the producer lock, so no other producer writes it.
             unsafe { slots.add(slot(tail, cap)).write(value) };
             self.producer.pos.store(next(tail, cap), Ordering::Release);
-            Ok(())
+            // A parking consumer raises this flag under this lock (see `poll_pop`), so it is
+            // either raised already or the consumer will see this push when it looks again.
+            Ok(self.flags.data_waiting.load(Ordering::Relaxed))
         });
-        if pushed.is_ok() {
-            // Dekker with a parking consumer (see `poll_pop`): our `tail` store, fence, read
-            // of its flag — or its flag store, fence, read of our `tail`. One side sees the other.
-            fence(Ordering::SeqCst);
-            if self.flags.data_waiting.load(Ordering::Relaxed) {
-                self.notify_consumer();
+        match pushed {
+            Ok(consumer_waits) => {
+                if consumer_waits {
+                    self.notify_consumer();
+                }
+                Ok(())
             }
+            Err(e) => Err(e),
         }
-        pushed
     }
 
     /// Takes without waiting: the one place values leave the ring.
@@ -436,16 +443,14 @@ impl<T, S: Storage<T>, R: RawMutex> LockingRingBase<T, S, R> {
             // out, and the `head` store below hands the slot back to producers.
             let value = unsafe { slots.add(slot(head, cap)).read() };
             self.consumer.pos.store(next(head, cap), Ordering::Release);
-            Some(value)
+            // Raised under this lock by a parking producer (see `poll_push`).
+            Some((value, self.flags.room_waiting.load(Ordering::Relaxed)))
         });
-        if taken.is_some() {
-            // Dekker with a parking producer, as in `push_now`.
-            fence(Ordering::SeqCst);
-            if self.flags.room_waiting.load(Ordering::Relaxed) {
-                self.notify_producer();
-            }
+        let (value, producer_waits) = taken?;
+        if producer_waits {
+            self.notify_producer();
         }
-        taken
+        Some(value)
     }
 
     /// Whether the ring holds nothing, as far as this thread can see now (for hand-on decisions;
@@ -768,12 +773,13 @@ impl<T, S: Storage<T>, R: RawMutex> LockingRingBase<T, S, R> {
             self.leave_consumers(slot);
             return Poll::Ready(done);
         }
-        self.waiters.lock(|w| {
-            w.data.register(slot, cx.waker());
-            self.flags.data_waiting.store(true, Ordering::Relaxed);
-        });
-        // Dekker with `push_now`: our flag store, fence, read of `tail` (in `take_now`).
-        fence(Ordering::SeqCst);
+        self.waiters.lock(|w| w.data.register(slot, cx.waker()));
+        // Raise the flag under the producers' lock, where `push_now` reads it: a push (or
+        // `close`) is wholly before this — and the look below sees it — or after, and sees the
+        // flag. No fence on anybody's fast path.
+        self.producer
+            .lock
+            .lock(|_| self.flags.data_waiting.store(true, Ordering::Relaxed));
         match self.pop_or_end() {
             Some(done) => {
                 self.leave_consumers(slot);
@@ -834,12 +840,11 @@ impl<T, S: Storage<T>, R: RawMutex> LockingRingBase<T, S, R> {
             Err(TryPushError::Closed(v)) => return self.leave_producers(slot, Err(Closed(v))),
             Err(TryPushError::Full(v)) => v,
         };
-        self.waiters.lock(|w| {
-            w.room.register(slot, cx.waker());
-            self.flags.room_waiting.store(true, Ordering::Relaxed);
-        });
-        // Dekker with `take_now`: our flag store, fence, read of `head` (in `push_now`).
-        fence(Ordering::SeqCst);
+        self.waiters.lock(|w| w.room.register(slot, cx.waker()));
+        // Under the consumers' lock, where `take_now` reads it (as in `poll_pop`).
+        self.consumer
+            .lock
+            .lock(|_| self.flags.room_waiting.store(true, Ordering::Relaxed));
         match self.push_now(v) {
             Ok(()) => self.leave_producers(slot, Ok(())),
             Err(TryPushError::Closed(v)) => self.leave_producers(slot, Err(Closed(v))),
