@@ -55,11 +55,7 @@ pub use wait_queue::{WaitQueue, WaiterSlot};
 #[allow(unused_imports)]
 pub(crate) mod atomic {
     #[cfg(not(loom))]
-    pub(crate) use core::sync::atomic::fence;
-    #[cfg(not(loom))]
     pub(crate) use core::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
-    #[cfg(loom)]
-    pub(crate) use loom::sync::atomic::fence;
     #[cfg(loom)]
     pub(crate) use loom::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 }
