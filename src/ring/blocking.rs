@@ -11,11 +11,14 @@ use crate::sync::blocking::block_on;
 use crate::sync::RawMutex;
 
 /// Tries before joining a wait queue, with exponentially longer busy-waits between them
-/// (crossbeam's `Backoff` spin phase: `2^step` spin hints, 127 in all). A hand-off partner on
-/// the other core usually answers within that window, and then neither side touches the wait
-/// queues: a parked waiter would make every push or take on the other side lock them to notify
-/// it. No `yield_now` phase (it slowed the loaded regime: see `sync::blocking`).
-const SPIN_STEPS: u32 = 7;
+/// (crossbeam's `Backoff` spin phase: `2^step` spin hints, 15 in all), watching the positions
+/// without a lock. A partner on the other core often answers within that window, and then
+/// neither side touches the wait queues (a parked waiter makes the other side lock them to
+/// notify it). Short, because the parking driver spins again after registering (127 hints,
+/// `sync::blocking`): together about std's channel budget. 4 steps against 7 in the same hours
+/// (`docs/benchmarks/threads.md`, lever 5): alike when idle, ahead in both loaded pairs. No
+/// `yield_now` phase (it slowed the loaded regime: see `sync::blocking`).
+const SPIN_STEPS: u32 = 4;
 
 #[inline]
 fn backoff(step: u32) {
