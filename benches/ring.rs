@@ -4,8 +4,9 @@
 //!     `u64` and a 64-byte value, against heapless, ringbuf and `VecDeque`;
 //! (b) `LockingRing` with one producer thread and one consumer thread, capacity 1024, against
 //!     crossbeam-channel, flume, tokio's mpsc and std's `sync_channel`;
-//! (b') the same `LockingRing` single-threaded, uncontended (`uncontended`): the lock seam's own
-//!     cost: the seam's std mutex against plain parking_lot and parking_lot + spin;
+//! (b') the same `LockingRing` single-threaded, uncontended (`uncontended`): its producer and
+//!     consumer locks behind the seam's std mutex against plain parking_lot and parking_lot +
+//!     spin, and crossbeam's and std's bounded channels (try_send + try_recv) as peers;
 //! (c) allocations: with `CountingAlloc` installed, a `Ring` must make none over a long mixed
 //!     workload; the two-thread `LockingRing` run is counted too.
 //!
@@ -278,9 +279,31 @@ fn uncontended() {
             |q, v| push q.try_push(v).is_ok(), pop q.try_take()),
         push_pop_case!("lindy Ring<u64, 1024> (no lock)", u64, Ring::<u64, CAP>::new(),
             |q, v| push q.try_push(v).is_ok(), pop q.try_take()),
+        push_pop_case!("crossbeam-channel bounded (try_send / try_recv)", u64,
+            crossbeam_channel::bounded::<u64>(CAP),
+            |q, v| push q.0.try_send(v).is_ok(), pop q.1.try_recv().ok()),
+        push_pop_case!("std sync_channel (try_send / try_recv)", u64,
+            std::sync::mpsc::sync_channel::<u64>(CAP),
+            |q, v| push q.0.try_send(v).is_ok(), pop q.1.try_recv().ok()),
     ];
     t.interleaved(OPS, ROUNDS_1T, Pick::Best, cases);
     t.print();
+    let lindy = t
+        .get("lindy LockingRing<u64, 1024> (seam: std mutex)")
+        .unwrap();
+    let (best, ns) = [
+        "crossbeam-channel bounded (try_send / try_recv)",
+        "std sync_channel (try_send / try_recv)",
+    ]
+    .iter()
+    .map(|p| (*p, t.get(p).unwrap()))
+    .min_by(|a, b| a.1.total_cmp(&b.1))
+    .unwrap();
+    println!(
+        "\nLockingRing uncontended vs the faster of crossbeam bounded and sync_channel: \
+         lindy {lindy:.1} vs {best} {ns:.1} → {:.2}×",
+        lindy / ns
+    );
 }
 
 /// Target (c): no allocation after construction, counted over a long mixed workload.

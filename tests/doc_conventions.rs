@@ -20,6 +20,7 @@ const CHECKED: &[&str] = &[
     "src/batch",
     "src/channels",
     "src/stream",
+    "src/ring",
     "src/config.rs",
     "src/error.rs",
     "src/grammar",

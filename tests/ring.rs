@@ -105,6 +105,133 @@ proptest! {
     }
 }
 
+// ------------------------------------------- LockingRing against a model, from any start state
+
+#[derive(Clone, Debug)]
+enum SharedOp {
+    TryPush(u16),
+    TryTake,
+    /// A `push` future polled once with a no-op waker, then dropped or (if it finished) done.
+    PushPolledOnce(u16),
+    /// A `take` future polled once, then dropped.
+    TakePolledOnce,
+    Close,
+}
+
+fn shared_op() -> impl Strategy<Value = SharedOp> {
+    prop_oneof![
+        4 => any::<u16>().prop_map(SharedOp::TryPush),
+        4 => Just(SharedOp::TryTake),
+        2 => any::<u16>().prop_map(SharedOp::PushPolledOnce),
+        2 => Just(SharedOp::TakePolledOnce),
+        1 => Just(SharedOp::Close),
+    ]
+}
+
+/// Runs `ops` on a locking ring that starts as `start` (a plain ring whose positions may have
+/// wrapped) and on a `VecDeque` model; compares every answer, `len`, and what `into_inner` hands
+/// back at the end.
+fn check_locking_against_model<S: Storage<u16>>(
+    start: RingBase<u16, S>,
+    ops: &[SharedOp],
+) -> Result<(), TestCaseError> {
+    let cap = start.capacity();
+    let mut model: VecDeque<u16> = start.iter().copied().collect();
+    let mut closed = false;
+    let ring: lindy::ring::LockingRingBase<u16, S> = start.into();
+    let mut cx = Context::from_waker(Waker::noop());
+    for op in ops {
+        match *op {
+            SharedOp::TryPush(v) => match ring.try_push(v) {
+                Ok(()) => {
+                    prop_assert!(!closed && model.len() < cap);
+                    model.push_back(v);
+                }
+                Err(TryPushError::Full(back)) => {
+                    prop_assert!(!closed && model.len() == cap && back == v)
+                }
+                Err(TryPushError::Closed(back)) => prop_assert!(closed && back == v),
+            },
+            SharedOp::TryTake => match ring.try_take() {
+                Ok(v) => prop_assert_eq!(Some(v), model.pop_front()),
+                Err(TryTakeError::Empty) => prop_assert!(!closed && model.is_empty()),
+                Err(TryTakeError::Closed) => prop_assert!(closed && model.is_empty()),
+            },
+            SharedOp::PushPolledOnce(v) => {
+                let mut push = ring.push(v);
+                match Pin::new(&mut push).poll(&mut cx) {
+                    Poll::Ready(Ok(())) => {
+                        prop_assert!(!closed && model.len() < cap);
+                        model.push_back(v);
+                    }
+                    Poll::Ready(Err(Closed(back))) => prop_assert!(closed && back == v),
+                    Poll::Pending => {
+                        prop_assert!(!closed && model.len() == cap);
+                        prop_assert_eq!(push.cancel(), Some(v));
+                    }
+                }
+            }
+            SharedOp::TakePolledOnce => {
+                let mut take = ring.take();
+                match Pin::new(&mut take).poll(&mut cx) {
+                    Poll::Ready(Some(v)) => prop_assert_eq!(Some(v), model.pop_front()),
+                    Poll::Ready(None) => prop_assert!(closed && model.is_empty()),
+                    Poll::Pending => prop_assert!(!closed && model.is_empty()),
+                }
+            }
+            SharedOp::Close => {
+                prop_assert_eq!(ring.close(), !closed);
+                closed = true;
+            }
+        }
+        prop_assert_eq!(ring.len(), model.len());
+        prop_assert_eq!(ring.is_closed(), closed);
+    }
+    let back = ring.into_inner();
+    prop_assert!(back.iter().eq(model.iter()));
+    Ok(())
+}
+
+/// A plain ring holding `fill` values after `shift` push/take rounds (so its positions wrapped).
+fn start_state<S: Storage<u16>>(
+    mut ring: RingBase<u16, S>,
+    shift: usize,
+    fill: usize,
+) -> RingBase<u16, S> {
+    for i in 0..shift {
+        ring.push_overwrite(i as u16);
+        ring.try_take();
+    }
+    for i in 0..fill.min(ring.capacity()) {
+        ring.try_push(1000 + i as u16).unwrap();
+    }
+    ring
+}
+
+proptest! {
+    #[test]
+    fn locking_ring_behaves_like_a_bounded_vecdeque(
+        shift in 0usize..20,
+        fill in 0usize..9,
+        ops in proptest::collection::vec(shared_op(), 0..200),
+    ) {
+        check_locking_against_model(start_state(Ring::<u16, 7>::new(), shift, fill), &ops)?;
+        check_locking_against_model(start_state(Ring::<u16, 8>::new(), shift, fill), &ops)?;
+        check_locking_against_model(start_state(Ring::<u16, 1>::new(), shift, fill), &ops)?;
+    }
+
+    #[test]
+    fn locking_heap_ring_behaves_like_a_bounded_vecdeque(
+        cap in 1usize..12,
+        shift in 0usize..30,
+        fill in 0usize..12,
+        ops in proptest::collection::vec(shared_op(), 0..200),
+    ) {
+        let start = start_state(HeapRing::with_capacity(cap).unwrap(), shift, fill);
+        check_locking_against_model(start, &ops)?;
+    }
+}
+
 // ---------------------------------------------------------------- shared-ring static checks
 
 #[test]

@@ -24,6 +24,21 @@ use crate::error::Full;
 ///
 /// Dropping or [`clear`](RingBase::clear)ing a ring drops every value it holds exactly once, even
 /// when a value's `Drop` panics (the rest are still dropped, then the panic continues).
+///
+/// ```
+/// use lindy::ring::{HeapRing, Ring, RingBase, Storage};
+///
+/// // One function for every ring: fixed, heap-allocated or viewed.
+/// fn oldest<T: Copy, S: Storage<T> + ?Sized>(ring: &RingBase<T, S>) -> Option<T> {
+///     ring.front().copied()
+/// }
+/// let mut fixed: Ring<u8, 2> = Ring::new();
+/// fixed.try_push(1)?;
+/// let mut heap = HeapRing::with_capacity(2)?;
+/// heap.try_push(2)?;
+/// assert_eq!((oldest(&fixed), oldest(&heap)), (Some(1), Some(2)));
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
 pub struct RingBase<T, S: Storage<T> + ?Sized> {
     /// Position of the oldest value. Positions run over `0..2 * capacity` (each slot has two
     /// names, `slot` and `slot + capacity`), so `head == tail` means empty and
@@ -103,11 +118,23 @@ impl<T, const N: usize> Ring<T, N> {
     }
 
     /// This ring as a [`RingView`] (capacity erased).
+    ///
+    /// ```
+    /// let ring: lindy::ring::Ring<u8, 4> = lindy::ring::Ring::new();
+    /// assert_eq!(ring.as_view().capacity(), 4);
+    /// ```
     pub fn as_view(&self) -> &RingView<T> {
         self
     }
 
     /// This ring as a mutable [`RingView`] (capacity erased).
+    ///
+    /// ```
+    /// let mut ring: lindy::ring::Ring<u8, 4> = lindy::ring::Ring::new();
+    /// ring.as_mut_view().try_push(1)?;
+    /// assert_eq!(ring.len(), 1);
+    /// # Ok::<(), lindy::Full<u8>>(())
+    /// ```
     pub fn as_mut_view(&mut self) -> &mut RingView<T> {
         self
     }
@@ -129,16 +156,54 @@ impl<T, S: Storage<T>> RingBase<T, S> {
             buf,
         }
     }
+
+    /// Splits the ring into its storage and its `(head, tail)` positions, without dropping a
+    /// value: the values between `head` and `tail` now belong to the caller (the locking ring
+    /// keeps them in place and hands them back through [`from_raw_parts`](Self::from_raw_parts)).
+    pub(crate) fn into_raw_parts(self) -> (S, usize, usize) {
+        let this = core::mem::ManuallyDrop::new(self);
+        // Safety: `this` is never used or dropped again, so `buf` is moved out exactly once.
+        (unsafe { ptr::read(&this.buf) }, this.head, this.tail)
+    }
+
+    /// The inverse of [`into_raw_parts`](Self::into_raw_parts).
+    ///
+    /// # Safety
+    /// `head` and `tail` are positions (`< 2 · capacity`) at most `capacity` apart, and exactly
+    /// the slots from `head` up to `tail` hold initialised values, which the ring now owns.
+    pub(crate) unsafe fn from_raw_parts(buf: S, head: usize, tail: usize) -> Self {
+        let ring = RingBase {
+            head,
+            tail,
+            _owns: PhantomData,
+            buf,
+        };
+        debug_assert!(head < 2 * ring.capacity() && tail < 2 * ring.capacity());
+        debug_assert!(ring.len() <= ring.capacity());
+        ring
+    }
 }
 
 impl<T, S: Storage<T> + ?Sized> RingBase<T, S> {
     /// How many values the ring can hold.
+    ///
+    /// ```
+    /// let ring: lindy::ring::Ring<u8, 4> = lindy::ring::Ring::new();
+    /// assert_eq!(ring.capacity(), 4);
+    /// ```
     #[inline]
     pub fn capacity(&self) -> usize {
         self.buf.slots().len()
     }
 
     /// How many values the ring holds.
+    ///
+    /// ```
+    /// let mut ring: lindy::ring::Ring<u8, 4> = lindy::ring::Ring::new();
+    /// ring.try_push(1)?;
+    /// assert_eq!(ring.len(), 1);
+    /// # Ok::<(), lindy::Full<u8>>(())
+    /// ```
     #[inline]
     pub fn len(&self) -> usize {
         let cap = self.capacity();
@@ -152,12 +217,27 @@ impl<T, S: Storage<T> + ?Sized> RingBase<T, S> {
     }
 
     /// Whether the ring holds nothing.
+    ///
+    /// ```
+    /// let mut ring: lindy::ring::Ring<u8, 4> = lindy::ring::Ring::new();
+    /// assert!(ring.is_empty());
+    /// ring.try_push(1)?;
+    /// assert!(!ring.is_empty());
+    /// # Ok::<(), lindy::Full<u8>>(())
+    /// ```
     #[inline]
     pub fn is_empty(&self) -> bool {
         self.head == self.tail
     }
 
     /// Whether the ring is at capacity (the next [`try_push`](Self::try_push) fails).
+    ///
+    /// ```
+    /// let mut ring: lindy::ring::Ring<u8, 1> = lindy::ring::Ring::new();
+    /// ring.try_push(1)?;
+    /// assert!(ring.is_full());
+    /// # Ok::<(), lindy::Full<u8>>(())
+    /// ```
     #[inline]
     pub fn is_full(&self) -> bool {
         self.len() == self.capacity()
@@ -201,6 +281,13 @@ impl<T, S: Storage<T> + ?Sized> RingBase<T, S> {
     ///
     /// # Errors
     /// [`Full`] (`BUFFER_FULL`) when the ring is at capacity; it carries `value` back.
+    ///
+    /// ```
+    /// let mut ring: lindy::ring::Ring<&str, 1> = lindy::ring::Ring::new();
+    /// ring.try_push("a")?;
+    /// assert_eq!(ring.try_push("b").unwrap_err().into_inner(), "b"); // full: handed back
+    /// # Ok::<(), lindy::Full<&str>>(())
+    /// ```
     #[inline]
     pub fn try_push(&mut self, value: T) -> Result<(), Full<T>> {
         if self.is_full() {
@@ -216,6 +303,13 @@ impl<T, S: Storage<T> + ?Sized> RingBase<T, S> {
     }
 
     /// Removes and returns the value at the front (the oldest), or `None` if the ring is empty.
+    ///
+    /// ```
+    /// let mut ring: lindy::ring::Ring<u8, 2> = lindy::ring::Ring::new();
+    /// ring.try_push(1)?;
+    /// assert_eq!((ring.try_take(), ring.try_take()), (Some(1), None));
+    /// # Ok::<(), lindy::Full<u8>>(())
+    /// ```
     #[inline]
     pub fn try_take(&mut self) -> Option<T> {
         if self.is_empty() {
@@ -274,16 +368,40 @@ impl<T, S: Storage<T> + ?Sized> RingBase<T, S> {
     }
 
     /// The oldest value (the next [`try_take`](Self::try_take)), without removing it.
+    ///
+    /// ```
+    /// let mut ring: lindy::ring::Ring<u8, 2> = lindy::ring::Ring::new();
+    /// ring.try_push(1)?;
+    /// ring.try_push(2)?;
+    /// assert_eq!(ring.front(), Some(&1));
+    /// # Ok::<(), lindy::Full<u8>>(())
+    /// ```
     pub fn front(&self) -> Option<&T> {
         self.get(0)
     }
 
     /// The newest value, without removing it.
+    ///
+    /// ```
+    /// let mut ring: lindy::ring::Ring<u8, 2> = lindy::ring::Ring::new();
+    /// ring.try_push(1)?;
+    /// ring.try_push(2)?;
+    /// assert_eq!(ring.back(), Some(&2));
+    /// # Ok::<(), lindy::Full<u8>>(())
+    /// ```
     pub fn back(&self) -> Option<&T> {
         self.len().checked_sub(1).and_then(|i| self.get(i))
     }
 
     /// The value `index` places from the front (0 is the oldest), if there is one.
+    ///
+    /// ```
+    /// let mut ring: lindy::ring::Ring<u8, 2> = lindy::ring::Ring::new();
+    /// ring.try_push(1)?;
+    /// ring.try_push(2)?;
+    /// assert_eq!((ring.get(1), ring.get(2)), (Some(&2), None));
+    /// # Ok::<(), lindy::Full<u8>>(())
+    /// ```
     pub fn get(&self, index: usize) -> Option<&T> {
         if index >= self.len() {
             return None;
@@ -294,6 +412,14 @@ impl<T, S: Storage<T> + ?Sized> RingBase<T, S> {
     }
 
     /// Mutable access to the value `index` places from the front, if there is one.
+    ///
+    /// ```
+    /// let mut ring: lindy::ring::Ring<u8, 2> = lindy::ring::Ring::new();
+    /// ring.try_push(1)?;
+    /// *ring.get_mut(0).unwrap() = 9;
+    /// assert_eq!(ring.try_take(), Some(9));
+    /// # Ok::<(), lindy::Full<u8>>(())
+    /// ```
     pub fn get_mut(&mut self, index: usize) -> Option<&mut T> {
         if index >= self.len() {
             return None;
@@ -343,6 +469,17 @@ impl<T, S: Storage<T> + ?Sized> RingBase<T, S> {
     }
 
     /// The values front to back as two mutable slices.
+    ///
+    /// ```
+    /// let mut ring: lindy::ring::Ring<u8, 3> = lindy::ring::Ring::new();
+    /// for v in 0..4 {
+    ///     ring.push_overwrite(v);
+    /// }
+    /// let (a, b) = ring.as_mut_slices();
+    /// a[0] = 10;
+    /// b[0] = 30;
+    /// assert!(ring.iter().eq(&[10, 2, 30]));
+    /// ```
     pub fn as_mut_slices(&mut self) -> (&mut [T], &mut [T]) {
         let (a, b) = self.occupied();
         let (low, high) = self.buf.slots_mut().split_at_mut(a.start);
@@ -372,6 +509,15 @@ impl<T, S: Storage<T> + ?Sized> RingBase<T, S> {
     }
 
     /// Iterates front to back with mutable access.
+    ///
+    /// ```
+    /// let mut ring: lindy::ring::Ring<u8, 2> = lindy::ring::Ring::new();
+    /// ring.try_push(1)?;
+    /// ring.try_push(2)?;
+    /// ring.iter_mut().for_each(|v| *v *= 10);
+    /// assert!(ring.iter().eq(&[10, 20]));
+    /// # Ok::<(), lindy::Full<u8>>(())
+    /// ```
     pub fn iter_mut(&mut self) -> IterMut<'_, T> {
         let (a, b) = self.as_mut_slices();
         IterMut::new(a, b)

@@ -1,15 +1,37 @@
 //! Thread-blocking conveniences over the async API (`std` only): the same futures, driven by a
 //! tiny executor that parks the calling thread.
 
+use core::hint::spin_loop;
+
+use super::error::{TryPushError, TryTakeError};
 use super::locking::LockingRingBase;
 use super::storage::Storage;
 use crate::error::Closed;
 use crate::sync::blocking::block_on;
 use crate::sync::RawMutex;
 
+/// Tries before joining a wait queue, with exponentially longer busy-waits between them
+/// (crossbeam's `Backoff` spin phase: `2^step` spin hints, 15 in all), watching the positions
+/// without a lock. A partner on the other core often answers within that window, and then
+/// neither side touches the wait queues (a parked waiter makes the other side lock them to
+/// notify it). Short, because the parking driver spins again after registering (127 hints,
+/// `sync::blocking`): together about std's channel budget. 4 steps against 7 in the same hours
+/// (`docs/benchmarks/threads.md`, lever 5): alike when idle, ahead in both loaded pairs. No
+/// `yield_now` phase (it slowed the loaded regime: see `sync::blocking`).
+const SPIN_STEPS: u32 = 4;
+
+#[inline]
+fn backoff(step: u32) {
+    (0..1u32 << step).for_each(|_| spin_loop());
+}
+
 impl<T, S: Storage<T>, R: RawMutex> LockingRingBase<T, S, R> {
     /// Pushes `value`, parking the calling thread while the ring is full (for producer threads;
     /// in async code use [`push`](Self::push)). Never call it from inside an async task.
+    ///
+    /// A full ring is retried for a few microseconds before the thread joins the producers' wait
+    /// queue (see `SPIN_STEPS`), so like [`try_push`](Self::try_push) it may overtake a producer
+    /// that is already parked.
     ///
     /// # Errors
     /// `Closed(value)` (`CLOSED`) if the ring is or gets closed before there was room.
@@ -31,13 +53,33 @@ impl<T, S: Storage<T>, R: RawMutex> LockingRingBase<T, S, R> {
     /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
     pub fn push_blocking(&self, value: T) -> Result<(), Closed<T>> {
-        // The future's first poll is the `try_push` (one lock round trip whether or not it has
-        // to wait); a future that never waited leaves without locking again.
-        block_on(self.push(value))
+        let mut value = value;
+        let mut step = 0;
+        loop {
+            match self.try_push(value) {
+                Ok(()) => return Ok(()),
+                Err(TryPushError::Closed(v)) => return Err(Closed(v)),
+                Err(TryPushError::Full(v)) => value = v,
+            }
+            // Wait until the ring shows room, looking without the producer lock; then try again.
+            loop {
+                if step == SPIN_STEPS {
+                    return block_on(self.push(value));
+                }
+                backoff(step);
+                step += 1;
+                if !self.looks_full() || self.is_closed() {
+                    break;
+                }
+            }
+        }
     }
 
     /// Takes the oldest value, parking the calling thread while the ring is empty; `None` once the
     /// ring is closed and drained (for consumer threads; in async code use [`take`](Self::take)).
+    ///
+    /// An empty ring is retried for a few microseconds before the thread joins the consumers'
+    /// wait queue, so like [`try_take`](Self::try_take) it may overtake a parked consumer.
     ///
     /// ```
     /// use lindy::ring::LockingRing;
@@ -49,7 +91,25 @@ impl<T, S: Storage<T>, R: RawMutex> LockingRingBase<T, S, R> {
     /// assert_eq!(ring.take_blocking(), None);
     /// ```
     pub fn take_blocking(&self) -> Option<T> {
-        block_on(self.take())
+        let mut step = 0;
+        loop {
+            match self.try_take() {
+                Ok(v) => return Some(v),
+                Err(TryTakeError::Closed) => return None,
+                Err(TryTakeError::Empty) => {}
+            }
+            // Wait until the ring shows a value, looking without the consumer lock.
+            loop {
+                if step == SPIN_STEPS {
+                    return block_on(self.take());
+                }
+                backoff(step);
+                step += 1;
+                if !self.looks_empty() || self.is_closed() {
+                    break;
+                }
+            }
+        }
     }
 
     /// Renamed [`take_blocking`](Self::take_blocking).

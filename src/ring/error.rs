@@ -6,6 +6,15 @@ use crate::error::{codes, ErrorCode};
 
 /// A [`LockingRing::try_push`](super::LockingRingBase::try_push) that could not push: the ring
 /// was full (`BUFFER_FULL`) or closed (`CLOSED`). Either way the value comes back.
+///
+/// ```
+/// use lindy::ring::{LockingRing, TryPushError};
+///
+/// let ring: LockingRing<u8, 1> = LockingRing::new();
+/// ring.try_push(1)?;
+/// assert!(matches!(ring.try_push(2), Err(TryPushError::Full(2))));
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
 #[derive(Clone, Copy, PartialEq, Eq, Hash)]
 pub enum TryPushError<T> {
     /// No room right now; try again later or `push(..).await` to wait for room.
@@ -16,6 +25,12 @@ pub enum TryPushError<T> {
 
 impl<T> TryPushError<T> {
     /// Takes the value back.
+    ///
+    /// ```
+    /// let ring: lindy::ring::LockingRing<u8, 1> = lindy::ring::LockingRing::new();
+    /// ring.close();
+    /// assert_eq!(ring.try_push(7).unwrap_err().into_inner(), 7);
+    /// ```
     pub fn into_inner(self) -> T {
         match self {
             TryPushError::Full(v) | TryPushError::Closed(v) => v,
@@ -23,6 +38,13 @@ impl<T> TryPushError<T> {
     }
 
     /// Whether the ring was closed (as opposed to full).
+    ///
+    /// ```
+    /// let ring: lindy::ring::LockingRing<u8, 1> = lindy::ring::LockingRing::new();
+    /// ring.try_push(1)?;
+    /// assert!(!ring.try_push(2).unwrap_err().is_closed()); // full, not closed
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn is_closed(&self) -> bool {
         matches!(self, TryPushError::Closed(_))
     }
@@ -50,6 +72,13 @@ impl<T> fmt::Display for TryPushError<T> {
 impl<T> TryPushError<T> {
     /// The stable code of this error (see [`crate::error`]); an inherent method, so it
     /// needs no trait import.
+    ///
+    /// ```
+    /// let ring: lindy::ring::LockingRing<u8, 1> = lindy::ring::LockingRing::new();
+    /// ring.try_push(1)?;
+    /// assert_eq!(ring.try_push(2).unwrap_err().code(), "BUFFER_FULL");
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn code(&self) -> &'static str {
         match self {
             TryPushError::Full(_) => codes::BUFFER_FULL,
@@ -80,6 +109,15 @@ impl<T> From<crate::error::Closed<T>> for TryPushError<T> {
 
 /// A [`LockingRing::try_take`](super::LockingRingBase::try_take) that found nothing: the ring was
 /// empty (`BUFFER_EMPTY`) or closed and drained (`CLOSED`).
+///
+/// ```
+/// use lindy::ring::{LockingRing, TryTakeError};
+///
+/// let ring: LockingRing<u8, 1> = LockingRing::new();
+/// assert_eq!(ring.try_take(), Err(TryTakeError::Empty));
+/// ring.close();
+/// assert_eq!(ring.try_take(), Err(TryTakeError::Closed));
+/// ```
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum TryTakeError {
     /// Nothing to take right now; try again later or `take().await` to wait for a value.
@@ -100,6 +138,12 @@ impl fmt::Display for TryTakeError {
 impl TryTakeError {
     /// The stable code of this error (see [`crate::error`]); an inherent method, so it
     /// needs no trait import.
+    ///
+    /// ```
+    /// use lindy::ring::TryTakeError;
+    /// assert_eq!(TryTakeError::Empty.code(), "BUFFER_EMPTY");
+    /// assert_eq!(TryTakeError::Closed.code(), "CLOSED");
+    /// ```
     pub fn code(&self) -> &'static str {
         match self {
             TryTakeError::Empty => codes::BUFFER_EMPTY,
@@ -121,6 +165,12 @@ impl core::error::Error for TryTakeError {}
 pub type TryPopError = TryTakeError;
 
 /// A runtime capacity that cannot make a ring (`INVALID_CONFIG`).
+///
+/// ```
+/// use lindy::ring::{CapacityError, HeapRing};
+///
+/// assert_eq!(HeapRing::<u8>::with_capacity(0).unwrap_err(), CapacityError::Zero);
+/// ```
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum CapacityError {
     /// Capacity 0: the ring could never hold a value (and a waiting push would never finish).
@@ -146,6 +196,11 @@ impl fmt::Display for CapacityError {
 impl CapacityError {
     /// The stable code of this error (see [`crate::error`]); an inherent method, so it
     /// needs no trait import.
+    ///
+    /// ```
+    /// let err = lindy::ring::HeapRing::<u8>::with_capacity(0).unwrap_err();
+    /// assert_eq!(err.code(), "INVALID_CONFIG");
+    /// ```
     pub fn code(&self) -> &'static str {
         codes::INVALID_CONFIG
     }

@@ -7,6 +7,15 @@ use super::base::RingBase;
 use super::storage::Storage;
 
 /// Borrowing iterator over a ring, oldest first ([`RingBase::iter`]).
+///
+/// ```
+/// let mut ring: lindy::ring::Ring<u8, 2> = lindy::ring::Ring::new();
+/// ring.try_push(1)?;
+/// ring.try_push(2)?;
+/// let iter: lindy::ring::Iter<'_, u8> = ring.iter();
+/// assert_eq!(iter.rev().copied().collect::<Vec<_>>(), [2, 1]);
+/// # Ok::<(), lindy::Full<u8>>(())
+/// ```
 #[derive(Clone, Debug)]
 pub struct Iter<'a, T> {
     front: slice::Iter<'a, T>,
@@ -71,6 +80,15 @@ impl<T> ExactSizeIterator for Iter<'_, T> {
 impl<T> FusedIterator for Iter<'_, T> {}
 
 /// Mutably borrowing iterator over a ring, oldest first ([`RingBase::iter_mut`]).
+///
+/// ```
+/// let mut ring: lindy::ring::Ring<u8, 2> = lindy::ring::Ring::new();
+/// ring.try_push(1)?;
+/// let iter: lindy::ring::IterMut<'_, u8> = ring.iter_mut();
+/// iter.for_each(|v| *v += 1);
+/// assert_eq!(ring.try_take(), Some(2));
+/// # Ok::<(), lindy::Full<u8>>(())
+/// ```
 #[derive(Debug)]
 pub struct IterMut<'a, T> {
     front: slice::IterMut<'a, T>,
@@ -129,6 +147,15 @@ impl<T> ExactSizeIterator for IterMut<'_, T> {
 impl<T> FusedIterator for IterMut<'_, T> {}
 
 /// Owning iterator: takes a ring's values oldest first; values not taken are dropped with it.
+///
+/// ```
+/// let mut ring: lindy::ring::Ring<String, 2> = lindy::ring::Ring::new();
+/// ring.try_push("a".to_string())?;
+/// ring.try_push("b".to_string())?;
+/// let owned: Vec<String> = ring.into_iter().collect();
+/// assert_eq!(owned, ["a", "b"]);
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
 pub struct IntoIter<T, S: Storage<T>> {
     ring: RingBase<T, S>,
 }

@@ -42,9 +42,23 @@ pub(crate) mod sealed {
     use super::*;
 
     /// The slots themselves. `slots().len()` is the capacity and never changes.
+    ///
+    /// ```
+    /// // Crate-private and sealed; from outside, name the public `Storage` bound instead:
+    /// fn capacity<S: lindy::ring::Storage<u8> + ?Sized>(ring: &lindy::ring::RingBase<u8, S>) -> usize {
+    ///     ring.capacity()
+    /// }
+    /// assert_eq!(capacity(&lindy::ring::Ring::<u8, 3>::new()), 3);
+    /// ```
     pub trait Slots<T> {
         fn slots(&self) -> &[MaybeUninit<T>];
         fn slots_mut(&mut self) -> &mut [MaybeUninit<T>];
+        /// The slots of the storage `this` points to, without creating a reference to them
+        /// (the locking ring's producers and consumers write and read different slots at once).
+        ///
+        /// # Safety
+        /// `this` points to a live storage.
+        unsafe fn slots_ptr(this: *mut Self) -> *mut [MaybeUninit<T>];
     }
 
     impl<T, const N: usize> Slots<T> for [MaybeUninit<T>; N] {
@@ -55,6 +69,10 @@ pub(crate) mod sealed {
         #[inline(always)]
         fn slots_mut(&mut self) -> &mut [MaybeUninit<T>] {
             self
+        }
+        #[inline(always)]
+        unsafe fn slots_ptr(this: *mut Self) -> *mut [MaybeUninit<T>] {
+            this as *mut [MaybeUninit<T>]
         }
     }
 
@@ -67,6 +85,10 @@ pub(crate) mod sealed {
         fn slots_mut(&mut self) -> &mut [MaybeUninit<T>] {
             self
         }
+        #[inline(always)]
+        unsafe fn slots_ptr(this: *mut Self) -> *mut [MaybeUninit<T>] {
+            this
+        }
     }
 
     impl<T> Slots<T> for Box<[MaybeUninit<T>]> {
@@ -77,6 +99,12 @@ pub(crate) mod sealed {
         #[inline(always)]
         fn slots_mut(&mut self) -> &mut [MaybeUninit<T>] {
             self
+        }
+        #[inline(always)]
+        unsafe fn slots_ptr(this: *mut Self) -> *mut [MaybeUninit<T>] {
+            // Safety (caller): `this` is live. A place projection through the box: no
+            // reference to the box or its slots is created.
+            unsafe { &raw mut **this }
         }
     }
 }

@@ -420,3 +420,93 @@ fn locking_heap_ring_shares_an_existing_ring() {
         CapacityError::Zero
     );
 }
+
+// ---- LockingRing's lock-free core: slots written and read by different threads ----
+
+/// Producers and consumers on real threads (Miri checks the slot accesses for data races):
+/// owned values cross once each, in per-producer order, over a non-power-of-two capacity.
+#[cfg(all(feature = "std", not(loom)))]
+#[test]
+fn locking_ring_threads_hand_off_owned_values_once() {
+    const PER_PRODUCER: usize = if cfg!(miri) { 30 } else { 5_000 };
+    let ring: LockingRing<String, 3> = LockingRing::new();
+    let ring = &ring;
+    let per_consumer: Vec<Vec<String>> = std::thread::scope(|s| {
+        let consumers: Vec<_> = (0..2)
+            .map(|_| s.spawn(|| std::iter::from_fn(|| ring.take_blocking()).collect::<Vec<_>>()))
+            .collect();
+        let producers: Vec<_> = (0..2)
+            .map(|p| {
+                s.spawn(move || {
+                    for i in 0..PER_PRODUCER {
+                        ring.push_blocking(std::format!("{p}-{i:05}")).unwrap();
+                    }
+                })
+            })
+            .collect();
+        producers.into_iter().for_each(|h| h.join().unwrap());
+        assert!(ring.close());
+        consumers.into_iter().map(|h| h.join().unwrap()).collect()
+    });
+    for got in &per_consumer {
+        for p in 0..2 {
+            let prefix = std::format!("{p}-");
+            let mine: Vec<&String> = got.iter().filter(|v| v.starts_with(&prefix)).collect();
+            assert!(
+                mine.windows(2).all(|w| w[0] < w[1]),
+                "producer {p}'s order kept"
+            );
+        }
+    }
+    let mut all: Vec<String> = per_consumer.into_iter().flatten().collect();
+    all.sort();
+    let mut want: Vec<String> = (0..2)
+        .flat_map(|p| (0..PER_PRODUCER).map(move |i| std::format!("{p}-{i:05}")))
+        .collect();
+    want.sort();
+    assert_eq!(all, want, "every value exactly once");
+    assert_eq!(ring.try_take(), Err(TryTakeError::Closed));
+}
+
+/// Values left in a locking ring are dropped exactly once, by `Drop` (even when one panics) or
+/// by the ring `into_inner` hands back; `From<Ring>` keeps a wrapped ring's order.
+#[test]
+fn locking_ring_leftovers_drop_once_and_into_inner_keeps_order() {
+    let drops = Cell::new(0);
+    let ring: LockingRing<Tracked<'_>, 3, NoopRawMutex> = LockingRing::new();
+    for panics in [false, true, false] {
+        ring.try_push(Tracked {
+            drops: &drops,
+            panics,
+        })
+        .ok()
+        .unwrap();
+    }
+    let r = catch_unwind(AssertUnwindSafe(|| drop(ring)));
+    assert!(r.is_err(), "the panicking drop surfaces");
+    assert_eq!(
+        drops.get(),
+        3,
+        "the values after the panicking one are dropped too"
+    );
+
+    // A ring whose positions wrapped, shared, used, and taken back.
+    let mut plain: Ring<String, 3> = Ring::new();
+    for v in ["a", "b", "c", "d"] {
+        plain.push_overwrite(v.to_string());
+    }
+    let shared: LockingRing<String, 3, NoopRawMutex> = LockingRing::from(plain);
+    assert_eq!(shared.len(), 3);
+    assert_eq!(shared.try_take(), Ok("b".to_string()));
+    shared.try_push("e".to_string()).unwrap();
+    let back = shared.into_inner();
+    assert!(back.iter().map(String::as_str).eq(["c", "d", "e"]));
+
+    let heap: LockingHeapRing<String, NoopRawMutex> =
+        LockingHeapRing::from(HeapRing::with_capacity(2).unwrap());
+    heap.try_push("x".to_string()).unwrap();
+    heap.try_push("y".to_string()).unwrap();
+    assert!(heap.try_push("z".to_string()).is_err());
+    assert_eq!(heap.try_take(), Ok("x".to_string()));
+    drop(heap); // "y" is dropped with it (Miri reports a leak otherwise)
+}

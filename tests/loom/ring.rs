@@ -123,3 +123,72 @@ fn woken_then_dropped_push_hands_the_room_on() {
         assert_eq!(r.try_take(), Ok(2));
     });
 }
+
+// ---- The lock-free core: producers and consumers on separate locks, queues behind a flag ----
+
+/// Two consumers park (or not) while one producer pushes two values: each value reaches exactly
+/// one consumer (no double delivery) and both consumers finish (the producer's fence + flag read
+/// and the consumers' flag store + fence + second look never both miss: no lost wake-up).
+#[test]
+fn two_parked_consumers_each_get_one_value() {
+    loom::model(|| {
+        let r = ring::<2>();
+        let consumers: Vec<_> = (0..2)
+            .map(|_| {
+                let r = r.clone();
+                thread::spawn(move || block_on(r.take()))
+            })
+            .collect();
+        r.try_push(1).unwrap();
+        r.try_push(2).unwrap();
+        let mut got: Vec<u32> = consumers
+            .into_iter()
+            .map(|c| c.join().unwrap().unwrap())
+            .collect();
+        got.sort_unstable();
+        assert_eq!(got, [1, 2]);
+        assert_eq!(r.try_take(), Err(lindy::ring::TryTakeError::Empty));
+    });
+}
+
+/// Two producers race for the one slot of a ring that a consumer empties twice: both values
+/// arrive once each, and neither producer is left parked.
+#[test]
+fn two_producers_share_one_slot() {
+    loom::model(|| {
+        let r = ring::<1>();
+        let producers: Vec<_> = [10, 20]
+            .into_iter()
+            .map(|v| {
+                let r = r.clone();
+                thread::spawn(move || block_on(r.push(v)).unwrap())
+            })
+            .collect();
+        let mut got = [block_on(r.take()).unwrap(), block_on(r.take()).unwrap()];
+        producers.into_iter().for_each(|p| p.join().unwrap());
+        got.sort_unstable();
+        assert_eq!(got, [10, 20]);
+    });
+}
+
+/// `close` racing a push and a parked consumer: the push either lands before the close (and the
+/// consumer takes it) or hands its value back; it is never accepted and then stranded.
+#[test]
+fn close_racing_a_push_strands_nothing() {
+    loom::model(|| {
+        let r = ring::<1>();
+        let consumer = {
+            let r = r.clone();
+            thread::spawn(move || block_on(r.take()))
+        };
+        let producer = {
+            let r = r.clone();
+            thread::spawn(move || r.try_push(3).is_ok())
+        };
+        r.close();
+        let pushed = producer.join().unwrap();
+        let taken = consumer.join().unwrap();
+        assert_eq!(taken.is_some(), pushed);
+        assert_eq!(r.try_take(), Err(lindy::ring::TryTakeError::Closed));
+    });
+}
