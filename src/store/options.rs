@@ -53,8 +53,9 @@ pub enum Durability {
     #[default]
     Always,
     /// Writes return once they are in the OS page cache; the log is fsynced at most this many
-    /// milliseconds later (a background flusher thread in the std store; in the core,
-    /// [`Queue::flush_if_due`](super::Queue::flush_if_due)). A process crash loses nothing; a power
+    /// milliseconds later (a background flusher thread in the std store; in the core, the
+    /// caller's timer drives [`Queue::poll_timeout`](super::Queue::poll_timeout) /
+    /// [`Queue::handle_timeout`](super::Queue::handle_timeout)). A process crash loses nothing; a power
     /// loss may lose the last interval's pushes and resurrect its pulls.
     Interval(u32),
     /// Never fsync (except on [`close`](super::Queue::close)). A process crash loses nothing; a

@@ -222,7 +222,11 @@ pub struct Queue<S: Storage, W = ()> {
     syncs: u64,
     /// Automatic compaction is not retried below this log length after it failed.
     auto_compact_floor: u64,
-    /// Interval mode in the core: when unsynced writes were first seen by `flush_if_due`.
+    /// The latest `now` the caller passed in (`handle_timeout`, leases): the clock the
+    /// interval flush counts on, since a write itself carries no time.
+    last_now_ms: u64,
+    /// Interval mode in the core: the `last_now_ms` when the oldest unsynced write was appended
+    /// (`None` while everything written is durable).
     dirty_since_ms: Option<u64>,
 }
 
@@ -327,6 +331,7 @@ impl<S: Storage, W> Queue<S, W> {
             compactions: 0,
             syncs: 0,
             auto_compact_floor: 0,
+            last_now_ms: 0,
             dirty_since_ms: None,
             opts,
         };
@@ -440,6 +445,7 @@ impl<S: Storage, W> Queue<S, W> {
     ) -> Result<Option<Lease>, StoreError> {
         self.check_takeable(key)?;
         validate_key(key, self.opts.max_key_len)?;
+        self.last_now_ms = self.last_now_ms.max(now);
         match self.engine.try_take_leased(key, lease_ms, now) {
             Ok(l) => {
                 let lease = (l.id, *l.value, l.stamp, l.deliveries, l.deadline);
@@ -494,21 +500,76 @@ impl<S: Storage, W> Queue<S, W> {
         lease_ms: Option<u64>,
         now: u64,
     ) -> Result<u64, StoreError> {
+        self.last_now_ms = self.last_now_ms.max(now);
         self.engine
             .extend(id, lease_ms, now)
             .map_err(StoreError::Lease)
     }
 
-    /// The next lease deadline (ms), if any lease is out: call
-    /// [`handle_timeout`](Self::handle_timeout) then.
+    /// The next deadline (ms, the clock of the `now` arguments) at which
+    /// [`handle_timeout`](Self::handle_timeout) has work, if any: the earliest lease deadline,
+    /// and under [`Durability::Interval`] the moment the oldest unsynced write is `interval` old.
+    /// It only answers; it never acts (quinn-proto's convention).
+    ///
+    /// A write carries no time, so the interval counts from the latest `now` the queue was given
+    /// before the write (by `handle_timeout` or a lease call): a conservative start, so the
+    /// flush is early rather than late. Call `poll_timeout` again after every write.
     pub fn poll_timeout(&self) -> Option<u64> {
-        self.engine.poll_timeout()
+        let lease = self.engine.poll_timeout();
+        let flush = self.flush_deadline();
+        match (lease, flush) {
+            (Some(a), Some(b)) => Some(a.min(b)),
+            (a, b) => a.or(b),
+        }
     }
 
-    /// Returns every lease whose deadline is `<= now` to the head of its key (age kept); returns
-    /// how many expired. Nothing is written.
+    /// Acts on every deadline that is `<= now`: returns each expired lease to the head of its key
+    /// (age kept; nothing is written), and under [`Durability::Interval`] syncs the log once the
+    /// oldest unsynced write is `interval` old. Returns how many leases expired.
+    ///
+    /// # Errors
+    ///
+    /// A failed flush is an fsync failure like any other: it **poisons** the store (every later
+    /// write fails with `STORE_POISONED`, waiting takes end, reads keep answering; reopen to
+    /// recover what the disk really holds). `handle_timeout` itself returns no error — there is
+    /// no caller operation whose outcome it decides — so check
+    /// [`is_poisoned`](Self::is_poisoned) after it, or meet the `STORE_POISONED` error (which
+    /// carries the fsync's message) on the next write. Leases expire even when the flush fails.
     pub fn handle_timeout(&mut self, now: u64) -> usize {
+        self.last_now_ms = self.last_now_ms.max(now);
+        let expired = self.engine.handle_timeout(now);
+        if self.flush_deadline().is_some_and(|due| due <= now) {
+            // A failure poisoned the store and recorded its cause (see above).
+            let _ = self.sync();
+            self.dirty_since_ms = None;
+        }
+        expired
+    }
+
+    /// When the interval flush is due, under [`Durability::Interval`] with unsynced writes.
+    fn flush_deadline(&self) -> Option<u64> {
+        let Durability::Interval(ms) = self.opts.durability else {
+            return None;
+        };
+        if self.durable == self.written || self.poison.is_some() {
+            return None;
+        }
+        let since = self.dirty_since_ms.unwrap_or(self.last_now_ms);
+        Some(since.saturating_add(u64::from(ms)))
+    }
+
+    /// The lease half of [`handle_timeout`](Self::handle_timeout), for the std store, whose
+    /// committer thread runs the interval flush through group commit (outside its lock).
+    #[cfg_attr(not(feature = "std"), allow(dead_code))] // used by the std Store
+    pub(crate) fn expire_leases(&mut self, now: u64) -> usize {
+        self.last_now_ms = self.last_now_ms.max(now);
         self.engine.handle_timeout(now)
+    }
+
+    /// The earliest lease deadline (the std store's committer sleeps until it).
+    #[cfg_attr(not(feature = "std"), allow(dead_code))] // used by the std Store
+    pub(crate) fn lease_deadline(&self) -> Option<u64> {
+        self.engine.poll_timeout()
     }
 
     /// Entries out on a lease.
@@ -551,19 +612,24 @@ impl<S: Storage, W> Queue<S, W> {
         }
     }
 
-    /// [`Durability::Interval`] for a core user without threads: call it after writes and at the
-    /// returned deadline (milliseconds, same clock as `now_ms`). Syncs once the unsynced writes
-    /// first seen by this call are `interval` old. Returns the next deadline, if writes are pending.
+    /// The interval flush alone, acting and answering in one call: syncs if the oldest unsynced
+    /// write is `interval` old at `now_ms`, and returns the next flush deadline, if writes are
+    /// pending. A failed flush poisons the store and is returned (`IO`).
+    ///
+    /// Replaced by the two-call form every sans-IO part of lindy uses:
+    /// [`poll_timeout`](Self::poll_timeout) answers the next deadline (leases included),
+    /// [`handle_timeout`](Self::handle_timeout) acts. Unlike this method, `handle_timeout`
+    /// returns no error: a failed flush is seen through [`is_poisoned`](Self::is_poisoned) and
+    /// the next write's `STORE_POISONED`.
+    #[deprecated(
+        since = "0.2.0",
+        note = "use `poll_timeout()` (the next deadline) and `handle_timeout(now)` (acts on it)"
+    )]
     pub fn flush_if_due(&mut self, now_ms: u64) -> Result<Option<u64>, StoreError> {
-        let Durability::Interval(ms) = self.opts.durability else {
+        self.last_now_ms = self.last_now_ms.max(now_ms);
+        let Some(due) = self.flush_deadline() else {
             return Ok(None);
         };
-        if self.durable == self.written || self.poison.is_some() {
-            self.dirty_since_ms = None;
-            return Ok(None);
-        }
-        let since = *self.dirty_since_ms.get_or_insert(now_ms);
-        let due = since.saturating_add(u64::from(ms));
         if now_ms < due {
             return Ok(Some(due));
         }
@@ -1005,6 +1071,9 @@ impl<S: Storage, W> Queue<S, W> {
     pub(crate) fn mark_durable(&mut self, point: SyncPoint) {
         if point.lsn > self.durable {
             self.durable = point.lsn;
+            if self.durable == self.written {
+                self.dirty_since_ms = None;
+            }
             // A compaction since `point` was taken made the log durable and shorter: keep its
             // (already larger) lsn and its own length.
             self.durable_len = point.len.min(self.log_len);
@@ -1090,6 +1159,7 @@ impl<S: Storage, W> Queue<S, W> {
                 self.pending_records += 1;
                 self.log_len += self.scratch.len() as u64;
                 self.written += 1;
+                self.note_dirty();
                 return Ok(self.written);
             }
             // Larger than the buffer: written directly, behind the (now empty) buffer.
@@ -1098,6 +1168,7 @@ impl<S: Storage, W> Queue<S, W> {
             Ok(()) => {
                 self.log_len += self.scratch.len() as u64;
                 self.written += 1;
+                self.note_dirty();
                 Ok(self.written)
             }
             Err(e) => {
@@ -1110,6 +1181,13 @@ impl<S: Storage, W> Queue<S, W> {
                 }
                 Err(StoreError::Io(e))
             }
+        }
+    }
+
+    /// Starts the interval flush's clock at the first unsynced write.
+    fn note_dirty(&mut self) {
+        if self.dirty_since_ms.is_none() {
+            self.dirty_since_ms = Some(self.last_now_ms);
         }
     }
 
@@ -1162,6 +1240,7 @@ impl<S: Storage, W> Queue<S, W> {
                 self.log_len = new_len;
                 self.live_bytes = new_len;
                 self.durable = self.written;
+                self.dirty_since_ms = None;
                 self.durable_len = new_len;
                 self.compactions += 1;
                 Ok(())

@@ -409,12 +409,12 @@ where
         // Leases: return the expired ones (waking pullers of their keys), sleep until the next.
         let now = sh.now_ms();
         let (w, next) = sh.state.lock(|st| {
-            let w = if st.queue.handle_timeout(now) > 0 {
+            let w = if st.queue.expire_leases(now) > 0 {
                 st.ready_pullers()
             } else {
                 Vec::new()
             };
-            (w, st.queue.poll_timeout())
+            (w, st.queue.lease_deadline())
         });
         wake_all(w);
         let until_lease =
@@ -541,7 +541,7 @@ where
         self.start_committer()?;
         let now = self.shared.now_ms();
         let r = self.shared.state.lock(|st| {
-            st.queue.handle_timeout(now);
+            st.queue.expire_leases(now);
             st.queue.take_leased(key, ms, now)
         });
         self.kick_committer(); // it sleeps until the earliest deadline
@@ -602,7 +602,7 @@ where
     pub fn expire_leases(&self) -> usize {
         let now = self.shared.now_ms();
         let (n, w) = self.shared.state.lock(|st| {
-            let n = st.queue.handle_timeout(now);
+            let n = st.queue.expire_leases(now);
             (
                 n,
                 if n > 0 {
