@@ -315,10 +315,13 @@ impl Drop for CrashFile {
 }
 
 impl VfsFile for CrashFile {
-    fn read_all(&self, buf: &mut Vec<u8>) -> io::Result<()> {
+    fn read_at(&self, offset: u64, buf: &mut [u8]) -> io::Result<usize> {
         self.with(|fs, i| {
-            buf.extend_from_slice(&fs.inodes[i].cache);
-            Ok(())
+            let cache = &fs.inodes[i].cache;
+            let from = usize::try_from(offset).map_or(cache.len(), |o| o.min(cache.len()));
+            let n = buf.len().min(cache.len() - from);
+            buf[..n].copy_from_slice(&cache[from..from + n]);
+            Ok(n)
         })
     }
 

@@ -225,6 +225,18 @@ fn injected(op: StorageOp) -> StorageError {
 impl Storage for FaultStorage {
     type Syncer = FaultStorage;
 
+    fn read_at(&mut self, offset: u64, buf: &mut [u8]) -> Result<usize, StorageError> {
+        self.state.lock(|s| {
+            if s.io() {
+                return Err(injected(StorageOp::Read));
+            }
+            let from = usize::try_from(offset).map_or(s.data.len(), |o| o.min(s.data.len()));
+            let n = buf.len().min(s.data.len() - from);
+            buf[..n].copy_from_slice(&s.data[from..from + n]);
+            Ok(n)
+        })
+    }
+
     fn read_all(&mut self) -> Result<Vec<u8>, StorageError> {
         self.state.lock(|s| {
             if s.io() {

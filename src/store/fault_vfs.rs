@@ -146,9 +146,9 @@ pub struct FaultFile<F> {
 }
 
 impl<F: VfsFile> VfsFile for FaultFile<F> {
-    fn read_all(&self, buf: &mut Vec<u8>) -> io::Result<()> {
+    fn read_at(&self, offset: u64, buf: &mut [u8]) -> io::Result<usize> {
         check(&self.ctl, Syscall::Read)?;
-        self.inner.read_all(buf)
+        self.inner.read_at(offset, buf)
     }
 
     fn write_all(&self, bytes: &[u8]) -> io::Result<()> {

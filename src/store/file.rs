@@ -177,6 +177,12 @@ fn parent(path: &Path) -> &Path {
 impl<V: Vfs> Storage for FileStorage<V> {
     type Syncer = FileSyncer<V>;
 
+    fn read_at(&mut self, offset: u64, buf: &mut [u8]) -> Result<usize, StorageError> {
+        self.file(StorageOp::Read)?
+            .read_at(offset, buf)
+            .map_err(|e| err(StorageOp::Read, &self.path, e))
+    }
+
     fn read_all(&mut self) -> Result<Vec<u8>, StorageError> {
         let mut buf = Vec::new();
         self.file(StorageOp::Read)?

@@ -7,7 +7,7 @@ use compact_str::CompactString;
 
 use super::codec::{self, FileHeader, Frame, FILE_HEADER_LEN};
 use super::options::{validate_key, validate_value, Durability, StoreOptions};
-use super::replay::{replay_into, Entry, LiveSet, ReplayOptions, Skipped};
+use super::replay::{replay_storage, Entry, LiveSet, ReplayOptions, Skipped};
 use super::storage::{Storage, StorageError, StorageOp};
 use super::StoreError;
 use crate::queue::{Claim, Engine, LeaseId, Stamp, TakeLeasedError, TakeOrWait, Taken, WaiterId};
@@ -260,18 +260,16 @@ impl<S: Storage, W> Queue<S, W> {
     /// Fails with `STORE_CORRUPT` (naming the byte offset) if the log is corrupt before its tail,
     /// and with `IO` if the storage fails.
     pub(crate) fn open_any(mut storage: S, opts: StoreOptions) -> Result<Self, StoreError> {
-        let bytes = storage.read_all()?;
         // Replay straight into the map of live entries (in sequence order: each out record's
-        // number is above every earlier one).
+        // number is above every earlier one), reading the log in chunks.
         let mut live = LiveMap::default();
-        let rep = replay_into(
-            &bytes,
+        let rep = replay_storage(
+            &mut storage,
             ReplayOptions {
                 salvage: opts.salvage,
             },
             &mut live,
         )?;
-        drop(bytes);
         let mut report = OpenReport {
             created: rep.header.is_none(),
             records: rep.stats.records,

@@ -102,8 +102,27 @@ pub trait Storage {
     /// The out-of-lock sync handle (see [`SyncHandle`]).
     type Syncer: SyncHandle;
 
-    /// The log's whole contents.
-    fn read_all(&mut self) -> Result<Vec<u8>, StorageError>;
+    /// Reads up to `buf.len()` bytes of the log at `offset` (a `pread`); returns how many, 0 at
+    /// or past the end. Replay reads through this in large chunks, so opening a log holds one
+    /// chunk of it in memory, not the whole file.
+    fn read_at(&mut self, offset: u64, buf: &mut [u8]) -> Result<usize, StorageError>;
+    /// The log's whole contents (through [`read_at`](Storage::read_at)).
+    fn read_all(&mut self) -> Result<Vec<u8>, StorageError> {
+        const STEP: usize = 64 << 10;
+        let mut buf = Vec::new();
+        let mut at = 0;
+        loop {
+            if buf.len() - at < STEP {
+                buf.resize(at + STEP, 0);
+            }
+            let n = self.read_at(at as u64, &mut buf[at..])?;
+            if n == 0 {
+                buf.truncate(at);
+                return Ok(buf);
+            }
+            at += n;
+        }
+    }
     /// The log's length in bytes.
     fn size(&mut self) -> Result<u64, StorageError>;
     /// Appends `bytes` at the end.

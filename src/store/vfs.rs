@@ -4,7 +4,9 @@
 //! ([`CrashVfs`](super::CrashVfs)). [`StdVfs`] is the real thing: `std::fs` plus `flock(2)`.
 
 use std::fs::{self, File, OpenOptions};
-use std::io::{self, Read, Seek, SeekFrom, Write};
+use std::io::{self, Write};
+#[cfg(not(any(unix, windows)))]
+use std::io::{Read, Seek, SeekFrom};
 use std::path::{Path, PathBuf};
 use std::vec::Vec;
 
@@ -29,8 +31,29 @@ impl FileId {
 
 /// One open file (the log, or a compaction's temp file).
 pub trait VfsFile: Send + Sync + 'static {
-    /// Reads the whole file from offset 0 into `buf`.
-    fn read_all(&self, buf: &mut Vec<u8>) -> io::Result<()>;
+    /// `pread(2)`: reads up to `buf.len()` bytes at `offset` without moving the append
+    /// position; returns how many (0 at or past the end). Replay reads the log through this in
+    /// large chunks, so opening a log never holds more of it than one chunk (and the record
+    /// being decoded) in memory.
+    fn read_at(&self, offset: u64, buf: &mut [u8]) -> io::Result<usize>;
+    /// Reads the whole file from offset 0 into `buf` (appending to it), through
+    /// [`read_at`](Self::read_at).
+    fn read_all(&self, buf: &mut Vec<u8>) -> io::Result<()> {
+        const STEP: usize = 64 << 10;
+        let start = buf.len();
+        let mut at = start;
+        loop {
+            if buf.len() - at < STEP {
+                buf.resize(at + STEP, 0);
+            }
+            let n = self.read_at((at - start) as u64, &mut buf[at..])?;
+            if n == 0 {
+                buf.truncate(at);
+                return Ok(());
+            }
+            at += n;
+        }
+    }
     /// Writes all of `bytes` at the end (the log is opened for append; a temp file is written
     /// front to back). On error, a prefix may have been written.
     fn write_all(&self, bytes: &[u8]) -> io::Result<()>;
@@ -79,12 +102,22 @@ pub struct StdVfs;
 pub struct StdFile(File);
 
 impl VfsFile for StdFile {
-    fn read_all(&self, buf: &mut Vec<u8>) -> io::Result<()> {
-        let mut f = &self.0;
-        let len = self.0.metadata().map_or(0, |m| m.len());
-        buf.reserve(usize::try_from(len).unwrap_or(0));
-        f.seek(SeekFrom::Start(0))?;
-        f.read_to_end(buf).map(drop)
+    fn read_at(&self, offset: u64, buf: &mut [u8]) -> io::Result<usize> {
+        loop {
+            #[cfg(unix)]
+            let r = std::os::unix::fs::FileExt::read_at(&self.0, buf, offset);
+            #[cfg(windows)]
+            let r = std::os::windows::fs::FileExt::seek_read(&self.0, buf, offset);
+            #[cfg(not(any(unix, windows)))]
+            let r = {
+                let mut f = &self.0;
+                f.seek(SeekFrom::Start(offset)).and_then(|_| f.read(buf))
+            };
+            match r {
+                Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
+                r => return r,
+            }
+        }
     }
 
     fn write_all(&self, bytes: &[u8]) -> io::Result<()> {
