@@ -245,8 +245,8 @@ fn encode(
     Ok(())
 }
 
-/// A running CRC-32C. With std, the `crc32c` crate's hardware instructions (SSE 4.2 on x86-64,
-/// the CRC extension on aarch64, detected at run time, its table fallback elsewhere); without,
+/// A running CRC-32C. With std, hardware instructions (SSE 4.2 inline on x86-64, the `crc32c`
+/// crate's for aarch64's CRC extension, detected at run time, its table fallback elsewhere); without,
 /// the `crc` crate's slice-by-16 table. Same polynomial, same values (tested below).
 #[cfg(feature = "std")]
 #[derive(Clone)]
@@ -260,12 +260,61 @@ impl Seed {
 
     fn update(&mut self, bytes: &[u8]) {
         // `crc32c_append(crc32c(a), b) == crc32c(a ‖ b)`.
-        self.0 = crc32c::crc32c_append(self.0, bytes);
+        self.0 = crc32c_append(self.0, bytes);
     }
 
     fn finalize(self) -> u32 {
         self.0
     }
+}
+
+/// `crc32c::crc32c_append`, with SSE 4.2's `crc32` instruction inline on x86-64. A record's
+/// CRCs are a few short updates (16, 24, 4 bytes, the key, the value), where the crate's
+/// per-call set-up and its three-way parallel kernel cost more than the bytes themselves
+/// (≈ 640 instructions per 128-byte record in callgrind, against ≈ 60 for a plain loop).
+#[cfg(all(feature = "std", target_arch = "x86_64", not(miri)))]
+fn crc32c_append(crc: u32, bytes: &[u8]) -> u32 {
+    if std::is_x86_feature_detected!("sse4.2") {
+        // Safety: the CPU has SSE 4.2 (checked just above; the answer is cached by std).
+        unsafe { crc32c_sse42(crc, bytes) }
+    } else {
+        crc32c::crc32c_append(crc, bytes)
+    }
+}
+
+/// Elsewhere (aarch64's CRC extension, the table fallback, and under Miri) the crate decides.
+#[cfg(all(feature = "std", not(all(target_arch = "x86_64", not(miri)))))]
+fn crc32c_append(crc: u32, bytes: &[u8]) -> u32 {
+    crc32c::crc32c_append(crc, bytes)
+}
+
+/// CRC-32C by SSE 4.2, eight bytes per instruction. The register holds the inverted CRC (the
+/// usual pre- and post-inversion), so `crc` chains like `crc32c_append`'s.
+///
+/// # Safety
+///
+/// The CPU must support SSE 4.2.
+#[cfg(all(feature = "std", target_arch = "x86_64", not(miri)))]
+#[target_feature(enable = "sse4.2")]
+// The intrinsics are safe to call in a function with the feature from Rust 1.87 on; the MSRV
+// (1.85) still needs the `unsafe` blocks.
+#[allow(unused_unsafe)]
+unsafe fn crc32c_sse42(crc: u32, bytes: &[u8]) -> u32 {
+    use core::arch::x86_64::{_mm_crc32_u64, _mm_crc32_u8};
+    let mut words = bytes.chunks_exact(8);
+    let mut c = u64::from(!crc);
+    for w in &mut words {
+        let word = u64::from_le_bytes([w[0], w[1], w[2], w[3], w[4], w[5], w[6], w[7]]);
+        // Safety: SSE 4.2 is enabled for this function (the caller's promise).
+        c = unsafe { _mm_crc32_u64(c, word) };
+    }
+    // The instruction leaves the upper half zero.
+    let mut c = c as u32;
+    for &b in words.remainder() {
+        // Safety: as above.
+        c = unsafe { _mm_crc32_u8(c, b) };
+    }
+    !c
 }
 
 #[cfg(not(feature = "std"))]
@@ -416,6 +465,21 @@ mod tests {
                     seed.finalize(),
                     CRC32C.checksum(&data[..end]),
                     "split {split}..{end}"
+                );
+            }
+        }
+    }
+
+    #[cfg(feature = "std")]
+    #[test]
+    fn the_inline_crc_is_the_crates_for_every_length_and_start() {
+        let data: Vec<u8> = (0..80u32).map(|i| (i * 37 + 11) as u8).collect();
+        for start in [0, 1, 0xFFFF_FFFF, 0xE306_9283] {
+            for len in 0..data.len() {
+                assert_eq!(
+                    crc32c_append(start, &data[..len]),
+                    crc32c::crc32c_append(start, &data[..len]),
+                    "start {start:#x}, {len} bytes"
                 );
             }
         }
