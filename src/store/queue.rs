@@ -1,11 +1,11 @@
 //! The single-owner durable queue (documented on [`Queue`]).
-use alloc::collections::BTreeMap;
 use alloc::format;
 use alloc::string::{String, ToString};
 use alloc::vec::Vec;
 use compact_str::CompactString;
 
 use super::codec::{self, FileHeader, Frame, FILE_HEADER_LEN};
+use super::live::LiveSeq;
 use super::options::{validate_key, validate_value, Durability, StoreOptions};
 use super::replay::{replay_storage, Entry, LiveSet, ReplayOptions, Skipped};
 use super::storage::{Storage, StorageError, StorageOp};
@@ -26,16 +26,17 @@ struct Live {
 
 /// Replay's target when a store opens: the live entries by sequence number, built in place.
 #[derive(Default)]
-struct LiveMap(BTreeMap<u64, Live>);
+struct LiveMap(LiveSeq<Live>);
 
 impl LiveSet for LiveMap {
     fn push(&mut self, key: &str, seq: u64, value: &[u8]) {
         // The previous entry usually has the same key: share its (inline or heap) string.
-        let key = match self.0.last_key_value() {
+        let key = match self.0.last() {
             Some((_, last)) if last.key == key => last.key.clone(),
             _ => CompactString::from(key),
         };
-        self.0.insert(
+        // Replay pushes in increasing sequence order: never a live `seq`.
+        let _ = self.0.insert(
             seq,
             Live {
                 key,
@@ -46,24 +47,19 @@ impl LiveSet for LiveMap {
     }
 
     fn restore(&mut self, key: &str, seq: u64, value: &[u8]) -> Result<(), &'static str> {
-        match self.0.entry(seq) {
-            alloc::collections::btree_map::Entry::Occupied(_) => {
-                Err("restore of an entry that is live")
-            }
-            alloc::collections::btree_map::Entry::Vacant(v) => {
-                v.insert(Live {
-                    key: key.into(),
-                    value: value.to_vec(),
-                    stamp: None,
-                });
-                Ok(())
-            }
-        }
+        let live = Live {
+            key: key.into(),
+            value: value.to_vec(),
+            stamp: None,
+        };
+        self.0
+            .insert(seq, live)
+            .map_err(|_| "restore of an entry that is live")
     }
 
     fn remove(&mut self, key: &str, seq: u64) -> Result<usize, &'static str> {
-        match self.0.get(&seq) {
-            Some(l) if l.key == key => Ok(self.0.remove(&seq).map_or(0, |l| l.value.len())),
+        match self.0.get(seq) {
+            Some(l) if l.key == key => Ok(self.0.remove(seq).map_or(0, |l| l.value.len())),
             _ => Err("tombstone for an entry that is not live under its key"),
         }
     }
@@ -193,7 +189,7 @@ pub struct Queue<S: Storage, W = ()> {
     /// sequence number of each live entry; the payloads live in `live`.
     engine: Engine<u64, W>,
     /// Every live entry (queued or out on a lease) by sequence number: what a compaction writes.
-    live: BTreeMap<u64, Live>,
+    live: LiveSeq<Live>,
     next_seq: u64,
     /// Bytes in the log; every one of them belongs to a good record.
     log_len: u64,
@@ -299,7 +295,7 @@ impl<S: Storage, W> Queue<S, W> {
         // Into the engine in sequence order, so ages (stamps) follow push order across keys.
         let live = live.0;
         let mut engine = Engine::new();
-        for (&seq, l) in &live {
+        for (seq, l) in live.iter() {
             // An unbounded, open engine takes every value.
             let _ = engine.try_push(&l.key, seq);
         }
@@ -392,7 +388,7 @@ impl<S: Storage, W> Queue<S, W> {
     /// The oldest entry under `key`, borrowed.
     pub fn peek_ref(&self, key: &str) -> Option<&[u8]> {
         let seq = self.engine.try_peek(key).ok()?;
-        self.live.get(seq).map(|l| &l.value[..])
+        self.live.get(*seq).map(|l| &l.value[..])
     }
 
     /// Entries queued under `key` (leased ones not counted). Works after close.
@@ -418,7 +414,7 @@ impl<S: Storage, W> Queue<S, W> {
         self.live
             .iter()
             .filter(move |(_, l)| l.key == key)
-            .map(|(&seq, l)| EntryRef {
+            .map(|(seq, l)| EntryRef {
                 seq,
                 value: &l.value,
             })
@@ -450,7 +446,7 @@ impl<S: Storage, W> Queue<S, W> {
                 let (id, seq, stamp, deliveries, deadline) = lease;
                 let live = self
                     .live
-                    .get_mut(&seq)
+                    .get_mut(seq)
                     .expect("the engine holds live entries");
                 live.stamp = Some(stamp);
                 Ok(Some(Lease {
@@ -797,7 +793,8 @@ impl<S: Storage, W> Queue<S, W> {
         let lsn = self.append_scratch()?;
         self.next_seq += 1;
         self.live_bytes += self.scratch.len() as u64;
-        self.live.insert(
+        // A fresh number, above every live one: the insert is a push at the back.
+        let _ = self.live.insert(
             seq,
             Live {
                 key: key.into(),
@@ -834,7 +831,7 @@ impl<S: Storage, W> Queue<S, W> {
             Ok(lsn) => {
                 let l = self
                     .live
-                    .remove(&seq)
+                    .remove(seq)
                     .expect("the engine holds live entries");
                 let pulled = Pulled {
                     entry: Entry {
@@ -932,13 +929,13 @@ impl<S: Storage, W> Queue<S, W> {
         let seq = taken.value;
         let key = self
             .live
-            .get(&seq)
+            .get(seq)
             .expect("the engine holds live entries")
             .key
             .clone();
         match self.append_tombstone(&key, seq) {
             Ok(lsn) => {
-                self.live.remove(&seq);
+                self.live.remove(seq);
                 Ok(lsn)
             }
             Err(e) => {
@@ -949,7 +946,7 @@ impl<S: Storage, W> Queue<S, W> {
     }
 
     fn append_tombstone(&mut self, key: &str, seq: u64) -> Result<u64, StoreError> {
-        let len = self.live.get(&seq).map_or(0, |l| l.value.len());
+        let len = self.live.get(seq).map_or(0, |l| l.value.len());
         self.scratch.clear();
         let frame = self.frame();
         codec::encode_tombstone(&mut self.scratch, frame, seq, key)?;
@@ -978,7 +975,8 @@ impl<S: Storage, W> Queue<S, W> {
         codec::encode_restore(&mut self.scratch, frame, entry.seq, key, &entry.value)?;
         let lsn = self.append_scratch()?;
         self.live_bytes += codec::record_len(key.len(), entry.value.len()) as u64;
-        self.live.insert(
+        // It left `live` when it was taken, so its number is free.
+        let _ = self.live.insert(
             entry.seq,
             Live {
                 key: key.into(),
@@ -1195,7 +1193,7 @@ impl<S: Storage, W> Queue<S, W> {
         let live = self
             .live
             .iter()
-            .map(|(&seq, l)| (seq, l.key.as_str(), &l.value[..]));
+            .map(|(seq, l)| (seq, l.key.as_str(), &l.value[..]));
         let header = codec::encode_header(FileHeader {
             salt: self.salt,
             base_seq: self.next_seq,
