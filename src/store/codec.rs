@@ -48,19 +48,63 @@ use super::StoreError;
 static CRC32C: Crc<u32, Table<16>> = Crc::<u32, Table<16>>::new(&CRC_32_ISCSI);
 
 /// The file magic.
+///
+/// ```
+/// use lindy::store::codec::{encode_header, FileHeader, MAGIC};
+/// let h = encode_header(FileHeader { salt: 1, base_seq: 0 });
+/// assert_eq!(h[..8], MAGIC);
+/// ```
 pub const MAGIC: [u8; 8] = *b"LINDYLOG";
 /// The format version this code writes and reads.
+///
+/// ```
+/// use lindy::store::codec::{encode_header, FileHeader, VERSION};
+/// let h = encode_header(FileHeader { salt: 1, base_seq: 0 });
+/// assert_eq!(u16::from_le_bytes([h[8], h[9]]), VERSION);
+/// ```
 pub const VERSION: u16 = 2;
 /// Length of the file header.
+///
+/// ```
+/// use lindy::store::codec::{encode_header, FileHeader, FILE_HEADER_LEN};
+/// assert_eq!(encode_header(FileHeader { salt: 1, base_seq: 0 }).len(), FILE_HEADER_LEN);
+/// ```
 pub const FILE_HEADER_LEN: usize = 32;
 /// Length of a record's fixed header (before the key).
+///
+/// ```
+/// use lindy::store::codec::{record_len, RECORD_HEADER_LEN};
+/// assert_eq!(record_len(0, 0), RECORD_HEADER_LEN);
+/// ```
 pub const RECORD_HEADER_LEN: usize = 32;
 /// The largest key the format can hold.
+///
+/// ```
+/// use lindy::store::codec::{encode_out, Frame, MAX_KEY_LEN};
+/// let key = "k".repeat(MAX_KEY_LEN + 1);
+/// let f = Frame { salt: 1, offset: 32, durable: 32 };
+/// assert!(encode_out(&mut Vec::new(), f, 0, &key, b"").is_err());
+/// ```
 pub const MAX_KEY_LEN: usize = u16::MAX as usize;
 /// The largest value the format accepts (1 GiB).
+///
+/// ```
+/// use lindy::store::codec::MAX_VALUE_LEN;
+/// assert_eq!(MAX_VALUE_LEN, 1 << 30); // far below the u32 length field
+/// ```
 pub const MAX_VALUE_LEN: usize = 1 << 30;
 
 /// What a record does.
+///
+/// ```
+/// # use lindy::store::codec::*;
+/// let header = FileHeader { salt: 7, base_seq: 0 };
+/// let mut log = encode_header(header).to_vec();
+/// encode_tombstone(&mut log, Frame { salt: 7, offset: 32, durable: 32 }, 0, "k")?;
+/// let Decoded::Record(r, _) = decode_record(&log[32..], 7, 32) else { panic!() };
+/// assert_eq!(r.op, Op::Tombstone);
+/// # Ok::<(), lindy::store::StoreError>(())
+/// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Op {
     /// An entry pushed under a key.
@@ -84,6 +128,12 @@ impl Op {
 }
 
 /// The decoded file header.
+///
+/// ```
+/// use lindy::store::codec::{decode_header, encode_header, FileHeader};
+/// let h = FileHeader { salt: 0xFEED, base_seq: 10 };
+/// assert_eq!(decode_header(&encode_header(h)), Ok(h));
+/// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct FileHeader {
     /// Seeds every record's CRC, so a record copied from another log (say, inside a payload)
@@ -95,6 +145,18 @@ pub struct FileHeader {
 }
 
 /// Where a record goes: what binds its CRCs to one log and one place in it.
+///
+/// ```
+/// # use lindy::store::codec::*;
+/// let header = FileHeader { salt: 7, base_seq: 0 };
+/// let mut log = encode_header(header).to_vec();
+/// let at = log.len() as u64;
+/// encode_out(&mut log, Frame { salt: 7, offset: at, durable: at }, 0, "k", b"v")?;
+/// // The CRCs bind the record to its salt and offset: elsewhere it does not validate.
+/// assert!(matches!(decode_record(&log[32..], 7, 33), Decoded::Invalid(_)));
+/// assert!(matches!(decode_record(&log[32..], 8, 32), Decoded::Invalid(_)));
+/// # Ok::<(), lindy::store::StoreError>(())
+/// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Frame {
     /// The log's salt (from its [`FileHeader`]).
@@ -106,6 +168,17 @@ pub struct Frame {
 }
 
 /// One decoded record, borrowing from the input.
+///
+/// ```
+/// # use lindy::store::codec::*;
+/// let header = FileHeader { salt: 7, base_seq: 0 };
+/// let mut log = encode_header(header).to_vec();
+/// encode_out(&mut log, Frame { salt: 7, offset: 32, durable: 32 }, 5, "jobs", b"payload")?;
+/// let Decoded::Record(r, len) = decode_record(&log[32..], 7, 32) else { panic!() };
+/// assert_eq!((r.op, r.seq, r.key, r.value), (Op::Out, 5, "jobs", &b"payload"[..]));
+/// assert_eq!(len, record_len(4, 7));
+/// # Ok::<(), lindy::store::StoreError>(())
+/// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Record<'a> {
     /// Out or tombstone.
@@ -121,6 +194,17 @@ pub struct Record<'a> {
 }
 
 /// The result of decoding a record at some offset.
+///
+/// ```
+/// # use lindy::store::codec::*;
+/// let header = FileHeader { salt: 7, base_seq: 0 };
+/// let mut log = encode_header(header).to_vec();
+/// encode_out(&mut log, Frame { salt: 7, offset: 32, durable: 32 }, 0, "k", b"value")?;
+/// let torn = &log[32..log.len() - 1];
+/// assert_eq!(decode_record(torn, 7, 32), Decoded::Truncated { needed: record_len(1, 5) as u64 });
+/// assert!(matches!(decode_record(&[0; 40], 7, 32), Decoded::Invalid(_)));
+/// # Ok::<(), lindy::store::StoreError>(())
+/// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Decoded<'a> {
     /// A valid record of `len` bytes.
@@ -137,11 +221,22 @@ pub enum Decoded<'a> {
 }
 
 /// The encoded size of a record.
+///
+/// ```
+/// use lindy::store::codec::record_len;
+/// assert_eq!(record_len(1, 128), 161); // 32-byte header, key, value
+/// ```
 pub const fn record_len(key_len: usize, value_len: usize) -> usize {
     RECORD_HEADER_LEN + key_len + value_len
 }
 
 /// Encodes the file header.
+///
+/// ```
+/// use lindy::store::codec::{encode_header, FileHeader};
+/// let bytes = encode_header(FileHeader { salt: 3, base_seq: 0 });
+/// assert_eq!(&bytes[..8], b"LINDYLOG");
+/// ```
 pub fn encode_header(header: FileHeader) -> [u8; FILE_HEADER_LEN] {
     let mut b = [0u8; FILE_HEADER_LEN];
     b[0..8].copy_from_slice(&MAGIC);
@@ -154,6 +249,14 @@ pub fn encode_header(header: FileHeader) -> [u8; FILE_HEADER_LEN] {
 }
 
 /// Decodes the file header at the start of `bytes`.
+///
+/// ```
+/// use lindy::store::codec::{decode_header, encode_header, FileHeader};
+/// let mut b = encode_header(FileHeader { salt: 3, base_seq: 9 });
+/// assert_eq!(decode_header(&b).unwrap().base_seq, 9);
+/// b[20] ^= 1; // any damaged byte is caught by the header CRC
+/// assert!(decode_header(&b).is_err());
+/// ```
 pub fn decode_header(bytes: &[u8]) -> Result<FileHeader, &'static str> {
     let Some(b) = bytes.get(..FILE_HEADER_LEN) else {
         return Err("file shorter than the 32-byte header");
@@ -180,6 +283,15 @@ pub fn decode_header(bytes: &[u8]) -> Result<FileHeader, &'static str> {
 
 /// Appends an out record for `frame` to `buf`. Fails (writing nothing) if the key is empty or
 /// the key or value is beyond the format's limits ([`MAX_KEY_LEN`], [`MAX_VALUE_LEN`]).
+///
+/// ```
+/// # use lindy::store::codec::*;
+/// let header = FileHeader { salt: 7, base_seq: 0 };
+/// let mut log = encode_header(header).to_vec();
+/// encode_out(&mut log, Frame { salt: 7, offset: 32, durable: 32 }, 0, "k", b"v")?;
+/// assert_eq!(log.len(), 32 + record_len(1, 1));
+/// # Ok::<(), lindy::store::StoreError>(())
+/// ```
 pub fn encode_out(
     buf: &mut Vec<u8>,
     frame: Frame,
@@ -192,6 +304,16 @@ pub fn encode_out(
 
 /// Appends a restore record (entry `seq` of `key` is back, with `value`) to `buf` (same checks
 /// as [`encode_out`]).
+///
+/// ```
+/// # use lindy::store::codec::*;
+/// let header = FileHeader { salt: 7, base_seq: 0 };
+/// let mut log = encode_header(header).to_vec();
+/// encode_restore(&mut log, Frame { salt: 7, offset: 32, durable: 32 }, 0, "k", b"back")?;
+/// let Decoded::Record(r, _) = decode_record(&log[32..], 7, 32) else { panic!() };
+/// assert_eq!((r.op, r.value), (Op::Restore, &b"back"[..]));
+/// # Ok::<(), lindy::store::StoreError>(())
+/// ```
 pub fn encode_restore(
     buf: &mut Vec<u8>,
     frame: Frame,
@@ -203,6 +325,15 @@ pub fn encode_restore(
 }
 
 /// Appends a tombstone for entry `seq` of `key` to `buf` (same key checks as [`encode_out`]).
+///
+/// ```
+/// # use lindy::store::codec::*;
+/// let header = FileHeader { salt: 7, base_seq: 0 };
+/// let mut log = encode_header(header).to_vec();
+/// encode_tombstone(&mut log, Frame { salt: 7, offset: 32, durable: 32 }, 4, "k")?;
+/// assert_eq!(log.len(), 32 + record_len(1, 0));
+/// # Ok::<(), lindy::store::StoreError>(())
+/// ```
 pub fn encode_tombstone(
     buf: &mut Vec<u8>,
     frame: Frame,
@@ -353,12 +484,32 @@ fn body_crc(mut seed: Seed, head: u32, body: &[u8]) -> u32 {
 
 /// Decodes the record at the start of `bytes`, which sits at file `offset` of a log salted with
 /// `salt`.
+///
+/// ```
+/// # use lindy::store::codec::*;
+/// let header = FileHeader { salt: 7, base_seq: 0 };
+/// let mut log = encode_header(header).to_vec();
+/// encode_out(&mut log, Frame { salt: 7, offset: 32, durable: 32 }, 0, "k", b"v")?;
+/// assert!(matches!(decode_record(&log[32..], 7, 32), Decoded::Record(..)));
+/// # Ok::<(), lindy::store::StoreError>(())
+/// ```
 pub fn decode_record(bytes: &[u8], salt: u64, offset: u64) -> Decoded<'_> {
     decode_record_counted(bytes, salt, offset, &mut 0)
 }
 
 /// [`decode_record`], adding the number of bytes fed to CRC-32C to `hashed` — the measure of
 /// replay's work that the linear-recovery tests assert on.
+///
+/// ```
+/// # use lindy::store::codec::*;
+/// let header = FileHeader { salt: 7, base_seq: 0 };
+/// let mut log = encode_header(header).to_vec();
+/// encode_out(&mut log, Frame { salt: 7, offset: 32, durable: 32 }, 0, "k", b"v")?;
+/// let mut hashed = 0;
+/// let _ = decode_record_counted(&log[32..], 7, 32, &mut hashed);
+/// assert!(hashed > 0 && hashed < 100); // two CRCs over one small record
+/// # Ok::<(), lindy::store::StoreError>(())
+/// ```
 pub fn decode_record_counted<'a>(
     bytes: &'a [u8],
     salt: u64,

@@ -66,6 +66,15 @@ impl LiveSet for LiveMap {
 }
 
 /// A live entry, borrowed: its sequence number and payload.
+///
+/// ```
+/// # use lindy::store::{FaultStorage, Queue, StoreOptions};
+/// let mut q = Queue::open(FaultStorage::new(), StoreOptions::new())?;
+/// q.push("k", b"a")?;
+/// let e = q.entries("k").next().unwrap();
+/// assert_eq!((e.seq, e.value), (0, &b"a"[..]));
+/// # Ok::<(), lindy::store::StoreError>(())
+/// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct EntryRef<'a> {
     /// The entry's sequence number.
@@ -76,6 +85,16 @@ pub struct EntryRef<'a> {
 
 /// An entry handed out under a lease by [`Queue::take_leased`]: it stays in the log (and comes
 /// back after a crash or a reopen) until [`Queue::ack`] writes its tombstone.
+///
+/// ```
+/// # use lindy::store::{FaultStorage, Queue, StoreOptions};
+/// let mut q = Queue::open(FaultStorage::new(), StoreOptions::new())?;
+/// q.push("jobs", b"job")?;
+/// let lease = q.take_leased("jobs", Some(1_000), 0)?.unwrap();
+/// assert_eq!((&lease.value[..], lease.deliveries, lease.deadline), (&b"job"[..], 1, 1_000));
+/// q.ack(lease.id)?;
+/// # Ok::<(), lindy::store::StoreError>(())
+/// ```
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Lease {
     /// Settle the lease with this id.
@@ -116,6 +135,21 @@ pub(crate) struct SyncPoint {
 }
 
 /// What opening the log found and repaired.
+///
+/// ```
+/// use lindy::store::{FaultStorage, Queue, StoreOptions};
+/// let storage = FaultStorage::new();
+/// let mut q = Queue::open(storage.clone(), StoreOptions::new())?;
+/// assert!(q.open_report().created);
+/// q.push("k", b"v")?;
+/// drop(q);
+/// let mut image = storage.contents();
+/// image.extend_from_slice(&[0xAB; 10]); // a torn write at the end
+/// let q = Queue::open(FaultStorage::from_bytes(image), StoreOptions::new())?;
+/// let r = q.open_report();
+/// assert_eq!((r.created, r.records, r.truncated_bytes), (false, 1, 10));
+/// # Ok::<(), lindy::store::StoreError>(())
+/// ```
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct OpenReport {
     /// The log did not exist (or was empty) and was created.
@@ -131,6 +165,15 @@ pub struct OpenReport {
 }
 
 /// Sizes and counters of an open store.
+///
+/// ```
+/// # use lindy::store::{FaultStorage, Queue, StoreOptions};
+/// let mut q = Queue::open(FaultStorage::new(), StoreOptions::new())?;
+/// q.push("k", b"v")?;
+/// let s = q.stats();
+/// assert_eq!((s.entries, s.keys, s.appended, s.durable), (1, 1, 1, 1));
+/// # Ok::<(), lindy::store::StoreError>(())
+/// ```
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct StoreStats {
     /// Live entries over all keys.
@@ -153,11 +196,30 @@ pub struct StoreStats {
 
 impl StoreStats {
     /// Bytes compaction would reclaim.
+    ///
+    /// ```
+    /// # use lindy::store::{FaultStorage, Queue, StoreOptions};
+    /// let mut q = Queue::open(FaultStorage::new(), StoreOptions::new())?;
+    /// q.push("k", b"v")?;
+    /// q.try_take("k")?;
+    /// assert_eq!(q.stats().dead_bytes(), q.stats().log_bytes - 32); // all but the header
+    /// # Ok::<(), lindy::store::StoreError>(())
+    /// ```
     pub fn dead_bytes(&self) -> u64 {
         self.log_bytes.saturating_sub(self.live_bytes)
     }
 
     /// Dead bytes over the log length, 0.0 for an empty log.
+    ///
+    /// ```
+    /// # use lindy::store::{FaultStorage, Queue, StoreOptions};
+    /// let mut q = Queue::open(FaultStorage::new(), StoreOptions::new())?;
+    /// assert_eq!(q.stats().dead_ratio(), 0.0);
+    /// q.push("k", b"v")?;
+    /// q.try_take("k")?;
+    /// assert!(q.stats().dead_ratio() > 0.5);
+    /// # Ok::<(), lindy::store::StoreError>(())
+    /// ```
     pub fn dead_ratio(&self) -> f64 {
         if self.log_bytes == 0 {
             0.0
@@ -181,6 +243,21 @@ impl StoreStats {
 ///
 /// The std [`Store`](super::Store) wraps a `Queue` in a lock and adds blocking pulls, group commit
 /// and a flusher thread; this type is what runs on a microcontroller or in a single thread.
+///
+/// ```
+/// use lindy::store::{Durability, FaultStorage, Queue, StoreOptions};
+/// // Single owner, no threads: what runs on a microcontroller. The caller's timer drives the
+/// // interval flush through poll_timeout / handle_timeout.
+/// let opts = StoreOptions::new().with_durability(Durability::Interval(100));
+/// let mut q = Queue::open(FaultStorage::new(), opts)?;
+/// q.push("sensor", b"21.5")?;
+/// if let Some(deadline) = q.poll_timeout() {
+///     q.handle_timeout(deadline); // at the deadline: one fsync
+/// }
+/// assert_eq!(q.stats().durable, q.stats().appended);
+/// assert_eq!(q.try_take("sensor")?, Some(b"21.5".to_vec()));
+/// # Ok::<(), lindy::store::StoreError>(())
+/// ```
 pub struct Queue<S: Storage, W = ()> {
     storage: S,
     opts: StoreOptions,
@@ -243,6 +320,17 @@ impl<S: Storage> Queue<S> {
     ///
     /// Fails with `STORE_CORRUPT` (naming the byte offset) if the log is corrupt before its tail,
     /// and with `IO` if the storage fails.
+    ///
+    /// ```
+    /// use lindy::store::{FaultStorage, Queue, StoreOptions};
+    /// let storage = FaultStorage::new();
+    /// let mut q = Queue::open(storage.clone(), StoreOptions::new())?;
+    /// q.push("k", b"kept")?;
+    /// drop(q); // a crash
+    /// let q = Queue::open(FaultStorage::from_bytes(storage.power_loss()), StoreOptions::new())?;
+    /// assert_eq!(q.len("k"), 1);
+    /// # Ok::<(), lindy::store::StoreError>(())
+    /// ```
     pub fn open(storage: S, opts: StoreOptions) -> Result<Self, StoreError> {
         Self::open_any(storage, opts)
     }
@@ -345,6 +433,14 @@ impl<S: Storage, W> Queue<S, W> {
     /// (nothing was added because the store was already poisoned — or, when this push's own fsync
     /// failed, **the outcome is unknown**: the entry may or may not be in the log after a reopen;
     /// see `docs/log-format.md` §5.5).
+    ///
+    /// ```
+    /// # use lindy::store::{FaultStorage, Queue, StoreOptions};
+    /// let mut q = Queue::open(FaultStorage::new(), StoreOptions::new())?;
+    /// q.push("k", b"v")?; // durable when it returns (Durability::Always)
+    /// assert_eq!(q.push("", b"v").unwrap_err().code(), "KEY_INVALID");
+    /// # Ok::<(), lindy::store::StoreError>(())
+    /// ```
     pub fn push(&mut self, key: &str, value: &[u8]) -> Result<(), StoreError> {
         self.append_push(key, value)?;
         if self.opts.durability == Durability::Always {
@@ -362,6 +458,15 @@ impl<S: Storage, W> Queue<S, W> {
     /// never lost — and the store is poisoned (every later write fails with `STORE_POISONED`).
     ///
     /// Errors: `KEY_INVALID`, `CLOSED`, `STORE_POISONED`, `IO` (the entry stays queued).
+    ///
+    /// ```
+    /// # use lindy::store::{FaultStorage, Queue, StoreOptions};
+    /// let mut q = Queue::open(FaultStorage::new(), StoreOptions::new())?;
+    /// q.push("k", b"1")?;
+    /// assert_eq!(q.try_take("k")?, Some(b"1".to_vec()));
+    /// assert_eq!(q.try_take("k")?, None);
+    /// # Ok::<(), lindy::store::StoreError>(())
+    /// ```
     pub fn try_take(&mut self, key: &str) -> Result<Option<Vec<u8>>, StoreError> {
         let Some((entry, _)) = self.append_pull(key)? else {
             return Ok(None);
@@ -381,27 +486,71 @@ impl<S: Storage, W> Queue<S, W> {
     }
 
     /// A copy of the oldest entry under `key`. Works after close.
+    ///
+    /// ```
+    /// # use lindy::store::{FaultStorage, Queue, StoreOptions};
+    /// let mut q = Queue::open(FaultStorage::new(), StoreOptions::new())?;
+    /// q.push("k", b"1")?;
+    /// assert_eq!(q.peek("k"), Some(b"1".to_vec()));
+    /// assert_eq!(q.len("k"), 1); // still there
+    /// # Ok::<(), lindy::store::StoreError>(())
+    /// ```
     pub fn peek(&self, key: &str) -> Option<Vec<u8>> {
         self.peek_ref(key).map(<[u8]>::to_vec)
     }
 
     /// The oldest entry under `key`, borrowed.
+    ///
+    /// ```
+    /// # use lindy::store::{FaultStorage, Queue, StoreOptions};
+    /// let mut q = Queue::open(FaultStorage::new(), StoreOptions::new())?;
+    /// q.push("k", b"1")?;
+    /// assert_eq!(q.peek_ref("k"), Some(&b"1"[..]));
+    /// # Ok::<(), lindy::store::StoreError>(())
+    /// ```
     pub fn peek_ref(&self, key: &str) -> Option<&[u8]> {
         let seq = self.engine.try_peek(key).ok()?;
         self.live.get(*seq).map(|l| &l.value[..])
     }
 
     /// Entries queued under `key` (leased ones not counted). Works after close.
+    ///
+    /// ```
+    /// # use lindy::store::{FaultStorage, Queue, StoreOptions};
+    /// let mut q = Queue::open(FaultStorage::new(), StoreOptions::new())?;
+    /// q.push("k", b"1")?;
+    /// q.push("k", b"2")?;
+    /// assert_eq!((q.len("k"), q.len("other")), (2, 0));
+    /// # Ok::<(), lindy::store::StoreError>(())
+    /// ```
     pub fn len(&self, key: &str) -> usize {
         self.engine.len(key)
     }
 
     /// Whether no entry is queued or out on a lease.
+    ///
+    /// ```
+    /// # use lindy::store::{FaultStorage, Queue, StoreOptions};
+    /// let mut q = Queue::open(FaultStorage::new(), StoreOptions::new())?;
+    /// assert!(q.is_empty());
+    /// q.push("k", b"1")?;
+    /// assert!(!q.is_empty());
+    /// # Ok::<(), lindy::store::StoreError>(())
+    /// ```
     pub fn is_empty(&self) -> bool {
         self.live.is_empty()
     }
 
     /// Keys with at least one queued entry, sorted. Works after close.
+    ///
+    /// ```
+    /// # use lindy::store::{FaultStorage, Queue, StoreOptions};
+    /// let mut q = Queue::open(FaultStorage::new(), StoreOptions::new())?;
+    /// q.push("b", b"1")?;
+    /// q.push("a", b"2")?;
+    /// assert_eq!(q.keys(), ["a", "b"]);
+    /// # Ok::<(), lindy::store::StoreError>(())
+    /// ```
     pub fn keys(&self) -> Vec<String> {
         let mut keys: Vec<String> = self.engine.keys().map(String::from).collect();
         keys.sort_unstable();
@@ -410,6 +559,17 @@ impl<S: Storage, W> Queue<S, W> {
 
     /// The live entries under `key` — queued or out on a lease — oldest first (for tools and
     /// tests; O(live entries)).
+    ///
+    /// ```
+    /// # use lindy::store::{FaultStorage, Queue, StoreOptions};
+    /// let mut q = Queue::open(FaultStorage::new(), StoreOptions::new())?;
+    /// q.push("k", b"1")?;
+    /// q.push("x", b"2")?;
+    /// q.push("k", b"3")?;
+    /// let seqs: Vec<u64> = q.entries("k").map(|e| e.seq).collect();
+    /// assert_eq!(seqs, [0, 2]);
+    /// # Ok::<(), lindy::store::StoreError>(())
+    /// ```
     pub fn entries<'a>(&'a self, key: &'a str) -> impl Iterator<Item = EntryRef<'a>> + 'a {
         self.live
             .iter()
@@ -431,6 +591,18 @@ impl<S: Storage, W> Queue<S, W> {
     ///
     /// Errors: `KEY_INVALID`, `LEASE_INVALID` (a lease length of 0 or above a year), `CLOSED`,
     /// `STORE_POISONED`.
+    ///
+    /// ```
+    /// # use lindy::store::{FaultStorage, Queue, StoreOptions};
+    /// let mut q = Queue::open(FaultStorage::new(), StoreOptions::new())?;
+    /// q.push("jobs", b"j")?;
+    /// let lease = q.take_leased("jobs", Some(500), 1_000)?.unwrap();
+    /// assert_eq!(q.len("jobs"), 0); // out on the lease, still in the log
+    /// assert_eq!(q.handle_timeout(1_500), 1); // expired: back at the head
+    /// assert_eq!(q.len("jobs"), 1);
+    /// # let _ = lease;
+    /// # Ok::<(), lindy::store::StoreError>(())
+    /// ```
     pub fn take_leased(
         &mut self,
         key: &str,
@@ -470,6 +642,16 @@ impl<S: Storage, W> Queue<S, W> {
     /// `STORE_POISONED` (if this ack's own fsync failed the outcome is unknown: the entry may come
     /// back after a reopen — at least once), `IO` (the tombstone could not be written: the entry
     /// is back at the head of its key, as if the lease had been returned).
+    ///
+    /// ```
+    /// # use lindy::store::{FaultStorage, Queue, StoreOptions};
+    /// let mut q = Queue::open(FaultStorage::new(), StoreOptions::new())?;
+    /// q.push("jobs", b"j")?;
+    /// let lease = q.take_leased("jobs", None, 0)?.unwrap();
+    /// q.ack(lease.id)?; // the tombstone is written: done for good
+    /// assert_eq!(q.ack(lease.id).unwrap_err().code(), "LEASE_LOST");
+    /// # Ok::<(), lindy::store::StoreError>(())
+    /// ```
     pub fn ack(&mut self, id: LeaseId) -> Result<(), StoreError> {
         self.append_ack(id)?;
         if self.opts.durability == Durability::Always {
@@ -482,12 +664,32 @@ impl<S: Storage, W> Queue<S, W> {
 
     /// Returns a lease: its entry goes back to the head of its key, age kept. Nothing is written.
     /// Errors: `LEASE_LOST`.
+    ///
+    /// ```
+    /// # use lindy::store::{FaultStorage, Queue, StoreOptions};
+    /// let mut q = Queue::open(FaultStorage::new(), StoreOptions::new())?;
+    /// q.push("jobs", b"j")?;
+    /// let lease = q.take_leased("jobs", None, 0)?.unwrap();
+    /// q.nack(lease.id)?;
+    /// assert_eq!(q.len("jobs"), 1);
+    /// # Ok::<(), lindy::store::StoreError>(())
+    /// ```
     pub fn nack(&mut self, id: LeaseId) -> Result<(), StoreError> {
         self.engine.nack(id).map(drop).map_err(StoreError::Lease)
     }
 
     /// Extends a lease to `lease_ms` (the default if `None`) from `now`; returns the new
     /// deadline. Errors: `LEASE_INVALID`, `LEASE_LOST`.
+    ///
+    /// ```
+    /// # use lindy::store::{FaultStorage, Queue, StoreOptions};
+    /// let mut q = Queue::open(FaultStorage::new(), StoreOptions::new())?;
+    /// q.push("jobs", b"j")?;
+    /// let lease = q.take_leased("jobs", Some(100), 0)?.unwrap();
+    /// assert_eq!(q.extend(lease.id, Some(1_000), 50)?, 1_050);
+    /// assert_eq!(q.handle_timeout(100), 0); // not expired any more
+    /// # Ok::<(), lindy::store::StoreError>(())
+    /// ```
     pub fn extend(
         &mut self,
         id: LeaseId,
@@ -508,6 +710,17 @@ impl<S: Storage, W> Queue<S, W> {
     /// A write carries no time, so the interval counts from the latest `now` the queue was given
     /// before the write (by `handle_timeout` or a lease call): a conservative start, so the
     /// flush is early rather than late. Call `poll_timeout` again after every write.
+    ///
+    /// ```
+    /// use lindy::store::{Durability, FaultStorage, Queue, StoreOptions};
+    /// let opts = StoreOptions::new().with_durability(Durability::Interval(100));
+    /// let mut q = Queue::open(FaultStorage::new(), opts)?;
+    /// q.handle_timeout(1_000); // the clock reads 1 000 ms
+    /// assert_eq!(q.poll_timeout(), None);
+    /// q.push("k", b"v")?;
+    /// assert_eq!(q.poll_timeout(), Some(1_100)); // the interval flush
+    /// # Ok::<(), lindy::store::StoreError>(())
+    /// ```
     pub fn poll_timeout(&self) -> Option<u64> {
         let lease = self.engine.poll_timeout();
         let flush = self.flush_deadline();
@@ -529,6 +742,22 @@ impl<S: Storage, W> Queue<S, W> {
     /// no caller operation whose outcome it decides — so check
     /// [`is_poisoned`](Self::is_poisoned) after it, or meet the `STORE_POISONED` error (which
     /// carries the fsync's message) on the next write. Leases expire even when the flush fails.
+    ///
+    /// ```
+    /// use lindy::store::{Durability, FaultStorage, Queue, StoreOptions};
+    /// let storage = FaultStorage::new();
+    /// let opts = StoreOptions::new().with_durability(Durability::Interval(100));
+    /// let mut q = Queue::open(storage.clone(), opts)?;
+    /// q.push("k", b"v")?;
+    /// q.handle_timeout(100); // flushes
+    /// assert_eq!(q.stats().durable, 1);
+    /// q.push("k", b"w")?;
+    /// storage.fail_sync(0);
+    /// q.handle_timeout(200); // this flush fails: the store is poisoned, not the call
+    /// assert!(q.is_poisoned());
+    /// assert_eq!(q.push("k", b"x").unwrap_err().code(), "STORE_POISONED");
+    /// # Ok::<(), lindy::store::StoreError>(())
+    /// ```
     pub fn handle_timeout(&mut self, now: u64) -> usize {
         self.last_now_ms = self.last_now_ms.max(now);
         let expired = self.engine.handle_timeout(now);
@@ -567,6 +796,15 @@ impl<S: Storage, W> Queue<S, W> {
     }
 
     /// Entries out on a lease.
+    ///
+    /// ```
+    /// # use lindy::store::{FaultStorage, Queue, StoreOptions};
+    /// let mut q = Queue::open(FaultStorage::new(), StoreOptions::new())?;
+    /// q.push("jobs", b"j")?;
+    /// q.take_leased("jobs", None, 0)?;
+    /// assert_eq!(q.leased_len(), 1);
+    /// # Ok::<(), lindy::store::StoreError>(())
+    /// ```
     pub fn leased_len(&self) -> usize {
         self.engine.leased_len()
     }
@@ -576,12 +814,39 @@ impl<S: Storage, W> Queue<S, W> {
     ///
     /// Errors: `CLOSED`, `STORE_POISONED`, `IO` (the old log is intact, unless the error says the
     /// rename could not be made durable, which poisons the store).
+    ///
+    /// ```
+    /// # use lindy::store::{FaultStorage, Queue, StoreOptions};
+    /// let mut q = Queue::open(FaultStorage::new(), StoreOptions::new())?;
+    /// for i in 0..10u8 {
+    ///     q.push("k", &[i])?;
+    /// }
+    /// for _ in 0..9 {
+    ///     q.try_take("k")?;
+    /// }
+    /// let before = q.stats().log_bytes;
+    /// q.compact()?;
+    /// assert!(q.stats().log_bytes < before);
+    /// assert_eq!(q.peek("k"), Some(vec![9]));
+    /// # Ok::<(), lindy::store::StoreError>(())
+    /// ```
     pub fn compact(&mut self) -> Result<(), StoreError> {
         self.check_writable()?;
         self.rewrite()
     }
 
     /// Makes every write so far durable. Errors: `STORE_POISONED`, `IO` (which poisons).
+    ///
+    /// ```
+    /// use lindy::store::{Durability, FaultStorage, Queue, StoreOptions};
+    /// let storage = FaultStorage::new();
+    /// let mut q = Queue::open(storage.clone(), StoreOptions::new().with_durability(Durability::Never))?;
+    /// q.push("k", b"v")?;
+    /// assert!(storage.unsynced_len() > 0);
+    /// q.sync()?;
+    /// assert_eq!(storage.unsynced_len(), 0);
+    /// # Ok::<(), lindy::store::StoreError>(())
+    /// ```
     pub fn sync(&mut self) -> Result<(), StoreError> {
         if let Some(cause) = &self.poison {
             return Err(StoreError::Poisoned {
@@ -641,6 +906,17 @@ impl<S: Storage, W> Queue<S, W> {
     ///
     /// Errors: `STORE_POISONED` if the final fsync fails (the outcome of the writes it covered is
     /// unknown).
+    ///
+    /// ```
+    /// # use lindy::store::{FaultStorage, Queue, StoreOptions};
+    /// let mut q = Queue::open(FaultStorage::new(), StoreOptions::new())?;
+    /// q.push("k", b"last")?;
+    /// q.close()?;
+    /// assert_eq!(q.push("k", b"more").unwrap_err().code(), "CLOSED");
+    /// assert_eq!(q.try_take("k")?, Some(b"last".to_vec())); // drains
+    /// assert_eq!(q.try_take("k").unwrap_err().code(), "CLOSED");
+    /// # Ok::<(), lindy::store::StoreError>(())
+    /// ```
     pub fn close(&mut self) -> Result<(), StoreError> {
         if self.closed {
             return Ok(());
@@ -694,26 +970,70 @@ impl<S: Storage, W> Queue<S, W> {
     }
 
     /// Whether the storage was released (closed and drained).
+    ///
+    /// ```
+    /// # use lindy::store::{FaultStorage, Queue, StoreOptions};
+    /// let mut q = Queue::open(FaultStorage::new(), StoreOptions::new())?;
+    /// q.push("k", b"v")?;
+    /// q.close()?;
+    /// assert!(!q.is_released()); // an entry is left to drain
+    /// q.try_take("k")?;
+    /// assert!(q.is_released());
+    /// # Ok::<(), lindy::store::StoreError>(())
+    /// ```
     pub fn is_released(&self) -> bool {
         self.released
     }
 
     /// Whether [`close`](Self::close) was called.
+    ///
+    /// ```
+    /// # use lindy::store::{FaultStorage, Queue, StoreOptions};
+    /// let mut q = Queue::open(FaultStorage::new(), StoreOptions::new())?;
+    /// q.close()?;
+    /// assert!(q.is_closed());
+    /// # Ok::<(), lindy::store::StoreError>(())
+    /// ```
     pub fn is_closed(&self) -> bool {
         self.closed
     }
 
     /// Whether a failed fsync (or unrecoverable write) poisoned the store.
+    ///
+    /// ```
+    /// use lindy::store::{FaultStorage, Queue, StoreOptions};
+    /// let storage = FaultStorage::new();
+    /// let mut q = Queue::open(storage.clone(), StoreOptions::new())?;
+    /// storage.fail_sync(0);
+    /// assert!(q.push("k", b"v").is_err());
+    /// assert!(q.is_poisoned());
+    /// # Ok::<(), lindy::store::StoreError>(())
+    /// ```
     pub fn is_poisoned(&self) -> bool {
         self.poison.is_some()
     }
 
     /// What opening found and repaired.
+    ///
+    /// ```
+    /// # use lindy::store::{FaultStorage, Queue, StoreOptions};
+    /// let mut q = Queue::open(FaultStorage::new(), StoreOptions::new())?;
+    /// assert!(q.open_report().created);
+    /// # Ok::<(), lindy::store::StoreError>(())
+    /// ```
     pub fn open_report(&self) -> &OpenReport {
         &self.report
     }
 
     /// Sizes and counters.
+    ///
+    /// ```
+    /// # use lindy::store::{FaultStorage, Queue, StoreOptions};
+    /// let mut q = Queue::open(FaultStorage::new(), StoreOptions::new())?;
+    /// q.push("k", b"v")?;
+    /// assert_eq!(q.stats().entries, 1);
+    /// # Ok::<(), lindy::store::StoreError>(())
+    /// ```
     pub fn stats(&self) -> StoreStats {
         StoreStats {
             entries: self.live.len() as u64,
@@ -728,11 +1048,26 @@ impl<S: Storage, W> Queue<S, W> {
     }
 
     /// The options the store was opened with.
+    ///
+    /// ```
+    /// # use lindy::store::{FaultStorage, Queue, StoreOptions};
+    /// let mut q = Queue::open(FaultStorage::new(), StoreOptions::new())?;
+    /// assert_eq!(q.options(), &StoreOptions::new());
+    /// # Ok::<(), lindy::store::StoreError>(())
+    /// ```
     pub fn options(&self) -> &StoreOptions {
         &self.opts
     }
 
     /// The storage, e.g. to inspect a [`FaultStorage`](super::FaultStorage).
+    ///
+    /// ```
+    /// # use lindy::store::{FaultStorage, Queue, StoreOptions};
+    /// let mut q = Queue::open(FaultStorage::new(), StoreOptions::new())?;
+    /// q.push("k", b"v")?;
+    /// assert_eq!(q.storage().unsynced_len(), 0); // Always: fsynced
+    /// # Ok::<(), lindy::store::StoreError>(())
+    /// ```
     pub fn storage(&self) -> &S {
         &self.storage
     }
@@ -740,6 +1075,16 @@ impl<S: Storage, W> Queue<S, W> {
     /// Gives the storage back (without syncing: use [`close`](Self::close) first for that).
     /// Records still in the write buffer are appended first (a failure loses them, as a crash
     /// would).
+    ///
+    /// ```
+    /// # use lindy::store::{FaultStorage, Queue, StoreOptions};
+    /// let mut q = Queue::open(FaultStorage::new(), StoreOptions::new())?;
+    /// q.push("k", b"v")?;
+    /// let storage = q.into_storage();
+    /// let q = Queue::open(storage, StoreOptions::new())?;
+    /// assert_eq!(q.len("k"), 1);
+    /// # Ok::<(), lindy::store::StoreError>(())
+    /// ```
     pub fn into_storage(mut self) -> S {
         let _ = self.flush_pending();
         self.storage

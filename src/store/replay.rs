@@ -34,6 +34,21 @@ use super::storage::Storage;
 use super::StoreError;
 
 /// A live entry: its sequence number and payload.
+///
+/// ```
+/// # use lindy::store::{codec::*, replay, ReplayOptions};
+/// let mut log = encode_header(FileHeader { salt: 7, base_seq: 0 }).to_vec();
+/// for (seq, value) in [(0, b"a"), (1, b"b")] {
+///     let at = log.len() as u64;
+///     encode_out(&mut log, Frame { salt: 7, offset: at, durable: at }, seq, "k", value)?;
+/// }
+/// let at = log.len() as u64;
+/// encode_tombstone(&mut log, Frame { salt: 7, offset: at, durable: at }, 0, "k")?;
+/// let r = replay(&log, ReplayOptions::default())?;
+/// let e = &r.queues["k"][0];
+/// assert_eq!((e.seq, &e.value[..]), (1, &b"b"[..]));
+/// # Ok::<(), lindy::store::StoreError>(())
+/// ```
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Entry {
     /// The entry's sequence number (unique in the log, increasing in push order).
@@ -43,6 +58,22 @@ pub struct Entry {
 }
 
 /// A region skipped by salvage.
+///
+/// ```
+/// # use lindy::store::{codec::*, replay, ReplayOptions};
+/// let mut log = encode_header(FileHeader { salt: 7, base_seq: 0 }).to_vec();
+/// for (seq, value) in [(0, b"a"), (1, b"b")] {
+///     let at = log.len() as u64;
+///     encode_out(&mut log, Frame { salt: 7, offset: at, durable: at }, seq, "k", value)?;
+/// }
+/// let at = log.len() as u64;
+/// encode_tombstone(&mut log, Frame { salt: 7, offset: at, durable: at }, 0, "k")?;
+/// let first = 32 + 32 + 1; // the first record's value byte
+/// log[first] ^= 0xFF;
+/// let r = replay(&log, ReplayOptions { salvage: true })?;
+/// assert_eq!(r.skipped[0].offset, 32);
+/// # Ok::<(), lindy::store::StoreError>(())
+/// ```
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Skipped {
     /// Byte offset where the skipped region starts.
@@ -54,6 +85,20 @@ pub struct Skipped {
 }
 
 /// Counters gathered during replay.
+///
+/// ```
+/// # use lindy::store::{codec::*, replay, ReplayOptions};
+/// let mut log = encode_header(FileHeader { salt: 7, base_seq: 0 }).to_vec();
+/// for (seq, value) in [(0, b"a"), (1, b"b")] {
+///     let at = log.len() as u64;
+///     encode_out(&mut log, Frame { salt: 7, offset: at, durable: at }, seq, "k", value)?;
+/// }
+/// let at = log.len() as u64;
+/// encode_tombstone(&mut log, Frame { salt: 7, offset: at, durable: at }, 0, "k")?;
+/// let s = replay(&log, ReplayOptions::default())?.stats;
+/// assert_eq!((s.records, s.outs, s.tombstones, s.live_entries), (3, 2, 1, 1));
+/// # Ok::<(), lindy::store::StoreError>(())
+/// ```
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct ReplayStats {
     /// Valid records read.
@@ -73,6 +118,22 @@ pub struct ReplayStats {
 }
 
 /// What replay found.
+///
+/// ```
+/// # use lindy::store::{codec::*, replay, ReplayOptions};
+/// let mut log = encode_header(FileHeader { salt: 7, base_seq: 0 }).to_vec();
+/// for (seq, value) in [(0, b"a"), (1, b"b")] {
+///     let at = log.len() as u64;
+///     encode_out(&mut log, Frame { salt: 7, offset: at, durable: at }, seq, "k", value)?;
+/// }
+/// let at = log.len() as u64;
+/// encode_tombstone(&mut log, Frame { salt: 7, offset: at, durable: at }, 0, "k")?;
+/// let r = replay(&log, ReplayOptions::default())?;
+/// assert_eq!((r.next_seq, r.good_len, r.torn_tail), (2, log.len() as u64, 0));
+/// let torn = replay(&log[..log.len() - 3], ReplayOptions::default())?;
+/// assert_eq!(torn.torn_tail, 30); // the cut tombstone: dropped, reported
+/// # Ok::<(), lindy::store::StoreError>(())
+/// ```
 #[derive(Debug, Clone, Default)]
 pub struct Replay {
     /// The file header; `None` for an empty input (a log that was never written).
@@ -94,12 +155,31 @@ pub struct Replay {
 impl Replay {
     /// Bytes of the log that a compaction would reclaim (pulled entries, tombstones, skipped
     /// regions; the torn tail is not counted).
+    ///
+    /// ```
+    /// # use lindy::store::{codec::*, replay, ReplayOptions};
+    /// let mut log = encode_header(FileHeader { salt: 7, base_seq: 0 }).to_vec();
+    /// for (seq, value) in [(0, b"a"), (1, b"b")] {
+    ///     let at = log.len() as u64;
+    ///     encode_out(&mut log, Frame { salt: 7, offset: at, durable: at }, seq, "k", value)?;
+    /// }
+    /// let at = log.len() as u64;
+    /// encode_tombstone(&mut log, Frame { salt: 7, offset: at, durable: at }, 0, "k")?;
+    /// let r = replay(&log, ReplayOptions::default())?;
+    /// assert_eq!(r.dead_bytes(), (record_len(1, 1) + record_len(1, 0)) as u64);
+    /// # Ok::<(), lindy::store::StoreError>(())
+    /// ```
     pub fn dead_bytes(&self) -> u64 {
         self.good_len.saturating_sub(self.stats.live_bytes)
     }
 }
 
 /// Replay options.
+///
+/// ```
+/// use lindy::store::ReplayOptions;
+/// assert!(!ReplayOptions::default().salvage); // corruption refuses to open
+/// ```
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct ReplayOptions {
     /// Skip corrupt regions in the middle instead of failing.
@@ -107,6 +187,20 @@ pub struct ReplayOptions {
 }
 
 /// Replays a whole log image. See the [module docs](self) for the algorithm.
+///
+/// ```
+/// # use lindy::store::{codec::*, replay, ReplayOptions};
+/// let mut log = encode_header(FileHeader { salt: 7, base_seq: 0 }).to_vec();
+/// for (seq, value) in [(0, b"a"), (1, b"b")] {
+///     let at = log.len() as u64;
+///     encode_out(&mut log, Frame { salt: 7, offset: at, durable: at }, seq, "k", value)?;
+/// }
+/// let at = log.len() as u64;
+/// encode_tombstone(&mut log, Frame { salt: 7, offset: at, durable: at }, 0, "k")?;
+/// let r = replay(&log, ReplayOptions::default())?;
+/// assert_eq!(r.queues["k"].len(), 1);
+/// # Ok::<(), lindy::store::StoreError>(())
+/// ```
 pub fn replay(bytes: &[u8], opts: ReplayOptions) -> Result<Replay, StoreError> {
     let mut queues = HashMap::new();
     let mut out = replay_into(bytes, opts, &mut queues)?;
@@ -188,6 +282,11 @@ pub(crate) fn replay_into(
 }
 
 /// Replay reads the log in chunks of this many bytes (a record longer than that is read whole).
+///
+/// ```
+/// use lindy::store::replay::REPLAY_CHUNK;
+/// assert_eq!(REPLAY_CHUNK, 1 << 20);
+/// ```
 pub const REPLAY_CHUNK: usize = 1 << 20;
 
 /// [`replay_into`] reading `storage` through [`Storage::read_at`] in [`REPLAY_CHUNK`]s, decoding
@@ -512,6 +611,20 @@ fn scan(
 
 /// The offset of the first valid record at or after `from`, if any (linear time: see the
 /// module docs).
+///
+/// ```
+/// # use lindy::store::{codec::*, replay, ReplayOptions};
+/// let mut log = encode_header(FileHeader { salt: 7, base_seq: 0 }).to_vec();
+/// for (seq, value) in [(0, b"a"), (1, b"b")] {
+///     let at = log.len() as u64;
+///     encode_out(&mut log, Frame { salt: 7, offset: at, durable: at }, seq, "k", value)?;
+/// }
+/// let at = log.len() as u64;
+/// encode_tombstone(&mut log, Frame { salt: 7, offset: at, durable: at }, 0, "k")?;
+/// let second = 32 + record_len(1, 1);
+/// assert_eq!(lindy::store::replay::find_next_record(&log, 33, 7), Some(second));
+/// # Ok::<(), lindy::store::StoreError>(())
+/// ```
 pub fn find_next_record(bytes: &[u8], from: usize, salt: u64) -> Option<usize> {
     scan(bytes, 0, from, salt, &mut 0, |_| true)
 }
