@@ -31,3 +31,11 @@ GATES += test-store-enospc
 else
 $(info store: not root, so the real-ENOSPC tmpfs test (make test-store-enospc) is not in the gate)
 endif
+
+# The store's benchmark rows (issue 18), one command each; peers run in the same process,
+# interleaved, and the ratios are printed under each table (docs/benchmarks/store.md).
+.PHONY: bench-store bench-store-never
+bench-store:
+	$(CARGO) bench --bench store
+bench-store-never:
+	STORE_BENCH=never $(CARGO) bench --bench store
