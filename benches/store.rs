@@ -333,7 +333,68 @@ fn replay_million(log: &Path) {
     );
 }
 
-/// `STORE_BENCH=always1,always8,never` runs a subset (replay needs `never`'s log).
+/// The `Never` push rows as a single-thread table, interleaved, so `LINDY_BENCH_CALLGRIND=1`
+/// adds user-space instruction counts per push (`make bench-store-callgrind`). The kernel's
+/// share of a `write(2)` is not counted: the raw rows show what the peers spend around it.
+fn never_instructions(d: &Path) {
+    let mut t = common::Table::new(
+        "store: single thread, Never push of 128 bytes (interleaved, best round)",
+        "push",
+    )
+    .single_thread();
+    let opts = StoreOptions::new().with_durability(Durability::Never);
+    let (lp, bp, rp) = (d.join("i.log"), d.join("ib.log"), d.join("i.bin"));
+    for p in [&lp, &bp, &rp] {
+        fresh(p);
+    }
+    let store = FileStore::open_with(&lp, opts.clone()).unwrap();
+    let buffered = FileStore::open_with(&bp, opts.with_write_buffer(64 << 10)).unwrap();
+    let mut writer = BufWriter::with_capacity(64 << 10, File::create(d.join("iw.bin")).unwrap());
+    let mut raw = OpenOptions::new()
+        .create(true)
+        .append(true)
+        .open(&rp)
+        .unwrap();
+    let rec = [0xABu8; RECORD];
+    let cases: Vec<common::Case<'_>> = vec![
+        (
+            "lindy FileStore::push (Never: one write(2) per push)",
+            Box::new(|n| {
+                for _ in 0..n {
+                    store.push("k", &VALUE).unwrap();
+                }
+            }),
+        ),
+        (
+            "lindy FileStore::push (Never + 64 KiB write buffer)",
+            Box::new(|n| {
+                for _ in 0..n {
+                    buffered.push("k", &VALUE).unwrap();
+                }
+            }),
+        ),
+        (
+            "raw buffered append (BufWriter, 64 KiB)",
+            Box::new(|n| {
+                for _ in 0..n {
+                    writer.write_all(&rec).unwrap();
+                }
+            }),
+        ),
+        (
+            "raw unbuffered append (one write(2) per record)",
+            Box::new(|n| {
+                for _ in 0..n {
+                    raw.write_all(&rec).unwrap();
+                }
+            }),
+        ),
+    ];
+    t.interleaved(100_000, 5, common::Pick::Best, cases);
+    t.print();
+}
+
+/// `STORE_BENCH=always1,always8,never,instr` runs a subset (replay needs `never`'s log).
 fn main() {
     let only = std::env::var("STORE_BENCH").ok();
     let on = |name: &str| {
@@ -350,6 +411,9 @@ fn main() {
     if on("never") {
         let log = never_million(&d);
         replay_million(&log);
+    }
+    if on("instr") {
+        never_instructions(&d);
     }
     let _ = fs::remove_dir_all(&d);
 }

@@ -39,3 +39,7 @@ bench-store:
 	$(CARGO) bench --bench store
 bench-store-never:
 	STORE_BENCH=never $(CARGO) bench --bench store
+# The same Never rows as a single-thread table with callgrind instruction counts per push.
+.PHONY: bench-store-callgrind
+bench-store-callgrind: perf-valgrind
+	LINDY_BENCH_CALLGRIND=1 STORE_BENCH=instr $(CARGO) bench --bench store
