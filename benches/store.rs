@@ -213,12 +213,21 @@ fn always_eight_writers(d: &Path) {
 fn never_million(d: &Path) -> PathBuf {
     let n: u64 = if quick() { 1_000 } else { 1_000_000 };
     let mut t = common::Table::new(
-        &format!("store: Never, {n} pushes of 128-byte values"),
+        &format!("store: Never, {n} pushes of 128-byte values (rounds interleaved)"),
         "push",
     );
     let lp = d.join("never.log");
+    let bp = d.join("never-buffered.log");
+    let rp = d.join("raw.bin");
     let opts = StoreOptions::new().with_durability(Durability::Never);
-    let mut lindy = vec![];
+    // The same with a 64 KiB write buffer (StoreOptions::with_write_buffer): one write(2) per
+    // ~400 records; a process crash may lose what is buffered. Its peer is BufWriter.
+    let buffered_opts = opts.clone().with_write_buffer(64 << 10);
+    let rec = [0xABu8; RECORD];
+    let (mut lindy, mut lindy_buffered, mut buffered, mut unbuffered) =
+        (vec![], vec![], vec![], vec![]);
+    // Round-robin, so a burst of outside load hits one round of every row, not every round of
+    // one row; each row is the median of its rounds.
     for _ in 0..3 {
         fresh(&lp);
         let store = FileStore::open_with(&lp, opts.clone()).unwrap();
@@ -228,17 +237,7 @@ fn never_million(d: &Path) -> PathBuf {
         }
         lindy.push(start.elapsed().as_nanos() as f64 / n as f64);
         store.close().unwrap();
-    }
-    t.record(
-        "lindy FileStore::push (Never: one write(2) per push)",
-        median(lindy),
-    );
-    // The same with a 64 KiB write buffer (StoreOptions::with_write_buffer): one write(2) per
-    // ~400 records; a process crash may lose what is buffered. Its peer is BufWriter below.
-    let buffered_opts = opts.clone().with_write_buffer(64 << 10);
-    let bp = d.join("never-buffered.log");
-    let mut lindy_buffered = vec![];
-    for _ in 0..3 {
+
         fresh(&bp);
         let store = FileStore::open_with(&bp, buffered_opts.clone()).unwrap();
         let start = Instant::now();
@@ -247,17 +246,8 @@ fn never_million(d: &Path) -> PathBuf {
         }
         store.close().unwrap();
         lindy_buffered.push(start.elapsed().as_nanos() as f64 / n as f64);
-    }
-    fresh(&bp);
-    t.record(
-        "lindy FileStore::push (Never + 64 KiB write buffer, close included)",
-        median(lindy_buffered),
-    );
-    let rec = [0xABu8; RECORD];
-    let rp = d.join("raw.bin");
-    let mut buffered = vec![];
-    let mut unbuffered = vec![];
-    for _ in 0..3 {
+        fresh(&bp);
+
         fresh(&rp);
         let mut w = BufWriter::with_capacity(64 << 10, File::create(&rp).unwrap());
         let start = Instant::now();
@@ -267,6 +257,7 @@ fn never_million(d: &Path) -> PathBuf {
         w.flush().unwrap();
         buffered.push(start.elapsed().as_nanos() as f64 / n as f64);
         drop(w);
+
         fresh(&rp);
         let mut f = OpenOptions::new()
             .create(true)
@@ -279,50 +270,131 @@ fn never_million(d: &Path) -> PathBuf {
         }
         unbuffered.push(start.elapsed().as_nanos() as f64 / n as f64);
     }
-    t.record("raw buffered append (BufWriter, 64 KiB)", median(buffered));
-    t.record(
-        "raw unbuffered append (one write(2) per record)",
+    fresh(&rp);
+    let (lindy, lindy_buffered, buffered, unbuffered) = (
+        median(lindy),
+        median(lindy_buffered),
+        median(buffered),
         median(unbuffered),
     );
+    t.record(
+        "lindy FileStore::push (Never: one write(2) per push)",
+        lindy,
+    );
+    t.record(
+        "lindy FileStore::push (Never + 64 KiB write buffer, close included)",
+        lindy_buffered,
+    );
+    t.record("raw buffered append (BufWriter, 64 KiB)", buffered);
+    t.record(
+        "raw unbuffered append (one write(2) per record)",
+        unbuffered,
+    );
     t.print();
+    println!(
+        "\nNever ÷ one write(2) per record: {:.2}× (target ≤ 1.2×); Never + write buffer ÷ one \
+         write(2) per record: {:.2}×; Never + write buffer ÷ BufWriter: {:.2}×",
+        lindy / unbuffered,
+        lindy_buffered / unbuffered,
+        lindy_buffered / buffered
+    );
     lp
 }
 
 fn replay_million(log: &Path) {
     let size = fs::metadata(log).unwrap().len();
     let mut t = common::Table::new(
-        &format!("store: replay (open) of the log above, {size} bytes"),
+        &format!("store: replay (open) of the log above, {size} bytes (rounds interleaved)"),
         "open",
     );
-    let mut opens = vec![];
+    let (mut opens, mut reads) = (vec![], vec![]);
     let mut records = 0;
-    for _ in 0..3 {
+    for _ in 0..5 {
         let start = Instant::now();
         let s = FileStore::open(log).unwrap();
         opens.push(start.elapsed().as_nanos() as f64);
         records = s.open_report().records;
         drop(s);
-    }
-    t.record(
-        &format!("lindy FileStore::open ({records} records)"),
-        median(opens.clone()),
-    );
-    let mut reads = vec![];
-    for _ in 0..3 {
         let start = Instant::now();
         let b = fs::read(log).unwrap();
         reads.push(start.elapsed().as_nanos() as f64);
         assert_eq!(b.len() as u64, size);
+        drop(b);
     }
-    t.record("fs::read of the same file (page cache)", median(reads));
+    let (open, read) = (median(opens), median(reads));
+    t.record(&format!("lindy FileStore::open ({records} records)"), open);
+    t.record("fs::read of the same file (page cache)", read);
     t.print();
     println!(
-        "\nreplay of {records} records: {:.3} s (target ≤ 1 s)",
-        median(opens) / 1e9
+        "\nreplay of {records} records: {:.3} s (target ≤ 1 s); replay ÷ fs::read: {:.2}× \
+         (target ≤ 2×)",
+        open / 1e9,
+        open / read
     );
 }
 
-/// `STORE_BENCH=always1,always8,never` runs a subset (replay needs `never`'s log).
+/// The `Never` push rows as a single-thread table, interleaved, so `LINDY_BENCH_CALLGRIND=1`
+/// adds user-space instruction counts per push (`make bench-store-callgrind`). The kernel's
+/// share of a `write(2)` is not counted: the raw rows show what the peers spend around it.
+fn never_instructions(d: &Path) {
+    let mut t = common::Table::new(
+        "store: single thread, Never push of 128 bytes (interleaved, best round)",
+        "push",
+    )
+    .single_thread();
+    let opts = StoreOptions::new().with_durability(Durability::Never);
+    let (lp, bp, rp) = (d.join("i.log"), d.join("ib.log"), d.join("i.bin"));
+    for p in [&lp, &bp, &rp] {
+        fresh(p);
+    }
+    let store = FileStore::open_with(&lp, opts.clone()).unwrap();
+    let buffered = FileStore::open_with(&bp, opts.with_write_buffer(64 << 10)).unwrap();
+    let mut writer = BufWriter::with_capacity(64 << 10, File::create(d.join("iw.bin")).unwrap());
+    let mut raw = OpenOptions::new()
+        .create(true)
+        .append(true)
+        .open(&rp)
+        .unwrap();
+    let rec = [0xABu8; RECORD];
+    let cases: Vec<common::Case<'_>> = vec![
+        (
+            "lindy FileStore::push (Never: one write(2) per push)",
+            Box::new(|n| {
+                for _ in 0..n {
+                    store.push("k", &VALUE).unwrap();
+                }
+            }),
+        ),
+        (
+            "lindy FileStore::push (Never + 64 KiB write buffer)",
+            Box::new(|n| {
+                for _ in 0..n {
+                    buffered.push("k", &VALUE).unwrap();
+                }
+            }),
+        ),
+        (
+            "raw buffered append (BufWriter, 64 KiB)",
+            Box::new(|n| {
+                for _ in 0..n {
+                    writer.write_all(&rec).unwrap();
+                }
+            }),
+        ),
+        (
+            "raw unbuffered append (one write(2) per record)",
+            Box::new(|n| {
+                for _ in 0..n {
+                    raw.write_all(&rec).unwrap();
+                }
+            }),
+        ),
+    ];
+    t.interleaved(100_000, 5, common::Pick::Best, cases);
+    t.print();
+}
+
+/// `STORE_BENCH=always1,always8,never,instr` runs a subset (replay needs `never`'s log).
 fn main() {
     let only = std::env::var("STORE_BENCH").ok();
     let on = |name: &str| {
@@ -339,6 +411,9 @@ fn main() {
     if on("never") {
         let log = never_million(&d);
         replay_million(&log);
+    }
+    if on("instr") {
+        never_instructions(&d);
     }
     let _ = fs::remove_dir_all(&d);
 }

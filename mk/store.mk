@@ -31,3 +31,15 @@ GATES += test-store-enospc
 else
 $(info store: not root, so the real-ENOSPC tmpfs test (make test-store-enospc) is not in the gate)
 endif
+
+# The store's benchmark rows (issue 18), one command each; peers run in the same process,
+# interleaved, and the ratios are printed under each table (docs/benchmarks/store.md).
+.PHONY: bench-store bench-store-never
+bench-store:
+	$(CARGO) bench --bench store
+bench-store-never:
+	STORE_BENCH=never $(CARGO) bench --bench store
+# The same Never rows as a single-thread table with callgrind instruction counts per push.
+.PHONY: bench-store-callgrind
+bench-store-callgrind: perf-valgrind
+	LINDY_BENCH_CALLGRIND=1 STORE_BENCH=instr $(CARGO) bench --bench store

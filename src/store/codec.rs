@@ -48,19 +48,63 @@ use super::StoreError;
 static CRC32C: Crc<u32, Table<16>> = Crc::<u32, Table<16>>::new(&CRC_32_ISCSI);
 
 /// The file magic.
+///
+/// ```
+/// use lindy::store::codec::{encode_header, FileHeader, MAGIC};
+/// let h = encode_header(FileHeader { salt: 1, base_seq: 0 });
+/// assert_eq!(h[..8], MAGIC);
+/// ```
 pub const MAGIC: [u8; 8] = *b"LINDYLOG";
 /// The format version this code writes and reads.
+///
+/// ```
+/// use lindy::store::codec::{encode_header, FileHeader, VERSION};
+/// let h = encode_header(FileHeader { salt: 1, base_seq: 0 });
+/// assert_eq!(u16::from_le_bytes([h[8], h[9]]), VERSION);
+/// ```
 pub const VERSION: u16 = 2;
 /// Length of the file header.
+///
+/// ```
+/// use lindy::store::codec::{encode_header, FileHeader, FILE_HEADER_LEN};
+/// assert_eq!(encode_header(FileHeader { salt: 1, base_seq: 0 }).len(), FILE_HEADER_LEN);
+/// ```
 pub const FILE_HEADER_LEN: usize = 32;
 /// Length of a record's fixed header (before the key).
+///
+/// ```
+/// use lindy::store::codec::{record_len, RECORD_HEADER_LEN};
+/// assert_eq!(record_len(0, 0), RECORD_HEADER_LEN);
+/// ```
 pub const RECORD_HEADER_LEN: usize = 32;
 /// The largest key the format can hold.
+///
+/// ```
+/// use lindy::store::codec::{encode_out, Frame, MAX_KEY_LEN};
+/// let key = "k".repeat(MAX_KEY_LEN + 1);
+/// let f = Frame { salt: 1, offset: 32, durable: 32 };
+/// assert!(encode_out(&mut Vec::new(), f, 0, &key, b"").is_err());
+/// ```
 pub const MAX_KEY_LEN: usize = u16::MAX as usize;
 /// The largest value the format accepts (1 GiB).
+///
+/// ```
+/// use lindy::store::codec::MAX_VALUE_LEN;
+/// assert_eq!(MAX_VALUE_LEN, 1 << 30); // far below the u32 length field
+/// ```
 pub const MAX_VALUE_LEN: usize = 1 << 30;
 
 /// What a record does.
+///
+/// ```
+/// # use lindy::store::codec::*;
+/// let header = FileHeader { salt: 7, base_seq: 0 };
+/// let mut log = encode_header(header).to_vec();
+/// encode_tombstone(&mut log, Frame { salt: 7, offset: 32, durable: 32 }, 0, "k")?;
+/// let Decoded::Record(r, _) = decode_record(&log[32..], 7, 32) else { panic!() };
+/// assert_eq!(r.op, Op::Tombstone);
+/// # Ok::<(), lindy::store::StoreError>(())
+/// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Op {
     /// An entry pushed under a key.
@@ -84,6 +128,12 @@ impl Op {
 }
 
 /// The decoded file header.
+///
+/// ```
+/// use lindy::store::codec::{decode_header, encode_header, FileHeader};
+/// let h = FileHeader { salt: 0xFEED, base_seq: 10 };
+/// assert_eq!(decode_header(&encode_header(h)), Ok(h));
+/// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct FileHeader {
     /// Seeds every record's CRC, so a record copied from another log (say, inside a payload)
@@ -95,6 +145,18 @@ pub struct FileHeader {
 }
 
 /// Where a record goes: what binds its CRCs to one log and one place in it.
+///
+/// ```
+/// # use lindy::store::codec::*;
+/// let header = FileHeader { salt: 7, base_seq: 0 };
+/// let mut log = encode_header(header).to_vec();
+/// let at = log.len() as u64;
+/// encode_out(&mut log, Frame { salt: 7, offset: at, durable: at }, 0, "k", b"v")?;
+/// // The CRCs bind the record to its salt and offset: elsewhere it does not validate.
+/// assert!(matches!(decode_record(&log[32..], 7, 33), Decoded::Invalid(_)));
+/// assert!(matches!(decode_record(&log[32..], 8, 32), Decoded::Invalid(_)));
+/// # Ok::<(), lindy::store::StoreError>(())
+/// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Frame {
     /// The log's salt (from its [`FileHeader`]).
@@ -106,6 +168,17 @@ pub struct Frame {
 }
 
 /// One decoded record, borrowing from the input.
+///
+/// ```
+/// # use lindy::store::codec::*;
+/// let header = FileHeader { salt: 7, base_seq: 0 };
+/// let mut log = encode_header(header).to_vec();
+/// encode_out(&mut log, Frame { salt: 7, offset: 32, durable: 32 }, 5, "jobs", b"payload")?;
+/// let Decoded::Record(r, len) = decode_record(&log[32..], 7, 32) else { panic!() };
+/// assert_eq!((r.op, r.seq, r.key, r.value), (Op::Out, 5, "jobs", &b"payload"[..]));
+/// assert_eq!(len, record_len(4, 7));
+/// # Ok::<(), lindy::store::StoreError>(())
+/// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Record<'a> {
     /// Out or tombstone.
@@ -121,6 +194,17 @@ pub struct Record<'a> {
 }
 
 /// The result of decoding a record at some offset.
+///
+/// ```
+/// # use lindy::store::codec::*;
+/// let header = FileHeader { salt: 7, base_seq: 0 };
+/// let mut log = encode_header(header).to_vec();
+/// encode_out(&mut log, Frame { salt: 7, offset: 32, durable: 32 }, 0, "k", b"value")?;
+/// let torn = &log[32..log.len() - 1];
+/// assert_eq!(decode_record(torn, 7, 32), Decoded::Truncated { needed: record_len(1, 5) as u64 });
+/// assert!(matches!(decode_record(&[0; 40], 7, 32), Decoded::Invalid(_)));
+/// # Ok::<(), lindy::store::StoreError>(())
+/// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Decoded<'a> {
     /// A valid record of `len` bytes.
@@ -137,11 +221,22 @@ pub enum Decoded<'a> {
 }
 
 /// The encoded size of a record.
+///
+/// ```
+/// use lindy::store::codec::record_len;
+/// assert_eq!(record_len(1, 128), 161); // 32-byte header, key, value
+/// ```
 pub const fn record_len(key_len: usize, value_len: usize) -> usize {
     RECORD_HEADER_LEN + key_len + value_len
 }
 
 /// Encodes the file header.
+///
+/// ```
+/// use lindy::store::codec::{encode_header, FileHeader};
+/// let bytes = encode_header(FileHeader { salt: 3, base_seq: 0 });
+/// assert_eq!(&bytes[..8], b"LINDYLOG");
+/// ```
 pub fn encode_header(header: FileHeader) -> [u8; FILE_HEADER_LEN] {
     let mut b = [0u8; FILE_HEADER_LEN];
     b[0..8].copy_from_slice(&MAGIC);
@@ -154,6 +249,14 @@ pub fn encode_header(header: FileHeader) -> [u8; FILE_HEADER_LEN] {
 }
 
 /// Decodes the file header at the start of `bytes`.
+///
+/// ```
+/// use lindy::store::codec::{decode_header, encode_header, FileHeader};
+/// let mut b = encode_header(FileHeader { salt: 3, base_seq: 9 });
+/// assert_eq!(decode_header(&b).unwrap().base_seq, 9);
+/// b[20] ^= 1; // any damaged byte is caught by the header CRC
+/// assert!(decode_header(&b).is_err());
+/// ```
 pub fn decode_header(bytes: &[u8]) -> Result<FileHeader, &'static str> {
     let Some(b) = bytes.get(..FILE_HEADER_LEN) else {
         return Err("file shorter than the 32-byte header");
@@ -180,6 +283,15 @@ pub fn decode_header(bytes: &[u8]) -> Result<FileHeader, &'static str> {
 
 /// Appends an out record for `frame` to `buf`. Fails (writing nothing) if the key is empty or
 /// the key or value is beyond the format's limits ([`MAX_KEY_LEN`], [`MAX_VALUE_LEN`]).
+///
+/// ```
+/// # use lindy::store::codec::*;
+/// let header = FileHeader { salt: 7, base_seq: 0 };
+/// let mut log = encode_header(header).to_vec();
+/// encode_out(&mut log, Frame { salt: 7, offset: 32, durable: 32 }, 0, "k", b"v")?;
+/// assert_eq!(log.len(), 32 + record_len(1, 1));
+/// # Ok::<(), lindy::store::StoreError>(())
+/// ```
 pub fn encode_out(
     buf: &mut Vec<u8>,
     frame: Frame,
@@ -192,6 +304,16 @@ pub fn encode_out(
 
 /// Appends a restore record (entry `seq` of `key` is back, with `value`) to `buf` (same checks
 /// as [`encode_out`]).
+///
+/// ```
+/// # use lindy::store::codec::*;
+/// let header = FileHeader { salt: 7, base_seq: 0 };
+/// let mut log = encode_header(header).to_vec();
+/// encode_restore(&mut log, Frame { salt: 7, offset: 32, durable: 32 }, 0, "k", b"back")?;
+/// let Decoded::Record(r, _) = decode_record(&log[32..], 7, 32) else { panic!() };
+/// assert_eq!((r.op, r.value), (Op::Restore, &b"back"[..]));
+/// # Ok::<(), lindy::store::StoreError>(())
+/// ```
 pub fn encode_restore(
     buf: &mut Vec<u8>,
     frame: Frame,
@@ -203,6 +325,15 @@ pub fn encode_restore(
 }
 
 /// Appends a tombstone for entry `seq` of `key` to `buf` (same key checks as [`encode_out`]).
+///
+/// ```
+/// # use lindy::store::codec::*;
+/// let header = FileHeader { salt: 7, base_seq: 0 };
+/// let mut log = encode_header(header).to_vec();
+/// encode_tombstone(&mut log, Frame { salt: 7, offset: 32, durable: 32 }, 4, "k")?;
+/// assert_eq!(log.len(), 32 + record_len(1, 0));
+/// # Ok::<(), lindy::store::StoreError>(())
+/// ```
 pub fn encode_tombstone(
     buf: &mut Vec<u8>,
     frame: Frame,
@@ -245,8 +376,8 @@ fn encode(
     Ok(())
 }
 
-/// A running CRC-32C. With std, the `crc32c` crate's hardware instructions (SSE 4.2 on x86-64,
-/// the CRC extension on aarch64, detected at run time, its table fallback elsewhere); without,
+/// A running CRC-32C. With std, hardware instructions (SSE 4.2 inline on x86-64, the `crc32c`
+/// crate's for aarch64's CRC extension, detected at run time, its table fallback elsewhere); without,
 /// the `crc` crate's slice-by-16 table. Same polynomial, same values (tested below).
 #[cfg(feature = "std")]
 #[derive(Clone)]
@@ -260,12 +391,61 @@ impl Seed {
 
     fn update(&mut self, bytes: &[u8]) {
         // `crc32c_append(crc32c(a), b) == crc32c(a ‖ b)`.
-        self.0 = crc32c::crc32c_append(self.0, bytes);
+        self.0 = crc32c_append(self.0, bytes);
     }
 
     fn finalize(self) -> u32 {
         self.0
     }
+}
+
+/// `crc32c::crc32c_append`, with SSE 4.2's `crc32` instruction inline on x86-64. A record's
+/// CRCs are a few short updates (16, 24, 4 bytes, the key, the value), where the crate's
+/// per-call set-up and its three-way parallel kernel cost more than the bytes themselves
+/// (≈ 640 instructions per 128-byte record in callgrind, against ≈ 60 for a plain loop).
+#[cfg(all(feature = "std", target_arch = "x86_64", not(miri)))]
+fn crc32c_append(crc: u32, bytes: &[u8]) -> u32 {
+    if std::is_x86_feature_detected!("sse4.2") {
+        // Safety: the CPU has SSE 4.2 (checked just above; the answer is cached by std).
+        unsafe { crc32c_sse42(crc, bytes) }
+    } else {
+        crc32c::crc32c_append(crc, bytes)
+    }
+}
+
+/// Elsewhere (aarch64's CRC extension, the table fallback, and under Miri) the crate decides.
+#[cfg(all(feature = "std", not(all(target_arch = "x86_64", not(miri)))))]
+fn crc32c_append(crc: u32, bytes: &[u8]) -> u32 {
+    crc32c::crc32c_append(crc, bytes)
+}
+
+/// CRC-32C by SSE 4.2, eight bytes per instruction. The register holds the inverted CRC (the
+/// usual pre- and post-inversion), so `crc` chains like `crc32c_append`'s.
+///
+/// # Safety
+///
+/// The CPU must support SSE 4.2.
+#[cfg(all(feature = "std", target_arch = "x86_64", not(miri)))]
+#[target_feature(enable = "sse4.2")]
+// The intrinsics are safe to call in a function with the feature from Rust 1.87 on; the MSRV
+// (1.85) still needs the `unsafe` blocks.
+#[allow(unused_unsafe)]
+unsafe fn crc32c_sse42(crc: u32, bytes: &[u8]) -> u32 {
+    use core::arch::x86_64::{_mm_crc32_u64, _mm_crc32_u8};
+    let mut words = bytes.chunks_exact(8);
+    let mut c = u64::from(!crc);
+    for w in &mut words {
+        let word = u64::from_le_bytes([w[0], w[1], w[2], w[3], w[4], w[5], w[6], w[7]]);
+        // Safety: SSE 4.2 is enabled for this function (the caller's promise).
+        c = unsafe { _mm_crc32_u64(c, word) };
+    }
+    // The instruction leaves the upper half zero.
+    let mut c = c as u32;
+    for &b in words.remainder() {
+        // Safety: as above.
+        c = unsafe { _mm_crc32_u8(c, b) };
+    }
+    !c
 }
 
 #[cfg(not(feature = "std"))]
@@ -304,12 +484,32 @@ fn body_crc(mut seed: Seed, head: u32, body: &[u8]) -> u32 {
 
 /// Decodes the record at the start of `bytes`, which sits at file `offset` of a log salted with
 /// `salt`.
+///
+/// ```
+/// # use lindy::store::codec::*;
+/// let header = FileHeader { salt: 7, base_seq: 0 };
+/// let mut log = encode_header(header).to_vec();
+/// encode_out(&mut log, Frame { salt: 7, offset: 32, durable: 32 }, 0, "k", b"v")?;
+/// assert!(matches!(decode_record(&log[32..], 7, 32), Decoded::Record(..)));
+/// # Ok::<(), lindy::store::StoreError>(())
+/// ```
 pub fn decode_record(bytes: &[u8], salt: u64, offset: u64) -> Decoded<'_> {
     decode_record_counted(bytes, salt, offset, &mut 0)
 }
 
 /// [`decode_record`], adding the number of bytes fed to CRC-32C to `hashed` — the measure of
 /// replay's work that the linear-recovery tests assert on.
+///
+/// ```
+/// # use lindy::store::codec::*;
+/// let header = FileHeader { salt: 7, base_seq: 0 };
+/// let mut log = encode_header(header).to_vec();
+/// encode_out(&mut log, Frame { salt: 7, offset: 32, durable: 32 }, 0, "k", b"v")?;
+/// let mut hashed = 0;
+/// let _ = decode_record_counted(&log[32..], 7, 32, &mut hashed);
+/// assert!(hashed > 0 && hashed < 100); // two CRCs over one small record
+/// # Ok::<(), lindy::store::StoreError>(())
+/// ```
 pub fn decode_record_counted<'a>(
     bytes: &'a [u8],
     salt: u64,
@@ -416,6 +616,21 @@ mod tests {
                     seed.finalize(),
                     CRC32C.checksum(&data[..end]),
                     "split {split}..{end}"
+                );
+            }
+        }
+    }
+
+    #[cfg(feature = "std")]
+    #[test]
+    fn the_inline_crc_is_the_crates_for_every_length_and_start() {
+        let data: Vec<u8> = (0..80u32).map(|i| (i * 37 + 11) as u8).collect();
+        for start in [0, 1, 0xFFFF_FFFF, 0xE306_9283] {
+            for len in 0..data.len() {
+                assert_eq!(
+                    crc32c_append(start, &data[..len]),
+                    crc32c::crc32c_append(start, &data[..len]),
+                    "start {start:#x}, {len} bytes"
                 );
             }
         }

@@ -9,6 +9,11 @@ use std::vec::Vec;
 use super::vfs::{FileId, Vfs, VfsFile};
 
 /// The sector size the crash model tears writes at.
+///
+/// ```
+/// use lindy::store::SECTOR;
+/// assert_eq!(SECTOR, 512); // unsynced writes tear at sector boundaries
+/// ```
 pub const SECTOR: u64 = 512;
 
 #[derive(Debug, Clone)]
@@ -35,6 +40,17 @@ enum DirOp {
 }
 
 /// How a power loss treated the unsynced state (for the tests' statistics).
+///
+/// ```
+/// # use lindy::store::{CrashVfs, FileStorage, Queue, StoreOptions};
+/// # use std::path::Path;
+/// let vfs = CrashVfs::new();
+/// let mut q = Queue::open(FileStorage::open_in(vfs.clone(), "/q.log")?, StoreOptions::new())?;
+/// q.push("k", b"durable")?; // Durability::Always: fsynced
+/// let (_image, stats) = vfs.crash_now(7);
+/// assert_eq!(stats.sectors, 0); // nothing was unsynced
+/// # Ok::<(), lindy::store::StoreError>(())
+/// ```
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct CrashStats {
     /// Unsynced writes, in sectors.
@@ -67,6 +83,17 @@ struct Fs {
 }
 
 /// A file system image after a power loss: files by name, as the disk held them.
+///
+/// ```
+/// # use lindy::store::{CrashVfs, FileStorage, Queue, StoreOptions};
+/// # use std::path::Path;
+/// let vfs = CrashVfs::new();
+/// let mut q = Queue::open(FileStorage::open_in(vfs.clone(), "/q.log")?, StoreOptions::new())?;
+/// q.push("k", b"durable")?; // Durability::Always: fsynced
+/// let (image, _) = vfs.crash_now(1);
+/// assert!(image.file(Path::new("/q.log")).is_some());
+/// # Ok::<(), lindy::store::StoreError>(())
+/// ```
 #[derive(Debug, Clone, Default)]
 pub struct Image {
     files: BTreeMap<PathBuf, Vec<u8>>,
@@ -74,6 +101,17 @@ pub struct Image {
 
 impl Image {
     /// The bytes of the file at `path`, if the name survived.
+    ///
+    /// ```
+    /// # use lindy::store::{CrashVfs, FileStorage, Queue, StoreOptions};
+    /// # use std::path::Path;
+    /// let vfs = CrashVfs::new();
+    /// let mut q = Queue::open(FileStorage::open_in(vfs.clone(), "/q.log")?, StoreOptions::new())?;
+    /// q.push("k", b"durable")?; // Durability::Always: fsynced
+    /// let (image, _) = vfs.crash_now(1);
+    /// assert!(image.file(Path::new("/other.log")).is_none());
+    /// # Ok::<(), lindy::store::StoreError>(())
+    /// ```
     pub fn file(&self, path: &Path) -> Option<&[u8]> {
         self.files.get(path).map(Vec::as_slice)
     }
@@ -222,6 +260,20 @@ impl Fs {
 /// computed then (see [`Image`] and the rules on [`CrashStats`]) and every later syscall fails,
 /// as nothing runs after a power loss. [`CrashVfs::from_image`] boots a new file system from
 /// the image, to reopen the store on it.
+///
+/// ```
+/// # use lindy::store::{CrashVfs, FileStorage, Queue, StoreOptions};
+/// # use std::path::Path;
+/// let vfs = CrashVfs::new();
+/// let mut q = Queue::open(FileStorage::open_in(vfs.clone(), "/q.log")?, StoreOptions::new())?;
+/// q.push("k", b"durable")?; // Durability::Always: fsynced
+/// let (image, _) = vfs.crash_now(42); // power off
+/// drop(q);
+/// let rebooted = CrashVfs::from_image(&image);
+/// let q = Queue::open(FileStorage::open_in(rebooted, "/q.log")?, StoreOptions::new())?;
+/// assert_eq!(q.peek("k"), Some(b"durable".to_vec()));
+/// # Ok::<(), lindy::store::StoreError>(())
+/// ```
 #[derive(Debug, Clone, Default)]
 pub struct CrashVfs {
     fs: Arc<Mutex<Fs>>,
@@ -229,11 +281,29 @@ pub struct CrashVfs {
 
 impl CrashVfs {
     /// An empty file system.
+    ///
+    /// ```
+    /// use lindy::store::CrashVfs;
+    /// let vfs = CrashVfs::new();
+    /// assert_eq!(vfs.calls(), 0);
+    /// ```
     pub fn new() -> Self {
         Self::default()
     }
 
     /// A file system whose disk (and page cache) holds `image`, as after a reboot.
+    ///
+    /// ```
+    /// # use lindy::store::{CrashVfs, FileStorage, Queue, StoreOptions};
+    /// # use std::path::Path;
+    /// let vfs = CrashVfs::new();
+    /// let mut q = Queue::open(FileStorage::open_in(vfs.clone(), "/q.log")?, StoreOptions::new())?;
+    /// q.push("k", b"durable")?; // Durability::Always: fsynced
+    /// let (image, _) = vfs.crash_now(3);
+    /// let again = CrashVfs::from_image(&image);
+    /// assert!(again.contents(Path::new("/q.log")).is_some());
+    /// # Ok::<(), lindy::store::StoreError>(())
+    /// ```
     pub fn from_image(image: &Image) -> Self {
         let mut fs = Fs::default();
         for (path, bytes) in &image.files {
@@ -257,6 +327,19 @@ impl CrashVfs {
 
     /// Cuts the power at the syscall `n` calls from now (0 = the next one), with the random
     /// choices of [`CrashStats`] drawn from `seed`.
+    ///
+    /// ```
+    /// # use lindy::store::{CrashVfs, FileStorage, Queue, StoreOptions};
+    /// # use std::path::Path;
+    /// let vfs = CrashVfs::new();
+    /// let mut q = Queue::open(FileStorage::open_in(vfs.clone(), "/q.log")?, StoreOptions::new())?;
+    /// q.push("k", b"durable")?; // Durability::Always: fsynced
+    /// vfs.crash_at(0, 9); // the next syscall never runs
+    /// assert!(q.push("k", b"lost").is_err());
+    /// let (image, _) = vfs.crashed().unwrap();
+    /// assert!(image.file(Path::new("/q.log")).is_some());
+    /// # Ok::<(), lindy::store::StoreError>(())
+    /// ```
     pub fn crash_at(&self, n: u64, seed: u64) {
         let mut fs = self.fs();
         fs.crash_at = Some(fs.calls + n);
@@ -264,6 +347,17 @@ impl CrashVfs {
     }
 
     /// Cuts the power now.
+    ///
+    /// ```
+    /// # use lindy::store::{CrashVfs, FileStorage, Queue, StoreOptions};
+    /// # use std::path::Path;
+    /// let vfs = CrashVfs::new();
+    /// let mut q = Queue::open(FileStorage::open_in(vfs.clone(), "/q.log")?, StoreOptions::new())?;
+    /// q.push("k", b"durable")?; // Durability::Always: fsynced
+    /// let (_image, _stats) = vfs.crash_now(5);
+    /// assert!(q.push("k", b"after").is_err()); // nothing runs after a power loss
+    /// # Ok::<(), lindy::store::StoreError>(())
+    /// ```
     pub fn crash_now(&self, seed: u64) -> (Image, CrashStats) {
         let mut fs = self.fs();
         fs.crash_seed = seed;
@@ -273,16 +367,50 @@ impl CrashVfs {
     }
 
     /// The disk image and statistics of the power loss, once it happened.
+    ///
+    /// ```
+    /// # use lindy::store::{CrashVfs, FileStorage, Queue, StoreOptions};
+    /// # use std::path::Path;
+    /// let vfs = CrashVfs::new();
+    /// let mut q = Queue::open(FileStorage::open_in(vfs.clone(), "/q.log")?, StoreOptions::new())?;
+    /// q.push("k", b"durable")?; // Durability::Always: fsynced
+    /// assert!(vfs.crashed().is_none());
+    /// vfs.crash_now(0);
+    /// assert!(vfs.crashed().is_some());
+    /// # Ok::<(), lindy::store::StoreError>(())
+    /// ```
     pub fn crashed(&self) -> Option<(Image, CrashStats)> {
         self.fs().crashed.clone()
     }
 
     /// Syscalls made so far.
+    ///
+    /// ```
+    /// # use lindy::store::{CrashVfs, FileStorage, Queue, StoreOptions};
+    /// # use std::path::Path;
+    /// let vfs = CrashVfs::new();
+    /// let mut q = Queue::open(FileStorage::open_in(vfs.clone(), "/q.log")?, StoreOptions::new())?;
+    /// q.push("k", b"durable")?; // Durability::Always: fsynced
+    /// let before = vfs.calls();
+    /// q.push("k", b"x")?; // a write and an fdatasync
+    /// assert_eq!(vfs.calls(), before + 2);
+    /// # Ok::<(), lindy::store::StoreError>(())
+    /// ```
     pub fn calls(&self) -> u64 {
         self.fs().calls
     }
 
     /// The page cache's view of a file (what a reader sees now).
+    ///
+    /// ```
+    /// # use lindy::store::{CrashVfs, FileStorage, Queue, StoreOptions};
+    /// # use std::path::Path;
+    /// let vfs = CrashVfs::new();
+    /// let mut q = Queue::open(FileStorage::open_in(vfs.clone(), "/q.log")?, StoreOptions::new())?;
+    /// q.push("k", b"durable")?; // Durability::Always: fsynced
+    /// assert!(vfs.contents(Path::new("/q.log")).unwrap().len() > 32);
+    /// # Ok::<(), lindy::store::StoreError>(())
+    /// ```
     pub fn contents(&self, path: &Path) -> Option<Vec<u8>> {
         let fs = self.fs();
         fs.names.get(path).map(|&i| fs.inodes[i].cache.clone())
@@ -290,6 +418,17 @@ impl CrashVfs {
 }
 
 /// A [`CrashVfs`] file handle.
+///
+/// ```
+/// # use lindy::store::{CrashVfs, FileStorage, Queue, StoreOptions};
+/// # use std::path::Path;
+/// let vfs = CrashVfs::new();
+/// let mut q = Queue::open(FileStorage::open_in(vfs.clone(), "/q.log")?, StoreOptions::new())?;
+/// q.push("k", b"durable")?; // Durability::Always: fsynced
+/// // `FileStorage<CrashVfs>` holds a `CrashFile`.
+/// let _: &FileStorage<CrashVfs> = q.storage();
+/// # Ok::<(), lindy::store::StoreError>(())
+/// ```
 #[derive(Debug)]
 pub struct CrashFile {
     fs: Arc<Mutex<Fs>>,
@@ -315,10 +454,13 @@ impl Drop for CrashFile {
 }
 
 impl VfsFile for CrashFile {
-    fn read_all(&self, buf: &mut Vec<u8>) -> io::Result<()> {
+    fn read_at(&self, offset: u64, buf: &mut [u8]) -> io::Result<usize> {
         self.with(|fs, i| {
-            buf.extend_from_slice(&fs.inodes[i].cache);
-            Ok(())
+            let cache = &fs.inodes[i].cache;
+            let from = usize::try_from(offset).map_or(cache.len(), |o| o.min(cache.len()));
+            let n = buf.len().min(cache.len() - from);
+            buf[..n].copy_from_slice(&cache[from..from + n]);
+            Ok(n)
         })
     }
 

@@ -8,6 +8,16 @@ use crate::error::{codes, ErrorCode};
 
 /// Why a store operation failed. Match on [`code`](ErrorCode::code) for a stable, cross-language
 /// answer; the variants carry the details for messages.
+///
+/// ```
+/// use lindy::store::{FaultStorage, Queue, StoreError, StoreOptions};
+/// let mut q = Queue::open(FaultStorage::new(), StoreOptions::new())?;
+/// match q.push("", b"x") {
+///     Err(e @ StoreError::KeyInvalid { .. }) => assert_eq!(e.code(), "KEY_INVALID"),
+///     other => panic!("{other:?}"),
+/// }
+/// # Ok::<(), lindy::store::StoreError>(())
+/// ```
 #[derive(Debug, Clone, PartialEq, Eq)]
 #[non_exhaustive]
 pub enum StoreError {
@@ -62,6 +72,13 @@ impl StoreError {
     }
 
     /// The byte offset of a [`Corrupt`](StoreError::Corrupt) error.
+    ///
+    /// ```
+    /// use lindy::store::{replay, ReplayOptions};
+    /// let e = replay(b"not a lindy log at all, 32 bytes", ReplayOptions::default()).unwrap_err();
+    /// assert_eq!(e.code(), "STORE_CORRUPT");
+    /// assert_eq!(e.corrupt_offset(), Some(0)); // the file header is damaged
+    /// ```
     pub fn corrupt_offset(&self) -> Option<u64> {
         match self {
             StoreError::Corrupt { offset, .. } => Some(*offset),
@@ -70,6 +87,17 @@ impl StoreError {
     }
 
     /// The failed storage operation of an [`Io`](StoreError::Io) error.
+    ///
+    /// ```
+    /// use lindy::store::{FaultStorage, Queue, StorageOp, StoreOptions};
+    /// let storage = FaultStorage::new();
+    /// let mut q = Queue::open(storage.clone(), StoreOptions::new())?;
+    /// storage.fail_io(0); // the next I/O fails: the push's append
+    /// let e = q.push("k", b"v").unwrap_err();
+    /// assert_eq!((e.code(), e.storage_op()), ("IO", Some(StorageOp::Append)));
+    /// assert_eq!(q.len("k"), 0); // nothing added
+    /// # Ok::<(), lindy::store::StoreError>(())
+    /// ```
     pub fn storage_op(&self) -> Option<StorageOp> {
         match self {
             StoreError::Io(e) => Some(e.op),
@@ -87,6 +115,12 @@ impl From<StorageError> for StoreError {
 impl StoreError {
     /// The stable code of this error (see [`crate::error`]); an inherent method, so it
     /// needs no trait import.
+    ///
+    /// ```
+    /// use lindy::store::{StoreError, MAX_VALUE_LEN};
+    /// let e = StoreError::ValueTooLarge { len: MAX_VALUE_LEN + 1, max: MAX_VALUE_LEN };
+    /// assert_eq!(e.code(), "VALUE_TOO_LARGE"); // no trait import needed
+    /// ```
     pub fn code(&self) -> &'static str {
         match self {
             StoreError::KeyInvalid { .. } => codes::KEY_INVALID,

@@ -85,6 +85,19 @@ impl State {
 /// Clones share the same file, so a test keeps a clone to inspect and crash the storage it handed
 /// to a store. A hook can run at the start of every sync, to hold a sync open while other threads
 /// append (how the group-commit test makes batching deterministic).
+///
+/// ```
+/// use lindy::store::{FaultStorage, Queue, StoreOptions};
+/// let storage = FaultStorage::new();
+/// let mut q = Queue::open(storage.clone(), StoreOptions::new())?; // Durability::Always
+/// q.push("k", b"acknowledged")?;
+/// storage.fail_sync(0);
+/// assert_eq!(q.push("k", b"unknown").unwrap_err().code(), "STORE_POISONED");
+/// // Power off now: the acknowledged push survives.
+/// let q = Queue::open(FaultStorage::from_bytes(storage.power_loss()), StoreOptions::new())?;
+/// assert_eq!(q.peek("k"), Some(b"acknowledged".to_vec()));
+/// # Ok::<(), lindy::store::StoreError>(())
+/// ```
 #[derive(Clone)]
 pub struct FaultStorage {
     state: Arc<Mutex<DefaultRawMutex, State>>,
@@ -111,11 +124,24 @@ impl core::fmt::Debug for FaultStorage {
 
 impl FaultStorage {
     /// An empty file.
+    ///
+    /// ```
+    /// use lindy::store::{FaultStorage, Storage};
+    /// let mut s = FaultStorage::new();
+    /// assert_eq!(s.size()?, 0);
+    /// # Ok::<(), lindy::store::StorageError>(())
+    /// ```
     pub fn new() -> Self {
         Self::from_bytes(Vec::new())
     }
 
     /// A file holding `bytes`, all of them durable (e.g. the image left by a crash).
+    ///
+    /// ```
+    /// use lindy::store::{FaultStorage, Storage};
+    /// let s = FaultStorage::from_bytes(b"abc".to_vec());
+    /// assert_eq!((s.contents(), s.power_loss()), (b"abc".to_vec(), b"abc".to_vec()));
+    /// ```
     pub fn from_bytes(bytes: Vec<u8>) -> Self {
         FaultStorage {
             state: Arc::new(Mutex::new(State {
@@ -129,11 +155,30 @@ impl FaultStorage {
     }
 
     /// What a reader sees now: the image a *process* crash leaves (the page cache survives).
+    ///
+    /// ```
+    /// use lindy::store::{FaultStorage, Storage};
+    /// let mut s = FaultStorage::new();
+    /// s.append(b"in the page cache")?;
+    /// assert_eq!(s.contents(), b"in the page cache"); // a process crash keeps it
+    /// assert_eq!(s.power_loss(), b""); // a power loss does not
+    /// # Ok::<(), lindy::store::StorageError>(())
+    /// ```
     pub fn contents(&self) -> Vec<u8> {
         self.state.lock(|s| s.data.clone())
     }
 
     /// What survives a power loss now: the file as of the last successful sync.
+    ///
+    /// ```
+    /// use lindy::store::{FaultStorage, Storage};
+    /// let mut s = FaultStorage::new();
+    /// s.append(b"synced")?;
+    /// s.sync()?;
+    /// s.append(b"+lost")?;
+    /// assert_eq!(s.power_loss(), b"synced");
+    /// # Ok::<(), lindy::store::StorageError>(())
+    /// ```
     pub fn power_loss(&self) -> Vec<u8> {
         self.state.lock(|s| s.durable.clone())
     }
@@ -141,6 +186,16 @@ impl FaultStorage {
     /// A power loss after which the first `unsynced` bytes appended since the last sync were
     /// written back anyway (a torn tail, if that cuts a record). Same as
     /// [`power_loss`](Self::power_loss) when the file was truncated or replaced since.
+    ///
+    /// ```
+    /// use lindy::store::{FaultStorage, Storage};
+    /// let mut s = FaultStorage::new();
+    /// s.append(b"synced")?;
+    /// s.sync()?;
+    /// s.append(b"+torn")?;
+    /// assert_eq!(s.power_loss_keeping(3), b"synced+to");
+    /// # Ok::<(), lindy::store::StorageError>(())
+    /// ```
     pub fn power_loss_keeping(&self, unsynced: usize) -> Vec<u8> {
         self.state.lock(|s| {
             let mut img = s.durable.clone();
@@ -153,6 +208,16 @@ impl FaultStorage {
     }
 
     /// Bytes appended since the last successful sync (0 if the file diverged by truncation).
+    ///
+    /// ```
+    /// use lindy::store::{FaultStorage, Storage};
+    /// let mut s = FaultStorage::new();
+    /// s.append(b"1234")?;
+    /// assert_eq!(s.unsynced_len(), 4);
+    /// s.sync()?;
+    /// assert_eq!(s.unsynced_len(), 0);
+    /// # Ok::<(), lindy::store::StorageError>(())
+    /// ```
     pub fn unsynced_len(&self) -> usize {
         self.state.lock(|s| {
             if s.durable_is_prefix {
@@ -164,21 +229,59 @@ impl FaultStorage {
     }
 
     /// Makes the I/O `n` operations from now fail (0 = the next one).
+    ///
+    /// ```
+    /// use lindy::store::{FaultStorage, Storage};
+    /// let mut s = FaultStorage::new();
+    /// s.fail_io(1); // the second I/O from now
+    /// s.append(b"ok")?;
+    /// assert!(s.append(b"fails").is_err());
+    /// s.append(b"ok again")?; // once only
+    /// # Ok::<(), lindy::store::StorageError>(())
+    /// ```
     pub fn fail_io(&self, n: u64) {
         self.state.lock(|s| s.fail_io_at = Some(s.ios + n));
     }
 
     /// Makes the sync `n` syncs from now fail (0 = the next one).
+    ///
+    /// ```
+    /// use lindy::store::{FaultStorage, Storage};
+    /// let mut s = FaultStorage::new();
+    /// s.append(b"x")?;
+    /// s.fail_sync(0);
+    /// assert!(s.sync().is_err());
+    /// assert_eq!(s.power_loss(), b""); // the failed sync made nothing durable
+    /// # Ok::<(), lindy::store::StorageError>(())
+    /// ```
     pub fn fail_sync(&self, n: u64) {
         self.state.lock(|s| s.fail_sync_at = Some(s.syncs + n));
     }
 
     /// Makes the next append write only its first `keep` bytes and then fail.
+    ///
+    /// ```
+    /// use lindy::store::{FaultStorage, Storage};
+    /// let mut s = FaultStorage::new();
+    /// s.tear_next_append(2);
+    /// assert!(s.append(b"record").is_err());
+    /// assert_eq!(s.contents(), b"re"); // a short write
+    /// # Ok::<(), lindy::store::StorageError>(())
+    /// ```
     pub fn tear_next_append(&self, keep: usize) {
         self.state.lock(|s| s.tear_next_append = Some(keep));
     }
 
     /// Cancels every pending fault.
+    ///
+    /// ```
+    /// use lindy::store::{FaultStorage, Storage};
+    /// let mut s = FaultStorage::new();
+    /// s.fail_io(0);
+    /// s.clear_faults();
+    /// s.append(b"fine")?;
+    /// # Ok::<(), lindy::store::StorageError>(())
+    /// ```
     pub fn clear_faults(&self) {
         self.state.lock(|s| {
             s.fail_io_at = None;
@@ -188,16 +291,48 @@ impl FaultStorage {
     }
 
     /// I/O operations so far.
+    ///
+    /// ```
+    /// use lindy::store::{FaultStorage, Storage};
+    /// let mut s = FaultStorage::new();
+    /// let before = s.ios();
+    /// s.append(b"x")?;
+    /// assert_eq!(s.ios(), before + 1);
+    /// # Ok::<(), lindy::store::StorageError>(())
+    /// ```
     pub fn ios(&self) -> u64 {
         self.state.lock(|s| s.ios)
     }
 
     /// Syncs attempted so far (including failed ones).
+    ///
+    /// ```
+    /// use lindy::store::{FaultStorage, Storage};
+    /// let mut s = FaultStorage::new();
+    /// s.append(b"x")?;
+    /// s.sync()?;
+    /// assert_eq!(s.syncs(), 1);
+    /// # Ok::<(), lindy::store::StorageError>(())
+    /// ```
     pub fn syncs(&self) -> u64 {
         self.state.lock(|s| s.syncs)
     }
 
     /// Runs `hook` at the start of every sync, outside the storage's lock (it may block).
+    ///
+    /// ```
+    /// use lindy::store::{FaultStorage, Storage};
+    /// use std::sync::atomic::{AtomicUsize, Ordering};
+    /// use std::sync::Arc;
+    /// let seen = Arc::new(AtomicUsize::new(0));
+    /// let mut s = FaultStorage::new();
+    /// let counter = seen.clone();
+    /// s.set_sync_hook(move || { counter.fetch_add(1, Ordering::SeqCst); });
+    /// s.append(b"x")?;
+    /// s.sync()?;
+    /// assert_eq!(seen.load(Ordering::SeqCst), 1);
+    /// # Ok::<(), lindy::store::StorageError>(())
+    /// ```
     pub fn set_sync_hook(&self, hook: impl Fn() + Send + Sync + 'static) {
         // From a box: `Arc<dyn Fn()>` on every target (see `crate::sync::Arc`).
         let hook: Hook = Arc::from(Box::new(hook) as Box<dyn Fn() + Send + Sync>);
@@ -224,6 +359,18 @@ fn injected(op: StorageOp) -> StorageError {
 
 impl Storage for FaultStorage {
     type Syncer = FaultStorage;
+
+    fn read_at(&mut self, offset: u64, buf: &mut [u8]) -> Result<usize, StorageError> {
+        self.state.lock(|s| {
+            if s.io() {
+                return Err(injected(StorageOp::Read));
+            }
+            let from = usize::try_from(offset).map_or(s.data.len(), |o| o.min(s.data.len()));
+            let n = buf.len().min(s.data.len() - from);
+            buf[..n].copy_from_slice(&s.data[from..from + n]);
+            Ok(n)
+        })
+    }
 
     fn read_all(&mut self) -> Result<Vec<u8>, StorageError> {
         self.state.lock(|s| {

@@ -9,6 +9,19 @@ use std::vec::Vec;
 use super::vfs::{FileId, StdVfs, Vfs, VfsFile};
 
 /// A syscall [`FaultVfs`] can fail.
+///
+/// ```
+/// # use lindy::store::{FaultKind, FaultVfs, FileStorage, Storage, Syscall};
+/// # let dir = std::env::temp_dir().join(format!("lindy-doc-fvfs-{}-{}", std::process::id(), line!()));
+/// # std::fs::create_dir_all(&dir).unwrap();
+/// let vfs = FaultVfs::default();
+/// let mut log = FileStorage::open_in(vfs.clone(), dir.join("q.log"))?;
+/// vfs.fail_after(0, FaultKind::Transient, 28 /* ENOSPC */);
+/// assert!(log.append(b"x").is_err());
+/// assert_eq!(vfs.failed(), [Syscall::Write]);
+/// # drop(log); std::fs::remove_dir_all(&dir).unwrap();
+/// # Ok::<(), lindy::store::StorageError>(())
+/// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Syscall {
     /// Opening (or creating) the log.
@@ -44,6 +57,19 @@ pub enum Syscall {
 }
 
 /// Which errors a [`FaultVfs`] injects.
+///
+/// ```
+/// # use lindy::store::{FaultKind, FaultVfs, FileStorage, Storage, Syscall};
+/// # let dir = std::env::temp_dir().join(format!("lindy-doc-fvfs-{}-{}", std::process::id(), line!()));
+/// # std::fs::create_dir_all(&dir).unwrap();
+/// let vfs = FaultVfs::default();
+/// let mut log = FileStorage::open_in(vfs.clone(), dir.join("q.log"))?;
+/// vfs.fail_after(0, FaultKind::Persistent, 30 /* EROFS */);
+/// assert!(log.append(b"x").is_err());
+/// assert!(log.sync().is_err()); // and every call after it
+/// # drop(log); std::fs::remove_dir_all(&dir).unwrap();
+/// # Ok::<(), lindy::store::StorageError>(())
+/// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum FaultKind {
     /// The chosen call fails once; later calls succeed (a transient error).
@@ -71,6 +97,19 @@ struct Plan {
 /// half of its bytes (a short write that then hits the error), the worst a real one does.
 ///
 /// Clones share the countdown, so a test keeps one to arm it while a store runs on another.
+///
+/// ```
+/// # use lindy::store::{FaultKind, FaultVfs, FileStorage, Storage, Syscall};
+/// # let dir = std::env::temp_dir().join(format!("lindy-doc-fvfs-{}-{}", std::process::id(), line!()));
+/// # std::fs::create_dir_all(&dir).unwrap();
+/// let vfs = FaultVfs::default();
+/// let mut log = FileStorage::open_in(vfs.clone(), dir.join("q.log"))?;
+/// vfs.fail_after(1, FaultKind::Transient, 5 /* EIO */); // the second syscall from now
+/// log.append(b"first")?;
+/// assert_eq!(log.sync().unwrap_err().op, lindy::store::StorageOp::Sync);
+/// # drop(log); std::fs::remove_dir_all(&dir).unwrap();
+/// # Ok::<(), lindy::store::StorageError>(())
+/// ```
 #[derive(Debug, Clone)]
 pub struct FaultVfs<V: Vfs = StdVfs> {
     inner: V,
@@ -85,6 +124,13 @@ impl Default for FaultVfs<StdVfs> {
 
 impl<V: Vfs> FaultVfs<V> {
     /// Wraps `inner`, failing nothing yet.
+    ///
+    /// ```
+    /// use lindy::store::vfs::StdVfs;
+    /// use lindy::store::FaultVfs;
+    /// let vfs = FaultVfs::new(StdVfs);
+    /// assert_eq!(vfs.calls(), 0);
+    /// ```
     pub fn new(inner: V) -> Self {
         FaultVfs {
             inner,
@@ -97,22 +143,71 @@ impl<V: Vfs> FaultVfs<V> {
     }
 
     /// Fails the syscall `n` calls from now (0 = the next one) with `errno`.
+    ///
+    /// ```
+    /// # use lindy::store::{FaultKind, FaultVfs, FileStorage, Storage, Syscall};
+    /// # let dir = std::env::temp_dir().join(format!("lindy-doc-fvfs-{}-{}", std::process::id(), line!()));
+    /// # std::fs::create_dir_all(&dir).unwrap();
+    /// let vfs = FaultVfs::default();
+    /// let mut log = FileStorage::open_in(vfs.clone(), dir.join("q.log"))?;
+    /// vfs.fail_after(0, FaultKind::Transient, 5 /* EIO */);
+    /// assert!(log.append(b"x").is_err());
+    /// # drop(log); std::fs::remove_dir_all(&dir).unwrap();
+    /// # Ok::<(), lindy::store::StorageError>(())
+    /// ```
     pub fn fail_after(&self, n: u64, kind: FaultKind, errno: i32) {
         let at = self.ctl.calls.load(Ordering::SeqCst) + n;
         *self.ctl.plan.lock().unwrap_or_else(|e| e.into_inner()) = Some(Plan { at, kind, errno });
     }
 
     /// Cancels the planned failure.
+    ///
+    /// ```
+    /// # use lindy::store::{FaultKind, FaultVfs, FileStorage, Storage, Syscall};
+    /// # let dir = std::env::temp_dir().join(format!("lindy-doc-fvfs-{}-{}", std::process::id(), line!()));
+    /// # std::fs::create_dir_all(&dir).unwrap();
+    /// let vfs = FaultVfs::default();
+    /// let mut log = FileStorage::open_in(vfs.clone(), dir.join("q.log"))?;
+    /// vfs.fail_after(0, FaultKind::Persistent, 5 /* EIO */);
+    /// vfs.heal();
+    /// log.append(b"x")?;
+    /// # drop(log); std::fs::remove_dir_all(&dir).unwrap();
+    /// # Ok::<(), lindy::store::StorageError>(())
+    /// ```
     pub fn heal(&self) {
         *self.ctl.plan.lock().unwrap_or_else(|e| e.into_inner()) = None;
     }
 
     /// Syscalls made so far.
+    ///
+    /// ```
+    /// # use lindy::store::{FaultKind, FaultVfs, FileStorage, Storage, Syscall};
+    /// # let dir = std::env::temp_dir().join(format!("lindy-doc-fvfs-{}-{}", std::process::id(), line!()));
+    /// # std::fs::create_dir_all(&dir).unwrap();
+    /// let vfs = FaultVfs::default();
+    /// let mut log = FileStorage::open_in(vfs.clone(), dir.join("q.log"))?;
+    /// let before = vfs.calls();
+    /// log.append(b"x")?;
+    /// assert_eq!(vfs.calls(), before + 1);
+    /// # drop(log); std::fs::remove_dir_all(&dir).unwrap();
+    /// # Ok::<(), lindy::store::StorageError>(())
+    /// ```
     pub fn calls(&self) -> u64 {
         self.ctl.calls.load(Ordering::SeqCst)
     }
 
     /// The syscalls that failed, in order.
+    ///
+    /// ```
+    /// # use lindy::store::{FaultKind, FaultVfs, FileStorage, Storage, Syscall};
+    /// # let dir = std::env::temp_dir().join(format!("lindy-doc-fvfs-{}-{}", std::process::id(), line!()));
+    /// # std::fs::create_dir_all(&dir).unwrap();
+    /// let vfs = FaultVfs::default();
+    /// let mut log = FileStorage::open_in(vfs.clone(), dir.join("q.log"))?;
+    /// assert!(vfs.failed().is_empty());
+    /// # drop(log); std::fs::remove_dir_all(&dir).unwrap();
+    /// # Ok::<(), lindy::store::StorageError>(())
+    /// ```
     pub fn failed(&self) -> Vec<Syscall> {
         self.ctl
             .log
@@ -139,6 +234,18 @@ fn check(ctl: &Ctl, call: Syscall) -> io::Result<()> {
 }
 
 /// A file of a [`FaultVfs`].
+///
+/// ```
+/// # use lindy::store::{FaultKind, FaultVfs, FileStorage, Storage, Syscall};
+/// # let dir = std::env::temp_dir().join(format!("lindy-doc-fvfs-{}-{}", std::process::id(), line!()));
+/// # std::fs::create_dir_all(&dir).unwrap();
+/// let vfs = FaultVfs::default();
+/// let mut log = FileStorage::open_in(vfs.clone(), dir.join("q.log"))?;
+/// // The storage's file is a `FaultFile<StdFile>`: every call on it goes through the countdown.
+/// log.append(b"x")?;
+/// # drop(log); std::fs::remove_dir_all(&dir).unwrap();
+/// # Ok::<(), lindy::store::StorageError>(())
+/// ```
 #[derive(Debug)]
 pub struct FaultFile<F> {
     inner: F,
@@ -146,9 +253,9 @@ pub struct FaultFile<F> {
 }
 
 impl<F: VfsFile> VfsFile for FaultFile<F> {
-    fn read_all(&self, buf: &mut Vec<u8>) -> io::Result<()> {
+    fn read_at(&self, offset: u64, buf: &mut [u8]) -> io::Result<usize> {
         check(&self.ctl, Syscall::Read)?;
-        self.inner.read_all(buf)
+        self.inner.read_at(offset, buf)
     }
 
     fn write_all(&self, bytes: &[u8]) -> io::Result<()> {

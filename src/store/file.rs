@@ -23,6 +23,17 @@ use super::vfs::{StdVfs, Vfs, VfsFile};
 ///
 /// Every syscall goes through a [`Vfs`]: [`StdVfs`] in production, a fault-injecting or
 /// crash-simulating one in tests ([`open_in`](FileStorage::open_in)).
+///
+/// ```
+/// # use lindy::store::{CrashVfs, FileStorage, Storage};
+/// let vfs = CrashVfs::new(); // an in-memory file system; `FileStorage::open(path)` uses the real one
+/// let mut log = FileStorage::open_in(vfs.clone(), "/data/outbox.log")?;
+/// log.append(b"bytes")?;
+/// log.sync()?;
+/// // One writer per log: a second open of the same file is refused.
+/// assert!(FileStorage::open_in(vfs.clone(), "/data/outbox.log").is_err());
+/// # Ok::<(), lindy::store::StorageError>(())
+/// ```
 #[derive(Debug)]
 pub struct FileStorage<V: Vfs = StdVfs> {
     vfs: V,
@@ -35,6 +46,17 @@ pub struct FileStorage<V: Vfs = StdVfs> {
 
 /// Syncs a [`FileStorage`]'s file from another thread (group commit). After a compaction it still
 /// points at the replaced file, which is harmless: the compaction itself synced everything.
+///
+/// ```
+/// # use lindy::store::{CrashVfs, FileStorage, Storage};
+/// let vfs = CrashVfs::new(); // an in-memory file system; `FileStorage::open(path)` uses the real one
+/// # use lindy::store::SyncHandle;
+/// let mut log = FileStorage::open_in(vfs, "/data/outbox.log")?;
+/// let syncer = log.syncer();
+/// log.append(b"x")?;
+/// syncer.sync()?; // from any thread, while others append
+/// # Ok::<(), lindy::store::StorageError>(())
+/// ```
 #[derive(Debug)]
 pub struct FileSyncer<V: Vfs = StdVfs> {
     file: Option<Arc<V::File>>,
@@ -71,6 +93,18 @@ impl FileStorage<StdVfs> {
     ///
     /// Fails with [`StorageOp::Open`] if another store holds the log open (under any name), or
     /// if the log has more than one hard link.
+    ///
+    /// ```
+    /// use lindy::store::{FileStorage, Storage};
+    /// # let dir = std::env::temp_dir().join(format!("lindy-doc-fs-{}", std::process::id()));
+    /// # std::fs::create_dir_all(&dir).unwrap();
+    /// let mut log = FileStorage::open(dir.join("outbox.log"))?;
+    /// log.append(b"on disk")?;
+    /// log.sync()?;
+    /// assert_eq!(log.size()?, 7);
+    /// # drop(log); std::fs::remove_dir_all(&dir).unwrap();
+    /// # Ok::<(), lindy::store::StorageError>(())
+    /// ```
     pub fn open(path: impl AsRef<Path>) -> Result<Self, StorageError> {
         Self::open_in(StdVfs, path)
     }
@@ -78,6 +112,19 @@ impl FileStorage<StdVfs> {
 
 impl<V: Vfs> FileStorage<V> {
     /// [`open`](FileStorage::open) through `vfs`.
+    ///
+    /// ```
+    /// use lindy::store::{FaultKind, FaultVfs, FileStorage, Storage};
+    /// # let dir = std::env::temp_dir().join(format!("lindy-doc-fsin-{}", std::process::id()));
+    /// # std::fs::create_dir_all(&dir).unwrap();
+    /// let vfs = FaultVfs::default(); // the real file system, with a syscall countdown
+    /// let mut log = FileStorage::open_in(vfs.clone(), dir.join("outbox.log"))?;
+    /// vfs.fail_after(0, FaultKind::Transient, 5 /* EIO */);
+    /// assert!(log.append(b"x").is_err());
+    /// log.append(b"y")?; // transient: the next call works
+    /// # drop(log); std::fs::remove_dir_all(&dir).unwrap();
+    /// # Ok::<(), lindy::store::StorageError>(())
+    /// ```
     pub fn open_in(vfs: V, path: impl AsRef<Path>) -> Result<Self, StorageError> {
         let given = path.as_ref();
         let file = vfs
@@ -96,11 +143,27 @@ impl<V: Vfs> FileStorage<V> {
     }
 
     /// The log's real path (symlinks resolved).
+    ///
+    /// ```
+    /// # use lindy::store::{CrashVfs, FileStorage, Storage};
+    /// let vfs = CrashVfs::new(); // an in-memory file system; `FileStorage::open(path)` uses the real one
+    /// let log = FileStorage::open_in(vfs, "/data/outbox.log")?;
+    /// assert_eq!(log.path(), std::path::Path::new("/data/outbox.log"));
+    /// # Ok::<(), lindy::store::StorageError>(())
+    /// ```
     pub fn path(&self) -> &Path {
         &self.path
     }
 
     /// The [`Vfs`] it runs on.
+    ///
+    /// ```
+    /// # use lindy::store::{CrashVfs, FileStorage, Storage};
+    /// let vfs = CrashVfs::new(); // an in-memory file system; `FileStorage::open(path)` uses the real one
+    /// let log = FileStorage::open_in(vfs, "/data/outbox.log")?;
+    /// assert!(log.vfs().calls() > 0); // open, canonicalize, lock, stat...
+    /// # Ok::<(), lindy::store::StorageError>(())
+    /// ```
     pub fn vfs(&self) -> &V {
         &self.vfs
     }
@@ -176,6 +239,12 @@ fn parent(path: &Path) -> &Path {
 
 impl<V: Vfs> Storage for FileStorage<V> {
     type Syncer = FileSyncer<V>;
+
+    fn read_at(&mut self, offset: u64, buf: &mut [u8]) -> Result<usize, StorageError> {
+        self.file(StorageOp::Read)?
+            .read_at(offset, buf)
+            .map_err(|e| err(StorageOp::Read, &self.path, e))
+    }
 
     fn read_all(&mut self) -> Result<Vec<u8>, StorageError> {
         let mut buf = Vec::new();

@@ -44,6 +44,7 @@
 pub mod codec;
 mod error;
 mod fault;
+mod live;
 mod options;
 mod queue;
 pub mod replay;

@@ -1,13 +1,13 @@
 //! The single-owner durable queue (documented on [`Queue`]).
-use alloc::collections::BTreeMap;
 use alloc::format;
 use alloc::string::{String, ToString};
 use alloc::vec::Vec;
 use compact_str::CompactString;
 
 use super::codec::{self, FileHeader, Frame, FILE_HEADER_LEN};
+use super::live::LiveSeq;
 use super::options::{validate_key, validate_value, Durability, StoreOptions};
-use super::replay::{replay_into, Entry, LiveSet, ReplayOptions, Skipped};
+use super::replay::{replay_storage, Entry, LiveSet, ReplayOptions, Skipped};
 use super::storage::{Storage, StorageError, StorageOp};
 use super::StoreError;
 use crate::queue::{Claim, Engine, LeaseId, Stamp, TakeLeasedError, TakeOrWait, Taken, WaiterId};
@@ -26,16 +26,17 @@ struct Live {
 
 /// Replay's target when a store opens: the live entries by sequence number, built in place.
 #[derive(Default)]
-struct LiveMap(BTreeMap<u64, Live>);
+struct LiveMap(LiveSeq<Live>);
 
 impl LiveSet for LiveMap {
     fn push(&mut self, key: &str, seq: u64, value: &[u8]) {
         // The previous entry usually has the same key: share its (inline or heap) string.
-        let key = match self.0.last_key_value() {
+        let key = match self.0.last() {
             Some((_, last)) if last.key == key => last.key.clone(),
             _ => CompactString::from(key),
         };
-        self.0.insert(
+        // Replay pushes in increasing sequence order: never a live `seq`.
+        let _ = self.0.insert(
             seq,
             Live {
                 key,
@@ -46,30 +47,34 @@ impl LiveSet for LiveMap {
     }
 
     fn restore(&mut self, key: &str, seq: u64, value: &[u8]) -> Result<(), &'static str> {
-        match self.0.entry(seq) {
-            alloc::collections::btree_map::Entry::Occupied(_) => {
-                Err("restore of an entry that is live")
-            }
-            alloc::collections::btree_map::Entry::Vacant(v) => {
-                v.insert(Live {
-                    key: key.into(),
-                    value: value.to_vec(),
-                    stamp: None,
-                });
-                Ok(())
-            }
-        }
+        let live = Live {
+            key: key.into(),
+            value: value.to_vec(),
+            stamp: None,
+        };
+        self.0
+            .insert(seq, live)
+            .map_err(|_| "restore of an entry that is live")
     }
 
     fn remove(&mut self, key: &str, seq: u64) -> Result<usize, &'static str> {
-        match self.0.get(&seq) {
-            Some(l) if l.key == key => Ok(self.0.remove(&seq).map_or(0, |l| l.value.len())),
+        match self.0.get(seq) {
+            Some(l) if l.key == key => Ok(self.0.remove(seq).map_or(0, |l| l.value.len())),
             _ => Err("tombstone for an entry that is not live under its key"),
         }
     }
 }
 
 /// A live entry, borrowed: its sequence number and payload.
+///
+/// ```
+/// # use lindy::store::{FaultStorage, Queue, StoreOptions};
+/// let mut q = Queue::open(FaultStorage::new(), StoreOptions::new())?;
+/// q.push("k", b"a")?;
+/// let e = q.entries("k").next().unwrap();
+/// assert_eq!((e.seq, e.value), (0, &b"a"[..]));
+/// # Ok::<(), lindy::store::StoreError>(())
+/// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct EntryRef<'a> {
     /// The entry's sequence number.
@@ -80,6 +85,16 @@ pub struct EntryRef<'a> {
 
 /// An entry handed out under a lease by [`Queue::take_leased`]: it stays in the log (and comes
 /// back after a crash or a reopen) until [`Queue::ack`] writes its tombstone.
+///
+/// ```
+/// # use lindy::store::{FaultStorage, Queue, StoreOptions};
+/// let mut q = Queue::open(FaultStorage::new(), StoreOptions::new())?;
+/// q.push("jobs", b"job")?;
+/// let lease = q.take_leased("jobs", Some(1_000), 0)?.unwrap();
+/// assert_eq!((&lease.value[..], lease.deliveries, lease.deadline), (&b"job"[..], 1, 1_000));
+/// q.ack(lease.id)?;
+/// # Ok::<(), lindy::store::StoreError>(())
+/// ```
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Lease {
     /// Settle the lease with this id.
@@ -120,6 +135,21 @@ pub(crate) struct SyncPoint {
 }
 
 /// What opening the log found and repaired.
+///
+/// ```
+/// use lindy::store::{FaultStorage, Queue, StoreOptions};
+/// let storage = FaultStorage::new();
+/// let mut q = Queue::open(storage.clone(), StoreOptions::new())?;
+/// assert!(q.open_report().created);
+/// q.push("k", b"v")?;
+/// drop(q);
+/// let mut image = storage.contents();
+/// image.extend_from_slice(&[0xAB; 10]); // a torn write at the end
+/// let q = Queue::open(FaultStorage::from_bytes(image), StoreOptions::new())?;
+/// let r = q.open_report();
+/// assert_eq!((r.created, r.records, r.truncated_bytes), (false, 1, 10));
+/// # Ok::<(), lindy::store::StoreError>(())
+/// ```
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct OpenReport {
     /// The log did not exist (or was empty) and was created.
@@ -135,6 +165,15 @@ pub struct OpenReport {
 }
 
 /// Sizes and counters of an open store.
+///
+/// ```
+/// # use lindy::store::{FaultStorage, Queue, StoreOptions};
+/// let mut q = Queue::open(FaultStorage::new(), StoreOptions::new())?;
+/// q.push("k", b"v")?;
+/// let s = q.stats();
+/// assert_eq!((s.entries, s.keys, s.appended, s.durable), (1, 1, 1, 1));
+/// # Ok::<(), lindy::store::StoreError>(())
+/// ```
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct StoreStats {
     /// Live entries over all keys.
@@ -157,11 +196,30 @@ pub struct StoreStats {
 
 impl StoreStats {
     /// Bytes compaction would reclaim.
+    ///
+    /// ```
+    /// # use lindy::store::{FaultStorage, Queue, StoreOptions};
+    /// let mut q = Queue::open(FaultStorage::new(), StoreOptions::new())?;
+    /// q.push("k", b"v")?;
+    /// q.try_take("k")?;
+    /// assert_eq!(q.stats().dead_bytes(), q.stats().log_bytes - 32); // all but the header
+    /// # Ok::<(), lindy::store::StoreError>(())
+    /// ```
     pub fn dead_bytes(&self) -> u64 {
         self.log_bytes.saturating_sub(self.live_bytes)
     }
 
     /// Dead bytes over the log length, 0.0 for an empty log.
+    ///
+    /// ```
+    /// # use lindy::store::{FaultStorage, Queue, StoreOptions};
+    /// let mut q = Queue::open(FaultStorage::new(), StoreOptions::new())?;
+    /// assert_eq!(q.stats().dead_ratio(), 0.0);
+    /// q.push("k", b"v")?;
+    /// q.try_take("k")?;
+    /// assert!(q.stats().dead_ratio() > 0.5);
+    /// # Ok::<(), lindy::store::StoreError>(())
+    /// ```
     pub fn dead_ratio(&self) -> f64 {
         if self.log_bytes == 0 {
             0.0
@@ -185,6 +243,21 @@ impl StoreStats {
 ///
 /// The std [`Store`](super::Store) wraps a `Queue` in a lock and adds blocking pulls, group commit
 /// and a flusher thread; this type is what runs on a microcontroller or in a single thread.
+///
+/// ```
+/// use lindy::store::{Durability, FaultStorage, Queue, StoreOptions};
+/// // Single owner, no threads: what runs on a microcontroller. The caller's timer drives the
+/// // interval flush through poll_timeout / handle_timeout.
+/// let opts = StoreOptions::new().with_durability(Durability::Interval(100));
+/// let mut q = Queue::open(FaultStorage::new(), opts)?;
+/// q.push("sensor", b"21.5")?;
+/// if let Some(deadline) = q.poll_timeout() {
+///     q.handle_timeout(deadline); // at the deadline: one fsync
+/// }
+/// assert_eq!(q.stats().durable, q.stats().appended);
+/// assert_eq!(q.try_take("sensor")?, Some(b"21.5".to_vec()));
+/// # Ok::<(), lindy::store::StoreError>(())
+/// ```
 pub struct Queue<S: Storage, W = ()> {
     storage: S,
     opts: StoreOptions,
@@ -193,7 +266,7 @@ pub struct Queue<S: Storage, W = ()> {
     /// sequence number of each live entry; the payloads live in `live`.
     engine: Engine<u64, W>,
     /// Every live entry (queued or out on a lease) by sequence number: what a compaction writes.
-    live: BTreeMap<u64, Live>,
+    live: LiveSeq<Live>,
     next_seq: u64,
     /// Bytes in the log; every one of them belongs to a good record.
     log_len: u64,
@@ -222,7 +295,11 @@ pub struct Queue<S: Storage, W = ()> {
     syncs: u64,
     /// Automatic compaction is not retried below this log length after it failed.
     auto_compact_floor: u64,
-    /// Interval mode in the core: when unsynced writes were first seen by `flush_if_due`.
+    /// The latest `now` the caller passed in (`handle_timeout`, leases): the clock the
+    /// interval flush counts on, since a write itself carries no time.
+    last_now_ms: u64,
+    /// Interval mode in the core: the `last_now_ms` when the oldest unsynced write was appended
+    /// (`None` while everything written is durable).
     dirty_since_ms: Option<u64>,
 }
 
@@ -243,6 +320,17 @@ impl<S: Storage> Queue<S> {
     ///
     /// Fails with `STORE_CORRUPT` (naming the byte offset) if the log is corrupt before its tail,
     /// and with `IO` if the storage fails.
+    ///
+    /// ```
+    /// use lindy::store::{FaultStorage, Queue, StoreOptions};
+    /// let storage = FaultStorage::new();
+    /// let mut q = Queue::open(storage.clone(), StoreOptions::new())?;
+    /// q.push("k", b"kept")?;
+    /// drop(q); // a crash
+    /// let q = Queue::open(FaultStorage::from_bytes(storage.power_loss()), StoreOptions::new())?;
+    /// assert_eq!(q.len("k"), 1);
+    /// # Ok::<(), lindy::store::StoreError>(())
+    /// ```
     pub fn open(storage: S, opts: StoreOptions) -> Result<Self, StoreError> {
         Self::open_any(storage, opts)
     }
@@ -256,18 +344,16 @@ impl<S: Storage, W> Queue<S, W> {
     /// Fails with `STORE_CORRUPT` (naming the byte offset) if the log is corrupt before its tail,
     /// and with `IO` if the storage fails.
     pub(crate) fn open_any(mut storage: S, opts: StoreOptions) -> Result<Self, StoreError> {
-        let bytes = storage.read_all()?;
         // Replay straight into the map of live entries (in sequence order: each out record's
-        // number is above every earlier one).
+        // number is above every earlier one), reading the log in chunks.
         let mut live = LiveMap::default();
-        let rep = replay_into(
-            &bytes,
+        let rep = replay_storage(
+            &mut storage,
             ReplayOptions {
                 salvage: opts.salvage,
             },
             &mut live,
         )?;
-        drop(bytes);
         let mut report = OpenReport {
             created: rep.header.is_none(),
             records: rep.stats.records,
@@ -297,7 +383,7 @@ impl<S: Storage, W> Queue<S, W> {
         // Into the engine in sequence order, so ages (stamps) follow push order across keys.
         let live = live.0;
         let mut engine = Engine::new();
-        for (&seq, l) in &live {
+        for (seq, l) in live.iter() {
             // An unbounded, open engine takes every value.
             let _ = engine.try_push(&l.key, seq);
         }
@@ -327,6 +413,7 @@ impl<S: Storage, W> Queue<S, W> {
             compactions: 0,
             syncs: 0,
             auto_compact_floor: 0,
+            last_now_ms: 0,
             dirty_since_ms: None,
             opts,
         };
@@ -346,6 +433,14 @@ impl<S: Storage, W> Queue<S, W> {
     /// (nothing was added because the store was already poisoned — or, when this push's own fsync
     /// failed, **the outcome is unknown**: the entry may or may not be in the log after a reopen;
     /// see `docs/log-format.md` §5.5).
+    ///
+    /// ```
+    /// # use lindy::store::{FaultStorage, Queue, StoreOptions};
+    /// let mut q = Queue::open(FaultStorage::new(), StoreOptions::new())?;
+    /// q.push("k", b"v")?; // durable when it returns (Durability::Always)
+    /// assert_eq!(q.push("", b"v").unwrap_err().code(), "KEY_INVALID");
+    /// # Ok::<(), lindy::store::StoreError>(())
+    /// ```
     pub fn push(&mut self, key: &str, value: &[u8]) -> Result<(), StoreError> {
         self.append_push(key, value)?;
         if self.opts.durability == Durability::Always {
@@ -363,6 +458,15 @@ impl<S: Storage, W> Queue<S, W> {
     /// never lost — and the store is poisoned (every later write fails with `STORE_POISONED`).
     ///
     /// Errors: `KEY_INVALID`, `CLOSED`, `STORE_POISONED`, `IO` (the entry stays queued).
+    ///
+    /// ```
+    /// # use lindy::store::{FaultStorage, Queue, StoreOptions};
+    /// let mut q = Queue::open(FaultStorage::new(), StoreOptions::new())?;
+    /// q.push("k", b"1")?;
+    /// assert_eq!(q.try_take("k")?, Some(b"1".to_vec()));
+    /// assert_eq!(q.try_take("k")?, None);
+    /// # Ok::<(), lindy::store::StoreError>(())
+    /// ```
     pub fn try_take(&mut self, key: &str) -> Result<Option<Vec<u8>>, StoreError> {
         let Some((entry, _)) = self.append_pull(key)? else {
             return Ok(None);
@@ -382,27 +486,71 @@ impl<S: Storage, W> Queue<S, W> {
     }
 
     /// A copy of the oldest entry under `key`. Works after close.
+    ///
+    /// ```
+    /// # use lindy::store::{FaultStorage, Queue, StoreOptions};
+    /// let mut q = Queue::open(FaultStorage::new(), StoreOptions::new())?;
+    /// q.push("k", b"1")?;
+    /// assert_eq!(q.peek("k"), Some(b"1".to_vec()));
+    /// assert_eq!(q.len("k"), 1); // still there
+    /// # Ok::<(), lindy::store::StoreError>(())
+    /// ```
     pub fn peek(&self, key: &str) -> Option<Vec<u8>> {
         self.peek_ref(key).map(<[u8]>::to_vec)
     }
 
     /// The oldest entry under `key`, borrowed.
+    ///
+    /// ```
+    /// # use lindy::store::{FaultStorage, Queue, StoreOptions};
+    /// let mut q = Queue::open(FaultStorage::new(), StoreOptions::new())?;
+    /// q.push("k", b"1")?;
+    /// assert_eq!(q.peek_ref("k"), Some(&b"1"[..]));
+    /// # Ok::<(), lindy::store::StoreError>(())
+    /// ```
     pub fn peek_ref(&self, key: &str) -> Option<&[u8]> {
         let seq = self.engine.try_peek(key).ok()?;
-        self.live.get(seq).map(|l| &l.value[..])
+        self.live.get(*seq).map(|l| &l.value[..])
     }
 
     /// Entries queued under `key` (leased ones not counted). Works after close.
+    ///
+    /// ```
+    /// # use lindy::store::{FaultStorage, Queue, StoreOptions};
+    /// let mut q = Queue::open(FaultStorage::new(), StoreOptions::new())?;
+    /// q.push("k", b"1")?;
+    /// q.push("k", b"2")?;
+    /// assert_eq!((q.len("k"), q.len("other")), (2, 0));
+    /// # Ok::<(), lindy::store::StoreError>(())
+    /// ```
     pub fn len(&self, key: &str) -> usize {
         self.engine.len(key)
     }
 
     /// Whether no entry is queued or out on a lease.
+    ///
+    /// ```
+    /// # use lindy::store::{FaultStorage, Queue, StoreOptions};
+    /// let mut q = Queue::open(FaultStorage::new(), StoreOptions::new())?;
+    /// assert!(q.is_empty());
+    /// q.push("k", b"1")?;
+    /// assert!(!q.is_empty());
+    /// # Ok::<(), lindy::store::StoreError>(())
+    /// ```
     pub fn is_empty(&self) -> bool {
         self.live.is_empty()
     }
 
     /// Keys with at least one queued entry, sorted. Works after close.
+    ///
+    /// ```
+    /// # use lindy::store::{FaultStorage, Queue, StoreOptions};
+    /// let mut q = Queue::open(FaultStorage::new(), StoreOptions::new())?;
+    /// q.push("b", b"1")?;
+    /// q.push("a", b"2")?;
+    /// assert_eq!(q.keys(), ["a", "b"]);
+    /// # Ok::<(), lindy::store::StoreError>(())
+    /// ```
     pub fn keys(&self) -> Vec<String> {
         let mut keys: Vec<String> = self.engine.keys().map(String::from).collect();
         keys.sort_unstable();
@@ -411,11 +559,22 @@ impl<S: Storage, W> Queue<S, W> {
 
     /// The live entries under `key` — queued or out on a lease — oldest first (for tools and
     /// tests; O(live entries)).
+    ///
+    /// ```
+    /// # use lindy::store::{FaultStorage, Queue, StoreOptions};
+    /// let mut q = Queue::open(FaultStorage::new(), StoreOptions::new())?;
+    /// q.push("k", b"1")?;
+    /// q.push("x", b"2")?;
+    /// q.push("k", b"3")?;
+    /// let seqs: Vec<u64> = q.entries("k").map(|e| e.seq).collect();
+    /// assert_eq!(seqs, [0, 2]);
+    /// # Ok::<(), lindy::store::StoreError>(())
+    /// ```
     pub fn entries<'a>(&'a self, key: &'a str) -> impl Iterator<Item = EntryRef<'a>> + 'a {
         self.live
             .iter()
             .filter(move |(_, l)| l.key == key)
-            .map(|(&seq, l)| EntryRef {
+            .map(|(seq, l)| EntryRef {
                 seq,
                 value: &l.value,
             })
@@ -432,6 +591,18 @@ impl<S: Storage, W> Queue<S, W> {
     ///
     /// Errors: `KEY_INVALID`, `LEASE_INVALID` (a lease length of 0 or above a year), `CLOSED`,
     /// `STORE_POISONED`.
+    ///
+    /// ```
+    /// # use lindy::store::{FaultStorage, Queue, StoreOptions};
+    /// let mut q = Queue::open(FaultStorage::new(), StoreOptions::new())?;
+    /// q.push("jobs", b"j")?;
+    /// let lease = q.take_leased("jobs", Some(500), 1_000)?.unwrap();
+    /// assert_eq!(q.len("jobs"), 0); // out on the lease, still in the log
+    /// assert_eq!(q.handle_timeout(1_500), 1); // expired: back at the head
+    /// assert_eq!(q.len("jobs"), 1);
+    /// # let _ = lease;
+    /// # Ok::<(), lindy::store::StoreError>(())
+    /// ```
     pub fn take_leased(
         &mut self,
         key: &str,
@@ -440,13 +611,14 @@ impl<S: Storage, W> Queue<S, W> {
     ) -> Result<Option<Lease>, StoreError> {
         self.check_takeable(key)?;
         validate_key(key, self.opts.max_key_len)?;
+        self.last_now_ms = self.last_now_ms.max(now);
         match self.engine.try_take_leased(key, lease_ms, now) {
             Ok(l) => {
                 let lease = (l.id, *l.value, l.stamp, l.deliveries, l.deadline);
                 let (id, seq, stamp, deliveries, deadline) = lease;
                 let live = self
                     .live
-                    .get_mut(&seq)
+                    .get_mut(seq)
                     .expect("the engine holds live entries");
                 live.stamp = Some(stamp);
                 Ok(Some(Lease {
@@ -470,6 +642,16 @@ impl<S: Storage, W> Queue<S, W> {
     /// `STORE_POISONED` (if this ack's own fsync failed the outcome is unknown: the entry may come
     /// back after a reopen — at least once), `IO` (the tombstone could not be written: the entry
     /// is back at the head of its key, as if the lease had been returned).
+    ///
+    /// ```
+    /// # use lindy::store::{FaultStorage, Queue, StoreOptions};
+    /// let mut q = Queue::open(FaultStorage::new(), StoreOptions::new())?;
+    /// q.push("jobs", b"j")?;
+    /// let lease = q.take_leased("jobs", None, 0)?.unwrap();
+    /// q.ack(lease.id)?; // the tombstone is written: done for good
+    /// assert_eq!(q.ack(lease.id).unwrap_err().code(), "LEASE_LOST");
+    /// # Ok::<(), lindy::store::StoreError>(())
+    /// ```
     pub fn ack(&mut self, id: LeaseId) -> Result<(), StoreError> {
         self.append_ack(id)?;
         if self.opts.durability == Durability::Always {
@@ -482,36 +664,147 @@ impl<S: Storage, W> Queue<S, W> {
 
     /// Returns a lease: its entry goes back to the head of its key, age kept. Nothing is written.
     /// Errors: `LEASE_LOST`.
+    ///
+    /// ```
+    /// # use lindy::store::{FaultStorage, Queue, StoreOptions};
+    /// let mut q = Queue::open(FaultStorage::new(), StoreOptions::new())?;
+    /// q.push("jobs", b"j")?;
+    /// let lease = q.take_leased("jobs", None, 0)?.unwrap();
+    /// q.nack(lease.id)?;
+    /// assert_eq!(q.len("jobs"), 1);
+    /// # Ok::<(), lindy::store::StoreError>(())
+    /// ```
     pub fn nack(&mut self, id: LeaseId) -> Result<(), StoreError> {
         self.engine.nack(id).map(drop).map_err(StoreError::Lease)
     }
 
     /// Extends a lease to `lease_ms` (the default if `None`) from `now`; returns the new
     /// deadline. Errors: `LEASE_INVALID`, `LEASE_LOST`.
+    ///
+    /// ```
+    /// # use lindy::store::{FaultStorage, Queue, StoreOptions};
+    /// let mut q = Queue::open(FaultStorage::new(), StoreOptions::new())?;
+    /// q.push("jobs", b"j")?;
+    /// let lease = q.take_leased("jobs", Some(100), 0)?.unwrap();
+    /// assert_eq!(q.extend(lease.id, Some(1_000), 50)?, 1_050);
+    /// assert_eq!(q.handle_timeout(100), 0); // not expired any more
+    /// # Ok::<(), lindy::store::StoreError>(())
+    /// ```
     pub fn extend(
         &mut self,
         id: LeaseId,
         lease_ms: Option<u64>,
         now: u64,
     ) -> Result<u64, StoreError> {
+        self.last_now_ms = self.last_now_ms.max(now);
         self.engine
             .extend(id, lease_ms, now)
             .map_err(StoreError::Lease)
     }
 
-    /// The next lease deadline (ms), if any lease is out: call
-    /// [`handle_timeout`](Self::handle_timeout) then.
+    /// The next deadline (ms, the clock of the `now` arguments) at which
+    /// [`handle_timeout`](Self::handle_timeout) has work, if any: the earliest lease deadline,
+    /// and under [`Durability::Interval`] the moment the oldest unsynced write is `interval` old.
+    /// It only answers; it never acts (quinn-proto's convention).
+    ///
+    /// A write carries no time, so the interval counts from the latest `now` the queue was given
+    /// before the write (by `handle_timeout` or a lease call): a conservative start, so the
+    /// flush is early rather than late. Call `poll_timeout` again after every write.
+    ///
+    /// ```
+    /// use lindy::store::{Durability, FaultStorage, Queue, StoreOptions};
+    /// let opts = StoreOptions::new().with_durability(Durability::Interval(100));
+    /// let mut q = Queue::open(FaultStorage::new(), opts)?;
+    /// q.handle_timeout(1_000); // the clock reads 1 000 ms
+    /// assert_eq!(q.poll_timeout(), None);
+    /// q.push("k", b"v")?;
+    /// assert_eq!(q.poll_timeout(), Some(1_100)); // the interval flush
+    /// # Ok::<(), lindy::store::StoreError>(())
+    /// ```
     pub fn poll_timeout(&self) -> Option<u64> {
-        self.engine.poll_timeout()
+        let lease = self.engine.poll_timeout();
+        let flush = self.flush_deadline();
+        match (lease, flush) {
+            (Some(a), Some(b)) => Some(a.min(b)),
+            (a, b) => a.or(b),
+        }
     }
 
-    /// Returns every lease whose deadline is `<= now` to the head of its key (age kept); returns
-    /// how many expired. Nothing is written.
+    /// Acts on every deadline that is `<= now`: returns each expired lease to the head of its key
+    /// (age kept; nothing is written), and under [`Durability::Interval`] syncs the log once the
+    /// oldest unsynced write is `interval` old. Returns how many leases expired.
+    ///
+    /// # Errors
+    ///
+    /// A failed flush is an fsync failure like any other: it **poisons** the store (every later
+    /// write fails with `STORE_POISONED`, waiting takes end, reads keep answering; reopen to
+    /// recover what the disk really holds). `handle_timeout` itself returns no error — there is
+    /// no caller operation whose outcome it decides — so check
+    /// [`is_poisoned`](Self::is_poisoned) after it, or meet the `STORE_POISONED` error (which
+    /// carries the fsync's message) on the next write. Leases expire even when the flush fails.
+    ///
+    /// ```
+    /// use lindy::store::{Durability, FaultStorage, Queue, StoreOptions};
+    /// let storage = FaultStorage::new();
+    /// let opts = StoreOptions::new().with_durability(Durability::Interval(100));
+    /// let mut q = Queue::open(storage.clone(), opts)?;
+    /// q.push("k", b"v")?;
+    /// q.handle_timeout(100); // flushes
+    /// assert_eq!(q.stats().durable, 1);
+    /// q.push("k", b"w")?;
+    /// storage.fail_sync(0);
+    /// q.handle_timeout(200); // this flush fails: the store is poisoned, not the call
+    /// assert!(q.is_poisoned());
+    /// assert_eq!(q.push("k", b"x").unwrap_err().code(), "STORE_POISONED");
+    /// # Ok::<(), lindy::store::StoreError>(())
+    /// ```
     pub fn handle_timeout(&mut self, now: u64) -> usize {
+        self.last_now_ms = self.last_now_ms.max(now);
+        let expired = self.engine.handle_timeout(now);
+        if self.flush_deadline().is_some_and(|due| due <= now) {
+            // A failure poisoned the store and recorded its cause (see above).
+            let _ = self.sync();
+            self.dirty_since_ms = None;
+        }
+        expired
+    }
+
+    /// When the interval flush is due, under [`Durability::Interval`] with unsynced writes.
+    fn flush_deadline(&self) -> Option<u64> {
+        let Durability::Interval(ms) = self.opts.durability else {
+            return None;
+        };
+        if self.durable == self.written || self.poison.is_some() {
+            return None;
+        }
+        let since = self.dirty_since_ms.unwrap_or(self.last_now_ms);
+        Some(since.saturating_add(u64::from(ms)))
+    }
+
+    /// The lease half of [`handle_timeout`](Self::handle_timeout), for the std store, whose
+    /// committer thread runs the interval flush through group commit (outside its lock).
+    #[cfg_attr(not(feature = "std"), allow(dead_code))] // used by the std Store
+    pub(crate) fn expire_leases(&mut self, now: u64) -> usize {
+        self.last_now_ms = self.last_now_ms.max(now);
         self.engine.handle_timeout(now)
     }
 
+    /// The earliest lease deadline (the std store's committer sleeps until it).
+    #[cfg_attr(not(feature = "std"), allow(dead_code))] // used by the std Store
+    pub(crate) fn lease_deadline(&self) -> Option<u64> {
+        self.engine.poll_timeout()
+    }
+
     /// Entries out on a lease.
+    ///
+    /// ```
+    /// # use lindy::store::{FaultStorage, Queue, StoreOptions};
+    /// let mut q = Queue::open(FaultStorage::new(), StoreOptions::new())?;
+    /// q.push("jobs", b"j")?;
+    /// q.take_leased("jobs", None, 0)?;
+    /// assert_eq!(q.leased_len(), 1);
+    /// # Ok::<(), lindy::store::StoreError>(())
+    /// ```
     pub fn leased_len(&self) -> usize {
         self.engine.leased_len()
     }
@@ -521,12 +814,39 @@ impl<S: Storage, W> Queue<S, W> {
     ///
     /// Errors: `CLOSED`, `STORE_POISONED`, `IO` (the old log is intact, unless the error says the
     /// rename could not be made durable, which poisons the store).
+    ///
+    /// ```
+    /// # use lindy::store::{FaultStorage, Queue, StoreOptions};
+    /// let mut q = Queue::open(FaultStorage::new(), StoreOptions::new())?;
+    /// for i in 0..10u8 {
+    ///     q.push("k", &[i])?;
+    /// }
+    /// for _ in 0..9 {
+    ///     q.try_take("k")?;
+    /// }
+    /// let before = q.stats().log_bytes;
+    /// q.compact()?;
+    /// assert!(q.stats().log_bytes < before);
+    /// assert_eq!(q.peek("k"), Some(vec![9]));
+    /// # Ok::<(), lindy::store::StoreError>(())
+    /// ```
     pub fn compact(&mut self) -> Result<(), StoreError> {
         self.check_writable()?;
         self.rewrite()
     }
 
     /// Makes every write so far durable. Errors: `STORE_POISONED`, `IO` (which poisons).
+    ///
+    /// ```
+    /// use lindy::store::{Durability, FaultStorage, Queue, StoreOptions};
+    /// let storage = FaultStorage::new();
+    /// let mut q = Queue::open(storage.clone(), StoreOptions::new().with_durability(Durability::Never))?;
+    /// q.push("k", b"v")?;
+    /// assert!(storage.unsynced_len() > 0);
+    /// q.sync()?;
+    /// assert_eq!(storage.unsynced_len(), 0);
+    /// # Ok::<(), lindy::store::StoreError>(())
+    /// ```
     pub fn sync(&mut self) -> Result<(), StoreError> {
         if let Some(cause) = &self.poison {
             return Err(StoreError::Poisoned {
@@ -551,19 +871,24 @@ impl<S: Storage, W> Queue<S, W> {
         }
     }
 
-    /// [`Durability::Interval`] for a core user without threads: call it after writes and at the
-    /// returned deadline (milliseconds, same clock as `now_ms`). Syncs once the unsynced writes
-    /// first seen by this call are `interval` old. Returns the next deadline, if writes are pending.
+    /// The interval flush alone, acting and answering in one call: syncs if the oldest unsynced
+    /// write is `interval` old at `now_ms`, and returns the next flush deadline, if writes are
+    /// pending. A failed flush poisons the store and is returned (`IO`).
+    ///
+    /// Replaced by the two-call form every sans-IO part of lindy uses:
+    /// [`poll_timeout`](Self::poll_timeout) answers the next deadline (leases included),
+    /// [`handle_timeout`](Self::handle_timeout) acts. Unlike this method, `handle_timeout`
+    /// returns no error: a failed flush is seen through [`is_poisoned`](Self::is_poisoned) and
+    /// the next write's `STORE_POISONED`.
+    #[deprecated(
+        since = "0.2.0",
+        note = "use `poll_timeout()` (the next deadline) and `handle_timeout(now)` (acts on it)"
+    )]
     pub fn flush_if_due(&mut self, now_ms: u64) -> Result<Option<u64>, StoreError> {
-        let Durability::Interval(ms) = self.opts.durability else {
+        self.last_now_ms = self.last_now_ms.max(now_ms);
+        let Some(due) = self.flush_deadline() else {
             return Ok(None);
         };
-        if self.durable == self.written || self.poison.is_some() {
-            self.dirty_since_ms = None;
-            return Ok(None);
-        }
-        let since = *self.dirty_since_ms.get_or_insert(now_ms);
-        let due = since.saturating_add(u64::from(ms));
         if now_ms < due {
             return Ok(Some(due));
         }
@@ -581,6 +906,17 @@ impl<S: Storage, W> Queue<S, W> {
     ///
     /// Errors: `STORE_POISONED` if the final fsync fails (the outcome of the writes it covered is
     /// unknown).
+    ///
+    /// ```
+    /// # use lindy::store::{FaultStorage, Queue, StoreOptions};
+    /// let mut q = Queue::open(FaultStorage::new(), StoreOptions::new())?;
+    /// q.push("k", b"last")?;
+    /// q.close()?;
+    /// assert_eq!(q.push("k", b"more").unwrap_err().code(), "CLOSED");
+    /// assert_eq!(q.try_take("k")?, Some(b"last".to_vec())); // drains
+    /// assert_eq!(q.try_take("k").unwrap_err().code(), "CLOSED");
+    /// # Ok::<(), lindy::store::StoreError>(())
+    /// ```
     pub fn close(&mut self) -> Result<(), StoreError> {
         if self.closed {
             return Ok(());
@@ -634,26 +970,70 @@ impl<S: Storage, W> Queue<S, W> {
     }
 
     /// Whether the storage was released (closed and drained).
+    ///
+    /// ```
+    /// # use lindy::store::{FaultStorage, Queue, StoreOptions};
+    /// let mut q = Queue::open(FaultStorage::new(), StoreOptions::new())?;
+    /// q.push("k", b"v")?;
+    /// q.close()?;
+    /// assert!(!q.is_released()); // an entry is left to drain
+    /// q.try_take("k")?;
+    /// assert!(q.is_released());
+    /// # Ok::<(), lindy::store::StoreError>(())
+    /// ```
     pub fn is_released(&self) -> bool {
         self.released
     }
 
     /// Whether [`close`](Self::close) was called.
+    ///
+    /// ```
+    /// # use lindy::store::{FaultStorage, Queue, StoreOptions};
+    /// let mut q = Queue::open(FaultStorage::new(), StoreOptions::new())?;
+    /// q.close()?;
+    /// assert!(q.is_closed());
+    /// # Ok::<(), lindy::store::StoreError>(())
+    /// ```
     pub fn is_closed(&self) -> bool {
         self.closed
     }
 
     /// Whether a failed fsync (or unrecoverable write) poisoned the store.
+    ///
+    /// ```
+    /// use lindy::store::{FaultStorage, Queue, StoreOptions};
+    /// let storage = FaultStorage::new();
+    /// let mut q = Queue::open(storage.clone(), StoreOptions::new())?;
+    /// storage.fail_sync(0);
+    /// assert!(q.push("k", b"v").is_err());
+    /// assert!(q.is_poisoned());
+    /// # Ok::<(), lindy::store::StoreError>(())
+    /// ```
     pub fn is_poisoned(&self) -> bool {
         self.poison.is_some()
     }
 
     /// What opening found and repaired.
+    ///
+    /// ```
+    /// # use lindy::store::{FaultStorage, Queue, StoreOptions};
+    /// let mut q = Queue::open(FaultStorage::new(), StoreOptions::new())?;
+    /// assert!(q.open_report().created);
+    /// # Ok::<(), lindy::store::StoreError>(())
+    /// ```
     pub fn open_report(&self) -> &OpenReport {
         &self.report
     }
 
     /// Sizes and counters.
+    ///
+    /// ```
+    /// # use lindy::store::{FaultStorage, Queue, StoreOptions};
+    /// let mut q = Queue::open(FaultStorage::new(), StoreOptions::new())?;
+    /// q.push("k", b"v")?;
+    /// assert_eq!(q.stats().entries, 1);
+    /// # Ok::<(), lindy::store::StoreError>(())
+    /// ```
     pub fn stats(&self) -> StoreStats {
         StoreStats {
             entries: self.live.len() as u64,
@@ -668,11 +1048,26 @@ impl<S: Storage, W> Queue<S, W> {
     }
 
     /// The options the store was opened with.
+    ///
+    /// ```
+    /// # use lindy::store::{FaultStorage, Queue, StoreOptions};
+    /// let mut q = Queue::open(FaultStorage::new(), StoreOptions::new())?;
+    /// assert_eq!(q.options(), &StoreOptions::new());
+    /// # Ok::<(), lindy::store::StoreError>(())
+    /// ```
     pub fn options(&self) -> &StoreOptions {
         &self.opts
     }
 
     /// The storage, e.g. to inspect a [`FaultStorage`](super::FaultStorage).
+    ///
+    /// ```
+    /// # use lindy::store::{FaultStorage, Queue, StoreOptions};
+    /// let mut q = Queue::open(FaultStorage::new(), StoreOptions::new())?;
+    /// q.push("k", b"v")?;
+    /// assert_eq!(q.storage().unsynced_len(), 0); // Always: fsynced
+    /// # Ok::<(), lindy::store::StoreError>(())
+    /// ```
     pub fn storage(&self) -> &S {
         &self.storage
     }
@@ -680,6 +1075,16 @@ impl<S: Storage, W> Queue<S, W> {
     /// Gives the storage back (without syncing: use [`close`](Self::close) first for that).
     /// Records still in the write buffer are appended first (a failure loses them, as a crash
     /// would).
+    ///
+    /// ```
+    /// # use lindy::store::{FaultStorage, Queue, StoreOptions};
+    /// let mut q = Queue::open(FaultStorage::new(), StoreOptions::new())?;
+    /// q.push("k", b"v")?;
+    /// let storage = q.into_storage();
+    /// let q = Queue::open(storage, StoreOptions::new())?;
+    /// assert_eq!(q.len("k"), 1);
+    /// # Ok::<(), lindy::store::StoreError>(())
+    /// ```
     pub fn into_storage(mut self) -> S {
         let _ = self.flush_pending();
         self.storage
@@ -733,7 +1138,8 @@ impl<S: Storage, W> Queue<S, W> {
         let lsn = self.append_scratch()?;
         self.next_seq += 1;
         self.live_bytes += self.scratch.len() as u64;
-        self.live.insert(
+        // A fresh number, above every live one: the insert is a push at the back.
+        let _ = self.live.insert(
             seq,
             Live {
                 key: key.into(),
@@ -770,7 +1176,7 @@ impl<S: Storage, W> Queue<S, W> {
             Ok(lsn) => {
                 let l = self
                     .live
-                    .remove(&seq)
+                    .remove(seq)
                     .expect("the engine holds live entries");
                 let pulled = Pulled {
                     entry: Entry {
@@ -868,13 +1274,13 @@ impl<S: Storage, W> Queue<S, W> {
         let seq = taken.value;
         let key = self
             .live
-            .get(&seq)
+            .get(seq)
             .expect("the engine holds live entries")
             .key
             .clone();
         match self.append_tombstone(&key, seq) {
             Ok(lsn) => {
-                self.live.remove(&seq);
+                self.live.remove(seq);
                 Ok(lsn)
             }
             Err(e) => {
@@ -885,7 +1291,7 @@ impl<S: Storage, W> Queue<S, W> {
     }
 
     fn append_tombstone(&mut self, key: &str, seq: u64) -> Result<u64, StoreError> {
-        let len = self.live.get(&seq).map_or(0, |l| l.value.len());
+        let len = self.live.get(seq).map_or(0, |l| l.value.len());
         self.scratch.clear();
         let frame = self.frame();
         codec::encode_tombstone(&mut self.scratch, frame, seq, key)?;
@@ -914,7 +1320,8 @@ impl<S: Storage, W> Queue<S, W> {
         codec::encode_restore(&mut self.scratch, frame, entry.seq, key, &entry.value)?;
         let lsn = self.append_scratch()?;
         self.live_bytes += codec::record_len(key.len(), entry.value.len()) as u64;
-        self.live.insert(
+        // It left `live` when it was taken, so its number is free.
+        let _ = self.live.insert(
             entry.seq,
             Live {
                 key: key.into(),
@@ -1005,6 +1412,9 @@ impl<S: Storage, W> Queue<S, W> {
     pub(crate) fn mark_durable(&mut self, point: SyncPoint) {
         if point.lsn > self.durable {
             self.durable = point.lsn;
+            if self.durable == self.written {
+                self.dirty_since_ms = None;
+            }
             // A compaction since `point` was taken made the log durable and shorter: keep its
             // (already larger) lsn and its own length.
             self.durable_len = point.len.min(self.log_len);
@@ -1090,6 +1500,7 @@ impl<S: Storage, W> Queue<S, W> {
                 self.pending_records += 1;
                 self.log_len += self.scratch.len() as u64;
                 self.written += 1;
+                self.note_dirty();
                 return Ok(self.written);
             }
             // Larger than the buffer: written directly, behind the (now empty) buffer.
@@ -1098,6 +1509,7 @@ impl<S: Storage, W> Queue<S, W> {
             Ok(()) => {
                 self.log_len += self.scratch.len() as u64;
                 self.written += 1;
+                self.note_dirty();
                 Ok(self.written)
             }
             Err(e) => {
@@ -1113,13 +1525,20 @@ impl<S: Storage, W> Queue<S, W> {
         }
     }
 
+    /// Starts the interval flush's clock at the first unsynced write.
+    fn note_dirty(&mut self) {
+        if self.dirty_since_ms.is_none() {
+            self.dirty_since_ms = Some(self.last_now_ms);
+        }
+    }
+
     /// Writes the live entries, in sequence order, as a new log and swaps it in.
     fn rewrite(&mut self) -> Result<(), StoreError> {
         // Queued and leased entries alike, in sequence order (the map's order).
         let live = self
             .live
             .iter()
-            .map(|(&seq, l)| (seq, l.key.as_str(), &l.value[..]));
+            .map(|(seq, l)| (seq, l.key.as_str(), &l.value[..]));
         let header = codec::encode_header(FileHeader {
             salt: self.salt,
             base_seq: self.next_seq,
@@ -1162,6 +1581,7 @@ impl<S: Storage, W> Queue<S, W> {
                 self.log_len = new_len;
                 self.live_bytes = new_len;
                 self.durable = self.written;
+                self.dirty_since_ms = None;
                 self.durable_len = new_len;
                 self.compactions += 1;
                 Ok(())

@@ -29,6 +29,17 @@ use std::thread::{current, park, yield_now, Thread};
 const GATHER_TURNS: usize = 4;
 
 /// The durable queue over a log file. See [`Store`].
+///
+/// ```
+/// use lindy::store::FileStore;
+/// # let dir = std::env::temp_dir().join(format!("lindy-doc-filestore-{}", std::process::id()));
+/// # std::fs::create_dir_all(&dir).unwrap();
+/// let store = FileStore::open(dir.join("outbox.log"))?;
+/// store.push("k", b"v")?;
+/// store.close()?;
+/// # std::fs::remove_dir_all(&dir).unwrap();
+/// # Ok::<(), lindy::store::StoreError>(())
+/// ```
 pub type FileStore<R = DefaultRawMutex> = Store<FileStorage, R>;
 
 /// The durable queue, shared between threads and tasks.
@@ -44,6 +55,20 @@ pub type FileStore<R = DefaultRawMutex> = Store<FileStorage, R>;
 /// * `peek`, `len`, `keys` read memory and never fail, even after close. They may show a push
 ///   whose fsync is still in flight; a *pull* never hands out an entry before the entry's record
 ///   and the pull's tombstone are both durable (one fsync covers both).
+///
+/// ```
+/// use lindy::store::{FaultStorage, Store, StoreOptions};
+/// use std::sync::Arc;
+/// let store: Arc<Store<FaultStorage>> =
+///     Arc::new(Store::with_storage(FaultStorage::new(), StoreOptions::new())?);
+/// let consumer = {
+///     let store = store.clone();
+///     std::thread::spawn(move || futures::executor::block_on(store.take("jobs")))
+/// };
+/// store.push("jobs", b"from another thread")?; // wakes the waiting take
+/// assert_eq!(consumer.join().unwrap()?, b"from another thread");
+/// # Ok::<(), lindy::store::StoreError>(())
+/// ```
 pub struct Store<S: Storage, R: RawMutex = DefaultRawMutex> {
     shared: Arc<Shared<S, R>>,
     /// The background committer: [`Durability::Interval`]'s flusher, and under
@@ -288,11 +313,36 @@ impl Store<FileStorage, DefaultRawMutex> {
     /// Replays the log; a torn tail left by a crash is truncated (see
     /// [`open_report`](Store::open_report)). Errors: `STORE_CORRUPT` for damage before the tail
     /// (with the offset), `IO`.
+    ///
+    /// ```
+    /// use lindy::store::FileStore;
+    /// # let dir = std::env::temp_dir().join(format!("lindy-doc-open-{}", std::process::id()));
+    /// # std::fs::create_dir_all(&dir).unwrap();
+    /// let path = dir.join("outbox.log");
+    /// FileStore::open(&path)?.push("k", b"v")?; // dropped without close: like a crash
+    /// let store = FileStore::open(&path)?;
+    /// assert_eq!(store.len("k"), 1);
+    /// assert!(!store.open_report().created);
+    /// # drop(store); std::fs::remove_dir_all(&dir).unwrap();
+    /// # Ok::<(), lindy::store::StoreError>(())
+    /// ```
     pub fn open(path: impl AsRef<Path>) -> Result<Self, StoreError> {
         Self::open_with(path, StoreOptions::new())
     }
 
     /// Opens with explicit options.
+    ///
+    /// ```
+    /// use lindy::store::{Durability, FileStore, StoreOptions};
+    /// # let dir = std::env::temp_dir().join(format!("lindy-doc-openwith-{}", std::process::id()));
+    /// # std::fs::create_dir_all(&dir).unwrap();
+    /// let opts = StoreOptions::new().with_durability(Durability::Interval(20));
+    /// let store = FileStore::open_with(dir.join("outbox.log"), opts)?;
+    /// store.push("k", b"v")?; // fsynced by the flusher thread within 20 ms
+    /// store.close()?;
+    /// # std::fs::remove_dir_all(&dir).unwrap();
+    /// # Ok::<(), lindy::store::StoreError>(())
+    /// ```
     pub fn open_with(path: impl AsRef<Path>, opts: StoreOptions) -> Result<Self, StoreError> {
         Self::with_storage(FileStorage::open(path)?, opts)
     }
@@ -308,6 +358,15 @@ where
     ///
     /// Errors: those of [`Queue::open`], and `IO` if the flusher thread of
     /// [`Durability::Interval`] cannot be started.
+    ///
+    /// ```
+    /// use lindy::store::{FaultStorage, Store, StoreOptions};
+    /// let storage = FaultStorage::new();
+    /// let store: Store<FaultStorage> = Store::with_storage(storage.clone(), StoreOptions::new())?;
+    /// store.push("k", b"v")?;
+    /// assert_eq!(storage.unsynced_len(), 0);
+    /// # Ok::<(), lindy::store::StoreError>(())
+    /// ```
     pub fn with_storage(storage: S, opts: StoreOptions) -> Result<Self, StoreError> {
         let durability = opts.durability;
         let clock = opts.lease_clock.map(|c| c.0);
@@ -409,12 +468,12 @@ where
         // Leases: return the expired ones (waking pullers of their keys), sleep until the next.
         let now = sh.now_ms();
         let (w, next) = sh.state.lock(|st| {
-            let w = if st.queue.handle_timeout(now) > 0 {
+            let w = if st.queue.expire_leases(now) > 0 {
                 st.ready_pullers()
             } else {
                 Vec::new()
             };
-            (w, st.queue.poll_timeout())
+            (w, st.queue.lease_deadline())
         });
         wake_all(w);
         let until_lease =
@@ -454,6 +513,14 @@ where
     /// `CLOSED`, `IO` (not added), `STORE_POISONED` (not added because the store was poisoned
     /// before — or, when this push's own fsync failed, **outcome unknown**: the entry may or may
     /// not be in the log after a reopen; `docs/log-format.md` §5.5).
+    ///
+    /// ```
+    /// # use lindy::store::{FaultStorage, Store, StoreOptions};
+    /// let store: Store<FaultStorage> = Store::with_storage(FaultStorage::new(), StoreOptions::new())?;
+    /// store.push("device-7", b"reading")?;
+    /// assert_eq!(store.push("", b"x").unwrap_err().code(), "KEY_INVALID");
+    /// # Ok::<(), lindy::store::StoreError>(())
+    /// ```
     pub fn push(&self, key: &str, value: &[u8]) -> Result<(), StoreError> {
         let _busy = Busy::enter(&self.shared.busy);
         let ((_, lsn), w) = self.shared.state.lock(|st| {
@@ -477,6 +544,15 @@ where
     /// poisoned.
     ///
     /// Errors: `KEY_INVALID`, `CLOSED`, `STORE_POISONED`, `IO` (the entry stays queued).
+    ///
+    /// ```
+    /// # use lindy::store::{FaultStorage, Store, StoreOptions};
+    /// let store: Store<FaultStorage> = Store::with_storage(FaultStorage::new(), StoreOptions::new())?;
+    /// store.push("k", b"1")?;
+    /// assert_eq!(store.try_take("k")?, Some(b"1".to_vec()));
+    /// assert_eq!(store.try_take("k")?, None);
+    /// # Ok::<(), lindy::store::StoreError>(())
+    /// ```
     pub fn try_take(&self, key: &str) -> Result<Option<Vec<u8>>, StoreError> {
         let _busy = Busy::enter(&self.shared.busy);
         let Some((entry, lsn)) = self.shared.state.lock(|st| st.queue.append_pull(key))? else {
@@ -508,6 +584,15 @@ where
     /// fsync), it puts the entry back at its place in the key — a restore record in the log, so a
     /// crash cannot lose it either — and waits for that record to be durable: the one case where
     /// dropping blocks the dropping thread, for one group-commit fsync.
+    ///
+    /// ```
+    /// # use lindy::store::{FaultStorage, Store, StoreOptions};
+    /// let store: Store<FaultStorage> = Store::with_storage(FaultStorage::new(), StoreOptions::new())?;
+    /// store.push("k", b"1")?;
+    /// let v = futures::executor::block_on(store.take("k"))?;
+    /// assert_eq!(v, b"1");
+    /// # Ok::<(), lindy::store::StoreError>(())
+    /// ```
     pub fn take(&self, key: &str) -> Take<'_, S, R> {
         Take {
             store: self,
@@ -532,6 +617,16 @@ where
     ///
     /// Errors: `KEY_INVALID`, `LEASE_INVALID` (zero, or above a year), `CLOSED`, `STORE_POISONED`,
     /// `IO` (the committer thread could not start).
+    ///
+    /// ```
+    /// # use lindy::store::{FaultStorage, Store, StoreOptions};
+    /// let store: Store<FaultStorage> = Store::with_storage(FaultStorage::new(), StoreOptions::new())?;
+    /// store.push("jobs", b"j")?;
+    /// let lease = store.take_leased("jobs", Some(std::time::Duration::from_secs(30)))?.unwrap();
+    /// assert_eq!(lease.value, b"j");
+    /// store.ack(lease.id)?;
+    /// # Ok::<(), lindy::store::StoreError>(())
+    /// ```
     pub fn take_leased(
         &self,
         key: &str,
@@ -541,7 +636,7 @@ where
         self.start_committer()?;
         let now = self.shared.now_ms();
         let r = self.shared.state.lock(|st| {
-            st.queue.handle_timeout(now);
+            st.queue.expire_leases(now);
             st.queue.take_leased(key, ms, now)
         });
         self.kick_committer(); // it sleeps until the earliest deadline
@@ -555,6 +650,16 @@ where
     /// could not be written: the entry is back at the head of its key), `STORE_POISONED` (if
     /// this ack's own fsync failed, the outcome is unknown: the entry may come back after a
     /// reopen — at least once).
+    ///
+    /// ```
+    /// # use lindy::store::{FaultStorage, Store, StoreOptions};
+    /// let store: Store<FaultStorage> = Store::with_storage(FaultStorage::new(), StoreOptions::new())?;
+    /// store.push("jobs", b"j")?;
+    /// let lease = store.take_leased("jobs", None)?.unwrap();
+    /// store.ack(lease.id)?;
+    /// assert!(store.is_empty());
+    /// # Ok::<(), lindy::store::StoreError>(())
+    /// ```
     pub fn ack(&self, id: LeaseId) -> Result<(), StoreError> {
         let _busy = Busy::enter(&self.shared.busy);
         let (r, w) = self.shared.state.lock(|st| match st.queue.append_ack(id) {
@@ -575,6 +680,16 @@ where
 
     /// Returns a lease: its entry goes back to the head of its key, age kept, and a waiting
     /// [`take`](Self::take) of the key is woken. Nothing is written. Errors: `LEASE_LOST`.
+    ///
+    /// ```
+    /// # use lindy::store::{FaultStorage, Store, StoreOptions};
+    /// let store: Store<FaultStorage> = Store::with_storage(FaultStorage::new(), StoreOptions::new())?;
+    /// store.push("jobs", b"j")?;
+    /// let lease = store.take_leased("jobs", None)?.unwrap();
+    /// store.nack(lease.id)?;
+    /// assert_eq!(store.try_take("jobs")?, Some(b"j".to_vec()));
+    /// # Ok::<(), lindy::store::StoreError>(())
+    /// ```
     pub fn nack(&self, id: LeaseId) -> Result<(), StoreError> {
         let w = self.shared.state.lock(|st| {
             st.queue.nack(id)?;
@@ -586,6 +701,16 @@ where
 
     /// Extends a lease to `lease` (30 s if `None`) from now; returns the new deadline in
     /// milliseconds since the store was opened. Errors: `LEASE_INVALID`, `LEASE_LOST`.
+    ///
+    /// ```
+    /// # use lindy::store::{FaultStorage, Store, StoreOptions};
+    /// let store: Store<FaultStorage> = Store::with_storage(FaultStorage::new(), StoreOptions::new())?;
+    /// store.push("jobs", b"j")?;
+    /// let lease = store.take_leased("jobs", Some(std::time::Duration::from_secs(1)))?.unwrap();
+    /// let deadline = store.extend(lease.id, Some(std::time::Duration::from_secs(60)))?;
+    /// assert!(deadline >= 60_000);
+    /// # Ok::<(), lindy::store::StoreError>(())
+    /// ```
     pub fn extend(
         &self,
         id: LeaseId,
@@ -599,10 +724,19 @@ where
     /// Returns every lease whose deadline has passed to the head of its key now (waking waiting
     /// pulls), and returns how many. The committer thread does this on its own at each deadline;
     /// this is for a custom [lease clock](StoreOptions::with_lease_clock) that was moved.
+    ///
+    /// ```
+    /// # use lindy::store::{FaultStorage, Store, StoreOptions};
+    /// let store: Store<FaultStorage> = Store::with_storage(FaultStorage::new(), StoreOptions::new())?;
+    /// store.push("jobs", b"j")?;
+    /// store.take_leased("jobs", Some(std::time::Duration::from_secs(60)))?;
+    /// assert_eq!(store.expire_leases(), 0); // not due yet
+    /// # Ok::<(), lindy::store::StoreError>(())
+    /// ```
     pub fn expire_leases(&self) -> usize {
         let now = self.shared.now_ms();
         let (n, w) = self.shared.state.lock(|st| {
-            let n = st.queue.handle_timeout(now);
+            let n = st.queue.expire_leases(now);
             (
                 n,
                 if n > 0 {
@@ -617,26 +751,67 @@ where
     }
 
     /// Entries out on a lease.
+    ///
+    /// ```
+    /// # use lindy::store::{FaultStorage, Store, StoreOptions};
+    /// let store: Store<FaultStorage> = Store::with_storage(FaultStorage::new(), StoreOptions::new())?;
+    /// store.push("jobs", b"j")?;
+    /// store.take_leased("jobs", None)?;
+    /// assert_eq!((store.leased_len(), store.len("jobs")), (1, 0));
+    /// # Ok::<(), lindy::store::StoreError>(())
+    /// ```
     pub fn leased_len(&self) -> usize {
         self.shared.state.lock(|st| st.queue.leased_len())
     }
 
     /// A copy of the oldest entry under `key`. Answers after close.
+    ///
+    /// ```
+    /// # use lindy::store::{FaultStorage, Store, StoreOptions};
+    /// let store: Store<FaultStorage> = Store::with_storage(FaultStorage::new(), StoreOptions::new())?;
+    /// store.push("k", b"1")?;
+    /// assert_eq!(store.peek("k"), Some(b"1".to_vec()));
+    /// # Ok::<(), lindy::store::StoreError>(())
+    /// ```
     pub fn peek(&self, key: &str) -> Option<Vec<u8>> {
         self.shared.state.lock(|st| st.queue.peek(key))
     }
 
     /// Entries under `key`. Answers after close.
+    ///
+    /// ```
+    /// # use lindy::store::{FaultStorage, Store, StoreOptions};
+    /// let store: Store<FaultStorage> = Store::with_storage(FaultStorage::new(), StoreOptions::new())?;
+    /// store.push("k", b"1")?;
+    /// assert_eq!(store.len("k"), 1);
+    /// # Ok::<(), lindy::store::StoreError>(())
+    /// ```
     pub fn len(&self, key: &str) -> usize {
         self.shared.state.lock(|st| st.queue.len(key))
     }
 
     /// Whether the store holds no entry at all.
+    ///
+    /// ```
+    /// # use lindy::store::{FaultStorage, Store, StoreOptions};
+    /// let store: Store<FaultStorage> = Store::with_storage(FaultStorage::new(), StoreOptions::new())?;
+    /// assert!(store.is_empty());
+    /// # Ok::<(), lindy::store::StoreError>(())
+    /// ```
     pub fn is_empty(&self) -> bool {
         self.shared.state.lock(|st| st.queue.is_empty())
     }
 
     /// Keys with at least one entry, sorted. Answers after close.
+    ///
+    /// ```
+    /// # use lindy::store::{FaultStorage, Store, StoreOptions};
+    /// let store: Store<FaultStorage> = Store::with_storage(FaultStorage::new(), StoreOptions::new())?;
+    /// store.push("b", b"1")?;
+    /// store.push("a", b"1")?;
+    /// assert_eq!(store.keys(), ["a", "b"]);
+    /// # Ok::<(), lindy::store::StoreError>(())
+    /// ```
     pub fn keys(&self) -> Vec<String> {
         self.shared.state.lock(|st| st.queue.keys())
     }
@@ -646,6 +821,16 @@ where
     /// nothing else can change the live set meanwhile).
     ///
     /// Errors: `CLOSED`, `STORE_POISONED`, `IO` (the old log stays in place).
+    ///
+    /// ```
+    /// # use lindy::store::{FaultStorage, Store, StoreOptions};
+    /// let store: Store<FaultStorage> = Store::with_storage(FaultStorage::new(), StoreOptions::new())?;
+    /// store.push("k", b"1")?;
+    /// store.try_take("k")?;
+    /// store.compact()?;
+    /// assert_eq!(store.stats().log_bytes, 32); // just the header
+    /// # Ok::<(), lindy::store::StoreError>(())
+    /// ```
     pub fn compact(&self) -> Result<(), StoreError> {
         let (r, w) = self.shared.state.lock(|st| {
             let r = st.queue.compact();
@@ -657,6 +842,17 @@ where
 
     /// Makes every write so far durable (useful under `Interval` and `Never`). Errors:
     /// `STORE_POISONED`, `IO` (which poisons).
+    ///
+    /// ```
+    /// use lindy::store::{Durability, FaultStorage, Store, StoreOptions};
+    /// let storage = FaultStorage::new();
+    /// let opts = StoreOptions::new().with_durability(Durability::Never);
+    /// let store: Store<FaultStorage> = Store::with_storage(storage.clone(), opts)?;
+    /// store.push("k", b"v")?;
+    /// store.sync()?;
+    /// assert_eq!(storage.unsynced_len(), 0);
+    /// # Ok::<(), lindy::store::StoreError>(())
+    /// ```
     pub fn sync(&self) -> Result<(), StoreError> {
         let lsn = self.shared.state.lock(|st| st.queue.written_lsn());
         self.shared.commit(lsn)
@@ -671,6 +867,16 @@ where
     /// again, in this process or another — as soon as nothing is left to drain: at once for a
     /// drained store, else when the last entry is taken (or the store is dropped). Idempotent.
     ///
+    ///
+    /// ```
+    /// # use lindy::store::{FaultStorage, Store, StoreOptions};
+    /// let store: Store<FaultStorage> = Store::with_storage(FaultStorage::new(), StoreOptions::new())?;
+    /// store.push("k", b"v")?;
+    /// store.close()?;
+    /// assert_eq!(store.push("k", b"w").unwrap_err().code(), "CLOSED");
+    /// assert_eq!(store.try_take("k")?, Some(b"v".to_vec())); // drains
+    /// # Ok::<(), lindy::store::StoreError>(())
+    /// ```
     pub fn close(&self) -> Result<(), StoreError> {
         let (first, lsn, w) = self.shared.state.lock(|st| {
             // The committer thread keeps running (a drain after close still fsyncs through it);
@@ -705,26 +911,66 @@ where
     }
 
     /// Whether [`close`](Self::close) was called.
+    ///
+    /// ```
+    /// # use lindy::store::{FaultStorage, Store, StoreOptions};
+    /// let store: Store<FaultStorage> = Store::with_storage(FaultStorage::new(), StoreOptions::new())?;
+    /// store.close()?;
+    /// assert!(store.is_closed());
+    /// # Ok::<(), lindy::store::StoreError>(())
+    /// ```
     pub fn is_closed(&self) -> bool {
         self.shared.state.lock(|st| st.queue.is_closed())
     }
 
     /// Whether a failed fsync poisoned the store.
+    ///
+    /// ```
+    /// use lindy::store::{FaultStorage, Store, StoreOptions};
+    /// let storage = FaultStorage::new();
+    /// let store: Store<FaultStorage> = Store::with_storage(storage.clone(), StoreOptions::new())?;
+    /// storage.fail_sync(0);
+    /// assert_eq!(store.push("k", b"v").unwrap_err().code(), "STORE_POISONED");
+    /// assert!(store.is_poisoned());
+    /// # Ok::<(), lindy::store::StoreError>(())
+    /// ```
     pub fn is_poisoned(&self) -> bool {
         self.shared.state.lock(|st| st.queue.is_poisoned())
     }
 
     /// What opening found and repaired (created, records, truncated torn-tail bytes, salvage).
+    ///
+    /// ```
+    /// # use lindy::store::{FaultStorage, Store, StoreOptions};
+    /// let store: Store<FaultStorage> = Store::with_storage(FaultStorage::new(), StoreOptions::new())?;
+    /// assert!(store.open_report().created);
+    /// # Ok::<(), lindy::store::StoreError>(())
+    /// ```
     pub fn open_report(&self) -> OpenReport {
         self.shared.state.lock(|st| st.queue.open_report().clone())
     }
 
     /// Sizes and counters.
+    ///
+    /// ```
+    /// # use lindy::store::{FaultStorage, Store, StoreOptions};
+    /// let store: Store<FaultStorage> = Store::with_storage(FaultStorage::new(), StoreOptions::new())?;
+    /// store.push("k", b"v")?;
+    /// assert!(store.stats().syncs >= 1); // group commit counts its fsyncs
+    /// # Ok::<(), lindy::store::StoreError>(())
+    /// ```
     pub fn stats(&self) -> StoreStats {
         self.shared.state.lock(|st| st.queue.stats())
     }
 
     /// The options the store was opened with.
+    ///
+    /// ```
+    /// # use lindy::store::{FaultStorage, Store, StoreOptions};
+    /// let store: Store<FaultStorage> = Store::with_storage(FaultStorage::new(), StoreOptions::new())?;
+    /// assert_eq!(store.options(), StoreOptions::new());
+    /// # Ok::<(), lindy::store::StoreError>(())
+    /// ```
     pub fn options(&self) -> StoreOptions {
         self.shared.state.lock(|st| st.queue.options().clone())
     }
@@ -763,6 +1009,16 @@ impl<S: Storage, R: RawMutex> core::fmt::Debug for Store<S, R> {
 /// # Cancel safety
 ///
 /// Cancel-safe: dropping it never loses an entry (details on [`Store::take`]).
+///
+/// ```
+/// # use lindy::store::{FaultStorage, Store, StoreOptions};
+/// let store: Store<FaultStorage> = Store::with_storage(FaultStorage::new(), StoreOptions::new())?;
+/// let take = store.take("k"); // nothing yet: it would wait
+/// drop(take); // cancel-safe: nothing lost, nothing taken
+/// store.push("k", b"v")?;
+/// assert_eq!(futures::executor::block_on(store.take("k"))?, b"v");
+/// # Ok::<(), lindy::store::StoreError>(())
+/// ```
 #[must_use = "futures do nothing unless polled"]
 pub struct Take<'a, S: Storage, R: RawMutex = DefaultRawMutex>
 where
