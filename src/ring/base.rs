@@ -97,6 +97,15 @@ pub type RingView<T> = RingBase<T, [MaybeUninit<T>]>;
 impl<T, const N: usize> Ring<T, N> {
     /// An empty ring. `const`, so it can initialise a `static`.
     ///
+    /// ```
+    /// use lindy::ring::Ring;
+    ///
+    /// let mut ring: Ring<u32, 4> = Ring::new();
+    /// assert!(ring.is_empty());
+    /// ring.try_push(7).unwrap();
+    /// assert_eq!(ring.try_take(), Some(7));
+    /// ```
+    ///
     /// A ring of capacity 0 is a compile-time error (it could never hold anything):
     /// ```compile_fail
     /// let ring: lindy::ring::Ring<u8, 0> = lindy::ring::Ring::new();
