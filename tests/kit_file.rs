@@ -51,7 +51,7 @@ impl Harness for FileKit {
         "file"
     }
 
-    /// Waits, leases and reopen durability. Not: `out_front` and pattern takes (the log has no
+    /// Waits, leases and reopen durability. Not: `push_front` and pattern takes (the log has no
     /// record for a put-back at the head, and keys are plain strings), bounds and back-pressure
     /// (a durable store holds what it acknowledged), dead-letter (delivery counts are not durable).
     fn capabilities(&self) -> Capabilities {
@@ -116,7 +116,7 @@ impl Future for Sleep {
 }
 
 impl Queue for FileQueue {
-    async fn out(&self, key: &str, value: Vec<u8>) -> Result<(), KitError> {
+    async fn try_push(&self, key: &str, value: Vec<u8>) -> Result<(), KitError> {
         match self.store.push(key, &value) {
             Ok(()) => Ok(()),
             Err(e) if e.code() == codes::CLOSED => Err(KitError::with_value(codes::CLOSED, value)),
@@ -201,7 +201,7 @@ fn main() -> ExitCode {
         ok = false;
     }
     let expected_gaps = [
-        "out_front",
+        "push_front",
         "pattern_take",
         "dead_letter",
         "bounds",

@@ -38,12 +38,12 @@ impl Harness for Mutant {
 }
 
 impl Queue for MutantQueue {
-    async fn out(&self, key: &str, value: Vec<u8>) -> Result<(), KitError> {
+    async fn try_push(&self, key: &str, value: Vec<u8>) -> Result<(), KitError> {
         if self.name == "lifo" {
-            // Breaks FIFO: every out goes to the head.
-            return self.inner.out_front(key, value).await;
+            // Breaks FIFO: every push goes to the head.
+            return self.inner.push_front(key, value).await;
         }
-        self.inner.out(key, value).await
+        self.inner.try_push(key, value).await
     }
     async fn try_take(&self, key: &str) -> Result<Option<Vec<u8>>, KitError> {
         self.inner.try_take(key).await
@@ -65,11 +65,11 @@ impl Queue for MutantQueue {
     async fn take(&self, key: &str) -> Result<Vec<u8>, KitError> {
         self.inner.take(key).await
     }
-    async fn out_front(&self, key: &str, value: Vec<u8>) -> Result<(), KitError> {
-        self.inner.out_front(key, value).await
+    async fn push_front(&self, key: &str, value: Vec<u8>) -> Result<(), KitError> {
+        self.inner.push_front(key, value).await
     }
-    async fn out_wait(&self, key: &str, value: Vec<u8>) -> Result<(), KitError> {
-        self.inner.out_wait(key, value).await
+    async fn push(&self, key: &str, value: Vec<u8>) -> Result<(), KitError> {
+        self.inner.push(key, value).await
     }
     async fn try_take_matching(
         &self,

@@ -10,7 +10,7 @@ import { connect } from "../src/fanout/client.js";
 import { Op } from "../src/fanout/protocol.js";
 import { Space } from "./fanout-support/lindy.mjs";
 
-const CAPS = { waits: true, out_front: false, pattern_take: true, leases: true, dead_letter: true, bounds: true, back_pressure: false, durable: false };
+const CAPS = { waits: true, push_front: false, pattern_take: true, leases: true, dead_letter: true, bounds: true, back_pressure: false, durable: false };
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 const PATIENCE_MS = 2000;
 
@@ -84,7 +84,7 @@ const CASES = {
     await expectTake(q, "k", undefined);
     await expectTake(q, "other", "x");
   }],
-  close_refuses_out_with_the_value: [{}, async (q) => {
+  close_refuses_push_with_the_value: [{}, async (q) => {
     await q.close();
     await q.close();
     await assert.rejects(q.push("k", "v"), (e) => e.code === "CLOSED" && e.value === "v");
@@ -97,7 +97,7 @@ const CASES = {
     await expectTake(q, "k", "b");
     assert.equal(await code(q.tryTake("k")), "CLOSED");
   }],
-  out_front_is_taken_next: [{ out_front: true }],
+  push_front_is_taken_next: [{ push_front: true }],
   pattern_take_oldest_head_first: [{ pattern_take: true }, async (q) => {
     await q.push("public:app.jobs.b", "1");
     await q.push("public:app.other.x", "2");
@@ -113,7 +113,7 @@ const CASES = {
     assert.equal(await q.tryTakeMatching("public:**"), undefined);
     await expectTake(q, "not a channel name", "x");
   }],
-  waiting_take_gets_a_later_out: [{ waits: true }, async (q) => {
+  waiting_take_gets_a_later_push: [{ waits: true }, async (q) => {
     const t = q.take("k");
     assert.equal(await within(t, 50), "still waiting");
     await q.push("k", "a");
@@ -238,7 +238,7 @@ const CASES = {
     await expectTake(q, "dead", "poison");
     await expectTake(q, "k", "fine");
   }, { maxDeliveries: 2, deadLetterKey: "dead" }],
-  full_out_is_refused_with_the_value: [{ bounds: true }, async (q) => {
+  full_push_is_refused_with_the_value: [{ bounds: true }, async (q) => {
     await q.push("k", "1");
     await q.push("k", "2");
     await assert.rejects(q.push("k", "3"), (e) => e.code === "BUFFER_FULL" && e.value === "3");
@@ -255,9 +255,9 @@ const CASES = {
     await q.push("k", "b");
   }, { maxEntries: 1 }],
   bound_of_zero_is_invalid_config: [{ bounds: true }, "open-fails", { maxEntries: 0 }],
-  out_wait_waits_for_room: [{ back_pressure: true }],
-  dropped_out_wait_puts_nothing_in: [{ back_pressure: true }],
-  close_refuses_waiting_out_with_the_value: [{ back_pressure: true }],
+  push_waits_for_room: [{ back_pressure: true }],
+  dropped_push_puts_nothing_in: [{ back_pressure: true }],
+  close_refuses_waiting_push_with_the_value: [{ back_pressure: true }],
   reopen_keeps_entries_in_order: [{ durable: true }],
   reopen_returns_unacked_leases: [{ durable: true, leases: true }],
   reopen_after_close: [{ durable: true }],

@@ -45,12 +45,14 @@ impl<'a, V, R: RawMutex> Key<'a, V, R> {
         Key { space, key, hash }
     }
 
-    /// The space this handle works on.
+    /// The space this handle works on (for the blocking forms, which need `std`).
+    #[cfg_attr(not(feature = "std"), allow(dead_code))]
     pub(crate) fn space(&self) -> &'a LocalSpace<V, R> {
         self.space
     }
 
-    /// The key's hash in the space's key table.
+    /// The key's hash in the space's key table (for the blocking forms, which need `std`).
+    #[cfg_attr(not(feature = "std"), allow(dead_code))]
     pub(crate) fn hash(&self) -> u64 {
         self.hash
     }

@@ -31,8 +31,8 @@ const WAITS: Capabilities = Capabilities {
     waits: true,
     ..Capabilities::NONE
 };
-const OUT_FRONT: Capabilities = Capabilities {
-    out_front: true,
+const PUSH_FRONT: Capabilities = Capabilities {
+    push_front: true,
     ..Capabilities::NONE
 };
 const PATTERN: Capabilities = Capabilities {
@@ -85,15 +85,15 @@ const DURABLE_LEASES: Capabilities = Capabilities {
 /// ```
 pub const CASES: &[Case] = &[
     Case { name: "fifo_per_key", needs: BASIC, about: "each key is a FIFO; keys are independent; an empty key takes nothing" },
-    Case { name: "close_refuses_out_with_the_value", needs: BASIC, about: "after close, out fails with CLOSED and hands the value back; close is idempotent" },
+    Case { name: "close_refuses_push_with_the_value", needs: BASIC, about: "after close, push fails with CLOSED and hands the value back; close is idempotent" },
     Case { name: "close_drains_then_reports_closed", needs: BASIC, about: "after close, takes drain what is queued, then fail with CLOSED" },
-    Case { name: "out_front_is_taken_next", needs: OUT_FRONT, about: "out_front puts an entry at the head of its key" },
+    Case { name: "push_front_is_taken_next", needs: PUSH_FRONT, about: "push_front puts an entry at the head of its key" },
     Case { name: "pattern_take_oldest_head_first", needs: PATTERN, about: "a pattern take serves the oldest head among the matching keys" },
     Case { name: "pattern_take_skips_keys_that_are_not_names", needs: PATTERN, about: "keys that are not channel names never match" },
-    Case { name: "waiting_take_gets_a_later_out", needs: WAITS, about: "a waiting take is served by the next out" },
+    Case { name: "waiting_take_gets_a_later_push", needs: WAITS, about: "a waiting take is served by the next push" },
     Case { name: "waiting_take_drains_a_closed_queue", needs: WAITS, about: "after close, a waiting take still gets what is queued, then CLOSED" },
-    Case { name: "dropped_waiting_take_takes_nothing", needs: WAITS, about: "a take dropped while waiting takes nothing: the next out stays queued" },
-    Case { name: "dropped_woken_take_hands_on", needs: WAITS, about: "a take dropped after an out chose it hands the entry on to the next taker" },
+    Case { name: "dropped_waiting_take_takes_nothing", needs: WAITS, about: "a take dropped while waiting takes nothing: the next push stays queued" },
+    Case { name: "dropped_woken_take_hands_on", needs: WAITS, about: "a take dropped after an push chose it hands the entry on to the next taker" },
     Case { name: "takers_served_in_arrival_order", needs: WAITS, about: "waiting takers of a key are served by arrival, whatever order they are polled in" },
     Case { name: "close_ends_waiting_takes", needs: WAITS, about: "close ends a waiting take with CLOSED" },
     Case { name: "lease_ack_settles", needs: LEASES, about: "a leased entry leaves the queue, and is gone for good once acknowledged" },
@@ -105,13 +105,13 @@ pub const CASES: &[Case] = &[
     Case { name: "unknown_lease_is_lost", needs: LEASES, about: "ack / nack of a lease never issued fail with LEASE_LOST" },
     Case { name: "leases_settle_after_close", needs: LEASES, about: "after close, leases still ack and nack; a returned entry is drained" },
     Case { name: "dead_letter_after_max_deliveries", needs: DEAD_LETTER, about: "an entry delivered max_deliveries times moves to the dead-letter key" },
-    Case { name: "full_out_is_refused_with_the_value", needs: BOUNDS, about: "a full key refuses out with BUFFER_FULL and hands the value back; other keys are not blocked" },
+    Case { name: "full_push_is_refused_with_the_value", needs: BOUNDS, about: "a full key refuses push with BUFFER_FULL and hands the value back; other keys are not blocked" },
     Case { name: "leased_entries_hold_their_room", needs: BOUNDS_LEASES, about: "a leased entry counts against the bound until acknowledged" },
     Case { name: "bound_of_zero_is_invalid_config", needs: BOUNDS, about: "a bound of 0 fails to open with INVALID_CONFIG" },
-    Case { name: "out_wait_waits_for_room", needs: BACK_PRESSURE, about: "a waiting out goes in when a take makes room" },
-    Case { name: "dropped_out_wait_puts_nothing_in", needs: BACK_PRESSURE, about: "an out_wait dropped while waiting puts nothing in" },
-    Case { name: "out_wait_dropped_after_room_frees_puts_nothing_in", needs: BACK_PRESSURE, about: "an out_wait let in (room freed) but dropped before it ran puts nothing in; the room goes to the next producer" },
-    Case { name: "close_refuses_waiting_out_with_the_value", needs: BACK_PRESSURE, about: "close ends a waiting out with CLOSED and the value handed back" },
+    Case { name: "push_waits_for_room", needs: BACK_PRESSURE, about: "a waiting push goes in when a take makes room" },
+    Case { name: "dropped_push_puts_nothing_in", needs: BACK_PRESSURE, about: "an push dropped while waiting puts nothing in" },
+    Case { name: "push_dropped_after_room_frees_puts_nothing_in", needs: BACK_PRESSURE, about: "an push let in (room freed) but dropped before it ran puts nothing in; the room goes to the next producer" },
+    Case { name: "close_refuses_waiting_push_with_the_value", needs: BACK_PRESSURE, about: "close ends a waiting push with CLOSED and the value handed back" },
     Case { name: "reopen_keeps_entries_in_order", needs: DURABLE, about: "after reopen, every key holds its entries in order" },
     Case { name: "reopen_returns_unacked_leases", needs: DURABLE_LEASES, about: "after reopen, un-acknowledged leases are queued again, acknowledged ones are gone" },
     Case { name: "reopen_after_close", needs: DURABLE, about: "a closed queue reopens with its entries, open again" },
@@ -178,9 +178,9 @@ pub(super) async fn run_case<H: Harness>(h: &mut H, name: &str) -> Outcome {
             let q = ok!(h.open(&plain).await);
             expect_take(&q, "k", None).await?;
             for s in ["a", "b", "c"] {
-                ok!(q.out("k", v(s)).await);
+                ok!(q.try_push("k", v(s)).await);
             }
-            ok!(q.out("other", v("x")).await);
+            ok!(q.try_push("other", v("x")).await);
             check!(ok!(q.len("k").await) == 3, "len(k) is not 3");
             for s in ["a", "b", "c"] {
                 expect_take(&q, "k", Some(s)).await?;
@@ -188,14 +188,14 @@ pub(super) async fn run_case<H: Harness>(h: &mut H, name: &str) -> Outcome {
             expect_take(&q, "k", None).await?;
             expect_take(&q, "other", Some("x")).await
         }
-        "close_refuses_out_with_the_value" => {
+        "close_refuses_push_with_the_value" => {
             let q = ok!(h.open(&plain).await);
             ok!(q.close().await);
             ok!(q.close().await);
-            let r = q.out("k", v("late")).await;
+            let r = q.try_push("k", v("late")).await;
             check!(
                 code_of(&r) == "CLOSED",
-                "out after close gave {}",
+                "push after close gave {}",
                 code_of(&r)
             );
             let back = r.err().and_then(|e| e.value);
@@ -208,8 +208,8 @@ pub(super) async fn run_case<H: Harness>(h: &mut H, name: &str) -> Outcome {
         }
         "close_drains_then_reports_closed" => {
             let q = ok!(h.open(&plain).await);
-            ok!(q.out("k", v("a")).await);
-            ok!(q.out("k", v("b")).await);
+            ok!(q.try_push("k", v("a")).await);
+            ok!(q.try_push("k", v("b")).await);
             ok!(q.close().await);
             expect_take(&q, "k", Some("a")).await?;
             expect_take(&q, "k", Some("b")).await?;
@@ -221,11 +221,11 @@ pub(super) async fn run_case<H: Harness>(h: &mut H, name: &str) -> Outcome {
             );
             Ok(())
         }
-        "out_front_is_taken_next" => {
+        "push_front_is_taken_next" => {
             let q = ok!(h.open(&plain).await);
-            ok!(q.out("k", v("a")).await);
-            ok!(q.out("k", v("b")).await);
-            ok!(q.out_front("k", v("z")).await);
+            ok!(q.try_push("k", v("a")).await);
+            ok!(q.try_push("k", v("b")).await);
+            ok!(q.push_front("k", v("z")).await);
             for s in ["z", "a", "b"] {
                 expect_take(&q, "k", Some(s)).await?;
             }
@@ -233,10 +233,10 @@ pub(super) async fn run_case<H: Harness>(h: &mut H, name: &str) -> Outcome {
         }
         "pattern_take_oldest_head_first" => {
             let q = ok!(h.open(&plain).await);
-            ok!(q.out("public:app.jobs.b", v("1")).await);
-            ok!(q.out("public:app.other.x", v("2")).await);
-            ok!(q.out("public:app.jobs.a", v("3")).await);
-            ok!(q.out("public:app.jobs.b", v("4")).await);
+            ok!(q.try_push("public:app.jobs.b", v("1")).await);
+            ok!(q.try_push("public:app.other.x", v("2")).await);
+            ok!(q.try_push("public:app.jobs.a", v("3")).await);
+            ok!(q.try_push("public:app.jobs.b", v("4")).await);
             let mut got = Vec::new();
             while let Some((k, val)) = ok!(q.try_take_matching("public:app.jobs.*").await) {
                 got.push(format!("{k}={}", String::from_utf8_lossy(&val)));
@@ -259,19 +259,19 @@ pub(super) async fn run_case<H: Harness>(h: &mut H, name: &str) -> Outcome {
         }
         "pattern_take_skips_keys_that_are_not_names" => {
             let q = ok!(h.open(&plain).await);
-            ok!(q.out("not a channel name", v("x")).await);
+            ok!(q.try_push("not a channel name", v("x")).await);
             let got = ok!(q.try_take_matching("public:**").await);
             check!(got.is_none(), "a key that is no channel name matched");
             expect_take(&q, "not a channel name", Some("x")).await
         }
-        "waiting_take_gets_a_later_out" => {
+        "waiting_take_gets_a_later_push" => {
             let q = ok!(h.open(&plain).await);
             let mut t = pin!(q.take("k"));
             check!(
                 poll_once(t.as_mut()).is_pending(),
                 "a take on an empty key resolved"
             );
-            ok!(q.out("k", v("a")).await);
+            ok!(q.try_push("k", v("a")).await);
             let got = within(&q, PATIENCE_MS, t).await;
             check!(
                 got == Some(Ok(v("a"))),
@@ -281,7 +281,7 @@ pub(super) async fn run_case<H: Harness>(h: &mut H, name: &str) -> Outcome {
         }
         "waiting_take_drains_a_closed_queue" => {
             let q = ok!(h.open(&plain).await);
-            ok!(q.out("k", v("a")).await);
+            ok!(q.try_push("k", v("a")).await);
             ok!(q.close().await);
             let got = within(&q, PATIENCE_MS, q.take("k")).await;
             check!(
@@ -304,7 +304,7 @@ pub(super) async fn run_case<H: Harness>(h: &mut H, name: &str) -> Outcome {
                     "a take on an empty key resolved"
                 );
             } // dropped while waiting
-            ok!(q.out("k", v("a")).await);
+            ok!(q.try_push("k", v("a")).await);
             expect_take(&q, "k", Some("a")).await
         }
         "dropped_woken_take_hands_on" => {
@@ -320,8 +320,8 @@ pub(super) async fn run_case<H: Harness>(h: &mut H, name: &str) -> Outcome {
                     poll_once(second.as_mut()).is_pending(),
                     "second take resolved"
                 );
-                ok!(q.out("k", v("a")).await);
-            } // the first (chosen by the out) is dropped before it runs
+                ok!(q.try_push("k", v("a")).await);
+            } // the first (chosen by the push) is dropped before it runs
             let got = within(&q, PATIENCE_MS, second).await;
             check!(
                 got == Some(Ok(v("a"))),
@@ -339,7 +339,7 @@ pub(super) async fn run_case<H: Harness>(h: &mut H, name: &str) -> Outcome {
             check!(poll_once(t2.as_mut()).is_pending(), "t2 resolved");
             check!(poll_once(t3.as_mut()).is_pending(), "t3 resolved");
             for s in ["1", "2", "3"] {
-                ok!(q.out("k", v(s)).await);
+                ok!(q.try_push("k", v(s)).await);
             }
             // Polled in reverse: each still gets the entry of its turn.
             let got3 = within(&q, PATIENCE_MS, t3).await;
@@ -369,7 +369,7 @@ pub(super) async fn run_case<H: Harness>(h: &mut H, name: &str) -> Outcome {
         }
         "lease_ack_settles" => {
             let q = ok!(h.open(&plain).await);
-            ok!(q.out("k", v("a")).await);
+            ok!(q.try_push("k", v("a")).await);
             let l = ok!(q.try_take_leased("k", 1_000).await);
             let Some(l) = l else {
                 return Err("nothing leased".to_string());
@@ -392,8 +392,8 @@ pub(super) async fn run_case<H: Harness>(h: &mut H, name: &str) -> Outcome {
         }
         "lease_expiry_requeues_at_the_head" => {
             let q = ok!(h.open(&plain).await);
-            ok!(q.out("k", v("a")).await);
-            ok!(q.out("k", v("b")).await);
+            ok!(q.try_push("k", v("a")).await);
+            ok!(q.try_push("k", v("b")).await);
             let l = ok!(q.try_take_leased("k", 300).await);
             check!(l.is_some(), "nothing leased");
             q.advance(600).await;
@@ -403,8 +403,8 @@ pub(super) async fn run_case<H: Harness>(h: &mut H, name: &str) -> Outcome {
         }
         "nack_returns_to_the_head_and_counts" => {
             let q = ok!(h.open(&plain).await);
-            ok!(q.out("k", v("a")).await);
-            ok!(q.out("k", v("b")).await);
+            ok!(q.try_push("k", v("a")).await);
+            ok!(q.try_push("k", v("b")).await);
             let Some(l) = ok!(q.try_take_leased("k", 10_000).await) else {
                 return Err("nothing leased".to_string());
             };
@@ -427,7 +427,7 @@ pub(super) async fn run_case<H: Harness>(h: &mut H, name: &str) -> Outcome {
         }
         "expired_lease_cannot_be_acked" => {
             let q = ok!(h.open(&plain).await);
-            ok!(q.out("k", v("a")).await);
+            ok!(q.try_push("k", v("a")).await);
             let Some(l) = ok!(q.try_take_leased("k", 300).await) else {
                 return Err("nothing leased".to_string());
             };
@@ -446,7 +446,7 @@ pub(super) async fn run_case<H: Harness>(h: &mut H, name: &str) -> Outcome {
         }
         "extend_keeps_a_lease" => {
             let q = ok!(h.open(&plain).await);
-            ok!(q.out("k", v("a")).await);
+            ok!(q.try_push("k", v("a")).await);
             let Some(l) = ok!(q.try_take_leased("k", 600).await) else {
                 return Err("nothing leased".to_string());
             };
@@ -458,7 +458,7 @@ pub(super) async fn run_case<H: Harness>(h: &mut H, name: &str) -> Outcome {
         }
         "bad_lease_length_is_refused" => {
             let q = ok!(h.open(&plain).await);
-            ok!(q.out("k", v("a")).await);
+            ok!(q.try_push("k", v("a")).await);
             let r = q.try_take_leased("k", 0).await;
             check!(
                 code_of(&r) == "LEASE_INVALID",
@@ -488,7 +488,7 @@ pub(super) async fn run_case<H: Harness>(h: &mut H, name: &str) -> Outcome {
         "leases_settle_after_close" => {
             let q = ok!(h.open(&plain).await);
             for s in ["a", "b", "c"] {
-                ok!(q.out("k", v(s)).await);
+                ok!(q.try_push("k", v(s)).await);
             }
             let Some(la) = ok!(q.try_take_leased("k", 10_000).await) else {
                 return Err("nothing leased".to_string());
@@ -516,8 +516,8 @@ pub(super) async fn run_case<H: Harness>(h: &mut H, name: &str) -> Outcome {
                 ..Options::default()
             };
             let q = ok!(h.open(&opts).await);
-            ok!(q.out("k", v("poison")).await);
-            ok!(q.out("k", v("fine")).await);
+            ok!(q.try_push("k", v("poison")).await);
+            ok!(q.try_push("k", v("fine")).await);
             for round in 1..=2 {
                 let Some(l) = ok!(q.try_take_leased("k", 10_000).await) else {
                     return Err(format!("nothing leased in round {round}"));
@@ -528,18 +528,18 @@ pub(super) async fn run_case<H: Harness>(h: &mut H, name: &str) -> Outcome {
             expect_take(&q, "dead", Some("poison")).await?;
             expect_take(&q, "k", Some("fine")).await
         }
-        "full_out_is_refused_with_the_value" => {
+        "full_push_is_refused_with_the_value" => {
             let opts = Options {
                 key_max_entries: Some(2),
                 ..Options::default()
             };
             let q = ok!(h.open(&opts).await);
-            ok!(q.out("k", v("1")).await);
-            ok!(q.out("k", v("2")).await);
-            let r = q.out("k", v("3")).await;
+            ok!(q.try_push("k", v("1")).await);
+            ok!(q.try_push("k", v("2")).await);
+            let r = q.try_push("k", v("3")).await;
             check!(
                 code_of(&r) == "BUFFER_FULL",
-                "out to a full key gave {}",
+                "push to a full key gave {}",
                 code_of(&r)
             );
             let back = r.err().and_then(|e| e.value);
@@ -548,9 +548,9 @@ pub(super) async fn run_case<H: Harness>(h: &mut H, name: &str) -> Outcome {
                 "the value was not handed back: {}",
                 show(&back)
             );
-            ok!(q.out("other", v("x")).await);
+            ok!(q.try_push("other", v("x")).await);
             expect_take(&q, "k", Some("1")).await?;
-            ok!(q.out("k", v("3")).await);
+            ok!(q.try_push("k", v("3")).await);
             check!(ok!(q.len("k").await) == 2, "len after refill");
             Ok(())
         }
@@ -560,18 +560,18 @@ pub(super) async fn run_case<H: Harness>(h: &mut H, name: &str) -> Outcome {
                 ..Options::default()
             };
             let q = ok!(h.open(&opts).await);
-            ok!(q.out("k", v("a")).await);
+            ok!(q.try_push("k", v("a")).await);
             let Some(l) = ok!(q.try_take_leased("k", 10_000).await) else {
                 return Err("nothing leased".to_string());
             };
-            let r = q.out("k", v("b")).await;
+            let r = q.try_push("k", v("b")).await;
             check!(
                 code_of(&r) == "BUFFER_FULL",
                 "a leased entry freed its room: {}",
                 code_of(&r)
             );
             ok!(q.ack(l.id).await);
-            ok!(q.out("k", v("b")).await);
+            ok!(q.try_push("k", v("b")).await);
             Ok(())
         }
         "bound_of_zero_is_invalid_config" => {
@@ -585,61 +585,61 @@ pub(super) async fn run_case<H: Harness>(h: &mut H, name: &str) -> Outcome {
                 Err(e) => Err(format!("a bound of 0 gave {e}")),
             }
         }
-        "out_wait_waits_for_room" => {
+        "push_waits_for_room" => {
             let opts = Options {
                 key_max_entries: Some(1),
                 ..Options::default()
             };
             let q = ok!(h.open(&opts).await);
-            ok!(q.out("k", v("a")).await);
-            let mut w = pin!(q.out_wait("k", v("b")));
+            ok!(q.try_push("k", v("a")).await);
+            let mut w = pin!(q.push("k", v("b")));
             check!(
                 poll_once(w.as_mut()).is_pending(),
-                "out_wait on a full key resolved"
+                "push on a full key resolved"
             );
             expect_take(&q, "k", Some("a")).await?;
             let got = within(&q, PATIENCE_MS, w).await;
             check!(
                 got == Some(Ok(())),
-                "the waiting out did not go in: {got:?}"
+                "the waiting push did not go in: {got:?}"
             );
             expect_take(&q, "k", Some("b")).await
         }
-        "dropped_out_wait_puts_nothing_in" => {
+        "dropped_push_puts_nothing_in" => {
             let opts = Options {
                 key_max_entries: Some(1),
                 ..Options::default()
             };
             let q = ok!(h.open(&opts).await);
-            ok!(q.out("k", v("a")).await);
+            ok!(q.try_push("k", v("a")).await);
             {
-                let mut w = pin!(q.out_wait("k", v("b")));
+                let mut w = pin!(q.push("k", v("b")));
                 check!(
                     poll_once(w.as_mut()).is_pending(),
-                    "out_wait on a full key resolved"
+                    "push on a full key resolved"
                 );
             }
             expect_take(&q, "k", Some("a")).await?;
             q.sleep(50).await;
             expect_take(&q, "k", None).await
         }
-        "out_wait_dropped_after_room_frees_puts_nothing_in" => {
+        "push_dropped_after_room_frees_puts_nothing_in" => {
             let opts = Options {
                 key_max_entries: Some(1),
                 ..Options::default()
             };
             let q = ok!(h.open(&opts).await);
-            ok!(q.out("k", v("a")).await);
-            let mut next = pin!(q.out_wait("k", v("c")));
+            ok!(q.try_push("k", v("a")).await);
+            let mut next = pin!(q.push("k", v("c")));
             {
-                let mut first = pin!(q.out_wait("k", v("b")));
+                let mut first = pin!(q.push("k", v("b")));
                 check!(
                     poll_once(first.as_mut()).is_pending(),
-                    "out_wait on a full key resolved"
+                    "push on a full key resolved"
                 );
                 check!(
                     poll_once(next.as_mut()).is_pending(),
-                    "out_wait on a full key resolved"
+                    "push on a full key resolved"
                 );
                 expect_take(&q, "k", Some("a")).await?; // room for `first`…
             } // …which is dropped before it runs again
@@ -651,32 +651,32 @@ pub(super) async fn run_case<H: Harness>(h: &mut H, name: &str) -> Outcome {
             expect_take(&q, "k", Some("c")).await?;
             expect_take(&q, "k", None).await
         }
-        "close_refuses_waiting_out_with_the_value" => {
+        "close_refuses_waiting_push_with_the_value" => {
             let opts = Options {
                 key_max_entries: Some(1),
                 ..Options::default()
             };
             let q = ok!(h.open(&opts).await);
-            ok!(q.out("k", v("a")).await);
-            let mut w = pin!(q.out_wait("k", v("b")));
+            ok!(q.try_push("k", v("a")).await);
+            let mut w = pin!(q.push("k", v("b")));
             check!(
                 poll_once(w.as_mut()).is_pending(),
-                "out_wait on a full key resolved"
+                "push on a full key resolved"
             );
             ok!(q.close().await);
             let got = within(&q, PATIENCE_MS, w).await;
             check!(
                 matches!(&got, Some(Err(e)) if e.code == "CLOSED" && e.value == Some(v("b"))),
-                "the waiting out did not end with CLOSED and its value: {got:?}"
+                "the waiting push did not end with CLOSED and its value: {got:?}"
             );
             Ok(())
         }
         "reopen_keeps_entries_in_order" => {
             let q = ok!(h.open(&plain).await);
             for s in ["a", "b", "c"] {
-                ok!(q.out("k", v(s)).await);
+                ok!(q.try_push("k", v(s)).await);
             }
-            ok!(q.out("j", v("x")).await);
+            ok!(q.try_push("j", v("x")).await);
             let q = ok!(h.reopen(q, &plain).await);
             for s in ["a", "b", "c"] {
                 expect_take(&q, "k", Some(s)).await?;
@@ -686,7 +686,7 @@ pub(super) async fn run_case<H: Harness>(h: &mut H, name: &str) -> Outcome {
         "reopen_returns_unacked_leases" => {
             let q = ok!(h.open(&plain).await);
             for s in ["a", "b", "c"] {
-                ok!(q.out("k", v(s)).await);
+                ok!(q.try_push("k", v(s)).await);
             }
             let Some(_held) = ok!(q.try_take_leased("k", 60_000).await) else {
                 return Err("nothing leased".to_string());
@@ -709,10 +709,10 @@ pub(super) async fn run_case<H: Harness>(h: &mut H, name: &str) -> Outcome {
         }
         "reopen_after_close" => {
             let q = ok!(h.open(&plain).await);
-            ok!(q.out("k", v("a")).await);
+            ok!(q.try_push("k", v("a")).await);
             ok!(q.close().await);
             let q = ok!(h.reopen(q, &plain).await);
-            ok!(q.out("k", v("b")).await);
+            ok!(q.try_push("k", v("b")).await);
             expect_take(&q, "k", Some("a")).await?;
             expect_take(&q, "k", Some("b")).await
         }

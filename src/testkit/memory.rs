@@ -49,7 +49,7 @@ impl Memory {
 ///
 /// # futures::executor::block_on(async {
 /// let q = Memory::new().open(&Options::default()).await.unwrap();
-/// q.out("jobs", b"a".to_vec()).await.unwrap();
+/// q.try_push("jobs", b"a".to_vec()).await.unwrap();
 /// let lease = q.try_take_leased("jobs", 100).await.unwrap().unwrap();
 /// q.advance(100).await; // the manual clock: the lease runs out, the entry comes back
 /// assert_eq!(q.len("jobs").await.unwrap(), 1);
@@ -70,7 +70,7 @@ impl MemoryQueue {
     ///
     /// # futures::executor::block_on(async {
     /// let q = Memory::new().open(&Options::default()).await.unwrap();
-    /// q.out("k", b"a".to_vec()).await.unwrap();
+    /// q.try_push("k", b"a".to_vec()).await.unwrap();
     /// // Look under the kit's interface at the space itself.
     /// assert_eq!(q.space().try_peek("k"), Some(b"a".to_vec()));
     /// # });
@@ -80,7 +80,7 @@ impl MemoryQueue {
     }
 }
 
-fn out_error(e: PushError<Vec<u8>>) -> KitError {
+fn push_error(e: PushError<Vec<u8>>) -> KitError {
     let code = e.code();
     KitError::with_value(code, e.into_inner())
 }
@@ -122,8 +122,8 @@ impl Harness for Memory {
 }
 
 impl Queue for MemoryQueue {
-    async fn out(&self, key: &str, value: Vec<u8>) -> Result<(), KitError> {
-        self.space.try_push(key, value).map_err(out_error)
+    async fn try_push(&self, key: &str, value: Vec<u8>) -> Result<(), KitError> {
+        self.space.try_push(key, value).map_err(push_error)
     }
 
     async fn try_take(&self, key: &str) -> Result<Option<Vec<u8>>, KitError> {
@@ -155,12 +155,12 @@ impl Queue for MemoryQueue {
         self.space.take(key).await.map_err(|e| KitError::of(&e))
     }
 
-    async fn out_front(&self, key: &str, value: Vec<u8>) -> Result<(), KitError> {
-        self.space.push_front(key, value).map_err(out_error)
+    async fn push_front(&self, key: &str, value: Vec<u8>) -> Result<(), KitError> {
+        self.space.push_front(key, value).map_err(push_error)
     }
 
-    async fn out_wait(&self, key: &str, value: Vec<u8>) -> Result<(), KitError> {
-        self.space.push(key, value).await.map_err(out_error)
+    async fn push(&self, key: &str, value: Vec<u8>) -> Result<(), KitError> {
+        self.space.push(key, value).await.map_err(push_error)
     }
 
     async fn try_take_matching(

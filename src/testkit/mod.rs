@@ -24,7 +24,7 @@
 //! * Values are `Vec<u8>`; keys are strings; patterns are channel patterns
 //!   ([`Pattern`](crate::grammar::Pattern) syntax).
 //! * Errors are [`KitError`]s carrying the stable [code](crate::error) (`BUFFER_FULL`, `CLOSED`,
-//!   `LEASE_LOST`, …) and, for a refused `out`, the value handed back. The kit compares codes.
+//!   `LEASE_LOST`, …) and, for a refused `try_push`, the value handed back. The kit compares codes.
 //! * Methods behind a capability the backend does not declare keep their default body (it returns
 //!   `UNSUPPORTED`); the kit never calls them.
 //! * Every case opens its own queue ([`Harness::open`]) with the [`Options`] it needs; a backend
@@ -45,7 +45,7 @@ pub use memory::Memory;
 
 use crate::error::ErrorCode;
 
-/// A failed backend operation, as the kit sees it: a stable code and, for a refused `out`, the
+/// A failed backend operation, as the kit sees it: a stable code and, for a refused `try_push`, the
 /// value handed back.
 ///
 /// ```
@@ -61,7 +61,7 @@ use crate::error::ErrorCode;
 pub struct KitError {
     /// The stable code (see [`crate::error`]), or `UNSUPPORTED` / `BACKEND` for the kit's own.
     pub code: String,
-    /// The value an `out` handed back.
+    /// The value a refused push handed back.
     pub value: Option<Vec<u8>>,
     /// Free text for the report (a network error, …).
     pub detail: String,
@@ -174,8 +174,8 @@ impl fmt::Display for KitError {
 pub struct Capabilities {
     /// `take` futures that wait ([`Queue::take`]), dropped safely at any point.
     pub waits: bool,
-    /// [`Queue::out_front`].
-    pub out_front: bool,
+    /// [`Queue::push_front`].
+    pub push_front: bool,
     /// [`Queue::try_take_matching`], oldest head first.
     pub pattern_take: bool,
     /// [`Queue::try_take_leased`], [`Queue::ack`], [`Queue::nack`], [`Queue::extend`], expiry on
@@ -183,10 +183,10 @@ pub struct Capabilities {
     pub leases: bool,
     /// [`Options::max_deliveries`] and the dead-letter key.
     pub dead_letter: bool,
-    /// [`Options::max_entries`] / [`Options::key_max_entries`]: a full `out` is refused with
+    /// [`Options::max_entries`] / [`Options::key_max_entries`]: a full `try_push` is refused with
     /// `BUFFER_FULL` and the value handed back.
     pub bounds: bool,
-    /// [`Queue::out_wait`]: waits for room, first come first served, cancel-safe.
+    /// [`Queue::push`]: waits for room, first come first served, cancel-safe.
     pub back_pressure: bool,
     /// [`Harness::reopen`]: entries survive, un-acknowledged leases come back.
     pub durable: bool,
@@ -203,7 +203,7 @@ impl Capabilities {
     /// ```
     pub const ALL: Capabilities = Capabilities {
         waits: true,
-        out_front: true,
+        push_front: true,
         pattern_take: true,
         leases: true,
         dead_letter: true,
@@ -227,7 +227,7 @@ impl Capabilities {
     /// ```
     pub const NONE: Capabilities = Capabilities {
         waits: false,
-        out_front: false,
+        push_front: false,
         pattern_take: false,
         leases: false,
         dead_letter: false,
@@ -249,7 +249,7 @@ impl Capabilities {
     pub fn lacks(&self, need: &Capabilities) -> Option<&'static str> {
         let pairs = [
             (need.waits, self.waits, "waits"),
-            (need.out_front, self.out_front, "out_front"),
+            (need.push_front, self.push_front, "push_front"),
             (need.pattern_take, self.pattern_take, "pattern_take"),
             (need.leases, self.leases, "leases"),
             (need.dead_letter, self.dead_letter, "dead_letter"),
@@ -295,7 +295,7 @@ pub struct Options {
 ///
 /// # futures::executor::block_on(async {
 /// let q = Memory::new().open(&Options::default()).await.unwrap();
-/// q.out("jobs", b"resize".to_vec()).await.unwrap();
+/// q.try_push("jobs", b"resize".to_vec()).await.unwrap();
 /// let lease = q.try_take_leased("jobs", 30_000).await.unwrap().expect("an entry");
 /// assert_eq!((lease.value.as_slice(), lease.deliveries), (&b"resize"[..], 1));
 /// q.ack(lease.id).await.unwrap();
@@ -320,7 +320,7 @@ pub struct KitLease {
 /// let mut harness = Memory::new();
 /// assert_eq!(harness.name(), "memory");
 /// let q = harness.open(&Options::default()).await.unwrap(); // what each case does first
-/// q.out("k", b"a".to_vec()).await.unwrap();
+/// q.try_push("k", b"a".to_vec()).await.unwrap();
 /// assert_eq!(q.len("k").await.unwrap(), 1);
 /// assert!(run(&mut harness).await.ok());
 /// # });
@@ -414,7 +414,7 @@ pub trait Harness {
 /// One open queue with byte values: the operations the kit exercises.
 ///
 /// Every future must be cancel-safe where the kit drops it: a dropped `take` takes nothing, a
-/// dropped `out_wait` puts nothing in.
+/// dropped `push` puts nothing in.
 ///
 /// ```
 /// // A whole backend: a map of FIFOs with the close rule, declaring no optional capability.
@@ -426,7 +426,7 @@ pub trait Harness {
 /// struct Fifos { keys: RefCell<HashMap<String, VecDeque<Vec<u8>>>>, closed: Cell<bool> }
 ///
 /// impl Queue for Fifos {
-///     async fn out(&self, key: &str, value: Vec<u8>) -> Result<(), KitError> {
+///     async fn try_push(&self, key: &str, value: Vec<u8>) -> Result<(), KitError> {
 ///         if self.closed.get() {
 ///             return Err(KitError::with_value("CLOSED", value)); // hand the value back
 ///         }
@@ -461,7 +461,7 @@ pub trait Harness {
 /// # futures::executor::block_on(async {
 /// let report = run(&mut FifoHarness).await;
 /// assert!(report.ok(), "{report}");
-/// assert_eq!(report.passed, ["fifo_per_key", "close_refuses_out_with_the_value", "close_drains_then_reports_closed"]);
+/// assert_eq!(report.passed, ["fifo_per_key", "close_refuses_push_with_the_value", "close_drains_then_reports_closed"]);
 /// assert!(!report.not_applicable.is_empty()); // every other case, by name
 /// # });
 /// ```
@@ -483,13 +483,13 @@ pub trait Queue {
     ///
     /// # futures::executor::block_on(async {
     /// let q = Memory::new().open(&Options::default()).await.unwrap();
-    /// q.out("k", b"a".to_vec()).await.unwrap();
+    /// q.try_push("k", b"a".to_vec()).await.unwrap();
     /// q.close().await.unwrap();
-    /// let refused = q.out("k", b"late".to_vec()).await.unwrap_err();
+    /// let refused = q.try_push("k", b"late".to_vec()).await.unwrap_err();
     /// assert_eq!((refused.code.as_str(), refused.value), ("CLOSED", Some(b"late".to_vec())));
     /// # });
     /// ```
-    async fn out(&self, key: &str, value: Vec<u8>) -> Result<(), KitError>;
+    async fn try_push(&self, key: &str, value: Vec<u8>) -> Result<(), KitError>;
 
     /// Takes the head of `key` if there is one.
     ///
@@ -508,7 +508,7 @@ pub trait Queue {
     /// # futures::executor::block_on(async {
     /// let q = Memory::new().open(&Options::default()).await.unwrap();
     /// assert_eq!(q.try_take("k").await.unwrap(), None); // empty: nothing, not an error
-    /// q.out("k", b"a".to_vec()).await.unwrap();
+    /// q.try_push("k", b"a".to_vec()).await.unwrap();
     /// q.close().await.unwrap();
     /// assert_eq!(q.try_take("k").await.unwrap(), Some(b"a".to_vec())); // closed: drains first
     /// assert_eq!(q.try_take("k").await.unwrap_err().code, "CLOSED");
@@ -532,15 +532,15 @@ pub trait Queue {
     ///
     /// # futures::executor::block_on(async {
     /// let q = Memory::new().open(&Options::default()).await.unwrap();
-    /// q.out("k", b"a".to_vec()).await.unwrap();
-    /// q.out("k", b"b".to_vec()).await.unwrap();
+    /// q.try_push("k", b"a".to_vec()).await.unwrap();
+    /// q.try_push("k", b"b".to_vec()).await.unwrap();
     /// let _lease = q.try_take_leased("k", 1_000).await.unwrap();
     /// assert_eq!(q.len("k").await.unwrap(), 1); // the leased one is not queued
     /// # });
     /// ```
     async fn len(&self, key: &str) -> Result<usize, KitError>;
 
-    /// Closes the queue (the close rule: `out` refused, takes drain then `CLOSED`, waiters end).
+    /// Closes the queue (the close rule: pushes refused, takes drain then `CLOSED`, waiters end).
     ///
     /// # Errors
     /// A backend failure.
@@ -577,7 +577,7 @@ pub trait Queue {
     ///
     /// # futures::executor::block_on(async {
     /// let q = Memory::new().open(&Options::default()).await.unwrap();
-    /// q.out("k", b"a".to_vec()).await.unwrap();
+    /// q.try_push("k", b"a".to_vec()).await.unwrap();
     /// let lease = q.try_take_leased("k", 500).await.unwrap().unwrap();
     /// q.advance(499).await;
     /// assert_eq!(q.len("k").await.unwrap(), 0); // still leased
@@ -602,7 +602,7 @@ pub trait Queue {
     ///
     /// # futures::executor::block_on(async {
     /// let q = Memory::new().open(&Options::default()).await.unwrap();
-    /// q.out("k", b"a".to_vec()).await.unwrap();
+    /// q.try_push("k", b"a".to_vec()).await.unwrap();
     /// let lease = q.try_take_leased("k", 10).await.unwrap().unwrap();
     /// q.sleep(1_000).await; // sans-IO backend: returns at once and moves no lease time
     /// q.ack(lease.id).await.unwrap(); // so the lease is still held
@@ -630,7 +630,7 @@ pub trait Queue {
     /// let q = Memory::new().open(&Options::default()).await.unwrap();
     /// let mut take = pin!(q.take("k"));
     /// assert!(poll!(take.as_mut()).is_pending()); // waits for an entry
-    /// q.out("k", b"a".to_vec()).await.unwrap();
+    /// q.try_push("k", b"a".to_vec()).await.unwrap();
     /// assert_eq!(take.await.unwrap(), b"a");
     /// # });
     /// ```
@@ -639,10 +639,10 @@ pub trait Queue {
         Err(KitError::unsupported())
     }
 
-    /// Puts `value` at the head of `key` (capability `out_front`).
+    /// Puts `value` at the head of `key` (capability `push_front`).
     ///
     /// # Errors
-    /// As [`out`](Self::out).
+    /// As [`try_push`](Self::try_push).
     ///
     /// # Cancel safety
     /// The kit awaits this to completion (it never drops it early); a backend states its own
@@ -655,12 +655,12 @@ pub trait Queue {
     ///
     /// # futures::executor::block_on(async {
     /// let q = Memory::new().open(&Options::default()).await.unwrap();
-    /// q.out("k", b"b".to_vec()).await.unwrap();
-    /// q.out_front("k", b"a".to_vec()).await.unwrap(); // e.g. a job put back after a failed attempt
+    /// q.try_push("k", b"b".to_vec()).await.unwrap();
+    /// q.push_front("k", b"a".to_vec()).await.unwrap(); // e.g. a job put back after a failed attempt
     /// assert_eq!(q.try_take("k").await.unwrap(), Some(b"a".to_vec()));
     /// # });
     /// ```
-    async fn out_front(&self, key: &str, value: Vec<u8>) -> Result<(), KitError> {
+    async fn push_front(&self, key: &str, value: Vec<u8>) -> Result<(), KitError> {
         Err(KitError::with_value("UNSUPPORTED", value).detail(key))
     }
 
@@ -682,15 +682,15 @@ pub trait Queue {
     /// # futures::executor::block_on(async {
     /// let opts = Options { max_entries: Some(1), ..Options::default() };
     /// let q = Memory::new().open(&opts).await.unwrap();
-    /// q.out("k", b"a".to_vec()).await.unwrap();
-    /// let mut push = pin!(q.out_wait("k", b"b".to_vec()));
+    /// q.try_push("k", b"a".to_vec()).await.unwrap();
+    /// let mut push = pin!(q.push("k", b"b".to_vec()));
     /// assert!(poll!(push.as_mut()).is_pending()); // full: back-pressure
     /// assert_eq!(q.try_take("k").await.unwrap(), Some(b"a".to_vec()));
     /// push.await.unwrap(); // room again
     /// assert_eq!(q.len("k").await.unwrap(), 1);
     /// # });
     /// ```
-    async fn out_wait(&self, key: &str, value: Vec<u8>) -> Result<(), KitError> {
+    async fn push(&self, key: &str, value: Vec<u8>) -> Result<(), KitError> {
         Err(KitError::with_value("UNSUPPORTED", value).detail(key))
     }
 
@@ -710,8 +710,8 @@ pub trait Queue {
     ///
     /// # futures::executor::block_on(async {
     /// let q = Memory::new().open(&Options::default()).await.unwrap();
-    /// q.out("public:jobs.resize", b"older".to_vec()).await.unwrap();
-    /// q.out("public:jobs.encode", b"newer".to_vec()).await.unwrap();
+    /// q.try_push("public:jobs.resize", b"older".to_vec()).await.unwrap();
+    /// q.try_push("public:jobs.encode", b"newer".to_vec()).await.unwrap();
     /// let (key, value) = q.try_take_matching("public:jobs.*").await.unwrap().unwrap();
     /// assert_eq!((key.as_str(), value.as_slice()), ("public:jobs.resize", &b"older"[..]));
     /// # });
@@ -741,7 +741,7 @@ pub trait Queue {
     /// # futures::executor::block_on(async {
     /// let q = Memory::new().open(&Options::default()).await.unwrap();
     /// assert_eq!(q.try_take_leased("k", 0).await.unwrap_err().code, "LEASE_INVALID");
-    /// q.out("k", b"a".to_vec()).await.unwrap();
+    /// q.try_push("k", b"a".to_vec()).await.unwrap();
     /// let lease = q.try_take_leased("k", 1_000).await.unwrap().unwrap();
     /// assert_eq!((lease.value, lease.deliveries), (b"a".to_vec(), 1));
     /// # });
@@ -771,7 +771,7 @@ pub trait Queue {
     ///
     /// # futures::executor::block_on(async {
     /// let q = Memory::new().open(&Options::default()).await.unwrap();
-    /// q.out("k", b"a".to_vec()).await.unwrap();
+    /// q.try_push("k", b"a".to_vec()).await.unwrap();
     /// let lease = q.try_take_leased("k", 1_000).await.unwrap().unwrap();
     /// q.ack(lease.id).await.unwrap(); // done: gone for good
     /// assert_eq!(q.ack(lease.id).await.unwrap_err().code, "LEASE_LOST"); // settled already
@@ -800,8 +800,8 @@ pub trait Queue {
     ///
     /// # futures::executor::block_on(async {
     /// let q = Memory::new().open(&Options::default()).await.unwrap();
-    /// q.out("k", b"a".to_vec()).await.unwrap();
-    /// q.out("k", b"b".to_vec()).await.unwrap();
+    /// q.try_push("k", b"a".to_vec()).await.unwrap();
+    /// q.try_push("k", b"b".to_vec()).await.unwrap();
     /// let lease = q.try_take_leased("k", 1_000).await.unwrap().unwrap();
     /// q.nack(lease.id).await.unwrap(); // back to the head at once
     /// let again = q.try_take_leased("k", 1_000).await.unwrap().unwrap();
@@ -829,7 +829,7 @@ pub trait Queue {
     ///
     /// # futures::executor::block_on(async {
     /// let q = Memory::new().open(&Options::default()).await.unwrap();
-    /// q.out("k", b"a".to_vec()).await.unwrap();
+    /// q.try_push("k", b"a".to_vec()).await.unwrap();
     /// let lease = q.try_take_leased("k", 100).await.unwrap().unwrap();
     /// q.advance(90).await;
     /// q.extend(lease.id, 100).await.unwrap(); // 100 ms from now: until 190

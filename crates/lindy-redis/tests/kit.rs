@@ -42,7 +42,7 @@ impl Harness for RedisKit {
     fn capabilities(&self) -> Capabilities {
         Capabilities {
             waits: true,
-            out_front: true,
+            push_front: true,
             pattern_take: true,
             leases: true,
             dead_letter: true,
@@ -82,7 +82,7 @@ impl KitSpace {
 }
 
 impl Queue for KitSpace {
-    async fn out(&self, key: &str, value: Vec<u8>) -> Result<(), KitError> {
+    async fn try_push(&self, key: &str, value: Vec<u8>) -> Result<(), KitError> {
         self.space
             .push(key, value)
             .await
@@ -119,7 +119,7 @@ impl Queue for KitSpace {
         Ok(self.space.take(key).await.map_err(kit)?.to_vec())
     }
 
-    async fn out_front(&self, key: &str, value: Vec<u8>) -> Result<(), KitError> {
+    async fn push_front(&self, key: &str, value: Vec<u8>) -> Result<(), KitError> {
         self.space
             .push_front(key, value)
             .await
@@ -188,7 +188,7 @@ impl Queue for KitSpace {
 /// `waits` — its waiting pulls (tested in tests/queue.rs) race on the server in the order their
 /// scripts arrive, not in the order the pulls were first polled (RedisSpace queues its waiters
 /// on the server; the queue does not yet); `leases` — a stream's lease is the consumer group's
-/// visibility timeout, one per queue, not one per call; `out_front` and pattern takes — a
+/// visibility timeout, one per queue, not one per call; `push_front` and pattern takes — a
 /// stream only appends, and each key is its own stream.
 struct QueueKit {
     name: &'static str,
@@ -243,7 +243,7 @@ fn queue_config() -> QueueConfig {
 }
 
 impl Queue for KitQueue {
-    async fn out(&self, key: &str, value: Vec<u8>) -> Result<(), KitError> {
+    async fn try_push(&self, key: &str, value: Vec<u8>) -> Result<(), KitError> {
         self.queue
             .push(key, value)
             .await

@@ -77,7 +77,7 @@ impl Harness for Idb {
 }
 
 impl Queue for IdbQueue {
-    async fn out(&self, key: &str, value: Vec<u8>) -> Result<(), KitError> {
+    async fn try_push(&self, key: &str, value: Vec<u8>) -> Result<(), KitError> {
         let bytes: JsValue = Uint8Array::from(&value[..]).into();
         settle(self.store.push(JsValue::from_str(key), bytes))
             .await
