@@ -33,11 +33,12 @@ mod store;
 #[global_allocator]
 static HEAP: TrackingHeap = TrackingHeap::new();
 
-/// The arena: small enough for the micro:bit's 16 KiB of RAM, which also holds the stack.
+/// The arena: small enough for the micro:bit's 16 KiB of RAM, which also holds the stack (at
+/// 10 KiB the store's chunked replay overflowed the stack into the RAM boundary: a lockup).
 #[cfg(not(board = "microbit"))]
 const HEAP_BYTES: usize = 64 * 1024;
 #[cfg(board = "microbit")]
-const HEAP_BYTES: usize = 10 * 1024;
+const HEAP_BYTES: usize = 8 * 1024;
 
 #[entry]
 fn main() -> ! {

@@ -164,7 +164,7 @@ fn the_space_trait_runs_on_the_chip() -> Outcome {
 fn a_drained_space_gives_its_memory_back() -> Outcome {
     let before = crate::HEAP.stats().used;
     let space: LocalSpace<Vec<u8>> = LocalSpace::new();
-    // Fewer keys on the micro:bit: its whole heap is 10 KiB.
+    // Fewer keys on the micro:bit: its whole heap is 8 KiB.
     let keys: u8 = if cfg!(board = "microbit") { 16 } else { 64 };
     for i in 0..keys {
         let mut key = String::from("key-");
