@@ -194,6 +194,6 @@ e2e-tools:
 	fi
 
 # Jobs/s through the fan-out hub vs one postMessage round trip per operation (table in
-# docs/sections/workers.md).
+# docs/benchmarks/js.md).
 fanout-bench: pkg
 	node pkg-js/bench/fanout/run.mjs

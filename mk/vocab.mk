@@ -5,15 +5,14 @@
 #   vocab-check passes.
 # * vocab-check: no doc (docs/**/*.md, README.md, pkg-js/README.md) uses a name
 #   docs/vocabulary.md retired, outside a note recording the rename ("renamed from",
-#   "deprecated", …): `docs_use_the_vocabulary` in tests/doc_conventions.rs. Names other branches
-#   are renaming during this wave wait in its `PENDING_RENAMES` (empty it after their merge).
+#   "deprecated", …): `docs_use_the_vocabulary` in tests/doc_conventions.rs (`PENDING_RENAMES`
+#   holds names being renamed by a branch in flight; empty once merged).
 # * docs-links: every relative link in README.md, BENCHMARKS.md, CHANGELOG.md and docs/*.md (not
 #   the README drafts, whose links are relative to the root)
-#   resolves. Not in the gate until every area's pages exist (queue-model.md, firmware.md,
-#   redis.md, docs/benchmarks/*.md from the other branches); the lead adds it after the merges.
+#   resolves (gate).
 .PHONY: docs-check docs-links test-tokio vocab-check
 
-docs-check: test-tokio vocab-check
+docs-check: test-tokio vocab-check docs-links
 	@missing=0; for f in docs/benchmarks/*.md; do \
 	  grep -q "($$f)" BENCHMARKS.md || { echo "BENCHMARKS.md does not list $$f"; missing=1; }; \
 	done; exit $$missing

@@ -344,15 +344,7 @@ fn every_future_in_the_workspace_has_the_cancel_safety_heading() {
 /// Old names that other branches are renaming right now (the JS package, `lindy-redis`, the
 /// store's `flush_if_due`): docs may still use them until those branches are merged. **Empty
 /// this list after merging them**; the docs must then speak the new names only.
-const PENDING_RENAMES: &[&str] = &[
-    "out",
-    "read",
-    "pop",
-    "pull",
-    "sweep",
-    "nextDeadline",
-    "flush_if_due",
-];
+const PENDING_RENAMES: &[&str] = &[];
 
 /// Names `docs/vocabulary.md` retired: (family, pattern, the name to use). The family is what
 /// `PENDING_RENAMES` lists; a name retired everywhere is its own family.

@@ -93,7 +93,7 @@ fuzz_target!(|data: &[u8]| {
             }
             5 | 6 => {
                 let want = m.head(key).map(|i| m.live.get_mut(key).unwrap().remove(i).unwrap().0);
-                assert_eq!(q.try_pull(key).unwrap(), want);
+                assert_eq!(q.try_take(key).unwrap(), want);
             }
             7 => {
                 let got = q.take_leased(key, None, 0).unwrap();

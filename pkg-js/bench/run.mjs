@@ -1,5 +1,5 @@
 // `make js-bench`: the package's benchmarks in Node and in headless Chromium, printed as Markdown
-// tables with ratios (paste them into docs/sections/js.md).
+// tables with ratios (paste them into docs/benchmarks/js.md).
 import { readFile } from "node:fs/promises";
 import { startBrowser } from "../test/support/browser.mjs";
 import { idbBench } from "./idb.mjs";
