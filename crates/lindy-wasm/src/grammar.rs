@@ -309,7 +309,9 @@ impl PatternIndex {
             return Ok(JsValue::UNDEFINED);
         };
         st.free.push(slot);
-        Ok(st.values[slot as usize].take().unwrap_or(JsValue::UNDEFINED))
+        Ok(st.values[slot as usize]
+            .take()
+            .unwrap_or(JsValue::UNDEFINED))
     }
 
     /// The value of subscription `id`, or `undefined`.
