@@ -35,8 +35,9 @@ pub fn grammar_error(err: &GrammarError) -> JsValue {
 
 /// The text of a name/pattern argument: a string, or an object with a `toString()` (this
 /// module's objects: the canonical form); a throwing `toString` passes its exception on. Anything
-/// else is a `TypeError`.
-fn text_arg(value: &JsValue, what: &str) -> Result<String, JsValue> {
+/// else is a `TypeError` naming `class` (`"Name"` or `"Pattern"`: passed, not guessed from
+/// `what`, because a substring search links 1.5 KB of `str` searching into the wasm).
+fn text_arg(value: &JsValue, what: &str, class: &str) -> Result<String, JsValue> {
     if let Some(s) = value.as_string() {
         return Ok(s);
     }
@@ -47,25 +48,20 @@ fn text_arg(value: &JsValue, what: &str) -> Result<String, JsValue> {
         return js::to_string(value);
     }
     Err(js::type_error(&format!(
-        "{what} must be a string or a {}, got {}",
-        if what.contains("pattern") {
-            "Pattern"
-        } else {
-            "Name"
-        },
+        "{what} must be a string or a {class}, got {}",
         js::describe(value)
     )))
 }
 
 /// Parses a name argument (`Name` or string).
 pub fn name_arg(value: &JsValue, what: &str) -> Result<g::Name, JsValue> {
-    let s = text_arg(value, what)?;
+    let s = text_arg(value, what, "Name")?;
     g::Name::parse(&s).map_err(|e| grammar_error(&e))
 }
 
 /// Parses a pattern argument (`Pattern` or string).
 pub fn pattern_arg(value: &JsValue, what: &str) -> Result<g::Pattern, JsValue> {
-    let s = text_arg(value, what)?;
+    let s = text_arg(value, what, "Pattern")?;
     g::Pattern::parse(&s).map_err(|e| grammar_error(&e))
 }
 
@@ -185,7 +181,7 @@ impl Pattern {
         &self,
         #[wasm_bindgen(unchecked_param_type = "Name | string")] name: JsValue,
     ) -> Result<bool, JsValue> {
-        let s = text_arg(&name, "Pattern.matches: name")?;
+        let s = text_arg(&name, "Pattern.matches: name", "Name")?;
         Ok(self.0.matches_str(&s))
     }
 
@@ -335,7 +331,7 @@ impl PatternIndex {
         &self,
         #[wasm_bindgen(unchecked_param_type = "Name | string")] name: JsValue,
     ) -> Result<Array, JsValue> {
-        let s = text_arg(&name, "PatternIndex.matches: name")?;
+        let s = text_arg(&name, "PatternIndex.matches: name", "Name")?;
         let out = Array::new();
         if let Ok(name) = g::NameRef::parse(&s) {
             // `Array.push` on a fresh array runs no user code, so the borrow is safe.
@@ -355,7 +351,7 @@ impl PatternIndex {
         &self,
         #[wasm_bindgen(unchecked_param_type = "Name | string")] name: JsValue,
     ) -> Result<bool, JsValue> {
-        let s = text_arg(&name, "PatternIndex.hasMatch: name")?;
+        let s = text_arg(&name, "PatternIndex.hasMatch: name", "Name")?;
         Ok(g::NameRef::parse(&s).is_ok_and(|n| self.inner.borrow().index.has_match(n)))
     }
 
