@@ -217,7 +217,7 @@ pub fn known_options(obj: &Object, what: &str, known: &[&str]) -> Result<(), JsV
         let name = name.as_string().unwrap_or_default();
         if !known.contains(&name.as_str()) {
             // Written out rather than `known.join(", ")`, which links 1.2 KB of generic joining.
-            let mut message = format!("{what} has an unknown option {name:?} (known: ");
+            let mut message = format!("{what} has an unknown option \"{name}\" (known: ");
             for (i, option) in known.iter().enumerate() {
                 if i > 0 {
                     message.push_str(", ");
