@@ -114,7 +114,7 @@ WASM_BROWSER := WASM_BINDGEN_USE_BROWSER=1 CHROMEDRIVER=/usr/bin/chromedriver \
 
 # Installs what the package needs, only what is missing: Chromium + chromedriver (Debian), the
 # pinned wasm-bindgen CLI, and pkg-js's node modules (from package-lock.json: binaryen's wasm-opt,
-# playwright-core, typescript, idb-keyval).
+# esbuild for the minified pack/, playwright-core, typescript, idb-keyval).
 tools: setup
 	@if ! command -v chromium >/dev/null || ! command -v chromedriver >/dev/null; then \
 	  apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y chromium chromium-driver; \
