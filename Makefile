@@ -114,7 +114,7 @@ WASM_BROWSER := WASM_BINDGEN_USE_BROWSER=1 CHROMEDRIVER=/usr/bin/chromedriver \
 
 # Installs what the package needs, only what is missing: Chromium + chromedriver (Debian), the
 # pinned wasm-bindgen CLI, and pkg-js's node modules (from package-lock.json: binaryen's wasm-opt,
-# playwright-core, typescript, idb-keyval).
+# esbuild for the minified pack/, playwright-core, typescript, idb-keyval).
 tools: setup
 	@if ! command -v chromium >/dev/null || ! command -v chromedriver >/dev/null; then \
 	  apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y chromium chromium-driver; \
@@ -131,15 +131,17 @@ tools: setup
 # `lindy/channels` (Manager, Streams), `lindy/store` (IdbStore). Each is one ESM build
 # (wasm-bindgen --target web) that the browser entry loads with fetch and the Node entry with
 # readFile; then wasm-opt -Oz, and the glue reprinted without wasm-bindgen's copies of the Rust
-# doc comments (scripts/strip-comments.mjs). Last, the size table: what a page loads for each entry (its JS
+# doc comments (scripts/strip-comments.mjs). Then pkg-js/pack/: the package as npm ships it, every
+# JS file minified by esbuild (scripts/pack.mjs; `npm pack` runs there, the repo keeps the readable
+# source). Last, the size table of pack/: what a page loads for each entry (its JS
 # module graph + its wasm), raw and gzipped, against the entry's budget; over budget fails.
 # The `wasm-release` profile (root Cargo.toml) adds `panic = "abort"` and per-crate opt-levels.
 # The budget is the ceiling `make pkg` holds today (a size regression fails it); the target (issue
 # 14: 60 KB gzipped for what `import "lindy"` loads) is printed next to it until it is met.
 #   entry : lindy-wasm features : output name : browser entry file : gzipped budget : target (bytes)
-PKG_ENTRIES := lindy:space:lindy:index.js:98304:61440 \
-  lindy/channels:manager,streams:channels:channels.js:90112:61440 \
-  lindy/store:idb:store:store.js:87040:61440
+PKG_ENTRIES := lindy:space:lindy:index.js:81920:61440 \
+  lindy/channels:manager,streams:channels:channels.js:87040:61440 \
+  lindy/store:idb:store:store.js:78848:61440
 WASM_OPT_FLAGS := -Oz --strip-debug --strip-producers --enable-reference-types --enable-bulk-memory \
   --enable-nontrapping-float-to-int --enable-sign-ext --enable-mutable-globals --enable-multivalue
 pkg: tools
@@ -151,7 +153,8 @@ pkg: tools
 	  $(WASM_OPT) $(WASM_OPT_FLAGS) "$(PKG_DIST)/$${out}_bg.wasm" -o "$(PKG_DIST)/$${out}_bg.wasm"; \
 	  node pkg-js/scripts/strip-comments.mjs "$(PKG_DIST)/$${out}.js"; \
 	done
-	cd pkg-js && node scripts/sizes.mjs $(foreach e,$(PKG_ENTRIES),$(word 1,$(subst :, ,$(e)))=$(word 4,$(subst :, ,$(e))):dist/$(word 3,$(subst :, ,$(e)))_bg.wasm:$(word 5,$(subst :, ,$(e))):$(word 6,$(subst :, ,$(e))))
+	cd pkg-js && node scripts/pack.mjs
+	cd pkg-js && node scripts/sizes.mjs --root=pack $(foreach e,$(PKG_ENTRIES),$(word 1,$(subst :, ,$(e)))=$(word 4,$(subst :, ,$(e))):dist/$(word 3,$(subst :, ,$(e)))_bg.wasm:$(word 5,$(subst :, ,$(e))):$(word 6,$(subst :, ,$(e))))
 
 # On single-threaded wasm the default lock is not Sync, so an Arc around lindy's state is
 # "not Send + Sync" there by design: that one lint is off for this target.

@@ -10,12 +10,12 @@ js-consumers-tools: tools
 	  cd $(CONSUMERS) && npm ci --no-audit --no-fund && cp package-lock.json node_modules/.lindy-lock; \
 	fi
 
-# `npm pack` the package and unpack the tarball into the consumers' node_modules/lindy: what the
+# `npm pack` the package (pkg-js/pack/, the minified copy `make pkg` assembles) and unpack the tarball into the consumers' node_modules/lindy: what the
 # tests load is exactly what npm would publish.
 js-consumers: pkg js-consumers-tools
 	rm -rf $(CONSUMERS)/node_modules/lindy $(CONSUMERS)/node_modules/.lindy-pack
 	mkdir -p $(CONSUMERS)/node_modules/lindy $(CONSUMERS)/node_modules/.lindy-pack
-	cd pkg-js && npm pack --silent --pack-destination test/consumers/node_modules/.lindy-pack >/dev/null
+	cd pkg-js/pack && npm pack --silent --pack-destination ../test/consumers/node_modules/.lindy-pack >/dev/null
 	tar -xzf $(CONSUMERS)/node_modules/.lindy-pack/lindy-*.tgz -C $(CONSUMERS)/node_modules/lindy --strip-components=1
 	cd $(CONSUMERS) && node --test consumers.test.mjs
 

@@ -38,7 +38,7 @@ docs-rs:
 	  $(CARGO) $$tc doc --no-deps --lib -p lindy-redis --quiet --target-dir target/docs-rs
 
 publish-npm: pkg
-	cd pkg-js && npm pack --dry-run --json 2>/dev/null > ../target/npm-pack.json
+	cd pkg-js/pack && npm pack --dry-run --json 2>/dev/null > ../../target/npm-pack.json
 	@for f in package.json dist/lindy_bg.wasm dist/lindy.js index.d.ts; do \
 	  grep -q "\"path\": \"$$f\"" target/npm-pack.json || { echo "npm pack: $$f missing from the package"; exit 1; }; \
 	done

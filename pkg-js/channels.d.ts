@@ -172,6 +172,31 @@ export class StreamReader {
   [Symbol.dispose](): void;
 }
 
+/**
+ * Values filed under patterns, looked up by name: "who is subscribed to this channel?". (In
+ * `lindy/channels`: it takes `Name`/`Pattern` objects from `lindy` or their strings.)
+ */
+export class PatternIndex<V = unknown> {
+  /** An empty index. */
+  constructor();
+  /** Files `value` under `pattern` and returns the subscription id. */
+  insert(pattern: Pattern | string, value: V): number;
+  /** Removes subscription `id` and returns its value (`undefined` if there is none). */
+  remove(id: number): V | undefined;
+  /** The value of subscription `id`, or `undefined`. */
+  get(id: number): V | undefined;
+  /** The values of every subscription whose pattern matches `name` (order unspecified). */
+  matches(name: Name | string): V[];
+  /** Whether any subscription matches `name`. */
+  hasMatch(name: Name | string): boolean;
+  /** Removes every subscription. */
+  clear(): void;
+  /** How many subscriptions the index holds. */
+  readonly size: number;
+  free(): void;
+  [Symbol.dispose](): void;
+}
+
 /** The async iterator of `Manager.events` and `StreamReader` (this entry's own class). */
 export class LindyIterator<T = unknown> {
   private constructor();

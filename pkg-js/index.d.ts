@@ -1,5 +1,5 @@
 // The types of `lindy`, written for users: generic where values pass through (`Space<T>`,
-// `Ring<T>`, `PatternIndex<V>`), `undefined` refused where it means "nothing there", and no
+// `Ring<T>`), `undefined` refused where it means "nothing there", and no
 // dependency on the DOM lib or on Node's types (so a Node project without `lib: ["DOM"]`, a
 // browser project without `@types/node`, and a worker project all compile). Kept equal to the
 // runtime by test/types.test.mjs (every runtime class, method and property is declared here, and
@@ -132,27 +132,6 @@ export class Pattern {
   [Symbol.dispose](): void;
 }
 
-/** Values filed under patterns, looked up by name: "who is subscribed to this channel?". */
-export class PatternIndex<V = unknown> {
-  /** An empty index. */
-  constructor();
-  /** Files `value` under `pattern` and returns the subscription id. */
-  insert(pattern: Pattern | string, value: V): number;
-  /** Removes subscription `id` and returns its value (`undefined` if there is none). */
-  remove(id: number): V | undefined;
-  /** The value of subscription `id`, or `undefined`. */
-  get(id: number): V | undefined;
-  /** The values of every subscription whose pattern matches `name` (order unspecified). */
-  matches(name: Name | string): V[];
-  /** Whether any subscription matches `name`. */
-  hasMatch(name: Name | string): boolean;
-  /** Removes every subscription. */
-  clear(): void;
-  /** How many subscriptions the index holds. */
-  readonly size: number;
-  free(): void;
-  [Symbol.dispose](): void;
-}
 
 
 

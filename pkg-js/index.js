@@ -19,5 +19,4 @@ export const Space = guarded(api.Space, loader);
 export const Ring = guarded(api.Ring, loader);
 export const Name = guarded(api.Name, loader);
 export const Pattern = guarded(api.Pattern, loader);
-export const PatternIndex = guarded(api.PatternIndex, loader);
 export { LindyError, LindyIterator, SpaceKey } from "./exports.js";

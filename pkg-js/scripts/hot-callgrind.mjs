@@ -3,7 +3,9 @@
 // difference by N (the empty run is start-up and compilation):
 //   valgrind --tool=callgrind --callgrind-out-file=/dev/null node scripts/hot-callgrind.mjs 200000
 //   valgrind --tool=callgrind --callgrind-out-file=/dev/null node scripts/hot-callgrind.mjs 0
-import { Space } from "../node.js";
+// A second argument `pack` runs the minified package `make pkg` assembles (pack/node.js) instead
+// of the source (node.js).
+const { Space } = await import(process.argv[3] === "pack" ? "../pack/node.js" : "../node.js");
 
 const n = Number(process.argv[2] ?? 0);
 const space = new Space();

@@ -86,15 +86,14 @@ function asBytes(value) {
 
 // --- one function per entry -------------------------------------------------------------------------
 
-/** `lindy`: Space, SpaceKey, Ring, Name, Pattern, PatternIndex, LindyIterator. */
-export function augmentCore({ Space, SpaceKey, Ring, Name, Pattern, PatternIndex, LindyIterator }) {
+/** `lindy`: Space, SpaceKey, Ring, Name, Pattern, LindyIterator. */
+export function augmentCore({ Space, SpaceKey, Ring, Name, Pattern, LindyIterator }) {
   closeOnDispose([Space, Ring], LindyIterator);
   speak(Ring, { take: "pop", tryTake: "tryPop" });
   describeBy([
     [Space, (s) => ({ size: s.size, keys: sample(s.keys()), isClosed: s.isClosed })],
     [SpaceKey, (k) => ({ key: k.key, length: k.length })],
     [Ring, (r) => ({ length: r.length, capacity: r.capacity, isClosed: r.isClosed })],
-    [PatternIndex, (p) => ({ size: p.size })],
   ]);
   // Names and patterns print as what they are.
   for (const cls of [Name, Pattern]) {
@@ -108,14 +107,15 @@ export function augmentCore({ Space, SpaceKey, Ring, Name, Pattern, PatternIndex
   }
 }
 
-/** `lindy/channels`: Manager, Streams, StreamWriter, StreamReader, LindyIterator. */
-export function augmentChannels({ Manager, Streams, StreamWriter, StreamReader, LindyIterator }) {
+/** `lindy/channels`: Manager, Streams, StreamWriter, StreamReader, PatternIndex, LindyIterator. */
+export function augmentChannels({ Manager, Streams, StreamWriter, StreamReader, PatternIndex, LindyIterator }) {
   closeOnDispose([Streams, StreamWriter, StreamReader], LindyIterator);
   describeBy([
     [Manager, (m) => ({ size: m.size, pollTimeout: m.pollTimeout(), autoSweep: m.autoSweep })],
     [Streams, (h) => ({ paths: sample(h.list("")), isClosed: h.isClosed })],
     [StreamWriter, (w) => ({ path: w.path, isClosed: w.isClosed })],
     [StreamReader, (r) => ({ missed: r.missed })],
+    [PatternIndex, (p) => ({ size: p.size })],
   ]);
 }
 

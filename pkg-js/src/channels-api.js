@@ -1,9 +1,9 @@
-// The API of `lindy/channels` (Manager, Streams), shared by its browser and Node files.
-import { LindyIterator, StreamReader, StreamWriter, Streams } from "../dist/channels.js";
+// The API of `lindy/channels` (Manager, Streams, PatternIndex), shared by its browser and Node files.
+import { LindyIterator, PatternIndex, StreamReader, StreamWriter, Streams } from "../dist/channels.js";
 import { augmentChannels } from "./augment.js";
 import { Manager } from "./manager.js";
 
-augmentChannels({ Manager, Streams, StreamWriter, StreamReader, LindyIterator });
+augmentChannels({ Manager, Streams, StreamWriter, StreamReader, PatternIndex, LindyIterator });
 
-export { LindyIterator, Manager, StreamReader, StreamWriter, Streams };
+export { LindyIterator, Manager, PatternIndex, StreamReader, StreamWriter, Streams };
 export { LindyError } from "./errors.js";

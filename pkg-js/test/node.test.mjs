@@ -5,13 +5,13 @@ import assert from "node:assert/strict";
 import * as lindy from "lindy";
 import * as lindyChannels from "lindy/channels";
 import * as lindyStore from "lindy/store";
-import { Name, Pattern, PatternIndex, Ring, Space } from "lindy";
-import { Manager, Streams } from "lindy/channels";
+import { Name, Pattern, Ring, Space } from "lindy";
+import { Manager, PatternIndex, Streams } from "lindy/channels";
 import { IdbStore } from "lindy/store";
 
 const PUBLIC_API = {
-  lindy: [lindy, ["LindyError", "LindyIterator", "Name", "Pattern", "PatternIndex", "Ring", "Space", "SpaceKey", "init"]],
-  "lindy/channels": [lindyChannels, ["LindyError", "LindyIterator", "Manager", "StreamReader", "StreamWriter", "Streams", "init"]],
+  lindy: [lindy, ["LindyError", "LindyIterator", "Name", "Pattern", "Ring", "Space", "SpaceKey", "init"]],
+  "lindy/channels": [lindyChannels, ["LindyError", "LindyIterator", "Manager", "PatternIndex", "StreamReader", "StreamWriter", "Streams", "init"]],
   "lindy/store": [lindyStore, ["IdbStore", "LindyError", "init"]],
 };
 
@@ -72,6 +72,17 @@ test("PatternIndex holds any JS value", () => {
   assert.ok(hits.includes(handler));
   assert.equal(index.remove(id), handler);
   assert.equal(index.remove(id), undefined);
+  // A removed subscription's slot is reused; the old id stays gone.
+  const again = index.insert("public:news.*", "news");
+  assert.notEqual(again, id);
+  assert.equal(index.get(id), undefined);
+  assert.equal(index.get(again), "news");
+  assert.deepEqual(index.matches("public:news.today"), ["news"]);
+  assert.deepEqual(index.matches("public:chat.rooms.lobby"), [{ bot: true }]);
+  index.clear();
+  assert.equal(index.size, 0);
+  assert.deepEqual(index.matches("public:news.today"), []);
+  assert.equal(index.get(again), undefined);
   assert.throws(() => index.insert(7, 1), TypeError);
   assert.throws(() => index.matches(), TypeError);
 });

@@ -1,6 +1,7 @@
-// The npm tarball (`npm pack --dry-run`): exactly the files the package needs — its entries, the
-// built wasm and glue, src/, the types, README and licenses — and every file an entry or an import
-// reaches is in it.
+// The npm tarball (`npm pack --dry-run` in `pack/`, the minified copy `make pkg` assembles with
+// scripts/pack.mjs): exactly the files the package needs — its entries, the built wasm and glue,
+// src/, the types, README and licenses — every file an entry or an import reaches is in it, and
+// the minified entries export and do what the source does.
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { execFileSync } from "node:child_process";
@@ -9,10 +10,11 @@ import { posix } from "node:path";
 import { fileURLToPath } from "node:url";
 
 const root = fileURLToPath(new URL("../", import.meta.url));
+const packRoot = fileURLToPath(new URL("../pack/", import.meta.url));
 
 function packed() {
   const npm = process.platform === "win32" ? "npm.cmd" : "npm";
-  const out = execFileSync(npm, ["pack", "--dry-run", "--json", "--ignore-scripts"], { cwd: root, encoding: "utf8" });
+  const out = execFileSync(npm, ["pack", "--dry-run", "--json", "--ignore-scripts"], { cwd: packRoot, encoding: "utf8" });
   return JSON.parse(out)[0].files.map((f) => f.path).sort();
 }
 
@@ -82,11 +84,36 @@ test("every export target and every relative import is in the tarball", async ()
   }
   for (const t of targets) assert.ok(have.has(posix.normalize(t)), `exports → ${t} is packed`);
   for (const file of files.filter((f) => /\.(js|d\.ts)$/.test(f))) {
-    const text = await readFile(`${root}${file}`, "utf8");
-    for (const [, spec] of text.matchAll(/(?:^|\n)\s*(?:import|export)\b[^;]*?\bfrom\s*["'](\.[^"']+)["']/g)) {
+    const text = await readFile(`${packRoot}${file}`, "utf8");
+    // `[;}]`: minified code has its imports and exports on one line (`…;export{a}from"./x.js"`).
+    for (const [, spec] of text.matchAll(/(?:^|[\n;}])\s*(?:import|export)\b[^;]*?\bfrom\s*["'](\.[^"']+)["']/g)) {
       let target = posix.normalize(posix.join(posix.dirname(file), spec));
       if (file.endsWith(".d.ts")) target = target.replace(/\.js$/, ".d.ts");
       assert.ok(have.has(target), `${file} imports ${spec}: ${target} is packed`);
     }
   }
+});
+
+test("the packed package.json is the repository's", async () => {
+  assert.equal(await readFile(`${packRoot}package.json`, "utf8"), await readFile(`${root}package.json`, "utf8"));
+});
+
+test("the minified entries export what the source exports, and work", async () => {
+  for (const entry of ["node.js", "channels.node.js", "store.node.js", "src/workers.js", "src/fanout/index.js"]) {
+    const source = await import(`${root}${entry}`);
+    const minified = await import(`${packRoot}${entry}`);
+    assert.deepEqual(Object.keys(minified).sort(), Object.keys(source).sort(), entry);
+    for (const name of Object.keys(source)) {
+      if (typeof source[name] === "function") assert.equal(minified[name].name, source[name].name, `${entry}: ${name}.name`);
+    }
+  }
+  const { Space, LindyError, Pattern } = await import(`${packRoot}node.js`);
+  const errors = await import(`${packRoot}src/errors.js`);
+  assert.equal(LindyError, errors.LindyError, "one LindyError class");
+  const space = new Space();
+  const taken = space.take("job");
+  space.out("job", { id: 1 });
+  assert.deepEqual(await taken, { id: 1 });
+  assert.throws(() => Pattern.parse("public:**.x"), (e) => e instanceof LindyError && e.code === "PATTERN_INVALID");
+  await assert.rejects(space.take("job", { timeout: 10 }), (e) => e instanceof LindyError && e.code === "INVALID_CONFIG");
 });

@@ -6,20 +6,18 @@
 
 use alloc::format;
 use alloc::string::String;
-#[cfg(feature = "space")]
+#[cfg(feature = "manager")]
 use alloc::vec::Vec;
-#[cfg(feature = "space")]
+#[cfg(feature = "manager")]
 use core::cell::RefCell;
 
-#[cfg(feature = "space")]
 use js_sys::Array;
-#[cfg(feature = "space")]
 use wasm_bindgen::prelude::wasm_bindgen;
 use wasm_bindgen::JsValue;
 
 use super::js;
 use lindy::error::ErrorCode;
-#[cfg(feature = "space")]
+#[cfg(feature = "manager")]
 use lindy::grammar::SubscriptionId;
 use lindy::grammar::{self as g, GrammarError};
 
@@ -37,8 +35,9 @@ pub fn grammar_error(err: &GrammarError) -> JsValue {
 
 /// The text of a name/pattern argument: a string, or an object with a `toString()` (this
 /// module's objects: the canonical form); a throwing `toString` passes its exception on. Anything
-/// else is a `TypeError`.
-fn text_arg(value: &JsValue, what: &str) -> Result<String, JsValue> {
+/// else is a `TypeError` naming `class` (`"Name"` or `"Pattern"`: passed, not guessed from
+/// `what`, because a substring search links 1.5 KB of `str` searching into the wasm).
+fn text_arg(value: &JsValue, what: &str, class: &str) -> Result<String, JsValue> {
     if let Some(s) = value.as_string() {
         return Ok(s);
     }
@@ -49,25 +48,20 @@ fn text_arg(value: &JsValue, what: &str) -> Result<String, JsValue> {
         return js::to_string(value);
     }
     Err(js::type_error(&format!(
-        "{what} must be a string or a {}, got {}",
-        if what.contains("pattern") {
-            "Pattern"
-        } else {
-            "Name"
-        },
+        "{what} must be a string or a {class}, got {}",
         js::describe(value)
     )))
 }
 
 /// Parses a name argument (`Name` or string).
 pub fn name_arg(value: &JsValue, what: &str) -> Result<g::Name, JsValue> {
-    let s = text_arg(value, what)?;
+    let s = text_arg(value, what, "Name")?;
     g::Name::parse(&s).map_err(|e| grammar_error(&e))
 }
 
 /// Parses a pattern argument (`Pattern` or string).
 pub fn pattern_arg(value: &JsValue, what: &str) -> Result<g::Pattern, JsValue> {
-    let s = text_arg(value, what)?;
+    let s = text_arg(value, what, "Pattern")?;
     g::Pattern::parse(&s).map_err(|e| grammar_error(&e))
 }
 
@@ -187,7 +181,7 @@ impl Pattern {
         &self,
         #[wasm_bindgen(unchecked_param_type = "Name | string")] name: JsValue,
     ) -> Result<bool, JsValue> {
-        let s = text_arg(&name, "Pattern.matches: name")?;
+        let s = text_arg(&name, "Pattern.matches: name", "Name")?;
         Ok(self.0.matches_str(&s))
     }
 
@@ -224,7 +218,7 @@ impl Pattern {
     }
 }
 
-#[cfg(feature = "space")]
+#[cfg(feature = "manager")]
 /// Values filed under patterns, looked up by name: "who is subscribed to this channel?".
 ///
 /// Every method takes `&self` and borrows the index only after its arguments are converted: an
@@ -235,22 +229,27 @@ pub struct PatternIndex {
     inner: RefCell<IndexState>,
 }
 
-#[cfg(feature = "space")]
+#[cfg(feature = "manager")]
 struct IndexState {
-    index: g::PatternIndex<JsValue>,
+    /// Slots into `values`: `PatternIndex<u32>` is the instantiation the Manager's filtered
+    /// subscriptions already link, so this class adds little code of its own to the wasm.
+    index: g::PatternIndex<u32>,
+    /// The JS values by slot; `None` marks a free slot (listed in `free` for reuse).
+    values: Vec<Option<JsValue>>,
+    free: Vec<u32>,
     /// JS holds ids as numbers; this maps them back to the index's ids. Ids only grow, so
     /// appending keeps it sorted for a binary search (and a Vec costs less wasm than a map).
     ids: Vec<SubscriptionId>,
 }
 
-#[cfg(feature = "space")]
+#[cfg(feature = "manager")]
 impl Default for PatternIndex {
     fn default() -> Self {
         Self::new()
     }
 }
 
-#[cfg(feature = "space")]
+#[cfg(feature = "manager")]
 #[wasm_bindgen]
 impl PatternIndex {
     /// An empty index.
@@ -259,6 +258,8 @@ impl PatternIndex {
         PatternIndex {
             inner: RefCell::new(IndexState {
                 index: g::PatternIndex::new(),
+                values: Vec::new(),
+                free: Vec::new(),
                 ids: Vec::new(),
             }),
         }
@@ -272,7 +273,17 @@ impl PatternIndex {
     ) -> Result<f64, JsValue> {
         let pattern = pattern_arg(&pattern, "PatternIndex.insert: pattern")?;
         let mut st = self.inner.borrow_mut();
-        let id = st.index.insert(&pattern, value);
+        let slot = match st.free.pop() {
+            Some(slot) => {
+                st.values[slot as usize] = Some(value);
+                slot
+            }
+            None => {
+                st.values.push(Some(value));
+                (st.values.len() - 1) as u32
+            }
+        };
+        let id = st.index.insert(&pattern, slot);
         st.ids.push(id);
         Ok(id.as_u64() as f64)
     }
@@ -290,7 +301,13 @@ impl PatternIndex {
         if let Ok(at) = st.ids.binary_search(&sub) {
             st.ids.remove(at);
         }
-        Ok(st.index.remove(sub).unwrap_or(JsValue::UNDEFINED))
+        let Some(slot) = st.index.remove(sub) else {
+            return Ok(JsValue::UNDEFINED);
+        };
+        st.free.push(slot);
+        Ok(st.values[slot as usize]
+            .take()
+            .unwrap_or(JsValue::UNDEFINED))
     }
 
     /// The value of subscription `id`, or `undefined`.
@@ -300,8 +317,10 @@ impl PatternIndex {
         #[wasm_bindgen(unchecked_param_type = "number")] id: JsValue,
     ) -> Result<JsValue, JsValue> {
         let sub = self.id_arg(&id, "PatternIndex.get: id")?;
+        let st = self.inner.borrow();
         Ok(sub
-            .and_then(|sub| self.inner.borrow().index.get(sub).cloned())
+            .and_then(|sub| st.index.get(sub))
+            .and_then(|&slot| st.values[slot as usize].clone())
             .unwrap_or(JsValue::UNDEFINED))
     }
 
@@ -312,12 +331,15 @@ impl PatternIndex {
         &self,
         #[wasm_bindgen(unchecked_param_type = "Name | string")] name: JsValue,
     ) -> Result<Array, JsValue> {
-        let s = text_arg(&name, "PatternIndex.matches: name")?;
+        let s = text_arg(&name, "PatternIndex.matches: name", "Name")?;
         let out = Array::new();
         if let Ok(name) = g::NameRef::parse(&s) {
             // `Array.push` on a fresh array runs no user code, so the borrow is safe.
-            self.inner.borrow().index.for_each_match(name, |_, v| {
-                out.push(v);
+            let st = self.inner.borrow();
+            st.index.for_each_match(name, |_, &slot| {
+                if let Some(v) = &st.values[slot as usize] {
+                    out.push(v);
+                }
             });
         }
         Ok(out)
@@ -329,7 +351,7 @@ impl PatternIndex {
         &self,
         #[wasm_bindgen(unchecked_param_type = "Name | string")] name: JsValue,
     ) -> Result<bool, JsValue> {
-        let s = text_arg(&name, "PatternIndex.hasMatch: name")?;
+        let s = text_arg(&name, "PatternIndex.hasMatch: name", "Name")?;
         Ok(g::NameRef::parse(&s).is_ok_and(|n| self.inner.borrow().index.has_match(n)))
     }
 
@@ -343,11 +365,13 @@ impl PatternIndex {
     pub fn clear(&self) {
         let mut st = self.inner.borrow_mut();
         st.index.clear();
+        st.values.clear();
+        st.free.clear();
         st.ids.clear();
     }
 }
 
-#[cfg(feature = "space")]
+#[cfg(feature = "manager")]
 impl PatternIndex {
     fn id_arg(&self, id: &JsValue, what: &str) -> Result<Option<SubscriptionId>, JsValue> {
         let n = id.as_f64().ok_or_else(|| {

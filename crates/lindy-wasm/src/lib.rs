@@ -11,7 +11,7 @@
 //!
 //! | JS export | Rust |
 //! |---|---|
-//! | `Name`, `Pattern`, `PatternIndex` | [`lindy::grammar`]: channel names, patterns, subscription index |
+//! | `Name`, `Pattern` (`lindy`), `PatternIndex` (`lindy/channels`) | [`lindy::grammar`]: channel names, patterns, subscription index |
 //! | `Space` (JS, `pkg-js/src/space.js`) | [`SpaceCore`]: [`lindy::queue::Engine`] of JS value handles, driven with numbers only |
 //! | `Ring` | [`lindy::ring::LockingHeapRing`]: a bounded FIFO with a run-time capacity |
 //! | `Manager` | [`lindy::channels`]: channel lifecycle, `Date.now()` clock, events as an async iterator |
@@ -48,7 +48,11 @@ pub mod stream;
 #[cfg(feature = "manager")]
 pub use channels::Manager;
 #[cfg(feature = "space")]
-pub use grammar::{Name, Pattern, PatternIndex};
+pub use grammar::{Name, Pattern};
+// In `lindy/channels`, not `lindy`: subscription routing belongs with the Manager, whose wasm
+// already carries the index, and it keeps 4 KB gzipped off what `import "lindy"` loads.
+#[cfg(feature = "manager")]
+pub use grammar::PatternIndex;
 #[cfg(feature = "idb")]
 pub use idb_store::{Durability, IdbStore, IdbStoreOptions};
 #[cfg(any(feature = "space", feature = "manager", feature = "streams"))]

@@ -98,7 +98,7 @@ impl IdbStoreOptions {
                 "default" => Durability::Default,
                 _ => {
                     return Err(js::range_error(&format!(
-                        "IdbStore.open: options.durability must be \"strict\", \"relaxed\" or \"default\", got {d:?}"
+                        "IdbStore.open: options.durability must be \"strict\", \"relaxed\" or \"default\", got \"{d}\""
                     )))
                 }
             };
