@@ -95,7 +95,10 @@ struct Side<R> {
     lock: Mutex<R, usize>,
     /// This side's position: `tail` for producers, `head` for consumers. Written only under
     /// `lock` (`Release`: the slot write or read before it is visible to the other side).
-    pos: AtomicUsize,
+    /// On a cache line of its own: the other side reads it whenever its cached copy says
+    /// "empty"/"full", and on the lock's line that read would take the lock's line away from
+    /// this side on every operation (measured: ~4× the time per message between two idle cores).
+    pos: CachePadded<AtomicUsize>,
 }
 
 struct Flags {
@@ -224,11 +227,11 @@ macro_rules! ring_fields {
         LockingRingBase {
             producer: CachePadded(Side {
                 lock: Mutex::new($head),
-                pos: AtomicUsize::new($tail),
+                pos: CachePadded(AtomicUsize::new($tail)),
             }),
             consumer: CachePadded(Side {
                 lock: Mutex::new($tail),
-                pos: AtomicUsize::new($head),
+                pos: CachePadded(AtomicUsize::new($head)),
             }),
             flags: CachePadded(Flags {
                 closed: AtomicBool::new(false),
