@@ -64,8 +64,6 @@ pub use space_core::SpaceCore;
 #[cfg(feature = "streams")]
 pub use stream::{StreamReader, StreamWriter, Streams};
 
-use wasm_bindgen::prelude::wasm_bindgen;
-
 /// Talc instead of std's dlmalloc: 2.1 KB smaller gzipped, the same instructions per `Space`
 /// call (docs/js-packaging.md). It grows wasm memory when it runs out and, when memory cannot
 /// grow, fails the allocation: a fallible one (`js::copy_in`, the ring's slots) then answers
@@ -74,87 +72,5 @@ use wasm_bindgen::prelude::wasm_bindgen;
 #[global_allocator]
 static ALLOCATOR: talc::wasm::WasmDynamicTalc = talc::wasm::new_wasm_dynamic_allocator();
 
-#[wasm_bindgen(typescript_custom_section)]
-const TS_TYPES: &str = r#"
-/** Cancels a wait: `signal` with code `ABORTED`, `timeoutMs` with code `TIMEOUT`. Nothing is taken. */
-export interface WaitOptions {
-  signal?: AbortSignal;
-  timeoutMs?: number;
-}
-
-/** Options of `IdbStore.open`. */
-export interface IdbStoreOptions {
-  /** IndexedDB transaction durability (default `"strict"`: a resolved push survives a power cut). */
-  durability?: "strict" | "relaxed" | "default";
-  /** Longest key accepted, in UTF-8 bytes (default 1024). */
-  maxKeyBytes?: number;
-  /** Largest payload accepted, in bytes (default 16 MiB). */
-  maxValueBytes?: number;
-  /** Payloads held at once: queued, leased or being written (default 1 000 000). */
-  maxEntries?: number;
-  /** Payload bytes held at once (default 256 MiB). */
-  maxBytes?: number;
-  /**
-   * How long `open` waits for another handle on the database (this or another tab or worker) to
-   * close, in ms (default 5000); then it fails with `STORE_LOCKED`. `0` fails at once.
-   */
-  lockTimeoutMs?: number;
-}
-
-/** A channel's record, as `Manager` returns it. */
-export interface ChannelInfo {
-  name: string;
-  state: "open" | "closed" | "deleted";
-  visibility: "public" | "private";
-  ttlMs: number;
-  createdAt: number;
-  lastActive: number;
-  /** When the channel expires if not touched (epoch ms). */
-  expiresAt?: number;
-  delta: boolean;
-}
-
-/** One lifecycle transition; `missed` counts events this consumer lost by falling behind. */
-export interface ChannelEvent {
-  kind: "opened" | "closed" | "deleted";
-  name: string;
-  at: number;
-  missed: number;
-}
-
-/** Options of `Manager.events`. */
-export interface EventsOptions {
-  /** Only names matching this pattern. */
-  pattern?: Pattern | string;
-  /** Events buffered for a slow consumer before the newest are dropped (default 256). */
-  capacity?: number;
-}
-
-/** Options of `new Streams`. */
-export interface StreamsOptions {
-  /** Messages a path buffers before writers wait (default 100). */
-  bufferSize?: number;
-  /** Every reader gets every message; late readers replay the history first. */
-  persistent?: boolean;
-  /** History kept per persistent path for late readers, in bytes (default 1 MiB). */
-  replayBytes?: number;
-  /** The largest message accepted, in bytes (default 1 MiB). */
-  maxMessageBytes?: number;
-  /** Paths the hub holds at once (default 1024). */
-  maxPaths?: number;
-}
-
-/** Every lindy error: `name` is `"LindyError"` and `code` one of the stable codes. */
-export interface LindyError extends Error {
-  name: "LindyError";
-  code: LindyErrorCode;
-}
-
-/** The stable error codes (the same in Rust, JS and logs). */
-export type LindyErrorCode =
-  | "CHANNEL_INVALID" | "PATTERN_INVALID" | "CHANNEL_NOT_FOUND" | "CHANNEL_EXISTS"
-  | "CHANNEL_CLOSED" | "CHANNEL_TTL_EXCEEDS_MAX" | "BUFFER_FULL" | "BUFFER_EMPTY" | "CLOSED"
-  | "INVALID_PATH" | "INVALID_CONFIG" | "KEY_INVALID" | "VALUE_TOO_LARGE" | "STORE_CORRUPT"
-  | "STORE_POISONED" | "IO" | "TIMEOUT" | "ABORTED" | "LEASE_LOST" | "LEASE_INVALID" | "NOT_CLONEABLE"
-  | "STORE_LOCKED" | "NOT_INITIALIZED" | "OUT_OF_MEMORY";
-"#;
+// No `typescript_custom_section`: the package ships the hand-written `pkg-js/*.d.ts` (one per
+// entry, checked by `tsc` in the JS tests), not the `.d.ts` wasm-bindgen generates into `dist/`.
