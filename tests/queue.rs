@@ -3,7 +3,7 @@
 
 use lindy::grammar::Pattern;
 use lindy::queue::{
-    Claim, Config, Engine, LeaseError, MatchOrWait, OutOrWait, Outcome, PushError, ReadOrWait,
+    Claim, Config, Engine, LeaseError, MatchOrWait, Outcome, PeekOrWait, PushError, PushOrWait,
     Returned, TakeLeasedError, TakeOrWait, TryTakeError, WaiterId,
 };
 
@@ -169,8 +169,8 @@ fn a_cancelled_waiting_taker_leaves_no_trace() {
 fn readers_get_a_clone_of_every_arrival_even_one_handed_to_a_taker() {
     let mut q: Engine<String> = Engine::new();
     let r1 = match q.peek_or_wait("cfg", ()).unwrap() {
-        ReadOrWait::Waiting(id) => id,
-        ReadOrWait::Read(_) => unreachable!(),
+        PeekOrWait::Waiting(id) => id,
+        PeekOrWait::Peeked(_) => unreachable!(),
     };
     let t = waiting(q.take_or_wait("cfg", ()));
     assert_eq!(q.try_push("cfg", "v1".into()), Ok(Outcome::Delivered(t)));
@@ -180,7 +180,7 @@ fn readers_get_a_clone_of_every_arrival_even_one_handed_to_a_taker() {
     q.try_push("cfg", "v2".into()).unwrap();
     assert_eq!(
         q.peek_or_wait("cfg", ()).unwrap(),
-        ReadOrWait::Read("v2".into())
+        PeekOrWait::Peeked("v2".into())
     );
 }
 
@@ -281,15 +281,18 @@ fn a_waiting_producer_goes_in_when_room_frees_first_come_first_served() {
     let mut q: Engine<u32> = Engine::with_config(Config::new().key_max_entries(1)).unwrap();
     q.try_push("k", 1).unwrap();
     let p1 = match q.push_or_wait("k", 2, ()).unwrap() {
-        OutOrWait::Waiting(id) => id,
-        OutOrWait::Done(_) => unreachable!(),
+        PushOrWait::Waiting(id) => id,
+        PushOrWait::Done(_) => unreachable!(),
     };
     let p2 = match q.push_or_wait("k", 3, ()).unwrap() {
-        OutOrWait::Waiting(id) => id,
-        OutOrWait::Done(_) => unreachable!(),
+        PushOrWait::Waiting(id) => id,
+        PushOrWait::Done(_) => unreachable!(),
     };
     // Another key is not blocked by k's producers.
-    assert!(matches!(q.push_or_wait("j", 9, ()), Ok(OutOrWait::Done(_))));
+    assert!(matches!(
+        q.push_or_wait("j", 9, ()),
+        Ok(PushOrWait::Done(_))
+    ));
     // A plain out of k queues behind the waiting producers: refused.
     assert!(matches!(q.try_push("k", 4), Err(PushError::Full(4))));
     assert_eq!(q.try_take("k").unwrap().value, 1);
@@ -299,8 +302,8 @@ fn a_waiting_producer_goes_in_when_room_frees_first_come_first_served() {
     assert_eq!(ready(&mut q), [p2]);
     // A cancelled producer gets its value back.
     let p3 = match q.push_or_wait("k", 5, ()).unwrap() {
-        OutOrWait::Waiting(id) => id,
-        OutOrWait::Done(_) => unreachable!(),
+        PushOrWait::Waiting(id) => id,
+        PushOrWait::Done(_) => unreachable!(),
     };
     assert_eq!(q.cancel(p3), Some(5));
     assert_eq!(q.claim(p2), Claim::Stored);
@@ -312,8 +315,8 @@ fn a_waiting_producer_hands_straight_to_a_new_taker() {
     let mut q: Engine<u32> = Engine::with_config(Config::new().max_entries(1)).unwrap();
     q.try_push("full", 1).unwrap();
     let p = match q.push_or_wait("k", 2, ()).unwrap() {
-        OutOrWait::Waiting(id) => id,
-        OutOrWait::Done(_) => unreachable!(),
+        PushOrWait::Waiting(id) => id,
+        PushOrWait::Done(_) => unreachable!(),
     };
     let t = waiting(q.take_or_wait("k", ()));
     assert_eq!(
@@ -331,12 +334,12 @@ fn a_producer_dropped_after_room_freed_puts_nothing_in() {
     let mut q: Engine<u32> = Engine::with_config(Config::new().key_max_entries(1)).unwrap();
     q.try_push("k", 1).unwrap();
     let p1 = match q.push_or_wait("k", 2, ()).unwrap() {
-        OutOrWait::Waiting(id) => id,
-        OutOrWait::Done(_) => unreachable!(),
+        PushOrWait::Waiting(id) => id,
+        PushOrWait::Done(_) => unreachable!(),
     };
     let p2 = match q.push_or_wait("k", 3, ()).unwrap() {
-        OutOrWait::Waiting(id) => id,
-        OutOrWait::Done(_) => unreachable!(),
+        PushOrWait::Waiting(id) => id,
+        PushOrWait::Done(_) => unreachable!(),
     };
     assert_eq!(q.try_take("k").unwrap().value, 1);
     assert_eq!(ready(&mut q), [p1], "room is reserved for p1");
@@ -353,8 +356,8 @@ fn a_producer_dropped_after_room_freed_puts_nothing_in() {
     // Admitted, then closed before it claims: refused with its value, nothing went in.
     q.try_push("k", 4).unwrap();
     let p3 = match q.push_or_wait("k", 5, ()).unwrap() {
-        OutOrWait::Waiting(id) => id,
-        OutOrWait::Done(_) => unreachable!(),
+        PushOrWait::Waiting(id) => id,
+        PushOrWait::Done(_) => unreachable!(),
     };
     q.try_take("k").unwrap();
     q.close();
@@ -398,8 +401,8 @@ fn close_refuses_waiting_producers_with_their_values() {
     let mut q: Engine<u32> = Engine::with_config(Config::new().max_entries(1)).unwrap();
     q.try_push("k", 1).unwrap();
     let p = match q.push_or_wait("k", 2, ()).unwrap() {
-        OutOrWait::Waiting(id) => id,
-        OutOrWait::Done(_) => unreachable!(),
+        PushOrWait::Waiting(id) => id,
+        PushOrWait::Done(_) => unreachable!(),
     };
     q.close();
     assert_eq!(ready(&mut q), [p]);

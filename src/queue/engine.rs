@@ -126,39 +126,50 @@ pub enum MatchOrWait<V> {
     Waiting(WaiterId),
 }
 
-/// The result of a read that may wait.
+/// The result of a peek that may wait.
 ///
 /// ```
-/// use lindy::queue::{Engine, ReadOrWait};
+/// use lindy::queue::{Engine, PeekOrWait};
 /// let mut q: Engine<u32> = Engine::new();
-/// assert!(matches!(q.peek_or_wait("k", ()), Ok(ReadOrWait::Waiting(_))));
+/// assert!(matches!(q.peek_or_wait("k", ()), Ok(PeekOrWait::Waiting(_))));
 /// q.try_push("k", 1).unwrap();
-/// assert_eq!(q.peek_or_wait("k", ()), Ok(ReadOrWait::Read(1)));
+/// assert_eq!(q.peek_or_wait("k", ()), Ok(PeekOrWait::Peeked(1)));
 /// ```
 #[derive(Debug, PartialEq, Eq)]
-pub enum ReadOrWait<V> {
+pub enum PeekOrWait<V> {
     /// A clone of the head.
-    Read(V),
-    /// Nothing yet: the reader waits under this id.
+    Peeked(V),
+    /// Nothing yet: the peeker waits under this id.
     Waiting(WaiterId),
 }
 
-/// The result of an `out` that may wait for room.
+/// The result of a push that may wait for room.
 ///
 /// ```
-/// use lindy::queue::{Config, Engine, OutOrWait, Outcome};
+/// use lindy::queue::{Config, Engine, PushOrWait, Outcome};
 /// let mut q: Engine<u32> = Engine::with_config(Config::new().max_entries(1)).unwrap();
-/// assert_eq!(q.push_or_wait("k", 1, ()), Ok(OutOrWait::Done(Outcome::Queued)));
-/// assert!(matches!(q.push_or_wait("k", 2, ()), Ok(OutOrWait::Waiting(_))));
+/// assert_eq!(q.push_or_wait("k", 1, ()), Ok(PushOrWait::Done(Outcome::Queued)));
+/// assert!(matches!(q.push_or_wait("k", 2, ()), Ok(PushOrWait::Waiting(_))));
 /// ```
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum OutOrWait {
+pub enum PushOrWait {
     /// The value went in.
     Done(Outcome),
     /// No room: the engine holds the value and the producer waits under this id (first come,
     /// first served among producers of the key).
     Waiting(WaiterId),
 }
+
+/// Renamed [`PeekOrWait`] (its `Read` case is now `Peeked`).
+#[deprecated(
+    since = "0.2.0",
+    note = "renamed to `PeekOrWait` (case `Read` is now `Peeked`)"
+)]
+pub type ReadOrWait<V> = PeekOrWait<V>;
+
+/// Renamed [`PushOrWait`].
+#[deprecated(since = "0.2.0", note = "renamed to `PushOrWait`")]
+pub type OutOrWait = PushOrWait;
 
 /// What a waiter's driver finds when it [`claim`](Engine::claim)s it.
 ///
@@ -703,10 +714,10 @@ impl<V, W> Engine<V, W> {
     /// value is in exactly when the producer saw `Stored`.
     ///
     /// ```
-    /// use lindy::queue::{Claim, Config, Engine, OutOrWait};
+    /// use lindy::queue::{Claim, Config, Engine, PushOrWait};
     /// let mut q: Engine<u32> = Engine::with_config(Config::new().max_entries(1)).unwrap();
     /// q.try_push("k", 1).unwrap();
-    /// let Ok(OutOrWait::Waiting(id)) = q.push_or_wait("k", 2, ()) else { unreachable!() };
+    /// let Ok(PushOrWait::Waiting(id)) = q.push_or_wait("k", 2, ()) else { unreachable!() };
     /// q.try_take("k").unwrap(); // room: the producer is admitted…
     /// assert_eq!(q.take_ready(), Some((id, ())));
     /// assert_eq!(q.claim(id), Claim::Stored); // …and its value goes in as it claims
@@ -720,7 +731,7 @@ impl<V, W> Engine<V, W> {
         key: &str,
         value: V,
         payload: W,
-    ) -> Result<OutOrWait, PushError<V>> {
+    ) -> Result<PushOrWait, PushError<V>> {
         if self.closed {
             return Err(PushError::Closed(value));
         }
@@ -737,7 +748,7 @@ impl<V, W> Engine<V, W> {
                 value,
             };
             match self.place(key, entry, At::Back, true) {
-                Ok(outcome) => return Ok(OutOrWait::Done(outcome)),
+                Ok(outcome) => return Ok(PushOrWait::Done(outcome)),
                 Err((Refusal::TooLarge, e)) => return Err(PushError::TooLarge(e.value)),
                 Err((Refusal::Full, e)) => e.value,
             }
@@ -755,7 +766,7 @@ impl<V, W> Engine<V, W> {
         let mut list = self.producers;
         self.waiters.push_back(&mut list, id.index());
         self.producers = list;
-        Ok(OutOrWait::Waiting(id))
+        Ok(PushOrWait::Waiting(id))
     }
 
     /// Renamed [`push_or_wait`](Self::push_or_wait).
@@ -765,7 +776,7 @@ impl<V, W> Engine<V, W> {
         key: &str,
         value: V,
         payload: W,
-    ) -> Result<OutOrWait, PushError<V>> {
+    ) -> Result<PushOrWait, PushError<V>> {
         self.push_or_wait(key, value, payload)
     }
 
@@ -1662,9 +1673,9 @@ impl<V: Clone, W> Engine<V, W> {
     /// runs inside the engine.
     ///
     /// ```
-    /// use lindy::queue::{Claim, Engine, ReadOrWait};
+    /// use lindy::queue::{Claim, Engine, PeekOrWait};
     /// let mut q: Engine<u32> = Engine::new();
-    /// let Ok(ReadOrWait::Waiting(id)) = q.peek_or_wait("k", ()) else { unreachable!() };
+    /// let Ok(PeekOrWait::Waiting(id)) = q.peek_or_wait("k", ()) else { unreachable!() };
     /// q.try_push("k", 5).unwrap();
     /// assert_eq!(q.claim(id), Claim::Read(5));
     /// assert_eq!(q.len("k"), 1); // a read leaves the entry
@@ -1672,9 +1683,9 @@ impl<V: Clone, W> Engine<V, W> {
     ///
     /// # Errors
     /// [`TryTakeError::Closed`] when closed and nothing is queued.
-    pub fn peek_or_wait(&mut self, key: &str, payload: W) -> Result<ReadOrWait<V>, TryTakeError> {
+    pub fn peek_or_wait(&mut self, key: &str, payload: W) -> Result<PeekOrWait<V>, TryTakeError> {
         match self.try_peek(key) {
-            Ok(v) => return Ok(ReadOrWait::Read(v.clone())),
+            Ok(v) => return Ok(PeekOrWait::Peeked(v.clone())),
             Err(TryTakeError::Closed) => return Err(TryTakeError::Closed),
             Err(TryTakeError::Empty) => {}
         }
@@ -1692,12 +1703,12 @@ impl<V: Clone, W> Engine<V, W> {
         let mut o = self.keys.get_or_insert(hash, key);
         let side = o.get_mut().side();
         self.waiters.push_back(&mut side.readers, id.index());
-        Ok(ReadOrWait::Waiting(id))
+        Ok(PeekOrWait::Waiting(id))
     }
 
     /// Renamed [`peek_or_wait`](Self::peek_or_wait).
     #[deprecated(since = "0.2.0", note = "renamed to `peek_or_wait`")]
-    pub fn read_or_wait(&mut self, key: &str, payload: W) -> Result<ReadOrWait<V>, TryTakeError> {
+    pub fn read_or_wait(&mut self, key: &str, payload: W) -> Result<PeekOrWait<V>, TryTakeError> {
         self.peek_or_wait(key, payload)
     }
 }

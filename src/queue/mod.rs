@@ -30,8 +30,10 @@ mod waiters;
 
 pub use config::{check_lease_ms, lease_ms_from_f64, Config, DEFAULT_LEASE_MS, MAX_LEASE_MS};
 pub use engine::{
-    Claim, Engine, MatchOrWait, OutOrWait, Outcome, ReadOrWait, Stamp, TakeOrWait, Taken,
+    Claim, Engine, MatchOrWait, Outcome, PeekOrWait, PushOrWait, Stamp, TakeOrWait, Taken,
 };
+#[allow(deprecated)]
+pub use engine::{OutOrWait, ReadOrWait};
 #[allow(deprecated)]
 pub use error::OutError;
 pub use error::{ConfigError, LeaseError, PushError, TakeLeasedError, TryTakeError};

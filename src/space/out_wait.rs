@@ -8,7 +8,7 @@ use core::task::{Context, Poll};
 use futures_core::FusedFuture;
 
 use super::LocalSpace;
-use crate::queue::{Claim, OutOrWait, PushError, WaiterId};
+use crate::queue::{Claim, PushError, PushOrWait, WaiterId};
 use crate::sync::{DefaultRawMutex, RawMutex};
 
 /// Appends a value under a key, waiting for room in a bounded space: the future returned by
@@ -89,8 +89,8 @@ impl<V, R: RawMutex> Future for Push<'_, V, R> {
                 match e.try_push(key, v) {
                     Ok(_) => Poll::Ready(Ok(())),
                     Err(PushError::Full(v)) => match e.push_or_wait(key, v, cx.waker().clone()) {
-                        Ok(OutOrWait::Done(_)) => Poll::Ready(Ok(())),
-                        Ok(OutOrWait::Waiting(id)) => {
+                        Ok(PushOrWait::Done(_)) => Poll::Ready(Ok(())),
+                        Ok(PushOrWait::Waiting(id)) => {
                             *waiter = Some(id);
                             Poll::Pending
                         }

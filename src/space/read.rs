@@ -9,7 +9,7 @@ use futures_core::FusedFuture;
 
 use super::LocalSpace;
 use crate::error::Closed;
-use crate::queue::{Claim, ReadOrWait, WaiterId};
+use crate::queue::{Claim, PeekOrWait, WaiterId};
 use crate::sync::{DefaultRawMutex, RawMutex};
 
 /// Reads (clones) the head entry of one key without removing it, waiting until there is one: the
@@ -75,8 +75,8 @@ impl<V: Clone, R: RawMutex> Future for Peek<'_, V, R> {
         let (space, key, waiter) = (this.space, this.key, &mut this.waiter);
         let poll = space.with(|e| match *waiter {
             None => match e.peek_or_wait(key, cx.waker().clone()) {
-                Ok(ReadOrWait::Read(v)) => Poll::Ready(Ok(v)),
-                Ok(ReadOrWait::Waiting(id)) => {
+                Ok(PeekOrWait::Peeked(v)) => Poll::Ready(Ok(v)),
+                Ok(PeekOrWait::Waiting(id)) => {
                     *waiter = Some(id);
                     Poll::Pending
                 }

@@ -43,7 +43,7 @@ use wasm_bindgen::JsValue;
 use super::grammar::pattern_arg;
 use super::js;
 use lindy::queue::{
-    Claim, Config, Engine, LeaseId, MatchOrWait, Outcome, PushError, ReadOrWait, Returned,
+    Claim, Config, Engine, LeaseId, MatchOrWait, Outcome, PeekOrWait, PushError, Returned,
     TakeOrWait, Taken, TryTakeError, WaiterId,
 };
 
@@ -389,11 +389,11 @@ impl SpaceCore {
         };
         let rid = alloc_rid(&mut self.rids, &mut self.free_rids);
         match self.engine.peek_or_wait(key, rid) {
-            Ok(ReadOrWait::Read(h)) => {
+            Ok(PeekOrWait::Peeked(h)) => {
                 self.free_rids.push(rid);
                 h as i32
             }
-            Ok(ReadOrWait::Waiting(id)) => self.wait(rid, id, false, None),
+            Ok(PeekOrWait::Waiting(id)) => self.wait(rid, id, false, None),
             Err(_) => {
                 self.free_rids.push(rid);
                 CLOSED
