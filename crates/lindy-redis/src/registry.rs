@@ -217,6 +217,20 @@ impl RedisRegistry {
         format!("{}{suffix}", self.prefix)
     }
 
+    /// Runs the open script: `private` creates a private channel (which must be new), else opens
+    /// or rejoins a public one.
+    async fn run_open(&self, name: &Name, ttl: Duration, private: bool) -> Result<Value, Error> {
+        OPEN.call(&self.ch)
+            .arg(self.log_len)
+            .arg(self.node.0)
+            .arg(name.as_str())
+            .arg(ttl_ms(ttl))
+            .arg(u8::from(private))
+            .run(&self.conn)
+            .await
+            .map_err(|e| channel_error(e, name))
+    }
+
     fn reply_channel(&self, name: &Name, v: Value) -> Result<(Channel, Option<Event>), Error> {
         let Value::Array(parts) = v else {
             return Err(malformed("malformed registry reply"));
@@ -312,30 +326,12 @@ impl AsyncRegistry for RedisRegistry {
         name: &Name,
         ttl: Duration,
     ) -> Result<(Channel, Option<Event>), Error> {
-        let v: Value = OPEN
-            .call(&self.ch)
-            .arg(self.log_len)
-            .arg(self.node.0)
-            .arg(name.as_str())
-            .arg(ttl_ms(ttl))
-            .arg(0)
-            .run(&self.conn)
-            .await
-            .map_err(|e| channel_error(e, name))?;
+        let v = self.run_open(name, ttl, false).await?;
         self.reply_channel(name, v)
     }
 
     async fn create_private(&self, name: &Name, ttl: Duration) -> Result<(Channel, Event), Error> {
-        let v: Value = OPEN
-            .call(&self.ch)
-            .arg(self.log_len)
-            .arg(self.node.0)
-            .arg(name.as_str())
-            .arg(ttl_ms(ttl))
-            .arg(1)
-            .run(&self.conn)
-            .await
-            .map_err(|e| channel_error(e, name))?;
+        let v = self.run_open(name, ttl, true).await?;
         let (c, e) = self.reply_channel(name, v)?;
         Ok((c, e.ok_or_else(|| malformed("create without an event"))?))
     }
