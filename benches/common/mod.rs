@@ -472,6 +472,17 @@ pub fn human(x: f64) -> String {
     }
 }
 
+/// Unlocks a locked `parking_lot::RawMutex` when dropped, so `f` panicking still unlocks.
+struct ParkingLotUnlock<'a>(&'a parking_lot::RawMutex);
+
+impl Drop for ParkingLotUnlock<'_> {
+    fn drop(&mut self) {
+        use parking_lot::lock_api::RawMutex as _;
+        // Safety: constructed only right after this thread locked the mutex.
+        unsafe { self.0.unlock() }
+    }
+}
+
 /// Plain `parking_lot::RawMutex` (its own contended path, which yields before parking) as a lindy
 /// lock, measured beside the seam in the same run (issue 18 tried it as the seam's `std` lock:
 /// see `docs/benchmarks/threads.md`). Lindy's types take it as their `R` parameter
@@ -487,15 +498,8 @@ unsafe impl lindy::sync::RawMutex for ParkingLotMutex {
     #[inline]
     fn lock<R>(&self, f: impl FnOnce() -> R) -> R {
         use parking_lot::lock_api::RawMutex as _;
-        struct Unlock<'a>(&'a parking_lot::RawMutex);
-        impl Drop for Unlock<'_> {
-            fn drop(&mut self) {
-                // Safety: locked below, on this thread.
-                unsafe { self.0.unlock() }
-            }
-        }
         self.0.lock();
-        let _unlock = Unlock(&self.0);
+        let _unlock = ParkingLotUnlock(&self.0);
         f()
     }
 }
@@ -544,17 +548,10 @@ unsafe impl lindy::sync::RawMutex for ParkingLotSpinMutex {
     #[inline]
     fn lock<R>(&self, f: impl FnOnce() -> R) -> R {
         use parking_lot::lock_api::RawMutex as _;
-        struct Unlock<'a>(&'a parking_lot::RawMutex);
-        impl Drop for Unlock<'_> {
-            fn drop(&mut self) {
-                // Safety: locked below, on this thread.
-                unsafe { self.0.unlock() }
-            }
-        }
         if !self.0.try_lock() {
             self.lock_contended();
         }
-        let _unlock = Unlock(&self.0);
+        let _unlock = ParkingLotUnlock(&self.0);
         f()
     }
 }
