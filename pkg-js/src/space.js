@@ -95,6 +95,39 @@ function timeoutError(ms, what, key) {
 }
 
 /** Checks an options object against its known keys: anything else is INVALID_CONFIG. */
+/** Whether `options` can end a wait early: a signal, or a finite `timeoutMs`. */
+function cancellable(options) {
+  return (
+    options !== undefined &&
+    (options.signal != null || (options.timeoutMs !== undefined && options.timeoutMs !== Infinity))
+  );
+}
+
+/**
+ * Arms `options`' signal and timeout to call `cancel(err)` — once, after disarming both — and
+ * returns the disarm function the waiter's resolve and reject call.
+ */
+function armCancel(options, what, key, cancel) {
+  const { signal, timeoutMs } = options;
+  let timer;
+  const done = () => {
+    if (timer !== undefined) clearTimeout(timer);
+    if (signal != null) signal.removeEventListener("abort", onAbort);
+  };
+  const onAbort = () => {
+    done();
+    cancel(abortError(signal, what, key));
+  };
+  if (signal != null) signal.addEventListener("abort", onAbort, { once: true });
+  if (timeoutMs !== undefined && timeoutMs !== Infinity) {
+    timer = setTimeout(() => {
+      done();
+      cancel(timeoutError(timeoutMs, what, key));
+    }, timeoutMs);
+  }
+  return done;
+}
+
 function checkOptions(options, known, what) {
   if (options === undefined || options === null) return undefined;
   if (typeof options !== "object") {
@@ -447,16 +480,8 @@ export class Space {
     return new Promise((resolve, reject) => {
       const w = { resolve, reject, rid: -1 };
       this.#wq.push(w);
-      if (options === undefined || (options.signal == null && (options.timeoutMs === undefined || options.timeoutMs === Infinity))) {
-        return;
-      }
-      const { signal, timeoutMs } = options;
-      let timer;
-      const done = () => {
-        if (timer !== undefined) clearTimeout(timer);
-        if (signal != null) signal.removeEventListener("abort", onAbort);
-      };
-      const cancel = (err) => {
+      if (!cancellable(options)) return;
+      const done = armCancel(options, what, key, (err) => {
         if (w.rid < 0) {
           // Still on the JS side: leave the line (a tombstone pushes and flushes skip).
           if (w.resolve === null) return;
@@ -467,16 +492,9 @@ export class Space {
         }
         // Moved into the engine by a flush: leave the engine's queue, as #wait does.
         if (this.#resolve[w.rid] !== w.resolve) return;
-        this.#forget(w.rid);
-        this.#credit = 0;
-        this.#bufAlone = false;
-        if (this.#core.cancel(w.rid) === EVENTS) this.#drain();
+        this.#leaveEngine(w.rid);
         reject(err);
-      };
-      const onAbort = () => {
-        done();
-        cancel(abortError(signal, what, key));
-      };
+      });
       w.resolve = (v) => {
         done();
         resolve(v);
@@ -485,13 +503,6 @@ export class Space {
         done();
         reject(e);
       };
-      if (signal != null) signal.addEventListener("abort", onAbort, { once: true });
-      if (timeoutMs !== undefined && timeoutMs !== Infinity) {
-        timer = setTimeout(() => {
-          done();
-          cancel(timeoutError(timeoutMs, what, key));
-        }, timeoutMs);
-      }
     });
   }
 
@@ -564,36 +575,32 @@ export class Space {
     this.#reject[rid] = undefined;
   }
 
+  /** A cancelled waiter `rid` leaves the engine's queue (nothing taken). */
+  #leaveEngine(rid) {
+    this.#forget(rid);
+    // The engine may give a handed-over entry back to its key: the buffer's credit and its
+    // "nothing older in the engine" belief no longer hold.
+    this.#credit = 0;
+    this.#bufAlone = false;
+    if (this.#core.cancel(rid) === EVENTS) this.#drain();
+  }
+
   /** A promise for waiter `rid`, cancelled by `options` (signal / timeoutMs). */
   #wait(rid, options, what, key) {
     this.#waiting++;
     return new Promise((resolve, reject) => {
-      if (options === undefined || (options.signal == null && (options.timeoutMs === undefined || options.timeoutMs === Infinity))) {
+      if (!cancellable(options)) {
         this.#resolve[rid] = resolve;
         this.#reject[rid] = reject;
         return;
       }
-      const { signal, timeoutMs } = options;
-      let timer;
-      const done = () => {
-        if (timer !== undefined) clearTimeout(timer);
-        if (signal != null) signal.removeEventListener("abort", onAbort);
-      };
-      const cancel = (err) => {
+      const done = armCancel(options, what, key, (err) => {
         // Still waiting? (A served waiter is already forgotten.) Then leave the engine's queue:
         // nothing was taken.
         if (this.#resolve[rid] !== resolveWrapped) return;
-        this.#forget(rid);
-        // The engine may give a handed-over entry back to its key.
-        this.#credit = 0;
-        this.#bufAlone = false;
-        if (this.#core.cancel(rid) === EVENTS) this.#drain();
+        this.#leaveEngine(rid);
         reject(err);
-      };
-      const onAbort = () => {
-        done();
-        cancel(abortError(signal, what, key));
-      };
+      });
       const resolveWrapped = (v) => {
         done();
         resolve(v);
@@ -603,13 +610,6 @@ export class Space {
         done();
         reject(e);
       };
-      if (signal != null) signal.addEventListener("abort", onAbort, { once: true });
-      if (timeoutMs !== undefined && timeoutMs !== Infinity) {
-        timer = setTimeout(() => {
-          done();
-          cancel(timeoutError(timeoutMs, what, key));
-        }, timeoutMs);
-      }
     });
   }
 
