@@ -1245,6 +1245,13 @@ impl<S: Storage, W> Queue<S, W> {
         let _ = self.engine.cancel(id);
     }
 
+    /// Whether a waiting pull was made ready (see [`pop_ready`](Self::pop_ready)).
+    #[cfg_attr(not(feature = "std"), allow(dead_code))] // used by the std Store
+    #[inline]
+    pub(crate) fn has_ready(&self) -> bool {
+        self.engine.has_ready()
+    }
+
     /// The next waiter the engine made ready (handed an entry, or ended by close or poison).
     #[cfg_attr(not(feature = "std"), allow(dead_code))] // used by the std Store
     pub(crate) fn pop_ready(&mut self) -> Option<W> {
