@@ -6,7 +6,8 @@
 //! 1. `Always`, 1 writer, 128-byte values vs a raw `write` + `fdatasync` loop (target ≥ 0.9×).
 //! 2. `Always`, 8 writer threads doing push + pull (group commit) vs SQLite in WAL mode with
 //!    `synchronous=FULL` doing the same queue as insert + delete-oldest (target ≥ 5×).
-//! 3. `Never`, 1M pushes of 128 bytes vs raw buffered append (and raw unbuffered `write`).
+//! 3. `Never`, 1M pushes of 128 bytes vs raw buffered append, raw unbuffered `write`, and
+//!    `write` plus a kept heap copy of each value (what holding the entries in memory costs).
 //! 4. Replay: opening a log of 1M records (target ≤ 1 s), vs just reading the file.
 
 #[path = "common/mod.rs"]
@@ -224,8 +225,8 @@ fn never_million(d: &Path) -> PathBuf {
     // ~400 records; a process crash may lose what is buffered. Its peer is BufWriter.
     let buffered_opts = opts.clone().with_write_buffer(64 << 10);
     let rec = [0xABu8; RECORD];
-    let (mut lindy, mut lindy_buffered, mut buffered, mut unbuffered) =
-        (vec![], vec![], vec![], vec![]);
+    let (mut lindy, mut lindy_buffered, mut buffered, mut unbuffered, mut kept) =
+        (vec![], vec![], vec![], vec![], vec![]);
     // Round-robin, so a burst of outside load hits one round of every row, not every round of
     // one row; each row is the median of its rounds.
     for _ in 0..3 {
@@ -269,13 +270,30 @@ fn never_million(d: &Path) -> PathBuf {
             f.write_all(&rec).unwrap();
         }
         unbuffered.push(start.elapsed().as_nanos() as f64 / n as f64);
+        drop(f);
+
+        fresh(&rp);
+        let mut f = OpenOptions::new()
+            .create(true)
+            .append(true)
+            .open(&rp)
+            .unwrap();
+        let mut copies = std::collections::VecDeque::new();
+        let start = Instant::now();
+        for _ in 0..n {
+            f.write_all(&rec).unwrap();
+            copies.push_back(Box::<[u8]>::from(&VALUE[..]));
+        }
+        kept.push(start.elapsed().as_nanos() as f64 / n as f64);
+        drop(copies);
     }
     fresh(&rp);
-    let (lindy, lindy_buffered, buffered, unbuffered) = (
+    let (lindy, lindy_buffered, buffered, unbuffered, kept) = (
         median(lindy),
         median(lindy_buffered),
         median(buffered),
         median(unbuffered),
+        median(kept),
     );
     t.record(
         "lindy FileStore::push (Never: one write(2) per push)",
@@ -290,13 +308,19 @@ fn never_million(d: &Path) -> PathBuf {
         "raw unbuffered append (one write(2) per record)",
         unbuffered,
     );
+    t.record(
+        "one write(2) per record + a heap copy of each value kept in a VecDeque",
+        kept,
+    );
     t.print();
     println!(
         "\nNever ÷ one write(2) per record: {:.2}× (target ≤ 1.2×); Never + write buffer ÷ one \
-         write(2) per record: {:.2}×; Never + write buffer ÷ BufWriter: {:.2}×",
+         write(2) per record: {:.2}×; Never + write buffer ÷ BufWriter: {:.2}×; one write(2) + \
+         a kept copy ÷ one write(2): {:.2}× (what keeping the entries in memory costs any store)",
         lindy / unbuffered,
         lindy_buffered / unbuffered,
-        lindy_buffered / buffered
+        lindy_buffered / buffered,
+        kept / unbuffered
     );
     lp
 }
@@ -356,6 +380,12 @@ fn never_instructions(d: &Path) {
         .open(&rp)
         .unwrap();
     let rec = [0xABu8; RECORD];
+    let mut kept_file = OpenOptions::new()
+        .create(true)
+        .append(true)
+        .open(d.join("ik.bin"))
+        .unwrap();
+    let mut copies = std::collections::VecDeque::new();
     let cases: Vec<common::Case<'_>> = vec![
         (
             "lindy FileStore::push (Never: one write(2) per push)",
@@ -386,6 +416,15 @@ fn never_instructions(d: &Path) {
             Box::new(|n| {
                 for _ in 0..n {
                     raw.write_all(&rec).unwrap();
+                }
+            }),
+        ),
+        (
+            "one write(2) per record + a heap copy of each value kept",
+            Box::new(|n| {
+                for _ in 0..n {
+                    kept_file.write_all(&rec).unwrap();
+                    copies.push_back(Box::<[u8]>::from(&VALUE[..]));
                 }
             }),
         ),
