@@ -434,6 +434,62 @@ fn record_crcs(
     (head, body_crc2(seed, head, key, value))
 }
 
+/// The header CRC of record header `h` at `offset` (replay checks it before it trusts the
+/// lengths, then the body with [`body_crc_at`]).
+#[inline]
+fn head_crc_at(salt: u64, offset: u64, h: &[u8]) -> u32 {
+    #[cfg(all(feature = "std", target_arch = "x86_64", not(miri)))]
+    if std::is_x86_feature_detected!("sse4.2") {
+        // Safety: the CPU has SSE 4.2 (checked just above).
+        return unsafe {
+            !(crc32c_sse42_raw(seed_sse42(salt, offset), &h[8..RECORD_HEADER_LEN]) as u32)
+        };
+    }
+    head_crc(seeded(salt, offset), h)
+}
+
+/// The body CRC of a record at `offset` whose header CRC is `head`; `body` is its key and value.
+#[inline]
+fn body_crc_at(salt: u64, offset: u64, head: u32, body: &[u8]) -> u32 {
+    #[cfg(all(feature = "std", target_arch = "x86_64", not(miri)))]
+    if std::is_x86_feature_detected!("sse4.2") {
+        // Safety: the CPU has SSE 4.2 (checked just above).
+        return unsafe { body_crc_sse42(seed_sse42(salt, offset), head, body) };
+    }
+    body_crc(seeded(salt, offset), head, body)
+}
+
+/// The inverted CRC register after the seed (`salt ‖ offset`).
+///
+/// # Safety
+///
+/// The CPU must support SSE 4.2.
+#[cfg(all(feature = "std", target_arch = "x86_64", not(miri)))]
+#[target_feature(enable = "sse4.2")]
+#[allow(unused_unsafe)] // see crc32c_sse42
+#[inline]
+unsafe fn seed_sse42(salt: u64, offset: u64) -> u64 {
+    use core::arch::x86_64::_mm_crc32_u64;
+    // Safety: SSE 4.2 is enabled for this function (the caller's promise).
+    unsafe { _mm_crc32_u64(_mm_crc32_u64(0xFFFF_FFFF, salt), offset) }
+}
+
+/// The body CRC from the seed register `seed`.
+///
+/// # Safety
+///
+/// The CPU must support SSE 4.2.
+#[cfg(all(feature = "std", target_arch = "x86_64", not(miri)))]
+#[target_feature(enable = "sse4.2")]
+#[allow(unused_unsafe)] // see crc32c_sse42
+#[inline]
+unsafe fn body_crc_sse42(seed: u64, head: u32, body: &[u8]) -> u32 {
+    use core::arch::x86_64::_mm_crc32_u32;
+    // Safety: SSE 4.2 is enabled for this function (the caller's promise).
+    let c = unsafe { _mm_crc32_u32(seed as u32, head) };
+    !(unsafe { crc32c_sse42_raw(u64::from(c), body) } as u32)
+}
+
 /// [`record_crcs`] with SSE 4.2: one feature check per record instead of one per piece, and the
 /// pieces chained in one register (a record is five short updates; their per-call overhead was
 /// a third of the CRC work).
@@ -451,9 +507,9 @@ unsafe fn record_crcs_sse42(
     key: &[u8],
     value: &[u8],
 ) -> (u32, u32) {
-    use core::arch::x86_64::{_mm_crc32_u32, _mm_crc32_u64};
+    use core::arch::x86_64::_mm_crc32_u32;
     // Safety (every block below): SSE 4.2 is enabled for this function (the caller's promise).
-    let seed = unsafe { _mm_crc32_u64(_mm_crc32_u64(0xFFFF_FFFF, salt), offset) };
+    let seed = unsafe { seed_sse42(salt, offset) };
     let head = !(unsafe { crc32c_sse42_raw(seed, &h[8..]) } as u32);
     let body = unsafe { _mm_crc32_u32(seed as u32, head) };
     let body = unsafe { crc32c_sse42_raw(crc32c_sse42_raw(u64::from(body), key), value) };
@@ -611,9 +667,8 @@ pub fn decode_record_counted<'a>(
         return Decoded::Invalid("durable length beyond the record's own offset");
     }
     // Then the header CRC: constant work per candidate offset.
-    let seed = seeded(salt, offset);
     *hashed += 16 + (RECORD_HEADER_LEN - 8) as u64;
-    let head = head_crc(seed.clone(), h);
+    let head = head_crc_at(salt, offset, h);
     if head != u32_at(h, 0) {
         return Decoded::Invalid("record header checksum mismatch");
     }
@@ -625,7 +680,7 @@ pub fn decode_record_counted<'a>(
         };
     };
     *hashed += 16 + 4 + (total - RECORD_HEADER_LEN) as u64;
-    if body_crc(seed, head, &rec[RECORD_HEADER_LEN..]) != u32_at(h, 4) {
+    if body_crc_at(salt, offset, head, &rec[RECORD_HEADER_LEN..]) != u32_at(h, 4) {
         return Decoded::Invalid("record checksum mismatch");
     }
     let Ok(key) = core::str::from_utf8(&rec[RECORD_HEADER_LEN..RECORD_HEADER_LEN + key_len]) else {
@@ -720,6 +775,9 @@ mod tests {
                     // Safety: SSE 4.2 is present (checked above).
                     let fast = unsafe { record_crcs_sse42(salt, offset, &h, key, value) };
                     assert_eq!(fast, (head, body), "key {key_len}, value {value_len}");
+                    let both = [key, value].concat();
+                    assert_eq!(head_crc_at(salt, offset, &h), head);
+                    assert_eq!(body_crc_at(salt, offset, head, &both), body);
                 }
             }
         }
