@@ -1,5 +1,5 @@
-//! The store's waiting paths under every interleaving: a blocking pull woken by a push, a woken
-//! pull that is cancelled handing its wake-up on, and group commit's leader/follower protocol.
+//! The store's waiting paths under every interleaving: a blocking take woken by a push, a woken
+//! take that is cancelled handing its wake-up on, and group commit's leader/follower protocol.
 
 use std::future::Future;
 use std::task::Context;
@@ -14,30 +14,30 @@ fn store(durability: Durability) -> (FaultStorage, Arc<Store<FaultStorage>>) {
     (fs, Arc::new(s))
 }
 
-/// A pull that may register before or after the push always gets the entry.
+/// A take that may register before or after the push always gets the entry.
 #[test]
-fn pull_is_woken_by_a_push_from_another_thread() {
+fn take_is_woken_by_a_push_from_another_thread() {
     loom::model(|| {
         let (_, s) = store(Durability::Never);
         let pusher = {
             let s = s.clone();
             loom::thread::spawn(move || s.push("k", b"v").unwrap())
         };
-        assert_eq!(loom::future::block_on(s.pull("k")).unwrap(), b"v");
+        assert_eq!(loom::future::block_on(s.take("k")).unwrap(), b"v");
         pusher.join().unwrap();
         assert_eq!(s.len("k"), 0);
     });
 }
 
-/// A pull that is woken and then dropped (cancelled) passes the wake-up on: another pull already
+/// A take that is woken and then dropped (cancelled) passes the wake-up on: another take already
 /// waiting on the key still gets the entry (without hand-on it would sleep forever, which loom
 /// reports as a deadlock).
 #[test]
-fn a_cancelled_pull_hands_the_wake_up_on() {
+fn a_cancelled_take_hands_the_wake_up_on() {
     loom::model(|| {
         let (_, s) = store(Durability::Never);
         // A registers first, so the push notifies A, not B.
-        let mut a = Box::pin(s.pull("k"));
+        let mut a = Box::pin(s.take("k"));
         let waker = std::task::Waker::noop().clone();
         assert!(a
             .as_mut()
@@ -45,7 +45,7 @@ fn a_cancelled_pull_hands_the_wake_up_on() {
             .is_pending());
         let b = {
             let s = s.clone();
-            loom::thread::spawn(move || loom::future::block_on(s.pull("k")).unwrap())
+            loom::thread::spawn(move || loom::future::block_on(s.take("k")).unwrap())
         };
         let pusher = {
             let s = s.clone();
