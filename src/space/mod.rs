@@ -53,6 +53,7 @@ mod local;
 mod out_wait;
 mod pattern;
 mod read;
+mod sharded;
 mod take;
 mod take_leased;
 mod waiters;
@@ -72,6 +73,7 @@ pub use pattern::TakeMatching;
 pub use read::Peek;
 #[allow(deprecated)]
 pub use read::Read;
+pub use sharded::ShardedSpace;
 pub use take::Take;
 pub use take_leased::TakeLeased;
 
