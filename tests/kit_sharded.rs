@@ -37,7 +37,7 @@ impl Harness for Sharded {
     }
 
     fn capabilities(&self) -> Capabilities {
-        self.capabilities.clone()
+        self.capabilities
     }
 
     async fn open(&mut self, options: &Options) -> Result<ShardedQueue, KitError> {

@@ -168,6 +168,9 @@ fn taker_op() -> impl Strategy<Value = TakerOp> {
     ]
 }
 
+/// A taker of the key `KEYS[.0]`, its future, and what it got.
+type Taker<'a> = (usize, Pin<Box<Take<'a, u64>>>, Option<u64>);
+
 fn poll_take(t: &mut Pin<Box<Take<'_, u64>>>) -> Poll<u64> {
     t.as_mut()
         .poll(&mut Context::from_waker(Waker::noop()))
@@ -186,7 +189,7 @@ proptest! {
     ) {
         let space = ShardedSpace::<u64, DefaultRawMutex, 4>::new();
         // Every taker in arrival order: its key, its future, what it got.
-        let mut takers: Vec<(usize, Pin<Box<Take<'_, u64>>>, Option<u64>)> = Vec::new();
+        let mut takers: Vec<Taker<'_>> = Vec::new();
         // The model, per key: what each taker is owed (by taker index), and the queue.
         let mut owed: Vec<Option<u64>> = Vec::new();
         let mut waiting: HashMap<usize, VecDeque<usize>> = HashMap::new();
