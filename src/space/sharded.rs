@@ -54,6 +54,19 @@ const SHARD_HASHER: FixedState = FixedState::with_seed(0x6c69_6e64_795f_7368);
 /// # });
 /// ```
 ///
+/// It implements [`Space`](super::Space) and [`PeekSpace`](super::PeekSpace), so code written
+/// against the traits runs on it unchanged:
+///
+/// ```
+/// use lindy::space::{ShardedSpace, Space};
+/// async fn hand_off<S: Space<u32>>(space: &S) -> Result<u32, S::Error> {
+///     let _ = space.push("jobs", 41).await;
+///     space.take("jobs").await.map(|v| v + 1)
+/// }
+/// let space = ShardedSpace::<u32>::new();
+/// assert_eq!(futures::executor::block_on(hand_off(&space)), Ok(42));
+/// ```
+///
 /// `new` is `const`, so a sharded space can be a `static`:
 ///
 /// ```
@@ -662,5 +675,25 @@ impl<V, R: RawMutex, const SHARDS: usize> super::Space<V> for ShardedSpace<V, R,
     }
     fn is_closed(&self) -> bool {
         ShardedSpace::is_closed(self)
+    }
+}
+
+impl<V: Clone, R: RawMutex, const SHARDS: usize> super::PeekSpace<V>
+    for ShardedSpace<V, R, SHARDS>
+{
+    type Peek<'a>
+        = Peek<'a, V, R>
+    where
+        Self: 'a;
+    type TryPeek<'a>
+        = core::future::Ready<Result<Option<V>, Self::Error>>
+    where
+        Self: 'a;
+
+    fn peek<'a>(&'a self, key: &'a str) -> Self::Peek<'a> {
+        ShardedSpace::peek(self, key)
+    }
+    fn try_peek<'a>(&'a self, key: &'a str) -> Self::TryPeek<'a> {
+        core::future::ready(Ok(ShardedSpace::try_peek(self, key)))
     }
 }
