@@ -20,7 +20,7 @@ use std::task::{Context, Poll, Waker};
 use std::thread;
 
 use common::{Case, CountingAlloc, ParkingLotMutex, ParkingLotSpinMutex, Pick, Table};
-use lindy::space::LocalSpace;
+use lindy::space::{Key, LocalSpace, ShardedSpace};
 
 #[global_allocator]
 static A: CountingAlloc = CountingAlloc;
@@ -508,19 +508,25 @@ fn many_to_many<S: Send + Sync + 'static>(
 
 const EIGHT_LINDY: &str = "lindy LocalSpace (one space, 64 keys)";
 const EIGHT_HANDLE: &str = "lindy LocalSpace, Key handles (one space, 64 keys)";
+const EIGHT_SHARDED: &str = "lindy ShardedSpace, 16 shards (64 keys)";
+const EIGHT_SHARDED_64: &str = "lindy ShardedSpace, 64 shards (64 keys)";
+const EIGHT_SHARDED_HANDLE: &str = "lindy ShardedSpace, 16 shards, Key handles";
 
 /// [`many_to_many`] on one space through `Key` handles: each thread makes the handles of its keys
 /// once (scoped threads, so the handles borrow the space), then works them.
-fn many_to_many_handles(n: u64, names: &[String]) {
-    let space = LocalSpace::<u64>::new();
+fn many_to_many_handles<Sp: Sync>(
+    n: u64,
+    names: &[String],
+    space: &Sp,
+    key: for<'a> fn(&'a Sp, &'a str) -> Key<'a, u64>,
+) {
     let per_key = (n as usize).div_ceil(KEYS);
     let per_producer_round = KEYS / P;
     thread::scope(|scope| {
         for c in 0..C {
-            let space = &space;
             scope.spawn(move || {
                 let mine: Vec<_> = (0..KEYS / C)
-                    .map(|j| space.key(&names[c * (KEYS / C) + j]))
+                    .map(|j| key(space, &names[c * (KEYS / C) + j]))
                     .collect();
                 for i in 0..per_key * (KEYS / C) {
                     black_box(mine[i % (KEYS / C)].take_blocking().unwrap());
@@ -528,10 +534,9 @@ fn many_to_many_handles(n: u64, names: &[String]) {
             });
         }
         for p in 0..P {
-            let space = &space;
             scope.spawn(move || {
                 let mine: Vec<_> = (0..per_producer_round)
-                    .map(|j| space.key(&names[p + P * j]))
+                    .map(|j| key(space, &names[p + P * j]))
                     .collect();
                 for round in 0..per_key {
                     for k in &mine {
@@ -561,12 +566,37 @@ fn eight_by_eight() {
             |s, k| s.0.take_blocking(&s.1[k]).unwrap(),
         );
     }
+    fn sharded<const SHARDS: usize>(n: u64, names: &Arc<Vec<String>>) {
+        struct S<const SHARDS: usize>(
+            ShardedSpace<u64, lindy::sync::DefaultRawMutex, SHARDS>,
+            Arc<Vec<String>>,
+        );
+        many_to_many(
+            n,
+            Arc::new(S::<SHARDS>(ShardedSpace::new(), names.clone())),
+            |s, k, v| s.0.try_push(&s.1[k], v).unwrap(),
+            |s, k| s.0.take_blocking(&s.1[k]).unwrap(),
+        );
+    }
     let cases: Vec<Case<'_>> = vec![
+        (EIGHT_SHARDED, Box::new(|n| sharded::<16>(n, &names))),
+        (EIGHT_SHARDED_64, Box::new(|n| sharded::<64>(n, &names))),
+        (
+            EIGHT_SHARDED_HANDLE,
+            Box::new(|n| {
+                many_to_many_handles(n, &names, &ShardedSpace::<u64>::new(), |s, k| s.key(k))
+            }),
+        ),
         (
             EIGHT_LINDY,
             Box::new(|n| lindy::<lindy::sync::DefaultRawMutex>(n, &names)),
         ),
-        (EIGHT_HANDLE, Box::new(|n| many_to_many_handles(n, &names))),
+        (
+            EIGHT_HANDLE,
+            Box::new(|n| {
+                many_to_many_handles(n, &names, &LocalSpace::<u64>::new(), |s, k| s.key(k))
+            }),
+        ),
         (
             "lindy LocalSpace, parking_lot + spin seam (tried)",
             Box::new(|n| lindy::<ParkingLotSpinMutex>(n, &names)),
@@ -603,7 +633,13 @@ fn eight_by_eight() {
     t.interleaved(1_280_000, ROUNDS_2T, Pick::Median, cases);
     t.print();
     println!();
-    for row in [EIGHT_LINDY, EIGHT_HANDLE] {
+    for row in [
+        EIGHT_SHARDED,
+        EIGHT_SHARDED_64,
+        EIGHT_SHARDED_HANDLE,
+        EIGHT_LINDY,
+        EIGHT_HANDLE,
+    ] {
         let (lindy, flume) = (
             t.get(row).unwrap(),
             t.get("flume::unbounded, one channel per key").unwrap(),

@@ -42,6 +42,12 @@
 //!   ([`with_config`](LocalSpace::with_config)) come from the [queue engine](crate::queue).
 //! * A key leaves the map when it is empty and unwatched, so memory follows the live keys.
 //!
+//! # Many threads, many keys
+//! [`LocalSpace`] is one engine behind one lock. [`ShardedSpace`] spreads the keys over
+//! independently locked `LocalSpace`s, so threads working different keys rarely share a lock;
+//! it keeps every per-key rule and makes `close` atomic across keys, but has no pattern takes,
+//! space-wide bounds or dead-letter key.
+//!
 //! # Timeouts
 //! The core has no clock. Any executor's timer composes with the futures, because they are
 //! cancel-safe: `tokio::time::timeout(d, space.take("k"))` either takes an entry or takes
@@ -53,6 +59,7 @@ mod local;
 mod out_wait;
 mod pattern;
 mod read;
+mod sharded;
 mod take;
 mod take_leased;
 mod waiters;
@@ -72,6 +79,7 @@ pub use pattern::TakeMatching;
 pub use read::Peek;
 #[allow(deprecated)]
 pub use read::Read;
+pub use sharded::ShardedSpace;
 pub use take::Take;
 pub use take_leased::TakeLeased;
 

@@ -5,6 +5,7 @@ mod channels;
 mod queue;
 mod ring;
 mod space;
+mod space_sharded;
 mod store;
 mod stream;
 mod sync;
