@@ -130,7 +130,8 @@ tools: setup
 # an entry loads only its own wasm (docs/js-packaging.md): `lindy` (Space, Ring, grammar),
 # `lindy/channels` (Manager, Streams), `lindy/store` (IdbStore). Each is one ESM build
 # (wasm-bindgen --target web) that the browser entry loads with fetch and the Node entry with
-# readFile; then wasm-opt -Oz, and the glue reprinted without wasm-bindgen's copies of the Rust
+# readFile; then wasm-opt -Oz, the module's import/export names minified in the wasm and the glue
+# alike (scripts/minify-names.mjs), and the glue reprinted without wasm-bindgen's copies of the Rust
 # doc comments (scripts/strip-comments.mjs). Then pkg-js/pack/: the package as npm ships it, every
 # JS file minified by esbuild (scripts/pack.mjs; `npm pack` runs there, the repo keeps the readable
 # source). Last, the size table of pack/: what a page loads for each entry (its JS
@@ -151,6 +152,7 @@ pkg: tools
 	  $(CARGO) build --quiet --lib --target $(WASM) --profile wasm-release $(WASM_PKG) --no-default-features --features "$$features"; \
 	  wasm-bindgen --target web --no-typescript --out-dir $(PKG_DIST) --out-name "$$out" target/$(WASM)/wasm-release/lindy_wasm.wasm; \
 	  $(WASM_OPT) $(WASM_OPT_FLAGS) "$(PKG_DIST)/$${out}_bg.wasm" -o "$(PKG_DIST)/$${out}_bg.wasm"; \
+	  node pkg-js/scripts/minify-names.mjs "$(PKG_DIST)/$${out}_bg.wasm" "$(PKG_DIST)/$${out}.js"; \
 	  node pkg-js/scripts/strip-comments.mjs "$(PKG_DIST)/$${out}.js"; \
 	done
 	cd pkg-js && node scripts/pack.mjs

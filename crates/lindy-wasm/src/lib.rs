@@ -21,9 +21,12 @@
 // Everything here is JS glue: on other targets the crate is empty (so `cargo build --workspace`
 // on the host still works).
 #![cfg(target_arch = "wasm32")]
+#![no_std]
 #![warn(missing_docs, rust_2018_idioms, unreachable_pub)]
 
 extern crate alloc;
+#[cfg(feature = "std")]
+extern crate std;
 
 pub mod cancel;
 #[cfg(feature = "manager")]
@@ -71,6 +74,17 @@ pub use stream::{StreamReader, StreamWriter, Streams};
 #[cfg(not(target_feature = "atomics"))]
 #[global_allocator]
 static ALLOCATOR: talc::wasm::WasmDynamicTalc = talc::wasm::new_wasm_dynamic_allocator();
+
+/// Without `std` (the shipped build: `make pkg`), a panic traps at once, as std's `panic = "abort"`
+/// ends anyway on `wasm32-unknown-unknown` (it has no stderr to print to), but without std's panic
+/// runtime, its message formatting and the location strings every panic site carries (the
+/// arguments are unused, so LTO drops them): 4.6 KB gzipped off every entry (docs/js-packaging.md).
+/// No entry point can reach a panic by design: every input is validated into a coded error.
+#[cfg(not(feature = "std"))]
+#[panic_handler]
+fn panic(_: &core::panic::PanicInfo<'_>) -> ! {
+    core::arch::wasm32::unreachable()
+}
 
 // No `typescript_custom_section`: the package ships the hand-written `pkg-js/*.d.ts` (one per
 // entry, checked by `tsc` in the JS tests), not the `.d.ts` wasm-bindgen generates into `dist/`.
