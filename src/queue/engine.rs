@@ -527,6 +527,7 @@ impl<V, W> Engine<V, W> {
     pub fn shrink_to_fit(&mut self) {
         self.keys.shrink_to_fit();
         self.ready.shrink_to_fit();
+        self.leases.shrink_to_fit();
     }
 
     // ------------------------------------------------------------------ producing
