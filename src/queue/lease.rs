@@ -1,9 +1,11 @@
 //! Leases: a taken entry stays in the [`Engine`] until it is acknowledged, and comes back to the
 //! head of its key (age and delivery count kept) when it is returned or expires.
 
-use alloc::collections::{BTreeMap, BTreeSet};
+use alloc::collections::BinaryHeap;
+use core::cmp::Reverse;
 
 use compact_str::CompactString;
+use hashbrown::HashTable;
 
 use super::config::check_lease_ms;
 use super::engine::{taken_of, At, Engine, Outcome, Stamp, Taken};
@@ -89,25 +91,150 @@ pub enum Returned {
 }
 
 pub(super) struct LeaseRec<V> {
+    pub(super) id: u64,
     pub(super) key: CompactString,
     pub(super) entry: Entry<V>,
     pub(super) deadline: u64,
 }
 
-/// The lease table: by id, and by deadline for [`Engine::poll_timeout`].
+/// Below this capacity the lease table and the deadline heap are never shrunk.
+const RETAINED_LEASES: usize = 32;
+
+/// The lease table: records by id in a `HashTable`, and their deadlines in a min-heap for
+/// [`Engine::poll_timeout`].
+///
+/// The heap deletes lazily: settling or extending a lease leaves its old `(deadline, id)` pair
+/// in the heap, *stale* (no record, or the record's deadline differs). Every operation that can
+/// uncover a stale pair at the top pops it at once, so the top is always live and `poll_timeout`
+/// stays a `&self` peek; the heap is rebuilt from the table when stale pairs outnumber live ones,
+/// so it holds at most about twice the live leases. Each pair is pushed and popped once:
+/// O(log n) per lease (O(1) to push the usual increasing deadline). Ties expire in id order, as
+/// the `BTreeSet<(deadline, id)>` this replaces did; it also replaced a `BTreeMap` by id, which
+/// brought all of `alloc::collections::btree` (17 KB of wasm) for this one table.
 pub(super) struct Leases<V> {
-    pub(super) by_id: BTreeMap<u64, LeaseRec<V>>,
-    pub(super) by_deadline: BTreeSet<(u64, u64)>,
+    by_id: HashTable<LeaseRec<V>>,
+    deadlines: BinaryHeap<Reverse<(u64, u64)>>,
     pub(super) next_id: u64,
+}
+
+/// A lease id's hash: ids are a counter, so a multiply by an odd constant is a bijection that
+/// spreads them over the high bits (hashbrown's tag) and keeps the low bits distinct (its
+/// bucket index).
+#[inline]
+fn id_hash(id: u64) -> u64 {
+    id.wrapping_mul(0x9E37_79B9_7F4A_7C15)
 }
 
 impl<V> Leases<V> {
     pub(super) const fn new() -> Self {
         Leases {
-            by_id: BTreeMap::new(),
-            by_deadline: BTreeSet::new(),
+            by_id: HashTable::new(),
+            deadlines: BinaryHeap::new(),
             next_id: 1,
         }
+    }
+
+    /// The earliest deadline of a live lease.
+    pub(super) fn next_deadline(&self) -> Option<u64> {
+        self.deadlines
+            .peek()
+            .map(|&Reverse((deadline, _))| deadline)
+    }
+
+    fn insert(&mut self, rec: LeaseRec<V>) -> &mut LeaseRec<V> {
+        self.deadlines.push(Reverse((rec.deadline, rec.id)));
+        self.by_id
+            .insert_unique(id_hash(rec.id), rec, |r| id_hash(r.id))
+            .into_mut()
+    }
+
+    fn remove(&mut self, id: u64) -> Option<LeaseRec<V>> {
+        let rec = self
+            .by_id
+            .find_entry(id_hash(id), |r| r.id == id)
+            .ok()?
+            .remove()
+            .0;
+        self.tidy();
+        Some(rec)
+    }
+
+    /// Moves lease `id`'s deadline; `None` if there is no such lease.
+    fn set_deadline(&mut self, id: u64, deadline: u64) -> Option<()> {
+        let rec = self.by_id.find_mut(id_hash(id), |r| r.id == id)?;
+        if rec.deadline != deadline {
+            rec.deadline = deadline;
+            self.deadlines.push(Reverse((deadline, id)));
+            self.tidy();
+        }
+        Some(())
+    }
+
+    /// Removes and returns the lease with the earliest deadline if that is `<= now`.
+    fn pop_expired(&mut self, now: u64) -> Option<LeaseRec<V>> {
+        while let Some(&Reverse((deadline, id))) = self.deadlines.peek() {
+            if deadline > now {
+                return None;
+            }
+            self.deadlines.pop();
+            // The top is live (see `tidy`); the check costs nothing extra and keeps a stale pair
+            // from ever settling a lease early.
+            if let Ok(live) = self
+                .by_id
+                .find_entry(id_hash(id), |r| r.id == id && r.deadline == deadline)
+            {
+                let rec = live.remove().0;
+                self.tidy();
+                return Some(rec);
+            }
+        }
+        None
+    }
+
+    /// Restores the heap's invariants after a record left or moved: no stale pair at the top,
+    /// stale pairs at most as many as live ones (plus a few), memory following the count.
+    fn tidy(&mut self) {
+        while let Some(&Reverse((deadline, id))) = self.deadlines.peek() {
+            let live = self
+                .by_id
+                .find(id_hash(id), |r| r.id == id && r.deadline == deadline)
+                .is_some();
+            if live {
+                break;
+            }
+            self.deadlines.pop();
+        }
+        let live = self.by_id.len();
+        if self.deadlines.len() > 2 * live + RETAINED_LEASES {
+            self.rebuild_deadlines();
+        } else if self.deadlines.capacity() > 2 * RETAINED_LEASES
+            && self.deadlines.len() * 4 < self.deadlines.capacity()
+        {
+            self.deadlines
+                .shrink_to((self.deadlines.len() * 2).max(RETAINED_LEASES));
+        }
+        let cap = self.by_id.capacity();
+        if cap > 2 * RETAINED_LEASES && live * 4 < cap {
+            self.by_id
+                .shrink_to((live * 2).max(RETAINED_LEASES), |r| id_hash(r.id));
+        }
+    }
+
+    /// The heap again from the live records only (O(n)).
+    #[cold]
+    #[inline(never)]
+    fn rebuild_deadlines(&mut self) {
+        let mut pairs = core::mem::take(&mut self.deadlines).into_vec();
+        pairs.clear();
+        pairs.extend(self.by_id.iter().map(|r| Reverse((r.deadline, r.id))));
+        pairs.shrink_to((pairs.len() * 2).max(RETAINED_LEASES));
+        self.deadlines = BinaryHeap::from(pairs);
+    }
+
+    pub(super) fn shrink_to_fit(&mut self) {
+        self.rebuild_deadlines();
+        self.deadlines.shrink_to_fit();
+        self.by_id.shrink_to(0, |r| id_hash(r.id));
     }
 }
 
@@ -263,11 +390,10 @@ impl<V, W> Engine<V, W> {
         now: u64,
     ) -> Result<u64, LeaseError> {
         let ms = self.lease_ms(lease_ms)?;
-        let rec = self.leases.by_id.get_mut(&id.0).ok_or(LeaseError::Lost)?;
         let deadline = now.saturating_add(ms);
-        self.leases.by_deadline.remove(&(rec.deadline, id.0));
-        rec.deadline = deadline;
-        self.leases.by_deadline.insert((deadline, id.0));
+        self.leases
+            .set_deadline(id.0, deadline)
+            .ok_or(LeaseError::Lost)?;
         Ok(deadline)
     }
 
@@ -283,7 +409,7 @@ impl<V, W> Engine<V, W> {
     /// assert_eq!(q.poll_timeout(), Some(100));
     /// ```
     pub fn poll_timeout(&self) -> Option<u64> {
-        self.leases.by_deadline.first().map(|&(d, _)| d)
+        self.leases.next_deadline()
     }
 
     /// Returns every lease whose deadline is `<= now` as [`nack`](Self::nack) would (head of its
@@ -300,15 +426,8 @@ impl<V, W> Engine<V, W> {
     /// ```
     pub fn handle_timeout(&mut self, now: u64) -> usize {
         let mut n = 0;
-        while let Some(&(deadline, id)) = self.leases.by_deadline.first() {
-            if deadline > now {
-                break;
-            }
-            if let Ok(rec) = self.remove_lease(LeaseId(id)) {
-                self.return_lease(rec);
-            } else {
-                self.leases.by_deadline.pop_first();
-            }
+        while let Some(rec) = self.leases.pop_expired(now) {
+            self.return_lease(rec);
             n += 1;
         }
         n
@@ -341,8 +460,8 @@ impl<V, W> Engine<V, W> {
                 side.bytes += w;
             }
         }
-        self.leases.by_deadline.insert((deadline, id));
-        let rec = self.leases.by_id.entry(id).or_insert(LeaseRec {
+        let rec = self.leases.insert(LeaseRec {
+            id,
             key,
             entry: Entry {
                 stamp: taken.stamp.0,
@@ -361,9 +480,7 @@ impl<V, W> Engine<V, W> {
     }
 
     fn remove_lease(&mut self, id: LeaseId) -> Result<LeaseRec<V>, LeaseError> {
-        let rec = self.leases.by_id.remove(&id.0).ok_or(LeaseError::Lost)?;
-        self.leases.by_deadline.remove(&(rec.deadline, id.0));
-        Ok(rec)
+        self.leases.remove(id.0).ok_or(LeaseError::Lost)
     }
 
     /// A leased entry leaves the lease table: undo its accounting.
@@ -399,5 +516,104 @@ impl<V, W> Engine<V, W> {
             self.admit_producers();
         }
         returned
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use alloc::collections::BTreeSet;
+    use alloc::vec::Vec;
+    use proptest::prelude::*;
+
+    #[derive(Clone, Debug)]
+    enum Op {
+        Lease(u64),
+        Settle(usize),
+        Extend(usize, u64),
+        Expire(u64),
+    }
+
+    fn op() -> impl Strategy<Value = Op> {
+        prop_oneof![
+            4 => (0..50u64).prop_map(Op::Lease),
+            2 => any::<usize>().prop_map(Op::Settle),
+            2 => (any::<usize>(), 0..50u64).prop_map(|(i, d)| Op::Extend(i, d)),
+            1 => (0..20u64).prop_map(Op::Expire),
+        ]
+    }
+
+    fn rec(id: u64, deadline: u64) -> LeaseRec<()> {
+        LeaseRec {
+            id,
+            key: CompactString::const_new("k"),
+            entry: Entry {
+                stamp: id,
+                deliveries: 1,
+                value: (),
+            },
+            deadline,
+        }
+    }
+
+    proptest! {
+        /// The lazily deleted heap answers like the `BTreeSet<(deadline, id)>` it replaced: the
+        /// same next deadline after every step, the same leases expiring in the same order, and
+        /// it never holds more than about twice the live leases.
+        #[test]
+        fn behaves_like_a_sorted_set(ops in proptest::collection::vec(op(), 0..if cfg!(miri) { 40 } else { 400 })) {
+            let mut leases = Leases::<()>::new();
+            let mut model: BTreeSet<(u64, u64)> = BTreeSet::new();
+            let mut now = 0;
+            for op in ops {
+                let live: Vec<(u64, u64)> = model.iter().copied().collect();
+                match op {
+                    Op::Lease(ms) => {
+                        let id = leases.next_id;
+                        leases.next_id += 1;
+                        leases.insert(rec(id, now + ms));
+                        model.insert((now + ms, id));
+                    }
+                    Op::Settle(i) if !live.is_empty() => {
+                        let (d, id) = live[i % live.len()];
+                        prop_assert_eq!(leases.remove(id).map(|r| (r.deadline, r.id)), Some((d, id)));
+                        model.remove(&(d, id));
+                        prop_assert!(leases.remove(id).is_none());
+                    }
+                    Op::Extend(i, ms) if !live.is_empty() => {
+                        let (d, id) = live[i % live.len()];
+                        prop_assert_eq!(leases.set_deadline(id, now + ms), Some(()));
+                        model.remove(&(d, id));
+                        model.insert((now + ms, id));
+                    }
+                    Op::Expire(step) => {
+                        now += step;
+                        while let Some(r) = leases.pop_expired(now) {
+                            let first = model.pop_first();
+                            prop_assert_eq!(Some((r.deadline, r.id)), first);
+                        }
+                        prop_assert!(model.first().is_none_or(|&(d, _)| d > now));
+                    }
+                    _ => prop_assert!(leases.set_deadline(u64::MAX, 1).is_none()),
+                }
+                prop_assert_eq!(leases.next_deadline(), model.first().map(|&(d, _)| d));
+                prop_assert_eq!(leases.by_id.len(), model.len());
+                prop_assert!(leases.deadlines.len() <= 2 * model.len() + RETAINED_LEASES + 1);
+            }
+            leases.shrink_to_fit();
+            prop_assert_eq!(leases.deadlines.len(), model.len());
+            prop_assert_eq!(leases.next_deadline(), model.first().map(|&(d, _)| d));
+        }
+    }
+
+    #[test]
+    fn a_drained_table_gives_its_memory_back() {
+        let mut leases = Leases::<()>::new();
+        for id in 1..=10_000 {
+            leases.insert(rec(id, id));
+        }
+        while leases.pop_expired(u64::MAX).is_some() {}
+        assert!(leases.by_id.capacity() <= 2 * RETAINED_LEASES);
+        assert!(leases.deadlines.capacity() <= 2 * RETAINED_LEASES);
     }
 }
