@@ -127,8 +127,8 @@ tools: setup
 	fi
 
 # Builds pkg-js/dist: one wasm per package entry, each from the lindy-wasm features it needs, so
-# an entry loads only its own wasm (docs/js-packaging.md): `lindy` (Space, Ring, grammar),
-# `lindy/channels` (Manager, Streams), `lindy/store` (IdbStore). Each is one ESM build
+# an entry loads only its own wasm (docs/js-packaging.md): `lindy` (Space, grammar), `lindy/ring`
+# (Ring), `lindy/channels` (Manager, Streams), `lindy/store` (IdbStore). Each is one ESM build
 # (wasm-bindgen --target web) that the browser entry loads with fetch and the Node entry with
 # readFile; then wasm-opt -Oz, the module's import/export names minified in the wasm and the glue
 # alike (scripts/minify-names.mjs), and the glue reprinted without wasm-bindgen's copies of the Rust
@@ -141,6 +141,7 @@ tools: setup
 # 14: 60 KB gzipped for what `import "lindy"` loads) is printed next to it until it is met.
 #   entry : lindy-wasm features : output name : browser entry file : gzipped budget : target (bytes)
 PKG_ENTRIES := lindy:space:lindy:index.js:81920:61440 \
+  lindy/ring:ring:ring:ring.js:40960:61440 \
   lindy/channels:manager,streams:channels:channels.js:87040:61440 \
   lindy/store:idb:store:store.js:78848:61440
 WASM_OPT_FLAGS := -Oz --strip-debug --strip-producers --enable-reference-types --enable-bulk-memory \

@@ -13,7 +13,7 @@
 //! |---|---|
 //! | `Name`, `Pattern` (`lindy`), `PatternIndex` (`lindy/channels`) | [`lindy::grammar`]: channel names, patterns, subscription index |
 //! | `Space` (JS, `pkg-js/src/space.js`) | [`SpaceCore`]: [`lindy::queue::Engine`] of JS value handles, driven with numbers only |
-//! | `Ring` | [`lindy::ring::LockingHeapRing`]: a bounded FIFO with a run-time capacity |
+//! | `Ring` (`lindy/ring`) | [`lindy::ring::LockingHeapRing`]: a bounded FIFO with a run-time capacity |
 //! | `Manager` | [`lindy::channels`]: channel lifecycle, `Date.now()` clock, events as an async iterator |
 //! | `Streams`, `StreamWriter`, `StreamReader` | [`lindy::stream`]: named byte streams |
 //! | `IdbStore` | `IdbStore`: the durable queue on IndexedDB |
@@ -38,10 +38,10 @@ pub mod grammar;
 pub mod idb_store;
 #[cfg(feature = "idb")]
 mod idb_sys;
-#[cfg(any(feature = "space", feature = "manager", feature = "streams"))]
+#[cfg(any(feature = "ring", feature = "manager", feature = "streams"))]
 pub mod iter;
 pub mod js;
-#[cfg(feature = "space")]
+#[cfg(feature = "ring")]
 pub mod ring;
 #[cfg(feature = "space")]
 pub mod space_core;
@@ -58,9 +58,9 @@ pub use grammar::{Name, Pattern};
 pub use grammar::PatternIndex;
 #[cfg(feature = "idb")]
 pub use idb_store::{Durability, IdbStore, IdbStoreOptions};
-#[cfg(any(feature = "space", feature = "manager", feature = "streams"))]
+#[cfg(any(feature = "ring", feature = "manager", feature = "streams"))]
 pub use iter::LindyIterator;
-#[cfg(feature = "space")]
+#[cfg(feature = "ring")]
 pub use ring::Ring;
 #[cfg(feature = "space")]
 pub use space_core::SpaceCore;
