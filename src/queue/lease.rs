@@ -2,7 +2,6 @@
 //! head of its key (age and delivery count kept) when it is returned or expires.
 
 use alloc::collections::BinaryHeap;
-use alloc::vec::Vec;
 use core::cmp::Reverse;
 
 use compact_str::CompactString;
@@ -12,6 +11,7 @@ use super::engine::{taken_of, At, Engine, Outcome, Stamp, Taken};
 use super::error::{LeaseError, TakeLeasedError};
 use super::keys::Entry;
 use crate::grammar::{Name, Pattern};
+use crate::id_map::IdMap;
 
 /// Names one lease. Ids are never reused by an engine (a 64-bit counter), so an old id can only
 /// ever be [`LeaseError::Lost`].
@@ -96,28 +96,22 @@ pub(super) struct LeaseRec<V> {
     pub(super) deadline: u64,
 }
 
-/// Below this many, settled leases' holes and stale deadlines are left for later.
+/// Below this many, stale deadlines are left for later.
 const SLACK: usize = 32;
 
-/// The lease table: records in id order, and their deadlines in a min-heap for
-/// [`Engine::poll_timeout`]. Plain vectors: it replaced a `BTreeMap` by id and a
-/// `BTreeSet<(deadline, id)>`, which brought all of `alloc::collections::btree` (17 KB of wasm)
-/// for this one table, and a hash table would be one more table type's code.
+/// The lease table: records by id, and their deadlines in a min-heap for
+/// [`Engine::poll_timeout`]. It replaced a `BTreeMap` by id and a `BTreeSet<(deadline, id)>`,
+/// which brought all of `alloc::collections::btree` (17 KB of wasm) for this one table.
 ///
-/// * **By id.** Ids are issued in increasing order, so a new lease is a push and the vector
-///   stays sorted: found by binary search. A settled lease leaves a hole (`None`); the holes are
-///   swept out when they outnumber the live leases (plus [`SLACK`]), so each settle is amortised
-///   O(1) and the vector holds at most about twice the live leases.
-/// * **By deadline.** The heap deletes lazily: settling or extending a lease leaves its old
+/// * **By id**: an [`IdMap`] (lease ids come from a counter).
+/// * **By deadline**: the heap deletes lazily. Settling or extending a lease leaves its old
 ///   `(deadline, id)` pair in the heap, *stale* (no live record with that deadline). Every
 ///   operation that can uncover a stale pair at the top pops it at once, so the top is always
 ///   live and `poll_timeout` stays a `&self` peek; the heap is rebuilt from the records when stale
 ///   pairs outnumber live ones. Each pair is pushed and popped once: O(log n) per lease (O(1) to
 ///   push the usual increasing deadline). Ties expire in id order, as the `BTreeSet` did.
 pub(super) struct Leases<V> {
-    records: Vec<(u64, Option<LeaseRec<V>>)>,
-    /// `None`s in `records`.
-    holes: usize,
+    records: IdMap<LeaseRec<V>>,
     deadlines: BinaryHeap<Reverse<(u64, u64)>>,
     pub(super) next_id: u64,
 }
@@ -125,8 +119,7 @@ pub(super) struct Leases<V> {
 impl<V> Leases<V> {
     pub(super) const fn new() -> Self {
         Leases {
-            records: Vec::new(),
-            holes: 0,
+            records: IdMap::new(),
             deadlines: BinaryHeap::new(),
             next_id: 1,
         }
@@ -139,43 +132,26 @@ impl<V> Leases<V> {
             .map(|&Reverse((deadline, _))| deadline)
     }
 
-    fn live(&self) -> usize {
-        self.records.len() - self.holes
-    }
-
-    /// Where the live lease `id` is in `records`.
-    fn position(&self, id: u64) -> Option<usize> {
-        let i = self.records.binary_search_by_key(&id, |&(id, _)| id).ok()?;
-        self.records[i].1.is_some().then_some(i)
-    }
-
     /// Whether `(deadline, id)` is a live lease's current deadline.
     fn is_due_pair(&self, deadline: u64, id: u64) -> bool {
-        self.position(id)
-            .is_some_and(|i| matches!(&self.records[i].1, Some(r) if r.deadline == deadline))
+        self.records.get(id).is_some_and(|r| r.deadline == deadline)
     }
 
     /// Adds lease `id`, which must be above every id in the table (ids come from `next_id`).
     fn insert(&mut self, id: u64, rec: LeaseRec<V>) -> &mut LeaseRec<V> {
-        debug_assert!(self.records.last().is_none_or(|&(last, _)| last < id));
         self.deadlines.push(Reverse((rec.deadline, id)));
-        let i = self.records.len();
-        self.records.push((id, None));
-        self.records[i].1.insert(rec)
+        self.records.insert(id, rec)
     }
 
     fn remove(&mut self, id: u64) -> Option<LeaseRec<V>> {
-        let i = self.position(id)?;
-        let rec = self.records[i].1.take()?;
-        self.holes += 1;
+        let rec = self.records.remove(id)?;
         self.tidy();
         Some(rec)
     }
 
     /// Moves lease `id`'s deadline; `None` if there is no such lease.
     fn set_deadline(&mut self, id: u64, deadline: u64) -> Option<()> {
-        let i = self.position(id)?;
-        let rec = self.records[i].1.as_mut()?;
+        let rec = self.records.get_mut(id)?;
         if rec.deadline != deadline {
             rec.deadline = deadline;
             self.deadlines.push(Reverse((deadline, id)));
@@ -200,9 +176,8 @@ impl<V> Leases<V> {
         None
     }
 
-    /// Restores the invariants after a record left or moved: no stale pair at the top of the
-    /// heap, holes and stale pairs at most as many as live leases (plus [`SLACK`]), memory
-    /// following the count.
+    /// Restores the heap's invariants after a record left or moved: no stale pair at the top,
+    /// stale pairs at most as many as live leases (plus [`SLACK`]), memory following the count.
     fn tidy(&mut self) {
         while let Some(&Reverse((deadline, id))) = self.deadlines.peek() {
             if self.is_due_pair(deadline, id) {
@@ -210,17 +185,7 @@ impl<V> Leases<V> {
             }
             self.deadlines.pop();
         }
-        while matches!(self.records.last(), Some((_, None))) {
-            self.records.pop();
-            self.holes -= 1;
-        }
-        let live = self.live();
-        let oversized =
-            self.records.capacity() > 2 * SLACK && self.records.len() * 4 < self.records.capacity();
-        if self.holes > live + SLACK || oversized {
-            self.sweep_holes();
-        }
-        if self.deadlines.len() > 2 * live + SLACK {
+        if self.deadlines.len() > 2 * self.records.len() + SLACK {
             self.rebuild_deadlines();
         } else if self.deadlines.capacity() > 2 * SLACK
             && self.deadlines.len() * 4 < self.deadlines.capacity()
@@ -230,34 +195,18 @@ impl<V> Leases<V> {
         }
     }
 
-    /// Drops every hole from `records` (O(n)).
-    #[cold]
-    #[inline(never)]
-    fn sweep_holes(&mut self) {
-        self.records.retain(|(_, rec)| rec.is_some());
-        self.holes = 0;
-        if self.records.capacity() > 2 * SLACK && self.records.len() * 4 < self.records.capacity() {
-            self.records.shrink_to((self.records.len() * 2).max(SLACK));
-        }
-    }
-
     /// The heap again from the live records only (O(n)).
     #[cold]
     #[inline(never)]
     fn rebuild_deadlines(&mut self) {
         let mut pairs = core::mem::take(&mut self.deadlines).into_vec();
         pairs.clear();
-        pairs.extend(
-            self.records
-                .iter()
-                .filter_map(|(id, rec)| rec.as_ref().map(|r| Reverse((r.deadline, *id)))),
-        );
+        pairs.extend(self.records.iter().map(|(id, r)| Reverse((r.deadline, id))));
         pairs.shrink_to((pairs.len() * 2).max(SLACK));
         self.deadlines = BinaryHeap::from(pairs);
     }
 
     pub(super) fn shrink_to_fit(&mut self) {
-        self.sweep_holes();
         self.records.shrink_to_fit();
         self.rebuild_deadlines();
         self.deadlines.shrink_to_fit();
@@ -624,8 +573,7 @@ mod tests {
                     _ => prop_assert!(leases.set_deadline(u64::MAX, 1).is_none()),
                 }
                 prop_assert_eq!(leases.next_deadline(), model.first().map(|&(d, _)| d));
-                prop_assert_eq!(leases.live(), model.len());
-                prop_assert!(leases.records.len() <= 2 * model.len() + SLACK + 1);
+                prop_assert_eq!(leases.records.len(), model.len());
                 prop_assert!(leases.deadlines.len() <= 2 * model.len() + SLACK + 1);
             }
             leases.shrink_to_fit();
@@ -641,7 +589,6 @@ mod tests {
             leases.insert(id, rec(id, id));
         }
         while leases.pop_expired(u64::MAX).is_some() {}
-        assert!(leases.records.capacity() <= 2 * SLACK);
         assert!(leases.deadlines.capacity() <= 2 * SLACK);
         // Settled newest first: the holes are at the end, popped as they come.
         for id in 10_001..=20_000 {
@@ -650,8 +597,7 @@ mod tests {
         for id in (10_001..=20_000).rev() {
             assert!(leases.remove(id).is_some());
         }
-        assert_eq!((leases.live(), leases.next_deadline()), (0, None));
-        assert!(leases.records.capacity() <= 2 * SLACK);
+        assert_eq!((leases.records.len(), leases.next_deadline()), (0, None));
         assert!(leases.deadlines.capacity() <= 2 * SLACK);
     }
 }
