@@ -1726,7 +1726,9 @@ fn pick_taker<V, W>(
         .as_deref()
         .map(|s| s.takers.head)
         .filter(|&h| h != NIL);
-    if let Some((ticket, i)) = patterns.and_then(|p| p.oldest_matching(&q.key)) {
+    // A key that is not a valid name matches no pattern.
+    let oldest = patterns.and_then(|p| p.oldest_matching(NameRef::parse(&q.key).ok()?));
+    if let Some((ticket, i)) = oldest {
         if key_front.is_none_or(|f| ticket < waiters.at(f).ticket) {
             return Some(i);
         }

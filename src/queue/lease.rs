@@ -5,13 +5,13 @@ use alloc::collections::BinaryHeap;
 use core::cmp::Reverse;
 
 use compact_str::CompactString;
-use hashbrown::HashTable;
 
 use super::config::check_lease_ms;
 use super::engine::{taken_of, At, Engine, Outcome, Stamp, Taken};
 use super::error::{LeaseError, TakeLeasedError};
 use super::keys::Entry;
 use crate::grammar::{Name, Pattern};
+use crate::id_map::IdMap;
 
 /// Names one lease. Ids are never reused by an engine (a 64-bit counter), so an old id can only
 /// ever be [`LeaseError::Lost`].
@@ -91,44 +91,35 @@ pub enum Returned {
 }
 
 pub(super) struct LeaseRec<V> {
-    pub(super) id: u64,
     pub(super) key: CompactString,
     pub(super) entry: Entry<V>,
     pub(super) deadline: u64,
 }
 
-/// Below this capacity the lease table and the deadline heap are never shrunk.
-const RETAINED_LEASES: usize = 32;
+/// Below this many, stale deadlines are left for later.
+const SLACK: usize = 32;
 
-/// The lease table: records by id in a `HashTable`, and their deadlines in a min-heap for
-/// [`Engine::poll_timeout`].
+/// The lease table: records by id, and their deadlines in a min-heap for
+/// [`Engine::poll_timeout`]. It replaced a `BTreeMap` by id and a `BTreeSet<(deadline, id)>`,
+/// which brought all of `alloc::collections::btree` (17 KB of wasm) for this one table.
 ///
-/// The heap deletes lazily: settling or extending a lease leaves its old `(deadline, id)` pair
-/// in the heap, *stale* (no record, or the record's deadline differs). Every operation that can
-/// uncover a stale pair at the top pops it at once, so the top is always live and `poll_timeout`
-/// stays a `&self` peek; the heap is rebuilt from the table when stale pairs outnumber live ones,
-/// so it holds at most about twice the live leases. Each pair is pushed and popped once:
-/// O(log n) per lease (O(1) to push the usual increasing deadline). Ties expire in id order, as
-/// the `BTreeSet<(deadline, id)>` this replaces did; it also replaced a `BTreeMap` by id, which
-/// brought all of `alloc::collections::btree` (17 KB of wasm) for this one table.
+/// * **By id**: an [`IdMap`] (lease ids come from a counter).
+/// * **By deadline**: the heap deletes lazily. Settling or extending a lease leaves its old
+///   `(deadline, id)` pair in the heap, *stale* (no live record with that deadline). Every
+///   operation that can uncover a stale pair at the top pops it at once, so the top is always
+///   live and `poll_timeout` stays a `&self` peek; the heap is rebuilt from the records when stale
+///   pairs outnumber live ones. Each pair is pushed and popped once: O(log n) per lease (O(1) to
+///   push the usual increasing deadline). Ties expire in id order, as the `BTreeSet` did.
 pub(super) struct Leases<V> {
-    by_id: HashTable<LeaseRec<V>>,
+    records: IdMap<LeaseRec<V>>,
     deadlines: BinaryHeap<Reverse<(u64, u64)>>,
     pub(super) next_id: u64,
-}
-
-/// A lease id's hash: ids are a counter, so a multiply by an odd constant is a bijection that
-/// spreads them over the high bits (hashbrown's tag) and keeps the low bits distinct (its
-/// bucket index).
-#[inline]
-fn id_hash(id: u64) -> u64 {
-    id.wrapping_mul(0x9E37_79B9_7F4A_7C15)
 }
 
 impl<V> Leases<V> {
     pub(super) const fn new() -> Self {
         Leases {
-            by_id: HashTable::new(),
+            records: IdMap::new(),
             deadlines: BinaryHeap::new(),
             next_id: 1,
         }
@@ -141,27 +132,26 @@ impl<V> Leases<V> {
             .map(|&Reverse((deadline, _))| deadline)
     }
 
-    fn insert(&mut self, rec: LeaseRec<V>) -> &mut LeaseRec<V> {
-        self.deadlines.push(Reverse((rec.deadline, rec.id)));
-        self.by_id
-            .insert_unique(id_hash(rec.id), rec, |r| id_hash(r.id))
-            .into_mut()
+    /// Whether `(deadline, id)` is a live lease's current deadline.
+    fn is_due_pair(&self, deadline: u64, id: u64) -> bool {
+        self.records.get(id).is_some_and(|r| r.deadline == deadline)
+    }
+
+    /// Adds lease `id`, which must be above every id in the table (ids come from `next_id`).
+    fn insert(&mut self, id: u64, rec: LeaseRec<V>) -> &mut LeaseRec<V> {
+        self.deadlines.push(Reverse((rec.deadline, id)));
+        self.records.insert(id, rec)
     }
 
     fn remove(&mut self, id: u64) -> Option<LeaseRec<V>> {
-        let rec = self
-            .by_id
-            .find_entry(id_hash(id), |r| r.id == id)
-            .ok()?
-            .remove()
-            .0;
+        let rec = self.records.remove(id)?;
         self.tidy();
         Some(rec)
     }
 
     /// Moves lease `id`'s deadline; `None` if there is no such lease.
     fn set_deadline(&mut self, id: u64, deadline: u64) -> Option<()> {
-        let rec = self.by_id.find_mut(id_hash(id), |r| r.id == id)?;
+        let rec = self.records.get_mut(id)?;
         if rec.deadline != deadline {
             rec.deadline = deadline;
             self.deadlines.push(Reverse((deadline, id)));
@@ -177,46 +167,31 @@ impl<V> Leases<V> {
                 return None;
             }
             self.deadlines.pop();
-            // The top is live (see `tidy`); the check costs nothing extra and keeps a stale pair
-            // from ever settling a lease early.
-            if let Ok(live) = self
-                .by_id
-                .find_entry(id_hash(id), |r| r.id == id && r.deadline == deadline)
-            {
-                let rec = live.remove().0;
-                self.tidy();
-                return Some(rec);
+            // The top is live (see `tidy`); checking again keeps a stale pair from ever
+            // settling a lease early.
+            if self.is_due_pair(deadline, id) {
+                return self.remove(id);
             }
         }
         None
     }
 
     /// Restores the heap's invariants after a record left or moved: no stale pair at the top,
-    /// stale pairs at most as many as live ones (plus a few), memory following the count.
+    /// stale pairs at most as many as live leases (plus [`SLACK`]), memory following the count.
     fn tidy(&mut self) {
         while let Some(&Reverse((deadline, id))) = self.deadlines.peek() {
-            let live = self
-                .by_id
-                .find(id_hash(id), |r| r.id == id && r.deadline == deadline)
-                .is_some();
-            if live {
+            if self.is_due_pair(deadline, id) {
                 break;
             }
             self.deadlines.pop();
         }
-        let live = self.by_id.len();
-        if self.deadlines.len() > 2 * live + RETAINED_LEASES {
+        if self.deadlines.len() > 2 * self.records.len() + SLACK {
             self.rebuild_deadlines();
-        } else if self.deadlines.capacity() > 2 * RETAINED_LEASES
+        } else if self.deadlines.capacity() > 2 * SLACK
             && self.deadlines.len() * 4 < self.deadlines.capacity()
         {
             self.deadlines
-                .shrink_to((self.deadlines.len() * 2).max(RETAINED_LEASES));
-        }
-        let cap = self.by_id.capacity();
-        if cap > 2 * RETAINED_LEASES && live * 4 < cap {
-            self.by_id
-                .shrink_to((live * 2).max(RETAINED_LEASES), |r| id_hash(r.id));
+                .shrink_to((self.deadlines.len() * 2).max(SLACK));
         }
     }
 
@@ -226,15 +201,15 @@ impl<V> Leases<V> {
     fn rebuild_deadlines(&mut self) {
         let mut pairs = core::mem::take(&mut self.deadlines).into_vec();
         pairs.clear();
-        pairs.extend(self.by_id.iter().map(|r| Reverse((r.deadline, r.id))));
-        pairs.shrink_to((pairs.len() * 2).max(RETAINED_LEASES));
+        pairs.extend(self.records.iter().map(|(id, r)| Reverse((r.deadline, id))));
+        pairs.shrink_to((pairs.len() * 2).max(SLACK));
         self.deadlines = BinaryHeap::from(pairs);
     }
 
     pub(super) fn shrink_to_fit(&mut self) {
+        self.records.shrink_to_fit();
         self.rebuild_deadlines();
         self.deadlines.shrink_to_fit();
-        self.by_id.shrink_to(0, |r| id_hash(r.id));
     }
 }
 
@@ -460,16 +435,18 @@ impl<V, W> Engine<V, W> {
                 side.bytes += w;
             }
         }
-        let rec = self.leases.insert(LeaseRec {
+        let rec = self.leases.insert(
             id,
-            key,
-            entry: Entry {
-                stamp: taken.stamp.0,
-                deliveries: taken.deliveries,
-                value: taken.value,
+            LeaseRec {
+                key,
+                entry: Entry {
+                    stamp: taken.stamp.0,
+                    deliveries: taken.deliveries,
+                    value: taken.value,
+                },
+                deadline,
             },
-            deadline,
-        });
+        );
         Leased {
             id: LeaseId(id),
             value: &rec.entry.value,
@@ -545,7 +522,6 @@ mod tests {
 
     fn rec(id: u64, deadline: u64) -> LeaseRec<()> {
         LeaseRec {
-            id,
             key: CompactString::const_new("k"),
             entry: Entry {
                 stamp: id,
@@ -571,12 +547,12 @@ mod tests {
                     Op::Lease(ms) => {
                         let id = leases.next_id;
                         leases.next_id += 1;
-                        leases.insert(rec(id, now + ms));
+                        leases.insert(id, rec(id, now + ms));
                         model.insert((now + ms, id));
                     }
                     Op::Settle(i) if !live.is_empty() => {
                         let (d, id) = live[i % live.len()];
-                        prop_assert_eq!(leases.remove(id).map(|r| (r.deadline, r.id)), Some((d, id)));
+                        prop_assert_eq!(leases.remove(id).map(|r| (r.deadline, r.entry.stamp)), Some((d, id)));
                         model.remove(&(d, id));
                         prop_assert!(leases.remove(id).is_none());
                     }
@@ -590,15 +566,15 @@ mod tests {
                         now += step;
                         while let Some(r) = leases.pop_expired(now) {
                             let first = model.pop_first();
-                            prop_assert_eq!(Some((r.deadline, r.id)), first);
+                            prop_assert_eq!(Some((r.deadline, r.entry.stamp)), first);
                         }
                         prop_assert!(model.first().is_none_or(|&(d, _)| d > now));
                     }
                     _ => prop_assert!(leases.set_deadline(u64::MAX, 1).is_none()),
                 }
                 prop_assert_eq!(leases.next_deadline(), model.first().map(|&(d, _)| d));
-                prop_assert_eq!(leases.by_id.len(), model.len());
-                prop_assert!(leases.deadlines.len() <= 2 * model.len() + RETAINED_LEASES + 1);
+                prop_assert_eq!(leases.records.len(), model.len());
+                prop_assert!(leases.deadlines.len() <= 2 * model.len() + SLACK + 1);
             }
             leases.shrink_to_fit();
             prop_assert_eq!(leases.deadlines.len(), model.len());
@@ -610,10 +586,18 @@ mod tests {
     fn a_drained_table_gives_its_memory_back() {
         let mut leases = Leases::<()>::new();
         for id in 1..=10_000 {
-            leases.insert(rec(id, id));
+            leases.insert(id, rec(id, id));
         }
         while leases.pop_expired(u64::MAX).is_some() {}
-        assert!(leases.by_id.capacity() <= 2 * RETAINED_LEASES);
-        assert!(leases.deadlines.capacity() <= 2 * RETAINED_LEASES);
+        assert!(leases.deadlines.capacity() <= 2 * SLACK);
+        // Settled newest first: the holes are at the end, popped as they come.
+        for id in 10_001..=20_000 {
+            leases.insert(id, rec(id, id));
+        }
+        for id in (10_001..=20_000).rev() {
+            assert!(leases.remove(id).is_some());
+        }
+        assert_eq!((leases.records.len(), leases.next_deadline()), (0, None));
+        assert!(leases.deadlines.capacity() <= 2 * SLACK);
     }
 }

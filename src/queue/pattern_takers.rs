@@ -21,8 +21,8 @@ pub(super) trait PatternTakers: Send + Sync {
     fn insert(&mut self, pattern: &Pattern, taker: Taker) -> SubscriptionId;
     /// Removes a taker; returns whether the index is now empty.
     fn remove(&mut self, sub: SubscriptionId) -> bool;
-    /// The taker that arrived first among those whose pattern matches `key`.
-    fn oldest_matching(&self, key: &str) -> Option<Taker>;
+    /// The taker that arrived first among those whose pattern matches `name`.
+    fn oldest_matching(&self, name: NameRef<'_>) -> Option<Taker>;
 }
 
 /// A new, empty index (the one place the vtable is referenced).
@@ -40,8 +40,7 @@ impl PatternTakers for PatternIndex<Taker> {
         self.is_empty()
     }
 
-    fn oldest_matching(&self, key: &str) -> Option<Taker> {
-        let name = NameRef::parse(key).ok()?;
+    fn oldest_matching(&self, name: NameRef<'_>) -> Option<Taker> {
         let mut best: Option<Taker> = None;
         self.for_each_match(name, |_, &(ticket, slot)| {
             if best.is_none_or(|(t, _)| ticket < t) {
