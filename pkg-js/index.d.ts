@@ -1,5 +1,4 @@
-// The types of `lindy`, written for users: generic where values pass through (`Space<T>`,
-// `Ring<T>`), `undefined` refused where it means "nothing there", and no
+// The types of `lindy`, written for users: generic where values pass through (`Space<T>`), `undefined` refused where it means "nothing there", and no
 // dependency on the DOM lib or on Node's types (so a Node project without `lib: ["DOM"]`, a
 // browser project without `@types/node`, and a worker project all compile). Kept equal to the
 // runtime by test/types.test.mjs (every runtime class, method and property is declared here, and
@@ -44,47 +43,13 @@ export type InitSource = string | { readonly href: string } | ArrayBuffer | Arra
  * Loads this entry's WebAssembly module. In browsers, workers and bundles call it once before the
  * first use (later calls resolve at once; before it, the classes throw `NOT_INITIALIZED`); by
  * default the wasm is `lindy_bg.wasm` next to the package's glue, which Vite and webpack emit as
- * an asset. In Node it resolves at once: the import itself loaded the module. `lindy/channels`
- * and `lindy/store` have their own wasm and their own `init`.
+ * an asset. In Node it resolves at once: the import itself loaded the module. `lindy/ring`,
+ * `lindy/channels` and `lindy/store` have their own wasm and their own `init`.
  */
 export function init(source?: InitSource): Promise<void>;
 
 export { Space, SpaceKey } from "./src/space.js";
 export type { Entry, LeasedEntry, LeaseWaitOptions, SpaceOptions } from "./src/space.js";
-
-/**
- * A bounded FIFO of values. A full ring refuses (`tryPush` → `false`) or makes `push` wait; after
- * `close()`, pushes fail with `CLOSED` and pops drain what is left, then see `undefined`.
- */
-export class Ring<T extends Value = Value> {
-  /** A ring holding up to `capacity` values (an integer from 1 to 16 777 216). */
-  constructor(capacity: number);
-  /** Appends `value` if there is room: `true` if pushed, `false` if full. Throws `CLOSED` after `close()`. */
-  tryPush(value: T): boolean;
-  /** Appends `value`, waiting for room (`CLOSED`, `ABORTED`, `TIMEOUT`: then it was not pushed). */
-  push(value: T, options?: WaitOptions): Promise<void>;
-  /** Removes and returns the oldest value, or `undefined` if the ring is empty. */
-  tryTake(): T | undefined;
-  /** Removes and returns the oldest value, waiting for one; `undefined` once closed and drained. */
-  take(options?: WaitOptions): Promise<T | undefined>;
-  /** @deprecated the old name of `tryTake` (docs/vocabulary.md). */
-  tryPop(): T | undefined;
-  /** @deprecated the old name of `take` (docs/vocabulary.md). */
-  pop(options?: WaitOptions): Promise<T | undefined>;
-  /** Closes the ring; returns `true` the first time. */
-  close(): boolean;
-  /** The most values the ring holds. */
-  readonly capacity: number;
-  /** Whether `close()` was called. */
-  readonly isClosed: boolean;
-  /** Values held now. */
-  readonly length: number;
-  /** Pops until the ring is closed and drained: `for await (const v of ring)`. */
-  [Symbol.asyncIterator](): AsyncIterableIterator<T>;
-  free(): void;
-  /** `close()`: for `using ring = new Ring(8)`. */
-  [Symbol.dispose](): void;
-}
 
 /** A validated channel name: `<public|private>:<app>.<domain>[.<id>][.<topic>]`. */
 export class Name {
@@ -130,22 +95,4 @@ export class Pattern {
   toJSON(): string;
   free(): void;
   [Symbol.dispose](): void;
-}
-
-
-
-
-/**
- * The async iterator behind every `for await` over lindy (`Space.takeEach`, `Ring`, and in
- * `lindy/channels` `Manager.events`, `StreamReader`).
- * `break` (or `return()`) stops early and releases what it holds.
- */
-export class LindyIterator<T = unknown> {
-  private constructor();
-  next(): Promise<IteratorResult<T, undefined>>;
-  return(value?: unknown): Promise<IteratorResult<T, undefined>>;
-  [Symbol.asyncIterator](): LindyIterator<T>;
-  free(): void;
-  /** `return()`: for `await using jobs = space.takeEach("jobs")`. */
-  [Symbol.asyncDispose](): Promise<void>;
 }

@@ -81,6 +81,7 @@ pub mod batch;
 pub mod channels;
 pub mod config;
 pub mod grammar;
+mod id_map;
 pub mod queue;
 pub mod ring;
 pub mod space;

@@ -86,14 +86,12 @@ function asBytes(value) {
 
 // --- one function per entry -------------------------------------------------------------------------
 
-/** `lindy`: Space, SpaceKey, Ring, Name, Pattern, LindyIterator. */
-export function augmentCore({ Space, SpaceKey, Ring, Name, Pattern, LindyIterator }) {
-  closeOnDispose([Space, Ring], LindyIterator);
-  speak(Ring, { take: "pop", tryTake: "tryPop" });
+/** `lindy`: Space, SpaceKey, Name, Pattern. */
+export function augmentCore({ Space, SpaceKey, Name, Pattern }) {
+  disposeBy(Space, "close");
   describeBy([
     [Space, (s) => ({ size: s.size, keys: sample(s.keys()), isClosed: s.isClosed })],
     [SpaceKey, (k) => ({ key: k.key, length: k.length })],
-    [Ring, (r) => ({ length: r.length, capacity: r.capacity, isClosed: r.isClosed })],
   ]);
   // Names and patterns print as what they are.
   for (const cls of [Name, Pattern]) {
@@ -105,6 +103,13 @@ export function augmentCore({ Space, SpaceKey, Ring, Name, Pattern, LindyIterato
       configurable: true,
     });
   }
+}
+
+/** `lindy/ring`: Ring, LindyIterator. */
+export function augmentRing({ Ring, LindyIterator }) {
+  closeOnDispose([Ring], LindyIterator);
+  speak(Ring, { take: "pop", tryTake: "tryPop" });
+  describeBy([[Ring, (r) => ({ length: r.length, capacity: r.capacity, isClosed: r.isClosed })]]);
 }
 
 /** `lindy/channels`: Manager, Streams, StreamWriter, StreamReader, PatternIndex, LindyIterator. */

@@ -16,10 +16,11 @@ after(async () => {
 test("a page imports the package like any ES module", async () => {
   const page = await chrome.newPage();
   const keys = await page.evaluate(async () =>
-    Promise.all(["lindy", "lindy/channels", "lindy/store"].map(async (e) => Object.keys(await import(e)).sort())),
+    Promise.all(["lindy", "lindy/ring", "lindy/channels", "lindy/store"].map(async (e) => Object.keys(await import(e)).sort())),
   );
   assert.deepEqual(keys, [
-    ["LindyError", "LindyIterator", "Name", "Pattern", "Ring", "Space", "SpaceKey", "init"],
+    ["LindyError", "Name", "Pattern", "Space", "SpaceKey", "init"],
+    ["LindyError", "LindyIterator", "Ring", "init"],
     ["LindyError", "LindyIterator", "Manager", "PatternIndex", "StreamReader", "StreamWriter", "Streams", "init"],
     ["IdbStore", "LindyError", "init"],
   ]);
@@ -66,6 +67,7 @@ test("an entry used before `await init()` throws NOT_INITIALIZED; after it, it w
     // import map points "lindy" at it, so the plain entry is imported by path).
     const core = await import("/index.js");
     const channels = await import("/channels.js");
+    const rings = await import("/ring.js");
     const outcome = (f) => {
       try {
         f();
@@ -76,7 +78,7 @@ test("an entry used before `await init()` throws NOT_INITIALIZED; after it, it w
     };
     const before = [
       outcome(() => new core.Space()),
-      outcome(() => new core.Ring(2)),
+      outcome(() => new rings.Ring(2)),
       outcome(() => core.Name.parse("public:a.b")),
       outcome(() => new channels.PatternIndex()),
       outcome(() => new channels.Manager()),
@@ -84,11 +86,12 @@ test("an entry used before `await init()` throws NOT_INITIALIZED; after it, it w
     ];
     await core.init();
     await channels.init();
+    await rings.init();
     await core.init(); // idempotent
     const space = new core.Space();
     space.out("k", 1);
     const after = [
-      outcome(() => new core.Ring(2)),
+      outcome(() => new rings.Ring(2)),
       outcome(() => core.Name.parse("public:a.b")),
       outcome(() => new channels.Manager().openPublic("public:a.b")),
       String(space.tryTake("k")),
@@ -99,6 +102,7 @@ test("an entry used before `await init()` throws NOT_INITIALIZED; after it, it w
   assert.equal(seen.before.length, 6);
   for (const line of seen.before) assert.match(line, /^LindyError NOT_INITIALIZED: .*await init\(\)/);
   assert.match(seen.before[0], /^LindyError NOT_INITIALIZED: Space: "lindy" is not initialized/);
+  assert.match(seen.before[1], /Ring: "lindy\/ring" is not initialized/);
   assert.match(seen.before[2], /Name\.parse: "lindy" is not initialized/);
   assert.match(seen.before[4], /Manager: "lindy\/channels" is not initialized/);
   assert.deepEqual(seen.after, ["ok", "ok", "ok", "1", "true"]);

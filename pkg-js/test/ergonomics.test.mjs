@@ -6,7 +6,8 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import { inspect } from "node:util";
 import { setTimeout as sleep } from "node:timers/promises";
-import { LindyError, Name, Pattern, Ring, Space } from "lindy";
+import { LindyError, Name, Pattern, Space } from "lindy";
+import { Ring } from "lindy/ring";
 import { Manager, Streams } from "lindy/channels";
 
 test("using closes a Space: waiting takes reject with CLOSED, entries stay drainable", async () => {

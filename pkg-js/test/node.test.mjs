@@ -4,13 +4,16 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import * as lindy from "lindy";
 import * as lindyChannels from "lindy/channels";
+import * as lindyRing from "lindy/ring";
 import * as lindyStore from "lindy/store";
-import { Name, Pattern, Ring, Space } from "lindy";
+import { Name, Pattern, Space } from "lindy";
+import { Ring } from "lindy/ring";
 import { Manager, PatternIndex, Streams } from "lindy/channels";
 import { IdbStore } from "lindy/store";
 
 const PUBLIC_API = {
-  lindy: [lindy, ["LindyError", "LindyIterator", "Name", "Pattern", "Ring", "Space", "SpaceKey", "init"]],
+  lindy: [lindy, ["LindyError", "Name", "Pattern", "Space", "SpaceKey", "init"]],
+  "lindy/ring": [lindyRing, ["LindyError", "LindyIterator", "Ring", "init"]],
   "lindy/channels": [lindyChannels, ["LindyError", "LindyIterator", "Manager", "PatternIndex", "StreamReader", "StreamWriter", "Streams", "init"]],
   "lindy/store": [lindyStore, ["IdbStore", "LindyError", "init"]],
 };
@@ -23,6 +26,7 @@ test("each entry exports its public API and nothing of the loader", () => {
   }
   assert.equal(lindyChannels.LindyError, lindy.LindyError, "one LindyError class for every entry");
   assert.equal(lindyStore.LindyError, lindy.LindyError, "one LindyError class for every entry");
+  assert.equal(lindyRing.LindyError, lindy.LindyError, "one LindyError class for every entry");
 });
 
 test("IdbStore fails with a clear error where there is no IndexedDB", async () => {

@@ -11,6 +11,7 @@ const root = new URL("../", import.meta.url);
 // subpath → [Node file, browser file, its .d.ts, its wasm]
 const ENTRIES = {
   ".": ["node.js", "index.js", "index.d.ts", "dist/lindy_bg.wasm"],
+  "./ring": ["ring.node.js", "ring.js", "ring.d.ts", "dist/ring_bg.wasm"],
   "./channels": ["channels.node.js", "channels.js", "channels.d.ts", "dist/channels_bg.wasm"],
   "./store": ["store.node.js", "store.js", "store.d.ts", "dist/store_bg.wasm"],
 };
@@ -51,7 +52,7 @@ test("each entry's module graph loads its own wasm glue and no other entry's", a
     for (const m of text.matchAll(IMPORT)) await graph(new URL(m[1], url).href, seen);
     return seen;
   };
-  const glue = { ".": "dist/lindy.js", "./channels": "dist/channels.js", "./store": "dist/store.js" };
+  const glue = { ".": "dist/lindy.js", "./ring": "dist/ring.js", "./channels": "dist/channels.js", "./store": "dist/store.js" };
   for (const [subpath, [node, browser]] of Object.entries(ENTRIES)) {
     for (const file of [node, browser]) {
       const loaded = [...(await graph(file))].map((u) => u.slice(root.href.length)).filter((f) => f.startsWith("dist/") && !f.startsWith("dist/snippets/"));

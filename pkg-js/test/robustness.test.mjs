@@ -5,10 +5,11 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import * as core from "lindy";
 import * as channels from "lindy/channels";
+import * as ring from "lindy/ring";
 import * as store from "lindy/store";
 
 // Every entry's classes (LindyIterator: the channels entry's, which `FRESH` makes).
-const lindy = { ...store, ...core, ...channels };
+const lindy = { ...store, ...core, ...ring, ...channels };
 
 const TO_STRING_THROWS = new Error("toString throws");
 const BAD = [

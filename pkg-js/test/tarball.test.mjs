@@ -46,6 +46,8 @@ test("the tarball holds exactly what the package needs", async () => {
     "dist/channels_bg.wasm",
     "dist/lindy.js",
     "dist/lindy_bg.wasm",
+    "dist/ring.js",
+    "dist/ring_bg.wasm",
     "dist/store.js",
     "dist/store_bg.wasm",
     "exports.js",
@@ -53,6 +55,9 @@ test("the tarball holds exactly what the package needs", async () => {
     "index.js",
     "node.js",
     "package.json",
+    "ring.d.ts",
+    "ring.js",
+    "ring.node.js",
     "store.d.ts",
     "store.js",
     "store.node.js",
@@ -99,7 +104,7 @@ test("the packed package.json is the repository's", async () => {
 });
 
 test("the minified entries export what the source exports, and work", async () => {
-  for (const entry of ["node.js", "channels.node.js", "store.node.js", "src/workers.js", "src/fanout/index.js"]) {
+  for (const entry of ["node.js", "ring.node.js", "channels.node.js", "store.node.js", "src/workers.js", "src/fanout/index.js"]) {
     const source = await import(`${root}${entry}`);
     const minified = await import(`${packRoot}${entry}`);
     assert.deepEqual(Object.keys(minified).sort(), Object.keys(source).sort(), entry);

@@ -1,4 +1,4 @@
-// index.d.ts, channels.d.ts and store.d.ts are written by hand for users, so this keeps them honest
+// index.d.ts, ring.d.ts, channels.d.ts and store.d.ts are written by hand for users, so this keeps them honest
 // against the runtime: every exported class's methods, getters and statics are declared, and
 // nothing that does not exist.
 import { test } from "node:test";
@@ -7,10 +7,12 @@ import { fileURLToPath } from "node:url";
 import ts from "typescript";
 import * as lindy from "lindy";
 import * as lindyChannels from "lindy/channels";
+import * as lindyRing from "lindy/ring";
 import * as lindyStore from "lindy/store";
 
 const ENTRIES = [
   ["index.d.ts", lindy],
+  ["ring.d.ts", lindyRing],
   ["channels.d.ts", lindyChannels],
   ["store.d.ts", lindyStore],
 ];

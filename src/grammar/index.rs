@@ -7,6 +7,7 @@ use core::fmt;
 use hashbrown::HashMap;
 
 use super::{Name, NameRef, Pattern, PatternSegment};
+use crate::id_map::IdMap;
 
 /// The handle [`PatternIndex::insert`] returns; pass it to [`remove`](PatternIndex::remove).
 ///
@@ -80,8 +81,9 @@ impl fmt::Display for SubscriptionId {
 #[derive(Clone)]
 pub struct PatternIndex<V> {
     roots: [Node<V>; 2],
-    /// Where each subscription lives, to find it again on removal.
-    patterns: HashMap<SubscriptionId, Pattern>,
+    /// Where each subscription lives, to find it again on removal (ids come from `next_id`,
+    /// so an [`IdMap`] rather than one more hash table type).
+    patterns: IdMap<Pattern>,
     next_id: u64,
 }
 
@@ -226,7 +228,7 @@ impl<V> PatternIndex<V> {
     pub fn new() -> Self {
         PatternIndex {
             roots: [Node::new(), Node::new()],
-            patterns: HashMap::new(),
+            patterns: IdMap::new(),
             next_id: 0,
         }
     }
@@ -265,7 +267,7 @@ impl<V> PatternIndex<V> {
             }
         }
         list.unwrap_or(&mut node.exact).push((id, value));
-        self.patterns.insert(id, pattern.clone());
+        self.patterns.insert(id.0, pattern.clone());
         id
     }
 
@@ -283,8 +285,7 @@ impl<V> PatternIndex<V> {
     /// # Ok::<(), lindy::grammar::GrammarError>(())
     /// ```
     pub fn remove(&mut self, id: SubscriptionId) -> Option<V> {
-        let pattern = self.patterns.remove(&id)?;
-        shrink_map(&mut self.patterns);
+        let pattern = self.patterns.remove(id.0)?;
         self.roots[pattern.visibility().index()].remove(&pattern, 0, id)
     }
 
@@ -370,7 +371,7 @@ impl<V> PatternIndex<V> {
     /// # Ok::<(), lindy::grammar::GrammarError>(())
     /// ```
     pub fn get(&self, id: SubscriptionId) -> Option<&V> {
-        let pattern = self.patterns.get(&id)?;
+        let pattern = self.patterns.get(id.0)?;
         let list = self.roots[pattern.visibility().index()].find(pattern)?;
         list.iter().find(|(i, _)| *i == id).map(|(_, v)| v)
     }
@@ -388,7 +389,7 @@ impl<V> PatternIndex<V> {
     /// # Ok::<(), lindy::grammar::GrammarError>(())
     /// ```
     pub fn get_mut(&mut self, id: SubscriptionId) -> Option<&mut V> {
-        let pattern = self.patterns.get(&id)?;
+        let pattern = self.patterns.get(id.0)?;
         let list = self.roots[pattern.visibility().index()].find_mut(pattern)?;
         list.iter_mut().find(|(i, _)| *i == id).map(|(_, v)| v)
     }
@@ -404,7 +405,7 @@ impl<V> PatternIndex<V> {
     /// # Ok::<(), lindy::grammar::GrammarError>(())
     /// ```
     pub fn pattern(&self, id: SubscriptionId) -> Option<&Pattern> {
-        self.patterns.get(&id)
+        self.patterns.get(id.0)
     }
 
     /// Whether `id` is in the index.
@@ -420,7 +421,7 @@ impl<V> PatternIndex<V> {
     /// # Ok::<(), lindy::grammar::GrammarError>(())
     /// ```
     pub fn contains(&self, id: SubscriptionId) -> bool {
-        self.patterns.contains_key(&id)
+        self.patterns.contains(id.0)
     }
 
     /// The number of subscriptions.
@@ -470,7 +471,7 @@ impl<V> PatternIndex<V> {
     /// ```
     pub fn clear(&mut self) {
         self.roots = [Node::new(), Node::new()];
-        self.patterns = HashMap::new();
+        self.patterns = IdMap::new();
     }
 
     /// Counts the values stored in the trie (for tests: must equal [`len`](Self::len)).
@@ -494,13 +495,12 @@ impl<V> Default for PatternIndex<V> {
 
 impl<V: fmt::Debug> fmt::Debug for PatternIndex<V> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let mut ids: Vec<&SubscriptionId> = self.patterns.keys().collect();
-        ids.sort();
         f.debug_map()
-            .entries(ids.into_iter().map(|id| {
-                let pattern = &self.patterns[id];
-                (pattern.as_str(), self.get(*id))
-            }))
+            .entries(
+                self.patterns
+                    .iter()
+                    .map(|(id, pattern)| (pattern.as_str(), self.get(SubscriptionId(id)))),
+            )
             .finish()
     }
 }

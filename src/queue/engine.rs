@@ -10,8 +10,9 @@ use super::config::Config;
 use super::error::{ConfigError, PushError, TryTakeError};
 use super::keys::{Entry, KeyQueue, Keys};
 use super::lease::Leases;
+use super::pattern_takers::{new_pattern_takers, PatternTakers};
 use super::waiters::{Kind, List, State, WaiterId, Waiters, NIL};
-use crate::grammar::{Name, NameRef, Pattern, PatternIndex};
+use crate::grammar::{Name, NameRef, Pattern};
 
 /// An entry's age: its place in `out` order across the engine (smaller is older).
 ///
@@ -297,7 +298,7 @@ pub struct Engine<V, W = ()> {
     pub(super) keys: Keys<V>,
     /// Waiting pattern takers: `(ticket, slot)` by pattern. `None` keeps `out` free of grammar
     /// work while nobody takes by pattern.
-    pub(super) patterns: Option<Box<PatternIndex<(u64, u32)>>>,
+    pub(super) patterns: Option<Box<dyn PatternTakers>>,
     pub(super) waiters: Waiters<V, W>,
     /// Waiting pattern takers in arrival order (for `close`).
     pub(super) pattern_takers: List,
@@ -527,6 +528,7 @@ impl<V, W> Engine<V, W> {
     pub fn shrink_to_fit(&mut self) {
         self.keys.shrink_to_fit();
         self.ready.shrink_to_fit();
+        self.leases.shrink_to_fit();
     }
 
     // ------------------------------------------------------------------ producing
@@ -1025,7 +1027,7 @@ impl<V, W> Engine<V, W> {
             .alloc(ticket, Kind::TakeMatching { sub: None }, payload);
         let sub = self
             .patterns
-            .get_or_insert_with(|| Box::new(PatternIndex::new()))
+            .get_or_insert_with(new_pattern_takers)
             .insert(pattern, (ticket, id.index()));
         if let Kind::TakeMatching { sub: s } = &mut self.waiters.at_mut(id.index()).kind {
             *s = Some(sub);
@@ -1450,8 +1452,7 @@ impl<V, W> Engine<V, W> {
                         let sub = *sub;
                         waiters.unlink(pattern_takers, i);
                         if let (Some(p), Some(sub)) = (patterns.as_deref_mut(), sub) {
-                            p.remove(sub);
-                            if p.is_empty() {
+                            if p.remove(sub) {
                                 *patterns = None;
                             }
                         }
@@ -1652,8 +1653,7 @@ impl<V, W> Engine<V, W> {
                 self.waiters.unlink(&mut list, i);
                 self.pattern_takers = list;
                 if let (Some(p), Some(sub)) = (self.patterns.as_deref_mut(), sub) {
-                    p.remove(sub);
-                    if p.is_empty() {
+                    if p.remove(sub) {
                         self.patterns = None;
                     }
                 }
@@ -1718,7 +1718,7 @@ impl<V: Clone, W> Engine<V, W> {
 #[inline]
 fn pick_taker<V, W>(
     q: &KeyQueue<V>,
-    patterns: Option<&PatternIndex<(u64, u32)>>,
+    patterns: Option<&dyn PatternTakers>,
     waiters: &Waiters<V, W>,
 ) -> Option<u32> {
     let key_front = q
@@ -1726,19 +1726,11 @@ fn pick_taker<V, W>(
         .as_deref()
         .map(|s| s.takers.head)
         .filter(|&h| h != NIL);
-    if let Some(p) = patterns {
-        if let Ok(name) = NameRef::parse(&q.key) {
-            let mut best: Option<(u64, u32)> = None;
-            p.for_each_match(name, |_, &(ticket, i)| {
-                if best.is_none_or(|(t, _)| ticket < t) {
-                    best = Some((ticket, i));
-                }
-            });
-            if let Some((ticket, i)) = best {
-                if key_front.is_none_or(|f| ticket < waiters.at(f).ticket) {
-                    return Some(i);
-                }
-            }
+    // A key that is not a valid name matches no pattern.
+    let oldest = patterns.and_then(|p| p.oldest_matching(NameRef::parse(&q.key).ok()?));
+    if let Some((ticket, i)) = oldest {
+        if key_front.is_none_or(|f| ticket < waiters.at(f).ticket) {
+            return Some(i);
         }
     }
     key_front

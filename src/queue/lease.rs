@@ -1,7 +1,8 @@
 //! Leases: a taken entry stays in the [`Engine`] until it is acknowledged, and comes back to the
 //! head of its key (age and delivery count kept) when it is returned or expires.
 
-use alloc::collections::{BTreeMap, BTreeSet};
+use alloc::collections::BinaryHeap;
+use core::cmp::Reverse;
 
 use compact_str::CompactString;
 
@@ -10,6 +11,7 @@ use super::engine::{taken_of, At, Engine, Outcome, Stamp, Taken};
 use super::error::{LeaseError, TakeLeasedError};
 use super::keys::Entry;
 use crate::grammar::{Name, Pattern};
+use crate::id_map::IdMap;
 
 /// Names one lease. Ids are never reused by an engine (a 64-bit counter), so an old id can only
 /// ever be [`LeaseError::Lost`].
@@ -94,20 +96,120 @@ pub(super) struct LeaseRec<V> {
     pub(super) deadline: u64,
 }
 
-/// The lease table: by id, and by deadline for [`Engine::poll_timeout`].
+/// Below this many, stale deadlines are left for later.
+const SLACK: usize = 32;
+
+/// The lease table: records by id, and their deadlines in a min-heap for
+/// [`Engine::poll_timeout`]. It replaced a `BTreeMap` by id and a `BTreeSet<(deadline, id)>`,
+/// which brought all of `alloc::collections::btree` (17 KB of wasm) for this one table.
+///
+/// * **By id**: an [`IdMap`] (lease ids come from a counter).
+/// * **By deadline**: the heap deletes lazily. Settling or extending a lease leaves its old
+///   `(deadline, id)` pair in the heap, *stale* (no live record with that deadline). Every
+///   operation that can uncover a stale pair at the top pops it at once, so the top is always
+///   live and `poll_timeout` stays a `&self` peek; the heap is rebuilt from the records when stale
+///   pairs outnumber live ones. Each pair is pushed and popped once: O(log n) per lease (O(1) to
+///   push the usual increasing deadline). Ties expire in id order, as the `BTreeSet` did.
 pub(super) struct Leases<V> {
-    pub(super) by_id: BTreeMap<u64, LeaseRec<V>>,
-    pub(super) by_deadline: BTreeSet<(u64, u64)>,
+    records: IdMap<LeaseRec<V>>,
+    deadlines: BinaryHeap<Reverse<(u64, u64)>>,
     pub(super) next_id: u64,
 }
 
 impl<V> Leases<V> {
     pub(super) const fn new() -> Self {
         Leases {
-            by_id: BTreeMap::new(),
-            by_deadline: BTreeSet::new(),
+            records: IdMap::new(),
+            deadlines: BinaryHeap::new(),
             next_id: 1,
         }
+    }
+
+    /// The earliest deadline of a live lease.
+    pub(super) fn next_deadline(&self) -> Option<u64> {
+        self.deadlines
+            .peek()
+            .map(|&Reverse((deadline, _))| deadline)
+    }
+
+    /// Whether `(deadline, id)` is a live lease's current deadline.
+    fn is_due_pair(&self, deadline: u64, id: u64) -> bool {
+        self.records.get(id).is_some_and(|r| r.deadline == deadline)
+    }
+
+    /// Adds lease `id`, which must be above every id in the table (ids come from `next_id`).
+    fn insert(&mut self, id: u64, rec: LeaseRec<V>) -> &mut LeaseRec<V> {
+        self.deadlines.push(Reverse((rec.deadline, id)));
+        self.records.insert(id, rec)
+    }
+
+    fn remove(&mut self, id: u64) -> Option<LeaseRec<V>> {
+        let rec = self.records.remove(id)?;
+        self.tidy();
+        Some(rec)
+    }
+
+    /// Moves lease `id`'s deadline; `None` if there is no such lease.
+    fn set_deadline(&mut self, id: u64, deadline: u64) -> Option<()> {
+        let rec = self.records.get_mut(id)?;
+        if rec.deadline != deadline {
+            rec.deadline = deadline;
+            self.deadlines.push(Reverse((deadline, id)));
+            self.tidy();
+        }
+        Some(())
+    }
+
+    /// Removes and returns the lease with the earliest deadline if that is `<= now`.
+    fn pop_expired(&mut self, now: u64) -> Option<LeaseRec<V>> {
+        while let Some(&Reverse((deadline, id))) = self.deadlines.peek() {
+            if deadline > now {
+                return None;
+            }
+            self.deadlines.pop();
+            // The top is live (see `tidy`); checking again keeps a stale pair from ever
+            // settling a lease early.
+            if self.is_due_pair(deadline, id) {
+                return self.remove(id);
+            }
+        }
+        None
+    }
+
+    /// Restores the heap's invariants after a record left or moved: no stale pair at the top,
+    /// stale pairs at most as many as live leases (plus [`SLACK`]), memory following the count.
+    fn tidy(&mut self) {
+        while let Some(&Reverse((deadline, id))) = self.deadlines.peek() {
+            if self.is_due_pair(deadline, id) {
+                break;
+            }
+            self.deadlines.pop();
+        }
+        if self.deadlines.len() > 2 * self.records.len() + SLACK {
+            self.rebuild_deadlines();
+        } else if self.deadlines.capacity() > 2 * SLACK
+            && self.deadlines.len() * 4 < self.deadlines.capacity()
+        {
+            self.deadlines
+                .shrink_to((self.deadlines.len() * 2).max(SLACK));
+        }
+    }
+
+    /// The heap again from the live records only (O(n)).
+    #[cold]
+    #[inline(never)]
+    fn rebuild_deadlines(&mut self) {
+        let mut pairs = core::mem::take(&mut self.deadlines).into_vec();
+        pairs.clear();
+        pairs.extend(self.records.iter().map(|(id, r)| Reverse((r.deadline, id))));
+        pairs.shrink_to((pairs.len() * 2).max(SLACK));
+        self.deadlines = BinaryHeap::from(pairs);
+    }
+
+    pub(super) fn shrink_to_fit(&mut self) {
+        self.records.shrink_to_fit();
+        self.rebuild_deadlines();
+        self.deadlines.shrink_to_fit();
     }
 }
 
@@ -263,11 +365,10 @@ impl<V, W> Engine<V, W> {
         now: u64,
     ) -> Result<u64, LeaseError> {
         let ms = self.lease_ms(lease_ms)?;
-        let rec = self.leases.by_id.get_mut(&id.0).ok_or(LeaseError::Lost)?;
         let deadline = now.saturating_add(ms);
-        self.leases.by_deadline.remove(&(rec.deadline, id.0));
-        rec.deadline = deadline;
-        self.leases.by_deadline.insert((deadline, id.0));
+        self.leases
+            .set_deadline(id.0, deadline)
+            .ok_or(LeaseError::Lost)?;
         Ok(deadline)
     }
 
@@ -283,7 +384,7 @@ impl<V, W> Engine<V, W> {
     /// assert_eq!(q.poll_timeout(), Some(100));
     /// ```
     pub fn poll_timeout(&self) -> Option<u64> {
-        self.leases.by_deadline.first().map(|&(d, _)| d)
+        self.leases.next_deadline()
     }
 
     /// Returns every lease whose deadline is `<= now` as [`nack`](Self::nack) would (head of its
@@ -300,15 +401,8 @@ impl<V, W> Engine<V, W> {
     /// ```
     pub fn handle_timeout(&mut self, now: u64) -> usize {
         let mut n = 0;
-        while let Some(&(deadline, id)) = self.leases.by_deadline.first() {
-            if deadline > now {
-                break;
-            }
-            if let Ok(rec) = self.remove_lease(LeaseId(id)) {
-                self.return_lease(rec);
-            } else {
-                self.leases.by_deadline.pop_first();
-            }
+        while let Some(rec) = self.leases.pop_expired(now) {
+            self.return_lease(rec);
             n += 1;
         }
         n
@@ -341,16 +435,18 @@ impl<V, W> Engine<V, W> {
                 side.bytes += w;
             }
         }
-        self.leases.by_deadline.insert((deadline, id));
-        let rec = self.leases.by_id.entry(id).or_insert(LeaseRec {
-            key,
-            entry: Entry {
-                stamp: taken.stamp.0,
-                deliveries: taken.deliveries,
-                value: taken.value,
+        let rec = self.leases.insert(
+            id,
+            LeaseRec {
+                key,
+                entry: Entry {
+                    stamp: taken.stamp.0,
+                    deliveries: taken.deliveries,
+                    value: taken.value,
+                },
+                deadline,
             },
-            deadline,
-        });
+        );
         Leased {
             id: LeaseId(id),
             value: &rec.entry.value,
@@ -361,9 +457,7 @@ impl<V, W> Engine<V, W> {
     }
 
     fn remove_lease(&mut self, id: LeaseId) -> Result<LeaseRec<V>, LeaseError> {
-        let rec = self.leases.by_id.remove(&id.0).ok_or(LeaseError::Lost)?;
-        self.leases.by_deadline.remove(&(rec.deadline, id.0));
-        Ok(rec)
+        self.leases.remove(id.0).ok_or(LeaseError::Lost)
     }
 
     /// A leased entry leaves the lease table: undo its accounting.
@@ -399,5 +493,111 @@ impl<V, W> Engine<V, W> {
             self.admit_producers();
         }
         returned
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use alloc::collections::BTreeSet;
+    use alloc::vec::Vec;
+    use proptest::prelude::*;
+
+    #[derive(Clone, Debug)]
+    enum Op {
+        Lease(u64),
+        Settle(usize),
+        Extend(usize, u64),
+        Expire(u64),
+    }
+
+    fn op() -> impl Strategy<Value = Op> {
+        prop_oneof![
+            4 => (0..50u64).prop_map(Op::Lease),
+            2 => any::<usize>().prop_map(Op::Settle),
+            2 => (any::<usize>(), 0..50u64).prop_map(|(i, d)| Op::Extend(i, d)),
+            1 => (0..20u64).prop_map(Op::Expire),
+        ]
+    }
+
+    fn rec(id: u64, deadline: u64) -> LeaseRec<()> {
+        LeaseRec {
+            key: CompactString::const_new("k"),
+            entry: Entry {
+                stamp: id,
+                deliveries: 1,
+                value: (),
+            },
+            deadline,
+        }
+    }
+
+    proptest! {
+        /// The lazily deleted heap answers like the `BTreeSet<(deadline, id)>` it replaced: the
+        /// same next deadline after every step, the same leases expiring in the same order, and
+        /// it never holds more than about twice the live leases.
+        #[test]
+        fn behaves_like_a_sorted_set(ops in proptest::collection::vec(op(), 0..if cfg!(miri) { 40 } else { 400 })) {
+            let mut leases = Leases::<()>::new();
+            let mut model: BTreeSet<(u64, u64)> = BTreeSet::new();
+            let mut now = 0;
+            for op in ops {
+                let live: Vec<(u64, u64)> = model.iter().copied().collect();
+                match op {
+                    Op::Lease(ms) => {
+                        let id = leases.next_id;
+                        leases.next_id += 1;
+                        leases.insert(id, rec(id, now + ms));
+                        model.insert((now + ms, id));
+                    }
+                    Op::Settle(i) if !live.is_empty() => {
+                        let (d, id) = live[i % live.len()];
+                        prop_assert_eq!(leases.remove(id).map(|r| (r.deadline, r.entry.stamp)), Some((d, id)));
+                        model.remove(&(d, id));
+                        prop_assert!(leases.remove(id).is_none());
+                    }
+                    Op::Extend(i, ms) if !live.is_empty() => {
+                        let (d, id) = live[i % live.len()];
+                        prop_assert_eq!(leases.set_deadline(id, now + ms), Some(()));
+                        model.remove(&(d, id));
+                        model.insert((now + ms, id));
+                    }
+                    Op::Expire(step) => {
+                        now += step;
+                        while let Some(r) = leases.pop_expired(now) {
+                            let first = model.pop_first();
+                            prop_assert_eq!(Some((r.deadline, r.entry.stamp)), first);
+                        }
+                        prop_assert!(model.first().is_none_or(|&(d, _)| d > now));
+                    }
+                    _ => prop_assert!(leases.set_deadline(u64::MAX, 1).is_none()),
+                }
+                prop_assert_eq!(leases.next_deadline(), model.first().map(|&(d, _)| d));
+                prop_assert_eq!(leases.records.len(), model.len());
+                prop_assert!(leases.deadlines.len() <= 2 * model.len() + SLACK + 1);
+            }
+            leases.shrink_to_fit();
+            prop_assert_eq!(leases.deadlines.len(), model.len());
+            prop_assert_eq!(leases.next_deadline(), model.first().map(|&(d, _)| d));
+        }
+    }
+
+    #[test]
+    fn a_drained_table_gives_its_memory_back() {
+        let mut leases = Leases::<()>::new();
+        for id in 1..=10_000 {
+            leases.insert(id, rec(id, id));
+        }
+        while leases.pop_expired(u64::MAX).is_some() {}
+        assert!(leases.deadlines.capacity() <= 2 * SLACK);
+        // Settled newest first: the holes are at the end, popped as they come.
+        for id in 10_001..=20_000 {
+            leases.insert(id, rec(id, id));
+        }
+        for id in (10_001..=20_000).rev() {
+            assert!(leases.remove(id).is_some());
+        }
+        assert_eq!((leases.records.len(), leases.next_deadline()), (0, None));
+        assert!(leases.deadlines.capacity() <= 2 * SLACK);
     }
 }

@@ -26,6 +26,7 @@ mod engine;
 mod error;
 mod keys;
 mod lease;
+mod pattern_takers;
 mod waiters;
 
 pub use config::{check_lease_ms, lease_ms_from_f64, Config, DEFAULT_LEASE_MS, MAX_LEASE_MS};

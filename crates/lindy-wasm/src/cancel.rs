@@ -56,7 +56,7 @@ impl WaitOptions {
         let Some(obj) = js::options(value, &format!("{what}: options"))? else {
             return Ok(WaitOptions::default());
         };
-        let mut known = vec!["signal", "timeoutMs"];
+        let mut known = alloc::vec!["signal", "timeoutMs"];
         known.extend_from_slice(extra);
         js::known_options(&obj, &format!("{what}: options"), &known)?;
         Self::from_object(&obj, what)

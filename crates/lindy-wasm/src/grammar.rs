@@ -380,7 +380,7 @@ impl PatternIndex {
                 js::describe(id)
             ))
         })?;
-        if !(n >= 0.0 && n.trunc() == n && n <= 9_007_199_254_740_991.0) {
+        if !(n >= 0.0 && js::is_whole(n) && n <= 9_007_199_254_740_991.0) {
             return Ok(None);
         }
         let n = n as u64;

@@ -27,10 +27,17 @@ pub fn set(target: &JsValue, name: &str, value: &JsValue) {
     let _ = Reflect::set(target, &JsValue::from_str(name), value);
 }
 
-std::thread_local! {
-    /// The package's `LindyError` class, once the npm entries have registered it.
-    static ERROR_CLASS: RefCell<Option<Function>> = const { RefCell::new(None) };
-}
+/// The package's `LindyError` class, once the npm entries have registered it.
+static ERROR_CLASS: OneThread<RefCell<Option<Function>>> = OneThread(RefCell::new(None));
+
+/// A value only the one thread of a wasm instance built without `atomics` touches (this crate
+/// builds for nothing else: see the global allocator in `lib.rs`); `thread_local!` needs std.
+struct OneThread<T>(T);
+
+// SAFETY: without the `atomics` target feature a wasm instance has exactly one thread, so a
+// `static` is never shared between threads.
+#[cfg(not(target_feature = "atomics"))]
+unsafe impl<T> Sync for OneThread<T> {}
 
 /// Registers the npm package's `LindyError` class (`pkg-js/src/errors.js`, constructed as
 /// `new LindyError(code, message)`): from then on every lindy error raised here is a real
@@ -38,13 +45,13 @@ std::thread_local! {
 /// once, right after instantiating the module; it is not part of the public API.
 #[wasm_bindgen(js_name = __setErrorClass)]
 pub fn set_error_class(class: Function) {
-    ERROR_CLASS.with(|c| *c.borrow_mut() = Some(class));
+    *ERROR_CLASS.0.borrow_mut() = Some(class);
 }
 
 /// A lindy error: an instance of the registered `LindyError` class (else an `Error` whose `name`
 /// is `"LindyError"`) whose `.code` is a stable code.
 pub fn lindy_error(code: &'static str, message: &str) -> JsValue {
-    let class = ERROR_CLASS.with(|c| c.borrow().clone());
+    let class = ERROR_CLASS.0.borrow().clone();
     if let Some(class) = class {
         let args = js_sys::Array::of2(&JsValue::from_str(code), &JsValue::from_str(message));
         if let Ok(err) = Reflect::construct(&class, &args) {
@@ -81,6 +88,13 @@ pub fn range_error(message: &str) -> JsValue {
     let err = js_sys::RangeError::new(message);
     set(&err, "code", &JsValue::from_str(ERR_OUT_OF_RANGE));
     err.into()
+}
+
+/// Whether `n` is a whole number within ±2⁶³ (every range this crate checks lies well inside):
+/// `f64::trunc` needs std (`libm`); the saturating casts give the same answer in that range, and
+/// `false` for NaN and the infinities.
+pub fn is_whole(n: f64) -> bool {
+    n as i64 as f64 == n
 }
 
 /// A short description of a JS value's type for error messages (`typeof`, with `null` and arrays
@@ -256,7 +270,7 @@ pub fn integer(value: &JsValue, what: &str, min: f64, max: f64) -> Result<f64, J
     let n = value
         .as_f64()
         .ok_or_else(|| type_error(&format!("{what} must be a number, got {}", describe(value))))?;
-    if !(n >= min && n <= max) || n.trunc() != n {
+    if !(n >= min && n <= max && is_whole(n)) {
         return Err(range_error(&format!(
             "{what} must be an integer in {}..={}, got {}",
             min as i64,

@@ -13,7 +13,7 @@
 //! |---|---|
 //! | `Name`, `Pattern` (`lindy`), `PatternIndex` (`lindy/channels`) | [`lindy::grammar`]: channel names, patterns, subscription index |
 //! | `Space` (JS, `pkg-js/src/space.js`) | [`SpaceCore`]: [`lindy::queue::Engine`] of JS value handles, driven with numbers only |
-//! | `Ring` | [`lindy::ring::LockingHeapRing`]: a bounded FIFO with a run-time capacity |
+//! | `Ring` (`lindy/ring`) | [`lindy::ring::LockingHeapRing`]: a bounded FIFO with a run-time capacity |
 //! | `Manager` | [`lindy::channels`]: channel lifecycle, `Date.now()` clock, events as an async iterator |
 //! | `Streams`, `StreamWriter`, `StreamReader` | [`lindy::stream`]: named byte streams |
 //! | `IdbStore` | `IdbStore`: the durable queue on IndexedDB |
@@ -21,9 +21,12 @@
 // Everything here is JS glue: on other targets the crate is empty (so `cargo build --workspace`
 // on the host still works).
 #![cfg(target_arch = "wasm32")]
+#![no_std]
 #![warn(missing_docs, rust_2018_idioms, unreachable_pub)]
 
 extern crate alloc;
+#[cfg(feature = "std")]
+extern crate std;
 
 pub mod cancel;
 #[cfg(feature = "manager")]
@@ -35,10 +38,10 @@ pub mod grammar;
 pub mod idb_store;
 #[cfg(feature = "idb")]
 mod idb_sys;
-#[cfg(any(feature = "space", feature = "manager", feature = "streams"))]
+#[cfg(any(feature = "ring", feature = "manager", feature = "streams"))]
 pub mod iter;
 pub mod js;
-#[cfg(feature = "space")]
+#[cfg(feature = "ring")]
 pub mod ring;
 #[cfg(feature = "space")]
 pub mod space_core;
@@ -55,9 +58,9 @@ pub use grammar::{Name, Pattern};
 pub use grammar::PatternIndex;
 #[cfg(feature = "idb")]
 pub use idb_store::{Durability, IdbStore, IdbStoreOptions};
-#[cfg(any(feature = "space", feature = "manager", feature = "streams"))]
+#[cfg(any(feature = "ring", feature = "manager", feature = "streams"))]
 pub use iter::LindyIterator;
-#[cfg(feature = "space")]
+#[cfg(feature = "ring")]
 pub use ring::Ring;
 #[cfg(feature = "space")]
 pub use space_core::SpaceCore;
@@ -71,6 +74,17 @@ pub use stream::{StreamReader, StreamWriter, Streams};
 #[cfg(not(target_feature = "atomics"))]
 #[global_allocator]
 static ALLOCATOR: talc::wasm::WasmDynamicTalc = talc::wasm::new_wasm_dynamic_allocator();
+
+/// Without `std` (the shipped build: `make pkg`), a panic traps at once, as std's `panic = "abort"`
+/// ends anyway on `wasm32-unknown-unknown` (it has no stderr to print to), but without std's panic
+/// runtime, its message formatting and the location strings every panic site carries (the
+/// panic messages std would format): 0.9 KB gzipped off every entry (docs/js-packaging.md).
+/// No entry point can reach a panic by design: every input is validated into a coded error.
+#[cfg(not(feature = "std"))]
+#[panic_handler]
+fn panic(_: &core::panic::PanicInfo<'_>) -> ! {
+    core::arch::wasm32::unreachable()
+}
 
 // No `typescript_custom_section`: the package ships the hand-written `pkg-js/*.d.ts` (one per
 // entry, checked by `tsc` in the JS tests), not the `.d.ts` wasm-bindgen generates into `dist/`.

@@ -149,7 +149,7 @@ describe("bundlers, with their defaults", () => {
     });
     assert.deepEqual(result.errors, []);
     // The one step esbuild needs: it does not emit assets referenced by `new URL(…, import.meta.url)`.
-    for (const wasm of ["lindy_bg.wasm", "channels_bg.wasm", "store_bg.wasm"]) {
+    for (const wasm of ["lindy_bg.wasm", "ring_bg.wasm", "channels_bg.wasm", "store_bg.wasm"]) {
       await copyFile(join(LINDY, "dist", wasm), join(outDir, wasm));
     }
     await writeFile(join(outDir, "index.html"), '<!doctype html><meta charset="utf-8"><link rel="icon" href="data:,"><script src="app.js"></script>');

@@ -1,8 +1,9 @@
 // What every consumer runs, in a page, a worker or Node, with every entry of the package: `lindy`
 // (hand a value through a waiting take; a bad name fails with a coded LindyError),
-// `lindy/channels` (a Manager opens a channel, a stream carries a message) and `lindy/store` (an
-// IdbStore round trip where there is IndexedDB; a coded IO error where there is none, as in Node).
-export async function smoke(lindy, channels, store) {
+// `lindy/channels` (a Manager opens a channel, a stream carries a message), `lindy/store` (an
+// IdbStore round trip where there is IndexedDB; a coded IO error where there is none, as in Node)
+// and `lindy/ring` (a waiting take on a Ring, then a coded CLOSED push).
+export async function smoke(lindy, channels, store, ring) {
   const { init, LindyError, Name, Space } = lindy;
   await init();
   const space = new Space();
@@ -15,7 +16,23 @@ export async function smoke(lindy, channels, store) {
   } catch (e) {
     code = e instanceof LindyError ? e.code : `not a LindyError: ${e}`;
   }
-  return `job ${job.id}, ${code}, ${await smokeChannels(channels)}, ${await smokeStore(store)}`;
+  return `job ${job.id}, ${code}, ${await smokeChannels(channels)}, ${await smokeStore(store)}, ${await smokeRing(ring)}`;
+}
+
+async function smokeRing({ init, Ring, LindyError }) {
+  await init();
+  const ring = new Ring(2);
+  const waiting = ring.take();
+  ring.tryPush(4);
+  const value = await waiting;
+  ring.close();
+  let code = "no error";
+  try {
+    ring.tryPush(5);
+  } catch (e) {
+    code = e instanceof LindyError ? e.code : `not a LindyError: ${e}`;
+  }
+  return `ring ${value}, ${code}`;
 }
 
 async function smokeChannels({ init, Manager, Streams, LindyError }) {
@@ -53,7 +70,7 @@ async function smokeStore({ IdbStore, LindyError }) {
   return v[0] === 5 ? "store ok" : `store: got ${v}`;
 }
 
-export const EXPECTED = "job 7, CHANNEL_INVALID, 1 channel, message 3, CHANNEL_NOT_FOUND, store ok";
+export const EXPECTED = "job 7, CHANNEL_INVALID, 1 channel, message 3, CHANNEL_NOT_FOUND, store ok, ring 4, CLOSED";
 
 // Pages report through `globalThis.__result` (the test polls it).
 export function report(promise) {
@@ -74,9 +91,9 @@ export function shareWithWorker(lindy, expose, worker) {
 }
 
 // The worker's half.
-export function answer(lindy, wrap, channels, store) {
+export function answer(lindy, wrap, channels, store, ring) {
   const space = wrap();
-  smoke(lindy, channels, store).then(
+  smoke(lindy, channels, store, ring).then(
     (value) => space.out("result", value),
     (e) => space.out("result", `failed: ${e?.stack ?? e}`),
   );

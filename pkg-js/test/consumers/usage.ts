@@ -1,6 +1,7 @@
 // Compiled by both TypeScript consumers (ts-node: lib es2022 + @types/node, no DOM; ts-dom: the
 // DOM lib, no Node types), with skipLibCheck off: the package's types must stand on either.
-import { init, LindyError, Name, Ring, Space } from "lindy";
+import { init, LindyError, Name, Space } from "lindy";
+import { Ring } from "lindy/ring";
 import { Manager, init as initChannels } from "lindy/channels";
 import { IdbStore } from "lindy/store";
 import type { LindyErrorCode, WaitOptions } from "lindy";

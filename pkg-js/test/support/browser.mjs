@@ -16,7 +16,7 @@ const TYPES = {
   ".json": "application/json",
 };
 const PAGE = `<!doctype html><meta charset="utf-8"><title>lindy test</title>
-<script type="importmap">{"imports":{"lindy":"/browser.js","lindy/channels":"/channels.js","lindy/store":"/store.js","idb-keyval":"/node_modules/idb-keyval/dist/index.js"}}</script>`;
+<script type="importmap">{"imports":{"lindy":"/browser.js","lindy/ring":"/ring.js","lindy/channels":"/channels.js","lindy/store":"/store.js","idb-keyval":"/node_modules/idb-keyval/dist/index.js"}}</script>`;
 
 export const CHROMIUM = process.env.CHROMIUM ?? "/usr/bin/chromium";
 export const CHROMIUM_ARGS = [

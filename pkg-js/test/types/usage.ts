@@ -1,6 +1,7 @@
 // Compiled by test/package.test.mjs with `tsc --noEmit`: the calls below must type-check and the
 // `@ts-expect-error` lines must fail to, so the published types are real, not `any`.
-import { LindyError, Name, Pattern, Ring, Space, init } from "lindy";
+import { LindyError, Name, Pattern, Space, init } from "lindy";
+import { Ring } from "lindy/ring";
 import type { LindyErrorCode, WaitOptions } from "lindy";
 import { Manager, PatternIndex, Streams, init as initChannels } from "lindy/channels";
 import type { ChannelEvent, ChannelInfo } from "lindy/channels";

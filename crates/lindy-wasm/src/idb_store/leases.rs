@@ -77,7 +77,7 @@ fn lease_id(value: &JsValue, what: &str) -> Result<(LeaseId, f64), JsValue> {
             js::describe(value)
         ))
     })?;
-    if !((0.0..=9_007_199_254_740_991.0).contains(&id) && id.trunc() == id) {
+    if !((0.0..=9_007_199_254_740_991.0).contains(&id) && crate::js::is_whole(id)) {
         return Err(lease_lost(what, id));
     }
     Ok((LeaseId::from_u64(id as u64), id))

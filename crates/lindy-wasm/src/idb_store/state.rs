@@ -18,6 +18,7 @@ use core::task::Waker;
 use hashbrown::HashMap;
 use js_sys::{Function, Promise, Uint8Array};
 use wasm_bindgen::closure::Closure;
+use wasm_bindgen::{JsCast, JsValue};
 use web_sys::IdbDatabase;
 
 use super::flush::{schedule, spawn_flush};
@@ -54,8 +55,13 @@ pub(super) struct Settle {
 pub(super) fn new_promise() -> (Promise, Settle) {
     let mut fns = None;
     let promise = Promise::new(&mut |resolve, reject| fns = Some((resolve, reject)));
-    // The executor runs synchronously inside `new Promise`, so `fns` is always set.
-    let (resolve, reject) = fns.unwrap_or_else(|| (Function::default(), Function::default()));
+    // The executor runs synchronously inside `new Promise`, so `fns` is always set. (Not
+    // `Function::default()`: that is `new Function("")`, js-sys's `unsafe-eval`, which a strict
+    // CSP forbids; `undefined` would only make a call `Err`, never trap.)
+    let (resolve, reject) = fns.unwrap_or_else(|| {
+        let none = || JsValue::UNDEFINED.unchecked_into::<Function>();
+        (none(), none())
+    });
     (promise, Settle { resolve, reject })
 }
 
