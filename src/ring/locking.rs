@@ -571,6 +571,29 @@ impl<T, S: Storage<T>, R: RawMutex> LockingRingBase<T, S, R> {
         head.wrapping_add(layout.one_lap) == tail
     }
 
+    /// Whether a take would find a value now, reading only what a take reads (this side's
+    /// position and the slot at it, never `tail`): what a spinning consumer watches, so that it
+    /// takes no cache line from the producer beyond the slot the value arrives in.
+    #[cfg(feature = "std")]
+    pub(super) fn take_ready(&self) -> bool {
+        let layout = self.layout();
+        let (lap, index) = layout.split(self.head.load(Ordering::Relaxed));
+        self.slots.slots()[index].stamp.load(Ordering::Relaxed) == lap + 1
+    }
+
+    /// Whether a push would find room (or the ring closed) now; the producers' twin of
+    /// [`take_ready`](Self::take_ready), reading only `tail` and the slot at it.
+    #[cfg(feature = "std")]
+    pub(super) fn push_ready(&self) -> bool {
+        let layout = self.layout();
+        let tail = self.tail.load(Ordering::Relaxed);
+        if tail & layout.mark != 0 {
+            return true;
+        }
+        let (lap, index) = layout.split(tail);
+        self.slots.slots()[index].stamp.load(Ordering::Relaxed) == lap
+    }
+
     #[cold]
     fn notify_consumer(&self) {
         let waker = self.waiters.lock(|w| {
