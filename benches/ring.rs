@@ -286,9 +286,7 @@ fn uncontended() {
     ];
     t.interleaved(OPS, ROUNDS_1T, Pick::Best, cases);
     t.print();
-    let lindy = t
-        .get("lindy LockingRing<u64, 1024>")
-        .unwrap();
+    let lindy = t.get("lindy LockingRing<u64, 1024>").unwrap();
     let (best, ns) = [
         "crossbeam-channel bounded (try_send / try_recv)",
         "std sync_channel (try_send / try_recv)",

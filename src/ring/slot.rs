@@ -15,6 +15,14 @@ use crate::sync::atomic::AtomicUsize;
 /// (a position is `lap + index`, see `locking.rs`): `lap` — empty, a producer at this lap may
 /// write; `lap + 1` — full, a consumer at this lap may read; `lap + one_lap` — read, empty for
 /// the next lap. Relative stamps start at 0 for every slot, so a fixed ring stays `const fn new()`.
+///
+/// ```
+/// // Crate-private; what it buys is seen from outside: a `static` ring, built in `const`.
+/// static RING: lindy::ring::LockingRing<u8, 3> = lindy::ring::LockingRing::new();
+/// RING.try_push(1)?;
+/// assert_eq!(RING.try_take(), Ok(1));
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
 pub struct Slot<T> {
     pub(super) stamp: AtomicUsize,
     pub(super) value: UnsafeCell<MaybeUninit<T>>,
@@ -42,8 +50,25 @@ impl<T> Slot<T> {
 
 /// Where a locking ring keeps its stamped slots: `[Slot<T>; N]` inline or `Box<[Slot<T>]>`
 /// (chosen by the ring's [`Storage`](super::Storage) type; sealed with it).
+///
+/// ```
+/// use lindy::ring::{LockingHeapRing, LockingRing};
+///
+/// // Crate-private; from outside, the two storages are the two aliases.
+/// let inline: LockingRing<u8, 4> = LockingRing::new();
+/// let boxed = LockingHeapRing::<u8>::with_capacity(4)?;
+/// assert_eq!(inline.capacity(), boxed.capacity());
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
 pub trait StampedSlots<T> {
     /// The slots; their number is the capacity and never changes.
+    ///
+    /// ```
+    /// // Crate-private: its length is what `capacity` reports.
+    /// let ring = lindy::ring::LockingHeapRing::<u8>::with_capacity(5)?;
+    /// assert_eq!(ring.capacity(), 5);
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     fn slots(&self) -> &[Slot<T>];
 }
 
@@ -63,6 +88,13 @@ impl<T> StampedSlots<T> for Box<[Slot<T>]> {
 
 /// The stamped storage of the unsized `[MaybeUninit<T>]`, which no locking ring can have (its
 /// storage is a field, so sized): uninhabited.
+///
+/// ```
+/// // Crate-private. The unsized storage belongs to the plain ring's view only:
+/// let mut ring: lindy::ring::Ring<u8, 2> = lindy::ring::Ring::new();
+/// let view: &mut lindy::ring::RingView<u8> = ring.as_mut_view();
+/// assert_eq!(view.capacity(), 2);
+/// ```
 pub enum NoSlots {}
 
 impl<T> StampedSlots<T> for NoSlots {
