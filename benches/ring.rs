@@ -4,9 +4,9 @@
 //!     `u64` and a 64-byte value, against heapless, ringbuf and `VecDeque`;
 //! (b) `LockingRing` with one producer thread and one consumer thread, capacity 1024, against
 //!     crossbeam-channel, flume, tokio's mpsc and std's `sync_channel`;
-//! (b') the same `LockingRing` single-threaded, uncontended (`uncontended`): its producer and
-//!     consumer locks behind the seam's std mutex against plain parking_lot and parking_lot +
-//!     spin, and crossbeam's and std's bounded channels (try_send + try_recv) as peers;
+//! (b') the same `LockingRing` single-threaded, uncontended (`uncontended`): one claim
+//!     (compare-and-swap) and one stamp per side, fixed and run-time capacity, against
+//!     crossbeam's and std's bounded channels (try_send + try_recv);
 //! (c) allocations: with `CountingAlloc` installed, a `Ring` must make none over a long mixed
 //!     workload; the two-thread `LockingRing` run is counted too.
 //!
@@ -20,7 +20,7 @@ use std::collections::VecDeque;
 use std::hint::black_box;
 
 use common::{Case, CountingAlloc, ParkingLotMutex, ParkingLotSpinMutex, Pick, Table};
-use lindy::ring::{HeapRing, LockingRing, Ring};
+use lindy::ring::{HeapRing, LockingHeapRing, LockingRing, Ring};
 
 #[global_allocator]
 static ALLOC: CountingAlloc = CountingAlloc;
@@ -256,8 +256,9 @@ fn spsc_threads() {
     );
 }
 
-/// The lock seam's uncontended cost: `LockingRing` try_push + try_pop on one thread (two lock
-/// round trips per operation): the seam's std mutex against the two parking_lot locks tried.
+/// `LockingRing`'s uncontended cost: try_push + try_pop on one thread (a claim and a stamp per
+/// side; the lock `R` guards only the wait queues, so it is not on this path), fixed capacity
+/// (its layout constant) and run-time capacity.
 fn uncontended() {
     let mut t = Table::new(
         &format!(
@@ -268,14 +269,11 @@ fn uncontended() {
     )
     .single_thread();
     let cases = vec![
-        push_pop_case!("lindy LockingRing<u64, 1024> (seam: std mutex)", u64,
+        push_pop_case!("lindy LockingRing<u64, 1024>", u64,
             LockingRing::<u64, CAP>::new(),
             |q, v| push q.try_push(v).is_ok(), pop q.try_take()),
-        push_pop_case!("lindy LockingRing<u64, 1024, ParkingLotSpinMutex> (parking_lot + spin, tried)", u64,
-            LockingRing::<u64, CAP, ParkingLotSpinMutex>::new(),
-            |q, v| push q.try_push(v).is_ok(), pop q.try_take()),
-        push_pop_case!("lindy LockingRing<u64, 1024, ParkingLotMutex> (plain parking_lot, tried)", u64,
-            LockingRing::<u64, CAP, ParkingLotMutex>::new(),
+        push_pop_case!("lindy LockingHeapRing<u64> (1024)", u64,
+            LockingHeapRing::<u64>::with_capacity(CAP).unwrap(),
             |q, v| push q.try_push(v).is_ok(), pop q.try_take()),
         push_pop_case!("lindy Ring<u64, 1024> (no lock)", u64, Ring::<u64, CAP>::new(),
             |q, v| push q.try_push(v).is_ok(), pop q.try_take()),
@@ -288,9 +286,7 @@ fn uncontended() {
     ];
     t.interleaved(OPS, ROUNDS_1T, Pick::Best, cases);
     t.print();
-    let lindy = t
-        .get("lindy LockingRing<u64, 1024> (seam: std mutex)")
-        .unwrap();
+    let lindy = t.get("lindy LockingRing<u64, 1024>").unwrap();
     let (best, ns) = [
         "crossbeam-channel bounded (try_send / try_recv)",
         "std sync_channel (try_send / try_recv)",

@@ -11,8 +11,8 @@ use crate::sync::blocking::block_on;
 use crate::sync::RawMutex;
 
 /// Tries before joining a wait queue, with exponentially longer busy-waits between them
-/// (crossbeam's `Backoff` spin phase: `2^step` spin hints, 15 in all), watching the positions
-/// without a lock. A partner on the other core often answers within that window, and then
+/// (crossbeam's `Backoff` spin phase: `2^step` spin hints, 15 in all), watching the slot this
+/// side would use next. A partner on the other core often answers within that window, and then
 /// neither side touches the wait queues (a parked waiter makes the other side lock them to
 /// notify it). Short, because the parking driver spins again after registering (127 hints,
 /// `sync::blocking`): together about std's channel budget. 4 steps against 7 in the same hours
@@ -61,14 +61,14 @@ impl<T, S: Storage<T>, R: RawMutex> LockingRingBase<T, S, R> {
                 Err(TryPushError::Closed(v)) => return Err(Closed(v)),
                 Err(TryPushError::Full(v)) => value = v,
             }
-            // Wait until the ring shows room, looking without the producer lock; then try again.
+            // Wait until the slot at `tail` shows room (or the ring closed); then try again.
             loop {
                 if step == SPIN_STEPS {
                     return block_on(self.push(value));
                 }
                 backoff(step);
                 step += 1;
-                if !self.looks_full() || self.is_closed() {
+                if self.push_ready() {
                     break;
                 }
             }
@@ -98,14 +98,15 @@ impl<T, S: Storage<T>, R: RawMutex> LockingRingBase<T, S, R> {
                 Err(TryTakeError::Closed) => return None,
                 Err(TryTakeError::Empty) => {}
             }
-            // Wait until the ring shows a value, looking without the consumer lock.
+            // Wait until the slot at `head` shows a value. Only that slot is watched (not
+            // `tail`, which the producer writes on every push): a close is seen by the future.
             loop {
                 if step == SPIN_STEPS {
                     return block_on(self.take());
                 }
                 backoff(step);
                 step += 1;
-                if !self.looks_empty() || self.is_closed() {
+                if self.take_ready() {
                     break;
                 }
             }

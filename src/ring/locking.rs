@@ -1,22 +1,32 @@
 //! `LockingRing`: a ring shared by `&self` that producers and consumers can wait on.
 
 use alloc::boxed::Box;
-use core::cell::UnsafeCell;
 use core::future::Future;
 use core::marker::PhantomData;
-use core::mem::{ManuallyDrop, MaybeUninit};
+use core::mem::MaybeUninit;
 use core::pin::Pin;
-use core::ptr;
 use core::task::{Context, Poll, Waker};
 
 use super::base::RingBase;
 use super::error::{CapacityError, TryPushError, TryTakeError};
-use super::heap::alloc_slots;
+use super::slot::{alloc_stamped, Slot, StampedSlots, MAX_CAPACITY};
 use super::storage::Storage;
 use super::stream::{RingSink, RingStream};
 use crate::error::Closed;
-use crate::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use crate::sync::atomic::{AtomicBool, Ordering};
 use crate::sync::{DefaultRawMutex, Mutex, RawMutex, WaitQueue, WaiterSlot};
+
+/// The positions need compare-and-swap: on targets without it (Cortex-M0), portable-atomic's,
+/// made atomic by the critical section the firmware links (as `sync::Arc` is there).
+#[cfg(any(loom, target_has_atomic = "ptr"))]
+use crate::sync::atomic::AtomicUsize as PositionCell;
+#[cfg(all(not(loom), not(target_has_atomic = "ptr")))]
+use portable_atomic::AtomicUsize as PositionCell;
+
+#[cfg(not(loom))]
+use core::sync::atomic::fence;
+#[cfg(loom)]
+use loom::sync::atomic::fence;
 
 /// A FIFO ring shared through `&self`, whose producers can wait for room and consumers for
 /// data; use it through its aliases [`LockingRing<T, N, R>`](LockingRing) (capacity in the type,
@@ -35,24 +45,32 @@ use crate::sync::{DefaultRawMutex, Mutex, RawMutex, WaitQueue, WaiterSlot};
 /// woken passes the wake-up on to the next waiter.
 ///
 /// # How it is built
-/// Producers and consumers never share a lock. The values sit in a single-producer /
-/// single-consumer ring (Lamport's, with each side caching the other's position, as in
-/// rigtorp's `SPSCQueue`); producers take turns through their own lock `R`, consumers through
-/// theirs, so any number of each may share the ring, and the two sides meet only on the slots and
-/// the two positions, each on its own cache line. A hand-off between one producer thread and one
-/// consumer thread moves the position lines only when a side runs out of what it last saw.
+/// No lock between producers and consumers, nor among either: the values sit in Vyukov's bounded
+/// MPMC queue (as crossbeam's `ArrayQueue`). Each slot carries a stamp beside its value; a
+/// producer claims the slot at `tail` with one compare-and-swap on `tail`, writes the value and
+/// publishes it by the slot's stamp; a consumer claims the slot at `head` by one compare-and-swap
+/// on `head` once the stamp says "full", moves the value out and hands the slot to the next lap
+/// by the stamp. So a message between two threads moves the slot's cache line and nothing else
+/// (the positions are each written by one side, on lines of their own). `close` sets a bit in
+/// `tail`, so a push either claimed its slot before the close or sees the bit.
 ///
-/// The wait queues sit behind a third lock, touched only when somebody waits. A consumer that
-/// must wait registers in its queue, then raises the "consumer waiting" flag *under the
-/// producers' lock*, then looks at the ring once more; a push reads that flag inside the same
-/// lock, after publishing its value. So a push is wholly before the raise (and the consumer's
-/// second look finds its value) or wholly after it (and the push sees the flag and wakes the
-/// oldest waiter): no wake-up is lost, and no fence or extra read-modify-write sits on the fast
-/// path. Producers waiting for room mirror it through the consumers' lock. A waiter that
+/// A push whose slot is claimed but not yet published ("in flight") is invisible to
+/// `try_take` (it answers `Empty`, as if the take came first), and a take in flight likewise
+/// makes `try_push` answer `Full`; nothing spins on another thread, so a `try_*` from an
+/// interrupt handler never waits for the code it interrupted. A waiting future that meets a
+/// value in flight polls again at once (it wakes itself) instead of parking.
+///
+/// The wait queues sit behind the lock `R`, touched only when somebody waits. A consumer that
+/// must wait registers in its queue, raises the "consumer waiting" flag, issues a `SeqCst` fence
+/// and looks at `tail` once more; a push reads the flag (`SeqCst`) after its `SeqCst`
+/// compare-and-swap on `tail`. So the consumer's second look sees the push, or the push sees the
+/// flag and wakes the oldest waiter after publishing: no wake-up is lost, and the fast path
+/// adds no read-modify-write and (beyond loom, which cannot model `SeqCst` accesses and gets an
+/// explicit fence) no fence. Producers waiting for room mirror it on `head`. A waiter that
 /// completes after a wake-up it did not use (its value came from its own second look) passes
-/// the wake-up on. Wakers are woken after every lock is released. Only atomic loads and stores
-/// are used, so the ring works on targets without compare-and-swap (Cortex-M0) with
-/// [`CriticalSectionRawMutex`](crate::sync::CriticalSectionRawMutex).
+/// the wake-up on. Wakers are woken after every lock is released. On targets without
+/// compare-and-swap (Cortex-M0) the positions are portable-atomic's, whose read-modify-writes
+/// run in a critical section.
 ///
 /// With the default lock on `std` the ring is `Send + Sync` for `T: Send`.
 ///
@@ -72,43 +90,29 @@ use crate::sync::{DefaultRawMutex, Mutex, RawMutex, WaitQueue, WaiterSlot};
 /// # Ok::<(), Box<dyn std::error::Error>>(())
 /// ```
 pub struct LockingRingBase<T, S: Storage<T>, R = DefaultRawMutex> {
-    /// Producers: their lock (guarding their copy of `head`) and `tail`.
-    producer: CachePadded<Side<R>>,
-    /// Consumers: their lock (guarding their copy of `tail`) and `head`.
-    consumer: CachePadded<Side<R>>,
-    /// Read on every operation, written rarely.
+    /// The next position to push, with the "closed" bit. Written only by producers (claiming a
+    /// slot) and `close`.
+    tail: CachePadded<PositionCell>,
+    /// The next position to take. Written only by consumers (claiming a slot).
+    head: CachePadded<PositionCell>,
+    /// Read on every operation, written only when somebody parks.
     flags: CachePadded<Flags>,
     /// Producers waiting for room and consumers waiting for data.
     waiters: Mutex<R, Waiters>,
-    /// The slots: `head..tail` (positions modulo `2 · capacity`, as in [`RingBase`]) hold values.
-    /// A slot is written only by the producer holding the producer lock while it is outside
-    /// `head..tail`, read only by the consumer holding the consumer lock while it is inside.
-    /// `ManuallyDrop` because `Drop` and `into_inner` move it out.
-    buf: ManuallyDrop<UnsafeCell<S>>,
-    _owns: PhantomData<T>,
-}
-
-/// One side of the ring.
-struct Side<R> {
-    /// Serialises this side's callers; guards their cached copy of the other side's position
-    /// (a lower bound of it: re-read only when the cached value says "full" / "empty").
-    lock: Mutex<R, usize>,
-    /// This side's position: `tail` for producers, `head` for consumers. Written only under
-    /// `lock` (`Release`: the slot write or read before it is visible to the other side).
-    /// On a cache line of its own: the other side reads it whenever its cached copy says
-    /// "empty"/"full", and on the lock's line that read would take the lock's line away from
-    /// this side on every operation (measured: ~4× the time per message between two idle cores).
-    pos: CachePadded<AtomicUsize>,
+    /// The values, each beside its stamp. A slot's value is written only by the producer that
+    /// claimed it while its stamp says "empty", read only by the consumer that claimed it while
+    /// its stamp says "full".
+    slots: S::Stamped,
+    /// The ring owns `T`s (for the drop checker); `S` only picks the storage.
+    _owns: PhantomData<(T, fn() -> S)>,
 }
 
 struct Flags {
-    /// Set once, under the producer lock.
-    closed: AtomicBool,
     /// Some consumer may be registered in `Waiters::data`, not yet notified: raised by a parking
-    /// consumer under the producer lock (where pushes read it), republished from the queue
-    /// under the waiters lock (a stale `true` costs one empty notify, never a lost wake-up).
+    /// consumer before its fence and second look, republished from the queue under the waiters
+    /// lock (a stale `true` costs one empty notify, never a lost wake-up).
     data_waiting: AtomicBool,
-    /// The producers' twin: raised under the consumer lock, where takes read it.
+    /// The producers' twin, read by every take.
     room_waiting: AtomicBool,
 }
 
@@ -179,10 +183,10 @@ impl<T> core::ops::Deref for CachePadded<T> {
     }
 }
 
-// Safety: the slots are reached only through the side locks and the positions as described on
-// `buf` (a slot has one accessor at a time, with the position's Release/Acquire ordering
-// between them), and everything else is atomics or behind `Mutex<R, _>`. `T: Send` because a
-// value pushed on one thread is taken on another; `R: Sync` because the locks must exclude.
+// Safety: a slot's value is reached only by the one producer or consumer that claimed the slot
+// by compare-and-swap, with the stamp's Release/Acquire ordering between them; everything else
+// is atomics or behind `Mutex<R, _>`. `T: Send` because a value pushed on one thread is taken on
+// another; `R: Sync` because the waiters lock must exclude.
 unsafe impl<T: Send, S: Storage<T> + Send, R: RawMutex + Sync> Sync for LockingRingBase<T, S, R> {}
 
 /// A [`LockingRingBase`] of capacity `N` stored inline: no allocation for the values, and
@@ -220,21 +224,14 @@ pub type LockingRing<T, const N: usize, R = DefaultRawMutex> =
 /// ```
 pub type LockingHeapRing<T, R = DefaultRawMutex> = LockingRingBase<T, Box<[MaybeUninit<T>]>, R>;
 
-/// The fields of a ring over `$buf` whose values are the positions `$head..$tail`; a macro so
-/// that `new` can stay `const` where loom's (non-`const`) atomics are not in play.
+/// The fields of an empty, open ring over the stamped slots `$slots`; a macro so that `new` can
+/// stay `const` where loom's (non-`const`) atomics are not in play.
 macro_rules! ring_fields {
-    ($buf:expr, $head:expr, $tail:expr) => {
+    ($slots:expr) => {
         LockingRingBase {
-            producer: CachePadded(Side {
-                lock: Mutex::new($head),
-                pos: CachePadded(AtomicUsize::new($tail)),
-            }),
-            consumer: CachePadded(Side {
-                lock: Mutex::new($tail),
-                pos: CachePadded(AtomicUsize::new($head)),
-            }),
+            tail: CachePadded(PositionCell::new(0)),
+            head: CachePadded(PositionCell::new(0)),
             flags: CachePadded(Flags {
-                closed: AtomicBool::new(false),
                 data_waiting: AtomicBool::new(false),
                 room_waiting: AtomicBool::new(false),
             }),
@@ -242,7 +239,7 @@ macro_rules! ring_fields {
                 room: WaitQueue::new(),
                 data: WaitQueue::new(),
             }),
-            buf: ManuallyDrop::new(UnsafeCell::new($buf)),
+            slots: $slots,
             _owns: PhantomData,
         }
     };
@@ -267,7 +264,7 @@ impl<T, const N: usize, R: RawMutex> LockingRing<T, N, R> {
     #[cfg(not(loom))]
     pub const fn new() -> Self {
         let () = Self::CAPACITY_OK;
-        ring_fields!([const { MaybeUninit::uninit() }; N], 0, 0)
+        ring_fields!([const { Slot::new() }; N])
     }
 
     /// An empty, open ring (under loom, whose atomics cannot be built in `const`).
@@ -279,14 +276,14 @@ impl<T, const N: usize, R: RawMutex> LockingRing<T, N, R> {
     #[cfg(loom)]
     pub fn new() -> Self {
         let () = Self::CAPACITY_OK;
-        ring_fields!([const { MaybeUninit::uninit() }; N], 0, 0)
+        ring_fields!(core::array::from_fn(|_| Slot::new()))
     }
 
     const CAPACITY_OK: () = {
         assert!(N > 0, "lindy::ring::LockingRing<T, N> needs N >= 1");
         assert!(
-            N <= isize::MAX as usize,
-            "lindy::ring::LockingRing<T, N> needs N <= isize::MAX"
+            N <= MAX_CAPACITY,
+            "lindy::ring::LockingRing<T, N> needs N <= usize::MAX / 8"
         );
     };
 }
@@ -303,8 +300,8 @@ impl<T> LockingHeapRing<T> {
     /// `LockingHeapRing::<T, NoopRawMutex>::from(HeapRing::with_capacity(n)?)`.
     ///
     /// # Errors
-    /// [`CapacityError`] (`INVALID_CONFIG`) when `capacity` is 0 (a push could never complete)
-    /// or too large to allocate.
+    /// [`CapacityError`] (`INVALID_CONFIG`) when `capacity` is 0 (a push could never complete),
+    /// above `usize::MAX / 8`, or too large to allocate (attempted fallibly: no abort, no panic).
     ///
     /// ```
     /// use lindy::{ring::LockingHeapRing, ErrorCode};
@@ -312,15 +309,17 @@ impl<T> LockingHeapRing<T> {
     /// let ring = LockingHeapRing::<u8>::with_capacity(3)?;
     /// assert_eq!(ring.capacity(), 3);
     /// assert_eq!(LockingHeapRing::<u8>::with_capacity(0).unwrap_err().code(), "INVALID_CONFIG");
+    /// assert!(LockingHeapRing::<()>::with_capacity(usize::MAX).is_err());
     /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
     pub fn with_capacity(capacity: usize) -> Result<Self, CapacityError> {
-        Ok(RingBase::from_storage(alloc_slots(capacity)?).into())
+        Ok(ring_fields!(alloc_stamped(capacity)?))
     }
 }
 
 impl<T, S: Storage<T>, R: RawMutex> From<RingBase<T, S>> for LockingRingBase<T, S, R> {
-    /// Shares an existing ring (and the values it holds); the result is open.
+    /// Shares an existing ring (and the values it holds, moved into the stamped slots); the
+    /// result is open. A heap ring's slots are allocated once more (the old ones are freed).
     ///
     /// ```
     /// use lindy::ring::{LockingRing, Ring};
@@ -333,7 +332,24 @@ impl<T, S: Storage<T>, R: RawMutex> From<RingBase<T, S>> for LockingRingBase<T, 
     /// ```
     fn from(ring: RingBase<T, S>) -> Self {
         let (buf, head, tail) = ring.into_raw_parts();
-        ring_fields!(buf, head, tail)
+        let shared: Self = ring_fields!(buf.stamped_like());
+        // Safety: the parts of a ring, put back as they were.
+        let mut ring = unsafe { RingBase::<T, S>::from_raw_parts(buf, head, tail) };
+        let one_lap = shared.layout().one_lap;
+        let slots = shared.slots.slots();
+        let mut tail = 0;
+        // One value at a time, so nothing is held twice if the loop stops early (it cannot: the
+        // ring holds at most `capacity` values).
+        while let Some(value) = ring.try_take() {
+            let (lap, index) = shared.layout().split(tail);
+            // Safety: `index < capacity`; the ring is not shared yet.
+            unsafe { (*slots[index].value.get()).write(value) };
+            slots[index].stamp.store(lap + 1, Ordering::Relaxed);
+            tail = shared.layout().next(tail);
+        }
+        debug_assert!(tail == 0 || tail <= one_lap);
+        shared.tail.store(tail, Ordering::Relaxed);
+        shared
     }
 }
 
@@ -345,128 +361,237 @@ fn wake(waker: Option<Waker>) {
     }
 }
 
-/// Positions run over `0..2 · cap` (as in [`RingBase`]): `head == tail` is empty,
-/// `distance == cap` is full. For a power-of-two capacity (a constant for `LockingRing<T, N>`)
-/// the arithmetic is masks.
-#[inline(always)]
-fn distance(from: usize, to: usize, cap: usize) -> usize {
-    if cap.is_power_of_two() {
-        to.wrapping_sub(from) & (2 * cap - 1)
-    } else if to >= from {
-        to - from
-    } else {
-        to + 2 * cap - from
+/// How positions are made (crossbeam's `ArrayQueue` encoding): `lap + index`, with `index <
+/// capacity` in the low bits, the "closed" bit (`mark`, only ever set in `tail`) above them, and
+/// the lap counted in multiples of `one_lap = 2 · mark` above that. For `LockingRing<T, N>` all
+/// of it is constant.
+#[derive(Clone, Copy)]
+struct Layout {
+    cap: usize,
+    mark: usize,
+    one_lap: usize,
+}
+
+impl Layout {
+    #[inline(always)]
+    fn new(cap: usize) -> Self {
+        let mark = (cap + 1).next_power_of_two();
+        Layout {
+            cap,
+            mark,
+            one_lap: mark * 2,
+        }
+    }
+
+    /// `(lap, index)` of a position without the "closed" bit.
+    #[inline(always)]
+    fn split(self, pos: usize) -> (usize, usize) {
+        (pos & !(self.one_lap - 1), pos & (self.mark - 1))
+    }
+
+    /// The position after `pos`.
+    #[inline(always)]
+    fn next(self, pos: usize) -> usize {
+        let (lap, index) = self.split(pos);
+        if index + 1 < self.cap {
+            pos + 1
+        } else {
+            lap.wrapping_add(self.one_lap)
+        }
+    }
+
+    /// How many values lie between `head` and `tail` (without the "closed" bit).
+    #[inline(always)]
+    fn distance(self, head: usize, tail: usize) -> usize {
+        let (hix, tix) = (head & (self.mark - 1), tail & (self.mark - 1));
+        if hix < tix {
+            tix - hix
+        } else if hix > tix {
+            self.cap - hix + tix
+        } else if tail == head {
+            0
+        } else {
+            self.cap
+        }
     }
 }
 
-/// The position after `pos`.
-#[inline(always)]
-fn next(pos: usize, cap: usize) -> usize {
-    if cap.is_power_of_two() {
-        (pos + 1) & (2 * cap - 1)
-    } else if pos + 1 == 2 * cap {
-        0
-    } else {
-        pos + 1
-    }
+/// Why a push or take did not happen now.
+enum Miss {
+    /// Full (push) or empty (take), as of a look at the other side's position.
+    No,
+    /// The ring is closed (push), or closed and drained (take).
+    Closed,
+    /// The slot at this side's position is claimed by the other side (or, for a take, by a
+    /// producer), which has not yet published it. A waiter treats it as `No`: the thread in
+    /// flight reads the "waiting" flag after it publishes, so it wakes the waiter.
+    InFlight,
 }
 
-/// The slot a position names.
+/// Stands in, under loom, for what a `SeqCst` store followed by a `SeqCst` load gives in the
+/// real memory model (loom models `SeqCst` accesses as `AcqRel`; its fences are `SeqCst`):
+/// orders a stamp's publication before the read of the other side's "waiting" flag.
 #[inline(always)]
-fn slot(pos: usize, cap: usize) -> usize {
-    if cap.is_power_of_two() {
-        pos & (cap - 1)
-    } else if pos >= cap {
-        pos - cap
-    } else {
-        pos
-    }
+fn publish_fence() {
+    #[cfg(loom)]
+    fence(Ordering::SeqCst);
 }
 
 impl<T, S: Storage<T>, R: RawMutex> LockingRingBase<T, S, R> {
-    /// The first slot and the capacity.
     #[inline(always)]
-    fn slots(&self) -> (*mut T, usize) {
-        // Safety: `buf` is live for as long as `self`; no reference to the slots is made.
-        let slots = unsafe { S::slots_ptr(self.buf.get()) };
-        (slots.cast::<T>(), slots.len())
+    fn layout(&self) -> Layout {
+        Layout::new(self.slots.slots().len())
     }
 
     /// Pushes without waiting: the one place values enter the ring.
     #[inline]
-    fn push_now(&self, value: T) -> Result<(), TryPushError<T>> {
-        let (slots, cap) = self.slots();
-        let pushed = self.producer.lock.lock(|cached_head| {
-            // `close` sets the flag under this lock: a push is wholly before or after it.
-            if self.flags.closed.load(Ordering::Relaxed) {
-                return Err(TryPushError::Closed(value));
+    fn push_now(&self, value: T) -> Result<(), (T, Miss)> {
+        let layout = self.layout();
+        let slots = self.slots.slots();
+        let mut tail = self.tail.load(Ordering::Relaxed);
+        loop {
+            if tail & layout.mark != 0 {
+                return Err((value, Miss::Closed));
             }
-            let tail = self.producer.pos.load(Ordering::Relaxed);
-            if distance(*cached_head, tail, cap) == cap {
-                // Acquire: the consumer's read of the slot it freed happens before our write.
-                *cached_head = self.consumer.pos.load(Ordering::Acquire);
-                if distance(*cached_head, tail, cap) == cap {
-                    return Err(TryPushError::Full(value));
+            let (lap, index) = layout.split(tail);
+            // Safety (bounds): `index < capacity`.
+            let slot = unsafe { slots.get_unchecked(index) };
+            if slot.stamp.load(Ordering::Acquire) == lap {
+                // The slot is empty for this lap: claim it.
+                match self.tail.compare_exchange_weak(
+                    tail,
+                    layout.next(tail),
+                    Ordering::SeqCst,
+                    Ordering::Relaxed,
+                ) {
+                    Ok(_) => {
+                        // Safety: the claim gives this producer alone the slot, whose stamp
+                        // (Acquire above) says the last consumer has moved its value out.
+                        unsafe { (*slot.value.get()).write(value) };
+                        // `SeqCst`, then the flag: a consumer parking now either sees this
+                        // stamp in its second look or has raised the flag already.
+                        slot.stamp.store(lap + 1, Ordering::SeqCst);
+                        publish_fence();
+                        if self.flags.data_waiting.load(Ordering::SeqCst) {
+                            self.notify_consumer();
+                        }
+                        return Ok(());
+                    }
+                    Err(now) => {
+                        tail = now;
+                        core::hint::spin_loop();
+                    }
                 }
+                continue;
             }
-            // Safety: `slot(tail) < cap`, and the slot lies outside `head..tail` (not full), so
-            // no consumer reads it; we hold the producer lock, so no other producer writes it.
-            unsafe { slots.add(slot(tail, cap)).write(value) };
-            self.producer.pos.store(next(tail, cap), Ordering::Release);
-            // A parking consumer raises this flag under this lock (see `poll_pop`), so it is
-            // either raised already or the consumer will see this push when it looks again.
-            Ok(self.flags.data_waiting.load(Ordering::Relaxed))
-        });
-        match pushed {
-            Ok(consumer_waits) => {
-                if consumer_waits {
-                    self.notify_consumer();
-                }
-                Ok(())
+            // Not writable at this lap: full, or a consumer is still moving the value of the
+            // lap before out, or another producer claimed this position first.
+            fence(Ordering::SeqCst);
+            let head = self.head.load(Ordering::Relaxed);
+            if head.wrapping_add(layout.one_lap) == tail {
+                return Err((value, Miss::No));
             }
-            Err(e) => Err(e),
+            let now = self.tail.load(Ordering::Relaxed);
+            if now == tail {
+                return Err((value, Miss::InFlight));
+            }
+            tail = now;
         }
     }
 
     /// Takes without waiting: the one place values leave the ring.
     #[inline]
-    fn take_now(&self) -> Option<T> {
-        let (slots, cap) = self.slots();
-        let taken = self.consumer.lock.lock(|cached_tail| {
-            let head = self.consumer.pos.load(Ordering::Relaxed);
-            if head == *cached_tail {
-                // Acquire: the producer's write of the slots up to `tail` happens before our read.
-                *cached_tail = self.producer.pos.load(Ordering::Acquire);
-                if head == *cached_tail {
-                    return None;
+    fn take_now(&self) -> Result<T, Miss> {
+        let layout = self.layout();
+        let slots = self.slots.slots();
+        let mut head = self.head.load(Ordering::Relaxed);
+        loop {
+            let (lap, index) = layout.split(head);
+            // Safety (bounds): `index < capacity`.
+            let slot = unsafe { slots.get_unchecked(index) };
+            if slot.stamp.load(Ordering::Acquire) == lap + 1 {
+                // The slot holds this lap's value: claim it.
+                match self.head.compare_exchange_weak(
+                    head,
+                    layout.next(head),
+                    Ordering::SeqCst,
+                    Ordering::Relaxed,
+                ) {
+                    Ok(_) => {
+                        // Safety: the claim gives this consumer alone the slot, whose stamp
+                        // (Acquire above) says its producer finished writing the value.
+                        let value = unsafe { (*slot.value.get()).assume_init_read() };
+                        // As in `push_now`, for producers waiting for room.
+                        slot.stamp
+                            .store(lap.wrapping_add(layout.one_lap), Ordering::SeqCst);
+                        publish_fence();
+                        if self.flags.room_waiting.load(Ordering::SeqCst) {
+                            self.notify_producer();
+                        }
+                        return Ok(value);
+                    }
+                    Err(now) => {
+                        head = now;
+                        core::hint::spin_loop();
+                    }
                 }
+                continue;
             }
-            // Safety: `head` is inside `head..tail`, so the slot holds a value the producer
-            // finished writing (Acquire above); we hold the consumer lock, so we alone move it
-            // out, and the `head` store below hands the slot back to producers.
-            let value = unsafe { slots.add(slot(head, cap)).read() };
-            self.consumer.pos.store(next(head, cap), Ordering::Release);
-            // Raised under this lock by a parking producer (see `poll_push`).
-            Some((value, self.flags.room_waiting.load(Ordering::Relaxed)))
-        });
-        let (value, producer_waits) = taken?;
-        if producer_waits {
-            self.notify_producer();
+            // Nothing to read at this lap: empty, or a producer is still writing the value, or
+            // another consumer took this position first.
+            fence(Ordering::SeqCst);
+            let tail = self.tail.load(Ordering::Relaxed);
+            if tail & !layout.mark == head {
+                return Err(if tail & layout.mark != 0 {
+                    Miss::Closed
+                } else {
+                    Miss::No
+                });
+            }
+            let now = self.head.load(Ordering::Relaxed);
+            if now == head {
+                return Err(Miss::InFlight);
+            }
+            head = now;
         }
-        Some(value)
     }
 
     /// Whether the ring holds nothing, as far as this thread can see now (for hand-on decisions;
     /// a racing push notifies by itself).
     pub(super) fn looks_empty(&self) -> bool {
-        self.consumer.pos.load(Ordering::Acquire) == self.producer.pos.load(Ordering::Acquire)
+        let head = self.head.load(Ordering::Acquire);
+        head == self.tail.load(Ordering::Acquire) & !self.layout().mark
     }
 
     /// Whether the ring looks full (see [`looks_empty`](Self::looks_empty)).
     pub(super) fn looks_full(&self) -> bool {
-        let cap = self.slots().1;
-        let head = self.consumer.pos.load(Ordering::Acquire);
-        distance(head, self.producer.pos.load(Ordering::Acquire), cap) >= cap
+        let layout = self.layout();
+        let head = self.head.load(Ordering::Acquire);
+        let tail = self.tail.load(Ordering::Acquire) & !layout.mark;
+        head.wrapping_add(layout.one_lap) == tail
+    }
+
+    /// Whether a take would find a value now, reading only what a take reads (this side's
+    /// position and the slot at it, never `tail`): what a spinning consumer watches, so that it
+    /// takes no cache line from the producer beyond the slot the value arrives in.
+    #[cfg(feature = "std")]
+    pub(super) fn take_ready(&self) -> bool {
+        let layout = self.layout();
+        let (lap, index) = layout.split(self.head.load(Ordering::Relaxed));
+        self.slots.slots()[index].stamp.load(Ordering::Relaxed) == lap + 1
+    }
+
+    /// Whether a push would find room (or the ring closed) now; the producers' twin of
+    /// [`take_ready`](Self::take_ready), reading only `tail` and the slot at it.
+    #[cfg(feature = "std")]
+    pub(super) fn push_ready(&self) -> bool {
+        let layout = self.layout();
+        let tail = self.tail.load(Ordering::Relaxed);
+        if tail & layout.mark != 0 {
+            return true;
+        }
+        let (lap, index) = layout.split(tail);
+        self.slots.slots()[index].stamp.load(Ordering::Relaxed) == lap
     }
 
     #[cold]
@@ -508,7 +633,10 @@ impl<T, S: Storage<T>, R: RawMutex> LockingRingBase<T, S, R> {
     /// assert!(matches!(ring.try_push("c"), Err(TryPushError::Closed("c"))));
     /// ```
     pub fn try_push(&self, value: T) -> Result<(), TryPushError<T>> {
-        self.push_now(value)
+        self.push_now(value).map_err(|(value, miss)| match miss {
+            Miss::Closed => TryPushError::Closed(value),
+            Miss::No | Miss::InFlight => TryPushError::Full(value),
+        })
     }
 
     /// Takes the oldest value, without waiting. Values pushed before [`close`](Self::close) can
@@ -529,25 +657,10 @@ impl<T, S: Storage<T>, R: RawMutex> LockingRingBase<T, S, R> {
     /// assert_eq!(ring.try_take(), Err(TryTakeError::Closed));
     /// ```
     pub fn try_take(&self) -> Result<T, TryTakeError> {
-        match self.take_now() {
-            Some(v) => Ok(v),
-            None => match self.take_if_closed() {
-                Some(Some(v)) => Ok(v),
-                Some(None) => Err(TryTakeError::Closed),
-                None => Err(TryTakeError::Empty),
-            },
-        }
-    }
-
-    /// After a take found the ring empty: `None` if the ring is open; once it is closed, the
-    /// final answer — every push is then visible (pushes and `close` share the producer lock, and
-    /// the flag is read with Acquire), so one more take either finds a value or proves the ring
-    /// drained.
-    fn take_if_closed(&self) -> Option<Option<T>> {
-        self.flags
-            .closed
-            .load(Ordering::Acquire)
-            .then(|| self.take_now())
+        self.take_now().map_err(|miss| match miss {
+            Miss::Closed => TryTakeError::Closed,
+            Miss::No | Miss::InFlight => TryTakeError::Empty,
+        })
     }
 
     /// Renamed [`try_take`](Self::try_take).
@@ -634,17 +747,15 @@ impl<T, S: Storage<T>, R: RawMutex> LockingRingBase<T, S, R> {
     /// });
     /// ```
     pub fn close(&self) -> bool {
-        let first = self.producer.lock.lock(|_| {
-            let was = self.flags.closed.load(Ordering::Relaxed);
-            self.flags.closed.store(true, Ordering::Release);
-            !was
-        });
-        if !first {
+        // A push claims its slot by a compare-and-swap on `tail`, which fails once the bit is
+        // set: every push is wholly before the close or sees it.
+        let mark = self.layout().mark;
+        if self.tail.fetch_or(mark, Ordering::SeqCst) & mark != 0 {
             return false;
         }
         // One waiter per lock acquisition, so every waker is woken outside the lock. A future
-        // registering from now on sees `closed` when it looks again (it registers under this
-        // lock, after we set the flag) and completes, so this ends.
+        // registering from now on (under this lock, so after the bit was set) sees the ring
+        // closed when it looks again and completes, so this ends.
         while let Some(w) = self.waiters.lock(|w| {
             let waker = w.data.notify_one().or_else(|| w.room.notify_one());
             w.publish(&self.flags);
@@ -664,7 +775,7 @@ impl<T, S: Storage<T>, R: RawMutex> LockingRingBase<T, S, R> {
     /// assert!(ring.is_closed());
     /// ```
     pub fn is_closed(&self) -> bool {
-        self.flags.closed.load(Ordering::Acquire)
+        self.tail.load(Ordering::Acquire) & self.layout().mark != 0
     }
 
     /// How many values the ring holds right now (a snapshot: other threads may change it at
@@ -678,13 +789,16 @@ impl<T, S: Storage<T>, R: RawMutex> LockingRingBase<T, S, R> {
     /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
     pub fn len(&self) -> usize {
-        let cap = self.slots().1;
-        // Under the consumer lock `head` stands still, and `tail` (read after it) is at most
-        // `cap` ahead of it: the distance is exact at the moment of the read.
-        self.consumer.lock.lock(|_| {
-            let head = self.consumer.pos.load(Ordering::Relaxed);
-            distance(head, self.producer.pos.load(Ordering::Acquire), cap)
-        })
+        let layout = self.layout();
+        loop {
+            // `tail` unchanged around the read of `head`: both held at the moment `head` was
+            // read (as crossbeam's `ArrayQueue::len`).
+            let tail = self.tail.load(Ordering::SeqCst);
+            let head = self.head.load(Ordering::SeqCst);
+            if self.tail.load(Ordering::SeqCst) == tail {
+                return layout.distance(head, tail & !layout.mark);
+            }
+        }
     }
 
     /// Whether the ring holds nothing right now.
@@ -704,7 +818,7 @@ impl<T, S: Storage<T>, R: RawMutex> LockingRingBase<T, S, R> {
     /// assert_eq!(ring.capacity(), 4);
     /// ```
     pub fn capacity(&self) -> usize {
-        self.slots().1
+        self.slots.slots().len()
     }
 
     /// A [`Stream`](futures_core::Stream) of taken values, ending when the ring is closed and
@@ -752,21 +866,26 @@ impl<T, S: Storage<T>, R: RawMutex> LockingRingBase<T, S, R> {
     /// assert_eq!(ring.try_take(), Some(7));
     /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
+    ///
+    /// The values move into plain slots (a heap ring allocates them once more).
     pub fn into_inner(self) -> RingBase<T, S> {
-        let mut this = ManuallyDrop::new(self);
-        let head = this.consumer.pos.load(Ordering::Relaxed);
-        let tail = this.producer.pos.load(Ordering::Relaxed);
-        // Safety: `this` is never used again and its `Drop` never runs: `buf` is moved out once
-        // and every other field is dropped here once. The slots `head..tail` hold values (the
-        // ring's invariant), which the returned ring now owns.
-        unsafe {
-            let buf = ManuallyDrop::take(&mut this.buf).into_inner();
-            ptr::drop_in_place(&mut this.producer);
-            ptr::drop_in_place(&mut this.consumer);
-            ptr::drop_in_place(&mut this.flags);
-            ptr::drop_in_place(&mut this.waiters);
-            RingBase::from_raw_parts(buf, head, tail)
+        let mut ring = RingBase::from_storage(S::plain_like(&self.slots));
+        let layout = self.layout();
+        let slots = self.slots.slots();
+        let end = self.tail.load(Ordering::Relaxed) & !layout.mark;
+        let mut head = self.head.load(Ordering::Relaxed);
+        while head != end {
+            // Advance first: if a push below could fail and unwind, `Drop` must not see the
+            // value again (it cannot fail: `ring` has the same capacity).
+            let index = layout.split(head).1;
+            head = layout.next(head);
+            self.head.store(head, Ordering::Relaxed);
+            // Safety: `&self` owned, nobody else sees the ring; positions before `end` hold
+            // published values, each read once as `head` moves past it.
+            let value = unsafe { (*slots[index].value.get()).assume_init_read() };
+            let _ = ring.try_push(value);
         }
+        ring
     }
 
     /// The shared take step of [`Take`] and [`RingStream`]: take a value, or see the ring closed
@@ -777,18 +896,21 @@ impl<T, S: Storage<T>, R: RawMutex> LockingRingBase<T, S, R> {
             return Poll::Ready(done);
         }
         self.waiters.lock(|w| w.data.register(slot, cx.waker()));
-        // Raise the flag under the producers' lock, where `push_now` reads it: a push (or
-        // `close`) is wholly before this — and the look below sees it — or after, and sees the
-        // flag. No fence on anybody's fast path.
-        self.producer
-            .lock
-            .lock(|_| self.flags.data_waiting.store(true, Ordering::Relaxed));
-        match self.pop_or_end() {
-            Some(done) => {
+        // Raise the flag, then look again after a fence: a push whose claim the look misses
+        // reads the flag after its claim, and so sees it (see "How it is built").
+        self.flags.data_waiting.store(true, Ordering::SeqCst);
+        fence(Ordering::SeqCst);
+        match self.take_now() {
+            Ok(v) => {
                 self.leave_consumers(slot);
-                Poll::Ready(done)
+                Poll::Ready(Some(v))
             }
-            None => Poll::Pending,
+            Err(Miss::Closed) => {
+                self.leave_consumers(slot);
+                Poll::Ready(None)
+            }
+            // In flight: its producer publishes after our fence, so it sees the flag.
+            Err(Miss::No | Miss::InFlight) => Poll::Pending,
         }
     }
 
@@ -796,8 +918,9 @@ impl<T, S: Storage<T>, R: RawMutex> LockingRingBase<T, S, R> {
     #[inline]
     fn pop_or_end(&self) -> Option<Option<T>> {
         match self.take_now() {
-            Some(v) => Some(Some(v)),
-            None => self.take_if_closed(),
+            Ok(v) => Some(Some(v)),
+            Err(Miss::Closed) => Some(None),
+            Err(Miss::No | Miss::InFlight) => None,
         }
     }
 
@@ -840,18 +963,17 @@ impl<T, S: Storage<T>, R: RawMutex> LockingRingBase<T, S, R> {
         };
         let v = match self.push_now(v) {
             Ok(()) => return self.leave_producers(slot, Ok(())),
-            Err(TryPushError::Closed(v)) => return self.leave_producers(slot, Err(Closed(v))),
-            Err(TryPushError::Full(v)) => v,
+            Err((v, Miss::Closed)) => return self.leave_producers(slot, Err(Closed(v))),
+            Err((v, Miss::No | Miss::InFlight)) => v,
         };
         self.waiters.lock(|w| w.room.register(slot, cx.waker()));
-        // Under the consumers' lock, where `take_now` reads it (as in `poll_pop`).
-        self.consumer
-            .lock
-            .lock(|_| self.flags.room_waiting.store(true, Ordering::Relaxed));
+        // As in `poll_pop`, mirrored: a take whose claim the look misses sees the flag.
+        self.flags.room_waiting.store(true, Ordering::SeqCst);
+        fence(Ordering::SeqCst);
         match self.push_now(v) {
             Ok(()) => self.leave_producers(slot, Ok(())),
-            Err(TryPushError::Closed(v)) => self.leave_producers(slot, Err(Closed(v))),
-            Err(TryPushError::Full(v)) => {
+            Err((v, Miss::Closed)) => self.leave_producers(slot, Err(Closed(v))),
+            Err((v, Miss::No | Miss::InFlight)) => {
                 *value = Some(v);
                 Poll::Pending
             }
@@ -892,13 +1014,42 @@ impl<T, S: Storage<T>, R> Drop for LockingRingBase<T, S, R> {
     /// Drops every value still in the ring exactly once, even if one's `Drop` panics (the
     /// ring's own drop, [`RingBase`]'s, does the work).
     fn drop(&mut self) {
-        let head = self.consumer.pos.load(Ordering::Relaxed);
-        let tail = self.producer.pos.load(Ordering::Relaxed);
-        // Safety: `drop` runs once, so `buf` is taken once; `head..tail` hold values.
-        unsafe {
-            let buf = ManuallyDrop::take(&mut self.buf).into_inner();
-            drop(RingBase::<T, S>::from_raw_parts(buf, head, tail));
+        /// Drops the values from `head` to `end`, and goes on doing so if one's `Drop` panics
+        /// (from this guard's own `Drop`, during the unwind).
+        struct Rest<'a, T> {
+            slots: &'a [Slot<T>],
+            layout: Layout,
+            head: usize,
+            end: usize,
         }
+        impl<T> Rest<'_, T> {
+            fn drop_all(&mut self) {
+                while self.head != self.end {
+                    let index = self.layout.split(self.head).1;
+                    self.head = self.layout.next(self.head);
+                    // Safety: positions before `end` hold published values (nobody else can
+                    // reach the ring in `drop`), and `head` moved past this one first, so it
+                    // is dropped once even if its `Drop` panics.
+                    unsafe { (*self.slots[index].value.get()).assume_init_drop() };
+                }
+            }
+        }
+        impl<T> Drop for Rest<'_, T> {
+            fn drop(&mut self) {
+                self.drop_all();
+            }
+        }
+        if !core::mem::needs_drop::<T>() {
+            return;
+        }
+        let layout = Layout::new(self.slots.slots().len());
+        let mut rest = Rest {
+            slots: self.slots.slots(),
+            layout,
+            head: self.head.load(Ordering::Relaxed),
+            end: self.tail.load(Ordering::Relaxed) & !layout.mark,
+        };
+        rest.drop_all();
     }
 }
 

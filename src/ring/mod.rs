@@ -46,6 +46,7 @@ mod error;
 mod heap;
 mod iter;
 mod locking;
+mod slot;
 mod storage;
 mod stream;
 

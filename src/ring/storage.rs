@@ -39,6 +39,7 @@ impl<T> Storage<T> for [MaybeUninit<T>] {}
 impl<T> Storage<T> for Box<[MaybeUninit<T>]> {}
 
 pub(crate) mod sealed {
+    use super::super::slot::{NoSlots, Slot, StampedSlots};
     use super::*;
 
     /// The slots themselves. `slots().len()` is the capacity and never changes.
@@ -59,6 +60,20 @@ pub(crate) mod sealed {
         /// # Safety
         /// `this` points to a live storage.
         unsafe fn slots_ptr(this: *mut Self) -> *mut [MaybeUninit<T>];
+
+        /// What a [`LockingRingBase`](crate::ring::LockingRingBase) over this storage keeps
+        /// instead: each slot beside its stamp.
+        type Stamped: StampedSlots<T>;
+
+        /// Empty stamped slots, as many as `self` has (sharing a ring: `From<RingBase>`).
+        fn stamped_like(&self) -> Self::Stamped
+        where
+            Self: Sized;
+
+        /// Empty plain slots, as many as `stamped` has (unsharing it: `into_inner`).
+        fn plain_like(stamped: &Self::Stamped) -> Self
+        where
+            Self: Sized;
     }
 
     impl<T, const N: usize> Slots<T> for [MaybeUninit<T>; N] {
@@ -73,6 +88,16 @@ pub(crate) mod sealed {
         #[inline(always)]
         unsafe fn slots_ptr(this: *mut Self) -> *mut [MaybeUninit<T>] {
             this as *mut [MaybeUninit<T>]
+        }
+
+        type Stamped = [Slot<T>; N];
+
+        fn stamped_like(&self) -> [Slot<T>; N] {
+            core::array::from_fn(|_| Slot::new())
+        }
+
+        fn plain_like(_: &[Slot<T>; N]) -> Self {
+            [const { MaybeUninit::uninit() }; N]
         }
     }
 
@@ -89,6 +114,9 @@ pub(crate) mod sealed {
         unsafe fn slots_ptr(this: *mut Self) -> *mut [MaybeUninit<T>] {
             this
         }
+
+        // No locking ring is unsized: `stamped_like` / `plain_like` cannot be called.
+        type Stamped = NoSlots;
     }
 
     impl<T> Slots<T> for Box<[MaybeUninit<T>]> {
@@ -105,6 +133,19 @@ pub(crate) mod sealed {
             // Safety (caller): `this` is live. A place projection through the box: no
             // reference to the box or its slots is created.
             unsafe { &raw mut **this }
+        }
+
+        type Stamped = Box<[Slot<T>]>;
+
+        /// Allocates as many slots again (the capacity was allocated once already; a failure
+        /// here aborts like any infallible allocation, as `Vec::clone` does).
+        fn stamped_like(&self) -> Box<[Slot<T>]> {
+            (0..self.len()).map(|_| Slot::new()).collect()
+        }
+
+        /// Allocates as many slots again (see `stamped_like`).
+        fn plain_like(stamped: &Box<[Slot<T>]>) -> Self {
+            Box::new_uninit_slice(stamped.len())
         }
     }
 }

@@ -510,3 +510,43 @@ fn locking_ring_leftovers_drop_once_and_into_inner_keeps_order() {
     assert_eq!(heap.try_take(), Ok("x".to_string()));
     drop(heap); // "y" is dropped with it (Miri reports a leak otherwise)
 }
+
+/// Positions run over many laps (a non-power-of-two and a power-of-two capacity); a full ring
+/// that is then closed reports its length, refuses pushes, drains in order, and `into_inner`
+/// of a closed ring keeps what is left.
+#[test]
+fn locking_ring_positions_wrap_over_many_laps_and_close_keeps_the_values() {
+    fn run<const N: usize>() {
+        let ring: LockingRing<u32, N, NoopRawMutex> = LockingRing::new();
+        let laps = if cfg!(miri) { 5 } else { 1_000 };
+        let mut next_in = 0;
+        let mut next_out = 0;
+        for _ in 0..laps {
+            // Fill, half drain: the positions move by `N / 2 + 1` slots a round.
+            while ring.try_push(next_in).is_ok() {
+                next_in += 1;
+            }
+            assert_eq!(ring.len(), N);
+            for _ in 0..=N / 2 {
+                assert_eq!(ring.try_take(), Ok(next_out));
+                next_out += 1;
+            }
+            assert_eq!(ring.len(), N - (N / 2 + 1));
+        }
+        while ring.try_push(next_in).is_ok() {
+            next_in += 1;
+        }
+        assert!(ring.close());
+        assert!(ring.is_closed() && !ring.close());
+        assert_eq!(ring.len(), N);
+        assert!(matches!(ring.try_push(7), Err(TryPushError::Closed(7))));
+        assert_eq!(ring.try_take(), Ok(next_out));
+        next_out += 1;
+        let back = ring.into_inner();
+        assert!(back.iter().copied().eq(next_out..next_in));
+    }
+    run::<1>();
+    run::<3>();
+    run::<4>();
+    run::<5>();
+}
