@@ -111,7 +111,7 @@ export function augmentCore({ Space, SpaceKey, Ring, Name, Pattern, LindyIterato
 export function augmentChannels({ Manager, Streams, StreamWriter, StreamReader, PatternIndex, LindyIterator }) {
   closeOnDispose([Streams, StreamWriter, StreamReader], LindyIterator);
   describeBy([
-    [Manager, (m) => ({ size: m.size, pollTimeout: m.pollTimeout(), autoSweep: m.autoSweep })],
+    [Manager, (m) => ({ size: m.size, pollTimeout: m.pollTimeout(), autoSweep: m.autoSweep, isClosed: m.isClosed })],
     [Streams, (h) => ({ paths: sample(h.list("")), isClosed: h.isClosed })],
     [StreamWriter, (w) => ({ path: w.path, isClosed: w.isClosed })],
     [StreamReader, (r) => ({ missed: r.missed })],
