@@ -4,8 +4,8 @@
 // Each test file runs in its own Node process: the exhaustion below stays in this one.
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { LindyError, Ring, Space } from "lindy";
-import { Manager, Streams } from "lindy/channels";
+import { LindyError, Name, Pattern, Ring, Space } from "lindy";
+import { Manager, PatternIndex, Streams } from "lindy/channels";
 import { __memoryBytes as coreMemory } from "../dist/lindy.js";
 import { __memoryBytes as channelsMemory } from "../dist/channels.js";
 
@@ -14,6 +14,55 @@ const coded = (code) => (e) => {
   assert.equal(e.code, code, e.message);
   return true;
 };
+
+test("a key, path or name longer than its limit is refused before it is copied into wasm memory", async () => {
+  // Each call gets a longer string than the one before, so an implementation that copied it in
+  // would have to grow wasm memory every time (the allocator cannot reuse a smaller free block).
+  let units = 8 << 20;
+  const huge = () => "a".repeat((units += 2 << 20));
+  const cases = [
+    // [what, call, the module's memory, expected outcome]
+    ["Streams.writer", (s) => new Streams().writer(s), channelsMemory, "INVALID_PATH"],
+    ["Streams.reader", (s) => new Streams().reader(s), channelsMemory, "INVALID_PATH"],
+    ["Streams.exists", (s) => new Streams().exists(s), channelsMemory, false],
+    ["Streams.delete", (s) => new Streams().delete(s), channelsMemory, undefined],
+    ["Streams.list", (s) => new Streams().list(s), channelsMemory, []],
+    ["Streams.broadcast", (s) => new Streams().broadcast(s, "m"), channelsMemory, { matched: 0, skipped: 0 }],
+    ["Manager.openPublic", (s) => new Manager().openPublic(s), channelsMemory, "CHANNEL_INVALID"],
+    ["Manager.createPrivate", (s) => new Manager().createPrivate(s), channelsMemory, "CHANNEL_INVALID"],
+    ["Manager.get", (s) => new Manager().get(s), channelsMemory, "CHANNEL_INVALID"],
+    ["Manager.touch", (s) => new Manager().touch(s), channelsMemory, "CHANNEL_INVALID"],
+    ["Manager.events", (s) => new Manager().events({ pattern: s }), channelsMemory, "PATTERN_INVALID"],
+    ["PatternIndex.insert", (s) => new PatternIndex().insert(s, 1), channelsMemory, "PATTERN_INVALID"],
+    ["PatternIndex.matches", (s) => new PatternIndex().matches(s), channelsMemory, []],
+    ["PatternIndex.hasMatch", (s) => new PatternIndex().hasMatch(s), channelsMemory, false],
+    ["Name.parse", (s) => Name.parse(s), coreMemory, "CHANNEL_INVALID"],
+    ["Name.isValid", (s) => Name.isValid(s), coreMemory, false],
+    ["Pattern.parse", (s) => Pattern.parse(s), coreMemory, "PATTERN_INVALID"],
+    ["Pattern.matches", (s) => Pattern.parse("public:a.*").matches(s), coreMemory, false],
+    ["Space.push", (s) => new Space().push(s, 1), coreMemory, "KEY_INVALID"],
+    ["Space.tryTake", (s) => new Space().tryTake(s), coreMemory, "KEY_INVALID"],
+    ["Space.key", (s) => new Space().key(s), coreMemory, "KEY_INVALID"],
+  ];
+  for (const [what, call, memory, expected] of cases) {
+    const arg = huge();
+    const before = memory();
+    let outcome;
+    try {
+      outcome = call(arg);
+    } catch (e) {
+      assert.ok(e instanceof LindyError, `${what}: ${e}`);
+      outcome = e.code;
+      assert.ok(e.message.startsWith(what), `${what}: the message names the method: ${e.message}`);
+    }
+    assert.deepEqual(outcome, expected, what);
+    assert.equal(memory(), before, `${what}: wasm memory did not grow`);
+  }
+  // At the limit, still accepted (the exact UTF-8 length decides).
+  assert.ok(new Streams().writer("p".repeat(1024)));
+  assert.throws(() => new Streams().writer("é".repeat(513)), coded("INVALID_PATH"), "1026 UTF-8 bytes");
+  assert.equal(Name.isValid(`public:${"a".repeat(64)}.b`), true);
+});
 
 test("Streams: a message over maxMessageBytes (default 1 MiB) is VALUE_TOO_LARGE, measured before it is copied", async () => {
   const hub = new Streams();

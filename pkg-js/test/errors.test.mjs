@@ -59,6 +59,104 @@ test("an unknown option is INVALID_CONFIG, not ignored", async () => {
   assert.equal(await space.take("k", { timeoutMs: 10, signal: undefined }), 1);
 });
 
+// Every call of the Node-loadable entries that takes an options object (IdbStore's: in Chromium,
+// browser-ergonomics.test.mjs), with one bad and one good option each.
+const OPTION_CALLS = {
+  "new Space": (o) => new Space(o),
+  "Space.take": (o) => new Space().take("k", o),
+  "Space.peek": (o) => new Space().peek("k", o),
+  "Space.takeMatching": (o) => new Space().takeMatching("public:a.*", o),
+  "Space.takeEach": (o) => new Space().takeEach("k", o).next(),
+  "Space.takeLeased": (o) => new Space().takeLeased("k", o),
+  "Space.tryTakeLeased": (o) => new Space().tryTakeLeased("k", o),
+  "SpaceKey.take": (o) => new Space().key("k").take(o),
+  "SpaceKey.peek": (o) => new Space().key("k").peek(o),
+  "SpaceKey.takeLeased": (o) => new Space().key("k").takeLeased(o),
+  "Ring.take": (o) => new Ring(1).take(o),
+  "Ring.push": (o) => new Ring(1).push(1, o),
+  "new Manager": (o) => new Manager(o),
+  "Manager.events": (o) => new Manager().events(o),
+  "new Streams": (o) => new Streams(o),
+  "StreamWriter.write": (o) => new Streams().writer("p").write("m", o),
+  "StreamReader.recv": (o) => new Streams().reader("p").recv(o),
+};
+
+test("every call taking options refuses an unknown one with INVALID_CONFIG, naming the call and the option", async () => {
+  for (const [call, run] of Object.entries(OPTION_CALLS)) {
+    let outcome;
+    try {
+      outcome = await Promise.race([run({ timeoutMillis: 5 }), sleep(50).then(() => "still waiting")]);
+    } catch (e) {
+      outcome = e;
+    }
+    assert.ok(outcome instanceof LindyError, `${call}: ${outcome}`);
+    assert.equal(outcome.code, "INVALID_CONFIG", `${call}: ${outcome.message}`);
+    assert.match(outcome.message, /timeoutMillis/, `${call} names the option`);
+    // A SpaceKey is a handle on its space: its calls are named as the Space call they make.
+    const [cls, method] = call.replace("new ", "").replace(/^SpaceKey\./, "Space.").split(".");
+    assert.ok(outcome.message.includes(cls) && (!method || outcome.message.includes(method)), `${call} is named: ${outcome.message}`);
+  }
+});
+
+// Every call that waits, set up so that it does wait (an empty key, a full ring or buffer).
+const WAITS = {
+  "Space.take": (o) => new Space().take("k", o),
+  "Space.peek": (o) => new Space().peek("k", o),
+  "Space.takeMatching": (o) => new Space().takeMatching("public:a.*", o),
+  "Space.takeLeased": (o) => new Space().takeLeased("k", o),
+  "SpaceKey.take": (o) => new Space().key("k").take(o),
+  "SpaceKey.peek": (o) => new Space().key("k").peek(o),
+  "SpaceKey.takeLeased": (o) => new Space().key("k").takeLeased(o),
+  "Ring.take": (o) => new Ring(1).take(o),
+  "Ring.push": (o) => {
+    const ring = new Ring(1);
+    ring.tryPush(0);
+    return ring.push(1, o);
+  },
+  "StreamWriter.write": (o) => {
+    const hub = new Streams({ bufferSize: 1 });
+    const w = hub.writer("p");
+    hub.reader("p");
+    w.tryWrite("fill");
+    return w.write("m", o);
+  },
+  "StreamReader.recv": (o) => {
+    const hub = new Streams();
+    hub.writer("p");
+    return hub.reader("p").recv(o);
+  },
+};
+
+test("every waiting call: AbortSignal.timeout() is TIMEOUT, abort() is ABORTED, timeoutMs: Infinity waits", async () => {
+  const alive = setInterval(() => {}, 1000); // AbortSignal.timeout's timer is unref'd in Node
+  for (const [call, run] of Object.entries(WAITS)) {
+    await assert.rejects(run({ signal: AbortSignal.timeout(5) }), (e) => {
+      assert.ok(e instanceof LindyError, `${call}: ${e}`);
+      assert.equal(e.code, "TIMEOUT", `${call}: ${e.message}`);
+      assert.equal(e.cause?.name, "TimeoutError", call);
+      return true;
+    });
+    await assert.rejects(run({ timeoutMs: 5 }), (e) => e instanceof LindyError && e.code === "TIMEOUT", call);
+    const ac = new AbortController();
+    const aborted = run({ signal: ac.signal });
+    ac.abort();
+    await assert.rejects(aborted, (e) => e instanceof LindyError && e.code === "ABORTED", call);
+    let settled = false;
+    run({ timeoutMs: Infinity }).then(
+      () => (settled = true),
+      () => (settled = true),
+    );
+    await sleep(15);
+    assert.equal(settled, false, `${call} with timeoutMs: Infinity is still waiting`);
+    await assert.rejects(
+      run({ timeoutMs: 2 ** 40 }),
+      (e) => e.code === "ERR_OUT_OF_RANGE" && e instanceof RangeError,
+      `${call}: a finite timeout above what timers allow`,
+    );
+  }
+  clearInterval(alive);
+});
+
 test("AbortSignal.timeout() reports TIMEOUT, abort() reports ABORTED; nothing is taken", async () => {
   // Node unrefs AbortSignal.timeout's timer: something must keep the event loop alive meanwhile.
   const alive = setInterval(() => {}, 1000);

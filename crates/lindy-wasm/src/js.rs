@@ -98,6 +98,17 @@ pub fn describe(value: &JsValue) -> String {
     }
 }
 
+/// The UTF-16 length of `value` if it is a string of more than `max_bytes` units. Such a string
+/// has more than `max_bytes` UTF-8 bytes (every unit is at least one byte), so a bounded argument
+/// (a key, a path, a channel name) is refused from this length alone, before wasm-bindgen's
+/// conversion copies the whole string into wasm memory: a 100 MB key never grows the memory.
+pub fn too_long(value: &JsValue, max_bytes: usize) -> Option<usize> {
+    value
+        .dyn_ref::<js_sys::JsString>()
+        .map(|s| s.length() as usize)
+        .filter(|&units| units > max_bytes)
+}
+
 /// `value` as a string, or a `TypeError` naming the argument.
 pub fn string(value: &JsValue, what: &str) -> Result<String, JsValue> {
     value

@@ -126,7 +126,7 @@ impl Ring {
         &self,
         #[wasm_bindgen(unchecked_optional_param_type = "WaitOptions")] options: JsValue,
     ) -> Promise {
-        let opts = match WaitOptions::parse(&options, "Ring.pop")
+        let opts = match WaitOptions::parse(&options, "Ring.take")
             .and_then(|o| o.check_aborted().map(|()| o))
         {
             Ok(o) => o,

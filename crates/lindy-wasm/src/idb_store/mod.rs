@@ -360,6 +360,13 @@ impl IdbStore {
     /// JS-only one: no lone surrogates.
     fn check_key(&self, key: &JsValue, what: &str) -> Result<String, JsValue> {
         let max = self.state.borrow().opts.max_key_len;
+        // Far too long: refused on its UTF-16 length, before it is copied into wasm memory.
+        if let Some(units) = js::too_long(key, max) {
+            return Err(js::lindy_error(
+                codes::KEY_INVALID,
+                &format!("{what} is at least {units} bytes long, above the maximum of {max}"),
+            ));
+        }
         let k = js::string(key, what)?;
         store::validate_key(&k, max).map_err(|e| js::from_code(&e))?;
         js::well_formed(&k, key, what)?;
