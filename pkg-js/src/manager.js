@@ -9,6 +9,7 @@
 //   every call that would open, change or read one throws `CLOSED` instead of wasm-bindgen's
 //   uncoded "null pointer" error for a freed object.
 import { Manager as CoreManager } from "../dist/channels.js";
+import { labelIterator } from "./augment.js";
 import { disposeBy } from "./dispose.js";
 import { LindyError, Code, rangeError, typeError } from "./errors.js";
 
@@ -120,7 +121,9 @@ export class Manager extends CoreManager {
 
   events(options) {
     this.#open("Manager.events");
-    return super.events(options);
+    const events = super.events(options);
+    const pattern = options?.pattern;
+    return labelIterator(events, pattern === undefined ? "Manager.events" : `Manager.events ${String(pattern)}`);
   }
 
   isOpen(name) {

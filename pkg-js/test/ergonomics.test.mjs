@@ -7,7 +7,7 @@ import assert from "node:assert/strict";
 import { inspect } from "node:util";
 import { setTimeout as sleep } from "node:timers/promises";
 import { LindyError, Name, Pattern, Ring, Space } from "lindy";
-import { Manager, Streams } from "lindy/channels";
+import { Manager, PatternIndex, Streams } from "lindy/channels";
 
 test("using closes a Space: waiting takes reject with CLOSED, entries stay drainable", async () => {
   const space = new Space();
@@ -171,6 +171,20 @@ test("console.log and String() show what an object holds", () => {
   const many = new Space();
   for (let i = 0; i < 20; i++) many.out(`k${String(i).padStart(2, "0")}`, i);
   assert.match(inspect(many), /'… 12 more'/);
+  // Iterators say what they iterate (they hold no state worth showing).
+  assert.equal(inspect(new Manager().events()), "LindyIterator <Manager.events>");
+  assert.equal(inspect(new Manager().events({ pattern: "public:chat.*" })), "LindyIterator <Manager.events public:chat.*>");
+  assert.equal(inspect(new Ring(1)[Symbol.asyncIterator]()), "LindyIterator <Ring>");
+  assert.equal(String(new Streams().reader("p")[Symbol.asyncIterator]()), "LindyIterator <StreamReader>");
+  assert.equal(Object.prototype.toString.call(new Manager().events()), "[object LindyIterator]");
+  // Every class of every Node entry prints its name and facts, never a wasm pointer.
+  const hub = new Streams();
+  for (const obj of [new Space(), new Space().key("k"), new Ring(1), new Manager(), hub, hub.writer("p"), hub.reader("p"), new PatternIndex()]) {
+    const shown = inspect(obj);
+    assert.match(shown, new RegExp(`^${obj.constructor.name} [{<]`), shown);
+    assert.doesNotMatch(shown, /__wbg_ptr/, shown);
+    assert.doesNotMatch(String(obj), /^\[object/, String(obj));
+  }
   const freed = new Ring(1);
   freed.free();
   assert.equal(inspect(freed), "Ring <freed>");

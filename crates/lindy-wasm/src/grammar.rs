@@ -22,9 +22,10 @@ use lindy::error::ErrorCode;
 use lindy::grammar::SubscriptionId;
 use lindy::grammar::{self as g, GrammarError};
 
-/// A `GrammarError` as a JS lindy error, with `.segment` and `.offset` when known.
-pub fn grammar_error(err: &GrammarError) -> JsValue {
-    let e = js::lindy_error(ErrorCode::code(err), &format!("{err}"));
+/// A `GrammarError` as a JS lindy error, with `.segment` and `.offset` when known; the message
+/// starts with `what` (the call and the argument).
+pub fn grammar_error(what: &str, err: &GrammarError) -> JsValue {
+    let e = js::lindy_error(ErrorCode::code(err), &format!("{what}: {err}"));
     if let Some(s) = err.segment() {
         js::set(&e, "segment", &JsValue::from(s as u32));
     }
@@ -75,7 +76,7 @@ fn too_long_error(value: &JsValue, what: &str, code: &'static str) -> JsValue {
 /// Parses a name argument (`Name` or string).
 pub fn name_arg(value: &JsValue, what: &str) -> Result<g::Name, JsValue> {
     match text_arg(value, what, "Name")? {
-        Some(s) => g::Name::parse(&s).map_err(|e| grammar_error(&e)),
+        Some(s) => g::Name::parse(&s).map_err(|e| grammar_error(what, &e)),
         None => Err(too_long_error(value, what, codes::CHANNEL_INVALID)),
     }
 }
@@ -83,7 +84,7 @@ pub fn name_arg(value: &JsValue, what: &str) -> Result<g::Name, JsValue> {
 /// Parses a pattern argument (`Pattern` or string).
 pub fn pattern_arg(value: &JsValue, what: &str) -> Result<g::Pattern, JsValue> {
     match text_arg(value, what, "Pattern")? {
-        Some(s) => g::Pattern::parse(&s).map_err(|e| grammar_error(&e)),
+        Some(s) => g::Pattern::parse(&s).map_err(|e| grammar_error(what, &e)),
         None => Err(too_long_error(value, what, codes::PATTERN_INVALID)),
     }
 }
@@ -114,7 +115,9 @@ impl Name {
             ));
         }
         let s = js::string(&s, "Name.parse: name")?;
-        g::Name::parse(&s).map(Name).map_err(|e| grammar_error(&e))
+        g::Name::parse(&s)
+            .map(Name)
+            .map_err(|e| grammar_error("Name.parse: name", &e))
     }
 
     /// Whether `s` is a valid channel name (never throws).
@@ -210,7 +213,7 @@ impl Pattern {
         let s = js::string(&s, "Pattern.parse: pattern")?;
         g::Pattern::parse(&s)
             .map(Pattern)
-            .map_err(|e| grammar_error(&e))
+            .map_err(|e| grammar_error("Pattern.parse: pattern", &e))
     }
 
     /// Whether `name` (a `Name` or a string) matches. A string that is not a valid name matches

@@ -193,8 +193,8 @@ impl IdbStore {
         #[wasm_bindgen(unchecked_optional_param_type = "WaitOptions")] options: JsValue,
     ) -> Promise {
         let prepared = (|| {
-            let key = self.check_key(&key, "IdbStore.pull: key")?;
-            let opts = WaitOptions::parse(&options, "IdbStore.pull")?;
+            let key = self.check_key(&key, "IdbStore.take: key")?;
+            let opts = WaitOptions::parse(&options, "IdbStore.take")?;
             {
                 let st = self.state.borrow();
                 if st.closed {
@@ -230,7 +230,7 @@ impl IdbStore {
         &self,
         #[wasm_bindgen(unchecked_param_type = "string")] key: JsValue,
     ) -> Promise {
-        let key = match self.check_key(&key, "IdbStore.tryPull: key") {
+        let key = match self.check_key(&key, "IdbStore.tryTake: key") {
             Ok(k) => k,
             Err(e) => return Promise::reject(&e),
         };
