@@ -3,7 +3,7 @@
 // refused, AbortSignal.timeout() reported as TIMEOUT, timeoutMs: Infinity meaning no timeout.
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { readFile } from "node:fs/promises";
+import { readFile, readdir } from "node:fs/promises";
 import { setTimeout as sleep } from "node:timers/promises";
 import { LindyError, Name, Pattern, Ring, Space } from "lindy";
 import { Manager, PatternIndex, Streams } from "lindy/channels";
@@ -200,4 +200,32 @@ test("an object whose toString throws: the user's own exception comes back, not 
   assert.throws(() => new PatternIndex().insert(bad, 1), (e) => e === mine);
   assert.throws(() => new Manager().openPublic(bad), (e) => e === mine);
   assert.throws(() => Pattern.parse("public:a.*").matches(bad), (e) => e === mine);
+});
+
+test("every throw and reject in pkg-js/src raises a coded error (or passes a caught one on)", async () => {
+  const src = new URL("../src/", import.meta.url);
+  const files = (await readdir(src, { recursive: true })).filter((f) => f.endsWith(".js"));
+  const texts = Object.fromEntries(await Promise.all(files.map(async (f) => [f, await readFile(new URL(f, src), "utf8")])));
+  const all = Object.values(texts).join("\n");
+  // A helper is coded when every value it returns is a LindyError, a typeError() or a rangeError().
+  const coded = new Set(["LindyError", "typeError", "rangeError"]);
+  for (const [, name, body] of all.matchAll(/^(?:export )?function (\w+)\([^)]*\) \{\n([\s\S]*?)\n\}/gm)) {
+    const returns = [...body.matchAll(/return ([^;]*)/g)].map((m) => m[1].trim());
+    if (returns.length > 0 && returns.every((r) => /^(?:new LindyError\(|typeError\(|rangeError\(|err$)/.test(r))) coded.add(name);
+  }
+  let sites = 0;
+  const uncoded = [];
+  for (const [file, text] of Object.entries(texts)) {
+    for (const m of text.matchAll(/\b(?:throw|reject\()\s*(?:Object\.assign\()?(new )?(\w+)(\(|[;)])/g)) {
+      sites++;
+      const [, isNew, name, after] = m;
+      const rethrow = !isNew && after !== "("; // `throw err` / `reject(e)`: a caught error, passed on
+      const fromTheWire = name === "fromWire"; // the hub's own error, rebuilt with its code
+      if (!rethrow && !fromTheWire && !coded.has(name)) {
+        uncoded.push(`${file}:${text.slice(0, m.index).split("\n").length}: ${m[0]}`);
+      }
+    }
+  }
+  assert.ok(sites > 80, `${sites} throw/reject sites found`);
+  assert.deepEqual(uncoded, [], "throw/reject sites without a coded error");
 });
