@@ -229,3 +229,42 @@ test("every throw and reject in pkg-js/src raises a coded error (or passes a cau
   assert.ok(sites > 80, `${sites} throw/reject sites found`);
   assert.deepEqual(uncoded, [], "throw/reject sites without a coded error");
 });
+
+test("messages name the call, the key or channel, and the argument (with its index)", async () => {
+  const message = (f) => {
+    try {
+      f();
+    } catch (e) {
+      assert.equal(typeof e.code, "string", e.message);
+      return e.message;
+    }
+    assert.fail("no error");
+  };
+  const m = new Manager();
+  m.createPrivate("private:a.b.c");
+  const cases = [
+    [() => m.get("public:none.x"), /^Manager\.get: .*public:none\.x/],
+    [() => m.touch("public:none.x"), /^Manager\.touch: .*public:none\.x/],
+    [() => m.createPrivate("private:a.b.c"), /^Manager\.createPrivate: .*private:a\.b\.c/],
+    [() => m.createPrivate("private:a.b.d", 7_200_000), /^Manager\.createPrivate: .*private:a\.b\.d/],
+    [() => m.setDelta("public:none.x", true), /^Manager\.setDelta: .*public:none\.x/],
+    [() => m.openPublic("public:Bad"), /^Manager\.openPublic: name: invalid channel name: .*'B' at byte 7/],
+    [() => new PatternIndex().insert("public:a.**.b", 1), /^PatternIndex\.insert: pattern: /],
+    [() => Name.parse("nope"), /^Name\.parse: name: /],
+    [() => Pattern.parse("public:a.**.b"), /^Pattern\.parse: pattern: /],
+    [() => new Space().pushMany("jobs", [1, 2, undefined]), /^Space\.pushMany\("jobs", values\): values\[2\] must not be undefined/],
+    [() => new Space().push("jobs", undefined), /^Space\.push\("jobs", value\)/],
+    [() => new Ring(1).tryPush(undefined), /^Ring\.tryPush: value must not be undefined \(tryTake\/take/],
+    [() => new Streams().writer(""), /^Streams\.writer: path must be 1\.\.=1024 bytes long, got 0/],
+    [() => new Streams({ bufferSize: -1 }), /^new Streams: options\.bufferSize /],
+    [() => new Manager().events({ capacity: 0 }), /^Manager\.events: options\.capacity /],
+  ];
+  for (const [call, expected] of cases) assert.match(message(call), expected);
+  const hub = new Streams();
+  hub.close();
+  assert.match(message(() => hub.writer("p")), /^Streams\.writer: .*`p`/);
+  const w = new Streams().writer("p");
+  w.close();
+  assert.match(message(() => w.tryWrite("x")), /^StreamWriter\.tryWrite: closed/);
+  await assert.rejects(w.write("x"), (e) => e.code === "CLOSED" && /^StreamWriter\.write: closed/.test(e.message));
+});

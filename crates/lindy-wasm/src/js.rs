@@ -69,6 +69,12 @@ pub fn from_code<E: ErrorCode + Display>(err: &E) -> JsValue {
     lindy_error(err.code(), &format!("{err}"))
 }
 
+/// [`from_code`] with the message led by `what` (the call: `"Manager.get"`), so a user reading
+/// it knows which call failed.
+pub fn from_code_in<E: ErrorCode + Display>(what: &str, err: &E) -> JsValue {
+    lindy_error(err.code(), &format!("{what}: {err}"))
+}
+
 /// A `TypeError` with `.code = "ERR_INVALID_ARG_TYPE"`.
 pub fn type_error(message: &str) -> JsValue {
     let err = js_sys::TypeError::new(message);

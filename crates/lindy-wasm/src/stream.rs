@@ -187,7 +187,10 @@ impl Streams {
     ) -> Result<StreamWriter, JsValue> {
         let path = path_arg(&path, "Streams.writer: path")?;
         self.check_room(&path, "Streams.writer")?;
-        let w = self.hub.writer(&path).map_err(|e| js::from_code(&e))?;
+        let w = self
+            .hub
+            .writer(&path)
+            .map_err(|e| js::from_code_in("Streams.writer", &e))?;
         Ok(StreamWriter {
             inner: Rc::new(RefCell::new(w)),
             close_requested: Rc::new(Cell::new(false)),
@@ -202,7 +205,10 @@ impl Streams {
     ) -> Result<StreamReader, JsValue> {
         let path = path_arg(&path, "Streams.reader: path")?;
         self.check_room(&path, "Streams.reader")?;
-        let r = self.hub.reader(&path).map_err(|e| js::from_code(&e))?;
+        let r = self
+            .hub
+            .reader(&path)
+            .map_err(|e| js::from_code_in("Streams.reader", &e))?;
         Ok(StreamReader {
             inner: Rc::new(RefCell::new(Some(r))),
         })
@@ -357,7 +363,7 @@ impl StreamWriter {
             }
             match result? {
                 Ok(()) => Ok(JsValue::UNDEFINED),
-                Err(closed) => Err(js::from_code(&closed)),
+                Err(closed) => Err(js::from_code_in("StreamWriter.write", &closed)),
             }
         })
     }
@@ -381,7 +387,7 @@ impl StreamWriter {
         match w.try_write(msg) {
             Ok(()) => Ok(true),
             Err(TryWriteError::Full(_)) => Ok(false),
-            Err(TryWriteError::Closed(c)) => Err(js::from_code(&c)),
+            Err(TryWriteError::Closed(c)) => Err(js::from_code_in("StreamWriter.tryWrite", &c)),
         }
     }
 
