@@ -7,7 +7,10 @@ import assert from "node:assert/strict";
 import { inspect } from "node:util";
 import { setTimeout as sleep } from "node:timers/promises";
 import { LindyError, Name, Pattern, Ring, Space } from "lindy";
+import * as channels from "lindy/channels";
 import { Manager, PatternIndex, Streams } from "lindy/channels";
+import * as core from "lindy";
+import * as store from "lindy/store";
 
 test("using closes a Space: waiting takes reject with CLOSED, entries stay drainable", async () => {
   const space = new Space();
@@ -188,4 +191,26 @@ test("console.log and String() show what an object holds", () => {
   const freed = new Ring(1);
   freed.free();
   assert.equal(inspect(freed), "Ring <freed>");
+});
+
+test("every class with a close() is disposable by close(), not by wasm-bindgen's free()", () => {
+  const found = [];
+  for (const [name, cls] of Object.entries({ ...core, ...channels, ...store })) {
+    if (typeof cls !== "function" || typeof cls.prototype?.close !== "function") continue;
+    const proto = cls.prototype;
+    const dispose = proto[Symbol.dispose] ?? proto[Symbol.asyncDispose];
+    assert.equal(typeof dispose, "function", `${name} has [Symbol.dispose] or [Symbol.asyncDispose]`);
+    assert.notEqual(dispose, proto.free, `${name}: disposing closes (waiters told), it does not free under them`);
+    found.push(name);
+  }
+  // And disposing closes: each Node-constructible one, disposed, says it is closed.
+  const hub = new Streams();
+  for (const obj of [new Space(), new Ring(1), new Manager(), new Streams(), hub.writer("p")]) {
+    obj[Symbol.dispose]();
+    assert.equal(obj.isClosed, true, obj.constructor.name);
+  }
+  const reader = hub.reader("q");
+  reader[Symbol.dispose]();
+  assert.equal(reader.tryRecv(), undefined, "a disposed reader is at its end");
+  assert.deepEqual(found.sort(), ["IdbStore", "Manager", "Ring", "Space", "StreamReader", "StreamWriter", "Streams"]);
 });
