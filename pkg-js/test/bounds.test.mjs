@@ -58,6 +58,13 @@ test("a key, path or name longer than its limit is refused before it is copied i
     assert.deepEqual(outcome, expected, what);
     assert.equal(memory(), before, `${what}: wasm memory did not grow`);
   }
+  // An object standing for a name (its toString) is measured the same way.
+  const longName = { toString: () => huge() };
+  const before = channelsMemory();
+  assert.throws(() => new Manager().openPublic(longName), coded("CHANNEL_INVALID"));
+  assert.equal(new PatternIndex().hasMatch(longName), false);
+  assert.equal(channelsMemory(), before, "toString's result was not copied in");
+  assert.equal(Pattern.parse("public:a.*").matches({ toString: () => "public:a.b" }), true, "a short one still works");
   // At the limit, still accepted (the exact UTF-8 length decides).
   assert.ok(new Streams().writer("p".repeat(1024)));
   assert.throws(() => new Streams().writer("é".repeat(513)), coded("INVALID_PATH"), "1026 UTF-8 bytes");

@@ -52,7 +52,12 @@ fn text_arg(value: &JsValue, what: &str, class: &str) -> Result<Option<String>, 
         && !value.is_function()
         && js::field(wasm_bindgen::JsCast::unchecked_ref(value), "toString")?.is_function()
     {
-        return js::to_string(value).map(Some);
+        // What `toString()` returns is measured before it is copied in, like a string argument.
+        let text = js::to_js_string(value)?;
+        if js::too_long(&text, g::MAX_NAME_LEN).is_some() {
+            return Ok(None);
+        }
+        return Ok(text.as_string());
     }
     Err(js::type_error(&format!(
         "{what} must be a string or a {class}, got {}",

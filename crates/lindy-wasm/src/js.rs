@@ -317,6 +317,12 @@ pub fn to_string(value: &JsValue) -> Result<String, JsValue> {
     js_string(value)
 }
 
+/// `String(value)` as a JS string, not yet copied into wasm memory (so its length can be checked
+/// first, [`too_long`]); a throwing `toString` passes its exception on.
+pub fn to_js_string(value: &JsValue) -> Result<JsValue, JsValue> {
+    js_string_value(value)
+}
+
 #[wasm_bindgen::prelude::wasm_bindgen]
 extern "C" {
     /// `Object.keys(o)`; a throwing proxy's error is passed on, never unwound through Rust.
@@ -325,6 +331,9 @@ extern "C" {
     /// The global `String(value)` conversion.
     #[wasm_bindgen(catch, js_name = String)]
     fn js_string(value: &JsValue) -> Result<String, JsValue>;
+    /// The same conversion, its result left in JS.
+    #[wasm_bindgen(catch, js_name = String)]
+    fn js_string_value(value: &JsValue) -> Result<JsValue, JsValue>;
 }
 
 /// Runs a future as a JS `Promise`. Boxing first means one instantiation of the promise glue
