@@ -9,6 +9,7 @@ import { LindyError, Name, Pattern, Ring, Space } from "lindy";
 import { Manager, PatternIndex, Streams } from "lindy/channels";
 import { IdbStore } from "lindy/store";
 import * as fanout from "lindy/fanout";
+import { expose } from "lindy/workers";
 import { Code } from "../src/errors.js";
 
 const repo = new URL("../../", import.meta.url);
@@ -267,4 +268,16 @@ test("messages name the call, the key or channel, and the argument (with its ind
   w.close();
   assert.match(message(() => w.tryWrite("x")), /^StreamWriter\.tryWrite: closed/);
   await assert.rejects(w.write("x"), (e) => e.code === "CLOSED" && /^StreamWriter\.write: closed/.test(e.message));
+});
+
+test("expose refuses an unknown option at once, not when the first worker connects", () => {
+  const { port1 } = new MessageChannel();
+  assert.throws(
+    () => expose(new Space(), port1, { heartbeatTimeout: 5 }),
+    (e) => e instanceof LindyError && e.code === "INVALID_CONFIG" && /^expose: .*heartbeatTimeout/.test(e.message),
+  );
+  port1.close();
+  const { port1: ok } = new MessageChannel();
+  expose(new Space(), ok, { heartbeatTimeoutMs: 0 }).close();
+  ok.close();
 });
