@@ -114,3 +114,24 @@ test("IdbStore: unknown options, AbortSignal.timeout(), timeoutMs: Infinity and 
   }
   assert.equal(result.grown, 0, "no key was copied into wasm memory");
 });
+
+test("a failed init() is a coded IO error with its cause, and a later init() still loads", async () => {
+  const page = await chrome.newPage();
+  const result = await page.evaluate(async () => {
+    const channels = await import("/channels.js"); // the plain entry: nothing loaded yet
+    const failures = [];
+    for (const source of [new URL("/no-such.wasm", location.href), new Uint8Array([0, 1, 2, 3])]) {
+      try {
+        await channels.init(source);
+        failures.push("loaded?");
+      } catch (e) {
+        failures.push(`${e instanceof channels.LindyError} ${e.code} ${e.cause ? e.cause.name : "no cause"} ${e.message}`);
+      }
+    }
+    await channels.init();
+    return { failures, works: new channels.Manager().size };
+  });
+  assert.equal(result.failures.length, 2);
+  for (const f of result.failures) assert.match(f, /^true IO \w+ init \("lindy\/channels"\): could not load its wasm \(channels_bg\.wasm\)/);
+  assert.equal(result.works, 0, "init() after a failure loads the wasm");
+});
