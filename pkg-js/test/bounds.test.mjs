@@ -43,6 +43,7 @@ test("a key, path or name longer than its limit is refused before it is copied i
     ["Space.push", (s) => new Space().push(s, 1), coreMemory, "KEY_INVALID"],
     ["Space.tryTake", (s) => new Space().tryTake(s), coreMemory, "KEY_INVALID"],
     ["Space.key", (s) => new Space().key(s), coreMemory, "KEY_INVALID"],
+    ["Space.tryTakeMatching", (s) => new Space().tryTakeMatching(s), coreMemory, "PATTERN_INVALID"],
   ];
   for (const [what, call, memory, expected] of cases) {
     const arg = huge();
