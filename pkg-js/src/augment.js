@@ -110,34 +110,6 @@ function describeIterator(LindyIterator, sources) {
   }
 }
 
-// `await using jobs = space.takeEach("jobs")`: engines whose async generators are not yet
-// async-disposable (Node 20, Chromium before 134) get `[Symbol.asyncDispose]` = `return()` on
-// each generator the method hands out (an own property: no built-in prototype is touched).
-function disposableGenerators(cls, methods) {
-  if (!Symbol.asyncDispose) return;
-  for (const name of methods) {
-    const make = cls.prototype[name];
-    Object.defineProperty(cls.prototype, name, {
-      value: {
-        [name](...args) {
-          const generator = make.apply(this, args);
-          if (typeof generator[Symbol.asyncDispose] !== "function") {
-            Object.defineProperty(generator, Symbol.asyncDispose, {
-              value: async () => {
-                await generator.return();
-              },
-              configurable: true,
-            });
-          }
-          return generator;
-        },
-      }[name],
-      writable: true,
-      configurable: true,
-    });
-  }
-}
-
 function asBytes(value) {
   if (value instanceof Uint8Array) return value;
   if (ArrayBuffer.isView(value)) return new Uint8Array(value.buffer, value.byteOffset, value.byteLength);
@@ -152,7 +124,6 @@ function asBytes(value) {
 export function augmentCore({ Space, SpaceKey, Ring, Name, Pattern, LindyIterator }) {
   closeOnDispose([Space, Ring], LindyIterator);
   describeIterator(LindyIterator, [Ring]);
-  disposableGenerators(Space, ["takeEach"]);
   speak(Ring, { take: "pop", tryTake: "tryPop" });
   describeBy([
     [Space, (s) => ({ size: s.size, keys: sample(s.keys()), isClosed: s.isClosed })],

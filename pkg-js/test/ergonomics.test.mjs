@@ -68,17 +68,6 @@ test("stopping takeEach early (break, return(), await using) leaves the rest in 
   assert.equal(space.len("jobs"), 2);
 });
 
-test("await using on takeEach's generator stops it (Node 20's generators are not disposable by themselves)", async () => {
-  const space = new Space();
-  space.pushMany("jobs", [1, 2, 3]);
-  const jobs = space.takeEach("jobs");
-  assert.equal(typeof jobs[Symbol.asyncDispose], "function");
-  assert.deepEqual(await jobs.next(), { value: 1, done: false });
-  await jobs[Symbol.asyncDispose](); // what `await using jobs = …` calls at the end of the block
-  assert.deepEqual(await jobs.next(), { value: undefined, done: true });
-  assert.equal(space.len("jobs"), 2, "what it did not take stays");
-});
-
 test("await using on a lindy iterator (Manager.events) stops it", async () => {
   const manager = new Manager();
   const events = manager.events();
