@@ -11,7 +11,8 @@
 #   nightly exist and no toolchain can be fetched), so the MSRV is checked by what does not need
 #   it: clippy's `incompatible_msrv` lint (std APIs newer than `rust-version`, denied here) and
 #   tests/msrv.rs (no dependency in the resolved graph declares a newer `rust-version`).
-# * publish-npm: `npm pack --dry-run` on the built package, checking the files npm users need.
+# * publish-npm: `npm pack` of the built package, installed in a scratch project: every `exports`
+#   entry packed, typed and loading (pkg-js/scripts/check-pack.mjs).
 # * docs-rs: the docs.rs build (nightly, `--cfg docsrs`, the features in
 #   [package.metadata.docs.rs]) of lindy and lindy-redis without warnings (lindy-log is a
 #   binary: docs.rs shows its README).
@@ -37,11 +38,9 @@ docs-rs:
 	RUSTC_BOOTSTRAP=$$boot RUSTDOCFLAGS="--cfg docsrs -D warnings" \
 	  $(CARGO) $$tc doc --no-deps --lib -p lindy-redis --quiet --target-dir target/docs-rs
 
+# Every entry of `exports` (lindy, lindy/channels, lindy/store, workers, fanout, the wasm files):
+# packed, typed, and loading from the installed tarball (pkg-js/scripts/check-pack.mjs).
 publish-npm: pkg
-	cd pkg-js/pack && npm pack --dry-run --json 2>/dev/null > ../../target/npm-pack.json
-	@for f in package.json dist/lindy_bg.wasm dist/lindy.js index.d.ts; do \
-	  grep -q "\"path\": \"$$f\"" target/npm-pack.json || { echo "npm pack: $$f missing from the package"; exit 1; }; \
-	done
-	@echo "npm pack --dry-run: $$(grep -c '"path"' target/npm-pack.json) files, all required ones present"
+	cd pkg-js && node scripts/check-pack.mjs
 
 GATES += publish-check

@@ -77,16 +77,29 @@ export class Manager {
   handleTimeout(): number;
   /** @deprecated the old name of `handleTimeout` (docs/vocabulary.md). */
   sweep(): number;
-  /** Lifecycle events as an async iterator. */
+  /**
+   * Lifecycle events as an async iterator: `for await (const e of manager.events())`. It ends
+   * when the manager is closed (after the events it had queued); `break` stops it early.
+   */
   events(options?: EventsOptions): LindyIterator<ChannelEvent>;
   /** When (epoch ms) the next channel expires, or `undefined` if none will: call `handleTimeout()` then. */
   pollTimeout(): number | undefined;
   /** @deprecated the old name of `pollTimeout` (docs/vocabulary.md). */
   readonly nextDeadline: number | undefined;
-  /** How many live channels there are. */
+  /** How many live channels there are (0 once closed). */
   readonly size: number;
+  /**
+   * Closes the manager (idempotent): stops `autoSweep`, ends every `events()` iterator once it
+   * has delivered what it had queued (so `for await` over them ends), and frees the wasm memory.
+   * A closed manager holds no channels; `openPublic`, `createPrivate`, `get`, `touch`, `delete`,
+   * `setDelta` and `events` throw `CLOSED`.
+   */
+  close(): void;
+  /** Whether `close()` was called. */
+  readonly isClosed: boolean;
+  /** The same as `close()`. */
   free(): void;
-  /** `stopAutoSweep()`, then `free()`: for `using manager = new Manager({ autoSweep: true })`. */
+  /** `close()`: for `using manager = new Manager({ autoSweep: true })`. */
   [Symbol.dispose](): void;
 }
 

@@ -3,6 +3,7 @@
 // something useful, and IdbStore takes any binary view. Nothing here is on a hot path. Each entry
 // (`lindy`, `lindy/channels`, `lindy/store`) applies the part for its own classes.
 import { asyncDisposeBy, disposeBy } from "./dispose.js";
+import { describe, typeError } from "./errors.js";
 
 const INSPECT = Symbol.for("nodejs.util.inspect.custom");
 
@@ -76,12 +77,45 @@ function describeBy(summary) {
   }
 }
 
+// --- what an iterator iterates -------------------------------------------------------------------
+// The wasm iterator has no state to show; what made it says what it is ("Manager.events",
+// "Ring", …), so `console.log(it)` prints `LindyIterator <Manager.events>`, not a pointer.
+const ITERATOR_LABEL = new WeakMap();
+
+/** Records what `iterator` iterates, for `console.log`; returns it. */
+export function labelIterator(iterator, label) {
+  ITERATOR_LABEL.set(iterator, label);
+  return iterator;
+}
+
+function describeIterator(LindyIterator, sources) {
+  const proto = LindyIterator.prototype;
+  const show = (it) => `LindyIterator <${ITERATOR_LABEL.get(it) ?? "async iterator"}>`;
+  Object.defineProperty(proto, Symbol.toStringTag, { value: "LindyIterator", configurable: true });
+  for (const [name, value] of [[INSPECT, function inspect() { return show(this); }], ["toString", function toString() { return show(this); }]]) {
+    Object.defineProperty(proto, name, { value, writable: true, configurable: true });
+  }
+  // `for await (const v of ring)`: the iterator says it reads a Ring (a StreamReader, …).
+  for (const cls of sources) {
+    const iterate = cls.prototype[Symbol.asyncIterator];
+    Object.defineProperty(cls.prototype, Symbol.asyncIterator, {
+      value: {
+        [Symbol.asyncIterator]() {
+          return labelIterator(iterate.call(this), cls.name);
+        },
+      }[Symbol.asyncIterator],
+      writable: true,
+      configurable: true,
+    });
+  }
+}
+
 function asBytes(value) {
   if (value instanceof Uint8Array) return value;
   if (ArrayBuffer.isView(value)) return new Uint8Array(value.buffer, value.byteOffset, value.byteLength);
   if (value instanceof ArrayBuffer) return new Uint8Array(value);
   if (typeof SharedArrayBuffer === "function" && value instanceof SharedArrayBuffer) return new Uint8Array(value);
-  return value; // the wasm side throws the coded TypeError
+  return undefined;
 }
 
 // --- one function per entry -------------------------------------------------------------------------
@@ -108,6 +142,7 @@ export function augmentCore({ Space, SpaceKey, Name, Pattern }) {
 /** `lindy/ring`: Ring, LindyIterator. */
 export function augmentRing({ Ring, LindyIterator }) {
   closeOnDispose([Ring], LindyIterator);
+  describeIterator(LindyIterator, [Ring]);
   speak(Ring, { take: "pop", tryTake: "tryPop" });
   describeBy([[Ring, (r) => ({ length: r.length, capacity: r.capacity, isClosed: r.isClosed })]]);
 }
@@ -115,8 +150,9 @@ export function augmentRing({ Ring, LindyIterator }) {
 /** `lindy/channels`: Manager, Streams, StreamWriter, StreamReader, PatternIndex, LindyIterator. */
 export function augmentChannels({ Manager, Streams, StreamWriter, StreamReader, PatternIndex, LindyIterator }) {
   closeOnDispose([Streams, StreamWriter, StreamReader], LindyIterator);
+  describeIterator(LindyIterator, [StreamReader]);
   describeBy([
-    [Manager, (m) => ({ size: m.size, pollTimeout: m.pollTimeout(), autoSweep: m.autoSweep })],
+    [Manager, (m) => ({ size: m.size, pollTimeout: m.pollTimeout(), autoSweep: m.autoSweep, isClosed: m.isClosed })],
     [Streams, (h) => ({ paths: sample(h.list("")), isClosed: h.isClosed })],
     [StreamWriter, (w) => ({ path: w.path, isClosed: w.isClosed })],
     [StreamReader, (r) => ({ missed: r.missed })],
@@ -139,7 +175,16 @@ export function augmentStore({ IdbStore }) {
   Object.defineProperty(IdbStore.prototype, "push", {
     value: {
       push(key, value) {
-        return pushBytes.call(this, key, asBytes(value));
+        const bytes = asBytes(value);
+        if (bytes === undefined) {
+          const shown = typeof key === "string" && key.length <= 64 ? JSON.stringify(key) : "key";
+          return Promise.reject(
+            typeError(
+              `IdbStore.push(${shown}, value): value must be an ArrayBuffer, a typed array or a DataView, got ${describe(value)} (encode other values yourself, e.g. with TextEncoder)`,
+            ),
+          );
+        }
+        return pushBytes.call(this, key, bytes);
       },
     }.push,
     writable: true,

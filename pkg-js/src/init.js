@@ -24,10 +24,21 @@ export function initializer(glue, wasmFile, entry) {
    */
   function init(source) {
     if (source === undefined && !hasMetaUrl && scriptUrl) source = new URL(wasmFile, scriptUrl);
-    return glue.default({ module_or_path: source }).then(() => {
-      glue.__setErrorClass(LindyError);
-      ready = true;
-    });
+    return glue.default({ module_or_path: source }).then(
+      () => {
+        glue.__setErrorClass(LindyError);
+        ready = true;
+      },
+      // A failed fetch or compile is coded like every other lindy error (the cause attached);
+      // nothing was loaded, so a later init() tries again.
+      (cause) => {
+        throw new LindyError(
+          Code.IO,
+          `init ("${entry}"): could not load its wasm (${wasmFile}): ${cause?.message ?? String(cause)}`,
+          { cause },
+        );
+      },
+    );
   }
   return { init, ready: () => ready, entry };
 }

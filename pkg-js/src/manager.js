@@ -1,8 +1,16 @@
-// `Manager` with `{ autoSweep: true }`: the wasm Manager expires channels only when swept (the
-// core is sans-IO: it answers `nextDeadline`, and whoever owns the clock acts). This subclass owns
-// a timer armed for `nextDeadline`, re-armed after every call that can move it, so channels expire
-// on time without the caller running a sweep loop.
+// `Manager` as JS users get it, over the wasm Manager:
+// - `{ autoSweep: true }`: the wasm Manager expires channels only when swept (the core is sans-IO:
+//   it answers `pollTimeout`, and whoever owns the clock acts). This subclass owns a timer armed
+//   for `pollTimeout()`, re-armed after every call that can move it, so channels expire on time
+//   without the caller running a sweep loop.
+// - `close()`: drops the wasm Manager, which is what ends its event subscriptions (each
+//   `events()` iterator delivers what it had queued, then `{ done: true }`), so a
+//   `for await (const e of manager.events())` ends on close. A closed manager holds no channels;
+//   every call that would open, change or read one throws `CLOSED` instead of wasm-bindgen's
+//   uncoded "null pointer" error for a freed object.
 import { Manager as CoreManager } from "../dist/channels.js";
+import { labelIterator } from "./augment.js";
+import { disposeBy } from "./dispose.js";
 import { LindyError, Code, rangeError, typeError } from "./errors.js";
 
 // setTimeout's longest delay; a later deadline is reached in steps.
@@ -14,6 +22,7 @@ export class Manager extends CoreManager {
   #auto = false;
   #timer = undefined;
   #maxChannels = DEFAULT_MAX_CHANNELS;
+  #closed = false;
 
   /**
    * @param {{ autoSweep?: boolean, maxChannels?: number }} [options] `autoSweep`: expire
@@ -40,12 +49,38 @@ export class Manager extends CoreManager {
     this.#disarm();
   }
 
+  /**
+   * Closes the manager (idempotent): stops `autoSweep`, ends every `events()` iterator once it
+   * has delivered what it had queued, and frees the wasm memory. Afterwards the manager holds no
+   * channels (`size` 0, `list()` empty, `isOpen()` false, `pollTimeout()` undefined,
+   * `handleTimeout()` 0) and `openPublic`, `createPrivate`, `get`, `touch`, `delete`,
+   * `setDelta` and `events` throw `CLOSED`.
+   */
+  close() {
+    if (this.#closed) return;
+    this.stopAutoSweep();
+    this.#closed = true;
+    CoreManager.prototype.free.call(this);
+  }
+
+  /** Whether `close()` (or `free()`) was called. */
+  get isClosed() {
+    return this.#closed;
+  }
+
+  /** The same as `close()` (wasm-bindgen's name for releasing the wasm memory). */
+  free() {
+    this.close();
+  }
+
   openPublic(name, ttlMs) {
+    this.#open("Manager.openPublic", name);
     this.#checkRoom(name, "Manager.openPublic");
     return this.#after(super.openPublic(name, ttlMs));
   }
 
   createPrivate(name, ttlMs) {
+    this.#open("Manager.createPrivate", name);
     this.#checkRoom(name, "Manager.createPrivate");
     return this.#after(super.createPrivate(name, ttlMs));
   }
@@ -65,14 +100,50 @@ export class Manager extends CoreManager {
   }
 
   touch(name) {
+    this.#open("Manager.touch", name);
     return this.#after(super.touch(name));
   }
 
   delete(name) {
+    this.#open("Manager.delete", name);
     return this.#after(super.delete(name));
   }
 
+  get(name) {
+    this.#open("Manager.get", name);
+    return super.get(name);
+  }
+
+  setDelta(name, enabled) {
+    this.#open("Manager.setDelta", name);
+    return super.setDelta(name, enabled);
+  }
+
+  events(options) {
+    this.#open("Manager.events");
+    const events = super.events(options);
+    const pattern = options?.pattern;
+    return labelIterator(events, pattern === undefined ? "Manager.events" : `Manager.events ${String(pattern)}`);
+  }
+
+  isOpen(name) {
+    return this.#closed ? false : super.isOpen(name);
+  }
+
+  list() {
+    return this.#closed ? [] : super.list();
+  }
+
+  get size() {
+    return this.#closed ? 0 : super.size;
+  }
+
+  get nextDeadline() {
+    return this.#closed ? undefined : super.nextDeadline;
+  }
+
   sweep() {
+    if (this.#closed) return 0;
     return this.#after(super.sweep());
   }
 
@@ -90,6 +161,13 @@ export class Manager extends CoreManager {
    */
   pollTimeout() {
     return this.nextDeadline;
+  }
+
+  /** `CLOSED` after `close()`, naming the method and the channel. */
+  #open(what, name) {
+    if (!this.#closed) return;
+    const shown = typeof name === "string" ? `("${name.length > 64 ? `${name.slice(0, 64)}…` : name}")` : "";
+    throw new LindyError(Code.CLOSED, `${what}${shown}: the manager is closed`);
   }
 
   #after(result) {
@@ -116,17 +194,9 @@ export class Manager extends CoreManager {
   }
 }
 
-// `using manager = new Manager({ autoSweep: true })`: stops the timer, then frees the wasm memory.
-if (Symbol.dispose) {
-  Object.defineProperty(Manager.prototype, Symbol.dispose, {
-    value: function dispose() {
-      this.stopAutoSweep();
-      this.free();
-    },
-    writable: true,
-    configurable: true,
-  });
-}
+// `using manager = new Manager({ autoSweep: true })`: `close()` — stops the timer, ends the
+// `events()` iterators, then frees the wasm memory.
+disposeBy(Manager, "close");
 
 function parseOptions(options) {
   if (options === undefined || options === null) return { auto: false, maxChannels: DEFAULT_MAX_CHANNELS };

@@ -17,7 +17,8 @@
 // If HELLO is lost, expose's own ASK reaches the listening wrap; if that ASK is lost (the worker
 // called wrap later), the worker's HELLO brings a fresh one.
 import { connect } from "./fanout/client.js";
-import { serve } from "./fanout/hub.js";
+import { SERVE_OPTIONS, serve } from "./fanout/hub.js";
+import { checkOptions } from "./fanout/protocol.js";
 import { describe, typeError } from "./errors.js";
 
 /** The handshake's messages: `{ [TAG]: kind }` (versioned: both ends ship together). */
@@ -40,6 +41,9 @@ export function expose(space, target, options) {
   if (!target || typeof target.addEventListener !== "function") {
     throw typeError(`expose(space, target): target must be a Worker or a MessagePort, got ${describe(target)}`);
   }
+  // Checked now, not when the first worker connects (a throw inside the message listener
+  // would reach no caller).
+  checkOptions(options, SERVE_OPTIONS, "expose");
   const connections = new Set();
   const ask = () => target.postMessage?.({ [TAG]: ASK });
   const onMessage = (event) => {

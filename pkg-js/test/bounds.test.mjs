@@ -4,9 +4,10 @@
 // Each test file runs in its own Node process: the exhaustion below stays in this one.
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { LindyError, Space } from "lindy";
+import { LindyError, Name, Pattern, Space } from "lindy";
 import { Ring } from "lindy/ring";
-import { Manager, Streams } from "lindy/channels";
+import { Manager, PatternIndex, Streams } from "lindy/channels";
+import { __memoryBytes as coreMemory } from "../dist/lindy.js";
 import { __memoryBytes as channelsMemory } from "../dist/channels.js";
 import { __memoryBytes as ringMemory } from "../dist/ring.js";
 
@@ -15,6 +16,63 @@ const coded = (code) => (e) => {
   assert.equal(e.code, code, e.message);
   return true;
 };
+
+test("a key, path or name longer than its limit is refused before it is copied into wasm memory", async () => {
+  // Each call gets a longer string than the one before, so an implementation that copied it in
+  // would have to grow wasm memory every time (the allocator cannot reuse a smaller free block).
+  let units = 8 << 20;
+  const huge = () => "a".repeat((units += 2 << 20));
+  const cases = [
+    // [what, call, the module's memory, expected outcome]
+    ["Streams.writer", (s) => new Streams().writer(s), channelsMemory, "INVALID_PATH"],
+    ["Streams.reader", (s) => new Streams().reader(s), channelsMemory, "INVALID_PATH"],
+    ["Streams.exists", (s) => new Streams().exists(s), channelsMemory, false],
+    ["Streams.delete", (s) => new Streams().delete(s), channelsMemory, undefined],
+    ["Streams.list", (s) => new Streams().list(s), channelsMemory, []],
+    ["Streams.broadcast", (s) => new Streams().broadcast(s, "m"), channelsMemory, { matched: 0, skipped: 0 }],
+    ["Manager.openPublic", (s) => new Manager().openPublic(s), channelsMemory, "CHANNEL_INVALID"],
+    ["Manager.createPrivate", (s) => new Manager().createPrivate(s), channelsMemory, "CHANNEL_INVALID"],
+    ["Manager.get", (s) => new Manager().get(s), channelsMemory, "CHANNEL_INVALID"],
+    ["Manager.touch", (s) => new Manager().touch(s), channelsMemory, "CHANNEL_INVALID"],
+    ["Manager.events", (s) => new Manager().events({ pattern: s }), channelsMemory, "PATTERN_INVALID"],
+    ["PatternIndex.insert", (s) => new PatternIndex().insert(s, 1), channelsMemory, "PATTERN_INVALID"],
+    ["PatternIndex.matches", (s) => new PatternIndex().matches(s), channelsMemory, []],
+    ["PatternIndex.hasMatch", (s) => new PatternIndex().hasMatch(s), channelsMemory, false],
+    ["Name.parse", (s) => Name.parse(s), coreMemory, "CHANNEL_INVALID"],
+    ["Name.isValid", (s) => Name.isValid(s), coreMemory, false],
+    ["Pattern.parse", (s) => Pattern.parse(s), coreMemory, "PATTERN_INVALID"],
+    ["Pattern.matches", (s) => Pattern.parse("public:a.*").matches(s), coreMemory, false],
+    ["Space.push", (s) => new Space().push(s, 1), coreMemory, "KEY_INVALID"],
+    ["Space.tryTake", (s) => new Space().tryTake(s), coreMemory, "KEY_INVALID"],
+    ["Space.key", (s) => new Space().key(s), coreMemory, "KEY_INVALID"],
+    ["Space.tryTakeMatching", (s) => new Space().tryTakeMatching(s), coreMemory, "PATTERN_INVALID"],
+  ];
+  for (const [what, call, memory, expected] of cases) {
+    const arg = huge();
+    const before = memory();
+    let outcome;
+    try {
+      outcome = call(arg);
+    } catch (e) {
+      assert.ok(e instanceof LindyError, `${what}: ${e}`);
+      outcome = e.code;
+      assert.ok(e.message.startsWith(what), `${what}: the message names the method: ${e.message}`);
+    }
+    assert.deepEqual(outcome, expected, what);
+    assert.equal(memory(), before, `${what}: wasm memory did not grow`);
+  }
+  // An object standing for a name (its toString) is measured the same way.
+  const longName = { toString: () => huge() };
+  const before = channelsMemory();
+  assert.throws(() => new Manager().openPublic(longName), coded("CHANNEL_INVALID"));
+  assert.equal(new PatternIndex().hasMatch(longName), false);
+  assert.equal(channelsMemory(), before, "toString's result was not copied in");
+  assert.equal(Pattern.parse("public:a.*").matches({ toString: () => "public:a.b" }), true, "a short one still works");
+  // At the limit, still accepted (the exact UTF-8 length decides).
+  assert.ok(new Streams().writer("p".repeat(1024)));
+  assert.throws(() => new Streams().writer("é".repeat(513)), coded("INVALID_PATH"), "1026 UTF-8 bytes");
+  assert.equal(Name.isValid(`public:${"a".repeat(64)}.b`), true);
+});
 
 test("Streams: a message over maxMessageBytes (default 1 MiB) is VALUE_TOO_LARGE, measured before it is copied", async () => {
   const hub = new Streams();

@@ -99,7 +99,7 @@ impl Manager {
         self.inner
             .open_public(&name, ttl)
             .map(|c| channel_object(&c))
-            .map_err(|e| js::from_code(&e))
+            .map_err(|e| js::from_code_in("Manager.openPublic", &e))
     }
 
     /// Creates a private channel (`CHANNEL_EXISTS` if the name is taken); `ttlMs` defaults to 15
@@ -115,7 +115,7 @@ impl Manager {
         self.inner
             .create_private(&name, ttl)
             .map(|c| channel_object(&c))
-            .map_err(|e| js::from_code(&e))
+            .map_err(|e| js::from_code_in("Manager.createPrivate", &e))
     }
 
     /// Marks an open channel active now (`CHANNEL_CLOSED` if closed, `CHANNEL_NOT_FOUND`).
@@ -124,7 +124,9 @@ impl Manager {
         #[wasm_bindgen(unchecked_param_type = "Name | string")] name: JsValue,
     ) -> Result<(), JsValue> {
         let name = name_arg(&name, "Manager.touch: name")?;
-        self.inner.touch(&name).map_err(|e| js::from_code(&e))
+        self.inner
+            .touch(&name)
+            .map_err(|e| js::from_code_in("Manager.touch", &e))
     }
 
     /// Deletes a channel (emits `deleted`); deleting it again is a quiet no-op.
@@ -133,7 +135,9 @@ impl Manager {
         #[wasm_bindgen(unchecked_param_type = "Name | string")] name: JsValue,
     ) -> Result<(), JsValue> {
         let name = name_arg(&name, "Manager.delete: name")?;
-        self.inner.delete(&name).map_err(|e| js::from_code(&e))
+        self.inner
+            .delete(&name)
+            .map_err(|e| js::from_code_in("Manager.delete", &e))
     }
 
     /// The channel's record (`CHANNEL_NOT_FOUND` if there is none, or it was deleted).
@@ -146,7 +150,7 @@ impl Manager {
         self.inner
             .get(&name)
             .map(|c| channel_object(&c))
-            .map_err(|e| js::from_code(&e))
+            .map_err(|e| js::from_code_in("Manager.get", &e))
     }
 
     /// Every live channel (open or closed).
@@ -187,7 +191,7 @@ impl Manager {
         })?;
         self.inner
             .set_delta(&name, enabled)
-            .map_err(|e| js::from_code(&e))
+            .map_err(|e| js::from_code_in("Manager.setDelta", &e))
     }
 
     /// Expires every channel whose TTL has run out by now; returns how many.

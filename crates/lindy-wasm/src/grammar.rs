@@ -15,15 +15,17 @@ use js_sys::Array;
 use wasm_bindgen::prelude::wasm_bindgen;
 use wasm_bindgen::JsValue;
 
+use super::codes;
 use super::js;
 use lindy::error::ErrorCode;
 #[cfg(feature = "manager")]
 use lindy::grammar::SubscriptionId;
 use lindy::grammar::{self as g, GrammarError};
 
-/// A `GrammarError` as a JS lindy error, with `.segment` and `.offset` when known.
-pub fn grammar_error(err: &GrammarError) -> JsValue {
-    let e = js::lindy_error(ErrorCode::code(err), &format!("{err}"));
+/// A `GrammarError` as a JS lindy error, with `.segment` and `.offset` when known; the message
+/// starts with `what` (the call and the argument).
+pub fn grammar_error(what: &str, err: &GrammarError) -> JsValue {
+    let e = js::lindy_error(ErrorCode::code(err), &format!("{what}: {err}"));
     if let Some(s) = err.segment() {
         js::set(&e, "segment", &JsValue::from(s as u32));
     }
@@ -37,15 +39,25 @@ pub fn grammar_error(err: &GrammarError) -> JsValue {
 /// module's objects: the canonical form); a throwing `toString` passes its exception on. Anything
 /// else is a `TypeError` naming `class` (`"Name"` or `"Pattern"`: passed, not guessed from
 /// `what`, because a substring search links 1.5 KB of `str` searching into the wasm).
-fn text_arg(value: &JsValue, what: &str, class: &str) -> Result<String, JsValue> {
+/// A string longer than any name or pattern ([`g::MAX_NAME_LEN`] bytes) is `None`, without
+/// being copied into wasm memory.
+fn text_arg(value: &JsValue, what: &str, class: &str) -> Result<Option<String>, JsValue> {
+    if js::too_long(value, g::MAX_NAME_LEN).is_some() {
+        return Ok(None);
+    }
     if let Some(s) = value.as_string() {
-        return Ok(s);
+        return Ok(Some(s));
     }
     if value.is_object()
         && !value.is_function()
         && js::field(wasm_bindgen::JsCast::unchecked_ref(value), "toString")?.is_function()
     {
-        return js::to_string(value);
+        // What `toString()` returns is measured before it is copied in, like a string argument.
+        let text = js::to_js_string(value)?;
+        if js::too_long(&text, g::MAX_NAME_LEN).is_some() {
+            return Ok(None);
+        }
+        return Ok(text.as_string());
     }
     Err(js::type_error(&format!(
         "{what} must be a string or a {class}, got {}",
@@ -53,16 +65,33 @@ fn text_arg(value: &JsValue, what: &str, class: &str) -> Result<String, JsValue>
     )))
 }
 
+/// The error for a name or pattern string longer than any can be, measured in UTF-16 units
+/// before it was copied in (`code`: `CHANNEL_INVALID` or `PATTERN_INVALID`).
+fn too_long_error(value: &JsValue, what: &str, code: &'static str) -> JsValue {
+    let units = js::too_long(value, 0).unwrap_or(0);
+    js::lindy_error(
+        code,
+        &format!(
+            "{what} is at least {units} bytes long, the maximum is {}",
+            g::MAX_NAME_LEN
+        ),
+    )
+}
+
 /// Parses a name argument (`Name` or string).
 pub fn name_arg(value: &JsValue, what: &str) -> Result<g::Name, JsValue> {
-    let s = text_arg(value, what, "Name")?;
-    g::Name::parse(&s).map_err(|e| grammar_error(&e))
+    match text_arg(value, what, "Name")? {
+        Some(s) => g::Name::parse(&s).map_err(|e| grammar_error(what, &e)),
+        None => Err(too_long_error(value, what, codes::CHANNEL_INVALID)),
+    }
 }
 
 /// Parses a pattern argument (`Pattern` or string).
 pub fn pattern_arg(value: &JsValue, what: &str) -> Result<g::Pattern, JsValue> {
-    let s = text_arg(value, what, "Pattern")?;
-    g::Pattern::parse(&s).map_err(|e| grammar_error(&e))
+    match text_arg(value, what, "Pattern")? {
+        Some(s) => g::Pattern::parse(&s).map_err(|e| grammar_error(what, &e)),
+        None => Err(too_long_error(value, what, codes::PATTERN_INVALID)),
+    }
 }
 
 #[cfg(feature = "space")]
@@ -83,14 +112,24 @@ impl Name {
     pub fn parse(
         #[wasm_bindgen(unchecked_param_type = "string")] s: JsValue,
     ) -> Result<Name, JsValue> {
+        if js::too_long(&s, g::MAX_NAME_LEN).is_some() {
+            return Err(too_long_error(
+                &s,
+                "Name.parse: name",
+                codes::CHANNEL_INVALID,
+            ));
+        }
         let s = js::string(&s, "Name.parse: name")?;
-        g::Name::parse(&s).map(Name).map_err(|e| grammar_error(&e))
+        g::Name::parse(&s)
+            .map(Name)
+            .map_err(|e| grammar_error("Name.parse: name", &e))
     }
 
     /// Whether `s` is a valid channel name (never throws).
     #[wasm_bindgen(js_name = isValid)]
     pub fn is_valid(#[wasm_bindgen(unchecked_param_type = "unknown")] s: JsValue) -> bool {
-        s.as_string().is_some_and(|s| g::NameRef::parse(&s).is_ok())
+        js::too_long(&s, g::MAX_NAME_LEN).is_none()
+            && s.as_string().is_some_and(|s| g::NameRef::parse(&s).is_ok())
     }
 
     /// `"public"` or `"private"`.
@@ -169,10 +208,17 @@ impl Pattern {
     pub fn parse(
         #[wasm_bindgen(unchecked_param_type = "string")] s: JsValue,
     ) -> Result<Pattern, JsValue> {
+        if js::too_long(&s, g::MAX_NAME_LEN).is_some() {
+            return Err(too_long_error(
+                &s,
+                "Pattern.parse: pattern",
+                codes::PATTERN_INVALID,
+            ));
+        }
         let s = js::string(&s, "Pattern.parse: pattern")?;
         g::Pattern::parse(&s)
             .map(Pattern)
-            .map_err(|e| grammar_error(&e))
+            .map_err(|e| grammar_error("Pattern.parse: pattern", &e))
     }
 
     /// Whether `name` (a `Name` or a string) matches. A string that is not a valid name matches
@@ -181,7 +227,10 @@ impl Pattern {
         &self,
         #[wasm_bindgen(unchecked_param_type = "Name | string")] name: JsValue,
     ) -> Result<bool, JsValue> {
-        let s = text_arg(&name, "Pattern.matches: name", "Name")?;
+        // Longer than any name: matches nothing.
+        let Some(s) = text_arg(&name, "Pattern.matches: name", "Name")? else {
+            return Ok(false);
+        };
         Ok(self.0.matches_str(&s))
     }
 
@@ -331,8 +380,10 @@ impl PatternIndex {
         &self,
         #[wasm_bindgen(unchecked_param_type = "Name | string")] name: JsValue,
     ) -> Result<Array, JsValue> {
-        let s = text_arg(&name, "PatternIndex.matches: name", "Name")?;
         let out = Array::new();
+        let Some(s) = text_arg(&name, "PatternIndex.matches: name", "Name")? else {
+            return Ok(out); // longer than any name: matches nothing
+        };
         if let Ok(name) = g::NameRef::parse(&s) {
             // `Array.push` on a fresh array runs no user code, so the borrow is safe.
             let st = self.inner.borrow();
@@ -351,7 +402,9 @@ impl PatternIndex {
         &self,
         #[wasm_bindgen(unchecked_param_type = "Name | string")] name: JsValue,
     ) -> Result<bool, JsValue> {
-        let s = text_arg(&name, "PatternIndex.hasMatch: name", "Name")?;
+        let Some(s) = text_arg(&name, "PatternIndex.hasMatch: name", "Name")? else {
+            return Ok(false); // longer than any name: matches nothing
+        };
         Ok(g::NameRef::parse(&s).is_ok_and(|n| self.inner.borrow().index.has_match(n)))
     }
 

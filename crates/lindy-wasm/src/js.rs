@@ -76,6 +76,12 @@ pub fn from_code<E: ErrorCode + Display>(err: &E) -> JsValue {
     lindy_error(err.code(), &format!("{err}"))
 }
 
+/// [`from_code`] with the message led by `what` (the call: `"Manager.get"`), so a user reading
+/// it knows which call failed.
+pub fn from_code_in<E: ErrorCode + Display>(what: &str, err: &E) -> JsValue {
+    lindy_error(err.code(), &format!("{what}: {err}"))
+}
+
 /// A `TypeError` with `.code = "ERR_INVALID_ARG_TYPE"`.
 pub fn type_error(message: &str) -> JsValue {
     let err = js_sys::TypeError::new(message);
@@ -110,6 +116,17 @@ pub fn describe(value: &JsValue) -> String {
         Some(t) => t,
         None => String::from("an unknown type"),
     }
+}
+
+/// The UTF-16 length of `value` if it is a string of more than `max_bytes` units. Such a string
+/// has more than `max_bytes` UTF-8 bytes (every unit is at least one byte), so a bounded argument
+/// (a key, a path, a channel name) is refused from this length alone, before wasm-bindgen's
+/// conversion copies the whole string into wasm memory: a 100 MB key never grows the memory.
+pub fn too_long(value: &JsValue, max_bytes: usize) -> Option<usize> {
+    value
+        .dyn_ref::<js_sys::JsString>()
+        .map(|s| s.length() as usize)
+        .filter(|&units| units > max_bytes)
 }
 
 /// `value` as a string, or a `TypeError` naming the argument.
@@ -314,6 +331,12 @@ pub fn to_string(value: &JsValue) -> Result<String, JsValue> {
     js_string(value)
 }
 
+/// `String(value)` as a JS string, not yet copied into wasm memory (so its length can be checked
+/// first, [`too_long`]); a throwing `toString` passes its exception on.
+pub fn to_js_string(value: &JsValue) -> Result<JsValue, JsValue> {
+    js_string_value(value)
+}
+
 #[wasm_bindgen::prelude::wasm_bindgen]
 extern "C" {
     /// `Object.keys(o)`; a throwing proxy's error is passed on, never unwound through Rust.
@@ -322,6 +345,9 @@ extern "C" {
     /// The global `String(value)` conversion.
     #[wasm_bindgen(catch, js_name = String)]
     fn js_string(value: &JsValue) -> Result<String, JsValue>;
+    /// The same conversion, its result left in JS.
+    #[wasm_bindgen(catch, js_name = String)]
+    fn js_string_value(value: &JsValue) -> Result<JsValue, JsValue>;
 }
 
 /// Runs a future as a JS `Promise`. Boxing first means one instantiation of the promise glue

@@ -26,7 +26,7 @@ type Inner = Rc<LockingHeapRing<JsValue>>;
 fn value_arg(value: JsValue, what: &str) -> Result<JsValue, JsValue> {
     if value.is_undefined() {
         return Err(js::type_error(&format!(
-            "{what} must not be undefined (tryPop/pop use undefined for \"nothing\"); push null instead"
+            "{what} must not be undefined (tryTake/take use undefined for \"nothing\"); push null instead"
         )));
     }
     Ok(value)
@@ -126,7 +126,7 @@ impl Ring {
         &self,
         #[wasm_bindgen(unchecked_optional_param_type = "WaitOptions")] options: JsValue,
     ) -> Promise {
-        let opts = match WaitOptions::parse(&options, "Ring.pop")
+        let opts = match WaitOptions::parse(&options, "Ring.take")
             .and_then(|o| o.check_aborted().map(|()| o))
         {
             Ok(o) => o,

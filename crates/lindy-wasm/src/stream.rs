@@ -26,17 +26,31 @@ use lindy::stream::{self as st, StreamOptions, TryWriteError};
 const MAX_PATH_BYTES: usize = 1024;
 
 fn path_arg(value: &JsValue, what: &str) -> Result<alloc::string::String, JsValue> {
-    let path = js::string(value, what)?;
+    // Measured before it is copied into wasm memory when it is far too long.
+    let path = match js::too_long(value, MAX_PATH_BYTES) {
+        Some(units) => return Err(path_length_error(what, units)),
+        None => js::string(value, what)?,
+    };
     if path.is_empty() || path.len() > MAX_PATH_BYTES {
-        return Err(js::lindy_error(
-            codes::INVALID_PATH,
-            &format!(
-                "{what} must be 1..={MAX_PATH_BYTES} bytes long, got {}",
-                path.len()
-            ),
-        ));
+        return Err(path_length_error(what, path.len()));
     }
     Ok(path)
+}
+
+fn path_length_error(what: &str, len: usize) -> JsValue {
+    js::lindy_error(
+        codes::INVALID_PATH,
+        &format!("{what} must be 1..={MAX_PATH_BYTES} bytes long, got {len}"),
+    )
+}
+
+/// A path or prefix to look up: `None` when it is longer than any path can be (nothing matches,
+/// and it is not copied into wasm memory).
+fn lookup_arg(value: &JsValue, what: &str) -> Result<Option<alloc::string::String>, JsValue> {
+    if js::too_long(value, MAX_PATH_BYTES).is_some() {
+        return Ok(None);
+    }
+    js::string(value, what).map(Some)
 }
 
 /// Default of `maxMessageBytes`: the largest message a hub accepts, in bytes.
@@ -173,7 +187,10 @@ impl Streams {
     ) -> Result<StreamWriter, JsValue> {
         let path = path_arg(&path, "Streams.writer: path")?;
         self.check_room(&path, "Streams.writer")?;
-        let w = self.hub.writer(&path).map_err(|e| js::from_code(&e))?;
+        let w = self
+            .hub
+            .writer(&path)
+            .map_err(|e| js::from_code_in("Streams.writer", &e))?;
         Ok(StreamWriter {
             inner: Rc::new(RefCell::new(w)),
             close_requested: Rc::new(Cell::new(false)),
@@ -188,7 +205,10 @@ impl Streams {
     ) -> Result<StreamReader, JsValue> {
         let path = path_arg(&path, "Streams.reader: path")?;
         self.check_room(&path, "Streams.reader")?;
-        let r = self.hub.reader(&path).map_err(|e| js::from_code(&e))?;
+        let r = self
+            .hub
+            .reader(&path)
+            .map_err(|e| js::from_code_in("Streams.reader", &e))?;
         Ok(StreamReader {
             inner: Rc::new(RefCell::new(Some(r))),
         })
@@ -202,16 +222,20 @@ impl Streams {
         #[wasm_bindgen(unchecked_param_type = "string")] prefix: JsValue,
         #[wasm_bindgen(unchecked_param_type = "Uint8Array | string")] message: JsValue,
     ) -> Result<JsValue, JsValue> {
-        let prefix = js::string(&prefix, "Streams.broadcast: prefix")?;
+        let prefix = lookup_arg(&prefix, "Streams.broadcast: prefix")?;
         let msg = message_arg(
             &message,
             "Streams.broadcast: message",
             self.max_message_bytes,
         )?;
-        let report = self.hub.broadcast(&prefix, msg);
+        // A prefix longer than any path matches none.
+        let (matched, skipped) = prefix.map_or((0, 0), |prefix| {
+            let report = self.hub.broadcast(&prefix, msg);
+            (report.matched(), report.skipped())
+        });
         let o = Object::new();
-        js::set(&o, "matched", &JsValue::from(report.matched() as u32));
-        js::set(&o, "skipped", &JsValue::from(report.skipped() as u32));
+        js::set(&o, "matched", &JsValue::from(matched as u32));
+        js::set(&o, "skipped", &JsValue::from(skipped as u32));
         Ok(o.into())
     }
 
@@ -220,7 +244,7 @@ impl Streams {
         &self,
         #[wasm_bindgen(unchecked_param_type = "string")] path: JsValue,
     ) -> Result<bool, JsValue> {
-        Ok(self.hub.exists(&js::string(&path, "Streams.exists: path")?))
+        Ok(lookup_arg(&path, "Streams.exists: path")?.is_some_and(|p| self.hub.exists(&p)))
     }
 
     /// Removes `path` (its readers see the end at once); returns how many messages were dropped,
@@ -230,7 +254,9 @@ impl Streams {
         &self,
         #[wasm_bindgen(unchecked_param_type = "string")] path: JsValue,
     ) -> Result<JsValue, JsValue> {
-        let path = js::string(&path, "Streams.delete: path")?;
+        let Some(path) = lookup_arg(&path, "Streams.delete: path")? else {
+            return Ok(JsValue::UNDEFINED); // longer than any path: there is none
+        };
         Ok(self
             .hub
             .delete(&path)
@@ -246,7 +272,10 @@ impl Streams {
         let prefix = if prefix.is_undefined() {
             alloc::string::String::new()
         } else {
-            js::string(&prefix, "Streams.list: prefix")?
+            match lookup_arg(&prefix, "Streams.list: prefix")? {
+                Some(prefix) => prefix,
+                None => return Ok(Array::new()), // longer than any path: none is under it
+            }
         };
         Ok(self
             .hub
@@ -334,7 +363,7 @@ impl StreamWriter {
             }
             match result? {
                 Ok(()) => Ok(JsValue::UNDEFINED),
-                Err(closed) => Err(js::from_code(&closed)),
+                Err(closed) => Err(js::from_code_in("StreamWriter.write", &closed)),
             }
         })
     }
@@ -358,7 +387,7 @@ impl StreamWriter {
         match w.try_write(msg) {
             Ok(()) => Ok(true),
             Err(TryWriteError::Full(_)) => Ok(false),
-            Err(TryWriteError::Closed(c)) => Err(js::from_code(&c)),
+            Err(TryWriteError::Closed(c)) => Err(js::from_code_in("StreamWriter.tryWrite", &c)),
         }
     }
 

@@ -34,7 +34,7 @@ import { DEFAULT_LEASE_MS, HeldLeases, MAX_LEASE_MS } from "./lease.js";
 export const DEFAULT_HEARTBEAT_TIMEOUT_MS = 10_000;
 
 // The options `serve` knows; any other name is an INVALID_CONFIG error.
-const SERVE_OPTIONS = ["defaultLeaseMs", "heartbeatTimeoutMs", "locks", "parsePattern", "onEvent"];
+export const SERVE_OPTIONS = ["defaultLeaseMs", "heartbeatTimeoutMs", "locks", "parsePattern", "onEvent"];
 
 /**
  * Serves `space` to the client at the other end of `port`.

@@ -175,19 +175,27 @@ describe("no bundler", () => {
 });
 
 describe("the README", () => {
-  test("its quick start runs to the end as written, printing what it says", async () => {
+  // Every ```js block followed by "It prints `a`, `b`, …, and ends." is run as written (Node, the
+  // installed tarball) and must print exactly that and exit by itself.
+  test("its quick start runs to the end as written, printing what it says, for every entry", async () => {
     const readme = await readFile(join(LINDY, "README.md"), "utf8"); // the packed README
-    const section = readme.slice(readme.indexOf("## Quick start"));
-    const code = section.match(/```js\n([\s\S]*?)```/)[1];
-    const promised = section.match(/It prints ([^\n]*(?:\n[^\n]+)*?), and ends\./)[1];
-    const child = execFile(process.execPath, ["--input-type=module"], { cwd: HERE, timeout: 10_000 });
-    child.stdin.end(code);
-    let stdout = "";
-    child.stdout.on("data", (d) => (stdout += d));
-    const exit = await new Promise((resolve) => child.on("exit", (code, signal) => resolve(signal ?? code)));
-    assert.equal(exit, 0, "it ends by itself, exit code 0");
-    const lines = [...promised.matchAll(/`([^`]+)`/g)].map((m) => m[1]);
-    assert.deepEqual(stdout.trim().split("\n"), lines);
+    const section = readme.slice(readme.indexOf("## Quick start"), readme.indexOf("\n## ", readme.indexOf("## Quick start") + 1));
+    const examples = [...section.matchAll(/```js\n([\s\S]*?)```\n\n(?:[^\n]+\n)*?It prints ([^\n]*(?:\n[^\n]+)*?), and ends\./g)];
+    assert.ok(examples.length >= 2, "the quick start has runnable examples");
+    const imported = new Set(examples.flatMap(([, code]) => [...code.matchAll(/from "([^"]+)"/g)].map((m) => m[1])));
+    assert.deepEqual([...imported].sort(), ["lindy", "lindy/channels", "lindy/store"], "every entry is in the quick start");
+    for (const [, code, promised] of examples) {
+      const child = execFile(process.execPath, ["--input-type=module"], { cwd: HERE, timeout: 10_000 });
+      child.stdin.end(code);
+      let stdout = "";
+      let stderr = "";
+      child.stdout.on("data", (d) => (stdout += d));
+      child.stderr.on("data", (d) => (stderr += d));
+      const exit = await new Promise((resolve) => child.on("exit", (code, signal) => resolve(signal ?? code)));
+      assert.equal(exit, 0, `it ends by itself, exit code 0\n${stderr}`);
+      const lines = [...promised.matchAll(/`([^`]+)`/g)].map((m) => m[1]);
+      assert.deepEqual(stdout.trim().split("\n"), lines);
+    }
   });
 });
 

@@ -136,6 +136,16 @@ export async function generics(): Promise<void> {
     const auto: boolean = manager.autoSweep;
     void auto;
   }
+  const closing = new Manager();
+  const ended: Promise<void> = (async () => {
+    for await (const e of closing.events()) void e.kind;
+  })();
+  closing.close();
+  const closed: boolean = closing.isClosed;
+  void [ended, closed];
+  // @ts-expect-error: close() takes nothing and returns nothing
+  const nothing: Promise<void> = closing.close();
+  void nothing;
   await using store = await IdbStore.open("bytes");
   await store.push("q", new Float32Array([1.5]));
   await store.push("q", new ArrayBuffer(8));

@@ -160,12 +160,12 @@ impl IdbStore {
         options: JsValue,
     ) -> Promise {
         let prepared = (|| {
-            let key = self.check_key(&key, "IdbStore.pullLeased: key")?;
-            let opts = WaitOptions::parse_with(&options, "IdbStore.pullLeased", &["leaseMs"])?;
-            let ms = match js::options(&options, "IdbStore.pullLeased: options")? {
+            let key = self.check_key(&key, "IdbStore.takeLeased: key")?;
+            let opts = WaitOptions::parse_with(&options, "IdbStore.takeLeased", &["leaseMs"])?;
+            let ms = match js::options(&options, "IdbStore.takeLeased: options")? {
                 Some(o) => lease_ms(
                     &js::field(&o, "leaseMs")?,
-                    "IdbStore.pullLeased: options.leaseMs",
+                    "IdbStore.takeLeased: options.leaseMs",
                 )?,
                 None => None,
             };
@@ -213,8 +213,8 @@ impl IdbStore {
         #[wasm_bindgen(js_name = leaseMs, unchecked_optional_param_type = "number")]
         lease_ms_arg: JsValue,
     ) -> Result<JsValue, JsValue> {
-        let key = self.check_key(&key, "IdbStore.tryPullLeased: key")?;
-        let ms = lease_ms(&lease_ms_arg, "IdbStore.tryPullLeased: leaseMs")?;
+        let key = self.check_key(&key, "IdbStore.tryTakeLeased: key")?;
+        let ms = lease_ms(&lease_ms_arg, "IdbStore.tryTakeLeased: leaseMs")?;
         let got = {
             let mut st = self.state.borrow_mut();
             if st.closed {

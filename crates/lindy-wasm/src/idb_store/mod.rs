@@ -193,8 +193,8 @@ impl IdbStore {
         #[wasm_bindgen(unchecked_optional_param_type = "WaitOptions")] options: JsValue,
     ) -> Promise {
         let prepared = (|| {
-            let key = self.check_key(&key, "IdbStore.pull: key")?;
-            let opts = WaitOptions::parse(&options, "IdbStore.pull")?;
+            let key = self.check_key(&key, "IdbStore.take: key")?;
+            let opts = WaitOptions::parse(&options, "IdbStore.take")?;
             {
                 let st = self.state.borrow();
                 if st.closed {
@@ -230,7 +230,7 @@ impl IdbStore {
         &self,
         #[wasm_bindgen(unchecked_param_type = "string")] key: JsValue,
     ) -> Promise {
-        let key = match self.check_key(&key, "IdbStore.tryPull: key") {
+        let key = match self.check_key(&key, "IdbStore.tryTake: key") {
             Ok(k) => k,
             Err(e) => return Promise::reject(&e),
         };
@@ -360,6 +360,13 @@ impl IdbStore {
     /// JS-only one: no lone surrogates.
     fn check_key(&self, key: &JsValue, what: &str) -> Result<String, JsValue> {
         let max = self.state.borrow().opts.max_key_len;
+        // Far too long: refused on its UTF-16 length, before it is copied into wasm memory.
+        if let Some(units) = js::too_long(key, max) {
+            return Err(js::lindy_error(
+                codes::KEY_INVALID,
+                &format!("{what} is at least {units} bytes long, above the maximum of {max}"),
+            ));
+        }
         let k = js::string(key, what)?;
         store::validate_key(&k, max).map_err(|e| js::from_code(&e))?;
         js::well_formed(&k, key, what)?;
