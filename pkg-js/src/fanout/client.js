@@ -9,6 +9,7 @@
 // lost: the hub keeps the entry until the ack and puts it back at the head of its key otherwise.
 
 import { disposeBy } from "../dispose.js";
+import { CallTable, MAX_CALLS } from "./calls.js";
 import { rangeError, typeError } from "../errors.js";
 import {
   Code,
@@ -122,8 +123,7 @@ export class RemoteSpace {
   stats = { messagesOut: 0, ops: 0, messagesIn: 0 };
 
   #port;
-  #nextId = 1;
-  #calls = new Map(); // id -> { resolve, reject, code, key, abandoned, off }
+  #calls = new CallTable();
   #leases = new Map(); // lease id -> Lease
   // The batch being built, written in place (no record per operation): one row per operation in
   // `#frame`, this batch's key table, the payloads in row order, and per row its transfer list.
@@ -355,12 +355,18 @@ export class RemoteSpace {
   /** @internal queues one operation; resolves with its result. */
   _call(code, key, a = NaN, b = NaN, value, transfer, signal) {
     if (this.#closed) return Promise.reject(closedError(this.#closed));
-    const id = this.#nextId++;
+    const call = this.#calls.open();
+    if (call === undefined) {
+      return Promise.reject(new LindyError(Code.BUFFER_FULL, `${OP_NAME[code]}: ${MAX_CALLS} calls are already in flight on this client`));
+    }
     const promise = new Promise(capture);
-    const call = { resolve: captured.resolve, reject: captured.reject, code, key, a, abandoned: false, off: undefined };
-    this.#calls.set(id, call);
-    if (signal) this.#onAbort(id, call, signal);
-    this.#enqueue(id, code, key, a, b, value, transfer);
+    call.resolve = captured.resolve;
+    call.reject = captured.reject;
+    call.code = code;
+    call.key = key;
+    call.a = a;
+    if (signal) this.#onAbort(call.id, call, signal);
+    this.#enqueue(call.id, code, key, a, b, value, transfer);
     return promise;
   }
 
@@ -374,7 +380,7 @@ export class RemoteSpace {
   // result finds the call abandoned and #giveBack returns it to the head.
   #onAbort(id, call, signal) {
     const onAbort = () => {
-      if (!this.#calls.has(id)) return;
+      if (this.#calls.get(id) !== call) return;
       call.abandoned = true;
       this.#enqueue(0, Op.CANCEL, null, id, NaN);
       call.reject(abortError(signal, OP_NAME[call.code]));
@@ -462,9 +468,11 @@ export class RemoteSpace {
         this.#sentSinceTick = true;
       } catch (err) {
         const call = this.#calls.get(id);
-        this.#calls.delete(id);
-        call?.off?.();
-        call?.reject(new LindyError(Code.NOT_CLONEABLE, `${OP_NAME[code]}: the value cannot be sent to the hub (${err?.message})`));
+        if (call === undefined) continue;
+        const reject = call.reject;
+        call.off?.();
+        this.#calls.close(call);
+        reject(new LindyError(Code.NOT_CLONEABLE, `${OP_NAME[code]}: the value cannot be sent to the hub (${err?.message})`));
       }
     }
   }
@@ -500,44 +508,45 @@ export class RemoteSpace {
       const status = h[r + 1];
       const value = status === St.VALUE || status === St.LEASE || status === St.ERROR ? v[vi++] : undefined;
       const call = this.#calls.get(id);
-      if (!call) continue;
-      this.#calls.delete(id);
+      if (call === undefined) continue;
+      const { resolve, reject, code, key, a, abandoned } = call;
       call.off?.();
+      this.#calls.close(call);
       if (status === St.ERROR) {
-        if (!call.abandoned) call.reject(fromWire(value));
+        if (!abandoned) reject(fromWire(value));
         continue;
       }
-      if (call.abandoned) {
-        this.#giveBack(call, status, h[r + 2], value);
+      if (abandoned) {
+        this.#giveBack(code, key, status, h[r + 2], value);
         continue;
       }
-      if (call.code === Op.ACK || call.code === Op.NACK) this.#leases.delete(call.a);
+      if (code === Op.ACK || code === Op.NACK) this.#leases.delete(a);
       switch (status) {
         case St.VOID:
-          call.resolve(undefined);
+          resolve(undefined);
           break;
         case St.NUMBER:
-          call.resolve(h[r + 2]);
+          resolve(h[r + 2]);
           break;
         case St.LEASE: {
-          const lease = new Lease(this, h[r + 2], call.key, value, h[r + 3]);
+          const lease = new Lease(this, h[r + 2], key, value, h[r + 3]);
           this.#leases.set(lease.id, lease);
-          call.resolve(lease);
+          resolve(lease);
           break;
         }
         default:
-          call.resolve(value);
+          resolve(value);
       }
     }
   }
 
   // The caller gave up on this wait but the hub had already produced its result.
-  #giveBack(call, status, n1, value) {
-    if (call.code === Op.TAKE_MANY && Array.isArray(value)) {
-      for (let i = value.length - 1; i >= 0; i--) this.#enqueue(0, Op.GIVE_BACK, call.key, NaN, NaN, value[i]);
-    } else if (call.code === Op.TAKE && value !== undefined) {
-      this.#enqueue(0, Op.GIVE_BACK, call.key, NaN, NaN, value);
-    } else if (call.code === Op.TAKE_MATCHING && value) {
+  #giveBack(code, key, status, n1, value) {
+    if (code === Op.TAKE_MANY && Array.isArray(value)) {
+      for (let i = value.length - 1; i >= 0; i--) this.#enqueue(0, Op.GIVE_BACK, key, NaN, NaN, value[i]);
+    } else if (code === Op.TAKE && value !== undefined) {
+      this.#enqueue(0, Op.GIVE_BACK, key, NaN, NaN, value);
+    } else if (code === Op.TAKE_MATCHING && value) {
       this.#enqueue(0, Op.GIVE_BACK, value.key, NaN, NaN, value.value);
     } else if (status === St.LEASE) {
       this.#enqueue(0, Op.NACK, null, n1, NaN);
@@ -551,11 +560,12 @@ export class RemoteSpace {
     clearInterval(this.#heartbeat);
     this.#releaseLock?.();
     for (const off of this.#unlisten) off();
-    for (const call of this.#calls.values()) {
+    for (const call of this.#calls.live()) {
+      const { reject, abandoned } = call;
       call.off?.();
-      if (!call.abandoned) call.reject(closedError(why));
+      this.#calls.close(call);
+      if (!abandoned) reject(closedError(why));
     }
-    this.#calls.clear();
     for (const lease of this.#leases.values()) lease._lose(why);
     this.#leases.clear();
     this.#port.close?.();
