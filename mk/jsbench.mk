@@ -10,3 +10,12 @@ fanout-bench-browser: pkg
 	node pkg-js/bench/fanout/run.mjs --browser
 
 js-bench-all: js-bench fanout-bench fanout-bench-browser
+
+# The fan-out hub's own cost per job on one thread (no cross-thread wake-ups): CPU µs/job, then
+# instructions/job under callgrind (steady on a loaded machine; compares commits).
+.PHONY: fanout-bench-cost fanout-bench-callgrind
+fanout-bench-cost: pkg
+	node pkg-js/bench/fanout/cost.mjs
+
+fanout-bench-callgrind: pkg perf-valgrind
+	node pkg-js/bench/fanout/callgrind.mjs

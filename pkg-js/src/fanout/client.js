@@ -56,7 +56,10 @@ export function connect(port, opts) {
 export class Lease {
   #client;
   #settled = false;
-  #lost = new AbortController();
+  // Made on first use of `signal`: an AbortController per lease was a good part of what a leased
+  // job cost, and most callers never look at the signal.
+  #lost = null;
+  #lostReason = undefined;
 
   /** @internal */
   constructor(client, id, key, value, deadline) {
@@ -73,6 +76,10 @@ export class Lease {
 
   /** Aborted when the hub took the entry back (expired, or connection lost): stop working on it. */
   get signal() {
+    if (this.#lost === null) {
+      this.#lost = new AbortController();
+      if (this.#lostReason !== undefined) this.#lost.abort(this.#lostReason);
+    }
     return this.#lost.signal;
   }
 
@@ -104,7 +111,9 @@ export class Lease {
 
   /** @internal the hub took it back */
   _lose(reason) {
-    this.#lost.abort(new LindyError(Code.LEASE_LOST, `lease ${this.id}: ${reason}`));
+    if (this.#lostReason !== undefined) return;
+    this.#lostReason = new LindyError(Code.LEASE_LOST, `lease ${this.id}: ${reason}`);
+    this.#lost?.abort(this.#lostReason);
   }
 }
 
