@@ -4,6 +4,8 @@
 #   make fanout-bench           fan-out hub vs one postMessage RPC per operation, Node worker_threads
 #   make fanout-bench-browser   the same in headless Chromium with module workers
 #   make js-bench-all           all three, in that order (the tables of docs/benchmarks/js.md)
+#   make fanout-bench-cost      the fan-out code alone on one thread: CPU µs/job
+#   make fanout-bench-callgrind the same as instructions/job under callgrind (compares commits)
 .PHONY: fanout-bench-browser js-bench-all
 
 fanout-bench-browser: pkg
