@@ -130,3 +130,26 @@ test("batches of every size keep their order and payloads across frame reuse", a
   );
   done();
 });
+
+test("after a reply that had to go one by one (an uncloneable value), the next replies are intact", async () => {
+  const { space, remote, done } = pair();
+  space.push("mixed", "a");
+  space.push("mixed", () => "not cloneable");
+  space.push("mixed", "c");
+  const first = await Promise.allSettled([remote.tryTake("mixed"), remote.tryTake("mixed"), remote.tryTake("mixed")]);
+  assert.deepEqual(
+    first.map((r) => r.status),
+    ["fulfilled", "rejected", "fulfilled"],
+  );
+  assert.equal(first[0].value, "a");
+  assert.equal(first[1].reason.code, "NOT_CLONEABLE");
+  assert.equal(first[2].value, "c");
+  assert.equal(space.len("mixed"), 1, "the uncloneable entry was put back");
+  // The next batches reuse the hub's reply buffers: nothing of the failed reply leaks into them.
+  for (let round = 0; round < 3; round++) {
+    for (let i = 0; i < 100; i++) space.push("next", round * 100 + i);
+    const got = await Promise.all(Array.from({ length: 100 }, () => remote.take("next")));
+    assert.deepEqual(got, Array.from({ length: 100 }, (_, i) => round * 100 + i));
+  }
+  done();
+});
