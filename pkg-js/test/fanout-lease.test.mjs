@@ -56,6 +56,21 @@ test("an expired lease returns to the head, the worker is told, and a late ack i
   done();
 });
 
+test("a lease's signal asked for only after the loss is already aborted, with the first reason", T, async () => {
+  const { space, remote, events, done } = pair();
+  space.push("jobs", "a");
+  const lease = await remote.takeLeased("jobs", { leaseMs: 20 });
+  await waitForEvent(events, (e) => e.type === "return" && e.reason === "expired");
+  // The client hears of the expiry in the hub's next reply: wait for it without touching `signal`.
+  while (remote.leased !== 0) await new Promise((r) => setTimeout(r, 5));
+  assert.equal(lease.signal.aborted, true);
+  assert.equal(lease.signal.reason.code, "LEASE_LOST");
+  assert.match(lease.signal.reason.message, /expired/);
+  remote.disconnect(); // a second loss keeps the first reason
+  assert.match(lease.signal.reason.message, /expired/);
+  done();
+});
+
 test("extend keeps the lease; ack then succeeds", T, async () => {
   const { space, remote, done } = pair();
   space.push("jobs", "a");

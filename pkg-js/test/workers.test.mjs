@@ -30,17 +30,26 @@ test("two workers take jobs from the page's Space and put results back", async (
     for (let i = 0; i < 20; i++) results.push(await space.take("results", { timeoutMs: 10_000 }));
     space.outMany("jobs", ["stop", "stop"]);
     const served = exposed.map((e) => e.connections.size);
+    // Each worker takes a stop and disconnects; closing before that would reject its pending take
+    // with CLOSED (an uncaught error in the worker), so wait for both goodbyes.
+    const connections = exposed.flatMap((e) => [...e.connections]);
+    while (connections.some((c) => c.open)) await new Promise((resolve) => setTimeout(resolve, 5));
+    const reasons = connections.map((c) => c.closeReason);
     for (const e of exposed) e.close();
     return {
       jobs: results.map((r) => r.job).sort((a, b) => a - b),
       workers: [...new Set(results.map((r) => r.by))].sort(),
       served,
       ready,
+      reasons,
+      left: space.len("jobs"),
     };
   });
   assert.deepEqual(result.jobs, Array.from({ length: 20 }, (_, i) => i), "every job done exactly once");
   assert.deepEqual(result.ready, ["w1", "w2"], "both workers reached the page's space");
   assert.deepEqual(result.served, [1, 1]);
+  assert.deepEqual(result.reasons, ["client-disconnected", "client-disconnected"], "both workers left on their own");
+  assert.equal(result.left, 0, "each worker took one stop");
   assert.ok(result.workers.length >= 1);
   assert.deepEqual(page.errors, []);
 });

@@ -9,10 +9,11 @@
 // lost: the hub keeps the entry until the ack and puts it back at the head of its key otherwise.
 
 import { disposeBy } from "../dispose.js";
+import { CallTable, MAX_CALLS } from "./calls.js";
 import { rangeError, typeError } from "../errors.js";
 import {
   Code,
-  Columns,
+  Frame,
   LindyError,
   OP_NAME,
   OP_WIDTH,
@@ -55,7 +56,10 @@ export function connect(port, opts) {
 export class Lease {
   #client;
   #settled = false;
-  #lost = new AbortController();
+  // Made on first use of `signal`: an AbortController per lease was a good part of what a leased
+  // job cost, and most callers never look at the signal.
+  #lost = null;
+  #lostReason = undefined;
 
   /** @internal */
   constructor(client, id, key, value, deadline) {
@@ -72,6 +76,10 @@ export class Lease {
 
   /** Aborted when the hub took the entry back (expired, or connection lost): stop working on it. */
   get signal() {
+    if (this.#lost === null) {
+      this.#lost = new AbortController();
+      if (this.#lostReason !== undefined) this.#lost.abort(this.#lostReason);
+    }
     return this.#lost.signal;
   }
 
@@ -103,7 +111,9 @@ export class Lease {
 
   /** @internal the hub took it back */
   _lose(reason) {
-    this.#lost.abort(new LindyError(Code.LEASE_LOST, `lease ${this.id}: ${reason}`));
+    if (this.#lostReason !== undefined) return;
+    this.#lostReason = new LindyError(Code.LEASE_LOST, `lease ${this.id}: ${reason}`);
+    this.#lost?.abort(this.#lostReason);
   }
 }
 
@@ -122,10 +132,15 @@ export class RemoteSpace {
   stats = { messagesOut: 0, ops: 0, messagesIn: 0 };
 
   #port;
-  #nextId = 1;
-  #calls = new Map(); // id -> { resolve, reject, code, key, abandoned, off }
+  #calls = new CallTable();
   #leases = new Map(); // lease id -> Lease
-  #queue = []; // operation records waiting for the flush: { id, code, key, a, b, value, transfer }
+  // The batch being built, written in place (no record per operation): one row per operation in
+  // `#frame`, this batch's key table, the payloads in row order, and per row its transfer list.
+  #frame = new Frame(OP_WIDTH);
+  #keys = [];
+  #keyIndex = new Map();
+  #values = [];
+  #transfers = null; // null, or Map<row, Transferable[]>
   #scheduled = false;
   #closed = null;
   #sentSinceTick = false;
@@ -349,13 +364,19 @@ export class RemoteSpace {
   /** @internal queues one operation; resolves with its result. */
   _call(code, key, a = NaN, b = NaN, value, transfer, signal) {
     if (this.#closed) return Promise.reject(closedError(this.#closed));
-    const id = this.#nextId++;
-    return new Promise((resolve, reject) => {
-      const call = { resolve, reject, code, key, a, abandoned: false, off: undefined };
-      this.#calls.set(id, call);
-      if (signal) this.#onAbort(id, call, signal);
-      this.#enqueue({ id, code, key, a, b, value, transfer });
-    });
+    const call = this.#calls.open();
+    if (call === undefined) {
+      return Promise.reject(new LindyError(Code.BUFFER_FULL, `${OP_NAME[code]}: ${MAX_CALLS} calls are already in flight on this client`));
+    }
+    const promise = new Promise(capture);
+    call.resolve = captured.resolve;
+    call.reject = captured.reject;
+    call.code = code;
+    call.key = key;
+    call.a = a;
+    if (signal) this.#onAbort(call.id, call, signal);
+    this.#enqueue(call.id, code, key, a, b, value, transfer);
+    return promise;
   }
 
   // A wait the caller can abort.
@@ -368,58 +389,101 @@ export class RemoteSpace {
   // result finds the call abandoned and #giveBack returns it to the head.
   #onAbort(id, call, signal) {
     const onAbort = () => {
-      if (!this.#calls.has(id)) return;
+      if (this.#calls.get(id) !== call) return;
       call.abandoned = true;
-      this.#enqueue({ id: 0, code: Op.CANCEL, key: null, a: id, b: NaN });
+      this.#enqueue(0, Op.CANCEL, null, id, NaN);
       call.reject(abortError(signal, OP_NAME[call.code]));
     };
     signal.addEventListener("abort", onAbort, { once: true });
     call.off = () => signal.removeEventListener("abort", onAbort);
   }
 
-  #enqueue(op) {
-    this.#queue.push(op);
+  // Writes one operation into the batch; the batch goes at the end of this microtask checkpoint.
+  #enqueue(id, code, key, a, b, value, transfer) {
+    const frame = this.#frame;
+    if (transfer?.length) (this.#transfers ??= new Map()).set(frame.length, transfer);
+    const at = frame.row();
+    const cells = frame.cells;
+    cells[at] = id;
+    cells[at + 1] = code;
+    cells[at + 2] = key == null ? -1 : this.#keyOf(key);
+    cells[at + 3] = a;
+    cells[at + 4] = b;
+    if (carriesValue(code)) this.#values.push(value);
     this.stats.ops++;
     if (!this.#scheduled) {
       this.#scheduled = true;
-      queueMicrotask(() => this.#flush());
+      queueMicrotask(this.#flushTask);
     }
   }
+
+  // The index of `key` in this batch's key table.
+  #keyOf(key) {
+    let i = this.#keyIndex.get(key);
+    if (i === undefined) {
+      i = this.#keys.length;
+      this.#keys.push(key);
+      this.#keyIndex.set(key, i);
+    }
+    return i;
+  }
+
+  #flushTask = () => this.#flush();
 
   #flush() {
     this.#scheduled = false;
-    if (this.#queue.length === 0) return;
-    const ops = this.#queue;
-    this.#queue = [];
+    const frame = this.#frame;
+    if (frame.length === 0) return;
+    const keys = this.#keys;
+    const values = this.#values;
+    const transfers = this.#transfers;
+    const h = frame.packed();
+    const transfer = [h.buffer];
+    if (transfers) {
+      // Transferring one buffer twice is a DataCloneError: each goes once.
+      const all = new Set();
+      for (const list of transfers.values()) for (const t of list) all.add(t);
+      transfer.push(...all);
+    }
     try {
-      this.#send(ops);
+      this.#port.postMessage({ t: "b", h, k: keys, v: values }, transfer);
+      this.stats.messagesOut++;
+      this.#sentSinceTick = true;
     } catch {
       // Some value cannot be cloned. Nothing was sent (postMessage is all-or-nothing): send the
       // operations one by one and reject only those that fail.
-      for (const op of ops) {
-        try {
-          this.#send([op]);
-        } catch (err) {
-          const call = this.#calls.get(op.id);
-          this.#calls.delete(op.id);
-          call?.off?.();
-          call?.reject(new LindyError(Code.NOT_CLONEABLE, `${OP_NAME[op.code]}: the value cannot be sent to the hub (${err?.message})`));
-        }
-      }
+      this.#sendOneByOne();
     }
+    // Structured clone copied what it needed: the batch's containers are reused.
+    frame.clear();
+    keys.length = 0;
+    this.#keyIndex.clear();
+    values.length = 0;
+    this.#transfers = null;
   }
 
-  #send(ops) {
-    const cols = new Columns(OP_WIDTH);
-    const transfer = new Set();
-    for (const op of ops) {
-      cols.nums.push(op.id, op.code, op.key == null ? -1 : cols.key(op.key), op.a, op.b);
-      if (carriesValue(op.code)) cols.v.push(op.value);
-      if (op.transfer) for (const t of op.transfer) transfer.add(t);
+  #sendOneByOne() {
+    let vi = 0;
+    for (let r = 0; r < this.#frame.length; r++) {
+      const h = this.#frame.rowCopy(r);
+      const id = h[0];
+      const code = h[1];
+      const k = h[2] >= 0 ? [this.#keys[h[2]]] : [];
+      if (h[2] >= 0) h[2] = 0;
+      const v = carriesValue(code) ? [this.#values[vi++]] : [];
+      try {
+        this.#port.postMessage({ t: "b", h, k, v }, this.#transfers?.get(r) ?? []);
+        this.stats.messagesOut++;
+        this.#sentSinceTick = true;
+      } catch (err) {
+        const call = this.#calls.get(id);
+        if (call === undefined) continue;
+        const reject = call.reject;
+        call.off?.();
+        this.#calls.close(call);
+        reject(new LindyError(Code.NOT_CLONEABLE, `${OP_NAME[code]}: the value cannot be sent to the hub (${err?.message})`));
+      }
     }
-    this.#port.postMessage({ t: "b", h: cols.packed(), k: cols.k, v: cols.v }, [...transfer]);
-    this.stats.messagesOut++;
-    this.#sentSinceTick = true;
   }
 
   #post(msg) {
@@ -453,47 +517,48 @@ export class RemoteSpace {
       const status = h[r + 1];
       const value = status === St.VALUE || status === St.LEASE || status === St.ERROR ? v[vi++] : undefined;
       const call = this.#calls.get(id);
-      if (!call) continue;
-      this.#calls.delete(id);
+      if (call === undefined) continue;
+      const { resolve, reject, code, key, a, abandoned } = call;
       call.off?.();
+      this.#calls.close(call);
       if (status === St.ERROR) {
-        if (!call.abandoned) call.reject(fromWire(value));
+        if (!abandoned) reject(fromWire(value));
         continue;
       }
-      if (call.abandoned) {
-        this.#giveBack(call, status, h[r + 2], value);
+      if (abandoned) {
+        this.#giveBack(code, key, status, h[r + 2], value);
         continue;
       }
-      if (call.code === Op.ACK || call.code === Op.NACK) this.#leases.delete(call.a);
+      if (code === Op.ACK || code === Op.NACK) this.#leases.delete(a);
       switch (status) {
         case St.VOID:
-          call.resolve(undefined);
+          resolve(undefined);
           break;
         case St.NUMBER:
-          call.resolve(h[r + 2]);
+          resolve(h[r + 2]);
           break;
         case St.LEASE: {
-          const lease = new Lease(this, h[r + 2], call.key, value, h[r + 3]);
+          const lease = new Lease(this, h[r + 2], key, value, h[r + 3]);
           this.#leases.set(lease.id, lease);
-          call.resolve(lease);
+          resolve(lease);
           break;
         }
         default:
-          call.resolve(value);
+          resolve(value);
       }
     }
   }
 
   // The caller gave up on this wait but the hub had already produced its result.
-  #giveBack(call, status, n1, value) {
-    if (call.code === Op.TAKE_MANY && Array.isArray(value)) {
-      for (let i = value.length - 1; i >= 0; i--) this.#enqueue({ id: 0, code: Op.GIVE_BACK, key: call.key, a: NaN, b: NaN, value: value[i] });
-    } else if (call.code === Op.TAKE && value !== undefined) {
-      this.#enqueue({ id: 0, code: Op.GIVE_BACK, key: call.key, a: NaN, b: NaN, value });
-    } else if (call.code === Op.TAKE_MATCHING && value) {
-      this.#enqueue({ id: 0, code: Op.GIVE_BACK, key: value.key, a: NaN, b: NaN, value: value.value });
+  #giveBack(code, key, status, n1, value) {
+    if (code === Op.TAKE_MANY && Array.isArray(value)) {
+      for (let i = value.length - 1; i >= 0; i--) this.#enqueue(0, Op.GIVE_BACK, key, NaN, NaN, value[i]);
+    } else if (code === Op.TAKE && value !== undefined) {
+      this.#enqueue(0, Op.GIVE_BACK, key, NaN, NaN, value);
+    } else if (code === Op.TAKE_MATCHING && value) {
+      this.#enqueue(0, Op.GIVE_BACK, value.key, NaN, NaN, value.value);
     } else if (status === St.LEASE) {
-      this.#enqueue({ id: 0, code: Op.NACK, key: null, a: n1, b: NaN });
+      this.#enqueue(0, Op.NACK, null, n1, NaN);
     }
     // read / tryRead / len took nothing.
   }
@@ -504,15 +569,23 @@ export class RemoteSpace {
     clearInterval(this.#heartbeat);
     this.#releaseLock?.();
     for (const off of this.#unlisten) off();
-    for (const call of this.#calls.values()) {
+    for (const call of this.#calls.live()) {
+      const { reject, abandoned } = call;
       call.off?.();
-      if (!call.abandoned) call.reject(closedError(why));
+      this.#calls.close(call);
+      if (!abandoned) reject(closedError(why));
     }
-    this.#calls.clear();
     for (const lease of this.#leases.values()) lease._lose(why);
     this.#leases.clear();
     this.#port.close?.();
   }
+}
+
+// One executor for every call's Promise (no closure per call): it hands resolve/reject over here.
+const captured = { resolve: undefined, reject: undefined };
+function capture(resolve, reject) {
+  captured.resolve = resolve;
+  captured.reject = reject;
 }
 
 function timeout(opts, where) {

@@ -16,6 +16,7 @@ import { disposeBy } from "../dispose.js";
 import { rangeError, typeError } from "../errors.js";
 import {
   Code,
+  Frame,
   LindyError,
   OP_WIDTH,
   Op,
@@ -71,8 +72,10 @@ export class Connection {
   #leases;
   #pending = new Map(); // op id -> AbortController of a wait in progress
   // The reply being built: numeric rows, a value column, and per row how to put a taken value back
-  // if it can never be delivered (connection died, or the value cannot be cloned).
-  #rows = [];
+  // if it can never be delivered (connection died, or the value cannot be cloned): two cells per
+  // row in #undo, `[key, entry]` (pushFront), `[UNDO_CALL, fn]`, or `[undefined, undefined]`.
+  // Written in place and reused after every post, so a reply allocates nothing per row.
+  #rows = new Frame(RES_WIDTH);
   #values = [];
   #undo = [];
   #lost = [];
@@ -159,9 +162,8 @@ export class Connection {
     this.#pending.clear();
     // Results not yet posted would land in a port nobody reads: put their entries back instead,
     // newest first, then the outstanding leases (also newest first), so the oldest ends at the head.
-    const undo = this.#undo;
-    this.#resetReply();
-    for (let i = undo.length - 1; i >= 0; i--) this.#undoOne(undo[i]);
+    const undo = this.#takeReply().undo;
+    for (let i = undo.length - 2; i >= 0; i -= 2) this.#undoOne(undo[i], undo[i + 1]);
     const returned = this.#leases.returnAll(reason);
     if (reason !== "port-closed") {
       try {
@@ -276,7 +278,7 @@ export class Connection {
           const grant = (leased) => {
             const lease = this.#leases.hold(key, leased);
             this.#emit({ type: "lease", leaseId: lease.id, key, value: leased.value });
-            this.#reply(id, St.LEASE, lease.id, lease.deadline, leased.value, () => this.#leases.nack(lease.id));
+            this.#reply(id, St.LEASE, lease.id, lease.deadline, leased.value, UNDO_CALL, () => this.#leases.nack(lease.id));
           };
           const now = space.tryTakeLeased(key, { leaseMs });
           if (now !== undefined) return grant(now);
@@ -298,7 +300,7 @@ export class Connection {
             for (let v; got.length < max && (v = space.tryTake(key)) !== undefined; ) got.push(v);
           }
           if (b === 1) for (const v of got) collectTransferables(v, this.#transfer);
-          return this.#reply(id, St.VALUE, 0, 0, got, () => {
+          return this.#reply(id, St.VALUE, 0, 0, got, UNDO_CALL, () => {
             for (let i = got.length - 1; i >= 0; i--) space.pushFront(key, got[i]);
           });
         }
@@ -363,11 +365,10 @@ export class Connection {
       (got) => {
         this.#pending.delete(id);
         if (this.closeReason === null) return onValue(got);
-        const before = this.#undo.length;
+        // Closed: nothing in the reply being built can be delivered any more; put it all back.
         onValue(got);
-        const undo = this.#undo.splice(before);
-        this.#resetReply();
-        for (const u of undo) this.#undoOne(u);
+        const { undo } = this.#takeReply();
+        for (let i = 0; i < undo.length; i += 2) this.#undoOne(undo[i], undo[i + 1]);
         return undefined;
       },
       (err) => {
@@ -381,14 +382,20 @@ export class Connection {
     if (taken === undefined) return this.#reply(id, St.VALUE, 0, 0, undefined);
     const entry = isHit ? taken.value : taken;
     if (transfer) collectTransferables(entry, this.#transfer);
-    return this.#reply(id, St.VALUE, 0, 0, taken, () => this.#space.pushFront(key, entry));
+    return this.#reply(id, St.VALUE, 0, 0, taken, key, entry);
   }
 
-  #reply(id, status, n1, n2, value, undo) {
+  // One result row. `undoKey`/`undoWhat`: how to put a taken value back (see #undo).
+  #reply(id, status, n1, n2, value, undoKey, undoWhat) {
     if (id === 0) return;
-    this.#rows.push(id, status, n1, n2);
+    const at = this.#rows.row();
+    const cells = this.#rows.cells;
+    cells[at] = id;
+    cells[at + 1] = status;
+    cells[at + 2] = n1;
+    cells[at + 3] = n2;
     if (status === St.VALUE || status === St.LEASE || status === St.ERROR) this.#values.push(value);
-    this.#undo.push(undo);
+    this.#undo.push(undoKey, undoWhat);
     this.#scheduleFlush();
   }
 
@@ -402,9 +409,11 @@ export class Connection {
     this.#reply(id, St.ERROR, 0, 0, wire);
   }
 
-  #undoOne(undo) {
+  #undoOne(undoKey, undoWhat) {
+    if (undoKey === undefined) return;
     try {
-      undo?.();
+      if (undoKey === UNDO_CALL) undoWhat();
+      else this.#space.pushFront(undoKey, undoWhat);
     } catch (err) {
       // The space refused the put-back (it was closed): hand the value over, never drop it.
       const values = err?.values ?? (err && "value" in err ? [err.value] : []);
@@ -420,42 +429,53 @@ export class Connection {
   #scheduleFlush() {
     if (this.#scheduled) return;
     this.#scheduled = true;
-    queueMicrotask(() => {
-      this.#scheduled = false;
-      if (this.closeReason === null) this.#flushNow();
-    });
+    queueMicrotask(this.#flushTask);
   }
 
-  #resetReply() {
-    this.#rows = [];
+  #flushTask = () => {
+    this.#scheduled = false;
+    if (this.closeReason === null) this.#flushNow();
+  };
+
+  // Hands the reply being built over to the caller and starts an empty one (the rare paths: the
+  // hot path posts and clears in place).
+  #takeReply() {
+    const reply = { rows: this.#rows, values: this.#values, undo: this.#undo, lost: this.#lost, transfer: this.#transfer };
+    this.#rows = new Frame(RES_WIDTH);
     this.#values = [];
     this.#undo = [];
     this.#lost = [];
     this.#transfer = new Set();
+    return reply;
   }
 
   #flushNow() {
     if (this.#rows.length === 0 && this.#lost.length === 0) return;
-    const rows = this.#rows;
-    const values = this.#values;
-    const undo = this.#undo;
-    const lost = this.#lost;
-    const transfer = [...this.#transfer];
-    this.#resetReply();
-    const msg = { t: "r", h: Float64Array.from(rows), v: values };
-    if (lost.length) msg.lost = lost;
-    if (this.#post(msg, transfer)) return;
+    const h = this.#rows.packed();
+    const msg = { t: "r", h, v: this.#values };
+    if (this.#lost.length) msg.lost = this.#lost;
+    const transfer = [h.buffer, ...this.#transfer];
+    if (this.#post(msg, transfer)) {
+      // Structured clone copied what it needed: the containers are reused for the next reply.
+      this.#rows.clear();
+      this.#values.length = 0;
+      this.#undo.length = 0;
+      if (this.#lost.length) this.#lost = [];
+      this.#transfer.clear();
+      return;
+    }
     // A value could not be cloned (say, a function stored by the hub's own thread). Send the
     // results one by one so the others still go, and put each undeliverable value back.
+    const { rows, values, undo, lost } = this.#takeReply();
     if (lost.length) this.#post({ t: "r", h: new Float64Array(0), v: [], lost });
     let vi = 0;
-    for (let r = 0; r < rows.length; r += RES_WIDTH) {
-      const row = rows.slice(r, r + RES_WIDTH);
+    for (let r = 0; r < rows.length; r++) {
+      const row = rows.rowCopy(r);
       const status = row[1];
       const one = status === St.VALUE || status === St.LEASE || status === St.ERROR ? [values[vi++]] : [];
       // Cloned, not transferred: this is the rare path, and copying is always safe.
-      if (this.#post({ t: "r", h: Float64Array.from(row), v: one })) continue;
-      this.#undoOne(undo[r / RES_WIDTH]);
+      if (this.#post({ t: "r", h: row, v: one })) continue;
+      this.#undoOne(undo[2 * r], undo[2 * r + 1]);
       const why = new LindyError(
         Code.NOT_CLONEABLE,
         `the result of operation ${row[0]} cannot be sent to the worker (a value that structured clone refuses); the entry was put back`,
@@ -474,6 +494,9 @@ export class Connection {
     }
   }
 }
+
+// An #undo cell meaning "the next cell is a function that puts the value back".
+const UNDO_CALL = Symbol("undo-call");
 
 function checkLeaseMs(ms, what) {
   if (typeof ms !== "number" || !Number.isInteger(ms) || ms <= 0 || ms > MAX_LEASE_MS) {

@@ -71,35 +71,46 @@ export const RES_WIDTH = 4;
 /** Does this opcode carry a payload in `v`? */
 export const carriesValue = (code) => code === Op.OUT || code === Op.GIVE_BACK || code === Op.OUT_MANY;
 
-/** Accumulates rows of numbers and a column of values; `finish` packs the numbers. */
-export class Columns {
-  /** @param {number} width */
-  constructor(width) {
+/**
+ * Rows of `width` numbers in one growable `Float64Array` that is reused batch after batch: writing
+ * a row allocates nothing (a batch used to build a JS array of numbers and copy it out, which was
+ * a good part of the garbage per operation). `packed()` copies the rows into a buffer of their own,
+ * which the sender transfers rather than clones.
+ */
+export class Frame {
+  /** Rows written since the last `clear()`. */
+  length = 0;
+
+  /** @param {number} width numbers per row */
+  constructor(width, rows = 64) {
     this.width = width;
-    this.nums = [];
-    this.v = [];
-    this.k = [];
-    this.keyIndex = new Map();
+    this.cells = new Float64Array(width * rows);
   }
 
-  get length() {
-    return this.nums.length / this.width;
-  }
-
-  /** Index of `key` in this batch's key table. */
-  key(key) {
-    let i = this.keyIndex.get(key);
-    if (i === undefined) {
-      i = this.k.length;
-      this.k.push(key);
-      this.keyIndex.set(key, i);
+  /** Starts a row; returns the index of its first cell in `this.cells`. */
+  row() {
+    const at = this.length * this.width;
+    if (at + this.width > this.cells.length) {
+      const bigger = new Float64Array(this.cells.length * 2);
+      bigger.set(this.cells);
+      this.cells = bigger;
     }
-    return i;
+    this.length++;
+    return at;
   }
 
-  /** Packs the numeric column. */
+  /** A copy of the rows in a buffer of its own (transfer its `.buffer`). */
   packed() {
-    return Float64Array.from(this.nums);
+    return this.cells.slice(0, this.length * this.width);
+  }
+
+  /** A copy of row `r` alone. */
+  rowCopy(r) {
+    return this.cells.slice(r * this.width, (r + 1) * this.width);
+  }
+
+  clear() {
+    this.length = 0;
   }
 }
 
