@@ -32,6 +32,15 @@ fn dir() -> PathBuf {
     d
 }
 
+/// A file opened for appending, created if missing: the raw peers' log.
+fn append_file(path: impl AsRef<Path>) -> File {
+    OpenOptions::new()
+        .create(true)
+        .append(true)
+        .open(path)
+        .unwrap()
+}
+
 fn fresh(path: &Path) {
     let _ = fs::remove_file(path);
 }
@@ -52,11 +61,7 @@ fn always_one_writer(d: &Path) {
     let store = FileStore::open(&lp).unwrap();
     let rp = d.join("raw-sync.bin");
     fresh(&rp);
-    let mut f = OpenOptions::new()
-        .create(true)
-        .append(true)
-        .open(&rp)
-        .unwrap();
+    let mut f = append_file(&rp);
     let rec = [0xABu8; RECORD];
     // fsync latency drifts with whatever else the disk is doing (other processes share it), so
     // the two alternate push by push: every lindy push is timed next to a raw write+fdatasync
@@ -260,11 +265,7 @@ fn never_million(d: &Path) -> PathBuf {
         drop(w);
 
         fresh(&rp);
-        let mut f = OpenOptions::new()
-            .create(true)
-            .append(true)
-            .open(&rp)
-            .unwrap();
+        let mut f = append_file(&rp);
         let start = Instant::now();
         for _ in 0..n {
             f.write_all(&rec).unwrap();
@@ -273,11 +274,7 @@ fn never_million(d: &Path) -> PathBuf {
         drop(f);
 
         fresh(&rp);
-        let mut f = OpenOptions::new()
-            .create(true)
-            .append(true)
-            .open(&rp)
-            .unwrap();
+        let mut f = append_file(&rp);
         let mut copies = std::collections::VecDeque::new();
         let start = Instant::now();
         for _ in 0..n {
@@ -374,17 +371,9 @@ fn never_instructions(d: &Path) {
     let store = FileStore::open_with(&lp, opts.clone()).unwrap();
     let buffered = FileStore::open_with(&bp, opts.with_write_buffer(64 << 10)).unwrap();
     let mut writer = BufWriter::with_capacity(64 << 10, File::create(d.join("iw.bin")).unwrap());
-    let mut raw = OpenOptions::new()
-        .create(true)
-        .append(true)
-        .open(&rp)
-        .unwrap();
+    let mut raw = append_file(&rp);
     let rec = [0xABu8; RECORD];
-    let mut kept_file = OpenOptions::new()
-        .create(true)
-        .append(true)
-        .open(d.join("ik.bin"))
-        .unwrap();
+    let mut kept_file = append_file(d.join("ik.bin"));
     let mut copies = std::collections::VecDeque::new();
     let cases: Vec<common::Case<'_>> = vec![
         (

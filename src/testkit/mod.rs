@@ -41,7 +41,7 @@ use core::pin::pin;
 use core::task::Poll;
 
 pub use cases::{Case, CASES};
-pub use memory::Memory;
+pub use memory::{Memory, MemoryQueue, Sharded, ShardedQueue};
 
 use crate::error::ErrorCode;
 
