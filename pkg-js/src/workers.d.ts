@@ -1,5 +1,6 @@
 import type { Connection, ServableSpace, ServeOptions } from "./fanout/hub.js";
 import type { ConnectOptions, RemoteSpace } from "./fanout/client.js";
+import type { TransferList } from "./fanout/protocol.js";
 
 /** What `expose` returns: the clients served so far, and a way to stop. */
 export interface Exposed {
@@ -29,7 +30,7 @@ export declare function expose(
  * promises; usable at once). `target` is the worker's global scope by default.
  */
 export declare function wrap(
-  target?: { postMessage(message: unknown, transfer: Transferable[]): void } & Partial<
+  target?: { postMessage(message: unknown, transfer: TransferList): void } & Partial<
     Pick<EventTarget, "addEventListener" | "removeEventListener">
   >,
   options?: ConnectOptions,

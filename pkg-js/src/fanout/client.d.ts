@@ -1,3 +1,5 @@
+import type { LockManagerLike, TransferList } from "./protocol.js";
+
 /** Ping interval of an idle client: 1 s. */
 export declare const DEFAULT_HEARTBEAT_MS: number;
 /** Prefix of the Web Lock each client holds for its lifetime. */
@@ -7,7 +9,7 @@ export interface ConnectOptions {
   /** Ping interval while idle (1 s; 0 disables). */
   heartbeatMs?: number;
   /** Web Locks (default `navigator.locks`; null disables the lifetime lock). */
-  locks?: LockManager | null;
+  locks?: LockManagerLike | null;
   /** A name for this client (a random UUID by default); the hub's events carry it. */
   clientId?: string;
 }
@@ -55,13 +57,13 @@ export declare class RemoteSpace {
   readonly leased: number;
   readonly stats: { messagesOut: number; ops: number; messagesIn: number };
   /** Appends `value` under `key`; `{transfer: true}` (or a list) moves ArrayBuffers instead of copying. */
-  push(key: string, value: unknown, options?: { transfer?: boolean | Transferable[] }): Promise<void>;
+  push(key: string, value: unknown, options?: { transfer?: boolean | TransferList }): Promise<void>;
   /** Appends every element of `values` under `key`, in order (one operation). */
-  pushMany(key: string, values: unknown[], options?: { transfer?: boolean | Transferable[] }): Promise<void>;
+  pushMany(key: string, values: unknown[], options?: { transfer?: boolean | TransferList }): Promise<void>;
   /** @deprecated Renamed {@link RemoteSpace.push} (docs/vocabulary.md). */
-  out(key: string, value: unknown, options?: { transfer?: boolean | Transferable[] }): Promise<void>;
+  out(key: string, value: unknown, options?: { transfer?: boolean | TransferList }): Promise<void>;
   /** @deprecated Renamed {@link RemoteSpace.pushMany}. */
-  outMany(key: string, values: unknown[], options?: { transfer?: boolean | Transferable[] }): Promise<void>;
+  outMany(key: string, values: unknown[], options?: { transfer?: boolean | TransferList }): Promise<void>;
   take<T = unknown>(key: string, options?: RemoteTakeOptions): Promise<T>;
   /** Up to `max` of the oldest entries of `key`, taken without waiting. */
   takeMany<T = unknown>(key: string, max: number, options?: { transfer?: boolean }): Promise<T[]>;

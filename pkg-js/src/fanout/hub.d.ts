@@ -1,4 +1,5 @@
 import type { LeaseRecord } from "./lease.js";
+import type { LockManagerLike } from "./protocol.js";
 
 /** Silence after which a client is declared dead: 10 s. */
 export declare const DEFAULT_HEARTBEAT_TIMEOUT_MS: number;
@@ -57,7 +58,7 @@ export interface ServeOptions {
   /** Silence that counts as death; 0 disables (10 s). The client pings every second when idle. */
   heartbeatTimeoutMs?: number;
   /** Web Locks to learn of a dead worker at once (`navigator.locks` by default; null disables). */
-  locks?: LockManager | null;
+  locks?: LockManagerLike | null;
   /** Turns a pattern string from the wire into what `space.takeMatching` takes (default: the string). */
   parsePattern?(pattern: string): unknown;
   /** Observes connections, leases, acks and returns. */

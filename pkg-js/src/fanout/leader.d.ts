@@ -1,3 +1,4 @@
+import type { LockManagerLike } from "./protocol.js";
 /**
  * The store operations the leader runs (the wasm `IdbStore` has them all). A store has `take` or
  * (its old name) `pull`, and `tryTake` or `tryPull`; the new name is used where both exist.
@@ -17,7 +18,7 @@ export interface LeaderStore {
 export interface SharedQueueOptions {
   /** Opens the store in the leader tab, e.g. `(name) => IdbStore.open(name)`. */
   open(dbName: string): Promise<LeaderStore>;
-  locks?: LockManager;
+  locks?: LockManagerLike;
   BroadcastChannel?: typeof BroadcastChannel;
   nodeId?: string;
   onRoleChange?(role: "leader" | "follower" | "closed", leaderId: string | null): void;
