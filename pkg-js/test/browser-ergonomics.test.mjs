@@ -98,10 +98,14 @@ test("IdbStore: unknown options, AbortSignal.timeout(), timeoutMs: Infinity and 
       peek: await outcome((async () => store.peek(huge))()),
       len: await outcome((async () => store.len(huge))()),
     };
+    const dbNames = {
+      open: await outcome(IdbStore.open(huge)),
+      deleteDatabase: await outcome(IdbStore.deleteDatabase(huge)),
+    };
     const grown = __memoryBytes() - before;
     await store.push("k", new Uint8Array([1])); // the waiting take (timeoutMs: Infinity) gets it
     await store.close();
-    return { options, timeouts, keys, grown };
+    return { options, timeouts, keys, dbNames, grown };
   });
   for (const [call, got] of Object.entries(result.options)) {
     assert.match(got, /^LindyError INVALID_CONFIG /, `${call}: ${got}`);
@@ -112,7 +116,10 @@ test("IdbStore: unknown options, AbortSignal.timeout(), timeoutMs: Infinity and 
   for (const [call, got] of Object.entries(result.keys)) {
     assert.match(got, new RegExp(`^LindyError KEY_INVALID IdbStore\\.\\w+: key is at least ${32 << 20} bytes long`), `${call}: ${got}`);
   }
-  assert.equal(result.grown, 0, "no key was copied into wasm memory");
+  for (const [call, got] of Object.entries(result.dbNames)) {
+    assert.match(got, new RegExp(`^LindyError INVALID_CONFIG IdbStore\\.${call}: dbName is ${32 << 20} characters long; at most 1024`), `${call}: ${got}`);
+  }
+  assert.equal(result.grown, 0, "no key or database name was copied into wasm memory");
 });
 
 test("a failed init() is a coded IO error with its cause, and a later init() still loads", async () => {

@@ -111,6 +111,22 @@ fn describe_dom_error(err: &JsValue) -> String {
     }
 }
 
+/// The longest database name `open` and `deleteDatabase` take, in UTF-16 units: checked before
+/// the name is copied into wasm memory (IndexedDB itself sets no limit).
+const MAX_DB_NAME_LEN: usize = 1024;
+
+/// The database name argument `value` of `what` as a string: `INVALID_CONFIG` when longer than
+/// [`MAX_DB_NAME_LEN`] (refused before the copy), a `TypeError` when not a string.
+fn database_name(value: &JsValue, what: &str) -> Result<String, JsValue> {
+    if let Some(units) = js::too_long(value, MAX_DB_NAME_LEN) {
+        return Err(js::lindy_error(
+            codes::INVALID_CONFIG,
+            &format!("{what} is {units} characters long; at most {MAX_DB_NAME_LEN}"),
+        ));
+    }
+    js::string(value, what)
+}
+
 /// The `IndexedDB is not available` error (Node.js, or a context without storage access).
 fn no_indexeddb(cause: &JsValue) -> JsValue {
     js::lindy_error_caused(
@@ -131,7 +147,7 @@ impl IdbStore {
         #[wasm_bindgen(js_name = dbName, unchecked_param_type = "string")] db_name: JsValue,
         #[wasm_bindgen(unchecked_optional_param_type = "IdbStoreOptions")] options: JsValue,
     ) -> Promise {
-        let parsed = js::string(&db_name, "IdbStore.open: dbName")
+        let parsed = database_name(&db_name, "IdbStore.open: dbName")
             .and_then(|name| IdbStoreOptions::parse(&options).map(|o| (name, o)));
         match parsed {
             Err(e) => Promise::reject(&e),
@@ -147,7 +163,7 @@ impl IdbStore {
     pub fn delete_database(
         #[wasm_bindgen(js_name = dbName, unchecked_param_type = "string")] db_name: JsValue,
     ) -> Promise {
-        let name = match js::string(&db_name, "IdbStore.deleteDatabase: dbName") {
+        let name = match database_name(&db_name, "IdbStore.deleteDatabase: dbName") {
             Ok(n) => n,
             Err(e) => return Promise::reject(&e),
         };
