@@ -5,8 +5,7 @@
 #   vocab-check passes.
 # * vocab-check: no doc (docs/**/*.md, README.md, pkg-js/README.md) uses a name
 #   docs/vocabulary.md retired, outside a note recording the rename ("renamed from",
-#   "deprecated", …): `docs_use_the_vocabulary` in tests/doc_conventions.rs (`PENDING_RENAMES`
-#   holds names being renamed by a branch in flight; empty once merged).
+#   "deprecated", …): `docs_use_the_vocabulary` in tests/doc_conventions.rs.
 # * docs-links: every relative link in README.md, BENCHMARKS.md, CHANGELOG.md and docs/*.md (not
 #   the README drafts, whose links are relative to the root)
 #   resolves (gate).

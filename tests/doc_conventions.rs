@@ -341,62 +341,32 @@ fn every_future_in_the_workspace_has_the_cancel_safety_heading() {
     );
 }
 
-/// Old names that other branches are renaming right now (the JS package, `lindy-redis`, the
-/// store's `flush_if_due`): docs may still use them until those branches are merged. **Empty
-/// this list after merging them**; the docs must then speak the new names only.
-const PENDING_RENAMES: &[&str] = &[];
-
-/// Names `docs/vocabulary.md` retired: (family, pattern, the name to use). The family is what
-/// `PENDING_RENAMES` lists; a name retired everywhere is its own family.
-const RETIRED: &[(&str, &str, &str)] = &[
-    ("out", r"\bout\(|\.out\b", "push / try_push"),
-    ("out", r"\bout_many\b|\boutMany\b", "push_many / pushMany"),
-    (
-        "out",
-        r"\bout_front\b|\boutFront\b",
-        "push_front / pushFront",
-    ),
-    ("out", r"\bOutError\b", "PushError"),
-    (
-        "out_wait",
-        r"\bout_wait\b|\bOutWait\b",
-        "push (the waiting form)",
-    ),
-    (
-        "out_or_wait",
-        r"\bout_or_wait\b|\bOutOrWait\b",
-        "push_or_wait",
-    ),
+/// Names `docs/vocabulary.md` retired: (pattern, the name to use).
+const RETIRED: &[(&str, &str)] = &[
+    (r"\bout\(|\.out\b", "push / try_push"),
+    (r"\bout_many\b|\boutMany\b", "push_many / pushMany"),
+    (r"\bout_front\b|\boutFront\b", "push_front / pushFront"),
+    (r"\bOutError\b", "PushError"),
+    (r"\bout_wait\b|\bOutWait\b", "push (the waiting form)"),
+    (r"\bout_or_wait\b|\bOutOrWait\b", "push_or_wait"),
     // `read(&mut buf)` / `read(buf)` is the byte read of `std::io::Read`: the one `read` kept.
-    ("read", r"\bread\((?:[^&b)]|b[^u])", "peek"),
-    ("read", r"\btry_read\b|\btryRead\b", "try_peek / tryPeek"),
-    ("read_timeout", r"\bread_timeout\b", "peek_timeout"),
-    ("ReadSpace", r"\bReadSpace\b", "PeekSpace"),
-    (
-        "read_or_wait",
-        r"\bread_or_wait\b|\bReadOrWait\b",
-        "peek_or_wait",
-    ),
-    ("pop", r"\bpop\(\)|\btryPop\b", "take / tryTake"),
-    (
-        "try_pop",
-        r"\btry_pop\b|\bTryPopError\b",
-        "try_take / TryTakeError",
-    ),
-    ("pop_blocking", r"\bpop_blocking\b", "take_blocking"),
-    (
-        "pop_with_reason",
-        r"\bpop_with_reason\b",
-        "take_with_reason",
-    ),
-    ("pop_ready", r"\bpop_ready\b", "take_ready"),
-    ("pull", r"\bpull\(|\btryPull\b", "take / tryTake"),
-    ("try_pull", r"\btry_pull\b", "try_take"),
-    ("sweep", r"\bsweep\(", "handle_timeout / handleTimeout"),
-    ("sweep_now", r"\bsweep_now\b", "handle_timeout_now"),
-    ("nextDeadline", r"\bnextDeadline\b", "pollTimeout()"),
-    ("next_deadline", r"\bnext_deadline\b", "poll_timeout"),
-    ("flush_if_due", r"\bflush_if_due\b", "handle_timeout"),
+    (r"\bread\((?:[^&b)]|b[^u])", "peek"),
+    (r"\btry_read\b|\btryRead\b", "try_peek / tryPeek"),
+    (r"\bread_timeout\b", "peek_timeout"),
+    (r"\bReadSpace\b", "PeekSpace"),
+    (r"\bread_or_wait\b|\bReadOrWait\b", "peek_or_wait"),
+    (r"\bpop\(\)|\btryPop\b", "take / tryTake"),
+    (r"\btry_pop\b|\bTryPopError\b", "try_take / TryTakeError"),
+    (r"\bpop_blocking\b", "take_blocking"),
+    (r"\bpop_with_reason\b", "take_with_reason"),
+    (r"\bpop_ready\b", "take_ready"),
+    (r"\bpull\(|\btryPull\b", "take / tryTake"),
+    (r"\btry_pull\b", "try_take"),
+    (r"\bsweep\(", "handle_timeout / handleTimeout"),
+    (r"\bsweep_now\b", "handle_timeout_now"),
+    (r"\bnextDeadline\b", "pollTimeout()"),
+    (r"\bnext_deadline\b", "poll_timeout"),
+    (r"\bflush_if_due\b", "handle_timeout"),
 ];
 
 /// A line that records a rename may name the old word.
@@ -441,8 +411,7 @@ fn docs_use_the_vocabulary() {
     });
     let rules: Vec<_> = RETIRED
         .iter()
-        .filter(|(family, _, _)| !PENDING_RENAMES.contains(family))
-        .map(|&(_, pattern, new)| (regex::Regex::new(pattern).unwrap(), new))
+        .map(|&(pattern, new)| (regex::Regex::new(pattern).unwrap(), new))
         .collect();
     let mut problems = Vec::new();
     for file in &files {
