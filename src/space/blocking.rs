@@ -5,13 +5,14 @@
 //! drops the future, which takes nothing.
 
 use core::fmt;
-use core::task::Waker;
 use std::time::{Duration, Instant};
 
+use super::hand_off::{HandOff, SlotRef};
+use super::waiters::Wake;
 use super::{Key, LocalSpace};
 use crate::error::{codes, Closed, ErrorCode};
-use crate::queue::{Engine, Taken, TryTakeError};
-use crate::sync::blocking::block_on_until;
+use crate::queue::{TakeOrWait, WaiterId};
+use crate::sync::blocking::{block_on_until, with_thread_wait};
 use crate::sync::RawMutex;
 
 /// Why a blocking wait on the space ended without a value.
@@ -89,10 +90,7 @@ impl<V, R: RawMutex> LocalSpace<V, R> {
     /// # Errors
     /// [`WaitError::Closed`] once the space is closed and `key` is drained.
     pub fn take_blocking(&self, key: &str) -> Result<V, WaitError> {
-        match self.take_now(|e| e.try_take(key))? {
-            Some(v) => Ok(v),
-            None => wait(self.take(key), None),
-        }
+        self.take_handed_off(key, None, None)
     }
 
     /// Takes the head entry of `key`, blocking the calling thread for at most `timeout`.
@@ -110,42 +108,91 @@ impl<V, R: RawMutex> LocalSpace<V, R> {
     /// [`WaitError::TimedOut`] if no entry came in time (nothing was taken), or
     /// [`WaitError::Closed`] once the space is closed.
     pub fn take_timeout(&self, key: &str, timeout: Duration) -> Result<V, WaitError> {
-        match self.take_now(|e| e.try_take(key))? {
-            Some(v) => Ok(v),
-            None => wait(self.take(key), Some(timeout)),
-        }
+        self.take_handed_off(key, None, Some(timeout))
     }
 
-    /// The fast path of the blocking takes: an entry is there (the common case when the consumer
-    /// is behind), so one lock round trip, no future, no thread-local, no waker. A wait then
-    /// costs a third round trip (the future's first poll tries again before it registers); that
-    /// is cheaper than setting up the future for every entry that is already there (measured:
-    /// `docs/benchmarks/threads.md`, lever 6).
-    fn take_now(
+    /// The blocking takes: one lock round trip takes the head, or registers this thread as a
+    /// waiting taker with a hand-off slot in this frame. An `out` then moves its entry into the
+    /// slot under the lock and wakes the thread, which reads it without locking the space again
+    /// (`hand_off` has the protocol): a wait costs one lock round trip here, not three (try,
+    /// register, claim — `docs/benchmarks/threads.md`, lever 11).
+    fn take_handed_off(
         &self,
-        take: impl FnOnce(&mut Engine<V, Waker>) -> Result<Taken<V>, TryTakeError>,
-    ) -> Result<Option<V>, WaitError> {
-        match self.with(take) {
-            Ok(t) => Ok(Some(t.value)),
-            Err(TryTakeError::Empty) => Ok(None),
-            Err(TryTakeError::Closed) => Err(WaitError::Closed),
-        }
+        key: &str,
+        hash: Option<u64>,
+        timeout: Option<Duration>,
+    ) -> Result<V, WaitError> {
+        with_thread_wait(|thread| {
+            let slot = HandOff::new();
+            let wake = || Wake::HandOff {
+                slot: SlotRef::new(&slot),
+                waker: thread.waker().clone(),
+            };
+            let id = match self.with(|e| match hash {
+                Some(h) => e.take_or_wait_with_hashed(h, key, wake),
+                None => e.take_or_wait_with(key, wake),
+            }) {
+                Ok(TakeOrWait::Taken(t)) => return Ok(t.value),
+                Ok(TakeOrWait::Waiting(id)) => id,
+                Err(_) => return Err(WaitError::Closed),
+            };
+            // From here on `slot` may be filled by another thread; `waiting` keeps this frame
+            // (and so the slot) alive until no filler can come, even on an unwind.
+            let mut waiting = Waiting {
+                space: self,
+                slot: &slot,
+                id: Some(id),
+            };
+            // A timeout too large for the clock means "no timeout".
+            let deadline = timeout.and_then(|t| Instant::now().checked_add(t));
+            loop {
+                if let Some(handed) = slot.try_take() {
+                    waiting.id = None; // claimed by the filler: nothing to cancel
+                    return handed.ok_or(WaitError::Closed);
+                }
+                if !thread.wait(deadline) {
+                    return waiting.give_up().ok_or(WaitError::TimedOut)?;
+                }
+            }
+        })
     }
 }
 
-/// Drives a take future on this thread until it resolves or `timeout` passes.
-fn wait<V>(
-    take: impl core::future::Future<Output = Result<V, Closed>>,
-    timeout: Option<Duration>,
-) -> Result<V, WaitError> {
-    // A timeout too large for the clock means "no timeout".
-    let deadline = timeout.and_then(|t| Instant::now().checked_add(t));
-    match block_on_until(take, deadline) {
-        Some(res) => Ok(res?),
-        None => Err(WaitError::TimedOut),
+/// A blocking take registered with a hand-off slot, until it has its entry or gave up.
+struct Waiting<'a, V, R: RawMutex> {
+    space: &'a LocalSpace<V, R>,
+    slot: &'a HandOff<V>,
+    /// The waiter id while a filler may still come.
+    id: Option<WaiterId>,
+}
+
+impl<V, R: RawMutex> Waiting<'_, V, R> {
+    /// Gives up waiting, under the space's lock (where every filler runs): `Some` with what the
+    /// slot was handed if a filler came first (an entry — taken after all — or closed), or
+    /// `None` once the waiter is cancelled, after which nothing refers to the slot.
+    fn give_up(&mut self) -> Option<Result<V, WaitError>> {
+        let id = self.id.take()?;
+        let slot = self.slot;
+        self.space.with(|e| match slot.try_take() {
+            Some(handed) => Some(handed.ok_or(WaitError::Closed)),
+            None => {
+                // Still waiting (the id is live and unlinked by this): takes nothing, drops
+                // nothing (a take's cancel hands nothing back).
+                let _ = e.cancel(id);
+                None
+            }
+        })
     }
 }
 
+impl<V, R: RawMutex> Drop for Waiting<'_, V, R> {
+    fn drop(&mut self) {
+        // Only on an unwind out of the wait (the normal paths cleared `id`): the frame, and the
+        // slot with it, must not go while a filler may come. An entry handed in meanwhile was
+        // this taker's, as a returned value would have been; it is dropped with the frame.
+        drop(self.give_up());
+    }
+}
 impl<V, R: RawMutex> Key<'_, V, R> {
     /// [`LocalSpace::take_blocking`] on this key, without hashing it.
     ///
@@ -160,11 +207,8 @@ impl<V, R: RawMutex> Key<'_, V, R> {
     /// # Errors
     /// As [`LocalSpace::take_blocking`].
     pub fn take_blocking(&self) -> Result<V, WaitError> {
-        let (hash, key) = (self.hash(), self.name());
-        match self.space().take_now(|e| e.try_take_hashed(hash, key))? {
-            Some(v) => Ok(v),
-            None => wait(self.take(), None),
-        }
+        self.space()
+            .take_handed_off(self.name(), Some(self.hash()), None)
     }
 
     /// [`LocalSpace::take_timeout`] on this key, without hashing it.
@@ -180,11 +224,8 @@ impl<V, R: RawMutex> Key<'_, V, R> {
     /// # Errors
     /// As [`LocalSpace::take_timeout`].
     pub fn take_timeout(&self, timeout: Duration) -> Result<V, WaitError> {
-        let (hash, key) = (self.hash(), self.name());
-        match self.space().take_now(|e| e.try_take_hashed(hash, key))? {
-            Some(v) => Ok(v),
-            None => wait(self.take(), Some(timeout)),
-        }
+        self.space()
+            .take_handed_off(self.name(), Some(self.hash()), Some(timeout))
     }
 }
 

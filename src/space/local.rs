@@ -3,9 +3,8 @@
 use alloc::string::String;
 use alloc::vec::Vec;
 use core::fmt;
-use core::task::Waker;
 
-use super::waiters::WakeList;
+use super::waiters::{Wake, WakeList};
 use super::{Key, Peek, Push, Take, TakeLeased, TakeMatching};
 use crate::channels::Clock;
 use crate::grammar::{Name, Pattern};
@@ -88,7 +87,7 @@ pub struct Lease<V> {
 /// ```
 #[cfg_attr(target_pointer_width = "64", repr(align(64)))]
 pub struct LocalSpace<V, R: RawMutex = DefaultRawMutex> {
-    pub(crate) state: Mutex<R, Engine<V, Waker>>,
+    pub(crate) state: Mutex<R, Engine<V, Wake<V>>>,
 }
 
 impl<V, R: RawMutex> LocalSpace<V, R> {
@@ -128,7 +127,7 @@ impl<V, R: RawMutex> LocalSpace<V, R> {
 
     /// Runs `f` on the engine under the lock, then wakes every waiter it made ready, unlocked.
     #[inline]
-    pub(crate) fn with<U>(&self, f: impl FnOnce(&mut Engine<V, Waker>) -> U) -> U {
+    pub(crate) fn with<U>(&self, f: impl FnOnce(&mut Engine<V, Wake<V>>) -> U) -> U {
         let mut wakes = WakeList::new();
         let out = self.state.lock(|e| {
             let out = f(e);

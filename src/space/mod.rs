@@ -54,6 +54,7 @@
 //! nothing. On `std`, [`LocalSpace::take_timeout`] and [`LocalSpace::take_blocking`] block the
 //! calling thread without any runtime.
 
+mod hand_off;
 mod key;
 mod local;
 mod out_wait;

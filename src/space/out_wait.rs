@@ -7,6 +7,7 @@ use core::task::{Context, Poll};
 
 use futures_core::FusedFuture;
 
+use super::waiters::Wake;
 use super::LocalSpace;
 use crate::queue::{Claim, PushError, PushOrWait, WaiterId};
 use crate::sync::{DefaultRawMutex, RawMutex};
@@ -88,7 +89,7 @@ impl<V, R: RawMutex> Future for Push<'_, V, R> {
                 };
                 match e.try_push(key, v) {
                     Ok(_) => Poll::Ready(Ok(())),
-                    Err(PushError::Full(v)) => match e.push_or_wait(key, v, cx.waker().clone()) {
+                    Err(PushError::Full(v)) => match e.push_or_wait(key, v, Wake::task(cx)) {
                         Ok(PushOrWait::Done(_)) => Poll::Ready(Ok(())),
                         Ok(PushOrWait::Waiting(id)) => {
                             *waiter = Some(id);
@@ -102,9 +103,7 @@ impl<V, R: RawMutex> Future for Push<'_, V, R> {
             Some(id) => match e.claim(id) {
                 Claim::Pending => {
                     if let Some(w) = e.payload_mut(id) {
-                        if !w.will_wake(cx.waker()) {
-                            *w = cx.waker().clone();
-                        }
+                        w.refresh(cx);
                     }
                     Poll::Pending
                 }

@@ -9,6 +9,7 @@ use core::task::{Context, Poll};
 
 use futures_core::FusedFuture;
 
+use super::waiters::Wake;
 use super::LocalSpace;
 use crate::error::Closed;
 use crate::grammar::{Name, Pattern};
@@ -94,7 +95,7 @@ impl<V, R: RawMutex> Future for TakeMatching<'_, V, R> {
         }
         let (space, pattern, waiter) = (this.space, this.pattern, &mut this.waiter);
         let poll = space.with(|e| match *waiter {
-            None => match e.take_matching_or_wait(pattern, cx.waker().clone()) {
+            None => match e.take_matching_or_wait(pattern, Wake::task(cx)) {
                 Ok(MatchOrWait::Taken(name, t)) => Poll::Ready(Ok((name, t.value))),
                 Ok(MatchOrWait::Waiting(id)) => {
                     *waiter = Some(id);
@@ -105,9 +106,7 @@ impl<V, R: RawMutex> Future for TakeMatching<'_, V, R> {
             Some(id) => match e.claim(id) {
                 Claim::Pending => {
                     if let Some(w) = e.payload_mut(id) {
-                        if !w.will_wake(cx.waker()) {
-                            *w = cx.waker().clone();
-                        }
+                        w.refresh(cx);
                     }
                     Poll::Pending
                 }

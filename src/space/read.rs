@@ -7,6 +7,7 @@ use core::task::{Context, Poll};
 
 use futures_core::FusedFuture;
 
+use super::waiters::Wake;
 use super::LocalSpace;
 use crate::error::Closed;
 use crate::queue::{Claim, PeekOrWait, WaiterId};
@@ -74,7 +75,7 @@ impl<V: Clone, R: RawMutex> Future for Peek<'_, V, R> {
         }
         let (space, key, waiter) = (this.space, this.key, &mut this.waiter);
         let poll = space.with(|e| match *waiter {
-            None => match e.peek_or_wait(key, cx.waker().clone()) {
+            None => match e.peek_or_wait(key, Wake::task(cx)) {
                 Ok(PeekOrWait::Peeked(v)) => Poll::Ready(Ok(v)),
                 Ok(PeekOrWait::Waiting(id)) => {
                     *waiter = Some(id);
@@ -85,9 +86,7 @@ impl<V: Clone, R: RawMutex> Future for Peek<'_, V, R> {
             Some(id) => match e.claim(id) {
                 Claim::Pending => {
                     if let Some(w) = e.payload_mut(id) {
-                        if !w.will_wake(cx.waker()) {
-                            *w = cx.waker().clone();
-                        }
+                        w.refresh(cx);
                     }
                     Poll::Pending
                 }

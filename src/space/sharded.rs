@@ -5,11 +5,10 @@ use alloc::string::String;
 use alloc::vec::Vec;
 use core::fmt;
 use core::hash::BuildHasher;
-use core::task::Waker;
 
 use foldhash::fast::FixedState;
 
-use super::waiters::WakeList;
+use super::waiters::{Wake, WakeList};
 use super::{Key, Lease, LocalSpace, Peek, Push, Take};
 use crate::queue::{
     Config, ConfigError, Engine, LeaseError, LeaseId, PushError, Returned, TakeLeasedError,
@@ -170,11 +169,11 @@ impl<V, R: RawMutex, const SHARDS: usize> ShardedSpace<V, R, SHARDS> {
     /// respect to every per-key operation); then wakes every waiter it made ready, unlocked.
     ///
     /// Deadlock-free: no other path holds two shard locks, and this one takes them in one order.
-    fn fold_locked<A>(&self, init: A, mut f: impl FnMut(A, &mut Engine<V, Waker>) -> A) -> A {
+    fn fold_locked<A>(&self, init: A, mut f: impl FnMut(A, &mut Engine<V, Wake<V>>) -> A) -> A {
         fn fold<V, R: RawMutex, A>(
             shards: &[LocalSpace<V, R>],
             acc: A,
-            f: &mut impl FnMut(A, &mut Engine<V, Waker>) -> A,
+            f: &mut impl FnMut(A, &mut Engine<V, Wake<V>>) -> A,
             wakes: &mut WakeList,
         ) -> A {
             match shards.split_first() {

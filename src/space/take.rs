@@ -7,6 +7,7 @@ use core::task::{Context, Poll};
 
 use futures_core::FusedFuture;
 
+use super::waiters::Wake;
 use super::LocalSpace;
 use crate::error::Closed;
 use crate::queue::{Claim, TakeOrWait, WaiterId};
@@ -92,8 +93,8 @@ impl<V, R: RawMutex> Future for Take<'_, V, R> {
         let (space, key, hash, waiter) = (this.space, this.key, this.hash, &mut this.waiter);
         let poll = space.with(|e| match *waiter {
             None => match match hash {
-                Some(h) => e.take_or_wait_with_hashed(h, key, || cx.waker().clone()),
-                None => e.take_or_wait_with(key, || cx.waker().clone()),
+                Some(h) => e.take_or_wait_with_hashed(h, key, || Wake::task(cx)),
+                None => e.take_or_wait_with(key, || Wake::task(cx)),
             } {
                 Ok(TakeOrWait::Taken(t)) => Poll::Ready(Ok(t.value)),
                 Ok(TakeOrWait::Waiting(id)) => {
@@ -105,9 +106,7 @@ impl<V, R: RawMutex> Future for Take<'_, V, R> {
             Some(id) => match e.claim(id) {
                 Claim::Pending => {
                     if let Some(w) = e.payload_mut(id) {
-                        if !w.will_wake(cx.waker()) {
-                            *w = cx.waker().clone();
-                        }
+                        w.refresh(cx);
                     }
                     Poll::Pending
                 }

@@ -7,6 +7,7 @@ use core::task::{Context, Poll};
 
 use futures_core::FusedFuture;
 
+use super::waiters::Wake;
 use super::{Lease, LocalSpace};
 use crate::channels::Clock;
 use crate::queue::{check_lease_ms, Claim, TakeLeasedError, TakeOrWait, WaiterId};
@@ -87,7 +88,7 @@ impl<V: Clone, C: Clock, R: RawMutex> Future for TakeLeased<'_, V, C, R> {
                 return Poll::Ready(Err(TakeLeasedError::Invalid));
             }
             let taken = match *waiter {
-                None => match e.take_or_wait_with(key, || cx.waker().clone()) {
+                None => match e.take_or_wait_with(key, || Wake::task(cx)) {
                     Ok(TakeOrWait::Taken(t)) => t,
                     Ok(TakeOrWait::Waiting(id)) => {
                         *waiter = Some(id);
@@ -98,9 +99,7 @@ impl<V: Clone, C: Clock, R: RawMutex> Future for TakeLeased<'_, V, C, R> {
                 Some(id) => match e.claim(id) {
                     Claim::Pending => {
                         if let Some(w) = e.payload_mut(id) {
-                            if !w.will_wake(cx.waker()) {
-                                *w = cx.waker().clone();
-                            }
+                            w.refresh(cx);
                         }
                         return Poll::Pending;
                     }

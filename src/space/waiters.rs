@@ -1,9 +1,39 @@
-//! Wakers collected under the space's lock and woken after it is released.
+//! What the space's engine keeps for each waiter ([`Wake`]), and the wakers collected under the
+//! space's lock and woken after it is released ([`WakeList`]).
 
 use alloc::vec::Vec;
-use core::task::Waker;
+use core::task::{Context, Waker};
 
-use crate::queue::Engine;
+use super::hand_off::SlotRef;
+use crate::queue::{Claim, Engine, WaiterId};
+
+/// The engine payload of a space waiter: how to tell it that it is ready.
+pub(crate) enum Wake<V> {
+    /// A future: wake its task, which claims in its next poll.
+    Task(Waker),
+    /// A blocking take: the entry is moved into its slot under the lock (see
+    /// [`hand_off`](super::hand_off)), then its thread is woken; it never locks again.
+    HandOff { slot: SlotRef<V>, waker: Waker },
+}
+
+impl<V> Wake<V> {
+    /// A future's payload, cloning `cx`'s waker.
+    #[inline]
+    pub(crate) fn task(cx: &Context<'_>) -> Self {
+        Wake::Task(cx.waker().clone())
+    }
+
+    /// Keeps the registered waker current for a re-polled future (no clone when it would wake
+    /// the same task).
+    #[inline]
+    pub(crate) fn refresh(&mut self, cx: &Context<'_>) {
+        if let Wake::Task(w) = self {
+            if !w.will_wake(cx.waker()) {
+                *w = cx.waker().clone();
+            }
+        }
+    }
+}
 
 /// Wakers collected under the lock and woken after it is released.
 ///
@@ -30,12 +60,21 @@ impl WakeList {
         }
     }
 
-    /// Moves the wakers of every waiter the engine made ready into the list.
+    /// Moves the wakers of every waiter the engine made ready into the list; a blocking take's
+    /// entry goes into its hand-off slot here, under the lock. Call it under the space's lock,
+    /// after every engine call that may make a waiter ready.
     #[inline]
-    pub(crate) fn collect<V>(&mut self, engine: &mut Engine<V, Waker>) {
+    pub(crate) fn collect<V>(&mut self, engine: &mut Engine<V, Wake<V>>) {
         if engine.has_ready() {
-            while let Some((_, waker)) = engine.take_ready() {
-                self.push(waker);
+            while let Some((id, wake)) = engine.take_ready() {
+                match wake {
+                    Wake::Task(waker) => self.push(waker),
+                    Wake::HandOff { slot, waker } => {
+                        if hand_off(engine, id, slot) {
+                            self.push(waker);
+                        }
+                    }
+                }
             }
         }
     }
@@ -51,6 +90,24 @@ impl WakeList {
             }
         }
     }
+}
+
+/// Claims hand-off waiter `id` for its taker and fills the taker's slot; `false` (and the slot
+/// untouched) if the id is no longer live — the taker gave up and cancelled first.
+#[inline]
+fn hand_off<V>(engine: &mut Engine<V, Wake<V>>, id: WaiterId, slot: SlotRef<V>) -> bool {
+    let value = match engine.claim(id) {
+        Claim::Taken(t) | Claim::Matched(_, t) => Some(t.value),
+        Claim::Closed => None,
+        // Only blocking takes register a hand-off, and a take is handed an entry or closed;
+        // anything else means the id is gone (not reached: the taker cancels under the lock
+        // this runs under, and `collect` drains the ready list before it is released).
+        _ => return false,
+    };
+    // SAFETY: under the space's lock (`collect`'s contract), once (the claim freed the id), for a
+    // waiter the claim just resolved: the slot's owner is still blocked in its frame.
+    unsafe { slot.fill(value) };
+    true
 }
 
 #[cfg(test)]

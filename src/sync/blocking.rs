@@ -127,3 +127,94 @@ pub(crate) fn block_on<F: Future>(fut: F) -> F::Output {
         None => unreachable!("a wait without a deadline cannot time out"),
     }
 }
+
+/// This thread's waker and its wait (spin, then park): for a blocking operation that runs its own
+/// protocol instead of polling a future (the space's hand-off take, `space::hand_off`).
+#[cfg(not(loom))]
+pub(crate) struct ThreadWait<'a>(&'a Blocker);
+
+#[cfg(not(loom))]
+impl ThreadWait<'_> {
+    /// The waker that ends this thread's [`wait`](Self::wait).
+    pub(crate) fn waker(&self) -> &Waker {
+        &self.0.waker
+    }
+
+    /// Waits for a wake-up until `deadline` (if any); `false` if the deadline passed first.
+    /// Spurious returns happen (a wake-up left over from an earlier wait): check, then wait again.
+    pub(crate) fn wait(&self, deadline: Option<Instant>) -> bool {
+        self.0.wait(deadline)
+    }
+}
+
+/// Runs `f` with this thread's [`ThreadWait`] (made once per thread: nothing is allocated).
+#[cfg(not(loom))]
+pub(crate) fn with_thread_wait<T>(f: impl FnOnce(ThreadWait<'_>) -> T) -> T {
+    let mut f = Some(f);
+    // `try_with` fails only while the thread's locals are being destroyed: use a one-off blocker.
+    if let Ok(Some(out)) = BLOCKER.try_with(|b| f.take().map(|f| f(ThreadWait(b)))) {
+        return out;
+    }
+    match f {
+        Some(f) => f(ThreadWait(&Blocker::new())),
+        None => unreachable!("`try_with` ran the closure, which returned"),
+    }
+}
+
+/// Under loom, [`ThreadWait`] parks a loom thread, so the models explore every interleaving of
+/// the hand-off. A wait with a deadline gives up after one yield unless it was woken (the
+/// model's stand-in for a timeout racing the wake-up).
+#[cfg(loom)]
+pub(crate) struct ThreadWait<'a> {
+    notify: Arc<LoomNotify>,
+    waker: Waker,
+    _frame: core::marker::PhantomData<&'a ()>,
+}
+
+#[cfg(loom)]
+struct LoomNotify {
+    thread: loom::thread::Thread,
+    woken: crate::sync::atomic::AtomicBool,
+}
+
+#[cfg(loom)]
+impl Wake for LoomNotify {
+    fn wake(self: Arc<Self>) {
+        self.woken.store(true, Ordering::Release);
+        self.thread.unpark();
+    }
+}
+
+#[cfg(loom)]
+impl ThreadWait<'_> {
+    pub(crate) fn waker(&self) -> &Waker {
+        &self.waker
+    }
+
+    pub(crate) fn wait(&self, deadline: Option<Instant>) -> bool {
+        use crate::sync::atomic::Ordering as O;
+        loop {
+            if self.notify.woken.swap(false, O::Acquire) {
+                return true;
+            }
+            if deadline.is_some() {
+                loom::thread::yield_now();
+                return self.notify.woken.swap(false, O::Acquire);
+            }
+            loom::thread::park();
+        }
+    }
+}
+
+#[cfg(loom)]
+pub(crate) fn with_thread_wait<T>(f: impl FnOnce(ThreadWait<'_>) -> T) -> T {
+    let notify = Arc::new(LoomNotify {
+        thread: loom::thread::current(),
+        woken: crate::sync::atomic::AtomicBool::new(false),
+    });
+    f(ThreadWait {
+        waker: Waker::from(notify.clone()),
+        notify,
+        _frame: core::marker::PhantomData,
+    })
+}
