@@ -11,7 +11,7 @@ use super::hand_off::{HandOff, SlotRef};
 use super::waiters::Wake;
 use super::{Key, LocalSpace};
 use crate::error::{codes, Closed, ErrorCode};
-use crate::queue::{TakeOrWait, WaiterId};
+use crate::queue::{TakeOrWait, TryTakeError, WaiterId};
 use crate::sync::blocking::{block_on_until, with_thread_wait};
 use crate::sync::RawMutex;
 
@@ -111,17 +111,29 @@ impl<V, R: RawMutex> LocalSpace<V, R> {
         self.take_handed_off(key, None, Some(timeout))
     }
 
-    /// The blocking takes: one lock round trip takes the head, or registers this thread as a
-    /// waiting taker with a hand-off slot in this frame. An `out` then moves its entry into the
-    /// slot under the lock and wakes the thread, which reads it without locking the space again
-    /// (`hand_off` has the protocol): a wait costs one lock round trip here, not three (try,
-    /// register, claim — `docs/benchmarks/threads.md`, lever 11).
+    /// The blocking takes: one lock round trip takes the head if there is one (the common case
+    /// when the consumer is behind: no waker, no slot); else a second one takes it or registers
+    /// this thread as a waiting taker with a hand-off slot in this frame. An `out` then moves its
+    /// entry into the slot under the lock and wakes the thread, which reads it without locking
+    /// the space again (`hand_off` has the protocol): a wait costs two lock round trips, not
+    /// three (try, register, claim — `docs/benchmarks/threads.md`, lever 11).
     fn take_handed_off(
         &self,
         key: &str,
         hash: Option<u64>,
         timeout: Option<Duration>,
     ) -> Result<V, WaitError> {
+        // Try first, then register: an entry pushed between the two round trips is taken
+        // without a wait. Registering at once was measured slower (lever 11): every wait costs
+        // the producer a hand-off and a wake-up, and the second look avoids a share of them.
+        match self.with(|e| match hash {
+            Some(h) => e.try_take_hashed(h, key),
+            None => e.try_take(key),
+        }) {
+            Ok(t) => return Ok(t.value),
+            Err(TryTakeError::Closed) => return Err(WaitError::Closed),
+            Err(TryTakeError::Empty) => {}
+        }
         with_thread_wait(|thread| {
             let slot = HandOff::new();
             let wake = || Wake::HandOff {
