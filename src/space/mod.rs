@@ -65,11 +65,12 @@ mod take;
 mod take_leased;
 mod waiters;
 
-// Not under loom: it drives futures with real threads and its own atomics, never modelled.
-#[cfg(all(feature = "std", not(loom)))]
+// Under loom too: the blocking takes' hand-off waits on loom threads there
+// (`sync::blocking::with_thread_wait`), so the models reach it.
+#[cfg(feature = "std")]
 mod blocking;
 
-#[cfg(all(feature = "std", not(loom)))]
+#[cfg(feature = "std")]
 pub use blocking::WaitError;
 pub use key::Key;
 pub use local::{Lease, LocalSpace};

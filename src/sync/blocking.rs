@@ -161,9 +161,9 @@ pub(crate) fn with_thread_wait<T>(f: impl FnOnce(ThreadWait<'_>) -> T) -> T {
     }
 }
 
-/// Under loom, [`ThreadWait`] parks a loom thread, so the models explore every interleaving of
-/// the hand-off. A wait with a deadline gives up after one yield unless it was woken (the
-/// model's stand-in for a timeout racing the wake-up).
+/// Under loom, [`ThreadWait`] blocks on a loom `Condvar`, so the models explore every
+/// interleaving of the hand-off. A wait with a deadline gives up after one yield unless it was
+/// woken (the model's stand-in for a timeout racing the wake-up).
 #[cfg(loom)]
 pub(crate) struct ThreadWait<'a> {
     notify: Arc<LoomNotify>,
@@ -173,15 +173,15 @@ pub(crate) struct ThreadWait<'a> {
 
 #[cfg(loom)]
 struct LoomNotify {
-    thread: loom::thread::Thread,
-    woken: crate::sync::atomic::AtomicBool,
+    woken: loom::sync::Mutex<bool>,
+    cv: loom::sync::Condvar,
 }
 
 #[cfg(loom)]
 impl Wake for LoomNotify {
     fn wake(self: Arc<Self>) {
-        self.woken.store(true, Ordering::Release);
-        self.thread.unpark();
+        *self.woken.lock().unwrap() = true;
+        self.cv.notify_one();
     }
 }
 
@@ -192,25 +192,25 @@ impl ThreadWait<'_> {
     }
 
     pub(crate) fn wait(&self, deadline: Option<Instant>) -> bool {
-        use crate::sync::atomic::Ordering as O;
-        loop {
-            if self.notify.woken.swap(false, O::Acquire) {
-                return true;
+        let mut woken = self.notify.woken.lock().unwrap();
+        if deadline.is_some() && !*woken {
+            drop(woken);
+            loom::thread::yield_now();
+            woken = self.notify.woken.lock().unwrap();
+        } else {
+            while !*woken {
+                woken = self.notify.cv.wait(woken).unwrap();
             }
-            if deadline.is_some() {
-                loom::thread::yield_now();
-                return self.notify.woken.swap(false, O::Acquire);
-            }
-            loom::thread::park();
         }
+        core::mem::replace(&mut *woken, false)
     }
 }
 
 #[cfg(loom)]
 pub(crate) fn with_thread_wait<T>(f: impl FnOnce(ThreadWait<'_>) -> T) -> T {
     let notify = Arc::new(LoomNotify {
-        thread: loom::thread::current(),
-        woken: crate::sync::atomic::AtomicBool::new(false),
+        woken: loom::sync::Mutex::new(false),
+        cv: loom::sync::Condvar::new(),
     });
     f(ThreadWait {
         waker: Waker::from(notify.clone()),

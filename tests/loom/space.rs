@@ -225,3 +225,74 @@ fn the_traits_push_waits_for_room_across_threads() {
         assert_eq!(space.total_len(), 0);
     });
 }
+
+/// The hand-off of a blocking take (`src/space/hand_off.rs`): an `out` moves the entry into the
+/// parked taker's own slot under the lock, and the taker reads it without the lock. Under loom
+/// the taker's wait parks a loom thread. Fails if the taker reads the slot's state with
+/// `Relaxed` (loom reports the unsynchronised read of the value).
+#[test]
+fn hand_off_to_a_blocking_take_arrives_once() {
+    loom::model(|| {
+        let space = Arc::new(Space::new());
+        let taker = {
+            let space = space.clone();
+            loom::thread::spawn(move || space.take_blocking("k"))
+        };
+        space.try_push("k", 1).unwrap();
+        assert_eq!(taker.join().unwrap(), Ok(1));
+        assert_eq!(space.total_len(), 0);
+        assert!(space.keys().is_empty());
+    });
+}
+
+/// A blocking take giving up (its timeout) racing the `out` that hands it the entry: either the
+/// taker has the value, or it timed out and the value is queued — never lost, never both.
+/// Fails if the taker gives up without checking its slot under the lock.
+#[test]
+fn hand_off_racing_a_timeout_loses_and_duplicates_nothing() {
+    loom::model(|| {
+        let space = Arc::new(Space::new());
+        let taker = {
+            let space = space.clone();
+            loom::thread::spawn(move || space.take_timeout("k", std::time::Duration::ZERO))
+        };
+        space.try_push("k", 1).unwrap();
+        match taker.join().unwrap() {
+            Ok(v) => {
+                assert_eq!(v, 1);
+                assert_eq!(space.total_len(), 0);
+            }
+            Err(e) => {
+                assert_eq!(e, lindy::space::WaitError::TimedOut);
+                assert_eq!(space.try_take("k"), Some(1));
+            }
+        }
+    });
+}
+
+/// `close` racing an `out` and a parked blocking take: the take ends with the value or with
+/// `Closed`; a value that went in before the close and was not handed over stays for draining.
+#[test]
+fn hand_off_racing_close_ends_the_take_and_keeps_the_value() {
+    loom::model(|| {
+        let space = Arc::new(Space::new());
+        let taker = {
+            let space = space.clone();
+            loom::thread::spawn(move || space.take_blocking("k"))
+        };
+        let closer = {
+            let space = space.clone();
+            loom::thread::spawn(move || space.close())
+        };
+        let pushed = space.try_push("k", 1).is_ok();
+        closer.join().unwrap();
+        match taker.join().unwrap() {
+            Ok(v) => assert!(pushed && v == 1 && space.total_len() == 0),
+            Err(e) => {
+                assert_eq!(e, lindy::space::WaitError::Closed);
+                assert_eq!(space.total_len(), usize::from(pushed)); // drains
+            }
+        }
+        assert!(space.try_push("k", 2).is_err());
+    });
+}
