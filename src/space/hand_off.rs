@@ -221,7 +221,7 @@ mod tests {
 
     #[test]
     fn a_handed_off_value_is_dropped_exactly_once() {
-        struct Counted(Arc<()>);
+        struct Counted(#[allow(dead_code)] Arc<()>); // held for its drop
         let token = Arc::new(());
         let space = Arc::new(LocalSpace::<Counted, StdRawMutex>::new());
         let taker = {

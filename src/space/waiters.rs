@@ -13,6 +13,7 @@ pub(crate) enum Wake<V> {
     Task(Waker),
     /// A blocking take: the entry is moved into its slot under the lock (see
     /// [`hand_off`](super::hand_off)), then its thread is woken; it never locks again.
+    #[cfg_attr(not(feature = "std"), allow(dead_code))] // the blocking takes need `std`
     HandOff { slot: SlotRef<V>, waker: Waker },
 }
 
