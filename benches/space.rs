@@ -114,6 +114,7 @@ fn single_thread_one_key() {
     let mut remove = BareRemove::default();
     let waker = Waker::noop();
     let jobs = space.key("jobs");
+    let (flume_tx, flume_rx) = flume::unbounded::<u64>();
     let cases: Vec<Case<'_>> = vec![
         (
             ONE_KEY_LINDY,
@@ -182,6 +183,17 @@ fn single_thread_one_key() {
                         }
                         Poll::Pending => unreachable!(),
                     }
+                }
+            }),
+        ),
+        (
+            // The 1 → 1 tables' peer on one thread: what a value costs when producer and consumer
+            // share a core (the loaded regime, mostly), docs/benchmarks/threads.md lever 11.
+            "flume::unbounded (send + try_recv, one thread)",
+            Box::new(|n| {
+                for i in 0..n {
+                    flume_tx.send(i).unwrap();
+                    black_box(flume_rx.try_recv().unwrap());
                 }
             }),
         ),

@@ -66,14 +66,21 @@ impl WakeList {
     /// after every engine call that may make a waiter ready.
     #[inline]
     pub(crate) fn collect<V>(&mut self, engine: &mut Engine<V, Wake<V>>) {
+        // Only the check is inlined into every space operation; the drain is out of line, so
+        // the operations that make nobody ready (most of them) stay as small as before.
         if engine.has_ready() {
-            while let Some((id, wake)) = engine.take_ready() {
-                match wake {
-                    Wake::Task(waker) => self.push(waker),
-                    Wake::HandOff { slot, waker } => {
-                        if hand_off(engine, id, slot) {
-                            self.push(waker);
-                        }
+            self.drain(engine);
+        }
+    }
+
+    #[inline(never)]
+    fn drain<V>(&mut self, engine: &mut Engine<V, Wake<V>>) {
+        while let Some((id, wake)) = engine.take_ready() {
+            match wake {
+                Wake::Task(waker) => self.push(waker),
+                Wake::HandOff { slot, waker } => {
+                    if hand_off(engine, id, slot) {
+                        self.push(waker);
                     }
                 }
             }
