@@ -1,8 +1,12 @@
 //! Thread-blocking forms of the waiting operations, for `std` users without an async runtime.
 //!
-//! They drive the same cancel-safe futures on the calling thread: poll, park the thread until the
-//! future's waker unparks it (or the deadline passes), poll again. A wait that times out simply
-//! drops the future, which takes nothing.
+//! The blocking takes register the thread itself as a waiting taker with a hand-off slot in its
+//! frame ([`hand_off`](super::hand_off)): the `out` that serves it moves the entry into the slot
+//! and wakes the thread, which returns without locking the space again. A take that times out
+//! cancels under the lock and takes nothing (unless the entry was handed over first: then it
+//! returns it). The other waits (`peek_timeout`) drive their cancel-safe future on the calling
+//! thread: poll, park until the future's waker unparks the thread (or the deadline passes), poll
+//! again; a wait that times out drops the future, which takes nothing.
 
 use core::fmt;
 use std::time::{Duration, Instant};
@@ -163,7 +167,10 @@ impl<V, R: RawMutex> LocalSpace<V, R> {
                     return handed.ok_or(WaitError::Closed);
                 }
                 if !thread.wait(deadline) {
-                    return waiting.give_up().ok_or(WaitError::TimedOut)?;
+                    return match waiting.give_up() {
+                        Some(handed) => handed, // handed over as the deadline passed: keep it
+                        None => Err(WaitError::TimedOut),
+                    };
                 }
             }
         })
@@ -188,8 +195,8 @@ impl<V, R: RawMutex> Waiting<'_, V, R> {
         self.space.with(|e| match slot.try_take() {
             Some(handed) => Some(handed.ok_or(WaitError::Closed)),
             None => {
-                // Still waiting (the id is live and unlinked by this): takes nothing, drops
-                // nothing (a take's cancel hands nothing back).
+                // Still waiting: the cancel unlinks and frees the waiter; it takes nothing and
+                // hands nothing back (that is a producer's or a reader's cancel).
                 let _ = e.cancel(id);
                 None
             }
