@@ -16,7 +16,7 @@ use super::waiters::Wake;
 use super::{Key, LocalSpace};
 use crate::error::{codes, Closed, ErrorCode};
 use crate::queue::{TakeOrWait, TryTakeError, WaiterId};
-use crate::sync::blocking::{block_on_until, with_thread_wait};
+use crate::sync::blocking::{block_on_until, spin_until, with_thread_wait};
 use crate::sync::RawMutex;
 
 /// Why a blocking wait on the space ended without a value.
@@ -161,12 +161,22 @@ impl<V, R: RawMutex> LocalSpace<V, R> {
             };
             // A timeout too large for the clock means "no timeout".
             let deadline = timeout.and_then(|t| Instant::now().checked_add(t));
+            // Spin on the slot itself (a filler on the other core usually answers within the
+            // spin, and then wakes nobody), then announce the sleep and sleep until woken.
+            let mut handed = None;
+            spin_until(|| {
+                handed = slot.try_take();
+                handed.is_some()
+            });
+            if handed.is_none() && !slot.will_sleep() {
+                handed = slot.try_take(); // filled between the spin and the announcement
+            }
             loop {
-                if let Some(handed) = slot.try_take() {
+                if let Some(h) = handed.take().or_else(|| slot.try_take()) {
                     waiting.id = None; // claimed by the filler: nothing to cancel
-                    return handed.ok_or(WaitError::Closed);
+                    return h.ok_or(WaitError::Closed);
                 }
-                if !thread.wait(deadline) {
+                if !thread.sleep(deadline) {
                     return match waiting.give_up() {
                         Some(handed) => handed, // handed over as the deadline passed: keep it
                         None => Err(WaitError::TimedOut),

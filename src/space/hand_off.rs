@@ -11,9 +11,12 @@
 //!   claims a ready hand-off waiter from the engine and fills its slot in the same critical
 //!   section. A claim succeeds once per waiter id, so one slot is filled at most once; a claim of
 //!   an id the taker already cancelled answers `Unknown`, and then the slot is not touched.
-//! * **The filler's last access is the `Release` store of the state.** The value is written
-//!   first; the store publishes it; the filler keeps no reference after it (it wakes the thread
-//!   through its own clone of the waker).
+//! * **The filler's last access is the `Release` swap of the state.** The value is written
+//!   first; the swap publishes it and tells whether the owner went to sleep; the filler keeps no
+//!   reference after it (it wakes a sleeping owner through its own clone of the waker).
+//! * **No lost wake-up.** The owner spins on the slot first, then moves it from empty to
+//!   *sleeping* with a compare-and-swap before it sleeps; the filler's swap to *filled* sees
+//!   *sleeping* exactly when the owner's compare-and-swap came first, and wakes it then only.
 //! * **The taker leaves its frame only when no filler can come**: after it saw the state filled
 //!   (`Acquire`, pairing with the store), or, giving up (a timeout, an unwind), after it took the
 //!   space's lock and either found the slot filled or cancelled its waiter id — after which the
@@ -44,6 +47,8 @@ use loom::cell::UnsafeCell as Cell;
 
 const EMPTY: usize = 0;
 const FILLED: usize = 1;
+/// The owner stopped spinning and sleeps: the filler must wake it.
+const SLEEPING: usize = 2;
 
 /// A waiting blocking take's slot: empty, then filled once with the entry (`Some`) or with the
 /// news that the space closed (`None`).
@@ -60,6 +65,14 @@ impl<V> HandOff<V> {
             state: AtomicUsize::new(EMPTY),
             value: Cell::new(None),
         }
+    }
+
+    /// Tells a filler that the owner is going to sleep (so it must be woken); `false` if the
+    /// slot was filled meanwhile (no sleep: read it). Called by the slot's owner only.
+    pub(crate) fn will_sleep(&self) -> bool {
+        self.state
+            .compare_exchange(EMPTY, SLEEPING, Ordering::Relaxed, Ordering::Relaxed)
+            .is_ok()
     }
 
     /// What the filler put in: `Some(Some(value))`, `Some(None)` for closed, `None` while empty.
@@ -97,12 +110,20 @@ impl<V> SlotRef<V> {
     /// Call it under the space's lock, at most once per slot, and only for a waiter id the engine
     /// just resolved (a successful claim): the taker is then still in its frame, blocked or about
     /// to look, and cannot leave it before this store (it would need the lock).
-    pub(crate) unsafe fn fill(self, value: Option<V>) {
+    ///
+    /// Returns whether the owner sleeps and must be woken: an owner still spinning on the slot
+    /// sees it filled by itself, and the filler saves the wake-up (two cache lines of the
+    /// owner's thread that would otherwise cross cores per hand-off).
+    #[must_use = "a sleeping owner must be woken"]
+    pub(crate) unsafe fn fill(self, value: Option<V>) -> bool {
         // SAFETY: the caller's contract: the slot is alive and nobody else writes or reads its
-        // value until the `Release` store below publishes it.
+        // value until the `Release` swap below publishes it.
         let slot = unsafe { self.0.as_ref() };
         slot.value.with_mut(|v| unsafe { *v = value });
-        slot.state.store(FILLED, Ordering::Release);
+        // One atomic swap orders this against the owner's `will_sleep`: either the owner's
+        // compare-and-swap came first (we see SLEEPING and wake it) or ours did (it sees FILLED
+        // and does not sleep). Nothing touches the slot after it.
+        slot.state.swap(FILLED, Ordering::Release) == SLEEPING
     }
 }
 

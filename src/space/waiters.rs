@@ -100,8 +100,9 @@ impl WakeList {
     }
 }
 
-/// Claims hand-off waiter `id` for its taker and fills the taker's slot; `false` (and the slot
-/// untouched) if the id is no longer live — the taker gave up and cancelled first.
+/// Claims hand-off waiter `id` for its taker and fills the taker's slot; `true` if the taker
+/// sleeps and must be woken. `false` too (and the slot untouched) if the id is no longer live —
+/// the taker gave up and cancelled first.
 #[inline]
 fn hand_off<V>(engine: &mut Engine<V, Wake<V>>, id: WaiterId, slot: SlotRef<V>) -> bool {
     let value = match engine.claim(id) {
@@ -113,9 +114,8 @@ fn hand_off<V>(engine: &mut Engine<V, Wake<V>>, id: WaiterId, slot: SlotRef<V>) 
         _ => return false,
     };
     // SAFETY: under the space's lock (`collect`'s contract), once (the claim freed the id), for a
-    // waiter the claim just resolved: the slot's owner is still blocked in its frame.
-    unsafe { slot.fill(value) };
-    true
+    // waiter the claim just resolved: the slot's owner is still in its frame, spinning or asleep.
+    unsafe { slot.fill(value) }
 }
 
 #[cfg(test)]

@@ -140,11 +140,37 @@ impl ThreadWait<'_> {
         &self.0.waker
     }
 
-    /// Waits for a wake-up until `deadline` (if any); `false` if the deadline passed first.
-    /// Spurious returns happen (a wake-up left over from an earlier wait): check, then wait again.
-    pub(crate) fn wait(&self, deadline: Option<Instant>) -> bool {
-        self.0.wait(deadline)
+    /// Sleeps until woken or until `deadline` (if any) passes: `false` then. No spin: the caller
+    /// spins on its own condition first ([`spin_until`]). Spurious returns happen (a wake-up left
+    /// over from an earlier wait): check the condition, then sleep again.
+    pub(crate) fn sleep(&self, deadline: Option<Instant>) -> bool {
+        while !self.0.notify.woken.swap(false, Ordering::Acquire) {
+            match deadline {
+                None => thread::park(),
+                Some(d) => {
+                    let now = Instant::now();
+                    if now >= d {
+                        return false;
+                    }
+                    thread::park_timeout(d - now);
+                }
+            }
+        }
+        true
     }
+}
+
+/// Busy-wait rounds a caller of [`ThreadWait`] spins on its own condition before it sleeps: the
+/// same budget as the futures' driver ([`SPIN_STEPS`]: round `k` spins `2^k` times).
+#[cfg(not(loom))]
+pub(crate) fn spin_until(mut done: impl FnMut() -> bool) -> bool {
+    for step in 0..SPIN_STEPS {
+        if done() {
+            return true;
+        }
+        (0..1u32 << step).for_each(|_| spin_loop());
+    }
+    done()
 }
 
 /// Runs `f` with this thread's [`ThreadWait`] (made once per thread: nothing is allocated).
@@ -191,7 +217,7 @@ impl ThreadWait<'_> {
         &self.waker
     }
 
-    pub(crate) fn wait(&self, deadline: Option<Instant>) -> bool {
+    pub(crate) fn sleep(&self, deadline: Option<Instant>) -> bool {
         let mut woken = self.notify.woken.lock().unwrap();
         if deadline.is_some() && !*woken {
             drop(woken);
@@ -204,6 +230,12 @@ impl ThreadWait<'_> {
         }
         core::mem::replace(&mut *woken, false)
     }
+}
+
+/// Under loom a spin is one look (loom explores the interleavings a spin would wait through).
+#[cfg(loom)]
+pub(crate) fn spin_until(mut done: impl FnMut() -> bool) -> bool {
+    done()
 }
 
 #[cfg(loom)]
