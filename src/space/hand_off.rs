@@ -18,12 +18,13 @@
 //!   *sleeping* with a compare-and-swap before it sleeps; the filler's swap to *filled* sees
 //!   *sleeping* exactly when the owner's compare-and-swap came first, and wakes it then only.
 //! * **The taker leaves its frame only when no filler can come**: after it saw the state filled
-//!   (`Acquire`, pairing with the store), or, giving up (a timeout, an unwind), after it took the
+//!   (`Acquire`, pairing with the swap), or, giving up (a timeout, an unwind), after it took the
 //!   space's lock and either found the slot filled or cancelled its waiter id — after which the
 //!   engine holds no reference to the slot.
 //!
 //! Loom checks the protocol (`tests/loom/space.rs`, the `hand_off_*` models): reading the state
-//! with `Relaxed`, or giving up without the lock, makes them fail.
+//! with `Relaxed`, giving up without the lock, or a filler that does not wake a sleeping owner
+//! makes them fail (checked by making each change).
 
 use core::ptr::NonNull;
 
@@ -76,10 +77,11 @@ impl<V> HandOff<V> {
     }
 
     /// What the filler put in: `Some(Some(value))`, `Some(None)` for closed, `None` while empty.
-    /// Takes no lock; called by the slot's owner only.
+    /// Takes no lock; called by the slot's owner only, which stops looking at the first `Some`
+    /// (a second look at a filled slot would find it spent: `Some(None)`).
     pub(crate) fn try_take(&self) -> Option<Option<V>> {
         if self.state.load(Ordering::Acquire) == FILLED {
-            // SAFETY: the filler's writes happened before its `Release` store of FILLED, which
+            // SAFETY: the filler's writes happened before its `Release` swap to FILLED, which
             // this `Acquire` load saw; it never touches the slot again, and only the owner reads.
             Some(self.value.with_mut(|v| unsafe { (*v).take() }))
         } else {
