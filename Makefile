@@ -75,7 +75,7 @@ loom:
 miri:
 	rustup +nightly component list --installed | grep -q '^miri' || rustup +nightly component add miri
 	# proptest reads the working directory (isolation off) and runs few cases under Miri.
-	MIRIFLAGS="-Zmiri-disable-isolation" PROPTEST_CASES=16 $(CARGO) +nightly miri test --lib -- ring sync
+	MIRIFLAGS="-Zmiri-disable-isolation" PROPTEST_CASES=16 $(CARGO) +nightly miri test --lib -- ring sync space::hand_off
 	# store: the log codec and replay (byte slicing at computed offsets, on untrusted input). The
 	# two linear-work tests replay megabytes, hours under Miri: they run natively in `make test`.
 	MIRIFLAGS="-Zmiri-disable-isolation" PROPTEST_CASES=16 $(CARGO) +nightly miri test --lib -- \
