@@ -28,7 +28,14 @@
 
 use core::ptr::NonNull;
 
-use crate::sync::atomic::{AtomicUsize, Ordering};
+use crate::sync::atomic::Ordering;
+/// The state needs compare-and-swap: on targets without it (Cortex-M0), portable-atomic's, as
+/// the ring's positions (the blocking takes that use it are `std`-only, so the firmware links
+/// none of it).
+#[cfg(any(loom, target_has_atomic = "ptr"))]
+use crate::sync::atomic::AtomicUsize;
+#[cfg(all(not(loom), not(target_has_atomic = "ptr")))]
+use portable_atomic::AtomicUsize;
 
 #[cfg(not(loom))]
 struct Cell<T>(core::cell::UnsafeCell<T>);
