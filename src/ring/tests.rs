@@ -424,12 +424,20 @@ fn locking_heap_ring_shares_an_existing_ring() {
 // ---- LockingRing's lock-free core: slots written and read by different threads ----
 
 /// Producers and consumers on real threads (Miri checks the slot accesses for data races):
-/// owned values cross once each, in per-producer order, over a non-power-of-two capacity.
+/// owned values cross once each, in per-producer order, over a non-power-of-two capacity. Run
+/// once per publication: claim-ordered (std's lock, release stamps) and stamp-ordered (the
+/// critical-section lock, through `critical-section`'s std implementation).
 #[cfg(all(feature = "std", not(loom)))]
 #[test]
 fn locking_ring_threads_hand_off_owned_values_once() {
+    threads_hand_off_owned_values_once::<crate::sync::StdRawMutex>();
+    threads_hand_off_owned_values_once::<crate::sync::CriticalSectionRawMutex>();
+}
+
+#[cfg(all(feature = "std", not(loom)))]
+fn threads_hand_off_owned_values_once<R: crate::sync::RawMutex + Sync>() {
     const PER_PRODUCER: usize = if cfg!(miri) { 30 } else { 5_000 };
-    let ring: LockingRing<String, 3> = LockingRing::new();
+    let ring: LockingRing<String, 3, R> = LockingRing::new();
     let ring = &ring;
     let per_consumer: Vec<Vec<String>> = std::thread::scope(|s| {
         let consumers: Vec<_> = (0..2)
