@@ -437,7 +437,7 @@ enum Miss {
     /// second look (after raising its flag) may park on it only with the stamp-ordered
     /// publication (`R::THREADS_ONLY == false`): the thread in flight then reads the flag after
     /// it publishes. With the claim-ordered one it waits for the stamp instead
-    /// ([`LockingRingBase::look`]).
+    /// ([`take_look`](LockingRingBase::take_look)).
     InFlight,
 }
 
@@ -456,7 +456,7 @@ fn loom_sc_fence() {
 /// claim), then give the processor away each round, in case the claimant was preempted on this
 /// core. Only with `R::THREADS_ONLY`.
 ///
-/// Under loom every round yields to loom's scheduler, and after [`LOOM_FAIR_AFTER`] rounds the
+/// Under loom every round yields to loom's scheduler, and after `LOOM_FAIR_AFTER` rounds the
 /// rest of the execution is left unexplored (`loom::skip_branch`): loom does not assume a fair
 /// scheduler, so two waiters yielding to each other while the claimant never runs would be an
 /// endless schedule it must explore. Every interleaving up to that many rounds of waiting is
@@ -520,7 +520,7 @@ impl<T, S: Storage<T>, R: RawMutex> LockingRingBase<T, S, R> {
                         unsafe { (*slot.value.get()).write(value) };
                         // Then the flag (`SeqCst`), so that a consumer parking now either sees
                         // this value in its second look or has raised the flag already: see
-                        // "Publication" in `Self::look`.
+                        // "Publication" on `Self::take_look`.
                         if R::THREADS_ONLY {
                             slot.stamp.store(lap + 1, Ordering::Release);
                         } else {
