@@ -68,8 +68,9 @@ use loom::sync::atomic::fence;
 /// * **threads only** (`std`'s mutex, the default on `std`): the claim's compare-and-swap is
 ///   the ordered step and the stamp is a plain release store — one locked instruction per
 ///   message per side, as in crossbeam-channel. A waiter whose second look meets a value in
-///   flight waits for its stamp (a short spin, then `yield_now`) instead of parking, since
-///   that producer may have missed the flag;
+///   flight waits for its stamp (a short spin, then `yield_now`; a future whose producer was
+///   preempted mid-push wakes itself and is polled again) instead of parking, since that
+///   producer may have missed the flag;
 /// * **interrupts may share it** (a critical section, the default on microcontrollers): the
 ///   stamp is stored `SeqCst` (a second locked instruction on x86), so a waiter that meets a
 ///   value in flight can park — its producer sees the flag — and nothing ever waits for the
@@ -453,8 +454,9 @@ fn loom_sc_fence() {
 
 /// Waits a moment for a step in flight on another thread (crossbeam's `Backoff::snooze`): spin
 /// `2^step` hints for the first rounds (a claimant publishes a few instructions after its
-/// claim), then give the processor away each round, in case the claimant was preempted on this
-/// core. Only with `R::THREADS_ONLY`.
+/// claim), then give the processor away (in case the claimant was preempted on this core).
+/// Only with `R::THREADS_ONLY`; a waiting future waits at most [`IN_FLIGHT_ROUNDS`] rounds in one
+/// poll.
 ///
 /// Under loom every round yields to loom's scheduler, and after `LOOM_FAIR_AFTER` rounds the
 /// rest of the execution is left unexplored (`loom::skip_branch`): loom does not assume a fair
@@ -474,13 +476,21 @@ fn snooze<R: RawMutex>(step: &mut u32) {
         R::yield_now();
     } else if *step >= SPIN_ROUNDS {
         R::yield_now();
+        *step += 1;
     } else {
         (0..1u32 << *step).for_each(|_| core::hint::spin_loop());
         *step += 1;
     }
 }
 
-/// Rounds of waiting for a step in flight that loom explores in full (see [`snooze`]).
+/// Rounds of [`snooze`] a waiting future spends on a step in flight in one poll: the spin
+/// (127 hints, a few microseconds) and one `yield_now`. If the claimant has still not published
+/// (it was preempted mid-step), the future wakes itself and returns `Pending`, so an async
+/// executor runs its other tasks meanwhile (a thread-blocking wait polls again at once).
+const IN_FLIGHT_ROUNDS: u32 = 8;
+
+/// Rounds of waiting for a step in flight that loom explores in full (see [`snooze`]; below
+/// [`IN_FLIGHT_ROUNDS`], so every poll that waits that long reaches it).
 #[cfg(loom)]
 const LOOM_FAIR_AFTER: u32 = 2;
 
@@ -654,6 +664,37 @@ impl<T, S: Storage<T>, R: RawMutex> LockingRingBase<T, S, R> {
         }
         let (lap, index) = layout.split(tail);
         self.slots.slots()[index].stamp.load(Ordering::Relaxed) == lap
+    }
+
+    /// Test hook: claims the slot at `tail` as a push would and stops there (a producer
+    /// preempted between its claim and its stamp); [`publish_claimed`](Self::publish_claimed)
+    /// finishes that push. Single-threaded tests only.
+    #[cfg(test)]
+    pub(super) fn claim_without_publishing(&self) {
+        let layout = self.layout();
+        let tail = self.tail.load(Ordering::Relaxed);
+        self.tail.store(layout.next(tail), Ordering::SeqCst);
+    }
+
+    /// Test hook: writes `value` into the slot claimed by
+    /// [`claim_without_publishing`](Self::claim_without_publishing) and publishes it.
+    #[cfg(test)]
+    pub(super) fn publish_claimed(&self, value: T) {
+        let layout = self.layout();
+        let claimed = self.tail.load(Ordering::Relaxed) & !layout.mark;
+        // The claimed position is the one before `tail`: `head` plus the number of values.
+        let mut pos = self.head.load(Ordering::Relaxed);
+        while layout.next(pos) != claimed {
+            pos = layout.next(pos);
+        }
+        let (lap, index) = layout.split(pos);
+        let slot = &self.slots.slots()[index];
+        // Safety: the hook's caller claimed this slot and nobody else writes it.
+        unsafe { (*slot.value.get()).write(value) };
+        slot.stamp.store(lap + 1, Ordering::SeqCst);
+        if self.flags.data_waiting.load(Ordering::SeqCst) {
+            self.notify_consumer();
+        }
     }
 
     #[cold]
@@ -970,9 +1011,16 @@ impl<T, S: Storage<T>, R: RawMutex> LockingRingBase<T, S, R> {
                 self.leave_consumers(slot);
                 Poll::Ready(None)
             }
+            // Still in flight after `take_look`'s wait (its producer was preempted mid-push)
+            // with the claim-ordered publication: that producer may have missed the flag, so
+            // this future must be polled again; it stays registered meanwhile.
+            Err(Miss::InFlight) if R::THREADS_ONLY => {
+                cx.waker().wake_by_ref();
+                Poll::Pending
+            }
             // Empty: a push the look missed claims its slot after our fence, so it sees the
-            // flag. In flight (stamp-ordered publication only): its stamp is stored after our
-            // fence, so its producer sees the flag.
+            // flag. In flight (stamp-ordered publication): its stamp is stored after our fence,
+            // so its producer sees the flag.
             Err(Miss::No | Miss::InFlight) => Poll::Pending,
         }
     }
@@ -988,8 +1036,9 @@ impl<T, S: Storage<T>, R: RawMutex> LockingRingBase<T, S, R> {
     }
 
     /// A waiting consumer's look at the ring: [`take_now`](Self::take_now), except that with the
-    /// claim-ordered publication (`R::THREADS_ONLY`) a value in flight is waited for, never
-    /// answered: `InFlight` comes back only with the stamp-ordered one.
+    /// claim-ordered publication (`R::THREADS_ONLY`) a value in flight is waited for (a spin and
+    /// one yield, [`IN_FLIGHT_ROUNDS`]); `InFlight` comes back from it only with the
+    /// stamp-ordered publication, or if the claimant was preempted mid-step.
     ///
     /// # Publication, and why no wake-up is lost
     /// A value reaches consumers in two steps, its producer's claim (the compare-and-swap on
@@ -1012,8 +1061,10 @@ impl<T, S: Storage<T>, R: RawMutex> LockingRingBase<T, S, R> {
     ///   visible yet (in flight) the producer may have missed the flag, so the consumer must
     ///   not park: it waits for the stamp ([`snooze`]: a short spin, then
     ///   [`RawMutex::yield_now`]) and looks again — every look after F is a valid second
-    ///   look, so if another consumer takes the value first, an empty answer may park. The
-    ///   wait ends because the producer is a thread that runs again; one locked instruction
+    ///   look, so if another consumer takes the value first, an empty answer may park. If the
+    ///   producer was preempted mid-push and has still not published, the future wakes
+    ///   itself and returns `Pending` (still registered), and the next poll looks again: the
+    ///   wait ends because the producer is a thread that runs again. One locked instruction
     ///   per message per side (the claim), as in crossbeam-channel's array flavour.
     ///
     /// Producers waiting for room mirror both with `head` and `room_waiting`
@@ -1024,7 +1075,9 @@ impl<T, S: Storage<T>, R: RawMutex> LockingRingBase<T, S, R> {
         let mut step = 0;
         loop {
             match self.take_now() {
-                Err(Miss::InFlight) if R::THREADS_ONLY => snooze::<R>(&mut step),
+                Err(Miss::InFlight) if R::THREADS_ONLY && step < IN_FLIGHT_ROUNDS => {
+                    snooze::<R>(&mut step)
+                }
                 done => return done,
             }
         }
@@ -1038,7 +1091,7 @@ impl<T, S: Storage<T>, R: RawMutex> LockingRingBase<T, S, R> {
         let mut value = value;
         loop {
             match self.push_now(value) {
-                Err((v, Miss::InFlight)) if R::THREADS_ONLY => {
+                Err((v, Miss::InFlight)) if R::THREADS_ONLY && step < IN_FLIGHT_ROUNDS => {
                     value = v;
                     snooze::<R>(&mut step);
                 }
@@ -1096,6 +1149,12 @@ impl<T, S: Storage<T>, R: RawMutex> LockingRingBase<T, S, R> {
         match self.push_look(v) {
             Ok(()) => self.leave_producers(slot, Ok(())),
             Err((v, Miss::Closed)) => self.leave_producers(slot, Err(Closed(v))),
+            // As in `poll_pop`: a take still in flight may have missed the flag.
+            Err((v, Miss::InFlight)) if R::THREADS_ONLY => {
+                *value = Some(v);
+                cx.waker().wake_by_ref();
+                Poll::Pending
+            }
             Err((v, Miss::No | Miss::InFlight)) => {
                 *value = Some(v);
                 Poll::Pending

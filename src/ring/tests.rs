@@ -476,6 +476,34 @@ fn threads_hand_off_owned_values_once<R: crate::sync::RawMutex + Sync>() {
     assert_eq!(ring.try_take(), Err(TryTakeError::Closed));
 }
 
+/// A waiting take that meets a push claimed but not published (its producer preempted
+/// mid-push): with std's lock (release stamps) the producer may have missed the take's flag, so
+/// the take must not park — it wakes itself and returns `Pending`, and takes the value once it
+/// is published; with the critical-section lock (`SeqCst` stamps) it parks, and the producer
+/// wakes it when it publishes.
+#[cfg(all(feature = "std", not(loom)))]
+#[test]
+fn a_take_meeting_a_push_in_flight_waits_or_parks_by_publication() {
+    fn run<R: crate::sync::RawMutex>() -> (usize, usize) {
+        let ring: LockingRing<u32, 2, R> = LockingRing::new();
+        ring.claim_without_publishing();
+        let (count, waker) = counting_waker();
+        let mut cx = Context::from_waker(&waker);
+        let mut take = pin!(ring.take());
+        assert!(take.as_mut().poll(&mut cx).is_pending());
+        let woken_before_publication = wakes(&count);
+        ring.publish_claimed(7);
+        let woken_after_publication = wakes(&count);
+        assert_eq!(take.as_mut().poll(&mut cx), Poll::Ready(Some(7)));
+        (woken_before_publication, woken_after_publication)
+    }
+    // Claim-ordered: woken by itself before the value exists (it must look again); this
+    // producer read the flag after the take raised it, so it wakes the take too.
+    assert_eq!(run::<crate::sync::StdRawMutex>(), (1, 2));
+    // Stamp-ordered: parked, woken by the publication.
+    assert_eq!(run::<crate::sync::CriticalSectionRawMutex>(), (0, 1));
+}
+
 /// Values left in a locking ring are dropped exactly once, by `Drop` (even when one panics) or
 /// by the ring `into_inner` hands back; `From<Ring>` keeps a wrapped ring's order.
 #[test]
