@@ -495,6 +495,12 @@ unsafe impl lindy::sync::RawMutex for ParkingLotMutex {
         ParkingLotMutex(<parking_lot::RawMutex as parking_lot::lock_api::RawMutex>::INIT);
     // A nested `lock` deadlocks: it never runs its closure.
     const REENTRANT: bool = false;
+    // OS threads only, as the seam's `StdRawMutex`: the ring publishes with release stamps.
+    const THREADS_ONLY: bool = true;
+    #[inline]
+    fn yield_now() {
+        std::thread::yield_now();
+    }
     #[inline]
     fn lock<R>(&self, f: impl FnOnce() -> R) -> R {
         use parking_lot::lock_api::RawMutex as _;
@@ -512,6 +518,12 @@ pub struct StdSyncMutex(std::sync::Mutex<()>);
 unsafe impl lindy::sync::RawMutex for StdSyncMutex {
     const INIT: Self = StdSyncMutex(std::sync::Mutex::new(()));
     const REENTRANT: bool = false;
+    // OS threads only, as the seam's `StdRawMutex`: the ring publishes with release stamps.
+    const THREADS_ONLY: bool = true;
+    #[inline]
+    fn yield_now() {
+        std::thread::yield_now();
+    }
     #[inline]
     fn lock<R>(&self, f: impl FnOnce() -> R) -> R {
         let _guard = self
@@ -545,6 +557,12 @@ unsafe impl lindy::sync::RawMutex for ParkingLotSpinMutex {
     const INIT: Self =
         ParkingLotSpinMutex(<parking_lot::RawMutex as parking_lot::lock_api::RawMutex>::INIT);
     const REENTRANT: bool = false;
+    // OS threads only, as the seam's `StdRawMutex`: the ring publishes with release stamps.
+    const THREADS_ONLY: bool = true;
+    #[inline]
+    fn yield_now() {
+        std::thread::yield_now();
+    }
     #[inline]
     fn lock<R>(&self, f: impl FnOnce() -> R) -> R {
         use parking_lot::lock_api::RawMutex as _;

@@ -56,21 +56,32 @@ use loom::sync::atomic::fence;
 ///
 /// A push whose slot is claimed but not yet published ("in flight") is invisible to
 /// `try_take` (it answers `Empty`, as if the take came first), and a take in flight likewise
-/// makes `try_push` answer `Full`; nothing spins on another thread, so a `try_*` from an
-/// interrupt handler never waits for the code it interrupted. A waiting future that meets a
-/// value in flight polls again at once (it wakes itself) instead of parking.
+/// makes `try_push` answer `Full`; a `try_*` never waits for another thread, so one from an
+/// interrupt handler never waits for the code it interrupted.
 ///
 /// The wait queues sit behind the lock `R`, touched only when somebody waits. A consumer that
 /// must wait registers in its queue, raises the "consumer waiting" flag, issues a `SeqCst` fence
-/// and looks at `tail` once more; a push reads the flag (`SeqCst`) after its `SeqCst`
-/// compare-and-swap on `tail`. So the consumer's second look sees the push, or the push sees the
-/// flag and wakes the oldest waiter after publishing: no wake-up is lost, and the fast path
-/// adds no read-modify-write and (beyond loom, which cannot model `SeqCst` accesses and gets an
-/// explicit fence) no fence. Producers waiting for room mirror it on `head`. A waiter that
-/// completes after a wake-up it did not use (its value came from its own second look) passes
-/// the wake-up on. Wakers are woken after every lock is released. On targets without
-/// compare-and-swap (Cortex-M0) the positions are portable-atomic's, whose read-modify-writes
-/// run in a critical section.
+/// and looks once more; a push reads the flag (`SeqCst`) after publishing and wakes the oldest
+/// waiter if it is raised. How the publication is ordered against that flag is chosen by the
+/// lock type, which knows who shares the ring ([`RawMutex::THREADS_ONLY`]):
+///
+/// * **threads only** (`std`'s mutex, the default on `std`): the claim's compare-and-swap is
+///   the ordered step and the stamp is a plain release store — one locked instruction per
+///   message per side, as in crossbeam-channel. A waiter whose second look meets a value in
+///   flight waits for its stamp (a short spin, then `yield_now`; a future whose producer was
+///   preempted mid-push wakes itself and is polled again) instead of parking, since that
+///   producer may have missed the flag;
+/// * **interrupts may share it** (a critical section, the default on microcontrollers): the
+///   stamp is stored `SeqCst` (a second locked instruction on x86), so a waiter that meets a
+///   value in flight can park — its producer sees the flag — and nothing ever waits for the
+///   code an interrupt handler interrupted.
+///
+/// Either way no wake-up is lost and the fast path takes no lock (the argument, step by step,
+/// is on the crate-private `take_look`). Producers waiting for room mirror it on `head`. A
+/// waiter that completes after a wake-up it did not use (its value came from its own second
+/// look) passes the wake-up on. Wakers are woken after every lock is released. On targets
+/// without compare-and-swap (Cortex-M0) the positions are portable-atomic's, whose
+/// read-modify-writes run in a critical section.
 ///
 /// With the default lock on `std` the ring is `Send + Sync` for `T: Send`.
 ///
@@ -423,19 +434,65 @@ enum Miss {
     /// The ring is closed (push), or closed and drained (take).
     Closed,
     /// The slot at this side's position is claimed by the other side (or, for a take, by a
-    /// producer), which has not yet published it. A waiter treats it as `No`: the thread in
-    /// flight reads the "waiting" flag after it publishes, so it wakes the waiter.
+    /// producer), which has not yet published it. `try_*` answers as for `No`. A waiter's
+    /// second look (after raising its flag) may park on it only with the stamp-ordered
+    /// publication (`R::THREADS_ONLY == false`): the thread in flight then reads the flag after
+    /// it publishes. With the claim-ordered one it waits for the stamp instead
+    /// ([`take_look`](LockingRingBase::take_look)).
     InFlight,
 }
 
-/// Stands in, under loom, for what a `SeqCst` store followed by a `SeqCst` load gives in the
-/// real memory model (loom models `SeqCst` accesses as `AcqRel`; its fences are `SeqCst`):
-/// orders a stamp's publication before the read of the other side's "waiting" flag.
+/// Stands in, under loom, for what a `SeqCst` store or compare-and-swap followed by a `SeqCst`
+/// load gives in the real memory model (loom models `SeqCst` accesses as `AcqRel`; its fences
+/// are `SeqCst`): orders the step that makes a value (or room) visible — the stamp's store, or
+/// with `R::THREADS_ONLY` the claim — before the read of the other side's "waiting" flag.
 #[inline(always)]
-fn publish_fence() {
+fn loom_sc_fence() {
     #[cfg(loom)]
     fence(Ordering::SeqCst);
 }
+
+/// Waits a moment for a step in flight on another thread (crossbeam's `Backoff::snooze`): spin
+/// `2^step` hints for the first rounds (a claimant publishes a few instructions after its
+/// claim), then give the processor away (in case the claimant was preempted on this core).
+/// Only with `R::THREADS_ONLY`; a waiting future waits at most [`IN_FLIGHT_ROUNDS`] rounds in one
+/// poll.
+///
+/// Under loom every round yields to loom's scheduler, and after `LOOM_FAIR_AFTER` rounds the
+/// rest of the execution is left unexplored (`loom::skip_branch`): loom does not assume a fair
+/// scheduler, so two waiters yielding to each other while the claimant never runs would be an
+/// endless schedule it must explore. Every interleaving up to that many rounds of waiting is
+/// explored; past it, the claimant is assumed to run, as any real scheduler lets it.
+#[inline]
+fn snooze<R: RawMutex>(step: &mut u32) {
+    /// Spin rounds before yielding: 127 hints in all, as `sync::blocking`'s spin phase.
+    const SPIN_ROUNDS: u32 = 7;
+    if cfg!(loom) {
+        *step += 1;
+        #[cfg(loom)]
+        if *step > LOOM_FAIR_AFTER {
+            loom::skip_branch();
+        }
+        R::yield_now();
+    } else if *step >= SPIN_ROUNDS {
+        R::yield_now();
+        *step += 1;
+    } else {
+        (0..1u32 << *step).for_each(|_| core::hint::spin_loop());
+        *step += 1;
+    }
+}
+
+/// Rounds of [`snooze`] a waiting future spends on a step in flight in one poll: the spin
+/// (127 hints, a few microseconds) and one `yield_now`. If the claimant has still not published
+/// (it was preempted mid-step), the future wakes itself and returns `Pending`, so an async
+/// executor runs its other tasks meanwhile (a thread-blocking wait polls again at once).
+const IN_FLIGHT_ROUNDS: u32 = 8;
+
+/// Rounds of waiting for a step in flight that loom explores in full (see [`snooze`]; below
+/// [`IN_FLIGHT_ROUNDS`], so every poll that waits that long reaches it).
+#[cfg(loom)]
+const LOOM_FAIR_AFTER: u32 = 2;
 
 impl<T, S: Storage<T>, R: RawMutex> LockingRingBase<T, S, R> {
     #[inline(always)]
@@ -465,13 +522,21 @@ impl<T, S: Storage<T>, R: RawMutex> LockingRingBase<T, S, R> {
                     Ordering::Relaxed,
                 ) {
                     Ok(_) => {
+                        if R::THREADS_ONLY {
+                            loom_sc_fence();
+                        }
                         // Safety: the claim gives this producer alone the slot, whose stamp
                         // (Acquire above) says the last consumer has moved its value out.
                         unsafe { (*slot.value.get()).write(value) };
-                        // `SeqCst`, then the flag: a consumer parking now either sees this
-                        // stamp in its second look or has raised the flag already.
-                        slot.stamp.store(lap + 1, Ordering::SeqCst);
-                        publish_fence();
+                        // Then the flag (`SeqCst`), so that a consumer parking now either sees
+                        // this value in its second look or has raised the flag already: see
+                        // "Publication" on `Self::take_look`.
+                        if R::THREADS_ONLY {
+                            slot.stamp.store(lap + 1, Ordering::Release);
+                        } else {
+                            slot.stamp.store(lap + 1, Ordering::SeqCst);
+                            loom_sc_fence();
+                        }
                         if self.flags.data_waiting.load(Ordering::SeqCst) {
                             self.notify_consumer();
                         }
@@ -518,13 +583,20 @@ impl<T, S: Storage<T>, R: RawMutex> LockingRingBase<T, S, R> {
                     Ordering::Relaxed,
                 ) {
                     Ok(_) => {
+                        if R::THREADS_ONLY {
+                            loom_sc_fence();
+                        }
                         // Safety: the claim gives this consumer alone the slot, whose stamp
                         // (Acquire above) says its producer finished writing the value.
                         let value = unsafe { (*slot.value.get()).assume_init_read() };
                         // As in `push_now`, for producers waiting for room.
-                        slot.stamp
-                            .store(lap.wrapping_add(layout.one_lap), Ordering::SeqCst);
-                        publish_fence();
+                        let read = lap.wrapping_add(layout.one_lap);
+                        if R::THREADS_ONLY {
+                            slot.stamp.store(read, Ordering::Release);
+                        } else {
+                            slot.stamp.store(read, Ordering::SeqCst);
+                            loom_sc_fence();
+                        }
                         if self.flags.room_waiting.load(Ordering::SeqCst) {
                             self.notify_producer();
                         }
@@ -592,6 +664,37 @@ impl<T, S: Storage<T>, R: RawMutex> LockingRingBase<T, S, R> {
         }
         let (lap, index) = layout.split(tail);
         self.slots.slots()[index].stamp.load(Ordering::Relaxed) == lap
+    }
+
+    /// Test hook: claims the slot at `tail` as a push would and stops there (a producer
+    /// preempted between its claim and its stamp); [`publish_claimed`](Self::publish_claimed)
+    /// finishes that push. Single-threaded tests only.
+    #[cfg(test)]
+    pub(super) fn claim_without_publishing(&self) {
+        let layout = self.layout();
+        let tail = self.tail.load(Ordering::Relaxed);
+        self.tail.store(layout.next(tail), Ordering::SeqCst);
+    }
+
+    /// Test hook: writes `value` into the slot claimed by
+    /// [`claim_without_publishing`](Self::claim_without_publishing) and publishes it.
+    #[cfg(test)]
+    pub(super) fn publish_claimed(&self, value: T) {
+        let layout = self.layout();
+        let claimed = self.tail.load(Ordering::Relaxed) & !layout.mark;
+        // The claimed position is the one before `tail`: `head` plus the number of values.
+        let mut pos = self.head.load(Ordering::Relaxed);
+        while layout.next(pos) != claimed {
+            pos = layout.next(pos);
+        }
+        let (lap, index) = layout.split(pos);
+        let slot = &self.slots.slots()[index];
+        // Safety: the hook's caller claimed this slot and nobody else writes it.
+        unsafe { (*slot.value.get()).write(value) };
+        slot.stamp.store(lap + 1, Ordering::SeqCst);
+        if self.flags.data_waiting.load(Ordering::SeqCst) {
+            self.notify_consumer();
+        }
     }
 
     #[cold]
@@ -896,11 +999,10 @@ impl<T, S: Storage<T>, R: RawMutex> LockingRingBase<T, S, R> {
             return Poll::Ready(done);
         }
         self.waiters.lock(|w| w.data.register(slot, cx.waker()));
-        // Raise the flag, then look again after a fence: a push whose claim the look misses
-        // reads the flag after its claim, and so sees it (see "How it is built").
+        // Raise the flag, then look again after a fence (see `Self::take_look`).
         self.flags.data_waiting.store(true, Ordering::SeqCst);
         fence(Ordering::SeqCst);
-        match self.take_now() {
+        match self.take_look() {
             Ok(v) => {
                 self.leave_consumers(slot);
                 Poll::Ready(Some(v))
@@ -909,7 +1011,16 @@ impl<T, S: Storage<T>, R: RawMutex> LockingRingBase<T, S, R> {
                 self.leave_consumers(slot);
                 Poll::Ready(None)
             }
-            // In flight: its producer publishes after our fence, so it sees the flag.
+            // Still in flight after `take_look`'s wait (its producer was preempted mid-push)
+            // with the claim-ordered publication: that producer may have missed the flag, so
+            // this future must be polled again; it stays registered meanwhile.
+            Err(Miss::InFlight) if R::THREADS_ONLY => {
+                cx.waker().wake_by_ref();
+                Poll::Pending
+            }
+            // Empty: a push the look missed claims its slot after our fence, so it sees the
+            // flag. In flight (stamp-ordered publication): its stamp is stored after our fence,
+            // so its producer sees the flag.
             Err(Miss::No | Miss::InFlight) => Poll::Pending,
         }
     }
@@ -917,10 +1028,75 @@ impl<T, S: Storage<T>, R: RawMutex> LockingRingBase<T, S, R> {
     /// A value, or `Some(None)` for closed and drained, or `None`: wait.
     #[inline]
     fn pop_or_end(&self) -> Option<Option<T>> {
-        match self.take_now() {
+        match self.take_look() {
             Ok(v) => Some(Some(v)),
             Err(Miss::Closed) => Some(None),
             Err(Miss::No | Miss::InFlight) => None,
+        }
+    }
+
+    /// A waiting consumer's look at the ring: [`take_now`](Self::take_now), except that with the
+    /// claim-ordered publication (`R::THREADS_ONLY`) a value in flight is waited for (a spin and
+    /// one yield, [`IN_FLIGHT_ROUNDS`]); `InFlight` comes back from it only with the
+    /// stamp-ordered publication, or if the claimant was preempted mid-step.
+    ///
+    /// # Publication, and why no wake-up is lost
+    /// A value reaches consumers in two steps, its producer's claim (the compare-and-swap on
+    /// `tail`, `SeqCst`) and its stamp. A consumer that must wait registers, raises
+    /// `data_waiting` (`SeqCst`), issues a `SeqCst` fence F and looks again; a producer reads
+    /// `data_waiting` (`SeqCst`) after storing the stamp and wakes the oldest waiter if it is
+    /// raised. In the single total order S of `SeqCst` operations:
+    ///
+    /// * **Stamp-ordered** (`R::THREADS_ONLY == false`: a critical section, where a consumer
+    ///   may be an interrupt handler): the stamp store is `SeqCst`. If F precedes it in S, the
+    ///   flag store precedes the flag load in S and the producer sees the flag; otherwise the
+    ///   look, after F, sees the stamp. So a look that meets a value in flight may park: its
+    ///   producer will wake it. Nothing waits for another context; the price is a locked
+    ///   instruction (`xchg` on x86) for every stamp.
+    /// * **Claim-ordered** (`R::THREADS_ONLY`: every sharer is a preemptively scheduled
+    ///   thread): the stamp store is a plain `Release` store, and the Dekker pair is the claim
+    ///   and the flag load, both `SeqCst` (so the load, wherever it sits after the claim in
+    ///   program order, follows it in S). If F precedes the claim in S, the producer sees the
+    ///   flag; otherwise the look, after F, sees `tail` past `head`. If the stamp is not
+    ///   visible yet (in flight) the producer may have missed the flag, so the consumer must
+    ///   not park: it waits for the stamp ([`snooze`]: a short spin, then
+    ///   [`RawMutex::yield_now`]) and looks again — every look after F is a valid second
+    ///   look, so if another consumer takes the value first, an empty answer may park. If the
+    ///   producer was preempted mid-push and has still not published, the future wakes
+    ///   itself and returns `Pending` (still registered), and the next poll looks again: the
+    ///   wait ends because the producer is a thread that runs again. One locked instruction
+    ///   per message per side (the claim), as in crossbeam-channel's array flavour.
+    ///
+    /// Producers waiting for room mirror both with `head` and `room_waiting`
+    /// ([`push_look`](Self::push_look)). Under loom, which models `SeqCst` accesses as `AcqRel`,
+    /// a `SeqCst` fence stands after the step the flag load is ordered after.
+    #[inline]
+    fn take_look(&self) -> Result<T, Miss> {
+        let mut step = 0;
+        loop {
+            match self.take_now() {
+                Err(Miss::InFlight) if R::THREADS_ONLY && step < IN_FLIGHT_ROUNDS => {
+                    snooze::<R>(&mut step)
+                }
+                done => return done,
+            }
+        }
+    }
+
+    /// A waiting producer's look: [`push_now`](Self::push_now), waiting for a take in flight
+    /// with the claim-ordered publication (see [`take_look`](Self::take_look), mirrored).
+    #[inline]
+    fn push_look(&self, value: T) -> Result<(), (T, Miss)> {
+        let mut step = 0;
+        let mut value = value;
+        loop {
+            match self.push_now(value) {
+                Err((v, Miss::InFlight)) if R::THREADS_ONLY && step < IN_FLIGHT_ROUNDS => {
+                    value = v;
+                    snooze::<R>(&mut step);
+                }
+                done => return done,
+            }
         }
     }
 
@@ -961,18 +1137,24 @@ impl<T, S: Storage<T>, R: RawMutex> LockingRingBase<T, S, R> {
         let Some(v) = value.take() else {
             return Poll::Ready(Ok(()));
         };
-        let v = match self.push_now(v) {
+        let v = match self.push_look(v) {
             Ok(()) => return self.leave_producers(slot, Ok(())),
             Err((v, Miss::Closed)) => return self.leave_producers(slot, Err(Closed(v))),
             Err((v, Miss::No | Miss::InFlight)) => v,
         };
         self.waiters.lock(|w| w.room.register(slot, cx.waker()));
-        // As in `poll_pop`, mirrored: a take whose claim the look misses sees the flag.
+        // As in `poll_pop`, mirrored (see `Self::push_look`).
         self.flags.room_waiting.store(true, Ordering::SeqCst);
         fence(Ordering::SeqCst);
-        match self.push_now(v) {
+        match self.push_look(v) {
             Ok(()) => self.leave_producers(slot, Ok(())),
             Err((v, Miss::Closed)) => self.leave_producers(slot, Err(Closed(v))),
+            // As in `poll_pop`: a take still in flight may have missed the flag.
+            Err((v, Miss::InFlight)) if R::THREADS_ONLY => {
+                *value = Some(v);
+                cx.waker().wake_by_ref();
+                Poll::Pending
+            }
             Err((v, Miss::No | Miss::InFlight)) => {
                 *value = Some(v);
                 Poll::Pending

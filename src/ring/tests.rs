@@ -424,12 +424,20 @@ fn locking_heap_ring_shares_an_existing_ring() {
 // ---- LockingRing's lock-free core: slots written and read by different threads ----
 
 /// Producers and consumers on real threads (Miri checks the slot accesses for data races):
-/// owned values cross once each, in per-producer order, over a non-power-of-two capacity.
+/// owned values cross once each, in per-producer order, over a non-power-of-two capacity. Run
+/// once per publication: claim-ordered (std's lock, release stamps) and stamp-ordered (the
+/// critical-section lock, through `critical-section`'s std implementation).
 #[cfg(all(feature = "std", not(loom)))]
 #[test]
 fn locking_ring_threads_hand_off_owned_values_once() {
+    threads_hand_off_owned_values_once::<crate::sync::StdRawMutex>();
+    threads_hand_off_owned_values_once::<crate::sync::CriticalSectionRawMutex>();
+}
+
+#[cfg(all(feature = "std", not(loom)))]
+fn threads_hand_off_owned_values_once<R: crate::sync::RawMutex + Sync>() {
     const PER_PRODUCER: usize = if cfg!(miri) { 30 } else { 5_000 };
-    let ring: LockingRing<String, 3> = LockingRing::new();
+    let ring: LockingRing<String, 3, R> = LockingRing::new();
     let ring = &ring;
     let per_consumer: Vec<Vec<String>> = std::thread::scope(|s| {
         let consumers: Vec<_> = (0..2)
@@ -466,6 +474,34 @@ fn locking_ring_threads_hand_off_owned_values_once() {
     want.sort();
     assert_eq!(all, want, "every value exactly once");
     assert_eq!(ring.try_take(), Err(TryTakeError::Closed));
+}
+
+/// A waiting take that meets a push claimed but not published (its producer preempted
+/// mid-push): with std's lock (release stamps) the producer may have missed the take's flag, so
+/// the take must not park — it wakes itself and returns `Pending`, and takes the value once it
+/// is published; with the critical-section lock (`SeqCst` stamps) it parks, and the producer
+/// wakes it when it publishes.
+#[cfg(all(feature = "std", not(loom)))]
+#[test]
+fn a_take_meeting_a_push_in_flight_waits_or_parks_by_publication() {
+    fn run<R: crate::sync::RawMutex>() -> (usize, usize) {
+        let ring: LockingRing<u32, 2, R> = LockingRing::new();
+        ring.claim_without_publishing();
+        let (count, waker) = counting_waker();
+        let mut cx = Context::from_waker(&waker);
+        let mut take = pin!(ring.take());
+        assert!(take.as_mut().poll(&mut cx).is_pending());
+        let woken_before_publication = wakes(&count);
+        ring.publish_claimed(7);
+        let woken_after_publication = wakes(&count);
+        assert_eq!(take.as_mut().poll(&mut cx), Poll::Ready(Some(7)));
+        (woken_before_publication, woken_after_publication)
+    }
+    // Claim-ordered: woken by itself before the value exists (it must look again); this
+    // producer read the flag after the take raised it, so it wakes the take too.
+    assert_eq!(run::<crate::sync::StdRawMutex>(), (1, 2));
+    // Stamp-ordered: parked, woken by the publication.
+    assert_eq!(run::<crate::sync::CriticalSectionRawMutex>(), (0, 1));
 }
 
 /// Values left in a locking ring are dropped exactly once, by `Drop` (even when one panics) or

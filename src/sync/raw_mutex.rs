@@ -77,6 +77,43 @@ pub unsafe trait RawMutex {
     /// assert!(!StdRawMutex::REENTRANT); // an OS mutex never runs a nested closure
     /// ```
     const REENTRANT: bool = true;
+
+    /// Whether every context that shares a lock of this type is a thread of a preemptive
+    /// scheduler, never an interrupt handler: then a context stopped between two steps of an
+    /// operation runs again while another one waits for it (spinning, then
+    /// [`yield_now`](RawMutex::yield_now)), and a lock-free type may let a waiter wait for a step
+    /// in flight on another thread instead of paying for a stronger fence on every operation.
+    /// [`LockingRing`](crate::ring::LockingRing) publishes each value with a plain release store
+    /// when it is `true`, and with a sequentially consistent one (a locked instruction on x86)
+    /// when it is `false`.
+    ///
+    /// `false` (the default) wherever an interrupt handler may share the lock, or nobody knows:
+    /// a handler that waits for the code it interrupted waits forever.
+    ///
+    /// ```
+    /// use lindy::sync::{CriticalSectionRawMutex, NoopRawMutex, RawMutex, StdRawMutex};
+    ///
+    /// assert!(StdRawMutex::THREADS_ONLY); // OS threads: a stopped thread is scheduled again
+    /// assert!(!CriticalSectionRawMutex::THREADS_ONLY); // shared with interrupt handlers
+    /// assert!(!NoopRawMutex::THREADS_ONLY); // one context: nobody to wait for
+    /// ```
+    const THREADS_ONLY: bool = false;
+
+    /// Gives the processor to another thread for a moment: what a waiter does, once a short spin
+    /// is over, while it waits for a step in flight on another thread (only when
+    /// [`THREADS_ONLY`](RawMutex::THREADS_ONLY) is `true`). The default is one spin-loop hint;
+    /// [`StdRawMutex`] calls `std::thread::yield_now`. Implement it for a multi-core RTOS, so that
+    /// a waiter never starves a lower-priority thread it waits for on its own core.
+    ///
+    /// ```
+    /// use lindy::sync::{RawMutex, StdRawMutex};
+    ///
+    /// StdRawMutex::yield_now(); // returns once the scheduler has given the thread the CPU again
+    /// ```
+    #[inline]
+    fn yield_now() {
+        core::hint::spin_loop();
+    }
 }
 
 /// No locking at all, for single-threaded targets (wasm without threads). Not `Sync`, so the
@@ -175,6 +212,12 @@ unsafe impl RawMutex for StdRawMutex {
     };
     // `std::sync::Mutex::lock` "will not return" when the holder calls it again.
     const REENTRANT: bool = false;
+    // Shared by OS threads only (a signal handler cannot take a std mutex either).
+    const THREADS_ONLY: bool = true;
+    #[inline]
+    fn yield_now() {
+        std::thread::yield_now();
+    }
     #[inline]
     fn lock<R>(&self, f: impl FnOnce() -> R) -> R {
         let _guard = self
@@ -207,6 +250,11 @@ unsafe impl RawMutex for StdRawMutex {
     const INIT: Self = StdRawMutex {
         inner: std::sync::OnceLock::new(),
     };
+    const THREADS_ONLY: bool = true;
+    // A spin loop must yield to loom's scheduler, or the model never ends.
+    fn yield_now() {
+        loom::thread::yield_now();
+    }
     fn lock<R>(&self, f: impl FnOnce() -> R) -> R {
         let _guard = self
             .inner

@@ -1,26 +1,76 @@
 //! `LockingRing` under every interleaving (bounded): push/pop racing for room and data, close
 //! racing waiters, and a woken-then-dropped pop handing its wake-up on.
+//!
+//! Every model runs twice, once per publication (`LockingRingBase::take_look` in the crate):
+//! `claim_ordered::*` with the std lock (`THREADS_ONLY`: release stamps, a waiter that meets a
+//! value in flight waits for it) and `stamp_ordered::*` with a lock that says interrupt
+//! handlers may share it (`SeqCst` stamps, a waiter parks on a value in flight).
 
 use std::future::Future;
 use std::task::{Context, Poll, Waker};
 
 use lindy::ring::LockingRing;
+use lindy::sync::{RawMutex, StdRawMutex};
 use loom::future::block_on;
 use loom::sync::Arc;
 use loom::thread;
 
-type Shared<const N: usize> = Arc<LockingRing<u32, N>>;
+type Shared<const N: usize, R> = Arc<LockingRing<u32, N, R>>;
 
-fn ring<const N: usize>() -> Shared<N> {
+fn ring<const N: usize, R: RawMutex>() -> Shared<N, R> {
     Arc::new(LockingRing::new())
 }
 
+/// The lock seam's loom mutex, declared shareable with interrupt handlers: the ring picks the
+/// stamp-ordered publication, as with a critical section on a microcontroller (a real critical
+/// section cannot run under loom: loom's threads share one OS thread).
+struct InterruptShared(StdRawMutex);
+
+// Safety: `lock` is the loom mutex's.
+unsafe impl RawMutex for InterruptShared {
+    const INIT: Self = InterruptShared(StdRawMutex::INIT);
+    const THREADS_ONLY: bool = false;
+    fn lock<U>(&self, f: impl FnOnce() -> U) -> U {
+        self.0.lock(f)
+    }
+}
+
+/// Each model once per publication.
+macro_rules! both_publications {
+    ($($model:ident),* $(,)?) => {
+        mod claim_ordered {
+            $(#[test]
+            fn $model() {
+                super::$model::<lindy::sync::StdRawMutex>();
+            })*
+        }
+        mod stamp_ordered {
+            $(#[test]
+            fn $model() {
+                super::$model::<super::InterruptShared>();
+            })*
+        }
+    };
+}
+
+both_publications!(
+    push_and_pop_wait_for_each_other,
+    close_wakes_waiting_producer_and_consumer,
+    woken_then_dropped_pop_hands_the_wake_up_on,
+    woken_then_dropped_push_hands_the_room_on,
+    two_parked_consumers_each_get_one_value,
+    two_producers_share_one_slot,
+    close_racing_a_push_strands_nothing,
+    two_producers_close_and_a_parked_consumer_lose_nothing,
+    parked_producer_is_woken_by_a_take_in_flight,
+    parked_consumer_waits_out_a_push_in_flight,
+);
+
 /// A producer that must wait for room (capacity 1) and a consumer that must wait for data:
 /// both finish, values arrive in order.
-#[test]
-fn push_and_pop_wait_for_each_other() {
+fn push_and_pop_wait_for_each_other<R: RawMutex + Send + Sync + 'static>() {
     loom::model(|| {
-        let r = ring::<1>();
+        let r = ring::<1, R>();
         let producer = {
             let r = r.clone();
             thread::spawn(move || {
@@ -36,12 +86,11 @@ fn push_and_pop_wait_for_each_other() {
 
 /// `close` racing a parked consumer and a parked producer: both wake; the producer gets its
 /// value back unless it got in first, in which case the consumer drains it.
-#[test]
-fn close_wakes_waiting_producer_and_consumer() {
+fn close_wakes_waiting_producer_and_consumer<R: RawMutex + Send + Sync + 'static>() {
     loom::model(|| {
-        let full = ring::<1>();
+        let full = ring::<1, R>();
         full.try_push(0).unwrap();
-        let empty = ring::<1>();
+        let empty = ring::<1, R>();
         let consumer = {
             let empty = empty.clone();
             thread::spawn(move || block_on(empty.take()))
@@ -61,10 +110,9 @@ fn close_wakes_waiting_producer_and_consumer() {
 /// A consumer is polled once and then dropped, possibly after a push woke it; the other
 /// consumer must still be woken for the value (no lost wake-up: loom reports a deadlock if the
 /// main thread's join below can never return).
-#[test]
-fn woken_then_dropped_pop_hands_the_wake_up_on() {
+fn woken_then_dropped_pop_hands_the_wake_up_on<R: RawMutex + Send + Sync + 'static>() {
     loom::model(|| {
-        let r = ring::<2>();
+        let r = ring::<2, R>();
         let cancelled = {
             let r = r.clone();
             thread::spawn(move || {
@@ -94,10 +142,9 @@ fn woken_then_dropped_pop_hands_the_wake_up_on() {
 }
 
 /// The producer-side twin: a parked push dropped after being woken for room passes the room on.
-#[test]
-fn woken_then_dropped_push_hands_the_room_on() {
+fn woken_then_dropped_push_hands_the_room_on<R: RawMutex + Send + Sync + 'static>() {
     loom::model(|| {
-        let r = ring::<1>();
+        let r = ring::<1, R>();
         r.try_push(0).unwrap();
         let cancelled = {
             let r = r.clone();
@@ -129,10 +176,9 @@ fn woken_then_dropped_push_hands_the_room_on() {
 /// Two consumers park (or not) while one producer pushes two values: each value reaches exactly
 /// one consumer (no double delivery) and both consumers finish (the producer's fence + flag read
 /// and the consumers' flag store + fence + second look never both miss: no lost wake-up).
-#[test]
-fn two_parked_consumers_each_get_one_value() {
+fn two_parked_consumers_each_get_one_value<R: RawMutex + Send + Sync + 'static>() {
     loom::model(|| {
-        let r = ring::<2>();
+        let r = ring::<2, R>();
         let consumers: Vec<_> = (0..2)
             .map(|_| {
                 let r = r.clone();
@@ -153,10 +199,9 @@ fn two_parked_consumers_each_get_one_value() {
 
 /// Two producers race for the one slot of a ring that a consumer empties twice: both values
 /// arrive once each, and neither producer is left parked.
-#[test]
-fn two_producers_share_one_slot() {
+fn two_producers_share_one_slot<R: RawMutex + Send + Sync + 'static>() {
     loom::model(|| {
-        let r = ring::<1>();
+        let r = ring::<1, R>();
         let producers: Vec<_> = [10, 20]
             .into_iter()
             .map(|v| {
@@ -173,10 +218,9 @@ fn two_producers_share_one_slot() {
 
 /// `close` racing a push and a parked consumer: the push either lands before the close (and the
 /// consumer takes it) or hands its value back; it is never accepted and then stranded.
-#[test]
-fn close_racing_a_push_strands_nothing() {
+fn close_racing_a_push_strands_nothing<R: RawMutex + Send + Sync + 'static>() {
     loom::model(|| {
-        let r = ring::<1>();
+        let r = ring::<1, R>();
         let consumer = {
             let r = r.clone();
             thread::spawn(move || block_on(r.take()))
@@ -200,10 +244,9 @@ fn close_racing_a_push_strands_nothing() {
 /// or hands its value back; the consumer ends with `None` after the last value, never parked
 /// with a value in the ring (a push in flight when the consumer looks again reads the flag after
 /// it publishes).
-#[test]
-fn two_producers_close_and_a_parked_consumer_lose_nothing() {
+fn two_producers_close_and_a_parked_consumer_lose_nothing<R: RawMutex + Send + Sync + 'static>() {
     loom::model(|| {
-        let r = ring::<2>();
+        let r = ring::<2, R>();
         let producers: Vec<_> = [1, 2]
             .into_iter()
             .map(|v| {
@@ -236,10 +279,9 @@ fn two_producers_close_and_a_parked_consumer_lose_nothing() {
 /// A producer parked on a full ring and a consumer racing to free the slot (the consumer's
 /// stamp store, then its read of the "room waiting" flag, against the producer's flag, fence
 /// and second look): the producer always finishes.
-#[test]
-fn parked_producer_is_woken_by_a_take_in_flight() {
+fn parked_producer_is_woken_by_a_take_in_flight<R: RawMutex + Send + Sync + 'static>() {
     loom::model(|| {
-        let r = ring::<1>();
+        let r = ring::<1, R>();
         r.try_push(1).unwrap();
         let producer = {
             let r = r.clone();
@@ -248,5 +290,22 @@ fn parked_producer_is_woken_by_a_take_in_flight() {
         assert_eq!(r.try_take(), Ok(1));
         producer.join().unwrap();
         assert_eq!(r.try_take(), Ok(2));
+    });
+}
+
+/// One push racing one consumer that parks, on a ring of one slot: the consumer's second look
+/// can meet the push in flight (claimed, stamp not yet stored). Claim-ordered, the push may
+/// have read the flag before the consumer raised it, so the consumer must wait for the stamp
+/// rather than park (parking there deadlocks this model); stamp-ordered, it may park.
+fn parked_consumer_waits_out_a_push_in_flight<R: RawMutex + Send + Sync + 'static>() {
+    loom::model(|| {
+        let r = ring::<1, R>();
+        let consumer = {
+            let r = r.clone();
+            thread::spawn(move || block_on(r.take()))
+        };
+        r.try_push(9).unwrap();
+        assert_eq!(consumer.join().unwrap(), Some(9));
+        assert_eq!(r.try_take(), Err(lindy::ring::TryTakeError::Empty));
     });
 }
