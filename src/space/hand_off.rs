@@ -28,12 +28,12 @@
 
 use core::ptr::NonNull;
 
-use crate::sync::atomic::Ordering;
 /// The state needs compare-and-swap: on targets without it (Cortex-M0), portable-atomic's, as
 /// the ring's positions (the blocking takes that use it are `std`-only, so the firmware links
 /// none of it).
 #[cfg(any(loom, target_has_atomic = "ptr"))]
 use crate::sync::atomic::AtomicUsize;
+use crate::sync::atomic::Ordering;
 #[cfg(all(not(loom), not(target_has_atomic = "ptr")))]
 use portable_atomic::AtomicUsize;
 
