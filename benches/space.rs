@@ -188,7 +188,7 @@ fn single_thread_one_key() {
         ),
         (
             // The 1 → 1 tables' peer on one thread: what a value costs when producer and consumer
-            // share a core (the loaded regime, mostly), docs/benchmarks/threads.md lever 11.
+            // share a core (the loaded regime, mostly), docs/benchmarks/threads.md lever 12.
             "flume::unbounded (send + try_recv, one thread)",
             Box::new(|n| {
                 for i in 0..n {

@@ -120,7 +120,7 @@ impl<V, R: RawMutex> LocalSpace<V, R> {
     /// this thread as a waiting taker with a hand-off slot in this frame. An `out` then moves its
     /// entry into the slot under the lock and wakes the thread, which reads it without locking
     /// the space again (`hand_off` has the protocol): a wait costs two lock round trips, not
-    /// three (try, register, claim — `docs/benchmarks/threads.md`, lever 11).
+    /// three (try, register, claim — `docs/benchmarks/threads.md`, lever 12).
     fn take_handed_off(
         &self,
         key: &str,
@@ -128,7 +128,7 @@ impl<V, R: RawMutex> LocalSpace<V, R> {
         timeout: Option<Duration>,
     ) -> Result<V, WaitError> {
         // Try first, then register: an entry pushed between the two round trips is taken
-        // without a wait. Registering at once was measured slower (lever 11): every wait costs
+        // without a wait. Registering at once was measured slower (lever 12): every wait costs
         // the producer a hand-off and a wake-up, and the second look avoids a share of them.
         match self.with(|e| match hash {
             Some(h) => e.try_take_hashed(h, key),
