@@ -13,6 +13,7 @@
 //! (`docs/benchmarks/threads.md` measures both regimes).
 
 use core::future::Future;
+#[cfg(not(loom))]
 use core::hint::spin_loop;
 use core::pin::pin;
 use core::sync::atomic::{AtomicBool, Ordering};
@@ -41,6 +42,7 @@ impl Wake for ThreadNotify {
 }
 
 /// Busy-wait rounds before parking: round `k` spins `2^k` times (127 spins in all).
+#[cfg(not(loom))]
 const SPIN_STEPS: u32 = 7;
 
 struct Blocker {
@@ -63,6 +65,11 @@ impl Blocker {
     /// Waits for a wake-up until `deadline` (if any); `false` if the deadline passed first.
     fn wait(&self, deadline: Option<Instant>) -> bool {
         self.snooze();
+        self.sleep(deadline)
+    }
+
+    /// Parks until a wake-up, or until `deadline` (if any) passes: `false` then. No spin.
+    fn sleep(&self, deadline: Option<Instant>) -> bool {
         while !self.notify.woken.swap(false, Ordering::Acquire) {
             match deadline {
                 None => thread::park(),
@@ -82,12 +89,7 @@ impl Blocker {
     /// as soon as `woken` is set, or after the last round ([`SPIN_STEPS`] rounds, 127
     /// `spin_loop` hints in all: a few microseconds).
     fn snooze(&self) {
-        for step in 0..SPIN_STEPS {
-            if self.notify.woken.load(Ordering::Relaxed) {
-                return;
-            }
-            (0..1u32 << step).for_each(|_| spin_loop());
-        }
+        spin_until(|| self.notify.woken.load(Ordering::Relaxed));
     }
 
     fn run<F: Future>(&self, fut: F, deadline: Option<Instant>) -> Option<F::Output> {
@@ -144,19 +146,7 @@ impl ThreadWait<'_> {
     /// spins on its own condition first ([`spin_until`]). Spurious returns happen (a wake-up left
     /// over from an earlier wait): check the condition, then sleep again.
     pub(crate) fn sleep(&self, deadline: Option<Instant>) -> bool {
-        while !self.0.notify.woken.swap(false, Ordering::Acquire) {
-            match deadline {
-                None => thread::park(),
-                Some(d) => {
-                    let now = Instant::now();
-                    if now >= d {
-                        return false;
-                    }
-                    thread::park_timeout(d - now);
-                }
-            }
-        }
-        true
+        self.0.sleep(deadline)
     }
 }
 

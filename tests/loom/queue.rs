@@ -120,9 +120,9 @@ fn out_wait_goes_in_when_a_take_makes_room() {
         let space: &'static Space = Box::leak(Box::new(
             Space::with_config(lindy::queue::Config::new().key_max_entries(1)).unwrap(),
         ));
-        space.out("k", 1).unwrap();
+        space.try_push("k", 1).unwrap();
         let producer =
-            loom::thread::spawn(move || loom::future::block_on(space.out_wait("k", 2)).is_ok());
+            loom::thread::spawn(move || loom::future::block_on(space.push("k", 2)).is_ok());
         assert_eq!(loom::future::block_on(space.take("k")), Ok(1));
         assert_eq!(loom::future::block_on(space.take("k")), Ok(2));
         assert!(producer.join().unwrap());
@@ -137,9 +137,9 @@ fn a_dropped_out_wait_is_in_exactly_when_it_resolved() {
         let space: &'static Space = Box::leak(Box::new(
             Space::with_config(lindy::queue::Config::new().key_max_entries(1)).unwrap(),
         ));
-        space.out("k", 1).unwrap();
+        space.try_push("k", 1).unwrap();
         let producer = loom::thread::spawn(move || {
-            let mut w = Box::pin(space.out_wait("k", 2));
+            let mut w = Box::pin(space.push("k", 2));
             if let Poll::Ready(r) = register(&mut w) {
                 return r.is_ok();
             }
