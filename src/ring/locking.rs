@@ -452,6 +452,28 @@ fn loom_sc_fence() {
     fence(Ordering::SeqCst);
 }
 
+/// After a side's claim: with `R::THREADS_ONLY` the claim is the step that orders this side
+/// before its read of the other side's flag (see [`loom_sc_fence`]).
+#[inline(always)]
+fn after_claim<R: RawMutex>() {
+    if R::THREADS_ONLY {
+        loom_sc_fence();
+    }
+}
+
+/// Publishes a slot's new stamp: a plain `Release` store with `R::THREADS_ONLY` (the claim
+/// already ordered the flag read), a `SeqCst` one otherwise (the stamp orders it). See
+/// "Publication" on `LockingRingBase::take_look`.
+#[inline(always)]
+fn publish_stamp<R: RawMutex>(stamp: &crate::sync::atomic::AtomicUsize, value: usize) {
+    if R::THREADS_ONLY {
+        stamp.store(value, Ordering::Release);
+    } else {
+        stamp.store(value, Ordering::SeqCst);
+        loom_sc_fence();
+    }
+}
+
 /// Waits a moment for a step in flight on another thread (crossbeam's `Backoff::snooze`): spin
 /// `2^step` hints for the first rounds (a claimant publishes a few instructions after its
 /// claim), then give the processor away (in case the claimant was preempted on this core).
@@ -522,21 +544,14 @@ impl<T, S: Storage<T>, R: RawMutex> LockingRingBase<T, S, R> {
                     Ordering::Relaxed,
                 ) {
                     Ok(_) => {
-                        if R::THREADS_ONLY {
-                            loom_sc_fence();
-                        }
+                        after_claim::<R>();
                         // Safety: the claim gives this producer alone the slot, whose stamp
                         // (Acquire above) says the last consumer has moved its value out.
                         unsafe { (*slot.value.get()).write(value) };
                         // Then the flag (`SeqCst`), so that a consumer parking now either sees
                         // this value in its second look or has raised the flag already: see
                         // "Publication" on `Self::take_look`.
-                        if R::THREADS_ONLY {
-                            slot.stamp.store(lap + 1, Ordering::Release);
-                        } else {
-                            slot.stamp.store(lap + 1, Ordering::SeqCst);
-                            loom_sc_fence();
-                        }
+                        publish_stamp::<R>(&slot.stamp, lap + 1);
                         if self.flags.data_waiting.load(Ordering::SeqCst) {
                             self.notify_consumer();
                         }
@@ -583,20 +598,12 @@ impl<T, S: Storage<T>, R: RawMutex> LockingRingBase<T, S, R> {
                     Ordering::Relaxed,
                 ) {
                     Ok(_) => {
-                        if R::THREADS_ONLY {
-                            loom_sc_fence();
-                        }
+                        after_claim::<R>();
                         // Safety: the claim gives this consumer alone the slot, whose stamp
                         // (Acquire above) says its producer finished writing the value.
                         let value = unsafe { (*slot.value.get()).assume_init_read() };
                         // As in `push_now`, for producers waiting for room.
-                        let read = lap.wrapping_add(layout.one_lap);
-                        if R::THREADS_ONLY {
-                            slot.stamp.store(read, Ordering::Release);
-                        } else {
-                            slot.stamp.store(read, Ordering::SeqCst);
-                            loom_sc_fence();
-                        }
+                        publish_stamp::<R>(&slot.stamp, lap.wrapping_add(layout.one_lap));
                         if self.flags.room_waiting.load(Ordering::SeqCst) {
                             self.notify_producer();
                         }
